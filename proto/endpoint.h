@@ -1,0 +1,28 @@
+/*  endpoint.h - where things live: endpoints, state and control directories.
+
+    The loopback test decides the secure-by-default rules (SPEC 3, 6); the
+    directory helpers give every program the same defaults.
+*/
+#ifndef FSH_ENDPOINT_H_INCLUDED
+#define FSH_ENDPOINT_H_INCLUDED
+
+//  True for ipc://, inproc:// and tcp:// on 127.0.0.0/8, ::1 or localhost.
+bool fsh_endpoint_is_local (const char *endpoint);
+
+//  $XDG_STATE_HOME/fshare, else ~/.local/state/fshare. Caller frees.
+char *fsh_state_dir (void);
+
+//  $XDG_RUNTIME_DIR/fshare, else /tmp/fshare-<uid>. Caller frees.
+char *fsh_control_dir (void);
+
+//  ipc://<control dir>/<user>.ctl. Caller frees.
+char *fsh_control_endpoint (const char *user);
+
+//  For an ipc:// endpoint, create its directory (mode 0700, refusing one
+//  owned by someone else). Other transports: nothing to do. 0 or -1.
+int fsh_endpoint_prepare (const char *endpoint);
+
+//  mkdir -p with the given mode for directories it creates. 0 or -1.
+int fsh_mkdirs (const char *path, mode_t mode);
+
+#endif

@@ -1,0 +1,41 @@
+/*  fshare.h - the protocol library shared by every fshare program.
+
+    Wire helpers (encode, decode, send, receive, validate) for the messages
+    of proto/fshare.proto, plus the small pieces of policy that every program
+    must agree on: endpoints and defaults, name and path rules, password
+    sources, config files. One header so a program includes one thing.
+*/
+#ifndef FSHARE_H_INCLUDED
+#define FSHARE_H_INCLUDED
+
+#include <czmq.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "fshare.pb-c.h"
+
+#define FSH_PROTOCOL_VERSION   1
+
+//  Defaults (SPEC section 3)
+#define FSH_DEFAULT_LISTEN     "tcp://127.0.0.1:5555"
+#define FSH_DEFAULT_PUBLISH    "tcp://127.0.0.1:5556"
+#define FSH_DEFAULT_MAX_MESSAGE (4 * 1024 * 1024)
+#define FSH_DEFAULT_HEARTBEAT_MS 1000
+#define FSH_DEFAULT_LIVENESS   3       //  missed heartbeats before a peer is gone
+#define FSH_PAGE_BYTES         (64 * 1024)  //  target size of one file-list page
+#define FSH_SNDHWM             10000
+#define FSH_RCVHWM             10000
+
+//  Limits on names (SPEC section 6)
+#define FSH_USER_MAX           64
+#define FSH_PATH_MAX           4096
+#define FSH_NAME_MAX           255
+#define FSH_DEPTH_MAX          64
+
+#include "wire.h"
+#include "validate.h"
+#include "endpoint.h"
+#include "event.h"
+#include "password.h"
+#include "options.h"
+
+#endif

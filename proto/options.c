@@ -1,0 +1,137 @@
+/*  options.c - config files become command-line words. See options.h. */
+#include "fshare.h"
+
+struct _fsh_args_t {
+    zlist_t *words;         //  owned strings
+    char **argv;            //  views into words, NULL-terminated
+    int argc;
+};
+
+static const struct option *
+s_find (const struct option *options, const char *name)
+{
+    for (; options->name; options++)
+        if (streq (options->name, name))
+            return options;
+    return NULL;
+}
+
+static bool
+s_truthy (const char *value)
+{
+    return streq (value, "1") || streq (value, "true") || streq (value, "yes")
+        || streq (value, "on");
+}
+
+//  zlist_autofree copies what it is given: free our formatted word after.
+static void
+s_append (zlist_t *words, char *word)
+{
+    zlist_append (words, word);
+    zstr_free (&word);
+}
+
+//  Appends the words for one config key; -1 when the key is not an option.
+static int
+s_add_key (zlist_t *words, const struct option *options, zconfig_t *item, const char *file)
+{
+    const char *name = zconfig_name (item);
+    const char *value = zconfig_value (item);
+    if (!value)
+        value = "";
+    const struct option *option = s_find (options, name);
+    if (!option || streq (name, "config")) {
+        fprintf (stderr, "error: %s: unknown option '%s'\n", file, name);
+        return -1;
+    }
+    if (option->has_arg == no_argument) {
+        char *negated = zsys_sprintf ("no-%s", name);
+        if (s_truthy (value))
+            s_append (words, zsys_sprintf ("--%s", name));
+        else
+        if (s_find (options, negated))
+            s_append (words, zsys_sprintf ("--%s", negated));
+        zstr_free (&negated);
+        return 0;
+    }
+    s_append (words, zsys_sprintf ("--%s", name));
+    zlist_append (words, (void *) value);
+    return 0;
+}
+
+static const char *
+s_config_file (int argc, char **argv)
+{
+    for (int i = 1; i < argc - 1; i++) {
+        if (streq (argv [i], "--"))
+            break;
+        if (streq (argv [i], "-c") || streq (argv [i], "--config"))
+            return argv [i + 1];
+    }
+    return NULL;
+}
+
+fsh_args_t *
+fsh_args_new (int argc, char **argv, const struct option *options)
+{
+    fsh_args_t *self = (fsh_args_t *) zmalloc (sizeof (fsh_args_t));
+    self->words = zlist_new ();
+    zlist_autofree (self->words);
+    zlist_append (self->words, argv [0]);
+    const char *file = s_config_file (argc, argv);
+    if (file) {
+        if (!zsys_file_exists (file)) {
+            fprintf (stderr, "error: cannot read config file %s\n", file);
+            fsh_args_destroy (&self);
+            return NULL;
+        }
+        zconfig_t *config = zconfig_load (file);
+        if (!config) {
+            fprintf (stderr, "error: %s is not a valid ZPL config file\n", file);
+            fsh_args_destroy (&self);
+            return NULL;
+        }
+        int rc = 0;
+        for (zconfig_t *item = zconfig_child (config); item && rc == 0;
+             item = zconfig_next (item))
+            rc = s_add_key (self->words, options, item, file);
+        zconfig_destroy (&config);
+        if (rc) {
+            fsh_args_destroy (&self);
+            return NULL;
+        }
+    }
+    for (int i = 1; i < argc; i++)
+        zlist_append (self->words, argv [i]);
+    self->argc = (int) zlist_size (self->words);
+    self->argv = (char **) zmalloc (sizeof (char *) * (self->argc + 1));
+    int index = 0;
+    for (char *word = (char *) zlist_first (self->words); word;
+         word = (char *) zlist_next (self->words))
+        self->argv [index++] = word;
+    return self;
+}
+
+void
+fsh_args_destroy (fsh_args_t **self_p)
+{
+    if (*self_p) {
+        fsh_args_t *self = *self_p;
+        zlist_destroy (&self->words);
+        free (self->argv);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+int
+fsh_args_argc (fsh_args_t *self)
+{
+    return self->argc;
+}
+
+char **
+fsh_args_argv (fsh_args_t *self)
+{
+    return self->argv;
+}

@@ -1,0 +1,26 @@
+/*  validate.h - the rules every name and path from outside must pass.
+
+    Each check returns NULL when the input is acceptable, or a short
+    static text saying what is wrong (for error replies and logs).
+*/
+#ifndef FSH_VALIDATE_H_INCLUDED
+#define FSH_VALIDATE_H_INCLUDED
+
+//  User names: 1..FSH_USER_MAX chars of [A-Za-z0-9._-], not starting with '.'
+//  or '-' (they become file names and command-line words).
+const char *fsh_user_check (const char *user);
+
+//  Published paths: relative, '/'-separated, valid UTF-8, no control
+//  characters, no empty, "." or ".." component, length and depth limits.
+const char *fsh_path_check (const char *path);
+
+//  True for names never published: ".*.fshare-part" partial downloads.
+bool fsh_path_is_partial (const char *name);
+
+//  A whole FileInfo: path rules, and size/mtime within sane ranges.
+const char *fsh_file_check (const Fshare__FileInfo *file);
+
+//  Valid UTF-8 without control characters, at most max_bytes long.
+bool fsh_text_valid (const char *text, size_t max_bytes);
+
+#endif

@@ -1,0 +1,112 @@
+/*  wire.c - one protobuf message per ZeroMQ frame. See wire.h. */
+#include "fshare.h"
+
+void
+fsh_socket_limits (zsock_t *sock, int max_message)
+{
+    zsock_set_maxmsgsize (sock, max_message > 0? max_message: FSH_DEFAULT_MAX_MESSAGE);
+    zsock_set_sndhwm (sock, FSH_SNDHWM);
+    zsock_set_rcvhwm (sock, FSH_RCVHWM);
+    zsock_set_linger (sock, 0);
+    if (zsock_type (sock) == ZMQ_ROUTER)
+        zsock_set_router_mandatory (sock, 1);
+}
+
+static int
+s_send_packed (const ProtobufCMessage *msg, void *handle, int flags)
+{
+    size_t size = protobuf_c_message_get_packed_size (msg);
+    zmq_msg_t frame;
+    if (zmq_msg_init_size (&frame, size))
+        return -1;
+    protobuf_c_message_pack (msg, (uint8_t *) zmq_msg_data (&frame));
+    if (zmq_msg_send (&frame, handle, flags) == -1) {
+        int saved = errno;
+        zmq_msg_close (&frame);
+        errno = saved;
+        return -1;
+    }
+    return 0;
+}
+
+int
+fsh_pack_send (const ProtobufCMessage *msg, zsock_t *sock, zframe_t *routing_id)
+{
+    void *handle = zsock_resolve (sock);
+    if (routing_id) {
+        if (zmq_send (handle, zframe_data (routing_id), zframe_size (routing_id),
+                      ZMQ_SNDMORE | ZMQ_DONTWAIT) == -1)
+            return -1;
+        return s_send_packed (msg, handle, ZMQ_DONTWAIT);
+    }
+    return s_send_packed (msg, handle, 0);
+}
+
+int
+fsh_msg_send (const Fshare__Message *msg, zsock_t *sock)
+{
+    return fsh_pack_send (&msg->base, sock, NULL);
+}
+
+int
+fsh_msg_send_to (const Fshare__Message *msg, zsock_t *router, zframe_t *routing_id)
+{
+    return fsh_pack_send (&msg->base, router, routing_id);
+}
+
+ProtobufCMessage *
+fsh_unpack (const ProtobufCMessageDescriptor *desc, const byte *data, size_t size)
+{
+    return protobuf_c_message_unpack (desc, NULL, size, data);
+}
+
+Fshare__Message *
+fsh_msg_decode (const byte *data, size_t size)
+{
+    return fshare__message__unpack (NULL, size, data);
+}
+
+Fshare__Message *
+fsh_msg_recv (zsock_t *sock)
+{
+    zmsg_t *msg = zmsg_recv (sock);
+    if (!msg)
+        return NULL;
+    Fshare__Message *decoded = NULL;
+    zframe_t *frame = zmsg_first (msg);
+    if (zmsg_size (msg) == 1)
+        decoded = fsh_msg_decode (zframe_data (frame), zframe_size (frame));
+    if (!decoded)
+        zsys_warning ("wire: dropped a malformed message (%zu frames)", zmsg_size (msg));
+    zmsg_destroy (&msg);
+    return decoded;
+}
+
+void
+fsh_msg_destroy (Fshare__Message **msg_p)
+{
+    if (*msg_p) {
+        fshare__message__free_unpacked (*msg_p, NULL);
+        *msg_p = NULL;
+    }
+}
+
+const char *
+fsh_msg_kind (const Fshare__Message *msg)
+{
+    switch (msg->body_case) {
+        case FSHARE__MESSAGE__BODY_LOGIN:         return "login";
+        case FSHARE__MESSAGE__BODY_LOGIN_OK:      return "login-ok";
+        case FSHARE__MESSAGE__BODY_PUBLISH:       return "publish";
+        case FSHARE__MESSAGE__BODY_PUBLISH_OK:    return "publish-ok";
+        case FSHARE__MESSAGE__BODY_LOGOUT:        return "logout";
+        case FSHARE__MESSAGE__BODY_LOGOUT_OK:     return "logout-ok";
+        case FSHARE__MESSAGE__BODY_PING:          return "ping";
+        case FSHARE__MESSAGE__BODY_PONG:          return "pong";
+        case FSHARE__MESSAGE__BODY_CHANGE:        return "change";
+        case FSHARE__MESSAGE__BODY_SNAPSHOT:      return "snapshot";
+        case FSHARE__MESSAGE__BODY_SNAPSHOT_PAGE: return "snapshot-page";
+        case FSHARE__MESSAGE__BODY_GET:           return "get";
+        default:                                  return "empty";
+    }
+}

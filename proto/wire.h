@@ -1,0 +1,41 @@
+/*  wire.h - one protobuf message per ZeroMQ frame.
+
+    Encoding packs straight into a zmq message (no intermediate buffer);
+    decoding returns NULL and logs for anything malformed, never aborts.
+    The sockets of every fshare program are configured here too, so that
+    limits are in place before the first byte arrives.
+*/
+#ifndef FSH_WIRE_H_INCLUDED
+#define FSH_WIRE_H_INCLUDED
+
+//  Apply max message size and high-water marks; ROUTER sockets also get
+//  ZMQ_ROUTER_MANDATORY (we want an error, not a silent drop).
+void fsh_socket_limits (zsock_t *sock, int max_message);
+
+//  Send one Message as a single frame (DEALER side). Returns 0 or -1.
+int fsh_msg_send (const Fshare__Message *msg, zsock_t *sock);
+
+//  Send one Message to a routing id on a ROUTER socket, never blocking.
+//  Returns 0, or -1 with errno (EHOSTUNREACH: peer gone, EAGAIN: peer full).
+int fsh_msg_send_to (const Fshare__Message *msg, zsock_t *router,
+                     zframe_t *routing_id);
+
+//  Decode one frame; NULL when it is not a valid Message.
+Fshare__Message *fsh_msg_decode (const byte *data, size_t size);
+
+//  Receive one single-frame Message from a DEALER. NULL when interrupted
+//  or malformed (logged).
+Fshare__Message *fsh_msg_recv (zsock_t *sock);
+
+//  Free a decoded Message and null the pointer.
+void fsh_msg_destroy (Fshare__Message **msg_p);
+
+//  Generic helpers for the control protocol.
+int fsh_pack_send (const ProtobufCMessage *msg, zsock_t *sock, zframe_t *routing_id);
+ProtobufCMessage *fsh_unpack (const ProtobufCMessageDescriptor *desc,
+                              const byte *data, size_t size);
+
+//  Message body name for logs ("login", "ping", ...).
+const char *fsh_msg_kind (const Fshare__Message *msg);
+
+#endif
