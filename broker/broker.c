@@ -1,0 +1,820 @@
+/*  broker.c - the fshare broker actor. See broker.h.
+
+    One thread, one zloop: the ROUTER, the hasher's result socket and the
+    actor pipe are readers; heartbeat expiry, stats and the account-file
+    check are timers. Nothing in the loop blocks: password hashing runs in
+    the hasher's threads, sends to peers use ZMQ_DONTWAIT.
+*/
+#include "broker.h"
+#include "hasher.h"
+#include "session.h"
+#include <sodium.h>
+
+#define STATS_MS_DEFAULT     2000
+#define MAX_FILES_DEFAULT    1000000
+#define PASSWORD_MAX         1024
+#define COMPLAINTS_PER_SEC   10
+
+//  A login waiting for the hasher.
+typedef struct {
+    char *user;
+    zframe_t *routing_id;
+    uint64_t request_id;
+    bool registering;           //  hashing a new account's password
+    bool known;                 //  false: verifying against the dummy hash
+} pending_t;
+
+typedef struct {
+    broker_config_t config;
+    zsock_t *pipe;
+    zsock_t *router;
+    zsock_t *pub;
+    zloop_t *loop;
+    accounts_t *accounts;
+    hasher_t *hasher;
+    zhashx_t *sessions;         //  token -> session_t (owned)
+    zhashx_t *users;            //  user -> session_t (not owned)
+    zhashx_t *pending;          //  ticket -> pending_t (owned)
+    zhashx_t *pending_users;    //  user -> "" for logins in flight
+    char *events_endpoint;      //  told to peers at login
+    char *dummy_hash;           //  verified for unknown users: same cost, same text
+    char id [17];               //  broker instance id
+    uint64_t seq;
+    uint64_t next_ticket;
+    bool registration;
+    uint64_t bytes_relayed;
+    uint64_t transfers;
+    int64_t complain_window;
+    int complaints;
+    int suppressed;
+} broker_t;
+
+static void s_session_drop (broker_t *self, session_t *session, bool publish_leave);
+
+//  --------------------------------------------------------------------------
+//  Logging bad input without letting a flood of it flood the log
+
+static void
+s_complain (broker_t *self, const char *format, ...)
+{
+    int64_t now = zclock_mono ();
+    if (now - self->complain_window >= 1000) {
+        if (self->suppressed)
+            zsys_warning ("broker: %d more rejections not logged", self->suppressed);
+        self->complain_window = now;
+        self->complaints = 0;
+        self->suppressed = 0;
+    }
+    if (++self->complaints > COMPLAINTS_PER_SEC) {
+        self->suppressed++;
+        return;
+    }
+    va_list args;
+    va_start (args, format);
+    char *text = zsys_vprintf (format, args);
+    va_end (args);
+    zsys_warning ("broker: %s", text);
+    zstr_free (&text);
+}
+
+//  --------------------------------------------------------------------------
+//  Replies
+
+static void
+s_send (broker_t *self, zframe_t *routing_id, Fshare__Message *reply)
+{
+    if (fsh_msg_send_to (reply, self->router, routing_id) == -1 && self->config.verbose)
+        zsys_debug ("broker: could not send %s: %s", fsh_msg_kind (reply), zmq_strerror (errno));
+}
+
+static void
+s_reply_error (broker_t *self, zframe_t *routing_id, uint64_t request_id, const char *error)
+{
+    Fshare__Message reply = FSHARE__MESSAGE__INIT;
+    reply.id = request_id;
+    reply.status = FSHARE__STATUS__STATUS_ERROR;
+    reply.error = (char *) error;
+    s_send (self, routing_id, &reply);
+}
+
+//  --------------------------------------------------------------------------
+//  Events: every one stamped with instance id and the next sequence number
+
+static void
+s_publish (broker_t *self, Fshare__Event *event)
+{
+    event->broker = self->id;
+    event->seq = ++self->seq;
+    event->time_ms = zclock_time ();
+    if (fsh_event_send (event, self->pub) == -1)
+        zsys_error ("broker: cannot publish event: %s", zmq_strerror (errno));
+}
+
+static void
+s_publish_file (broker_t *self, Fshare__EventType type, session_t *session,
+                const char *path, const char *from, uint64_t size, int64_t mtime)
+{
+    Fshare__FileInfo file = FSHARE__FILE_INFO__INIT;
+    file.path = (char *) path;
+    file.size = size;
+    file.mtime = mtime;
+    Fshare__Event event = FSHARE__EVENT__INIT;
+    event.type = type;
+    event.user = (char *) session_user (session);
+    event.file = &file;
+    event.from = (char *) (from? from: "");
+    s_publish (self, &event);
+}
+
+//  A session's files as FileInfo structs pointing into its table (valid
+//  until the session changes), to be cut into pages.
+typedef struct {
+    Fshare__FileInfo *infos;
+    Fshare__FileInfo **pointers;
+    size_t count;
+} filelist_t;
+
+static void
+s_filelist_init (filelist_t *list, session_t *session)
+{
+    size_t capacity = session_file_count (session);
+    list->infos = (Fshare__FileInfo *) zmalloc (sizeof (Fshare__FileInfo) * (capacity + 1));
+    list->pointers = (Fshare__FileInfo **) zmalloc (sizeof (Fshare__FileInfo *) * (capacity + 1));
+    list->count = 0;
+    for (const session_file_t *file = session_file_first (session);
+         file && list->count < capacity; file = session_file_next (session)) {
+        Fshare__FileInfo *info = &list->infos [list->count];
+        fshare__file_info__init (info);
+        info->path = (char *) session_file_cursor (session);
+        info->size = file->size;
+        info->mtime = file->mtime;
+        list->pointers [list->count++] = info;
+    }
+}
+
+static void
+s_filelist_free (filelist_t *list)
+{
+    free (list->infos);
+    free (list->pointers);
+}
+
+//  How many files from `start` fit in a page of about `budget` bytes
+//  (at least one, so a page always makes progress).
+static size_t
+s_page_length (filelist_t *list, size_t start, size_t budget)
+{
+    size_t used = 0;
+    size_t end = start;
+    while (end < list->count) {
+        used += strlen (list->infos [end].path) + 32;
+        if (used > budget && end > start)
+            break;
+        end++;
+    }
+    return end - start;
+}
+
+static void
+s_publish_join (broker_t *self, session_t *session)
+{
+    filelist_t list;
+    s_filelist_init (&list, session);
+    Fshare__Event event = FSHARE__EVENT__INIT;
+    event.type = FSHARE__EVENT_TYPE__EVENT_JOIN;
+    event.user = (char *) session_user (session);
+    event.since = session_since (session) / 1000;
+    size_t start = 0;
+    uint32_t index = 0;
+    do {    //  an empty list still publishes one join, with no files
+        size_t length = s_page_length (&list, start, FSH_PAGE_BYTES);
+        event.files = list.pointers + start;
+        event.n_files = length;
+        event.page = index++;
+        start += length;
+        event.more = start < list.count;
+        s_publish (self, &event);
+    } while (start < list.count);
+    s_filelist_free (&list);
+}
+
+//  --------------------------------------------------------------------------
+//  Snapshot: the whole state at the current sequence number, in pages sent
+//  back to back (the loop does nothing else meanwhile, so they agree).
+
+static void
+s_send_snapshot (broker_t *self, zframe_t *routing_id, uint64_t request_id)
+{
+    Fshare__SnapshotPage page = FSHARE__SNAPSHOT_PAGE__INIT;
+    page.broker = self->id;
+    page.seq = self->seq;
+    page.transfers = self->transfers;
+    page.bytes_relayed = self->bytes_relayed;
+    Fshare__Message reply = FSHARE__MESSAGE__INIT;
+    reply.id = request_id;
+    reply.body_case = FSHARE__MESSAGE__BODY_SNAPSHOT_PAGE;
+    reply.snapshot_page = &page;
+
+    //  At most one UserFiles per page keeps the cutting simple; small users
+    //  share a page by being sent as consecutive pages anyway.
+    Fshare__UserFiles user = FSHARE__USER_FILES__INIT;
+    Fshare__UserFiles *users [1] = { &user };
+    size_t online = 0;
+    for (session_t *session = (session_t *) zhashx_first (self->sessions); session;
+         session = (session_t *) zhashx_next (self->sessions))
+        online += session_online (session);
+
+    size_t done = 0;
+    zlistx_t *list = zlistx_new ();
+    for (session_t *session = (session_t *) zhashx_first (self->sessions); session;
+         session = (session_t *) zhashx_next (self->sessions))
+        if (session_online (session))
+            zlistx_add_end (list, session);
+
+    for (session_t *session = (session_t *) zlistx_first (list); session;
+         session = (session_t *) zlistx_next (list)) {
+        done++;
+        filelist_t files;
+        s_filelist_init (&files, session);
+        user.user = (char *) session_user (session);
+        user.since = session_since (session) / 1000;
+        size_t start = 0;
+        do {
+            size_t length = s_page_length (&files, start, FSH_PAGE_BYTES);
+            user.files = files.pointers + start;
+            user.n_files = length;
+            start += length;
+            user.more = start < files.count;
+            page.users = users;
+            page.n_users = 1;
+            page.more = user.more || done < online;
+            s_send (self, routing_id, &reply);
+        } while (start < files.count);
+        s_filelist_free (&files);
+    }
+    zlistx_destroy (&list);
+    if (online == 0) {
+        page.n_users = 0;
+        page.more = false;
+        s_send (self, routing_id, &reply);
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Login
+
+static void
+s_pending_destroy (void **item_p)
+{
+    pending_t *pending = (pending_t *) *item_p;
+    if (pending) {
+        free (pending->user);
+        zframe_destroy (&pending->routing_id);
+        free (pending);
+        *item_p = NULL;
+    }
+}
+
+static void
+s_handle_login (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
+{
+    Fshare__Login *login = msg->login;
+    if (login->version != FSH_PROTOCOL_VERSION) {
+        s_reply_error (self, routing_id, msg->id, "unsupported protocol version");
+        return;
+    }
+    const char *reason = fsh_user_check (login->user);
+    size_t password_len = strlen (login->password);
+    if (reason || password_len == 0 || password_len > PASSWORD_MAX) {
+        s_complain (self, "login refused: %s", reason? reason: "bad password length");
+        s_reply_error (self, routing_id, msg->id, "invalid user or password");
+        return;
+    }
+    if (zhashx_lookup (self->users, login->user)
+    ||  zhashx_lookup (self->pending_users, login->user)) {
+        zsys_info ("broker: login of %s refused: already logged in", login->user);
+        s_reply_error (self, routing_id, msg->id, "already logged in");
+        return;
+    }
+    accounts_refresh (self->accounts);
+    const char *hash = accounts_lookup (self->accounts, login->user);
+    pending_t *pending = (pending_t *) zmalloc (sizeof (pending_t));
+    pending->user = strdup (login->user);
+    pending->routing_id = zframe_dup (routing_id);
+    pending->request_id = msg->id;
+    pending->known = hash != NULL;
+    pending->registering = !hash && self->registration;
+    uint64_t ticket = ++self->next_ticket;
+    char key [24];
+    snprintf (key, sizeof key, "%" PRIu64, ticket);
+    zhashx_insert (self->pending, key, pending);
+    zhashx_insert (self->pending_users, login->user, "");
+    if (pending->registering)
+        hasher_hash (self->hasher, ticket, login->password);
+    else
+        //  Unknown users cost the same verification as known ones, so the
+        //  reply time does not tell which user names exist.
+        hasher_verify (self->hasher, ticket, hash? hash: self->dummy_hash, login->password);
+}
+
+static void
+s_login_accept (broker_t *self, pending_t *pending)
+{
+    session_t *session = session_new (pending->user, pending->routing_id);
+    zhashx_insert (self->sessions, session_token (session), session);
+    zhashx_insert (self->users, pending->user, session);
+    Fshare__LoginOk ok = FSHARE__LOGIN_OK__INIT;
+    ok.session = (char *) session_token (session);
+    ok.broker = self->id;
+    ok.seq = self->seq;
+    ok.events = self->events_endpoint;
+    ok.heartbeat_ms = (uint32_t) self->config.heartbeat_ms;
+    ok.max_message = (uint32_t) self->config.max_message;
+    Fshare__Message reply = FSHARE__MESSAGE__INIT;
+    reply.id = pending->request_id;
+    reply.session = ok.session;
+    reply.body_case = FSHARE__MESSAGE__BODY_LOGIN_OK;
+    reply.login_ok = &ok;
+    s_send (self, pending->routing_id, &reply);
+    zsys_info ("broker: %s logged in", pending->user);
+}
+
+//  A result from the hasher: finish the login it belongs to.
+static int
+s_handle_hasher (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop; (void) reader;
+    broker_t *self = (broker_t *) arg;
+    uint64_t ticket;
+    bool ok;
+    char *hash = NULL;
+    if (hasher_result (self->hasher, &ticket, &ok, &hash))
+        return 0;
+    char key [24];
+    snprintf (key, sizeof key, "%" PRIu64, ticket);
+    pending_t *pending = (pending_t *) zhashx_lookup (self->pending, key);
+    if (!pending) {
+        zstr_free (&hash);
+        return 0;
+    }
+    zhashx_delete (self->pending_users, pending->user);
+    if (pending->registering && ok && hash) {
+        if (accounts_set (self->accounts, pending->user, hash) == 0
+        &&  accounts_save (self->accounts) == 0)
+            zsys_warning ("broker: REGISTERED NEW ACCOUNT '%s' (first login; registration is on)",
+                          pending->user);
+        else {
+            zsys_error ("broker: cannot save account %s to %s: %s", pending->user,
+                        accounts_path (self->accounts), strerror (errno));
+            ok = false;
+        }
+    }
+    else
+    if (!pending->known)
+        ok = false;
+    zstr_free (&hash);
+    if (ok)
+        s_login_accept (self, pending);
+    else {
+        s_complain (self, "login of %s refused: invalid user or password", pending->user);
+        s_reply_error (self, pending->routing_id, pending->request_id, "invalid user or password");
+    }
+    zhashx_delete (self->pending, key);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Requests of a logged-in session
+
+static void
+s_handle_publish (broker_t *self, session_t *session, zframe_t *routing_id,
+                  Fshare__Message *msg)
+{
+    if (session_online (session)) {
+        s_reply_error (self, routing_id, msg->id, "files already published");
+        return;
+    }
+    Fshare__Publish *publish = msg->publish;
+    for (size_t i = 0; i < publish->n_files; i++) {
+        const char *reason = fsh_file_check (publish->files [i]);
+        if (reason) {
+            s_complain (self, "%s published a bad file: %s", session_user (session), reason);
+            s_reply_error (self, routing_id, msg->id, "invalid file list");
+            s_session_drop (self, session, false);
+            return;
+        }
+        session_put_file (session, publish->files [i]->path, publish->files [i]->size,
+                          publish->files [i]->mtime);
+    }
+    if (session_file_count (session) > (size_t) self->config.max_files) {
+        s_complain (self, "%s publishes more than %d files", session_user (session),
+                    self->config.max_files);
+        s_reply_error (self, routing_id, msg->id, "too many files");
+        s_session_drop (self, session, false);
+        return;
+    }
+    if (publish->more)
+        return;
+    session_set_online (session, zclock_time ());
+    s_publish_join (self, session);
+    Fshare__PublishOk ok = FSHARE__PUBLISH_OK__INIT;
+    Fshare__Message reply = FSHARE__MESSAGE__INIT;
+    reply.id = msg->id;
+    reply.body_case = FSHARE__MESSAGE__BODY_PUBLISH_OK;
+    reply.publish_ok = &ok;
+    s_send (self, routing_id, &reply);
+    zsys_info ("broker: %s online with %zu files", session_user (session),
+               session_file_count (session));
+}
+
+static void
+s_handle_change (broker_t *self, session_t *session, zframe_t *routing_id,
+                 Fshare__Message *msg)
+{
+    Fshare__Change *change = msg->change;
+    const char *reason = session_online (session)? fsh_file_check (change->file)
+                                                 : "files not published yet";
+    if (!reason && change->kind == FSHARE__CHANGE_KIND__CHANGE_RENAMED)
+        reason = fsh_path_check (change->from);
+    if (!reason && change->kind == FSHARE__CHANGE_KIND__CHANGE_NONE)
+        reason = "no change kind";
+    if (!reason && change->kind != FSHARE__CHANGE_KIND__CHANGE_REMOVED
+    &&  !session_file (session, change->file->path)
+    &&  session_file_count (session) >= (size_t) self->config.max_files)
+        reason = "too many files";
+    if (reason) {
+        s_complain (self, "bad change from %s: %s", session_user (session), reason);
+        s_reply_error (self, routing_id, msg->id, reason);
+        return;
+    }
+    Fshare__FileInfo *file = change->file;
+    if (change->kind == FSHARE__CHANGE_KIND__CHANGE_REMOVED) {
+        if (session_remove_file (session, file->path))
+            s_publish_file (self, FSHARE__EVENT_TYPE__EVENT_FILE_REMOVED, session,
+                            file->path, NULL, 0, 0);
+        return;
+    }
+    if (change->kind == FSHARE__CHANGE_KIND__CHANGE_RENAMED
+    &&  session_remove_file (session, change->from)) {
+        session_put_file (session, file->path, file->size, file->mtime);
+        s_publish_file (self, FSHARE__EVENT_TYPE__EVENT_FILE_RENAMED, session,
+                        file->path, change->from, file->size, file->mtime);
+        return;
+    }
+    //  The broker's own table decides added versus changed: it is what
+    //  every view was built from.
+    Fshare__ChangeKind kind = session_put_file (session, file->path, file->size, file->mtime);
+    if (kind == FSHARE__CHANGE_KIND__CHANGE_ADDED)
+        s_publish_file (self, FSHARE__EVENT_TYPE__EVENT_FILE_ADDED, session,
+                        file->path, NULL, file->size, file->mtime);
+    else
+    if (kind == FSHARE__CHANGE_KIND__CHANGE_CHANGED)
+        s_publish_file (self, FSHARE__EVENT_TYPE__EVENT_FILE_CHANGED, session,
+                        file->path, NULL, file->size, file->mtime);
+}
+
+static void
+s_handle_ping (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
+{
+    Fshare__Pong pong = FSHARE__PONG__INIT;
+    pong.broker = self->id;
+    pong.seq = self->seq;
+    Fshare__Message reply = FSHARE__MESSAGE__INIT;
+    reply.id = msg->id;
+    reply.body_case = FSHARE__MESSAGE__BODY_PONG;
+    reply.pong = &pong;
+    s_send (self, routing_id, &reply);
+}
+
+static void
+s_handle_logout (broker_t *self, session_t *session, zframe_t *routing_id,
+                 Fshare__Message *msg)
+{
+    zsys_info ("broker: %s logged out", session_user (session));
+    s_session_drop (self, session, true);
+    Fshare__LogoutOk ok = FSHARE__LOGOUT_OK__INIT;
+    Fshare__Message reply = FSHARE__MESSAGE__INIT;
+    reply.id = msg->id;
+    reply.body_case = FSHARE__MESSAGE__BODY_LOGOUT_OK;
+    reply.logout_ok = &ok;
+    s_send (self, routing_id, &reply);
+}
+
+static void
+s_session_drop (broker_t *self, session_t *session, bool publish_leave)
+{
+    if (publish_leave && session_online (session)) {
+        Fshare__Event event = FSHARE__EVENT__INIT;
+        event.type = FSHARE__EVENT_TYPE__EVENT_LEAVE;
+        event.user = (char *) session_user (session);
+        s_publish (self, &event);
+    }
+    zhashx_delete (self->users, session_user (session));
+    zhashx_delete (self->sessions, session_token (session));
+}
+
+//  --------------------------------------------------------------------------
+//  The request socket
+
+static void
+s_dispatch (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
+{
+    if (self->config.verbose)
+        zsys_debug ("broker: %s #%" PRIu64, fsh_msg_kind (msg), msg->id);
+    switch (msg->body_case) {
+        case FSHARE__MESSAGE__BODY_LOGIN:
+            s_handle_login (self, routing_id, msg);
+            return;
+        case FSHARE__MESSAGE__BODY_SNAPSHOT:
+            s_send_snapshot (self, routing_id, msg->id);
+            return;
+        case FSHARE__MESSAGE__BODY_PUBLISH:
+        case FSHARE__MESSAGE__BODY_CHANGE:
+        case FSHARE__MESSAGE__BODY_PING:
+        case FSHARE__MESSAGE__BODY_LOGOUT:
+            break;
+        default:
+            s_complain (self, "unexpected %s request", fsh_msg_kind (msg));
+            s_reply_error (self, routing_id, msg->id, "unexpected request");
+            return;
+    }
+    session_t *session = (session_t *) zhashx_lookup (self->sessions, msg->session);
+    if (!session) {
+        s_reply_error (self, routing_id, msg->id, "unknown session");
+        return;
+    }
+    session_touch (session, routing_id, zclock_mono ());
+    switch (msg->body_case) {
+        case FSHARE__MESSAGE__BODY_PUBLISH:
+            s_handle_publish (self, session, routing_id, msg);
+            break;
+        case FSHARE__MESSAGE__BODY_CHANGE:
+            s_handle_change (self, session, routing_id, msg);
+            break;
+        case FSHARE__MESSAGE__BODY_PING:
+            s_handle_ping (self, routing_id, msg);
+            break;
+        default:
+            s_handle_logout (self, session, routing_id, msg);
+    }
+}
+
+static int
+s_handle_router (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop; (void) reader;
+    broker_t *self = (broker_t *) arg;
+    zmsg_t *frames = zmsg_recv (self->router);
+    if (!frames)
+        return 0;
+    zframe_t *routing_id = zmsg_pop (frames);
+    zframe_t *body = zmsg_first (frames);
+    Fshare__Message *msg = NULL;
+    if (zmsg_size (frames) == 1)
+        msg = fsh_msg_decode (zframe_data (body), zframe_size (body));
+    else
+        s_complain (self, "dropped a request of %zu frames", zmsg_size (frames));
+    if (body && zmsg_size (frames) == 1 && !msg) {
+        s_complain (self, "dropped a malformed request (%zu bytes)", zframe_size (body));
+        s_reply_error (self, routing_id, 0, "malformed message");
+    }
+    if (msg)
+        s_dispatch (self, routing_id, msg);
+    fsh_msg_destroy (&msg);
+    zframe_destroy (&routing_id);
+    zmsg_destroy (&frames);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Timers
+
+static int
+s_expire_sessions (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop; (void) timer_id;
+    broker_t *self = (broker_t *) arg;
+    int64_t limit = zclock_mono () - (int64_t) self->config.heartbeat_ms * self->config.liveness;
+    zlistx_t *gone = zlistx_new ();
+    for (session_t *session = (session_t *) zhashx_first (self->sessions); session;
+         session = (session_t *) zhashx_next (self->sessions))
+        if (session_last_seen (session) < limit)
+            zlistx_add_end (gone, session);
+    for (session_t *session = (session_t *) zlistx_first (gone); session;
+         session = (session_t *) zlistx_next (gone)) {
+        zsys_info ("broker: %s went silent; declared gone", session_user (session));
+        s_session_drop (self, session, true);
+    }
+    zlistx_destroy (&gone);
+    return 0;
+}
+
+static int
+s_publish_stats (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop; (void) timer_id;
+    broker_t *self = (broker_t *) arg;
+    Fshare__Stats stats = FSHARE__STATS__INIT;
+    for (session_t *session = (session_t *) zhashx_first (self->sessions); session;
+         session = (session_t *) zhashx_next (self->sessions))
+        if (session_online (session)) {
+            stats.peers++;
+            stats.files += session_file_count (session);
+        }
+    stats.transfers = self->transfers;
+    stats.bytes_relayed = self->bytes_relayed;
+    Fshare__Event event = FSHARE__EVENT__INIT;
+    event.type = FSHARE__EVENT_TYPE__EVENT_STATS;
+    event.user = "";
+    event.stats = &stats;
+    s_publish (self, &event);
+    return 0;
+}
+
+static int
+s_check_accounts (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop; (void) timer_id;
+    broker_t *self = (broker_t *) arg;
+    if (accounts_refresh (self->accounts) == 1)
+        zsys_info ("broker: account file reloaded (%zu accounts)",
+                   accounts_size (self->accounts));
+    return 0;
+}
+
+static int
+s_handle_pipe (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop; (void) reader;
+    broker_t *self = (broker_t *) arg;
+    char *command = zstr_recv (self->pipe);
+    if (!command || streq (command, "$TERM")) {
+        zstr_free (&command);
+        return -1;
+    }
+    if (streq (command, "RELOAD")) {
+        char *error = NULL;
+        if (accounts_load (self->accounts, &error) == 0)
+            zsys_info ("broker: account file reloaded (%zu accounts)",
+                       accounts_size (self->accounts));
+        else {
+            zsys_error ("broker: %s; keeping the previous accounts", error);
+            zstr_free (&error);
+        }
+    }
+    zstr_free (&command);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Set-up and tear-down
+
+static void
+s_session_destructor (void **item_p)
+{
+    session_destroy ((session_t **) item_p);
+}
+
+static void
+s_broker_destroy (broker_t **self_p)
+{
+    broker_t *self = *self_p;
+    if (!self)
+        return;
+    zloop_destroy (&self->loop);
+    zhashx_destroy (&self->pending);
+    zhashx_destroy (&self->pending_users);
+    zhashx_destroy (&self->users);
+    zhashx_destroy (&self->sessions);
+    hasher_destroy (&self->hasher);
+    accounts_destroy (&self->accounts);
+    zsock_destroy (&self->router);
+    zsock_destroy (&self->pub);
+    zstr_free (&self->events_endpoint);
+    zstr_free (&self->dummy_hash);
+    free (self);
+    *self_p = NULL;
+}
+
+static void
+s_apply_defaults (broker_config_t *config)
+{
+    if (!config->listen)
+        config->listen = FSH_DEFAULT_LISTEN;
+    if (!config->publish)
+        config->publish = FSH_DEFAULT_PUBLISH;
+    if (config->heartbeat_ms <= 0)
+        config->heartbeat_ms = FSH_DEFAULT_HEARTBEAT_MS;
+    if (config->liveness <= 0)
+        config->liveness = FSH_DEFAULT_LIVENESS;
+    if (config->stats_ms <= 0)
+        config->stats_ms = STATS_MS_DEFAULT;
+    if (config->max_message <= 0)
+        config->max_message = FSH_DEFAULT_MAX_MESSAGE;
+    if (config->max_files <= 0)
+        config->max_files = MAX_FILES_DEFAULT;
+}
+
+//  Bind a socket; returns the endpoint it really bound (wildcards resolved)
+//  or NULL with *error set.
+static char *
+s_bind (zsock_t *sock, const char *endpoint, char **error)
+{
+    if (fsh_endpoint_prepare (endpoint) || zsock_bind (sock, "%s", endpoint) == -1) {
+        *error = zsys_sprintf ("cannot bind %s: %s", endpoint, zmq_strerror (zmq_errno ()));
+        return NULL;
+    }
+    return zsock_last_endpoint (sock);
+}
+
+static char *
+s_open_accounts (broker_t *self)
+{
+    char *state_dir = self->config.state_dir? strdup (self->config.state_dir): fsh_state_dir ();
+    char *path = self->config.accounts? strdup (self->config.accounts)
+                                      : zsys_sprintf ("%s/accounts", state_dir);
+    zstr_free (&state_dir);
+    self->accounts = accounts_new (path);
+    zstr_free (&path);
+    char *error = NULL;
+    if (accounts_load (self->accounts, &error))
+        return error;
+    return NULL;
+}
+
+static broker_t *
+s_broker_new (zsock_t *pipe, broker_config_t *config, char **error)
+{
+    broker_t *self = (broker_t *) zmalloc (sizeof (broker_t));
+    self->pipe = pipe;
+    self->config = *config;
+    s_apply_defaults (&self->config);
+    unsigned char raw [8];
+    randombytes_buf (raw, sizeof raw);
+    sodium_bin2hex (self->id, sizeof self->id, raw, sizeof raw);
+    self->sessions = zhashx_new ();
+    zhashx_set_destructor (self->sessions, s_session_destructor);
+    self->users = zhashx_new ();
+    self->pending = zhashx_new ();
+    zhashx_set_destructor (self->pending, s_pending_destroy);
+    self->pending_users = zhashx_new ();
+
+    if ((*error = s_open_accounts (self)))
+        return self;
+    self->router = zsock_new (ZMQ_ROUTER);
+    self->pub = zsock_new (ZMQ_PUB);
+    fsh_socket_limits (self->router, self->config.max_message);
+    fsh_socket_limits (self->pub, self->config.max_message);
+    char *listen = s_bind (self->router, self->config.listen, error);
+    if (!listen)
+        return self;
+    char *publish = s_bind (self->pub, self->config.publish, error);
+    if (!publish) {
+        zstr_free (&listen);
+        return self;
+    }
+    self->events_endpoint = self->config.events? strdup (self->config.events): strdup (publish);
+    bool local = fsh_endpoint_is_local (listen) && fsh_endpoint_is_local (publish);
+    self->registration = self->config.registration < 0? local: self->config.registration;
+    if (self->registration)
+        zsys_warning ("broker: registration is ON: the first login of an unknown user "
+                      "creates that account");
+    zsys_info ("broker %s: requests on %s, events on %s, %zu accounts in %s", self->id,
+               listen, publish, accounts_size (self->accounts), accounts_path (self->accounts));
+    zstr_free (&listen);
+    zstr_free (&publish);
+
+    self->hasher = hasher_new (2, self->config.cost);
+    self->dummy_hash = accounts_hash_password ("fshare: no such user", self->config.cost);
+    self->loop = zloop_new ();
+    zloop_reader (self->loop, self->pipe, s_handle_pipe, self);
+    zloop_reader (self->loop, self->router, s_handle_router, self);
+    zloop_reader (self->loop, hasher_socket (self->hasher), s_handle_hasher, self);
+    zloop_timer (self->loop, (size_t) self->config.heartbeat_ms, 0, s_expire_sessions, self);
+    zloop_timer (self->loop, (size_t) self->config.stats_ms, 0, s_publish_stats, self);
+    zloop_timer (self->loop, 1000, 0, s_check_accounts, self);
+    return self;
+}
+
+void
+broker_actor (zsock_t *pipe, void *args)
+{
+    char *error = NULL;
+    broker_t *self = s_broker_new (pipe, (broker_config_t *) args, &error);
+    zsock_signal (pipe, 0);
+    if (error) {
+        zstr_sendf (pipe, "ERROR %s", error);
+        zstr_free (&error);
+        s_broker_destroy (&self);
+        return;
+    }
+    char *listen = zsock_last_endpoint (self->router);
+    char *publish = zsock_last_endpoint (self->pub);
+    zstr_sendf (pipe, "OK %s %s", listen, publish);
+    zstr_free (&listen);
+    zstr_free (&publish);
+    zloop_start (self->loop);
+    //  Sessions end with the broker: agents notice the silence and log in
+    //  again to its successor, which announces itself with a new instance id.
+    s_broker_destroy (&self);
+}

@@ -1,0 +1,36 @@
+/*  broker.h - the fshare broker as a CZMQ actor.
+
+    Binds a ROUTER for requests and a PUB for events, authenticates logins
+    against the account file (hashing off the loop), keeps one session per
+    logged-in user, republishes every change as a sequenced event, answers
+    snapshots, expires silent peers. Run it with
+        zactor_t *broker = zactor_new (broker_actor, &config);
+    then read one string from the actor: "OK <request-ep> <event-ep>" once it
+    listens, or "ERROR <reason>" (the actor then ends). Commands: "RELOAD"
+    (re-read the account file), "$TERM".
+*/
+#ifndef BROKER_H_INCLUDED
+#define BROKER_H_INCLUDED
+
+#include "fshare.h"
+#include "accounts.h"
+
+typedef struct {
+    const char *listen;         //  request endpoint (ROUTER)
+    const char *publish;        //  event endpoint (PUB)
+    const char *events;         //  event endpoint told to peers; NULL = bound one
+    const char *state_dir;      //  NULL = fsh_state_dir ()
+    const char *accounts;       //  NULL = <state dir>/accounts
+    int registration;           //  -1 auto (loopback/ipc only), 0 off, 1 on
+    int heartbeat_ms;           //  0 = FSH_DEFAULT_HEARTBEAT_MS
+    int liveness;               //  missed heartbeats before a peer is gone; 0 = default
+    int stats_ms;               //  0 = 2000
+    int max_message;            //  0 = FSH_DEFAULT_MAX_MESSAGE
+    int max_files;              //  per user; 0 = 1,000,000
+    accounts_cost_t cost;       //  hash cost for registrations
+    bool verbose;
+} broker_config_t;
+
+void broker_actor (zsock_t *pipe, void *args);
+
+#endif

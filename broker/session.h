@@ -1,0 +1,49 @@
+/*  session.h - one logged-in user as the broker sees it.
+
+    A session is keyed by the token the broker hands out at login, not by the
+    ZeroMQ routing id: a DEALER that reconnects gets a new routing id, and the
+    session follows it (the routing id of the latest message wins).
+    The session holds the files the user publishes: path -> size, mtime.
+*/
+#ifndef SESSION_H_INCLUDED
+#define SESSION_H_INCLUDED
+
+#include "fshare.h"
+
+typedef struct {
+    uint64_t size;
+    int64_t mtime;
+} session_file_t;
+
+typedef struct _session_t session_t;
+
+session_t *session_new (const char *user, zframe_t *routing_id);
+void session_destroy (session_t **self_p);
+
+const char *session_token (session_t *self);
+const char *session_user (session_t *self);
+zframe_t *session_routing_id (session_t *self);
+
+//  Note a message from this session: refresh liveness, follow a new
+//  routing id.
+void session_touch (session_t *self, zframe_t *routing_id, int64_t now);
+int64_t session_last_seen (session_t *self);
+
+//  Online = the whole file list has arrived and `join` went out.
+bool session_online (session_t *self);
+void session_set_online (session_t *self, int64_t now);
+int64_t session_since (session_t *self);
+
+//  Files. put returns ADDED, CHANGED or NONE (identical).
+Fshare__ChangeKind session_put_file (session_t *self, const char *path,
+                                     uint64_t size, int64_t mtime);
+bool session_remove_file (session_t *self, const char *path);
+const session_file_t *session_file (session_t *self, const char *path);
+size_t session_file_count (session_t *self);
+
+//  Iterate files: first/next return the entry, session_cursor the path.
+const session_file_t *session_file_first (session_t *self);
+const session_file_t *session_file_next (session_t *self);
+const char *session_file_cursor (session_t *self);
+
+#endif

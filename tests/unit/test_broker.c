@@ -1,0 +1,533 @@
+/*  test_broker.c - the broker actor in-process, driven by a raw protocol
+    client: login rules, the sequenced event stream, snapshots, expiry of
+    silent peers, and garbage on the request socket.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include "broker.h"
+#include <sys/stat.h>
+#include <sodium.h>
+
+#define DEADLINE_MS 5000
+
+typedef struct {
+    char dir [64];
+    char listen [128];
+    char publish [128];
+    char accounts [128];
+    zactor_t *broker;
+} fixture_t;
+
+typedef struct {
+    zsock_t *dealer;
+    char *session;
+    uint64_t next_id;
+} client_t;
+
+//  --------------------------------------------------------------------------
+//  Fixture: a broker on ipc endpoints in a temp dir
+
+static zactor_t *
+s_start_broker (fixture_t *fx, int registration)
+{
+    broker_config_t config = {
+        .listen = fx->listen, .publish = fx->publish, .state_dir = fx->dir,
+        .accounts = fx->accounts, .registration = registration,
+        .heartbeat_ms = 100, .liveness = 3, .stats_ms = 200,
+        .cost = ACCOUNTS_COST_MIN
+    };
+    zactor_t *broker = zactor_new (broker_actor, &config);
+    char *status = zstr_recv (broker);
+    assert_non_null (status);
+    assert_int_equal (strncmp (status, "OK ", 3), 0);
+    zstr_free (&status);
+    return broker;
+}
+
+static int
+s_setup (void **state)
+{
+    fixture_t *fx = (fixture_t *) zmalloc (sizeof (fixture_t));
+    strcpy (fx->dir, "/tmp/fshare-test-broker-XXXXXX");
+    assert_non_null (mkdtemp (fx->dir));
+    snprintf (fx->listen, sizeof fx->listen, "ipc://%s/req", fx->dir);
+    snprintf (fx->publish, sizeof fx->publish, "ipc://%s/pub", fx->dir);
+    snprintf (fx->accounts, sizeof fx->accounts, "%s/accounts", fx->dir);
+    *state = fx;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    zactor_destroy (&fx->broker);
+    char *command = zsys_sprintf ("rm -rf '%s'", fx->dir);
+    assert_int_equal (system (command), 0);
+    zstr_free (&command);
+    free (fx);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  A raw client
+
+static client_t *
+s_client_new (fixture_t *fx)
+{
+    client_t *client = (client_t *) zmalloc (sizeof (client_t));
+    client->dealer = zsock_new_dealer (fx->listen);
+    assert_non_null (client->dealer);
+    return client;
+}
+
+static void
+s_client_destroy (client_t **client_p)
+{
+    client_t *client = *client_p;
+    zsock_destroy (&client->dealer);
+    zstr_free (&client->session);
+    free (client);
+    *client_p = NULL;
+}
+
+static Fshare__Message *
+s_recv (zsock_t *sock)
+{
+    zpoller_t *poller = zpoller_new (sock, NULL);
+    void *ready = zpoller_wait (poller, DEADLINE_MS);
+    zpoller_destroy (&poller);
+    assert_non_null (ready);
+    Fshare__Message *reply = fsh_msg_recv (sock);
+    assert_non_null (reply);
+    return reply;
+}
+
+static void
+s_send (client_t *client, Fshare__Message *msg)
+{
+    msg->id = ++client->next_id;
+    msg->session = client->session? client->session: "";
+    assert_int_equal (fsh_msg_send (msg, client->dealer), 0);
+}
+
+static Fshare__Message *
+s_request (client_t *client, Fshare__Message *msg)
+{
+    s_send (client, msg);
+    Fshare__Message *reply = s_recv (client->dealer);
+    assert_int_equal (reply->id, msg->id);
+    return reply;
+}
+
+//  Log in; returns NULL on success, else the broker's error text (freed by
+//  the caller).
+static char *
+s_login (client_t *client, const char *user, const char *password, uint32_t version)
+{
+    Fshare__Login login = FSHARE__LOGIN__INIT;
+    login.user = (char *) user;
+    login.password = (char *) password;
+    login.version = version;
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.body_case = FSHARE__MESSAGE__BODY_LOGIN;
+    msg.login = &login;
+    Fshare__Message *reply = s_request (client, &msg);
+    char *error = NULL;
+    if (reply->status == FSHARE__STATUS__STATUS_OK) {
+        assert_int_equal (reply->body_case, FSHARE__MESSAGE__BODY_LOGIN_OK);
+        client->session = strdup (reply->login_ok->session);
+    }
+    else
+        error = strdup (reply->error);
+    fsh_msg_destroy (&reply);
+    return error;
+}
+
+//  Publish `count` files named like "dir<i%7>/sub/file<i>.txt" in pages.
+static void
+s_publish (client_t *client, size_t count, size_t page_size)
+{
+    size_t sent = 0;
+    do {
+        size_t n = count - sent < page_size? count - sent: page_size;
+        Fshare__FileInfo *infos = (Fshare__FileInfo *) calloc (n + 1, sizeof (Fshare__FileInfo));
+        Fshare__FileInfo **pointers = (Fshare__FileInfo **) calloc (n + 1, sizeof (void *));
+        for (size_t i = 0; i < n; i++) {
+            fshare__file_info__init (&infos [i]);
+            infos [i].path = zsys_sprintf ("dir%zu/sub/file%zu.txt", (sent + i) % 7, sent + i);
+            infos [i].size = sent + i;
+            infos [i].mtime = 1700000000 + (int64_t) (sent + i);
+            pointers [i] = &infos [i];
+        }
+        Fshare__Publish publish = FSHARE__PUBLISH__INIT;
+        publish.files = pointers;
+        publish.n_files = n;
+        publish.more = sent + n < count;
+        Fshare__Message msg = FSHARE__MESSAGE__INIT;
+        msg.body_case = FSHARE__MESSAGE__BODY_PUBLISH;
+        msg.publish = &publish;
+        s_send (client, &msg);
+        for (size_t i = 0; i < n; i++)
+            free (infos [i].path);
+        free (infos);
+        free (pointers);
+        sent += n;
+    } while (sent < count);
+    Fshare__Message *reply = s_recv (client->dealer);
+    assert_int_equal (reply->status, FSHARE__STATUS__STATUS_OK);
+    assert_int_equal (reply->body_case, FSHARE__MESSAGE__BODY_PUBLISH_OK);
+    fsh_msg_destroy (&reply);
+}
+
+static void
+s_change (client_t *client, Fshare__ChangeKind kind, const char *path, const char *from,
+          uint64_t size)
+{
+    Fshare__FileInfo file = FSHARE__FILE_INFO__INIT;
+    file.path = (char *) path;
+    file.size = size;
+    file.mtime = 1700000000;
+    Fshare__Change change = FSHARE__CHANGE__INIT;
+    change.kind = kind;
+    change.file = &file;
+    change.from = (char *) (from? from: "");
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.body_case = FSHARE__MESSAGE__BODY_CHANGE;
+    msg.change = &change;
+    s_send (client, &msg);
+}
+
+static void
+s_logout (client_t *client)
+{
+    Fshare__Logout logout = FSHARE__LOGOUT__INIT;
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.body_case = FSHARE__MESSAGE__BODY_LOGOUT;
+    msg.logout = &logout;
+    Fshare__Message *reply = s_request (client, &msg);
+    assert_int_equal (reply->body_case, FSHARE__MESSAGE__BODY_LOGOUT_OK);
+    fsh_msg_destroy (&reply);
+}
+
+static zsock_t *
+s_subscriber (fixture_t *fx, int rcvhwm)
+{
+    zsock_t *sub = zsock_new (ZMQ_SUB);
+    if (rcvhwm)
+        zsock_set_rcvhwm (sub, rcvhwm);
+    zsock_set_subscribe (sub, "");
+    assert_int_equal (zsock_connect (sub, "%s", fx->publish), 0);
+    return sub;
+}
+
+//  Next event that is not a stats event, with a deadline.
+static Fshare__Event *
+s_next_event (zsock_t *sub)
+{
+    zpoller_t *poller = zpoller_new (sub, NULL);
+    Fshare__Event *event = NULL;
+    int64_t deadline = zclock_mono () + DEADLINE_MS;
+    while (!event && zclock_mono () < deadline) {
+        if (!zpoller_wait (poller, (int) (deadline - zclock_mono ())))
+            break;
+        event = fsh_event_recv (sub);
+        if (event && event->type == FSHARE__EVENT_TYPE__EVENT_STATS)
+            fsh_event_destroy (&event);
+    }
+    zpoller_destroy (&poller);
+    assert_non_null (event);
+    return event;
+}
+
+//  A subscriber only receives once its subscription reached the broker:
+//  wait for the first stats event to be sure.
+static void
+s_sync_subscriber (zsock_t *sub)
+{
+    zpoller_t *poller = zpoller_new (sub, NULL);
+    assert_non_null (zpoller_wait (poller, DEADLINE_MS));
+    zpoller_destroy (&poller);
+    Fshare__Event *event = fsh_event_recv (sub);
+    assert_non_null (event);
+    fsh_event_destroy (&event);
+}
+
+//  --------------------------------------------------------------------------
+//  Tests
+
+static void
+test_login_rules (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    fx->broker = s_start_broker (fx, 1);
+    client_t *alice = s_client_new (fx);
+    assert_null (s_login (alice, "alice", "secret", FSH_PROTOCOL_VERSION));
+
+    client_t *again = s_client_new (fx);
+    char *error = s_login (again, "alice", "secret", FSH_PROTOCOL_VERSION);
+    assert_string_equal (error, "already logged in");
+    zstr_free (&error);
+    error = s_login (again, "bob", "pw", FSH_PROTOCOL_VERSION + 7);
+    assert_string_equal (error, "unsupported protocol version");
+    zstr_free (&error);
+    error = s_login (again, "../etc", "pw", FSH_PROTOCOL_VERSION);
+    assert_string_equal (error, "invalid user or password");
+    zstr_free (&error);
+
+    //  Registered on first login: the account file holds an argon2id hash
+    //  and never the password, mode 0600.
+    s_logout (alice);
+    struct stat st;
+    assert_int_equal (stat (fx->accounts, &st), 0);
+    assert_int_equal (st.st_mode & 0777, 0600);
+    char *text = NULL;
+    FILE *file = fopen (fx->accounts, "r");
+    size_t size = 0;
+    assert_true (getdelim (&text, &size, 0, file) > 0);
+    fclose (file);
+    assert_non_null (strstr (text, "alice:$argon2id$"));
+    assert_null (strstr (text, "secret"));
+    free (text);
+
+    client_t *wrong = s_client_new (fx);
+    error = s_login (wrong, "alice", "not-the-password", FSH_PROTOCOL_VERSION);
+    assert_string_equal (error, "invalid user or password");
+    zstr_free (&error);
+    assert_null (s_login (wrong, "alice", "secret", FSH_PROTOCOL_VERSION));
+
+    s_client_destroy (&alice);
+    s_client_destroy (&again);
+    s_client_destroy (&wrong);
+}
+
+static void
+test_no_register (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    accounts_t *accounts = accounts_new (fx->accounts);
+    char *hash = accounts_hash_password ("pw", ACCOUNTS_COST_MIN);
+    assert_int_equal (accounts_set (accounts, "carol", hash), 0);
+    assert_int_equal (accounts_save (accounts), 0);
+    zstr_free (&hash);
+    accounts_destroy (&accounts);
+
+    fx->broker = s_start_broker (fx, 0);
+    client_t *client = s_client_new (fx);
+    char *unknown = s_login (client, "mallory", "pw", FSH_PROTOCOL_VERSION);
+    char *wrong = s_login (client, "carol", "bad", FSH_PROTOCOL_VERSION);
+    //  Same text for an unknown user and a wrong password.
+    assert_string_equal (unknown, "invalid user or password");
+    assert_string_equal (wrong, unknown);
+    zstr_free (&unknown);
+    zstr_free (&wrong);
+    assert_null (s_login (client, "carol", "pw", FSH_PROTOCOL_VERSION));
+    s_client_destroy (&client);
+}
+
+static void
+test_events_and_snapshot (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    fx->broker = s_start_broker (fx, 1);
+    zsock_t *sub = s_subscriber (fx, 0);
+    s_sync_subscriber (sub);
+
+    client_t *alice = s_client_new (fx);
+    assert_null (s_login (alice, "alice", "pw", FSH_PROTOCOL_VERSION));
+    s_publish (alice, 3, 2);
+    Fshare__Event *join = s_next_event (sub);
+    assert_int_equal (join->type, FSHARE__EVENT_TYPE__EVENT_JOIN);
+    assert_string_equal (join->user, "alice");
+    assert_int_equal (join->n_files, 3);
+    assert_false (join->more);
+    bool nested = false;
+    for (size_t i = 0; i < join->n_files; i++) {
+        if (streq (join->files [i]->path, "dir2/sub/file2.txt")) {
+            nested = true;
+            assert_int_equal (join->files [i]->size, 2);
+        }
+    }
+    assert_true (nested);
+    uint64_t seq = join->seq;
+    char *broker_id = strdup (join->broker);
+    fsh_event_destroy (&join);
+
+    s_change (alice, FSHARE__CHANGE_KIND__CHANGE_ADDED, "new.txt", NULL, 10);
+    s_change (alice, FSHARE__CHANGE_KIND__CHANGE_CHANGED, "new.txt", NULL, 11);
+    s_change (alice, FSHARE__CHANGE_KIND__CHANGE_RENAMED, "renamed.txt", "new.txt", 11);
+    s_change (alice, FSHARE__CHANGE_KIND__CHANGE_REMOVED, "renamed.txt", NULL, 0);
+    Fshare__EventType expected [] = {
+        FSHARE__EVENT_TYPE__EVENT_FILE_ADDED, FSHARE__EVENT_TYPE__EVENT_FILE_CHANGED,
+        FSHARE__EVENT_TYPE__EVENT_FILE_RENAMED, FSHARE__EVENT_TYPE__EVENT_FILE_REMOVED
+    };
+    for (int i = 0; i < 4; i++) {
+        Fshare__Event *event = s_next_event (sub);
+        assert_int_equal (event->type, expected [i]);
+        assert_string_equal (event->broker, broker_id);
+        //  Stats events sit between: sequence numbers only ever grow.
+        assert_true (event->seq > seq);
+        if (event->type == FSHARE__EVENT_TYPE__EVENT_FILE_RENAMED)
+            assert_string_equal (event->from, "new.txt");
+        seq = event->seq;
+        fsh_event_destroy (&event);
+    }
+
+    //  A snapshot holds alice's 3 files at a seq at least the last one seen.
+    client_t *tap = s_client_new (fx);
+    Fshare__Snapshot snapshot = FSHARE__SNAPSHOT__INIT;
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.body_case = FSHARE__MESSAGE__BODY_SNAPSHOT;
+    msg.snapshot = &snapshot;
+    Fshare__Message *page = s_request (tap, &msg);
+    assert_int_equal (page->body_case, FSHARE__MESSAGE__BODY_SNAPSHOT_PAGE);
+    assert_false (page->snapshot_page->more);
+    assert_true (page->snapshot_page->seq >= seq);
+    assert_int_equal (page->snapshot_page->n_users, 1);
+    assert_string_equal (page->snapshot_page->users [0]->user, "alice");
+    assert_int_equal (page->snapshot_page->users [0]->n_files, 3);
+    fsh_msg_destroy (&page);
+
+    s_logout (alice);
+    Fshare__Event *leave = s_next_event (sub);
+    assert_int_equal (leave->type, FSHARE__EVENT_TYPE__EVENT_LEAVE);
+    assert_string_equal (leave->user, "alice");
+    fsh_event_destroy (&leave);
+
+    free (broker_id);
+    s_client_destroy (&alice);
+    s_client_destroy (&tap);
+    zsock_destroy (&sub);
+}
+
+static void
+test_consecutive_and_paged (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    fx->broker = s_start_broker (fx, 1);
+    zsock_t *sub = s_subscriber (fx, 0);
+    s_sync_subscriber (sub);
+    client_t *big = s_client_new (fx);
+    assert_null (s_login (big, "big", "pw", FSH_PROTOCOL_VERSION));
+    s_publish (big, 20000, 5000);
+
+    //  The join comes in pages, each under the page budget, numbered from
+    //  0, sequence numbers consecutive (stats included), 20000 files in all.
+    size_t files = 0;
+    uint32_t page = 0;
+    uint64_t seq = 0;
+    bool more = true;
+    zpoller_t *poller = zpoller_new (sub, NULL);
+    while (more) {
+        assert_non_null (zpoller_wait (poller, DEADLINE_MS));
+        Fshare__Event *event = fsh_event_recv (sub);
+        assert_non_null (event);
+        if (seq)
+            assert_int_equal (event->seq, seq + 1);
+        seq = event->seq;
+        if (event->type == FSHARE__EVENT_TYPE__EVENT_JOIN) {
+            assert_int_equal (event->page, page++);
+            assert_true (fshare__event__get_packed_size (event) <= FSH_PAGE_BYTES + 4096);
+            files += event->n_files;
+            more = event->more;
+        }
+        fsh_event_destroy (&event);
+    }
+    zpoller_destroy (&poller);
+    assert_int_equal (files, 20000);
+    assert_true (page > 1);
+    s_client_destroy (&big);
+    zsock_destroy (&sub);
+}
+
+static void
+test_silent_peer_expires (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    fx->broker = s_start_broker (fx, 1);
+    zsock_t *sub = s_subscriber (fx, 0);
+    s_sync_subscriber (sub);
+    client_t *ghost = s_client_new (fx);
+    assert_null (s_login (ghost, "ghost", "pw", FSH_PROTOCOL_VERSION));
+    s_publish (ghost, 1, 10);
+    Fshare__Event *event = s_next_event (sub);
+    assert_int_equal (event->type, FSHARE__EVENT_TYPE__EVENT_JOIN);
+    fsh_event_destroy (&event);
+    //  No heartbeats from now on: 3 x 100 ms later the broker says leave.
+    int64_t start = zclock_mono ();
+    event = s_next_event (sub);
+    assert_int_equal (event->type, FSHARE__EVENT_TYPE__EVENT_LEAVE);
+    assert_string_equal (event->user, "ghost");
+    assert_true (zclock_mono () - start < 2000);
+    fsh_event_destroy (&event);
+
+    //  Its session is gone: a ping is refused and says so.
+    Fshare__Ping ping = FSHARE__PING__INIT;
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.body_case = FSHARE__MESSAGE__BODY_PING;
+    msg.ping = &ping;
+    Fshare__Message *reply = s_request (ghost, &msg);
+    assert_int_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
+    assert_string_equal (reply->error, "unknown session");
+    fsh_msg_destroy (&reply);
+    s_client_destroy (&ghost);
+    zsock_destroy (&sub);
+}
+
+static void
+test_garbage_requests (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    fx->broker = s_start_broker (fx, 1);
+    zsock_t *raw = zsock_new_dealer (fx->listen);
+    //  Empty, random, truncated, multi-frame and wrong-state messages.
+    zstr_send (raw, "");
+    zstr_send (raw, "\xff\xff\xff\xff garbage");
+    zstr_sendx (raw, "two", "frames", NULL);
+    byte random [512];
+    for (int i = 0; i < 200; i++) {
+        randombytes_buf (random, sizeof random);
+        zmq_send (zsock_resolve (raw), random, (size_t) (i % 512), 0);
+    }
+    client_t *client = s_client_new (fx);
+    //  A change without a session, a publish with a forged one.
+    s_change (client, FSHARE__CHANGE_KIND__CHANGE_ADDED, "x", NULL, 1);
+    Fshare__Message *reply = s_recv (client->dealer);
+    assert_string_equal (reply->error, "unknown session");
+    fsh_msg_destroy (&reply);
+    //  Bad paths from a logged-in peer are refused with a reason.
+    assert_null (s_login (client, "honest", "pw", FSH_PROTOCOL_VERSION));
+    s_publish (client, 1, 10);
+    const char *bad [] = { "../etc/passwd", "/abs", "a//b", "a/./b", "" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        s_change (client, FSHARE__CHANGE_KIND__CHANGE_ADDED, bad [i], NULL, 1);
+        reply = s_recv (client->dealer);
+        assert_int_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
+        fsh_msg_destroy (&reply);
+    }
+    //  The broker still serves: another user logs in and publishes.
+    client_t *other = s_client_new (fx);
+    assert_null (s_login (other, "other", "pw", FSH_PROTOCOL_VERSION));
+    s_publish (other, 2, 10);
+    s_client_destroy (&other);
+    s_client_destroy (&client);
+    zsock_destroy (&raw);
+}
+
+int
+main (void)
+{
+    zsys_init ();
+    zsys_set_logstream (stderr);
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test_setup_teardown (test_login_rules, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_no_register, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_events_and_snapshot, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_consecutive_and_paged, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_silent_peer_expires, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_garbage_requests, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
