@@ -358,6 +358,16 @@ s_handle_hasher (zloop_t *loop, zsock_t *reader, void *arg)
         return 0;
     }
     zhashx_delete (self->pending_users, pending->user);
+    //  The file may have changed while hashing: never overwrite an account
+    //  an administrator just added under the same name.
+    if (pending->registering && ok && hash) {
+        accounts_refresh (self->accounts);
+        if (accounts_lookup (self->accounts, pending->user)) {
+            zsys_warning ("broker: %s was added to the account file meanwhile; "
+                          "not registering", pending->user);
+            ok = false;
+        }
+    }
     if (pending->registering && ok && hash) {
         if (accounts_set (self->accounts, pending->user, hash) == 0
         &&  accounts_save (self->accounts) == 0)
@@ -654,6 +664,12 @@ s_handle_pipe (zloop_t *loop, zsock_t *reader, void *arg)
     }
     if (streq (command, "RELOAD")) {
         char *error = NULL;
+        //  A vanished file is no reason to forget every account (anyone
+        //  could then register the old names).
+        if (!zsys_file_exists (accounts_path (self->accounts)))
+            zsys_error ("broker: %s is missing; keeping the previous accounts",
+                        accounts_path (self->accounts));
+        else
         if (accounts_load (self->accounts, &error) == 0)
             zsys_info ("broker: account file reloaded (%zu accounts)",
                        accounts_size (self->accounts));

@@ -1,0 +1,116 @@
+# passwd.sh - fshare-passwd: add, change, delete accounts; errors and exit codes.
+. "$(dirname "$0")/../lib.sh" "$1"
+
+P="$BIN/fshare-passwd"
+F="$T/state/fshare/accounts"
+
+# expect STATUS COMMAND...: run COMMAND (stdout/stderr to $T/out, $T/err),
+# fail unless it exits with STATUS.
+expect() {
+    local want=$1; shift
+    "$@" >"$T/out" 2>"$T/err"
+    local got=$?
+    [ "$got" -eq "$want" ] || fail "exit $got, not $want: $* ($(cat "$T/err"))"
+}
+err_has() { grep -q -- "$1" "$T/err" || fail "stderr lacks '$1': $(cat "$T/err")"; }
+err_lines() { [ "$(wc -l <"$T/err")" -eq "$1" ] || fail "stderr is not $1 line(s): $(cat "$T/err")"; }
+hash_of() { grep "^$1:" "$F" | cut -d: -f2-; }
+
+# --- help, version, usage errors ------------------------------------------------
+expect 0 "$P" --help
+grep -q "Usage: fshare-passwd" "$T/out" || fail "--help prints no usage"
+expect 0 "$P" -h
+expect 0 "$P" --version
+grep -qx "fshare-passwd [0-9][0-9.]*" "$T/out" || fail "bad --version: $(cat "$T/out")"
+expect 2 "$P" --bogus "$F" alice
+err_has "unknown option '--bogus'"; err_has "--help"; err_lines 2
+expect 2 "$P" -x "$F" alice
+err_has "unknown option '-x'"
+expect 2 "$P" "$F"
+err_has "missing"; err_lines 2
+expect 2 "$P" "$F" alice extra
+expect 2 "$P" --stdin "$F" ".alice" </dev/null
+err_has "invalid USER"
+expect 2 "$P" --cost
+expect 2 "$P" --cost huge "$F" alice
+[ -e "$F" ] && fail "a usage error created the file"
+
+# --- add a user ---------------------------------------------------------------------
+expect 0 "$P" --stdin --cost min "$F" alice <<<"alice secret 1"
+[ "$(stat -c %a "$F")" = 600 ] || fail "file mode is $(stat -c %a "$F"), not 600"
+[ "$(stat -c %a "$(dirname "$F")")" = 700 ] || fail "new directory is not mode 700"
+grep -q '^alice:\$argon2id\$v=19\$m=8,t=1,p=1\$' "$F" || fail "no argon2id hash for alice: $(cat "$F")"
+grep -q "secret" "$F" && fail "plaintext password in the file"
+[ "$(wc -l <"$F")" -eq 1 ] || fail "expected one line: $(cat "$F")"
+ls -A "$(dirname "$F")" | grep -qv '^accounts$' && fail "temp file left behind"
+
+# the default cost is libsodium's interactive level
+expect 0 "$P" --stdin "$F" bob <<<"bob pw"
+grep -q '^bob:\$argon2id\$v=19\$m=65536,t=2,p=1\$' "$F" || fail "bob not at interactive cost: $(cat "$F")"
+
+# --- change a password: new hash, same place, others untouched ----------------------
+old=$(hash_of alice); bob=$(hash_of bob)
+expect 0 "$P" --stdin --cost min "$F" alice <<<"alice secret 2"
+new=$(hash_of alice)
+[ -n "$new" ] && [ "$new" != "$old" ] || fail "alice's hash did not change"
+[ "$(hash_of bob)" = "$bob" ] || fail "changing alice changed bob"
+[ "$(grep -c '^alice:' "$F")" -eq 1 ] || fail "alice appears twice"
+[ "$(head -n1 "$F" | cut -d: -f1)" = alice ] || fail "alice moved"
+[ "$(stat -c %a "$F")" = 600 ] || fail "mode not kept 600 after a change"
+
+# --- refused passwords: empty, none, no terminal --------------------------------------
+cp "$F" "$T/before"
+expect 1 "$P" --stdin --cost min "$F" carol <<<""
+err_has "empty password"; err_lines 1
+expect 1 "$P" --stdin --cost min "$F" carol </dev/null
+err_has "no password"
+setsid -w "$P" --cost min "$F" carol </dev/null >"$T/out" 2>"$T/err"
+[ $? -eq 1 ] || fail "no terminal and no --stdin did not exit 1"
+err_has "no terminal"
+cmp -s "$F" "$T/before" || fail "a refused password changed the file"
+
+# --- comments survive, config file works -----------------------------------------------
+{ echo "# team accounts"; cat "$F"; } >"$T/with-comment" && mv "$T/with-comment" "$F"
+chmod 644 "$F"
+echo "cost = min" >"$T/passwd.cfg"
+expect 0 "$P" -c "$T/passwd.cfg" --stdin "$F" carol <<<"carol pw"
+grep -q '^carol:\$argon2id\$v=19\$m=8,' "$F" || fail "config file cost not applied: $(cat "$F")"
+[ "$(head -n1 "$F")" = "# team accounts" ] || fail "comment lost"
+[ "$(stat -c %a "$F")" = 600 ] || fail "an open mode was not tightened to 600"
+expect 2 "$P" -c "$T/missing.cfg" --stdin "$F" carol </dev/null
+
+# --- delete --------------------------------------------------------------------------
+expect 0 "$P" --delete "$F" alice
+grep -q '^alice:' "$F" && fail "alice still in the file"
+grep -q '^bob:' "$F" || fail "deleting alice removed bob"
+cp "$F" "$T/before"
+expect 1 "$P" --delete "$F" nobody
+err_has "nobody"; err_lines 1
+cmp -s "$F" "$T/before" || fail "deleting an unknown user changed the file"
+expect 2 "$P" --delete --stdin "$F" bob </dev/null
+
+# --- a malformed file is named by line and left alone -----------------------------------
+printf 'bob:%s\n# fine\nmallory:plaintext\n' "$bob" >"$F"
+chmod 600 "$F"
+cp "$F" "$T/before"
+expect 1 "$P" --stdin --cost min "$F" dave <<<"pw"
+err_has "$F:3: bad password hash"; err_lines 1
+cmp -s "$F" "$T/before" || fail "a malformed file was rewritten"
+expect 1 "$P" --delete "$F" bob
+err_has "$F:3:"
+cmp -s "$F" "$T/before" || fail "a malformed file was rewritten by --delete"
+printf 'bob:%s\nbob:%s\n' "$bob" "$bob" >"$F"
+expect 1 "$P" --stdin --cost min "$F" dave <<<"pw"
+err_has "$F:2: duplicate user"
+
+# --- unreadable or unwritable places are runtime errors -------------------------------------
+: >"$T/plainfile"
+expect 1 "$P" --stdin --cost min "$T/plainfile/accounts" dave <<<"pw"
+err_has "$T/plainfile/accounts: cannot open: Not a directory"; err_lines 1
+expect 1 "$P" --stdin --cost min "$T" dave <<<"pw"
+err_has "not a regular file"; err_lines 1
+# nobody, not even root, may create a directory in /proc
+expect 1 "$P" --stdin --cost min /proc/fshare-no-such-dir/accounts dave <<<"pw"
+err_has "cannot write /proc/fshare-no-such-dir/accounts"; err_lines 1
+
+echo "passwd: ok"

@@ -1,0 +1,254 @@
+/*  passwd.c - fshare-passwd: add, change or delete an account (SPEC 5, 6).
+
+    fshare-passwd [--stdin] [--delete] FILE USER
+
+    The password comes from the terminal (asked twice, no echo) or with
+    --stdin from the first line of standard input, never from the command
+    line. The file is read and validated first: a malformed file is
+    reported by line and left as it is. It is then rewritten atomically,
+    mode 0600, keeping its other lines and comments.
+*/
+#include "accounts.h"
+
+#define PROGRAM "fshare-passwd"
+
+//  proto/password.c reads at most this many bytes of a line; a longer
+//  line would come back cut short, and we refuse rather than store that.
+#define PASSWD_PASSWORD_MAX 1024
+
+typedef struct {
+    bool from_stdin;
+    bool delete;
+    accounts_cost_t cost;
+    const char *file;
+    const char *user;
+} passwd_args_t;
+
+static void
+s_usage (FILE *out)
+{
+    fprintf (out,
+        "Usage: " PROGRAM " [-c FILE] [--stdin] [--delete] ACCOUNTS USER\n"
+        "Add USER to the fshare broker's account file ACCOUNTS, or change USER's\n"
+        "password. The password is asked twice on the terminal without echo.\n"
+        "\n"
+        "  --stdin          read the password from the first line of standard input\n"
+        "  --delete         remove USER from ACCOUNTS instead\n"
+        "  -c, --config F   read options from the ZPL config file F\n"
+        "  -h, --help       print this help and exit\n"
+        "      --version    print the version and exit\n"
+        "\n"
+        "ACCOUNTS is written atomically with mode 0600 (its directory is created,\n"
+        "mode 0700, when missing). Exit status: 0 done, 1 failure, 2 bad usage.\n");
+}
+
+//  Prints "message" or "message 'what'", then the usage hint; returns 2.
+static int
+s_usage_error (const char *message, const char *what)
+{
+    if (what)
+        fprintf (stderr, PROGRAM ": %s '%s'\n", message, what);
+    else
+        fprintf (stderr, PROGRAM ": %s\n", message);
+    fprintf (stderr, "Try '" PROGRAM " --help' for more information.\n");
+    return 2;
+}
+
+static const struct option s_options [] = {
+    { "help",    no_argument,       NULL, 'h' },
+    { "version", no_argument,       NULL, 'V' },
+    { "config",  required_argument, NULL, 'c' },
+    { "stdin",   no_argument,       NULL, 's' },
+    { "delete",  no_argument,       NULL, 'd' },
+    { "cost",    required_argument, NULL, 'C' },   //  hidden: tests only
+    { NULL, 0, NULL, 0 }
+};
+
+//  Applies one option from getopt_long. Returns -1 to go on, else the exit
+//  status.
+static int
+s_take_option (int option, char **vector, passwd_args_t *args)
+{
+    switch (option) {
+        case 'h':
+            s_usage (stdout);
+            return 0;
+        case 'V':
+            printf (PROGRAM " %s\n", FSHARE_VERSION);
+            return 0;
+        case 'c':
+            return -1;      //  already read by fsh_args_new
+        case 's':
+            args->from_stdin = true;
+            return -1;
+        case 'd':
+            args->delete = true;
+            return -1;
+        case 'C':
+            if (streq (optarg, "min"))
+                args->cost = ACCOUNTS_COST_MIN;
+            else
+            if (streq (optarg, "interactive"))
+                args->cost = ACCOUNTS_COST_INTERACTIVE;
+            else
+                return s_usage_error ("--cost must be 'min' or 'interactive'", NULL);
+            return -1;
+        case ':':
+            return s_usage_error ("missing argument for", vector [optind - 1]);
+        default:
+            if (optopt) {
+                char text [] = { '-', (char) optopt, 0 };
+                return s_usage_error ("unknown option", text);
+            }
+            return s_usage_error ("unknown option", vector [optind - 1]);
+    }
+}
+
+//  Checks the words left after the options: ACCOUNTS and USER.
+static int
+s_take_operands (int left, char **operands, passwd_args_t *args)
+{
+    if (left != 2)
+        return s_usage_error (left < 2? "missing ACCOUNTS or USER argument"
+                                      : "too many arguments", NULL);
+    args->file = operands [0];
+    args->user = operands [1];
+    if (args->delete && args->from_stdin)
+        return s_usage_error ("--delete takes no password, so no --stdin", NULL);
+    const char *reason = fsh_user_check (args->user);
+    if (reason) {
+        char *message = zsys_sprintf ("invalid USER: %s", reason);
+        s_usage_error (message, NULL);
+        zstr_free (&message);
+        return 2;
+    }
+    return -1;
+}
+
+//  Parses the command line (config file words first). Returns -1 to go on,
+//  else the exit status. args points into words, which must outlive it.
+static int
+s_parse_args (fsh_args_t *words, passwd_args_t *args)
+{
+    int count = fsh_args_argc (words);
+    char **vector = fsh_args_argv (words);
+    opterr = 0;
+    optind = 1;
+    int option;
+    while ((option = getopt_long (count, vector, ":hc:", s_options, NULL)) != -1) {
+        int status = s_take_option (option, vector, args);
+        if (status != -1)
+            return status;
+    }
+    return s_take_operands (count - optind, vector + optind, args);
+}
+
+static int
+s_fail (const char *message, const char *detail)
+{
+    if (detail)
+        fprintf (stderr, PROGRAM ": %s: %s\n", message, detail);
+    else
+        fprintf (stderr, PROGRAM ": %s\n", message);
+    return 1;
+}
+
+//  Gets the new password, or NULL after printing why.
+static char *
+s_read_password (const passwd_args_t *args)
+{
+    char *password = NULL;
+    if (args->from_stdin) {
+        password = fsh_password_read_line (stdin);
+        if (!password)
+            s_fail ("no password on standard input", NULL);
+    }
+    else {
+        char *prompt = zsys_sprintf ("New password for %s: ", args->user);
+        password = fsh_password_prompt (prompt);
+        zstr_free (&prompt);
+        if (!password) {
+            s_fail ("cannot read a password: no terminal (use --stdin)", NULL);
+            return NULL;
+        }
+        char *again = fsh_password_prompt ("Retype the new password: ");
+        bool same = again && streq (again, password);
+        fsh_password_free (&again);
+        if (!same) {
+            fsh_password_free (&password);
+            s_fail ("the passwords do not match", NULL);
+            return NULL;
+        }
+    }
+    if (password && *password == 0) {
+        fsh_password_free (&password);
+        s_fail ("empty password refused", NULL);
+    }
+    if (password && strlen (password) > PASSWD_PASSWORD_MAX) {
+        fsh_password_free (&password);
+        s_fail ("password too long (at most 1024 bytes)", NULL);
+    }
+    return password;
+}
+
+//  Changes the table as asked. 0, or the exit status after printing why.
+static int
+s_update (accounts_t *accounts, const passwd_args_t *args, const char **done)
+{
+    if (args->delete) {
+        if (accounts_delete (accounts, args->user) != 0) {
+            fprintf (stderr, PROGRAM ": no user '%s' in %s\n", args->user, args->file);
+            return 1;
+        }
+        *done = "deleted user";
+        return 0;
+    }
+    char *password = s_read_password (args);
+    if (!password)
+        return 1;
+    char *hash = accounts_hash_password (password, args->cost);
+    fsh_password_free (&password);
+    if (!hash)
+        return s_fail ("cannot hash the password", "out of memory");
+    *done = accounts_lookup (accounts, args->user)? "changed the password of": "added user";
+    int rc = accounts_set (accounts, args->user, hash);
+    zstr_free (&hash);
+    if (rc != 0)
+        return s_fail ("internal error", "the new hash was refused");
+    return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+    fsh_args_t *words = fsh_args_new (argc, argv, s_options);
+    if (!words)
+        return 2;
+    passwd_args_t args = { .cost = ACCOUNTS_COST_INTERACTIVE };
+    int status = s_parse_args (words, &args);
+    if (status != -1) {
+        fsh_args_destroy (&words);
+        return status;
+    }
+
+    accounts_t *accounts = accounts_new (args.file);
+    char *error = NULL;
+    if (accounts_load (accounts, &error) != 0) {
+        s_fail (error, "file left unchanged");
+        zstr_free (&error);
+        accounts_destroy (&accounts);
+        fsh_args_destroy (&words);
+        return 1;
+    }
+    const char *done = NULL;
+    status = s_update (accounts, &args, &done);
+    if (status == 0 && accounts_save (accounts) != 0) {
+        fprintf (stderr, PROGRAM ": cannot write %s: %s\n", args.file, strerror (errno));
+        status = 1;
+    }
+    if (status == 0)
+        printf ("%s '%s' in %s\n", done, args.user, args.file);
+    accounts_destroy (&accounts);
+    fsh_args_destroy (&words);
+    return status;
+}
