@@ -1,0 +1,165 @@
+/*  test_fileset.c - the set of published files: put/lookup/remove, change
+    kinds, sorted listings and listings under a directory.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include "fileset.h"
+
+static void
+test_put_kinds (void **state)
+{
+    (void) state;
+    fileset_t *set = fileset_new ();
+    assert_int_equal (fileset_size (set), 0);
+    assert_null (fileset_lookup (set, "a.txt"));
+    assert_int_equal (fileset_put (set, "a.txt", 10, 1000), FSHARE__CHANGE_KIND__CHANGE_ADDED);
+    assert_int_equal (fileset_put (set, "a.txt", 10, 1000), FSHARE__CHANGE_KIND__CHANGE_NONE);
+    assert_int_equal (fileset_put (set, "a.txt", 11, 1000), FSHARE__CHANGE_KIND__CHANGE_CHANGED);
+    assert_int_equal (fileset_put (set, "a.txt", 11, 1001), FSHARE__CHANGE_KIND__CHANGE_CHANGED);
+    assert_int_equal (fileset_put (set, "a.txt", 11, 1001), FSHARE__CHANGE_KIND__CHANGE_NONE);
+    assert_int_equal (fileset_size (set), 1);
+    const fileset_file_t *file = fileset_lookup (set, "a.txt");
+    assert_non_null (file);
+    assert_string_equal (file->path, "a.txt");
+    assert_int_equal (file->size, 11);
+    assert_int_equal (file->mtime, 1001);
+
+    //  The caller's buffer is copied, not kept
+    char path [] = "dir/b.txt";
+    assert_int_equal (fileset_put (set, path, 0, -5), FSHARE__CHANGE_KIND__CHANGE_ADDED);
+    path [0] = 'X';
+    file = fileset_lookup (set, "dir/b.txt");
+    assert_non_null (file);
+    assert_int_equal (file->mtime, -5);
+    assert_null (fileset_lookup (set, path));
+
+    assert_true (fileset_remove (set, "a.txt"));
+    assert_false (fileset_remove (set, "a.txt"));
+    assert_false (fileset_remove (set, "never"));
+    assert_null (fileset_lookup (set, "a.txt"));
+    assert_int_equal (fileset_size (set), 1);
+    //  Back again after removal: added, not changed
+    assert_int_equal (fileset_put (set, "a.txt", 11, 1001), FSHARE__CHANGE_KIND__CHANGE_ADDED);
+    fileset_destroy (&set);
+    assert_null (set);
+    fileset_destroy (&set);         //  harmless twice
+}
+
+static void
+s_assert_listing (zlistx_t *list, const char **expected, size_t count)
+{
+    assert_int_equal (zlistx_size (list), count);
+    const fileset_file_t *file = (const fileset_file_t *) zlistx_first (list);
+    for (size_t index = 0; index < count; index++) {
+        assert_non_null (file);
+        assert_string_equal (file->path, expected [index]);
+        file = (const fileset_file_t *) zlistx_next (list);
+    }
+}
+
+static void
+test_sorted_and_under (void **state)
+{
+    (void) state;
+    fileset_t *set = fileset_new ();
+    zlistx_t *list = fileset_sorted (set);
+    assert_int_equal (zlistx_size (list), 0);
+    zlistx_destroy (&list);
+
+    const char *paths [] = {
+        "zeta", "a", "ab/z", "a b", "a/x", "a/b/y", "a/b/c/z", "a.txt", "aa/a", "b/a/x"
+    };
+    for (size_t index = 0; index < sizeof (paths) / sizeof (paths [0]); index++)
+        fileset_put (set, paths [index], index, 0);
+
+    const char *sorted [] = {
+        "a", "a b", "a.txt", "a/b/c/z", "a/b/y", "a/x", "aa/a", "ab/z", "b/a/x", "zeta"
+    };
+    list = fileset_sorted (set);
+    s_assert_listing (list, sorted, 10);
+    zlistx_destroy (&list);
+
+    //  Under "a": "a/..." only, not "a" itself, "a b", "a.txt", "aa/", "ab/"
+    const char *under_a [] = { "a/b/c/z", "a/b/y", "a/x" };
+    list = fileset_under (set, "a");
+    s_assert_listing (list, under_a, 3);
+    zlistx_destroy (&list);
+
+    const char *under_ab [] = { "a/b/c/z", "a/b/y" };
+    list = fileset_under (set, "a/b");
+    s_assert_listing (list, under_ab, 2);
+    zlistx_destroy (&list);
+
+    list = fileset_under (set, "a/b/c/z");      //  a file, not a directory
+    assert_int_equal (zlistx_size (list), 0);
+    zlistx_destroy (&list);
+    list = fileset_under (set, "nowhere");
+    assert_int_equal (zlistx_size (list), 0);
+    zlistx_destroy (&list);
+
+    list = fileset_under (set, "");             //  the whole set
+    s_assert_listing (list, sorted, 10);
+    zlistx_destroy (&list);
+
+    //  Listings survive removals elsewhere in the list's wake
+    list = fileset_under (set, "a");
+    const fileset_file_t *file = (const fileset_file_t *) zlistx_first (list);
+    while (file) {
+        const char *path = file->path;
+        file = (const fileset_file_t *) zlistx_next (list);
+        assert_true (fileset_remove (set, path));
+    }
+    zlistx_destroy (&list);
+    assert_int_equal (fileset_size (set), 7);
+    assert_null (fileset_lookup (set, "a/x"));
+    assert_non_null (fileset_lookup (set, "a"));
+    fileset_destroy (&set);
+}
+
+static void
+test_many (void **state)
+{
+    (void) state;
+    fileset_t *set = fileset_new ();
+    const int count = 50000;
+    //  Inserted in a scrambled order
+    for (int index = 0; index < count; index++) {
+        char path [32];
+        int value = (int) (((long) index * 7919) % count);
+        snprintf (path, sizeof path, "d%02d/f%06d", value % 50, value);
+        assert_int_equal (fileset_put (set, path, (uint64_t) value, value),
+                          FSHARE__CHANGE_KIND__CHANGE_ADDED);
+    }
+    assert_int_equal (fileset_size (set), count);
+    int64_t start = zclock_usecs ();
+    zlistx_t *list = fileset_sorted (set);
+    int64_t elapsed = zclock_usecs () - start;
+    assert_int_equal (zlistx_size (list), count);
+    const fileset_file_t *previous = NULL;
+    const fileset_file_t *file = (const fileset_file_t *) zlistx_first (list);
+    while (file) {
+        if (previous)
+            assert_true (strcmp (previous->path, file->path) < 0);
+        previous = file;
+        file = (const fileset_file_t *) zlistx_next (list);
+    }
+    zlistx_destroy (&list);
+    assert_true (elapsed < 1000000);
+    list = fileset_under (set, "d07");
+    assert_int_equal (zlistx_size (list), count / 50);
+    zlistx_destroy (&list);
+    fileset_destroy (&set);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_put_kinds),
+        cmocka_unit_test (test_sorted_and_under),
+        cmocka_unit_test (test_many),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

@@ -1,0 +1,761 @@
+/*  test_hostdir.c - the watched host directory, on real temporary trees:
+    every kind of change (added, changed, removed, renamed for files and
+    directories), completeness rules (nothing before close), new and moved-in
+    directories, what is never published (partial files, symlinks), rescans
+    and queue overflow. After each test the published set must equal a fresh
+    scan of the disk.
+
+    inotify queues events while the file operation runs, so once a test's
+    own operations have returned, everything they caused is readable: the
+    helper polls the descriptor with a deadline, never sleeps.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include "hostdir.h"
+#include "scanner.h"
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <unistd.h>
+
+typedef struct {
+    char *base;                 //  temporary directory holding the rest
+    char *root;                 //  the host directory
+    char *outside;              //  a directory outside it
+    hostdir_t *hostdir;
+    zlistx_t *changes;
+} s_fixture_t;
+
+//  ---------------------------------------------------------------------
+//  File helpers; paths relative to a directory
+
+static char *
+s_full (const char *dir, const char *path)
+{
+    return zsys_sprintf ("%s/%s", dir, path);
+}
+
+static void
+s_mkdir (const char *dir, const char *path)
+{
+    char *full = s_full (dir, path);
+    assert_int_equal (mkdir (full, 0755), 0);
+    free (full);
+}
+
+static void
+s_write (const char *dir, const char *path, const char *content)
+{
+    char *full = s_full (dir, path);
+    int fd = open (full, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true (fd >= 0);
+    size_t len = strlen (content);
+    assert_int_equal (write (fd, content, len), (ssize_t) len);
+    assert_int_equal (close (fd), 0);
+    free (full);
+}
+
+static void
+s_rename (const char *from_dir, const char *from, const char *to_dir, const char *to)
+{
+    char *full_from = s_full (from_dir, from);
+    char *full_to = s_full (to_dir, to);
+    assert_int_equal (rename (full_from, full_to), 0);
+    free (full_from);
+    free (full_to);
+}
+
+static void
+s_set_mtime (const char *dir, const char *path, time_t mtime)
+{
+    char *full = s_full (dir, path);
+    struct timespec times [2] = { { mtime, 0 }, { mtime, 0 } };
+    assert_int_equal (utimensat (AT_FDCWD, full, times, AT_SYMLINK_NOFOLLOW), 0);
+    free (full);
+}
+
+static int
+s_remove_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void) st; (void) ftw;
+    int rc = (flag == FTW_DP || flag == FTW_D)? rmdir (path): unlink (path);
+    return rc? -1: 0;
+}
+
+static void
+s_remove_tree (const char *dir, const char *path)
+{
+    char *full = path? s_full (dir, path): strdup (dir);
+    assert_int_equal (nftw (full, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+    free (full);
+}
+
+//  ---------------------------------------------------------------------
+//  Fixture and change helpers
+
+static int
+s_setup (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) zmalloc (sizeof (s_fixture_t));
+    fx->base = strdup ("/tmp/fshare-hostdir-XXXXXX");
+    if (!mkdtemp (fx->base))
+        return -1;
+    fx->root = s_full (fx->base, "host");
+    fx->outside = s_full (fx->base, "outside");
+    mkdir (fx->root, 0755);
+    mkdir (fx->outside, 0755);
+    fx->changes = zlistx_new ();
+    zlistx_set_destructor (fx->changes, (zlistx_destructor_fn *) hostdir_change_destroy);
+    *state = fx;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    hostdir_destroy (&fx->hostdir);
+    zlistx_destroy (&fx->changes);
+    nftw (fx->base, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free (fx->base);
+    free (fx->root);
+    free (fx->outside);
+    free (fx);
+    return 0;
+}
+
+static void
+s_start (s_fixture_t *fx)
+{
+    fx->hostdir = hostdir_new (fx->root);
+    assert_non_null (fx->hostdir);
+}
+
+//  Process events until `expected` changes have arrived and no move waits
+//  for its partner (or 3 s pass), then take whatever else is queued.
+static void
+s_collect (s_fixture_t *fx, size_t expected)
+{
+    int64_t deadline = zclock_mono () + 3000;
+    while (true) {
+        hostdir_process (fx->hostdir, fx->changes);
+        int timeout = hostdir_timeout (fx->hostdir);
+        bool waiting = timeout >= 0 && timeout < 1000;
+        int64_t left = deadline - zclock_mono ();
+        if (left <= 0)
+            break;
+        struct pollfd item = { hostdir_fd (fx->hostdir), POLLIN, 0 };
+        bool done = zlistx_size (fx->changes) >= expected && !waiting;
+        int wait = done? 0: waiting && timeout < left? timeout: (int) left;
+        if (poll (&item, 1, wait) == 0 && done)
+            break;
+    }
+}
+
+static char *
+s_describe (const hostdir_change_t *change)
+{
+    const char *kind =
+        change->kind == FSHARE__CHANGE_KIND__CHANGE_ADDED? "added":
+        change->kind == FSHARE__CHANGE_KIND__CHANGE_CHANGED? "changed":
+        change->kind == FSHARE__CHANGE_KIND__CHANGE_REMOVED? "removed":
+        change->kind == FSHARE__CHANGE_KIND__CHANGE_RENAMED? "renamed": "?";
+    if (change->from)
+        return zsys_sprintf ("%s %s -> %s", kind, change->from, change->path);
+    return zsys_sprintf ("%s %s", kind, change->path);
+}
+
+static int
+s_compare_strings (const void *a, const void *b)
+{
+    return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
+//  Collect, then check that the changes are exactly those given (in any
+//  order), as "added PATH", "changed PATH", "removed PATH" or
+//  "renamed FROM -> PATH", NULL-terminated. Empties the list.
+static void
+s_expect (s_fixture_t *fx, ...)
+{
+    const char *wanted [64];
+    size_t count = 0;
+    va_list args;
+    va_start (args, fx);
+    for (const char *item = va_arg (args, const char *); item; item = va_arg (args, const char *))
+        wanted [count++] = item;
+    va_end (args);
+    s_collect (fx, count);
+
+    size_t got_count = zlistx_size (fx->changes);
+    char **got = (char **) calloc (got_count + 1, sizeof (char *));
+    size_t index = 0;
+    const hostdir_change_t *change = (const hostdir_change_t *) zlistx_first (fx->changes);
+    while (change) {
+        got [index++] = s_describe (change);
+        change = (const hostdir_change_t *) zlistx_next (fx->changes);
+    }
+    qsort (got, got_count, sizeof (char *), s_compare_strings);
+    qsort (wanted, count, sizeof (char *), s_compare_strings);
+    bool same = got_count == count;
+    for (index = 0; same && index < count; index++)
+        same = streq (got [index], wanted [index]);
+    if (!same) {
+        print_message ("expected %zu changes:\n", count);
+        for (index = 0; index < count; index++)
+            print_message ("    %s\n", wanted [index]);
+        print_message ("got %zu:\n", got_count);
+        for (index = 0; index < got_count; index++)
+            print_message ("    %s\n", got [index]);
+    }
+    for (index = 0; index < got_count; index++)
+        free (got [index]);
+    free (got);
+    zlistx_purge (fx->changes);
+    assert_true (same);
+}
+
+//  The first change, for checking sizes and mtimes; NULL when none.
+static const hostdir_change_t *
+s_first (s_fixture_t *fx)
+{
+    return (const hostdir_change_t *) zlistx_first (fx->changes);
+}
+
+//  What the host directory publishes equals a fresh scan of the disk.
+static void
+s_assert_consistent (s_fixture_t *fx)
+{
+    fileset_t *disk = fileset_new ();
+    assert_true (scanner_scan (fx->root, NULL, disk) >= 0);
+    fileset_t *files = hostdir_files (fx->hostdir);
+    assert_int_equal (fileset_size (files), fileset_size (disk));
+    zlistx_t *list = fileset_sorted (disk);
+    const fileset_file_t *file = (const fileset_file_t *) zlistx_first (list);
+    while (file) {
+        const fileset_file_t *known = fileset_lookup (files, file->path);
+        if (!known)
+            print_message ("not published: %s\n", file->path);
+        assert_non_null (known);
+        assert_int_equal (known->size, file->size);
+        assert_int_equal (known->mtime, file->mtime);
+        file = (const fileset_file_t *) zlistx_next (list);
+    }
+    zlistx_destroy (&list);
+    fileset_destroy (&disk);
+}
+
+//  ---------------------------------------------------------------------
+
+static void
+s_symlink (const char *target, const char *dir, const char *path)
+{
+    char *full = s_full (dir, path);
+    assert_int_equal (symlink (target, full), 0);
+    free (full);
+}
+
+static void
+test_new (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    //  Missing: created, with every parent, mode 0755
+    char *root = s_full (fx->base, "new/nested/root/");
+    hostdir_t *hostdir = hostdir_new (root);
+    assert_non_null (hostdir);
+    root [strlen (root) - 1] = 0;
+    assert_string_equal (hostdir_root (hostdir), root);
+    struct stat st;
+    assert_int_equal (stat (root, &st), 0);
+    assert_true (S_ISDIR (st.st_mode));
+    assert_int_equal (st.st_mode & 0777, 0755);
+    assert_int_equal (fileset_size (hostdir_files (hostdir)), 0);
+    assert_true (hostdir_fd (hostdir) >= 0);
+    assert_int_equal (hostdir_timeout (hostdir), -1);
+    hostdir_destroy (&hostdir);
+    assert_null (hostdir);
+    free (root);
+
+    //  Not a directory, or nothing given
+    char *file = s_full (fx->base, "plain");
+    s_write (fx->base, "plain", "x");
+    assert_null (hostdir_new (file));
+    free (file);
+    file = s_full (fx->base, "plain/below");
+    assert_null (hostdir_new (file));
+    free (file);
+    assert_null (hostdir_new (""));
+    assert_null (hostdir_new (NULL));
+
+    //  A relative root is kept as an absolute path
+    char cwd [PATH_MAX];
+    assert_non_null (getcwd (cwd, sizeof cwd));
+    assert_int_equal (chdir (fx->base), 0);
+    hostdir = hostdir_new ("relative");
+    assert_int_equal (chdir (cwd), 0);
+    assert_non_null (hostdir);
+    char *relative = s_full (fx->base, "relative");
+    assert_string_equal (hostdir_root (hostdir), relative);
+    free (relative);
+    hostdir_destroy (&hostdir);
+
+    //  Existing: scanned, without what is never published
+    s_write (fx->root, "a", "1");
+    s_mkdir (fx->root, "d");
+    s_write (fx->root, "d/b", "22");
+    s_write (fx->root, "d/.c.fshare-part", "partial");
+    s_symlink ("a", fx->root, "link");
+    s_symlink (fx->outside, fx->root, "d/out");
+    s_write (fx->outside, "secret", "s");
+    s_start (fx);
+    fileset_t *files = hostdir_files (fx->hostdir);
+    assert_int_equal (fileset_size (files), 2);
+    assert_int_equal (fileset_lookup (files, "d/b")->size, 2);
+    s_expect (fx, NULL);
+    s_assert_consistent (fx);
+}
+
+//  A file is published once, when closed: not while being written.
+static void
+test_write_in_steps (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_start (fx);
+    char *path = s_full (fx->root, "f.txt");
+    int fd = open (path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    assert_true (fd >= 0);
+    s_expect (fx, NULL);
+    assert_int_equal (write (fd, "abc", 3), 3);
+    s_expect (fx, NULL);
+    assert_int_equal (fchmod (fd, 0640), 0);           //  IN_ATTRIB, still open
+    assert_int_equal (write (fd, "defg", 4), 4);
+    s_expect (fx, NULL);
+    assert_int_equal (close (fd), 0);
+    s_collect (fx, 1);
+    const hostdir_change_t *change = s_first (fx);
+    assert_non_null (change);
+    assert_int_equal (change->size, 7);
+    struct stat st;
+    assert_int_equal (stat (path, &st), 0);
+    assert_int_equal (change->mtime, st.st_mtim.tv_sec);
+    s_expect (fx, "added f.txt", NULL);
+
+    //  Opened for writing, closed without a change: nothing
+    fd = open (path, O_WRONLY);
+    assert_true (fd >= 0);
+    close (fd);
+    s_expect (fx, NULL);
+    free (path);
+    s_assert_consistent (fx);
+}
+
+static void
+test_touch_and_rewrite (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_write (fx->root, "old", "old content");
+    s_set_mtime (fx->root, "old", 1000000000);
+    s_write (fx->root, "other", "12345");
+    s_start (fx);
+
+    //  touch: new mtime, no close-after-write
+    char *path = s_full (fx->root, "old");
+    assert_int_equal (utimensat (AT_FDCWD, path, NULL, 0), 0);
+    s_collect (fx, 1);
+    assert_true (s_first (fx)->mtime > 1000000000);
+    assert_int_equal (s_first (fx)->size, 11);
+    s_expect (fx, "changed old", NULL);
+    //  chmod alone changes neither size nor mtime
+    assert_int_equal (chmod (path, 0600), 0);
+    s_expect (fx, NULL);
+    free (path);
+
+    //  Rewritten with other content
+    s_write (fx->root, "other", "a longer content");
+    s_collect (fx, 1);
+    assert_int_equal (s_first (fx)->size, 16);
+    s_expect (fx, "changed other", NULL);
+    //  touch -d to an explicit time
+    s_set_mtime (fx->root, "other", 1500000000);
+    s_collect (fx, 1);
+    assert_int_equal (s_first (fx)->mtime, 1500000000);
+    s_expect (fx, "changed other", NULL);
+    s_assert_consistent (fx);
+}
+
+static void
+test_delete_and_hard_link (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_mkdir (fx->root, "d");
+    s_write (fx->root, "d/a", "aaa");
+    s_write (fx->root, "b", "b");
+    s_start (fx);
+
+    char *a = s_full (fx->root, "d/a");
+    char *c = s_full (fx->root, "c");
+    assert_int_equal (link (a, c), 0);                  //  ln: never closed
+    s_collect (fx, 1);
+    assert_int_equal (s_first (fx)->size, 3);
+    s_expect (fx, "added c", NULL);
+    assert_int_equal (unlink (a), 0);
+    s_expect (fx, "removed d/a", NULL);
+    free (a);
+    free (c);
+    char *b = s_full (fx->root, "b");
+    assert_int_equal (unlink (b), 0);
+    free (b);
+    s_expect (fx, "removed b", NULL);
+    s_assert_consistent (fx);
+}
+
+static void
+test_rename_file (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_mkdir (fx->root, "sub");
+    s_write (fx->root, "a", "aaaa");
+    s_write (fx->root, "c", "c");
+    s_write (fx->root, "d", "dd");
+    s_start (fx);
+
+    s_rename (fx->root, "a", fx->root, "b");
+    s_collect (fx, 1);
+    assert_int_equal (s_first (fx)->size, 4);
+    s_expect (fx, "renamed a -> b", NULL);
+    s_rename (fx->root, "b", fx->root, "sub/b");
+    s_expect (fx, "renamed b -> sub/b", NULL);
+    //  Over an existing file: the target's old content is replaced
+    s_rename (fx->root, "c", fx->root, "d");
+    s_collect (fx, 1);
+    assert_int_equal (s_first (fx)->size, 1);
+    s_expect (fx, "renamed c -> d", NULL);
+    assert_int_equal (fileset_size (hostdir_files (fx->hostdir)), 2);
+    //  Renamed twice before anyone looks
+    s_rename (fx->root, "d", fx->root, "e");
+    s_rename (fx->root, "e", fx->root, "f");
+    s_expect (fx, "renamed d -> e", "renamed e -> f", NULL);
+    assert_int_equal (fileset_lookup (hostdir_files (fx->hostdir), "f")->size, 1);
+    s_assert_consistent (fx);
+}
+
+static void
+test_rename_dir (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_mkdir (fx->root, "a");
+    s_mkdir (fx->root, "a/b");
+    s_mkdir (fx->root, "a/b/c");
+    s_write (fx->root, "a/x", "x");
+    s_write (fx->root, "a/b/y", "yy");
+    s_write (fx->root, "a/b/c/z", "zzz");
+    s_write (fx->root, "ab", "not below a");
+    s_start (fx);
+
+    s_rename (fx->root, "a", fx->root, "q");
+    s_expect (fx, "renamed a/x -> q/x", "renamed a/b/y -> q/b/y",
+              "renamed a/b/c/z -> q/b/c/z", NULL);
+    //  The watches below followed the rename
+    s_write (fx->root, "q/b/c/new", "n");
+    s_expect (fx, "added q/b/c/new", NULL);
+    //  A nested directory moved up to the root
+    s_rename (fx->root, "q/b", fx->root, "q2");
+    s_expect (fx, "renamed q/b/y -> q2/y", "renamed q/b/c/z -> q2/c/z",
+              "renamed q/b/c/new -> q2/c/new", NULL);
+    s_write (fx->root, "q2/c/new2", "n");
+    s_write (fx->root, "q/x", "changed x");
+    s_expect (fx, "added q2/c/new2", "changed q/x", NULL);
+    //  Written to, then renamed, before anyone looks: the close is read
+    //  when the file is no longer where the event says
+    s_write (fx->root, "q2/c/late", "l");
+    s_rename (fx->root, "q2", fx->root, "q3");
+    s_expect (fx, "renamed q2/y -> q3/y", "renamed q2/c/z -> q3/c/z",
+              "renamed q2/c/new -> q3/c/new", "renamed q2/c/new2 -> q3/c/new2",
+              "added q3/c/late", NULL);
+    //  Renamed, then written to straight away
+    s_rename (fx->root, "q3", fx->root, "q4");
+    s_write (fx->root, "q4/c/later", "l");
+    s_expect (fx, "renamed q3/y -> q4/y", "renamed q3/c/z -> q4/c/z",
+              "renamed q3/c/new -> q4/c/new", "renamed q3/c/new2 -> q4/c/new2",
+              "renamed q3/c/late -> q4/c/late", "added q4/c/later", NULL);
+    s_assert_consistent (fx);
+}
+
+static void
+test_mkdir_p_then_file (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_start (fx);
+    s_mkdir (fx->root, "a");
+    s_mkdir (fx->root, "a/b");
+    s_mkdir (fx->root, "a/b/c");
+    s_write (fx->root, "a/b/c/f", "f");
+    s_expect (fx, "added a/b/c/f", NULL);
+    //  Each new directory is watched now
+    s_write (fx->root, "a/g", "g");
+    s_write (fx->root, "a/b/c/h", "h");
+    s_expect (fx, "added a/g", "added a/b/c/h", NULL);
+    //  Created while the first ones are handled
+    s_mkdir (fx->root, "m");
+    hostdir_process (fx->hostdir, fx->changes);
+    s_mkdir (fx->root, "m/n");
+    s_write (fx->root, "m/n/o", "o");
+    s_expect (fx, "added m/n/o", NULL);
+    s_assert_consistent (fx);
+}
+
+static void
+test_tree_moved_in (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_start (fx);
+    s_mkdir (fx->outside, "tree");
+    s_mkdir (fx->outside, "tree/s");
+    s_mkdir (fx->outside, "tree/s/t");
+    s_write (fx->outside, "tree/x", "x");
+    s_write (fx->outside, "tree/s/y", "y");
+    s_write (fx->outside, "tree/s/t/z", "z");
+    s_write (fx->outside, "tree/s/.p.fshare-part", "p");
+    s_write (fx->outside, "single", "single");
+    s_rename (fx->outside, "tree", fx->root, "tree");
+    s_rename (fx->outside, "single", fx->root, "tree/s/t/single");
+    s_expect (fx, "added tree/x", "added tree/s/y", "added tree/s/t/z",
+              "added tree/s/t/single", NULL);
+    s_write (fx->root, "tree/s/t/z", "zz");
+    s_expect (fx, "changed tree/s/t/z", NULL);
+    s_assert_consistent (fx);
+}
+
+static void
+test_moved_out (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_mkdir (fx->root, "d");
+    s_mkdir (fx->root, "d/s");
+    s_write (fx->root, "d/x", "x");
+    s_write (fx->root, "d/s/y", "y");
+    s_write (fx->root, "f", "f");
+    s_write (fx->root, "keep", "k");
+    s_start (fx);
+
+    s_rename (fx->root, "f", fx->outside, "f");
+    //  The moved-from half waits for a partner that never comes
+    hostdir_process (fx->hostdir, fx->changes);
+    assert_int_equal (zlistx_size (fx->changes), 0);
+    int timeout = hostdir_timeout (fx->hostdir);
+    assert_true (timeout >= 0 && timeout <= 20);
+    s_expect (fx, "removed f", NULL);
+    assert_int_equal (hostdir_timeout (fx->hostdir), -1);
+
+    s_rename (fx->root, "d", fx->outside, "d");
+    s_expect (fx, "removed d/x", "removed d/s/y", NULL);
+    //  No longer watched
+    s_write (fx->outside, "d/s/new", "n");
+    s_write (fx->outside, "d/x", "changed");
+    s_expect (fx, NULL);
+    //  Moved out then something else takes its name at once
+    s_write (fx->root, "keep2", "k2");
+    s_expect (fx, "added keep2", NULL);
+    s_rename (fx->root, "keep", fx->outside, "keep");
+    s_rename (fx->root, "keep2", fx->root, "keep");
+    s_expect (fx, "removed keep", "renamed keep2 -> keep", NULL);
+    s_assert_consistent (fx);
+}
+
+static void
+test_remove_tree (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_mkdir (fx->root, "t");
+    s_mkdir (fx->root, "t/b");
+    s_mkdir (fx->root, "t/b/d");
+    s_write (fx->root, "t/a", "a");
+    s_write (fx->root, "t/b/c", "c");
+    s_write (fx->root, "t/b/d/e", "e");
+    s_write (fx->root, "other", "o");
+    s_start (fx);
+    s_remove_tree (fx->root, "t");
+    s_expect (fx, "removed t/a", "removed t/b/c", "removed t/b/d/e", NULL);
+    //  Recreated under the same name: watched afresh
+    s_mkdir (fx->root, "t");
+    s_write (fx->root, "t/a", "again");
+    s_expect (fx, "added t/a", NULL);
+    s_assert_consistent (fx);
+}
+
+static void
+test_never_published (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_mkdir (fx->root, "in");
+    s_write (fx->root, "in/target", "t");
+    s_write (fx->outside, "secret", "s");
+    s_start (fx);
+
+    s_write (fx->root, ".x.fshare-part", "partial");
+    s_write (fx->root, "in/.y.fshare-part", "partial");
+    s_symlink ("in/target", fx->root, "to-file");
+    s_symlink ("in", fx->root, "to-dir");
+    s_symlink (fx->outside, fx->root, "to-outside");
+    s_symlink ("/nonexistent", fx->root, "dangling");
+    s_expect (fx, NULL);
+    //  Written through symlinks: outside is not watched, inside counts once
+    s_write (fx->root, "to-outside/new", "n");
+    s_write (fx->root, "to-dir/via-link", "v");
+    s_expect (fx, "added in/via-link", NULL);
+    //  Symlinks moved around or in
+    s_rename (fx->root, "to-file", fx->root, "in/to-file");
+    s_symlink (fx->outside, fx->outside, "dir-link");
+    s_rename (fx->outside, "dir-link", fx->root, "dir-link");
+    s_expect (fx, NULL);
+
+    //  A download renamed into place is added; a file renamed to a partial
+    //  name is removed
+    s_rename (fx->root, ".x.fshare-part", fx->root, "x");
+    s_expect (fx, "added x", NULL);
+    s_rename (fx->root, "x", fx->root, "in/.z.fshare-part");
+    s_expect (fx, "removed x", NULL);
+    //  Likewise to a name that may not be published, and back
+    s_write (fx->root, "y", "y");
+    s_expect (fx, "added y", NULL);
+    s_rename (fx->root, "y", fx->root, "bad\xff");
+    s_expect (fx, "removed y", NULL);
+    s_rename (fx->root, "bad\xff", fx->root, "in/y");
+    s_expect (fx, "added in/y", NULL);
+    //  A published file replaced by a symlink (ln -sf) is removed
+    s_symlink ("/etc/passwd", fx->root, "tmp-link");
+    s_rename (fx->root, "tmp-link", fx->root, "in/target");
+    s_expect (fx, "removed in/target", NULL);
+    s_assert_consistent (fx);
+}
+
+static void
+test_rescan (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_write (fx->root, "a", "a");
+    s_write (fx->root, "b", "b");
+    s_write (fx->root, "c", "c");
+    s_start (fx);
+    //  Behind its back: nothing processed until the rescan
+    s_write (fx->root, "a", "longer a");
+    char *b = s_full (fx->root, "b");
+    assert_int_equal (unlink (b), 0);
+    free (b);
+    s_write (fx->root, "d", "d");
+    s_mkdir (fx->root, "e");
+    s_write (fx->root, "e/f", "f");
+    s_rename (fx->root, "c", fx->outside, "c");
+    hostdir_rescan (fx->hostdir, fx->changes);
+    assert_int_equal (zlistx_size (fx->changes), 5);
+    s_expect (fx, "changed a", "removed b", "added d", "added e/f", "removed c", NULL);
+    //  The queued events repeat what the rescan found: nothing new
+    s_expect (fx, NULL);
+    s_write (fx->root, "e/g", "g");
+    s_expect (fx, "added e/g", NULL);
+    s_assert_consistent (fx);
+}
+
+//  The root itself disappears, and comes back.
+static void
+test_root_removed (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_mkdir (fx->root, "d");
+    s_write (fx->root, "d/x", "x");
+    s_write (fx->root, "y", "y");
+    s_start (fx);
+    s_remove_tree (fx->root, NULL);
+    s_expect (fx, "removed d/x", "removed y", NULL);
+    assert_int_equal (fileset_size (hostdir_files (fx->hostdir)), 0);
+    //  It retries by itself; a rescan finds it back at once
+    assert_true (hostdir_timeout (fx->hostdir) > 0);
+    assert_int_equal (mkdir (fx->root, 0755), 0);
+    s_write (fx->root, "z", "z");
+    hostdir_rescan (fx->hostdir, fx->changes);
+    s_expect (fx, "added z", NULL);
+    s_write (fx->root, "w", "w");
+    s_expect (fx, "added w", NULL);
+    s_assert_consistent (fx);
+    //  Moved away as a whole: nothing is published from the old place
+    s_rename (fx->base, "host", fx->outside, "host");
+    s_expect (fx, "removed z", "removed w", NULL);
+    s_write (fx->outside, "host/v", "v");
+    s_expect (fx, NULL);
+}
+
+//  More events than the kernel queue holds (16,384 by default): the
+//  overflow is noticed and a rescan loses nothing.
+static void
+test_overflow (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_start (fx);
+    const int count = 10000;    //  create + close: 20,000 events
+    char path [64];
+    for (int index = 0; index < count; index++) {
+        snprintf (path, sizeof path, "%s/f%05d", fx->root, index);
+        int fd = open (path, O_WRONLY | O_CREAT, 0644);
+        assert_true (fd >= 0);
+        close (fd);
+    }
+    s_collect (fx, count);
+    assert_int_equal (zlistx_size (fx->changes), count);
+    zhashx_t *seen = zhashx_new ();
+    const hostdir_change_t *change = (const hostdir_change_t *) zlistx_first (fx->changes);
+    while (change) {
+        assert_int_equal (change->kind, FSHARE__CHANGE_KIND__CHANGE_ADDED);
+        assert_int_equal (zhashx_insert (seen, change->path, (void *) change), 0);
+        change = (const hostdir_change_t *) zlistx_next (fx->changes);
+    }
+    zhashx_destroy (&seen);
+    zlistx_purge (fx->changes);
+    s_assert_consistent (fx);
+}
+
+//  From close() to the change in hand.
+static void
+test_latency (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_start (fx);
+    int64_t worst = 0;
+    for (int round = 0; round < 20; round++) {
+        char name [32];
+        snprintf (name, sizeof name, "file%d", round);
+        s_write (fx->root, name, "content");
+        int64_t start = zclock_usecs ();
+        s_collect (fx, 1);
+        int64_t elapsed = zclock_usecs () - start;
+        assert_int_equal (zlistx_size (fx->changes), 1);
+        zlistx_purge (fx->changes);
+        if (elapsed > worst)
+            worst = elapsed;
+    }
+    print_message ("hostdir: worst of 20, close to change: %.3f ms\n", worst / 1000.0);
+    assert_true (worst < 100 * 1000);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test_setup_teardown (test_new, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_write_in_steps, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_touch_and_rewrite, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_delete_and_hard_link, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_rename_file, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_rename_dir, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_mkdir_p_then_file, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_tree_moved_in, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_moved_out, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_remove_tree, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_never_published, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_rescan, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_root_removed, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_overflow, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_latency, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
