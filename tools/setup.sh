@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 PACKAGES="build-essential cmake pkg-config ca-certificates
   libzmq3-dev libczmq-dev libprotobuf-c-dev protobuf-c-compiler libsodium-dev
   libssl-dev libjansson-dev libedit-dev libcmocka-dev
-  procps psmisc coreutils findutils socat"
+  procps psmisc coreutils findutils socat jq"
 
 as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"
