@@ -1,0 +1,239 @@
+/*  main.c - fshare-peer: parse options, get the password, run the agent.
+
+    Waits for the login outcome, then for the agent to end (a ctl
+    "disconnect") or for SIGINT/SIGTERM, which make the agent log out.
+*/
+#include "agent.h"
+#include <signal.h>
+#include <sys/signalfd.h>
+
+static const struct option s_options [] = {
+    { "config",        required_argument, NULL, 'c' },
+    { "user",          required_argument, NULL, 'u' },
+    { "dir",           required_argument, NULL, 'd' },
+    { "downloads",     required_argument, NULL, 'D' },
+    { "broker",        required_argument, NULL, 'b' },
+    { "events",        required_argument, NULL, 'e' },
+    { "control",       required_argument, NULL, 'C' },
+    { "password-file", required_argument, NULL, 'p' },
+    { "server-key",    required_argument, NULL, 'k' },
+    { "verbose",       no_argument,       NULL, 'v' },
+    { "help",          no_argument,       NULL, 'h' },
+    { "version",       no_argument,       NULL, 'V' },
+    { NULL, 0, NULL, 0 }
+};
+
+typedef struct {
+    const char *user;
+    const char *dir;
+    const char *downloads;
+    const char *broker;
+    const char *events;
+    const char *control;
+    const char *password_file;
+    const char *server_key;
+    bool verbose;
+} options_t;
+
+static void
+s_usage (FILE *out)
+{
+    fprintf (out,
+        "usage: fshare-peer --user NAME [options]\n"
+        "  -c, --config FILE       read options from a ZPL file (command line wins)\n"
+        "  --user NAME             the user to log in as (required)\n"
+        "  --dir DIR               host directory to publish (default ./NAME_files)\n"
+        "  --downloads DIR         downloads directory (default ./NAME_downloads)\n"
+        "  --broker EP             broker request endpoint (default %s)\n"
+        "  --events EP             broker event endpoint (default: the broker says)\n"
+        "  --control EP            control endpoint for fshare-ctl\n"
+        "                          (default ipc://$XDG_RUNTIME_DIR/fshare/NAME.ctl)\n"
+        "  --password-file FILE    read the password from FILE's first line\n"
+        "                          (else $FSHARE_PASSWORD, else a prompt)\n"
+        "  --server-key KEY        the broker's CURVE public key (not supported yet)\n"
+        "  -v, --verbose           debug logging\n"
+        "  -h, --help              this help\n"
+        "  --version               print the version\n",
+        FSH_DEFAULT_LISTEN);
+}
+
+static int
+s_usage_error (const char *format, const char *arg)
+{
+    fprintf (stderr, "fshare-peer: ");
+    fprintf (stderr, format, arg);
+    fprintf (stderr, "\ntry 'fshare-peer --help'\n");
+    return 2;
+}
+
+//  Parse argv into options; returns -1 to go on, else an exit code.
+static int
+s_parse (int argc, char **argv, options_t *options)
+{
+    int c;
+    opterr = 0;
+    while ((c = getopt_long (argc, argv, ":c:vh", s_options, NULL)) != -1) {
+        switch (c) {
+            case 'c': break;   //  already read by fsh_args_new
+            case 'u': options->user = optarg; break;
+            case 'd': options->dir = optarg; break;
+            case 'D': options->downloads = optarg; break;
+            case 'b': options->broker = optarg; break;
+            case 'e': options->events = optarg; break;
+            case 'C': options->control = optarg; break;
+            case 'p': options->password_file = optarg; break;
+            case 'k': options->server_key = optarg; break;
+            case 'v': options->verbose = true; break;
+            case 'h': s_usage (stdout); return 0;
+            case 'V': printf ("fshare-peer %s\n", FSHARE_VERSION); return 0;
+            case ':':
+                return s_usage_error ("option '%s' needs an argument", argv [optind - 1]);
+            default:
+                return s_usage_error ("unknown option '%s'", argv [optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return s_usage_error ("unexpected argument '%s'", argv [optind]);
+    if (!options->user)
+        return s_usage_error ("%s", "--user NAME is required");
+    const char *problem = fsh_user_check (options->user);
+    if (problem)
+        return s_usage_error ("--user: %s", problem);
+    return -1;
+}
+
+static int
+s_fail (const char *what, const char *why)
+{
+    fprintf (stderr, "fshare-peer: %s: %s\n", what, why);
+    return 1;
+}
+
+//  Wait for the first word from the agent, or a signal. The word is
+//  returned (caller frees); NULL after a signal.
+static char *
+s_wait (zactor_t *agent, int signals)
+{
+    zmq_pollitem_t items [] = {
+        { zsock_resolve (agent), 0, ZMQ_POLLIN, 0 },
+        { NULL, signals, ZMQ_POLLIN, 0 }
+    };
+    while (true) {
+        if (zmq_poll (items, 2, -1) == -1) {
+            if (errno == EINTR)
+                continue;
+            return strdup ("ERROR poll failed");
+        }
+        if (items [1].revents & ZMQ_POLLIN) {
+            struct signalfd_siginfo info;
+            if (read (signals, &info, sizeof info) == sizeof info)
+                return NULL;
+        }
+        if (items [0].revents & ZMQ_POLLIN) {
+            zmsg_t *msg = zmsg_recv (agent);
+            if (!msg)
+                continue;
+            //  The end-of-actor signal: the agent stopped without a word
+            char *word = zmsg_signal (msg) >= 0? strdup ("STOPPED"): zmsg_popstr (msg);
+            zmsg_destroy (&msg);
+            return word? word: strdup ("ERROR empty message from the agent");
+        }
+    }
+}
+
+//  What the agent said, as an exit code (-1: go on waiting).
+static int
+s_outcome (const char *word)
+{
+    if (streq (word, "ONLINE"))
+        return -1;
+    if (streq (word, "STOPPED"))
+        return 0;
+    if (strncmp (word, "FAILED ", 7) == 0)
+        return s_fail ("login refused", word + 7);
+    if (strncmp (word, "ERROR ", 6) == 0) {
+        fprintf (stderr, "fshare-peer: %s\n", word + 6);
+        return 1;
+    }
+    fprintf (stderr, "fshare-peer: unexpected word from the agent: %s\n", word);
+    return 1;
+}
+
+static int
+s_run (options_t *options, int signals)
+{
+    if (options->server_key)
+        return s_fail ("--server-key", "CURVE is not supported yet");
+    if (!fsh_endpoint_is_local (options->broker)) {
+        fprintf (stderr, "fshare-peer: refusing to send a password unencrypted to %s "
+                         "(use CURVE: --server-key)\n", options->broker);
+        return 1;
+    }
+    char *prompt = zsys_sprintf ("Password for %s: ", options->user);
+    const char *error = NULL;
+    char *password = fsh_password_get (options->password_file, prompt, &error);
+    zstr_free (&prompt);
+    if (!password)
+        return s_fail ("password", error);
+
+    agent_config_t config = {
+        .user = options->user, .password = password, .dir = options->dir,
+        .downloads = options->downloads, .broker = options->broker,
+        .events = options->events, .control = options->control,
+        .verbose = options->verbose
+    };
+    zactor_t *agent = zactor_new (agent_actor, &config);
+    fsh_password_free (&password);
+    int code = -1;
+    while (code == -1) {
+        char *word = s_wait (agent, signals);
+        code = word? s_outcome (word): 0;
+        zstr_free (&word);
+    }
+    //  After a signal this sends $TERM: the agent logs out, then ends
+    zactor_destroy (&agent);
+    return code;
+}
+
+int
+main (int argc, char **argv)
+{
+    //  Signals arrive on a descriptor, not in whichever thread: block them
+    //  before any thread exists so every thread inherits the mask.
+    sigset_t mask;
+    sigemptyset (&mask);
+    sigaddset (&mask, SIGINT);
+    sigaddset (&mask, SIGTERM);
+    pthread_sigmask (SIG_BLOCK, &mask, NULL);
+    int signals = signalfd (-1, &mask, SFD_CLOEXEC);
+
+    fsh_args_t *args = fsh_args_new (argc, argv, s_options);
+    if (!args)
+        return 2;
+    options_t options = { .broker = FSH_DEFAULT_LISTEN };
+    int code = s_parse (fsh_args_argc (args), fsh_args_argv (args), &options);
+    if (code >= 0) {
+        fsh_args_destroy (&args);
+        return code;
+    }
+    zsys_handler_set (NULL);
+    zsys_set_logstream (stderr);
+    zsys_set_logident ("fshare-peer");
+
+    char *dir = options.dir? NULL: zsys_sprintf ("%s_files", options.user);
+    char *downloads = options.downloads? NULL: zsys_sprintf ("%s_downloads", options.user);
+    char *control = options.control? NULL: fsh_control_endpoint (options.user);
+    if (dir)
+        options.dir = dir;
+    if (downloads)
+        options.downloads = downloads;
+    if (control)
+        options.control = control;
+    code = s_run (&options, signals);
+    zstr_free (&dir);
+    zstr_free (&downloads);
+    zstr_free (&control);
+    fsh_args_destroy (&args);
+    close (signals);
+    return code;
+}

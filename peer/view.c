@@ -1,0 +1,435 @@
+/*  view.c - the live view of every logged-in user's files. See view.h.
+
+    Three moments: unsynced (events are buffered), loading (snapshot pages
+    go into a fresh table, events still buffered), synced (events apply in
+    strict sequence). The users of the last good state stay visible while a
+    new snapshot loads, so a resync never empties a listing.
+*/
+#include "view.h"
+
+//  Events kept while waiting for a snapshot; older ones are dropped first
+//  (if they were needed, the sequence check after the snapshot notices).
+#define VIEW_BUFFER_MAX 100000
+
+typedef struct {
+    char *name;
+    int64_t since;
+    fileset_t *files;
+} view_user_t;
+
+struct _view_t {
+    zhashx_t *users;            //  name -> view_user_t, the visible state
+    char *broker;               //  broker instance of the visible state
+    uint64_t seq;               //  last event applied
+    bool synced;
+    //  Snapshot being loaded
+    bool loading;
+    zhashx_t *loading_users;
+    char *loading_broker;       //  NULL until the first page
+    uint64_t loading_seq;
+    //  Events waiting for a snapshot, in arrival order (owned copies)
+    zlistx_t *buffer;
+    //  The seq announced by the previous pong
+    bool has_pong_mark;
+    uint64_t pong_mark;
+    const char *reason;
+};
+
+static view_user_t *
+s_user_new (const char *name, int64_t since)
+{
+    view_user_t *self = (view_user_t *) zmalloc (sizeof (view_user_t));
+    self->name = strdup (name);
+    self->since = since;
+    self->files = fileset_new ();
+    return self;
+}
+
+static void
+s_user_destroy (void **item)
+{
+    view_user_t *self = (view_user_t *) *item;
+    if (self) {
+        fileset_destroy (&self->files);
+        free (self->name);
+        free (self);
+        *item = NULL;
+    }
+}
+
+static zhashx_t *
+s_users_new (void)
+{
+    zhashx_t *users = zhashx_new ();
+    zhashx_set_destructor (users, s_user_destroy);
+    return users;
+}
+
+static void
+s_event_free (void **item)
+{
+    Fshare__Event *event = (Fshare__Event *) *item;
+    fsh_event_destroy (&event);
+    *item = NULL;
+}
+
+//  Round-trip through the wire format: the copy is independent of how the
+//  caller built the original (decoded, or assembled on the stack).
+static Fshare__Event *
+s_event_copy (const Fshare__Event *event)
+{
+    size_t size = fshare__event__get_packed_size (event);
+    uint8_t *buffer = (uint8_t *) malloc (size? size: 1);
+    assert (buffer);
+    fshare__event__pack (event, buffer);
+    Fshare__Event *copy = fshare__event__unpack (NULL, size, buffer);
+    free (buffer);
+    return copy;
+}
+
+view_t *
+view_new (void)
+{
+    view_t *self = (view_t *) zmalloc (sizeof (view_t));
+    self->users = s_users_new ();
+    self->broker = strdup ("");
+    self->buffer = zlistx_new ();
+    zlistx_set_destructor (self->buffer, s_event_free);
+    self->reason = "";
+    return self;
+}
+
+void
+view_destroy (view_t **self_p)
+{
+    if (*self_p) {
+        view_t *self = *self_p;
+        zhashx_destroy (&self->users);
+        zhashx_destroy (&self->loading_users);
+        zlistx_destroy (&self->buffer);
+        free (self->broker);
+        free (self->loading_broker);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+static void
+s_buffer (view_t *self, const Fshare__Event *event)
+{
+    if (zlistx_size (self->buffer) >= VIEW_BUFFER_MAX) {
+        zlistx_first (self->buffer);
+        zlistx_delete (self->buffer, zlistx_cursor (self->buffer));
+    }
+    Fshare__Event *copy = s_event_copy (event);
+    if (copy)
+        zlistx_add_end (self->buffer, copy);
+}
+
+static void
+s_unsync (view_t *self, const char *reason)
+{
+    self->synced = false;
+    self->has_pong_mark = false;
+    self->reason = reason;
+}
+
+typedef enum { APPLY_OK, APPLY_INVALID, APPLY_INCONSISTENT } apply_t;
+
+static void
+s_put_files (fileset_t *files, Fshare__FileInfo **list, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        fileset_put (files, list [i]->path, list [i]->size, list [i]->mtime);
+}
+
+//  Apply one in-sequence event to a users table.
+static apply_t
+s_apply (zhashx_t *users, const Fshare__Event *event)
+{
+    if (fsh_event_check (event))
+        return APPLY_INVALID;
+    if (event->type == FSHARE__EVENT_TYPE__EVENT_STATS)
+        return APPLY_OK;
+    if (event->type == FSHARE__EVENT_TYPE__EVENT_LEAVE) {
+        zhashx_delete (users, event->user);
+        return APPLY_OK;
+    }
+    view_user_t *user = (view_user_t *) zhashx_lookup (users, event->user);
+    if (event->type == FSHARE__EVENT_TYPE__EVENT_JOIN && event->page == 0) {
+        user = s_user_new (event->user, event->since);
+        zhashx_update (users, event->user, user);
+    }
+    //  Any other event about a user we don't know: we missed their join
+    if (!user)
+        return APPLY_INCONSISTENT;
+    switch (event->type) {
+        case FSHARE__EVENT_TYPE__EVENT_JOIN:
+            s_put_files (user->files, event->files, event->n_files);
+            break;
+        case FSHARE__EVENT_TYPE__EVENT_FILE_ADDED:
+        case FSHARE__EVENT_TYPE__EVENT_FILE_CHANGED:
+            fileset_put (user->files, event->file->path, event->file->size,
+                         event->file->mtime);
+            break;
+        case FSHARE__EVENT_TYPE__EVENT_FILE_REMOVED:
+            fileset_remove (user->files, event->file->path);
+            break;
+        case FSHARE__EVENT_TYPE__EVENT_FILE_RENAMED:
+            fileset_remove (user->files, event->from);
+            fileset_put (user->files, event->file->path, event->file->size,
+                         event->file->mtime);
+            break;
+        default:
+            return APPLY_INVALID;
+    }
+    return APPLY_OK;
+}
+
+view_result_t
+view_event (view_t *self, const Fshare__Event *event)
+{
+    assert (self);
+    assert (event);
+    if (!self->synced) {
+        s_buffer (self, event);
+        return VIEW_BUFFERED;
+    }
+    if (!event->broker || strneq (event->broker, self->broker)) {
+        s_unsync (self, "new broker instance");
+        s_buffer (self, event);
+        return VIEW_RESYNC;
+    }
+    if (event->seq <= self->seq)
+        return VIEW_IGNORED;
+    if (event->seq != self->seq + 1) {
+        s_unsync (self, "gap in the event sequence");
+        s_buffer (self, event);
+        return VIEW_RESYNC;
+    }
+    self->seq = event->seq;
+    apply_t rc = s_apply (self->users, event);
+    if (rc == APPLY_INCONSISTENT) {
+        s_unsync (self, "event about an unknown user");
+        return VIEW_RESYNC;
+    }
+    return rc == APPLY_OK? VIEW_APPLIED: VIEW_IGNORED;
+}
+
+void
+view_invalidate (view_t *self)
+{
+    assert (self);
+    s_unsync (self, "invalidated");
+    self->loading = false;
+}
+
+void
+view_snapshot_begin (view_t *self)
+{
+    assert (self);
+    s_unsync (self, "snapshot requested");
+    zhashx_destroy (&self->loading_users);
+    self->loading_users = s_users_new ();
+    zstr_free (&self->loading_broker);
+    self->loading_seq = 0;
+    self->loading = true;
+}
+
+static void
+s_load_user (zhashx_t *users, const Fshare__UserFiles *entry)
+{
+    if (fsh_user_check (entry->user)) {
+        zsys_warning ("view: snapshot names an invalid user: skipped");
+        return;
+    }
+    view_user_t *user = (view_user_t *) zhashx_lookup (users, entry->user);
+    if (!user) {
+        user = s_user_new (entry->user, entry->since);
+        zhashx_insert (users, entry->user, user);
+    }
+    size_t invalid = 0;
+    for (size_t i = 0; i < entry->n_files; i++) {
+        const Fshare__FileInfo *file = entry->files [i];
+        if (fsh_file_check (file))
+            invalid++;
+        else
+            fileset_put (user->files, file->path, file->size, file->mtime);
+    }
+    if (invalid)
+        zsys_warning ("view: snapshot: %zu invalid files of %s skipped", invalid, entry->user);
+}
+
+//  Replay the buffered events that are newer than the snapshot. Returns
+//  false on a gap, leaving the events from the gap on in the buffer.
+static bool
+s_replay (view_t *self)
+{
+    Fshare__Event *event = (Fshare__Event *) zlistx_first (self->buffer);
+    while (event) {
+        //  Another instance's events predate this snapshot: drop them
+        if (event->broker && streq (event->broker, self->broker)
+        &&  event->seq > self->seq) {
+            if (event->seq != self->seq + 1)
+                return false;
+            self->seq = event->seq;
+            if (s_apply (self->users, event) == APPLY_INCONSISTENT)
+                zsys_warning ("view: buffered event #%" PRIu64 " about unknown user %s",
+                              event->seq, event->user);
+        }
+        zlistx_delete (self->buffer, zlistx_cursor (self->buffer));
+        event = (Fshare__Event *) zlistx_first (self->buffer);
+    }
+    return true;
+}
+
+int
+view_snapshot_page (view_t *self, const Fshare__SnapshotPage *page)
+{
+    assert (self);
+    assert (page);
+    if (!self->loading) {
+        self->reason = "snapshot page without a request";
+        return -1;
+    }
+    if (!page->broker || !fsh_text_valid (page->broker, 64)) {
+        self->loading = false;
+        self->reason = "snapshot page with an invalid broker id";
+        return -1;
+    }
+    if (!self->loading_broker) {
+        self->loading_broker = strdup (page->broker);
+        self->loading_seq = page->seq;
+    }
+    else
+    if (strneq (self->loading_broker, page->broker) || self->loading_seq != page->seq) {
+        self->loading = false;
+        self->reason = "snapshot pages disagree";
+        return -1;
+    }
+    for (size_t i = 0; i < page->n_users; i++)
+        s_load_user (self->loading_users, page->users [i]);
+    if (page->more)
+        return 0;
+
+    //  Complete: the snapshot becomes the visible state
+    zhashx_destroy (&self->users);
+    self->users = self->loading_users;
+    self->loading_users = NULL;
+    free (self->broker);
+    self->broker = self->loading_broker;
+    self->loading_broker = NULL;
+    self->seq = self->loading_seq;
+    self->loading = false;
+    if (!s_replay (self)) {
+        self->reason = "gap between the snapshot and the buffered events";
+        return -1;
+    }
+    self->synced = true;
+    self->has_pong_mark = false;
+    return 1;
+}
+
+bool
+view_pong (view_t *self, const char *broker, uint64_t seq)
+{
+    assert (self);
+    if (!self->synced)
+        return false;
+    if (!broker || strneq (broker, self->broker)) {
+        s_unsync (self, "pong from another broker instance");
+        return true;
+    }
+    bool behind = self->has_pong_mark && self->seq < self->pong_mark;
+    if (behind) {
+        s_unsync (self, "events missing (the broker is ahead)");
+        return true;
+    }
+    self->pong_mark = seq;
+    self->has_pong_mark = true;
+    return false;
+}
+
+const char *
+view_resync_reason (view_t *self)
+{
+    return self->reason;
+}
+
+bool
+view_synced (view_t *self)
+{
+    return self->synced;
+}
+
+bool
+view_loading (view_t *self)
+{
+    return self->loading;
+}
+
+const char *
+view_broker (view_t *self)
+{
+    return self->broker;
+}
+
+uint64_t
+view_seq (view_t *self)
+{
+    return self->seq;
+}
+
+size_t
+view_buffered (view_t *self)
+{
+    return zlistx_size (self->buffer);
+}
+
+size_t
+view_user_count (view_t *self)
+{
+    return zhashx_size (self->users);
+}
+
+uint64_t
+view_file_count (view_t *self)
+{
+    uint64_t total = 0;
+    for (view_user_t *user = (view_user_t *) zhashx_first (self->users); user;
+         user = (view_user_t *) zhashx_next (self->users))
+        total += fileset_size (user->files);
+    return total;
+}
+
+static int
+s_compare_names (const void *a, const void *b)
+{
+    return strcmp ((const char *) a, (const char *) b);
+}
+
+zlistx_t *
+view_users_sorted (view_t *self)
+{
+    zlistx_t *names = zlistx_new ();
+    zlistx_set_comparator (names, s_compare_names);
+    for (view_user_t *user = (view_user_t *) zhashx_first (self->users); user;
+         user = (view_user_t *) zhashx_next (self->users))
+        zlistx_add_end (names, user->name);
+    zlistx_sort (names);
+    return names;
+}
+
+fileset_t *
+view_user_files (view_t *self, const char *user)
+{
+    view_user_t *entry = (view_user_t *) zhashx_lookup (self->users, user);
+    return entry? entry->files: NULL;
+}
+
+int64_t
+view_user_since (view_t *self, const char *user)
+{
+    view_user_t *entry = (view_user_t *) zhashx_lookup (self->users, user);
+    return entry? entry->since: 0;
+}

@@ -1,0 +1,452 @@
+/*  test_agent.c - the agent actor in one process with a broker actor: the
+    pipe protocol (ONLINE, FAILED, ERROR, STOPPED), the control protocol
+    spoken directly on a DEALER, live changes, and a broker restart.
+    Everything on ipc endpoints in a temporary directory.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <ftw.h>
+#include "agent.h"
+#include "broker.h"
+
+#define DEADLINE_MS 10000
+
+typedef struct {
+    char dir [64];
+    char *req;
+    char *pub;
+    zactor_t *broker;
+} fixture_t;
+
+//  --- Helpers ----------------------------------------------------------------------
+
+static int
+s_remove_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void) st; (void) flag; (void) ftw;
+    return remove (path);
+}
+
+static zactor_t *
+s_broker_start (fixture_t *fx)
+{
+    char *state = zsys_sprintf ("%s/state", fx->dir);
+    broker_config_t config = {
+        .listen = fx->req, .publish = fx->pub, .state_dir = state,
+        .registration = 1, .heartbeat_ms = 200, .cost = ACCOUNTS_COST_MIN
+    };
+    zactor_t *broker = zactor_new (broker_actor, &config);
+    char *status = zstr_recv (broker);
+    assert_non_null (status);
+    assert_true (strncmp (status, "OK ", 3) == 0);
+    zstr_free (&status);
+    zstr_free (&state);
+    return broker;
+}
+
+static int
+s_setup (void **state)
+{
+    fixture_t *fx = (fixture_t *) zmalloc (sizeof (fixture_t));
+    strcpy (fx->dir, "/tmp/fshare-agent-test.XXXXXX");
+    assert_non_null (mkdtemp (fx->dir));
+    fx->req = zsys_sprintf ("ipc://%s/b.req", fx->dir);
+    fx->pub = zsys_sprintf ("ipc://%s/b.pub", fx->dir);
+    fx->broker = s_broker_start (fx);
+    *state = fx;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    zactor_destroy (&fx->broker);
+    nftw (fx->dir, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    zstr_free (&fx->req);
+    zstr_free (&fx->pub);
+    free (fx);
+    return 0;
+}
+
+//  An agent for `user` with everything under the fixture's directory.
+static zactor_t *
+s_agent_start (fixture_t *fx, const char *user, const char *password, const char *broker)
+{
+    char *dir = zsys_sprintf ("%s/%s_files", fx->dir, user);
+    char *downloads = zsys_sprintf ("%s/%s_dl", fx->dir, user);
+    char *control = zsys_sprintf ("ipc://%s/%s.ctl", fx->dir, user);
+    agent_config_t config = {
+        .user = user, .password = password, .dir = dir, .downloads = downloads,
+        .broker = broker? broker: fx->req, .control = control
+    };
+    zactor_t *agent = zactor_new (agent_actor, &config);
+    zstr_free (&dir);
+    zstr_free (&downloads);
+    zstr_free (&control);
+    return agent;
+}
+
+//  Next word from an actor within the deadline, NULL if none.
+static char *
+s_word (zactor_t *actor, int timeout)
+{
+    zpoller_t *poller = zpoller_new (actor, NULL);
+    char *word = zpoller_wait (poller, timeout)? zstr_recv (actor): NULL;
+    zpoller_destroy (&poller);
+    return word;
+}
+
+static void
+s_expect_word (zactor_t *actor, const char *expected)
+{
+    char *word = s_word (actor, DEADLINE_MS);
+    assert_non_null (word);
+    if (strncmp (word, expected, strlen (expected)) != 0)
+        fail_msg ("got '%s', expected '%s...'", word, expected);
+    zstr_free (&word);
+}
+
+static zsock_t *
+s_ctl_connect (fixture_t *fx, const char *user)
+{
+    zsock_t *ctl = zsock_new_dealer (NULL);
+    zsock_set_rcvtimeo (ctl, 3000);
+    assert_int_equal (zsock_connect (ctl, "ipc://%s/%s.ctl", fx->dir, user), 0);
+    return ctl;
+}
+
+static Fshare__CtlReply *
+s_ctl_recv (zsock_t *ctl)
+{
+    zframe_t *frame = zframe_recv (ctl);
+    assert_non_null (frame);
+    Fshare__CtlReply *reply = (Fshare__CtlReply *)
+        fsh_unpack (&fshare__ctl_reply__descriptor, zframe_data (frame), zframe_size (frame));
+    zframe_destroy (&frame);
+    assert_non_null (reply);
+    return reply;
+}
+
+static void
+s_reply_free (Fshare__CtlReply **reply_p)
+{
+    fshare__ctl_reply__free_unpacked (*reply_p, NULL);
+    *reply_p = NULL;
+}
+
+static void
+s_ctl_send (zsock_t *ctl, const char *command, bool all, const char *user, const char *glob)
+{
+    Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
+    request.command = (char *) command;
+    request.all = all;
+    request.user = (char *) (user? user: "");
+    request.glob = (char *) (glob? glob: "");
+    assert_int_equal (fsh_pack_send (&request.base, ctl, NULL), 0);
+}
+
+static Fshare__CtlReply *
+s_ctl_call (zsock_t *ctl, const char *command)
+{
+    s_ctl_send (ctl, command, false, NULL, NULL);
+    return s_ctl_recv (ctl);
+}
+
+//  "user:path,user:path" for an ls, over all its pages; NULL on an error
+static char *
+s_ls (zsock_t *ctl, bool all, const char *user, const char *glob)
+{
+    s_ctl_send (ctl, "ls", all, user, glob);
+    char *text = strdup ("");
+    bool more = true;
+    while (more) {
+        Fshare__CtlReply *reply = s_ctl_recv (ctl);
+        if (reply->status == FSHARE__STATUS__STATUS_ERROR) {
+            s_reply_free (&reply);
+            zstr_free (&text);
+            return NULL;
+        }
+        for (size_t i = 0; i < reply->n_files; i++) {
+            char *longer = zsys_sprintf ("%s%s%s:%s", text, *text? ",": "",
+                                         reply->files [i]->user, reply->files [i]->file->path);
+            free (text);
+            text = longer;
+        }
+        more = reply->more;
+        s_reply_free (&reply);
+    }
+    return text;
+}
+
+static char *
+s_state (zsock_t *ctl)
+{
+    Fshare__CtlReply *reply = s_ctl_call (ctl, "status");
+    assert_non_null (reply->agent);
+    char *state = strdup (reply->agent->state);
+    s_reply_free (&reply);
+    return state;
+}
+
+//  Poll `ls --all` until it equals `expected` or the deadline passes.
+static void
+s_wait_view (zsock_t *ctl, const char *expected)
+{
+    int64_t deadline = zclock_mono () + DEADLINE_MS;
+    char *text = NULL;
+    while (zclock_mono () < deadline) {
+        zstr_free (&text);
+        text = s_ls (ctl, true, NULL, NULL);
+        if (text && streq (text, expected))
+            break;
+        zclock_sleep (20);
+    }
+    if (!text || strneq (text, expected))
+        fail_msg ("view is '%s', expected '%s'", text? text: "(error)", expected);
+    zstr_free (&text);
+}
+
+static void
+s_wait_state (zsock_t *ctl, const char *expected)
+{
+    int64_t deadline = zclock_mono () + DEADLINE_MS;
+    char *state = NULL;
+    while (zclock_mono () < deadline) {
+        zstr_free (&state);
+        state = s_state (ctl);
+        if (streq (state, expected))
+            break;
+        zclock_sleep (20);
+    }
+    if (strneq (state, expected))
+        fail_msg ("state is '%s', expected '%s'", state, expected);
+    zstr_free (&state);
+}
+
+static void
+s_write (fixture_t *fx, const char *user, const char *path, const char *text)
+{
+    char *root = zsys_sprintf ("%s/%s_files", fx->dir, user);
+    assert_int_equal (fsh_mkdirs (root, 0755), 0);
+    zstr_free (&root);
+    char *name = zsys_sprintf ("%s/%s_files/%s", fx->dir, user, path);
+    FILE *file = fopen (name, "w");
+    assert_non_null (file);
+    fputs (text, file);
+    fclose (file);
+    zstr_free (&name);
+}
+
+//  --- Tests --------------------------------------------------------------------------
+
+static void
+test_two_agents_share (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    char *dir = zsys_sprintf ("%s/alice_files/docs", fx->dir);
+    assert_int_equal (fsh_mkdirs (dir, 0755), 0);
+    zstr_free (&dir);
+    s_write (fx, "alice", "docs/a.pdf", "pdf");
+    s_write (fx, "alice", "b.txt", "text");
+
+    zactor_t *alice = s_agent_start (fx, "alice", "pw-a", NULL);
+    zactor_t *bob = s_agent_start (fx, "bob", "pw-b", NULL);
+    s_expect_word (alice, "ONLINE");
+    s_expect_word (bob, "ONLINE");
+    zsock_t *ctl = s_ctl_connect (fx, "bob");
+    s_wait_view (ctl, "alice:b.txt,alice:docs/a.pdf");
+
+    //  Glob, one user, an unknown user, my own files
+    char *text = s_ls (ctl, true, NULL, "*.pdf");
+    assert_string_equal (text, "alice:docs/a.pdf");
+    zstr_free (&text);
+    text = s_ls (ctl, true, "alice", NULL);
+    assert_string_equal (text, "alice:b.txt,alice:docs/a.pdf");
+    zstr_free (&text);
+    assert_null (s_ls (ctl, true, "nobody", NULL));
+    text = s_ls (ctl, false, NULL, NULL);
+    assert_string_equal (text, "");
+    zstr_free (&text);
+
+    //  peers and status
+    Fshare__CtlReply *reply = s_ctl_call (ctl, "peers");
+    assert_int_equal (reply->n_peers, 2);
+    assert_string_equal (reply->peers [0]->user, "alice");
+    assert_int_equal (reply->peers [0]->files, 2);
+    assert_string_equal (reply->peers [1]->user, "bob");
+    s_reply_free (&reply);
+    reply = s_ctl_call (ctl, "status");
+    assert_string_equal (reply->agent->user, "bob");
+    assert_string_equal (reply->agent->state, "online");
+    assert_int_equal (reply->agent->peers, 1);
+    assert_int_equal (reply->agent->other_files, 2);
+    assert_int_equal (reply->agent->pid, getpid ());
+    s_reply_free (&reply);
+
+    //  Unknown command; a malformed frame is ignored, the next one answered
+    reply = s_ctl_call (ctl, "fly");
+    assert_int_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
+    assert_string_equal (reply->error, "unknown command 'fly'");
+    s_reply_free (&reply);
+    zstr_send (ctl, "\xff\xff not protobuf");
+    reply = s_ctl_call (ctl, "ping");
+    assert_int_equal (reply->status, FSHARE__STATUS__STATUS_OK);
+    s_reply_free (&reply);
+
+    //  Events stream: acknowledged, then the change arrives
+    zsock_t *events = s_ctl_connect (fx, "bob");
+    reply = s_ctl_call (events, "events");
+    assert_true (reply->more);
+    assert_null (reply->event);
+    s_reply_free (&reply);
+    s_write (fx, "alice", "new.txt", "new");
+    s_wait_view (ctl, "alice:b.txt,alice:docs/a.pdf,alice:new.txt");
+    bool seen = false;
+    while (!seen) {
+        reply = s_ctl_recv (events);
+        assert_true (reply->more);
+        seen = reply->event && reply->event->type == FSHARE__EVENT_TYPE__EVENT_FILE_ADDED
+            && streq (reply->event->file->path, "new.txt");
+        s_reply_free (&reply);
+    }
+    zsock_destroy (&events);
+
+    //  alice disconnects through her control socket
+    zsock_t *alice_ctl = s_ctl_connect (fx, "alice");
+    reply = s_ctl_call (alice_ctl, "disconnect");
+    assert_int_equal (reply->status, FSHARE__STATUS__STATUS_OK);
+    s_reply_free (&reply);
+    s_expect_word (alice, "STOPPED");
+    zactor_destroy (&alice);
+    zsock_destroy (&alice_ctl);
+    s_wait_view (ctl, "");
+
+    zsock_destroy (&ctl);
+    zactor_destroy (&bob);
+}
+
+static void
+test_refused_login (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    zactor_t *agent = s_agent_start (fx, "carol", "right", NULL);
+    s_expect_word (agent, "ONLINE");
+    //  A twin on another control endpoint: the broker refuses it
+    char *control = zsys_sprintf ("ipc://%s/twin.ctl", fx->dir);
+    agent_config_t config = {
+        .user = "carol", .password = "right", .dir = fx->dir, .downloads = fx->dir,
+        .broker = fx->req, .control = control
+    };
+    zactor_t *twin = zactor_new (agent_actor, &config);
+    s_expect_word (twin, "FAILED already logged in");
+    zactor_destroy (&twin);
+    zstr_free (&control);
+    zactor_destroy (&agent);        //  logs out
+
+    agent = s_agent_start (fx, "carol", "wrong", NULL);
+    s_expect_word (agent, "FAILED invalid user or password");
+    zactor_destroy (&agent);
+}
+
+static void
+test_setup_errors (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    zactor_t *agent = s_agent_start (fx, "dave", "pw", NULL);
+    s_expect_word (agent, "ONLINE");
+    //  Same control endpoint: refused, not taken over
+    zactor_t *twin = s_agent_start (fx, "dave", "pw", NULL);
+    s_expect_word (twin, "ERROR control endpoint");
+    zactor_destroy (&twin);
+    zsock_t *ctl = s_ctl_connect (fx, "dave");
+    s_wait_state (ctl, "online");
+    zsock_destroy (&ctl);
+    zactor_destroy (&agent);
+
+    //  Not a local broker: no password goes there
+    agent = s_agent_start (fx, "dave", "pw", "tcp://192.0.2.1:5555");
+    s_expect_word (agent, "ERROR refusing to send a password unencrypted");
+    zactor_destroy (&agent);
+}
+
+static void
+test_broker_restart (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    s_write (fx, "erin", "e.txt", "e");
+    zactor_t *erin = s_agent_start (fx, "erin", "pw", NULL);
+    zactor_t *frank = s_agent_start (fx, "frank", "pw", NULL);
+    s_expect_word (erin, "ONLINE");
+    s_expect_word (frank, "ONLINE");
+    zsock_t *ctl = s_ctl_connect (fx, "frank");
+    s_wait_view (ctl, "erin:e.txt");
+    Fshare__CtlReply *reply = s_ctl_call (ctl, "status");
+    char *first = strdup (reply->agent->broker_id);
+    s_reply_free (&reply);
+
+    zactor_destroy (&fx->broker);
+    s_wait_state (ctl, "reconnecting");
+    reply = s_ctl_call (ctl, "peers");
+    assert_int_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
+    assert_string_equal (reply->error, "broker unreachable");
+    s_reply_free (&reply);
+    s_write (fx, "erin", "offline.txt", "o");
+
+    fx->broker = s_broker_start (fx);
+    s_wait_state (ctl, "online");
+    s_wait_view (ctl, "erin:e.txt,erin:offline.txt");
+    reply = s_ctl_call (ctl, "status");
+    assert_string_not_equal (reply->agent->broker_id, first);
+    s_reply_free (&reply);
+    free (first);
+    //  No second ONLINE: the owner heard about the first login only
+    char *word = s_word (erin, 0);
+    assert_null (word);
+    zsock_destroy (&ctl);
+    zactor_destroy (&erin);
+    zactor_destroy (&frank);
+}
+
+static void
+test_unreachable_broker (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    char *nowhere = zsys_sprintf ("ipc://%s/nobody.req", fx->dir);
+    zactor_t *agent = s_agent_start (fx, "gina", "pw", nowhere);
+    zstr_free (&nowhere);
+    zsock_t *ctl = s_ctl_connect (fx, "gina");
+    s_wait_state (ctl, "connecting");
+    Fshare__CtlReply *reply = s_ctl_call (ctl, "peers");
+    assert_string_equal (reply->error, "broker unreachable");
+    s_reply_free (&reply);
+    //  Own files need no broker
+    char *text = s_ls (ctl, false, NULL, NULL);
+    assert_string_equal (text, "");
+    zstr_free (&text);
+    //  disconnect without a broker: stops anyway, says so
+    reply = s_ctl_call (ctl, "disconnect");
+    assert_int_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
+    assert_string_equal (reply->error, "broker unreachable; stopped anyway");
+    s_reply_free (&reply);
+    s_expect_word (agent, "STOPPED");
+    zsock_destroy (&ctl);
+    zactor_destroy (&agent);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test_setup_teardown (test_two_agents_share, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_refused_login, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_setup_errors, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_broker_restart, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_unreachable_broker, s_setup, s_teardown),
+    };
+    zsys_init ();
+    zsys_set_logstream (stderr);
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

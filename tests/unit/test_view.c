@@ -1,0 +1,552 @@
+/*  test_view.c - the agent's view (peer/view.c) without any network:
+    snapshot pages and events are built here and fed in, and the view's
+    contents and its resync decisions are checked.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include "view.h"
+
+#define B1 "broker-one"
+#define B2 "broker-two"
+
+//  --- Builders -------------------------------------------------------------------
+
+static view_result_t
+s_event (view_t *view, const char *broker, uint64_t seq, Fshare__EventType type,
+         const char *user, const char *path, uint64_t size, const char *from)
+{
+    Fshare__Event event = FSHARE__EVENT__INIT;
+    Fshare__FileInfo file = FSHARE__FILE_INFO__INIT;
+    Fshare__Stats stats = FSHARE__STATS__INIT;
+    event.broker = (char *) broker;
+    event.seq = seq;
+    event.time_ms = 1700000000000;
+    event.type = type;
+    event.user = (char *) (user? user: "");
+    if (path) {
+        file.path = (char *) path;
+        file.size = size;
+        file.mtime = 1700000000;
+        event.file = &file;
+    }
+    if (from)
+        event.from = (char *) from;
+    if (type == FSHARE__EVENT_TYPE__EVENT_STATS)
+        event.stats = &stats;
+    return view_event (view, &event);
+}
+
+static view_result_t
+s_added (view_t *view, const char *broker, uint64_t seq, const char *user, const char *path)
+{
+    return s_event (view, broker, seq, FSHARE__EVENT_TYPE__EVENT_FILE_ADDED, user, path, 10, NULL);
+}
+
+static view_result_t
+s_stats (view_t *view, const char *broker, uint64_t seq)
+{
+    return s_event (view, broker, seq, FSHARE__EVENT_TYPE__EVENT_STATS, NULL, NULL, 0, NULL);
+}
+
+//  paths: NULL-terminated
+static view_result_t
+s_join (view_t *view, const char *broker, uint64_t seq, const char *user,
+        uint32_t page, bool more, const char **paths)
+{
+    Fshare__Event event = FSHARE__EVENT__INIT;
+    Fshare__FileInfo infos [16];
+    Fshare__FileInfo *list [16];
+    size_t count = 0;
+    for (; paths && paths [count]; count++) {
+        fshare__file_info__init (&infos [count]);
+        infos [count].path = (char *) paths [count];
+        infos [count].size = 100 + count;
+        infos [count].mtime = 1700000000;
+        list [count] = &infos [count];
+    }
+    event.broker = (char *) broker;
+    event.seq = seq;
+    event.type = FSHARE__EVENT_TYPE__EVENT_JOIN;
+    event.user = (char *) user;
+    event.files = list;
+    event.n_files = count;
+    event.page = page;
+    event.more = more;
+    event.since = 1700000000 + (int64_t) seq;
+    return view_event (view, &event);
+}
+
+//  One snapshot page holding (optionally) one user's files.
+static int
+s_page (view_t *view, const char *broker, uint64_t seq, bool more,
+        const char *user, const char **paths, bool user_more)
+{
+    Fshare__SnapshotPage page = FSHARE__SNAPSHOT_PAGE__INIT;
+    Fshare__UserFiles entry = FSHARE__USER_FILES__INIT;
+    Fshare__UserFiles *entries [1] = { &entry };
+    Fshare__FileInfo infos [16];
+    Fshare__FileInfo *list [16];
+    size_t count = 0;
+    for (; paths && paths [count]; count++) {
+        fshare__file_info__init (&infos [count]);
+        infos [count].path = (char *) paths [count];
+        infos [count].size = 7;
+        infos [count].mtime = 1700000000;
+        list [count] = &infos [count];
+    }
+    page.broker = (char *) broker;
+    page.seq = seq;
+    page.more = more;
+    if (user) {
+        entry.user = (char *) user;
+        entry.since = 42;
+        entry.files = list;
+        entry.n_files = count;
+        entry.more = user_more;
+        page.users = entries;
+        page.n_users = 1;
+    }
+    return view_snapshot_page (view, &page);
+}
+
+static size_t
+s_files (view_t *view, const char *user)
+{
+    fileset_t *files = view_user_files (view, user);
+    return files? fileset_size (files): (size_t) -1;
+}
+
+static bool
+s_has (view_t *view, const char *user, const char *path)
+{
+    fileset_t *files = view_user_files (view, user);
+    return files && fileset_lookup (files, path);
+}
+
+//  A view synced at (B1, seq) with alice: a.txt, b.txt
+static view_t *
+s_synced_view (uint64_t seq)
+{
+    view_t *view = view_new ();
+    view_snapshot_begin (view);
+    const char *files [] = { "a.txt", "b.txt", NULL };
+    assert_int_equal (s_page (view, B1, seq, false, "alice", files, false), 1);
+    assert_true (view_synced (view));
+    return view;
+}
+
+//  --- Tests ----------------------------------------------------------------------
+
+static void
+test_empty_view (void **state)
+{
+    (void) state;
+    view_t *view = view_new ();
+    assert_false (view_synced (view));
+    assert_false (view_loading (view));
+    assert_string_equal (view_broker (view), "");
+    assert_int_equal (view_seq (view), 0);
+    assert_int_equal (view_user_count (view), 0);
+    assert_int_equal (view_file_count (view), 0);
+    assert_null (view_user_files (view, "alice"));
+    assert_int_equal (view_user_since (view, "alice"), 0);
+    //  A page nobody asked for is refused
+    assert_int_equal (s_page (view, B1, 1, false, NULL, NULL, false), -1);
+    view_destroy (&view);
+    assert_null (view);
+}
+
+static void
+test_snapshot_then_events (void **state)
+{
+    (void) state;
+    view_t *view = s_synced_view (10);
+    assert_string_equal (view_broker (view), B1);
+    assert_int_equal (view_seq (view), 10);
+    assert_int_equal (s_files (view, "alice"), 2);
+    assert_int_equal (view_user_since (view, "alice"), 42);
+
+    const char *bob [] = { "x/1.bin", NULL };
+    assert_int_equal (s_join (view, B1, 11, "bob", 0, false, bob), VIEW_APPLIED);
+    assert_int_equal (s_added (view, B1, 12, "bob", "x/2.bin"), VIEW_APPLIED);
+    assert_int_equal (s_event (view, B1, 13, FSHARE__EVENT_TYPE__EVENT_FILE_CHANGED,
+                               "bob", "x/1.bin", 999, NULL), VIEW_APPLIED);
+    assert_int_equal (fileset_lookup (view_user_files (view, "bob"), "x/1.bin")->size, 999);
+    assert_int_equal (s_event (view, B1, 14, FSHARE__EVENT_TYPE__EVENT_FILE_RENAMED,
+                               "bob", "y/2.bin", 10, "x/2.bin"), VIEW_APPLIED);
+    assert_false (s_has (view, "bob", "x/2.bin"));
+    assert_true (s_has (view, "bob", "y/2.bin"));
+    assert_int_equal (s_event (view, B1, 15, FSHARE__EVENT_TYPE__EVENT_FILE_REMOVED,
+                               "alice", "a.txt", 0, NULL), VIEW_APPLIED);
+    assert_false (s_has (view, "alice", "a.txt"));
+    assert_int_equal (s_stats (view, B1, 16), VIEW_APPLIED);
+    assert_int_equal (view_user_count (view), 2);
+    assert_int_equal (view_file_count (view), 3);
+    assert_int_equal (s_event (view, B1, 17, FSHARE__EVENT_TYPE__EVENT_LEAVE,
+                               "bob", NULL, 0, NULL), VIEW_APPLIED);
+    assert_null (view_user_files (view, "bob"));
+    assert_int_equal (view_user_count (view), 1);
+    assert_int_equal (view_seq (view), 17);
+    assert_true (view_synced (view));
+    view_destroy (&view);
+}
+
+static void
+test_events_buffered_before_snapshot (void **state)
+{
+    (void) state;
+    view_t *view = view_new ();
+    //  Subscribed before the snapshot: events 9..12 arrive first
+    const char *carol [] = { "c.txt", NULL };
+    assert_int_equal (s_join (view, B1, 9, "carol", 0, false, carol), VIEW_BUFFERED);
+    assert_int_equal (s_added (view, B1, 10, "carol", "old.txt"), VIEW_BUFFERED);
+    view_snapshot_begin (view);
+    assert_true (view_loading (view));
+    assert_int_equal (s_added (view, B1, 11, "alice", "new.txt"), VIEW_BUFFERED);
+    assert_int_equal (s_stats (view, B1, 12), VIEW_BUFFERED);
+    assert_int_equal (view_buffered (view), 4);
+    //  The snapshot is valid at seq 10: carol's join and old.txt are in it
+    const char *files [] = { "a.txt", NULL };
+    assert_int_equal (s_page (view, B1, 10, true, "alice", files, false), 0);
+    const char *carol_files [] = { "c.txt", "old.txt", NULL };
+    assert_int_equal (s_page (view, B1, 10, false, "carol", carol_files, false), 1);
+    assert_true (view_synced (view));
+    assert_false (view_loading (view));
+    assert_int_equal (view_seq (view), 12);
+    assert_int_equal (view_buffered (view), 0);
+    assert_true (s_has (view, "alice", "new.txt"));
+    assert_int_equal (s_files (view, "alice"), 2);
+    assert_int_equal (s_files (view, "carol"), 2);
+    //  Live events continue from 13
+    assert_int_equal (s_added (view, B1, 13, "carol", "more.txt"), VIEW_APPLIED);
+    assert_int_equal (s_files (view, "carol"), 3);
+    view_destroy (&view);
+}
+
+static void
+test_stale_events_ignored (void **state)
+{
+    (void) state;
+    view_t *view = s_synced_view (10);
+    assert_int_equal (s_added (view, B1, 9, "alice", "stale.txt"), VIEW_IGNORED);
+    assert_int_equal (s_added (view, B1, 10, "alice", "stale.txt"), VIEW_IGNORED);
+    assert_false (s_has (view, "alice", "stale.txt"));
+    assert_true (view_synced (view));
+    assert_int_equal (view_seq (view), 10);
+    view_destroy (&view);
+}
+
+static void
+test_gap_means_resync (void **state)
+{
+    (void) state;
+    view_t *view = s_synced_view (10);
+    assert_int_equal (s_added (view, B1, 11, "alice", "c.txt"), VIEW_APPLIED);
+    //  13 without 12
+    assert_int_equal (s_added (view, B1, 13, "alice", "e.txt"), VIEW_RESYNC);
+    assert_false (view_synced (view));
+    assert_non_null (strstr (view_resync_reason (view), "gap"));
+    //  What we had stays visible while we fetch a new snapshot
+    assert_true (s_has (view, "alice", "c.txt"));
+    assert_false (s_has (view, "alice", "e.txt"));
+    assert_int_equal (s_added (view, B1, 14, "alice", "f.txt"), VIEW_BUFFERED);
+    view_snapshot_begin (view);
+    const char *files [] = { "a.txt", "b.txt", "c.txt", "d.txt", NULL };
+    assert_int_equal (s_page (view, B1, 12, false, "alice", files, false), 1);
+    assert_true (view_synced (view));
+    assert_int_equal (view_seq (view), 14);
+    assert_true (s_has (view, "alice", "d.txt"));
+    assert_true (s_has (view, "alice", "e.txt"));
+    assert_true (s_has (view, "alice", "f.txt"));
+    view_destroy (&view);
+}
+
+static void
+test_gap_after_snapshot (void **state)
+{
+    (void) state;
+    view_t *view = view_new ();
+    view_snapshot_begin (view);
+    //  The snapshot is at 20 but the first event we hold is 23: 21, 22 lost
+    assert_int_equal (s_added (view, B1, 23, "alice", "late.txt"), VIEW_BUFFERED);
+    const char *files [] = { "a.txt", NULL };
+    assert_int_equal (s_page (view, B1, 20, false, "alice", files, false), -1);
+    assert_false (view_synced (view));
+    assert_non_null (strstr (view_resync_reason (view), "gap"));
+    //  The snapshot's contents are visible anyway; the event is kept
+    assert_true (s_has (view, "alice", "a.txt"));
+    assert_int_equal (view_buffered (view), 1);
+    //  A second snapshot at 22 picks it up
+    view_snapshot_begin (view);
+    assert_int_equal (s_page (view, B1, 22, false, "alice", files, false), 1);
+    assert_true (s_has (view, "alice", "late.txt"));
+    assert_int_equal (view_seq (view), 23);
+    view_destroy (&view);
+}
+
+static void
+test_new_broker_means_resync (void **state)
+{
+    (void) state;
+    view_t *view = s_synced_view (500);
+    //  A restarted broker counts from 1 again
+    const char *files [] = { "z.txt", NULL };
+    assert_int_equal (s_join (view, B2, 1, "alice", 0, false, files), VIEW_RESYNC);
+    assert_non_null (strstr (view_resync_reason (view), "broker"));
+    assert_int_equal (s_added (view, B2, 2, "alice", "y.txt"), VIEW_BUFFERED);
+    view_snapshot_begin (view);
+    //  Snapshot of the new broker at seq 1 (the join is in it)
+    assert_int_equal (s_page (view, B2, 1, false, "alice", files, false), 1);
+    assert_string_equal (view_broker (view), B2);
+    assert_int_equal (view_seq (view), 2);
+    assert_int_equal (s_files (view, "alice"), 2);
+    assert_false (s_has (view, "alice", "a.txt"));
+    view_destroy (&view);
+}
+
+static void
+test_old_broker_events_dropped_at_replay (void **state)
+{
+    (void) state;
+    view_t *view = view_new ();
+    //  Left-overs of the previous instance, then the new one's event
+    assert_int_equal (s_added (view, B1, 800, "alice", "old.txt"), VIEW_BUFFERED);
+    assert_int_equal (s_added (view, B2, 6, "alice", "new.txt"), VIEW_BUFFERED);
+    view_snapshot_begin (view);
+    const char *files [] = { "a.txt", NULL };
+    assert_int_equal (s_page (view, B2, 5, false, "alice", files, false), 1);
+    assert_false (s_has (view, "alice", "old.txt"));
+    assert_true (s_has (view, "alice", "new.txt"));
+    assert_int_equal (view_seq (view), 6);
+    view_destroy (&view);
+}
+
+static void
+test_join_pages (void **state)
+{
+    (void) state;
+    view_t *view = s_synced_view (10);
+    //  alice logs in again with a different list over two pages: page 0
+    //  starts afresh, page 1 adds
+    const char *page0 [] = { "p0-1", "p0-2", NULL };
+    const char *page1 [] = { "p1-1", NULL };
+    assert_int_equal (s_join (view, B1, 11, "alice", 0, true, page0), VIEW_APPLIED);
+    assert_int_equal (s_files (view, "alice"), 2);
+    assert_false (s_has (view, "alice", "a.txt"));
+    assert_int_equal (view_user_since (view, "alice"), 1700000011);
+    assert_int_equal (s_join (view, B1, 12, "alice", 1, false, page1), VIEW_APPLIED);
+    assert_int_equal (s_files (view, "alice"), 3);
+    assert_true (s_has (view, "alice", "p1-1"));
+    //  A continuation page for a user whose page 0 we never saw
+    assert_int_equal (s_join (view, B1, 13, "dave", 1, false, page1), VIEW_RESYNC);
+    assert_non_null (strstr (view_resync_reason (view), "unknown user"));
+    view_destroy (&view);
+}
+
+static void
+test_file_event_for_unknown_user (void **state)
+{
+    (void) state;
+    view_t *view = s_synced_view (10);
+    assert_int_equal (s_added (view, B1, 11, "mallory", "m.txt"), VIEW_RESYNC);
+    assert_false (view_synced (view));
+    assert_null (view_user_files (view, "mallory"));
+    view_destroy (&view);
+}
+
+static void
+test_invalid_event_skipped (void **state)
+{
+    (void) state;
+    view_t *view = s_synced_view (10);
+    //  In sequence but unusable: the seq is consumed, nothing applied
+    assert_int_equal (s_added (view, B1, 11, "alice", "../etc/passwd"), VIEW_IGNORED);
+    assert_int_equal (view_seq (view), 11);
+    assert_int_equal (s_files (view, "alice"), 2);
+    assert_true (view_synced (view));
+    assert_int_equal (s_added (view, B1, 12, "alice", "ok.txt"), VIEW_APPLIED);
+    view_destroy (&view);
+}
+
+static void
+test_snapshot_pages_merge_users (void **state)
+{
+    (void) state;
+    view_t *view = view_new ();
+    view_snapshot_begin (view);
+    //  alice's list continues over two pages; an empty last page
+    const char *first [] = { "1", "2", NULL };
+    const char *second [] = { "3", NULL };
+    assert_int_equal (s_page (view, B1, 7, true, "alice", first, true), 0);
+    assert_false (view_synced (view));
+    assert_int_equal (s_page (view, B1, 7, true, "alice", second, false), 0);
+    const char *bob [] = { "b", NULL };
+    assert_int_equal (s_page (view, B1, 7, true, "bob", bob, false), 0);
+    assert_int_equal (s_page (view, B1, 7, false, NULL, NULL, false), 1);
+    assert_int_equal (s_files (view, "alice"), 3);
+    assert_int_equal (s_files (view, "bob"), 1);
+    assert_int_equal (view_file_count (view), 4);
+    zlistx_t *users = view_users_sorted (view);
+    assert_int_equal (zlistx_size (users), 2);
+    assert_string_equal ((char *) zlistx_first (users), "alice");
+    assert_string_equal ((char *) zlistx_next (users), "bob");
+    zlistx_destroy (&users);
+    view_destroy (&view);
+}
+
+static void
+test_snapshot_pages_disagree (void **state)
+{
+    (void) state;
+    view_t *view = view_new ();
+    view_snapshot_begin (view);
+    const char *files [] = { "1", NULL };
+    assert_int_equal (s_page (view, B1, 7, true, "alice", files, false), 0);
+    assert_int_equal (s_page (view, B1, 8, false, "bob", files, false), -1);
+    assert_false (view_synced (view));
+    assert_false (view_loading (view));
+    //  Nothing of the broken snapshot became visible
+    assert_int_equal (view_user_count (view), 0);
+    view_snapshot_begin (view);
+    assert_int_equal (s_page (view, B1, 7, true, "alice", files, false), 0);
+    assert_int_equal (s_page (view, B2, 7, false, "bob", files, false), -1);
+    view_destroy (&view);
+}
+
+static void
+test_snapshot_skips_invalid_entries (void **state)
+{
+    (void) state;
+    view_t *view = view_new ();
+    view_snapshot_begin (view);
+    const char *files [] = { "good", "/abs", "a/../b", NULL };
+    assert_int_equal (s_page (view, B1, 3, true, "alice", files, false), 0);
+    assert_int_equal (s_page (view, B1, 3, false, "bad user", files, false), 1);
+    assert_int_equal (s_files (view, "alice"), 1);
+    assert_int_equal (view_user_count (view), 1);
+    view_destroy (&view);
+}
+
+static void
+test_old_state_visible_while_loading (void **state)
+{
+    (void) state;
+    view_t *view = s_synced_view (10);
+    view_snapshot_begin (view);
+    const char *files [] = { "only.txt", NULL };
+    assert_int_equal (s_page (view, B1, 12, true, "zed", files, false), 0);
+    //  Still the old state until the last page
+    assert_int_equal (s_files (view, "alice"), 2);
+    assert_null (view_user_files (view, "zed"));
+    assert_int_equal (s_page (view, B1, 12, false, NULL, NULL, false), 1);
+    assert_null (view_user_files (view, "alice"));
+    assert_int_equal (s_files (view, "zed"), 1);
+    view_destroy (&view);
+}
+
+static void
+test_pong_lost_last_event (void **state)
+{
+    (void) state;
+    view_t *view = s_synced_view (10);
+    //  The broker is at 11 but event 11 never came
+    assert_false (view_pong (view, B1, 11));
+    assert_true (view_pong (view, B1, 11));
+    assert_false (view_synced (view));
+    assert_non_null (strstr (view_resync_reason (view), "ahead"));
+    view_destroy (&view);
+}
+
+static void
+test_pong_steady_traffic (void **state)
+{
+    (void) state;
+    view_t *view = s_synced_view (10);
+    //  Pongs race ahead of the events, but the events keep catching up
+    assert_false (view_pong (view, B1, 12));
+    assert_int_equal (s_added (view, B1, 11, "alice", "1"), VIEW_APPLIED);
+    assert_int_equal (s_added (view, B1, 12, "alice", "2"), VIEW_APPLIED);
+    assert_false (view_pong (view, B1, 15));
+    for (uint64_t seq = 13; seq <= 15; seq++)
+        assert_int_equal (s_stats (view, B1, seq), VIEW_APPLIED);
+    assert_false (view_pong (view, B1, 15));
+    assert_false (view_pong (view, B1, 15));
+    assert_true (view_synced (view));
+    view_destroy (&view);
+}
+
+static void
+test_pong_other_broker (void **state)
+{
+    (void) state;
+    view_t *view = s_synced_view (10);
+    assert_true (view_pong (view, B2, 1));
+    assert_false (view_synced (view));
+    //  Unsynced: pongs say nothing until the next snapshot
+    assert_false (view_pong (view, B2, 5));
+    assert_false (view_pong (view, B2, 5));
+    view_destroy (&view);
+}
+
+static void
+test_invalidate_buffers (void **state)
+{
+    (void) state;
+    view_t *view = s_synced_view (10);
+    view_invalidate (view);
+    assert_false (view_synced (view));
+    assert_int_equal (s_added (view, B1, 11, "alice", "x"), VIEW_BUFFERED);
+    assert_false (s_has (view, "alice", "x"));
+    assert_int_equal (s_files (view, "alice"), 2);
+    view_destroy (&view);
+}
+
+static void
+test_buffer_is_bounded (void **state)
+{
+    (void) state;
+    view_t *view = view_new ();
+    //  Far more events than the buffer holds: the oldest go
+    for (uint64_t seq = 1; seq <= 100010; seq++)
+        s_stats (view, B1, seq);
+    assert_int_equal (view_buffered (view), 100000);
+    view_snapshot_begin (view);
+    //  A snapshot older than the oldest kept event: the gap is noticed
+    assert_int_equal (s_page (view, B1, 5, false, NULL, NULL, false), -1);
+    view_snapshot_begin (view);
+    assert_int_equal (s_page (view, B1, 100005, false, NULL, NULL, false), 1);
+    assert_int_equal (view_seq (view), 100010);
+    view_destroy (&view);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_empty_view),
+        cmocka_unit_test (test_snapshot_then_events),
+        cmocka_unit_test (test_events_buffered_before_snapshot),
+        cmocka_unit_test (test_stale_events_ignored),
+        cmocka_unit_test (test_gap_means_resync),
+        cmocka_unit_test (test_gap_after_snapshot),
+        cmocka_unit_test (test_new_broker_means_resync),
+        cmocka_unit_test (test_old_broker_events_dropped_at_replay),
+        cmocka_unit_test (test_join_pages),
+        cmocka_unit_test (test_file_event_for_unknown_user),
+        cmocka_unit_test (test_invalid_event_skipped),
+        cmocka_unit_test (test_snapshot_pages_merge_users),
+        cmocka_unit_test (test_snapshot_pages_disagree),
+        cmocka_unit_test (test_snapshot_skips_invalid_entries),
+        cmocka_unit_test (test_old_state_visible_while_loading),
+        cmocka_unit_test (test_pong_lost_last_event),
+        cmocka_unit_test (test_pong_steady_traffic),
+        cmocka_unit_test (test_pong_other_broker),
+        cmocka_unit_test (test_invalidate_buffers),
+        cmocka_unit_test (test_buffer_is_bounded),
+    };
+    zsys_init ();
+    zsys_set_logstream (stderr);
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
