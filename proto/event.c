@@ -87,6 +87,10 @@ fsh_event_recv (zsock_t *sub)
         zframe_t *body = zmsg_next (msg);
         event = (Fshare__Event *) fsh_unpack (&fshare__event__descriptor,
                                               zframe_data (body), zframe_size (body));
+        //  Unknown fields cannot be re-encoded faithfully (libprotobuf-c
+        //  keeps even field number 0): such an event is not ours.
+        if (event && event->base.n_unknown_fields)
+            fsh_event_destroy (&event);
         const char *expected = event? fsh_event_topic (event->type): NULL;
         if (event && (!expected || !zframe_streq (topic, expected) || fsh_event_check (event)))
             fsh_event_destroy (&event);
@@ -107,12 +111,18 @@ fsh_event_destroy (Fshare__Event **event_p)
 void
 fsh_iso_time (int64_t time_ms, char *buf, size_t size)
 {
+    //  Floor division: -1 ms is 23:59:59.999 of the day before.
+    int64_t millis = time_ms % 1000;
     time_t secs = (time_t) (time_ms / 1000);
+    if (millis < 0) {
+        millis += 1000;
+        secs--;
+    }
     struct tm tm;
     gmtime_r (&secs, &tm);
     char base [32];
     strftime (base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf (buf, size, "%s.%03dZ", base, (int) (time_ms % 1000));
+    snprintf (buf, size, "%s.%03dZ", base, (int) millis);
 }
 
 void

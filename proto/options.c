@@ -85,7 +85,11 @@ fsh_args_new (int argc, char **argv, const struct option *options)
             fsh_args_destroy (&self);
             return NULL;
         }
-        zconfig_t *config = zconfig_load (file);
+        //  zconfig_load leaks its zfile on a malformed file (CZMQ 4.2.1):
+        //  parse from a chunk we own instead.
+        zchunk_t *chunk = zchunk_slurp (file, 0);
+        zconfig_t *config = chunk? zconfig_chunk_load (chunk): NULL;
+        zchunk_destroy (&chunk);
         if (!config) {
             fprintf (stderr, "error: %s is not a valid ZPL config file\n", file);
             fsh_args_destroy (&self);

@@ -258,6 +258,10 @@ test_event_rendering (void **state)
     assert_non_null (fsh_event_check (&event));
     assert_null (fsh_event_topic (event.type));
 
+    char when [40];
+    fsh_iso_time (-1, when, sizeof when);
+    assert_string_equal (when, "1969-12-31T23:59:59.999Z");
+
     char size [32];
     fsh_human_size (1536, size, sizeof size);
     assert_string_equal (size, "1.5 KiB");
