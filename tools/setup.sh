@@ -4,15 +4,18 @@
 #
 #   sh tools/setup.sh broker [BROKER OPTIONS]   install, build, run fshare-broker
 #   sh tools/setup.sh test                      install, build, run every test
-#                                               (plain build, then ASan/UBSan)
+#                                               (plain build, then ASan/UBSan,
+#                                               then the fuzzers, with clang)
 #   sh tools/setup.sh build                     install and build only
+#   sh tools/setup.sh fuzz                      install, run the fuzzers only
 set -eu
 cd "$(dirname "$0")/.."
 
 PACKAGES="build-essential cmake pkg-config ca-certificates
   libzmq3-dev libczmq-dev libprotobuf-c-dev protobuf-c-compiler libsodium-dev
   libssl-dev libjansson-dev libedit-dev libcmocka-dev
-  procps psmisc coreutils findutils socat jq"
+  procps psmisc coreutils findutils socat jq
+  clang libclang-rt-14-dev"
 
 as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"
@@ -43,6 +46,16 @@ build() {   # build DIR [cmake options]
     cmake --build "$dir" -j "$(jobs)"
 }
 
+# The libFuzzer targets of tests/fuzz: a clang build of the libraries and
+# the fuzzers only, each fuzzing for FUZZ_SECONDS (default 20), one per core at a time.
+fuzz() {
+    CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DFSHARE_FUZZ=ON -DFSHARE_SANITIZE=ON \
+        -DFSHARE_FUZZ_SECONDS="${FUZZ_SECONDS:-20}" >/dev/null
+    cmake --build build-fuzz --target fuzzers -j "$(jobs)"
+    ctest --test-dir build-fuzz -L fuzz --output-on-failure -j "$(jobs)"
+}
+
 command=${1:-build}
 [ $# -gt 0 ] && shift
 install_packages
@@ -57,8 +70,11 @@ case "$command" in
         ctest --test-dir build --output-on-failure -j "$(jobs)"
         build build-asan -DFSHARE_SANITIZE=ON
         ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-            ctest --test-dir build-asan --output-on-failure -j "$(jobs)" ;;
+            ctest --test-dir build-asan --output-on-failure -j "$(jobs)"
+        fuzz ;;
+    fuzz)
+        fuzz ;;
     *)
-        echo "usage: sh tools/setup.sh [build|broker|test] [options]" >&2
+        echo "usage: sh tools/setup.sh [build|broker|test|fuzz] [options]" >&2
         exit 2 ;;
 esac
