@@ -1,0 +1,111 @@
+# ctl_failures.sh - fshare-ctl when things go wrong: a refused login makes
+# connect fail with the broker's reason and leaves no agent behind; no
+# password source; a control socket that never answers ("agent not
+# responding", and discovery ignores it); events end when the agent stops.
+. "$(dirname "$0")/../lib.sh" "$1"
+
+CTL="$BIN/fshare-ctl"
+
+expect() {
+    local want=$1; shift
+    "$@" >"$T/out" 2>"$T/err" </dev/null
+    local got=$?
+    [ "$got" -eq "$want" ] || fail "exit $got, not $want: $* ($(cat "$T/err"))"
+}
+err_is() { [ "$(cat "$T/err")" = "$1" ] || fail "stderr is not '$1': $(cat "$T/err")"; }
+err_has() { grep -q -- "$1" "$T/err" || fail "stderr lacks '$1': $(cat "$T/err")"; }
+gone() { ! kill -0 "$1" 2>/dev/null || [[ "$(ps -o stat= -p "$1")" == Z* ]]; }
+agent_pid() { "$CTL" --user "$1" --json status 2>/dev/null | jq -r .pid; }
+connect() {     # connect USER PASSWORD
+    mkdir -p "$T/$1_files"
+    FSHARE_PASSWORD=$2 expect "${EXPECT:-0}" "$CTL" connect "$1" --broker "$BROKER_EP" \
+        --dir "$T/$1_files" --downloads "$T/$1_dl"
+    [ "${EXPECT:-0}" = 0 ] && PIDS="$PIDS $(agent_pid "$1")"
+    return 0
+}
+peer_count() { pgrep -c -f "fshare-peer --user $1 --dir $T/" || true; }
+no_agent() { [ "$(peer_count "$1")" = 0 ]; }
+
+start_broker --hash-cost min
+
+# --- a refused login ----------------------------------------------------------------------
+connect dave right          # creates the account (registration is on for ipc)
+expect 0 "$CTL" --user dave disconnect
+wait_until 5 no_agent dave || fail "dave's first agent did not stop"
+EXPECT=1 connect dave wrong
+err_is "fshare-ctl: connect failed: login refused: invalid user or password"
+[ -s "$T/out" ] && fail "a failed connect printed: $(cat "$T/out")"
+[ "$(peer_count dave)" = 0 ] || fail "the refused agent is still running"
+expect 1 "$CTL" --user dave status
+err_has "no agent running for dave"
+connect dave right          # the right password still works
+expect 0 "$CTL" --user dave disconnect
+
+# --- no password source: no terminal, no variable, no file ------------------------------------
+env -u FSHARE_PASSWORD setsid "$CTL" connect erin --broker "$BROKER_EP" --dir "$T/erin_files" \
+    >"$T/out" 2>"$T/err" </dev/null && fail "connect worked without a password"
+err_is "fshare-ctl: no password: use --password-file, FSHARE_PASSWORD or a terminal"
+[ "$(peer_count erin)" = 0 ] || fail "an agent started without a password"
+expect 1 env -u FSHARE_PASSWORD "$CTL" connect erin --broker "$BROKER_EP" \
+    --dir "$T/erin_files" --password-file "$T/missing.pw"
+err_has "fshare-ctl: connect failed: "
+[ "$(peer_count erin)" = 0 ] || fail "an agent runs without its password file"
+
+# --- a control socket that never answers -------------------------------------------------------
+mkdir -p "$XDG_RUNTIME_DIR/fshare"
+bg mute socat "UNIX-LISTEN:$XDG_RUNTIME_DIR/fshare/mute.ctl,fork" /dev/null
+wait_until 5 test -S "$XDG_RUNTIME_DIR/fshare/mute.ctl" || fail "socat did not listen"
+started=$(now_ms)
+expect 1 "$CTL" --user mute status
+err_is "fshare-ctl: agent not responding"
+[ $(( $(now_ms) - started )) -lt 8000 ] || fail "the request deadline is too long"
+expect 1 "$CTL" status       # discovery: a socket that does not answer is no agent
+err_is "fshare-ctl: no agent running (start one with: fshare-ctl connect USER)"
+
+# --- events: printed as they come, the agent's end ends it ---------------------------------------
+connect frank pw
+bg events "$CTL" --user frank events
+EVENTS=$LAST_PID
+bg events_json "$CTL" --user frank --json events
+EVENTS_JSON=$LAST_PID
+wait_until 10 log_has events ' stats ' || fail "events printed no stats event"
+wait_until 10 log_has events_json '"type":"stats"' || fail "events --json printed no stats"
+printf 'x' >"$T/frank_files/x.txt"
+wait_until 10 log_has events "file_added *frank: x.txt" || fail "events missed file_added"
+wait_until 10 log_has events_json '"type":"file_added","user":"frank","path":"x.txt"' \
+    || fail "events --json missed file_added"
+kill -INT "$EVENTS_JSON"
+wait "$EVENTS_JSON" || fail "events did not exit 0 on SIGINT"
+expect 0 "$CTL" --user frank disconnect
+wait "$EVENTS" && fail "events exited 0 although its agent went away"
+log_has events "fshare-ctl: the agent stopped" || fail "events did not say the agent stopped"
+
+# --- the broker goes away: commands that need it fail fast, disconnect still stops ---------------
+connect gina pw
+GINA=$(agent_pid gina)
+kill -TERM "$BROKER_PID"
+wait "$BROKER_PID"
+not_online() { [ "$("$CTL" --user gina --json status | jq -r .state)" != online ]; }
+wait_until 10 not_online || fail "gina did not notice the broker leaving"
+expect 0 "$CTL" --user gina status
+expect 1 "$CTL" --user gina ls --all
+err_is "fshare-ctl: broker unreachable"
+expect 1 "$CTL" --user gina peers
+err_is "fshare-ctl: broker unreachable"
+expect 0 "$CTL" --user gina ls            # own files need no broker
+expect 1 "$CTL" --user gina disconnect
+err_is "fshare-ctl: broker unreachable; stopped anyway"
+wait_until 5 gone "$GINA" || fail "gina's agent did not stop"
+
+# --- connect interrupted while the agent waits for an absent broker: no agent left behind ---------
+FSHARE_PASSWORD=pw "$CTL" connect hank --broker "ipc://$T/nobroker" --dir "$T/hank_files" \
+    >"$T/out" 2>"$T/err" </dev/null &
+CONNECT=$!
+PIDS="$PIDS $CONNECT"
+connecting() { [ "$("$CTL" --user hank --json status 2>/dev/null | jq -r .state)" = connecting ]; }
+wait_until 10 connecting || fail "hank's agent is not waiting for the broker"
+HANK=$(agent_pid hank)
+kill -INT "$CONNECT"
+wait "$CONNECT" && fail "an interrupted connect exited 0"
+wait_until 5 gone "$HANK" || fail "an interrupted connect left its agent running"
+echo "ctl_failures: ok"

@@ -1,0 +1,59 @@
+# peer_lib.bash - helpers shared by the peer_*.sh scenarios, sourced after
+# lib.sh (named .bash so that CMake does not take it for a scenario).
+
+PEER="$BIN/fshare-peer"
+CTL="$BIN/fshare-ctl"
+echo "secret-$$" >"$T/pw"
+
+# start_peer NAME [OPTIONS]: NAME's agent, host dir $T/NAME_files; its pid
+# is in PID_NAME.
+start_peer() {
+    local name=$1; shift
+    mkdir -p "$T/${name}_files"
+    bg "$name" "$PEER" --user "$name" --dir "$T/${name}_files" \
+        --downloads "$T/${name}_dl" --broker "$BROKER_EP" --password-file "$T/pw" "$@"
+    eval "PID_$name=$LAST_PID"
+}
+
+ctl() { local name=$1; shift; "$CTL" --user "$name" "$@"; }
+
+# ctl_jq NAME FILTER [JQ ARGS] -- CTL ARGS: run `fshare-ctl --user NAME --json
+# CTL ARGS` and test its output with jq -e FILTER. False when the command
+# fails or prints nothing (jq 1.6 -e is true on empty input).
+ctl_jq() {
+    local name=$1 filter=$2; shift 2
+    local jqargs=()
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do jqargs+=("$1"); shift; done
+    shift
+    local out
+    out=$(ctl "$name" --json "$@" 2>/dev/null) || return 1
+    [ -n "$out" ] || return 1
+    jq -e "${jqargs[@]}" "$filter" <<<"$out" >/dev/null
+}
+
+# state NAME: the agent's state word
+state() { ctl "$1" --json status 2>/dev/null | jq -r .state; }
+is_state() { ctl_jq "$1" '.state == $s' --arg s "$2" -- status; }
+online() { is_state "$1" online; }
+
+# sees NAME OWNER PATH: OWNER's PATH is in NAME's view
+sees() {
+    ctl_jq "$1" 'any(.[]; .user == $u and .path == $p)' --arg u "$2" --arg p "$3" -- ls --all
+}
+not_sees() {
+    ctl_jq "$1" 'all(.[]; .user != $u or .path != $p)' --arg u "$2" --arg p "$3" -- ls --all
+}
+
+# has_peer NAME USER: USER is logged in according to NAME's agent
+has_peer() { ctl_jq "$1" 'any(.[]; .user == $u)' --arg u "$2" -- peers; }
+lacks_peer() { ctl_jq "$1" 'all(.[]; .user != $u)' --arg u "$2" -- peers; }
+
+gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# stopped PID STATUS: the process ends within 5 s with that exit status
+stopped() {
+    wait_until 5 gone "$1" || fail "process $1 did not stop"
+    wait "$1"
+    local got=$?
+    [ "$got" -eq "$2" ] || fail "process $1 exited $got, not $2"
+}

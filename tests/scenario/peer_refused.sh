@@ -1,0 +1,87 @@
+# peer_refused.sh - fshare-peer's command line and its failures: usage errors
+# (exit 2), a refused login (exit 1 with the broker's reason), a second
+# agent of the same user, a non-local broker; and an unreachable broker,
+# which is not a failure: the agent waits for it.
+. "$(dirname "$0")/../lib.sh" "$1"
+. "$(dirname "$0")/peer_lib.bash"
+
+# expect STATUS COMMAND...: stdout/stderr to $T/out, $T/err
+expect() {
+    local want=$1; shift
+    "$@" >"$T/out" 2>"$T/err" </dev/null
+    local got=$?
+    [ "$got" -eq "$want" ] || fail "exit $got, not $want: $* ($(cat "$T/err"))"
+}
+err_has() { grep -q -- "$1" "$T/err" || fail "stderr lacks '$1': $(cat "$T/err")"; }
+err_lines() { [ "$(wc -l <"$T/err")" -eq "$1" ] || fail "stderr is not $1 line(s): $(cat "$T/err")"; }
+
+# --- command line -------------------------------------------------------------------
+expect 0 "$PEER" --help
+grep -q "usage: fshare-peer" "$T/out" || fail "--help prints no usage"
+expect 0 "$PEER" -h
+expect 0 "$PEER" --version
+grep -qx "fshare-peer [0-9][0-9.]*" "$T/out" || fail "bad --version: $(cat "$T/out")"
+expect 2 "$PEER" --user alice --bogus
+err_has "unknown option '--bogus'"; err_has "--help"; err_lines 2
+expect 2 "$PEER"
+err_has "--user"; err_lines 2
+expect 2 "$PEER" --user
+err_has "needs an argument"; err_lines 2
+expect 2 "$PEER" --user ../evil
+expect 2 "$PEER" --user alice extra
+echo "bogus = 1" >"$T/bad.cfg"
+expect 2 "$PEER" -c "$T/bad.cfg" --user alice
+expect 1 "$PEER" --user alice --broker tcp://192.0.2.1:5555 --password-file "$T/pw"
+err_has "refusing to send a password unencrypted to tcp://192.0.2.1:5555"; err_lines 1
+expect 1 "$PEER" --user alice --broker tcp://127.0.0.1:notaport --password-file "$T/pw"
+err_has "fshare-peer: broker endpoint tcp://127.0.0.1:notaport:"; err_lines 1
+expect 1 "$PEER" --user alice --broker "$BROKER_EP" --events bogus://x --password-file "$T/pw"
+err_has "fshare-peer: events endpoint bogus://x:"; err_lines 1
+expect 1 "$PEER" --user alice --broker "$BROKER_EP" --password-file "$T/pw" --dir /dev/null
+err_has "host directory /dev/null"
+expect 1 "$PEER" --user alice --broker "$BROKER_EP" --password-file "$T/nonexistent"
+err_has "fshare-peer: password:"; err_lines 1
+env -u FSHARE_PASSWORD setsid "$PEER" --user alice --broker "$BROKER_EP" \
+    >"$T/out" 2>"$T/err" </dev/null && fail "started without any password source"
+err_has "no password"
+
+# --- an unreachable broker is waited for -----------------------------------------------
+start_peer alice
+wait_until 5 is_state alice connecting || fail "alice is not connecting: $(state alice)"
+ctl alice peers >/dev/null 2>&1 && fail "peers answered without a broker"
+kill -0 "$PID_alice" || fail "alice gave up on an absent broker"
+start_broker --hash-cost min
+wait_until 10 online alice || fail "alice did not log in once the broker came: $(state alice)"
+
+# --- a second agent of the same user ---------------------------------------------------
+# same control endpoint: refused before anything is sent
+expect 1 "$PEER" --user alice --dir "$T/alice2" --broker "$BROKER_EP" --password-file "$T/pw"
+err_has "control endpoint"; err_has "another agent"
+# another control endpoint: the broker refuses
+expect 1 "$PEER" --user alice --dir "$T/alice2" --broker "$BROKER_EP" \
+    --password-file "$T/pw" --control "ipc://$T/alice2.ctl"
+err_has "fshare-peer: login refused: already logged in"
+online alice || fail "the refused twin disturbed alice"
+
+# --- wrong password ------------------------------------------------------------------------
+ctl alice disconnect >/dev/null || fail "disconnect failed"
+stopped "$PID_alice" 0
+echo wrong >"$T/wrong"
+expect 1 "$PEER" --user alice --dir "$T/alice_files" --broker "$BROKER_EP" --password-file "$T/wrong"
+err_has "fshare-peer: login refused: invalid user or password"
+[ "$(grep -c "login refused" "$T/err")" -eq 1 ] || fail "the refusal is not said once: $(cat "$T/err")"
+log_has broker "refused" || fail "the broker did not log the refusal"
+# the right password still works
+start_peer alice
+wait_until 10 online alice || fail "alice cannot log in again"
+# a config file sets options; the command line wins
+printf 'user = carol\nbroker = %s\npassword-file = %s\ncontrol = ipc://%s/carol.ctl\n' \
+    "$BROKER_EP" "$T/pw" "$T" >"$T/carol.cfg"
+bg carol "$PEER" -c "$T/carol.cfg" --dir "$T/carol_files" --downloads "$T/carol_dl"
+CAROL=$LAST_PID
+wait_until 10 has_peer alice carol || fail "carol (config file) did not log in"
+[ -d "$T/carol_files" ] && [ -d "$T/carol_dl" ] || fail "carol's directories were not created"
+kill -INT "$CAROL"
+stopped "$CAROL" 0
+wait_until 5 lacks_peer alice carol || fail "SIGINT did not log carol out"
+exit 0
