@@ -1,0 +1,28 @@
+# peer_large.sh - a user publishing 100,000 files logs in; the list travels
+# in pages and another peer's view holds all of it (SPEC 4.2).
+. "$(dirname "$0")/../lib.sh" "$1"
+. "$(dirname "$0")/peer_lib.bash"
+
+start_broker --hash-cost min
+t0=$(now_ms)
+for d in $(seq 0 99); do
+    mkdir -p "$T/big_files/d$d"
+    (cd "$T/big_files/d$d" && seq 0 999 | sed 's/^/file-/' | xargs touch)
+done
+echo "created 100,000 files in $(( $(now_ms) - t0 )) ms"
+t0=$(now_ms)
+start_peer big
+start_peer other
+wait_until 60 online big || fail "big not online: $(state big)"
+wait_until 30 online other || fail "other not online"
+count() { [ "$(ctl other --json peers | jq '.[] | select(.user == "big") | .files')" = 100000 ]; }
+wait_until 30 count || fail "other's view lacks big's files: $(ctl other --json peers)"
+echo "both online, other's view complete after $(( $(now_ms) - t0 )) ms"
+[ "$(ctl other --json ls --all --user big 'd42/file-999' | jq length)" = 1 ] \
+    || fail "a file deep in the list is missing"
+# still live after the big login
+echo x >"$T/big_files/late.txt"
+late() { [ "$(ctl other --json ls --all --user big late.txt | jq length)" = 1 ]; }
+[ "$(ctl other --json ls --all --user big late.txt | jq length)" = 1 ]; }
+wait_until 10 late || fail "a change after the big login did not travel"
+exit 0
