@@ -23,6 +23,5 @@ echo "both online, other's view complete after $(( $(now_ms) - t0 )) ms"
 # still live after the big login
 echo x >"$T/big_files/late.txt"
 late() { [ "$(ctl other --json ls --all --user big late.txt | jq length)" = 1 ]; }
-[ "$(ctl other --json ls --all --user big late.txt | jq length)" = 1 ]; }
 wait_until 10 late || fail "a change after the big login did not travel"
 exit 0
