@@ -3,17 +3,27 @@
     One thread, one zloop: the ROUTER, the hasher's result socket and the
     actor pipe are readers; heartbeat expiry, stats and the account-file
     check are timers. Nothing in the loop blocks: password hashing runs in
-    the hasher's threads, sends to peers use ZMQ_DONTWAIT.
+    the hasher's threads, sends to peers use ZMQ_DONTWAIT. Downloads are
+    the relay's (relay.c): the broker checks a Get, then hands every
+    transfer message, with a chunk's data frame, to it.
 */
 #include "broker.h"
 #include "hasher.h"
 #include "session.h"
+#include "relay.h"
+#include "chunk.h"
+#include "gate.h"
+#include "throttle.h"
+#include "lobby.h"
+#include "bounds.h"
 #include <sodium.h>
 
 #define STATS_MS_DEFAULT     2000
 #define MAX_FILES_DEFAULT    1000000
 #define PASSWORD_MAX         1024
 #define COMPLAINTS_PER_SEC   10
+//  Requests taken from the ROUTER per wake-up: chunks come in streams
+#define ROUTER_BATCH         64
 
 //  A login waiting for the hasher.
 typedef struct {
@@ -22,6 +32,8 @@ typedef struct {
     uint64_t request_id;
     bool registering;           //  hashing a new account's password
     bool known;                 //  false: verifying against the dummy hash
+    bool observer;              //  Login.observer: a tap, not an agent
+    gate_caller_t caller;       //  CURVE key and address it came from
 } pending_t;
 
 typedef struct {
@@ -42,14 +54,39 @@ typedef struct {
     uint64_t seq;
     uint64_t next_ticket;
     bool registration;
-    uint64_t bytes_relayed;
-    uint64_t transfers;
+    relay_t *relay;             //  downloads in progress
+    zcert_t *cert;              //  CURVE key pair; NULL without CURVE
+    gate_t *gate;               //  ZAP handler; NULL without CURVE
+    throttle_t *throttle;       //  failed-login delays
+    lobby_t *lobby;             //  logins and refusals waiting for their time
+    gate_caller_t caller;       //  who sent the request being handled
     int64_t complain_window;
     int complaints;
     int suppressed;
 } broker_t;
 
-static void s_session_drop (broker_t *self, session_t *session, bool publish_leave);
+static void s_session_drop (broker_t *self, session_t *session, bool publish_leave,
+                            const char *why);
+
+//  Observer sessions (fshare-tap --user) are those that `users` does not
+//  list: the user's one agent session is the one it does.
+#define OBSERVERS_MAX        8          //  per account
+
+static bool
+s_is_observer (broker_t *self, session_t *session)
+{
+    return zhashx_lookup (self->users, session_user (session)) != session;
+}
+
+static int
+s_observer_count (broker_t *self, const char *user)
+{
+    int count = 0;
+    for (session_t *session = (session_t *) zhashx_first (self->sessions); session;
+         session = (session_t *) zhashx_next (self->sessions))
+        count += streq (session_user (session), user) && s_is_observer (self, session);
+    return count;
+}
 
 //  --------------------------------------------------------------------------
 //  Logging bad input without letting a flood of it flood the log
@@ -208,8 +245,8 @@ s_send_snapshot (broker_t *self, zframe_t *routing_id, uint64_t request_id)
     Fshare__SnapshotPage page = FSHARE__SNAPSHOT_PAGE__INIT;
     page.broker = self->id;
     page.seq = self->seq;
-    page.transfers = self->transfers;
-    page.bytes_relayed = self->bytes_relayed;
+    page.transfers = relay_active (self->relay);
+    page.bytes_relayed = relay_bytes (self->relay);
     Fshare__Message reply = FSHARE__MESSAGE__INIT;
     reply.id = request_id;
     reply.body_case = FSHARE__MESSAGE__BODY_SNAPSHOT_PAGE;
@@ -290,10 +327,23 @@ s_handle_login (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
         s_reply_error (self, routing_id, msg->id, "invalid user or password");
         return;
     }
-    if (zhashx_lookup (self->users, login->user)
-    ||  zhashx_lookup (self->pending_users, login->user)) {
+    //  Observers (taps) do not count against the one agent session
+    if (!login->observer
+    &&  (zhashx_lookup (self->users, login->user)
+    ||   zhashx_lookup (self->pending_users, login->user))) {
         zsys_info ("broker: login of %s refused: already logged in", login->user);
         s_reply_error (self, routing_id, msg->id, "already logged in");
+        return;
+    }
+    //  Guessing is slowed (throttle.h): wait in the lobby, then come back
+    int64_t wait = throttle_wait (self->throttle, login->user, self->caller.address,
+                                  zclock_mono ());
+    if (wait > 0) {
+        if (lobby_hold (self->lobby, routing_id, msg, &self->caller, wait) == 0)
+            return;
+        s_complain (self, "login of %s refused: too many attempts from %s", login->user,
+                    *self->caller.address? self->caller.address: "(local)");
+        s_reply_error (self, routing_id, msg->id, "invalid user or password");
         return;
     }
     accounts_refresh (self->accounts);
@@ -303,12 +353,17 @@ s_handle_login (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
     pending->routing_id = zframe_dup (routing_id);
     pending->request_id = msg->id;
     pending->known = hash != NULL;
-    pending->registering = !hash && self->registration;
+    //  A tap never creates an account
+    pending->registering = !hash && self->registration && !login->observer;
+    pending->observer = login->observer;
+    pending->caller = self->caller;
+    throttle_begin (self->throttle, login->user, self->caller.address);
     uint64_t ticket = ++self->next_ticket;
     char key [24];
     snprintf (key, sizeof key, "%" PRIu64, ticket);
     zhashx_insert (self->pending, key, pending);
-    zhashx_insert (self->pending_users, login->user, "");
+    if (!login->observer)
+        zhashx_insert (self->pending_users, login->user, "");
     if (pending->registering)
         hasher_hash (self->hasher, ticket, login->password);
     else
@@ -320,9 +375,22 @@ s_handle_login (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
 static void
 s_login_accept (broker_t *self, pending_t *pending)
 {
+    throttle_succeeded (self->throttle, pending->user);
+    //  An observer is a session missing from `users` (see s_is_observer)
+    if (pending->observer && s_observer_count (self, pending->user) >= OBSERVERS_MAX) {
+        s_complain (self, "observer login of %s refused: %d observers already",
+                    pending->user, OBSERVERS_MAX);
+        s_reply_error (self, pending->routing_id, pending->request_id,
+                       "too many observer sessions");
+        return;
+    }
     session_t *session = session_new (pending->user, pending->routing_id);
     zhashx_insert (self->sessions, session_token (session), session);
-    zhashx_insert (self->users, pending->user, session);
+    if (!pending->observer)
+        zhashx_insert (self->users, pending->user, session);
+    //  Under CURVE this key may now subscribe to events (gate.h)
+    if (self->gate)
+        gate_admit (self->gate, session_token (session), pending->caller.key);
     Fshare__LoginOk ok = FSHARE__LOGIN_OK__INIT;
     ok.session = (char *) session_token (session);
     ok.broker = self->id;
@@ -336,7 +404,8 @@ s_login_accept (broker_t *self, pending_t *pending)
     reply.body_case = FSHARE__MESSAGE__BODY_LOGIN_OK;
     reply.login_ok = &ok;
     s_send (self, pending->routing_id, &reply);
-    zsys_info ("broker: %s logged in", pending->user);
+    zsys_info ("broker: %s logged in%s", pending->user,
+               pending->observer? " as an observer": "");
 }
 
 //  A result from the hasher: finish the login it belongs to.
@@ -357,7 +426,9 @@ s_handle_hasher (zloop_t *loop, zsock_t *reader, void *arg)
         zstr_free (&hash);
         return 0;
     }
-    zhashx_delete (self->pending_users, pending->user);
+    if (!pending->observer)
+        zhashx_delete (self->pending_users, pending->user);
+    throttle_end (self->throttle, pending->user, pending->caller.address);
     //  The file may have changed while hashing: never overwrite an account
     //  an administrator just added under the same name.
     if (pending->registering && ok && hash) {
@@ -386,8 +457,15 @@ s_handle_hasher (zloop_t *loop, zsock_t *reader, void *arg)
     if (ok)
         s_login_accept (self, pending);
     else {
-        s_complain (self, "login of %s refused: invalid user or password", pending->user);
-        s_reply_error (self, pending->routing_id, pending->request_id, "invalid user or password");
+        //  The refusal, like the next attempt, waits out the delay
+        int64_t delay = throttle_failed (self->throttle, pending->user,
+                                         pending->caller.address, zclock_mono ());
+        s_complain (self, "login of %s from %s refused: invalid user or password "
+                    "(%u failures; answered after %" PRId64 " ms)", pending->user,
+                    *pending->caller.address? pending->caller.address: "(local)",
+                    throttle_failures (self->throttle, pending->user, NULL), delay);
+        lobby_refuse_later (self->lobby, pending->routing_id, pending->request_id,
+                            "invalid user or password", delay);
     }
     zhashx_delete (self->pending, key);
     return 0;
@@ -404,13 +482,19 @@ s_handle_publish (broker_t *self, session_t *session, zframe_t *routing_id,
         s_reply_error (self, routing_id, msg->id, "files already published");
         return;
     }
+    if (s_is_observer (self, session)) {
+        s_complain (self, "observer %s tried to publish files", session_user (session));
+        s_reply_error (self, routing_id, msg->id, "an observer session publishes no files");
+        return;
+    }
     Fshare__Publish *publish = msg->publish;
     for (size_t i = 0; i < publish->n_files; i++) {
-        const char *reason = fsh_file_check (publish->files [i]);
+        const char *reason = fsh_file_check_bounded (publish->files [i],
+            (size_t) self->config.max_path, self->config.max_depth);
         if (reason) {
             s_complain (self, "%s published a bad file: %s", session_user (session), reason);
             s_reply_error (self, routing_id, msg->id, "invalid file list");
-            s_session_drop (self, session, false);
+            s_session_drop (self, session, false, "was refused");
             return;
         }
         session_put_file (session, publish->files [i]->path, publish->files [i]->size,
@@ -420,7 +504,7 @@ s_handle_publish (broker_t *self, session_t *session, zframe_t *routing_id,
         s_complain (self, "%s publishes more than %d files", session_user (session),
                     self->config.max_files);
         s_reply_error (self, routing_id, msg->id, "too many files");
-        s_session_drop (self, session, false);
+        s_session_drop (self, session, false, "was refused");
         return;
     }
     if (publish->more)
@@ -442,8 +526,10 @@ s_handle_change (broker_t *self, session_t *session, zframe_t *routing_id,
                  Fshare__Message *msg)
 {
     Fshare__Change *change = msg->change;
-    const char *reason = session_online (session)? fsh_file_check (change->file)
-                                                 : "files not published yet";
+    const char *reason = session_online (session)
+        ? fsh_file_check_bounded (change->file, (size_t) self->config.max_path,
+                                  self->config.max_depth)
+        : "files not published yet";
     if (!reason && change->kind == FSHARE__CHANGE_KIND__CHANGE_RENAMED)
         reason = fsh_path_check (change->from);
     if (!reason && change->kind == FSHARE__CHANGE_KIND__CHANGE_NONE)
@@ -501,7 +587,7 @@ s_handle_logout (broker_t *self, session_t *session, zframe_t *routing_id,
                  Fshare__Message *msg)
 {
     zsys_info ("broker: %s logged out", session_user (session));
-    s_session_drop (self, session, true);
+    s_session_drop (self, session, true, "logged out");
     Fshare__LogoutOk ok = FSHARE__LOGOUT_OK__INIT;
     Fshare__Message reply = FSHARE__MESSAGE__INIT;
     reply.id = msg->id;
@@ -510,16 +596,53 @@ s_handle_logout (broker_t *self, session_t *session, zframe_t *routing_id,
     s_send (self, routing_id, &reply);
 }
 
+//  A download request: the checks of SPEC 4.3 that need the broker's
+//  tables, then the relay asks the owner.
 static void
-s_session_drop (broker_t *self, session_t *session, bool publish_leave)
+s_handle_get (broker_t *self, session_t *session, zframe_t *routing_id,
+              Fshare__Message *msg)
 {
+    Fshare__Get *get = msg->get;
+    const char *error = NULL;
+    session_t *owner = NULL;
+    if (!session_online (session))
+        error = "files not published yet";
+    else
+    if (fsh_user_check (get->owner)
+    ||  !(owner = (session_t *) zhashx_lookup (self->users, get->owner))
+    ||  !session_online (owner))
+        error = "unknown user";
+    else
+    if (owner == session)
+        error = "that is your own file";
+    else
+    if (fsh_path_check (get->path) || fsh_path_is_partial (get->path)
+    ||  !session_file (owner, get->path))
+        error = "unknown file";
+    else
+        error = relay_start (self->relay, session, owner, msg->id, get);
+    if (error) {
+        if (self->config.verbose)
+            zsys_debug ("broker: get from %s refused: %s", session_user (session), error);
+        s_reply_error (self, routing_id, msg->id, error);
+    }
+}
+
+static void
+s_session_drop (broker_t *self, session_t *session, bool publish_leave, const char *why)
+{
+    relay_session_gone (self->relay, session, why);
     if (publish_leave && session_online (session)) {
         Fshare__Event event = FSHARE__EVENT__INIT;
         event.type = FSHARE__EVENT_TYPE__EVENT_LEAVE;
         event.user = (char *) session_user (session);
         s_publish (self, &event);
     }
-    zhashx_delete (self->users, session_user (session));
+    if (self->gate)
+        gate_forget (self->gate, session_token (session));
+    //  An observer's end must not unlist the same user's agent
+    if (!s_is_observer (self, session))
+        zhashx_delete (self->users, session_user (session));
     zhashx_delete (self->sessions, session_token (session));
 }
 
@@ -527,23 +650,38 @@ s_session_drop (broker_t *self, session_t *session, bool publish_leave)
 //  The request socket
 
 static void
-s_dispatch (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
+s_dispatch (broker_t *self, zframe_t *routing_id, Fshare__Message *msg, zmq_msg_t *data)
 {
-    if (self->config.verbose)
+    //  Chunks come by the thousand: they are the relay's to log
+    if (self->config.verbose && msg->body_case != FSHARE__MESSAGE__BODY_CHUNK
+    &&  msg->body_case != FSHARE__MESSAGE__BODY_CREDIT)
         zsys_debug ("broker: %s #%" PRIu64, fsh_msg_kind (msg), msg->id);
+    if (data && msg->body_case != FSHARE__MESSAGE__BODY_CHUNK) {
+        s_complain (self, "dropped a %s request with a data frame", fsh_msg_kind (msg));
+        s_reply_error (self, routing_id, msg->id, "unexpected data frame");
+        return;
+    }
     switch (msg->body_case) {
         case FSHARE__MESSAGE__BODY_LOGIN:
             s_handle_login (self, routing_id, msg);
             return;
         case FSHARE__MESSAGE__BODY_SNAPSHOT:
+            //  Under CURVE the state, like the events, is for sessions only
+            if (self->gate && !zhashx_lookup (self->sessions, msg->session)) {
+                s_reply_error (self, routing_id, msg->id, "unknown session");
+                return;
+            }
             s_send_snapshot (self, routing_id, msg->id);
             return;
         case FSHARE__MESSAGE__BODY_PUBLISH:
         case FSHARE__MESSAGE__BODY_CHANGE:
         case FSHARE__MESSAGE__BODY_PING:
         case FSHARE__MESSAGE__BODY_LOGOUT:
+        case FSHARE__MESSAGE__BODY_GET:
             break;
         default:
+            if (relay_accepts (msg))
+                break;
             s_complain (self, "unexpected %s request", fsh_msg_kind (msg));
             s_reply_error (self, routing_id, msg->id, "unexpected request");
             return;
@@ -554,6 +692,10 @@ s_dispatch (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
         return;
     }
     session_touch (session, routing_id, zclock_mono ());
+    if (relay_accepts (msg)) {
+        relay_handle (self->relay, session, msg, data);
+        return;
+    }
     switch (msg->body_case) {
         case FSHARE__MESSAGE__BODY_PUBLISH:
             s_handle_publish (self, session, routing_id, msg);
@@ -564,9 +706,49 @@ s_dispatch (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
         case FSHARE__MESSAGE__BODY_PING:
             s_handle_ping (self, routing_id, msg);
             break;
+        case FSHARE__MESSAGE__BODY_GET:
+            s_handle_get (self, session, routing_id, msg);
+            break;
         default:
             s_handle_logout (self, session, routing_id, msg);
     }
+}
+
+//  One request: routing id, a Message, and for a chunk one data frame.
+//  Returns -1 when nothing was waiting.
+static int
+s_receive_one (broker_t *self)
+{
+    void *handle = zsock_resolve (self->router);
+    zmq_msg_t id_frame;
+    zmq_msg_init (&id_frame);
+    if (zmq_msg_recv (&id_frame, handle, ZMQ_DONTWAIT) == -1) {
+        zmq_msg_close (&id_frame);
+        return -1;
+    }
+    zframe_t *routing_id = zframe_new (zmq_msg_data (&id_frame), zmq_msg_size (&id_frame));
+    bool more = zmq_msg_more (&id_frame);
+    //  libzmq puts the ZAP user id (CURVE key) and peer address on frames
+    gate_caller_read (&self->caller, &id_frame);
+    zmq_msg_close (&id_frame);
+    zmq_msg_t data;
+    int frames = 0;
+    Fshare__Message *msg = more? fsh_chunk_recv (self->router, 0, &data, &frames): NULL;
+    if (!more)
+        zmq_msg_init (&data);
+    if (frames != 1 && frames != 2)
+        s_complain (self, "dropped a request of %d frames", frames);
+    else
+    if (!msg) {
+        s_complain (self, "dropped a malformed request");
+        s_reply_error (self, routing_id, 0, "malformed message");
+    }
+    else
+        s_dispatch (self, routing_id, msg, frames == 2? &data: NULL);
+    zmq_msg_close (&data);
+    fsh_msg_destroy (&msg);
+    zframe_destroy (&routing_id);
+    return 0;
 }
 
 static int
@@ -574,25 +756,9 @@ s_handle_router (zloop_t *loop, zsock_t *reader, void *arg)
 {
     (void) loop; (void) reader;
     broker_t *self = (broker_t *) arg;
-    zmsg_t *frames = zmsg_recv (self->router);
-    if (!frames)
-        return 0;
-    zframe_t *routing_id = zmsg_pop (frames);
-    zframe_t *body = zmsg_first (frames);
-    Fshare__Message *msg = NULL;
-    if (zmsg_size (frames) == 1)
-        msg = fsh_msg_decode (zframe_data (body), zframe_size (body));
-    else
-        s_complain (self, "dropped a request of %zu frames", zmsg_size (frames));
-    if (body && zmsg_size (frames) == 1 && !msg) {
-        s_complain (self, "dropped a malformed request (%zu bytes)", zframe_size (body));
-        s_reply_error (self, routing_id, 0, "malformed message");
-    }
-    if (msg)
-        s_dispatch (self, routing_id, msg);
-    fsh_msg_destroy (&msg);
-    zframe_destroy (&routing_id);
-    zmsg_destroy (&frames);
+    for (int count = 0; count < ROUTER_BATCH; count++)
+        if (s_receive_one (self) == -1)
+            break;
     return 0;
 }
 
@@ -613,7 +779,7 @@ s_expire_sessions (zloop_t *loop, int timer_id, void *arg)
     for (session_t *session = (session_t *) zlistx_first (gone); session;
          session = (session_t *) zlistx_next (gone)) {
         zsys_info ("broker: %s went silent; declared gone", session_user (session));
-        s_session_drop (self, session, true);
+        s_session_drop (self, session, true, "went away");
     }
     zlistx_destroy (&gone);
     return 0;
@@ -631,8 +797,8 @@ s_publish_stats (zloop_t *loop, int timer_id, void *arg)
             stats.peers++;
             stats.files += session_file_count (session);
         }
-    stats.transfers = self->transfers;
-    stats.bytes_relayed = self->bytes_relayed;
+    stats.transfers = relay_active (self->relay);
+    stats.bytes_relayed = relay_bytes (self->relay);
     Fshare__Event event = FSHARE__EVENT__INIT;
     event.type = FSHARE__EVENT_TYPE__EVENT_STATS;
     event.user = "";
@@ -698,6 +864,9 @@ s_broker_destroy (broker_t **self_p)
     if (!self)
         return;
     zloop_destroy (&self->loop);
+    lobby_destroy (&self->lobby);
+    throttle_destroy (&self->throttle);
+    relay_destroy (&self->relay);
     zhashx_destroy (&self->pending);
     zhashx_destroy (&self->pending_users);
     zhashx_destroy (&self->users);
@@ -706,6 +875,8 @@ s_broker_destroy (broker_t **self_p)
     accounts_destroy (&self->accounts);
     zsock_destroy (&self->router);
     zsock_destroy (&self->pub);
+    gate_destroy (&self->gate);
+    zcert_destroy (&self->cert);
     zstr_free (&self->events_endpoint);
     zstr_free (&self->dummy_hash);
     free (self);
@@ -729,6 +900,10 @@ s_apply_defaults (broker_config_t *config)
         config->max_message = FSH_DEFAULT_MAX_MESSAGE;
     if (config->max_files <= 0)
         config->max_files = MAX_FILES_DEFAULT;
+    if (config->max_path <= 0 || config->max_path > FSH_PATH_MAX)
+        config->max_path = FSH_PATH_MAX;
+    if (config->max_depth <= 0 || config->max_depth > FSH_DEPTH_MAX)
+        config->max_depth = FSH_DEPTH_MAX;
 }
 
 //  Bind a socket; returns the endpoint it really bound (wildcards resolved)
@@ -758,6 +933,57 @@ s_open_accounts (broker_t *self)
     return NULL;
 }
 
+//  --------------------------------------------------------------------------
+//  Security (SPEC 6): CURVE and its ZAP gate, the login throttle
+
+//  The certificate, the gate, both sockets CURVE servers; before they
+//  bind, so nobody ever connects in clear. NULL, or what failed.
+static char *
+s_curve_setup (broker_t *self)
+{
+    if (!fsh_curve_wanted (self->config.curve, self->config.listen, self->config.publish))
+        return NULL;
+    char *state_dir = self->config.state_dir? strdup (self->config.state_dir): fsh_state_dir ();
+    bool created = false;
+    char *error = NULL;
+    self->cert = fsh_curve_broker_cert (state_dir, &created, &error);
+    if (created)
+        zsys_warning ("broker: created a new CURVE certificate in %s", state_dir);
+    zstr_free (&state_dir);
+    if (!self->cert || !(self->gate = gate_new (self->config.verbose, &error)))
+        return error;
+    fsh_curve_server (self->router, self->cert, FSH_ZAP_REQUESTS);
+    fsh_curve_server (self->pub, self->cert, FSH_ZAP_EVENTS);
+    zsys_info ("broker: CURVE on, public key %s", zcert_public_txt (self->cert));
+    return NULL;
+}
+
+static int
+s_handle_gate (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop; (void) reader;
+    gate_handle (((broker_t *) arg)->gate);
+    return 0;
+}
+
+//  A login held by the throttle whose wait is over: as if it came now.
+static void
+s_login_release (void *arg, zframe_t *routing_id, Fshare__Message *msg,
+                 const gate_caller_t *caller)
+{
+    broker_t *self = (broker_t *) arg;
+    self->caller = *caller;
+    s_handle_login (self, routing_id, msg);
+}
+
+static int
+s_purge_throttle (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop; (void) timer_id;
+    throttle_purge (((broker_t *) arg)->throttle, zclock_mono ());
+    return 0;
+}
+
 static broker_t *
 s_broker_new (zsock_t *pipe, broker_config_t *config, char **error)
 {
@@ -781,6 +1007,8 @@ s_broker_new (zsock_t *pipe, broker_config_t *config, char **error)
     self->pub = zsock_new (ZMQ_PUB);
     fsh_socket_limits (self->router, self->config.max_message);
     fsh_socket_limits (self->pub, self->config.max_message);
+    if ((*error = s_curve_setup (self)))
+        return self;
     char *listen = s_bind (self->router, self->config.listen, error);
     if (!listen)
         return self;
@@ -800,6 +1028,7 @@ s_broker_new (zsock_t *pipe, broker_config_t *config, char **error)
     zstr_free (&listen);
     zstr_free (&publish);
 
+    self->relay = relay_new (self->router, self->config.verbose);
     self->hasher = hasher_new (2, self->config.cost);
     self->dummy_hash = accounts_hash_password ("fshare: no such user", self->config.cost);
     self->loop = zloop_new ();
@@ -809,6 +1038,11 @@ s_broker_new (zsock_t *pipe, broker_config_t *config, char **error)
     zloop_timer (self->loop, (size_t) self->config.heartbeat_ms, 0, s_expire_sessions, self);
     zloop_timer (self->loop, (size_t) self->config.stats_ms, 0, s_publish_stats, self);
     zloop_timer (self->loop, 1000, 0, s_check_accounts, self);
+    self->throttle = throttle_new (self->config.login_delay_ms, self->config.login_delay_max_ms);
+    self->lobby = lobby_new (self->loop, self->router, s_login_release, self);
+    zloop_timer (self->loop, 60000, 0, s_purge_throttle, self);
+    if (self->gate)
+        zloop_reader (self->loop, gate_socket (self->gate), s_handle_gate, self);
     return self;
 }
 
@@ -826,7 +1060,8 @@ broker_actor (zsock_t *pipe, void *args)
     }
     char *listen = zsock_last_endpoint (self->router);
     char *publish = zsock_last_endpoint (self->pub);
-    zstr_sendf (pipe, "OK %s %s", listen, publish);
+    zstr_sendf (pipe, "OK %s %s%s%s", listen, publish, self->cert? " ": "",
+                self->cert? zcert_public_txt (self->cert): "");
     zstr_free (&listen);
     zstr_free (&publish);
     zloop_start (self->loop);

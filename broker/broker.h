@@ -6,8 +6,9 @@
     snapshots, expires silent peers. Run it with
         zactor_t *broker = zactor_new (broker_actor, &config);
     then read one string from the actor: "OK <request-ep> <event-ep>" once it
-    listens, or "ERROR <reason>" (the actor then ends). Commands: "RELOAD"
-    (re-read the account file), "$TERM".
+    listens (followed by " <public key>" under CURVE), or "ERROR <reason>"
+    (the actor then ends). Commands: "RELOAD" (re-read the account file),
+    "$TERM".
 */
 #ifndef BROKER_H_INCLUDED
 #define BROKER_H_INCLUDED
@@ -27,6 +28,11 @@ typedef struct {
     int stats_ms;               //  0 = 2000
     int max_message;            //  0 = FSH_DEFAULT_MAX_MESSAGE
     int max_files;              //  per user; 0 = 1,000,000
+    int max_path;               //  bytes of a published path; 0 = FSH_PATH_MAX
+    int max_depth;              //  components of a published path; 0 = FSH_DEPTH_MAX
+    int curve;                  //  -1 auto (on unless loopback/ipc only), 0 off, 1 on
+    int login_delay_ms;         //  first failed-login delay; 0 = THROTTLE_BASE_MS
+    int login_delay_max_ms;     //  its cap; 0 = THROTTLE_MAX_MS
     accounts_cost_t cost;       //  hash cost for registrations
     bool verbose;
 } broker_config_t;

@@ -3,6 +3,7 @@
     SIGINT/SIGTERM stop the broker; SIGHUP re-reads the account file.
 */
 #include "broker.h"
+#include "curve.h"
 #include <signal.h>
 #include <sys/signalfd.h>
 
@@ -19,6 +20,14 @@ static const struct option s_options [] = {
     { "max-message", required_argument, NULL, 'M' },
     { "max-files",   required_argument, NULL, 'F' },
     { "hash-cost",   required_argument, NULL, 'C' },
+    { "curve",       no_argument,       NULL, 'K' },
+    { "no-curve",    no_argument,       NULL, 'k' },
+    { "print-key",   no_argument,       NULL, 'P' },
+    { "max-path",    required_argument, NULL, 'X' },
+    { "max-depth",   required_argument, NULL, 'D' },
+    //  Not in --help: tests shorten the failed-login delays
+    { "login-delay-ms",     required_argument, NULL, 'W' },
+    { "login-delay-max-ms", required_argument, NULL, 'Y' },
     { "verbose",     no_argument,       NULL, 'v' },
     { "help",        no_argument,       NULL, 'h' },
     { "version",     no_argument,       NULL, 'V' },
@@ -42,11 +51,19 @@ s_usage (FILE *out)
         "  --liveness N          missed heartbeats before a peer is gone (default %d)\n"
         "  --max-message BYTES   largest message accepted (default %d)\n"
         "  --max-files N         most files one user may publish (default 1000000)\n"
+        "  --max-path BYTES      longest published path, 1..%d (default %d)\n"
+        "  --max-depth N         most components in a published path, 1..%d (default %d)\n"
+        "  --curve               encrypt with CURVE; the key pair lives in the state dir\n"
+        "  --no-curve            no CURVE even on a non-loopback endpoint\n"
+        "                        (default: CURVE unless every endpoint is loopback/ipc)\n"
+        "  --print-key           print the broker's CURVE public key (creating the\n"
+        "                        key pair if needed) and exit\n"
         "  -v, --verbose         debug logging\n"
         "  -h, --help            this help\n"
         "  --version             print the version\n",
         FSH_DEFAULT_LISTEN, FSH_DEFAULT_PUBLISH, FSH_DEFAULT_HEARTBEAT_MS,
-        FSH_DEFAULT_LIVENESS, FSH_DEFAULT_MAX_MESSAGE);
+        FSH_DEFAULT_LIVENESS, FSH_DEFAULT_MAX_MESSAGE, FSH_PATH_MAX, FSH_PATH_MAX,
+        FSH_DEPTH_MAX, FSH_DEPTH_MAX);
 }
 
 static int
@@ -72,7 +89,7 @@ s_number (const char *text, long min, long max)
 
 //  Parse argv into config; returns -1 to go on, else an exit code.
 static int
-s_parse (int argc, char **argv, broker_config_t *config)
+s_parse (int argc, char **argv, broker_config_t *config, bool *print_key)
 {
     int c;
     long n;
@@ -109,6 +126,29 @@ s_parse (int argc, char **argv, broker_config_t *config)
                     return s_usage_error ("--max-files: '%s' is not 1..100000000", optarg);
                 config->max_files = (int) n;
                 break;
+            case 'K': config->curve = 1; break;
+            case 'k': config->curve = 0; break;
+            case 'P': *print_key = true; break;
+            case 'X':
+                if ((n = s_number (optarg, 1, FSH_PATH_MAX)) < 0)
+                    return s_usage_error ("--max-path: '%s' is not 1..4096", optarg);
+                config->max_path = (int) n;
+                break;
+            case 'D':
+                if ((n = s_number (optarg, 1, FSH_DEPTH_MAX)) < 0)
+                    return s_usage_error ("--max-depth: '%s' is not 1..64", optarg);
+                config->max_depth = (int) n;
+                break;
+            case 'W':
+                if ((n = s_number (optarg, 1, 60000)) < 0)
+                    return s_usage_error ("--login-delay-ms: '%s' is not 1..60000", optarg);
+                config->login_delay_ms = (int) n;
+                break;
+            case 'Y':
+                if ((n = s_number (optarg, 1, 600000)) < 0)
+                    return s_usage_error ("--login-delay-max-ms: '%s' is not 1..600000", optarg);
+                config->login_delay_max_ms = (int) n;
+                break;
             case 'C':
                 if (streq (optarg, "min"))
                     config->cost = ACCOUNTS_COST_MIN;
@@ -127,6 +167,46 @@ s_parse (int argc, char **argv, broker_config_t *config)
     if (optind < argc)
         return s_usage_error ("unexpected argument '%s'", argv [optind]);
     return -1;
+}
+
+//  --print-key: the public key of the certificate in the state dir (made
+//  when missing), alone on stdout.
+static int
+s_print_key (broker_config_t *config)
+{
+    char *dir = config->state_dir? strdup (config->state_dir): fsh_state_dir ();
+    bool created = false;
+    char *error = NULL;
+    zcert_t *cert = fsh_curve_broker_cert (dir, &created, &error);
+    if (created)
+        fprintf (stderr, "fshare-broker: created a new CURVE key pair in %s\n", dir);
+    if (cert)
+        printf ("%s\n", zcert_public_txt (cert));
+    else
+        fprintf (stderr, "fshare-broker: %s\n", error);
+    int code = cert? 0: 1;
+    zcert_destroy (&cert);
+    zstr_free (&error);
+    zstr_free (&dir);
+    return code;
+}
+
+//  "OK <requests> <events> [<key>]": under CURVE, say the key (SPEC 6).
+static void
+s_announce_key (const char *status)
+{
+    //  The fourth word, when there is one
+    const char *key = status;
+    for (int word = 0; word < 3 && key; word++) {
+        key = strchr (key, ' ');
+        key = key? key + 1: NULL;
+    }
+    if (!key || fsh_curve_key_check (key))
+        return;
+    key--;
+    fprintf (stderr, "fshare-broker: public key %s\n", key + 1);
+    printf ("%s\n", key + 1);
+    fflush (stdout);
 }
 
 //  Wait for the actor to end or a signal; SIGHUP asks for a reload.
@@ -170,8 +250,11 @@ main (int argc, char **argv)
     fsh_args_t *args = fsh_args_new (argc, argv, s_options);
     if (!args)
         return 2;
-    broker_config_t config = { .registration = -1 };
-    int code = s_parse (fsh_args_argc (args), fsh_args_argv (args), &config);
+    broker_config_t config = { .registration = -1, .curve = -1 };
+    bool print_key = false;
+    int code = s_parse (fsh_args_argc (args), fsh_args_argv (args), &config, &print_key);
+    if (code < 0 && print_key)
+        code = s_print_key (&config);
     if (code >= 0) {
         fsh_args_destroy (&args);
         return code;
@@ -181,8 +264,10 @@ main (int argc, char **argv)
     zsys_set_logident ("fshare-broker");
     zactor_t *broker = zactor_new (broker_actor, &config);
     char *status = zstr_recv (broker);
-    if (status && strncmp (status, "OK ", 3) == 0)
+    if (status && strncmp (status, "OK ", 3) == 0) {
+        s_announce_key (status);
         code = s_run (broker, signals);
+    }
     else {
         fprintf (stderr, "fshare-broker: %s\n", status? status + 6: "failed to start");
         code = 1;

@@ -16,6 +16,9 @@
 #include "control.h"
 #include "hostdir.h"
 #include "view.h"
+#include "transfer.h"
+#include "chunk.h"
+#include "curve.h"
 #include <fnmatch.h>
 #include <pthread.h>
 #include <signal.h>
@@ -63,6 +66,7 @@ typedef struct {
     hostdir_t *hostdir;
     zmq_pollitem_t hostdir_item;
     view_t *view;
+    transfers_t *transfers;     //  downloads, as owner and as requester
 
     state_t state;
     bool ever_session;          //  some login succeeded once
@@ -166,6 +170,9 @@ s_send_ping (agent_t *self)
 static void
 s_dealer_drop (agent_t *self)
 {
+    //  The session's transfers die with it
+    if (self->transfers)
+        transfers_set_broker (self->transfers, NULL, NULL, 0, "lost the broker");
     if (self->dealer) {
         zloop_reader_end (self->loop, self->dealer);
         zsock_destroy (&self->dealer);
@@ -398,6 +405,7 @@ s_on_login_ok (agent_t *self, Fshare__LoginOk *ok)
     s_set (&self->session, ok->session);
     s_set (&self->broker_id, ok->broker);
     s_set (&self->events_ep, events);
+    transfers_set_broker (self->transfers, self->dealer, self->session, ok->max_message, NULL);
     self->ever_session = true;
     self->backoff_ms = BACKOFF_MIN_MS;
     self->snapshot_id = 0;
@@ -493,6 +501,8 @@ s_stop (agent_t *self)
         return 0;
     s_set_state (self, STATE_STOPPING);
     s_timer_cancel (self, &self->retry_timer);
+    //  The broker ends our transfers on the other sides when we log out
+    transfers_set_broker (self->transfers, NULL, NULL, 0, "the agent is stopping");
     if (!self->session || !self->dealer)
         return s_finish (self, false);
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
@@ -616,11 +626,22 @@ s_on_broker (zloop_t *loop, zsock_t *sock, void *arg)
     for (int count = 0; count < REPLY_BATCH; count++) {
         if (count && !(zsock_events (sock) & ZMQ_POLLIN))
             break;
-        Fshare__Message *msg = fsh_msg_recv (sock);
+        //  Download chunks come with a data frame: one extra frame allowed
+        zmq_msg_t data;
+        int frames;
+        Fshare__Message *msg = fsh_chunk_recv (sock, 0, &data, &frames);
         self->last_rx = zclock_mono ();
-        if (!msg)
+        if (!msg) {
+            if (frames)
+                zsys_warning ("%s: dropped a malformed message from the broker (%d frames)",
+                              self->user, frames);
+            zmq_msg_close (&data);
             continue;
-        int rc = s_on_message (self, msg);
+        }
+        int rc = 0;
+        if (!transfers_on_message (self->transfers, msg, frames == 2? &data: NULL))
+            rc = s_on_message (self, msg);
+        zmq_msg_close (&data);
         fsh_msg_destroy (&msg);
         if (rc == -1)
             return -1;
@@ -926,8 +947,15 @@ s_on_control (zloop_t *loop, zsock_t *sock, void *arg)
     if (streq (command, "ping"))
         control_reply_ok (self->control, to, "pong");
     else
-    if (streq (command, "get"))
-        control_reply_error (self->control, to, "downloads are not implemented yet");
+    if (streq (command, "get")) {
+        if (s_online (self))
+            transfers_get (self->transfers, to, req->request);
+        else
+            control_reply_error (self->control, to, "broker unreachable");
+    }
+    else
+    if (streq (command, "cancel"))
+        transfers_cancel (self->transfers, to);
     else {
         char *error = zsys_sprintf ("unknown command '%s'", command);
         control_reply_error (self->control, to, error);
@@ -963,6 +991,7 @@ s_agent_destroy (agent_t **self_p)
 {
     if (*self_p) {
         agent_t *self = *self_p;
+        transfers_destroy (&self->transfers);
         zloop_destroy (&self->loop);
         zsock_destroy (&self->dealer);
         zsock_destroy (&self->sub);
@@ -1058,6 +1087,8 @@ s_agent_run (agent_t *self)
     zloop_set_nonstop (self->loop, true);
     zloop_reader (self->loop, self->pipe, s_on_pipe, self);
     zloop_reader (self->loop, control_sock (self->control), s_on_control, self);
+    self->transfers = transfers_new (self->loop, self->control, self->user, self->dir,
+                                     self->downloads, self->verbose);
     self->hostdir_item.fd = hostdir_fd (self->hostdir);
     self->hostdir_item.events = ZMQ_POLLIN;
     zloop_poller (self->loop, &self->hostdir_item, s_on_hostdir, self);

@@ -2,8 +2,9 @@
 
     The agent logs in to the broker, publishes its host directory and keeps
     it published as it changes, keeps a live view of every logged-in user's
-    files, answers fshare-ctl on its control socket, and comes back by
-    itself when the broker restarts. Being an actor, several agents can run
+    files, answers fshare-ctl on its control socket, serves and fetches
+    downloads (transfer.h), and comes back by itself when the broker
+    restarts. Being an actor, several agents can run
     in one process (tests, benchmarks).
 
     Pipe protocol (actor -> owner), one string frame each:
@@ -33,6 +34,7 @@ typedef struct {
     const char *broker;         //  request endpoint
     const char *events;         //  event endpoint; NULL: the one from LoginOk
     const char *control;        //  control endpoint
+    const char *server_key;     //  broker's CURVE public key (Z85); NULL: no CURVE
     bool verbose;
 } agent_config_t;
 

@@ -38,6 +38,10 @@ static const char *s_usage =
     "  ls --all [--user NAME] [GLOB]\n"
     "                every file of every logged-in user     (original: list_all_files)\n"
     "  peers         logged-in users and their file counts\n"
+    "  get OWNER PATH [-o PATH]\n"
+    "                download OWNER's file PATH into the downloads directory\n"
+    "                (or PATH given with -o: a file name or a directory);\n"
+    "                a progress bar on a terminal     (original: download_file)\n"
     "  events        print notifications as they arrive, until interrupted\n"
     "  disconnect    log out and stop the agent\n"
     "  shell         interactive prompt (reads piped input too)\n"
@@ -59,6 +63,7 @@ static const char *s_shell_help =
     "  ls [GLOB]                       (also: list_my_files)\n"
     "  ls --all [--user NAME] [GLOB]   (also: list_all_files)\n"
     "  peers\n"
+    "  get OWNER PATH [-o PATH]        (also: download_file OWNER FILE)\n"
     "  disconnect\n"
     "  help\n"
     "  quit, exit\n"
@@ -88,6 +93,7 @@ typedef struct {
     const char *downloads;
     const char *broker;
     const char *password_file;
+    const char *output;         //  get -o PATH
     const char *words [2];      //  positional words
     size_t n_words;
 } ctl_args_t;
@@ -858,6 +864,238 @@ ctl_events (ctl_t *self, ctl_args_t *args)
     return rc;
 }
 
+//  --------------------------------------------------------------------------
+//  get: one download, with a progress bar on a terminal
+
+#define CANCEL_WAIT_MS  2000    //  for the agent to confirm a cancel
+
+typedef struct {
+    bool bar;                   //  stdout is a terminal: draw progress
+    bool drawn;                 //  a bar is on the screen
+    bool told;                  //  "resumed at..." said
+    int64_t started;            //  first progress report (zclock_mono)
+    uint64_t first_done;        //  bytes already there then
+    int64_t last_draw;
+} get_view_t;
+
+static void
+s_bar_clear (get_view_t *view)
+{
+    if (view->drawn) {
+        printf ("\r\033[K");
+        fflush (stdout);
+        view->drawn = false;
+    }
+}
+
+//  [#########.........]  45%  1.2 GiB / 2.6 GiB  310.0 MiB/s  ETA 0:05
+static void
+s_bar_draw (get_view_t *view, const Fshare__Progress *progress)
+{
+    int64_t now = zclock_mono ();
+    if (view->drawn && now - view->last_draw < 100)
+        return;
+    view->last_draw = now;
+    uint64_t total = progress->total, done = progress->done < total? progress->done: total;
+    double seconds = (double) (now - view->started) / 1000.0;
+    double rate = seconds > 0.3? (double) (done - view->first_done) / seconds: 0;
+    char bar [31], done_text [32], total_text [32], rate_text [32], eta [32] = "--:--";
+    int filled = total? (int) ((double) done / (double) total * 30): 30;
+    for (int i = 0; i < 30; i++)
+        bar [i] = i < filled? '#': '.';
+    bar [30] = 0;
+    fsh_human_size (done, done_text, sizeof done_text);
+    fsh_human_size (total, total_text, sizeof total_text);
+    fsh_human_size ((uint64_t) rate, rate_text, sizeof rate_text);
+    if (rate > 0) {
+        uint64_t left = (uint64_t) ((double) (total - done) / rate);
+        snprintf (eta, sizeof eta, "%" PRIu64 ":%02u", left / 60, (unsigned) (left % 60));
+    }
+    printf ("\r[%s] %3d%%  %s / %s  %s/s  ETA %s\033[K", bar,
+            total? (int) ((double) done * 100 / (double) total): 100,
+            done_text, total_text, rate_text, eta);
+    fflush (stdout);
+    view->drawn = true;
+}
+
+//  A progress report: says once whether the download resumed, draws the bar.
+static void
+ctl_get_progress (ctl_t *self, get_view_t *view, const Fshare__Progress *progress)
+{
+    if (!view->started) {
+        view->started = zclock_mono ();
+        view->first_done = progress->done;
+    }
+    if (!view->told) {
+        view->told = true;
+        //  For people: on stdout, unless stdout is the JSON's
+        FILE *out = self->json? stderr: stdout;
+        if (progress->resumed)
+            fprintf (out, "resumed at %" PRIu64 " bytes\n", progress->resumed_at);
+        else
+        if (progress->restarted)
+            fprintf (out, "restarted (the partial file was of another version)\n");
+        fflush (out);
+    }
+    if (view->bar)
+        s_bar_draw (view, progress);
+}
+
+static void
+ctl_get_result (ctl_t *self, const Fshare__GetResult *result)
+{
+    if (self->json) {
+        json_t *obj = json_pack ("{s:s, s:I, s:s}", "path", s_text (result->path),
+                                 "size", (json_int_t) result->size,
+                                 "sha256", s_text (result->sha256));
+        s_json_print (obj);
+        return;
+    }
+    char size [32], rate [32];
+    double seconds = (double) result->duration_ms / 1000.0;
+    fsh_human_size (result->size, size, sizeof size);
+    fsh_human_size (seconds > 0? (uint64_t) ((double) result->size / seconds): 0,
+                    rate, sizeof rate);
+    printf ("saved %s (%s in %.2f s, %s/s)\n", s_text (result->path), size, seconds, rate);
+    fflush (stdout);
+}
+
+//  -o PATH as the agent needs it: absolute (the agent runs elsewhere).
+static char *
+s_output_path (const char *output)
+{
+    if (!output)
+        return NULL;
+    if (output [0] == '/')
+        return strdup (output);
+    char *cwd = getcwd (NULL, 0);
+    char *path = cwd? zsys_sprintf ("%s/%s", cwd, output): NULL;
+    free (cwd);
+    return path;
+}
+
+//  Interrupted: ask the agent to cancel (end to end), wait briefly for it.
+static void
+ctl_get_cancel (zsock_t *dealer)
+{
+    s_request_send (dealer, "cancel");
+    zpoller_t *poller = zpoller_new (dealer, NULL);
+    int64_t deadline = zclock_mono () + CANCEL_WAIT_MS;
+    bool confirmed = false;
+    //  The signal that got us here would end zpoller_wait at once
+    zsys_interrupted = 0;
+    while (!confirmed && zclock_mono () < deadline) {
+        if (!zpoller_wait (poller, (int) (deadline - zclock_mono ())))
+            break;
+        Fshare__CtlReply *reply = s_reply_recv (dealer);
+        //  The get's own end comes first, then the cancel's OK
+        confirmed = reply && !reply->more && reply->status == FSHARE__STATUS__STATUS_OK
+                 && !reply->get;
+        s_reply_free ((void **) &reply);
+    }
+    zpoller_destroy (&poller);
+    zsys_interrupted = 1;
+    fprintf (stderr, "fshare-ctl: interrupted: download %s\n",
+             confirmed? "cancelled": "may still be cancelling");
+}
+
+static int
+ctl_get (ctl_t *self, ctl_args_t *args)
+{
+    const char *owner = args->words [0], *path = args->words [1];
+    if (ctl_find_agent (self, false))
+        return 1;
+    if (s_endpoint_dead (self->control)) {
+        ctl_no_agent (self);
+        return 1;
+    }
+    char *output = s_output_path (args->output);
+    if (args->output && !output) {
+        fprintf (stderr, "fshare-ctl: -o %s: %s\n", args->output, strerror (errno));
+        return 1;
+    }
+    zsock_t *dealer = s_dealer_new (self->control);
+    if (!dealer) {
+        free (output);
+        ctl_no_agent (self);
+        return 1;
+    }
+    //  The agent dying is the only silence that ends a download: a slow or
+    //  stalled transfer may go quiet for as long as it likes
+    zactor_t *monitor = zactor_new (zmonitor, dealer);
+    zstr_sendx (monitor, "LISTEN", "DISCONNECTED", NULL);
+    zstr_sendx (monitor, "START", NULL);
+    zsock_wait (monitor);
+    char *words [2] = { (char *) owner, (char *) path };
+    Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
+    request.command = "get";
+    request.args = words;
+    request.n_args = 2;
+    request.output = output? output: "";
+    get_view_t view = { .bar = !self->json && isatty (STDOUT_FILENO) };
+    int rc = -1;
+    if (fsh_pack_send (&request.base, dealer, NULL)) {
+        fprintf (stderr, "fshare-ctl: agent not responding\n");
+        rc = 1;
+    }
+    zpoller_t *poller = zpoller_new (dealer, monitor, NULL);
+    bool answered = false;
+    while (rc == -1) {
+        void *which = zpoller_wait (poller, answered? -1: REQUEST_TIMEOUT_MS);
+        if (!which && zpoller_terminated (poller)) {
+            s_bar_clear (&view);
+            ctl_get_cancel (dealer);
+            rc = 1;
+        }
+        else
+        if (!which) {
+            fprintf (stderr, "fshare-ctl: agent not responding\n");
+            rc = 1;
+        }
+        else
+        if (which == monitor) {
+            s_bar_clear (&view);
+            fprintf (stderr, "fshare-ctl: get %s %s: the agent went away\n", owner, path);
+            rc = 1;
+        }
+        else {
+            Fshare__CtlReply *reply = s_reply_recv (dealer);
+            answered = true;
+            if (!reply) {
+                s_bar_clear (&view);
+                fprintf (stderr, "fshare-ctl: the agent sent a malformed reply\n");
+                rc = 1;
+            }
+            else
+            if (reply->status != FSHARE__STATUS__STATUS_OK) {
+                s_bar_clear (&view);
+                fprintf (stderr, "fshare-ctl: get %s %s: %s\n", owner, path, s_text (reply->error));
+                rc = 1;
+            }
+            else
+            if (reply->more && reply->progress)
+                ctl_get_progress (self, &view, reply->progress);
+            else
+            if (!reply->more && reply->get) {
+                s_bar_clear (&view);
+                ctl_get_result (self, reply->get);
+                rc = 0;
+            }
+            else
+            if (!reply->more) {
+                fprintf (stderr, "fshare-ctl: the agent ended the download without a result\n");
+                rc = 1;
+            }
+            s_reply_free ((void **) &reply);
+        }
+    }
+    zpoller_destroy (&poller);
+    zactor_destroy (&monitor);
+    zsock_destroy (&dealer);
+    free (output);
+    return rc;
+}
+
 //  Waits until the agent's control endpoint stops answering. 0 or -1.
 static int
 s_wait_stopped (const char *endpoint)
@@ -1207,12 +1445,14 @@ static const ctl_command_t s_commands [] = {
     { "status",         ctl_status,     "j",     0, 0, false },
     { "ls",             ctl_ls,         "jau",   0, 1, false },
     { "peers",          ctl_peers,      "j",     0, 0, false },
+    { "get",            ctl_get,        "jo",    2, 2, false },
     { "events",         ctl_events,     "j",     0, 0, false },
     { "disconnect",     ctl_disconnect, "j",     0, 0, false },
     { "shell",          ctl_shell,      "j",     0, 0, false },
     //  the original app's words
     { "list_my_files",  ctl_ls,         "j",     0, 1, false },
     { "list_all_files", ctl_ls,         "ju",    0, 1, true },
+    { "download_file",  ctl_get,        "jo",    2, 2, false },
     { NULL, NULL, NULL, 0, 0, false }
 };
 
@@ -1238,6 +1478,7 @@ s_command_parse (const ctl_command_t *command, int argc, char **argv, ctl_args_t
         { "downloads",     required_argument, NULL, 'D' },
         { "broker",        required_argument, NULL, 'b' },
         { "password-file", required_argument, NULL, 'p' },
+        { "output",        required_argument, NULL, 'o' },
         { NULL, 0, NULL, 0 }
     };
     memset (args, 0, sizeof *args);
@@ -1245,7 +1486,7 @@ s_command_parse (const ctl_command_t *command, int argc, char **argv, ctl_args_t
     opterr = 0;
     optind = 0;
     int opt;
-    while ((opt = getopt_long (argc, argv, ":", longs, NULL)) != -1) {
+    while ((opt = getopt_long (argc, argv, ":o:", longs, NULL)) != -1) {
         if (opt == ':')
             return s_command_error (command->name, in_shell, "option '%s' needs an argument",
                                     argv [optind - 1]);
@@ -1260,6 +1501,7 @@ s_command_parse (const ctl_command_t *command, int argc, char **argv, ctl_args_t
             case 'D': args->downloads = optarg; break;
             case 'b': args->broker = optarg; break;
             case 'p': args->password_file = optarg; break;
+            case 'o': args->output = optarg; break;
         }
     }
     for (; optind < argc; optind++) {

@@ -1,0 +1,162 @@
+/*  lobby.c - logins waiting for their turn. See lobby.h. */
+#include "lobby.h"
+#include <sodium.h>
+
+typedef struct {
+    lobby_t *lobby;
+    zframe_t *routing_id;
+    gate_caller_t caller;
+    byte *packed;               //  held login, encoded (holds a password)
+    size_t packed_size;
+    uint64_t request_id;        //  refusal: the request it answers
+    const char *error;          //  refusal: static text; NULL for a held login
+    void *handle;               //  in the lobby's list
+} item_t;
+
+struct _lobby_t {
+    zloop_t *loop;
+    zsock_t *router;
+    lobby_fn *release;
+    void *arg;
+    zlistx_t *items;            //  item_t (owned)
+    zhashx_t *held;             //  address -> held logins from it
+};
+
+static void
+s_item_destroy (item_t **item_p)
+{
+    item_t *item = *item_p;
+    if (!item)
+        return;
+    zframe_destroy (&item->routing_id);
+    if (item->packed) {
+        sodium_memzero (item->packed, item->packed_size);
+        free (item->packed);
+    }
+    free (item);
+    *item_p = NULL;
+}
+
+static void
+s_item_destructor (void **item_p)
+{
+    s_item_destroy ((item_t **) item_p);
+}
+
+lobby_t *
+lobby_new (zloop_t *loop, zsock_t *router, lobby_fn *release, void *arg)
+{
+    lobby_t *self = (lobby_t *) zmalloc (sizeof (lobby_t));
+    self->loop = loop;
+    self->router = router;
+    self->release = release;
+    self->arg = arg;
+    self->items = zlistx_new ();
+    zlistx_set_destructor (self->items, s_item_destructor);
+    self->held = zhashx_new ();
+    return self;
+}
+
+void
+lobby_destroy (lobby_t **self_p)
+{
+    lobby_t *self = *self_p;
+    if (!self)
+        return;
+    zlistx_destroy (&self->items);
+    zhashx_destroy (&self->held);
+    free (self);
+    *self_p = NULL;
+}
+
+size_t
+lobby_size (lobby_t *self)
+{
+    return zlistx_size (self->items);
+}
+
+static size_t
+s_held_count (lobby_t *self, const char *address)
+{
+    return (size_t) (uintptr_t) zhashx_lookup (self->held, address);
+}
+
+static void
+s_held_add (lobby_t *self, const char *address, int change)
+{
+    size_t count = s_held_count (self, address) + (size_t) change;
+    if (count)
+        zhashx_update (self->held, address, (void *) (uintptr_t) count);
+    else
+        zhashx_delete (self->held, address);
+}
+
+//  Takes the item out of the list without destroying it.
+static void
+s_item_detach (lobby_t *self, item_t *item)
+{
+    zlistx_detach (self->items, item->handle);
+}
+
+static int
+s_on_timer (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop; (void) timer_id;
+    item_t *item = (item_t *) arg;
+    lobby_t *self = item->lobby;
+    s_item_detach (self, item);
+    if (item->error) {
+        Fshare__Message reply = FSHARE__MESSAGE__INIT;
+        reply.id = item->request_id;
+        reply.status = FSHARE__STATUS__STATUS_ERROR;
+        reply.error = (char *) item->error;
+        //  The client may be gone by now: nothing to do about it
+        fsh_msg_send_to (&reply, self->router, item->routing_id);
+    }
+    else {
+        s_held_add (self, item->caller.address, -1);
+        Fshare__Message *msg = fsh_msg_decode (item->packed, item->packed_size);
+        if (msg)
+            self->release (self->arg, item->routing_id, msg, &item->caller);
+        fsh_msg_destroy (&msg);
+    }
+    s_item_destroy (&item);
+    return 0;
+}
+
+static void
+s_arm (lobby_t *self, item_t *item, int64_t delay_ms)
+{
+    item->lobby = self;
+    item->handle = zlistx_add_end (self->items, item);
+    zloop_timer (self->loop, (size_t) (delay_ms > 0? delay_ms: 1), 1, s_on_timer, item);
+}
+
+int
+lobby_hold (lobby_t *self, zframe_t *routing_id, const Fshare__Message *msg,
+            const gate_caller_t *caller, int64_t delay_ms)
+{
+    if (zlistx_size (self->items) >= LOBBY_HELD_MAX
+    ||  s_held_count (self, caller->address) >= LOBBY_HELD_PER_ADDRESS)
+        return -1;
+    item_t *item = (item_t *) zmalloc (sizeof (item_t));
+    item->routing_id = zframe_dup (routing_id);
+    item->caller = *caller;
+    item->packed_size = fshare__message__get_packed_size (msg);
+    item->packed = (byte *) zmalloc (item->packed_size + 1);
+    fshare__message__pack (msg, item->packed);
+    s_held_add (self, caller->address, 1);
+    s_arm (self, item, delay_ms);
+    return 0;
+}
+
+void
+lobby_refuse_later (lobby_t *self, zframe_t *routing_id, uint64_t request_id,
+                    const char *error, int64_t delay_ms)
+{
+    item_t *item = (item_t *) zmalloc (sizeof (item_t));
+    item->routing_id = zframe_dup (routing_id);
+    item->request_id = request_id;
+    item->error = error;
+    s_arm (self, item, delay_ms);
+}

@@ -1,0 +1,43 @@
+/*  lobby.h - logins waiting for their turn, refusals waiting to go out.
+
+    The login throttle (throttle.h) says how long an attempt must wait;
+    the lobby does the waiting on the broker's zloop, never blocking it:
+    a held login is handed back to the broker when its time comes (the
+    broker then asks the throttle again), a refusal is sent when its delay
+    is over. Held logins are bounded per peer address and in all, so a
+    flood of them costs a bounded amount of memory.
+*/
+#ifndef LOBBY_H_INCLUDED
+#define LOBBY_H_INCLUDED
+
+#include "fshare.h"
+#include "gate.h"
+
+#define LOBBY_HELD_PER_ADDRESS  8
+#define LOBBY_HELD_MAX          1024
+
+typedef struct _lobby_t lobby_t;
+
+//  Called with a held login when its wait is over. msg and routing_id are
+//  the lobby's: valid during the call only.
+typedef void (lobby_fn) (void *arg, zframe_t *routing_id, Fshare__Message *msg,
+                         const gate_caller_t *caller);
+
+lobby_t *lobby_new (zloop_t *loop, zsock_t *router, lobby_fn *release, void *arg);
+//  After the loop has been destroyed, or at least stopped for good: timers
+//  still armed point at the lobby's items.
+void lobby_destroy (lobby_t **self_p);
+
+//  Hold msg (a copy is kept, wiped when freed) for delay_ms. -1 when the
+//  caller's address, or the lobby, is full: the caller refuses the login.
+int lobby_hold (lobby_t *self, zframe_t *routing_id, const Fshare__Message *msg,
+                const gate_caller_t *caller, int64_t delay_ms);
+
+//  Send status=ERROR with `error` (static text) to routing_id after delay_ms.
+void lobby_refuse_later (lobby_t *self, zframe_t *routing_id, uint64_t request_id,
+                         const char *error, int64_t delay_ms);
+
+//  Items waiting (held logins and pending refusals).
+size_t lobby_size (lobby_t *self);
+
+#endif

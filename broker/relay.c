@@ -1,0 +1,540 @@
+/*  relay.c - the broker's downloads: transfer table and credit accounting.
+    See relay.h.
+
+    Fairness needs no scheduler here: each transfer has its own window, the
+    ROUTER fair-queues its peers, and an owner serves its transfers in
+    turn. A requester that stops granting credit stops only its own
+    transfer: nothing of it waits in front of anyone else's chunks.
+*/
+#include "relay.h"
+#include "chunk.h"
+#include <malloc.h>
+
+#define COMPLAINTS_PER_SEC  10
+#define DIGEST_BYTES        32
+
+typedef enum {
+    XFER_OPENING,               //  Serve sent, waiting for Opened
+    XFER_RUNNING,               //  chunks flow against credit
+    XFER_FINISHING              //  last chunk relayed, waiting for Done
+} xfer_state_t;
+
+typedef struct {
+    uint64_t id;                //  the key
+    session_t *requester;
+    session_t *owner;
+    uint64_t request_id;        //  the requester's Get
+    char *path;
+    xfer_state_t state;
+    uint64_t size;              //  from Opened
+    uint64_t start;             //  first byte served
+    uint64_t relayed;           //  bytes relayed since start
+    uint64_t granted;           //  credit given by the requester (forwarded)
+    int64_t started;            //  zclock_mono at Get
+} xfer_t;
+
+struct _relay_t {
+    zsock_t *router;
+    zhashx_t *transfers;        //  &id -> xfer_t (owned)
+    uint64_t next_id;
+    uint64_t bytes;
+    bool verbose;
+    int64_t complain_window;
+    int complaints;
+    int suppressed;
+};
+
+//  --------------------------------------------------------------------------
+//  Table keyed by uint64 transfer id
+
+static size_t
+s_key_hash (const void *key)
+{
+    uint64_t id = *(const uint64_t *) key;
+    return (size_t) (id ^ (id >> 32));
+}
+
+static int
+s_key_compare (const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+    return (x > y) - (x < y);
+}
+
+static void
+s_xfer_destroy (void **item_p)
+{
+    xfer_t *xfer = (xfer_t *) *item_p;
+    if (xfer) {
+        free (xfer->path);
+        free (xfer);
+        *item_p = NULL;
+    }
+}
+
+relay_t *
+relay_new (zsock_t *router, bool verbose)
+{
+    //  Chunk buffers are allocated by libzmq's I/O thread for every chunk
+    //  and freed here once sent on. Left to its defaults, malloc gives
+    //  each one fresh pages (mmap above 128 KiB, or a heap trimmed back
+    //  after every free) and zeroing new pages then dominates the relay.
+    //  Process-wide on purpose: the relay is the broker's heaviest user.
+    mallopt (M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+    mallopt (M_TRIM_THRESHOLD, 32 * 1024 * 1024);
+    relay_t *self = (relay_t *) zmalloc (sizeof (relay_t));
+    self->router = router;
+    self->verbose = verbose;
+    self->transfers = zhashx_new ();
+    zhashx_set_key_hasher (self->transfers, s_key_hash);
+    zhashx_set_key_comparator (self->transfers, s_key_compare);
+    zhashx_set_key_duplicator (self->transfers, NULL);
+    zhashx_set_key_destructor (self->transfers, NULL);
+    zhashx_set_destructor (self->transfers, s_xfer_destroy);
+    return self;
+}
+
+void
+relay_destroy (relay_t **self_p)
+{
+    if (*self_p) {
+        relay_t *self = *self_p;
+        zhashx_destroy (&self->transfers);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+size_t
+relay_active (relay_t *self)
+{
+    return zhashx_size (self->transfers);
+}
+
+uint64_t
+relay_bytes (relay_t *self)
+{
+    return self->bytes;
+}
+
+//  Bad input is logged, but a flood of it does not flood the log.
+static void
+s_complain (relay_t *self, const char *format, ...)
+{
+    int64_t now = zclock_mono ();
+    if (now - self->complain_window >= 1000) {
+        if (self->suppressed)
+            zsys_warning ("relay: %d more complaints not logged", self->suppressed);
+        self->complain_window = now;
+        self->complaints = 0;
+        self->suppressed = 0;
+    }
+    if (++self->complaints > COMPLAINTS_PER_SEC) {
+        self->suppressed++;
+        return;
+    }
+    va_list args;
+    va_start (args, format);
+    char *text = zsys_vprintf (format, args);
+    va_end (args);
+    zsys_warning ("relay: %s", text);
+    zstr_free (&text);
+}
+
+//  --------------------------------------------------------------------------
+//  Sending to either side
+
+static int
+s_send_to (relay_t *self, session_t *session, Fshare__Message *msg)
+{
+    int rc = fsh_msg_send_to (msg, self->router, session_routing_id (session));
+    if (rc == -1 && self->verbose)
+        zsys_debug ("relay: cannot send %s to %s: %s", fsh_msg_kind (msg),
+                    session_user (session), zmq_strerror (errno));
+    return rc;
+}
+
+static int
+s_send_owner (relay_t *self, xfer_t *xfer, Fshare__Message *msg)
+{
+    msg->id = xfer->id;
+    return s_send_to (self, xfer->owner, msg);
+}
+
+static int
+s_send_requester (relay_t *self, xfer_t *xfer, Fshare__Message *msg)
+{
+    msg->id = xfer->request_id;
+    return s_send_to (self, xfer->requester, msg);
+}
+
+static void
+s_log_end (relay_t *self, xfer_t *xfer, const char *outcome)
+{
+    double secs = (double) (zclock_mono () - xfer->started) / 1000.0;
+    double rate = secs > 0? (double) xfer->relayed / secs / 1e6: 0;
+    zsys_info ("relay: transfer %" PRIu64 " %s -> %s '%s': %s, %" PRIu64
+               " bytes relayed in %.3f s (%.1f MB/s)", xfer->id,
+               session_user (xfer->owner), session_user (xfer->requester), xfer->path,
+               outcome, xfer->relayed, secs, rate);
+    (void) self;
+}
+
+//  Data frames not relayed are dropped, leaving an empty message behind
+static void
+s_drop_data (zmq_msg_t *data)
+{
+    if (data) {
+        zmq_msg_close (data);
+        zmq_msg_init (data);
+    }
+}
+
+static void
+s_forget (relay_t *self, xfer_t *xfer)
+{
+    zhashx_delete (self->transfers, &xfer->id);
+}
+
+//  End a transfer on both sides at once. `tell_owner`/`tell_requester`
+//  are false for the side that asked for the end (or is gone).
+static void
+s_cancel (relay_t *self, xfer_t *xfer, const char *reason, bool tell_owner, bool tell_requester)
+{
+    Fshare__Cancel cancel = FSHARE__CANCEL__INIT;
+    cancel.transfer = xfer->id;
+    cancel.reason = (char *) reason;
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.body_case = FSHARE__MESSAGE__BODY_CANCEL;
+    msg.cancel = &cancel;
+    if (tell_owner)
+        s_send_owner (self, xfer, &msg);
+    if (tell_requester) {
+        msg.status = FSHARE__STATUS__STATUS_ERROR;
+        msg.error = (char *) reason;
+        s_send_requester (self, xfer, &msg);
+    }
+    char *outcome = zsys_sprintf ("cancelled (%s)", reason);
+    s_log_end (self, xfer, outcome);
+    zstr_free (&outcome);
+    s_forget (self, xfer);
+}
+
+//  One side cannot be reached any more (its connection is gone, or it
+//  stopped reading): end the transfer, telling the other side who.
+static void
+s_side_lost (relay_t *self, xfer_t *xfer, bool owner_lost, const char *what)
+{
+    char *reason = zsys_sprintf ("%s %s %s", owner_lost? "owner": "requester",
+                                 session_user (owner_lost? xfer->owner: xfer->requester), what);
+    s_cancel (self, xfer, reason, !owner_lost, owner_lost);
+    zstr_free (&reason);
+}
+
+//  --------------------------------------------------------------------------
+//  Start
+
+static size_t
+s_count (relay_t *self, session_t *session, bool as_owner)
+{
+    size_t count = 0;
+    for (xfer_t *xfer = (xfer_t *) zhashx_first (self->transfers); xfer;
+         xfer = (xfer_t *) zhashx_next (self->transfers))
+        if ((as_owner? xfer->owner: xfer->requester) == session)
+            count++;
+    return count;
+}
+
+const char *
+relay_start (relay_t *self, session_t *requester, session_t *owner,
+             uint64_t request_id, const Fshare__Get *get)
+{
+    if (s_count (self, requester, false) >= RELAY_MAX_PER_REQUESTER)
+        return "too many transfers";
+    if (s_count (self, owner, true) >= RELAY_MAX_PER_OWNER)
+        return "the owner is serving too many transfers; try again later";
+    xfer_t *xfer = (xfer_t *) zmalloc (sizeof (xfer_t));
+    xfer->id = ++self->next_id;
+    xfer->requester = requester;
+    xfer->owner = owner;
+    xfer->request_id = request_id;
+    xfer->path = strdup (get->path);
+    xfer->state = XFER_OPENING;
+    xfer->started = zclock_mono ();
+    //  A resume offset beyond the size it claims is no resume at all
+    bool resume = get->offset > 0 && get->offset <= get->expect_size;
+
+    Fshare__Serve serve = FSHARE__SERVE__INIT;
+    serve.transfer = xfer->id;
+    serve.path = xfer->path;
+    serve.offset = resume? get->offset: 0;
+    serve.expect_size = resume? get->expect_size: 0;
+    serve.expect_mtime = resume? get->expect_mtime: 0;
+    serve.requester = (char *) session_user (requester);
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.body_case = FSHARE__MESSAGE__BODY_SERVE;
+    msg.serve = &serve;
+    if (s_send_owner (self, xfer, &msg) == -1) {
+        s_xfer_destroy ((void **) &xfer);
+        return "the owner cannot be reached";
+    }
+    zhashx_insert (self->transfers, &xfer->id, xfer);
+    if (self->verbose)
+        zsys_debug ("relay: transfer %" PRIu64 " %s -> %s '%s' asked (offset %" PRIu64 ")",
+                    xfer->id, session_user (owner), session_user (requester),
+                    xfer->path, serve.offset);
+    return NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  Messages of a running transfer
+
+static void
+s_on_opened (relay_t *self, xfer_t *xfer, Fshare__Opened *opened)
+{
+    if (xfer->state != XFER_OPENING) {
+        s_cancel (self, xfer, "protocol error: owner opened twice", true, true);
+        return;
+    }
+    if (opened->size > (uint64_t) INT64_MAX || opened->offset > opened->size) {
+        s_cancel (self, xfer, "protocol error: owner sent an impossible size", true, true);
+        return;
+    }
+    xfer->state = XFER_RUNNING;
+    xfer->size = opened->size;
+    xfer->start = opened->offset;
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.body_case = FSHARE__MESSAGE__BODY_OPENED;
+    msg.opened = opened;
+    if (s_send_requester (self, xfer, &msg) == -1) {
+        s_side_lost (self, xfer, false, "went away");
+        return;
+    }
+    zsys_info ("relay: transfer %" PRIu64 " %s -> %s '%s': %" PRIu64 " bytes from %" PRIu64,
+               xfer->id, session_user (xfer->owner), session_user (xfer->requester),
+               xfer->path, xfer->size, xfer->start);
+}
+
+static void
+s_on_credit (relay_t *self, xfer_t *xfer, Fshare__Credit *credit)
+{
+    if (xfer->state == XFER_FINISHING)
+        return;                 //  credit that crossed the last chunk
+    if (xfer->state != XFER_RUNNING) {
+        s_cancel (self, xfer, "protocol error: credit before the owner answered", true, true);
+        return;
+    }
+    uint64_t unspent = xfer->granted - xfer->relayed;
+    uint64_t room = RELAY_MAX_WINDOW - unspent;
+    uint64_t bytes = credit->bytes;
+    if (bytes > room) {
+        s_complain (self, "transfer %" PRIu64 ": %s granted %" PRIu64
+                    " bytes beyond the window; clamped", xfer->id,
+                    session_user (xfer->requester), bytes - room);
+        bytes = room;
+    }
+    if (bytes == 0)
+        return;
+    xfer->granted += bytes;
+    Fshare__Credit forward = FSHARE__CREDIT__INIT;
+    forward.transfer = xfer->id;
+    forward.bytes = bytes;
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.body_case = FSHARE__MESSAGE__BODY_CREDIT;
+    msg.credit = &forward;
+    if (s_send_owner (self, xfer, &msg) == -1)
+        s_side_lost (self, xfer, true, "went away");
+}
+
+//  A protocol error in a chunk, or NULL when it may be relayed.
+static const char *
+s_chunk_check (xfer_t *xfer, Fshare__Chunk *chunk, size_t size)
+{
+    if (xfer->state != XFER_RUNNING)
+        return "protocol error: chunk outside a running transfer";
+    if (chunk->offset != xfer->start + xfer->relayed)
+        return "protocol error: chunk out of order";
+    if (size > xfer->granted - xfer->relayed)
+        return "protocol error: owner sent beyond its credit";
+    uint64_t end = chunk->offset + size;
+    if (end > xfer->size)
+        return "protocol error: owner sent more than the file's size";
+    if (chunk->last && end != xfer->size)
+        return "protocol error: last chunk before the end of the file";
+    if (size == 0 && !chunk->last)
+        return "protocol error: empty chunk";
+    if (chunk->last && chunk->sha256.len != DIGEST_BYTES)
+        return "protocol error: last chunk without a digest";
+    return NULL;
+}
+
+static void
+s_on_chunk (relay_t *self, xfer_t *xfer, Fshare__Message *in, zmq_msg_t *data)
+{
+    Fshare__Chunk *chunk = in->chunk;
+    if (!data) {
+        s_cancel (self, xfer, "protocol error: chunk without data", true, true);
+        return;
+    }
+    size_t size = zmq_msg_size (data);
+    const char *error = s_chunk_check (xfer, chunk, size);
+    if (error) {
+        s_drop_data (data);
+        s_complain (self, "transfer %" PRIu64 " from %s: %s", xfer->id,
+                    session_user (xfer->owner), error);
+        s_cancel (self, xfer, error, true, true);
+        return;
+    }
+    //  A new header: the owner's session token must not reach the requester
+    Fshare__Chunk header = FSHARE__CHUNK__INIT;
+    header.transfer = xfer->id;
+    header.offset = chunk->offset;
+    header.last = chunk->last;
+    header.sha256 = chunk->sha256;
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.id = xfer->request_id;
+    msg.body_case = FSHARE__MESSAGE__BODY_CHUNK;
+    msg.chunk = &header;
+    zframe_t *to = session_routing_id (xfer->requester);
+    if (fsh_chunk_send (&msg, self->router, zframe_data (to), zframe_size (to), data) == -1) {
+        s_side_lost (self, xfer, false, errno == EAGAIN? "is not reading": "went away");
+        return;
+    }
+    xfer->relayed += size;
+    self->bytes += size;
+    if (chunk->last)
+        xfer->state = XFER_FINISHING;
+}
+
+static void
+s_on_done (relay_t *self, xfer_t *xfer)
+{
+    if (xfer->state != XFER_FINISHING) {
+        s_cancel (self, xfer, "protocol error: done before the last chunk", true, true);
+        return;
+    }
+    Fshare__Done done = FSHARE__DONE__INIT;
+    done.transfer = xfer->id;
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.body_case = FSHARE__MESSAGE__BODY_DONE;
+    msg.done = &done;
+    s_send_owner (self, xfer, &msg);
+    s_log_end (self, xfer, "complete");
+    s_forget (self, xfer);
+}
+
+static void
+s_on_cancel (relay_t *self, xfer_t *xfer, bool from_owner, Fshare__Cancel *cancel)
+{
+    const char *reason = fsh_text_valid (cancel->reason, 512) && *cancel->reason?
+                         cancel->reason: "cancelled";
+    char *text = from_owner? zsys_sprintf ("%s", reason)
+                           : zsys_sprintf ("cancelled by %s: %s",
+                                           session_user (xfer->requester), reason);
+    s_cancel (self, xfer, text, !from_owner, from_owner);
+    zstr_free (&text);
+}
+
+bool
+relay_accepts (const Fshare__Message *msg)
+{
+    switch (msg->body_case) {
+        case FSHARE__MESSAGE__BODY_OPENED:
+        case FSHARE__MESSAGE__BODY_CREDIT:
+        case FSHARE__MESSAGE__BODY_CHUNK:
+        case FSHARE__MESSAGE__BODY_DONE:
+        case FSHARE__MESSAGE__BODY_CANCEL:
+            return true;
+        default:
+            return false;
+    }
+}
+
+static uint64_t
+s_transfer_id (const Fshare__Message *msg)
+{
+    switch (msg->body_case) {
+        case FSHARE__MESSAGE__BODY_OPENED: return msg->opened->transfer;
+        case FSHARE__MESSAGE__BODY_CREDIT: return msg->credit->transfer;
+        case FSHARE__MESSAGE__BODY_CHUNK:  return msg->chunk->transfer;
+        case FSHARE__MESSAGE__BODY_DONE:   return msg->done->transfer;
+        case FSHARE__MESSAGE__BODY_CANCEL: return msg->cancel->transfer;
+        default:                           return 0;
+    }
+}
+
+//  Which side may send which message.
+static bool
+s_sender_allowed (xfer_t *xfer, session_t *sender, Fshare__Message *msg)
+{
+    switch (msg->body_case) {
+        case FSHARE__MESSAGE__BODY_OPENED:
+        case FSHARE__MESSAGE__BODY_CHUNK:
+            return sender == xfer->owner;
+        case FSHARE__MESSAGE__BODY_CREDIT:
+        case FSHARE__MESSAGE__BODY_DONE:
+            return sender == xfer->requester;
+        default:
+            return sender == xfer->owner || sender == xfer->requester;
+    }
+}
+
+void
+relay_handle (relay_t *self, session_t *sender, Fshare__Message *msg, zmq_msg_t *data)
+{
+    uint64_t id = s_transfer_id (msg);
+    xfer_t *xfer = (xfer_t *) zhashx_lookup (self->transfers, &id);
+    if (!xfer || !s_sender_allowed (xfer, sender, msg)) {
+        //  Messages that crossed a cancel are normal; others' transfers not
+        if (xfer)
+            s_complain (self, "%s sent %s for a transfer it is not part of",
+                        session_user (sender), fsh_msg_kind (msg));
+        else
+        if (self->verbose)
+            zsys_debug ("relay: %s for unknown transfer %" PRIu64 " from %s",
+                        fsh_msg_kind (msg), id, session_user (sender));
+        s_drop_data (data);
+        return;
+    }
+    if (msg->body_case != FSHARE__MESSAGE__BODY_CHUNK) {
+        s_drop_data (data);
+        data = NULL;
+    }
+    switch (msg->body_case) {
+        case FSHARE__MESSAGE__BODY_OPENED:
+            s_on_opened (self, xfer, msg->opened);
+            break;
+        case FSHARE__MESSAGE__BODY_CREDIT:
+            s_on_credit (self, xfer, msg->credit);
+            break;
+        case FSHARE__MESSAGE__BODY_CHUNK:
+            s_on_chunk (self, xfer, msg, data);
+            break;
+        case FSHARE__MESSAGE__BODY_DONE:
+            s_on_done (self, xfer);
+            break;
+        default:
+            s_on_cancel (self, xfer, sender == xfer->owner, msg->cancel);
+    }
+}
+
+void
+relay_session_gone (relay_t *self, session_t *session, const char *why)
+{
+    zlistx_t *ended = zlistx_new ();
+    for (xfer_t *xfer = (xfer_t *) zhashx_first (self->transfers); xfer;
+         xfer = (xfer_t *) zhashx_next (self->transfers))
+        if (xfer->owner == session || xfer->requester == session)
+            zlistx_add_end (ended, xfer);
+    for (xfer_t *xfer = (xfer_t *) zlistx_first (ended); xfer;
+         xfer = (xfer_t *) zlistx_next (ended)) {
+        bool owner_gone = xfer->owner == session;
+        char *reason = zsys_sprintf ("%s %s %s", owner_gone? "owner": "requester",
+                                     session_user (session), why);
+        //  A user fetching a file from itself is refused at the start, so
+        //  exactly one side remains to be told.
+        s_cancel (self, xfer, reason, !owner_gone, owner_gone);
+        zstr_free (&reason);
+    }
+    zlistx_destroy (&ended);
+}

@@ -1,0 +1,56 @@
+/*  relay.h - the broker's downloads: transfer table and credit accounting.
+
+    A transfer joins a requester's session and an owner's session (SPEC 4.3,
+    flow in proto/fshare.proto, "Downloads"). The relay asks the owner to
+    serve, forwards the owner's answer, the requester's credit and the
+    owner's chunks, and ends the transfer on both sides at once when either
+    side cancels, breaks the protocol or goes away. It never holds data:
+    a chunk's data frame is moved from the owner's socket to the
+    requester's; credit bounds what is in flight per transfer, so no queue
+    anywhere holds more than one window of a transfer.
+
+    The broker resolves the sender's session and calls relay_handle for
+    every transfer message; relay_session_gone must be called before a
+    session is destroyed.
+*/
+#ifndef RELAY_H_INCLUDED
+#define RELAY_H_INCLUDED
+
+#include "fshare.h"
+#include "session.h"
+
+//  Most credit a requester may hold unspent on one transfer, per session
+//  limits on concurrent transfers.
+#define RELAY_MAX_WINDOW        (16 * 1024 * 1024)
+#define RELAY_MAX_PER_REQUESTER 32
+#define RELAY_MAX_PER_OWNER     64
+
+typedef struct _relay_t relay_t;
+
+//  Sends on the broker's ROUTER (ZMQ_DONTWAIT, mandatory routing).
+relay_t *relay_new (zsock_t *router, bool verbose);
+void relay_destroy (relay_t **self_p);
+
+//  Start a transfer for a Get the broker has checked (owner online, file
+//  published): asks the owner to serve it. Returns NULL, or the error text
+//  to answer the Get with.
+const char *relay_start (relay_t *self, session_t *requester, session_t *owner,
+                         uint64_t request_id, const Fshare__Get *get);
+
+//  True for the message kinds relay_handle takes (Opened, Credit, Chunk,
+//  Done, Cancel).
+bool relay_accepts (const Fshare__Message *msg);
+
+//  A transfer message from `sender`; `data` is a Chunk's data frame (moved
+//  on, or closed here), NULL for the others.
+void relay_handle (relay_t *self, session_t *sender, Fshare__Message *msg, zmq_msg_t *data);
+
+//  `session` ends: cancel each of its transfers, telling the other side
+//  "<role> <user> <why>" (e.g. "owner alice logged out").
+void relay_session_gone (relay_t *self, session_t *session, const char *why);
+
+//  Transfers in progress, bytes relayed since start.
+size_t relay_active (relay_t *self);
+uint64_t relay_bytes (relay_t *self);
+
+#endif

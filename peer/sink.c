@@ -1,0 +1,463 @@
+/*  sink.c - the requester's side of one download. See sink.h. */
+#include "sink.h"
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+
+#define META_XATTR      "user.fshare.source"
+#define META_VERSION    "fshare1"
+#define META_MAX        (FSH_PATH_MAX + FSH_USER_MAX + 96)
+#define PART_SUFFIX     ".fshare-part"
+#define NAME_TRIES      10000   //  name_1 ... before giving up
+
+struct _sink_t {
+    int dir_fd;
+    char *dir;
+    char *name;                 //  the name wanted
+    char *part;                 //  partial file's name in dir
+    char *part_path;            //  for messages
+    int fd;
+    char *owner;
+    char *path;
+    uint64_t offset;            //  resume offer
+    uint64_t expect_size;
+    int64_t expect_mtime;
+    uint64_t size;
+    int64_t mtime;
+    uint64_t written;           //  bytes in the partial file
+    uint64_t hashed;            //  of those, hashed (prefix on a resume)
+    bool started;
+    bool resumed;
+    bool restarted;
+    bool meta_stored;           //  resumable if interrupted
+    bool closed;                //  finished or aborted
+    digest_t *digest;
+    char *saved;
+    char hex [DIGEST_HEX_SIZE];
+};
+
+//  --------------------------------------------------------------------------
+//  Names
+
+//  Length of `text` cut to at most `max` bytes at a UTF-8 boundary.
+static size_t
+s_utf8_cut (const char *text, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    while (max > 0 && ((unsigned char) text [max] & 0xC0) == 0x80)
+        max--;
+    return max;
+}
+
+//  prefix + stem [+ "_N"] + ext + tail, the stem shortened so the whole
+//  fits a file name. The extension starts at the last '.' that is neither
+//  first nor last: "a.tar.gz" -> "a.tar" ".gz", ".bashrc" has none.
+static char *
+s_compose (const char *name, unsigned number, const char *prefix, const char *tail)
+{
+    const char *dot = strrchr (name, '.');
+    if (dot == name || (dot && dot [1] == 0))
+        dot = NULL;
+    size_t stem_len = dot? (size_t) (dot - name): strlen (name);
+    const char *ext = dot? dot: "";
+    char suffix [16] = "";
+    if (number)
+        snprintf (suffix, sizeof suffix, "_%u", number);
+    size_t fixed = strlen (prefix) + strlen (suffix) + strlen (ext) + strlen (tail);
+    size_t room = fixed < FSH_NAME_MAX? FSH_NAME_MAX - fixed: 1;
+    stem_len = s_utf8_cut (name, stem_len, room);
+    return zsys_sprintf ("%s%.*s%s%s%s", prefix, (int) stem_len, name, suffix, ext, tail);
+}
+
+static bool
+s_name_valid (const char *name)
+{
+    return name && *name && strlen (name) <= FSH_NAME_MAX && !strchr (name, '/')
+        && !streq (name, ".") && !streq (name, "..") && fsh_text_valid (name, FSH_NAME_MAX);
+}
+
+//  --------------------------------------------------------------------------
+//  What a partial file is a part of
+
+typedef struct {
+    char owner [FSH_USER_MAX + 1];
+    char path [FSH_PATH_MAX + 1];
+    uint64_t size;
+    int64_t mtime;
+} meta_t;
+
+static int
+s_meta_read (int fd, meta_t *meta)
+{
+    char value [META_MAX + 1];
+    ssize_t len = fgetxattr (fd, META_XATTR, value, META_MAX);
+    if (len <= 0)
+        return -1;
+    value [len] = 0;
+    //  version \n owner \n size \n mtime \n path
+    char *fields [5];
+    char *cursor = value;
+    for (int i = 0; i < 5; i++) {
+        fields [i] = cursor;
+        char *newline = strchr (cursor, '\n');
+        if (i < 4) {
+            if (!newline)
+                return -1;
+            *newline = 0;
+            cursor = newline + 1;
+        }
+    }
+    char *end;
+    if (!streq (fields [0], META_VERSION) || strlen (fields [1]) > FSH_USER_MAX
+    ||  strlen (fields [4]) > FSH_PATH_MAX)
+        return -1;
+    strcpy (meta->owner, fields [1]);
+    strcpy (meta->path, fields [4]);
+    errno = 0;
+    meta->size = strtoull (fields [2], &end, 10);
+    if (errno || *end)
+        return -1;
+    meta->mtime = strtoll (fields [3], &end, 10);
+    if (errno || *end)
+        return -1;
+    return 0;
+}
+
+static int
+s_meta_write (sink_t *self)
+{
+    char *value = zsys_sprintf ("%s\n%s\n%" PRIu64 "\n%" PRId64 "\n%s", META_VERSION,
+                                self->owner, self->size, self->mtime, self->path);
+    int rc = fsetxattr (self->fd, META_XATTR, value, strlen (value), 0);
+    if (rc == -1)
+        zsys_warning ("sink: %s: cannot record its source (%s): it will not be resumable",
+                      self->part_path, strerror (errno));
+    zstr_free (&value);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Choosing the partial file
+
+//  Open candidate part name; 1 when taken (self->fd set), 0 when it is
+//  another's (try the next name), -1 when nothing can be written here.
+static int
+s_try_part (sink_t *self, const char *part, char **error)
+{
+    int fd = openat (self->dir_fd, part,
+                     O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0666);
+    if (fd == -1) {
+        if (errno == ELOOP || errno == EISDIR || errno == ENXIO || errno == ETXTBSY)
+            return 0;           //  something else sits there: not ours
+        *error = zsys_sprintf ("downloads directory not writable: %s: %s",
+                               self->dir, strerror (errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat (fd, &st) == -1 || !S_ISREG (st.st_mode)
+    ||  flock (fd, LOCK_EX | LOCK_NB) == -1) {
+        close (fd);             //  not a file, or another download's
+        return 0;
+    }
+    meta_t meta;
+    bool known = s_meta_read (fd, &meta) == 0;
+    bool same = known && streq (meta.owner, self->owner) && streq (meta.path, self->path);
+    if (st.st_size > 0 && !same) {
+        close (fd);             //  the partial file of another download
+        return 0;
+    }
+    self->fd = fd;
+    if (same && st.st_size > 0) {
+        if ((uint64_t) st.st_size <= meta.size) {
+            self->offset = (uint64_t) st.st_size;
+            self->expect_size = meta.size;
+            self->expect_mtime = meta.mtime;
+        }
+        else
+            self->restarted = true;     //  longer than its file: useless
+    }
+    return 1;
+}
+
+static int
+s_choose_part (sink_t *self, char **error)
+{
+    for (unsigned number = 0; number < NAME_TRIES; number++) {
+        char *part = s_compose (self->name, number, ".", PART_SUFFIX);
+        int rc = s_try_part (self, part, error);
+        if (rc == 1) {
+            self->part = part;
+            self->part_path = zsys_sprintf ("%s/%s", self->dir, part);
+            return 0;
+        }
+        zstr_free (&part);
+        if (rc == -1)
+            return -1;
+    }
+    *error = zsys_sprintf ("no free name for a partial file of '%s' in %s", self->name, self->dir);
+    return -1;
+}
+
+sink_t *
+sink_new (const char *dir, const char *name, const char *owner, const char *path,
+          char **error)
+{
+    *error = NULL;
+    if (!s_name_valid (name)) {
+        *error = strdup ("invalid file name");
+        return NULL;
+    }
+    int dir_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd == -1) {
+        *error = zsys_sprintf ("downloads directory not writable: %s: %s", dir, strerror (errno));
+        return NULL;
+    }
+    sink_t *self = (sink_t *) zmalloc (sizeof (sink_t));
+    self->dir_fd = dir_fd;
+    self->fd = -1;
+    self->dir = strdup (dir);
+    self->name = strdup (name);
+    self->owner = strdup (owner);
+    self->path = strdup (path);
+    self->digest = digest_new ();
+    if (s_choose_part (self, error)) {
+        self->closed = true;
+        sink_destroy (&self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+sink_destroy (sink_t **self_p)
+{
+    if (*self_p) {
+        sink_t *self = *self_p;
+        if (!self->closed && self->fd != -1)
+            sink_abort (self, true);
+        if (self->fd != -1)
+            close (self->fd);
+        close (self->dir_fd);
+        digest_destroy (&self->digest);
+        free (self->dir);
+        free (self->name);
+        free (self->part);
+        free (self->part_path);
+        free (self->owner);
+        free (self->path);
+        free (self->saved);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Accessors
+
+uint64_t sink_offset (sink_t *self)       { return self->offset; }
+uint64_t sink_expect_size (sink_t *self)  { return self->expect_size; }
+int64_t sink_expect_mtime (sink_t *self)  { return self->expect_mtime; }
+uint64_t sink_size (sink_t *self)         { return self->size; }
+uint64_t sink_written (sink_t *self)      { return self->written; }
+bool sink_resumed (sink_t *self)          { return self->resumed; }
+bool sink_restarted (sink_t *self)        { return self->restarted; }
+const char *sink_saved (sink_t *self)     { return self->saved; }
+const char *sink_sha256 (sink_t *self)    { return self->saved? self->hex: NULL; }
+const char *sink_part (sink_t *self)      { return self->part_path; }
+
+//  --------------------------------------------------------------------------
+//  Writing
+
+//  A write error in the words of SPEC 4.3.
+static char *
+s_write_error (sink_t *self, int error)
+{
+    switch (error) {
+        case ENOSPC:
+        case EDQUOT:
+            return zsys_sprintf ("disk full: cannot write %s", self->part_path);
+        case EFBIG:
+            return zsys_sprintf ("file size limit exceeded (ulimit -f) writing %s",
+                                 self->part_path);
+        default:
+            return zsys_sprintf ("cannot write %s: %s", self->part_path, strerror (error));
+    }
+}
+
+int
+sink_start (sink_t *self, uint64_t size, int64_t mtime, uint64_t offset, char **error)
+{
+    *error = NULL;
+    if (self->started || (offset && (offset != self->offset || size != self->expect_size
+                                     || mtime != self->expect_mtime))) {
+        *error = strdup ("protocol error: the owner resumed where we did not ask");
+        return -1;
+    }
+    self->started = true;
+    self->size = size;
+    self->mtime = mtime;
+    if (offset) {
+        self->resumed = true;
+        self->written = offset;
+    }
+    else {
+        if (self->offset)
+            self->restarted = true;
+        if (ftruncate (self->fd, 0) == -1) {
+            *error = s_write_error (self, errno);
+            return -1;
+        }
+    }
+    //  A limit that the file cannot fit under fails now, not after a
+    //  transfer up to the limit.
+    struct rlimit limit;
+    if (getrlimit (RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY
+    &&  size > (uint64_t) limit.rlim_cur) {
+        *error = s_write_error (self, EFBIG);
+        return -1;
+    }
+    self->meta_stored = s_meta_write (self) == 0;
+    return 0;
+}
+
+int
+sink_prepare (sink_t *self, void *buf, size_t buf_size, size_t budget, char **error)
+{
+    *error = NULL;
+    while (self->hashed < self->written && budget > 0) {
+        uint64_t left = self->written - self->hashed;
+        size_t size = left < buf_size? (size_t) left: buf_size;
+        ssize_t got = pread (self->fd, buf, size, (off_t) self->hashed);
+        if (got <= 0) {
+            if (got == -1 && errno == EINTR)
+                continue;
+            *error = got == 0? zsys_sprintf ("%s was truncated meanwhile", self->part_path)
+                             : zsys_sprintf ("cannot read %s: %s", self->part_path,
+                                             strerror (errno));
+            return -1;
+        }
+        digest_update (self->digest, buf, (size_t) got);
+        self->hashed += (uint64_t) got;
+        budget = budget > (size_t) got? budget - (size_t) got: 0;
+    }
+    return self->hashed == self->written? 1: 0;
+}
+
+int
+sink_write (sink_t *self, uint64_t offset, const void *data, size_t size, char **error)
+{
+    *error = NULL;
+    if (!self->started || self->hashed != self->written || offset != self->written
+    ||  size > self->size - self->written) {
+        *error = strdup ("protocol error: a chunk out of place");
+        return -1;
+    }
+    const char *bytes = (const char *) data;
+    size_t done = 0;
+    while (done < size) {
+        ssize_t put = pwrite (self->fd, bytes + done, size - done, (off_t) self->written);
+        if (put > 0) {
+            //  Hash what is on disk, so a failure leaves a valid prefix
+            digest_update (self->digest, bytes + done, (size_t) put);
+            self->written += (uint64_t) put;
+            self->hashed = self->written;
+            done += (size_t) put;
+        }
+        else
+        if (errno != EINTR) {
+            *error = s_write_error (self, put == 0? EIO: errno);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void
+s_remove_part (sink_t *self)
+{
+    if (unlinkat (self->dir_fd, self->part, 0) == -1 && errno != ENOENT)
+        zsys_warning ("sink: cannot remove %s: %s", self->part_path, strerror (errno));
+}
+
+//  Move the partial file to the first free final name. Never replaces a
+//  file: RENAME_NOREPLACE, or a hard link (which fails on an existing
+//  name) where the file system lacks it.
+static int
+s_publish (sink_t *self, char **error)
+{
+    for (unsigned number = 0; number < NAME_TRIES; number++) {
+        char *name = s_compose (self->name, number, "", "");
+        int rc = renameat2 (self->dir_fd, self->part, self->dir_fd, name, RENAME_NOREPLACE);
+        if (rc == -1 && (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+            rc = linkat (self->dir_fd, self->part, self->dir_fd, name, 0);
+            if (rc == 0)
+                s_remove_part (self);
+        }
+        if (rc == 0) {
+            self->saved = zsys_sprintf ("%s/%s", self->dir, name);
+            zstr_free (&name);
+            fsync (self->dir_fd);
+            return 0;
+        }
+        int saved = errno;
+        zstr_free (&name);
+        if (saved != EEXIST) {
+            *error = zsys_sprintf ("cannot save in %s: %s", self->dir, strerror (saved));
+            return -1;
+        }
+    }
+    *error = zsys_sprintf ("no free name for '%s' in %s", self->name, self->dir);
+    return -1;
+}
+
+int
+sink_finish (sink_t *self, const uint8_t *sha256, size_t sha256_size, char **error)
+{
+    *error = NULL;
+    if (!self->started || self->closed || self->written != self->size
+    ||  self->hashed != self->written) {
+        *error = strdup ("protocol error: the transfer ended early");
+        return -1;
+    }
+    self->closed = true;
+    uint8_t mine [DIGEST_SIZE];
+    digest_final (self->digest, mine);
+    if (sha256_size != DIGEST_SIZE || memcmp (mine, sha256, DIGEST_SIZE) != 0) {
+        *error = strdup ("file corrupted in transit: SHA-256 mismatch");
+        s_remove_part (self);
+        return -1;
+    }
+    digest_hex (mine, self->hex);
+    //  On disk for good before it gets its name: a crash never leaves a
+    //  short file under the final name.
+    if (fsync (self->fd) == -1) {
+        *error = s_write_error (self, errno);
+        s_remove_part (self);
+        return -1;
+    }
+    if (self->meta_stored)
+        fremovexattr (self->fd, META_XATTR);
+    if (s_publish (self, error)) {
+        s_remove_part (self);
+        return -1;
+    }
+    return 0;
+}
+
+void
+sink_abort (sink_t *self, bool keep)
+{
+    if (self->closed)
+        return;
+    self->closed = true;
+    bool resumable = self->meta_stored && self->written > 0;
+    //  Not started: the partial file is as it was found (or new and empty)
+    if (!self->started)
+        resumable = self->offset > 0;
+    if (!keep || !resumable)
+        s_remove_part (self);
+}

@@ -1,0 +1,70 @@
+/*  chunk.c - a Message followed by one raw data frame. See chunk.h. */
+#include "fshare.h"
+#include "chunk.h"
+
+int
+fsh_chunk_send (const Fshare__Message *msg, zsock_t *sock,
+                const void *routing_id, size_t routing_id_size, zmq_msg_t *data)
+{
+    void *handle = zsock_resolve (sock);
+    int rc = -1;
+    if (routing_id
+    &&  zmq_send (handle, routing_id, routing_id_size, ZMQ_SNDMORE | ZMQ_DONTWAIT) == -1)
+        goto done;
+    //  Once the first frame is taken, the others are too: a multipart
+    //  message is queued whole or not at all.
+    size_t size = protobuf_c_message_get_packed_size (&msg->base);
+    zmq_msg_t header;
+    if (zmq_msg_init_size (&header, size))
+        goto done;
+    protobuf_c_message_pack (&msg->base, (uint8_t *) zmq_msg_data (&header));
+    if (zmq_msg_send (&header, handle, ZMQ_SNDMORE | ZMQ_DONTWAIT) == -1) {
+        zmq_msg_close (&header);
+        goto done;
+    }
+    if (zmq_msg_send (data, handle, ZMQ_DONTWAIT) == -1)
+        goto done;
+    zmq_msg_init (data);
+    return 0;
+done:;
+    int saved = errno;
+    zmq_msg_close (data);
+    zmq_msg_init (data);
+    errno = saved;
+    return rc;
+}
+
+Fshare__Message *
+fsh_chunk_recv (zsock_t *sock, int flags, zmq_msg_t *data, int *frames)
+{
+    void *handle = zsock_resolve (sock);
+    zmq_msg_init (data);
+    *frames = 0;
+    zmq_msg_t header;
+    zmq_msg_init (&header);
+    if (zmq_msg_recv (&header, handle, flags) == -1) {
+        zmq_msg_close (&header);
+        return NULL;
+    }
+    *frames = 1;
+    bool more = zmq_msg_more (&header);
+    if (more) {
+        //  The rest of a multipart message is already here
+        zmq_msg_recv (data, handle, 0);
+        *frames = 2;
+        more = zmq_msg_more (data);
+    }
+    while (more) {
+        zmq_msg_t extra;
+        zmq_msg_init (&extra);
+        zmq_msg_recv (&extra, handle, 0);
+        more = zmq_msg_more (&extra);
+        zmq_msg_close (&extra);
+        (*frames)++;
+    }
+    Fshare__Message *msg = NULL;
+    if (*frames <= 2)
+        msg = fsh_msg_decode ((const byte *) zmq_msg_data (&header), zmq_msg_size (&header));
+    zmq_msg_close (&header);
+    return msg;
+}

@@ -1,0 +1,24 @@
+/*  chunk.h - a Message followed by one raw data frame.
+
+    Download chunks travel as two frames: a small protobuf header and the
+    bytes themselves, so that nobody on the way has to decode or copy the
+    data (the broker moves the zmq_msg_t from one socket to the other).
+    Every other Message is a single frame (wire.h).
+*/
+#ifndef FSH_CHUNK_H_INCLUDED
+#define FSH_CHUNK_H_INCLUDED
+
+//  Send msg, then the data frame, never blocking. `routing_id` (may be NULL)
+//  addresses a ROUTER peer. The data is moved: on return *data is empty,
+//  whether the send worked or not. Returns 0, or -1 with errno.
+int fsh_chunk_send (const Fshare__Message *msg, zsock_t *sock,
+                    const void *routing_id, size_t routing_id_size, zmq_msg_t *data);
+
+//  Receive one Message and, when a second frame follows, that frame into
+//  *data (initialised here either way; the caller closes it). Messages of
+//  more than two frames, and malformed ones, give NULL (logged by the
+//  caller). `frames` gets how many frames arrived (0 when interrupted or
+//  nothing was waiting with ZMQ_DONTWAIT).
+Fshare__Message *fsh_chunk_recv (zsock_t *sock, int flags, zmq_msg_t *data, int *frames);
+
+#endif

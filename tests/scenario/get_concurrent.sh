@@ -1,0 +1,54 @@
+#!/bin/bash
+# get_concurrent.sh - three downloads at once all arrive verified; a stalled
+# requester (its agent stopped mid-transfer) slows nobody else: another
+# download from the same owner completes while it is stalled, and the
+# stalled one still completes once it goes on.
+. "$(dirname "$0")/../lib.sh" "$1"
+. "$(dirname "$0")/peer_lib.bash"
+
+# A long liveness, so the stalled requester keeps its session meanwhile
+start_broker --liveness 30
+mkdir -p "$T/alice_files"
+for f in a b c; do head -c $((5 * 1024 * 1024 + RANDOM)) /dev/urandom >"$T/alice_files/$f.bin"; done
+truncate -s 1G "$T/alice_files/big.bin"
+start_peer alice
+start_peer bob
+start_peer carol
+for u in alice bob carol; do wait_until 10 online $u || fail "$u not online"; done
+wait_until 10 sees bob alice big.bin && wait_until 10 sees carol alice big.bin \
+    || fail "alice's files not seen"
+
+# --- three at once ---------------------------------------------------------------
+for f in a b c; do
+    bg "get_$f" "$CTL" --user bob --json get alice "$f.bin"
+    eval "GET_$f=$LAST_PID"
+done
+for f in a b c; do
+    eval "pid=\$GET_$f"
+    wait "$pid" || fail "get $f.bin failed: $(cat "$T/get_$f.log")"
+    cmp -s "$T/alice_files/$f.bin" "$T/bob_dl/$f.bin" || fail "$f.bin differs"
+    sum=$(sha256sum "$T/alice_files/$f.bin" | cut -d' ' -f1)
+    jq -e --arg h "$sum" '.sha256 == $h' "$T/get_$f.log" >/dev/null || fail "$f.bin: wrong digest"
+done
+
+# --- a stalled requester --------------------------------------------------------------
+has_part() { [ "$(stat -c %s "$T/carol_dl/.big.bin.fshare-part" 2>/dev/null || echo 0)" -gt 0 ]; }
+bg get_big "$CTL" --user carol get alice big.bin
+BIG=$LAST_PID
+wait_until 20 has_part || fail "carol's download did not start"
+kill -STOP "$PID_carol"
+held=$(stat -c %s "$T/carol_dl/.big.bin.fshare-part")
+# Bob fetches a file from the same owner meanwhile
+for f in a b c; do rm "$T/bob_dl/$f.bin"; done
+for f in a b c; do
+    timeout 20 "$CTL" --user bob get alice "$f.bin" >/dev/null \
+        || fail "bob's get of $f.bin did not complete while carol was stalled"
+done
+cmp -s "$T/alice_files/c.bin" "$T/bob_dl/c.bin" || fail "c.bin differs"
+[ "$(stat -c %s "$T/carol_dl/.big.bin.fshare-part")" -eq "$held" ] \
+    || fail "carol's stopped agent wrote meanwhile"
+gone "$BIG" && fail "carol's download ended while she was stalled"
+kill -CONT "$PID_carol"
+wait "$BIG" || fail "carol's download failed after going on: $(cat "$T/get_big.log")"
+cmp -s "$T/alice_files/big.bin" "$T/carol_dl/big.bin" || fail "big.bin differs"
+exit 0

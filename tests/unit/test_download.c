@@ -1,0 +1,857 @@
+/*  test_download.c - downloads through real agent and broker actors in
+    one process, driven as fshare-ctl would drive them (CtlRequest "get"
+    on the control socket). Where a test needs one side to misbehave or to
+    pause at an exact point, that side is a raw protocol client instead of
+    an agent: a raw owner to test the requester's agent, a raw requester to
+    test the owner's agent. Everything on ipc endpoints in a temp dir.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <sodium.h>
+#include "agent.h"
+#include "broker.h"
+#include "chunk.h"
+#include "transfer.h"
+
+#define DEADLINE_MS 10000
+#define CHUNK       TRANSFER_CHUNK
+
+typedef struct {
+    char dir [64];
+    char *req;
+    char *pub;
+    zactor_t *broker;
+} fixture_t;
+
+typedef struct {
+    zsock_t *dealer;
+    char *session;
+    uint64_t next_id;
+} client_t;
+
+//  --------------------------------------------------------------------------
+//  Fixture
+
+static int
+s_remove_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void) st; (void) flag; (void) ftw;
+    return remove (path);
+}
+
+static int
+s_setup (void **state)
+{
+    fixture_t *fx = (fixture_t *) zmalloc (sizeof (fixture_t));
+    strcpy (fx->dir, "/tmp/fshare-download-test.XXXXXX");
+    assert_non_null (mkdtemp (fx->dir));
+    fx->req = zsys_sprintf ("ipc://%s/b.req", fx->dir);
+    fx->pub = zsys_sprintf ("ipc://%s/b.pub", fx->dir);
+    char *state_dir = zsys_sprintf ("%s/state", fx->dir);
+    broker_config_t config = {
+        .listen = fx->req, .publish = fx->pub, .state_dir = state_dir,
+        .registration = 1, .heartbeat_ms = 300, .cost = ACCOUNTS_COST_MIN
+    };
+    fx->broker = zactor_new (broker_actor, &config);
+    char *status = zstr_recv (fx->broker);
+    assert_non_null (status);
+    assert_true (strncmp (status, "OK ", 3) == 0);
+    zstr_free (&status);
+    zstr_free (&state_dir);
+    *state = fx;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    zactor_destroy (&fx->broker);
+    nftw (fx->dir, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    zstr_free (&fx->req);
+    zstr_free (&fx->pub);
+    free (fx);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Files
+
+static char *
+s_path (fixture_t *fx, const char *user, const char *kind, const char *name)
+{
+    return zsys_sprintf ("%s/%s_%s/%s", fx->dir, user, kind, name);
+}
+
+//  A file of `size` pseudo-random bytes in user's host dir; its SHA-256 in
+//  hex (by libsodium, an implementation independent of the agents').
+static void
+s_make_file (fixture_t *fx, const char *user, const char *name, size_t size, char hex [65])
+{
+    char *dir = zsys_sprintf ("%s/%s_files", fx->dir, user);
+    assert_int_equal (fsh_mkdirs (dir, 0755), 0);
+    zstr_free (&dir);
+    char *path = s_path (fx, user, "files", name);
+    uint8_t *data = (uint8_t *) malloc (size + 1);
+    uint32_t state = (uint32_t) size * 2654435761u + (uint32_t) strlen (name);
+    for (size_t i = 0; i < size; i++) {
+        state = state * 1103515245 + 12345;
+        data [i] = (uint8_t) (state >> 16);
+    }
+    FILE *file = fopen (path, "wb");
+    assert_non_null (file);
+    assert_int_equal (fwrite (data, 1, size, file), size);
+    assert_int_equal (fclose (file), 0);
+    if (hex) {
+        uint8_t digest [32];
+        crypto_hash_sha256 (digest, data, size);
+        sodium_bin2hex (hex, 65, digest, 32);
+    }
+    free (data);
+    zstr_free (&path);
+}
+
+static bool
+s_same_files (const char *a, const char *b)
+{
+    char *command = zsys_sprintf ("cmp -s '%s' '%s'", a, b);
+    bool same = system (command) == 0;
+    zstr_free (&command);
+    return same;
+}
+
+static bool
+s_exists (const char *path)
+{
+    struct stat st;
+    return lstat (path, &st) == 0;
+}
+
+static off_t
+s_size_of (const char *path)
+{
+    struct stat st;
+    return stat (path, &st) == 0? st.st_size: -1;
+}
+
+//  --------------------------------------------------------------------------
+//  Agents and their control sockets
+
+static zactor_t *
+s_agent_start (fixture_t *fx, const char *user)
+{
+    char *dir = zsys_sprintf ("%s/%s_files", fx->dir, user);
+    char *downloads = zsys_sprintf ("%s/%s_downloads", fx->dir, user);
+    char *control = zsys_sprintf ("ipc://%s/%s.ctl", fx->dir, user);
+    agent_config_t config = {
+        .user = user, .password = "pw", .dir = dir, .downloads = downloads,
+        .broker = fx->req, .control = control
+    };
+    zactor_t *agent = zactor_new (agent_actor, &config);
+    zstr_free (&dir);
+    zstr_free (&downloads);
+    zstr_free (&control);
+    zpoller_t *poller = zpoller_new (agent, NULL);
+    assert_non_null (zpoller_wait (poller, DEADLINE_MS));
+    zpoller_destroy (&poller);
+    char *word = zstr_recv (agent);
+    assert_string_equal (word, "ONLINE");
+    zstr_free (&word);
+    return agent;
+}
+
+static zsock_t *
+s_ctl_connect (fixture_t *fx, const char *user)
+{
+    zsock_t *ctl = zsock_new (ZMQ_DEALER);
+    zsock_set_rcvtimeo (ctl, DEADLINE_MS);
+    assert_int_equal (zsock_connect (ctl, "ipc://%s/%s.ctl", fx->dir, user), 0);
+    return ctl;
+}
+
+static void
+s_get_send (zsock_t *ctl, const char *owner, const char *path, const char *output)
+{
+    Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
+    char *args [2] = { (char *) owner, (char *) path };
+    request.command = "get";
+    request.args = args;
+    request.n_args = 2;
+    request.output = (char *) (output? output: "");
+    assert_int_equal (fsh_pack_send (&request.base, ctl, NULL), 0);
+}
+
+static Fshare__CtlReply *
+s_ctl_recv (zsock_t *ctl)
+{
+    zframe_t *frame = zframe_recv (ctl);
+    assert_non_null (frame);
+    Fshare__CtlReply *reply = (Fshare__CtlReply *)
+        fsh_unpack (&fshare__ctl_reply__descriptor, zframe_data (frame), zframe_size (frame));
+    zframe_destroy (&frame);
+    assert_non_null (reply);
+    return reply;
+}
+
+//  The final reply of a get, skipping progress; `first` (may be NULL)
+//  gets a copy of the first progress report, if there was one.
+static Fshare__CtlReply *
+s_get_wait (zsock_t *ctl, Fshare__Progress *first)
+{
+    bool seen = false;
+    while (true) {
+        Fshare__CtlReply *reply = s_ctl_recv (ctl);
+        if (!reply->more)
+            return reply;
+        //  Bare replies until the owner has answered, progress after
+        if (reply->progress) {
+            assert_true (reply->progress->done <= reply->progress->total);
+            if (first && !seen)
+                *first = *reply->progress;
+            seen = true;
+        }
+        fshare__ctl_reply__free_unpacked (reply, NULL);
+    }
+}
+
+//  A get expected to succeed: returns the saved path (caller frees),
+//  checking the digest against `hex`.
+static char *
+s_get_ok (zsock_t *ctl, const char *owner, const char *path, const char *output,
+          const char *hex)
+{
+    s_get_send (ctl, owner, path, output);
+    Fshare__CtlReply *reply = s_get_wait (ctl, NULL);
+    if (reply->status != FSHARE__STATUS__STATUS_OK)
+        fail_msg ("get %s:%s failed: %s", owner, path, reply->error);
+    assert_non_null (reply->get);
+    if (hex)
+        assert_string_equal (reply->get->sha256, hex);
+    char *saved = strdup (reply->get->path);
+    fshare__ctl_reply__free_unpacked (reply, NULL);
+    return saved;
+}
+
+//  A get expected to fail: returns the error (caller frees).
+static char *
+s_get_error (zsock_t *ctl, const char *owner, const char *path, const char *output)
+{
+    s_get_send (ctl, owner, path, output);
+    Fshare__CtlReply *reply = s_get_wait (ctl, NULL);
+    assert_int_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
+    char *error = strdup (reply->error);
+    fshare__ctl_reply__free_unpacked (reply, NULL);
+    return error;
+}
+
+//  --------------------------------------------------------------------------
+//  Raw protocol clients
+
+static void
+s_send (client_t *client, Fshare__Message *msg)
+{
+    msg->id = ++client->next_id;
+    msg->session = client->session? client->session: "";
+    assert_int_equal (fsh_msg_send (msg, client->dealer), 0);
+}
+
+static void
+s_ping (client_t *client)
+{
+    Fshare__Ping ping = FSHARE__PING__INIT;
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.body_case = FSHARE__MESSAGE__BODY_PING;
+    msg.ping = &ping;
+    s_send (client, &msg);
+}
+
+//  Next message that is not a pong (pinging meanwhile, to stay alive).
+static Fshare__Message *
+s_recv (client_t *client, zmq_msg_t *data)
+{
+    zpoller_t *poller = zpoller_new (client->dealer, NULL);
+    int64_t deadline = zclock_mono () + DEADLINE_MS;
+    int64_t pinged = 0;
+    Fshare__Message *msg = NULL;
+    while (!msg && zclock_mono () < deadline) {
+        if (client->session && zclock_mono () - pinged > 100) {
+            s_ping (client);
+            pinged = zclock_mono ();
+        }
+        if (!zpoller_wait (poller, 50))
+            continue;
+        zmq_msg_t frame;
+        int frames;
+        msg = fsh_chunk_recv (client->dealer, 0, &frame, &frames);
+        assert_non_null (msg);
+        if (msg->body_case == FSHARE__MESSAGE__BODY_PONG)
+            fsh_msg_destroy (&msg);
+        if (msg && data)
+            zmq_msg_move (data, &frame);
+        zmq_msg_close (&frame);
+    }
+    zpoller_destroy (&poller);
+    assert_non_null (msg);
+    return msg;
+}
+
+//  Logged in and online, publishing one file of `size` bytes (or none).
+static client_t *
+s_client_new (fixture_t *fx, const char *user, const char *path, uint64_t size)
+{
+    client_t *client = (client_t *) zmalloc (sizeof (client_t));
+    client->dealer = zsock_new (ZMQ_DEALER);
+    fsh_socket_limits (client->dealer, 0);
+    assert_int_equal (zsock_connect (client->dealer, "%s", fx->req), 0);
+    Fshare__Login login = FSHARE__LOGIN__INIT;
+    login.user = (char *) user;
+    login.password = "pw";
+    login.version = FSH_PROTOCOL_VERSION;
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.body_case = FSHARE__MESSAGE__BODY_LOGIN;
+    msg.login = &login;
+    s_send (client, &msg);
+    Fshare__Message *reply = s_recv (client, NULL);
+    assert_int_equal (reply->body_case, FSHARE__MESSAGE__BODY_LOGIN_OK);
+    client->session = strdup (reply->login_ok->session);
+    fsh_msg_destroy (&reply);
+    Fshare__FileInfo info = FSHARE__FILE_INFO__INIT;
+    Fshare__FileInfo *list [1] = { &info };
+    info.path = (char *) path;
+    info.size = size;
+    info.mtime = 1700000000;
+    Fshare__Publish publish = FSHARE__PUBLISH__INIT;
+    publish.files = list;
+    publish.n_files = path? 1: 0;
+    Fshare__Message pub = FSHARE__MESSAGE__INIT;
+    pub.body_case = FSHARE__MESSAGE__BODY_PUBLISH;
+    pub.publish = &publish;
+    s_send (client, &pub);
+    reply = s_recv (client, NULL);
+    assert_int_equal (reply->body_case, FSHARE__MESSAGE__BODY_PUBLISH_OK);
+    fsh_msg_destroy (&reply);
+    return client;
+}
+
+static void
+s_client_destroy (client_t **client_p)
+{
+    client_t *client = *client_p;
+    zsock_destroy (&client->dealer);
+    zstr_free (&client->session);
+    free (client);
+    *client_p = NULL;
+}
+
+static void
+s_cancel (client_t *client, uint64_t transfer, const char *reason)
+{
+    Fshare__Cancel cancel = FSHARE__CANCEL__INIT;
+    cancel.transfer = transfer;
+    cancel.reason = (char *) reason;
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.body_case = FSHARE__MESSAGE__BODY_CANCEL;
+    msg.cancel = &cancel;
+    s_send (client, &msg);
+}
+
+static void
+s_credit (client_t *client, uint64_t transfer, uint64_t bytes)
+{
+    Fshare__Credit credit = FSHARE__CREDIT__INIT;
+    credit.transfer = transfer;
+    credit.bytes = bytes;
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.body_case = FSHARE__MESSAGE__BODY_CREDIT;
+    msg.credit = &credit;
+    s_send (client, &msg);
+}
+
+//  Raw owner: expects Serve, answers Opened; returns the transfer id.
+static uint64_t
+s_owner_open (client_t *owner, uint64_t size, uint64_t *asked_offset)
+{
+    Fshare__Message *serve = s_recv (owner, NULL);
+    assert_int_equal (serve->body_case, FSHARE__MESSAGE__BODY_SERVE);
+    uint64_t transfer = serve->serve->transfer;
+    uint64_t offset = serve->serve->offset;
+    if (asked_offset)
+        *asked_offset = offset;
+    fsh_msg_destroy (&serve);
+    Fshare__Opened opened = FSHARE__OPENED__INIT;
+    opened.transfer = transfer;
+    opened.size = size;
+    opened.mtime = 1700000000;
+    opened.offset = offset;
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.body_case = FSHARE__MESSAGE__BODY_OPENED;
+    msg.opened = &opened;
+    s_send (owner, &msg);
+    return transfer;
+}
+
+static uint64_t
+s_expect_credit (client_t *owner)
+{
+    Fshare__Message *msg = s_recv (owner, NULL);
+    assert_int_equal (msg->body_case, FSHARE__MESSAGE__BODY_CREDIT);
+    uint64_t bytes = msg->credit->bytes;
+    fsh_msg_destroy (&msg);
+    return bytes;
+}
+
+//  Raw owner sends bytes of 'x' (or `digest` on the last chunk).
+static void
+s_owner_chunk (client_t *owner, uint64_t transfer, uint64_t offset, size_t size,
+               const uint8_t *digest)
+{
+    Fshare__Chunk chunk = FSHARE__CHUNK__INIT;
+    chunk.transfer = transfer;
+    chunk.offset = offset;
+    chunk.last = digest != NULL;
+    if (digest) {
+        chunk.sha256.data = (uint8_t *) digest;
+        chunk.sha256.len = 32;
+    }
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.id = ++owner->next_id;
+    msg.session = owner->session;
+    msg.body_case = FSHARE__MESSAGE__BODY_CHUNK;
+    msg.chunk = &chunk;
+    zmq_msg_t data;
+    zmq_msg_init_size (&data, size);
+    memset (zmq_msg_data (&data), 'x', size);
+    assert_int_equal (fsh_chunk_send (&msg, owner->dealer, NULL, 0, &data), 0);
+}
+
+static void
+s_expect_cancel (client_t *owner, const char *reason)
+{
+    Fshare__Message *msg = s_recv (owner, NULL);
+    assert_int_equal (msg->body_case, FSHARE__MESSAGE__BODY_CANCEL);
+    assert_string_equal (msg->cancel->reason, reason);
+    fsh_msg_destroy (&msg);
+}
+
+//  Raw requester: sends a Get, returns the Opened.
+static Fshare__Message *
+s_requester_open (client_t *requester, const char *owner, const char *path,
+                  uint64_t offset, uint64_t expect_size, int64_t expect_mtime)
+{
+    Fshare__Get get = FSHARE__GET__INIT;
+    get.owner = (char *) owner;
+    get.path = (char *) path;
+    get.offset = offset;
+    get.expect_size = expect_size;
+    get.expect_mtime = expect_mtime;
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.body_case = FSHARE__MESSAGE__BODY_GET;
+    msg.get = &get;
+    s_send (requester, &msg);
+    Fshare__Message *opened = s_recv (requester, NULL);
+    if (opened->body_case != FSHARE__MESSAGE__BODY_OPENED)
+        fail_msg ("expected opened, got %s: %s", fsh_msg_kind (opened), opened->error);
+    return opened;
+}
+
+//  Raw requester receives chunks up to `until` bytes (or the last one),
+//  hashing them into `state`. Returns the message that ended the wait.
+static Fshare__Message *
+s_requester_take (client_t *requester, crypto_hash_sha256_state *state,
+                  uint64_t *received, uint64_t until)
+{
+    while (true) {
+        zmq_msg_t data;
+        zmq_msg_init (&data);
+        Fshare__Message *msg = s_recv (requester, &data);
+        if (msg->body_case != FSHARE__MESSAGE__BODY_CHUNK) {
+            zmq_msg_close (&data);
+            return msg;
+        }
+        assert_int_equal (msg->chunk->offset, *received);
+        crypto_hash_sha256_update (state, zmq_msg_data (&data), zmq_msg_size (&data));
+        *received += zmq_msg_size (&data);
+        zmq_msg_close (&data);
+        if (msg->chunk->last || *received >= until)
+            return msg;
+        fsh_msg_destroy (&msg);
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Tests: real agents on both sides
+
+static void
+test_sizes_and_names (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    struct { const char *name; size_t size; char hex [65]; } files [] = {
+        { "empty.bin", 0, "" }, { "one.bin", 1, "" }, { "chunk.bin", CHUNK, "" },
+        { "chunk1.bin", CHUNK + 1, "" }, { "sub/dir/many.tar.gz", 13 * CHUNK + 77, "" }
+    };
+    size_t count = sizeof files / sizeof files [0];
+    char *sub = zsys_sprintf ("%s/alice_files/sub/dir", fx->dir);
+    assert_int_equal (fsh_mkdirs (sub, 0755), 0);
+    zstr_free (&sub);
+    for (size_t i = 0; i < count; i++)
+        s_make_file (fx, "alice", files [i].name, files [i].size, files [i].hex);
+    zactor_t *alice = s_agent_start (fx, "alice");
+    zactor_t *bob = s_agent_start (fx, "bob");
+    zsock_t *ctl = s_ctl_connect (fx, "bob");
+    for (size_t i = 0; i < count; i++) {
+        char *saved = s_get_ok (ctl, "alice", files [i].name, NULL, files [i].hex);
+        const char *base = strrchr (files [i].name, '/');
+        char *expected = s_path (fx, "bob", "downloads", base? base + 1: files [i].name);
+        assert_string_equal (saved, expected);
+        char *original = s_path (fx, "alice", "files", files [i].name);
+        assert_true (s_same_files (saved, original));
+        zstr_free (&original);
+        zstr_free (&expected);
+        zstr_free (&saved);
+    }
+    //  Again: a numbered name, the first copy untouched
+    char *saved = s_get_ok (ctl, "alice", "sub/dir/many.tar.gz", NULL, files [4].hex);
+    char *expected = s_path (fx, "bob", "downloads", "many.tar_1.gz");
+    assert_string_equal (saved, expected);
+    zstr_free (&saved);
+    zstr_free (&expected);
+    //  -o: a file name, then a directory
+    char *output = zsys_sprintf ("%s/elsewhere.bin", fx->dir);
+    saved = s_get_ok (ctl, "alice", "one.bin", output, files [1].hex);
+    assert_string_equal (saved, output);
+    zstr_free (&saved);
+    saved = s_get_ok (ctl, "alice", "one.bin", output, files [1].hex);
+    assert_non_null (strstr (saved, "/elsewhere_1.bin"));
+    zstr_free (&saved);
+    zstr_free (&output);
+    saved = s_get_ok (ctl, "alice", "chunk.bin", fx->dir, files [2].hex);
+    expected = zsys_sprintf ("%s/chunk.bin", fx->dir);
+    assert_string_equal (saved, expected);
+    zstr_free (&saved);
+    zstr_free (&expected);
+    //  No partial file anywhere
+    char *command = zsys_sprintf ("find '%s' -name '*.fshare-part' | grep -q .", fx->dir);
+    assert_int_not_equal (system (command), 0);
+    zstr_free (&command);
+    zsock_destroy (&ctl);
+    zactor_destroy (&bob);
+    zactor_destroy (&alice);
+}
+
+static void
+test_three_at_once (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    char hex [3][65];
+    const char *names [3] = { "a.bin", "b.bin", "c.bin" };
+    for (int i = 0; i < 3; i++)
+        s_make_file (fx, "alice", names [i], (size_t) (6 + i) * CHUNK + (size_t) i, hex [i]);
+    zactor_t *alice = s_agent_start (fx, "alice");
+    zactor_t *bob = s_agent_start (fx, "bob");
+    zsock_t *ctls [3];
+    for (int i = 0; i < 3; i++) {
+        ctls [i] = s_ctl_connect (fx, "bob");
+        s_get_send (ctls [i], "alice", names [i], NULL);
+    }
+    for (int i = 0; i < 3; i++) {
+        Fshare__CtlReply *reply = s_get_wait (ctls [i], NULL);
+        assert_int_equal (reply->status, FSHARE__STATUS__STATUS_OK);
+        assert_string_equal (reply->get->sha256, hex [i]);
+        char *original = s_path (fx, "alice", "files", names [i]);
+        assert_true (s_same_files (reply->get->path, original));
+        zstr_free (&original);
+        fshare__ctl_reply__free_unpacked (reply, NULL);
+        zsock_destroy (&ctls [i]);
+    }
+    zactor_destroy (&bob);
+    zactor_destroy (&alice);
+}
+
+static void
+test_refusals (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    s_make_file (fx, "alice", "a.txt", 10, NULL);
+    s_make_file (fx, "bob", "mine.txt", 10, NULL);
+    zactor_t *alice = s_agent_start (fx, "alice");
+    zactor_t *bob = s_agent_start (fx, "bob");
+    zsock_t *ctl = s_ctl_connect (fx, "bob");
+    struct { const char *owner, *path, *error; } cases [] = {
+        { "carol", "a.txt", "unknown user" },
+        { "alice", "b.txt", "unknown file" },
+        { "bob", "mine.txt", "that is your own file" },
+        { "alice", "../a.txt", "invalid request: '.' or '..' in path" },
+        { "-x", "a.txt", "invalid request: user name must not start with '.' or '-'" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        char *error = s_get_error (ctl, cases [i].owner, cases [i].path, NULL);
+        assert_string_equal (error, cases [i].error);
+        zstr_free (&error);
+    }
+    //  A downloads "directory" that became a file: refused, even to root
+    char *downloads = zsys_sprintf ("%s/bob_downloads", fx->dir);
+    assert_int_equal (rmdir (downloads), 0);
+    FILE *file = fopen (downloads, "w");
+    fclose (file);
+    char *error = s_get_error (ctl, "alice", "a.txt", NULL);
+    assert_int_equal (strncmp (error, "downloads directory not writable", 32), 0);
+    zstr_free (&error);
+    assert_int_equal (s_size_of (downloads), 0);
+    zstr_free (&downloads);
+    zsock_destroy (&ctl);
+    zactor_destroy (&bob);
+    zactor_destroy (&alice);
+}
+
+//  --------------------------------------------------------------------------
+//  Tests: the requester's agent against a raw owner
+
+static void
+test_requester_cancel_and_resume (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    uint64_t size = 10 * CHUNK;
+    client_t *alice = s_client_new (fx, "alice", "big.bin", size);
+    zactor_t *bob = s_agent_start (fx, "bob");
+    zsock_t *ctl = s_ctl_connect (fx, "bob");
+    s_get_send (ctl, "alice", "big.bin", NULL);
+    uint64_t transfer = s_owner_open (alice, size, NULL);
+    assert_int_equal (s_expect_credit (alice), TRANSFER_WINDOW);
+    s_owner_chunk (alice, transfer, 0, CHUNK, NULL);
+    assert_int_equal (s_expect_credit (alice), CHUNK);
+    //  The ctl cancels: the owner is told, the ctl gets its error
+    Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
+    request.command = "cancel";
+    assert_int_equal (fsh_pack_send (&request.base, ctl, NULL), 0);
+    s_expect_cancel (alice, "cancelled by bob: interrupted");
+    Fshare__CtlReply *reply = s_get_wait (ctl, NULL);
+    assert_int_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
+    assert_string_equal (reply->error, "interrupted");
+    fshare__ctl_reply__free_unpacked (reply, NULL);
+    reply = s_ctl_recv (ctl);
+    assert_string_equal (reply->text, "1 download cancelled");
+    fshare__ctl_reply__free_unpacked (reply, NULL);
+    //  The partial file stays, and knows its source
+    char *part = s_path (fx, "bob", "downloads", ".big.bin.fshare-part");
+    assert_int_equal (s_size_of (part), CHUNK);
+    char meta [512];
+    assert_true (getxattr (part, "user.fshare.source", meta, sizeof meta) > 0);
+
+    //  The next get resumes where it stopped
+    s_get_send (ctl, "alice", "big.bin", NULL);
+    uint64_t offset;
+    transfer = s_owner_open (alice, size, &offset);
+    assert_int_equal (offset, CHUNK);
+    Fshare__Progress first;
+    assert_int_equal (s_expect_credit (alice), TRANSFER_WINDOW);
+    //  The owner dies (logs out) mid-way: the ctl is told why, the part stays
+    s_owner_chunk (alice, transfer, CHUNK, CHUNK, NULL);
+    assert_int_equal (s_expect_credit (alice), CHUNK);
+    Fshare__Logout logout = FSHARE__LOGOUT__INIT;
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.body_case = FSHARE__MESSAGE__BODY_LOGOUT;
+    msg.logout = &logout;
+    s_send (alice, &msg);
+    reply = s_get_wait (ctl, &first);
+    assert_true (first.resumed);
+    assert_int_equal (first.resumed_at, CHUNK);
+    assert_int_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
+    assert_string_equal (reply->error, "owner alice logged out");
+    fshare__ctl_reply__free_unpacked (reply, NULL);
+    assert_int_equal (s_size_of (part), 2 * CHUNK);
+    s_client_destroy (&alice);
+
+    //  A new owner session whose file differs: restarted, then the digest
+    //  is wrong: nothing under the final name, no partial file
+    alice = s_client_new (fx, "alice", "big.bin", size);
+    s_get_send (ctl, "alice", "big.bin", NULL);
+    Fshare__Message *serve = s_recv (alice, NULL);
+    assert_int_equal (serve->serve->offset, 2 * CHUNK);
+    transfer = serve->serve->transfer;
+    fsh_msg_destroy (&serve);
+    Fshare__Opened opened = FSHARE__OPENED__INIT;
+    opened.transfer = transfer;
+    opened.size = 100;
+    opened.mtime = 1700000001;
+    msg = (Fshare__Message) FSHARE__MESSAGE__INIT;
+    msg.body_case = FSHARE__MESSAGE__BODY_OPENED;
+    msg.opened = &opened;
+    s_send (alice, &msg);
+    assert_int_equal (s_expect_credit (alice), TRANSFER_WINDOW);
+    uint8_t wrong [32] = { 0 };
+    s_owner_chunk (alice, transfer, 0, 100, wrong);
+    s_expect_cancel (alice, "cancelled by bob: file corrupted in transit: SHA-256 mismatch");
+    reply = s_get_wait (ctl, &first);
+    assert_true (first.restarted);
+    assert_string_equal (reply->error, "file corrupted in transit: SHA-256 mismatch");
+    fshare__ctl_reply__free_unpacked (reply, NULL);
+    assert_false (s_exists (part));
+    char *final = s_path (fx, "bob", "downloads", "big.bin");
+    assert_false (s_exists (final));
+    zstr_free (&final);
+    zstr_free (&part);
+    zsock_destroy (&ctl);
+    zactor_destroy (&bob);
+    s_client_destroy (&alice);
+}
+
+static void
+test_requester_ctl_vanishes (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    client_t *alice = s_client_new (fx, "alice", "big.bin", 10 * CHUNK);
+    zactor_t *bob = s_agent_start (fx, "bob");
+    zsock_t *ctl = s_ctl_connect (fx, "bob");
+    s_get_send (ctl, "alice", "big.bin", NULL);
+    uint64_t transfer = s_owner_open (alice, 10 * CHUNK, NULL);
+    assert_int_equal (s_expect_credit (alice), TRANSFER_WINDOW);
+    //  fshare-ctl killed: its socket goes; the agent cancels end to end
+    zsock_destroy (&ctl);
+    s_expect_cancel (alice, "cancelled by bob: interrupted");
+    //  The owner's file changes: its cancel reaches nobody, harmlessly
+    s_cancel (alice, transfer, "file changed during transfer");
+    zactor_destroy (&bob);
+    s_client_destroy (&alice);
+}
+
+//  --------------------------------------------------------------------------
+//  Tests: the owner's agent against raw requesters
+
+static void
+test_owner_sees_changes (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    s_make_file (fx, "alice", "a.bin", 8 * CHUNK, NULL);
+    s_make_file (fx, "alice", "b.bin", 8 * CHUNK, NULL);
+    zactor_t *alice = s_agent_start (fx, "alice");
+    client_t *bob = s_client_new (fx, "bob", NULL, 0);
+    //  Rewritten during the transfer
+    Fshare__Message *opened = s_requester_open (bob, "alice", "a.bin", 0, 0, 0);
+    uint64_t transfer = opened->opened->transfer;
+    assert_int_equal (opened->opened->size, 8 * CHUNK);
+    fsh_msg_destroy (&opened);
+    s_credit (bob, transfer, CHUNK);
+    crypto_hash_sha256_state sha;
+    crypto_hash_sha256_init (&sha);
+    uint64_t received = 0;
+    Fshare__Message *msg = s_requester_take (bob, &sha, &received, CHUNK);
+    fsh_msg_destroy (&msg);
+    char *path = s_path (fx, "alice", "files", "a.bin");
+    FILE *file = fopen (path, "r+");
+    fputs ("changed", file);
+    fclose (file);
+    s_credit (bob, transfer, CHUNK);
+    msg = s_requester_take (bob, &sha, &received, 8 * CHUNK);
+    assert_int_equal (msg->status, FSHARE__STATUS__STATUS_ERROR);
+    assert_string_equal (msg->error, "file changed during transfer");
+    fsh_msg_destroy (&msg);
+
+    //  Deleted during the transfer
+    opened = s_requester_open (bob, "alice", "b.bin", 0, 0, 0);
+    transfer = opened->opened->transfer;
+    fsh_msg_destroy (&opened);
+    s_credit (bob, transfer, CHUNK);
+    received = 0;
+    msg = s_requester_take (bob, &sha, &received, CHUNK);
+    fsh_msg_destroy (&msg);
+    zstr_free (&path);
+    path = s_path (fx, "alice", "files", "b.bin");
+    assert_int_equal (unlink (path), 0);
+    s_credit (bob, transfer, CHUNK);
+    msg = s_requester_take (bob, &sha, &received, 8 * CHUNK);
+    assert_int_equal (msg->status, FSHARE__STATUS__STATUS_ERROR);
+    assert_string_equal (msg->error, "file deleted during transfer");
+    fsh_msg_destroy (&msg);
+    zstr_free (&path);
+    s_client_destroy (&bob);
+    zactor_destroy (&alice);
+}
+
+static void
+test_owner_resume_and_fairness (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    char hex [65];
+    s_make_file (fx, "alice", "big.bin", 12 * CHUNK + 3, hex);
+    zactor_t *alice = s_agent_start (fx, "alice");
+    client_t *bob = s_client_new (fx, "bob", NULL, 0);
+    client_t *carol = s_client_new (fx, "carol", NULL, 0);
+    char *path = s_path (fx, "alice", "files", "big.bin");
+    struct stat st;
+    assert_int_equal (stat (path, &st), 0);
+    zstr_free (&path);
+
+    //  Bob resumes at 3 chunks and then stalls: he grants no more credit
+    Fshare__Message *opened = s_requester_open (bob, "alice", "big.bin", 3 * CHUNK,
+                                                (uint64_t) st.st_size, st.st_mtime);
+    assert_int_equal (opened->opened->offset, 3 * CHUNK);
+    uint64_t stalled = opened->opened->transfer;
+    fsh_msg_destroy (&opened);
+    s_credit (bob, stalled, CHUNK);
+
+    //  Carol fetches the whole file meanwhile, at her own pace
+    opened = s_requester_open (carol, "alice", "big.bin", 0, 0, 0);
+    uint64_t moving = opened->opened->transfer;
+    fsh_msg_destroy (&opened);
+    crypto_hash_sha256_state sha;
+    crypto_hash_sha256_init (&sha);
+    uint64_t received = 0;
+    s_credit (carol, moving, TRANSFER_WINDOW);
+    Fshare__Message *msg = NULL;
+    while (true) {
+        msg = s_requester_take (carol, &sha, &received, received + 1);
+        assert_int_equal (msg->body_case, FSHARE__MESSAGE__BODY_CHUNK);
+        if (msg->chunk->last)
+            break;
+        s_credit (carol, moving, CHUNK);
+        fsh_msg_destroy (&msg);
+    }
+    uint8_t digest [32];
+    crypto_hash_sha256_final (&sha, digest);
+    assert_memory_equal (msg->chunk->sha256.data, digest, 32);
+    fsh_msg_destroy (&msg);
+
+    //  Bob got exactly his one chunk, from where he resumed; the last
+    //  chunk's digest covers the whole file
+    zmq_msg_t data;
+    zmq_msg_init (&data);
+    msg = s_recv (bob, &data);
+    assert_int_equal (msg->chunk->offset, 3 * CHUNK);
+    assert_int_equal (zmq_msg_size (&data), CHUNK);
+    zmq_msg_close (&data);
+    fsh_msg_destroy (&msg);
+    s_credit (bob, stalled, 16 * CHUNK);
+    received = 4 * CHUNK;
+    crypto_hash_sha256_init (&sha);
+    msg = s_requester_take (bob, &sha, &received, 13 * CHUNK);
+    assert_true (msg->chunk->last);
+    char theirs [65];
+    sodium_bin2hex (theirs, sizeof theirs, msg->chunk->sha256.data, 32);
+    assert_string_equal (theirs, hex);
+    fsh_msg_destroy (&msg);
+    s_client_destroy (&carol);
+    s_client_destroy (&bob);
+    zactor_destroy (&alice);
+}
+
+int
+main (void)
+{
+    zsys_init ();
+    zsys_set_logstream (stderr);
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test_setup_teardown (test_sizes_and_names, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_three_at_once, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_refusals, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_requester_cancel_and_resume, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_requester_ctl_vanishes, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_owner_sees_changes, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_owner_resume_and_fairness, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
