@@ -85,6 +85,14 @@ has_part big5.bin || fail "the partial file was not kept for a resume"
 
 # --- refused before any byte moves ---------------------------------------------------
 wait_until 10 lacks_peer bob alice || fail "the broker kept alice's old session"
+# Root reads any file: run alice's agent without the capabilities that let
+# it, so that a mode 000 file is unreadable to her under CI's root too.
+if [ "$(id -u)" -eq 0 ]; then
+    printf '#!/bin/sh\nexec setpriv --bounding-set=-dac_override,-dac_read_search "%s" "$@"\n' \
+        "$BIN/fshare-peer" >"$T/peer-nodac"
+    chmod +x "$T/peer-nodac"
+    PEER="$T/peer-nodac"
+fi
 start_peer alice
 wait_until 10 online alice && wait_until 10 sees bob alice small.bin || fail "alice not back"
 expect_fail() {     # USER MESSAGE ARGS...: get exits 1 saying MESSAGE
@@ -92,11 +100,9 @@ expect_fail() {     # USER MESSAGE ARGS...: get exits 1 saying MESSAGE
     ctl "$user" get "$@" >"$T/out" 2>"$T/err" && fail "get $* succeeded"
     grep -q -- "$want" "$T/err" || fail "get $*: stderr lacks '$want': $(cat "$T/err")"
 }
-if [ "$(id -u)" -ne 0 ]; then      # root reads anything
-    chmod 000 "$T/alice_files/small.bin"
-    expect_fail bob "cannot read file" alice small.bin
-    chmod 644 "$T/alice_files/small.bin"
-fi
+chmod 000 "$T/alice_files/small.bin"
+expect_fail bob "cannot read file" alice small.bin
+chmod 644 "$T/alice_files/small.bin"
 # A published file swapped for a symlink to a secret: never served
 echo secret >"$T/secret.txt"
 ln -sf "$T/secret.txt" "$T/alice_files/small.bin"
