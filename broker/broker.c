@@ -489,13 +489,21 @@ s_handle_publish (broker_t *self, session_t *session, zframe_t *routing_id,
     }
     Fshare__Publish *publish = msg->publish;
     for (size_t i = 0; i < publish->n_files; i++) {
-        const char *reason = fsh_file_check_bounded (publish->files [i],
-            (size_t) self->config.max_path, self->config.max_depth);
+        const char *reason = fsh_file_check (publish->files [i]);
         if (reason) {
             s_complain (self, "%s published a bad file: %s", session_user (session), reason);
             s_reply_error (self, routing_id, msg->id, "invalid file list");
             s_session_drop (self, session, false, "was refused");
             return;
+        }
+        //  Valid, but beyond this broker's own limits (--max-path,
+        //  --max-depth): that file is not published, the others are
+        reason = fsh_path_check_bounded (publish->files [i]->path,
+                                         (size_t) self->config.max_path, self->config.max_depth);
+        if (reason) {
+            s_complain (self, "%s: '%.80s' not published: %s", session_user (session),
+                        publish->files [i]->path, reason);
+            continue;
         }
         session_put_file (session, publish->files [i]->path, publish->files [i]->size,
                           publish->files [i]->mtime);
@@ -534,6 +542,9 @@ s_handle_change (broker_t *self, session_t *session, zframe_t *routing_id,
         reason = fsh_path_check (change->from);
     if (!reason && change->kind == FSHARE__CHANGE_KIND__CHANGE_NONE)
         reason = "no change kind";
+    //  protobuf-c keeps enum values it does not know
+    if (!reason && (unsigned) change->kind > FSHARE__CHANGE_KIND__CHANGE_RENAMED)
+        reason = "unknown change kind";
     if (!reason && change->kind != FSHARE__CHANGE_KIND__CHANGE_REMOVED
     &&  !session_file (session, change->file->path)
     &&  session_file_count (session) >= (size_t) self->config.max_files)
@@ -728,12 +739,11 @@ s_receive_one (broker_t *self)
     }
     zframe_t *routing_id = zframe_new (zmq_msg_data (&id_frame), zmq_msg_size (&id_frame));
     bool more = zmq_msg_more (&id_frame);
-    //  libzmq puts the ZAP user id (CURVE key) and peer address on frames
-    gate_caller_read (&self->caller, &id_frame);
     zmq_msg_close (&id_frame);
     zmq_msg_t data;
     int frames = 0;
-    Fshare__Message *msg = more? fsh_chunk_recv (self->router, 0, &data, &frames): NULL;
+    //  fsh_chunk_recv, plus who sent it (CURVE key, peer address: gate.h)
+    Fshare__Message *msg = more? gate_recv (self->router, &data, &frames, &self->caller): NULL;
     if (!more)
         zmq_msg_init (&data);
     if (frames != 1 && frames != 2)

@@ -31,6 +31,44 @@ gate_caller_read (gate_caller_t *caller, zmq_msg_t *frame)
     snprintf (caller->address, sizeof caller->address, "%s", address? address: "");
 }
 
+Fshare__Message *
+gate_recv (zsock_t *router, zmq_msg_t *data, int *frames, gate_caller_t *caller)
+{
+    //  As fsh_chunk_recv (chunk.h), but the header frame is ours to read
+    //  the properties from before it is closed.
+    void *handle = zsock_resolve (router);
+    zmq_msg_init (data);
+    *frames = 0;
+    caller->key [0] = caller->address [0] = 0;
+    zmq_msg_t header;
+    zmq_msg_init (&header);
+    if (zmq_msg_recv (&header, handle, 0) == -1) {
+        zmq_msg_close (&header);
+        return NULL;
+    }
+    gate_caller_read (caller, &header);
+    *frames = 1;
+    bool more = zmq_msg_more (&header);
+    if (more) {
+        zmq_msg_recv (data, handle, 0);
+        *frames = 2;
+        more = zmq_msg_more (data);
+    }
+    while (more) {
+        zmq_msg_t extra;
+        zmq_msg_init (&extra);
+        zmq_msg_recv (&extra, handle, 0);
+        more = zmq_msg_more (&extra);
+        zmq_msg_close (&extra);
+        (*frames)++;
+    }
+    Fshare__Message *msg = *frames <= 2
+        ? fsh_msg_decode ((const byte *) zmq_msg_data (&header), zmq_msg_size (&header))
+        : NULL;
+    zmq_msg_close (&header);
+    return msg;
+}
+
 static void
 s_free_string (void **item_p)
 {

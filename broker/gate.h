@@ -30,6 +30,13 @@ typedef struct {
 
 void gate_caller_read (gate_caller_t *caller, zmq_msg_t *frame);
 
+//  The rest of a request on the broker's ROUTER after its routing-id
+//  frame: fsh_chunk_recv (chunk.h), plus the caller read from the header
+//  frame. (libzmq attaches no properties to a routing-id frame that a
+//  poll has prefetched, so they must come from the body.)
+Fshare__Message *gate_recv (zsock_t *router, zmq_msg_t *data, int *frames,
+                            gate_caller_t *caller);
+
 typedef struct _gate_t gate_t;
 
 //  Bind the handler. NULL with *error (caller frees) when another handler

@@ -54,6 +54,8 @@ typedef struct {
     char *broker_ep;
     char *events_override;
     char *control_ep;
+    char *server_key;           //  broker's CURVE key; NULL without CURVE
+    zcert_t *cert;              //  our key pair for this run (DEALER and SUB)
     bool verbose;
 
     zsock_t *pipe;
@@ -240,6 +242,7 @@ s_login_start (agent_t *self)
         return 0;
     }
     fsh_socket_limits (self->dealer, 0);
+    fsh_curve_client (self->dealer, self->cert, self->server_key);
     zsock_set_sndtimeo (self->dealer, 0);
     if (zsock_connect (self->dealer, "%s", self->broker_ep) == -1) {
         //  s_endpoint_error passed at start: only a resource problem
@@ -275,7 +278,10 @@ s_on_events (zloop_t *loop, zsock_t *sock, void *arg);
 static int
 s_events_connect (agent_t *self, const char *endpoint)
 {
-    if (self->sub && streq (self->sub_endpoint, endpoint))
+    //  Under CURVE a SUB that reconnected before this login was refused by
+    //  the broker's gate, and libzmq does not retry a refused handshake:
+    //  subscribe afresh after every login.
+    if (self->sub && streq (self->sub_endpoint, endpoint) && !self->server_key)
         return 0;
     if (self->sub) {
         zloop_reader_end (self->loop, self->sub);
@@ -285,6 +291,7 @@ s_events_connect (agent_t *self, const char *endpoint)
     if (!self->sub)
         return -1;
     fsh_socket_limits (self->sub, 0);
+    fsh_curve_client (self->sub, self->cert, self->server_key);
     zsock_set_subscribe (self->sub, "");
     if (zsock_connect (self->sub, "%s", endpoint) == -1) {
         zsys_error ("%s: cannot connect to the event endpoint %s: %s", self->user,
@@ -1006,6 +1013,8 @@ s_agent_destroy (agent_t **self_p)
         free (self->broker_ep);
         free (self->events_override);
         free (self->control_ep);
+        free (self->server_key);
+        zcert_destroy (&self->cert);
         free (self->sub_endpoint);
         free (self->session);
         free (self->broker_id);
@@ -1053,7 +1062,16 @@ s_agent_setup (agent_t *self, agent_config_t *config)
     self->events_override = s_strdup_or_null (config->events);
     self->control_ep = strdup (config->control);
     self->verbose = config->verbose;
-    if (!fsh_endpoint_is_local (self->broker_ep))
+    if (config->server_key) {
+        problem = fsh_curve_key_check (config->server_key);
+        if (problem)
+            return zsys_sprintf ("server key: %s", problem);
+        //  A fresh key pair per run: the broker knows us by it only once
+        //  our password has been checked (gate.h)
+        self->server_key = strdup (config->server_key);
+        self->cert = zcert_new ();
+    }
+    if (!fsh_endpoint_is_local (self->broker_ep) && !self->server_key)
         return zsys_sprintf ("refusing to send a password unencrypted to %s "
                              "(use CURVE: --server-key)", self->broker_ep);
 

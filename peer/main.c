@@ -4,6 +4,7 @@
     "disconnect") or for SIGINT/SIGTERM, which make the agent log out.
 */
 #include "agent.h"
+#include "curve.h"
 #include <signal.h>
 #include <sys/signalfd.h>
 
@@ -50,7 +51,8 @@ s_usage (FILE *out)
         "                          (default ipc://$XDG_RUNTIME_DIR/fshare/NAME.ctl)\n"
         "  --password-file FILE    read the password from FILE's first line\n"
         "                          (else $FSHARE_PASSWORD, else a prompt)\n"
-        "  --server-key KEY        the broker's CURVE public key (not supported yet)\n"
+        "  --server-key KEY        the broker's CURVE public key (fshare-broker\n"
+        "                          --print-key): encrypt everything with CURVE\n"
         "  -v, --verbose           debug logging\n"
         "  -h, --help              this help\n"
         "  --version               print the version\n",
@@ -99,6 +101,9 @@ s_parse (int argc, char **argv, options_t *options)
     const char *problem = fsh_user_check (options->user);
     if (problem)
         return s_usage_error ("--user: %s", problem);
+    problem = options->server_key? fsh_curve_key_check (options->server_key): NULL;
+    if (problem)
+        return s_usage_error ("--server-key: %s", problem);
     return -1;
 }
 
@@ -162,9 +167,8 @@ s_outcome (const char *word)
 static int
 s_run (options_t *options, int signals)
 {
-    if (options->server_key)
-        return s_fail ("--server-key", "CURVE is not supported yet");
-    if (!fsh_endpoint_is_local (options->broker)) {
+    //  A password travels only inside CURVE, or on loopback/ipc (SPEC 6)
+    if (!options->server_key && !fsh_endpoint_is_local (options->broker)) {
         fprintf (stderr, "fshare-peer: refusing to send a password unencrypted to %s "
                          "(use CURVE: --server-key)\n", options->broker);
         return 1;
@@ -180,7 +184,7 @@ s_run (options_t *options, int signals)
         .user = options->user, .password = password, .dir = options->dir,
         .downloads = options->downloads, .broker = options->broker,
         .events = options->events, .control = options->control,
-        .verbose = options->verbose
+        .server_key = options->server_key, .verbose = options->verbose
     };
     zactor_t *agent = zactor_new (agent_actor, &config);
     fsh_password_free (&password);

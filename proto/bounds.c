@@ -18,6 +18,10 @@ fsh_path_check_bounded (const char *path, size_t max_bytes, int max_depth)
     const char *reason = fsh_path_check (path);
     if (reason)
         return reason;
+    //  Names of partial downloads are never published (SPEC 4.2): one that
+    //  is offered anyway would look like a requester's own partial file
+    if (fsh_path_is_partial (path))
+        return "partial download names are never published";
     if (max_bytes && strlen (path) > max_bytes)
         return "path longer than the broker allows (--max-path)";
     if (max_depth > 0 && s_depth (path) > max_depth)

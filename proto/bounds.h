@@ -7,8 +7,9 @@
 #ifndef FSH_BOUNDS_H_INCLUDED
 #define FSH_BOUNDS_H_INCLUDED
 
-//  fsh_path_check, then at most max_bytes bytes and max_depth components
-//  (0: the protocol's maxima). NULL when acceptable, else a static reason.
+//  fsh_path_check, not a partial download's name (fsh_path_is_partial),
+//  then at most max_bytes bytes and max_depth components (0: the
+//  protocol's maxima). NULL when acceptable, else a static reason.
 const char *fsh_path_check_bounded (const char *path, size_t max_bytes, int max_depth);
 
 //  fsh_file_check with the path held to the same limits.

@@ -31,6 +31,7 @@ static const char *s_usage =
     "Send a user's requests to that user's running fshare agent.\n"
     "commands:\n"
     "  connect USER [--dir DIR] [--downloads DIR] [--broker EP] [--password-file FILE]\n"
+    "               [--server-key KEY]\n"
     "                start USER's agent in the background, wait for the login,\n"
     "                print the files of the other users\n"
     "  status        session state, broker, counts\n"
@@ -93,6 +94,7 @@ typedef struct {
     const char *downloads;
     const char *broker;
     const char *password_file;
+    const char *server_key;     //  connect --server-key KEY
     const char *output;         //  get -o PATH
     const char *words [2];      //  positional words
     size_t n_words;
@@ -1397,9 +1399,11 @@ ctl_connect (ctl_t *self, ctl_args_t *args)
         argv [argc++] = "--control";
         argv [argc++] = endpoint;
     }
-    const char *names [] = { "--dir", "--downloads", "--broker", "--password-file" };
-    const char *values [] = { args->dir, args->downloads, args->broker, args->password_file };
-    for (int i = 0; i < 4; i++)
+    const char *names [] = { "--dir", "--downloads", "--broker", "--password-file",
+                             "--server-key" };
+    const char *values [] = { args->dir, args->downloads, args->broker, args->password_file,
+                              args->server_key };
+    for (int i = 0; i < 5; i++)
         if (values [i]) {
             argv [argc++] = (char *) names [i];
             argv [argc++] = (char *) values [i];
@@ -1441,7 +1445,7 @@ ctl_connect (ctl_t *self, ctl_args_t *args)
 static int ctl_shell (ctl_t *self, ctl_args_t *args);
 
 static const ctl_command_t s_commands [] = {
-    { "connect",        ctl_connect,    "jdDbp", 1, 1, false },
+    { "connect",        ctl_connect,    "jdDbpk", 1, 1, false },
     { "status",         ctl_status,     "j",     0, 0, false },
     { "ls",             ctl_ls,         "jau",   0, 1, false },
     { "peers",          ctl_peers,      "j",     0, 0, false },
@@ -1478,6 +1482,7 @@ s_command_parse (const ctl_command_t *command, int argc, char **argv, ctl_args_t
         { "downloads",     required_argument, NULL, 'D' },
         { "broker",        required_argument, NULL, 'b' },
         { "password-file", required_argument, NULL, 'p' },
+        { "server-key",    required_argument, NULL, 'k' },
         { "output",        required_argument, NULL, 'o' },
         { NULL, 0, NULL, 0 }
     };
@@ -1501,6 +1506,7 @@ s_command_parse (const ctl_command_t *command, int argc, char **argv, ctl_args_t
             case 'D': args->downloads = optarg; break;
             case 'b': args->broker = optarg; break;
             case 'p': args->password_file = optarg; break;
+            case 'k': args->server_key = optarg; break;
             case 'o': args->output = optarg; break;
         }
     }

@@ -6,11 +6,20 @@
     is repaired by fetching the whole state over the request socket (the
     Clone pattern: subscribe first, then snapshot, then drop every event not
     newer than it); without, it is reported on stderr.
+
+    With --user the tap logs in as an observer (SPEC 5, 6): a session that
+    publishes nothing and causes no join or leave, but proves an account's
+    credentials, which a CURVE broker (--server-key) demands before it lets
+    a subscriber in. The session is kept alive with pings and renewed
+    (with a fresh subscription) when the broker forgets it.
 */
 #include "fshare.h"
+#include "curve.h"
 
 #define SNAPSHOT_TIMEOUT_MS  5000
+#define LOGIN_TIMEOUT_MS     5000
 #define WARNING_INTERVAL_MS  1000
+#define LOGIN_RETRY_MS       1000
 
 typedef struct {
     const char *events;         //  event endpoint (SUB connects)
@@ -23,10 +32,29 @@ typedef struct {
     long count;                 //  stop after this many events; 0 = never
     const char *timeout_text;   //  as given, for the timeout message
     int64_t timeout_ms;         //  0 = none
+    const char *user;           //  log in as an observer of this account
+    const char *password_file;
+    const char *server_key;     //  broker's CURVE public key; NULL: no CURVE
 } tap_options_t;
+
+//  The observer session of --user.
+typedef struct {
+    const tap_options_t *options;
+    char *password;
+    zcert_t *cert;              //  our key pair, for the DEALER and the SUB
+    zsock_t *dealer;
+    char *token;                //  session; NULL while logged out
+    int64_t heartbeat_ms;
+    int64_t next_ping;          //  zclock_mono ()
+    int64_t last_rx;
+    int64_t retry_at;           //  next login attempt while logged out
+    uint64_t next_id;
+    uint64_t login_id;
+} login_t;
 
 typedef struct {
     const tap_options_t *options;
+    login_t *login;             //  --user; NULL otherwise
     zsock_t *sub;
     int64_t deadline;           //  zclock_mono () of --timeout; 0 = none
     char *broker_id;            //  broker instance of the last event; NULL yet
@@ -45,7 +73,8 @@ typedef enum { TAP_GO_ON, TAP_DONE, TAP_TIMEOUT, TAP_FAILED } tap_result_t;
 static const char *s_usage =
     "usage: fshare-tap [--events EP] [--broker EP] [--json] [--snapshot]\n"
     "                  [--topic presence|files|stats]... [--count N]\n"
-    "                  [--timeout SECONDS] [-v] [-c FILE]\n"
+    "                  [--timeout SECONDS] [--server-key KEY] [--user NAME]\n"
+    "                  [--password-file FILE] [-v] [-c FILE]\n"
     "Print every event of an fshare broker as it arrives.\n"
     "  --events EP       event endpoint (default " FSH_DEFAULT_PUBLISH ")\n"
     "  --broker EP       request endpoint for --snapshot (default " FSH_DEFAULT_LISTEN ")\n"
@@ -55,6 +84,11 @@ static const char *s_usage =
     "  --topic TOPIC     only presence, files or stats events (repeatable)\n"
     "  --count N         exit after N events\n"
     "  --timeout SECONDS stop after that long (exit 1 if --count is not reached)\n"
+    "  --server-key KEY  the broker's CURVE public key: encrypt, and log in\n"
+    "                    (a CURVE broker sends events to logged-in clients only)\n"
+    "  --user NAME       log in as an observer with NAME's password (--password-file\n"
+    "                    FILE, else FSHARE_PASSWORD, else a prompt); needs --broker\n"
+    "  --password-file FILE  read the password from FILE's first line\n"
     "  -v, --verbose     say more on stderr\n"
     "  -c, --config FILE read options from a ZPL config file\n"
     "  -h, --help        this help\n"
@@ -116,6 +150,9 @@ s_parse_options (tap_options_t *options, int argc, char **argv)
         { "topic",    required_argument, NULL, 't' },
         { "count",    required_argument, NULL, 'n' },
         { "timeout",  required_argument, NULL, 'T' },
+        { "server-key",    required_argument, NULL, 'K' },
+        { "user",          required_argument, NULL, 'u' },
+        { "password-file", required_argument, NULL, 'p' },
         { "verbose",  no_argument,       NULL, 'v' },
         { "config",   required_argument, NULL, 'c' },
         { "help",     no_argument,       NULL, 'h' },
@@ -150,6 +187,9 @@ s_parse_options (tap_options_t *options, int argc, char **argv)
                 if (!s_parse_count (optarg, &options->count))
                     rc = s_usage_error ("--count needs a positive number, not '%s'", optarg);
                 break;
+            case 'K': options->server_key = optarg; break;
+            case 'u': options->user = optarg; break;
+            case 'p': options->password_file = optarg; break;
             case 'T':
                 options->timeout_text = optarg;
                 if (!s_parse_seconds (optarg, &options->timeout_ms))
@@ -173,12 +213,23 @@ s_parse_options (tap_options_t *options, int argc, char **argv)
     }
     if (rc == -1 && optind < argc)
         rc = s_usage_error ("unexpected argument '%s'", argv [optind]);
+    const char *problem = NULL;
+    if (rc == -1 && options->user && (problem = fsh_user_check (options->user)))
+        rc = s_usage_error ("--user: %s", problem);
+    if (rc == -1 && options->server_key && (problem = fsh_curve_key_check (options->server_key)))
+        rc = s_usage_error ("--server-key: %s", problem);
+    if (rc == -1 && options->server_key && !options->user)
+        rc = s_usage_error ("%s", "--server-key needs --user NAME: a CURVE broker sends "
+                                  "events only to logged-in clients");
     //  The options point into argv words owned by args: keep those that
     //  survive by copying them into the process-lifetime strings below.
     if (rc == -1) {
         options->events = options->events? strdup (options->events): NULL;
         options->broker = options->broker? strdup (options->broker): NULL;
         options->timeout_text = options->timeout_text? strdup (options->timeout_text): NULL;
+        options->user = options->user? strdup (options->user): NULL;
+        options->password_file = options->password_file? strdup (options->password_file): NULL;
+        options->server_key = options->server_key? strdup (options->server_key): NULL;
         for (size_t i = 0; i < options->n_topics; i++)
             options->topics [i] = strdup (options->topics [i]);
     }
@@ -192,8 +243,165 @@ s_options_free (tap_options_t *options)
     free ((char *) options->events);
     free ((char *) options->broker);
     free ((char *) options->timeout_text);
+    free ((char *) options->user);
+    free ((char *) options->password_file);
+    free ((char *) options->server_key);
     for (size_t i = 0; i < options->n_topics; i++)
         free ((char *) options->topics [i]);
+}
+
+
+//  --------------------------------------------------------------------------
+//  The observer session (--user)
+
+static login_t *
+login_new (const tap_options_t *options, char *password)
+{
+    login_t *self = (login_t *) zmalloc (sizeof (login_t));
+    self->options = options;
+    self->password = password;
+    //  A fresh key pair per run, the same for the DEALER and the SUB: the
+    //  login is what makes the broker admit this key to the events
+    self->cert = zcert_new ();
+    self->heartbeat_ms = FSH_DEFAULT_HEARTBEAT_MS;
+    self->next_id = (uint64_t) zclock_time () << 16;
+    return self;
+}
+
+static void
+login_destroy (login_t **self_p)
+{
+    login_t *self = *self_p;
+    if (!self)
+        return;
+    zsock_destroy (&self->dealer);
+    zcert_destroy (&self->cert);
+    fsh_password_free (&self->password);
+    zstr_free (&self->token);
+    free (self);
+    *self_p = NULL;
+}
+
+//  Reads one reply: true when it answered our Login (token or *error
+//  set), false for anything else (keep waiting).
+static bool
+login_answer (login_t *self, char **error, bool *refused)
+{
+    Fshare__Message *reply = fsh_msg_recv (self->dealer);
+    if (!reply || reply->id != self->login_id) {
+        fsh_msg_destroy (&reply);
+        return false;
+    }
+    Fshare__LoginOk *ok = reply->login_ok;
+    if (reply->status != FSHARE__STATUS__STATUS_OK) {
+        *refused = true;
+        *error = zsys_sprintf ("login refused: %s", fsh_text_valid (reply->error, 256)
+                                                    ? reply->error: "(unreadable reason)");
+    }
+    else
+    if (reply->body_case != FSHARE__MESSAGE__BODY_LOGIN_OK
+    ||  !fsh_text_valid (ok->session, 256) || !*ok->session)
+        *error = strdup ("malformed login reply from the broker");
+    else {
+        self->token = strdup (ok->session);
+        self->heartbeat_ms = ok->heartbeat_ms >= 50 && ok->heartbeat_ms <= 60000
+                           ? ok->heartbeat_ms: FSH_DEFAULT_HEARTBEAT_MS;
+    }
+    fsh_msg_destroy (&reply);
+    return true;
+}
+
+//  Logs in on a fresh DEALER, waiting for the answer until the earlier of
+//  LOGIN_TIMEOUT_MS and deadline (0: none). NULL on success, else why not
+//  (caller frees); *refused tells a refusal from silence.
+static char *
+login_run (login_t *self, int64_t deadline, bool *refused)
+{
+    *refused = false;
+    zstr_free (&self->token);
+    zsock_destroy (&self->dealer);
+    self->dealer = zsock_new (ZMQ_DEALER);
+    if (!self->dealer)
+        return strdup ("cannot create a socket");
+    fsh_socket_limits (self->dealer, 0);
+    fsh_curve_client (self->dealer, self->cert, self->options->server_key);
+    if (zsock_connect (self->dealer, "%s", self->options->broker) == -1)
+        return zsys_sprintf ("cannot connect to %s: %s", self->options->broker,
+                             zmq_strerror (zmq_errno ()));
+    Fshare__Login login = FSHARE__LOGIN__INIT;
+    login.user = (char *) self->options->user;
+    login.password = self->password;
+    login.version = FSH_PROTOCOL_VERSION;
+    login.observer = true;
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.id = self->login_id = ++self->next_id;
+    msg.body_case = FSHARE__MESSAGE__BODY_LOGIN;
+    msg.login = &login;
+    fsh_msg_send (&msg, self->dealer);
+
+    int64_t limit = zclock_mono () + LOGIN_TIMEOUT_MS;
+    if (deadline && deadline < limit)
+        limit = deadline;
+    zpoller_t *poller = zpoller_new (self->dealer, NULL);
+    char *error = NULL;
+    bool answered = false;
+    while (!answered) {
+        int64_t left = limit - zclock_mono ();
+        if (left <= 0) {
+            error = zsys_sprintf ("broker unreachable: no answer from %s within %d s",
+                                  self->options->broker, LOGIN_TIMEOUT_MS / 1000);
+            break;
+        }
+        if (zpoller_wait (poller, (int) left))
+            answered = login_answer (self, &error, refused);
+        else
+        if (zpoller_terminated (poller) || zsys_interrupted) {
+            error = strdup ("interrupted");
+            break;
+        }
+    }
+    zpoller_destroy (&poller);
+    self->last_rx = zclock_mono ();
+    self->next_ping = self->last_rx + self->heartbeat_ms;
+    return error;
+}
+
+//  Whether the session still holds: reads the broker's answers (pongs, or
+//  "unknown session" after a restart), pings when due. False when it is
+//  lost: the caller logs in again.
+static bool
+login_alive (login_t *self)
+{
+    while (zsock_events (self->dealer) & ZMQ_POLLIN) {
+        Fshare__Message *reply = fsh_msg_recv (self->dealer);
+        self->last_rx = zclock_mono ();
+        bool unknown = reply && reply->status == FSHARE__STATUS__STATUS_ERROR
+                    && streq (reply->error, "unknown session");
+        fsh_msg_destroy (&reply);
+        if (unknown)
+            return false;
+    }
+    int64_t now = zclock_mono ();
+    if (now - self->last_rx > self->heartbeat_ms * FSH_DEFAULT_LIVENESS)
+        return false;
+    if (now >= self->next_ping) {
+        Fshare__Ping ping = FSHARE__PING__INIT;
+        Fshare__Message msg = FSHARE__MESSAGE__INIT;
+        msg.id = ++self->next_id;
+        msg.session = self->token;
+        msg.body_case = FSHARE__MESSAGE__BODY_PING;
+        msg.ping = &ping;
+        fsh_msg_send (&msg, self->dealer);
+        self->next_ping = now + self->heartbeat_ms;
+    }
+    return true;
+}
+
+//  When the tap must next look after the session (zclock_mono ()).
+static int64_t
+login_next (login_t *self)
+{
+    return self->token? self->next_ping: self->retry_at;
 }
 
 
@@ -219,6 +427,7 @@ tap_destroy (tap_t **self_p)
     if (*self_p) {
         tap_t *self = *self_p;
         zsock_destroy (&self->sub);
+        login_destroy (&self->login);
         zhashx_destroy (&self->users);
         zstr_free (&self->broker_id);
         free (self);
@@ -229,10 +438,13 @@ tap_destroy (tap_t **self_p)
 static int
 tap_subscribe (tap_t *self)
 {
+    zsock_destroy (&self->sub);
     self->sub = zsock_new (ZMQ_SUB);
     if (!self->sub)
         return -1;
     fsh_socket_limits (self->sub, 0);
+    if (self->login)
+        fsh_curve_client (self->sub, self->login->cert, self->options->server_key);
     if (self->options->n_topics == 0)
         zsock_set_subscribe (self->sub, "");
     for (size_t i = 0; i < self->options->n_topics; i++)
@@ -334,6 +546,7 @@ typedef struct {
     char *broker_id;
     uint64_t seq;
     bool complete;
+    bool abandoned;             //  our session was gone: log in, then retry
 } snapshot_t;
 
 static void
@@ -482,6 +695,16 @@ tap_snapshot_reply (tap_t *self, snapshot_t *snapshot, zsock_t *dealer)
         fsh_msg_destroy (&msg);     //  malformed, or a late reply to an old request
         return TAP_GO_ON;
     }
+    if (msg->status != FSHARE__STATUS__STATUS_OK && self->login
+    &&  streq (msg->error, "unknown session")) {
+        //  The broker restarted and forgot us: a new session, then a snapshot
+        zstr_free (&self->login->token);
+        self->login->retry_at = 0;
+        self->resync = true;
+        snapshot->abandoned = true;
+        fsh_msg_destroy (&msg);
+        return TAP_GO_ON;
+    }
     if (msg->status != FSHARE__STATUS__STATUS_OK) {
         fprintf (stderr, "fshare-tap: snapshot refused by the broker: %s\n",
                  fsh_text_valid (msg->error, 256)? msg->error: "(unreadable reason)");
@@ -529,6 +752,8 @@ tap_sync (tap_t *self)
     if (!dealer)
         return TAP_FAILED;
     fsh_socket_limits (dealer, 0);
+    if (self->login)
+        fsh_curve_client (dealer, self->login->cert, self->options->server_key);
     if (zsock_connect (dealer, "%s", self->options->broker)) {
         fprintf (stderr, "fshare-tap: cannot connect to %s\n", self->options->broker);
         zsock_destroy (&dealer);
@@ -537,6 +762,7 @@ tap_sync (tap_t *self)
     Fshare__Snapshot body = FSHARE__SNAPSHOT__INIT;
     Fshare__Message request = FSHARE__MESSAGE__INIT;
     request.id = ++self->request_id;
+    request.session = self->login && self->login->token? self->login->token: "";
     request.body_case = FSHARE__MESSAGE__BODY_SNAPSHOT;
     request.snapshot = &body;
     fsh_msg_send (&request, dealer);
@@ -547,7 +773,7 @@ tap_sync (tap_t *self)
     zpoller_t *poller = zpoller_new (dealer, self->sub, NULL);
     int64_t limit = zclock_mono () + SNAPSHOT_TIMEOUT_MS;
     tap_result_t result = TAP_GO_ON;
-    while (result == TAP_GO_ON && !snapshot->complete) {
+    while (result == TAP_GO_ON && !snapshot->complete && !snapshot->abandoned) {
         void *which = zpoller_wait (poller, tap_wait_ms (self, limit));
         if (which == dealer)
             result = tap_snapshot_reply (self, snapshot, dealer);
@@ -569,6 +795,11 @@ tap_sync (tap_t *self)
     }
     zpoller_destroy (&poller);
     zsock_destroy (&dealer);
+    if (result == TAP_GO_ON && snapshot->abandoned) {
+        zlistx_destroy (&buffer);
+        snapshot_destroy (&snapshot);
+        return result;
+    }
     if (result == TAP_GO_ON) {
         if (self->options->verbose)
             fprintf (stderr, "fshare-tap: snapshot of %s at #%" PRIu64 ": %zu users\n",
@@ -588,22 +819,64 @@ tap_sync (tap_t *self)
 //  --------------------------------------------------------------------------
 //  Main loop
 
+//  --user: keep the session, or get a new one, and then subscribe afresh
+//  (a CURVE broker refuses a subscriber it does not know, and libzmq does
+//  not retry a refused handshake).
+static tap_result_t
+tap_keep_session (tap_t *self)
+{
+    login_t *login = self->login;
+    if (login->token && login_alive (login))
+        return TAP_GO_ON;
+    if (login->token) {
+        if (self->options->verbose)
+            fprintf (stderr, "fshare-tap: session lost, logging in again\n");
+        zstr_free (&login->token);
+        login->retry_at = 0;
+    }
+    if (zclock_mono () < login->retry_at)
+        return TAP_GO_ON;
+    bool refused;
+    char *error = login_run (login, self->deadline, &refused);
+    if (error) {
+        if (refused || self->options->verbose)
+            fprintf (stderr, "fshare-tap: %s\n", error);
+        zstr_free (&error);
+        login->retry_at = zclock_mono () + LOGIN_RETRY_MS;
+        return refused? TAP_FAILED: TAP_GO_ON;
+    }
+    if (tap_subscribe (self)) {
+        fprintf (stderr, "fshare-tap: cannot connect to %s\n", self->options->events);
+        return TAP_FAILED;
+    }
+    if (self->options->snapshot)
+        self->resync = true;
+    return TAP_GO_ON;
+}
+
 static tap_result_t
 tap_run (tap_t *self)
 {
     tap_result_t result = TAP_GO_ON;
     if (self->options->snapshot)
         result = tap_sync (self);
-    zpoller_t *poller = zpoller_new (self->sub, NULL);
     while (result == TAP_GO_ON) {
-        if (self->resync) {
+        if (self->login && (result = tap_keep_session (self)) != TAP_GO_ON)
+            break;
+        if (self->resync && (!self->login || self->login->token)) {
             if (self->options->verbose)
                 fprintf (stderr, "fshare-tap: out of sequence, fetching a snapshot\n");
             result = tap_sync (self);
             continue;
         }
-        void *which = zpoller_wait (poller, tap_wait_ms (self, 0));
-        if (which) {
+        zmq_pollitem_t items [] = { { zsock_resolve (self->sub), 0, ZMQ_POLLIN, 0 } };
+        int64_t limit = self->login? login_next (self->login): 0;
+        if (zmq_poll (items, 1, tap_wait_ms (self, limit)) == -1
+        &&  (zsys_interrupted || zmq_errno () == ETERM)) {
+            result = TAP_DONE;
+            break;
+        }
+        if (items [0].revents & ZMQ_POLLIN) {
             Fshare__Event *event = fsh_event_recv (self->sub);
             if (event)
                 result = tap_handle (self, event);
@@ -613,14 +886,44 @@ tap_run (tap_t *self)
             fsh_event_destroy (&event);
         }
         else
-        if (zpoller_terminated (poller) || zsys_interrupted)
+        if (zsys_interrupted)
             result = TAP_DONE;
         else
         if (self->deadline && zclock_mono () >= self->deadline)
             result = TAP_TIMEOUT;
     }
-    zpoller_destroy (&poller);
     return result;
+}
+
+//  --user: the password, then the first login, before subscribing (the
+//  broker admits our key to the events only once it knows it). -1 when
+//  logged in, else the exit code.
+static int
+tap_login (tap_t *self)
+{
+    const tap_options_t *options = self->options;
+    //  A password travels only inside CURVE, or on loopback/ipc (SPEC 6)
+    if (!options->server_key && !fsh_endpoint_is_local (options->broker)) {
+        fprintf (stderr, "fshare-tap: refusing to send a password unencrypted to %s "
+                         "(use CURVE: --server-key)\n", options->broker);
+        return 1;
+    }
+    char *prompt = zsys_sprintf ("Password for %s: ", options->user);
+    const char *problem = NULL;
+    char *password = fsh_password_get (options->password_file, prompt, &problem);
+    zstr_free (&prompt);
+    if (!password) {
+        fprintf (stderr, "fshare-tap: password: %s\n", problem);
+        return 1;
+    }
+    self->login = login_new (options, password);
+    bool refused;
+    char *error = login_run (self->login, self->deadline, &refused);
+    if (!error)
+        return -1;
+    fprintf (stderr, "fshare-tap: %s\n", error);
+    zstr_free (&error);
+    return 1;
 }
 
 static int
@@ -652,6 +955,11 @@ main (int argc, char *argv [])
     if (!options.verbose)
         zsys_set_logstream (NULL);      //  keep library chatter off stderr
     tap_t *tap = tap_new (&options);
+    if (options.user && (rc = tap_login (tap)) >= 0) {
+        tap_destroy (&tap);
+        s_options_free (&options);
+        return rc;
+    }
     if (tap_subscribe (tap)) {
         fprintf (stderr, "fshare-tap: cannot connect to %s: %s\n", options.events,
                  zmq_strerror (zmq_errno ()));

@@ -1,0 +1,481 @@
+#!/usr/bin/python3
+"""hostile_client.py - a raw fshare client for the security scenarios.
+
+Not built on fshare's code: it speaks ZeroMQ through Debian's python3-zmq and
+encodes the protobuf messages of proto/fshare.proto by hand, so that it can
+send what no fshare program ever would. Subcommands (each prints one JSON
+object on stdout, and exits 1 when an expectation fails):
+
+  hostile REQ PUB USER PASSWORD MAX_MESSAGE
+      garbage of every kind on the request socket (empty, truncated,
+      oversized and random frames, wrong frame counts, requests in the wrong
+      state, a second login, absurd counts and sizes, traversal paths, raw
+      bytes that are not ZMTP, junk subscriptions), then a flood of 20,000
+      messages; checks the answers that must come back
+  login REQ USER PASSWORD [--observer] [--server-key KEY]
+      one login; {"ok", "error", "ms"}
+  guess REQ USER PASSWORD COUNT
+      COUNT logins in a row, each after the previous answer; {"ms": [...]}
+  sub PUB SECONDS [--server-key KEY [--login REQ USER PASSWORD]]
+      subscribe (plain, or CURVE with a fresh key pair, optionally logged in
+      as an observer with that key first) and count the events; {"events"}
+  paths REQ USER PASSWORD
+      log in, publish, then offer hostile paths in Publish, Change and Get;
+      {"answers": {name: error}} - every one must be refused
+"""
+import json
+import os
+import random
+import socket
+import sys
+import time
+
+import zmq
+
+VERSION = 1
+TIMEOUT_MS = 5000
+
+# --- protobuf wire format, by hand ------------------------------------------------
+
+
+def varint(value):
+    value &= (1 << 64) - 1
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def f_varint(number, value):
+    return varint(number << 3) + varint(value)
+
+
+def f_bytes(number, data):
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogateescape")
+    return varint(number << 3 | 2) + varint(len(data)) + data
+
+
+def file_info(path, size=1, mtime=1700000000):
+    return f_bytes(1, path) + f_varint(2, size) + f_varint(3, mtime)
+
+
+def message(body_field, body, msg_id=1, session=""):
+    return f_varint(1, msg_id) + f_bytes(2, session) + f_bytes(body_field, body)
+
+
+def login(user, password, msg_id=1, observer=False):
+    body = f_bytes(1, user) + f_bytes(2, password) + f_varint(3, VERSION)
+    if observer:
+        body += f_varint(4, 1)
+    return message(10, body, msg_id)
+
+
+def publish(files, session, msg_id, more=False):
+    body = b"".join(f_bytes(1, f) for f in files) + (f_varint(2, 1) if more else b"")
+    return message(12, body, msg_id, session)
+
+
+def change(kind, info, session, msg_id, from_path=""):
+    body = f_varint(1, kind) + (f_bytes(2, info) if info is not None else b"")
+    body += f_bytes(3, from_path) if from_path else b""
+    return message(18, body, msg_id, session)
+
+
+def ping(session, msg_id):
+    return message(16, b"", msg_id, session)
+
+
+def get(owner, path, session, msg_id):
+    return message(30, f_bytes(1, owner) + f_bytes(2, path), msg_id, session)
+
+
+def parse(data):
+    """Top-level fields of a protobuf message: {number: [values]}."""
+    fields, pos = {}, 0
+    while pos < len(data):
+        key, pos = read_varint(data, pos)
+        number, kind = key >> 3, key & 7
+        if kind == 0:
+            value, pos = read_varint(data, pos)
+        elif kind == 2:
+            length, pos = read_varint(data, pos)
+            value, pos = data[pos:pos + length], pos + length
+        elif kind == 1:
+            value, pos = data[pos:pos + 8], pos + 8
+        elif kind == 5:
+            value, pos = data[pos:pos + 4], pos + 4
+        else:
+            raise ValueError("bad wire type")
+        fields.setdefault(number, []).append(value)
+    return fields
+
+
+def read_varint(data, pos):
+    result = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return result, pos
+
+
+class Reply:
+    def __init__(self, data):
+        fields = parse(data)
+        self.id = fields.get(1, [0])[0]
+        self.error = fields.get(4, [b""])[0].decode("utf-8", "replace")
+        self.ok = fields.get(3, [0])[0] == 0
+        self.body = next((n for n in fields if n >= 10), None)
+        self.session = ""
+        if self.body == 11:
+            self.session = parse(fields[11][0]).get(1, [b""])[0].decode()
+
+
+# --- sockets ---------------------------------------------------------------------------
+
+CTX = zmq.Context.instance()
+
+
+def curve(sock, server_key):
+    if server_key:
+        public, secret = zmq.curve_keypair()
+        sock.curve_publickey, sock.curve_secretkey = public, secret
+        sock.curve_serverkey = server_key.encode()
+
+
+def dealer(endpoint, server_key=None, keys=None):
+    sock = CTX.socket(zmq.DEALER)
+    sock.linger = 0
+    sock.sndhwm = 0
+    if keys:
+        sock.curve_publickey, sock.curve_secretkey = keys
+        sock.curve_serverkey = server_key.encode()
+    else:
+        curve(sock, server_key)
+    sock.connect(endpoint)
+    return sock
+
+
+def replies(sock, wait_ms, want=None):
+    """Replies until `want` have come or nothing arrives for wait_ms."""
+    got = []
+    while want is None or len(got) < want:
+        if not sock.poll(wait_ms):
+            break
+        frames = sock.recv_multipart()
+        try:
+            got.append(Reply(frames[0]))
+        except (ValueError, IndexError):
+            got.append(None)
+    return got
+
+
+def request(sock, data, wait_ms=TIMEOUT_MS):
+    sock.send(data)
+    got = replies(sock, wait_ms, 1)
+    return got[0] if got else None
+
+
+FAILURES = []
+
+
+def expect(condition, what):
+    if not condition:
+        FAILURES.append(what)
+
+
+def finish(result):
+    if FAILURES:
+        result["failures"] = FAILURES
+    print(json.dumps(result))
+    sys.exit(1 if FAILURES else 0)
+
+
+def do_login(sock, user, password, msg_id=1, observer=False):
+    reply = request(sock, login(user, password, msg_id, observer))
+    expect(reply is not None, "no answer to login of %s" % user)
+    return reply
+
+
+# --- hostile -----------------------------------------------------------------------------
+
+
+def hostile(req, pub, user, password, max_message):
+    max_message = int(max_message)
+    rng = random.Random(20261124)
+    counts = {}
+    # The flood, made before any session exists (it takes a moment)
+    flood = [ping("forged", 1000 + i) if i % 4 == 0 else
+             rng.randbytes(rng.randint(1, 64)) if i % 4 == 1 else
+             b"" if i % 4 == 2 else None
+             for i in range(20000)]
+    sock = dealer(req)
+
+    # Junk subscriptions and raw non-ZMTP bytes: nobody answers, nothing breaks
+    xsub = CTX.socket(zmq.XSUB)
+    xsub.linger = 0
+    xsub.connect(pub)
+    for size in (0, 1, 7, 300, 70000):
+        xsub.send(rng.randbytes(size))
+    if req.startswith("ipc://"):
+        for junk in (b"", b"\xff" * 10, b"GET / HTTP/1.0\r\n\r\n", os.urandom(4096)):
+            raw = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            raw.settimeout(2)
+            try:
+                raw.connect(req[len("ipc://"):])
+                raw.sendall(junk)
+            except OSError:
+                pass
+            raw.close()
+
+    # Empty, truncated, random frames: each gets "malformed message" or nothing
+    sent = 0
+    sock.send(b"")
+    sent += 1
+    whole = login(user, password, 7)
+    for cut in (1, 2, 5, len(whole) - 1):
+        sock.send(whole[:cut])
+        sent += 1
+    for _ in range(300):
+        sock.send(rng.randbytes(rng.randint(1, 600)))
+        sent += 1
+    got = replies(sock, 1500)
+    counts["garbage_sent"] = sent
+    counts["garbage_answers"] = len(got)
+    expect(any(r and r.error == "malformed message" for r in got), "no 'malformed message'")
+    expect(len(got) <= sent, "more answers than garbage")
+
+    # Wrong frame counts: dropped (no answer), or refused as not a chunk
+    sock.send_multipart([login(user, password, 8), b"extra"])
+    sock.send_multipart([login(user, password, 9), b"a", b"b", b"c"])
+    sock.send_multipart([b"", b"", b"", b"", b""])
+    got = replies(sock, 1000)
+    counts["frames_answers"] = [r.error for r in got if r]
+    expect(not any(r and r.ok for r in got), "a multi-frame login was accepted")
+
+    # Valid requests in the wrong state: no session yet
+    for i, data in enumerate([publish([file_info("a.txt")], "", 20), ping("", 21),
+                              change(1, file_info("b.txt"), "", 22), get("alice", "a.txt", "", 23),
+                              message(14, b"", 24, "forged-session"), ping("x" * 100000, 25)]):
+        reply = request(sock, data)
+        expect(reply is not None and not reply.ok and reply.error == "unknown session",
+               "wrong-state request %d: %s" % (i, reply and reply.error))
+    # Answers that a broker sends, sent to the broker
+    for field in (11, 13, 15, 17, 20, 31, 32):
+        reply = request(sock, message(field, b"", 40 + field))
+        expect(reply is not None and not reply.ok, "answer-type %d accepted" % field)
+
+    # Logged in: a second login, then absurd counts and sizes
+    reply = do_login(sock, user, password, 100)
+    expect(reply is not None and reply.ok, "hostile user cannot log in: %s" % (reply and reply.error))
+    session = reply.session if reply else ""
+    again = do_login(sock, user, password, 101)
+    expect(again is not None and again.error == "already logged in", "second login: %s"
+           % (again and again.error))
+    # The oversized frame: libzmq drops it and the connection; we reconnect
+    big = dealer(req)
+    big.send(b"\x00" * (max_message + 1))
+    counts["oversized_answer"] = len(replies(big, 500))
+    expect(counts["oversized_answer"] == 0, "an oversized frame was answered")
+    big.close()
+
+    # A page of giant paths and a huge list: refused, session dropped
+    reply = request(sock, publish([file_info("x" * 5000)], session, 102))
+    expect(reply is not None and reply.error == "invalid file list", "giant path: %s"
+           % (reply and reply.error))
+    reply = do_login(sock, user, password, 103)
+    session = reply.session if reply and reply.ok else ""
+    count, page, msg_id, answers = 0, 3000, 104, []
+    while count < 60000:
+        files = [file_info("d%d/f%d" % (i % 50, i)) for i in range(count, count + page)]
+        sock.send(publish(files, session, msg_id, more=True))
+        count += page
+        msg_id += 1
+    answers = replies(sock, 1500)
+    counts["huge_list_answers"] = [r.error for r in answers if r]
+    expect(any(r and r.error == "too many files" for r in answers), "huge list not refused")
+
+    # Changes with absurd values, in a fresh session
+    reply = do_login(sock, user, password, 200)
+    session = reply.session if reply and reply.ok else ""
+    reply = request(sock, publish([file_info("ok.txt")], session, 201))
+    expect(reply is not None and reply.ok, "honest-looking publish refused")
+    bad_changes = [
+        change(99, file_info("k.txt"), session, 202),
+        change(1, None, session, 203),
+        change(1, file_info("s.txt", size=(1 << 64) - 1), session, 204),
+        change(1, file_info("m.txt", mtime=(1 << 63) - 1), session, 205),
+        change(4, file_info("r.txt"), session, 206, from_path="../../etc/passwd"),
+        change(1, file_info("/".join(["d"] * 200)), session, 207),
+        change(1, file_info(b"a\xff\xfe"), session, 208),
+        change(1, file_info("../up"), session, 209),
+    ]
+    for data in bad_changes:
+        reply = request(sock, data)
+        expect(reply is not None and not reply.ok, "absurd change accepted")
+
+    # The flood: 20,000 messages as fast as they go (a quarter of them
+    # real pings of our session). We read no answer meanwhile: beyond the
+    # high-water marks the broker drops the answers, never blocks on us.
+    started = time.time()
+    for i, data in enumerate(flood):
+        sock.send(data if data is not None else ping(session, 1000 + i))
+    got = replies(sock, 1000)       # less than the session's 3 s liveness
+    counts["flood_sent"] = len(flood)
+    counts["flood_answers"] = len(got)
+    counts["flood_pongs"] = sum(1 for r in got if r and r.body == 17)
+    counts["flood_seconds"] = round(time.time() - started, 2)
+    expect(len(got) >= 5000, "the broker stopped answering during the flood (%d)" % len(got))
+    expect(counts["flood_pongs"] > 0, "no pong during the flood")
+    # Still answering afterwards, on the same connection
+    reply = request(sock, ping(session, 99999))
+    expect(reply is not None and reply.ok, "no pong after the flood: %s" % (reply and reply.error))
+    reply = request(sock, message(14, b"", 100000, session))
+    expect(reply is not None and reply.body == 15, "no logout")
+    finish(counts)
+
+
+# --- the other subcommands --------------------------------------------------------------
+
+
+def option(args, name, default=None):
+    if name in args:
+        i = args.index(name)
+        value = args[i + 1]
+        del args[i:i + 2]
+        return value
+    return default
+
+
+def cmd_login(args):
+    key = option(args, "--server-key")
+    observer = "--observer" in args
+    if observer:
+        args.remove("--observer")
+    req, user, password = args
+    sock = dealer(req, key)
+    start = time.time()
+    reply = request(sock, login(user, password, 1, observer))
+    ms = int((time.time() - start) * 1000)
+    print(json.dumps({"ok": bool(reply and reply.ok), "error": reply.error if reply else
+                      "no answer", "ms": ms}))
+
+
+def cmd_guess(args):
+    req, user, password, count = args
+    sock = dealer(req)
+    times = []
+    for i in range(int(count)):
+        start = time.time()
+        reply = request(sock, login(user, password, i + 1, True), 60000)
+        times.append(int((time.time() - start) * 1000))
+        expect(reply is not None and reply.error == "invalid user or password",
+               "guess %d: %s" % (i, reply and reply.error))
+    finish({"ms": times})
+
+
+def cmd_sub(args):
+    key = option(args, "--server-key")
+    login_to = option(args, "--login")
+    keys = zmq.curve_keypair() if key else None
+    if login_to:
+        user, password = args[2], args[3]
+        del args[2:4]
+        sock = dealer(login_to, key, keys)
+        reply = request(sock, login(user, password, 1, True))
+        expect(reply is not None and reply.ok, "login: %s" % (reply and reply.error))
+    pub, seconds = args
+    sub = CTX.socket(zmq.SUB)
+    sub.linger = 0
+    if keys:
+        sub.curve_publickey, sub.curve_secretkey = keys
+        sub.curve_serverkey = key.encode()
+    sub.setsockopt(zmq.SUBSCRIBE, b"")
+    sub.connect(pub)
+    events = 0
+    deadline = time.time() + float(seconds)
+    while time.time() < deadline:
+        if sub.poll(max(1, int((deadline - time.time()) * 1000))):
+            sub.recv_multipart()
+            events += 1
+            if login_to:
+                sock.send(ping(reply.session, 2))   # keep the session
+    finish({"events": events})
+
+
+def cmd_paths(args):
+    req, user, password = args
+    # Another user's files, for the Get requests
+    owner = dealer(req)
+    reply = do_login(owner, user + "_owner", password)
+    reply = request(owner, publish([file_info("fine.txt")], reply.session if reply else "", 2))
+    expect(reply is not None and reply.ok, "owner's publish: %s" % (reply and reply.error))
+    sock = dealer(req)
+    reply = do_login(sock, user, password)
+    session = reply.session if reply and reply.ok else ""
+    reply = request(sock, publish([file_info("fine.txt")], session, 2))
+    expect(reply is not None and reply.ok, "publish of fine.txt: %s" % (reply and reply.error))
+    hostile_paths = {
+        "dotdot": "..", "dotdot_prefix": "../secret", "dotdot_middle": "a/../../b",
+        "dotdot_end": "a/..", "dot": "./a", "absolute": "/etc/passwd", "root": "/",
+        "empty": "", "empty_component": "a//b", "trailing_slash": "a/",
+        "newline": "a\nb", "escape": "a\x1b[2Jb", "del": "a\x7fb",
+        "bad_utf8": b"a\xff.txt", "overlong_utf8": b"\xc0\xae\xc0\xae/x",
+        "surrogate": b"\xed\xa0\x80", "long": "x" * 4097, "long_component": "y" * 256,
+        "deep": "/".join(["d"] * 65), "partial": ".f.txt.fshare-part",
+        "nul_traversal": b"\x00/../../etc/passwd",
+    }
+    answers = {}
+    msg_id = 10
+    for name, path in hostile_paths.items():
+        for kind, data in (("change", change(1, file_info(path), session, msg_id)),
+                           ("rename_to", change(4, file_info(path), session, msg_id + 1,
+                                                from_path="fine.txt")),
+                           ("rename_from", change(4, file_info("r.txt"), session, msg_id + 2,
+                                                  from_path=path)),
+                           ("get", get(user + "_owner", path, session, msg_id + 3))):
+            # A rename from a name that cannot exist is an add (no answer)
+            if kind == "rename_from" and name == "partial":
+                continue
+            reply = request(sock, data)
+            answers["%s_%s" % (kind, name)] = reply.error if reply else "no answer"
+            expect(reply is not None and not reply.ok, "%s %s accepted" % (kind, name))
+        msg_id += 4
+    # A Publish page holding one bad path is refused whole, session and all
+    request(sock, message(14, b"", 98, session))
+    reply = do_login(sock, user, password, 99)
+    session = reply.session if reply and reply.ok else ""
+    reply = request(sock, publish([file_info("good.txt"), file_info("../bad")], session, 100))
+    answers["publish_dotdot"] = reply.error if reply else "no answer"
+    expect(reply is not None and reply.error == "invalid file list", "publish of ../bad")
+    finish({"answers": answers})
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    command, args = sys.argv[1], sys.argv[2:]
+    if command == "hostile":
+        hostile(*args)
+    elif command == "login":
+        cmd_login(args)
+    elif command == "guess":
+        cmd_guess(args)
+    elif command == "sub":
+        cmd_sub(args)
+    elif command == "paths":
+        cmd_paths(args)
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()

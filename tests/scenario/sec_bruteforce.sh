@@ -1,0 +1,48 @@
+# sec_bruteforce.sh - password guessing is slowed (SPEC 6): each refusal of a
+# user name comes later than the one before (doubling, capped), the guesses
+# are logged; a new connection from another process does not reset the
+# user name's delay; the right password still gets in; other users are not
+# slowed. The delays are shortened for the test (hidden --login-delay-ms).
+. "$(dirname "$0")/../lib.sh" "$1"
+
+. "$(dirname "$0")/sec_lib.bash"
+ACCOUNTS="$T/state/fshare/accounts"
+for user in alice bob; do
+    echo "right-$user" | "$BIN/fshare-passwd" --stdin "$ACCOUNTS" "$user" >/dev/null 2>&1 \
+        || fail "fshare-passwd $user"
+done
+start_broker --no-register --hash-cost min --login-delay-ms 200 --login-delay-max-ms 1600
+
+# --- one guesser, waiting for each answer: 200, 400, 800, 1600 ms -----------------------------
+"$PY" "$HOSTILE" guess "$BROKER_EP" alice wrong 4 >"$T/guess.json" \
+    || fail "guesses: $(cat "$T/guess.json")"
+echo "refusals after (ms): $(jq -c .ms "$T/guess.json")"
+jq -e '.ms as $m | $m[0] >= 190 and $m[1] >= 390 and $m[2] >= 790 and $m[3] >= 1590
+       and $m[0] < $m[1] and $m[1] < $m[2] and $m[2] < $m[3]' "$T/guess.json" >/dev/null \
+    || fail "the delays do not grow: $(cat "$T/guess.json")"
+grep -q "login of alice from .* refused: invalid user or password (4 failures; answered after 1600 ms)" \
+    "$T/broker.log" || fail "the guesses were not logged: $(grep refused "$T/broker.log")"
+
+# --- another process (a new connection, another address): the name's delay holds -----------
+"$PY" "$HOSTILE" guess "$BROKER_EP" alice wrong 1 >"$T/again.json" \
+    || fail "guess from elsewhere: $(cat "$T/again.json")"
+jq -e '.ms[0] >= 1590' "$T/again.json" >/dev/null \
+    || fail "a new connection reset the delay: $(cat "$T/again.json")"
+
+# --- other users are not slowed, and the right password gets in ------------------------------
+"$PY" "$HOSTILE" login "$BROKER_EP" bob right-bob --observer >"$T/bob.json"
+jq -e '.ok and .ms < 1000' "$T/bob.json" >/dev/null || fail "bob was slowed: $(cat "$T/bob.json")"
+"$PY" "$HOSTILE" login "$BROKER_EP" alice right-alice --observer >"$T/alice.json"
+jq -e '.ok' "$T/alice.json" >/dev/null || fail "alice cannot log in after the guesses: $(cat "$T/alice.json")"
+# ... and her name is clean again: a mistake costs the base delay only
+"$PY" "$HOSTILE" guess "$BROKER_EP" alice typo 1 >"$T/typo.json" || fail "typo: $(cat "$T/typo.json")"
+jq -e '.ms[0] >= 190 and .ms[0] < 1000' "$T/typo.json" >/dev/null \
+    || fail "after a good login the name is still slowed: $(cat "$T/typo.json")"
+
+# --- the agent: a wrong password is refused, then the right one works --------------------------
+echo "wrong" >"$T/wrong"
+"$BIN/fshare-peer" --user bob --broker "$BROKER_EP" --dir "$T/bob_files" --downloads "$T/bob_dl" \
+    --password-file "$T/wrong" >"$T/peer.out" 2>&1 && fail "a wrong password got in"
+grep -q "login refused: invalid user or password" "$T/peer.out" || fail "peer: $(cat "$T/peer.out")"
+end_clean
+echo "sec_bruteforce: ok"

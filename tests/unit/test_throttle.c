@@ -1,0 +1,311 @@
+/*  test_throttle.c - failed-login delays (broker/throttle.c) on a clock the
+    test drives, then the whole broker: refusals come later and later, a
+    burst of guesses sent without waiting is taken one at a time, a new
+    connection does not reset a user name's delay, the right password still
+    gets in, and a flood of held logins stays bounded.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include "broker.h"
+#include "throttle.h"
+#include "lobby.h"
+
+#define DEADLINE_MS 8000
+
+//  --------------------------------------------------------------------------
+//  The throttle alone
+
+static void
+test_doubling_and_cap (void **state)
+{
+    (void) state;
+    throttle_t *throttle = throttle_new (250, 30000);
+    int64_t now = 1000000;
+    assert_int_equal (throttle_wait (throttle, "alice", "10.0.0.1", now), 0);
+    int64_t expected = 250;
+    for (int i = 0; i < 12; i++) {
+        int64_t delay = throttle_failed (throttle, "alice", "10.0.0.1", now);
+        assert_int_equal (delay, expected);
+        assert_int_equal (throttle_wait (throttle, "alice", "10.0.0.1", now), delay);
+        //  The wait runs out exactly when the delay does
+        assert_int_equal (throttle_wait (throttle, "alice", "10.0.0.1", now + delay - 1), 1);
+        now += delay;
+        assert_int_equal (throttle_wait (throttle, "alice", "10.0.0.1", now), 0);
+        expected = expected * 2 > 30000? 30000: expected * 2;
+    }
+    assert_int_equal (throttle_failures (throttle, "alice", NULL), 12);
+    //  However many failures: never more than the cap, never locked out
+    for (int i = 0; i < 1000; i++)
+        assert_true (throttle_failed (throttle, "alice", "10.0.0.1", now) <= 30000);
+    assert_true (throttle_wait (throttle, "alice", "10.0.0.1", now) <= 30000);
+    throttle_destroy (&throttle);
+    assert_null (throttle);
+}
+
+static void
+test_user_and_address (void **state)
+{
+    (void) state;
+    throttle_t *throttle = throttle_new (100, 1000);
+    int64_t now = 5000;
+    throttle_failed (throttle, "alice", "10.0.0.1", now);
+    throttle_failed (throttle, "alice", "10.0.0.1", now);
+    //  The user name waits wherever it comes from: a new connection or
+    //  another address does not reset it
+    assert_int_equal (throttle_wait (throttle, "alice", "10.0.0.2", now), 200);
+    //  The address waits whatever name it tries
+    assert_int_equal (throttle_wait (throttle, "bob", "10.0.0.1", now), 200);
+    //  Others are not slowed
+    assert_int_equal (throttle_wait (throttle, "bob", "10.0.0.2", now), 0);
+
+    //  The right password clears the name, not the address (it decays)
+    throttle_succeeded (throttle, "alice");
+    assert_int_equal (throttle_failures (throttle, "alice", NULL), 0);
+    assert_int_equal (throttle_wait (throttle, "alice", "10.0.0.2", now), 0);
+    assert_int_equal (throttle_wait (throttle, "alice", "10.0.0.1", now), 200);
+    assert_int_equal (throttle_failures (throttle, NULL, "10.0.0.1"), 2);
+    throttle_destroy (&throttle);
+}
+
+static void
+test_decay_and_purge (void **state)
+{
+    (void) state;
+    throttle_t *throttle = throttle_new (100, 1000);
+    int64_t now = 0;
+    for (int i = 0; i < 6; i++)
+        throttle_failed (throttle, "carol", "10.0.0.9", now);
+    assert_int_equal (throttle_wait (throttle, "carol", "10.0.0.7", now), 1000);
+    //  After a quiet period (4 x the cap) the record counts as clean: the
+    //  next failure starts again from the base delay
+    now += 4001;
+    assert_int_equal (throttle_wait (throttle, "carol", "10.0.0.7", now), 0);
+    assert_int_equal (throttle_failed (throttle, "carol", "10.0.0.7", now), 100);
+    //  Purge forgets quiet records, keeps recent and busy ones
+    throttle_begin (throttle, "dave", "10.0.0.8");
+    assert_int_equal (throttle_purge (throttle, now), 4);
+    now += 5000;
+    assert_int_equal (throttle_purge (throttle, now), 2);
+    throttle_end (throttle, "dave", "10.0.0.8");
+    assert_int_equal (throttle_purge (throttle, now), 0);
+    throttle_destroy (&throttle);
+}
+
+static void
+test_parallel_caps (void **state)
+{
+    (void) state;
+    throttle_t *throttle = throttle_new (0, 0);
+    int64_t now = 0;
+    //  One check per user name at a time
+    throttle_begin (throttle, "alice", "10.0.0.1");
+    assert_int_equal (throttle_wait (throttle, "alice", "10.0.0.2", now), THROTTLE_RECHECK_MS);
+    assert_int_equal (throttle_wait (throttle, "bob", "10.0.0.1", now), 0);
+    //  THROTTLE_PARALLEL per address
+    throttle_begin (throttle, "bob", "10.0.0.1");
+    assert_int_equal (throttle_wait (throttle, "carol", "10.0.0.1", now), THROTTLE_RECHECK_MS);
+    assert_int_equal (throttle_wait (throttle, "carol", "10.0.0.2", now), 0);
+    throttle_end (throttle, "bob", "10.0.0.1");
+    assert_int_equal (throttle_wait (throttle, "carol", "10.0.0.1", now), 0);
+    throttle_end (throttle, "alice", "10.0.0.1");
+    assert_int_equal (throttle_wait (throttle, "alice", "10.0.0.2", now), 0);
+    //  Unpaired ends do no harm
+    throttle_end (throttle, "alice", "10.0.0.1");
+    throttle_end (throttle, "nobody", "nowhere");
+    assert_int_equal (throttle_wait (throttle, "alice", "10.0.0.1", now), 0);
+    //  Defaults
+    assert_int_equal (throttle_failed (throttle, "x", "y", now), THROTTLE_BASE_MS);
+    throttle_destroy (&throttle);
+}
+
+//  --------------------------------------------------------------------------
+//  The broker: a raw client on ipc
+
+typedef struct {
+    char dir [64];
+    char listen [128];
+    char publish [128];
+    zactor_t *broker;
+} fixture_t;
+
+static int
+s_setup (void **state)
+{
+    fixture_t *fx = (fixture_t *) zmalloc (sizeof (fixture_t));
+    strcpy (fx->dir, "/tmp/fshare-test-throttle-XXXXXX");
+    assert_non_null (mkdtemp (fx->dir));
+    snprintf (fx->listen, sizeof fx->listen, "ipc://%s/req", fx->dir);
+    snprintf (fx->publish, sizeof fx->publish, "ipc://%s/pub", fx->dir);
+    //  Delays of 40, 80, 160, 320, then 400 ms
+    broker_config_t config = {
+        .listen = fx->listen, .publish = fx->publish, .state_dir = fx->dir,
+        .registration = 0, .heartbeat_ms = 1000, .liveness = 3,
+        .login_delay_ms = 40, .login_delay_max_ms = 400, .cost = ACCOUNTS_COST_MIN
+    };
+    char *accounts = zsys_sprintf ("%s/accounts", fx->dir);
+    accounts_t *table = accounts_new (accounts);
+    char *hash = accounts_hash_password ("right", ACCOUNTS_COST_MIN);
+    assert_int_equal (accounts_set (table, "alice", hash), 0);
+    assert_int_equal (accounts_set (table, "bob", hash), 0);
+    assert_int_equal (accounts_save (table), 0);
+    zstr_free (&hash);
+    accounts_destroy (&table);
+    zstr_free (&accounts);
+    fx->broker = zactor_new (broker_actor, &config);
+    char *status = zstr_recv (fx->broker);
+    assert_non_null (status);
+    assert_int_equal (strncmp (status, "OK ", 3), 0);
+    zstr_free (&status);
+    *state = fx;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    zactor_destroy (&fx->broker);
+    char *command = zsys_sprintf ("rm -rf '%s'", fx->dir);
+    assert_int_equal (system (command), 0);
+    zstr_free (&command);
+    free (fx);
+    return 0;
+}
+
+static void
+s_send_login (zsock_t *dealer, uint64_t id, const char *user, const char *password,
+              bool observer)
+{
+    Fshare__Login login = FSHARE__LOGIN__INIT;
+    login.user = (char *) user;
+    login.password = (char *) password;
+    login.version = FSH_PROTOCOL_VERSION;
+    login.observer = observer;
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.id = id;
+    msg.body_case = FSHARE__MESSAGE__BODY_LOGIN;
+    msg.login = &login;
+    assert_int_equal (fsh_msg_send (&msg, dealer), 0);
+}
+
+//  The next reply; its error text (or "" for OK) is copied to error.
+static Fshare__Message *
+s_reply (zsock_t *dealer)
+{
+    zpoller_t *poller = zpoller_new (dealer, NULL);
+    void *ready = zpoller_wait (poller, DEADLINE_MS);
+    zpoller_destroy (&poller);
+    assert_non_null (ready);
+    Fshare__Message *reply = fsh_msg_recv (dealer);
+    assert_non_null (reply);
+    return reply;
+}
+
+//  One login, waiting for its answer: the time it took, and whether it
+//  got in.
+static int64_t
+s_timed_login (zsock_t *dealer, const char *user, const char *password, bool *ok)
+{
+    static uint64_t id = 100;
+    int64_t start = zclock_mono ();
+    s_send_login (dealer, ++id, user, password, true);
+    Fshare__Message *reply = s_reply (dealer);
+    assert_int_equal (reply->id, id);
+    *ok = reply->status == FSHARE__STATUS__STATUS_OK;
+    if (!*ok)
+        assert_string_equal (reply->error, "invalid user or password");
+    fsh_msg_destroy (&reply);
+    return zclock_mono () - start;
+}
+
+static void
+test_broker_slows_guesses (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    zsock_t *guesser = zsock_new_dealer (fx->listen);
+    bool ok;
+    //  Each refusal takes at least the delay it earned: 40, 80, 160, 320
+    int64_t delay = 40;
+    for (int i = 0; i < 4; i++) {
+        int64_t took = s_timed_login (guesser, "alice", "wrong", &ok);
+        assert_false (ok);
+        assert_true (took >= delay);
+        delay *= 2;
+    }
+    //  A refusal comes when its delay is over, so waiting for it is the
+    //  sequential guesser's slow-down. A guesser that does not wait but
+    //  tries again on a new connection meanwhile gains nothing: that
+    //  attempt waits until the first is refused and its delay (400 ms) is
+    //  over. The right password then still gets in.
+    zsock_t *honest = zsock_new_dealer (fx->listen);
+    s_send_login (guesser, 999, "alice", "wrong", true);
+    //  Two sockets have no order between them: give the guess a head start
+    //  (the broker is idle; the guess is checked well within this)
+    zclock_sleep (50);
+    int64_t took = s_timed_login (honest, "alice", "right", &ok);
+    assert_true (ok);
+    assert_true (took >= 350);
+    Fshare__Message *refused = s_reply (guesser);
+    assert_int_equal (refused->id, 999);
+    assert_int_equal (refused->status, FSHARE__STATUS__STATUS_ERROR);
+    fsh_msg_destroy (&refused);
+    //  A correct login cleared the name, and it was let in only once the
+    //  address's delay was over too: the next login is not slowed
+    took = s_timed_login (honest, "alice", "right", &ok);
+    assert_true (ok);
+    assert_true (took < 250);
+    zsock_destroy (&honest);
+    zsock_destroy (&guesser);
+}
+
+static void
+test_broker_burst (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    zsock_t *guesser = zsock_new_dealer (fx->listen);
+    //  20 guesses at once, as an observer (no "already logged in" shortcut):
+    //  one is checked, LOBBY_HELD_PER_ADDRESS wait their turn one by one,
+    //  the rest are refused at once. Every one gets an answer.
+    int64_t start = zclock_mono ();
+    for (uint64_t id = 1; id <= 20; id++)
+        s_send_login (guesser, id, "bob", "wrong", true);
+    bool seen [21] = { false };
+    int64_t last = 0;
+    for (int i = 0; i < 20; i++) {
+        Fshare__Message *reply = s_reply (guesser);
+        assert_true (reply->id >= 1 && reply->id <= 20);
+        assert_false (seen [reply->id]);
+        seen [reply->id] = true;
+        assert_int_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
+        assert_string_equal (reply->error, "invalid user or password");
+        fsh_msg_destroy (&reply);
+        last = zclock_mono () - start;
+    }
+    //  Checked one at a time, each after the previous one's delay:
+    //  at least 40 + 80 + 160 + 320 + 400 x 5 ms for 1 + 8 checked ones
+    assert_true (last >= 40 + 80 + 160 + 320 + 400 * 4);
+    //  The last refusal came when its delay ran out: the right password
+    //  gets in at once
+    bool ok;
+    assert_true (s_timed_login (guesser, "bob", "right", &ok) < 250);
+    assert_true (ok);
+    zsock_destroy (&guesser);
+}
+
+int
+main (void)
+{
+    zsys_init ();
+    zsys_set_logstream (NULL);
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_doubling_and_cap),
+        cmocka_unit_test (test_user_and_address),
+        cmocka_unit_test (test_decay_and_purge),
+        cmocka_unit_test (test_parallel_caps),
+        cmocka_unit_test_setup_teardown (test_broker_slows_guesses, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_broker_burst, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
