@@ -10,7 +10,9 @@
           every request (gate_caller_read).
       domain "events" (the PUB): only the keys of logged-in sessions
           (gate_admit at login, gate_forget when the session ends).
-    Without CURVE there is no gate: the broker does not create one.
+    Without CURVE there is no gate: the broker does not create one. With or
+    without it, gate_recv tells the broker who sent each request (key and
+    peer address, for the login throttle).
 */
 #ifndef GATE_H_INCLUDED
 #define GATE_H_INCLUDED

@@ -1,4 +1,4 @@
-/*  throttle.h - slowing down password guessing (SPEC 6), without clocks.
+/*  throttle.h - slowing down password guessing (SPEC 6).
 
     Every failed login makes its user name and its peer address wait
     before their next attempt is checked: `base` ms after the first

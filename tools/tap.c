@@ -86,8 +86,8 @@ static const char *s_usage =
     "  --timeout SECONDS stop after that long (exit 1 if --count is not reached)\n"
     "  --server-key KEY  the broker's CURVE public key: encrypt, and log in\n"
     "                    (a CURVE broker sends events to logged-in clients only)\n"
-    "  --user NAME       log in as an observer with NAME's password (--password-file\n"
-    "                    FILE, else FSHARE_PASSWORD, else a prompt); needs --broker\n"
+    "  --user NAME       log in (over --broker) as an observer with NAME's password\n"
+    "                    (--password-file FILE, else FSHARE_PASSWORD, else a prompt)\n"
     "  --password-file FILE  read the password from FILE's first line\n"
     "  -v, --verbose     say more on stderr\n"
     "  -c, --config FILE read options from a ZPL config file\n"
@@ -274,6 +274,18 @@ login_destroy (login_t **self_p)
     login_t *self = *self_p;
     if (!self)
         return;
+    if (self->token && self->dealer) {
+        //  Say goodbye rather than let the broker wait for the silence
+        Fshare__Logout logout = FSHARE__LOGOUT__INIT;
+        Fshare__Message msg = FSHARE__MESSAGE__INIT;
+        msg.id = ++self->next_id;
+        msg.session = self->token;
+        msg.body_case = FSHARE__MESSAGE__BODY_LOGOUT;
+        msg.logout = &logout;
+        zsock_set_sndtimeo (self->dealer, 0);
+        zsock_set_linger (self->dealer, 200);
+        fsh_msg_send (&msg, self->dealer);
+    }
     zsock_destroy (&self->dealer);
     zcert_destroy (&self->cert);
     fsh_password_free (&self->password);
