@@ -107,6 +107,12 @@ fsh_msg_kind (const Fshare__Message *msg)
         case FSHARE__MESSAGE__BODY_SNAPSHOT:      return "snapshot";
         case FSHARE__MESSAGE__BODY_SNAPSHOT_PAGE: return "snapshot-page";
         case FSHARE__MESSAGE__BODY_GET:           return "get";
+        case FSHARE__MESSAGE__BODY_SERVE:         return "serve";
+        case FSHARE__MESSAGE__BODY_OPENED:        return "opened";
+        case FSHARE__MESSAGE__BODY_CREDIT:        return "credit";
+        case FSHARE__MESSAGE__BODY_CHUNK:         return "chunk";
+        case FSHARE__MESSAGE__BODY_DONE:          return "done";
+        case FSHARE__MESSAGE__BODY_CANCEL:        return "cancel";
         default:                                  return "empty";
     }
 }
