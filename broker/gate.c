@@ -102,6 +102,11 @@ gate_destroy (gate_t **self_p)
     gate_t *self = *self_p;
     if (!self)
         return;
+    //  Closing a socket drops its inproc endpoint later, in libzmq's reaper
+    //  thread; unbinding drops it now, so a broker started right after this
+    //  one can take over the handler.
+    if (self->handler)
+        zsock_unbind (self->handler, GATE_ENDPOINT);
     zsock_destroy (&self->handler);
     zhashx_destroy (&self->tokens);
     zhashx_destroy (&self->keys);
