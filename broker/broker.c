@@ -70,7 +70,7 @@ static void s_session_drop (broker_t *self, session_t *session, bool publish_lea
 
 //  Observer sessions (fshare-tap --user) are those that `users` does not
 //  list: the user's one agent session is the one it does.
-#define OBSERVERS_MAX        8          //  per account
+#define OBSERVERS_MAX_DEFAULT   8       //  per account
 
 static bool
 s_is_observer (broker_t *self, session_t *session)
@@ -377,9 +377,10 @@ s_login_accept (broker_t *self, pending_t *pending)
 {
     throttle_succeeded (self->throttle, pending->user);
     //  An observer is a session missing from `users` (see s_is_observer)
-    if (pending->observer && s_observer_count (self, pending->user) >= OBSERVERS_MAX) {
-        s_complain (self, "observer login of %s refused: %d observers already",
-                    pending->user, OBSERVERS_MAX);
+    if (pending->observer
+    &&  s_observer_count (self, pending->user) >= self->config.max_observers) {
+        s_complain (self, "observer login of %s refused: %d observers already (--max-observers)",
+                    pending->user, self->config.max_observers);
         s_reply_error (self, pending->routing_id, pending->request_id,
                        "too many observer sessions");
         return;
@@ -914,6 +915,15 @@ s_apply_defaults (broker_config_t *config)
         config->max_path = FSH_PATH_MAX;
     if (config->max_depth <= 0 || config->max_depth > FSH_DEPTH_MAX)
         config->max_depth = FSH_DEPTH_MAX;
+    if (config->max_observers == 0)
+        config->max_observers = OBSERVERS_MAX_DEFAULT;
+    else
+    if (config->max_observers < 0)
+        config->max_observers = 0;
+    if (config->max_transfers <= 0)
+        config->max_transfers = RELAY_MAX_PER_REQUESTER;
+    if (config->max_serving <= 0)
+        config->max_serving = RELAY_MAX_PER_OWNER;
 }
 
 //  Bind a socket; returns the endpoint it really bound (wildcards resolved)
@@ -1039,6 +1049,7 @@ s_broker_new (zsock_t *pipe, broker_config_t *config, char **error)
     zstr_free (&publish);
 
     self->relay = relay_new (self->router, self->config.verbose);
+    relay_set_limits (self->relay, self->config.max_transfers, self->config.max_serving);
     self->hasher = hasher_new (2, self->config.cost);
     self->dummy_hash = accounts_hash_password ("fshare: no such user", self->config.cost);
     self->loop = zloop_new ();

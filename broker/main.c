@@ -25,6 +25,9 @@ static const struct option s_options [] = {
     { "print-key",   no_argument,       NULL, 'P' },
     { "max-path",    required_argument, NULL, 'X' },
     { "max-depth",   required_argument, NULL, 'D' },
+    { "max-observers", required_argument, NULL, 'O' },
+    { "max-transfers", required_argument, NULL, 'T' },
+    { "max-serving", required_argument, NULL, 'S' },
     //  Not in --help: tests shorten the failed-login delays
     { "login-delay-ms",     required_argument, NULL, 'W' },
     { "login-delay-max-ms", required_argument, NULL, 'Y' },
@@ -53,6 +56,10 @@ s_usage (FILE *out)
         "  --max-files N         most files one user may publish (default 1000000)\n"
         "  --max-path BYTES      longest published path, 1..%d (default %d)\n"
         "  --max-depth N         most components in a published path, 1..%d (default %d)\n"
+        "  --max-observers N     taps (fshare-tap --user) one account may have logged\n"
+        "                        in besides its agent, 0..1024 (default 8)\n"
+        "  --max-transfers N     downloads one peer may have in flight, 1..4096 (default 32)\n"
+        "  --max-serving N       transfers one peer may serve at once, 1..4096 (default 64)\n"
         "  --curve               encrypt with CURVE; the key pair lives in the state dir\n"
         "  --no-curve            no CURVE even on a non-loopback endpoint\n"
         "                        (default: CURVE unless every endpoint is loopback/ipc)\n"
@@ -138,6 +145,21 @@ s_parse (int argc, char **argv, broker_config_t *config, bool *print_key)
                 if ((n = s_number (optarg, 1, FSH_DEPTH_MAX)) < 0)
                     return s_usage_error ("--max-depth: '%s' is not 1..64", optarg);
                 config->max_depth = (int) n;
+                break;
+            case 'O':
+                if ((n = s_number (optarg, 0, 1024)) < 0)
+                    return s_usage_error ("--max-observers: '%s' is not 0..1024", optarg);
+                config->max_observers = n? (int) n: -1;
+                break;
+            case 'T':
+                if ((n = s_number (optarg, 1, 4096)) < 0)
+                    return s_usage_error ("--max-transfers: '%s' is not 1..4096", optarg);
+                config->max_transfers = (int) n;
+                break;
+            case 'S':
+                if ((n = s_number (optarg, 1, 4096)) < 0)
+                    return s_usage_error ("--max-serving: '%s' is not 1..4096", optarg);
+                config->max_serving = (int) n;
                 break;
             case 'W':
                 if ((n = s_number (optarg, 1, 60000)) < 0)

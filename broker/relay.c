@@ -39,6 +39,8 @@ struct _relay_t {
     uint64_t next_id;
     uint64_t bytes;
     bool verbose;
+    int max_per_requester;
+    int max_per_owner;
     int64_t complain_window;
     int complaints;
     int suppressed;
@@ -85,6 +87,8 @@ relay_new (zsock_t *router, bool verbose)
     relay_t *self = (relay_t *) zmalloc (sizeof (relay_t));
     self->router = router;
     self->verbose = verbose;
+    self->max_per_requester = RELAY_MAX_PER_REQUESTER;
+    self->max_per_owner = RELAY_MAX_PER_OWNER;
     self->transfers = zhashx_new ();
     zhashx_set_key_hasher (self->transfers, s_key_hash);
     zhashx_set_key_comparator (self->transfers, s_key_compare);
@@ -103,6 +107,13 @@ relay_destroy (relay_t **self_p)
         free (self);
         *self_p = NULL;
     }
+}
+
+void
+relay_set_limits (relay_t *self, int per_requester, int per_owner)
+{
+    self->max_per_requester = per_requester > 0? per_requester: 1;
+    self->max_per_owner = per_owner > 0? per_owner: 1;
 }
 
 size_t
@@ -249,9 +260,9 @@ const char *
 relay_start (relay_t *self, session_t *requester, session_t *owner,
              uint64_t request_id, const Fshare__Get *get)
 {
-    if (s_count (self, requester, false) >= RELAY_MAX_PER_REQUESTER)
+    if (s_count (self, requester, false) >= (size_t) self->max_per_requester)
         return "too many transfers";
-    if (s_count (self, owner, true) >= RELAY_MAX_PER_OWNER)
+    if (s_count (self, owner, true) >= (size_t) self->max_per_owner)
         return "the owner is serving too many transfers; try again later";
     xfer_t *xfer = (xfer_t *) zmalloc (sizeof (xfer_t));
     xfer->id = ++self->next_id;

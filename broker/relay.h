@@ -19,8 +19,9 @@
 #include "fshare.h"
 #include "session.h"
 
-//  Most credit a requester may hold unspent on one transfer, per session
-//  limits on concurrent transfers.
+//  Most credit a requester may hold unspent on one transfer; default
+//  limits on a session's concurrent transfers (fshare-broker
+//  --max-transfers, --max-serving).
 #define RELAY_MAX_WINDOW        (16 * 1024 * 1024)
 #define RELAY_MAX_PER_REQUESTER 32
 #define RELAY_MAX_PER_OWNER     64
@@ -30,6 +31,10 @@ typedef struct _relay_t relay_t;
 //  Sends on the broker's ROUTER (ZMQ_DONTWAIT, mandatory routing).
 relay_t *relay_new (zsock_t *router, bool verbose);
 void relay_destroy (relay_t **self_p);
+
+//  Transfers in flight one session may have as requester and as owner
+//  (each at least 1; the defaults above until set).
+void relay_set_limits (relay_t *self, int per_requester, int per_owner);
 
 //  Start a transfer for a Get the broker has checked (owner online, file
 //  published): asks the owner to serve it. Returns NULL, or the error text

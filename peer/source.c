@@ -34,6 +34,8 @@ s_open_error (int error)
 //  Open path below the directory `root` one component at a time, each
 //  with O_NOFOLLOW, so no symbolic link anywhere on the way is followed.
 //  The path has passed fsh_path_check: no "..", no empty component.
+//  A link in place of a directory fails with ENOTDIR (O_DIRECTORY is
+//  checked first), so a failed component that is a link reports ELOOP.
 static int
 s_open_beneath (const char *root, const char *path)
 {
@@ -52,6 +54,10 @@ s_open_beneath (const char *root, const char *path)
                          : O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
         fd = openat (dir, component, flags);
         int saved = errno;
+        struct stat st;
+        if (fd == -1 && fstatat (dir, component, &st, AT_SYMLINK_NOFOLLOW) == 0
+        &&  S_ISLNK (st.st_mode))
+            saved = ELOOP;
         close (dir);
         errno = saved;
         if (fd == -1 || !slash)

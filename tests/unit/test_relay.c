@@ -31,8 +31,9 @@ typedef struct {
 //  --------------------------------------------------------------------------
 //  Fixture: a broker on ipc endpoints in a temp dir
 
+//  max_transfers, max_serving: the broker's limits per session, 0 = default
 static void
-s_start_broker (fixture_t *fx, int heartbeat_ms)
+s_start_broker_limited (fixture_t *fx, int heartbeat_ms, int max_transfers, int max_serving)
 {
     char accounts [128];
     snprintf (accounts, sizeof accounts, "%s/accounts", fx->dir);
@@ -40,6 +41,7 @@ s_start_broker (fixture_t *fx, int heartbeat_ms)
         .listen = fx->listen, .publish = fx->publish, .state_dir = fx->dir,
         .accounts = accounts, .registration = 1,
         .heartbeat_ms = heartbeat_ms, .liveness = 3, .stats_ms = 5000,
+        .max_transfers = max_transfers, .max_serving = max_serving,
         .cost = ACCOUNTS_COST_MIN
     };
     fx->broker = zactor_new (broker_actor, &config);
@@ -71,6 +73,12 @@ s_teardown (void **state)
     zstr_free (&command);
     free (fx);
     return 0;
+}
+
+static void
+s_start_broker (fixture_t *fx, int heartbeat_ms)
+{
+    s_start_broker_limited (fx, heartbeat_ms, 0, 0);
 }
 
 //  --------------------------------------------------------------------------
@@ -708,6 +716,55 @@ test_independent_transfers (void **state)
     s_client_destroy (&alice);
 }
 
+//  The owner is asked to serve; returns the transfer id.
+static uint64_t
+s_expect_serve (client_t *owner, const char *requester)
+{
+    Fshare__Message *serve = s_recv (owner);
+    assert_int_equal (serve->body_case, FSHARE__MESSAGE__BODY_SERVE);
+    assert_string_equal (serve->serve->requester, requester);
+    uint64_t transfer = serve->serve->transfer;
+    fsh_msg_destroy (&serve);
+    return transfer;
+}
+
+//  --max-transfers and --max-serving: a Get beyond either limit is refused
+//  with its own error and never reaches the owner; a slot comes back when
+//  a transfer ends.
+static void
+test_transfer_limits (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    s_start_broker_limited (fx, 1000, 2, 3);
+    client_t *alice = s_client_new (fx, "alice", 2, true);
+    client_t *bob = s_client_new (fx, "bob", 0, true);
+    client_t *carol = s_client_new (fx, "carol", 0, true);
+    uint64_t first_get = s_get (bob, "alice", "docs/f0.txt", 0, 0);
+    uint64_t first = s_expect_serve (alice, "bob");
+    s_get (bob, "alice", "docs/f1.txt", 0, 0);
+    s_expect_serve (alice, "bob");
+    char *error = s_get_refused (bob, "alice", "docs/f0.txt");
+    assert_string_equal (error, "too many transfers");
+    zstr_free (&error);
+
+    s_get (carol, "alice", "docs/f0.txt", 0, 0);
+    s_expect_serve (alice, "carol");
+    error = s_get_refused (carol, "alice", "docs/f1.txt");
+    assert_string_equal (error, "the owner is serving too many transfers; try again later");
+    zstr_free (&error);
+    s_expect_silence (alice, 100);
+    s_expect_stats (bob, 3, 0);
+
+    //  The owner ends one of bob's: both limits have room again
+    s_cancel (alice, first, "owner changed its mind");
+    s_expect_error (bob, first_get, "owner changed its mind");
+    s_get (bob, "alice", "docs/f0.txt", 0, 0);
+    s_expect_serve (alice, "bob");
+    s_client_destroy (&carol);
+    s_client_destroy (&bob);
+    s_client_destroy (&alice);
+}
+
 int
 main (void)
 {
@@ -721,6 +778,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_cancels, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_owner_goes_silent, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_independent_transfers, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_transfer_limits, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
