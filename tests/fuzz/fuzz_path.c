@@ -1,13 +1,17 @@
 /*  fuzz_path.c - libFuzzer target: the name and path rules of validate.h.
 
     The input, as a C string, goes through fsh_path_check, fsh_user_check,
-    fsh_text_valid and fsh_path_is_partial. Beyond not crashing, whatever a
-    check accepts must really have the properties the rules promise (SPEC 6),
-    checked here independently: an accepted path is relative, without empty,
-    "." or ".." components; an accepted user name is one safe component;
-    accepted text is what jansson takes as UTF-8 and holds no control bytes.
+    fsh_text_valid, fsh_path_is_partial and fsh_path_check_bounded (the
+    broker's --max-path/--max-depth, with limits taken from the input too).
+    Beyond not crashing, whatever a check accepts must really have the
+    properties the rules promise (SPEC 6), checked here independently: an
+    accepted path is relative, without empty, "." or ".." components; an
+    accepted user name is one safe component; accepted text is what jansson
+    takes as UTF-8 and holds no control bytes; a bounded check accepts
+    exactly the valid, non-partial paths within its limits.
 */
 #include "fuzz.h"
+#include "bounds.h"
 #include <jansson.h>
 
 static bool
@@ -53,6 +57,35 @@ s_check_path (const char *path)
         start = slash + 1;
     }
     FUZZ_ASSERT (depth <= FSH_DEPTH_MAX);
+}
+
+static int
+s_depth (const char *path)
+{
+    int depth = 1;
+    for (const char *c = path; *c; c++)
+        depth += *c == '/';
+    return depth;
+}
+
+//  Exactly: valid, not a partial download's name, within both limits
+//  (0 meaning the protocol's own maxima).
+static void
+s_check_bounded (const char *path, size_t max_bytes, int max_depth)
+{
+    const char *error = fsh_path_check_bounded (path, max_bytes, max_depth);
+    bool within = !fsh_path_check (path) && !fsh_path_is_partial (path)
+               && (!max_bytes || strlen (path) <= max_bytes)
+               && (max_depth <= 0 || s_depth (path) <= max_depth);
+    FUZZ_ASSERT ((error == NULL) == within);
+    FUZZ_ASSERT (!error || *error);
+    //  A FileInfo carrying the path is held to the same limits
+    Fshare__FileInfo file = FSHARE__FILE_INFO__INIT;
+    file.path = (char *) path;
+    file.size = 1;
+    file.mtime = 1700000000;
+    const char *file_error = fsh_file_check_bounded (&file, max_bytes, max_depth);
+    FUZZ_ASSERT ((file_error == NULL) == within);
 }
 
 static void
@@ -106,6 +139,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     //  A limit from the input too, so the length cut-off is explored.
     s_check_text (text, size? data [0]: 0);
     s_check_partial (text);
+    s_check_bounded (text, 0, 0);
+    s_check_bounded (text, size? data [0]: 0, size > 1? data [1] % 70: 0);
     free (text);
     return 0;
 }
