@@ -341,9 +341,9 @@ s_handle_login (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
     if (wait > 0) {
         if (lobby_hold (self->lobby, routing_id, msg, &self->caller, wait) == 0)
             return;
-        s_complain (self, "login of %s refused: too many attempts from %s", login->user,
+        s_complain (self, "login of %s refused: too many logins waiting from %s", login->user,
                     *self->caller.address? self->caller.address: "(local)");
-        s_reply_error (self, routing_id, msg->id, "invalid user or password");
+        s_reply_error (self, routing_id, msg->id, FSH_LOGIN_BUSY);
         return;
     }
     accounts_refresh (self->accounts);
@@ -1061,6 +1061,8 @@ s_broker_new (zsock_t *pipe, broker_config_t *config, char **error)
     zloop_timer (self->loop, 1000, 0, s_check_accounts, self);
     self->throttle = throttle_new (self->config.login_delay_ms, self->config.login_delay_max_ms);
     self->lobby = lobby_new (self->loop, self->router, s_login_release, self);
+    if (self->config.login_queue > 0)
+        lobby_set_per_address (self->lobby, self->config.login_queue);
     zloop_timer (self->loop, 60000, 0, s_purge_throttle, self);
     if (self->gate)
         zloop_reader (self->loop, gate_socket (self->gate), s_handle_gate, self);

@@ -36,6 +36,7 @@ typedef struct {
     int curve;                  //  -1 auto (on unless loopback/ipc only), 0 off, 1 on
     int login_delay_ms;         //  first failed-login delay; 0 = THROTTLE_BASE_MS
     int login_delay_max_ms;     //  its cap; 0 = THROTTLE_MAX_MS
+    int login_queue;            //  logins waiting per address; 0 = LOBBY_HELD_PER_ADDRESS
     accounts_cost_t cost;       //  hash cost for registrations
     bool verbose;
 } broker_config_t;

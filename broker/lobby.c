@@ -20,6 +20,7 @@ struct _lobby_t {
     void *arg;
     zlistx_t *items;            //  item_t (owned)
     zhashx_t *held;             //  address -> held logins from it
+    size_t per_address;         //  most held logins from one address
 };
 
 static void
@@ -54,7 +55,14 @@ lobby_new (zloop_t *loop, zsock_t *router, lobby_fn *release, void *arg)
     self->items = zlistx_new ();
     zlistx_set_destructor (self->items, s_item_destructor);
     self->held = zhashx_new ();
+    self->per_address = LOBBY_HELD_PER_ADDRESS;
     return self;
+}
+
+void
+lobby_set_per_address (lobby_t *self, int held)
+{
+    self->per_address = held > 0? (size_t) held: 1;
 }
 
 void
@@ -137,7 +145,7 @@ lobby_hold (lobby_t *self, zframe_t *routing_id, const Fshare__Message *msg,
             const gate_caller_t *caller, int64_t delay_ms)
 {
     if (zlistx_size (self->items) >= LOBBY_HELD_MAX
-    ||  s_held_count (self, caller->address) >= LOBBY_HELD_PER_ADDRESS)
+    ||  s_held_count (self, caller->address) >= self->per_address)
         return -1;
     item_t *item = (item_t *) zmalloc (sizeof (item_t));
     item->routing_id = zframe_dup (routing_id);

@@ -13,7 +13,9 @@
 #include "fshare.h"
 #include "gate.h"
 
-#define LOBBY_HELD_PER_ADDRESS  8
+//  Generous per address: a broker restart makes every agent behind one
+//  NAT log in again at once. Beyond it a login is answered FSH_LOGIN_BUSY.
+#define LOBBY_HELD_PER_ADDRESS  64
 #define LOBBY_HELD_MAX          1024
 
 typedef struct _lobby_t lobby_t;
@@ -27,6 +29,10 @@ lobby_t *lobby_new (zloop_t *loop, zsock_t *router, lobby_fn *release, void *arg
 //  After the loop has been destroyed, or at least stopped for good: timers
 //  still armed point at the lobby's items.
 void lobby_destroy (lobby_t **self_p);
+
+//  Logins held per address at most (at least 1); LOBBY_HELD_PER_ADDRESS
+//  until set.
+void lobby_set_per_address (lobby_t *self, int held);
 
 //  Hold msg (a copy is kept, wiped when freed) for delay_ms. -1 when the
 //  caller's address, or the lobby, is full: the caller refuses the login.

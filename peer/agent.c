@@ -544,6 +544,11 @@ s_on_login_error (agent_t *self, const char *reason)
         s_reconnect_later (self, "the broker still has our previous session");
         return 0;
     }
+    //  Not about us: many logins from our address are waiting their turn
+    if (streq (reason, FSH_LOGIN_BUSY)) {
+        s_reconnect_later (self, reason);
+        return 0;
+    }
     if (first || streq (reason, "invalid user or password")
     ||  streq (reason, "unsupported protocol version"))
         return s_fail (self, reason);

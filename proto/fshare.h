@@ -22,6 +22,10 @@
 #define FSH_DEFAULT_HEARTBEAT_MS 1000
 #define FSH_DEFAULT_LIVENESS   3       //  missed heartbeats before a peer is gone
 #define FSH_PAGE_BYTES         (64 * 1024)  //  target size of one file-list page
+//  A login refused only because too many logins from its address are
+//  waiting their turn (broker/lobby.h): says nothing about the password,
+//  and a client tries again later rather than give up.
+#define FSH_LOGIN_BUSY         "busy: too many logins at once, try again"
 #define FSH_SNDHWM             10000
 #define FSH_RCVHWM             10000
 

@@ -29,13 +29,15 @@ s_remove_entry (const char *path, const struct stat *st, int flag, struct FTW *f
     return remove (path);
 }
 
+//  login_queue: logins the broker holds per address (0: its default)
 static zactor_t *
-s_broker_start (fixture_t *fx)
+s_broker_start_queue (fixture_t *fx, int login_queue)
 {
     char *state = zsys_sprintf ("%s/state", fx->dir);
     broker_config_t config = {
         .listen = fx->req, .publish = fx->pub, .state_dir = state,
-        .registration = 1, .heartbeat_ms = 200, .cost = ACCOUNTS_COST_MIN
+        .registration = 1, .heartbeat_ms = 200, .login_queue = login_queue,
+        .cost = ACCOUNTS_COST_MIN
     };
     zactor_t *broker = zactor_new (broker_actor, &config);
     char *status = zstr_recv (broker);
@@ -44,6 +46,12 @@ s_broker_start (fixture_t *fx)
     zstr_free (&status);
     zstr_free (&state);
     return broker;
+}
+
+static zactor_t *
+s_broker_start (fixture_t *fx)
+{
+    return s_broker_start_queue (fx, 0);
 }
 
 static int
@@ -410,6 +418,27 @@ test_broker_restart (void **state)
     zactor_destroy (&frank);
 }
 
+//  More agents log in at once from one address than the broker will hold
+//  (a restart behind a NAT): those told "busy" try again later, and every
+//  one gets in; none gives up as if its password were wrong.
+static void
+test_busy_broker (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    zactor_destroy (&fx->broker);
+    fx->broker = s_broker_start_queue (fx, 1);
+    zactor_t *agents [8];
+    for (int i = 0; i < 8; i++) {
+        char user [16];
+        snprintf (user, sizeof user, "crowd%d", i);
+        agents [i] = s_agent_start (fx, user, "pw", NULL);
+    }
+    for (int i = 0; i < 8; i++)
+        s_expect_word (agents [i], "ONLINE");
+    for (int i = 0; i < 8; i++)
+        zactor_destroy (&agents [i]);
+}
+
 static void
 test_unreachable_broker (void **state)
 {
@@ -444,6 +473,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_refused_login, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_setup_errors, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_broker_restart, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_busy_broker, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_unreachable_broker, s_setup, s_teardown),
     };
     zsys_init ();

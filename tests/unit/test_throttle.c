@@ -142,7 +142,8 @@ s_setup (void **state)
     broker_config_t config = {
         .listen = fx->listen, .publish = fx->publish, .state_dir = fx->dir,
         .registration = 0, .heartbeat_ms = 1000, .liveness = 3,
-        .login_delay_ms = 40, .login_delay_max_ms = 400, .cost = ACCOUNTS_COST_MIN
+        .login_delay_ms = 40, .login_delay_max_ms = 400, .login_queue = 8,
+        .cost = ACCOUNTS_COST_MIN
     };
     char *accounts = zsys_sprintf ("%s/accounts", fx->dir);
     accounts_t *table = accounts_new (accounts);
@@ -257,23 +258,32 @@ test_broker_burst (void **state)
     fixture_t *fx = (fixture_t *) *state;
     zsock_t *guesser = zsock_new_dealer (fx->listen);
     //  20 guesses at once, as an observer (no "already logged in" shortcut):
-    //  one is checked, LOBBY_HELD_PER_ADDRESS wait their turn one by one,
-    //  the rest are refused at once. Every one gets an answer.
+    //  one is checked, 8 (the fixture's login_queue) wait their turn one by
+    //  one, the rest are told the broker is busy, at once. Every one gets
+    //  an answer, and none says the password was right.
     int64_t start = zclock_mono ();
     for (uint64_t id = 1; id <= 20; id++)
         s_send_login (guesser, id, "bob", "wrong", true);
     bool seen [21] = { false };
     int64_t last = 0;
+    int busy = 0;
     for (int i = 0; i < 20; i++) {
         Fshare__Message *reply = s_reply (guesser);
         assert_true (reply->id >= 1 && reply->id <= 20);
         assert_false (seen [reply->id]);
         seen [reply->id] = true;
         assert_int_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
-        assert_string_equal (reply->error, "invalid user or password");
+        if (streq (reply->error, FSH_LOGIN_BUSY)) {
+            //  The overflow is answered before any check is done
+            assert_int_equal (i, busy);
+            busy++;
+        }
+        else
+            assert_string_equal (reply->error, "invalid user or password");
         fsh_msg_destroy (&reply);
         last = zclock_mono () - start;
     }
+    assert_int_equal (busy, 20 - 1 - 8);
     //  Checked one at a time, each after the previous one's delay:
     //  at least 40 + 80 + 160 + 320 + 400 x 5 ms for 1 + 8 checked ones
     assert_true (last >= 40 + 80 + 160 + 320 + 400 * 4);
