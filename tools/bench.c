@@ -11,12 +11,15 @@
     and the owning agent are the real programs (fshare-broker, fshare-peer
     from the same directory as this one); the N other peers are simulated
     cheaply in this process (a logged-in DEALER that keeps its heartbeat
-    plus a SUB each), since a view update on receipt is a hash insert and
-    inotify allows only 128 instances per user.
+    plus a subscriber each), since a view update on receipt is a hash
+    insert and inotify allows only 128 instances per user. The subscribers
+    speak ZMTP on plain sockets (zmtp_sub.h says why); --zmq-subscribers
+    gives each a libzmq SUB socket instead.
 */
 #include "broker.h"
 #include "agent.h"
 #include "digest.h"
+#include "zmtp_sub.h"
 #include <sodium.h>
 #include <sys/resource.h>
 #include <sys/epoll.h>
@@ -33,6 +36,7 @@ typedef struct {
     int peers;
     int rounds;
     bool ipc;
+    bool zmq_subscribers;       //  events: libzmq SUB sockets, not zmtp_sub
     bool json;
     bool verbose;
     uint64_t size;              //  relay: file size
@@ -43,7 +47,8 @@ typedef struct {
 
 typedef struct {
     zsock_t *dealer;
-    zsock_t *sub;
+    zsock_t *sub;               //  --zmq-subscribers
+    zmtp_sub_t *raw;            //  otherwise
     char *session;
     int64_t retry_at;           //  when to send a login the broker was too busy for
     bool got;                   //  this round's file arrived
@@ -349,8 +354,32 @@ s_collect_replies (bench_t *self, bool login)
     return ok;
 }
 
+//  Every simulated peer subscribes: a libzmq SUB or a bare ZMTP one.
 static int
-s_start_peers (bench_t *self, int count)
+s_subscribe_peers (bench_t *self, bool zmq_subscribers)
+{
+    for (int i = 0; i < self->count; i++) {
+        sim_peer_t *peer = &self->peers [i];
+        if (zmq_subscribers) {
+            peer->sub = zsock_new (ZMQ_SUB);
+            fsh_socket_limits (peer->sub, 0);
+            zsock_set_subscribe (peer->sub, "");
+            if (zsock_connect (peer->sub, "%s", self->event_ep))
+                return -1;
+            continue;
+        }
+        const char *error = NULL;
+        peer->raw = zmtp_sub_new (self->event_ep, DEADLINE_MS, &error);
+        if (!peer->raw) {
+            fprintf (stderr, "fshare-bench: subscriber %d: %s\n", i, error);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int
+s_start_peers (bench_t *self, int count, bool zmq_subscribers)
 {
     self->count = count;
     self->peers = (sim_peer_t *) zmalloc (sizeof (sim_peer_t) * (size_t) count);
@@ -378,15 +407,7 @@ s_start_peers (bench_t *self, int count)
         return -1;
     //  Subscribe only now: N joins to N subscribers would leave a backlog
     //  of N^2 events that the first rounds would be timing.
-    for (int i = 0; i < count; i++) {
-        sim_peer_t *peer = &self->peers [i];
-        peer->sub = zsock_new (ZMQ_SUB);
-        fsh_socket_limits (peer->sub, 0);
-        zsock_set_subscribe (peer->sub, "");
-        if (zsock_connect (peer->sub, "%s", self->event_ep))
-            return -1;
-    }
-    return 0;
+    return s_subscribe_peers (self, zmq_subscribers);
 }
 
 static void
@@ -404,35 +425,74 @@ s_heartbeat (bench_t *self)
 //  --------------------------------------------------------------------------
 //  Measurement
 
-//  Take whatever has arrived on one peer's SUB, without waiting.
+//  What a peer's subscriber hands over: every message counts for the
+//  sync; the round's file_added event is timed.
+typedef struct {
+    bench_t *bench;
+    int peer;
+    const char *path;           //  NULL while syncing
+    int64_t t0;
+    int64_t *latencies;
+    int *got;
+    bool heard;                 //  anything at all arrived
+} delivery_t;
+
 static void
-s_drain (bench_t *self, int i, const char *path, int64_t t0, int64_t *latencies, int *got)
+s_on_message (void *arg, const uint8_t *topic, size_t topic_size,
+              const uint8_t *body, size_t body_size)
 {
-    sim_peer_t *peer = &self->peers [i];
+    delivery_t *delivery = (delivery_t *) arg;
+    delivery->heard = true;
+    sim_peer_t *peer = &delivery->bench->peers [delivery->peer];
+    if (!delivery->path || peer->got || body == topic)
+        return;
+    //  Only a file_added can be the one we wait for; skip decoding the rest
+    const char *kind = fsh_event_topic (FSHARE__EVENT_TYPE__EVENT_FILE_ADDED);
+    if (topic_size != strlen (kind) || memcmp (topic, kind, topic_size) != 0)
+        return;
+    Fshare__Event *event = (Fshare__Event *)
+        fsh_unpack (&fshare__event__descriptor, body, body_size);
+    if (event && event->type == FSHARE__EVENT_TYPE__EVENT_FILE_ADDED
+    &&  event->file && streq (event->file->path, delivery->path)) {
+        delivery->latencies [delivery->peer] = s_usecs () - delivery->t0;
+        peer->got = true;
+        (*delivery->got)++;
+    }
+    fsh_event_destroy (&event);
+}
+
+//  Take whatever has arrived on one peer's subscriber, without waiting.
+//  False when the subscriber failed.
+static bool
+s_drain (delivery_t *delivery)
+{
+    sim_peer_t *peer = &delivery->bench->peers [delivery->peer];
+    if (peer->raw)
+        return zmtp_sub_read (peer->raw, s_on_message, delivery) >= 0;
     while (zsock_events (peer->sub) & ZMQ_POLLIN) {
         zmsg_t *msg = zmsg_recv (peer->sub);
         if (!msg)
             break;
+        zframe_t *topic = zmsg_first (msg);
         zframe_t *body = zmsg_last (msg);
-        Fshare__Event *event = zmsg_size (msg) == 2
-            ? (Fshare__Event *) fsh_unpack (&fshare__event__descriptor,
-                                            zframe_data (body), zframe_size (body))
-            : NULL;
-        if (event && event->type == FSHARE__EVENT_TYPE__EVENT_FILE_ADDED
-        &&  event->file && streq (event->file->path, path) && !peer->got) {
-            latencies [i] = s_usecs () - t0;
-            peer->got = true;
-            (*got)++;
-        }
-        fsh_event_destroy (&event);
+        s_on_message (delivery, zframe_data (topic), zframe_size (topic),
+                      zframe_data (body), zframe_size (body));
         zmsg_destroy (&msg);
     }
+    return true;
 }
 
-//  Receive events on every SUB until each peer has the file `path` (or the
-//  deadline): fills latencies (usecs since t0) for each peer; returns how
-//  many peers got it. zmq_poll over 1,000 sockets costs O(N) per wake-up;
-//  epoll on their ZMQ_FDs wakes only for the sockets that have news.
+//  The descriptor to wait on for a peer's news.
+static int
+s_peer_fd (sim_peer_t *peer)
+{
+    return peer->raw? zmtp_sub_fd (peer->raw): zsock_fd (peer->sub);
+}
+
+//  Receive on every subscriber until each peer has the file `path` (or
+//  the deadline): fills latencies (usecs since t0) for each peer; returns
+//  how many peers got it. epoll wakes only for the peers with news (a
+//  libzmq socket's ZMQ_FD only says "look": s_drain reads all there is).
 static int
 s_wait_round (bench_t *self, int epoll, const char *path, int64_t t0,
               int64_t *latencies, int64_t *last_beat)
@@ -440,6 +500,8 @@ s_wait_round (bench_t *self, int epoll, const char *path, int64_t t0,
     int got = 0;
     for (int i = 0; i < self->count; i++)
         self->peers [i].got = false;
+    delivery_t delivery = { .bench = self, .path = path, .t0 = t0,
+                            .latencies = latencies, .got = &got };
     int64_t deadline = zclock_mono () + DEADLINE_MS;
     struct epoll_event ready [256];
     while (got < self->count && zclock_mono () < deadline) {
@@ -447,40 +509,45 @@ s_wait_round (bench_t *self, int epoll, const char *path, int64_t t0,
             s_heartbeat (self);
             *last_beat = zclock_mono ();
             //  The heartbeat may have let messages in unnoticed: look at all.
-            for (int i = 0; i < self->count; i++)
-                s_drain (self, i, path, t0, latencies, &got);
+            for (delivery.peer = 0; delivery.peer < self->count; delivery.peer++)
+                s_drain (&delivery);
         }
         int count = epoll_wait (epoll, ready, 256, 100);
-        for (int e = 0; e < count; e++)
-            s_drain (self, (int) ready [e].data.u32, path, t0, latencies, &got);
+        for (int e = 0; e < count; e++) {
+            delivery.peer = (int) ready [e].data.u32;
+            if (!s_drain (&delivery))
+                return got;
+        }
     }
     return got;
 }
 
-//  Wait until every SUB has received at least one event (a stats event
-//  comes every 2 s), so no subscription is still on its way.
+//  Wait until every subscriber has received at least one event (a stats
+//  event comes every 2 s), so no subscription is still on its way.
 static int
-s_sync_subscribers (bench_t *self, zmq_pollitem_t *items)
+s_sync_subscribers (bench_t *self, int epoll)
 {
     int synced = 0;
     bool *seen = (bool *) zmalloc (sizeof (bool) * (size_t) self->count);
+    delivery_t delivery = { .bench = self };
     int64_t deadline = zclock_mono () + DEADLINE_MS;
     int64_t last_beat = 0;
-    while (synced < self->count && zclock_mono () < deadline) {
+    struct epoll_event ready [256];
+    bool failed = false;
+    while (synced < self->count && !failed && zclock_mono () < deadline) {
+        bool all = false;
         if (zclock_mono () - last_beat > 500) {
             s_heartbeat (self);
             last_beat = zclock_mono ();
+            all = true;
         }
-        if (zmq_poll (items, self->count, 100) <= 0)
-            continue;
-        for (int i = 0; i < self->count; i++) {
-            if (!(items [i].revents & ZMQ_POLLIN))
-                continue;
-            zmsg_t *msg;
-            while ((msg = zmsg_recv_nowait (self->peers [i].sub)))
-                zmsg_destroy (&msg);
-            if (!seen [i]) {
-                seen [i] = true;
+        int count = all? self->count: epoll_wait (epoll, ready, 256, 100);
+        for (int e = 0; e < count && !failed; e++) {
+            delivery.peer = all? e: (int) ready [e].data.u32;
+            delivery.heard = false;
+            failed = !s_drain (&delivery);
+            if (delivery.heard && !seen [delivery.peer]) {
+                seen [delivery.peer] = true;
                 synced++;
             }
         }
@@ -553,24 +620,19 @@ s_bench_events (const bench_options_t *options)
     int code = 1;
     if (s_start_broker (&self, options) || s_start_owner (&self, options))
         goto done;
-    if (s_start_peers (&self, options->peers)) {
-        fprintf (stderr, "fshare-bench: simulated peers could not log in\n");
-        goto done;
-    }
-    zmq_pollitem_t *items = (zmq_pollitem_t *) zmalloc (sizeof (zmq_pollitem_t) * (size_t) self.count);
-    for (int i = 0; i < self.count; i++) {
-        items [i].socket = zsock_resolve (self.peers [i].sub);
-        items [i].events = ZMQ_POLLIN;
-    }
-    if (s_sync_subscribers (&self, items)) {
-        fprintf (stderr, "fshare-bench: subscribers did not sync\n");
-        free (items);
+    if (s_start_peers (&self, options->peers, options->zmq_subscribers)) {
+        fprintf (stderr, "fshare-bench: simulated peers could not log in or subscribe\n");
         goto done;
     }
     int epoll = epoll_create1 (EPOLL_CLOEXEC);
     for (int i = 0; i < self.count; i++) {
         struct epoll_event interest = { .events = EPOLLIN, .data.u32 = (uint32_t) i };
-        epoll_ctl (epoll, EPOLL_CTL_ADD, zsock_fd (self.peers [i].sub), &interest);
+        epoll_ctl (epoll, EPOLL_CTL_ADD, s_peer_fd (&self.peers [i]), &interest);
+    }
+    if (s_sync_subscribers (&self, epoll)) {
+        fprintf (stderr, "fshare-bench: subscribers did not sync\n");
+        close (epoll);
+        goto done;
     }
     size_t n = (size_t) options->peers;
     int64_t *deliveries = (int64_t *) zmalloc (sizeof (int64_t) * n * (size_t) options->rounds);
@@ -605,12 +667,12 @@ s_bench_events (const bench_options_t *options)
     free (deliveries);
     free (rounds);
     free (latencies);
-    free (items);
     close (epoll);
 done:
     for (int i = 0; i < self.count; i++) {
         zsock_destroy (&self.peers [i].dealer);
         zsock_destroy (&self.peers [i].sub);
+        zmtp_sub_destroy (&self.peers [i].raw);
         zstr_free (&self.peers [i].session);
     }
     free (self.peers);
@@ -1042,6 +1104,7 @@ static const struct option s_options [] = {
     { "peers",   required_argument, NULL, 'n' },
     { "rounds",  required_argument, NULL, 'r' },
     { "ipc",     no_argument,       NULL, 'i' },
+    { "zmq-subscribers", no_argument, NULL, 'Z' },
     { "size",    required_argument, NULL, 's' },
     { "runs",    required_argument, NULL, 'R' },
     { "dir",     required_argument, NULL, 'd' },
@@ -1062,6 +1125,8 @@ s_usage (FILE *out)
         "                      time until every other peer's view holds it\n"
         "  --peers N           simulated peers (default 100)\n"
         "  --rounds N          files to time (default 200)\n"
+        "  --zmq-subscribers   a libzmq SUB socket per simulated peer instead of a\n"
+        "                      bare ZMTP subscriber (costs this process far more)\n"
         "  relay               one file owner -> broker -> requester through real\n"
         "                      agents: throughput, peak RSS of the three processes,\n"
         "                      and a socat byte relay of the same file if installed\n"
@@ -1161,6 +1226,7 @@ main (int argc, char **argv)
             case 'd': options.base = optarg; break;
             case 'S': options.socat = false; break;
             case 'i': options.ipc = true; break;
+            case 'Z': options.zmq_subscribers = true; break;
             case 'j': options.json = true; break;
             case 'v': options.verbose = true; break;
             case 'h': s_usage (stdout); return 0;
