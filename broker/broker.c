@@ -60,9 +60,7 @@ typedef struct {
     throttle_t *throttle;       //  failed-login delays
     lobby_t *lobby;             //  logins and refusals waiting for their time
     gate_caller_t caller;       //  who sent the request being handled
-    int64_t complain_window;
-    int complaints;
-    int suppressed;
+    fsh_ratelog_t *ratelog;     //  bad-input warnings, shared with the relay
 } broker_t;
 
 static void s_session_drop (broker_t *self, session_t *session, bool publish_leave,
@@ -94,24 +92,10 @@ s_observer_count (broker_t *self, const char *user)
 static void
 s_complain (broker_t *self, const char *format, ...)
 {
-    int64_t now = zclock_mono ();
-    if (now - self->complain_window >= 1000) {
-        if (self->suppressed)
-            zsys_warning ("broker: %d more rejections not logged", self->suppressed);
-        self->complain_window = now;
-        self->complaints = 0;
-        self->suppressed = 0;
-    }
-    if (++self->complaints > COMPLAINTS_PER_SEC) {
-        self->suppressed++;
-        return;
-    }
     va_list args;
     va_start (args, format);
-    char *text = zsys_vprintf (format, args);
+    fsh_ratelog_vwarning (self->ratelog, "broker", format, args);
     va_end (args);
-    zsys_warning ("broker: %s", text);
-    zstr_free (&text);
 }
 
 //  --------------------------------------------------------------------------
@@ -878,6 +862,7 @@ s_broker_destroy (broker_t **self_p)
     lobby_destroy (&self->lobby);
     throttle_destroy (&self->throttle);
     relay_destroy (&self->relay);
+    fsh_ratelog_destroy (&self->ratelog);
     zhashx_destroy (&self->pending);
     zhashx_destroy (&self->pending_users);
     zhashx_destroy (&self->users);
@@ -1020,6 +1005,7 @@ s_broker_new (zsock_t *pipe, broker_config_t *config, char **error)
     self->pending = zhashx_new ();
     zhashx_set_destructor (self->pending, s_pending_destroy);
     self->pending_users = zhashx_new ();
+    self->ratelog = fsh_ratelog_new (COMPLAINTS_PER_SEC);
 
     if ((*error = s_open_accounts (self)))
         return self;
@@ -1048,7 +1034,7 @@ s_broker_new (zsock_t *pipe, broker_config_t *config, char **error)
     zstr_free (&listen);
     zstr_free (&publish);
 
-    self->relay = relay_new (self->router, self->config.verbose);
+    self->relay = relay_new (self->router, self->ratelog, self->config.verbose);
     relay_set_limits (self->relay, self->config.max_transfers, self->config.max_serving);
     self->hasher = hasher_new (2, self->config.cost);
     self->dummy_hash = accounts_hash_password ("fshare: no such user", self->config.cost);

@@ -10,7 +10,6 @@
 #include "chunk.h"
 #include <malloc.h>
 
-#define COMPLAINTS_PER_SEC  10
 #define DIGEST_BYTES        32
 
 typedef enum {
@@ -41,9 +40,7 @@ struct _relay_t {
     bool verbose;
     int max_per_requester;
     int max_per_owner;
-    int64_t complain_window;
-    int complaints;
-    int suppressed;
+    fsh_ratelog_t *ratelog;     //  the broker's
 };
 
 //  --------------------------------------------------------------------------
@@ -75,7 +72,7 @@ s_xfer_destroy (void **item_p)
 }
 
 relay_t *
-relay_new (zsock_t *router, bool verbose)
+relay_new (zsock_t *router, fsh_ratelog_t *ratelog, bool verbose)
 {
     //  Chunk buffers are allocated by libzmq's I/O thread for every chunk
     //  and freed here once sent on. Left to its defaults, malloc gives
@@ -86,6 +83,7 @@ relay_new (zsock_t *router, bool verbose)
     mallopt (M_TRIM_THRESHOLD, 32 * 1024 * 1024);
     relay_t *self = (relay_t *) zmalloc (sizeof (relay_t));
     self->router = router;
+    self->ratelog = ratelog;
     self->verbose = verbose;
     self->max_per_requester = RELAY_MAX_PER_REQUESTER;
     self->max_per_owner = RELAY_MAX_PER_OWNER;
@@ -132,24 +130,10 @@ relay_bytes (relay_t *self)
 static void
 s_complain (relay_t *self, const char *format, ...)
 {
-    int64_t now = zclock_mono ();
-    if (now - self->complain_window >= 1000) {
-        if (self->suppressed)
-            zsys_warning ("relay: %d more complaints not logged", self->suppressed);
-        self->complain_window = now;
-        self->complaints = 0;
-        self->suppressed = 0;
-    }
-    if (++self->complaints > COMPLAINTS_PER_SEC) {
-        self->suppressed++;
-        return;
-    }
     va_list args;
     va_start (args, format);
-    char *text = zsys_vprintf (format, args);
+    fsh_ratelog_vwarning (self->ratelog, "relay", format, args);
     va_end (args);
-    zsys_warning ("relay: %s", text);
-    zstr_free (&text);
 }
 
 //  --------------------------------------------------------------------------

@@ -18,6 +18,7 @@
 
 #include "fshare.h"
 #include "session.h"
+#include "ratelog.h"
 
 //  Most credit a requester may hold unspent on one transfer; default
 //  limits on a session's concurrent transfers (fshare-broker
@@ -28,8 +29,9 @@
 
 typedef struct _relay_t relay_t;
 
-//  Sends on the broker's ROUTER (ZMQ_DONTWAIT, mandatory routing).
-relay_t *relay_new (zsock_t *router, bool verbose);
+//  Sends on the broker's ROUTER (ZMQ_DONTWAIT, mandatory routing); warns
+//  of bad input through the broker's ratelog.
+relay_t *relay_new (zsock_t *router, fsh_ratelog_t *ratelog, bool verbose);
 void relay_destroy (relay_t **self_p);
 
 //  Transfers in flight one session may have as requester and as owner

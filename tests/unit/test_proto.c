@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include "fshare.h"
+#include "ratelog.h"
 #include <jansson.h>
 
 static void
@@ -269,6 +270,21 @@ test_event_rendering (void **state)
     assert_string_equal (size, "12 B");
 }
 
+//  A ratelog lets its share through in a second and holds back the rest
+static void
+test_ratelog (void **state)
+{
+    (void) state;
+    fsh_ratelog_t *ratelog = fsh_ratelog_new (3);
+    for (int i = 0; i < 5; i++)
+        fsh_ratelog_warning (ratelog, "test", "bad input %d", i);
+    //  All five fall in one second on any machine that runs this suite
+    assert_int_equal (fsh_ratelog_suppressed (ratelog), 2);
+    fsh_ratelog_destroy (&ratelog);
+    assert_null (ratelog);
+    fsh_ratelog_destroy (&ratelog);
+}
+
 int
 main (void)
 {
@@ -280,6 +296,7 @@ main (void)
         cmocka_unit_test (test_config_file),
         cmocka_unit_test (test_wire_rejects_garbage),
         cmocka_unit_test (test_event_rendering),
+        cmocka_unit_test (test_ratelog),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
