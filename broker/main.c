@@ -4,8 +4,8 @@
 */
 #include "broker.h"
 #include "curve.h"
+#include "cli.h"
 #include <signal.h>
-#include <sys/signalfd.h>
 
 static const struct option s_options [] = {
     { "config",      required_argument, NULL, 'c' },
@@ -82,18 +82,6 @@ s_usage_error (const char *format, const char *arg)
     return 2;
 }
 
-//  A whole number in [min, max], or -1.
-static long
-s_number (const char *text, long min, long max)
-{
-    char *end;
-    errno = 0;
-    long value = strtol (text, &end, 10);
-    if (errno || end == text || *end || value < min || value > max)
-        return -1;
-    return value;
-}
-
 //  Parse argv into config; returns -1 to go on, else an exit code.
 static int
 s_parse (int argc, char **argv, broker_config_t *config, bool *print_key)
@@ -114,22 +102,22 @@ s_parse (int argc, char **argv, broker_config_t *config, bool *print_key)
             case 'h': s_usage (stdout); return 0;
             case 'V': printf ("fshare-broker %s\n", FSHARE_VERSION); return 0;
             case 'H':
-                if ((n = s_number (optarg, 50, 60000)) < 0)
+                if ((n = fsh_number (optarg, 50, 60000)) < 0)
                     return s_usage_error ("--heartbeat: '%s' is not 50..60000 ms", optarg);
                 config->heartbeat_ms = (int) n;
                 break;
             case 'L':
-                if ((n = s_number (optarg, 1, 100)) < 0)
+                if ((n = fsh_number (optarg, 1, 100)) < 0)
                     return s_usage_error ("--liveness: '%s' is not 1..100", optarg);
                 config->liveness = (int) n;
                 break;
             case 'M':
-                if ((n = s_number (optarg, 65536, 1 << 30)) < 0)
+                if ((n = fsh_number (optarg, 65536, 1 << 30)) < 0)
                     return s_usage_error ("--max-message: '%s' is not 65536..1073741824", optarg);
                 config->max_message = (int) n;
                 break;
             case 'F':
-                if ((n = s_number (optarg, 1, 100000000)) < 0)
+                if ((n = fsh_number (optarg, 1, 100000000)) < 0)
                     return s_usage_error ("--max-files: '%s' is not 1..100000000", optarg);
                 config->max_files = (int) n;
                 break;
@@ -137,37 +125,37 @@ s_parse (int argc, char **argv, broker_config_t *config, bool *print_key)
             case 'k': config->curve = 0; break;
             case 'P': *print_key = true; break;
             case 'X':
-                if ((n = s_number (optarg, 1, FSH_PATH_MAX)) < 0)
+                if ((n = fsh_number (optarg, 1, FSH_PATH_MAX)) < 0)
                     return s_usage_error ("--max-path: '%s' is not 1..4096", optarg);
                 config->max_path = (int) n;
                 break;
             case 'D':
-                if ((n = s_number (optarg, 1, FSH_DEPTH_MAX)) < 0)
+                if ((n = fsh_number (optarg, 1, FSH_DEPTH_MAX)) < 0)
                     return s_usage_error ("--max-depth: '%s' is not 1..64", optarg);
                 config->max_depth = (int) n;
                 break;
             case 'O':
-                if ((n = s_number (optarg, 0, 1024)) < 0)
+                if ((n = fsh_number (optarg, 0, 1024)) < 0)
                     return s_usage_error ("--max-observers: '%s' is not 0..1024", optarg);
                 config->max_observers = n? (int) n: -1;
                 break;
             case 'T':
-                if ((n = s_number (optarg, 1, 4096)) < 0)
+                if ((n = fsh_number (optarg, 1, 4096)) < 0)
                     return s_usage_error ("--max-transfers: '%s' is not 1..4096", optarg);
                 config->max_transfers = (int) n;
                 break;
             case 'S':
-                if ((n = s_number (optarg, 1, 4096)) < 0)
+                if ((n = fsh_number (optarg, 1, 4096)) < 0)
                     return s_usage_error ("--max-serving: '%s' is not 1..4096", optarg);
                 config->max_serving = (int) n;
                 break;
             case 'W':
-                if ((n = s_number (optarg, 1, 60000)) < 0)
+                if ((n = fsh_number (optarg, 1, 60000)) < 0)
                     return s_usage_error ("--login-delay-ms: '%s' is not 1..60000", optarg);
                 config->login_delay_ms = (int) n;
                 break;
             case 'Y':
-                if ((n = s_number (optarg, 1, 600000)) < 0)
+                if ((n = fsh_number (optarg, 1, 600000)) < 0)
                     return s_usage_error ("--login-delay-max-ms: '%s' is not 1..600000", optarg);
                 config->login_delay_max_ms = (int) n;
                 break;
@@ -245,12 +233,11 @@ s_run (zactor_t *broker, int signals)
         if (items [0].revents & ZMQ_POLLIN)
             return 1;   //  the actor only speaks on its own when it fails
         if (items [1].revents & ZMQ_POLLIN) {
-            struct signalfd_siginfo info;
-            if (read (signals, &info, sizeof info) != sizeof info)
-                continue;
-            if (info.ssi_signo == SIGHUP)
+            int signal = fsh_signals_read (signals);
+            if (signal == SIGHUP)
                 zstr_send (broker, "RELOAD");
             else
+            if (signal)
                 return 0;
         }
     }
@@ -259,15 +246,8 @@ s_run (zactor_t *broker, int signals)
 int
 main (int argc, char **argv)
 {
-    //  Signals arrive on a descriptor, not in whichever thread: block them
-    //  before any thread exists so every thread inherits the mask.
-    sigset_t mask;
-    sigemptyset (&mask);
-    sigaddset (&mask, SIGINT);
-    sigaddset (&mask, SIGTERM);
-    sigaddset (&mask, SIGHUP);
-    pthread_sigmask (SIG_BLOCK, &mask, NULL);
-    int signals = signalfd (-1, &mask, SFD_CLOEXEC);
+    //  Before any thread exists, so every thread inherits the mask
+    int signals = fsh_signals_open (true);
 
     fsh_args_t *args = fsh_args_new (argc, argv, s_options);
     if (!args)

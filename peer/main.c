@@ -5,8 +5,8 @@
 */
 #include "agent.h"
 #include "curve.h"
+#include "cli.h"
 #include <signal.h>
-#include <sys/signalfd.h>
 
 static const struct option s_options [] = {
     { "config",        required_argument, NULL, 'c' },
@@ -129,11 +129,8 @@ s_wait (zactor_t *agent, int signals)
                 continue;
             return strdup ("ERROR poll failed");
         }
-        if (items [1].revents & ZMQ_POLLIN) {
-            struct signalfd_siginfo info;
-            if (read (signals, &info, sizeof info) == sizeof info)
-                return NULL;
-        }
+        if ((items [1].revents & ZMQ_POLLIN) && fsh_signals_read (signals))
+            return NULL;
         if (items [0].revents & ZMQ_POLLIN) {
             zmsg_t *msg = zmsg_recv (agent);
             if (!msg)
@@ -202,14 +199,8 @@ s_run (options_t *options, int signals)
 int
 main (int argc, char **argv)
 {
-    //  Signals arrive on a descriptor, not in whichever thread: block them
-    //  before any thread exists so every thread inherits the mask.
-    sigset_t mask;
-    sigemptyset (&mask);
-    sigaddset (&mask, SIGINT);
-    sigaddset (&mask, SIGTERM);
-    pthread_sigmask (SIG_BLOCK, &mask, NULL);
-    int signals = signalfd (-1, &mask, SFD_CLOEXEC);
+    //  Before any thread exists, so every thread inherits the mask
+    int signals = fsh_signals_open (false);
 
     fsh_args_t *args = fsh_args_new (argc, argv, s_options);
     if (!args)

@@ -19,6 +19,7 @@
 #include "broker.h"
 #include "agent.h"
 #include "digest.h"
+#include "cli.h"
 #include "zmtp_sub.h"
 #include <sodium.h>
 #include <sys/resource.h>
@@ -1154,17 +1155,6 @@ s_usage_error (const char *what, const char *arg)
     return 2;
 }
 
-static long
-s_number (const char *text, long min, long max)
-{
-    char *end;
-    errno = 0;
-    long value = strtol (text, &end, 10);
-    if (errno || end == text || *end || value < min || value > max)
-        return -1;
-    return value;
-}
-
 //  A size with an optional binary suffix (K, M, G, T); 0 when invalid.
 static uint64_t
 s_size (const char *text)
@@ -1210,12 +1200,12 @@ main (int argc, char **argv)
     while ((c = getopt_long (argc, argv, ":vh", s_options, NULL)) != -1) {
         switch (c) {
             case 'n':
-                if ((n = s_number (optarg, 1, 10000)) < 0)
+                if ((n = fsh_number (optarg, 1, 10000)) < 0)
                     return s_usage_error ("--peers takes 1..10000, not", optarg);
                 options.peers = (int) n;
                 break;
             case 'r':
-                if ((n = s_number (optarg, 1, 1000000)) < 0)
+                if ((n = fsh_number (optarg, 1, 1000000)) < 0)
                     return s_usage_error ("--rounds takes 1..1000000, not", optarg);
                 options.rounds = (int) n;
                 break;
@@ -1224,7 +1214,7 @@ main (int argc, char **argv)
                     return s_usage_error ("--size takes a positive size, not", optarg);
                 break;
             case 'R':
-                if ((n = s_number (optarg, 1, 64)) < 0)
+                if ((n = fsh_number (optarg, 1, 64)) < 0)
                     return s_usage_error ("--runs takes 1..64, not", optarg);
                 options.runs = (int) n;
                 break;

@@ -15,6 +15,7 @@
 */
 #include "fshare.h"
 #include "curve.h"
+#include "cli.h"
 
 #define SNAPSHOT_TIMEOUT_MS  5000
 #define LOGIN_TIMEOUT_MS     5000
@@ -108,18 +109,6 @@ s_usage_error (const char *fmt, const char *arg)
 }
 
 static bool
-s_parse_count (const char *text, long *value)
-{
-    char *end;
-    errno = 0;
-    long number = strtol (text, &end, 10);
-    if (errno || end == text || *end || number < 1)
-        return false;
-    *value = number;
-    return true;
-}
-
-static bool
 s_parse_seconds (const char *text, int64_t *ms)
 {
     char *end;
@@ -184,7 +173,7 @@ s_parse_options (tap_options_t *options, int argc, char **argv)
                     options->topics [options->n_topics++] = optarg;
                 break;
             case 'n':
-                if (!s_parse_count (optarg, &options->count))
+                if ((options->count = fsh_number (optarg, 1, LONG_MAX)) < 0)
                     rc = s_usage_error ("--count needs a positive number, not '%s'", optarg);
                 break;
             case 'K': options->server_key = optarg; break;

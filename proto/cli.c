@@ -1,0 +1,41 @@
+/*  cli.c - what every fshare program's main() needs. See cli.h. */
+#include "fshare.h"
+#include "cli.h"
+#include <signal.h>
+#include <sys/signalfd.h>
+
+long
+fsh_number (const char *text, long min, long max)
+{
+    if (!text || min < 0)
+        return -1;
+    char *end;
+    errno = 0;
+    long value = strtol (text, &end, 10);
+    if (errno || end == text || *end || value < min || value > max)
+        return -1;
+    return value;
+}
+
+int
+fsh_signals_open (bool hangup)
+{
+    sigset_t mask;
+    sigemptyset (&mask);
+    sigaddset (&mask, SIGINT);
+    sigaddset (&mask, SIGTERM);
+    if (hangup)
+        sigaddset (&mask, SIGHUP);
+    if (pthread_sigmask (SIG_BLOCK, &mask, NULL))
+        return -1;
+    return signalfd (-1, &mask, SFD_CLOEXEC);
+}
+
+int
+fsh_signals_read (int fd)
+{
+    struct signalfd_siginfo info;
+    if (read (fd, &info, sizeof info) != sizeof info)
+        return 0;
+    return (int) info.ssi_signo;
+}
