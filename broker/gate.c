@@ -6,6 +6,7 @@
     code, status text, user id, metadata.
 */
 #include "gate.h"
+#include "chunk.h"
 
 //  Refusals logged per second; a reconnecting crowd must not flood the log
 #define GATE_LOGS_PER_SEC 5
@@ -31,42 +32,17 @@ gate_caller_read (gate_caller_t *caller, zmq_msg_t *frame)
     snprintf (caller->address, sizeof caller->address, "%s", address? address: "");
 }
 
+static void
+s_read_caller (zmq_msg_t *frame, void *arg)
+{
+    gate_caller_read ((gate_caller_t *) arg, frame);
+}
+
 Fshare__Message *
 gate_recv (zsock_t *router, zmq_msg_t *data, int *frames, gate_caller_t *caller)
 {
-    //  As fsh_chunk_recv (chunk.h), but the header frame is ours to read
-    //  the properties from before it is closed.
-    void *handle = zsock_resolve (router);
-    zmq_msg_init (data);
-    *frames = 0;
     caller->key [0] = caller->address [0] = 0;
-    zmq_msg_t header;
-    zmq_msg_init (&header);
-    if (zmq_msg_recv (&header, handle, 0) == -1) {
-        zmq_msg_close (&header);
-        return NULL;
-    }
-    gate_caller_read (caller, &header);
-    *frames = 1;
-    bool more = zmq_msg_more (&header);
-    if (more) {
-        zmq_msg_recv (data, handle, 0);
-        *frames = 2;
-        more = zmq_msg_more (data);
-    }
-    while (more) {
-        zmq_msg_t extra;
-        zmq_msg_init (&extra);
-        zmq_msg_recv (&extra, handle, 0);
-        more = zmq_msg_more (&extra);
-        zmq_msg_close (&extra);
-        (*frames)++;
-    }
-    Fshare__Message *msg = *frames <= 2
-        ? fsh_msg_decode ((const byte *) zmq_msg_data (&header), zmq_msg_size (&header))
-        : NULL;
-    zmq_msg_close (&header);
-    return msg;
+    return fsh_chunk_recv_with (router, 0, data, frames, s_read_caller, caller);
 }
 
 static void

@@ -37,6 +37,13 @@ done:;
 Fshare__Message *
 fsh_chunk_recv (zsock_t *sock, int flags, zmq_msg_t *data, int *frames)
 {
+    return fsh_chunk_recv_with (sock, flags, data, frames, NULL, NULL);
+}
+
+Fshare__Message *
+fsh_chunk_recv_with (zsock_t *sock, int flags, zmq_msg_t *data, int *frames,
+                     fsh_frame_fn *look, void *arg)
+{
     void *handle = zsock_resolve (sock);
     zmq_msg_init (data);
     *frames = 0;
@@ -46,6 +53,8 @@ fsh_chunk_recv (zsock_t *sock, int flags, zmq_msg_t *data, int *frames)
         zmq_msg_close (&header);
         return NULL;
     }
+    if (look)
+        look (&header, arg);
     *frames = 1;
     bool more = zmq_msg_more (&header);
     if (more) {

@@ -21,4 +21,10 @@ int fsh_chunk_send (const Fshare__Message *msg, zsock_t *sock,
 //  nothing was waiting with ZMQ_DONTWAIT).
 Fshare__Message *fsh_chunk_recv (zsock_t *sock, int flags, zmq_msg_t *data, int *frames);
 
+//  As fsh_chunk_recv, and `look` sees the first frame before it is closed
+//  (to read its metadata properties: zmq_msg_gets).
+typedef void (fsh_frame_fn) (zmq_msg_t *frame, void *arg);
+Fshare__Message *fsh_chunk_recv_with (zsock_t *sock, int flags, zmq_msg_t *data, int *frames,
+                                      fsh_frame_fn *look, void *arg);
+
 #endif
