@@ -8,6 +8,7 @@
 */
 #include "relay.h"
 #include "chunk.h"
+#include "idtable.h"
 #include <malloc.h>
 
 #define DIGEST_BYTES        32
@@ -43,23 +44,6 @@ struct _relay_t {
     fsh_ratelog_t *ratelog;     //  the broker's
 };
 
-//  --------------------------------------------------------------------------
-//  Table keyed by uint64 transfer id
-
-static size_t
-s_key_hash (const void *key)
-{
-    uint64_t id = *(const uint64_t *) key;
-    return (size_t) (id ^ (id >> 32));
-}
-
-static int
-s_key_compare (const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
-    return (x > y) - (x < y);
-}
-
 static void
 s_xfer_destroy (void **item_p)
 {
@@ -87,12 +71,7 @@ relay_new (zsock_t *router, fsh_ratelog_t *ratelog, bool verbose)
     self->verbose = verbose;
     self->max_per_requester = RELAY_MAX_PER_REQUESTER;
     self->max_per_owner = RELAY_MAX_PER_OWNER;
-    self->transfers = zhashx_new ();
-    zhashx_set_key_hasher (self->transfers, s_key_hash);
-    zhashx_set_key_comparator (self->transfers, s_key_compare);
-    zhashx_set_key_duplicator (self->transfers, NULL);
-    zhashx_set_key_destructor (self->transfers, NULL);
-    zhashx_set_destructor (self->transfers, s_xfer_destroy);
+    self->transfers = fsh_idtable_new (s_xfer_destroy);
     return self;
 }
 

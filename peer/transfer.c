@@ -9,6 +9,7 @@
 #include "source.h"
 #include "sink.h"
 #include "chunk.h"
+#include "idtable.h"
 #include <malloc.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -66,33 +67,7 @@ struct _transfers_t {
 static void s_schedule_work (transfers_t *self);
 
 //  --------------------------------------------------------------------------
-//  Tables keyed by uint64
-
-static size_t
-s_key_hash (const void *key)
-{
-    uint64_t id = *(const uint64_t *) key;
-    return (size_t) (id ^ (id >> 32));
-}
-
-static int
-s_key_compare (const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
-    return (x > y) - (x < y);
-}
-
-static zhashx_t *
-s_table_new (zhashx_destructor_fn *destructor)
-{
-    zhashx_t *table = zhashx_new ();
-    zhashx_set_key_hasher (table, s_key_hash);
-    zhashx_set_key_comparator (table, s_key_compare);
-    zhashx_set_key_duplicator (table, NULL);
-    zhashx_set_key_destructor (table, NULL);
-    zhashx_set_destructor (table, destructor);
-    return table;
-}
+//  Tables keyed by uint64 (idtable.h)
 
 //  The items of a table in a plain list, to walk while ending some of
 //  them. (zhashx_values would give the list the table's destructor.)
@@ -725,8 +700,8 @@ transfers_new (zloop_t *loop, control_t *control, const char *user,
     self->host_dir = strdup (host_dir);
     self->downloads_dir = strdup (downloads);
     self->verbose = verbose;
-    self->uploads = s_table_new (s_upload_destroy);
-    self->downloads = s_table_new (s_download_destroy);
+    self->uploads = fsh_idtable_new (s_upload_destroy);
+    self->downloads = fsh_idtable_new (s_download_destroy);
     self->next_id = ID_BASE;
     self->chunk = TRANSFER_CHUNK;
     self->scratch = (uint8_t *) malloc (TRANSFER_CHUNK);

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include "fshare.h"
 #include "ratelog.h"
+#include "idtable.h"
 #include <jansson.h>
 
 static void
@@ -285,6 +286,50 @@ test_ratelog (void **state)
     fsh_ratelog_destroy (&ratelog);
 }
 
+typedef struct {
+    uint64_t id;
+    int *freed;
+} id_item_t;
+
+static void
+s_id_item_destroy (void **item_p)
+{
+    id_item_t *item = (id_item_t *) *item_p;
+    (*item->freed)++;
+    free (item);
+    *item_p = NULL;
+}
+
+//  Keys are compared by value, never copied or freed; items are freed
+static void
+test_idtable (void **state)
+{
+    (void) state;
+    int freed = 0;
+    zhashx_t *table = fsh_idtable_new (s_id_item_destroy);
+    uint64_t ids [] = { 1, 1ULL << 32, (1ULL << 32) + 1, UINT64_MAX };
+    for (size_t i = 0; i < 4; i++) {
+        id_item_t *item = (id_item_t *) zmalloc (sizeof (id_item_t));
+        item->id = ids [i];
+        item->freed = &freed;
+        assert_int_equal (zhashx_insert (table, &item->id, item), 0);
+    }
+    for (size_t i = 0; i < 4; i++) {
+        uint64_t key = ids [i];
+        id_item_t *item = (id_item_t *) zhashx_lookup (table, &key);
+        assert_non_null (item);
+        assert_true (item->id == ids [i]);
+    }
+    uint64_t missing = 2;
+    assert_null (zhashx_lookup (table, &missing));
+    uint64_t gone = 1ULL << 32;
+    zhashx_delete (table, &gone);
+    assert_int_equal (freed, 1);
+    assert_int_equal (zhashx_size (table), 3);
+    zhashx_destroy (&table);
+    assert_int_equal (freed, 4);
+}
+
 int
 main (void)
 {
@@ -297,6 +342,7 @@ main (void)
         cmocka_unit_test (test_wire_rejects_garbage),
         cmocka_unit_test (test_event_rendering),
         cmocka_unit_test (test_ratelog),
+        cmocka_unit_test (test_idtable),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

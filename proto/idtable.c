@@ -1,0 +1,29 @@
+/*  idtable.c - hash tables keyed by a 64-bit id. See idtable.h. */
+#include "idtable.h"
+
+static size_t
+s_hash (const void *key)
+{
+    uint64_t id = *(const uint64_t *) key;
+    return (size_t) (id ^ (id >> 32));
+}
+
+static int
+s_compare (const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+    return (x > y) - (x < y);
+}
+
+zhashx_t *
+fsh_idtable_new (zhashx_destructor_fn *destructor)
+{
+    zhashx_t *table = zhashx_new ();
+    zhashx_set_key_hasher (table, s_hash);
+    zhashx_set_key_comparator (table, s_compare);
+    zhashx_set_key_duplicator (table, NULL);
+    zhashx_set_key_destructor (table, NULL);
+    if (destructor)
+        zhashx_set_destructor (table, destructor);
+    return table;
+}
