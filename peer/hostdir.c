@@ -52,7 +52,9 @@ struct _hostdir_t {
     uint64_t generation;        //  of the current rescan
     uint64_t calls;             //  hostdir_process calls so far
     int64_t rescan_at;          //  0, or when to rescan (zclock_mono)
-    bool watch_full;            //  the watch table is full (warned)
+    bool watch_full;            //  the watch table is full
+    bool watch_warned;          //  ... and that was logged (once, until it is not)
+    size_t watch_limit;         //  hostdir_set_watch_limit; 0 = none
     char *buffer;               //  for read()
 };
 
@@ -201,7 +203,10 @@ s_watch_add (hostdir_t *self, const char *path, int fd)
 {
     char proc [64];
     snprintf (proc, sizeof (proc), "/proc/self/fd/%d", fd);
-    int wd = inotify_add_watch (self->inotify, proc, S_WATCH_MASK);
+    int wd = -1;
+    errno = ENOSPC;
+    if (!self->watch_limit || zhashx_size (self->watch_by_wd) < self->watch_limit)
+        wd = inotify_add_watch (self->inotify, proc, S_WATCH_MASK);
     if (wd < 0 && errno == ENOENT) {
         char *full = *path? zsys_sprintf ("%s/%s", self->root, path): strdup (self->root);
         assert (full);
@@ -213,11 +218,12 @@ s_watch_add (hostdir_t *self, const char *path, int fd)
         return;
     }
     if (errno == ENOSPC) {
-        if (!self->watch_full)
+        if (!self->watch_warned)
             zsys_warning ("hostdir: inotify watch table full (raise "
                           "fs.inotify.max_user_watches): rescanning every %d s",
                           S_RETRY_MS / 1000);
         self->watch_full = true;
+        self->watch_warned = true;
         s_schedule_rescan (self, S_RETRY_MS);
     }
     else
@@ -755,8 +761,10 @@ hostdir_rescan (hostdir_t *self, zlistx_t *changes)
         s_root_release (self);
         return;
     }
-    if (was_full && !self->watch_full)
+    if (was_full && !self->watch_full) {
         zsys_info ("hostdir: every directory is watched again");
+        self->watch_warned = false;
+    }
 
     //  Directories not found again are gone
     zlistx_t *list = s_watches_under (self, "");
@@ -925,4 +933,10 @@ hostdir_root (hostdir_t *self)
 {
     assert (self);
     return self->root;
+}
+
+void
+hostdir_set_watch_limit (hostdir_t *self, size_t limit)
+{
+    self->watch_limit = limit;
 }

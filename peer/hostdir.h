@@ -51,4 +51,9 @@ const char *hostdir_root (hostdir_t *self);
 
 void hostdir_change_destroy (hostdir_change_t **self_p);
 
+//  Tests: refuse watches beyond `limit` in all, as a full kernel watch
+//  table (fs.inotify.max_user_watches, ENOSPC) would; 0 lifts the limit.
+//  Raising the kernel's own limit in a test would reach the whole machine.
+void hostdir_set_watch_limit (hostdir_t *self, size_t limit);
+
 #endif

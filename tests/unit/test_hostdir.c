@@ -714,6 +714,43 @@ test_overflow (void **state)
     s_assert_consistent (fx);
 }
 
+//  The watch table fills up (simulated: the kernel's limit is the whole
+//  machine's): a new directory's files are still published from its
+//  scan, a rescan is scheduled, and a rescan picks up what changed in the
+//  unwatched directory; once there is room, the directory is watched again
+//  and followed live.
+static void
+test_watch_table_full (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_mkdir (fx->root, "old");
+    s_start (fx);
+    hostdir_set_watch_limit (fx->hostdir, 2);   //  the root and old/
+    assert_int_equal (hostdir_timeout (fx->hostdir), -1);
+    s_mkdir (fx->root, "new");
+    s_write (fx->root, "new/x", "x");
+    s_expect (fx, "added new/x", NULL);
+    //  A rescan is due, and none of new/'s changes come live meanwhile
+    int timeout = hostdir_timeout (fx->hostdir);
+    assert_true (timeout > 0 && timeout <= 5000);
+    s_write (fx->root, "new/y", "y");
+    s_expect (fx, NULL);
+    //  Watched directories are still followed
+    s_write (fx->root, "old/z", "z");
+    s_expect (fx, "added old/z", NULL);
+    hostdir_rescan (fx->hostdir, fx->changes);
+    s_expect (fx, "added new/y", NULL);
+    assert_true (hostdir_timeout (fx->hostdir) > 0);     //  still not watched
+    //  Room again: the next rescan watches new/, and it is live from then
+    hostdir_set_watch_limit (fx->hostdir, 0);
+    hostdir_rescan (fx->hostdir, fx->changes);
+    s_expect (fx, NULL);
+    assert_int_equal (hostdir_timeout (fx->hostdir), -1);
+    s_write (fx->root, "new/w", "w");
+    s_expect (fx, "added new/w", NULL);
+    s_assert_consistent (fx);
+}
+
 //  From close() to the change in hand.
 static void
 test_latency (void **state)
@@ -755,6 +792,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_rescan, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_root_removed, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_overflow, s_setup, s_teardown),
+cmocka_unit_test_setup_teardown (test_watch_table_full, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_latency, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
