@@ -3,139 +3,34 @@
     spoken directly on a DEALER, live changes, and a broker restart.
     Everything on ipc endpoints in a temporary directory.
 */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
-#include <ftw.h>
-#include "agent.h"
-#include "broker.h"
-
 #define DEADLINE_MS 10000
-
-typedef struct {
-    char dir [64];
-    char *req;
-    char *pub;
-    zactor_t *broker;
-} fixture_t;
+#include "fixture.h"
 
 //  --- Helpers ----------------------------------------------------------------------
 
-static int
-s_remove_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void) st; (void) flag; (void) ftw;
-    return remove (path);
-}
-
 //  login_queue: logins the broker holds per address (0: its default)
-static zactor_t *
+static void
 s_broker_start_queue (fixture_t *fx, int login_queue)
 {
-    char *state = zsys_sprintf ("%s/state", fx->dir);
-    broker_config_t config = {
-        .listen = fx->req, .publish = fx->pub, .state_dir = state,
-        .registration = 1, .heartbeat_ms = 200, .login_queue = login_queue,
-        .cost = ACCOUNTS_COST_MIN
-    };
-    zactor_t *broker = zactor_new (broker_actor, &config);
-    char *status = zstr_recv (broker);
-    assert_non_null (status);
-    assert_true (strncmp (status, "OK ", 3) == 0);
-    zstr_free (&status);
-    zstr_free (&state);
-    return broker;
+    broker_config_t config = fixture_broker_config (fx);
+    config.heartbeat_ms = 200;
+    config.login_queue = login_queue;
+    fixture_broker_start (fx, &config);
 }
 
-static zactor_t *
+static void
 s_broker_start (fixture_t *fx)
 {
-    return s_broker_start_queue (fx, 0);
+    s_broker_start_queue (fx, 0);
 }
 
 static int
 s_setup (void **state)
 {
-    fixture_t *fx = (fixture_t *) zmalloc (sizeof (fixture_t));
-    strcpy (fx->dir, "/tmp/fshare-agent-test.XXXXXX");
-    assert_non_null (mkdtemp (fx->dir));
-    fx->req = zsys_sprintf ("ipc://%s/b.req", fx->dir);
-    fx->pub = zsys_sprintf ("ipc://%s/b.pub", fx->dir);
-    fx->broker = s_broker_start (fx);
+    fixture_t *fx = fixture_new ("agent");
+    s_broker_start (fx);
     *state = fx;
     return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_t *fx = (fixture_t *) *state;
-    zactor_destroy (&fx->broker);
-    nftw (fx->dir, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    zstr_free (&fx->req);
-    zstr_free (&fx->pub);
-    free (fx);
-    return 0;
-}
-
-//  An agent for `user` with everything under the fixture's directory.
-static zactor_t *
-s_agent_start (fixture_t *fx, const char *user, const char *password, const char *broker)
-{
-    char *dir = zsys_sprintf ("%s/%s_files", fx->dir, user);
-    char *downloads = zsys_sprintf ("%s/%s_dl", fx->dir, user);
-    char *control = zsys_sprintf ("ipc://%s/%s.ctl", fx->dir, user);
-    agent_config_t config = {
-        .user = user, .password = password, .dir = dir, .downloads = downloads,
-        .broker = broker? broker: fx->req, .control = control
-    };
-    zactor_t *agent = zactor_new (agent_actor, &config);
-    zstr_free (&dir);
-    zstr_free (&downloads);
-    zstr_free (&control);
-    return agent;
-}
-
-//  Next word from an actor within the deadline, NULL if none.
-static char *
-s_word (zactor_t *actor, int timeout)
-{
-    zpoller_t *poller = zpoller_new (actor, NULL);
-    char *word = zpoller_wait (poller, timeout)? zstr_recv (actor): NULL;
-    zpoller_destroy (&poller);
-    return word;
-}
-
-static void
-s_expect_word (zactor_t *actor, const char *expected)
-{
-    char *word = s_word (actor, DEADLINE_MS);
-    assert_non_null (word);
-    if (strncmp (word, expected, strlen (expected)) != 0)
-        fail_msg ("got '%s', expected '%s...'", word, expected);
-    zstr_free (&word);
-}
-
-static zsock_t *
-s_ctl_connect (fixture_t *fx, const char *user)
-{
-    zsock_t *ctl = zsock_new_dealer (NULL);
-    zsock_set_rcvtimeo (ctl, 3000);
-    assert_int_equal (zsock_connect (ctl, "ipc://%s/%s.ctl", fx->dir, user), 0);
-    return ctl;
-}
-
-static Fshare__CtlReply *
-s_ctl_recv (zsock_t *ctl)
-{
-    zframe_t *frame = zframe_recv (ctl);
-    assert_non_null (frame);
-    Fshare__CtlReply *reply = (Fshare__CtlReply *)
-        fsh_unpack (&fshare__ctl_reply__descriptor, zframe_data (frame), zframe_size (frame));
-    zframe_destroy (&frame);
-    assert_non_null (reply);
-    return reply;
 }
 
 static void
@@ -160,7 +55,7 @@ static Fshare__CtlReply *
 s_ctl_call (zsock_t *ctl, const char *command)
 {
     s_ctl_send (ctl, command, false, NULL, NULL);
-    return s_ctl_recv (ctl);
+    return fixture_ctl_recv (ctl);
 }
 
 //  "user:path,user:path" for an ls, over all its pages; NULL on an error
@@ -171,7 +66,7 @@ s_ls (zsock_t *ctl, bool all, const char *user, const char *glob)
     char *text = strdup ("");
     bool more = true;
     while (more) {
-        Fshare__CtlReply *reply = s_ctl_recv (ctl);
+        Fshare__CtlReply *reply = fixture_ctl_recv (ctl);
         if (reply->status == FSHARE__STATUS__STATUS_ERROR) {
             s_reply_free (&reply);
             zstr_free (&text);
@@ -260,11 +155,11 @@ test_two_agents_share (void **state)
     s_write (fx, "alice", "docs/a.pdf", "pdf");
     s_write (fx, "alice", "b.txt", "text");
 
-    zactor_t *alice = s_agent_start (fx, "alice", "pw-a", NULL);
-    zactor_t *bob = s_agent_start (fx, "bob", "pw-b", NULL);
-    s_expect_word (alice, "ONLINE");
-    s_expect_word (bob, "ONLINE");
-    zsock_t *ctl = s_ctl_connect (fx, "bob");
+    zactor_t *alice = fixture_agent_new (fx, "alice", "pw-a", NULL);
+    zactor_t *bob = fixture_agent_new (fx, "bob", "pw-b", NULL);
+    fixture_expect_word (alice, "ONLINE");
+    fixture_expect_word (bob, "ONLINE");
+    zsock_t *ctl = fixture_ctl_connect (fx, "bob");
     s_wait_view (ctl, "alice:b.txt,alice:docs/a.pdf");
 
     //  Glob, one user, an unknown user, my own files
@@ -305,7 +200,7 @@ test_two_agents_share (void **state)
     s_reply_free (&reply);
 
     //  Events stream: acknowledged, then the change arrives
-    zsock_t *events = s_ctl_connect (fx, "bob");
+    zsock_t *events = fixture_ctl_connect (fx, "bob");
     reply = s_ctl_call (events, "events");
     assert_true (reply->more);
     assert_null (reply->event);
@@ -314,7 +209,7 @@ test_two_agents_share (void **state)
     s_wait_view (ctl, "alice:b.txt,alice:docs/a.pdf,alice:new.txt");
     bool seen = false;
     while (!seen) {
-        reply = s_ctl_recv (events);
+        reply = fixture_ctl_recv (events);
         assert_true (reply->more);
         seen = reply->event && reply->event->type == FSHARE__EVENT_TYPE__EVENT_FILE_ADDED
             && streq (reply->event->file->path, "new.txt");
@@ -323,11 +218,11 @@ test_two_agents_share (void **state)
     zsock_destroy (&events);
 
     //  alice disconnects through her control socket
-    zsock_t *alice_ctl = s_ctl_connect (fx, "alice");
+    zsock_t *alice_ctl = fixture_ctl_connect (fx, "alice");
     reply = s_ctl_call (alice_ctl, "disconnect");
     assert_int_equal (reply->status, FSHARE__STATUS__STATUS_OK);
     s_reply_free (&reply);
-    s_expect_word (alice, "STOPPED");
+    fixture_expect_word (alice, "STOPPED");
     zactor_destroy (&alice);
     zsock_destroy (&alice_ctl);
     s_wait_view (ctl, "");
@@ -340,22 +235,22 @@ static void
 test_refused_login (void **state)
 {
     fixture_t *fx = (fixture_t *) *state;
-    zactor_t *agent = s_agent_start (fx, "carol", "right", NULL);
-    s_expect_word (agent, "ONLINE");
+    zactor_t *agent = fixture_agent_new (fx, "carol", "right", NULL);
+    fixture_expect_word (agent, "ONLINE");
     //  A twin on another control endpoint: the broker refuses it
     char *control = zsys_sprintf ("ipc://%s/twin.ctl", fx->dir);
     agent_config_t config = {
         .user = "carol", .password = "right", .dir = fx->dir, .downloads = fx->dir,
-        .broker = fx->req, .control = control
+        .broker = fx->listen, .control = control
     };
     zactor_t *twin = zactor_new (agent_actor, &config);
-    s_expect_word (twin, "FAILED already logged in");
+    fixture_expect_word (twin, "FAILED already logged in");
     zactor_destroy (&twin);
     zstr_free (&control);
     zactor_destroy (&agent);        //  logs out
 
-    agent = s_agent_start (fx, "carol", "wrong", NULL);
-    s_expect_word (agent, "FAILED invalid user or password");
+    agent = fixture_agent_new (fx, "carol", "wrong", NULL);
+    fixture_expect_word (agent, "FAILED invalid user or password");
     zactor_destroy (&agent);
 }
 
@@ -363,20 +258,20 @@ static void
 test_setup_errors (void **state)
 {
     fixture_t *fx = (fixture_t *) *state;
-    zactor_t *agent = s_agent_start (fx, "dave", "pw", NULL);
-    s_expect_word (agent, "ONLINE");
+    zactor_t *agent = fixture_agent_new (fx, "dave", "pw", NULL);
+    fixture_expect_word (agent, "ONLINE");
     //  Same control endpoint: refused, not taken over
-    zactor_t *twin = s_agent_start (fx, "dave", "pw", NULL);
-    s_expect_word (twin, "ERROR control endpoint");
+    zactor_t *twin = fixture_agent_new (fx, "dave", "pw", NULL);
+    fixture_expect_word (twin, "ERROR control endpoint");
     zactor_destroy (&twin);
-    zsock_t *ctl = s_ctl_connect (fx, "dave");
+    zsock_t *ctl = fixture_ctl_connect (fx, "dave");
     s_wait_state (ctl, "online");
     zsock_destroy (&ctl);
     zactor_destroy (&agent);
 
     //  Not a local broker: no password goes there
-    agent = s_agent_start (fx, "dave", "pw", "tcp://192.0.2.1:5555");
-    s_expect_word (agent, "ERROR refusing to send a password unencrypted");
+    agent = fixture_agent_new (fx, "dave", "pw", "tcp://192.0.2.1:5555");
+    fixture_expect_word (agent, "ERROR refusing to send a password unencrypted");
     zactor_destroy (&agent);
 }
 
@@ -385,11 +280,11 @@ test_broker_restart (void **state)
 {
     fixture_t *fx = (fixture_t *) *state;
     s_write (fx, "erin", "e.txt", "e");
-    zactor_t *erin = s_agent_start (fx, "erin", "pw", NULL);
-    zactor_t *frank = s_agent_start (fx, "frank", "pw", NULL);
-    s_expect_word (erin, "ONLINE");
-    s_expect_word (frank, "ONLINE");
-    zsock_t *ctl = s_ctl_connect (fx, "frank");
+    zactor_t *erin = fixture_agent_new (fx, "erin", "pw", NULL);
+    zactor_t *frank = fixture_agent_new (fx, "frank", "pw", NULL);
+    fixture_expect_word (erin, "ONLINE");
+    fixture_expect_word (frank, "ONLINE");
+    zsock_t *ctl = fixture_ctl_connect (fx, "frank");
     s_wait_view (ctl, "erin:e.txt");
     Fshare__CtlReply *reply = s_ctl_call (ctl, "status");
     char *first = strdup (reply->agent->broker_id);
@@ -403,7 +298,7 @@ test_broker_restart (void **state)
     s_reply_free (&reply);
     s_write (fx, "erin", "offline.txt", "o");
 
-    fx->broker = s_broker_start (fx);
+    s_broker_start (fx);
     s_wait_state (ctl, "online");
     s_wait_view (ctl, "erin:e.txt,erin:offline.txt");
     reply = s_ctl_call (ctl, "status");
@@ -411,7 +306,7 @@ test_broker_restart (void **state)
     s_reply_free (&reply);
     free (first);
     //  No second ONLINE: the owner heard about the first login only
-    char *word = s_word (erin, 0);
+    char *word = fixture_word (erin, 0);
     assert_null (word);
     zsock_destroy (&ctl);
     zactor_destroy (&erin);
@@ -426,15 +321,15 @@ test_busy_broker (void **state)
 {
     fixture_t *fx = (fixture_t *) *state;
     zactor_destroy (&fx->broker);
-    fx->broker = s_broker_start_queue (fx, 1);
+    s_broker_start_queue (fx, 1);
     zactor_t *agents [8];
     for (int i = 0; i < 8; i++) {
         char user [16];
         snprintf (user, sizeof user, "crowd%d", i);
-        agents [i] = s_agent_start (fx, user, "pw", NULL);
+        agents [i] = fixture_agent_new (fx, user, "pw", NULL);
     }
     for (int i = 0; i < 8; i++)
-        s_expect_word (agents [i], "ONLINE");
+        fixture_expect_word (agents [i], "ONLINE");
     for (int i = 0; i < 8; i++)
         zactor_destroy (&agents [i]);
 }
@@ -444,9 +339,9 @@ test_unreachable_broker (void **state)
 {
     fixture_t *fx = (fixture_t *) *state;
     char *nowhere = zsys_sprintf ("ipc://%s/nobody.req", fx->dir);
-    zactor_t *agent = s_agent_start (fx, "gina", "pw", nowhere);
+    zactor_t *agent = fixture_agent_new (fx, "gina", "pw", nowhere);
     zstr_free (&nowhere);
-    zsock_t *ctl = s_ctl_connect (fx, "gina");
+    zsock_t *ctl = fixture_ctl_connect (fx, "gina");
     s_wait_state (ctl, "connecting");
     Fshare__CtlReply *reply = s_ctl_call (ctl, "peers");
     assert_string_equal (reply->error, "broker unreachable");
@@ -460,7 +355,7 @@ test_unreachable_broker (void **state)
     assert_int_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
     assert_string_equal (reply->error, "broker unreachable; stopped anyway");
     s_reply_free (&reply);
-    s_expect_word (agent, "STOPPED");
+    fixture_expect_word (agent, "STOPPED");
     zsock_destroy (&ctl);
     zactor_destroy (&agent);
 }
@@ -469,12 +364,12 @@ int
 main (void)
 {
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test_setup_teardown (test_two_agents_share, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_refused_login, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_setup_errors, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_broker_restart, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_busy_broker, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_unreachable_broker, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_two_agents_share, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_refused_login, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_setup_errors, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_broker_restart, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_busy_broker, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_unreachable_broker, s_setup, fixture_teardown),
     };
     zsys_init ();
     zsys_set_logstream (stderr);

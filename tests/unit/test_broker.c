@@ -2,150 +2,34 @@
     client: login rules, the sequenced event stream, snapshots, expiry of
     silent peers, and garbage on the request socket.
 */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
-#include "broker.h"
+#include "fixture.h"
 #include "view.h"
 #include <sys/stat.h>
 #include <sodium.h>
 
-#define DEADLINE_MS 5000
-
-typedef struct {
-    char dir [64];
-    char listen [128];
-    char publish [128];
-    char accounts [128];
-    zactor_t *broker;
-} fixture_t;
-
-typedef struct {
-    zsock_t *dealer;
-    char *session;
-    uint64_t next_id;
-} client_t;
-
 //  --------------------------------------------------------------------------
-//  Fixture: a broker on ipc endpoints in a temp dir
+//  Fixture: a broker on ipc endpoints in a temp dir, started by each test
 
-static zactor_t *
+static void
 s_start_broker (fixture_t *fx, int registration)
 {
-    broker_config_t config = {
-        .listen = fx->listen, .publish = fx->publish, .state_dir = fx->dir,
-        .accounts = fx->accounts, .registration = registration,
-        .heartbeat_ms = 100, .liveness = 3, .stats_ms = 200,
-        .cost = ACCOUNTS_COST_MIN
-    };
-    zactor_t *broker = zactor_new (broker_actor, &config);
-    char *status = zstr_recv (broker);
-    assert_non_null (status);
-    assert_int_equal (strncmp (status, "OK ", 3), 0);
-    zstr_free (&status);
-    return broker;
+    broker_config_t config = fixture_broker_config (fx);
+    config.registration = registration;
+    config.heartbeat_ms = 100;
+    config.liveness = 3;
+    config.stats_ms = 200;
+    fixture_broker_start (fx, &config);
 }
 
 static int
 s_setup (void **state)
 {
-    fixture_t *fx = (fixture_t *) zmalloc (sizeof (fixture_t));
-    strcpy (fx->dir, "/tmp/fshare-test-broker-XXXXXX");
-    assert_non_null (mkdtemp (fx->dir));
-    snprintf (fx->listen, sizeof fx->listen, "ipc://%s/req", fx->dir);
-    snprintf (fx->publish, sizeof fx->publish, "ipc://%s/pub", fx->dir);
-    snprintf (fx->accounts, sizeof fx->accounts, "%s/accounts", fx->dir);
-    *state = fx;
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_t *fx = (fixture_t *) *state;
-    zactor_destroy (&fx->broker);
-    char *command = zsys_sprintf ("rm -rf '%s'", fx->dir);
-    assert_int_equal (system (command), 0);
-    zstr_free (&command);
-    free (fx);
+    *state = fixture_new ("broker");
     return 0;
 }
 
 //  --------------------------------------------------------------------------
-//  A raw client
-
-static client_t *
-s_client_new (fixture_t *fx)
-{
-    client_t *client = (client_t *) zmalloc (sizeof (client_t));
-    client->dealer = zsock_new_dealer (fx->listen);
-    assert_non_null (client->dealer);
-    return client;
-}
-
-static void
-s_client_destroy (client_t **client_p)
-{
-    client_t *client = *client_p;
-    zsock_destroy (&client->dealer);
-    zstr_free (&client->session);
-    free (client);
-    *client_p = NULL;
-}
-
-static Fshare__Message *
-s_recv (zsock_t *sock)
-{
-    zpoller_t *poller = zpoller_new (sock, NULL);
-    void *ready = zpoller_wait (poller, DEADLINE_MS);
-    zpoller_destroy (&poller);
-    assert_non_null (ready);
-    Fshare__Message *reply = fsh_msg_recv (sock);
-    assert_non_null (reply);
-    return reply;
-}
-
-static void
-s_send (client_t *client, Fshare__Message *msg)
-{
-    msg->id = ++client->next_id;
-    msg->session = client->session? client->session: "";
-    assert_int_equal (fsh_msg_send (msg, client->dealer), 0);
-}
-
-static Fshare__Message *
-s_request (client_t *client, Fshare__Message *msg)
-{
-    s_send (client, msg);
-    Fshare__Message *reply = s_recv (client->dealer);
-    assert_int_equal (reply->id, msg->id);
-    return reply;
-}
-
-//  Log in; returns NULL on success, else the broker's error text (freed by
-//  the caller).
-static char *
-s_login (client_t *client, const char *user, const char *password, uint32_t version)
-{
-    Fshare__Login login = FSHARE__LOGIN__INIT;
-    login.user = (char *) user;
-    login.password = (char *) password;
-    login.version = version;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_LOGIN;
-    msg.login = &login;
-    Fshare__Message *reply = s_request (client, &msg);
-    char *error = NULL;
-    if (reply->status == FSHARE__STATUS__STATUS_OK) {
-        assert_int_equal (reply->body_case, FSHARE__MESSAGE__BODY_LOGIN_OK);
-        client->session = strdup (reply->login_ok->session);
-    }
-    else
-        error = strdup (reply->error);
-    fsh_msg_destroy (&reply);
-    return error;
-}
+//  Raw client steps
 
 //  Publish `count` files named like "dir<i%7>/sub/file<i>.txt" in pages.
 static void
@@ -163,21 +47,14 @@ s_publish (client_t *client, size_t count, size_t page_size)
             infos [i].mtime = 1700000000 + (int64_t) (sent + i);
             pointers [i] = &infos [i];
         }
-        Fshare__Publish publish = FSHARE__PUBLISH__INIT;
-        publish.files = pointers;
-        publish.n_files = n;
-        publish.more = sent + n < count;
-        Fshare__Message msg = FSHARE__MESSAGE__INIT;
-        msg.body_case = FSHARE__MESSAGE__BODY_PUBLISH;
-        msg.publish = &publish;
-        s_send (client, &msg);
+        client_publish_page (client, pointers, n, sent + n < count);
         for (size_t i = 0; i < n; i++)
             free (infos [i].path);
         free (infos);
         free (pointers);
         sent += n;
     } while (sent < count);
-    Fshare__Message *reply = s_recv (client->dealer);
+    Fshare__Message *reply = client_recv (client);
     assert_int_equal (reply->status, FSHARE__STATUS__STATUS_OK);
     assert_int_equal (reply->body_case, FSHARE__MESSAGE__BODY_PUBLISH_OK);
     fsh_msg_destroy (&reply);
@@ -198,47 +75,14 @@ s_change (client_t *client, Fshare__ChangeKind kind, const char *path, const cha
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
     msg.body_case = FSHARE__MESSAGE__BODY_CHANGE;
     msg.change = &change;
-    s_send (client, &msg);
-}
-
-static void
-s_logout (client_t *client)
-{
-    Fshare__Logout logout = FSHARE__LOGOUT__INIT;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_LOGOUT;
-    msg.logout = &logout;
-    Fshare__Message *reply = s_request (client, &msg);
-    assert_int_equal (reply->body_case, FSHARE__MESSAGE__BODY_LOGOUT_OK);
-    fsh_msg_destroy (&reply);
-}
-
-static zsock_t *
-s_subscriber (fixture_t *fx, int rcvhwm)
-{
-    zsock_t *sub = zsock_new (ZMQ_SUB);
-    if (rcvhwm)
-        zsock_set_rcvhwm (sub, rcvhwm);
-    zsock_set_subscribe (sub, "");
-    assert_int_equal (zsock_connect (sub, "%s", fx->publish), 0);
-    return sub;
+    client_send (client, &msg);
 }
 
 //  Next event that is not a stats event, with a deadline.
 static Fshare__Event *
 s_next_event (zsock_t *sub)
 {
-    zpoller_t *poller = zpoller_new (sub, NULL);
-    Fshare__Event *event = NULL;
-    int64_t deadline = zclock_mono () + DEADLINE_MS;
-    while (!event && zclock_mono () < deadline) {
-        if (!zpoller_wait (poller, (int) (deadline - zclock_mono ())))
-            break;
-        event = fsh_event_recv (sub);
-        if (event && event->type == FSHARE__EVENT_TYPE__EVENT_STATS)
-            fsh_event_destroy (&event);
-    }
-    zpoller_destroy (&poller);
+    Fshare__Event *event = fixture_event (sub, DEADLINE_MS, false);
     assert_non_null (event);
     return event;
 }
@@ -248,12 +92,7 @@ s_next_event (zsock_t *sub)
 static void
 s_sync_subscriber (zsock_t *sub)
 {
-    zpoller_t *poller = zpoller_new (sub, NULL);
-    assert_non_null (zpoller_wait (poller, DEADLINE_MS));
-    zpoller_destroy (&poller);
-    Fshare__Event *event = fsh_event_recv (sub);
-    assert_non_null (event);
-    fsh_event_destroy (&event);
+    assert_true (fixture_gets_events (sub, DEADLINE_MS));
 }
 
 //  --------------------------------------------------------------------------
@@ -263,24 +102,26 @@ static void
 test_login_rules (void **state)
 {
     fixture_t *fx = (fixture_t *) *state;
-    fx->broker = s_start_broker (fx, 1);
-    client_t *alice = s_client_new (fx);
-    assert_null (s_login (alice, "alice", "secret", FSH_PROTOCOL_VERSION));
+    s_start_broker (fx, 1);
+    client_t *alice = client_new (fx, NULL);
+    assert_null (client_login (alice, "alice", "secret"));
 
-    client_t *again = s_client_new (fx);
-    char *error = s_login (again, "alice", "secret", FSH_PROTOCOL_VERSION);
+    client_t *again = client_new (fx, NULL);
+    char *error = client_login (again, "alice", "secret");
     assert_string_equal (error, "already logged in");
     zstr_free (&error);
-    error = s_login (again, "bob", "pw", FSH_PROTOCOL_VERSION + 7);
+    Fshare__Login future = client_login_body ("bob", "pw", false);
+    future.version = FSH_PROTOCOL_VERSION + 7;
+    error = client_login_with (again, &future);
     assert_string_equal (error, "unsupported protocol version");
     zstr_free (&error);
-    error = s_login (again, "../etc", "pw", FSH_PROTOCOL_VERSION);
+    error = client_login (again, "../etc", "pw");
     assert_string_equal (error, "invalid user or password");
     zstr_free (&error);
 
     //  Registered on first login: the account file holds an argon2id hash
     //  and never the password, mode 0600.
-    s_logout (alice);
+    client_logout (alice);
     struct stat st;
     assert_int_equal (stat (fx->accounts, &st), 0);
     assert_int_equal (st.st_mode & 0777, 0600);
@@ -293,51 +134,46 @@ test_login_rules (void **state)
     assert_null (strstr (text, "secret"));
     free (text);
 
-    client_t *wrong = s_client_new (fx);
-    error = s_login (wrong, "alice", "not-the-password", FSH_PROTOCOL_VERSION);
+    client_t *wrong = client_new (fx, NULL);
+    error = client_login (wrong, "alice", "not-the-password");
     assert_string_equal (error, "invalid user or password");
     zstr_free (&error);
-    assert_null (s_login (wrong, "alice", "secret", FSH_PROTOCOL_VERSION));
+    assert_null (client_login (wrong, "alice", "secret"));
 
-    s_client_destroy (&alice);
-    s_client_destroy (&again);
-    s_client_destroy (&wrong);
+    client_destroy (&alice);
+    client_destroy (&again);
+    client_destroy (&wrong);
 }
 
 static void
 test_no_register (void **state)
 {
     fixture_t *fx = (fixture_t *) *state;
-    accounts_t *accounts = accounts_new (fx->accounts);
-    char *hash = accounts_hash_password ("pw", ACCOUNTS_COST_MIN);
-    assert_int_equal (accounts_set (accounts, "carol", hash), 0);
-    assert_int_equal (accounts_save (accounts), 0);
-    zstr_free (&hash);
-    accounts_destroy (&accounts);
+    fixture_account (fx, "carol", "pw");
 
-    fx->broker = s_start_broker (fx, 0);
-    client_t *client = s_client_new (fx);
-    char *unknown = s_login (client, "mallory", "pw", FSH_PROTOCOL_VERSION);
-    char *wrong = s_login (client, "carol", "bad", FSH_PROTOCOL_VERSION);
+    s_start_broker (fx, 0);
+    client_t *client = client_new (fx, NULL);
+    char *unknown = client_login (client, "mallory", "pw");
+    char *wrong = client_login (client, "carol", "bad");
     //  Same text for an unknown user and a wrong password.
     assert_string_equal (unknown, "invalid user or password");
     assert_string_equal (wrong, unknown);
     zstr_free (&unknown);
     zstr_free (&wrong);
-    assert_null (s_login (client, "carol", "pw", FSH_PROTOCOL_VERSION));
-    s_client_destroy (&client);
+    assert_null (client_login (client, "carol", "pw"));
+    client_destroy (&client);
 }
 
 static void
 test_events_and_snapshot (void **state)
 {
     fixture_t *fx = (fixture_t *) *state;
-    fx->broker = s_start_broker (fx, 1);
-    zsock_t *sub = s_subscriber (fx, 0);
+    s_start_broker (fx, 1);
+    zsock_t *sub = fixture_subscriber (fx, NULL, 0);
     s_sync_subscriber (sub);
 
-    client_t *alice = s_client_new (fx);
-    assert_null (s_login (alice, "alice", "pw", FSH_PROTOCOL_VERSION));
+    client_t *alice = client_new (fx, NULL);
+    assert_null (client_login (alice, "alice", "pw"));
     s_publish (alice, 3, 2);
     Fshare__Event *join = s_next_event (sub);
     assert_int_equal (join->type, FSHARE__EVENT_TYPE__EVENT_JOIN);
@@ -377,12 +213,8 @@ test_events_and_snapshot (void **state)
     }
 
     //  A snapshot holds alice's 3 files at a seq at least the last one seen.
-    client_t *tap = s_client_new (fx);
-    Fshare__Snapshot snapshot = FSHARE__SNAPSHOT__INIT;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_SNAPSHOT;
-    msg.snapshot = &snapshot;
-    Fshare__Message *page = s_request (tap, &msg);
+    client_t *tap = client_new (fx, NULL);
+    Fshare__Message *page = client_snapshot (tap);
     assert_int_equal (page->body_case, FSHARE__MESSAGE__BODY_SNAPSHOT_PAGE);
     assert_false (page->snapshot_page->more);
     assert_true (page->snapshot_page->seq >= seq);
@@ -391,15 +223,15 @@ test_events_and_snapshot (void **state)
     assert_int_equal (page->snapshot_page->users [0]->n_files, 3);
     fsh_msg_destroy (&page);
 
-    s_logout (alice);
+    client_logout (alice);
     Fshare__Event *leave = s_next_event (sub);
     assert_int_equal (leave->type, FSHARE__EVENT_TYPE__EVENT_LEAVE);
     assert_string_equal (leave->user, "alice");
     fsh_event_destroy (&leave);
 
     free (broker_id);
-    s_client_destroy (&alice);
-    s_client_destroy (&tap);
+    client_destroy (&alice);
+    client_destroy (&tap);
     zsock_destroy (&sub);
 }
 
@@ -407,11 +239,11 @@ static void
 test_consecutive_and_paged (void **state)
 {
     fixture_t *fx = (fixture_t *) *state;
-    fx->broker = s_start_broker (fx, 1);
-    zsock_t *sub = s_subscriber (fx, 0);
+    s_start_broker (fx, 1);
+    zsock_t *sub = fixture_subscriber (fx, NULL, 0);
     s_sync_subscriber (sub);
-    client_t *big = s_client_new (fx);
-    assert_null (s_login (big, "big", "pw", FSH_PROTOCOL_VERSION));
+    client_t *big = client_new (fx, NULL);
+    assert_null (client_login (big, "big", "pw"));
     s_publish (big, 20000, 5000);
 
     //  The join comes in pages, each under the page budget, numbered from
@@ -439,7 +271,7 @@ test_consecutive_and_paged (void **state)
     zpoller_destroy (&poller);
     assert_int_equal (files, 20000);
     assert_true (page > 1);
-    s_client_destroy (&big);
+    client_destroy (&big);
     zsock_destroy (&sub);
 }
 
@@ -447,11 +279,11 @@ static void
 test_silent_peer_expires (void **state)
 {
     fixture_t *fx = (fixture_t *) *state;
-    fx->broker = s_start_broker (fx, 1);
-    zsock_t *sub = s_subscriber (fx, 0);
+    s_start_broker (fx, 1);
+    zsock_t *sub = fixture_subscriber (fx, NULL, 0);
     s_sync_subscriber (sub);
-    client_t *ghost = s_client_new (fx);
-    assert_null (s_login (ghost, "ghost", "pw", FSH_PROTOCOL_VERSION));
+    client_t *ghost = client_new (fx, NULL);
+    assert_null (client_login (ghost, "ghost", "pw"));
     s_publish (ghost, 1, 10);
     Fshare__Event *event = s_next_event (sub);
     assert_int_equal (event->type, FSHARE__EVENT_TYPE__EVENT_JOIN);
@@ -465,15 +297,13 @@ test_silent_peer_expires (void **state)
     fsh_event_destroy (&event);
 
     //  Its session is gone: a ping is refused and says so.
-    Fshare__Ping ping = FSHARE__PING__INIT;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_PING;
-    msg.ping = &ping;
-    Fshare__Message *reply = s_request (ghost, &msg);
+    uint64_t id = client_ping (ghost);
+    Fshare__Message *reply = client_recv (ghost);
+    assert_int_equal (reply->id, id);
     assert_int_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
     assert_string_equal (reply->error, "unknown session");
     fsh_msg_destroy (&reply);
-    s_client_destroy (&ghost);
+    client_destroy (&ghost);
     zsock_destroy (&sub);
 }
 
@@ -481,7 +311,7 @@ static void
 test_garbage_requests (void **state)
 {
     fixture_t *fx = (fixture_t *) *state;
-    fx->broker = s_start_broker (fx, 1);
+    s_start_broker (fx, 1);
     zsock_t *raw = zsock_new_dealer (fx->listen);
     //  Empty, random, truncated, multi-frame and wrong-state messages.
     zstr_send (raw, "");
@@ -492,28 +322,28 @@ test_garbage_requests (void **state)
         randombytes_buf (random, sizeof random);
         zmq_send (zsock_resolve (raw), random, (size_t) (i % 512), 0);
     }
-    client_t *client = s_client_new (fx);
+    client_t *client = client_new (fx, NULL);
     //  A change without a session, a publish with a forged one.
     s_change (client, FSHARE__CHANGE_KIND__CHANGE_ADDED, "x", NULL, 1);
-    Fshare__Message *reply = s_recv (client->dealer);
+    Fshare__Message *reply = client_recv (client);
     assert_string_equal (reply->error, "unknown session");
     fsh_msg_destroy (&reply);
     //  Bad paths from a logged-in peer are refused with a reason.
-    assert_null (s_login (client, "honest", "pw", FSH_PROTOCOL_VERSION));
+    assert_null (client_login (client, "honest", "pw"));
     s_publish (client, 1, 10);
     const char *bad [] = { "../etc/passwd", "/abs", "a//b", "a/./b", "" };
     for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
         s_change (client, FSHARE__CHANGE_KIND__CHANGE_ADDED, bad [i], NULL, 1);
-        reply = s_recv (client->dealer);
+        reply = client_recv (client);
         assert_int_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
         fsh_msg_destroy (&reply);
     }
     //  The broker still serves: another user logs in and publishes.
-    client_t *other = s_client_new (fx);
-    assert_null (s_login (other, "other", "pw", FSH_PROTOCOL_VERSION));
+    client_t *other = client_new (fx, NULL);
+    assert_null (client_login (other, "other", "pw"));
     s_publish (other, 2, 10);
-    s_client_destroy (&other);
-    s_client_destroy (&client);
+    client_destroy (&other);
+    client_destroy (&client);
     zsock_destroy (&raw);
 }
 
@@ -524,24 +354,20 @@ static void
 test_gap_then_snapshot (void **state)
 {
     fixture_t *fx = (fixture_t *) *state;
-    fx->broker = s_start_broker (fx, 1);
-    client_t *reader = s_client_new (fx);
-    zsock_t *sub = s_subscriber (fx, 1);
+    s_start_broker (fx, 1);
+    client_t *reader = client_new (fx, NULL);
+    zsock_t *sub = fixture_subscriber (fx, NULL, 1);
     zsock_set_rcvbuf (sub, 4096);
     s_sync_subscriber (sub);
     view_t *view = view_new ();
     view_snapshot_begin (view);
-    Fshare__Snapshot snapshot = FSHARE__SNAPSHOT__INIT;
-    Fshare__Message request = FSHARE__MESSAGE__INIT;
-    request.body_case = FSHARE__MESSAGE__BODY_SNAPSHOT;
-    request.snapshot = &snapshot;
-    Fshare__Message *page = s_request (reader, &request);
+    Fshare__Message *page = client_snapshot (reader);
     assert_int_equal (view_snapshot_page (view, page->snapshot_page), 1);
     fsh_msg_destroy (&page);
 
     //  The reader is paused: 30,000 changes pile up and overflow.
-    client_t *writer = s_client_new (fx);
-    assert_null (s_login (writer, "writer", "pw", FSH_PROTOCOL_VERSION));
+    client_t *writer = client_new (fx, NULL);
+    assert_null (client_login (writer, "writer", "pw"));
     s_publish (writer, 1, 10);
     char path [64];
     for (int i = 0; i < 30000; i++) {
@@ -550,11 +376,9 @@ test_gap_then_snapshot (void **state)
     }
     //  A ping's reply is processed after all the changes: then the broker
     //  has published them all.
-    Fshare__Ping ping = FSHARE__PING__INIT;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_PING;
-    msg.ping = &ping;
-    Fshare__Message *pong = s_request (writer, &msg);
+    uint64_t id = client_ping (writer);
+    Fshare__Message *pong = client_recv (writer);
+    assert_int_equal (pong->id, id);
     uint64_t final_seq = pong->pong->seq;
     fsh_msg_destroy (&pong);
 
@@ -565,7 +389,7 @@ test_gap_then_snapshot (void **state)
     while (!(view_synced (view) && view_seq (view) >= final_seq && view_file_count (view) == 30001)
        &&  zclock_mono () < deadline) {
         //  Keep the writer alive (the fixture's heartbeat is 100 ms).
-        s_send (writer, &msg);
+        client_ping (writer);
         zmsg_t *drained;
         while ((drained = zmsg_recv_nowait (writer->dealer)))
             zmsg_destroy (&drained);
@@ -577,13 +401,13 @@ test_gap_then_snapshot (void **state)
         if (view_event (view, event) == VIEW_RESYNC) {
             resyncs++;
             view_snapshot_begin (view);
-            s_send (reader, &request);
-            int done = 0;
-            while (done == 0) {
-                page = s_recv (reader->dealer);
-                done = view_snapshot_page (view, page->snapshot_page);
+            page = client_snapshot (reader);
+            int done;
+            while ((done = view_snapshot_page (view, page->snapshot_page)) == 0) {
                 fsh_msg_destroy (&page);
+                page = client_recv (reader);
             }
+            fsh_msg_destroy (&page);
             assert_int_equal (done, 1);
         }
         fsh_event_destroy (&event);
@@ -593,8 +417,8 @@ test_gap_then_snapshot (void **state)
     assert_true (view_synced (view));
     assert_int_equal (view_file_count (view), 30001);
     view_destroy (&view);
-    s_client_destroy (&writer);
-    s_client_destroy (&reader);
+    client_destroy (&writer);
+    client_destroy (&reader);
     zsock_destroy (&sub);
 }
 
@@ -604,13 +428,13 @@ main (void)
     zsys_init ();
     zsys_set_logstream (stderr);
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test_setup_teardown (test_login_rules, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_no_register, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_events_and_snapshot, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_consecutive_and_paged, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_silent_peer_expires, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_garbage_requests, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_gap_then_snapshot, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_login_rules, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_no_register, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_events_and_snapshot, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_consecutive_and_paged, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_silent_peer_expires, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_garbage_requests, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_gap_then_snapshot, s_setup, fixture_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -3,32 +3,15 @@
     reloaded, refused when open to others, malformed or mismatched), and
     the path limits a broker can tighten, traversal names included.
 */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
-#include "fshare.h"
-#include "curve.h"
+#include "fixture.h"
 #include "bounds.h"
 #include <sys/stat.h>
 
+//  Only the fixture's temporary directory: no broker here
 static int
 s_setup (void **state)
 {
-    char *dir = strdup ("/tmp/fshare-test-curve-XXXXXX");
-    assert_non_null (mkdtemp (dir));
-    *state = dir;
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    char *dir = (char *) *state;
-    char *command = zsys_sprintf ("rm -rf '%s'", dir);
-    assert_int_equal (system (command), 0);
-    zstr_free (&command);
-    free (dir);
+    *state = fixture_new ("curve");
     return 0;
 }
 
@@ -76,7 +59,8 @@ test_wanted (void **state)
 static void
 test_cert_create_and_reload (void **state)
 {
-    char *dir = zsys_sprintf ("%s/state/fshare", (char *) *state);
+    fixture_t *fx = (fixture_t *) *state;
+    char *dir = zsys_sprintf ("%s/state/fshare", fx->dir);
     bool created = false;
     char *error = NULL;
     zcert_t *cert = fsh_curve_broker_cert (dir, &created, &error);
@@ -126,7 +110,8 @@ test_cert_create_and_reload (void **state)
 static void
 test_cert_refused (void **state)
 {
-    char *dir = zsys_sprintf ("%s/bad", (char *) *state);
+    fixture_t *fx = (fixture_t *) *state;
+    char *dir = zsys_sprintf ("%s/bad", fx->dir);
     assert_int_equal (fsh_mkdirs (dir, 0700), 0);
     char *secret = zsys_sprintf ("%s/%s_secret", dir, FSH_CURVE_CERT_NAME);
     zcert_t *one = zcert_new ();
@@ -289,8 +274,8 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_key_check),
         cmocka_unit_test (test_wanted),
-        cmocka_unit_test_setup_teardown (test_cert_create_and_reload, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_cert_refused, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_cert_create_and_reload, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_cert_refused, s_setup, fixture_teardown),
         cmocka_unit_test (test_client_server),
         cmocka_unit_test (test_path_bounds),
     };

@@ -5,77 +5,27 @@
     an agent: a raw owner to test the requester's agent, a raw requester to
     test the owner's agent. Everything on ipc endpoints in a temp dir.
 */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <sodium.h>
-#include "agent.h"
-#include "broker.h"
-#include "chunk.h"
-#include "transfer.h"
 
 #define DEADLINE_MS 10000
+#include "fixture.h"
+#include "transfer.h"
+
 #define CHUNK       TRANSFER_CHUNK
 
-typedef struct {
-    char dir [64];
-    char *req;
-    char *pub;
-    zactor_t *broker;
-} fixture_t;
-
-typedef struct {
-    zsock_t *dealer;
-    char *session;
-    uint64_t next_id;
-} client_t;
-
 //  --------------------------------------------------------------------------
-//  Fixture
-
-static int
-s_remove_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void) st; (void) flag; (void) ftw;
-    return remove (path);
-}
+//  Fixture: a broker whose sessions need a message every 300 ms or so
 
 static int
 s_setup (void **state)
 {
-    fixture_t *fx = (fixture_t *) zmalloc (sizeof (fixture_t));
-    strcpy (fx->dir, "/tmp/fshare-download-test.XXXXXX");
-    assert_non_null (mkdtemp (fx->dir));
-    fx->req = zsys_sprintf ("ipc://%s/b.req", fx->dir);
-    fx->pub = zsys_sprintf ("ipc://%s/b.pub", fx->dir);
-    char *state_dir = zsys_sprintf ("%s/state", fx->dir);
-    broker_config_t config = {
-        .listen = fx->req, .publish = fx->pub, .state_dir = state_dir,
-        .registration = 1, .heartbeat_ms = 300, .cost = ACCOUNTS_COST_MIN
-    };
-    fx->broker = zactor_new (broker_actor, &config);
-    char *status = zstr_recv (fx->broker);
-    assert_non_null (status);
-    assert_true (strncmp (status, "OK ", 3) == 0);
-    zstr_free (&status);
-    zstr_free (&state_dir);
+    fixture_t *fx = fixture_new ("download");
+    broker_config_t config = fixture_broker_config (fx);
+    config.heartbeat_ms = 300;
+    fixture_broker_start (fx, &config);
     *state = fx;
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_t *fx = (fixture_t *) *state;
-    zactor_destroy (&fx->broker);
-    nftw (fx->dir, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    zstr_free (&fx->req);
-    zstr_free (&fx->pub);
-    free (fx);
     return 0;
 }
 
@@ -145,33 +95,12 @@ s_size_of (const char *path)
 static zactor_t *
 s_agent_start (fixture_t *fx, const char *user)
 {
-    char *dir = zsys_sprintf ("%s/%s_files", fx->dir, user);
-    char *downloads = zsys_sprintf ("%s/%s_downloads", fx->dir, user);
-    char *control = zsys_sprintf ("ipc://%s/%s.ctl", fx->dir, user);
-    agent_config_t config = {
-        .user = user, .password = "pw", .dir = dir, .downloads = downloads,
-        .broker = fx->req, .control = control
-    };
-    zactor_t *agent = zactor_new (agent_actor, &config);
-    zstr_free (&dir);
-    zstr_free (&downloads);
-    zstr_free (&control);
-    zpoller_t *poller = zpoller_new (agent, NULL);
-    assert_non_null (zpoller_wait (poller, DEADLINE_MS));
-    zpoller_destroy (&poller);
-    char *word = zstr_recv (agent);
+    zactor_t *agent = fixture_agent_new (fx, user, "pw", NULL);
+    char *word = fixture_word (agent, DEADLINE_MS);
+    assert_non_null (word);
     assert_string_equal (word, "ONLINE");
     zstr_free (&word);
     return agent;
-}
-
-static zsock_t *
-s_ctl_connect (fixture_t *fx, const char *user)
-{
-    zsock_t *ctl = zsock_new (ZMQ_DEALER);
-    zsock_set_rcvtimeo (ctl, DEADLINE_MS);
-    assert_int_equal (zsock_connect (ctl, "ipc://%s/%s.ctl", fx->dir, user), 0);
-    return ctl;
 }
 
 static void
@@ -186,18 +115,6 @@ s_get_send (zsock_t *ctl, const char *owner, const char *path, const char *outpu
     assert_int_equal (fsh_pack_send (&request.base, ctl, NULL), 0);
 }
 
-static Fshare__CtlReply *
-s_ctl_recv (zsock_t *ctl)
-{
-    zframe_t *frame = zframe_recv (ctl);
-    assert_non_null (frame);
-    Fshare__CtlReply *reply = (Fshare__CtlReply *)
-        fsh_unpack (&fshare__ctl_reply__descriptor, zframe_data (frame), zframe_size (frame));
-    zframe_destroy (&frame);
-    assert_non_null (reply);
-    return reply;
-}
-
 //  The final reply of a get, skipping progress; `first` (may be NULL)
 //  gets a copy of the first progress report, if there was one.
 static Fshare__CtlReply *
@@ -205,7 +122,7 @@ s_get_wait (zsock_t *ctl, Fshare__Progress *first)
 {
     bool seen = false;
     while (true) {
-        Fshare__CtlReply *reply = s_ctl_recv (ctl);
+        Fshare__CtlReply *reply = fixture_ctl_recv (ctl);
         if (!reply->more)
             return reply;
         //  Bare replies until the owner has answered, progress after
@@ -252,153 +169,42 @@ s_get_error (zsock_t *ctl, const char *owner, const char *path, const char *outp
 //  --------------------------------------------------------------------------
 //  Raw protocol clients
 
-static void
-s_send (client_t *client, Fshare__Message *msg)
-{
-    msg->id = ++client->next_id;
-    msg->session = client->session? client->session: "";
-    assert_int_equal (fsh_msg_send (msg, client->dealer), 0);
-}
-
-static void
-s_ping (client_t *client)
-{
-    Fshare__Ping ping = FSHARE__PING__INIT;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_PING;
-    msg.ping = &ping;
-    s_send (client, &msg);
-}
-
-//  Next message that is not a pong (pinging meanwhile, to stay alive).
-static Fshare__Message *
-s_recv (client_t *client, zmq_msg_t *data)
-{
-    zpoller_t *poller = zpoller_new (client->dealer, NULL);
-    int64_t deadline = zclock_mono () + DEADLINE_MS;
-    int64_t pinged = 0;
-    Fshare__Message *msg = NULL;
-    while (!msg && zclock_mono () < deadline) {
-        if (client->session && zclock_mono () - pinged > 100) {
-            s_ping (client);
-            pinged = zclock_mono ();
-        }
-        if (!zpoller_wait (poller, 50))
-            continue;
-        zmq_msg_t frame;
-        int frames;
-        msg = fsh_chunk_recv (client->dealer, 0, &frame, &frames);
-        assert_non_null (msg);
-        if (msg->body_case == FSHARE__MESSAGE__BODY_PONG)
-            fsh_msg_destroy (&msg);
-        if (msg && data)
-            zmq_msg_move (data, &frame);
-        zmq_msg_close (&frame);
-    }
-    zpoller_destroy (&poller);
-    assert_non_null (msg);
-    return msg;
-}
-
-//  Logged in and online, publishing one file of `size` bytes (or none).
+//  Logged in and online, publishing one file of `size` bytes (or none);
+//  it pings while it waits, to stay alive.
 static client_t *
 s_client_new (fixture_t *fx, const char *user, const char *path, uint64_t size)
 {
-    client_t *client = (client_t *) zmalloc (sizeof (client_t));
-    client->dealer = zsock_new (ZMQ_DEALER);
-    fsh_socket_limits (client->dealer, 0);
-    assert_int_equal (zsock_connect (client->dealer, "%s", fx->req), 0);
-    Fshare__Login login = FSHARE__LOGIN__INIT;
-    login.user = (char *) user;
-    login.password = "pw";
-    login.version = FSH_PROTOCOL_VERSION;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_LOGIN;
-    msg.login = &login;
-    s_send (client, &msg);
-    Fshare__Message *reply = s_recv (client, NULL);
-    assert_int_equal (reply->body_case, FSHARE__MESSAGE__BODY_LOGIN_OK);
-    client->session = strdup (reply->login_ok->session);
-    fsh_msg_destroy (&reply);
+    client_t *client = client_new (fx, NULL);
+    client->keepalive_ms = 100;
+    assert_null (client_login (client, user, "pw"));
     Fshare__FileInfo info = FSHARE__FILE_INFO__INIT;
     Fshare__FileInfo *list [1] = { &info };
     info.path = (char *) path;
     info.size = size;
     info.mtime = 1700000000;
-    Fshare__Publish publish = FSHARE__PUBLISH__INIT;
-    publish.files = list;
-    publish.n_files = path? 1: 0;
-    Fshare__Message pub = FSHARE__MESSAGE__INIT;
-    pub.body_case = FSHARE__MESSAGE__BODY_PUBLISH;
-    pub.publish = &publish;
-    s_send (client, &pub);
-    reply = s_recv (client, NULL);
-    assert_int_equal (reply->body_case, FSHARE__MESSAGE__BODY_PUBLISH_OK);
-    fsh_msg_destroy (&reply);
+    assert_null (client_publish (client, list, path? 1: 0));
     return client;
-}
-
-static void
-s_client_destroy (client_t **client_p)
-{
-    client_t *client = *client_p;
-    zsock_destroy (&client->dealer);
-    zstr_free (&client->session);
-    free (client);
-    *client_p = NULL;
-}
-
-static void
-s_cancel (client_t *client, uint64_t transfer, const char *reason)
-{
-    Fshare__Cancel cancel = FSHARE__CANCEL__INIT;
-    cancel.transfer = transfer;
-    cancel.reason = (char *) reason;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_CANCEL;
-    msg.cancel = &cancel;
-    s_send (client, &msg);
-}
-
-static void
-s_credit (client_t *client, uint64_t transfer, uint64_t bytes)
-{
-    Fshare__Credit credit = FSHARE__CREDIT__INIT;
-    credit.transfer = transfer;
-    credit.bytes = bytes;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_CREDIT;
-    msg.credit = &credit;
-    s_send (client, &msg);
 }
 
 //  Raw owner: expects Serve, answers Opened; returns the transfer id.
 static uint64_t
 s_owner_open (client_t *owner, uint64_t size, uint64_t *asked_offset)
 {
-    Fshare__Message *serve = s_recv (owner, NULL);
+    Fshare__Message *serve = client_recv (owner);
     assert_int_equal (serve->body_case, FSHARE__MESSAGE__BODY_SERVE);
     uint64_t transfer = serve->serve->transfer;
     uint64_t offset = serve->serve->offset;
     if (asked_offset)
         *asked_offset = offset;
     fsh_msg_destroy (&serve);
-    Fshare__Opened opened = FSHARE__OPENED__INIT;
-    opened.transfer = transfer;
-    opened.size = size;
-    opened.mtime = 1700000000;
-    opened.offset = offset;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_OPENED;
-    msg.opened = &opened;
-    s_send (owner, &msg);
+    client_opened (owner, transfer, size, 1700000000, offset);
     return transfer;
 }
 
 static uint64_t
 s_expect_credit (client_t *owner)
 {
-    Fshare__Message *msg = s_recv (owner, NULL);
+    Fshare__Message *msg = client_recv (owner);
     assert_int_equal (msg->body_case, FSHARE__MESSAGE__BODY_CREDIT);
     uint64_t bytes = msg->credit->bytes;
     fsh_msg_destroy (&msg);
@@ -418,21 +224,16 @@ s_owner_chunk (client_t *owner, uint64_t transfer, uint64_t offset, size_t size,
         chunk.sha256.data = (uint8_t *) digest;
         chunk.sha256.len = 32;
     }
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.id = ++owner->next_id;
-    msg.session = owner->session;
-    msg.body_case = FSHARE__MESSAGE__BODY_CHUNK;
-    msg.chunk = &chunk;
     zmq_msg_t data;
     zmq_msg_init_size (&data, size);
     memset (zmq_msg_data (&data), 'x', size);
-    assert_int_equal (fsh_chunk_send (&msg, owner->dealer, NULL, 0, &data), 0);
+    client_send_chunk (owner, &chunk, &data);
 }
 
 static void
 s_expect_cancel (client_t *owner, const char *reason)
 {
-    Fshare__Message *msg = s_recv (owner, NULL);
+    Fshare__Message *msg = client_recv (owner);
     assert_int_equal (msg->body_case, FSHARE__MESSAGE__BODY_CANCEL);
     assert_string_equal (msg->cancel->reason, reason);
     fsh_msg_destroy (&msg);
@@ -443,17 +244,8 @@ static Fshare__Message *
 s_requester_open (client_t *requester, const char *owner, const char *path,
                   uint64_t offset, uint64_t expect_size, int64_t expect_mtime)
 {
-    Fshare__Get get = FSHARE__GET__INIT;
-    get.owner = (char *) owner;
-    get.path = (char *) path;
-    get.offset = offset;
-    get.expect_size = expect_size;
-    get.expect_mtime = expect_mtime;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_GET;
-    msg.get = &get;
-    s_send (requester, &msg);
-    Fshare__Message *opened = s_recv (requester, NULL);
+    client_get (requester, owner, path, offset, expect_size, expect_mtime);
+    Fshare__Message *opened = client_recv (requester);
     if (opened->body_case != FSHARE__MESSAGE__BODY_OPENED)
         fail_msg ("expected opened, got %s: %s", fsh_msg_kind (opened), opened->error);
     return opened;
@@ -468,7 +260,7 @@ s_requester_take (client_t *requester, crypto_hash_sha256_state *state,
     while (true) {
         zmq_msg_t data;
         zmq_msg_init (&data);
-        Fshare__Message *msg = s_recv (requester, &data);
+        Fshare__Message *msg = client_recv_data (requester, &data);
         if (msg->body_case != FSHARE__MESSAGE__BODY_CHUNK) {
             zmq_msg_close (&data);
             return msg;
@@ -502,7 +294,7 @@ test_sizes_and_names (void **state)
         s_make_file (fx, "alice", files [i].name, files [i].size, files [i].hex);
     zactor_t *alice = s_agent_start (fx, "alice");
     zactor_t *bob = s_agent_start (fx, "bob");
-    zsock_t *ctl = s_ctl_connect (fx, "bob");
+    zsock_t *ctl = fixture_ctl_connect (fx, "bob");
     for (size_t i = 0; i < count; i++) {
         char *saved = s_get_ok (ctl, "alice", files [i].name, NULL, files [i].hex);
         const char *base = strrchr (files [i].name, '/');
@@ -555,7 +347,7 @@ test_three_at_once (void **state)
     zactor_t *bob = s_agent_start (fx, "bob");
     zsock_t *ctls [3];
     for (int i = 0; i < 3; i++) {
-        ctls [i] = s_ctl_connect (fx, "bob");
+        ctls [i] = fixture_ctl_connect (fx, "bob");
         s_get_send (ctls [i], "alice", names [i], NULL);
     }
     for (int i = 0; i < 3; i++) {
@@ -580,7 +372,7 @@ test_refusals (void **state)
     s_make_file (fx, "bob", "mine.txt", 10, NULL);
     zactor_t *alice = s_agent_start (fx, "alice");
     zactor_t *bob = s_agent_start (fx, "bob");
-    zsock_t *ctl = s_ctl_connect (fx, "bob");
+    zsock_t *ctl = fixture_ctl_connect (fx, "bob");
     struct { const char *owner, *path, *error; } cases [] = {
         { "carol", "a.txt", "unknown user" },
         { "alice", "b.txt", "unknown file" },
@@ -618,7 +410,7 @@ test_requester_cancel_and_resume (void **state)
     uint64_t size = 10 * CHUNK;
     client_t *alice = s_client_new (fx, "alice", "big.bin", size);
     zactor_t *bob = s_agent_start (fx, "bob");
-    zsock_t *ctl = s_ctl_connect (fx, "bob");
+    zsock_t *ctl = fixture_ctl_connect (fx, "bob");
     s_get_send (ctl, "alice", "big.bin", NULL);
     uint64_t transfer = s_owner_open (alice, size, NULL);
     assert_int_equal (s_expect_credit (alice), TRANSFER_WINDOW);
@@ -633,7 +425,7 @@ test_requester_cancel_and_resume (void **state)
     assert_int_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
     assert_string_equal (reply->error, "interrupted");
     fshare__ctl_reply__free_unpacked (reply, NULL);
-    reply = s_ctl_recv (ctl);
+    reply = fixture_ctl_recv (ctl);
     assert_string_equal (reply->text, "1 download cancelled");
     fshare__ctl_reply__free_unpacked (reply, NULL);
     //  The partial file stays, and knows its source
@@ -656,7 +448,7 @@ test_requester_cancel_and_resume (void **state)
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
     msg.body_case = FSHARE__MESSAGE__BODY_LOGOUT;
     msg.logout = &logout;
-    s_send (alice, &msg);
+    client_send (alice, &msg);
     reply = s_get_wait (ctl, &first);
     assert_true (first.resumed);
     assert_int_equal (first.resumed_at, CHUNK);
@@ -664,24 +456,17 @@ test_requester_cancel_and_resume (void **state)
     assert_string_equal (reply->error, "owner alice logged out");
     fshare__ctl_reply__free_unpacked (reply, NULL);
     assert_int_equal (s_size_of (part), 2 * CHUNK);
-    s_client_destroy (&alice);
+    client_destroy (&alice);
 
     //  A new owner session whose file differs: restarted, then the digest
     //  is wrong: nothing under the final name, no partial file
     alice = s_client_new (fx, "alice", "big.bin", size);
     s_get_send (ctl, "alice", "big.bin", NULL);
-    Fshare__Message *serve = s_recv (alice, NULL);
+    Fshare__Message *serve = client_recv (alice);
     assert_int_equal (serve->serve->offset, 2 * CHUNK);
     transfer = serve->serve->transfer;
     fsh_msg_destroy (&serve);
-    Fshare__Opened opened = FSHARE__OPENED__INIT;
-    opened.transfer = transfer;
-    opened.size = 100;
-    opened.mtime = 1700000001;
-    msg = (Fshare__Message) FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_OPENED;
-    msg.opened = &opened;
-    s_send (alice, &msg);
+    client_opened (alice, transfer, 100, 1700000001, 0);
     assert_int_equal (s_expect_credit (alice), TRANSFER_WINDOW);
     uint8_t wrong [32] = { 0 };
     s_owner_chunk (alice, transfer, 0, 100, wrong);
@@ -697,7 +482,7 @@ test_requester_cancel_and_resume (void **state)
     zstr_free (&part);
     zsock_destroy (&ctl);
     zactor_destroy (&bob);
-    s_client_destroy (&alice);
+    client_destroy (&alice);
 }
 
 static void
@@ -706,7 +491,7 @@ test_requester_ctl_vanishes (void **state)
     fixture_t *fx = (fixture_t *) *state;
     client_t *alice = s_client_new (fx, "alice", "big.bin", 10 * CHUNK);
     zactor_t *bob = s_agent_start (fx, "bob");
-    zsock_t *ctl = s_ctl_connect (fx, "bob");
+    zsock_t *ctl = fixture_ctl_connect (fx, "bob");
     s_get_send (ctl, "alice", "big.bin", NULL);
     uint64_t transfer = s_owner_open (alice, 10 * CHUNK, NULL);
     assert_int_equal (s_expect_credit (alice), TRANSFER_WINDOW);
@@ -714,9 +499,9 @@ test_requester_ctl_vanishes (void **state)
     zsock_destroy (&ctl);
     s_expect_cancel (alice, "cancelled by bob: interrupted");
     //  The owner's file changes: its cancel reaches nobody, harmlessly
-    s_cancel (alice, transfer, "file changed during transfer");
+    client_cancel (alice, transfer, "file changed during transfer");
     zactor_destroy (&bob);
-    s_client_destroy (&alice);
+    client_destroy (&alice);
 }
 
 //  --------------------------------------------------------------------------
@@ -735,7 +520,7 @@ test_owner_sees_changes (void **state)
     uint64_t transfer = opened->opened->transfer;
     assert_int_equal (opened->opened->size, 8 * CHUNK);
     fsh_msg_destroy (&opened);
-    s_credit (bob, transfer, CHUNK);
+    client_credit (bob, transfer, CHUNK);
     crypto_hash_sha256_state sha;
     crypto_hash_sha256_init (&sha);
     uint64_t received = 0;
@@ -745,7 +530,7 @@ test_owner_sees_changes (void **state)
     FILE *file = fopen (path, "r+");
     fputs ("changed", file);
     fclose (file);
-    s_credit (bob, transfer, CHUNK);
+    client_credit (bob, transfer, CHUNK);
     msg = s_requester_take (bob, &sha, &received, 8 * CHUNK);
     assert_int_equal (msg->status, FSHARE__STATUS__STATUS_ERROR);
     assert_string_equal (msg->error, "file changed during transfer");
@@ -755,20 +540,20 @@ test_owner_sees_changes (void **state)
     opened = s_requester_open (bob, "alice", "b.bin", 0, 0, 0);
     transfer = opened->opened->transfer;
     fsh_msg_destroy (&opened);
-    s_credit (bob, transfer, CHUNK);
+    client_credit (bob, transfer, CHUNK);
     received = 0;
     msg = s_requester_take (bob, &sha, &received, CHUNK);
     fsh_msg_destroy (&msg);
     zstr_free (&path);
     path = s_path (fx, "alice", "files", "b.bin");
     assert_int_equal (unlink (path), 0);
-    s_credit (bob, transfer, CHUNK);
+    client_credit (bob, transfer, CHUNK);
     msg = s_requester_take (bob, &sha, &received, 8 * CHUNK);
     assert_int_equal (msg->status, FSHARE__STATUS__STATUS_ERROR);
     assert_string_equal (msg->error, "file deleted during transfer");
     fsh_msg_destroy (&msg);
     zstr_free (&path);
-    s_client_destroy (&bob);
+    client_destroy (&bob);
     zactor_destroy (&alice);
 }
 
@@ -792,7 +577,7 @@ test_owner_resume_and_fairness (void **state)
     assert_int_equal (opened->opened->offset, 3 * CHUNK);
     uint64_t stalled = opened->opened->transfer;
     fsh_msg_destroy (&opened);
-    s_credit (bob, stalled, CHUNK);
+    client_credit (bob, stalled, CHUNK);
 
     //  Carol fetches the whole file meanwhile, at her own pace
     opened = s_requester_open (carol, "alice", "big.bin", 0, 0, 0);
@@ -801,14 +586,14 @@ test_owner_resume_and_fairness (void **state)
     crypto_hash_sha256_state sha;
     crypto_hash_sha256_init (&sha);
     uint64_t received = 0;
-    s_credit (carol, moving, TRANSFER_WINDOW);
+    client_credit (carol, moving, TRANSFER_WINDOW);
     Fshare__Message *msg = NULL;
     while (true) {
         msg = s_requester_take (carol, &sha, &received, received + 1);
         assert_int_equal (msg->body_case, FSHARE__MESSAGE__BODY_CHUNK);
         if (msg->chunk->last)
             break;
-        s_credit (carol, moving, CHUNK);
+        client_credit (carol, moving, CHUNK);
         fsh_msg_destroy (&msg);
     }
     uint8_t digest [32];
@@ -820,12 +605,12 @@ test_owner_resume_and_fairness (void **state)
     //  chunk's digest covers the whole file
     zmq_msg_t data;
     zmq_msg_init (&data);
-    msg = s_recv (bob, &data);
+    msg = client_recv_data (bob, &data);
     assert_int_equal (msg->chunk->offset, 3 * CHUNK);
     assert_int_equal (zmq_msg_size (&data), CHUNK);
     zmq_msg_close (&data);
     fsh_msg_destroy (&msg);
-    s_credit (bob, stalled, 16 * CHUNK);
+    client_credit (bob, stalled, 16 * CHUNK);
     received = 4 * CHUNK;
     crypto_hash_sha256_init (&sha);
     msg = s_requester_take (bob, &sha, &received, 13 * CHUNK);
@@ -834,8 +619,8 @@ test_owner_resume_and_fairness (void **state)
     sodium_bin2hex (theirs, sizeof theirs, msg->chunk->sha256.data, 32);
     assert_string_equal (theirs, hex);
     fsh_msg_destroy (&msg);
-    s_client_destroy (&carol);
-    s_client_destroy (&bob);
+    client_destroy (&carol);
+    client_destroy (&bob);
     zactor_destroy (&alice);
 }
 
@@ -845,13 +630,13 @@ main (void)
     zsys_init ();
     zsys_set_logstream (stderr);
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test_setup_teardown (test_sizes_and_names, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_three_at_once, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_refusals, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_requester_cancel_and_resume, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_requester_ctl_vanishes, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_owner_sees_changes, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_owner_resume_and_fairness, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_sizes_and_names, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_three_at_once, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_refusals, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_requester_cancel_and_resume, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_requester_ctl_vanishes, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_owner_sees_changes, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_owner_resume_and_fairness, s_setup, fixture_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -3,64 +3,31 @@
     all, snapshots need a session, observer sessions (taps), the key
     registry's reference counts, and one ZAP handler per process.
 */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
-#include "broker.h"
+#include "fixture.h"
 #include "gate.h"
 
-#define DEADLINE_MS 5000
 //  Stats come every 100 ms: a subscriber let in sees one well within this
 #define SILENCE_MS  700
 
-typedef struct {
-    char dir [64];
-    char listen [128];
-    char publish [128];
-    char key [FSH_CURVE_KEY_LEN + 1];
-    zactor_t *broker;
-} fixture_t;
-
-typedef struct {
-    zsock_t *dealer;
-    zcert_t *cert;
-    char *session;
-    uint64_t next_id;
-} client_t;
-
+//  A CURVE broker on the given endpoints
 static zactor_t *
 s_start (fixture_t *fx, const char *listen, const char *publish, char **error)
 {
-    broker_config_t config = {
-        .listen = listen, .publish = publish, .state_dir = fx->dir,
-        .registration = 1, .curve = 1, .heartbeat_ms = 1000, .liveness = 3,
-        .stats_ms = 100, .login_delay_ms = 20, .cost = ACCOUNTS_COST_MIN
-    };
-    zactor_t *broker = zactor_new (broker_actor, &config);
-    char *status = zstr_recv (broker);
-    assert_non_null (status);
-    if (strncmp (status, "OK ", 3) != 0) {
-        *error = status;
-        zactor_destroy (&broker);
-        return NULL;
-    }
-    //  "OK <requests> <events> <key>"
-    char *key = strrchr (status, ' ') + 1;
-    assert_null (fsh_curve_key_check (key));
-    strcpy (fx->key, key);
-    zstr_free (&status);
-    return broker;
+    broker_config_t config = fixture_broker_config (fx);
+    config.listen = listen;
+    config.publish = publish;
+    config.curve = 1;
+    config.heartbeat_ms = 1000;
+    config.liveness = 3;
+    config.stats_ms = 100;
+    config.login_delay_ms = 20;
+    return fixture_broker_try (fx, &config, error);
 }
 
 static int
 s_setup (void **state)
 {
-    fixture_t *fx = (fixture_t *) zmalloc (sizeof (fixture_t));
-    strcpy (fx->dir, "/tmp/fshare-test-gate-XXXXXX");
-    assert_non_null (mkdtemp (fx->dir));
-    snprintf (fx->listen, sizeof fx->listen, "ipc://%s/req", fx->dir);
-    snprintf (fx->publish, sizeof fx->publish, "ipc://%s/pub", fx->dir);
+    fixture_t *fx = fixture_new ("gate");
     char *error = NULL;
     fx->broker = s_start (fx, fx->listen, fx->publish, &error);
     assert_non_null (fx->broker);
@@ -68,89 +35,10 @@ s_setup (void **state)
     return 0;
 }
 
-static int
-s_teardown (void **state)
-{
-    fixture_t *fx = (fixture_t *) *state;
-    zactor_destroy (&fx->broker);
-    char *command = zsys_sprintf ("rm -rf '%s'", fx->dir);
-    assert_int_equal (system (command), 0);
-    zstr_free (&command);
-    free (fx);
-    return 0;
-}
-
 //  --------------------------------------------------------------------------
 //  Raw clients
 
-//  A client with its own key pair; server_key NULL makes a plain one.
-static client_t *
-s_client_new (fixture_t *fx, const char *server_key)
-{
-    client_t *client = (client_t *) zmalloc (sizeof (client_t));
-    client->cert = zcert_new ();
-    client->dealer = zsock_new (ZMQ_DEALER);
-    fsh_curve_client (client->dealer, client->cert, server_key);
-    assert_int_equal (zsock_connect (client->dealer, "%s", fx->listen), 0);
-    return client;
-}
-
-static void
-s_client_destroy (client_t **client_p)
-{
-    client_t *client = *client_p;
-    zsock_destroy (&client->dealer);
-    zcert_destroy (&client->cert);
-    zstr_free (&client->session);
-    free (client);
-    *client_p = NULL;
-}
-
-//  A reply within `wait_ms`, or NULL.
-static Fshare__Message *
-s_recv (zsock_t *sock, int wait_ms)
-{
-    zpoller_t *poller = zpoller_new (sock, NULL);
-    void *ready = zpoller_wait (poller, wait_ms);
-    zpoller_destroy (&poller);
-    return ready? fsh_msg_recv (sock): NULL;
-}
-
-static Fshare__Message *
-s_request (client_t *client, Fshare__Message *msg)
-{
-    msg->id = ++client->next_id;
-    msg->session = client->session? client->session: "";
-    assert_int_equal (fsh_msg_send (msg, client->dealer), 0);
-    Fshare__Message *reply = s_recv (client->dealer, DEADLINE_MS);
-    assert_non_null (reply);
-    assert_int_equal (reply->id, msg->id);
-    return reply;
-}
-
-//  NULL when logged in, else the error (caller frees).
-static char *
-s_login (client_t *client, const char *user, const char *password, bool observer)
-{
-    Fshare__Login login = FSHARE__LOGIN__INIT;
-    login.user = (char *) user;
-    login.password = (char *) password;
-    login.version = FSH_PROTOCOL_VERSION;
-    login.observer = observer;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_LOGIN;
-    msg.login = &login;
-    Fshare__Message *reply = s_request (client, &msg);
-    char *error = NULL;
-    if (reply->status == FSHARE__STATUS__STATUS_OK)
-        client->session = strdup (reply->login_ok->session);
-    else
-        error = strdup (reply->error);
-    fsh_msg_destroy (&reply);
-    return error;
-}
-
-//  Publish files (one page); NULL or the error (caller frees).
+//  Publish one file, or none; NULL or the error (caller frees).
 static char *
 s_publish (client_t *client, const char *path)
 {
@@ -159,68 +47,7 @@ s_publish (client_t *client, const char *path)
     file.size = 1;
     file.mtime = 1700000000;
     Fshare__FileInfo *files [] = { &file };
-    Fshare__Publish publish = FSHARE__PUBLISH__INIT;
-    publish.files = files;
-    publish.n_files = path? 1: 0;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_PUBLISH;
-    msg.publish = &publish;
-    Fshare__Message *reply = s_request (client, &msg);
-    char *error = reply->status == FSHARE__STATUS__STATUS_OK? NULL: strdup (reply->error);
-    fsh_msg_destroy (&reply);
-    return error;
-}
-
-static void
-s_logout (client_t *client)
-{
-    Fshare__Logout logout = FSHARE__LOGOUT__INIT;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_LOGOUT;
-    msg.logout = &logout;
-    Fshare__Message *reply = s_request (client, &msg);
-    assert_int_equal (reply->body_case, FSHARE__MESSAGE__BODY_LOGOUT_OK);
-    fsh_msg_destroy (&reply);
-}
-
-//  A subscriber with the given key pair (NULL: a plain one).
-static zsock_t *
-s_subscriber (fixture_t *fx, zcert_t *cert)
-{
-    zsock_t *sub = zsock_new (ZMQ_SUB);
-    if (cert)
-        fsh_curve_client (sub, cert, fx->key);
-    zsock_set_subscribe (sub, "");
-    assert_int_equal (zsock_connect (sub, "%s", fx->publish), 0);
-    return sub;
-}
-
-//  The next event within wait_ms that is not stats (stats too when
-//  `any`), or NULL.
-static Fshare__Event *
-s_event (zsock_t *sub, int wait_ms, bool any)
-{
-    zpoller_t *poller = zpoller_new (sub, NULL);
-    int64_t deadline = zclock_mono () + wait_ms;
-    Fshare__Event *event = NULL;
-    while (!event && zclock_mono () < deadline) {
-        if (!zpoller_wait (poller, (int) (deadline - zclock_mono ())))
-            break;
-        event = fsh_event_recv (sub);
-        if (event && !any && event->type == FSHARE__EVENT_TYPE__EVENT_STATS)
-            fsh_event_destroy (&event);
-    }
-    zpoller_destroy (&poller);
-    return event;
-}
-
-static bool
-s_gets_events (zsock_t *sub, int wait_ms)
-{
-    Fshare__Event *event = s_event (sub, wait_ms, true);
-    bool got = event != NULL;
-    fsh_event_destroy (&event);
-    return got;
+    return client_publish (client, files, path? 1: 0);
 }
 
 //  --------------------------------------------------------------------------
@@ -231,39 +58,39 @@ test_events_need_login (void **state)
 {
     fixture_t *fx = (fixture_t *) *state;
     //  Nobody logged in: a plain subscriber and a CURVE one get nothing
-    zsock_t *plain = s_subscriber (fx, NULL);
+    zsock_t *plain = fixture_subscriber (fx, NULL, 0);
     zcert_t *stranger = zcert_new ();
-    zsock_t *unknown = s_subscriber (fx, stranger);
+    zsock_t *unknown = fixture_subscriber (fx, stranger, 0);
 
     //  A client logs in; a subscriber with its key gets the stream
-    client_t *alice = s_client_new (fx, fx->key);
-    assert_null (s_login (alice, "alice", "pw", false));
-    zsock_t *admitted = s_subscriber (fx, alice->cert);
-    assert_true (s_gets_events (admitted, DEADLINE_MS));
+    client_t *alice = client_new (fx, fx->key);
+    assert_null (client_login (alice, "alice", "pw"));
+    zsock_t *admitted = fixture_subscriber (fx, alice->cert, 0);
+    assert_true (fixture_gets_events (admitted, DEADLINE_MS));
     //  ... including alice's join, once her files are in
-    client_t *bob = s_client_new (fx, fx->key);
-    assert_null (s_login (bob, "bob", "pw", false));
+    client_t *bob = client_new (fx, fx->key);
+    assert_null (client_login (bob, "bob", "pw"));
     assert_null (s_publish (bob, "b.txt"));
-    Fshare__Event *join = s_event (admitted, DEADLINE_MS, false);
+    Fshare__Event *join = fixture_event (admitted, DEADLINE_MS, false);
     assert_non_null (join);
     assert_int_equal (join->type, FSHARE__EVENT_TYPE__EVENT_JOIN);
     assert_string_equal (join->user, "bob");
     fsh_event_destroy (&join);
 
     //  Meanwhile the others still got nothing, not even the stats
-    assert_false (s_gets_events (plain, SILENCE_MS));
-    assert_false (s_gets_events (unknown, 10));
+    assert_false (fixture_gets_events (plain, SILENCE_MS));
+    assert_false (fixture_gets_events (unknown, 10));
     //  A CURVE subscriber that logged in nowhere, created after the login
-    zsock_t *late = s_subscriber (fx, stranger);
-    assert_false (s_gets_events (late, SILENCE_MS));
+    zsock_t *late = fixture_subscriber (fx, stranger, 0);
+    assert_false (fixture_gets_events (late, SILENCE_MS));
 
     //  After logout the key is forgotten: a new subscriber with it is refused
-    s_logout (alice);
-    zsock_t *after = s_subscriber (fx, alice->cert);
-    assert_false (s_gets_events (after, SILENCE_MS));
+    client_logout (alice);
+    zsock_t *after = fixture_subscriber (fx, alice->cert, 0);
+    assert_false (fixture_gets_events (after, SILENCE_MS));
     //  The other session's key is still good
-    zsock_t *bobs = s_subscriber (fx, bob->cert);
-    assert_true (s_gets_events (bobs, DEADLINE_MS));
+    zsock_t *bobs = fixture_subscriber (fx, bob->cert, 0);
+    assert_true (fixture_gets_events (bobs, DEADLINE_MS));
 
     zsock_destroy (&bobs);
     zsock_destroy (&after);
@@ -272,8 +99,8 @@ test_events_need_login (void **state)
     zsock_destroy (&unknown);
     zsock_destroy (&plain);
     zcert_destroy (&stranger);
-    s_client_destroy (&bob);
-    s_client_destroy (&alice);
+    client_destroy (&bob);
+    client_destroy (&alice);
 }
 
 static void
@@ -281,88 +108,78 @@ test_plain_and_wrong_key (void **state)
 {
     fixture_t *fx = (fixture_t *) *state;
     //  A client without CURVE cannot even talk to the broker
-    client_t *plain = s_client_new (fx, NULL);
-    Fshare__Ping ping = FSHARE__PING__INIT;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_PING;
-    msg.ping = &ping;
-    assert_int_equal (fsh_msg_send (&msg, plain->dealer), 0);
-    Fshare__Message *reply = s_recv (plain->dealer, SILENCE_MS);
+    client_t *plain = client_new (fx, NULL);
+    client_ping (plain);
+    Fshare__Message *reply = client_recv_within (plain, SILENCE_MS, NULL);
     assert_null (reply);
     //  Nor can one that trusts another server key
     zcert_t *impostor = zcert_new ();
-    client_t *wrong = s_client_new (fx, zcert_public_txt (impostor));
-    assert_int_equal (fsh_msg_send (&msg, wrong->dealer), 0);
-    reply = s_recv (wrong->dealer, SILENCE_MS);
+    client_t *wrong = client_new (fx, zcert_public_txt (impostor));
+    client_ping (wrong);
+    reply = client_recv_within (wrong, SILENCE_MS, NULL);
     assert_null (reply);
     //  The right key: an answer ("unknown session": no login yet)
-    client_t *right = s_client_new (fx, fx->key);
-    reply = s_request (right, &msg);
+    client_t *right = client_new (fx, fx->key);
+    uint64_t id = client_ping (right);
+    reply = client_recv (right);
+    assert_int_equal (reply->id, id);
     assert_int_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
     assert_string_equal (reply->error, "unknown session");
     fsh_msg_destroy (&reply);
     zcert_destroy (&impostor);
-    s_client_destroy (&right);
-    s_client_destroy (&wrong);
-    s_client_destroy (&plain);
+    client_destroy (&right);
+    client_destroy (&wrong);
+    client_destroy (&plain);
 }
 
 static void
 test_snapshot_needs_session (void **state)
 {
     fixture_t *fx = (fixture_t *) *state;
-    client_t *client = s_client_new (fx, fx->key);
-    Fshare__Snapshot snapshot = FSHARE__SNAPSHOT__INIT;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_SNAPSHOT;
-    msg.snapshot = &snapshot;
-    Fshare__Message *reply = s_request (client, &msg);
+    client_t *client = client_new (fx, fx->key);
+    Fshare__Message *reply = client_snapshot (client);
     assert_int_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
     assert_string_equal (reply->error, "unknown session");
     fsh_msg_destroy (&reply);
-    assert_null (s_login (client, "carol", "pw", false));
-    reply = s_request (client, &msg);
+    assert_null (client_login (client, "carol", "pw"));
+    reply = client_snapshot (client);
     assert_int_equal (reply->status, FSHARE__STATUS__STATUS_OK);
     assert_int_equal (reply->body_case, FSHARE__MESSAGE__BODY_SNAPSHOT_PAGE);
     fsh_msg_destroy (&reply);
-    s_client_destroy (&client);
+    client_destroy (&client);
 }
 
 static void
 test_observer (void **state)
 {
     fixture_t *fx = (fixture_t *) *state;
-    client_t *alice = s_client_new (fx, fx->key);
-    assert_null (s_login (alice, "alice", "pw", false));
+    client_t *alice = client_new (fx, fx->key);
+    assert_null (client_login (alice, "alice", "pw"));
     assert_null (s_publish (alice, "a.txt"));
 
     //  A tap with alice's credentials, while her agent is online
-    client_t *tap = s_client_new (fx, fx->key);
-    char *error = s_login (tap, "alice", "wrong", true);
+    client_t *tap = client_new (fx, fx->key);
+    char *error = client_observe (tap, "alice", "wrong");
     assert_string_equal (error, "invalid user or password");
     zstr_free (&error);
-    assert_null (s_login (tap, "alice", "pw", true));
-    zsock_t *sub = s_subscriber (fx, tap->cert);
-    assert_true (s_gets_events (sub, DEADLINE_MS));
+    assert_null (client_observe (tap, "alice", "pw"));
+    zsock_t *sub = fixture_subscriber (fx, tap->cert, 0);
+    assert_true (fixture_gets_events (sub, DEADLINE_MS));
     //  It publishes nothing, and its login was no join
     error = s_publish (tap, "x.txt");
     assert_string_equal (error, "an observer session publishes no files");
     zstr_free (&error);
-    client_t *bob = s_client_new (fx, fx->key);
-    assert_null (s_login (bob, "bob", "pw", false));
+    client_t *bob = client_new (fx, fx->key);
+    assert_null (client_login (bob, "bob", "pw"));
     assert_null (s_publish (bob, NULL));
-    Fshare__Event *event = s_event (sub, DEADLINE_MS, false);
+    Fshare__Event *event = fixture_event (sub, DEADLINE_MS, false);
     assert_non_null (event);
     assert_int_equal (event->type, FSHARE__EVENT_TYPE__EVENT_JOIN);
     assert_string_equal (event->user, "bob");
     fsh_event_destroy (&event);
 
     //  Its snapshot lists the agents only: alice once, bob
-    Fshare__Snapshot snapshot = FSHARE__SNAPSHOT__INIT;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_SNAPSHOT;
-    msg.snapshot = &snapshot;
-    Fshare__Message *reply = s_request (tap, &msg);
+    Fshare__Message *reply = client_snapshot (tap);
     size_t users = 0;
     while (true) {
         assert_int_equal (reply->body_case, FSHARE__MESSAGE__BODY_SNAPSHOT_PAGE);
@@ -371,34 +188,33 @@ test_observer (void **state)
         fsh_msg_destroy (&reply);
         if (!more)
             break;
-        reply = s_recv (tap->dealer, DEADLINE_MS);
-        assert_non_null (reply);
+        reply = client_recv (tap);
     }
     assert_int_equal (users, 2);
 
     //  The observer leaves: no leave event, and alice's agent stays the
     //  one session of her account
-    s_logout (tap);
-    client_t *twin = s_client_new (fx, fx->key);
-    error = s_login (twin, "alice", "pw", false);
+    client_logout (tap);
+    client_t *twin = client_new (fx, fx->key);
+    error = client_login (twin, "alice", "pw");
     assert_string_equal (error, "already logged in");
     zstr_free (&error);
-    s_logout (bob);
-    event = s_event (sub, DEADLINE_MS, false);
+    client_logout (bob);
+    event = fixture_event (sub, DEADLINE_MS, false);
     assert_non_null (event);
     assert_int_equal (event->type, FSHARE__EVENT_TYPE__EVENT_LEAVE);
     assert_string_equal (event->user, "bob");
     fsh_event_destroy (&event);
 
     //  Observers never register an account, and are limited per account
-    client_t *nobody = s_client_new (fx, fx->key);
-    error = s_login (nobody, "newcomer", "pw", true);
+    client_t *nobody = client_new (fx, fx->key);
+    error = client_observe (nobody, "newcomer", "pw");
     assert_string_equal (error, "invalid user or password");
     zstr_free (&error);
     client_t *many [9];
     for (int i = 0; i < 9; i++) {
-        many [i] = s_client_new (fx, fx->key);
-        error = s_login (many [i], "alice", "pw", true);
+        many [i] = client_new (fx, fx->key);
+        error = client_observe (many [i], "alice", "pw");
         if (i < 8)
             assert_null (error);
         else
@@ -406,13 +222,13 @@ test_observer (void **state)
         zstr_free (&error);
     }
     for (int i = 0; i < 9; i++)
-        s_client_destroy (&many [i]);
-    s_client_destroy (&nobody);
-    s_client_destroy (&twin);
-    s_client_destroy (&bob);
+        client_destroy (&many [i]);
+    client_destroy (&nobody);
+    client_destroy (&twin);
+    client_destroy (&bob);
     zsock_destroy (&sub);
-    s_client_destroy (&tap);
-    s_client_destroy (&alice);
+    client_destroy (&tap);
+    client_destroy (&alice);
 }
 
 static void
@@ -432,12 +248,12 @@ test_one_gate_per_process (void **state)
     //  Same state dir: the same key
     snprintf (fx->listen, sizeof fx->listen, "%s", listen);
     snprintf (fx->publish, sizeof fx->publish, "%s", publish);
-    client_t *client = s_client_new (fx, fx->key);
-    assert_null (s_login (client, "dave", "pw", false));
-    zsock_t *sub = s_subscriber (fx, client->cert);
-    assert_true (s_gets_events (sub, DEADLINE_MS));
+    client_t *client = client_new (fx, fx->key);
+    assert_null (client_login (client, "dave", "pw"));
+    zsock_t *sub = fixture_subscriber (fx, client->cert, 0);
+    assert_true (fixture_gets_events (sub, DEADLINE_MS));
     zsock_destroy (&sub);
-    s_client_destroy (&client);
+    client_destroy (&client);
     zstr_free (&listen);
     zstr_free (&publish);
 }
@@ -478,11 +294,11 @@ main (void)
     zsys_init ();
     zsys_set_logstream (NULL);
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test_setup_teardown (test_events_need_login, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_plain_and_wrong_key, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_snapshot_needs_session, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_observer, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_one_gate_per_process, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_events_need_login, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_plain_and_wrong_key, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_snapshot_needs_session, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_observer, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_one_gate_per_process, s_setup, fixture_teardown),
         cmocka_unit_test (test_registry),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

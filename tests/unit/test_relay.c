@@ -4,29 +4,10 @@
     credit enforcement, and every way a transfer ends early (either side
     cancels, logs out or goes silent, a side breaks the protocol).
 */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
-#include "broker.h"
-#include "chunk.h"
+#include "fixture.h"
 
-#define DEADLINE_MS 5000
 #define FILE_SIZE   1000
 #define FILE_MTIME  1700000000
-
-typedef struct {
-    char dir [64];
-    char listen [128];
-    char publish [128];
-    zactor_t *broker;
-} fixture_t;
-
-typedef struct {
-    zsock_t *dealer;
-    char *session;
-    uint64_t next_id;
-} client_t;
 
 //  --------------------------------------------------------------------------
 //  Fixture: a broker on ipc endpoints in a temp dir
@@ -35,43 +16,19 @@ typedef struct {
 static void
 s_start_broker_limited (fixture_t *fx, int heartbeat_ms, int max_transfers, int max_serving)
 {
-    char accounts [128];
-    snprintf (accounts, sizeof accounts, "%s/accounts", fx->dir);
-    broker_config_t config = {
-        .listen = fx->listen, .publish = fx->publish, .state_dir = fx->dir,
-        .accounts = accounts, .registration = 1,
-        .heartbeat_ms = heartbeat_ms, .liveness = 3, .stats_ms = 5000,
-        .max_transfers = max_transfers, .max_serving = max_serving,
-        .cost = ACCOUNTS_COST_MIN
-    };
-    fx->broker = zactor_new (broker_actor, &config);
-    char *status = zstr_recv (fx->broker);
-    assert_non_null (status);
-    assert_int_equal (strncmp (status, "OK ", 3), 0);
-    zstr_free (&status);
+    broker_config_t config = fixture_broker_config (fx);
+    config.heartbeat_ms = heartbeat_ms;
+    config.liveness = 3;
+    config.stats_ms = 5000;
+    config.max_transfers = max_transfers;
+    config.max_serving = max_serving;
+    fixture_broker_start (fx, &config);
 }
 
 static int
 s_setup (void **state)
 {
-    fixture_t *fx = (fixture_t *) zmalloc (sizeof (fixture_t));
-    strcpy (fx->dir, "/tmp/fshare-test-relay-XXXXXX");
-    assert_non_null (mkdtemp (fx->dir));
-    snprintf (fx->listen, sizeof fx->listen, "ipc://%s/req", fx->dir);
-    snprintf (fx->publish, sizeof fx->publish, "ipc://%s/pub", fx->dir);
-    *state = fx;
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_t *fx = (fixture_t *) *state;
-    zactor_destroy (&fx->broker);
-    char *command = zsys_sprintf ("rm -rf '%s'", fx->dir);
-    assert_int_equal (system (command), 0);
-    zstr_free (&command);
-    free (fx);
+    *state = fixture_new ("relay");
     return 0;
 }
 
@@ -83,49 +40,6 @@ s_start_broker (fixture_t *fx, int heartbeat_ms)
 
 //  --------------------------------------------------------------------------
 //  Raw clients
-
-static void
-s_send (client_t *client, Fshare__Message *msg)
-{
-    msg->id = ++client->next_id;
-    msg->session = client->session? client->session: "";
-    assert_int_equal (fsh_msg_send (msg, client->dealer), 0);
-}
-
-//  The next message that is not a Pong, with its data frame if any
-//  (data may be NULL when none is expected).
-static Fshare__Message *
-s_recv_data (client_t *client, zmq_msg_t *data)
-{
-    int64_t deadline = zclock_mono () + DEADLINE_MS;
-    zpoller_t *poller = zpoller_new (client->dealer, NULL);
-    Fshare__Message *msg = NULL;
-    while (!msg && zclock_mono () < deadline) {
-        if (!zpoller_wait (poller, 100))
-            continue;
-        zmq_msg_t frame;
-        int frames;
-        msg = fsh_chunk_recv (client->dealer, 0, &frame, &frames);
-        assert_non_null (msg);
-        if (msg->body_case == FSHARE__MESSAGE__BODY_PONG)
-            fsh_msg_destroy (&msg);
-        if (msg && data)
-            zmq_msg_move (data, &frame);
-        else
-        if (msg)
-            assert_int_equal (frames, 1);
-        zmq_msg_close (&frame);
-    }
-    zpoller_destroy (&poller);
-    assert_non_null (msg);
-    return msg;
-}
-
-static Fshare__Message *
-s_recv (client_t *client)
-{
-    return s_recv_data (client, NULL);
-}
 
 //  Nothing but pongs arrives within `msecs`.
 static void
@@ -144,37 +58,13 @@ s_expect_silence (client_t *client, int msecs)
     zpoller_destroy (&poller);
 }
 
-static void
-s_ping (client_t *client)
-{
-    Fshare__Ping ping = FSHARE__PING__INIT;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_PING;
-    msg.ping = &ping;
-    s_send (client, &msg);
-}
-
 //  A logged-in client publishing `count` files "docs/f<i>.txt" (count may
 //  be 0); `publish` false leaves it logged in but not online.
 static client_t *
 s_client_new (fixture_t *fx, const char *user, int count, bool publish)
 {
-    client_t *client = (client_t *) zmalloc (sizeof (client_t));
-    client->dealer = zsock_new (ZMQ_DEALER);
-    fsh_socket_limits (client->dealer, 0);
-    assert_int_equal (zsock_connect (client->dealer, "%s", fx->listen), 0);
-    Fshare__Login login = FSHARE__LOGIN__INIT;
-    login.user = (char *) user;
-    login.password = "pw";
-    login.version = FSH_PROTOCOL_VERSION;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_LOGIN;
-    msg.login = &login;
-    s_send (client, &msg);
-    Fshare__Message *reply = s_recv (client);
-    assert_int_equal (reply->status, FSHARE__STATUS__STATUS_OK);
-    client->session = strdup (reply->login_ok->session);
-    fsh_msg_destroy (&reply);
+    client_t *client = client_new (fx, NULL);
+    assert_null (client_login (client, user, "pw"));
     if (!publish)
         return client;
 
@@ -190,40 +80,8 @@ s_client_new (fixture_t *fx, const char *user, int count, bool publish)
         infos [i].mtime = FILE_MTIME;
         list [i] = &infos [i];
     }
-    Fshare__Publish files = FSHARE__PUBLISH__INIT;
-    files.files = list;
-    files.n_files = (size_t) count;
-    Fshare__Message pub = FSHARE__MESSAGE__INIT;
-    pub.body_case = FSHARE__MESSAGE__BODY_PUBLISH;
-    pub.publish = &files;
-    s_send (client, &pub);
-    reply = s_recv (client);
-    assert_int_equal (reply->body_case, FSHARE__MESSAGE__BODY_PUBLISH_OK);
-    fsh_msg_destroy (&reply);
+    assert_null (client_publish (client, list, (size_t) count));
     return client;
-}
-
-static void
-s_client_destroy (client_t **client_p)
-{
-    client_t *client = *client_p;
-    zsock_destroy (&client->dealer);
-    zstr_free (&client->session);
-    free (client);
-    *client_p = NULL;
-}
-
-static void
-s_logout (client_t *client)
-{
-    Fshare__Logout logout = FSHARE__LOGOUT__INIT;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_LOGOUT;
-    msg.logout = &logout;
-    s_send (client, &msg);
-    Fshare__Message *reply = s_recv (client);
-    assert_int_equal (reply->body_case, FSHARE__MESSAGE__BODY_LOGOUT_OK);
-    fsh_msg_destroy (&reply);
 }
 
 //  --------------------------------------------------------------------------
@@ -233,17 +91,7 @@ static uint64_t
 s_get (client_t *client, const char *owner, const char *path, uint64_t offset,
        uint64_t expect_size)
 {
-    Fshare__Get get = FSHARE__GET__INIT;
-    get.owner = (char *) owner;
-    get.path = (char *) path;
-    get.offset = offset;
-    get.expect_size = expect_size;
-    get.expect_mtime = FILE_MTIME;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_GET;
-    msg.get = &get;
-    s_send (client, &msg);
-    return msg.id;
+    return client_get (client, owner, path, offset, expect_size, FILE_MTIME);
 }
 
 //  A Get that the broker refuses: returns its error text (caller frees).
@@ -251,50 +99,12 @@ static char *
 s_get_refused (client_t *client, const char *owner, const char *path)
 {
     uint64_t id = s_get (client, owner, path, 0, 0);
-    Fshare__Message *reply = s_recv (client);
+    Fshare__Message *reply = client_recv (client);
     assert_int_equal (reply->id, id);
     assert_int_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
     char *error = strdup (reply->error);
     fsh_msg_destroy (&reply);
     return error;
-}
-
-static void
-s_opened (client_t *owner, uint64_t transfer, uint64_t size, uint64_t offset)
-{
-    Fshare__Opened opened = FSHARE__OPENED__INIT;
-    opened.transfer = transfer;
-    opened.size = size;
-    opened.mtime = FILE_MTIME;
-    opened.offset = offset;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_OPENED;
-    msg.opened = &opened;
-    s_send (owner, &msg);
-}
-
-static void
-s_credit (client_t *client, uint64_t transfer, uint64_t bytes)
-{
-    Fshare__Credit credit = FSHARE__CREDIT__INIT;
-    credit.transfer = transfer;
-    credit.bytes = bytes;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_CREDIT;
-    msg.credit = &credit;
-    s_send (client, &msg);
-}
-
-static void
-s_cancel (client_t *client, uint64_t transfer, const char *reason)
-{
-    Fshare__Cancel cancel = FSHARE__CANCEL__INIT;
-    cancel.transfer = transfer;
-    cancel.reason = (char *) reason;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_CANCEL;
-    msg.cancel = &cancel;
-    s_send (client, &msg);
 }
 
 static void
@@ -305,7 +115,7 @@ s_done (client_t *client, uint64_t transfer)
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
     msg.body_case = FSHARE__MESSAGE__BODY_DONE;
     msg.done = &done;
-    s_send (client, &msg);
+    client_send (client, &msg);
 }
 
 //  Send bytes [offset, offset + size) of a pattern as one chunk.
@@ -322,16 +132,11 @@ s_chunk (client_t *owner, uint64_t transfer, uint64_t offset, size_t size, bool 
         chunk.sha256.data = digest;
         chunk.sha256.len = sizeof digest;
     }
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.id = ++owner->next_id;
-    msg.session = owner->session;
-    msg.body_case = FSHARE__MESSAGE__BODY_CHUNK;
-    msg.chunk = &chunk;
     zmq_msg_t data;
     zmq_msg_init_size (&data, size);
     for (size_t i = 0; i < size; i++)
         ((uint8_t *) zmq_msg_data (&data)) [i] = (uint8_t) ((offset + i) * 7);
-    assert_int_equal (fsh_chunk_send (&msg, owner->dealer, NULL, 0, &data), 0);
+    client_send_chunk (owner, &chunk, &data);
 }
 
 //  The requester receives a chunk: checks header and bytes.
@@ -341,7 +146,7 @@ s_expect_chunk (client_t *requester, uint64_t get_id, uint64_t transfer,
 {
     zmq_msg_t data;
     zmq_msg_init (&data);
-    Fshare__Message *msg = s_recv_data (requester, &data);
+    Fshare__Message *msg = client_recv_data (requester, &data);
     assert_int_equal (msg->body_case, FSHARE__MESSAGE__BODY_CHUNK);
     assert_int_equal (msg->id, get_id);
     assert_string_equal (msg->session, "");
@@ -362,7 +167,7 @@ static uint64_t
 s_open (client_t *owner, client_t *requester, const char *path, uint64_t *get_id)
 {
     *get_id = s_get (requester, "alice", path, 0, 0);
-    Fshare__Message *serve = s_recv (owner);
+    Fshare__Message *serve = client_recv (owner);
     assert_int_equal (serve->body_case, FSHARE__MESSAGE__BODY_SERVE);
     assert_string_equal (serve->serve->path, path);
     assert_string_equal (serve->serve->requester, "bob");
@@ -370,8 +175,8 @@ s_open (client_t *owner, client_t *requester, const char *path, uint64_t *get_id
     uint64_t transfer = serve->serve->transfer;
     assert_true (transfer > 0);
     fsh_msg_destroy (&serve);
-    s_opened (owner, transfer, FILE_SIZE, 0);
-    Fshare__Message *opened = s_recv (requester);
+    client_opened (owner, transfer, FILE_SIZE, FILE_MTIME, 0);
+    Fshare__Message *opened = client_recv (requester);
     assert_int_equal (opened->body_case, FSHARE__MESSAGE__BODY_OPENED);
     assert_int_equal (opened->id, *get_id);
     assert_int_equal (opened->opened->transfer, transfer);
@@ -385,7 +190,7 @@ s_open (client_t *owner, client_t *requester, const char *path, uint64_t *get_id
 static void
 s_expect_body (client_t *client, Fshare__Message__BodyCase body)
 {
-    Fshare__Message *msg = s_recv (client);
+    Fshare__Message *msg = client_recv (client);
     assert_int_equal (msg->body_case, body);
     fsh_msg_destroy (&msg);
 }
@@ -393,7 +198,7 @@ s_expect_body (client_t *client, Fshare__Message__BodyCase body)
 static void
 s_expect_credit (client_t *owner, uint64_t transfer, uint64_t bytes)
 {
-    Fshare__Message *msg = s_recv (owner);
+    Fshare__Message *msg = client_recv (owner);
     assert_int_equal (msg->body_case, FSHARE__MESSAGE__BODY_CREDIT);
     assert_int_equal (msg->credit->transfer, transfer);
     assert_int_equal (msg->credit->bytes, bytes);
@@ -403,7 +208,7 @@ s_expect_credit (client_t *owner, uint64_t transfer, uint64_t bytes)
 static void
 s_expect_cancel (client_t *owner, uint64_t transfer, const char *reason)
 {
-    Fshare__Message *msg = s_recv (owner);
+    Fshare__Message *msg = client_recv (owner);
     assert_int_equal (msg->body_case, FSHARE__MESSAGE__BODY_CANCEL);
     assert_int_equal (msg->cancel->transfer, transfer);
     assert_string_equal (msg->cancel->reason, reason);
@@ -413,7 +218,7 @@ s_expect_cancel (client_t *owner, uint64_t transfer, const char *reason)
 static void
 s_expect_error (client_t *requester, uint64_t get_id, const char *reason)
 {
-    Fshare__Message *msg = s_recv (requester);
+    Fshare__Message *msg = client_recv (requester);
     assert_int_equal (msg->id, get_id);
     assert_int_equal (msg->status, FSHARE__STATUS__STATUS_ERROR);
     assert_string_equal (msg->error, reason);
@@ -424,19 +229,16 @@ s_expect_error (client_t *requester, uint64_t get_id, const char *reason)
 static void
 s_expect_stats (client_t *client, uint64_t transfers, uint64_t bytes)
 {
-    Fshare__Snapshot snapshot = FSHARE__SNAPSHOT__INIT;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_SNAPSHOT;
-    msg.snapshot = &snapshot;
-    s_send (client, &msg);
-    bool more = true;
-    while (more) {
-        Fshare__Message *page = s_recv (client);
+    Fshare__Message *page = client_snapshot (client);
+    while (true) {
         assert_int_equal (page->body_case, FSHARE__MESSAGE__BODY_SNAPSHOT_PAGE);
         assert_int_equal (page->snapshot_page->transfers, transfers);
         assert_int_equal (page->snapshot_page->bytes_relayed, bytes);
-        more = page->snapshot_page->more;
+        bool more = page->snapshot_page->more;
         fsh_msg_destroy (&page);
+        if (!more)
+            break;
+        page = client_recv (client);
     }
 }
 
@@ -476,9 +278,9 @@ test_get_refusals (void **state)
     //  None of them reached the owner
     s_expect_silence (alice, 100);
     s_expect_stats (bob, 0, 0);
-    s_client_destroy (&early);
-    s_client_destroy (&bob);
-    s_client_destroy (&alice);
+    client_destroy (&early);
+    client_destroy (&bob);
+    client_destroy (&alice);
 }
 
 static void
@@ -492,29 +294,29 @@ test_whole_flow (void **state)
     uint64_t transfer = s_open (alice, bob, "docs/f0.txt", &get_id);
     s_expect_stats (bob, 1, 0);
 
-    s_credit (bob, transfer, 600);
+    client_credit (bob, transfer, 600);
     s_expect_credit (alice, transfer, 600);
     s_chunk (alice, transfer, 0, 400, false);
     s_chunk (alice, transfer, 400, 200, false);
     s_expect_chunk (bob, get_id, transfer, 0, 400, false);
     s_expect_chunk (bob, get_id, transfer, 400, 200, false);
-    s_credit (bob, transfer, 400);
+    client_credit (bob, transfer, 400);
     s_expect_credit (alice, transfer, 400);
     s_chunk (alice, transfer, 600, 400, true);
     s_expect_chunk (bob, get_id, transfer, 600, 400, true);
     //  Still in progress until the requester acknowledges
     s_expect_stats (bob, 1, FILE_SIZE);
     s_done (bob, transfer);
-    Fshare__Message *done = s_recv (alice);
+    Fshare__Message *done = client_recv (alice);
     assert_int_equal (done->body_case, FSHARE__MESSAGE__BODY_DONE);
     assert_int_equal (done->done->transfer, transfer);
     fsh_msg_destroy (&done);
     s_expect_stats (bob, 0, FILE_SIZE);
     //  Late messages for the finished transfer are dropped quietly
-    s_credit (bob, transfer, 100);
+    client_credit (bob, transfer, 100);
     s_expect_silence (alice, 100);
-    s_client_destroy (&bob);
-    s_client_destroy (&alice);
+    client_destroy (&bob);
+    client_destroy (&alice);
 }
 
 static void
@@ -526,17 +328,17 @@ test_resume_and_empty (void **state)
     client_t *bob = s_client_new (fx, "bob", 0, true);
     //  The resume point reaches the owner; the owner resumes at it
     uint64_t get_id = s_get (bob, "alice", "docs/f0.txt", 700, FILE_SIZE);
-    Fshare__Message *serve = s_recv (alice);
+    Fshare__Message *serve = client_recv (alice);
     assert_int_equal (serve->serve->offset, 700);
     assert_int_equal (serve->serve->expect_size, FILE_SIZE);
     assert_int_equal (serve->serve->expect_mtime, FILE_MTIME);
     uint64_t transfer = serve->serve->transfer;
     fsh_msg_destroy (&serve);
-    s_opened (alice, transfer, FILE_SIZE, 700);
-    Fshare__Message *opened = s_recv (bob);
+    client_opened (alice, transfer, FILE_SIZE, FILE_MTIME, 700);
+    Fshare__Message *opened = client_recv (bob);
     assert_int_equal (opened->opened->offset, 700);
     fsh_msg_destroy (&opened);
-    s_credit (bob, transfer, 1000);
+    client_credit (bob, transfer, 1000);
     s_expect_credit (alice, transfer, 1000);
     s_chunk (alice, transfer, 700, 300, true);
     s_expect_chunk (bob, get_id, transfer, 700, 300, true);
@@ -545,24 +347,24 @@ test_resume_and_empty (void **state)
 
     //  An offset beyond the size it claims is no resume
     get_id = s_get (bob, "alice", "docs/f0.txt", 2000, FILE_SIZE);
-    serve = s_recv (alice);
+    serve = client_recv (alice);
     assert_int_equal (serve->serve->offset, 0);
     assert_int_equal (serve->serve->expect_size, 0);
     transfer = serve->serve->transfer;
     fsh_msg_destroy (&serve);
 
     //  An empty file: one empty last chunk
-    s_opened (alice, transfer, 0, 0);
+    client_opened (alice, transfer, 0, FILE_MTIME, 0);
     s_expect_body (bob, FSHARE__MESSAGE__BODY_OPENED);
-    s_credit (bob, transfer, 4096);
+    client_credit (bob, transfer, 4096);
     s_expect_credit (alice, transfer, 4096);
     s_chunk (alice, transfer, 0, 0, true);
     s_expect_chunk (bob, get_id, transfer, 0, 0, true);
     s_done (bob, transfer);
     s_expect_body (alice, FSHARE__MESSAGE__BODY_DONE);
     s_expect_stats (bob, 0, 300);
-    s_client_destroy (&bob);
-    s_client_destroy (&alice);
+    client_destroy (&bob);
+    client_destroy (&alice);
 }
 
 static void
@@ -576,12 +378,12 @@ test_protocol_violations (void **state)
     uint64_t get_id;
     uint64_t transfer = s_open (alice, bob, "docs/f0.txt", &get_id);
     //  Someone else's credit and cancel change nothing
-    s_credit (carol, transfer, 500);
-    s_cancel (carol, transfer, "mischief");
+    client_credit (carol, transfer, 500);
+    client_cancel (carol, transfer, "mischief");
     s_expect_silence (alice, 100);
     //  Credit beyond the window is clamped
-    s_credit (bob, transfer, (uint64_t) 1 << 40);
-    Fshare__Message *credit = s_recv (alice);
+    client_credit (bob, transfer, (uint64_t) 1 << 40);
+    Fshare__Message *credit = client_recv (alice);
     assert_int_equal (credit->credit->bytes, 16 * 1024 * 1024);
     fsh_msg_destroy (&credit);
     //  A chunk out of order ends the transfer on both sides
@@ -592,7 +394,7 @@ test_protocol_violations (void **state)
 
     //  A chunk beyond the credit, likewise
     transfer = s_open (alice, bob, "docs/f0.txt", &get_id);
-    s_credit (bob, transfer, 100);
+    client_credit (bob, transfer, 100);
     s_expect_credit (alice, transfer, 100);
     s_chunk (alice, transfer, 0, 101, false);
     s_expect_cancel (alice, transfer, "protocol error: owner sent beyond its credit");
@@ -600,15 +402,15 @@ test_protocol_violations (void **state)
 
     //  A last chunk short of the size, likewise
     transfer = s_open (alice, bob, "docs/f0.txt", &get_id);
-    s_credit (bob, transfer, 2000);
+    client_credit (bob, transfer, 2000);
     s_expect_credit (alice, transfer, 2000);
     s_chunk (alice, transfer, 0, 999, true);
     s_expect_cancel (alice, transfer, "protocol error: last chunk before the end of the file");
     s_expect_error (bob, get_id, "protocol error: last chunk before the end of the file");
     s_expect_stats (bob, 0, 0);
-    s_client_destroy (&carol);
-    s_client_destroy (&bob);
-    s_client_destroy (&alice);
+    client_destroy (&carol);
+    client_destroy (&bob);
+    client_destroy (&alice);
 }
 
 static void
@@ -620,16 +422,16 @@ test_cancels (void **state)
     client_t *bob = s_client_new (fx, "bob", 0, true);
     //  The owner cannot read the file
     uint64_t get_id = s_get (bob, "alice", "docs/f0.txt", 0, 0);
-    Fshare__Message *serve = s_recv (alice);
-    s_cancel (alice, serve->serve->transfer, "cannot read file");
+    Fshare__Message *serve = client_recv (alice);
+    client_cancel (alice, serve->serve->transfer, "cannot read file");
     fsh_msg_destroy (&serve);
     s_expect_error (bob, get_id, "cannot read file");
 
     //  The requester cancels mid-transfer
     uint64_t transfer = s_open (alice, bob, "docs/f0.txt", &get_id);
-    s_credit (bob, transfer, 500);
+    client_credit (bob, transfer, 500);
     s_expect_credit (alice, transfer, 500);
-    s_cancel (bob, transfer, "interrupted");
+    client_cancel (bob, transfer, "interrupted");
     s_expect_cancel (alice, transfer, "cancelled by bob: interrupted");
     //  A chunk that crossed the cancel is dropped
     s_chunk (alice, transfer, 0, 500, false);
@@ -637,23 +439,23 @@ test_cancels (void **state)
 
     //  The owner finds the file changed
     transfer = s_open (alice, bob, "docs/f0.txt", &get_id);
-    s_cancel (alice, transfer, "file changed during transfer");
+    client_cancel (alice, transfer, "file changed during transfer");
     s_expect_error (bob, get_id, "file changed during transfer");
 
     //  The requester logs out: the owner is told
     transfer = s_open (alice, bob, "docs/f0.txt", &get_id);
-    s_logout (bob);
+    client_logout (bob);
     s_expect_cancel (alice, transfer, "requester bob logged out");
-    s_client_destroy (&bob);
+    client_destroy (&bob);
 
     //  The owner logs out: the requester is told
     bob = s_client_new (fx, "bob", 0, true);
     transfer = s_open (alice, bob, "docs/f0.txt", &get_id);
-    s_logout (alice);
+    client_logout (alice);
     s_expect_error (bob, get_id, "owner alice logged out");
     s_expect_stats (bob, 0, 0);
-    s_client_destroy (&bob);
-    s_client_destroy (&alice);
+    client_destroy (&bob);
+    client_destroy (&alice);
 }
 
 static void
@@ -665,13 +467,13 @@ test_owner_goes_silent (void **state)
     client_t *bob = s_client_new (fx, "bob", 0, true);
     uint64_t get_id;
     uint64_t transfer = s_open (alice, bob, "docs/f0.txt", &get_id);
-    s_credit (bob, transfer, 500);
+    client_credit (bob, transfer, 500);
     //  Bob keeps his session alive; alice says nothing more
     zpoller_t *poller = zpoller_new (bob->dealer, NULL);
     int64_t deadline = zclock_mono () + DEADLINE_MS;
     Fshare__Message *msg = NULL;
     while (!msg && zclock_mono () < deadline) {
-        s_ping (bob);
+        client_ping (bob);
         if (!zpoller_wait (poller, 50))
             continue;
         msg = fsh_msg_recv (bob->dealer);
@@ -683,8 +485,8 @@ test_owner_goes_silent (void **state)
     assert_int_equal (msg->id, get_id);
     assert_string_equal (msg->error, "owner alice went away");
     fsh_msg_destroy (&msg);
-    s_client_destroy (&bob);
-    s_client_destroy (&alice);
+    client_destroy (&bob);
+    client_destroy (&alice);
 }
 
 static void
@@ -698,29 +500,29 @@ test_independent_transfers (void **state)
     uint64_t stalled = s_open (alice, bob, "docs/f0.txt", &get_a);
     uint64_t moving = s_open (alice, bob, "docs/f1.txt", &get_b);
     assert_true (stalled != moving);
-    s_credit (bob, stalled, 100);
+    client_credit (bob, stalled, 100);
     s_expect_credit (alice, stalled, 100);
     s_chunk (alice, stalled, 0, 100, false);
     //  The stalled one grants nothing more; the other completes meanwhile
-    s_credit (bob, moving, FILE_SIZE);
+    client_credit (bob, moving, FILE_SIZE);
     s_expect_credit (alice, moving, FILE_SIZE);
     s_chunk (alice, moving, 0, FILE_SIZE, true);
     s_expect_chunk (bob, get_a, stalled, 0, 100, false);
     s_expect_chunk (bob, get_b, moving, 0, FILE_SIZE, true);
     s_done (bob, moving);
-    Fshare__Message *done = s_recv (alice);
+    Fshare__Message *done = client_recv (alice);
     assert_int_equal (done->done->transfer, moving);
     fsh_msg_destroy (&done);
     s_expect_stats (bob, 1, FILE_SIZE + 100);
-    s_client_destroy (&bob);
-    s_client_destroy (&alice);
+    client_destroy (&bob);
+    client_destroy (&alice);
 }
 
 //  The owner is asked to serve; returns the transfer id.
 static uint64_t
 s_expect_serve (client_t *owner, const char *requester)
 {
-    Fshare__Message *serve = s_recv (owner);
+    Fshare__Message *serve = client_recv (owner);
     assert_int_equal (serve->body_case, FSHARE__MESSAGE__BODY_SERVE);
     assert_string_equal (serve->serve->requester, requester);
     uint64_t transfer = serve->serve->transfer;
@@ -756,13 +558,13 @@ test_transfer_limits (void **state)
     s_expect_stats (bob, 3, 0);
 
     //  The owner ends one of bob's: both limits have room again
-    s_cancel (alice, first, "owner changed its mind");
+    client_cancel (alice, first, "owner changed its mind");
     s_expect_error (bob, first_get, "owner changed its mind");
     s_get (bob, "alice", "docs/f0.txt", 0, 0);
     s_expect_serve (alice, "bob");
-    s_client_destroy (&carol);
-    s_client_destroy (&bob);
-    s_client_destroy (&alice);
+    client_destroy (&carol);
+    client_destroy (&bob);
+    client_destroy (&alice);
 }
 
 int
@@ -771,14 +573,14 @@ main (void)
     zsys_init ();
     zsys_set_logstream (stderr);
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test_setup_teardown (test_get_refusals, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_whole_flow, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_resume_and_empty, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_protocol_violations, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_cancels, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_owner_goes_silent, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_independent_transfers, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_transfer_limits, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_get_refusals, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_whole_flow, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_resume_and_empty, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_protocol_violations, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_cancels, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_owner_goes_silent, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_independent_transfers, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_transfer_limits, s_setup, fixture_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

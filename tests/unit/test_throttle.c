@@ -4,15 +4,10 @@
     connection does not reset a user name's delay, the right password still
     gets in, and a flood of held logins stays bounded.
 */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
-#include "broker.h"
+#define DEADLINE_MS 8000
+#include "fixture.h"
 #include "throttle.h"
 #include "lobby.h"
-
-#define DEADLINE_MS 8000
 
 //  --------------------------------------------------------------------------
 //  The throttle alone
@@ -123,96 +118,43 @@ test_parallel_caps (void **state)
 //  --------------------------------------------------------------------------
 //  The broker: a raw client on ipc
 
-typedef struct {
-    char dir [64];
-    char listen [128];
-    char publish [128];
-    zactor_t *broker;
-} fixture_t;
-
 static int
 s_setup (void **state)
 {
-    fixture_t *fx = (fixture_t *) zmalloc (sizeof (fixture_t));
-    strcpy (fx->dir, "/tmp/fshare-test-throttle-XXXXXX");
-    assert_non_null (mkdtemp (fx->dir));
-    snprintf (fx->listen, sizeof fx->listen, "ipc://%s/req", fx->dir);
-    snprintf (fx->publish, sizeof fx->publish, "ipc://%s/pub", fx->dir);
+    fixture_t *fx = fixture_new ("throttle");
+    fixture_account (fx, "alice", "right");
+    fixture_account (fx, "bob", "right");
     //  Delays of 40, 80, 160, 320, then 400 ms
-    broker_config_t config = {
-        .listen = fx->listen, .publish = fx->publish, .state_dir = fx->dir,
-        .registration = 0, .heartbeat_ms = 1000, .liveness = 3,
-        .login_delay_ms = 40, .login_delay_max_ms = 400, .login_queue = 8,
-        .cost = ACCOUNTS_COST_MIN
-    };
-    char *accounts = zsys_sprintf ("%s/accounts", fx->dir);
-    accounts_t *table = accounts_new (accounts);
-    char *hash = accounts_hash_password ("right", ACCOUNTS_COST_MIN);
-    assert_int_equal (accounts_set (table, "alice", hash), 0);
-    assert_int_equal (accounts_set (table, "bob", hash), 0);
-    assert_int_equal (accounts_save (table), 0);
-    zstr_free (&hash);
-    accounts_destroy (&table);
-    zstr_free (&accounts);
-    fx->broker = zactor_new (broker_actor, &config);
-    char *status = zstr_recv (fx->broker);
-    assert_non_null (status);
-    assert_int_equal (strncmp (status, "OK ", 3), 0);
-    zstr_free (&status);
+    broker_config_t config = fixture_broker_config (fx);
+    config.registration = 0;
+    config.heartbeat_ms = 1000;
+    config.liveness = 3;
+    config.login_delay_ms = 40;
+    config.login_delay_max_ms = 400;
+    config.login_queue = 8;
+    fixture_broker_start (fx, &config);
     *state = fx;
     return 0;
 }
 
-static int
-s_teardown (void **state)
+//  Sends an observer's login without waiting; returns its id. Observers,
+//  so that a second login of the same name is no "already logged in"; the
+//  client keeps no session, so each login goes out as a fresh one.
+static uint64_t
+s_send_login (client_t *client, const char *user, const char *password)
 {
-    fixture_t *fx = (fixture_t *) *state;
-    zactor_destroy (&fx->broker);
-    char *command = zsys_sprintf ("rm -rf '%s'", fx->dir);
-    assert_int_equal (system (command), 0);
-    zstr_free (&command);
-    free (fx);
-    return 0;
-}
-
-static void
-s_send_login (zsock_t *dealer, uint64_t id, const char *user, const char *password,
-              bool observer)
-{
-    Fshare__Login login = FSHARE__LOGIN__INIT;
-    login.user = (char *) user;
-    login.password = (char *) password;
-    login.version = FSH_PROTOCOL_VERSION;
-    login.observer = observer;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.id = id;
-    msg.body_case = FSHARE__MESSAGE__BODY_LOGIN;
-    msg.login = &login;
-    assert_int_equal (fsh_msg_send (&msg, dealer), 0);
-}
-
-//  The next reply; its error text (or "" for OK) is copied to error.
-static Fshare__Message *
-s_reply (zsock_t *dealer)
-{
-    zpoller_t *poller = zpoller_new (dealer, NULL);
-    void *ready = zpoller_wait (poller, DEADLINE_MS);
-    zpoller_destroy (&poller);
-    assert_non_null (ready);
-    Fshare__Message *reply = fsh_msg_recv (dealer);
-    assert_non_null (reply);
-    return reply;
+    Fshare__Login login = client_login_body (user, password, true);
+    return client_send_login (client, &login);
 }
 
 //  One login, waiting for its answer: the time it took, and whether it
 //  got in.
 static int64_t
-s_timed_login (zsock_t *dealer, const char *user, const char *password, bool *ok)
+s_timed_login (client_t *client, const char *user, const char *password, bool *ok)
 {
-    static uint64_t id = 100;
     int64_t start = zclock_mono ();
-    s_send_login (dealer, ++id, user, password, true);
-    Fshare__Message *reply = s_reply (dealer);
+    uint64_t id = s_send_login (client, user, password);
+    Fshare__Message *reply = client_recv (client);
     assert_int_equal (reply->id, id);
     *ok = reply->status == FSHARE__STATUS__STATUS_OK;
     if (!*ok)
@@ -225,7 +167,7 @@ static void
 test_broker_slows_guesses (void **state)
 {
     fixture_t *fx = (fixture_t *) *state;
-    zsock_t *guesser = zsock_new_dealer (fx->listen);
+    client_t *guesser = client_new (fx, NULL);
     bool ok;
     //  Each refusal takes at least the delay it earned: 40, 80, 160, 320
     int64_t delay = 40;
@@ -237,7 +179,7 @@ test_broker_slows_guesses (void **state)
     }
     //  A new connection gains nothing: its wrong guess is refused after the
     //  name's next delay (capped at 400 ms), not the first one (40 ms)
-    zsock_t *honest = zsock_new_dealer (fx->listen);
+    client_t *honest = client_new (fx, NULL);
     int64_t took = s_timed_login (honest, "alice", "wrong", &ok);
     assert_false (ok);
     assert_true (took >= 400);
@@ -248,27 +190,27 @@ test_broker_slows_guesses (void **state)
     took = s_timed_login (honest, "alice", "right", &ok);
     assert_true (ok);
     assert_true (took < 250);
-    zsock_destroy (&honest);
-    zsock_destroy (&guesser);
+    client_destroy (&honest);
+    client_destroy (&guesser);
 }
 
 static void
 test_broker_burst (void **state)
 {
     fixture_t *fx = (fixture_t *) *state;
-    zsock_t *guesser = zsock_new_dealer (fx->listen);
+    client_t *guesser = client_new (fx, NULL);
     //  20 guesses at once, as an observer (no "already logged in" shortcut):
     //  one is checked, 8 (the fixture's login_queue) wait their turn one by
     //  one, the rest are told the broker is busy, at once. Every one gets
     //  an answer, and none says the password was right.
     int64_t start = zclock_mono ();
     for (uint64_t id = 1; id <= 20; id++)
-        s_send_login (guesser, id, "bob", "wrong", true);
+        assert_int_equal (s_send_login (guesser, "bob", "wrong"), id);
     bool seen [21] = { false };
     int64_t last = 0;
     int busy = 0;
     for (int i = 0; i < 20; i++) {
-        Fshare__Message *reply = s_reply (guesser);
+        Fshare__Message *reply = client_recv (guesser);
         assert_true (reply->id >= 1 && reply->id <= 20);
         assert_false (seen [reply->id]);
         seen [reply->id] = true;
@@ -292,7 +234,7 @@ test_broker_burst (void **state)
     bool ok;
     assert_true (s_timed_login (guesser, "bob", "right", &ok) < 250);
     assert_true (ok);
-    zsock_destroy (&guesser);
+    client_destroy (&guesser);
 }
 
 int
@@ -305,8 +247,8 @@ main (void)
         cmocka_unit_test (test_user_and_address),
         cmocka_unit_test (test_decay_and_purge),
         cmocka_unit_test (test_parallel_caps),
-        cmocka_unit_test_setup_teardown (test_broker_slows_guesses, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_broker_burst, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_broker_slows_guesses, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_broker_burst, s_setup, fixture_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
