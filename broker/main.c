@@ -7,6 +7,8 @@
 #include "cli.h"
 #include <signal.h>
 
+#define PROGRAM "fshare-broker"
+
 static const struct option s_options [] = {
     { "config",      required_argument, NULL, 'c' },
     { "listen",      required_argument, NULL, 'l' },
@@ -73,15 +75,6 @@ s_usage (FILE *out)
         FSH_DEPTH_MAX, FSH_DEPTH_MAX);
 }
 
-static int
-s_usage_error (const char *format, const char *arg)
-{
-    fprintf (stderr, "fshare-broker: ");
-    fprintf (stderr, format, arg);
-    fprintf (stderr, "\ntry 'fshare-broker --help'\n");
-    return 2;
-}
-
 //  Parse argv into config; returns -1 to go on, else an exit code.
 static int
 s_parse (int argc, char **argv, broker_config_t *config, bool *print_key)
@@ -103,22 +96,22 @@ s_parse (int argc, char **argv, broker_config_t *config, bool *print_key)
             case 'V': printf ("fshare-broker %s\n", FSHARE_VERSION); return 0;
             case 'H':
                 if ((n = fsh_number (optarg, 50, 60000)) < 0)
-                    return s_usage_error ("--heartbeat: '%s' is not 50..60000 ms", optarg);
+                    return fsh_usage_error (PROGRAM, "--heartbeat: '%s' is not 50..60000 ms", optarg);
                 config->heartbeat_ms = (int) n;
                 break;
             case 'L':
                 if ((n = fsh_number (optarg, 1, 100)) < 0)
-                    return s_usage_error ("--liveness: '%s' is not 1..100", optarg);
+                    return fsh_usage_error (PROGRAM, "--liveness: '%s' is not 1..100", optarg);
                 config->liveness = (int) n;
                 break;
             case 'M':
                 if ((n = fsh_number (optarg, 65536, 1 << 30)) < 0)
-                    return s_usage_error ("--max-message: '%s' is not 65536..1073741824", optarg);
+                    return fsh_usage_error (PROGRAM, "--max-message: '%s' is not 65536..1073741824", optarg);
                 config->max_message = (int) n;
                 break;
             case 'F':
                 if ((n = fsh_number (optarg, 1, 100000000)) < 0)
-                    return s_usage_error ("--max-files: '%s' is not 1..100000000", optarg);
+                    return fsh_usage_error (PROGRAM, "--max-files: '%s' is not 1..100000000", optarg);
                 config->max_files = (int) n;
                 break;
             case 'K': config->curve = 1; break;
@@ -126,37 +119,37 @@ s_parse (int argc, char **argv, broker_config_t *config, bool *print_key)
             case 'P': *print_key = true; break;
             case 'X':
                 if ((n = fsh_number (optarg, 1, FSH_PATH_MAX)) < 0)
-                    return s_usage_error ("--max-path: '%s' is not 1..4096", optarg);
+                    return fsh_usage_error (PROGRAM, "--max-path: '%s' is not 1..4096", optarg);
                 config->max_path = (int) n;
                 break;
             case 'D':
                 if ((n = fsh_number (optarg, 1, FSH_DEPTH_MAX)) < 0)
-                    return s_usage_error ("--max-depth: '%s' is not 1..64", optarg);
+                    return fsh_usage_error (PROGRAM, "--max-depth: '%s' is not 1..64", optarg);
                 config->max_depth = (int) n;
                 break;
             case 'O':
                 if ((n = fsh_number (optarg, 0, 1024)) < 0)
-                    return s_usage_error ("--max-observers: '%s' is not 0..1024", optarg);
+                    return fsh_usage_error (PROGRAM, "--max-observers: '%s' is not 0..1024", optarg);
                 config->max_observers = n? (int) n: -1;
                 break;
             case 'T':
                 if ((n = fsh_number (optarg, 1, 4096)) < 0)
-                    return s_usage_error ("--max-transfers: '%s' is not 1..4096", optarg);
+                    return fsh_usage_error (PROGRAM, "--max-transfers: '%s' is not 1..4096", optarg);
                 config->max_transfers = (int) n;
                 break;
             case 'S':
                 if ((n = fsh_number (optarg, 1, 4096)) < 0)
-                    return s_usage_error ("--max-serving: '%s' is not 1..4096", optarg);
+                    return fsh_usage_error (PROGRAM, "--max-serving: '%s' is not 1..4096", optarg);
                 config->max_serving = (int) n;
                 break;
             case 'W':
                 if ((n = fsh_number (optarg, 1, 60000)) < 0)
-                    return s_usage_error ("--login-delay-ms: '%s' is not 1..60000", optarg);
+                    return fsh_usage_error (PROGRAM, "--login-delay-ms: '%s' is not 1..60000", optarg);
                 config->login_delay_ms = (int) n;
                 break;
             case 'Y':
                 if ((n = fsh_number (optarg, 1, 600000)) < 0)
-                    return s_usage_error ("--login-delay-max-ms: '%s' is not 1..600000", optarg);
+                    return fsh_usage_error (PROGRAM, "--login-delay-max-ms: '%s' is not 1..600000", optarg);
                 config->login_delay_max_ms = (int) n;
                 break;
             case 'C':
@@ -166,16 +159,16 @@ s_parse (int argc, char **argv, broker_config_t *config, bool *print_key)
                 if (streq (optarg, "interactive"))
                     config->cost = ACCOUNTS_COST_INTERACTIVE;
                 else
-                    return s_usage_error ("--hash-cost: '%s' is not min or interactive", optarg);
+                    return fsh_usage_error (PROGRAM, "--hash-cost: '%s' is not min or interactive", optarg);
                 break;
             case ':':
-                return s_usage_error ("option '%s' needs an argument", argv [optind - 1]);
+                return fsh_usage_error (PROGRAM, "option '%s' needs an argument", argv [optind - 1]);
             default:
-                return s_usage_error ("unknown option '%s'", argv [optind - 1]);
+                return fsh_usage_error (PROGRAM, "unknown option '%s'", argv [optind - 1]);
         }
     }
     if (optind < argc)
-        return s_usage_error ("unexpected argument '%s'", argv [optind]);
+        return fsh_usage_error (PROGRAM, "unexpected argument '%s'", argv [optind]);
     return -1;
 }
 

@@ -8,6 +8,8 @@
 #include "cli.h"
 #include <signal.h>
 
+#define PROGRAM "fshare-peer"
+
 static const struct option s_options [] = {
     { "config",        required_argument, NULL, 'c' },
     { "user",          required_argument, NULL, 'u' },
@@ -59,15 +61,6 @@ s_usage (FILE *out)
         FSH_DEFAULT_LISTEN);
 }
 
-static int
-s_usage_error (const char *format, const char *arg)
-{
-    fprintf (stderr, "fshare-peer: ");
-    fprintf (stderr, format, arg);
-    fprintf (stderr, "\ntry 'fshare-peer --help'\n");
-    return 2;
-}
-
 //  Parse argv into options; returns -1 to go on, else an exit code.
 static int
 s_parse (int argc, char **argv, options_t *options)
@@ -89,21 +82,21 @@ s_parse (int argc, char **argv, options_t *options)
             case 'h': s_usage (stdout); return 0;
             case 'V': printf ("fshare-peer %s\n", FSHARE_VERSION); return 0;
             case ':':
-                return s_usage_error ("option '%s' needs an argument", argv [optind - 1]);
+                return fsh_usage_error (PROGRAM, "option '%s' needs an argument", argv [optind - 1]);
             default:
-                return s_usage_error ("unknown option '%s'", argv [optind - 1]);
+                return fsh_usage_error (PROGRAM, "unknown option '%s'", argv [optind - 1]);
         }
     }
     if (optind < argc)
-        return s_usage_error ("unexpected argument '%s'", argv [optind]);
+        return fsh_usage_error (PROGRAM, "unexpected argument '%s'", argv [optind]);
     if (!options->user)
-        return s_usage_error ("%s", "--user NAME is required");
+        return fsh_usage_error (PROGRAM, "%s", "--user NAME is required");
     const char *problem = fsh_user_check (options->user);
     if (problem)
-        return s_usage_error ("--user: %s", problem);
+        return fsh_usage_error (PROGRAM, "--user: %s", problem);
     problem = options->server_key? fsh_curve_key_check (options->server_key): NULL;
     if (problem)
-        return s_usage_error ("--server-key: %s", problem);
+        return fsh_usage_error (PROGRAM, "--server-key: %s", problem);
     return -1;
 }
 

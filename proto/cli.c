@@ -4,6 +4,18 @@
 #include <signal.h>
 #include <sys/signalfd.h>
 
+int
+fsh_usage_error (const char *program, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    char *message = zsys_vprintf (format, args);
+    va_end (args);
+    fprintf (stderr, "%s: %s\ntry '%s --help'\n", program, message? message: format, program);
+    zstr_free (&message);
+    return 2;
+}
+
 long
 fsh_number (const char *text, long min, long max)
 {

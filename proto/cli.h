@@ -10,6 +10,11 @@
 
 #include <stdbool.h>
 
+//  "<program>: <message>" and "try '<program> --help'" on stderr; returns
+//  2, the exit code of a usage error.
+int fsh_usage_error (const char *program, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
 //  A whole decimal number in [min, max] (min >= 0), or -1.
 long fsh_number (const char *text, long min, long max);
 

@@ -1148,13 +1148,6 @@ s_usage (FILE *out)
         "  --version           print the version\n");
 }
 
-static int
-s_usage_error (const char *what, const char *arg)
-{
-    fprintf (stderr, "fshare-bench: %s '%s'\ntry 'fshare-bench --help'\n", what, arg);
-    return 2;
-}
-
 //  A size with an optional binary suffix (K, M, G, T); 0 when invalid.
 static uint64_t
 s_size (const char *text)
@@ -1201,21 +1194,21 @@ main (int argc, char **argv)
         switch (c) {
             case 'n':
                 if ((n = fsh_number (optarg, 1, 10000)) < 0)
-                    return s_usage_error ("--peers takes 1..10000, not", optarg);
+                    return fsh_usage_error ("fshare-bench", "--peers takes 1..10000, not '%s'", optarg);
                 options.peers = (int) n;
                 break;
             case 'r':
                 if ((n = fsh_number (optarg, 1, 1000000)) < 0)
-                    return s_usage_error ("--rounds takes 1..1000000, not", optarg);
+                    return fsh_usage_error ("fshare-bench", "--rounds takes 1..1000000, not '%s'", optarg);
                 options.rounds = (int) n;
                 break;
             case 's':
                 if ((options.size = s_size (optarg)) == 0)
-                    return s_usage_error ("--size takes a positive size, not", optarg);
+                    return fsh_usage_error ("fshare-bench", "--size takes a positive size, not '%s'", optarg);
                 break;
             case 'R':
                 if ((n = fsh_number (optarg, 1, 64)) < 0)
-                    return s_usage_error ("--runs takes 1..64, not", optarg);
+                    return fsh_usage_error ("fshare-bench", "--runs takes 1..64, not '%s'", optarg);
                 options.runs = (int) n;
                 break;
             case 'd': options.base = optarg; break;
@@ -1226,17 +1219,17 @@ main (int argc, char **argv)
             case 'v': options.verbose = true; break;
             case 'h': s_usage (stdout); return 0;
             case 'V': printf ("fshare-bench %s\n", FSHARE_VERSION); return 0;
-            case ':': return s_usage_error ("missing argument for", argv [optind - 1]);
-            default:  return s_usage_error ("unknown option", argv [optind - 1]);
+            case ':': return fsh_usage_error ("fshare-bench", "missing argument for '%s'", argv [optind - 1]);
+            default:  return fsh_usage_error ("fshare-bench", "unknown option '%s'", argv [optind - 1]);
         }
     }
     if (optind >= argc)
-        return s_usage_error ("missing benchmark name:", "events");
+        return fsh_usage_error ("fshare-bench", "%s", "missing benchmark name: events or relay");
     bool relay = streq (argv [optind], "relay");
     if (!relay && !streq (argv [optind], "events"))
-        return s_usage_error ("unknown benchmark", argv [optind]);
+        return fsh_usage_error ("fshare-bench", "unknown benchmark '%s'", argv [optind]);
     if (optind + 1 < argc)
-        return s_usage_error ("unexpected argument", argv [optind + 1]);
+        return fsh_usage_error ("fshare-bench", "unexpected argument '%s'", argv [optind + 1]);
     s_raise_limits (relay? 1: options.peers);
     //  The actors log every login; a table is what the reader came for.
     zsys_set_logstream (options.verbose? stderr: NULL);

@@ -8,6 +8,7 @@
     aligned columns for people, or the stable JSON of SPEC 5.1.
 */
 #include "fshare.h"
+#include "cli.h"
 #include <jansson.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -16,6 +17,8 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <editline/readline.h>
+
+#define PROGRAM "fshare-ctl"
 
 #define REQUEST_TIMEOUT_MS   5000   //  each reply of a request
 #define PROBE_TIMEOUT_MS     300    //  is an agent alive?
@@ -114,15 +117,6 @@ typedef struct {
 
 //  --------------------------------------------------------------------------
 //  Small helpers
-
-static int
-s_usage_error (const char *fmt, const char *arg)
-{
-    fprintf (stderr, "fshare-ctl: ");
-    fprintf (stderr, fmt, arg);
-    fprintf (stderr, "\ntry 'fshare-ctl --help'\n");
-    return 2;
-}
 
 //  A usage error in a command's words; the shell has its own help.
 static int
@@ -1359,7 +1353,7 @@ ctl_connect (ctl_t *self, ctl_args_t *args)
         return s_command_error ("connect", self->in_shell, "bad user name: %s", error);
     if (self->pinned && !self->explicit_control && self->user && !streq (self->user, user)
     &&  !self->in_shell)
-        return s_usage_error ("--user %s does not match connect's user", self->user);
+        return fsh_usage_error (PROGRAM, "--user %s does not match connect's user", self->user);
     char *endpoint = self->explicit_control? strdup (self->control): fsh_control_endpoint (user);
     if (s_alive (endpoint, PROBE_TIMEOUT_MS)) {
         fprintf (stderr, "fshare-ctl: %s is already connected\n", user);
@@ -1862,18 +1856,18 @@ s_parse_global (ctl_t *self, int argc, char **argv, int *command_index)
                 printf ("fshare-ctl %s\n", FSHARE_VERSION);
                 return 0;
             case ':':
-                return s_usage_error ("option '%s' needs an argument", argv [optind - 1]);
+                return fsh_usage_error (PROGRAM, "option '%s' needs an argument", argv [optind - 1]);
             default:
-                return s_usage_error ("unknown option '%s'", argv [optind - 1]);
+                return fsh_usage_error (PROGRAM, "unknown option '%s'", argv [optind - 1]);
         }
     }
     if (user && control)
-        return s_usage_error ("%s", "give --user or --control, not both");
+        return fsh_usage_error (PROGRAM, "%s", "give --user or --control, not both");
     const char *error = user? fsh_user_check (user): NULL;
     if (error)
-        return s_usage_error ("bad user name: %s", error);
+        return fsh_usage_error (PROGRAM, "bad user name: %s", error);
     if (optind >= argc)
-        return s_usage_error ("%s", "missing command");
+        return fsh_usage_error (PROGRAM, "%s", "missing command");
     if (user)
         ctl_set_agent (self, user, NULL);
     if (control) {
@@ -1898,7 +1892,7 @@ main (int argc, char *argv [])
     };
     fsh_args_t *args = fsh_args_new (argc, argv, config_keys);
     if (!args)
-        return s_usage_error ("%s", "bad config file");
+        return fsh_usage_error (PROGRAM, "%s", "bad config file");
     ctl_t *self = ctl_new ();
     int command_index = 0;
     int rc = s_parse_global (self, fsh_args_argc (args), fsh_args_argv (args), &command_index);

@@ -9,6 +9,7 @@
     mode 0600, keeping its other lines and comments.
 */
 #include "accounts.h"
+#include "cli.h"
 
 #define PROGRAM "fshare-passwd"
 
@@ -40,18 +41,6 @@ s_usage (FILE *out)
         "\n"
         "ACCOUNTS is written atomically with mode 0600 (its directory is created,\n"
         "mode 0700, when missing). Exit status: 0 done, 1 failure, 2 bad usage.\n");
-}
-
-//  Prints "message" or "message 'what'", then the usage hint; returns 2.
-static int
-s_usage_error (const char *message, const char *what)
-{
-    if (what)
-        fprintf (stderr, PROGRAM ": %s '%s'\n", message, what);
-    else
-        fprintf (stderr, PROGRAM ": %s\n", message);
-    fprintf (stderr, "Try '" PROGRAM " --help' for more information.\n");
-    return 2;
 }
 
 static const struct option s_options [] = {
@@ -91,16 +80,16 @@ s_take_option (int option, char **vector, passwd_args_t *args)
             if (streq (optarg, "interactive"))
                 args->cost = ACCOUNTS_COST_INTERACTIVE;
             else
-                return s_usage_error ("--cost must be 'min' or 'interactive'", NULL);
+                return fsh_usage_error (PROGRAM, "%s", "--cost must be 'min' or 'interactive'");
             return -1;
         case ':':
-            return s_usage_error ("missing argument for", vector [optind - 1]);
+            return fsh_usage_error (PROGRAM, "missing argument for '%s'", vector [optind - 1]);
         default:
             if (optopt) {
                 char text [] = { '-', (char) optopt, 0 };
-                return s_usage_error ("unknown option", text);
+                return fsh_usage_error (PROGRAM, "unknown option '%s'", text);
             }
-            return s_usage_error ("unknown option", vector [optind - 1]);
+            return fsh_usage_error (PROGRAM, "unknown option '%s'", vector [optind - 1]);
     }
 }
 
@@ -109,16 +98,16 @@ static int
 s_take_operands (int left, char **operands, passwd_args_t *args)
 {
     if (left != 2)
-        return s_usage_error (left < 2? "missing ACCOUNTS or USER argument"
-                                      : "too many arguments", NULL);
+        return fsh_usage_error (PROGRAM, "%s", left < 2? "missing ACCOUNTS or USER argument"
+                                                       : "too many arguments");
     args->file = operands [0];
     args->user = operands [1];
     if (args->delete && args->from_stdin)
-        return s_usage_error ("--delete takes no password, so no --stdin", NULL);
+        return fsh_usage_error (PROGRAM, "%s", "--delete takes no password, so no --stdin");
     const char *reason = fsh_user_check (args->user);
     if (reason) {
         char *message = zsys_sprintf ("invalid USER: %s", reason);
-        s_usage_error (message, NULL);
+        fsh_usage_error (PROGRAM, "%s", message);
         zstr_free (&message);
         return 2;
     }

@@ -17,6 +17,8 @@
 #include "curve.h"
 #include "cli.h"
 
+#define PROGRAM "fshare-tap"
+
 #define SNAPSHOT_TIMEOUT_MS  5000
 #define LOGIN_TIMEOUT_MS     5000
 #define WARNING_INTERVAL_MS  1000
@@ -99,15 +101,6 @@ static const char *s_usage =
 //  --------------------------------------------------------------------------
 //  Command line
 
-static int
-s_usage_error (const char *fmt, const char *arg)
-{
-    fprintf (stderr, "fshare-tap: ");
-    fprintf (stderr, fmt, arg);
-    fprintf (stderr, "\ntry 'fshare-tap --help'\n");
-    return 2;
-}
-
 static bool
 s_parse_seconds (const char *text, int64_t *ms)
 {
@@ -150,7 +143,7 @@ s_parse_options (tap_options_t *options, int argc, char **argv)
     };
     fsh_args_t *args = fsh_args_new (argc, argv, longs);
     if (!args)
-        return s_usage_error ("%s", "bad config file");
+        return fsh_usage_error (PROGRAM, "%s", "bad config file");
     argc = fsh_args_argc (args);
     argv = fsh_args_argv (args);
     int rc = -1;
@@ -167,14 +160,14 @@ s_parse_options (tap_options_t *options, int argc, char **argv)
             case 'c': break;    //  read by fsh_args_new
             case 't':
                 if (!s_topic_valid (optarg))
-                    rc = s_usage_error ("unknown topic '%s' (presence, files or stats)", optarg);
+                    rc = fsh_usage_error (PROGRAM, "unknown topic '%s' (presence, files or stats)", optarg);
                 else
                 if (options->n_topics < 3)
                     options->topics [options->n_topics++] = optarg;
                 break;
             case 'n':
                 if ((options->count = fsh_number (optarg, 1, LONG_MAX)) < 0)
-                    rc = s_usage_error ("--count needs a positive number, not '%s'", optarg);
+                    rc = fsh_usage_error (PROGRAM, "--count needs a positive number, not '%s'", optarg);
                 break;
             case 'K': options->server_key = optarg; break;
             case 'u': options->user = optarg; break;
@@ -182,7 +175,7 @@ s_parse_options (tap_options_t *options, int argc, char **argv)
             case 'T':
                 options->timeout_text = optarg;
                 if (!s_parse_seconds (optarg, &options->timeout_ms))
-                    rc = s_usage_error ("--timeout needs a positive number of seconds, not '%s'",
+                    rc = fsh_usage_error (PROGRAM, "--timeout needs a positive number of seconds, not '%s'",
                                         optarg);
                 break;
             case 'h':
@@ -194,21 +187,21 @@ s_parse_options (tap_options_t *options, int argc, char **argv)
                 rc = 0;
                 break;
             case ':':
-                rc = s_usage_error ("option '%s' needs an argument", argv [optind - 1]);
+                rc = fsh_usage_error (PROGRAM, "option '%s' needs an argument", argv [optind - 1]);
                 break;
             default:
-                rc = s_usage_error ("unknown option '%s'", argv [optind - 1]);
+                rc = fsh_usage_error (PROGRAM, "unknown option '%s'", argv [optind - 1]);
         }
     }
     if (rc == -1 && optind < argc)
-        rc = s_usage_error ("unexpected argument '%s'", argv [optind]);
+        rc = fsh_usage_error (PROGRAM, "unexpected argument '%s'", argv [optind]);
     const char *problem = NULL;
     if (rc == -1 && options->user && (problem = fsh_user_check (options->user)))
-        rc = s_usage_error ("--user: %s", problem);
+        rc = fsh_usage_error (PROGRAM, "--user: %s", problem);
     if (rc == -1 && options->server_key && (problem = fsh_curve_key_check (options->server_key)))
-        rc = s_usage_error ("--server-key: %s", problem);
+        rc = fsh_usage_error (PROGRAM, "--server-key: %s", problem);
     if (rc == -1 && options->server_key && !options->user)
-        rc = s_usage_error ("%s", "--server-key needs --user NAME: a CURVE broker sends "
+        rc = fsh_usage_error (PROGRAM, "%s", "--server-key needs --user NAME: a CURVE broker sends "
                                   "events only to logged-in clients");
     //  The options point into argv words owned by args: keep those that
     //  survive by copying them into the process-lifetime strings below.
