@@ -29,7 +29,7 @@ rc=$?
 [ "$rc" -eq 1 ] || fail "get on a full disk exited $rc: $(cat "$T/get1.log")"
 grep -q "disk full" "$T/get1.log" || fail "no 'disk full': $(cat "$T/get1.log")"
 [ -e "$DL/big.bin" ] && fail "a final name appeared"
-wait_until 10 log_has alice "'big.bin' to bob" || fail "alice did not end the upload"
+wait_until 10 log_has alice "'big.bin' to bob stopped" || fail "alice did not end the upload"
 wait_until 10 log_has broker "alice -> bob 'big.bin': cancelled" || fail "the broker kept the transfer"
 online alice && online bob || fail "an agent went away"
 
