@@ -144,15 +144,28 @@ int
 lobby_hold (lobby_t *self, zframe_t *routing_id, const Fshare__Message *msg,
             const gate_caller_t *caller, int64_t delay_ms)
 {
-    if (zlistx_size (self->items) >= LOBBY_HELD_MAX
+    if (msg->body_case != FSHARE__MESSAGE__BODY_LOGIN || !msg->login
+    ||  zlistx_size (self->items) >= LOBBY_HELD_MAX
     ||  s_held_count (self, caller->address) >= self->per_address)
         return -1;
+    //  Only what a login needs is kept, never what else the sender packed
+    //  in (unknown fields, a long session string): a message may be up to
+    //  --max-message, and one address may have many held.
+    Fshare__Login login = FSHARE__LOGIN__INIT;
+    login.user = msg->login->user;
+    login.password = msg->login->password;
+    login.version = msg->login->version;
+    login.observer = msg->login->observer;
+    Fshare__Message kept = FSHARE__MESSAGE__INIT;
+    kept.id = msg->id;
+    kept.body_case = FSHARE__MESSAGE__BODY_LOGIN;
+    kept.login = &login;
     item_t *item = (item_t *) zmalloc (sizeof (item_t));
     item->routing_id = zframe_dup (routing_id);
     item->caller = *caller;
-    item->packed_size = fshare__message__get_packed_size (msg);
+    item->packed_size = fshare__message__get_packed_size (&kept);
     item->packed = (byte *) zmalloc (item->packed_size + 1);
-    fshare__message__pack (msg, item->packed);
+    fshare__message__pack (&kept, item->packed);
     s_held_add (self, caller->address, 1);
     s_arm (self, item, delay_ms);
     return 0;

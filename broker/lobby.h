@@ -34,8 +34,9 @@ void lobby_destroy (lobby_t **self_p);
 //  until set.
 void lobby_set_per_address (lobby_t *self, int held);
 
-//  Hold msg (a copy is kept, wiped when freed) for delay_ms. -1 when the
-//  caller's address, or the lobby, is full: the caller refuses the login.
+//  Hold a Login msg (a copy of its id and login fields only, wiped when
+//  freed) for delay_ms. -1 when the caller's address, or the lobby, is
+//  full (or msg is not a Login): the caller refuses the login.
 int lobby_hold (lobby_t *self, zframe_t *routing_id, const Fshare__Message *msg,
                 const gate_caller_t *caller, int64_t delay_ms);
 

@@ -537,16 +537,17 @@ static int
 s_on_login_error (agent_t *self, const char *reason)
 {
     self->login_id = 0;
+    //  Not about us: many logins from our address are waiting their turn.
+    //  Not an answer to our login either, so it leaves "first" alone.
+    if (streq (reason, FSH_LOGIN_BUSY)) {
+        s_reconnect_later (self, reason);
+        return 0;
+    }
     bool first = self->login_replies++ == 0;
     //  A retried login can meet our own previous session, still alive on
     //  the broker until it expires: wait for that rather than give up.
     if (streq (reason, "already logged in") && !first) {
         s_reconnect_later (self, "the broker still has our previous session");
-        return 0;
-    }
-    //  Not about us: many logins from our address are waiting their turn
-    if (streq (reason, FSH_LOGIN_BUSY)) {
-        s_reconnect_later (self, reason);
         return 0;
     }
     if (first || streq (reason, "invalid user or password")

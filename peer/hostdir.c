@@ -205,7 +205,10 @@ s_watch_add (hostdir_t *self, const char *path, int fd)
     snprintf (proc, sizeof (proc), "/proc/self/fd/%d", fd);
     int wd = -1;
     errno = ENOSPC;
-    if (!self->watch_limit || zhashx_size (self->watch_by_wd) < self->watch_limit)
+    //  The test limit, as the kernel's: a directory watched already is no
+    //  new entry in the table
+    if (!self->watch_limit || zhashx_size (self->watch_by_wd) < self->watch_limit
+    ||  zhashx_lookup (self->watch_by_path, path))
         wd = inotify_add_watch (self->inotify, proc, S_WATCH_MASK);
     if (wd < 0 && errno == ENOENT) {
         char *full = *path? zsys_sprintf ("%s/%s", self->root, path): strdup (self->root);

@@ -53,6 +53,7 @@ typedef struct {
     int64_t retry_at;           //  next login attempt while logged out
     uint64_t next_id;
     uint64_t login_id;
+    bool busy;                  //  the last login was answered FSH_LOGIN_BUSY
 } login_t;
 
 typedef struct {
@@ -288,7 +289,9 @@ login_answer (login_t *self, char **error, bool *refused)
     }
     Fshare__LoginOk *ok = reply->login_ok;
     if (reply->status != FSHARE__STATUS__STATUS_OK) {
-        *refused = true;
+        //  "busy" says nothing about us: try again later, as after silence
+        self->busy = streq (reply->error, FSH_LOGIN_BUSY);
+        *refused = !self->busy;
         *error = zsys_sprintf ("login refused: %s", fsh_text_valid (reply->error, 256)
                                                     ? reply->error: "(unreadable reason)");
     }
@@ -312,6 +315,7 @@ static char *
 login_run (login_t *self, int64_t deadline, bool *refused)
 {
     *refused = false;
+    self->busy = false;
     zstr_free (&self->token);
     zsock_destroy (&self->dealer);
     self->dealer = zsock_new (ZMQ_DEALER);
@@ -913,6 +917,13 @@ tap_login (tap_t *self)
     self->login = login_new (options, password);
     bool refused;
     char *error = login_run (self->login, self->deadline, &refused);
+    //  A busy broker (many logins from our address at once): wait our turn
+    while (error && self->login->busy && !zsys_interrupted
+    &&     (!self->deadline || zclock_mono () + LOGIN_RETRY_MS < self->deadline)) {
+        zstr_free (&error);
+        zclock_sleep (LOGIN_RETRY_MS);
+        error = login_run (self->login, self->deadline, &refused);
+    }
     if (!error)
         return -1;
     fprintf (stderr, "fshare-tap: %s\n", error);

@@ -2,7 +2,8 @@
 # fshare's code) throws garbage at the broker twice over: empty, truncated,
 # oversized and random frames, wrong frame counts, requests in the wrong
 # state, a second login, absurd counts and sizes, a flood of 20,000
-# messages. The broker and the honest agents keep serving (a change still
+# messages, 70 logins padded to 3 MB each that the login throttle holds
+# (the broker must keep only their login fields). The broker and the honest agents keep serving (a change still
 # reaches the other view), the broker's memory stays bounded, and the log
 # holds a rate-limited trickle, not a line per rejection.
 . "$(dirname "$0")/../lib.sh" "$1"

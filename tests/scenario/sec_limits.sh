@@ -19,11 +19,13 @@ expect() {
 for bad in "--max-observers 1025" "--max-observers -1" "--max-transfers 0" \
            "--max-serving 4097" "--max-serving x"; do
     # shellcheck disable=SC2086
-    expect 2 "$BIN/fshare-broker" $bad
+    expect 2 timeout 5 "$BIN/fshare-broker" --listen "$BROKER_EP" --publish "$EVENTS_EP" $bad
     grep -q -- "${bad%% *}: " "$T/err" || fail "$bad: $(cat "$T/err")"
 done
 
-start_broker --hash-cost min --verbose --max-observers 1 --max-transfers 1 --max-serving 1
+# --liveness 30: the stopped owner must not be declared gone meanwhile
+start_broker --hash-cost min --verbose --liveness 30 --max-observers 1 --max-transfers 1 \
+    --max-serving 1
 mkdir -p "$T/alice_files"
 echo one >"$T/alice_files/one.txt"
 echo two >"$T/alice_files/two.txt"

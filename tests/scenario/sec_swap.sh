@@ -14,7 +14,8 @@
 . "$(dirname "$0")/peer_lib.bash"
 . "$(dirname "$0")/sec_lib.bash"
 
-start_broker --hash-cost min --verbose
+# --liveness 30: a stopped agent must not be declared gone meanwhile
+start_broker --hash-cost min --verbose --liveness 30
 A="$T/alice_files"
 mkdir -p "$A/docs" "$T/outside/docs"
 printf 'inside, 24 bytes long..\n' >"$A/docs/report.txt"
@@ -60,6 +61,9 @@ bg get2 "$CTL" --user bob get alice big.bin
 GET_PID=$LAST_PID
 wait_until 20 has_part || fail "no byte arrived"
 kill -STOP "$PID_bob"
+# Still under way: the swap below happens during the transfer
+gone "$GET_PID" && fail "the download ended before the swap (make big.bin bigger)"
+[ -e "$T/bob_dl/big.bin" ] && fail "the download completed before the swap"
 mv "$A/big.bin" "$A/big.orig"
 ln -s "$T/outside/big.bin" "$A/big.bin"
 kill -CONT "$PID_bob"

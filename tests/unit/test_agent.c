@@ -334,6 +334,57 @@ test_busy_broker (void **state)
         zactor_destroy (&agents [i]);
 }
 
+//  A stand-in broker answers the first login "busy", the next "already
+//  logged in": the busy answer is not the first reply to our login, so
+//  the second is the final refusal it would have been first time.
+static void
+test_busy_then_refused (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    char *endpoint = zsys_sprintf ("ipc://%s/standin.req", fx->dir);
+    zsock_t *router = zsock_new_router (endpoint);
+    assert_non_null (router);
+    zactor_t *agent = fixture_agent_new (fx, "hank", "pw", endpoint);
+    zpoller_t *poller = zpoller_new (router, agent, NULL);
+    const char *answers [] = { FSH_LOGIN_BUSY, "already logged in" };
+    int logins = 0;
+    char *word = NULL;
+    int64_t deadline = zclock_mono () + DEADLINE_MS;
+    while (!word && zclock_mono () < deadline) {
+        void *which = zpoller_wait (poller, 100);
+        if (which == agent) {
+            word = zstr_recv (agent);
+            break;
+        }
+        if (which != router)
+            continue;
+        zframe_t *routing_id = zframe_recv (router);
+        zframe_t *body = zframe_recv (router);
+        Fshare__Message *msg = fsh_msg_decode (zframe_data (body), zframe_size (body));
+        assert_non_null (msg);
+        Fshare__Message reply = FSHARE__MESSAGE__INIT;
+        reply.id = msg->id;
+        reply.status = FSHARE__STATUS__STATUS_ERROR;
+        reply.error = "unknown session";        //  the agent's probe pings
+        if (msg->body_case == FSHARE__MESSAGE__BODY_LOGIN) {
+            assert_true (logins < 2);
+            reply.error = (char *) answers [logins++];
+        }
+        assert_int_equal (fsh_msg_send_to (&reply, router, routing_id), 0);
+        fsh_msg_destroy (&msg);
+        zframe_destroy (&body);
+        zframe_destroy (&routing_id);
+    }
+    assert_int_equal (logins, 2);
+    assert_non_null (word);
+    assert_string_equal (word, "FAILED already logged in");
+    zstr_free (&word);
+    zpoller_destroy (&poller);
+    zactor_destroy (&agent);
+    zsock_destroy (&router);
+    zstr_free (&endpoint);
+}
+
 static void
 test_unreachable_broker (void **state)
 {
@@ -369,6 +420,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_setup_errors, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_broker_restart, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_busy_broker, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_busy_then_refused, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_unreachable_broker, s_setup, fixture_teardown),
     };
     zsys_init ();
