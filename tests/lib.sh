@@ -4,7 +4,9 @@
 # Gives: $BIN (build dir with the programs), $T (a fresh temp dir, removed at
 # exit), every process started with `bg` killed at exit, `wait_until SECS CMD`
 # to wait for a condition with a deadline (never a bare sleep), `fail MSG`,
-# and `start_broker [OPTIONS]` on ipc endpoints inside $T.
+# `start_broker [OPTIONS]` on ipc endpoints inside $T, and `expect STATUS
+# COMMAND...` with its checks of what the command printed (err_is, err_has,
+# err_lines, lines).
 set -u
 BIN=$(cd "${1:?usage: test.sh BUILD_DIR}" && pwd)
 T=$(mktemp -d "${TMPDIR:-/tmp}/fshare-test.XXXXXX")
@@ -65,3 +67,17 @@ start_broker() {
 
 # log_has NAME TEXT: the log of NAME contains TEXT
 log_has() { grep -q -- "$2" "$T/$1.log" 2>/dev/null; }
+
+# expect STATUS COMMAND...: run COMMAND (stdin /dev/null), stdout to $T/out,
+# stderr to $T/err; fail unless it exits STATUS.
+expect() {
+    local want=$1; shift
+    "$@" >"$T/out" 2>"$T/err" </dev/null
+    local got=$?
+    [ "$got" -eq "$want" ] || fail "exit $got, not $want: $* ($(cat "$T/err"))"
+}
+err_is() { [ "$(cat "$T/err")" = "$1" ] || fail "stderr is not '$1': $(cat "$T/err")"; }
+err_has() { grep -q -- "$1" "$T/err" || fail "stderr lacks '$1': $(cat "$T/err")"; }
+err_lines() { [ "$(wc -l <"$T/err")" -eq "$1" ] || fail "stderr is not $1 line(s): $(cat "$T/err")"; }
+# lines FILE N: FILE has exactly N lines
+lines() { [ "$(wc -l <"$1")" -eq "$2" ] || fail "$1 has not $2 line(s): $(cat "$1")"; }

@@ -8,17 +8,7 @@ CTL="$BIN/fshare-ctl"
 TAP="$BIN/fshare-tap"
 export FSHARE_PASSWORD="pw-$$"
 
-# expect STATUS COMMAND...: stdout to $T/out, stderr to $T/err
-expect() {
-    local want=$1; shift
-    "$@" >"$T/out" 2>"$T/err" </dev/null
-    local got=$?
-    [ "$got" -eq "$want" ] || fail "exit $got, not $want: $* ($(cat "$T/err"))"
-}
-err_is() { [ "$(cat "$T/err")" = "$1" ] || fail "stderr is not '$1': $(cat "$T/err")"; }
-err_has() { grep -q -- "$1" "$T/err" || fail "stderr lacks '$1': $(cat "$T/err")"; }
 out_has() { grep -q -- "$1" "$T/out" || fail "stdout lacks '$1': $(cat "$T/out")"; }
-lines() { [ "$(wc -l <"$1")" -eq "$2" ] || fail "$1 has not $2 line(s): $(cat "$1")"; }
 json() { jq -e "$@" "$T/out" >/dev/null || fail "JSON check $1 failed on: $(cat "$T/out")"; }
 
 # gone PID: the process has ended (a zombie waiting for its reaper counts)

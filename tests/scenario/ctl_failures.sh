@@ -6,14 +6,6 @@
 
 CTL="$BIN/fshare-ctl"
 
-expect() {
-    local want=$1; shift
-    "$@" >"$T/out" 2>"$T/err" </dev/null
-    local got=$?
-    [ "$got" -eq "$want" ] || fail "exit $got, not $want: $* ($(cat "$T/err"))"
-}
-err_is() { [ "$(cat "$T/err")" = "$1" ] || fail "stderr is not '$1': $(cat "$T/err")"; }
-err_has() { grep -q -- "$1" "$T/err" || fail "stderr lacks '$1': $(cat "$T/err")"; }
 gone() { ! kill -0 "$1" 2>/dev/null || [[ "$(ps -o stat= -p "$1")" == Z* ]]; }
 agent_pid() { "$CTL" --user "$1" --json status 2>/dev/null | jq -r .pid; }
 connect() {     # connect USER PASSWORD

@@ -4,16 +4,13 @@
 P="$BIN/fshare-passwd"
 F="$T/state/fshare/accounts"
 
-# expect STATUS COMMAND...: run COMMAND (stdout/stderr to $T/out, $T/err),
-# fail unless it exits with STATUS.
+# lib.sh's expect, but standard input is the test's: --stdin reads it
 expect() {
     local want=$1; shift
     "$@" >"$T/out" 2>"$T/err"
     local got=$?
     [ "$got" -eq "$want" ] || fail "exit $got, not $want: $* ($(cat "$T/err"))"
 }
-err_has() { grep -q -- "$1" "$T/err" || fail "stderr lacks '$1': $(cat "$T/err")"; }
-err_lines() { [ "$(wc -l <"$T/err")" -eq "$1" ] || fail "stderr is not $1 line(s): $(cat "$T/err")"; }
 hash_of() { grep "^$1:" "$F" | cut -d: -f2-; }
 
 # --- help, version, usage errors ------------------------------------------------

@@ -6,14 +6,6 @@
 . "$(dirname "$0")/peer_lib.bash"
 
 # expect STATUS COMMAND...: stdout/stderr to $T/out, $T/err
-expect() {
-    local want=$1; shift
-    "$@" >"$T/out" 2>"$T/err" </dev/null
-    local got=$?
-    [ "$got" -eq "$want" ] || fail "exit $got, not $want: $* ($(cat "$T/err"))"
-}
-err_has() { grep -q -- "$1" "$T/err" || fail "stderr lacks '$1': $(cat "$T/err")"; }
-err_lines() { [ "$(wc -l <"$T/err")" -eq "$1" ] || fail "stderr is not $1 line(s): $(cat "$T/err")"; }
 
 # --- command line -------------------------------------------------------------------
 expect 0 "$PEER" --help

@@ -12,14 +12,6 @@ TAP="$BIN/fshare-tap"
 STATE="$T/state/fshare"
 . "$(dirname "$0")/sec_lib.bash"
 
-# expect STATUS COMMAND...: stdout to $T/out, stderr to $T/err
-expect() {
-    local want=$1; shift
-    "$@" >"$T/out" 2>"$T/err" </dev/null
-    local got=$?
-    [ "$got" -eq "$want" ] || fail "exit $got, not $want: $* ($(cat "$T/err"))"
-}
-
 # --- the key pair ------------------------------------------------------------------------
 expect 0 "$BIN/fshare-broker" --print-key --state-dir "$STATE"
 KEY=$(cat "$T/out")

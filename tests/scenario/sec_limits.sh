@@ -10,12 +10,6 @@
 . "$(dirname "$0")/sec_lib.bash"
 TAP="$BIN/fshare-tap"
 
-expect() {
-    local want=$1; shift
-    "$@" >"$T/out" 2>"$T/err" </dev/null
-    local got=$?
-    [ "$got" -eq "$want" ] || fail "exit $got, not $want: $* ($(cat "$T/err"))"
-}
 for bad in "--max-observers 1025" "--max-observers -1" "--max-transfers 0" \
            "--max-serving 4097" "--max-serving x"; do
     # shellcheck disable=SC2086

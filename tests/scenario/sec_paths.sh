@@ -10,12 +10,6 @@
 
 . "$(dirname "$0")/sec_lib.bash"
 
-expect() {
-    local want=$1; shift
-    "$@" >"$T/out" 2>"$T/err" </dev/null
-    local got=$?
-    [ "$got" -eq "$want" ] || fail "exit $got, not $want: $* ($(cat "$T/err"))"
-}
 expect 2 "$BIN/fshare-broker" --max-path 0
 grep -q "max-path" "$T/err" || fail "--max-path 0: $(cat "$T/err")"
 expect 2 "$BIN/fshare-broker" --max-depth 65

@@ -8,18 +8,8 @@ TAP="$BIN/fshare-tap"
 CTL="$BIN/fshare-ctl"
 export FSHARE_PASSWORD="pw-$$"
 
-# expect STATUS COMMAND...: stdout to $T/out, stderr to $T/err
-expect() {
-    local want=$1; shift
-    "$@" >"$T/out" 2>"$T/err" </dev/null
-    local got=$?
-    [ "$got" -eq "$want" ] || fail "exit $got, not $want: $* ($(cat "$T/err"))"
-}
-err_is() { [ "$(cat "$T/err")" = "$1" ] || fail "stderr is not '$1': $(cat "$T/err")"; }
-err_has() { grep -q -- "$1" "$T/err" || fail "stderr lacks '$1': $(cat "$T/err")"; }
 # has_lines NAME PATTERN N: the log of NAME has at least N lines matching PATTERN
 has_lines() { [ "$(grep -c -- "$2" "$T/$1.log" 2>/dev/null)" -ge "$3" ]; }
-lines() { [ "$(wc -l <"$1")" -eq "$2" ] || fail "$1 has not $2 line(s): $(cat "$1")"; }
 
 # connect USER: USER's agent through fshare-ctl, host dir $T/USER_files
 connect() {
