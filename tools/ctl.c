@@ -9,19 +9,17 @@
 */
 #include "fshare.h"
 #include "cli.h"
+#include "ctlclient.h"
 #include <jansson.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <editline/readline.h>
 
 #define PROGRAM "fshare-ctl"
 
-#define REQUEST_TIMEOUT_MS   5000   //  each reply of a request
-#define PROBE_TIMEOUT_MS     300    //  is an agent alive?
+#define REQUEST_TIMEOUT_MS   FSH_CTL_REQUEST_TIMEOUT_MS
+#define PROBE_TIMEOUT_MS     FSH_CTL_PROBE_TIMEOUT_MS
 #define CONNECT_TIMEOUT_MS   30000  //  agent started until online
 #define STOP_TIMEOUT_MS      5000   //  disconnect until the agent is gone
 #define SHELL_MAX_WORDS      64
@@ -74,8 +72,7 @@ static const char *s_shell_help =
     "Notifications print as they arrive while an agent is connected.\n";
 
 typedef struct {
-    char *control;          //  the agent's control endpoint; NULL until known
-    char *user;             //  that agent's user, when known
+    fsh_ctlclient_t *client;    //  which agent, and requests to it
     bool pinned;            //  --user or --control given: never look elsewhere
     bool explicit_control;  //  --control given: also passed to a new agent
     bool json;
@@ -84,8 +81,7 @@ typedef struct {
     bool interactive;       //  the shell reads a terminal through libedit
     bool prompting;         //  libedit's line handler is installed
     bool prompt_cleared;    //  output went over the prompt: redraw it
-    zsock_t *stream;        //  shell: the agent's event stream
-    zactor_t *monitor;      //  says when the stream's agent goes away
+    fsh_ctlstream_t *stream;    //  shell: the agent's event stream
 } ctl_t;
 
 //  The options and words after a command name.
@@ -168,160 +164,18 @@ s_json_print (json_t *json)
     fflush (stdout);
 }
 
-//  True when the endpoint is an ipc socket nobody listens on: answers at
-//  once instead of waiting out a request deadline.
-static bool
-s_endpoint_dead (const char *endpoint)
-{
-    if (strncmp (endpoint, "ipc://", 6) != 0)
-        return false;
-    const char *path = endpoint + 6;
-    struct sockaddr_un address = { .sun_family = AF_UNIX };
-    if (strlen (path) >= sizeof address.sun_path)
-        return false;
-    strcpy (address.sun_path, path);
-    int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd == -1)
-        return false;
-    int rc = connect (fd, (struct sockaddr *) &address, sizeof address);
-    int error = errno;
-    close (fd);
-    return rc == -1 && (error == ENOENT || error == ECONNREFUSED);
-}
-
-static void
-s_reply_free (void **item_p)
-{
-    Fshare__CtlReply *reply = (Fshare__CtlReply *) *item_p;
-    if (reply) {
-        fshare__ctl_reply__free_unpacked (reply, NULL);
-        *item_p = NULL;
-    }
-}
-
-static Fshare__CtlReply *
-s_reply_recv (zsock_t *dealer)
-{
-    zmsg_t *msg = zmsg_recv (dealer);
-    if (!msg)
-        return NULL;
-    Fshare__CtlReply *reply = NULL;
-    zframe_t *frame = zmsg_first (msg);
-    if (zmsg_size (msg) == 1)
-        reply = (Fshare__CtlReply *) fsh_unpack (&fshare__ctl_reply__descriptor,
-                                                 zframe_data (frame), zframe_size (frame));
-    zmsg_destroy (&msg);
-    return reply;
-}
-
-
-//  --------------------------------------------------------------------------
-//  Talking to an agent
-
-typedef enum { CALL_OK, CALL_TIMEOUT, CALL_MALFORMED, CALL_INTERRUPTED } call_result_t;
-
-static zsock_t *
-s_dealer_new (const char *endpoint)
-{
-    zsock_t *dealer = zsock_new (ZMQ_DEALER);
-    if (!dealer)
-        return NULL;
-    fsh_socket_limits (dealer, 0);
-    zsock_set_sndtimeo (dealer, REQUEST_TIMEOUT_MS);
-    if (zsock_connect (dealer, "%s", endpoint)) {
-        zsock_destroy (&dealer);
-        return NULL;
-    }
-    return dealer;
-}
-
-static int
-s_request_send (zsock_t *dealer, const char *command)
-{
-    Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
-    request.command = (char *) command;
-    return fsh_pack_send (&request.base, dealer, NULL);
-}
-
-//  Sends one request and appends its replies to `replies` (owned there)
-//  until the last one (more=false, or an error).
-static call_result_t
-s_exchange (const char *endpoint, const Fshare__CtlRequest *request, int timeout_ms,
-            zlistx_t *replies)
-{
-    zsock_t *dealer = s_dealer_new (endpoint);
-    if (!dealer || fsh_pack_send (&request->base, dealer, NULL)) {
-        zsock_destroy (&dealer);
-        return CALL_TIMEOUT;
-    }
-    zpoller_t *poller = zpoller_new (dealer, NULL);
-    call_result_t result = CALL_OK;
-    bool more = true;
-    while (more && result == CALL_OK) {
-        if (!zpoller_wait (poller, timeout_ms))
-            result = zpoller_terminated (poller)? CALL_INTERRUPTED: CALL_TIMEOUT;
-        else {
-            Fshare__CtlReply *reply = s_reply_recv (dealer);
-            if (!reply)
-                result = zsys_interrupted? CALL_INTERRUPTED: CALL_MALFORMED;
-            else {
-                zlistx_add_end (replies, reply);
-                more = reply->more && reply->status == FSHARE__STATUS__STATUS_OK;
-            }
-        }
-    }
-    zpoller_destroy (&poller);
-    zsock_destroy (&dealer);
-    return result;
-}
-
-static zlistx_t *
-s_replies_new (void)
-{
-    zlistx_t *replies = zlistx_new ();
-    zlistx_set_destructor (replies, s_reply_free);
-    return replies;
-}
-
-//  The agent's status within the probe deadline, or NULL.
-static Fshare__CtlReply *
-s_probe (const char *endpoint, int timeout_ms)
-{
-    if (s_endpoint_dead (endpoint))
-        return NULL;
-    Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
-    request.command = "status";
-    zlistx_t *replies = s_replies_new ();
-    Fshare__CtlReply *status = NULL;
-    if (s_exchange (endpoint, &request, timeout_ms, replies) == CALL_OK) {
-        Fshare__CtlReply *last = (Fshare__CtlReply *) zlistx_last (replies);
-        if (last->agent)
-            status = (Fshare__CtlReply *) zlistx_detach_cur (replies);
-    }
-    zlistx_destroy (&replies);
-    return status;
-}
-
-static bool
-s_alive (const char *endpoint, int timeout_ms)
-{
-    Fshare__CtlReply *status = s_probe (endpoint, timeout_ms);
-    bool alive = status != NULL;
-    s_reply_free ((void **) &status);
-    return alive;
-}
-
 static ctl_t *
 ctl_new (void)
 {
-    return (ctl_t *) zmalloc (sizeof (ctl_t));
+    ctl_t *self = (ctl_t *) zmalloc (sizeof (ctl_t));
+    self->client = fsh_ctlclient_new ();
+    return self;
 }
 
 static void
 ctl_stream_close (ctl_t *self)
 {
-    zactor_destroy (&self->monitor);
-    zsock_destroy (&self->stream);
+    fsh_ctlstream_destroy (&self->stream);
 }
 
 static void
@@ -330,22 +184,30 @@ ctl_destroy (ctl_t **self_p)
     if (*self_p) {
         ctl_t *self = *self_p;
         ctl_stream_close (self);
-        zstr_free (&self->control);
-        zstr_free (&self->user);
+        fsh_ctlclient_destroy (&self->client);
         free (self);
         *self_p = NULL;
     }
+}
+
+//  The agent's control endpoint and user; NULL until known.
+static const char *
+ctl_control (ctl_t *self)
+{
+    return fsh_ctlclient_endpoint (self->client);
+}
+
+static const char *
+ctl_user (ctl_t *self)
+{
+    return fsh_ctlclient_user (self->client);
 }
 
 static void
 ctl_set_agent (ctl_t *self, const char *user, const char *endpoint)
 {
     ctl_stream_close (self);    //  it belongs to the agent we knew
-    char *control = endpoint? strdup (endpoint): fsh_control_endpoint (user);
-    zstr_free (&self->control);
-    zstr_free (&self->user);
-    self->control = control;
-    self->user = user? strdup (user): NULL;
+    fsh_ctlclient_set_agent (self->client, user, endpoint);
 }
 
 //  The agent is gone (disconnected or vanished): forget it unless the
@@ -354,91 +216,8 @@ static void
 ctl_forget_agent (ctl_t *self)
 {
     ctl_stream_close (self);
-    if (!self->pinned) {
-        zstr_free (&self->control);
-        zstr_free (&self->user);
-    }
-}
-
-typedef struct {
-    char *user;
-    zsock_t *dealer;
-} probe_t;
-
-static void
-s_probe_free (void **item_p)
-{
-    probe_t *probe = (probe_t *) *item_p;
-    if (probe) {
-        zsock_destroy (&probe->dealer);
-        zstr_free (&probe->user);
-        free (probe);
-        *item_p = NULL;
-    }
-}
-
-//  Users whose control socket answers: the *.ctl names of the control dir,
-//  probed all at once. A list of names, sorted.
-static zlistx_t *
-s_running_agents (void)
-{
-    zlistx_t *alive = zlistx_new ();
-    zlistx_set_destructor (alive, (zlistx_destructor_fn *) zstr_free);
-    zlistx_set_duplicator (alive, (zlistx_duplicator_fn *) strdup);
-    zlistx_set_comparator (alive, (zlistx_comparator_fn *) strcmp);
-    char *dir = fsh_control_dir ();
-    DIR *handle = opendir (dir);
-    zstr_free (&dir);
-    if (!handle)
-        return alive;
-
-    zpoller_t *poller = zpoller_new (NULL);
-    zlistx_t *probes = zlistx_new ();     //  probe_t (owned)
-    zlistx_set_destructor (probes, s_probe_free);
-    struct dirent *entry;
-    while ((entry = readdir (handle))) {
-        size_t len = strlen (entry->d_name);
-        if (len <= 4 || !streq (entry->d_name + len - 4, ".ctl"))
-            continue;
-        char *user = strndup (entry->d_name, len - 4);
-        char *endpoint = fsh_control_endpoint (user);
-        zsock_t *dealer = NULL;
-        if (!fsh_user_check (user) && !s_endpoint_dead (endpoint)
-        &&  (dealer = s_dealer_new (endpoint)) && s_request_send (dealer, "status") == 0) {
-            probe_t *probe = (probe_t *) zmalloc (sizeof (probe_t));
-            probe->user = user;
-            probe->dealer = dealer;
-            zlistx_add_end (probes, probe);
-            zpoller_add (poller, dealer);
-            user = NULL;
-            dealer = NULL;
-        }
-        else
-            zsock_destroy (&dealer);
-        zstr_free (&endpoint);
-        zstr_free (&user);
-    }
-    closedir (handle);
-
-    int64_t deadline = zclock_mono () + PROBE_TIMEOUT_MS;
-    size_t answered = 0;
-    while (answered < zlistx_size (probes) && zclock_mono () < deadline) {
-        zsock_t *which = (zsock_t *) zpoller_wait (poller, (int) (deadline - zclock_mono ()));
-        if (!which)
-            break;
-        Fshare__CtlReply *reply = s_reply_recv (which);
-        zpoller_remove (poller, which);
-        answered++;
-        for (probe_t *probe = (probe_t *) zlistx_first (probes); probe && reply;
-             probe = (probe_t *) zlistx_next (probes))
-            if (probe->dealer == which)
-                zlistx_add_end (alive, probe->user);
-        s_reply_free ((void **) &reply);
-    }
-    zpoller_destroy (&poller);
-    zlistx_destroy (&probes);
-    zlistx_sort (alive);
-    return alive;
+    if (!self->pinned)
+        fsh_ctlclient_set_agent (self->client, NULL, NULL);
 }
 
 //  Makes sure we know which agent to talk to. 0, or -1 with the reason
@@ -446,23 +225,19 @@ s_running_agents (void)
 static int
 ctl_find_agent (ctl_t *self, bool quiet)
 {
-    if (self->control)
+    if (ctl_control (self))
         return 0;
-    zlistx_t *alive = s_running_agents ();
-    int rc = -1;
-    if (zlistx_size (alive) == 1) {
-        ctl_set_agent (self, (const char *) zlistx_first (alive), NULL);
-        if (self->verbose)
-            fprintf (stderr, "fshare-ctl: talking to %s's agent at %s\n", self->user,
-                     self->control);
-        rc = 0;
-    }
+    zlistx_t *alive = NULL;
+    fsh_ctl_result_t result = fsh_ctlclient_find (self->client, &alive);
+    if (result == FSH_CTL_OK && self->verbose)
+        fprintf (stderr, "fshare-ctl: talking to %s's agent at %s\n", ctl_user (self),
+                 ctl_control (self));
     else
-    if (!quiet && zlistx_size (alive) == 0)
+    if (result == FSH_CTL_NO_AGENT && !quiet)
         fprintf (stderr, "fshare-ctl: no agent running (start one with: %s)\n",
                  self->in_shell? "connect USER PASS": "fshare-ctl connect USER");
     else
-    if (!quiet) {
+    if (result == FSH_CTL_SEVERAL && !quiet) {
         fprintf (stderr, "fshare-ctl: several agents running (");
         const char *separator = "";
         for (const char *user = (const char *) zlistx_first (alive); user;
@@ -473,17 +248,18 @@ ctl_find_agent (ctl_t *self, bool quiet)
         fprintf (stderr, "): choose one with --user\n");
     }
     zlistx_destroy (&alive);
-    return rc;
+    return result == FSH_CTL_OK? 0: -1;
 }
 
 static void
 ctl_no_agent (ctl_t *self)
 {
-    if (self->user)
+    if (ctl_user (self))
         fprintf (stderr, "fshare-ctl: no agent running for %s (start one with: %s %s)\n",
-                 self->user, self->in_shell? "connect": "fshare-ctl connect", self->user);
+                 ctl_user (self), self->in_shell? "connect": "fshare-ctl connect",
+                 ctl_user (self));
     else
-        fprintf (stderr, "fshare-ctl: no agent listens on %s\n", self->control);
+        fprintf (stderr, "fshare-ctl: no agent listens on %s\n", ctl_control (self));
 }
 
 //  One request to the agent: its replies (caller destroys), or NULL with
@@ -493,22 +269,22 @@ ctl_call (ctl_t *self, const Fshare__CtlRequest *request)
 {
     if (ctl_find_agent (self, false))
         return NULL;
-    if (s_endpoint_dead (self->control)) {
-        ctl_no_agent (self);
-        return NULL;
-    }
-    zlistx_t *replies = s_replies_new ();
-    call_result_t result = s_exchange (self->control, request, REQUEST_TIMEOUT_MS, replies);
+    zlistx_t *replies = fsh_ctl_replies_new ();
+    fsh_ctl_result_t result = fsh_ctlclient_call (self->client, request, REQUEST_TIMEOUT_MS,
+                                                  replies);
     Fshare__CtlReply *last = (Fshare__CtlReply *) zlistx_last (replies);
-    if (result == CALL_TIMEOUT)
+    if (result == FSH_CTL_NO_AGENT)
+        ctl_no_agent (self);
+    else
+    if (result == FSH_CTL_TIMEOUT)
         fprintf (stderr, "fshare-ctl: agent not responding\n");
     else
-    if (result == CALL_MALFORMED)
+    if (result == FSH_CTL_MALFORMED)
         fprintf (stderr, "fshare-ctl: the agent sent a malformed reply\n");
     else
-    if (result == CALL_OK && last->status != FSHARE__STATUS__STATUS_OK)
+    if (result == FSH_CTL_OK && last->status != FSHARE__STATUS__STATUS_OK)
         fprintf (stderr, "fshare-ctl: %s\n", s_text (last->error));
-    if (result != CALL_OK || last->status != FSHARE__STATUS__STATUS_OK)
+    if (result != FSH_CTL_OK || last->status != FSHARE__STATUS__STATUS_OK)
         zlistx_destroy (&replies);
     return replies;
 }
@@ -719,7 +495,7 @@ ctl_ls (ctl_t *self, ctl_args_t *args)
                                    args->n_words? args->words [0]: NULL);
     if (!replies)
         return 1;
-    zlistx_t *files = s_collect_files (replies, args->all? NULL: self->user, NULL);
+    zlistx_t *files = s_collect_files (replies, args->all? NULL: ctl_user (self), NULL);
     ctl_print_files (self, files, args->all, "no files");
     zlistx_destroy (&files);
     zlistx_destroy (&replies);
@@ -768,31 +544,24 @@ ctl_peers (ctl_t *self, ctl_args_t *args)
     return 0;
 }
 
-//  Opens the "events" stream on a new DEALER watched by a monitor: 0 once
-//  the agent acknowledged, else -1 (reason printed).
+//  Opens the "events" stream: 0 once the agent acknowledged, else -1
+//  (reason printed).
 static int
 ctl_stream_open (ctl_t *self)
 {
     ctl_stream_close (self);
     if (ctl_find_agent (self, self->in_shell))
         return -1;
-    if (s_endpoint_dead (self->control)) {
+    if (fsh_ctlclient_dead (self->client)) {
         ctl_no_agent (self);
         return -1;
     }
-    zsock_t *dealer = zsock_new (ZMQ_DEALER);
-    if (!dealer)
-        return -1;
-    fsh_socket_limits (dealer, 0);
-    zactor_t *monitor = zactor_new (zmonitor, dealer);
-    zstr_sendx (monitor, "LISTEN", "DISCONNECTED", NULL);
-    zstr_sendx (monitor, "START", NULL);
-    zsock_wait (monitor);
-    zsock_connect (dealer, "%s", self->control);
-    s_request_send (dealer, "events");
-    zpoller_t *poller = zpoller_new (dealer, NULL);
-    Fshare__CtlReply *ack = zpoller_wait (poller, REQUEST_TIMEOUT_MS)? s_reply_recv (dealer): NULL;
-    zpoller_destroy (&poller);
+    Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
+    request.command = "events";
+    fsh_ctlstream_t *stream = fsh_ctlstream_new (ctl_control (self), &request);
+    Fshare__CtlReply *ack = NULL;
+    if (stream && fsh_ctlstream_recv (stream, REQUEST_TIMEOUT_MS, &ack) != FSH_CTL_OK)
+        fsh_ctl_reply_free (&ack);
     int rc = -1;
     if (!ack)
         fprintf (stderr, "fshare-ctl: agent not responding\n");
@@ -801,15 +570,12 @@ ctl_stream_open (ctl_t *self)
         fprintf (stderr, "fshare-ctl: %s\n", *ack->error? s_text (ack->error):
                                              "the agent refused the event stream");
     else {
-        self->stream = dealer;
-        self->monitor = monitor;
+        self->stream = stream;
+        stream = NULL;
         rc = 0;
     }
-    s_reply_free ((void **) &ack);
-    if (rc) {
-        zactor_destroy (&monitor);
-        zsock_destroy (&dealer);
-    }
+    fsh_ctl_reply_free (&ack);
+    fsh_ctlstream_destroy (&stream);
     return rc;
 }
 
@@ -818,20 +584,16 @@ ctl_stream_open (ctl_t *self)
 static int
 ctl_stream_read (ctl_t *self, void *which)
 {
-    if (which == self->monitor) {
-        zmsg_t *msg = zmsg_recv (self->monitor);
-        zmsg_destroy (&msg);
-        return -1;
-    }
-    Fshare__CtlReply *reply = s_reply_recv (self->stream);
-    if (!reply)
-        return zsys_interrupted? -1: 0;
+    Fshare__CtlReply *reply = NULL;
+    fsh_ctl_result_t result = fsh_ctlstream_read (self->stream, which, &reply);
+    if (result != FSH_CTL_OK)
+        return result == FSH_CTL_MALFORMED? 0: -1;
     //  The shell is for people: stats every few seconds would drown the rest.
     if (reply->event && !(self->in_shell
                           && reply->event->type == FSHARE__EVENT_TYPE__EVENT_STATS))
         ctl_print_event (self, reply->event);
     int rc = reply->more? 0: -1;
-    s_reply_free ((void **) &reply);
+    fsh_ctl_reply_free (&reply);
     return rc;
 }
 
@@ -841,7 +603,8 @@ ctl_events (ctl_t *self, ctl_args_t *args)
     (void) args;
     if (ctl_stream_open (self))
         return 1;
-    zpoller_t *poller = zpoller_new (self->stream, self->monitor, NULL);
+    zpoller_t *poller = zpoller_new (fsh_ctlstream_socket (self->stream),
+                                     fsh_ctlstream_monitor (self->stream), NULL);
     int rc = 0;
     while (rc == 0) {
         void *which = zpoller_wait (poller, -1);
@@ -972,36 +735,103 @@ s_output_path (const char *output)
 
 //  Interrupted: ask the agent to cancel (end to end), wait briefly for it.
 static void
-ctl_get_cancel (zsock_t *dealer)
+ctl_get_cancel (fsh_ctlstream_t *stream)
 {
-    s_request_send (dealer, "cancel");
-    zpoller_t *poller = zpoller_new (dealer, NULL);
+    fsh_ctlstream_send (stream, "cancel");
     int64_t deadline = zclock_mono () + CANCEL_WAIT_MS;
     bool confirmed = false;
     //  The signal that got us here would end zpoller_wait at once
     zsys_interrupted = 0;
     while (!confirmed && zclock_mono () < deadline) {
-        if (!zpoller_wait (poller, (int) (deadline - zclock_mono ())))
+        Fshare__CtlReply *reply = NULL;
+        fsh_ctl_result_t result = fsh_ctlstream_recv (stream, (int) (deadline - zclock_mono ()),
+                                                      &reply);
+        if (result != FSH_CTL_OK && result != FSH_CTL_MALFORMED)
             break;
-        Fshare__CtlReply *reply = s_reply_recv (dealer);
         //  The get's own end comes first, then the cancel's OK
         confirmed = reply && !reply->more && reply->status == FSHARE__STATUS__STATUS_OK
                  && !reply->get;
-        s_reply_free ((void **) &reply);
+        fsh_ctl_reply_free (&reply);
     }
-    zpoller_destroy (&poller);
     zsys_interrupted = 1;
     fprintf (stderr, "fshare-ctl: interrupted: download %s\n",
              confirmed? "cancelled": "may still be cancelling");
 }
 
+//  One reply of the download: -1 while it goes on, else the exit code
+//  (the reason printed).
+static int
+ctl_get_reply (ctl_t *self, get_view_t *view, ctl_args_t *args, Fshare__CtlReply *reply)
+{
+    if (reply->status != FSHARE__STATUS__STATUS_OK) {
+        s_bar_clear (view);
+        fprintf (stderr, "fshare-ctl: get %s %s: %s\n", args->words [0], args->words [1],
+                 s_text (reply->error));
+        return 1;
+    }
+    if (reply->more && reply->progress)
+        ctl_get_progress (self, view, reply->progress);
+    else
+    if (!reply->more && reply->get) {
+        s_bar_clear (view);
+        ctl_get_result (self, reply->get);
+        return 0;
+    }
+    else
+    if (!reply->more) {
+        fprintf (stderr, "fshare-ctl: the agent ended the download without a result\n");
+        return 1;
+    }
+    return -1;
+}
+
+//  Follows the download until its end: the exit code.
+static int
+ctl_get_follow (ctl_t *self, fsh_ctlstream_t *stream, ctl_args_t *args)
+{
+    get_view_t view = { .bar = !self->json && isatty (STDOUT_FILENO) };
+    bool answered = false;
+    int rc = -1;
+    while (rc == -1) {
+        Fshare__CtlReply *reply = NULL;
+        //  The agent dying is the only silence that ends a download: a slow
+        //  or stalled transfer may go quiet for as long as it likes
+        fsh_ctl_result_t result = fsh_ctlstream_recv (stream, answered? -1: REQUEST_TIMEOUT_MS,
+                                                      &reply);
+        if (result != FSH_CTL_TIMEOUT)
+            answered = true;
+        rc = 1;
+        if (result == FSH_CTL_INTERRUPTED) {
+            s_bar_clear (&view);
+            ctl_get_cancel (stream);
+        }
+        else
+        if (result == FSH_CTL_TIMEOUT)
+            fprintf (stderr, "fshare-ctl: agent not responding\n");
+        else
+        if (result == FSH_CTL_GONE) {
+            s_bar_clear (&view);
+            fprintf (stderr, "fshare-ctl: get %s %s: the agent went away\n",
+                     args->words [0], args->words [1]);
+        }
+        else
+        if (result == FSH_CTL_MALFORMED) {
+            s_bar_clear (&view);
+            fprintf (stderr, "fshare-ctl: the agent sent a malformed reply\n");
+        }
+        else
+            rc = ctl_get_reply (self, &view, args, reply);
+        fsh_ctl_reply_free (&reply);
+    }
+    return rc;
+}
+
 static int
 ctl_get (ctl_t *self, ctl_args_t *args)
 {
-    const char *owner = args->words [0], *path = args->words [1];
     if (ctl_find_agent (self, false))
         return 1;
-    if (s_endpoint_dead (self->control)) {
+    if (fsh_ctlclient_dead (self->client)) {
         ctl_no_agent (self);
         return 1;
     }
@@ -1010,84 +840,19 @@ ctl_get (ctl_t *self, ctl_args_t *args)
         fprintf (stderr, "fshare-ctl: -o %s: %s\n", args->output, strerror (errno));
         return 1;
     }
-    zsock_t *dealer = s_dealer_new (self->control);
-    if (!dealer) {
-        free (output);
-        ctl_no_agent (self);
-        return 1;
-    }
-    //  The agent dying is the only silence that ends a download: a slow or
-    //  stalled transfer may go quiet for as long as it likes
-    zactor_t *monitor = zactor_new (zmonitor, dealer);
-    zstr_sendx (monitor, "LISTEN", "DISCONNECTED", NULL);
-    zstr_sendx (monitor, "START", NULL);
-    zsock_wait (monitor);
-    char *words [2] = { (char *) owner, (char *) path };
+    char *words [2] = { (char *) args->words [0], (char *) args->words [1] };
     Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
     request.command = "get";
     request.args = words;
     request.n_args = 2;
     request.output = output? output: "";
-    get_view_t view = { .bar = !self->json && isatty (STDOUT_FILENO) };
-    int rc = -1;
-    if (fsh_pack_send (&request.base, dealer, NULL)) {
+    fsh_ctlstream_t *stream = fsh_ctlstream_new (ctl_control (self), &request);
+    int rc = 1;
+    if (stream)
+        rc = ctl_get_follow (self, stream, args);
+    else
         fprintf (stderr, "fshare-ctl: agent not responding\n");
-        rc = 1;
-    }
-    zpoller_t *poller = zpoller_new (dealer, monitor, NULL);
-    bool answered = false;
-    while (rc == -1) {
-        void *which = zpoller_wait (poller, answered? -1: REQUEST_TIMEOUT_MS);
-        if (!which && zpoller_terminated (poller)) {
-            s_bar_clear (&view);
-            ctl_get_cancel (dealer);
-            rc = 1;
-        }
-        else
-        if (!which) {
-            fprintf (stderr, "fshare-ctl: agent not responding\n");
-            rc = 1;
-        }
-        else
-        if (which == monitor) {
-            s_bar_clear (&view);
-            fprintf (stderr, "fshare-ctl: get %s %s: the agent went away\n", owner, path);
-            rc = 1;
-        }
-        else {
-            Fshare__CtlReply *reply = s_reply_recv (dealer);
-            answered = true;
-            if (!reply) {
-                s_bar_clear (&view);
-                fprintf (stderr, "fshare-ctl: the agent sent a malformed reply\n");
-                rc = 1;
-            }
-            else
-            if (reply->status != FSHARE__STATUS__STATUS_OK) {
-                s_bar_clear (&view);
-                fprintf (stderr, "fshare-ctl: get %s %s: %s\n", owner, path, s_text (reply->error));
-                rc = 1;
-            }
-            else
-            if (reply->more && reply->progress)
-                ctl_get_progress (self, &view, reply->progress);
-            else
-            if (!reply->more && reply->get) {
-                s_bar_clear (&view);
-                ctl_get_result (self, reply->get);
-                rc = 0;
-            }
-            else
-            if (!reply->more) {
-                fprintf (stderr, "fshare-ctl: the agent ended the download without a result\n");
-                rc = 1;
-            }
-            s_reply_free ((void **) &reply);
-        }
-    }
-    zpoller_destroy (&poller);
-    zactor_destroy (&monitor);
-    zsock_destroy (&dealer);
+    fsh_ctlstream_destroy (&stream);
     free (output);
     return rc;
 }
@@ -1098,7 +863,7 @@ s_wait_stopped (const char *endpoint)
 {
     int64_t deadline = zclock_mono () + STOP_TIMEOUT_MS;
     while (zclock_mono () < deadline && !zsys_interrupted) {
-        if (!s_alive (endpoint, PROBE_TIMEOUT_MS))
+        if (!fsh_ctl_alive (endpoint, PROBE_TIMEOUT_MS))
             return 0;
         zclock_sleep (50);     //  the agent is still answering: let it finish
     }
@@ -1111,18 +876,19 @@ ctl_disconnect (ctl_t *self, ctl_args_t *args)
     (void) args;
     if (ctl_find_agent (self, false))
         return 1;
-    if (s_endpoint_dead (self->control)) {
+    if (fsh_ctlclient_dead (self->client)) {
         ctl_no_agent (self);
         return 1;
     }
     ctl_stream_close (self);    //  the shell's stream: we know the agent goes away
     Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
     request.command = "disconnect";
-    zlistx_t *replies = s_replies_new ();
-    call_result_t result = s_exchange (self->control, &request, REQUEST_TIMEOUT_MS, replies);
+    zlistx_t *replies = fsh_ctl_replies_new ();
+    fsh_ctl_result_t result = fsh_ctl_exchange (ctl_control (self), &request,
+                                                REQUEST_TIMEOUT_MS, replies);
     Fshare__CtlReply *last = (Fshare__CtlReply *) zlistx_last (replies);
     int rc = 0;
-    if (result != CALL_OK) {
+    if (result != FSH_CTL_OK) {
         fprintf (stderr, "fshare-ctl: agent not responding\n");
         zlistx_destroy (&replies);
         return 1;
@@ -1133,7 +899,7 @@ ctl_disconnect (ctl_t *self, ctl_args_t *args)
         rc = 1;
     }
     zlistx_destroy (&replies);
-    if (s_wait_stopped (self->control)) {
+    if (s_wait_stopped (ctl_control (self))) {
         fprintf (stderr, "fshare-ctl: the agent is still running after %d s\n",
                  STOP_TIMEOUT_MS / 1000);
         return 1;
@@ -1328,13 +1094,13 @@ s_wait_online (const char *endpoint, agent_child_t *child)
             s_stop_child (child->pid);
             return -1;
         }
-        Fshare__CtlReply *reply = s_probe (endpoint, PROBE_TIMEOUT_MS);
+        Fshare__CtlReply *reply = fsh_ctl_probe (endpoint, PROBE_TIMEOUT_MS);
         if (reply && fsh_text_valid (reply->agent->state, 30))
             snprintf (state, sizeof state, "%s", reply->agent->state);
         //  Another agent on that endpoint is not ours (it refused to start).
         bool online = reply && streq (reply->agent->state, "online")
                    && reply->agent->pid == (int64_t) child->pid;
-        s_reply_free ((void **) &reply);
+        fsh_ctl_reply_free (&reply);
         if (online)
             return 0;
         zclock_sleep (50);      //  an agent that is not yet listening fails fast
@@ -1351,11 +1117,14 @@ ctl_connect (ctl_t *self, ctl_args_t *args)
     const char *error = fsh_user_check (user);
     if (error)
         return s_command_error ("connect", self->in_shell, "bad user name: %s", error);
-    if (self->pinned && !self->explicit_control && self->user && !streq (self->user, user)
+    if (self->pinned && !self->explicit_control && ctl_user (self)
+    &&  !streq (ctl_user (self), user)
     &&  !self->in_shell)
-        return fsh_usage_error (PROGRAM, "--user %s does not match connect's user", self->user);
-    char *endpoint = self->explicit_control? strdup (self->control): fsh_control_endpoint (user);
-    if (s_alive (endpoint, PROBE_TIMEOUT_MS)) {
+        return fsh_usage_error (PROGRAM, "--user %s does not match connect's user",
+                               ctl_user (self));
+    char *endpoint = self->explicit_control? strdup (ctl_control (self)):
+                                             fsh_control_endpoint (user);
+    if (fsh_ctl_alive (endpoint, PROBE_TIMEOUT_MS)) {
         fprintf (stderr, "fshare-ctl: %s is already connected\n", user);
         zstr_free (&endpoint);
         return 1;
@@ -1590,7 +1359,7 @@ ctl_notify (ctl_t *self, void *which)
 {
     if (ctl_stream_read (self, which)) {
         ctl_clear_prompt (self);
-        fprintf (stderr, "fshare-ctl: the agent of %s stopped\n", self->user? self->user: "?");
+        fprintf (stderr, "fshare-ctl: the agent of %s stopped\n", ctl_user (self)? ctl_user (self): "?");
         ctl_forget_agent (self);
     }
     if (self->prompt_cleared) {
@@ -1599,17 +1368,22 @@ ctl_notify (ctl_t *self, void *which)
     }
 }
 
+//  The libzmq socket of the shell's stream (or its monitor) for zmq_poll.
+static void *
+s_stream_handle (ctl_t *self, bool monitor)
+{
+    if (!self->stream)
+        return NULL;
+    return zsock_resolve (monitor? fsh_ctlstream_monitor (self->stream):
+                                   fsh_ctlstream_socket (self->stream));
+}
+
 //  Piped shell: print what has already arrived.
 static void
 ctl_drain_notifications (ctl_t *self)
 {
     while (self->stream) {
-        void *which = NULL;
-        if (zsock_events (self->monitor) & ZMQ_POLLIN)
-            which = self->monitor;
-        else
-        if (zsock_events (self->stream) & ZMQ_POLLIN)
-            which = self->stream;
+        void *which = fsh_ctlstream_ready (self->stream);
         if (!which)
             break;
         ctl_notify (self, which);
@@ -1638,7 +1412,7 @@ ctl_shell_line (ctl_t *self, char *line)
     }
     int rc = ctl_run (self, count, words);
     //  A connected agent: keep its notifications coming.
-    if (rc == 0 && !self->stream && self->control && !s_endpoint_dead (self->control))
+    if (rc == 0 && !self->stream && ctl_control (self) && !fsh_ctlclient_dead (self->client))
         ctl_stream_open (self);
     return true;
 }
@@ -1716,8 +1490,8 @@ ctl_shell_piped (ctl_t *self)
             break;
         zmq_pollitem_t items [3] = {
             { NULL, STDIN_FILENO, ZMQ_POLLIN, 0 },
-            { self->stream? zsock_resolve (self->stream): NULL, 0, ZMQ_POLLIN, 0 },
-            { self->monitor? zsock_resolve (self->monitor): NULL, 0, ZMQ_POLLIN, 0 }
+            { s_stream_handle (self, false), 0, ZMQ_POLLIN, 0 },
+            { s_stream_handle (self, true), 0, ZMQ_POLLIN, 0 }
         };
         if (zmq_poll (items, self->stream? 3: 1, -1) == -1)
             continue;       //  interrupted: the loop condition decides
@@ -1763,8 +1537,8 @@ ctl_shell_tty (ctl_t *self)
     while (go_on && !s_typed_eof) {
         zmq_pollitem_t items [3] = {
             { NULL, STDIN_FILENO, ZMQ_POLLIN, 0 },
-            { self->stream? zsock_resolve (self->stream): NULL, 0, ZMQ_POLLIN, 0 },
-            { self->monitor? zsock_resolve (self->monitor): NULL, 0, ZMQ_POLLIN, 0 }
+            { s_stream_handle (self, false), 0, ZMQ_POLLIN, 0 },
+            { s_stream_handle (self, true), 0, ZMQ_POLLIN, 0 }
         };
         int rc = zmq_poll (items, self->stream? 3: 1, -1);
         if (rc == -1) {
@@ -1773,10 +1547,10 @@ ctl_shell_tty (ctl_t *self)
             continue;
         }
         if (self->stream && (items [2].revents & ZMQ_POLLIN))
-            ctl_notify (self, self->monitor);
+            ctl_notify (self, fsh_ctlstream_monitor (self->stream));
         else
         if (self->stream && (items [1].revents & ZMQ_POLLIN))
-            ctl_notify (self, self->stream);
+            ctl_notify (self, fsh_ctlstream_socket (self->stream));
         if (items [0].revents & ZMQ_POLLERR)
             break;          //  the terminal went away
         if (!(items [0].revents & ZMQ_POLLIN))
@@ -1808,7 +1582,7 @@ ctl_shell (ctl_t *self, ctl_args_t *args)
     self->in_shell = true;
     self->interactive = isatty (STDIN_FILENO);
     //  An agent already running: follow its notifications from the start.
-    if (ctl_find_agent (self, true) == 0 && !s_endpoint_dead (self->control))
+    if (ctl_find_agent (self, true) == 0 && !fsh_ctlclient_dead (self->client))
         ctl_stream_open (self);
     if (self->interactive) {
         printf ("fshare-ctl %s shell: type help for the commands\n", FSHARE_VERSION);

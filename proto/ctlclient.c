@@ -1,0 +1,448 @@
+/*  ctlclient.c - a client of an agent's control socket. See ctlclient.h.
+
+    Requests use a fresh DEALER each: a reply that comes after its deadline
+    then dies with the socket instead of being taken for the answer to the
+    next request. Finding "the only running agent" probes every *.ctl
+    socket of the control directory at once, so that many stale sockets
+    cost one probe deadline, not one each.
+*/
+#include "ctlclient.h"
+#include <dirent.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+struct _fsh_ctlclient_t {
+    char *endpoint;             //  the agent's control endpoint; NULL until known
+    char *user;                 //  that agent's user, when known
+};
+
+struct _fsh_ctlstream_t {
+    zsock_t *dealer;
+    zactor_t *monitor;          //  says when the agent's connection goes away
+};
+
+
+//  --------------------------------------------------------------------------
+//  Building blocks
+
+void
+fsh_ctl_reply_free (Fshare__CtlReply **reply_p)
+{
+    if (*reply_p) {
+        fshare__ctl_reply__free_unpacked (*reply_p, NULL);
+        *reply_p = NULL;
+    }
+}
+
+static void
+s_reply_destructor (void **item_p)
+{
+    fsh_ctl_reply_free ((Fshare__CtlReply **) item_p);
+}
+
+zlistx_t *
+fsh_ctl_replies_new (void)
+{
+    zlistx_t *replies = zlistx_new ();
+    if (replies)
+        zlistx_set_destructor (replies, s_reply_destructor);
+    return replies;
+}
+
+bool
+fsh_ctl_endpoint_dead (const char *endpoint)
+{
+    if (!endpoint)
+        return true;
+    if (strncmp (endpoint, "ipc://", 6) != 0)
+        return false;
+    const char *path = endpoint + 6;
+    struct sockaddr_un address = { .sun_family = AF_UNIX };
+    if (strlen (path) >= sizeof address.sun_path)
+        return false;
+    strcpy (address.sun_path, path);
+    int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd == -1)
+        return false;
+    int rc = connect (fd, (struct sockaddr *) &address, sizeof address);
+    int error = errno;
+    close (fd);
+    return rc == -1 && (error == ENOENT || error == ECONNREFUSED);
+}
+
+//  One CtlReply in one frame, or NULL.
+static Fshare__CtlReply *
+s_reply_recv (zsock_t *dealer)
+{
+    zmsg_t *msg = zmsg_recv (dealer);
+    if (!msg)
+        return NULL;
+    Fshare__CtlReply *reply = NULL;
+    zframe_t *frame = zmsg_first (msg);
+    if (zmsg_size (msg) == 1)
+        reply = (Fshare__CtlReply *) fsh_unpack (&fshare__ctl_reply__descriptor,
+                                                 zframe_data (frame), zframe_size (frame));
+    zmsg_destroy (&msg);
+    return reply;
+}
+
+static zsock_t *
+s_dealer_new (const char *endpoint)
+{
+    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    if (!dealer)
+        return NULL;
+    fsh_socket_limits (dealer, 0);
+    zsock_set_sndtimeo (dealer, FSH_CTL_REQUEST_TIMEOUT_MS);
+    if (zsock_connect (dealer, "%s", endpoint)) {
+        zsock_destroy (&dealer);
+        return NULL;
+    }
+    return dealer;
+}
+
+static int
+s_request_send (zsock_t *dealer, const char *command)
+{
+    Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
+    request.command = (char *) command;
+    return fsh_pack_send (&request.base, dealer, NULL);
+}
+
+fsh_ctl_result_t
+fsh_ctl_exchange (const char *endpoint, const Fshare__CtlRequest *request, int timeout_ms,
+                  zlistx_t *replies)
+{
+    zsock_t *dealer = s_dealer_new (endpoint);
+    if (!dealer || fsh_pack_send (&request->base, dealer, NULL)) {
+        zsock_destroy (&dealer);
+        return FSH_CTL_TIMEOUT;
+    }
+    zpoller_t *poller = zpoller_new (dealer, NULL);
+    fsh_ctl_result_t result = FSH_CTL_OK;
+    bool more = true;
+    while (more && result == FSH_CTL_OK) {
+        if (!zpoller_wait (poller, timeout_ms)) {
+            result = zpoller_terminated (poller)? FSH_CTL_INTERRUPTED: FSH_CTL_TIMEOUT;
+            break;
+        }
+        Fshare__CtlReply *reply = s_reply_recv (dealer);
+        if (!reply) {
+            result = zsys_interrupted? FSH_CTL_INTERRUPTED: FSH_CTL_MALFORMED;
+            break;
+        }
+        zlistx_add_end (replies, reply);
+        more = reply->more && reply->status == FSHARE__STATUS__STATUS_OK;
+    }
+    zpoller_destroy (&poller);
+    zsock_destroy (&dealer);
+    return result;
+}
+
+Fshare__CtlReply *
+fsh_ctl_probe (const char *endpoint, int timeout_ms)
+{
+    if (fsh_ctl_endpoint_dead (endpoint))
+        return NULL;
+    Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
+    request.command = "status";
+    zlistx_t *replies = fsh_ctl_replies_new ();
+    Fshare__CtlReply *status = NULL;
+    if (fsh_ctl_exchange (endpoint, &request, timeout_ms, replies) == FSH_CTL_OK) {
+        Fshare__CtlReply *last = (Fshare__CtlReply *) zlistx_last (replies);
+        if (last->agent)
+            status = (Fshare__CtlReply *) zlistx_detach_cur (replies);
+    }
+    zlistx_destroy (&replies);
+    return status;
+}
+
+bool
+fsh_ctl_alive (const char *endpoint, int timeout_ms)
+{
+    Fshare__CtlReply *status = fsh_ctl_probe (endpoint, timeout_ms);
+    bool alive = status != NULL;
+    fsh_ctl_reply_free (&status);
+    return alive;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Finding the running agents
+
+typedef struct {
+    char *user;
+    zsock_t *dealer;
+} probe_t;
+
+static void
+s_probe_free (void **item_p)
+{
+    probe_t *probe = (probe_t *) *item_p;
+    if (probe) {
+        zsock_destroy (&probe->dealer);
+        zstr_free (&probe->user);
+        free (probe);
+        *item_p = NULL;
+    }
+}
+
+//  A status probe sent to `user`'s control socket, or NULL when nobody
+//  listens there.
+static probe_t *
+s_probe_start (const char *user)
+{
+    if (fsh_user_check (user))
+        return NULL;
+    char *endpoint = fsh_control_endpoint (user);
+    zsock_t *dealer = NULL;
+    if (!fsh_ctl_endpoint_dead (endpoint))
+        dealer = s_dealer_new (endpoint);
+    zstr_free (&endpoint);
+    if (!dealer || s_request_send (dealer, "status")) {
+        zsock_destroy (&dealer);
+        return NULL;
+    }
+    probe_t *probe = (probe_t *) zmalloc (sizeof (probe_t));
+    probe->user = strdup (user);
+    probe->dealer = dealer;
+    return probe;
+}
+
+//  Probes for the *.ctl names of the control directory.
+static zlistx_t *
+s_probes_start (zpoller_t *poller)
+{
+    zlistx_t *probes = zlistx_new ();
+    zlistx_set_destructor (probes, s_probe_free);
+    char *dir = fsh_control_dir ();
+    DIR *handle = opendir (dir);
+    zstr_free (&dir);
+    if (!handle)
+        return probes;
+    struct dirent *entry;
+    while ((entry = readdir (handle))) {
+        size_t len = strlen (entry->d_name);
+        if (len <= 4 || !streq (entry->d_name + len - 4, ".ctl"))
+            continue;
+        char *user = strndup (entry->d_name, len - 4);
+        probe_t *probe = user? s_probe_start (user): NULL;
+        if (probe) {
+            zlistx_add_end (probes, probe);
+            zpoller_add (poller, probe->dealer);
+        }
+        zstr_free (&user);
+    }
+    closedir (handle);
+    return probes;
+}
+
+zlistx_t *
+fsh_ctl_running_agents (void)
+{
+    zlistx_t *alive = zlistx_new ();
+    zlistx_set_destructor (alive, (zlistx_destructor_fn *) zstr_free);
+    zlistx_set_duplicator (alive, (zlistx_duplicator_fn *) strdup);
+    zlistx_set_comparator (alive, (zlistx_comparator_fn *) strcmp);
+    zpoller_t *poller = zpoller_new (NULL);
+    zlistx_t *probes = s_probes_start (poller);
+
+    int64_t deadline = zclock_mono () + FSH_CTL_PROBE_TIMEOUT_MS;
+    size_t answered = 0;
+    while (answered < zlistx_size (probes) && zclock_mono () < deadline) {
+        zsock_t *which = (zsock_t *) zpoller_wait (poller, (int) (deadline - zclock_mono ()));
+        if (!which)
+            break;
+        Fshare__CtlReply *reply = s_reply_recv (which);
+        zpoller_remove (poller, which);
+        answered++;
+        for (probe_t *probe = (probe_t *) zlistx_first (probes); probe && reply;
+             probe = (probe_t *) zlistx_next (probes))
+            if (probe->dealer == which)
+                zlistx_add_end (alive, probe->user);
+        fsh_ctl_reply_free (&reply);
+    }
+    zpoller_destroy (&poller);
+    zlistx_destroy (&probes);
+    zlistx_sort (alive);
+    return alive;
+}
+
+
+//  --------------------------------------------------------------------------
+//  The client
+
+fsh_ctlclient_t *
+fsh_ctlclient_new (void)
+{
+    return (fsh_ctlclient_t *) zmalloc (sizeof (fsh_ctlclient_t));
+}
+
+void
+fsh_ctlclient_destroy (fsh_ctlclient_t **self_p)
+{
+    if (*self_p) {
+        fsh_ctlclient_t *self = *self_p;
+        zstr_free (&self->endpoint);
+        zstr_free (&self->user);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+void
+fsh_ctlclient_set_agent (fsh_ctlclient_t *self, const char *user, const char *endpoint)
+{
+    char *control = endpoint? strdup (endpoint): user? fsh_control_endpoint (user): NULL;
+    char *name = user? strdup (user): NULL;
+    zstr_free (&self->endpoint);
+    zstr_free (&self->user);
+    self->endpoint = control;
+    self->user = name;
+}
+
+const char *
+fsh_ctlclient_endpoint (fsh_ctlclient_t *self)
+{
+    return self->endpoint;
+}
+
+const char *
+fsh_ctlclient_user (fsh_ctlclient_t *self)
+{
+    return self->user;
+}
+
+fsh_ctl_result_t
+fsh_ctlclient_find (fsh_ctlclient_t *self, zlistx_t **running_p)
+{
+    if (self->endpoint)
+        return FSH_CTL_OK;
+    zlistx_t *running = fsh_ctl_running_agents ();
+    fsh_ctl_result_t result = FSH_CTL_OK;
+    if (zlistx_size (running) == 1)
+        fsh_ctlclient_set_agent (self, (const char *) zlistx_first (running), NULL);
+    else
+        result = zlistx_size (running) == 0? FSH_CTL_NO_AGENT: FSH_CTL_SEVERAL;
+    if (running_p)
+        *running_p = running;
+    else
+        zlistx_destroy (&running);
+    return result;
+}
+
+bool
+fsh_ctlclient_dead (fsh_ctlclient_t *self)
+{
+    return fsh_ctl_endpoint_dead (self->endpoint);
+}
+
+fsh_ctl_result_t
+fsh_ctlclient_call (fsh_ctlclient_t *self, const Fshare__CtlRequest *request,
+                    int timeout_ms, zlistx_t *replies)
+{
+    fsh_ctl_result_t result = fsh_ctlclient_find (self, NULL);
+    if (result != FSH_CTL_OK)
+        return result;
+    if (fsh_ctl_endpoint_dead (self->endpoint))
+        return FSH_CTL_NO_AGENT;
+    return fsh_ctl_exchange (self->endpoint, request, timeout_ms, replies);
+}
+
+
+//  --------------------------------------------------------------------------
+//  Streams
+
+fsh_ctlstream_t *
+fsh_ctlstream_new (const char *endpoint, const Fshare__CtlRequest *request)
+{
+    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    if (!dealer)
+        return NULL;
+    fsh_socket_limits (dealer, 0);
+    zsock_set_sndtimeo (dealer, FSH_CTL_REQUEST_TIMEOUT_MS);
+    //  The monitor listens before the connection exists, so that it cannot
+    //  miss the disconnection of an agent that dies at once.
+    zactor_t *monitor = zactor_new (zmonitor, dealer);
+    if (!monitor) {
+        zsock_destroy (&dealer);
+        return NULL;
+    }
+    zstr_sendx (monitor, "LISTEN", "DISCONNECTED", NULL);
+    zstr_sendx (monitor, "START", NULL);
+    zsock_wait (monitor);
+    fsh_ctlstream_t *self = (fsh_ctlstream_t *) zmalloc (sizeof (fsh_ctlstream_t));
+    self->dealer = dealer;
+    self->monitor = monitor;
+    if (zsock_connect (dealer, "%s", endpoint) || fsh_pack_send (&request->base, dealer, NULL))
+        fsh_ctlstream_destroy (&self);
+    return self;
+}
+
+void
+fsh_ctlstream_destroy (fsh_ctlstream_t **self_p)
+{
+    if (*self_p) {
+        fsh_ctlstream_t *self = *self_p;
+        zactor_destroy (&self->monitor);
+        zsock_destroy (&self->dealer);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+int
+fsh_ctlstream_send (fsh_ctlstream_t *self, const char *command)
+{
+    return s_request_send (self->dealer, command);
+}
+
+void *
+fsh_ctlstream_socket (fsh_ctlstream_t *self)
+{
+    return self->dealer;
+}
+
+void *
+fsh_ctlstream_monitor (fsh_ctlstream_t *self)
+{
+    return self->monitor;
+}
+
+fsh_ctl_result_t
+fsh_ctlstream_read (fsh_ctlstream_t *self, void *which, Fshare__CtlReply **reply_p)
+{
+    *reply_p = NULL;
+    if (which == self->monitor) {
+        zmsg_t *msg = zmsg_recv (self->monitor);
+        zmsg_destroy (&msg);
+        return FSH_CTL_GONE;
+    }
+    *reply_p = s_reply_recv (self->dealer);
+    if (*reply_p)
+        return FSH_CTL_OK;
+    return zsys_interrupted? FSH_CTL_INTERRUPTED: FSH_CTL_MALFORMED;
+}
+
+fsh_ctl_result_t
+fsh_ctlstream_recv (fsh_ctlstream_t *self, int timeout_ms, Fshare__CtlReply **reply_p)
+{
+    *reply_p = NULL;
+    zpoller_t *poller = zpoller_new (self->dealer, self->monitor, NULL);
+    void *which = zpoller_wait (poller, timeout_ms);
+    bool terminated = zpoller_terminated (poller);
+    zpoller_destroy (&poller);
+    if (!which)
+        return terminated? FSH_CTL_INTERRUPTED: FSH_CTL_TIMEOUT;
+    return fsh_ctlstream_read (self, which, reply_p);
+}
+
+void *
+fsh_ctlstream_ready (fsh_ctlstream_t *self)
+{
+    if (zsock_events (self->monitor) & ZMQ_POLLIN)
+        return self->monitor;
+    if (zsock_events (self->dealer) & ZMQ_POLLIN)
+        return self->dealer;
+    return NULL;
+}

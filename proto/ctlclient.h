@@ -1,0 +1,120 @@
+/*  ctlclient.h - a client of an agent's control socket (SPEC 5).
+
+    Every program that talks to a running agent (fshare-ctl, fshare-web,
+    completion) finds the agent the same way and speaks the same exchange:
+    a DEALER to the agent's ROUTER, one CtlRequest out, CtlReply pages back
+    until one says more=false or is an error, each within a deadline.
+
+    Which agent: the one named by --control (an endpoint), else the one of
+    --user (its endpoint in the control directory), else "the only agent of
+    this OS user that answers" (the *.ctl sockets of the control directory,
+    probed all at once).
+
+    A call returns an fsh_ctl_result_t and the caller decides what to say;
+    nothing here prints. A stream (events, get) is a DEALER watched by a
+    socket monitor, so that the agent going away ends it however long the
+    agent may otherwise stay silent.
+*/
+#ifndef FSH_CTLCLIENT_H_INCLUDED
+#define FSH_CTLCLIENT_H_INCLUDED
+
+#include "fshare.h"
+
+#define FSH_CTL_REQUEST_TIMEOUT_MS 5000    //  each reply of a request
+#define FSH_CTL_PROBE_TIMEOUT_MS   300     //  is an agent alive?
+
+typedef enum {
+    FSH_CTL_OK,             //  replies received; the last may be an error reply
+    FSH_CTL_NO_AGENT,       //  nobody listens on the endpoint (or none was found)
+    FSH_CTL_SEVERAL,        //  several agents run: choose one
+    FSH_CTL_TIMEOUT,        //  the agent did not answer within the deadline
+    FSH_CTL_MALFORMED,      //  the agent sent something that is no CtlReply
+    FSH_CTL_INTERRUPTED,    //  a signal ended the wait
+    FSH_CTL_GONE            //  stream: the agent's connection went away
+} fsh_ctl_result_t;
+
+typedef struct _fsh_ctlclient_t fsh_ctlclient_t;
+typedef struct _fsh_ctlstream_t fsh_ctlstream_t;
+
+//  --------------------------------------------------------------------------
+//  The client: which agent, and one request to it
+
+fsh_ctlclient_t *fsh_ctlclient_new (void);
+void fsh_ctlclient_destroy (fsh_ctlclient_t **self_p);
+
+//  Talk to this user's agent (endpoint from the control directory), or to
+//  the agent on this endpoint (user may be NULL: unknown). Either string
+//  NULL and the other NULL: forget the agent.
+void fsh_ctlclient_set_agent (fsh_ctlclient_t *self, const char *user, const char *endpoint);
+
+//  The agent's control endpoint and user; NULL until known.
+const char *fsh_ctlclient_endpoint (fsh_ctlclient_t *self);
+const char *fsh_ctlclient_user (fsh_ctlclient_t *self);
+
+//  Makes sure an agent is chosen: keeps the one set, else takes the only
+//  running agent. FSH_CTL_OK, FSH_CTL_NO_AGENT or FSH_CTL_SEVERAL; when
+//  running_p is given it receives the running users (sorted; caller
+//  destroys) whenever a search was made.
+fsh_ctl_result_t fsh_ctlclient_find (fsh_ctlclient_t *self, zlistx_t **running_p);
+
+//  Sends one request to the chosen agent and appends its replies
+//  (Fshare__CtlReply, owned by the list; see fsh_ctl_replies_new) until the
+//  last one. FSH_CTL_NO_AGENT at once when nobody listens on the endpoint.
+fsh_ctl_result_t fsh_ctlclient_call (fsh_ctlclient_t *self, const Fshare__CtlRequest *request,
+                                     int timeout_ms, zlistx_t *replies);
+
+//  True when nobody listens on the chosen endpoint (or none is chosen).
+bool fsh_ctlclient_dead (fsh_ctlclient_t *self);
+
+//  --------------------------------------------------------------------------
+//  Building blocks, also for programs that manage several agents
+
+//  A list that owns Fshare__CtlReply items.
+zlistx_t *fsh_ctl_replies_new (void);
+void fsh_ctl_reply_free (Fshare__CtlReply **reply_p);
+
+//  True when the endpoint is an ipc socket nobody listens on: answers at
+//  once instead of waiting out a request deadline.
+bool fsh_ctl_endpoint_dead (const char *endpoint);
+
+//  One exchange with the agent on `endpoint` (see fsh_ctlclient_call).
+fsh_ctl_result_t fsh_ctl_exchange (const char *endpoint, const Fshare__CtlRequest *request,
+                                   int timeout_ms, zlistx_t *replies);
+
+//  The agent's status reply (agent set) within the deadline, or NULL.
+Fshare__CtlReply *fsh_ctl_probe (const char *endpoint, int timeout_ms);
+bool fsh_ctl_alive (const char *endpoint, int timeout_ms);
+
+//  Users whose control socket in the control directory answers a status
+//  probe within FSH_CTL_PROBE_TIMEOUT_MS, sorted. Caller destroys.
+zlistx_t *fsh_ctl_running_agents (void);
+
+//  --------------------------------------------------------------------------
+//  Streams: a request whose replies come for as long as the agent likes
+
+//  Connects to `endpoint` and sends `request`; NULL when the socket cannot
+//  be made or the request not sent.
+fsh_ctlstream_t *fsh_ctlstream_new (const char *endpoint, const Fshare__CtlRequest *request);
+void fsh_ctlstream_destroy (fsh_ctlstream_t **self_p);
+
+//  Sends a further request on the same connection (get's "cancel"). 0 or -1.
+int fsh_ctlstream_send (fsh_ctlstream_t *self, const char *command);
+
+//  Waits up to timeout_ms (-1: for ever) for the next reply. FSH_CTL_OK
+//  with *reply_p set (caller frees), else TIMEOUT, GONE, MALFORMED or
+//  INTERRUPTED.
+fsh_ctl_result_t fsh_ctlstream_recv (fsh_ctlstream_t *self, int timeout_ms,
+                                     Fshare__CtlReply **reply_p);
+
+//  For a program's own poll loop: the two sockets to watch (zsock_t *)
+//  and the read of whichever of them is ready (never blocks for long).
+void *fsh_ctlstream_socket (fsh_ctlstream_t *self);
+void *fsh_ctlstream_monitor (fsh_ctlstream_t *self);
+fsh_ctl_result_t fsh_ctlstream_read (fsh_ctlstream_t *self, void *which,
+                                     Fshare__CtlReply **reply_p);
+
+//  The socket with something waiting (the monitor first), or NULL; does
+//  not block.
+void *fsh_ctlstream_ready (fsh_ctlstream_t *self);
+
+#endif
