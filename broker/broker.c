@@ -109,12 +109,11 @@ s_send (broker_t *self, zframe_t *routing_id, Fshare__Message *reply)
 }
 
 static void
-s_reply_error (broker_t *self, zframe_t *routing_id, uint64_t request_id, const char *error)
+s_reply_error (broker_t *self, zframe_t *routing_id, uint64_t request_id, fsh_err_t code,
+               const char *error)
 {
     Fshare__Message reply = FSHARE__MESSAGE__INIT;
-    reply.id = request_id;
-    reply.status = FSHARE__STATUS__STATUS_ERROR;
-    reply.error = (char *) error;
+    fsh_msg_set_error (&reply, request_id, code, error);
     s_send (self, routing_id, &reply);
 }
 
@@ -301,14 +300,14 @@ s_handle_login (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
 {
     Fshare__Login *login = msg->login;
     if (login->version != FSH_PROTOCOL_VERSION) {
-        s_reply_error (self, routing_id, msg->id, "unsupported protocol version");
+        s_reply_error (self, routing_id, msg->id, FSH_ERR_UNSUPPORTED_VERSION, NULL);
         return;
     }
     const char *reason = fsh_user_check (login->user);
     size_t password_len = strlen (login->password);
     if (reason || password_len == 0 || password_len > PASSWORD_MAX) {
         s_complain (self, "login refused: %s", reason? reason: "bad password length");
-        s_reply_error (self, routing_id, msg->id, "invalid user or password");
+        s_reply_error (self, routing_id, msg->id, FSH_ERR_INVALID_CREDENTIALS, NULL);
         return;
     }
     //  Observers (taps) do not count against the one agent session
@@ -316,7 +315,7 @@ s_handle_login (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
     &&  (zhashx_lookup (self->users, login->user)
     ||   zhashx_lookup (self->pending_users, login->user))) {
         zsys_info ("broker: login of %s refused: already logged in", login->user);
-        s_reply_error (self, routing_id, msg->id, "already logged in");
+        s_reply_error (self, routing_id, msg->id, FSH_ERR_ALREADY_LOGGED_IN, NULL);
         return;
     }
     //  Guessing is slowed (throttle.h): wait in the lobby, then come back
@@ -327,7 +326,7 @@ s_handle_login (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
             return;
         s_complain (self, "login of %s refused: too many logins waiting from %s", login->user,
                     *self->caller.address? self->caller.address: "(local)");
-        s_reply_error (self, routing_id, msg->id, FSH_LOGIN_BUSY);
+        s_reply_error (self, routing_id, msg->id, FSH_ERR_BUSY, NULL);
         return;
     }
     accounts_refresh (self->accounts);
@@ -365,7 +364,7 @@ s_login_accept (broker_t *self, pending_t *pending)
     &&  s_observer_count (self, pending->user) >= self->config.max_observers) {
         s_complain (self, "observer login of %s refused: %d observers already (--max-observers)",
                     pending->user, self->config.max_observers);
-        s_reply_error (self, pending->routing_id, pending->request_id,
+        s_reply_error (self, pending->routing_id, pending->request_id, FSH_ERR_BUSY,
                        "too many observer sessions");
         return;
     }
@@ -450,7 +449,7 @@ s_handle_hasher (zloop_t *loop, zsock_t *reader, void *arg)
                     *pending->caller.address? pending->caller.address: "(local)",
                     throttle_failures (self->throttle, pending->user, NULL), delay);
         lobby_refuse_later (self->lobby, pending->routing_id, pending->request_id,
-                            "invalid user or password", delay);
+                            FSH_ERR_INVALID_CREDENTIALS, NULL, delay);
     }
     zhashx_delete (self->pending, key);
     return 0;
@@ -464,12 +463,12 @@ s_handle_publish (broker_t *self, session_t *session, zframe_t *routing_id,
                   Fshare__Message *msg)
 {
     if (session_online (session)) {
-        s_reply_error (self, routing_id, msg->id, "files already published");
+        s_reply_error (self, routing_id, msg->id, FSH_ERR_PROTOCOL_ERROR, "files already published");
         return;
     }
     if (s_is_observer (self, session)) {
         s_complain (self, "observer %s tried to publish files", session_user (session));
-        s_reply_error (self, routing_id, msg->id, "an observer session publishes no files");
+        s_reply_error (self, routing_id, msg->id, FSH_ERR_BAD_REQUEST, "an observer session publishes no files");
         return;
     }
     Fshare__Publish *publish = msg->publish;
@@ -477,7 +476,7 @@ s_handle_publish (broker_t *self, session_t *session, zframe_t *routing_id,
         const char *reason = fsh_file_check (publish->files [i]);
         if (reason) {
             s_complain (self, "%s published a bad file: %s", session_user (session), reason);
-            s_reply_error (self, routing_id, msg->id, "invalid file list");
+            s_reply_error (self, routing_id, msg->id, FSH_ERR_BAD_REQUEST, "invalid file list");
             s_session_drop (self, session, false, "was refused");
             return;
         }
@@ -496,7 +495,7 @@ s_handle_publish (broker_t *self, session_t *session, zframe_t *routing_id,
     if (session_file_count (session) > (size_t) self->config.max_files) {
         s_complain (self, "%s publishes more than %d files", session_user (session),
                     self->config.max_files);
-        s_reply_error (self, routing_id, msg->id, "too many files");
+        s_reply_error (self, routing_id, msg->id, FSH_ERR_TOO_LARGE, "too many files");
         s_session_drop (self, session, false, "was refused");
         return;
     }
@@ -536,7 +535,9 @@ s_handle_change (broker_t *self, session_t *session, zframe_t *routing_id,
         reason = "too many files";
     if (reason) {
         s_complain (self, "bad change from %s: %s", session_user (session), reason);
-        s_reply_error (self, routing_id, msg->id, reason);
+        s_reply_error (self, routing_id, msg->id,
+                       streq (reason, "too many files")? FSH_ERR_TOO_LARGE: FSH_ERR_BAD_REQUEST,
+                       reason);
         return;
     }
     Fshare__FileInfo *file = change->file;
@@ -600,27 +601,34 @@ s_handle_get (broker_t *self, session_t *session, zframe_t *routing_id,
 {
     Fshare__Get *get = msg->get;
     const char *error = NULL;
+    fsh_err_t code = FSH_ERR_NONE;
     session_t *owner = NULL;
-    if (!session_online (session))
+    if (!session_online (session)) {
+        code = FSH_ERR_PROTOCOL_ERROR;
         error = "files not published yet";
+    }
     else
     if (fsh_user_check (get->owner)
     ||  !(owner = (session_t *) zhashx_lookup (self->users, get->owner))
     ||  !session_online (owner))
-        error = "unknown user";
+        code = FSH_ERR_UNKNOWN_USER;
     else
-    if (owner == session)
+    if (owner == session) {
+        code = FSH_ERR_BAD_REQUEST;
         error = "that is your own file";
+    }
     else
     if (fsh_path_check (get->path) || fsh_path_is_partial (get->path)
     ||  !session_file (owner, get->path))
-        error = "unknown file";
+        code = FSH_ERR_UNKNOWN_FILE;
     else
-        error = relay_start (self->relay, session, owner, msg->id, get);
-    if (error) {
+        code = relay_start (self->relay, session, owner, msg->id, get, &error);
+    if (code != FSH_ERR_NONE) {
+        if (!error)
+            error = fsh_err_text (code);
         if (self->config.verbose)
             zsys_debug ("broker: get from %s refused: %s", session_user (session), error);
-        s_reply_error (self, routing_id, msg->id, error);
+        s_reply_error (self, routing_id, msg->id, code, error);
     }
 }
 
@@ -654,7 +662,7 @@ s_dispatch (broker_t *self, zframe_t *routing_id, Fshare__Message *msg, zmq_msg_
         zsys_debug ("broker: %s #%" PRIu64, fsh_msg_kind (msg), msg->id);
     if (data && msg->body_case != FSHARE__MESSAGE__BODY_CHUNK) {
         s_complain (self, "dropped a %s request with a data frame", fsh_msg_kind (msg));
-        s_reply_error (self, routing_id, msg->id, "unexpected data frame");
+        s_reply_error (self, routing_id, msg->id, FSH_ERR_PROTOCOL_ERROR, "unexpected data frame");
         return;
     }
     switch (msg->body_case) {
@@ -664,7 +672,7 @@ s_dispatch (broker_t *self, zframe_t *routing_id, Fshare__Message *msg, zmq_msg_
         case FSHARE__MESSAGE__BODY_SNAPSHOT:
             //  Under CURVE the state, like the events, is for sessions only
             if (self->gate && !zhashx_lookup (self->sessions, msg->session)) {
-                s_reply_error (self, routing_id, msg->id, "unknown session");
+                s_reply_error (self, routing_id, msg->id, FSH_ERR_UNKNOWN_SESSION, NULL);
                 return;
             }
             s_send_snapshot (self, routing_id, msg->id);
@@ -679,12 +687,12 @@ s_dispatch (broker_t *self, zframe_t *routing_id, Fshare__Message *msg, zmq_msg_
             if (relay_accepts (msg))
                 break;
             s_complain (self, "unexpected %s request", fsh_msg_kind (msg));
-            s_reply_error (self, routing_id, msg->id, "unexpected request");
+            s_reply_error (self, routing_id, msg->id, FSH_ERR_BAD_REQUEST, "unexpected request");
             return;
     }
     session_t *session = (session_t *) zhashx_lookup (self->sessions, msg->session);
     if (!session) {
-        s_reply_error (self, routing_id, msg->id, "unknown session");
+        s_reply_error (self, routing_id, msg->id, FSH_ERR_UNKNOWN_SESSION, NULL);
         return;
     }
     session_touch (session, routing_id, zclock_mono ());
@@ -736,7 +744,7 @@ s_receive_one (broker_t *self)
     else
     if (!msg) {
         s_complain (self, "dropped a malformed request");
-        s_reply_error (self, routing_id, 0, "malformed message");
+        s_reply_error (self, routing_id, 0, FSH_ERR_BAD_REQUEST, "malformed message");
     }
     else
         s_dispatch (self, routing_id, msg, frames == 2? &data: NULL);

@@ -9,7 +9,8 @@ typedef struct {
     byte *packed;               //  held login, encoded (holds a password)
     size_t packed_size;
     uint64_t request_id;        //  refusal: the request it answers
-    const char *error;          //  refusal: static text; NULL for a held login
+    fsh_err_t code;             //  refusal: its code; FSH_ERR_NONE for a held login
+    const char *error;          //  refusal: static text, or NULL for the code's own
     void *handle;               //  in the lobby's list
 } item_t;
 
@@ -113,11 +114,9 @@ s_on_timer (zloop_t *loop, int timer_id, void *arg)
     item_t *item = (item_t *) arg;
     lobby_t *self = item->lobby;
     s_item_detach (self, item);
-    if (item->error) {
+    if (item->code != FSH_ERR_NONE) {
         Fshare__Message reply = FSHARE__MESSAGE__INIT;
-        reply.id = item->request_id;
-        reply.status = FSHARE__STATUS__STATUS_ERROR;
-        reply.error = (char *) item->error;
+        fsh_msg_set_error (&reply, item->request_id, item->code, item->error);
         //  The client may be gone by now: nothing to do about it
         fsh_msg_send_to (&reply, self->router, item->routing_id);
     }
@@ -173,11 +172,12 @@ lobby_hold (lobby_t *self, zframe_t *routing_id, const Fshare__Message *msg,
 
 void
 lobby_refuse_later (lobby_t *self, zframe_t *routing_id, uint64_t request_id,
-                    const char *error, int64_t delay_ms)
+                    fsh_err_t code, const char *error, int64_t delay_ms)
 {
     item_t *item = (item_t *) zmalloc (sizeof (item_t));
     item->routing_id = zframe_dup (routing_id);
     item->request_id = request_id;
+    item->code = code;
     item->error = error;
     s_arm (self, item, delay_ms);
 }

@@ -14,7 +14,7 @@
 #include "gate.h"
 
 //  Generous per address: a broker restart makes every agent behind one
-//  NAT log in again at once. Beyond it a login is answered FSH_LOGIN_BUSY.
+//  NAT log in again at once. Beyond it a login is answered FSH_ERR_BUSY.
 #define LOBBY_HELD_PER_ADDRESS  64
 #define LOBBY_HELD_MAX          1024
 
@@ -42,7 +42,7 @@ int lobby_hold (lobby_t *self, zframe_t *routing_id, const Fshare__Message *msg,
 
 //  Send status=ERROR with `error` (static text) to routing_id after delay_ms.
 void lobby_refuse_later (lobby_t *self, zframe_t *routing_id, uint64_t request_id,
-                         const char *error, int64_t delay_ms);
+                         fsh_err_t code, const char *error, int64_t delay_ms);
 
 //  Items waiting (held logins and pending refusals).
 size_t lobby_size (lobby_t *self);

@@ -173,19 +173,20 @@ s_forget (relay_t *self, xfer_t *xfer)
 //  End a transfer on both sides at once. `tell_owner`/`tell_requester`
 //  are false for the side that asked for the end (or is gone).
 static void
-s_cancel (relay_t *self, xfer_t *xfer, const char *reason, bool tell_owner, bool tell_requester)
+s_cancel (relay_t *self, xfer_t *xfer, fsh_err_t code, const char *reason, bool tell_owner,
+          bool tell_requester)
 {
     Fshare__Cancel cancel = FSHARE__CANCEL__INIT;
     cancel.transfer = xfer->id;
     cancel.reason = (char *) reason;
+    cancel.code = code;
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
     msg.body_case = FSHARE__MESSAGE__BODY_CANCEL;
     msg.cancel = &cancel;
     if (tell_owner)
         s_send_owner (self, xfer, &msg);
     if (tell_requester) {
-        msg.status = FSHARE__STATUS__STATUS_ERROR;
-        msg.error = (char *) reason;
+        fsh_msg_set_error (&msg, 0, code, reason);
         s_send_requester (self, xfer, &msg);
     }
     char *outcome = zsys_sprintf ("cancelled (%s)", reason);
@@ -201,7 +202,8 @@ s_side_lost (relay_t *self, xfer_t *xfer, bool owner_lost, const char *what)
 {
     char *reason = zsys_sprintf ("%s %s %s", owner_lost? "owner": "requester",
                                  session_user (owner_lost? xfer->owner: xfer->requester), what);
-    s_cancel (self, xfer, reason, !owner_lost, owner_lost);
+    s_cancel (self, xfer, owner_lost? FSH_ERR_OWNER_GONE: FSH_ERR_REQUESTER_GONE, reason,
+              !owner_lost, owner_lost);
     zstr_free (&reason);
 }
 
@@ -219,14 +221,15 @@ s_count (relay_t *self, session_t *session, bool as_owner)
     return count;
 }
 
-const char *
+fsh_err_t
 relay_start (relay_t *self, session_t *requester, session_t *owner,
-             uint64_t request_id, const Fshare__Get *get)
+             uint64_t request_id, const Fshare__Get *get, const char **error)
 {
+    *error = NULL;
     if (s_count (self, requester, false) >= (size_t) self->max_per_requester)
-        return "too many transfers";
+        return FSH_ERR_TOO_MANY_TRANSFERS;
     if (s_count (self, owner, true) >= (size_t) self->max_per_owner)
-        return "the owner is serving too many transfers; try again later";
+        return FSH_ERR_OWNER_BUSY;
     xfer_t *xfer = (xfer_t *) zmalloc (sizeof (xfer_t));
     xfer->id = ++self->next_id;
     xfer->requester = requester;
@@ -250,14 +253,15 @@ relay_start (relay_t *self, session_t *requester, session_t *owner,
     msg.serve = &serve;
     if (s_send_owner (self, xfer, &msg) == -1) {
         s_xfer_destroy ((void **) &xfer);
-        return "the owner cannot be reached";
+        *error = "the owner cannot be reached";
+        return FSH_ERR_OWNER_GONE;
     }
     zhashx_insert (self->transfers, &xfer->id, xfer);
     if (self->verbose)
         zsys_debug ("relay: transfer %" PRIu64 " %s -> %s '%s' asked (offset %" PRIu64 ")",
                     xfer->id, session_user (owner), session_user (requester),
                     xfer->path, serve.offset);
-    return NULL;
+    return FSH_ERR_NONE;
 }
 
 //  --------------------------------------------------------------------------
@@ -267,11 +271,11 @@ static void
 s_on_opened (relay_t *self, xfer_t *xfer, Fshare__Opened *opened)
 {
     if (xfer->state != XFER_OPENING) {
-        s_cancel (self, xfer, "protocol error: owner opened twice", true, true);
+        s_cancel (self, xfer, FSH_ERR_PROTOCOL_ERROR, "protocol error: owner opened twice", true, true);
         return;
     }
     if (opened->size > (uint64_t) INT64_MAX || opened->offset > opened->size) {
-        s_cancel (self, xfer, "protocol error: owner sent an impossible size", true, true);
+        s_cancel (self, xfer, FSH_ERR_PROTOCOL_ERROR, "protocol error: owner sent an impossible size", true, true);
         return;
     }
     xfer->state = XFER_RUNNING;
@@ -295,7 +299,7 @@ s_on_credit (relay_t *self, xfer_t *xfer, Fshare__Credit *credit)
     if (xfer->state == XFER_FINISHING)
         return;                 //  credit that crossed the last chunk
     if (xfer->state != XFER_RUNNING) {
-        s_cancel (self, xfer, "protocol error: credit before the owner answered", true, true);
+        s_cancel (self, xfer, FSH_ERR_PROTOCOL_ERROR, "protocol error: credit before the owner answered", true, true);
         return;
     }
     uint64_t unspent = xfer->granted - xfer->relayed;
@@ -347,7 +351,7 @@ s_on_chunk (relay_t *self, xfer_t *xfer, Fshare__Message *in, zmq_msg_t *data)
 {
     Fshare__Chunk *chunk = in->chunk;
     if (!data) {
-        s_cancel (self, xfer, "protocol error: chunk without data", true, true);
+        s_cancel (self, xfer, FSH_ERR_PROTOCOL_ERROR, "protocol error: chunk without data", true, true);
         return;
     }
     size_t size = zmq_msg_size (data);
@@ -356,7 +360,7 @@ s_on_chunk (relay_t *self, xfer_t *xfer, Fshare__Message *in, zmq_msg_t *data)
         s_drop_data (data);
         s_complain (self, "transfer %" PRIu64 " from %s: %s", xfer->id,
                     session_user (xfer->owner), error);
-        s_cancel (self, xfer, error, true, true);
+        s_cancel (self, xfer, FSH_ERR_PROTOCOL_ERROR, error, true, true);
         return;
     }
     //  A new header: the owner's session token must not reach the requester
@@ -384,7 +388,7 @@ static void
 s_on_done (relay_t *self, xfer_t *xfer)
 {
     if (xfer->state != XFER_FINISHING) {
-        s_cancel (self, xfer, "protocol error: done before the last chunk", true, true);
+        s_cancel (self, xfer, FSH_ERR_PROTOCOL_ERROR, "protocol error: done before the last chunk", true, true);
         return;
     }
     Fshare__Done done = FSHARE__DONE__INIT;
@@ -400,12 +404,13 @@ s_on_done (relay_t *self, xfer_t *xfer)
 static void
 s_on_cancel (relay_t *self, xfer_t *xfer, bool from_owner, Fshare__Cancel *cancel)
 {
+    fsh_err_t code = fsh_err_received (cancel->code, FSH_ERR_CANCELLED);
     const char *reason = fsh_text_valid (cancel->reason, 512) && *cancel->reason?
-                         cancel->reason: "cancelled";
+                         cancel->reason: fsh_err_text (code);
     char *text = from_owner? zsys_sprintf ("%s", reason)
                            : zsys_sprintf ("cancelled by %s: %s",
                                            session_user (xfer->requester), reason);
-    s_cancel (self, xfer, text, !from_owner, from_owner);
+    s_cancel (self, xfer, code, text, !from_owner, from_owner);
     zstr_free (&text);
 }
 
@@ -507,7 +512,8 @@ relay_session_gone (relay_t *self, session_t *session, const char *why)
                                      session_user (session), why);
         //  A user fetching a file from itself is refused at the start, so
         //  exactly one side remains to be told.
-        s_cancel (self, xfer, reason, !owner_gone, owner_gone);
+        s_cancel (self, xfer, owner_gone? FSH_ERR_OWNER_GONE: FSH_ERR_REQUESTER_GONE, reason,
+                  !owner_gone, owner_gone);
         zstr_free (&reason);
     }
     zlistx_destroy (&ended);

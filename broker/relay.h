@@ -39,10 +39,11 @@ void relay_destroy (relay_t **self_p);
 void relay_set_limits (relay_t *self, int per_requester, int per_owner);
 
 //  Start a transfer for a Get the broker has checked (owner online, file
-//  published): asks the owner to serve it. Returns NULL, or the error text
-//  to answer the Get with.
-const char *relay_start (relay_t *self, session_t *requester, session_t *owner,
-                         uint64_t request_id, const Fshare__Get *get);
+//  published): asks the owner to serve it. Returns FSH_ERR_NONE, or the
+//  code to answer the Get with (*error: a text for it, or NULL for the
+//  code's own).
+fsh_err_t relay_start (relay_t *self, session_t *requester, session_t *owner,
+                       uint64_t request_id, const Fshare__Get *get, const char **error);
 
 //  True for the message kinds relay_handle takes (Opened, Credit, Chunk,
 //  Done, Cancel).

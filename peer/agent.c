@@ -480,6 +480,7 @@ s_finish (agent_t *self, bool confirmed)
             control_reply_ok (self->control, self->disconnect_to, "logged out");
         else
             control_reply_error (self->control, self->disconnect_to,
+                                 FSH_ERR_BROKER_UNREACHABLE,
                                  "broker unreachable; stopped anyway");
         //  Let the reply leave before the socket closes
         zsock_set_linger (control_sock (self->control), 1000);
@@ -534,24 +535,23 @@ s_fail (agent_t *self, const char *reason)
 }
 
 static int
-s_on_login_error (agent_t *self, const char *reason)
+s_on_login_error (agent_t *self, fsh_err_t code, const char *reason)
 {
     self->login_id = 0;
     //  Not about us: many logins from our address are waiting their turn.
     //  Not an answer to our login either, so it leaves "first" alone.
-    if (streq (reason, FSH_LOGIN_BUSY)) {
+    if (code == FSH_ERR_BUSY) {
         s_reconnect_later (self, reason);
         return 0;
     }
     bool first = self->login_replies++ == 0;
     //  A retried login can meet our own previous session, still alive on
     //  the broker until it expires: wait for that rather than give up.
-    if (streq (reason, "already logged in") && !first) {
+    if (code == FSH_ERR_ALREADY_LOGGED_IN && !first) {
         s_reconnect_later (self, "the broker still has our previous session");
         return 0;
     }
-    if (first || streq (reason, "invalid user or password")
-    ||  streq (reason, "unsupported protocol version"))
+    if (first || code == FSH_ERR_INVALID_CREDENTIALS || code == FSH_ERR_UNSUPPORTED_VERSION)
         return s_fail (self, reason);
     s_reconnect_later (self, reason);
     return 0;
@@ -560,10 +560,11 @@ s_on_login_error (agent_t *self, const char *reason)
 static int
 s_on_error_reply (agent_t *self, Fshare__Message *msg)
 {
+    fsh_err_t code = fsh_msg_error_code (msg, FSH_ERR_INTERNAL);
     const char *error = fsh_text_valid (msg->error, 512) && *msg->error?
-                        msg->error: "(no reason given)";
+                        msg->error: fsh_err_text (code);
     if (self->login_id && msg->id == self->login_id)
-        return s_on_login_error (self, error);
+        return s_on_login_error (self, code, error);
     if (self->state == STATE_STOPPING && msg->id == self->logout_id)
         return s_finish (self, false);
     //  Our probe pings before login get errors: they only prove life
@@ -571,7 +572,7 @@ s_on_error_reply (agent_t *self, Fshare__Message *msg)
         s_debug (self, "%s: probe answered: %s", self->user, error);
         return 0;
     }
-    if (streq (error, "unknown session")) {
+    if (code == FSH_ERR_UNKNOWN_SESSION) {
         zsys_info ("%s: the broker does not know our session (restarted?)", self->user);
         s_reconnect (self, NULL, 0);
         return 0;
@@ -851,7 +852,7 @@ s_ctl_ls (agent_t *self, zframe_t *to, Fshare__CtlRequest *request)
     const char *glob = request->glob && *request->glob? request->glob: NULL;
     const char *only = request->user && *request->user? request->user: NULL;
     if (glob && !fsh_text_valid (glob, FSH_PATH_MAX)) {
-        control_reply_error (self->control, to, "invalid glob");
+        control_reply_error (self->control, to, FSH_ERR_BAD_REQUEST, "invalid glob");
         return;
     }
     if (!request->all) {
@@ -861,7 +862,7 @@ s_ctl_ls (agent_t *self, zframe_t *to, Fshare__CtlRequest *request)
         return;
     }
     if (!s_online (self)) {
-        control_reply_error (self->control, to, "broker unreachable");
+        control_reply_error (self->control, to, FSH_ERR_BROKER_UNREACHABLE, NULL);
         return;
     }
     if (only) {
@@ -869,7 +870,7 @@ s_ctl_ls (agent_t *self, zframe_t *to, Fshare__CtlRequest *request)
         if (!files) {
             char *error = zsys_sprintf ("unknown user %s",
                                         fsh_text_valid (only, FSH_USER_MAX)? only: "(invalid)");
-            control_reply_error (self->control, to, error);
+            control_reply_error (self->control, to, FSH_ERR_UNKNOWN_USER, error);
             zstr_free (&error);
             return;
         }
@@ -891,7 +892,7 @@ static void
 s_ctl_peers (agent_t *self, zframe_t *to)
 {
     if (!s_online (self)) {
-        control_reply_error (self->control, to, "broker unreachable");
+        control_reply_error (self->control, to, FSH_ERR_BROKER_UNREACHABLE, NULL);
         return;
     }
     zlistx_t *users = view_users_sorted (self->view);
@@ -921,7 +922,7 @@ static int
 s_ctl_disconnect (agent_t *self, zframe_t *to)
 {
     if (self->disconnect_to || self->state == STATE_STOPPING) {
-        control_reply_error (self->control, to, "already stopping");
+        control_reply_error (self->control, to, FSH_ERR_BAD_REQUEST, "already stopping");
         return 0;
     }
     zsys_info ("%s: disconnect requested", self->user);
@@ -964,14 +965,14 @@ s_on_control (zloop_t *loop, zsock_t *sock, void *arg)
         if (s_online (self))
             transfers_get (self->transfers, to, req->request);
         else
-            control_reply_error (self->control, to, "broker unreachable");
+            control_reply_error (self->control, to, FSH_ERR_BROKER_UNREACHABLE, NULL);
     }
     else
     if (streq (command, "cancel"))
         transfers_cancel (self->transfers, to);
     else {
         char *error = zsys_sprintf ("unknown command '%s'", command);
-        control_reply_error (self->control, to, error);
+        control_reply_error (self->control, to, FSH_ERR_BAD_REQUEST, error);
         zstr_free (&error);
     }
     control_request_destroy (&req);

@@ -175,11 +175,12 @@ control_reply_ok (control_t *self, zframe_t *to, const char *text)
 }
 
 int
-control_reply_error (control_t *self, zframe_t *to, const char *error)
+control_reply_error (control_t *self, zframe_t *to, fsh_err_t code, const char *error)
 {
     Fshare__CtlReply reply = FSHARE__CTL_REPLY__INIT;
     reply.status = FSHARE__STATUS__STATUS_ERROR;
-    reply.error = (char *) error;
+    reply.code = code;
+    reply.error = (char *) (error? error: fsh_err_text (code));
     return control_reply (self, to, &reply);
 }
 

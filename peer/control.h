@@ -33,7 +33,7 @@ void control_request_destroy (control_request_t **self_p);
 //  Single replies. 0 or -1 (the ctl is gone or full).
 int control_reply (control_t *self, zframe_t *to, Fshare__CtlReply *reply);
 int control_reply_ok (control_t *self, zframe_t *to, const char *text);
-int control_reply_error (control_t *self, zframe_t *to, const char *error);
+int control_reply_error (control_t *self, zframe_t *to, fsh_err_t code, const char *error);
 
 //  Paged file listing: add entries, each page is sent when full (more=true);
 //  finish sends the last page (more=false, possibly empty) and destroys.

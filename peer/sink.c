@@ -14,6 +14,7 @@
 #define NAME_TRIES      10000   //  name_1 ... before giving up
 
 struct _sink_t {
+    fsh_err_t code;             //  of the last error (sink_code)
     int dir_fd;
     char *dir;
     char *name;                 //  the name wanted
@@ -140,6 +141,14 @@ s_meta_write (sink_t *self)
     return rc;
 }
 
+//  The code of a failed write or create: full is full, the rest is the
+//  directory's fault.
+static fsh_err_t
+s_errno_code (int error, fsh_err_t otherwise)
+{
+    return error == ENOSPC || error == EDQUOT || error == EFBIG? FSH_ERR_DISK_FULL: otherwise;
+}
+
 //  --------------------------------------------------------------------------
 //  Choosing the partial file
 
@@ -153,6 +162,7 @@ s_try_part (sink_t *self, const char *part, char **error)
     if (fd == -1) {
         if (errno == ELOOP || errno == EISDIR || errno == ENXIO || errno == ETXTBSY)
             return 0;           //  something else sits there: not ours
+        self->code = s_errno_code (errno, FSH_ERR_NOT_WRITABLE);
         *error = zsys_sprintf ("downloads directory not writable: %s: %s",
                                self->dir, strerror (errno));
         return -1;
@@ -198,21 +208,25 @@ s_choose_part (sink_t *self, char **error)
         if (rc == -1)
             return -1;
     }
+    self->code = FSH_ERR_NOT_WRITABLE;
     *error = zsys_sprintf ("no free name for a partial file of '%s' in %s", self->name, self->dir);
     return -1;
 }
 
 sink_t *
 sink_new (const char *dir, const char *name, const char *owner, const char *path,
-          char **error)
+          fsh_err_t *code, char **error)
 {
     *error = NULL;
+    *code = FSH_ERR_NONE;
     if (!s_name_valid (name)) {
+        *code = FSH_ERR_BAD_REQUEST;
         *error = strdup ("invalid file name");
         return NULL;
     }
     int dir_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir_fd == -1) {
+        *code = FSH_ERR_NOT_WRITABLE;
         *error = zsys_sprintf ("downloads directory not writable: %s: %s", dir, strerror (errno));
         return NULL;
     }
@@ -276,6 +290,7 @@ const char *sink_part (sink_t *self)      { return self->part_path; }
 static char *
 s_write_error (sink_t *self, int error)
 {
+    self->code = s_errno_code (error, FSH_ERR_NOT_WRITABLE);
     switch (error) {
         case ENOSPC:
         case EDQUOT:
@@ -294,6 +309,7 @@ sink_start (sink_t *self, uint64_t size, int64_t mtime, uint64_t offset, char **
     *error = NULL;
     if (self->started || (offset && (offset != self->offset || size != self->expect_size
                                      || mtime != self->expect_mtime))) {
+        self->code = FSH_ERR_PROTOCOL_ERROR;
         *error = strdup ("protocol error: the owner resumed where we did not ask");
         return -1;
     }
@@ -335,6 +351,7 @@ sink_prepare (sink_t *self, void *buf, size_t buf_size, size_t budget, char **er
         if (got <= 0) {
             if (got == -1 && errno == EINTR)
                 continue;
+            self->code = FSH_ERR_NOT_WRITABLE;
             *error = got == 0? zsys_sprintf ("%s was truncated meanwhile", self->part_path)
                              : zsys_sprintf ("cannot read %s: %s", self->part_path,
                                              strerror (errno));
@@ -353,6 +370,7 @@ sink_write (sink_t *self, uint64_t offset, const void *data, size_t size, char *
     *error = NULL;
     if (!self->started || self->hashed != self->written || offset != self->written
     ||  size > self->size - self->written) {
+        self->code = FSH_ERR_PROTOCOL_ERROR;
         *error = strdup ("protocol error: a chunk out of place");
         return -1;
     }
@@ -406,10 +424,12 @@ s_publish (sink_t *self, char **error)
         int saved = errno;
         zstr_free (&name);
         if (saved != EEXIST) {
+            self->code = s_errno_code (saved, FSH_ERR_NOT_WRITABLE);
             *error = zsys_sprintf ("cannot save in %s: %s", self->dir, strerror (saved));
             return -1;
         }
     }
+    self->code = FSH_ERR_NOT_WRITABLE;
     *error = zsys_sprintf ("no free name for '%s' in %s", self->name, self->dir);
     return -1;
 }
@@ -420,6 +440,7 @@ sink_finish (sink_t *self, const uint8_t *sha256, size_t sha256_size, char **err
     *error = NULL;
     if (!self->started || self->closed || self->written != self->size
     ||  self->hashed != self->written) {
+        self->code = FSH_ERR_PROTOCOL_ERROR;
         *error = strdup ("protocol error: the transfer ended early");
         return -1;
     }
@@ -427,7 +448,8 @@ sink_finish (sink_t *self, const uint8_t *sha256, size_t sha256_size, char **err
     uint8_t mine [DIGEST_SIZE];
     digest_final (self->digest, mine);
     if (sha256_size != DIGEST_SIZE || memcmp (mine, sha256, DIGEST_SIZE) != 0) {
-        *error = strdup ("file corrupted in transit: SHA-256 mismatch");
+        self->code = FSH_ERR_CORRUPTED;
+        *error = strdup (fsh_err_text (FSH_ERR_CORRUPTED));
         s_remove_part (self);
         return -1;
     }
@@ -460,4 +482,10 @@ sink_abort (sink_t *self, bool keep)
         resumable = self->offset > 0;
     if (!keep || !resumable)
         s_remove_part (self);
+}
+
+fsh_err_t
+sink_code (sink_t *self)
+{
+    return self->code;
 }

@@ -25,10 +25,13 @@ typedef struct _sink_t sink_t;
 
 //  Prepare a download of owner's `path` into dir/name. Finds the partial
 //  file to use: one of the same source to resume, or a new one. NULL with
-//  *error (caller frees): the directory is missing or not writable, the
-//  name is not a valid file name.
+//  *code and *error (caller frees): the directory is missing or not
+//  writable, the name is not a valid file name.
 sink_t *sink_new (const char *dir, const char *name, const char *owner,
-                  const char *path, char **error);
+                  const char *path, fsh_err_t *code, char **error);
+
+//  The code of the last error a sink_* call reported.
+fsh_err_t sink_code (sink_t *self);
 void sink_destroy (sink_t **self_p);
 
 //  What to ask the owner for: resume at offset when it is > 0, if the file

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 struct _source_t {
+    fsh_err_t code;             //  of the last error (source_code)
     int fd;
     struct stat opened;         //  what the file was when opened
     uint64_t size;
@@ -159,11 +160,13 @@ s_read_fully (source_t *self, void *buf, size_t size, uint64_t offset, char **er
             done += (size_t) got;
         else
         if (got == 0) {
+            self->code = FSH_ERR_FILE_CHANGED;
             *error = strdup ("file changed during transfer");
             return -1;
         }
         else
         if (errno != EINTR) {
+            self->code = FSH_ERR_UNREADABLE;
             *error = zsys_sprintf ("cannot read file: %s", strerror (errno));
             return -1;
         }
@@ -178,9 +181,11 @@ s_check_unchanged (source_t *self, char **error)
 {
     struct stat st;
     if (fstat (self->fd, &st) == -1) {
+        self->code = FSH_ERR_UNREADABLE;
         *error = zsys_sprintf ("cannot read file: %s", strerror (errno));
         return -1;
     }
+    self->code = FSH_ERR_FILE_CHANGED;
     if (st.st_nlink == 0) {
         *error = strdup ("file deleted during transfer");
         return -1;
@@ -232,4 +237,10 @@ source_read (source_t *self, void *buf, size_t max, bool *last, char **error)
         *last = true;
     }
     return (ssize_t) size;
+}
+
+fsh_err_t
+source_code (source_t *self)
+{
+    return self->code;
 }

@@ -25,6 +25,10 @@ source_t *source_new (const char *root, const char *path, uint64_t offset,
                       uint64_t expect_size, int64_t expect_mtime, char **error);
 void source_destroy (source_t **self_p);
 
+//  The code of the last error a source_* call reported (source_new's
+//  failures are all FSH_ERR_UNREADABLE).
+fsh_err_t source_code (source_t *self);
+
 uint64_t source_size (source_t *self);
 int64_t source_mtime (source_t *self);
 //  Where the content starts (the accepted resume offset, or 0).

@@ -136,11 +136,12 @@ s_send (transfers_t *self, Fshare__Message *msg)
 }
 
 static void
-s_send_cancel (transfers_t *self, uint64_t transfer, const char *reason)
+s_send_cancel (transfers_t *self, uint64_t transfer, fsh_err_t code, const char *reason)
 {
     Fshare__Cancel cancel = FSHARE__CANCEL__INIT;
     cancel.transfer = transfer;
-    cancel.reason = (char *) reason;
+    cancel.code = code;
+    cancel.reason = (char *) (reason? reason: fsh_err_text (code));
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
     msg.body_case = FSHARE__MESSAGE__BODY_CANCEL;
     msg.cancel = &cancel;
@@ -163,10 +164,11 @@ s_send_credit (transfers_t *self, uint64_t transfer, uint64_t bytes)
 //  Owner side
 
 static void
-s_upload_end (transfers_t *self, upload_t *upload, const char *reason, bool tell_broker)
+s_upload_end (transfers_t *self, upload_t *upload, fsh_err_t code, const char *reason,
+              bool tell_broker)
 {
     if (tell_broker)
-        s_send_cancel (self, upload->id, reason);
+        s_send_cancel (self, upload->id, code, reason);
     zsys_warning ("%s: serving '%s' to %s stopped after %" PRIu64 " bytes: %s", self->user,
                   upload->path, upload->requester,
                   source_position (upload->source) - source_offset (upload->source), reason);
@@ -192,7 +194,7 @@ s_upload_send (transfers_t *self, upload_t *upload)
         char *error = NULL;
         if (source_read (upload->source, zmq_msg_data (&data), size, &last, &error) < 0) {
             zmq_msg_close (&data);
-            s_upload_end (self, upload, error, true);
+            s_upload_end (self, upload, source_code (upload->source), error, true);
             zstr_free (&error);
             return;
         }
@@ -212,7 +214,7 @@ s_upload_send (transfers_t *self, upload_t *upload)
             //  The broker is not taking our messages: it will end this
             //  transfer (or our session) itself
             char *why = zsys_sprintf ("cannot send to the broker: %s", zmq_strerror (errno));
-            s_upload_end (self, upload, why, false);
+            s_upload_end (self, upload, FSH_ERR_BROKER_UNREACHABLE, why, false);
             zstr_free (&why);
             return;
         }
@@ -236,7 +238,7 @@ s_on_serve (transfers_t *self, Fshare__Message *msg)
         zsys_warning ("%s: cannot serve '%s' to %s: %s", self->user,
                       fsh_text_valid (serve->path, FSH_PATH_MAX)? serve->path: "(invalid)",
                       requester, error);
-        s_send_cancel (self, serve->transfer, error);
+        s_send_cancel (self, serve->transfer, FSH_ERR_UNREADABLE, error);
         zstr_free (&error);
         return;
     }
@@ -296,25 +298,15 @@ s_on_owner_message (transfers_t *self, Fshare__Message *msg)
     if (msg->body_case == FSHARE__MESSAGE__BODY_DONE)
         s_on_upload_done (self, upload);
     else {
+        fsh_err_t code = fsh_err_received (msg->cancel->code, FSH_ERR_CANCELLED);
         const char *reason = fsh_text_valid (msg->cancel->reason, 512)?
-                             msg->cancel->reason: "cancelled";
-        s_upload_end (self, upload, reason, false);
+                             msg->cancel->reason: fsh_err_text (code);
+        s_upload_end (self, upload, code, reason, false);
     }
 }
 
 //  --------------------------------------------------------------------------
 //  Requester side
-
-//  A failure that leaves the partial file a valid prefix of the current
-//  file keeps it for a resume; one about the content does not.
-static bool
-s_part_still_valid (const char *reason)
-{
-    return !strstr (reason, "changed during transfer")
-        && !strstr (reason, "deleted during transfer")
-        && !strstr (reason, "protocol error")
-        && !strstr (reason, "corrupted");
-}
 
 //  Progress to the ctl; before the owner has answered, a bare "still
 //  working" reply. Either way a ctl that is gone is noticed here.
@@ -339,25 +331,29 @@ s_progress (transfers_t *self, download_t *download)
 //  End a download here: tell the broker (now, or when the Opened that is
 //  still on its way arrives), answer the ctl, keep or drop the partial file.
 static void
-s_download_fail (transfers_t *self, download_t *download, const char *reason,
+s_download_fail (transfers_t *self, download_t *download, fsh_err_t code, const char *reason,
                  bool tell_broker)
 {
+    if (!reason)
+        reason = fsh_err_text (code);
     if (download->sink) {
         zsys_warning ("%s: download of %s:'%s' failed after %.3f s: %s", self->user,
                       download->owner, download->path, s_seconds_since (download->started),
                       reason);
-        sink_abort (download->sink, s_part_still_valid (reason));
+        //  A failure that leaves the partial file a valid prefix of the
+        //  owner's file keeps it for a resume; one about the content not
+        sink_abort (download->sink, fsh_err_keeps_partial (code));
         sink_destroy (&download->sink);
     }
     if (download->ctl)
-        control_reply_error (self->control, download->ctl, reason);
+        control_reply_error (self->control, download->ctl, code, reason);
     zframe_destroy (&download->ctl);
     if (tell_broker && !download->transfer && self->dealer) {
         download->abandoned = true;
         return;
     }
     if (tell_broker && download->transfer)
-        s_send_cancel (self, download->transfer, reason);
+        s_send_cancel (self, download->transfer, code, reason);
     zhashx_delete (self->downloads, &download->id);
 }
 
@@ -391,17 +387,18 @@ static void
 s_on_opened (transfers_t *self, download_t *download, Fshare__Opened *opened)
 {
     if (download->transfer || !opened->transfer) {
-        s_download_fail (self, download, "protocol error: opened twice", false);
+        s_download_fail (self, download, FSH_ERR_PROTOCOL_ERROR, "protocol error: opened twice",
+                         false);
         return;
     }
     download->transfer = opened->transfer;
     if (download->abandoned) {
-        s_download_fail (self, download, "cancelled", true);
+        s_download_fail (self, download, FSH_ERR_CANCELLED, NULL, true);
         return;
     }
     char *error = NULL;
     if (sink_start (download->sink, opened->size, opened->mtime, opened->offset, &error)) {
-        s_download_fail (self, download, error, true);
+        s_download_fail (self, download, sink_code (download->sink), error, true);
         zstr_free (&error);
         return;
     }
@@ -422,13 +419,14 @@ s_on_chunk (transfers_t *self, download_t *download, Fshare__Chunk *chunk, zmq_m
 {
     if (!download->sink || chunk->transfer != download->transfer || download->preparing
     ||  !data) {
-        s_download_fail (self, download, "protocol error: unexpected chunk", true);
+        s_download_fail (self, download, FSH_ERR_PROTOCOL_ERROR,
+                         "protocol error: unexpected chunk", true);
         return;
     }
     char *error = NULL;
     size_t size = zmq_msg_size (data);
     if (sink_write (download->sink, chunk->offset, zmq_msg_data (data), size, &error)) {
-        s_download_fail (self, download, error, true);
+        s_download_fail (self, download, sink_code (download->sink), error, true);
         zstr_free (&error);
         return;
     }
@@ -438,7 +436,7 @@ s_on_chunk (transfers_t *self, download_t *download, Fshare__Chunk *chunk, zmq_m
         return;
     }
     if (sink_finish (download->sink, chunk->sha256.data, chunk->sha256.len, &error)) {
-        s_download_fail (self, download, error, true);
+        s_download_fail (self, download, sink_code (download->sink), error, true);
         zstr_free (&error);
         return;
     }
@@ -461,14 +459,16 @@ s_on_requester_message (transfers_t *self, Fshare__Message *msg, zmq_msg_t *data
         //  Ended here before the owner answered: end it there too
         if (msg->body_case == FSHARE__MESSAGE__BODY_OPENED
         &&  msg->status == FSHARE__STATUS__STATUS_OK)
-            s_send_cancel (self, msg->opened->transfer, "cancelled");
+            s_send_cancel (self, msg->opened->transfer, FSH_ERR_CANCELLED, NULL);
         return msg->status != FSHARE__STATUS__STATUS_ERROR;
     }
     if (msg->status == FSHARE__STATUS__STATUS_ERROR) {
+        fsh_err_t code = fsh_msg_error_code (msg, FSH_ERR_INTERNAL);
         const char *error = fsh_text_valid (msg->error, 512) && *msg->error?
-                            msg->error: "refused by the broker";
-        bool agent_too = streq (error, "unknown session");
-        s_download_fail (self, download, agent_too? "lost the broker's session": error, false);
+                            msg->error: fsh_err_text (code);
+        bool agent_too = code == FSH_ERR_UNKNOWN_SESSION;
+        s_download_fail (self, download, code, agent_too? "lost the broker's session": error,
+                         false);
         return !agent_too;
     }
     if (download->abandoned && msg->body_case == FSHARE__MESSAGE__BODY_CHUNK)
@@ -517,7 +517,7 @@ void
 transfers_get (transfers_t *self, zframe_t *to, Fshare__CtlRequest *request)
 {
     if (request->n_args != 2) {
-        control_reply_error (self->control, to, "get needs OWNER and PATH");
+        control_reply_error (self->control, to, FSH_ERR_BAD_REQUEST, "get needs OWNER and PATH");
         return;
     }
     const char *owner = request->args [0];
@@ -527,23 +527,24 @@ transfers_get (transfers_t *self, zframe_t *to, Fshare__CtlRequest *request)
         problem = fsh_path_check (path);
     if (problem) {
         char *error = zsys_sprintf ("invalid request: %s", problem);
-        control_reply_error (self->control, to, error);
+        control_reply_error (self->control, to, FSH_ERR_BAD_REQUEST, error);
         zstr_free (&error);
         return;
     }
     if (!self->dealer) {
-        control_reply_error (self->control, to, "broker unreachable");
+        control_reply_error (self->control, to, FSH_ERR_BROKER_UNREACHABLE, NULL);
         return;
     }
     char *dir = NULL, *name = NULL, *error = NULL;
     sink_t *sink = NULL;
+    fsh_err_t code = FSH_ERR_BAD_REQUEST;
     if (s_destination (self, path, request->output, &dir, &name, &error) == 0)
-        sink = sink_new (dir, name, owner, path, &error);
+        sink = sink_new (dir, name, owner, path, &code, &error);
     free (dir);
     free (name);
     if (!sink) {
         zsys_warning ("%s: download of %s:'%s' refused: %s", self->user, owner, path, error);
-        control_reply_error (self->control, to, error);
+        control_reply_error (self->control, to, code, error);
         zstr_free (&error);
         return;
     }
@@ -569,7 +570,7 @@ transfers_get (transfers_t *self, zframe_t *to, Fshare__CtlRequest *request)
     s_debug (self, "%s: get %s:'%s' into %s (offset %" PRIu64 ")", self->user, owner, path,
              sink_part (sink), get.offset);
     if (s_send (self, &msg))
-        s_download_fail (self, download, "broker unreachable", false);
+        s_download_fail (self, download, FSH_ERR_BROKER_UNREACHABLE, NULL, false);
     else
         s_progress (self, download);    //  accepted: the ctl can wait now
 }
@@ -585,7 +586,7 @@ transfers_cancel (transfers_t *self, zframe_t *to)
     size_t count = zlistx_size (mine);
     for (download_t *download = (download_t *) zlistx_first (mine); download;
          download = (download_t *) zlistx_next (mine))
-        s_download_fail (self, download, "interrupted", true);
+        s_download_fail (self, download, FSH_ERR_CANCELLED, "interrupted", true);
     zlistx_destroy (&mine);
     char *text = zsys_sprintf ("%zu download%s cancelled", count, count == 1? "": "s");
     control_reply_ok (self->control, to, text);
@@ -610,7 +611,7 @@ s_on_work (zloop_t *loop, int timer_id, void *arg)
         int rc = source_prepare (upload->source, self->scratch, TRANSFER_CHUNK, PREPARE_STEP,
                                  &error);
         if (rc == -1) {
-            s_upload_end (self, upload, error, true);
+            s_upload_end (self, upload, source_code (upload->source), error, true);
             zstr_free (&error);
         }
         else
@@ -628,7 +629,7 @@ s_on_work (zloop_t *loop, int timer_id, void *arg)
         int rc = sink_prepare (download->sink, self->scratch, TRANSFER_CHUNK, PREPARE_STEP,
                                &error);
         if (rc == -1) {
-            s_download_fail (self, download, error, true);
+            s_download_fail (self, download, sink_code (download->sink), error, true);
             zstr_free (&error);
         }
         else
@@ -671,7 +672,7 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
         if (!download->ctl && download->sink) {
             zsys_info ("%s: the ctl of %s:'%s' went away: cancelling", self->user,
                        download->owner, download->path);
-            s_download_fail (self, download, "interrupted", true);
+            s_download_fail (self, download, FSH_ERR_CANCELLED, "interrupted", true);
         }
     }
     zlistx_destroy (&list);
@@ -741,15 +742,16 @@ transfers_set_broker (transfers_t *self, zsock_t *dealer, const char *session,
                          || !streq (session, self->session))) {
         //  A new or no session: the broker forgot every transfer of the old one
         const char *reason = why? why: "lost the broker";
+        fsh_err_t code = FSH_ERR_BROKER_UNREACHABLE;
         zlistx_t *list = s_items (self->uploads);
         for (upload_t *upload = (upload_t *) zlistx_first (list); upload;
              upload = (upload_t *) zlistx_next (list))
-            s_upload_end (self, upload, reason, false);
+            s_upload_end (self, upload, code, reason, false);
         zlistx_destroy (&list);
         list = s_items (self->downloads);
         for (download_t *download = (download_t *) zlistx_first (list); download;
              download = (download_t *) zlistx_next (list))
-            s_download_fail (self, download, reason, false);
+            s_download_fail (self, download, code, reason, false);
         zlistx_destroy (&list);
     }
     //  Room for the header frame too, or the broker drops the connection

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include "fshare.pb-c.h"
 
-#define FSH_PROTOCOL_VERSION   1
+#define FSH_PROTOCOL_VERSION   2   //  2: error codes, digests, instance ids
 
 //  Defaults (SPEC section 3)
 #define FSH_DEFAULT_LISTEN     "tcp://127.0.0.1:5555"
@@ -22,10 +22,6 @@
 #define FSH_DEFAULT_HEARTBEAT_MS 1000
 #define FSH_DEFAULT_LIVENESS   3       //  missed heartbeats before a peer is gone
 #define FSH_PAGE_BYTES         (64 * 1024)  //  target size of one file-list page
-//  A login refused only because too many logins from its address are
-//  waiting their turn (broker/lobby.h): says nothing about the password,
-//  and a client tries again later rather than give up.
-#define FSH_LOGIN_BUSY         "busy: too many logins at once, try again"
 #define FSH_SNDHWM             10000
 #define FSH_RCVHWM             10000
 
@@ -35,6 +31,7 @@
 #define FSH_NAME_MAX           255
 #define FSH_DEPTH_MAX          64
 
+#include "errcode.h"
 #include "wire.h"
 #include "validate.h"
 #include "endpoint.h"

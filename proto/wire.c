@@ -116,3 +116,20 @@ fsh_msg_kind (const Fshare__Message *msg)
         default:                                  return "empty";
     }
 }
+
+void
+fsh_msg_set_error (Fshare__Message *msg, uint64_t id, fsh_err_t code, const char *text)
+{
+    msg->id = id;
+    msg->status = FSHARE__STATUS__STATUS_ERROR;
+    msg->code = code;
+    msg->error = (char *) (text? text: fsh_err_text (code));
+}
+
+fsh_err_t
+fsh_msg_error_code (const Fshare__Message *msg, fsh_err_t fallback)
+{
+    if (msg->status != FSHARE__STATUS__STATUS_ERROR)
+        return FSH_ERR_NONE;
+    return fsh_err_received (msg->code, fallback);
+}

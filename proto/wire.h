@@ -20,6 +20,15 @@ int fsh_msg_send (const Fshare__Message *msg, zsock_t *sock);
 int fsh_msg_send_to (const Fshare__Message *msg, zsock_t *router,
                      zframe_t *routing_id);
 
+//  Make `msg` (initialised with FSHARE__MESSAGE__INIT) an error reply to
+//  request `id`: status ERROR, `code`, and `text` (NULL: the code's own
+//  text, fsh_err_text). The text is not copied.
+void fsh_msg_set_error (Fshare__Message *msg, uint64_t id, fsh_err_t code, const char *text);
+
+//  The code of an error reply: its code, or `fallback` for a reply that
+//  carries none; FSH_ERR_NONE when msg is not an error.
+fsh_err_t fsh_msg_error_code (const Fshare__Message *msg, fsh_err_t fallback);
+
 //  Decode one frame; NULL when it is not a valid Message.
 Fshare__Message *fsh_msg_decode (const byte *data, size_t size);
 

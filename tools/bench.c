@@ -335,7 +335,7 @@ s_collect_replies (bench_t *self, bool login)
                 continue;
             }
             if (login && reply->status == FSHARE__STATUS__STATUS_ERROR
-            &&  streq (reply->error, FSH_LOGIN_BUSY)) {
+            &&  reply->code == FSH_ERR_BUSY) {
                 self->peers [i].retry_at = zclock_mono () + 100;
                 fsh_msg_destroy (&reply);
                 continue;

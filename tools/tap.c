@@ -53,7 +53,7 @@ typedef struct {
     int64_t retry_at;           //  next login attempt while logged out
     uint64_t next_id;
     uint64_t login_id;
-    bool busy;                  //  the last login was answered FSH_LOGIN_BUSY
+    bool busy;                  //  the last login was answered FSH_ERR_BUSY
 } login_t;
 
 typedef struct {
@@ -290,7 +290,7 @@ login_answer (login_t *self, char **error, bool *refused)
     Fshare__LoginOk *ok = reply->login_ok;
     if (reply->status != FSHARE__STATUS__STATUS_OK) {
         //  "busy" says nothing about us: try again later, as after silence
-        self->busy = streq (reply->error, FSH_LOGIN_BUSY);
+        self->busy = fsh_msg_error_code (reply, FSH_ERR_INTERNAL) == FSH_ERR_BUSY;
         *refused = !self->busy;
         *error = zsys_sprintf ("login refused: %s", fsh_text_valid (reply->error, 256)
                                                     ? reply->error: "(unreadable reason)");
@@ -374,7 +374,7 @@ login_alive (login_t *self)
         Fshare__Message *reply = fsh_msg_recv (self->dealer);
         self->last_rx = zclock_mono ();
         bool unknown = reply && reply->status == FSHARE__STATUS__STATUS_ERROR
-                    && streq (reply->error, "unknown session");
+                    && fsh_msg_error_code (reply, FSH_ERR_INTERNAL) == FSH_ERR_UNKNOWN_SESSION;
         fsh_msg_destroy (&reply);
         if (unknown)
             return false;
@@ -694,7 +694,7 @@ tap_snapshot_reply (tap_t *self, snapshot_t *snapshot, zsock_t *dealer)
         return TAP_GO_ON;
     }
     if (msg->status != FSHARE__STATUS__STATUS_OK && self->login
-    &&  streq (msg->error, "unknown session")) {
+    &&  fsh_msg_error_code (msg, FSH_ERR_INTERNAL) == FSH_ERR_UNKNOWN_SESSION) {
         //  The broker restarted and forgot us: a new session, then a snapshot
         zstr_free (&self->login->token);
         self->login->retry_at = 0;

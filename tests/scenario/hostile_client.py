@@ -32,7 +32,7 @@ import time
 
 import zmq
 
-VERSION = 1
+VERSION = 2
 TIMEOUT_MS = 5000
 
 # --- protobuf wire format, by hand ------------------------------------------------

@@ -346,7 +346,7 @@ test_busy_then_refused (void **state)
     assert_non_null (router);
     zactor_t *agent = fixture_agent_new (fx, "hank", "pw", endpoint);
     zpoller_t *poller = zpoller_new (router, agent, NULL);
-    const char *answers [] = { FSH_LOGIN_BUSY, "already logged in" };
+    const fsh_err_t answers [] = { FSH_ERR_BUSY, FSH_ERR_ALREADY_LOGGED_IN };
     int logins = 0;
     char *word = NULL;
     int64_t deadline = zclock_mono () + DEADLINE_MS;
@@ -365,10 +365,10 @@ test_busy_then_refused (void **state)
         Fshare__Message reply = FSHARE__MESSAGE__INIT;
         reply.id = msg->id;
         reply.status = FSHARE__STATUS__STATUS_ERROR;
-        reply.error = "unknown session";        //  the agent's probe pings
+        fsh_msg_set_error (&reply, msg->id, FSH_ERR_UNKNOWN_SESSION, NULL);   //  probe pings
         if (msg->body_case == FSHARE__MESSAGE__BODY_LOGIN) {
             assert_true (logins < 2);
-            reply.error = (char *) answers [logins++];
+            fsh_msg_set_error (&reply, msg->id, answers [logins++], NULL);
         }
         assert_int_equal (fsh_msg_send_to (&reply, router, routing_id), 0);
         fsh_msg_destroy (&msg);
