@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES="build-essential cmake pkg-config ca-certificates
   libzmq3-dev libczmq-dev libprotobuf-c-dev protobuf-c-compiler libsodium-dev
-  libssl-dev libjansson-dev libedit-dev libcmocka-dev
+  libssl-dev libjansson-dev libedit-dev libcmocka-dev libsqlite3-dev
   procps psmisc coreutils findutils socat jq python3 python3-zmq
   clang libclang-rt-14-dev"
 

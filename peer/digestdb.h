@@ -1,0 +1,49 @@
+/*  digestdb.h - the agent's digest database (SPEC 4.5).
+
+    Remembers the SHA-256 of every file the agent has hashed, keyed by
+    device and inode and valid only while the file's size, mtime and ctime
+    (nanoseconds) are what they were when it was hashed: a restart over
+    unchanged files reads nothing. SQLite in the agent's state directory.
+    A database that cannot be opened, is corrupt or of another schema is
+    moved aside and rebuilt empty, with a warning: it is a cache, never a
+    reason to fail. Not thread-safe: one thread (the hasher) owns it.
+*/
+#ifndef DIGESTDB_H_INCLUDED
+#define DIGESTDB_H_INCLUDED
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "digest.h"
+
+//  What identifies one version of a file's content on this machine.
+typedef struct {
+    uint64_t dev;
+    uint64_t ino;
+    uint64_t size;
+    int64_t mtime_ns;
+    int64_t ctime_ns;
+} file_key_t;
+
+typedef struct _digestdb_t digestdb_t;
+
+//  Open or create the database at `path` (NULL: in memory only, for
+//  tests). Never NULL for a writable directory; a rebuilt database is
+//  logged as a warning.
+digestdb_t *digestdb_open (const char *path);
+void digestdb_destroy (digestdb_t **self_p);
+
+//  The digest of exactly this version of the file: true and `out` set,
+//  or false.
+bool digestdb_lookup (digestdb_t *self, const file_key_t *key, uint8_t out [DIGEST_SIZE]);
+
+//  Remember a digest (replacing what the inode had). Batched: written
+//  for good at the next digestdb_flush (or every few hundred stores).
+void digestdb_store (digestdb_t *self, const file_key_t *key, const uint8_t sha [DIGEST_SIZE]);
+
+//  Commit what was stored.
+void digestdb_flush (digestdb_t *self);
+
+//  True when the last open had to rebuild the database.
+bool digestdb_rebuilt (digestdb_t *self);
+
+#endif

@@ -1,0 +1,293 @@
+/*  hashq.c - the agent's background hasher. See hashq.h.
+
+    The caller keeps the queue (a list in request order and a set of the
+    paths in it) and hands the thread at most IN_FLIGHT paths at a time
+    over the actor's pipe, so the pipe's high-water mark is never reached
+    and a burst of 100,000 requests costs memory on one side only. The
+    thread owns the database.
+*/
+#include "fshare.h"
+#include "hashq.h"
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#define IN_FLIGHT   16
+#define READ_BYTES  (1024 * 1024)
+#define TRIES       3           //  reads of a file that changes under us
+
+struct _hashq_t {
+    zactor_t *actor;
+    zlistx_t *queue;            //  paths waiting, oldest first
+    zhashx_t *queued;           //  the same paths, for "already asked"
+    size_t in_flight;
+    uint64_t bytes_read;
+};
+
+//  --------------------------------------------------------------------------
+//  The thread
+
+typedef struct {
+    int root_fd;
+    digestdb_t *db;
+    void *buffer;
+} worker_t;
+
+static void
+s_idle_io_priority (void)
+{
+    //  ioprio_set(IOPRIO_WHO_PROCESS, this thread, IDLE class): glibc has
+    //  no wrapper. Failing is harmless: we only hash a little sooner.
+    const int who_process = 1, class_idle = 3, class_shift = 13;
+    syscall (SYS_ioprio_set, who_process, 0, class_idle << class_shift);
+}
+
+//  Open a path beneath the root without following any symlink.
+static int
+s_open_beneath (worker_t *self, const char *path)
+{
+    struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+                            .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS };
+    long fd = syscall (SYS_openat2, self->root_fd, path, &how, sizeof how);
+    if (fd == -1 && errno == ENOSYS)
+        fd = openat (self->root_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    return (int) fd;
+}
+
+static void
+s_key_of (const struct stat *st, file_key_t *key)
+{
+    key->dev = (uint64_t) st->st_dev;
+    key->ino = (uint64_t) st->st_ino;
+    key->size = (uint64_t) st->st_size;
+    key->mtime_ns = (int64_t) st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+    key->ctime_ns = (int64_t) st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+}
+
+//  Read the whole file into the digest. -1 on a read error.
+static int
+s_read_all (worker_t *self, int fd, digest_t *digest, uint64_t *bytes)
+{
+    off_t offset = 0;
+    while (true) {
+        ssize_t got = pread (fd, self->buffer, READ_BYTES, offset);
+        if (got == 0)
+            return 0;
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        digest_update (digest, self->buffer, (size_t) got);
+        offset += got;
+        *bytes += (uint64_t) got;
+    }
+}
+
+static void
+s_hash (worker_t *self, hashq_result_t *result)
+{
+    result->status = HASHQ_FAILED;
+    int fd = s_open_beneath (self, result->path);
+    struct stat before, after;
+    if (fd == -1 || fstat (fd, &before) == -1 || !S_ISREG (before.st_mode)) {
+        if (fd != -1)
+            close (fd);
+        return;
+    }
+    s_key_of (&before, &result->key);
+    if (digestdb_lookup (self->db, &result->key, result->sha256)) {
+        result->status = HASHQ_DIGEST;
+        close (fd);
+        return;
+    }
+    posix_fadvise (fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    digest_t *digest = digest_new ();
+    for (int attempt = 0; attempt < TRIES; attempt++) {
+        digest_reset (digest);
+        if (s_read_all (self, fd, digest, &result->bytes_read) == -1
+        ||  fstat (fd, &after) == -1)
+            break;
+        file_key_t now;
+        s_key_of (&after, &now);
+        if (memcmp (&now, &result->key, sizeof now) == 0) {
+            digest_final (digest, result->sha256);
+            digestdb_store (self->db, &result->key, result->sha256);
+            result->status = HASHQ_DIGEST;
+            break;
+        }
+        result->key = now;          //  changed while read: once more
+        result->status = HASHQ_CHANGING;
+    }
+    digest_destroy (&digest);
+    close (fd);
+}
+
+static void
+s_send_result (zsock_t *pipe, hashq_result_t *result)
+{
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, result->path);
+    zmsg_addmem (msg, &result->status, sizeof result->status);
+    zmsg_addmem (msg, &result->key, sizeof result->key);
+    zmsg_addmem (msg, result->sha256, DIGEST_SIZE);
+    zmsg_addmem (msg, &result->bytes_read, sizeof result->bytes_read);
+    zmsg_send (&msg, pipe);
+}
+
+static void
+s_worker (zsock_t *pipe, void *args)
+{
+    worker_t self = { .root_fd = -1 };
+    char **paths = (char **) args;
+    self.root_fd = open (paths [0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    self.db = digestdb_open (paths [1]);
+    self.buffer = malloc (READ_BYTES);
+    s_idle_io_priority ();
+    zsock_signal (pipe, self.root_fd == -1 || !self.db? 1: 0);
+    while (self.root_fd != -1 && self.db) {
+        zmsg_t *msg = zmsg_recv (pipe);
+        if (!msg)
+            break;
+        char *command = zmsg_popstr (msg);
+        if (command && streq (command, "HASH")) {
+            hashq_result_t result = { .path = zmsg_popstr (msg) };
+            if (result.path) {
+                s_hash (&self, &result);
+                //  Commit before answering: a restart right after a
+                //  result must find it in the database
+                digestdb_flush (self.db);
+                s_send_result (pipe, &result);
+            }
+            zstr_free (&result.path);
+        }
+        bool term = command && streq (command, "$TERM");
+        zstr_free (&command);
+        zmsg_destroy (&msg);
+        if (term)
+            break;
+    }
+    free (self.buffer);
+    digestdb_destroy (&self.db);
+    if (self.root_fd != -1)
+        close (self.root_fd);
+    digest_thread_end ();
+}
+
+//  --------------------------------------------------------------------------
+//  The caller's side
+
+hashq_t *
+hashq_new (const char *root, const char *db_path)
+{
+    //  The thread reports nothing back from its start: check the root here
+    int fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd == -1)
+        return NULL;
+    close (fd);
+    const char *args [2] = { root, db_path };
+    zactor_t *actor = zactor_new (s_worker, (void *) args);
+    if (!actor)
+        return NULL;
+    hashq_t *self = (hashq_t *) zmalloc (sizeof (hashq_t));
+    self->actor = actor;
+    self->queue = zlistx_new ();
+    zlistx_set_destructor (self->queue, (zlistx_destructor_fn *) zstr_free);
+    self->queued = zhashx_new ();
+    return self;
+}
+
+void
+hashq_destroy (hashq_t **self_p)
+{
+    hashq_t *self = *self_p;
+    if (!self)
+        return;
+    zactor_destroy (&self->actor);
+    zlistx_destroy (&self->queue);
+    zhashx_destroy (&self->queued);
+    free (self);
+    *self_p = NULL;
+}
+
+zsock_t *
+hashq_sock (hashq_t *self)
+{
+    return zactor_sock (self->actor);
+}
+
+static void
+s_feed (hashq_t *self)
+{
+    while (self->in_flight < IN_FLIGHT && zlistx_size (self->queue)) {
+        char *path = (char *) zlistx_detach (self->queue, NULL);
+        zhashx_delete (self->queued, path);
+        zstr_sendx (self->actor, "HASH", path, NULL);
+        zstr_free (&path);
+        self->in_flight++;
+    }
+}
+
+void
+hashq_request (hashq_t *self, const char *path)
+{
+    if (zhashx_lookup (self->queued, path))
+        return;
+    char *copy = strdup (path);
+    zlistx_add_end (self->queue, copy);
+    zhashx_insert (self->queued, copy, (void *) 1);
+    s_feed (self);
+}
+
+hashq_result_t *
+hashq_recv (hashq_t *self)
+{
+    zsock_t *sock = zactor_sock (self->actor);
+    if (!(zsock_events (sock) & ZMQ_POLLIN))
+        return NULL;
+    zmsg_t *msg = zmsg_recv (sock);
+    if (!msg || zmsg_size (msg) != 5) {
+        zmsg_destroy (&msg);
+        return NULL;
+    }
+    hashq_result_t *result = (hashq_result_t *) zmalloc (sizeof (hashq_result_t));
+    result->path = zmsg_popstr (msg);
+    zframe_t *frames [4];
+    for (int i = 0; i < 4; i++)
+        frames [i] = zmsg_pop (msg);
+    memcpy (&result->status, zframe_data (frames [0]), sizeof result->status);
+    memcpy (&result->key, zframe_data (frames [1]), sizeof result->key);
+    memcpy (result->sha256, zframe_data (frames [2]), DIGEST_SIZE);
+    memcpy (&result->bytes_read, zframe_data (frames [3]), sizeof result->bytes_read);
+    for (int i = 0; i < 4; i++)
+        zframe_destroy (&frames [i]);
+    zmsg_destroy (&msg);
+    self->in_flight--;
+    self->bytes_read += result->bytes_read;
+    s_feed (self);
+    return result;
+}
+
+void
+hashq_result_destroy (hashq_result_t **result_p)
+{
+    hashq_result_t *result = *result_p;
+    if (!result)
+        return;
+    zstr_free (&result->path);
+    free (result);
+    *result_p = NULL;
+}
+
+size_t
+hashq_pending (hashq_t *self)
+{
+    return zlistx_size (self->queue) + self->in_flight;
+}
+
+uint64_t
+hashq_bytes_read (hashq_t *self)
+{
+    return self->bytes_read;
+}
