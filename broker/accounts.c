@@ -593,10 +593,27 @@ s_sync_dir (const char *dir)
     return rc;
 }
 
+//  The new file takes the old one's owner and permission bits, so that root
+//  running fshare-passwd on the broker's file (owned by the fshare system
+//  user, perhaps 0640) leaves the broker able to read it; only the bits for
+//  others are dropped (the file holds password hashes). A new file is
+//  ours, 0600. 0, or -1 (errno) when the owner cannot be kept.
+static int
+s_keep_owner_and_mode (int fd, const char *path)
+{
+    struct stat old;
+    if (stat (path, &old) != 0)
+        return fchmod (fd, 0600);
+    if ((old.st_uid != geteuid () || old.st_gid != getegid ())
+    &&  fchown (fd, old.st_uid, old.st_gid) != 0)
+        return -1;
+    return fchmod (fd, old.st_mode & 0770);
+}
+
 //  Writes the table to a new temp file beside the target; returns its name
 //  or NULL (errno), never leaving a temp file behind on failure.
 static char *
-s_write_temp (table_t *table, const char *dir, const char *base)
+s_write_temp (table_t *table, const char *dir, const char *base, const char *path)
 {
     char *temp = zsys_sprintf ("%s/.%s.XXXXXX", dir, base);
     int fd = mkstemp (temp);
@@ -606,8 +623,8 @@ s_write_temp (table_t *table, const char *dir, const char *base)
         errno = saved;
         return NULL;
     }
-    //  mkstemp gives 0600 already; say so in case that ever changes.
-    int rc = fchmod (fd, 0600) || s_write_table (fd, table) || fsync (fd)? -1: 0;
+    int rc = s_keep_owner_and_mode (fd, path) || s_write_table (fd, table) || fsync (fd)?
+             -1: 0;
     int saved = errno;
     if (close (fd) != 0 && rc == 0) {
         rc = -1;
@@ -632,7 +649,7 @@ accounts_save (accounts_t *self)
     const char *base = basename (base_copy);
 
     int rc = s_make_dirs (dir);
-    char *temp = rc == 0? s_write_temp (self->table, dir, base): NULL;
+    char *temp = rc == 0? s_write_temp (self->table, dir, base, self->path): NULL;
     if (!temp)
         rc = -1;
     else

@@ -39,8 +39,9 @@ size_t accounts_size (accounts_t *self);
 int accounts_set (accounts_t *self, const char *user, const char *hash);
 int accounts_delete (accounts_t *self, const char *user);
 
-//  Write the table atomically (temp file, fsync, rename), mode 0600,
-//  creating the directory (0700) if needed. 0 or -1 (errno).
+//  Write the table atomically (temp file, fsync, rename), creating the
+//  directory (0700) if needed. A new file has mode 0600; an existing one
+//  keeps its owner, group and mode. 0 or -1 (errno).
 int accounts_save (accounts_t *self);
 
 const char *accounts_path (accounts_t *self);

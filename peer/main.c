@@ -4,6 +4,7 @@
     "disconnect") or for SIGINT/SIGTERM, which make the agent log out.
 */
 #include "agent.h"
+#include "logfile.h"
 #include "curve.h"
 #include "cli.h"
 #include <signal.h>
@@ -217,7 +218,9 @@ main (int argc, char **argv)
         options.downloads = downloads;
     if (control)
         options.control = control;
+    zactor_t *logfile = zactor_new (logfile_actor, NULL);
     code = s_run (&options, signals);
+    zactor_destroy (&logfile);
     zstr_free (&dir);
     zstr_free (&downloads);
     zstr_free (&control);

@@ -6,7 +6,9 @@
     --stdin from the first line of standard input, never from the command
     line. The file is read and validated first: a malformed file is
     reported by line and left as it is. It is then rewritten atomically,
-    mode 0600, keeping its other lines and comments.
+    keeping its other lines and comments, and its owner and mode (so root
+    may manage the account file of a broker running as its own user); a
+    new file gets mode 0600.
 */
 #include "accounts.h"
 #include "cli.h"
@@ -39,8 +41,10 @@ s_usage (FILE *out)
         "  -h, --help       print this help and exit\n"
         "      --version    print the version and exit\n"
         "\n"
-        "ACCOUNTS is written atomically with mode 0600 (its directory is created,\n"
-        "mode 0700, when missing). Exit status: 0 done, 1 failure, 2 bad usage.\n");
+        "ACCOUNTS is written atomically and keeps its owner, group and mode (less\n"
+        "any access for others); a new one gets mode 0600 (its directory is\n"
+        "created, mode 0700, when missing).\n"
+        "Exit status: 0 done, 1 failure, 2 bad usage.\n");
 }
 
 static const struct option s_options [] = {

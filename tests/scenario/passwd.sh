@@ -73,7 +73,23 @@ echo "cost = min" >"$T/passwd.cfg"
 expect 0 "$P" -c "$T/passwd.cfg" --stdin "$F" carol <<<"carol pw"
 grep -q '^carol:\$argon2id\$v=19\$m=8,' "$F" || fail "config file cost not applied: $(cat "$F")"
 [ "$(head -n1 "$F")" = "# team accounts" ] || fail "comment lost"
-[ "$(stat -c %a "$F")" = 600 ] || fail "an open mode was not tightened to 600"
+[ "$(stat -c %a "$F")" = 640 ] || fail "mode 644 did not become 640 (others dropped)"
+
+# --- an existing file keeps its owner, group and mode (root manages the
+# --- file of a broker that runs as its own user) --------------------------------------
+chmod 640 "$F"
+if [ "$(id -u)" = 0 ]; then
+    chown nobody:nogroup "$F"
+    expect 0 "$P" --stdin --cost min "$F" erin <<<"erin pw"
+    [ "$(stat -c %U:%G:%a "$F")" = nobody:nogroup:640 ] \
+        || fail "owner or mode not kept: $(stat -c %U:%G:%a "$F")"
+    chown root:root "$F"
+else
+    echo "passwd: not root, the owner part is skipped"
+fi
+expect 0 "$P" --stdin --cost min "$F" erin <<<"erin pw 2"
+[ "$(stat -c %a "$F")" = 640 ] || fail "mode 640 not kept: $(stat -c %a "$F")"
+chmod 600 "$F"
 expect 2 "$P" -c "$T/missing.cfg" --stdin "$F" carol </dev/null
 
 # --- delete --------------------------------------------------------------------------

@@ -433,10 +433,10 @@ test_save_keeps_layout (void **state)
     assert_string_equal (text, expected);
     zstr_free (&expected);
     zstr_free (&text);
-    //  An open mode is replaced by 0600; no temp file is left behind
+    //  The mode is kept, less the bits for others; no temp file is left behind
     struct stat st;
     assert_int_equal (stat (self->path, &st), 0);
-    assert_int_equal (st.st_mode & 0777, 0600);
+    assert_int_equal (st.st_mode & 0777, 0640);
     DIR *handle = opendir (self->dir);
     int entries = 0;
     for (struct dirent *entry = readdir (handle); entry; entry = readdir (handle))
