@@ -8,33 +8,19 @@
     transfer message, with a chunk's data frame, to it.
 */
 #include "broker.h"
-#include "hasher.h"
+#include "login.h"
 #include "session.h"
 #include "relay.h"
 #include "chunk.h"
 #include "gate.h"
-#include "throttle.h"
-#include "lobby.h"
 #include "bounds.h"
 #include <sodium.h>
 
 #define STATS_MS_DEFAULT     2000
 #define MAX_FILES_DEFAULT    1000000
-#define PASSWORD_MAX         1024
 #define COMPLAINTS_PER_SEC   10
 //  Requests taken from the ROUTER per wake-up: chunks come in streams
 #define ROUTER_BATCH         64
-
-//  A login waiting for the hasher.
-typedef struct {
-    char *user;
-    zframe_t *routing_id;
-    uint64_t request_id;
-    bool registering;           //  hashing a new account's password
-    bool known;                 //  false: verifying against the dummy hash
-    bool observer;              //  Login.observer: a tap, not an agent
-    gate_caller_t caller;       //  CURVE key and address it came from
-} pending_t;
 
 typedef struct {
     broker_config_t config;
@@ -42,23 +28,15 @@ typedef struct {
     zsock_t *router;
     zsock_t *pub;
     zloop_t *loop;
-    accounts_t *accounts;
-    hasher_t *hasher;
+    login_t *login;             //  the login pipeline (login.h)
     zhashx_t *sessions;         //  token -> session_t (owned)
     zhashx_t *users;            //  user -> session_t (not owned)
-    zhashx_t *pending;          //  ticket -> pending_t (owned)
-    zhashx_t *pending_users;    //  user -> "" for logins in flight
     char *events_endpoint;      //  told to peers at login
-    char *dummy_hash;           //  verified for unknown users: same cost, same text
     char id [17];               //  broker instance id
     uint64_t seq;
-    uint64_t next_ticket;
-    bool registration;
     relay_t *relay;             //  downloads in progress
     zcert_t *cert;              //  CURVE key pair; NULL without CURVE
     gate_t *gate;               //  ZAP handler; NULL without CURVE
-    throttle_t *throttle;       //  failed-login delays
-    lobby_t *lobby;             //  logins and refusals waiting for their time
     gate_caller_t caller;       //  who sent the request being handled
     fsh_ratelog_t *ratelog;     //  bad-input warnings, shared with the relay
 } broker_t;
@@ -281,100 +259,42 @@ s_send_snapshot (broker_t *self, zframe_t *routing_id, uint64_t request_id)
 }
 
 //  --------------------------------------------------------------------------
-//  Login
+//  Login: the pipeline (login.c) found the password right; now what the
+//  account's state says (SPEC 4.1)
 
-static void
-s_pending_destroy (void **item_p)
+static fsh_err_t
+s_login_accept (void *arg, const login_grant_t *grant, const char **text)
 {
-    pending_t *pending = (pending_t *) *item_p;
-    if (pending) {
-        free (pending->user);
-        zframe_destroy (&pending->routing_id);
-        free (pending);
-        *item_p = NULL;
-    }
-}
-
-static void
-s_handle_login (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
-{
-    Fshare__Login *login = msg->login;
-    if (login->version != FSH_PROTOCOL_VERSION) {
-        s_reply_error (self, routing_id, msg->id, FSH_ERR_UNSUPPORTED_VERSION, NULL);
-        return;
-    }
-    const char *reason = fsh_user_check (login->user);
-    size_t password_len = strlen (login->password);
-    if (reason || password_len == 0 || password_len > PASSWORD_MAX) {
-        s_complain (self, "login refused: %s", reason? reason: "bad password length");
-        s_reply_error (self, routing_id, msg->id, FSH_ERR_INVALID_CREDENTIALS, NULL);
-        return;
-    }
-    //  Observers (taps) do not count against the one agent session
-    if (!login->observer
-    &&  (zhashx_lookup (self->users, login->user)
-    ||   zhashx_lookup (self->pending_users, login->user))) {
-        zsys_info ("broker: login of %s refused: already logged in", login->user);
-        s_reply_error (self, routing_id, msg->id, FSH_ERR_ALREADY_LOGGED_IN, NULL);
-        return;
-    }
-    //  Guessing is slowed (throttle.h): wait in the lobby, then come back
-    int64_t wait = throttle_wait (self->throttle, login->user, self->caller.address,
-                                  zclock_mono ());
-    if (wait > 0) {
-        if (lobby_hold (self->lobby, routing_id, msg, &self->caller, wait) == 0)
-            return;
-        s_complain (self, "login of %s refused: too many logins waiting from %s", login->user,
-                    *self->caller.address? self->caller.address: "(local)");
-        s_reply_error (self, routing_id, msg->id, FSH_ERR_BUSY, NULL);
-        return;
-    }
-    accounts_refresh (self->accounts);
-    const char *hash = accounts_lookup (self->accounts, login->user);
-    pending_t *pending = (pending_t *) zmalloc (sizeof (pending_t));
-    pending->user = strdup (login->user);
-    pending->routing_id = zframe_dup (routing_id);
-    pending->request_id = msg->id;
-    pending->known = hash != NULL;
-    //  A tap never creates an account
-    pending->registering = !hash && self->registration && !login->observer;
-    pending->observer = login->observer;
-    pending->caller = self->caller;
-    throttle_begin (self->throttle, login->user, self->caller.address);
-    uint64_t ticket = ++self->next_ticket;
-    char key [24];
-    snprintf (key, sizeof key, "%" PRIu64, ticket);
-    zhashx_insert (self->pending, key, pending);
-    if (!login->observer)
-        zhashx_insert (self->pending_users, login->user, "");
-    if (pending->registering)
-        hasher_hash (self->hasher, ticket, login->password);
-    else
-        //  Unknown users cost the same verification as known ones, so the
-        //  reply time does not tell which user names exist.
-        hasher_verify (self->hasher, ticket, hash? hash: self->dummy_hash, login->password);
-}
-
-static void
-s_login_accept (broker_t *self, pending_t *pending)
-{
-    throttle_succeeded (self->throttle, pending->user);
+    broker_t *self = (broker_t *) arg;
+    session_t *online = grant->observer? NULL
+                      : (session_t *) zhashx_lookup (self->users, grant->user);
     //  An observer is a session missing from `users` (see s_is_observer)
-    if (pending->observer
-    &&  s_observer_count (self, pending->user) >= self->config.max_observers) {
+    if (grant->observer
+    &&  s_observer_count (self, grant->user) >= self->config.max_observers) {
         s_complain (self, "observer login of %s refused: %d observers already (--max-observers)",
-                    pending->user, self->config.max_observers);
-        s_reply_error (self, pending->routing_id, pending->request_id, FSH_ERR_BUSY,
-                       "too many observer sessions");
-        return;
+                    grant->user, self->config.max_observers);
+        *text = "too many observer sessions";
+        return FSH_ERR_BUSY;
     }
-    session_t *session = session_new (pending->user, pending->routing_id);
+    if (online && !session_same_instance (online, grant->instance, grant->instance_size)) {
+        zsys_info ("broker: login of %s refused: already logged in", grant->user);
+        return FSH_ERR_ALREADY_LOGGED_IN;
+    }
+    //  The same agent instance, restarted: its old session is stale
+    if (online) {
+        zsys_info ("broker: %s logged in again from the same agent instance; "
+                   "its previous session is replaced", grant->user);
+        s_session_drop (self, online, true, "was replaced by a new login");
+    }
+    session_t *session = session_new (grant->user, grant->routing_id);
+    session_set_origin (session, grant->instance, grant->instance_size, grant->caller->key);
+    session_set_fd (session, grant->caller->fd);
     zhashx_insert (self->sessions, session_token (session), session);
-    if (!pending->observer)
-        zhashx_insert (self->users, pending->user, session);
+    if (!grant->observer)
+        zhashx_insert (self->users, grant->user, session);
     //  Under CURVE this key may now subscribe to events (gate.h)
     if (self->gate)
-        gate_admit (self->gate, session_token (session), pending->caller.key);
+        gate_admit (self->gate, session_token (session), grant->caller->key);
     Fshare__LoginOk ok = FSHARE__LOGIN_OK__INIT;
     ok.session = (char *) session_token (session);
     ok.broker = self->id;
@@ -382,77 +302,38 @@ s_login_accept (broker_t *self, pending_t *pending)
     ok.events = self->events_endpoint;
     ok.heartbeat_ms = (uint32_t) self->config.heartbeat_ms;
     ok.max_message = (uint32_t) self->config.max_message;
+    ok.stall_timeout_ms = (uint32_t) self->config.stall_timeout_ms;
     Fshare__Message reply = FSHARE__MESSAGE__INIT;
-    reply.id = pending->request_id;
+    reply.id = grant->request_id;
     reply.session = ok.session;
     reply.body_case = FSHARE__MESSAGE__BODY_LOGIN_OK;
     reply.login_ok = &ok;
-    s_send (self, pending->routing_id, &reply);
-    zsys_info ("broker: %s logged in%s", pending->user,
-               pending->observer? " as an observer": "");
+    s_send (self, grant->routing_id, &reply);
+    zsys_info ("broker: %s logged in%s", grant->user, grant->observer? " as an observer": "");
+    return FSH_ERR_NONE;
 }
 
-//  A result from the hasher: finish the login it belongs to.
-static int
-s_handle_hasher (zloop_t *loop, zsock_t *reader, void *arg)
+static char *
+s_login_setup (broker_t *self, bool local)
 {
-    (void) loop; (void) reader;
-    broker_t *self = (broker_t *) arg;
-    uint64_t ticket;
-    bool ok;
-    char *hash = NULL;
-    if (hasher_result (self->hasher, &ticket, &ok, &hash))
-        return 0;
-    char key [24];
-    snprintf (key, sizeof key, "%" PRIu64, ticket);
-    pending_t *pending = (pending_t *) zhashx_lookup (self->pending, key);
-    if (!pending) {
-        zstr_free (&hash);
-        return 0;
-    }
-    if (!pending->observer)
-        zhashx_delete (self->pending_users, pending->user);
-    throttle_end (self->throttle, pending->user, pending->caller.address);
-    //  The file may have changed while hashing: never overwrite an account
-    //  an administrator just added under the same name.
-    if (pending->registering && ok && hash) {
-        accounts_refresh (self->accounts);
-        if (accounts_lookup (self->accounts, pending->user)) {
-            zsys_warning ("broker: %s was added to the account file meanwhile; "
-                          "not registering", pending->user);
-            ok = false;
-        }
-    }
-    if (pending->registering && ok && hash) {
-        if (accounts_set (self->accounts, pending->user, hash) == 0
-        &&  accounts_save (self->accounts) == 0)
-            zsys_warning ("broker: REGISTERED NEW ACCOUNT '%s' (first login; registration is on)",
-                          pending->user);
-        else {
-            zsys_error ("broker: cannot save account %s to %s: %s", pending->user,
-                        accounts_path (self->accounts), strerror (errno));
-            ok = false;
-        }
-    }
-    else
-    if (!pending->known)
-        ok = false;
-    zstr_free (&hash);
-    if (ok)
-        s_login_accept (self, pending);
-    else {
-        //  The refusal, like the next attempt, waits out the delay
-        int64_t delay = throttle_failed (self->throttle, pending->user,
-                                         pending->caller.address, zclock_mono ());
-        s_complain (self, "login of %s from %s refused: invalid user or password "
-                    "(%u failures; answered after %" PRId64 " ms)", pending->user,
-                    *pending->caller.address? pending->caller.address: "(local)",
-                    throttle_failures (self->throttle, pending->user, NULL), delay);
-        lobby_refuse_later (self->lobby, pending->routing_id, pending->request_id,
-                            FSH_ERR_INVALID_CREDENTIALS, NULL, delay);
-    }
-    zhashx_delete (self->pending, key);
-    return 0;
+    char *state_dir = self->config.state_dir? strdup (self->config.state_dir): fsh_state_dir ();
+    char *path = self->config.accounts? strdup (self->config.accounts)
+                                      : zsys_sprintf ("%s/accounts", state_dir);
+    login_config_t config = {
+        .accounts = path, .cost = self->config.cost,
+        .registration = self->config.registration < 0? local: self->config.registration,
+        .delay_ms = self->config.login_delay_ms, .delay_max_ms = self->config.login_delay_max_ms,
+        .queue = self->config.login_queue
+    };
+    char *error = NULL;
+    self->login = login_new (&config, self->loop, self->router, self->ratelog,
+                             s_login_accept, self, &error);
+    if (self->login && config.registration)
+        zsys_warning ("broker: registration is ON: the first login of an unknown user "
+                      "creates that account");
+    zstr_free (&state_dir);
+    zstr_free (&path);
+    return error;
 }
 
 //  --------------------------------------------------------------------------
@@ -653,6 +534,137 @@ s_session_drop (broker_t *self, session_t *session, bool publish_leave, const ch
 //  --------------------------------------------------------------------------
 //  The request socket
 
+//  Handlers of the request table: `session` is the sender's (NULL for a
+//  route that needs none), `data` a chunk's data frame.
+typedef void (route_fn) (broker_t *self, session_t *session, zframe_t *routing_id,
+                         Fshare__Message *msg, zmq_msg_t *data);
+
+static void
+s_on_login (broker_t *self, session_t *session, zframe_t *routing_id, Fshare__Message *msg,
+            zmq_msg_t *data)
+{
+    (void) session; (void) data;
+    login_handle (self->login, routing_id, msg, &self->caller);
+}
+
+static void
+s_on_snapshot (broker_t *self, session_t *session, zframe_t *routing_id,
+               Fshare__Message *msg, zmq_msg_t *data)
+{
+    (void) session; (void) data;
+    s_send_snapshot (self, routing_id, msg->id);
+}
+
+static void
+s_on_publish (broker_t *self, session_t *session, zframe_t *routing_id,
+              Fshare__Message *msg, zmq_msg_t *data)
+{
+    (void) data;
+    s_handle_publish (self, session, routing_id, msg);
+}
+
+static void
+s_on_change (broker_t *self, session_t *session, zframe_t *routing_id,
+             Fshare__Message *msg, zmq_msg_t *data)
+{
+    (void) data;
+    s_handle_change (self, session, routing_id, msg);
+}
+
+static void
+s_on_ping (broker_t *self, session_t *session, zframe_t *routing_id, Fshare__Message *msg,
+           zmq_msg_t *data)
+{
+    (void) session; (void) data;
+    s_handle_ping (self, routing_id, msg);
+}
+
+static void
+s_on_logout (broker_t *self, session_t *session, zframe_t *routing_id, Fshare__Message *msg,
+             zmq_msg_t *data)
+{
+    (void) data;
+    s_handle_logout (self, session, routing_id, msg);
+}
+
+static void
+s_on_get (broker_t *self, session_t *session, zframe_t *routing_id, Fshare__Message *msg,
+          zmq_msg_t *data)
+{
+    (void) data;
+    s_handle_get (self, session, routing_id, msg);
+}
+
+static void
+s_on_transfer (broker_t *self, session_t *session, zframe_t *routing_id,
+               Fshare__Message *msg, zmq_msg_t *data)
+{
+    (void) routing_id;
+    relay_handle (self->relay, session, msg, data);
+}
+
+//  Who may send what: every request the broker takes, whether it needs a
+//  session (SESSION_CURVE: only under CURVE, where the state, like the
+//  events, is for sessions only), and its handler. Anything else is
+//  refused in one place, the same way.
+typedef enum { SESSION_NONE, SESSION_NEEDED, SESSION_CURVE } route_session_t;
+
+typedef struct {
+    Fshare__Message__BodyCase body;
+    route_session_t session;
+    route_fn *handler;
+} route_t;
+
+static const route_t s_routes [] = {
+    { FSHARE__MESSAGE__BODY_LOGIN,    SESSION_NONE,   s_on_login },
+    { FSHARE__MESSAGE__BODY_SNAPSHOT, SESSION_CURVE,  s_on_snapshot },
+    { FSHARE__MESSAGE__BODY_PUBLISH,  SESSION_NEEDED, s_on_publish },
+    { FSHARE__MESSAGE__BODY_CHANGE,   SESSION_NEEDED, s_on_change },
+    { FSHARE__MESSAGE__BODY_PING,     SESSION_NEEDED, s_on_ping },
+    { FSHARE__MESSAGE__BODY_LOGOUT,   SESSION_NEEDED, s_on_logout },
+    { FSHARE__MESSAGE__BODY_GET,      SESSION_NEEDED, s_on_get },
+    { FSHARE__MESSAGE__BODY_OPENED,   SESSION_NEEDED, s_on_transfer },
+    { FSHARE__MESSAGE__BODY_CREDIT,   SESSION_NEEDED, s_on_transfer },
+    { FSHARE__MESSAGE__BODY_CHUNK,    SESSION_NEEDED, s_on_transfer },
+    { FSHARE__MESSAGE__BODY_DONE,     SESSION_NEEDED, s_on_transfer },
+    { FSHARE__MESSAGE__BODY_CANCEL,   SESSION_NEEDED, s_on_transfer },
+};
+
+static const route_t *
+s_route (Fshare__Message__BodyCase body)
+{
+    for (size_t i = 0; i < sizeof s_routes / sizeof s_routes [0]; i++)
+        if (s_routes [i].body == body)
+            return &s_routes [i];
+    return NULL;
+}
+
+//  The sender's session, or NULL (refused as unknown). Under CURVE a
+//  session belongs to the key that logged in: its token from another key
+//  is no session at all.
+static session_t *
+s_sender_session (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
+{
+    session_t *session = (session_t *) zhashx_lookup (self->sessions, msg->session);
+    if (session && self->gate && !streq (session_key (session), self->caller.key)) {
+        s_complain (self, "%s's session token presented by another client key", 
+                    session_user (session));
+        session = NULL;
+    }
+    if (!session) {
+        s_reply_error (self, routing_id, msg->id, FSH_ERR_UNKNOWN_SESSION, NULL);
+        return NULL;
+    }
+    //  A new routing id: the DEALER reconnected, so whatever of its
+    //  transfers was in flight on the old connection is lost
+    if (session_touch (session, routing_id, zclock_mono ())) {
+        zsys_info ("broker: %s is back on a new connection", session_user (session));
+        relay_session_gone (self->relay, session, "lost its connection");
+    }
+    session_set_fd (session, self->caller.fd);
+    return session;
+}
+
 static void
 s_dispatch (broker_t *self, zframe_t *routing_id, Fshare__Message *msg, zmq_msg_t *data)
 {
@@ -665,57 +677,17 @@ s_dispatch (broker_t *self, zframe_t *routing_id, Fshare__Message *msg, zmq_msg_
         s_reply_error (self, routing_id, msg->id, FSH_ERR_PROTOCOL_ERROR, "unexpected data frame");
         return;
     }
-    switch (msg->body_case) {
-        case FSHARE__MESSAGE__BODY_LOGIN:
-            s_handle_login (self, routing_id, msg);
-            return;
-        case FSHARE__MESSAGE__BODY_SNAPSHOT:
-            //  Under CURVE the state, like the events, is for sessions only
-            if (self->gate && !zhashx_lookup (self->sessions, msg->session)) {
-                s_reply_error (self, routing_id, msg->id, FSH_ERR_UNKNOWN_SESSION, NULL);
-                return;
-            }
-            s_send_snapshot (self, routing_id, msg->id);
-            return;
-        case FSHARE__MESSAGE__BODY_PUBLISH:
-        case FSHARE__MESSAGE__BODY_CHANGE:
-        case FSHARE__MESSAGE__BODY_PING:
-        case FSHARE__MESSAGE__BODY_LOGOUT:
-        case FSHARE__MESSAGE__BODY_GET:
-            break;
-        default:
-            if (relay_accepts (msg))
-                break;
-            s_complain (self, "unexpected %s request", fsh_msg_kind (msg));
-            s_reply_error (self, routing_id, msg->id, FSH_ERR_BAD_REQUEST, "unexpected request");
-            return;
-    }
-    session_t *session = (session_t *) zhashx_lookup (self->sessions, msg->session);
-    if (!session) {
-        s_reply_error (self, routing_id, msg->id, FSH_ERR_UNKNOWN_SESSION, NULL);
+    const route_t *route = s_route (msg->body_case);
+    if (!route) {
+        s_complain (self, "unexpected %s request", fsh_msg_kind (msg));
+        s_reply_error (self, routing_id, msg->id, FSH_ERR_BAD_REQUEST, "unexpected request");
         return;
     }
-    session_touch (session, routing_id, zclock_mono ());
-    if (relay_accepts (msg)) {
-        relay_handle (self->relay, session, msg, data);
-        return;
-    }
-    switch (msg->body_case) {
-        case FSHARE__MESSAGE__BODY_PUBLISH:
-            s_handle_publish (self, session, routing_id, msg);
-            break;
-        case FSHARE__MESSAGE__BODY_CHANGE:
-            s_handle_change (self, session, routing_id, msg);
-            break;
-        case FSHARE__MESSAGE__BODY_PING:
-            s_handle_ping (self, routing_id, msg);
-            break;
-        case FSHARE__MESSAGE__BODY_GET:
-            s_handle_get (self, session, routing_id, msg);
-            break;
-        default:
-            s_handle_logout (self, session, routing_id, msg);
-    }
+    session_t *session = NULL;
+    if (route->session == SESSION_NEEDED || (route->session == SESSION_CURVE && self->gate))
+        if (!(session = s_sender_session (self, routing_id, msg)))
+            return;
+    route->handler (self, session, routing_id, msg, data);
 }
 
 //  One request: routing id, a Message, and for a chunk one data frame.
@@ -743,7 +715,7 @@ s_receive_one (broker_t *self)
         s_complain (self, "dropped a request of %d frames", frames);
     else
     if (!msg) {
-        s_complain (self, "dropped a malformed request");
+        s_complain (self, "dropped a malformed request (not a Message, or a NUL byte in a string)");
         s_reply_error (self, routing_id, 0, FSH_ERR_BAD_REQUEST, "malformed message");
     }
     else
@@ -811,17 +783,6 @@ s_publish_stats (zloop_t *loop, int timer_id, void *arg)
 }
 
 static int
-s_check_accounts (zloop_t *loop, int timer_id, void *arg)
-{
-    (void) loop; (void) timer_id;
-    broker_t *self = (broker_t *) arg;
-    if (accounts_refresh (self->accounts) == 1)
-        zsys_info ("broker: account file reloaded (%zu accounts)",
-                   accounts_size (self->accounts));
-    return 0;
-}
-
-static int
 s_handle_pipe (zloop_t *loop, zsock_t *reader, void *arg)
 {
     (void) loop; (void) reader;
@@ -831,22 +792,8 @@ s_handle_pipe (zloop_t *loop, zsock_t *reader, void *arg)
         zstr_free (&command);
         return -1;
     }
-    if (streq (command, "RELOAD")) {
-        char *error = NULL;
-        //  A vanished file is no reason to forget every account (anyone
-        //  could then register the old names).
-        if (!zsys_file_exists (accounts_path (self->accounts)))
-            zsys_error ("broker: %s is missing; keeping the previous accounts",
-                        accounts_path (self->accounts));
-        else
-        if (accounts_load (self->accounts, &error) == 0)
-            zsys_info ("broker: account file reloaded (%zu accounts)",
-                       accounts_size (self->accounts));
-        else {
-            zsys_error ("broker: %s; keeping the previous accounts", error);
-            zstr_free (&error);
-        }
-    }
+    if (streq (command, "RELOAD"))
+        login_reload (self->login);
     zstr_free (&command);
     return 0;
 }
@@ -867,22 +814,16 @@ s_broker_destroy (broker_t **self_p)
     if (!self)
         return;
     zloop_destroy (&self->loop);
-    lobby_destroy (&self->lobby);
-    throttle_destroy (&self->throttle);
+    login_destroy (&self->login);
     relay_destroy (&self->relay);
-    fsh_ratelog_destroy (&self->ratelog);
-    zhashx_destroy (&self->pending);
-    zhashx_destroy (&self->pending_users);
     zhashx_destroy (&self->users);
     zhashx_destroy (&self->sessions);
-    hasher_destroy (&self->hasher);
-    accounts_destroy (&self->accounts);
+    fsh_ratelog_destroy (&self->ratelog);
     zsock_destroy (&self->router);
     zsock_destroy (&self->pub);
     gate_destroy (&self->gate);
     zcert_destroy (&self->cert);
     zstr_free (&self->events_endpoint);
-    zstr_free (&self->dummy_hash);
     free (self);
     *self_p = NULL;
 }
@@ -917,6 +858,8 @@ s_apply_defaults (broker_config_t *config)
         config->max_transfers = RELAY_MAX_PER_REQUESTER;
     if (config->max_serving <= 0)
         config->max_serving = RELAY_MAX_PER_OWNER;
+    if (config->stall_timeout_ms <= 0)
+        config->stall_timeout_ms = RELAY_STALL_TIMEOUT_MS;
 }
 
 //  Bind a socket; returns the endpoint it really bound (wildcards resolved)
@@ -929,21 +872,6 @@ s_bind (zsock_t *sock, const char *endpoint, char **error)
         return NULL;
     }
     return zsock_last_endpoint (sock);
-}
-
-static char *
-s_open_accounts (broker_t *self)
-{
-    char *state_dir = self->config.state_dir? strdup (self->config.state_dir): fsh_state_dir ();
-    char *path = self->config.accounts? strdup (self->config.accounts)
-                                      : zsys_sprintf ("%s/accounts", state_dir);
-    zstr_free (&state_dir);
-    self->accounts = accounts_new (path);
-    zstr_free (&path);
-    char *error = NULL;
-    if (accounts_load (self->accounts, &error))
-        return error;
-    return NULL;
 }
 
 //  --------------------------------------------------------------------------
@@ -979,24 +907,6 @@ s_handle_gate (zloop_t *loop, zsock_t *reader, void *arg)
     return 0;
 }
 
-//  A login held by the throttle whose wait is over: as if it came now.
-static void
-s_login_release (void *arg, zframe_t *routing_id, Fshare__Message *msg,
-                 const gate_caller_t *caller)
-{
-    broker_t *self = (broker_t *) arg;
-    self->caller = *caller;
-    s_handle_login (self, routing_id, msg);
-}
-
-static int
-s_purge_throttle (zloop_t *loop, int timer_id, void *arg)
-{
-    (void) loop; (void) timer_id;
-    throttle_purge (((broker_t *) arg)->throttle, zclock_mono ());
-    return 0;
-}
-
 static broker_t *
 s_broker_new (zsock_t *pipe, broker_config_t *config, char **error)
 {
@@ -1010,13 +920,8 @@ s_broker_new (zsock_t *pipe, broker_config_t *config, char **error)
     self->sessions = zhashx_new ();
     zhashx_set_destructor (self->sessions, s_session_destructor);
     self->users = zhashx_new ();
-    self->pending = zhashx_new ();
-    zhashx_set_destructor (self->pending, s_pending_destroy);
-    self->pending_users = zhashx_new ();
     self->ratelog = fsh_ratelog_new (COMPLAINTS_PER_SEC);
-
-    if ((*error = s_open_accounts (self)))
-        return self;
+    self->loop = zloop_new ();
     self->router = zsock_new (ZMQ_ROUTER);
     self->pub = zsock_new (ZMQ_PUB);
     fsh_socket_limits (self->router, self->config.max_message);
@@ -1033,31 +938,22 @@ s_broker_new (zsock_t *pipe, broker_config_t *config, char **error)
     }
     self->events_endpoint = self->config.events? strdup (self->config.events): strdup (publish);
     bool local = fsh_endpoint_is_local (listen) && fsh_endpoint_is_local (publish);
-    self->registration = self->config.registration < 0? local: self->config.registration;
-    if (self->registration)
-        zsys_warning ("broker: registration is ON: the first login of an unknown user "
-                      "creates that account");
-    zsys_info ("broker %s: requests on %s, events on %s, %zu accounts in %s", self->id,
-               listen, publish, accounts_size (self->accounts), accounts_path (self->accounts));
+    *error = s_login_setup (self, local);
+    if (!*error)
+        zsys_info ("broker %s: requests on %s, events on %s, %zu accounts in %s", self->id,
+                   listen, publish, login_accounts (self->login),
+                   login_accounts_path (self->login));
     zstr_free (&listen);
     zstr_free (&publish);
+    if (*error)
+        return self;
 
     self->relay = relay_new (self->router, self->ratelog, self->config.verbose);
     relay_set_limits (self->relay, self->config.max_transfers, self->config.max_serving);
-    self->hasher = hasher_new (2, self->config.cost);
-    self->dummy_hash = accounts_hash_password ("fshare: no such user", self->config.cost);
-    self->loop = zloop_new ();
     zloop_reader (self->loop, self->pipe, s_handle_pipe, self);
     zloop_reader (self->loop, self->router, s_handle_router, self);
-    zloop_reader (self->loop, hasher_socket (self->hasher), s_handle_hasher, self);
     zloop_timer (self->loop, (size_t) self->config.heartbeat_ms, 0, s_expire_sessions, self);
     zloop_timer (self->loop, (size_t) self->config.stats_ms, 0, s_publish_stats, self);
-    zloop_timer (self->loop, 1000, 0, s_check_accounts, self);
-    self->throttle = throttle_new (self->config.login_delay_ms, self->config.login_delay_max_ms);
-    self->lobby = lobby_new (self->loop, self->router, s_login_release, self);
-    if (self->config.login_queue > 0)
-        lobby_set_per_address (self->lobby, self->config.login_queue);
-    zloop_timer (self->loop, 60000, 0, s_purge_throttle, self);
     if (self->gate)
         zloop_reader (self->loop, gate_socket (self->gate), s_handle_gate, self);
     return self;

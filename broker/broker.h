@@ -33,6 +33,7 @@ typedef struct {
     int max_observers;          //  tap sessions per account; 0 = 8, -1 = none
     int max_transfers;          //  downloads in flight per requester; 0 = 32
     int max_serving;            //  transfers in flight per owner; 0 = 64
+    int stall_timeout_ms;       //  a transfer without progress ends; 0 = 30000
     int curve;                  //  -1 auto (on unless loopback/ipc only), 0 off, 1 on
     int login_delay_ms;         //  first failed-login delay; 0 = THROTTLE_BASE_MS
     int login_delay_max_ms;     //  its cap; 0 = THROTTLE_MAX_MS

@@ -30,6 +30,8 @@ gate_caller_read (gate_caller_t *caller, zmq_msg_t *frame)
     snprintf (caller->key, sizeof caller->key, "%s",
               key && !fsh_curve_key_check (key)? key: "");
     snprintf (caller->address, sizeof caller->address, "%s", address? address: "");
+    //  ZMQ_SRCFD is deprecated but kept by libzmq 4.3 (the "__fd" property)
+    caller->fd = zmq_msg_get (frame, ZMQ_SRCFD);
 }
 
 static void
@@ -42,6 +44,7 @@ Fshare__Message *
 gate_recv (zsock_t *router, zmq_msg_t *data, int *frames, gate_caller_t *caller)
 {
     caller->key [0] = caller->address [0] = 0;
+    caller->fd = -1;
     return fsh_chunk_recv_with (router, 0, data, frames, s_read_caller, caller);
 }
 

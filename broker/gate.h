@@ -24,10 +24,13 @@
 
 //  The client behind a request, from the properties libzmq attaches to
 //  each frame it receives: CURVE public key (Z85; empty without CURVE)
-//  and peer address (the IP for TCP, ":uid:gid:pid" for ipc; may be empty).
+//  and peer address (the IP for TCP, ":uid:gid:pid" for ipc; may be empty),
+//  and the connection's descriptor (-1 when unknown), which is what the
+//  socket monitor names a dropped connection by.
 typedef struct {
     char key [FSH_CURVE_KEY_LEN + 1];
     char address [96];
+    int fd;
 } gate_caller_t;
 
 void gate_caller_read (gate_caller_t *caller, zmq_msg_t *frame);

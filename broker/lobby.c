@@ -155,6 +155,7 @@ lobby_hold (lobby_t *self, zframe_t *routing_id, const Fshare__Message *msg,
     login.password = msg->login->password;
     login.version = msg->login->version;
     login.observer = msg->login->observer;
+    login.instance = msg->login->instance;      //  bounded by the caller
     Fshare__Message kept = FSHARE__MESSAGE__INIT;
     kept.id = msg->id;
     kept.body_case = FSHARE__MESSAGE__BODY_LOGIN;

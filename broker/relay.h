@@ -26,6 +26,7 @@
 #define RELAY_MAX_WINDOW        (16 * 1024 * 1024)
 #define RELAY_MAX_PER_REQUESTER 32
 #define RELAY_MAX_PER_OWNER     64
+#define RELAY_STALL_TIMEOUT_MS  30000
 
 typedef struct _relay_t relay_t;
 

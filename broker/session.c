@@ -7,6 +7,10 @@ struct _session_t {
     char *user;
     zframe_t *routing_id;
     zhashx_t *files;            //  path -> session_file_t
+    byte instance [64];
+    size_t instance_size;
+    char key [48];              //  CURVE public key, Z85 (40 chars)
+    int fd;
     int64_t last_seen;
     int64_t since;
     bool online;
@@ -31,6 +35,7 @@ session_new (const char *user, zframe_t *routing_id)
     self->files = zhashx_new ();
     zhashx_set_destructor (self->files, s_file_destroy);
     self->last_seen = zclock_mono ();
+    self->fd = -1;
     return self;
 }
 
@@ -66,13 +71,51 @@ session_routing_id (session_t *self)
 }
 
 void
+session_set_origin (session_t *self, const byte *instance, size_t instance_size,
+                    const char *key)
+{
+    self->instance_size = instance_size < sizeof self->instance? instance_size
+                                                                : sizeof self->instance;
+    if (self->instance_size)
+        memcpy (self->instance, instance, self->instance_size);
+    snprintf (self->key, sizeof self->key, "%s", key? key: "");
+}
+
+bool
+session_same_instance (session_t *self, const byte *instance, size_t instance_size)
+{
+    return instance_size > 0 && instance_size == self->instance_size
+        && memcmp (instance, self->instance, instance_size) == 0;
+}
+
+const char *
+session_key (session_t *self)
+{
+    return self->key;
+}
+
+void
+session_set_fd (session_t *self, int fd)
+{
+    self->fd = fd;
+}
+
+int
+session_fd (session_t *self)
+{
+    return self->fd;
+}
+
+bool
 session_touch (session_t *self, zframe_t *routing_id, int64_t now)
 {
     self->last_seen = now;
     if (routing_id && !zframe_eq (routing_id, self->routing_id)) {
         zframe_destroy (&self->routing_id);
         self->routing_id = zframe_dup (routing_id);
+        return true;
     }
+    return false;
 }
 
 int64_t

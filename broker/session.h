@@ -24,9 +24,26 @@ const char *session_token (session_t *self);
 const char *session_user (session_t *self);
 zframe_t *session_routing_id (session_t *self);
 
+//  Who logged in: the agent's instance id (Login.instance, may be empty)
+//  and, under CURVE, the client's public key (Z85; "" without CURVE).
+//  Copied; an instance beyond 64 bytes is cut (the login refuses those).
+void session_set_origin (session_t *self, const byte *instance, size_t instance_size,
+                         const char *key);
+//  Whether a login with this instance id is the same agent (never for an
+//  empty one).
+bool session_same_instance (session_t *self, const byte *instance, size_t instance_size);
+const char *session_key (session_t *self);
+
+//  The descriptor of the connection its latest message came on (libzmq's
+//  ZMQ_SRCFD; -1 when unknown): the socket monitor reports a dropped
+//  connection by descriptor.
+void session_set_fd (session_t *self, int fd);
+int session_fd (session_t *self);
+
 //  Note a message from this session: refresh liveness, follow a new
-//  routing id.
-void session_touch (session_t *self, zframe_t *routing_id, int64_t now);
+//  routing id. Returns true when the routing id changed: the session's
+//  DEALER reconnected, so its previous connection is gone.
+bool session_touch (session_t *self, zframe_t *routing_id, int64_t now);
 int64_t session_last_seen (session_t *self);
 
 //  Online = the whole file list has arrived and `join` went out.

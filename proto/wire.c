@@ -54,16 +54,81 @@ fsh_msg_send_to (const Fshare__Message *msg, zsock_t *router, zframe_t *routing_
     return fsh_pack_send (&msg->base, router, routing_id);
 }
 
+//  --------------------------------------------------------------------------
+//  Embedded NUL: protobuf-c hands a `string` field over as a C string and
+//  drops its length, so "nul\0../../x" would reach every check as "nul".
+//  The encoded bytes still have the length: walk them with the message's
+//  descriptor before decoding, sub-messages included.
+
+#define NESTING_MAX 32
+
+static int
+s_varint (const byte *data, size_t size, size_t *pos, uint64_t *value)
+{
+    *value = 0;
+    for (int shift = 0; shift < 64 && *pos < size; shift += 7) {
+        byte b = data [(*pos)++];
+        *value |= (uint64_t) (b & 0x7F) << shift;
+        if (!(b & 0x80))
+            return 0;
+    }
+    return -1;
+}
+
+//  Malformed encodings are not this walk's business: it stops, and
+//  protobuf-c refuses them.
+static bool
+s_has_nul (const ProtobufCMessageDescriptor *desc, const byte *data, size_t size, int depth)
+{
+    size_t pos = 0;
+    while (pos < size) {
+        uint64_t key, length;
+        if (s_varint (data, size, &pos, &key))
+            return false;
+        switch (key & 7) {
+            case 0:
+                if (s_varint (data, size, &pos, &length))
+                    return false;
+                continue;
+            case 1:  pos += 8; continue;
+            case 5:  pos += 4; continue;
+            case 2:  break;
+            default: return false;
+        }
+        if (s_varint (data, size, &pos, &length) || length > size - pos)
+            return false;
+        const ProtobufCFieldDescriptor *field =
+            key >> 3 <= UINT32_MAX? protobuf_c_message_descriptor_get_field (desc, (unsigned) (key >> 3))
+                                  : NULL;
+        if (field && field->type == PROTOBUF_C_TYPE_STRING && memchr (data + pos, 0, length))
+            return true;
+        if (field && field->type == PROTOBUF_C_TYPE_MESSAGE && depth < NESTING_MAX
+        &&  s_has_nul ((const ProtobufCMessageDescriptor *) field->descriptor, data + pos,
+                       length, depth + 1))
+            return true;
+        pos += length;
+    }
+    return false;
+}
+
+bool
+fsh_wire_has_nul (const ProtobufCMessageDescriptor *desc, const byte *data, size_t size)
+{
+    return s_has_nul (desc, data, size, 0);
+}
+
 ProtobufCMessage *
 fsh_unpack (const ProtobufCMessageDescriptor *desc, const byte *data, size_t size)
 {
+    if (fsh_wire_has_nul (desc, data, size))
+        return NULL;
     return protobuf_c_message_unpack (desc, NULL, size, data);
 }
 
 Fshare__Message *
 fsh_msg_decode (const byte *data, size_t size)
 {
-    return fshare__message__unpack (NULL, size, data);
+    return (Fshare__Message *) fsh_unpack (&fshare__message__descriptor, data, size);
 }
 
 Fshare__Message *

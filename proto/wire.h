@@ -29,7 +29,8 @@ void fsh_msg_set_error (Fshare__Message *msg, uint64_t id, fsh_err_t code, const
 //  carries none; FSH_ERR_NONE when msg is not an error.
 fsh_err_t fsh_msg_error_code (const Fshare__Message *msg, fsh_err_t fallback);
 
-//  Decode one frame; NULL when it is not a valid Message.
+//  Decode one frame; NULL when it is not a valid Message, or when any of
+//  its strings (in sub-messages too) holds a NUL byte (SPEC 6).
 Fshare__Message *fsh_msg_decode (const byte *data, size_t size);
 
 //  Receive one single-frame Message from a DEALER. NULL when interrupted
@@ -41,8 +42,14 @@ void fsh_msg_destroy (Fshare__Message **msg_p);
 
 //  Generic helpers for the control protocol.
 int fsh_pack_send (const ProtobufCMessage *msg, zsock_t *sock, zframe_t *routing_id);
+//  fsh_unpack refuses embedded NUL as fsh_msg_decode does.
 ProtobufCMessage *fsh_unpack (const ProtobufCMessageDescriptor *desc,
                               const byte *data, size_t size);
+
+//  Whether an encoded message of type desc has a string field holding a
+//  NUL byte, at any depth (for a log line saying why it was refused).
+bool fsh_wire_has_nul (const ProtobufCMessageDescriptor *desc, const byte *data,
+                       size_t size);
 
 //  Message body name for logs ("login", "ping", ...).
 const char *fsh_msg_kind (const Fshare__Message *msg);

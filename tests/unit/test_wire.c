@@ -1,0 +1,121 @@
+/*  test_wire.c - decoding refuses what protobuf-c would silently cut:
+    a NUL byte inside any string field, at any depth (proto/wire.c), for
+    requests, events and the control protocol alike; the same bytes
+    without the NUL decode.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include "fshare.h"
+
+//  A length-delimited field: key, length, bytes (all short here).
+static size_t
+s_field (byte *out, unsigned number, const byte *data, size_t size)
+{
+    out [0] = (byte) (number << 3 | 2);
+    out [1] = (byte) size;
+    memcpy (out + 2, data, size);
+    return size + 2;
+}
+
+//  Message { session = S, login { user = U, password = "pw", version = 2 } }
+static size_t
+s_login (byte *out, const char *session, size_t session_size, const char *user,
+         size_t user_size)
+{
+    byte login [64];
+    size_t size = s_field (login, 1, (const byte *) user, user_size);
+    size += s_field (login + size, 2, (const byte *) "pw", 2);
+    login [size++] = 3 << 3;
+    login [size++] = FSH_PROTOCOL_VERSION;
+    size_t total = s_field (out, 2, (const byte *) session, session_size);
+    return total + s_field (out + total, 10, login, size);
+}
+
+static void
+test_nul_in_top_and_nested_strings (void **state)
+{
+    (void) state;
+    byte buf [128];
+    size_t size = s_login (buf, "tok", 3, "alice", 5);
+    Fshare__Message *msg = fsh_msg_decode (buf, size);
+    assert_non_null (msg);
+    assert_string_equal (msg->login->user, "alice");
+    fsh_msg_destroy (&msg);
+    assert_false (fsh_wire_has_nul (&fshare__message__descriptor, buf, size));
+
+    //  In a sub-message's string, and in the envelope's own
+    size = s_login (buf, "tok", 3, "nul\0user", 8);
+    assert_true (fsh_wire_has_nul (&fshare__message__descriptor, buf, size));
+    assert_null (fsh_msg_decode (buf, size));
+    size = s_login (buf, "tok\0junk", 8, "alice", 5);
+    assert_null (fsh_msg_decode (buf, size));
+}
+
+static void
+test_nul_two_levels_down (void **state)
+{
+    (void) state;
+    //  Message { publish { files { path = "nul\0../../x" } } }
+    byte info [64], files [72], publish [80], buf [96];
+    size_t size = s_field (info, 1, (const byte *) "nul\0../../x", 11);
+    size = s_field (files, 1, info, size);
+    size = s_field (publish, 12, files, size);
+    memcpy (buf, publish, size);
+    assert_null (fsh_msg_decode (buf, size));
+    //  Bytes fields may hold NUL (digests do)
+    byte digest [34] = { 4 << 3 | 2, 32 };
+    size = s_field (info, 1, (const byte *) "ok", 2);
+    memcpy (info + size, digest, sizeof digest);
+    size += sizeof digest;
+    size = s_field (files, 1, info, size);
+    size = s_field (buf, 12, files, size);
+    Fshare__Message *msg = fsh_msg_decode (buf, size);
+    assert_non_null (msg);
+    assert_int_equal (msg->publish->files [0]->sha256.len, 32);
+    fsh_msg_destroy (&msg);
+}
+
+static void
+test_nul_in_events_and_control (void **state)
+{
+    (void) state;
+    //  Event { user = "bob\0" }; CtlRequest { command = "ls", args = "a\0b" }
+    byte buf [32];
+    size_t size = s_field (buf, 5, (const byte *) "bob\0", 4);
+    assert_null (fsh_unpack (&fshare__event__descriptor, buf, size));
+    size = s_field (buf, 1, (const byte *) "ls", 2);
+    size += s_field (buf + size, 2, (const byte *) "a\0b", 3);
+    assert_null (fsh_unpack (&fshare__ctl_request__descriptor, buf, size));
+    size = s_field (buf, 1, (const byte *) "ls", 2);
+    ProtobufCMessage *ok = fsh_unpack (&fshare__ctl_request__descriptor, buf, size);
+    assert_non_null (ok);
+    protobuf_c_message_free_unpacked (ok, NULL);
+}
+
+static void
+test_malformed_left_to_protobuf (void **state)
+{
+    (void) state;
+    //  A length running past the end, a truncated varint, a bad wire type
+    byte cut [] = { 2 << 3 | 2, 100, 'a' };
+    byte varint [] = { 1 << 3, 0xFF };
+    byte wire [] = { 1 << 3 | 7, 0 };
+    assert_null (fsh_msg_decode (cut, sizeof cut));
+    assert_null (fsh_msg_decode (varint, sizeof varint));
+    assert_null (fsh_msg_decode (wire, sizeof wire));
+    assert_false (fsh_wire_has_nul (&fshare__message__descriptor, cut, sizeof cut));
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_nul_in_top_and_nested_strings),
+        cmocka_unit_test (test_nul_two_levels_down),
+        cmocka_unit_test (test_nul_in_events_and_control),
+        cmocka_unit_test (test_malformed_left_to_protobuf),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
