@@ -8,6 +8,7 @@
 #include "curve.h"
 #include "cli.h"
 #include <signal.h>
+#include <sys/socket.h>
 
 #define PROGRAM "fshare-peer"
 
@@ -101,10 +102,17 @@ s_parse (int argc, char **argv, options_t *options)
     return -1;
 }
 
+//  Why the agent stops: on stderr, and to fshare-ctl connect when it
+//  started us (FSHARE_REPORT_FD names its socket; tools/ctl/spawn.h).
 static int
 s_fail (const char *what, const char *why)
 {
-    fprintf (stderr, "fshare-peer: %s: %s\n", what, why);
+    char *line = what? zsys_sprintf ("%s: %s\n", what, why): zsys_sprintf ("%s\n", why);
+    fprintf (stderr, "fshare-peer: %s", line);
+    long fd = fsh_number (getenv ("FSHARE_REPORT_FD"), 3, INT_MAX);
+    if (fd != -1)       //  nobody reading it any more is no failure of ours
+        send ((int) fd, line, strlen (line), MSG_NOSIGNAL);
+    zstr_free (&line);
     return 1;
 }
 
@@ -147,12 +155,9 @@ s_outcome (const char *word)
         return 0;
     if (strncmp (word, "FAILED ", 7) == 0)
         return s_fail ("login refused", word + 7);
-    if (strncmp (word, "ERROR ", 6) == 0) {
-        fprintf (stderr, "fshare-peer: %s\n", word + 6);
-        return 1;
-    }
-    fprintf (stderr, "fshare-peer: unexpected word from the agent: %s\n", word);
-    return 1;
+    if (strncmp (word, "ERROR ", 6) == 0)
+        return s_fail (NULL, word + 6);
+    return s_fail ("unexpected word from the agent", word);
 }
 
 static int
@@ -160,9 +165,11 @@ s_run (options_t *options, int signals)
 {
     //  A password travels only inside CURVE, or on loopback/ipc (SPEC 6)
     if (!options->server_key && !fsh_endpoint_is_local (options->broker)) {
-        fprintf (stderr, "fshare-peer: refusing to send a password unencrypted to %s "
-                         "(use CURVE: --server-key)\n", options->broker);
-        return 1;
+        char *why = zsys_sprintf ("refusing to send a password unencrypted to %s "
+                                  "(use CURVE: --server-key)", options->broker);
+        int code = s_fail (NULL, why);
+        zstr_free (&why);
+        return code;
     }
     char *prompt = zsys_sprintf ("Password for %s: ", options->user);
     const char *error = NULL;

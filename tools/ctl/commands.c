@@ -1,0 +1,154 @@
+/*  commands.c - the commands that ask the agent and print its answer:
+    status, ls, peers, events, disconnect. See ctl.h.
+*/
+#include "ctl.h"
+
+#define STOP_TIMEOUT_MS      5000   //  disconnect until the agent is gone
+
+int
+ctl_status (ctl_t *self, ctl_args_t *args)
+{
+    (void) args;
+    Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
+    request.command = "status";
+    zlistx_t *replies = ctl_call (self, &request);
+    if (!replies)
+        return 1;
+    Fshare__AgentStatus *agent = ((Fshare__CtlReply *) zlistx_last (replies))->agent;
+    int rc = 1;
+    if (agent) {
+        ctl_print_status (self, agent);
+        rc = 0;
+    }
+    else
+        fprintf (stderr, "fshare-ctl: the agent sent no status\n");
+    zlistx_destroy (&replies);
+    return rc;
+}
+
+//  The files of `ls`; NULL when the request failed (reason printed).
+zlistx_t *
+ctl_files (ctl_t *self, bool all, const char *user, const char *glob)
+{
+    Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
+    request.command = "ls";
+    request.all = all;
+    if (user)
+        request.user = (char *) user;
+    if (glob)
+        request.glob = (char *) glob;
+    return ctl_call (self, &request);
+}
+
+int
+ctl_ls (ctl_t *self, ctl_args_t *args)
+{
+    if (args->user && !args->all)
+        return ctl_command_error ("ls", self->in_shell, "%s", "--user needs --all");
+    const char *error = args->user? fsh_user_check (args->user): NULL;
+    if (error)
+        return ctl_command_error ("ls", self->in_shell, "bad user name: %s", error);
+    zlistx_t *replies = ctl_files (self, args->all, args->user,
+                                   args->n_words? args->words [0]: NULL);
+    if (!replies)
+        return 1;
+    zlistx_t *files = ctl_collect_files (replies, args->all? NULL: ctl_user (self), NULL);
+    ctl_print_files (self, files, args->all, "no files");
+    zlistx_destroy (&files);
+    zlistx_destroy (&replies);
+    return 0;
+}
+
+int
+ctl_peers (ctl_t *self, ctl_args_t *args)
+{
+    (void) args;
+    Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
+    request.command = "peers";
+    zlistx_t *replies = ctl_call (self, &request);
+    if (!replies)
+        return 1;
+    ctl_print_peers (self, replies);
+    zlistx_destroy (&replies);
+    return 0;
+}
+
+int
+ctl_events (ctl_t *self, ctl_args_t *args)
+{
+    (void) args;
+    if (ctl_stream_open (self))
+        return 1;
+    zpoller_t *poller = zpoller_new (fsh_ctlstream_socket (self->stream),
+                                     fsh_ctlstream_monitor (self->stream), NULL);
+    int rc = 0;
+    while (rc == 0) {
+        void *which = zpoller_wait (poller, -1);
+        if (!which)
+            break;      //  interrupted: that is how events ends
+        if (ctl_stream_read (self, which)) {
+            if (!zsys_interrupted) {
+                fprintf (stderr, "fshare-ctl: the agent stopped\n");
+                rc = 1;
+            }
+            break;
+        }
+    }
+    zpoller_destroy (&poller);
+    ctl_stream_close (self);
+    return rc;
+}
+
+//  Waits until the agent's control endpoint stops answering. 0 or -1.
+static int
+s_wait_stopped (const char *endpoint)
+{
+    int64_t deadline = zclock_mono () + STOP_TIMEOUT_MS;
+    while (zclock_mono () < deadline && !zsys_interrupted) {
+        if (!fsh_ctl_alive (endpoint, PROBE_TIMEOUT_MS))
+            return 0;
+        zclock_sleep (50);     //  the agent is still answering: let it finish
+    }
+    return -1;
+}
+
+int
+ctl_disconnect (ctl_t *self, ctl_args_t *args)
+{
+    (void) args;
+    if (ctl_reach_agent (self, false))
+        return 1;
+    ctl_stream_close (self);    //  the shell's stream: we know the agent goes away
+    Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
+    request.command = "disconnect";
+    zlistx_t *replies = fsh_ctl_replies_new ();
+    fsh_ctl_result_t result = fsh_ctl_exchange (ctl_control (self), &request,
+                                                REQUEST_TIMEOUT_MS, replies);
+    Fshare__CtlReply *last = (Fshare__CtlReply *) zlistx_last (replies);
+    int rc = 0;
+    if (result != FSH_CTL_OK) {
+        fprintf (stderr, "fshare-ctl: agent not responding\n");
+        zlistx_destroy (&replies);
+        return 1;
+    }
+    //  An error ("broker unreachable; stopped anyway") still stops the agent.
+    if (last->status != FSHARE__STATUS__STATUS_OK) {
+        fprintf (stderr, "fshare-ctl: %s\n", ctl_text (last->error));
+        rc = 1;
+    }
+    zlistx_destroy (&replies);
+    if (s_wait_stopped (ctl_control (self))) {
+        fprintf (stderr, "fshare-ctl: the agent is still running after %d s\n",
+                 STOP_TIMEOUT_MS / 1000);
+        return 1;
+    }
+    if (rc == 0) {
+        if (self->json)
+            ctl_json_print (json_pack ("{s:s}", "status", "disconnected"));
+        else
+            printf ("disconnected\n");
+        fflush (stdout);
+    }
+    ctl_forget_agent (self);
+    return rc;
+}

@@ -1,0 +1,236 @@
+/*  get.c - fshare-ctl get: one download, followed to its end, with a
+    progress bar when standard output is a terminal. See ctl.h.
+
+    The download runs in the agent; this side watches the agent's replies
+    on a stream whose monitor says when the agent goes away (a slow or
+    stalled transfer may otherwise stay silent as long as it likes), and
+    an interrupt asks the agent to cancel end to end.
+*/
+#include "ctl.h"
+
+#define CANCEL_WAIT_MS  2000    //  for the agent to confirm a cancel
+
+typedef struct {
+    bool bar;                   //  stdout is a terminal: draw progress
+    bool drawn;                 //  a bar is on the screen
+    bool told;                  //  "resumed at..." said
+    int64_t started;            //  first progress report (zclock_mono)
+    uint64_t first_done;        //  bytes already there then
+    int64_t last_draw;
+} get_view_t;
+
+static void
+s_bar_clear (get_view_t *view)
+{
+    if (view->drawn) {
+        printf ("\r\033[K");
+        fflush (stdout);
+        view->drawn = false;
+    }
+}
+
+//  [#########.........]  45%  1.2 GiB / 2.6 GiB  310.0 MiB/s  ETA 0:05
+static void
+s_bar_draw (get_view_t *view, const Fshare__Progress *progress)
+{
+    int64_t now = zclock_mono ();
+    if (view->drawn && now - view->last_draw < 100)
+        return;
+    view->last_draw = now;
+    uint64_t total = progress->total, done = progress->done < total? progress->done: total;
+    double seconds = (double) (now - view->started) / 1000.0;
+    double rate = seconds > 0.3? (double) (done - view->first_done) / seconds: 0;
+    char bar [31], done_text [32], total_text [32], rate_text [32], eta [32] = "--:--";
+    int filled = total? (int) ((double) done / (double) total * 30): 30;
+    for (int i = 0; i < 30; i++)
+        bar [i] = i < filled? '#': '.';
+    bar [30] = 0;
+    fsh_human_size (done, done_text, sizeof done_text);
+    fsh_human_size (total, total_text, sizeof total_text);
+    fsh_human_size ((uint64_t) rate, rate_text, sizeof rate_text);
+    if (rate > 0) {
+        uint64_t left = (uint64_t) ((double) (total - done) / rate);
+        snprintf (eta, sizeof eta, "%" PRIu64 ":%02u", left / 60, (unsigned) (left % 60));
+    }
+    printf ("\r[%s] %3d%%  %s / %s  %s/s  ETA %s\033[K", bar,
+            total? (int) ((double) done * 100 / (double) total): 100,
+            done_text, total_text, rate_text, eta);
+    fflush (stdout);
+    view->drawn = true;
+}
+
+//  A progress report: says once whether the download resumed, draws the bar.
+static void
+s_get_progress (ctl_t *self, get_view_t *view, const Fshare__Progress *progress)
+{
+    if (!view->started) {
+        view->started = zclock_mono ();
+        view->first_done = progress->done;
+    }
+    if (!view->told) {
+        view->told = true;
+        //  For people: on stdout, unless stdout is the JSON's
+        FILE *out = self->json? stderr: stdout;
+        if (progress->resumed)
+            fprintf (out, "resumed at %" PRIu64 " bytes\n", progress->resumed_at);
+        else
+        if (progress->restarted)
+            fprintf (out, "restarted (the partial file was of another version)\n");
+        fflush (out);
+    }
+    if (view->bar)
+        s_bar_draw (view, progress);
+}
+
+static void
+s_get_result (ctl_t *self, const Fshare__GetResult *result)
+{
+    if (self->json) {
+        json_t *obj = json_pack ("{s:s, s:I, s:s}", "path", ctl_text (result->path),
+                                 "size", (json_int_t) result->size,
+                                 "sha256", ctl_text (result->sha256));
+        ctl_json_print (obj);
+        return;
+    }
+    char size [32], rate [32];
+    double seconds = (double) result->duration_ms / 1000.0;
+    fsh_human_size (result->size, size, sizeof size);
+    fsh_human_size (seconds > 0? (uint64_t) ((double) result->size / seconds): 0,
+                    rate, sizeof rate);
+    printf ("saved %s (%s in %.2f s, %s/s)\n", ctl_text (result->path), size, seconds, rate);
+    fflush (stdout);
+}
+
+//  -o PATH as the agent needs it: absolute (the agent runs elsewhere).
+static char *
+s_output_path (const char *output)
+{
+    if (!output)
+        return NULL;
+    if (output [0] == '/')
+        return strdup (output);
+    char *cwd = getcwd (NULL, 0);
+    char *path = cwd? zsys_sprintf ("%s/%s", cwd, output): NULL;
+    free (cwd);
+    return path;
+}
+
+//  Interrupted: ask the agent to cancel (end to end), wait briefly for it.
+static void
+s_get_cancel (fsh_ctlstream_t *stream)
+{
+    fsh_ctlstream_send (stream, "cancel");
+    int64_t deadline = zclock_mono () + CANCEL_WAIT_MS;
+    bool confirmed = false;
+    //  The signal that got us here would end zpoller_wait at once
+    zsys_interrupted = 0;
+    while (!confirmed && zclock_mono () < deadline) {
+        Fshare__CtlReply *reply = NULL;
+        fsh_ctl_result_t result = fsh_ctlstream_recv (stream, (int) (deadline - zclock_mono ()),
+                                                      &reply);
+        if (result != FSH_CTL_OK && result != FSH_CTL_MALFORMED)
+            break;
+        //  The get's own end comes first, then the cancel's OK
+        confirmed = reply && !reply->more && reply->status == FSHARE__STATUS__STATUS_OK
+                 && !reply->get;
+        fsh_ctl_reply_free (&reply);
+    }
+    zsys_interrupted = 1;
+    fprintf (stderr, "fshare-ctl: interrupted: download %s\n",
+             confirmed? "cancelled": "may still be cancelling");
+}
+
+//  One reply of the download: -1 while it goes on, else the exit code
+//  (the reason printed).
+static int
+s_get_reply (ctl_t *self, get_view_t *view, ctl_args_t *args, Fshare__CtlReply *reply)
+{
+    if (reply->status != FSHARE__STATUS__STATUS_OK) {
+        s_bar_clear (view);
+        fprintf (stderr, "fshare-ctl: get %s %s: %s\n", args->words [0], args->words [1],
+                 ctl_text (reply->error));
+        return 1;
+    }
+    if (reply->more && reply->progress)
+        s_get_progress (self, view, reply->progress);
+    else
+    if (!reply->more && reply->get) {
+        s_bar_clear (view);
+        s_get_result (self, reply->get);
+        return 0;
+    }
+    else
+    if (!reply->more) {
+        fprintf (stderr, "fshare-ctl: the agent ended the download without a result\n");
+        return 1;
+    }
+    return -1;
+}
+
+//  Follows the download until its end: the exit code.
+static int
+s_get_follow (ctl_t *self, fsh_ctlstream_t *stream, ctl_args_t *args)
+{
+    get_view_t view = { .bar = !self->json && isatty (STDOUT_FILENO) };
+    bool answered = false;
+    int rc = -1;
+    while (rc == -1) {
+        Fshare__CtlReply *reply = NULL;
+        //  The agent dying is the only silence that ends a download: a slow
+        //  or stalled transfer may go quiet for as long as it likes
+        fsh_ctl_result_t result = fsh_ctlstream_recv (stream, answered? -1: REQUEST_TIMEOUT_MS,
+                                                      &reply);
+        if (result != FSH_CTL_TIMEOUT)
+            answered = true;
+        rc = 1;
+        if (result == FSH_CTL_INTERRUPTED) {
+            s_bar_clear (&view);
+            s_get_cancel (stream);
+        }
+        else
+        if (result == FSH_CTL_TIMEOUT)
+            fprintf (stderr, "fshare-ctl: agent not responding\n");
+        else
+        if (result == FSH_CTL_GONE) {
+            s_bar_clear (&view);
+            fprintf (stderr, "fshare-ctl: get %s %s: the agent went away\n",
+                     args->words [0], args->words [1]);
+        }
+        else
+        if (result == FSH_CTL_MALFORMED) {
+            s_bar_clear (&view);
+            fprintf (stderr, "fshare-ctl: the agent sent a malformed reply\n");
+        }
+        else
+            rc = s_get_reply (self, &view, args, reply);
+        fsh_ctl_reply_free (&reply);
+    }
+    return rc;
+}
+
+int
+ctl_get (ctl_t *self, ctl_args_t *args)
+{
+    if (ctl_reach_agent (self, false))
+        return 1;
+    char *output = s_output_path (args->output);
+    if (args->output && !output) {
+        fprintf (stderr, "fshare-ctl: -o %s: %s\n", args->output, strerror (errno));
+        return 1;
+    }
+    char *words [2] = { (char *) args->words [0], (char *) args->words [1] };
+    Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
+    request.command = "get";
+    request.args = words;
+    request.n_args = 2;
+    request.output = output? output: "";
+    fsh_ctlstream_t *stream = fsh_ctlstream_new (ctl_control (self), &request);
+    int rc = 1;
+    if (stream)
+        rc = s_get_follow (self, stream, args);
+    else
+        fprintf (stderr, "fshare-ctl: agent not responding\n");
+    fsh_ctlstream_destroy (&stream);
+    free (output);
+    return rc;
+}

@@ -1,0 +1,257 @@
+/*  output.c - what fshare-ctl prints: aligned columns and human sizes for
+    people, the stable JSON of SPEC 5.1 for scripts. See ctl.h.
+
+    Everything that came from the agent is checked before it is printed: a
+    malformed entry is skipped and counted, a text that is no valid UTF-8
+    shows as "(unreadable text)".
+*/
+#include "ctl.h"
+
+//  A usage error in a command's words; the shell has its own help.
+int
+ctl_command_error (const char *command, bool in_shell, const char *fmt, const char *arg)
+{
+    fprintf (stderr, "fshare-ctl: %s: ", command);
+    fprintf (stderr, fmt, arg);
+    fprintf (stderr, in_shell? " (type help)\n": "\ntry 'fshare-ctl --help'\n");
+    return 2;
+}
+
+//  Text from the agent, safe to print.
+const char *
+ctl_text (const char *text)
+{
+    return fsh_text_valid (text, 1024)? text: "(unreadable text)";
+}
+
+static int
+s_max (int a, int b)
+{
+    return a > b? a: b;
+}
+
+static void
+s_local_time (int64_t seconds, const char *format, char *buf, size_t size)
+{
+    time_t when = (time_t) seconds;
+    struct tm tm;
+    if (!localtime_r (&when, &tm) || !strftime (buf, size, format, &tm))
+        snprintf (buf, size, "%" PRId64, seconds);
+}
+
+static json_t *
+s_json_text (const char *text)
+{
+    json_t *value = text? json_string (text): NULL;
+    return value? value: json_string ("");
+}
+
+void
+ctl_json_print (json_t *json)
+{
+    char *text = json_dumps (json, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (text)
+        printf ("%s\n", text);
+    free (text);
+    json_decref (json);
+    fflush (stdout);
+}
+
+//  One line of a file listing; the strings belong to the replies.
+typedef struct {
+    const char *user;
+    const Fshare__FileInfo *file;
+} file_row_t;
+
+static void
+s_row_free (void **item_p)
+{
+    free (*item_p);
+    *item_p = NULL;
+}
+
+//  The valid file entries of all replies, in order, as file_row_t.
+zlistx_t *
+ctl_collect_files (zlistx_t *replies, const char *default_user, const char *exclude_user)
+{
+    zlistx_t *files = zlistx_new ();
+    zlistx_set_destructor (files, s_row_free);
+    size_t skipped = 0;
+    for (Fshare__CtlReply *reply = (Fshare__CtlReply *) zlistx_first (replies); reply;
+         reply = (Fshare__CtlReply *) zlistx_next (replies))
+        for (size_t i = 0; i < reply->n_files; i++) {
+            const Fshare__UserFile *entry = reply->files [i];
+            //  own files may come without a user name
+            const char *user = *entry->user || !default_user? entry->user: default_user;
+            if (fsh_file_check (entry->file) || (*user && fsh_user_check (user)))
+                skipped++;
+            else
+            if (!exclude_user || !streq (user, exclude_user)) {
+                file_row_t *row = (file_row_t *) zmalloc (sizeof (file_row_t));
+                row->user = user;
+                row->file = entry->file;
+                zlistx_add_end (files, row);
+            }
+        }
+    if (skipped)
+        fprintf (stderr, "fshare-ctl: skipped %zu malformed entries\n", skipped);
+    return files;
+}
+
+static void
+s_print_files_json (zlistx_t *files)
+{
+    json_t *array = json_array ();
+    for (file_row_t *entry = (file_row_t *) zlistx_first (files); entry;
+         entry = (file_row_t *) zlistx_next (files))
+        json_array_append_new (array, json_pack ("{s:s, s:s, s:I, s:I}",
+            "user", entry->user, "path", entry->file->path,
+            "size", (json_int_t) entry->file->size, "mtime", (json_int_t) entry->file->mtime));
+    ctl_json_print (array);
+}
+
+static void
+s_print_files_plain (zlistx_t *files, bool with_user)
+{
+    int user_width = 4, size_width = 4;
+    char size [32], when [32];
+    for (file_row_t *entry = (file_row_t *) zlistx_first (files); entry;
+         entry = (file_row_t *) zlistx_next (files)) {
+        fsh_human_size (entry->file->size, size, sizeof size);
+        size_width = s_max (size_width, (int) strlen (size));
+        user_width = s_max (user_width, (int) strlen (entry->user));
+    }
+    if (with_user)
+        printf ("%-*s  ", user_width, "USER");
+    printf ("%*s  %-16s  %s\n", size_width, "SIZE", "MODIFIED", "PATH");
+    for (file_row_t *entry = (file_row_t *) zlistx_first (files); entry;
+         entry = (file_row_t *) zlistx_next (files)) {
+        fsh_human_size (entry->file->size, size, sizeof size);
+        s_local_time (entry->file->mtime, "%Y-%m-%d %H:%M", when, sizeof when);
+        if (with_user)
+            printf ("%-*s  ", user_width, entry->user);
+        printf ("%*s  %-16s  %s\n", size_width, size, when, entry->file->path);
+    }
+    fflush (stdout);
+}
+
+void
+ctl_print_files (ctl_t *self, zlistx_t *files, bool with_user, const char *empty)
+{
+    if (self->json)
+        s_print_files_json (files);
+    else
+    if (zlistx_size (files) == 0)
+        printf ("%s\n", empty);
+    else
+        s_print_files_plain (files, with_user);
+    fflush (stdout);
+}
+
+//  A notification is about to print over the shell's prompt line.
+void
+ctl_clear_prompt (ctl_t *self)
+{
+    if (self->prompting && !self->prompt_cleared) {
+        printf ("\r\033[K");
+        fflush (stdout);
+        self->prompt_cleared = true;
+    }
+}
+
+void
+ctl_print_event (ctl_t *self, const Fshare__Event *event)
+{
+    if (fsh_event_check (event)) {
+        if (self->verbose)
+            fprintf (stderr, "fshare-ctl: skipped a malformed event\n");
+        return;
+    }
+    ctl_clear_prompt (self);
+    if (self->json) {
+        char *line = fsh_event_json (event);
+        if (line)
+            printf ("%s\n", line);
+        free (line);
+    }
+    else
+        fsh_event_print (event, stdout);
+    fflush (stdout);
+}
+
+
+//  Status as a JSON object (SPEC 5.1 names).
+static void
+s_print_status_json (const Fshare__AgentStatus *agent)
+{
+    json_t *obj = json_object ();
+    json_object_set_new (obj, "user", s_json_text (agent->user));
+    json_object_set_new (obj, "state", s_json_text (agent->state));
+    json_object_set_new (obj, "broker", s_json_text (agent->broker));
+    json_object_set_new (obj, "broker_id", s_json_text (agent->broker_id));
+    json_object_set_new (obj, "seq", json_integer ((json_int_t) agent->seq));
+    json_object_set_new (obj, "my_files", json_integer ((json_int_t) agent->my_files));
+    json_object_set_new (obj, "peers", json_integer ((json_int_t) agent->peers));
+    json_object_set_new (obj, "other_files", json_integer ((json_int_t) agent->other_files));
+    json_object_set_new (obj, "dir", s_json_text (agent->dir));
+    json_object_set_new (obj, "downloads", s_json_text (agent->downloads));
+    json_object_set_new (obj, "pid", json_integer ((json_int_t) agent->pid));
+    json_object_set_new (obj, "events", s_json_text (agent->events));
+    ctl_json_print (obj);
+}
+
+void
+ctl_print_status (ctl_t *self, const Fshare__AgentStatus *agent)
+{
+    if (self->json) {
+        s_print_status_json (agent);
+        return;
+    }
+    printf ("user:        %s\n", ctl_text (agent->user));
+    printf ("state:       %s\n", ctl_text (agent->state));
+    printf ("broker:      %s\n", ctl_text (agent->broker));
+    printf ("events:      %s\n", ctl_text (agent->events));
+    printf ("broker id:   %s\n", ctl_text (agent->broker_id));
+    printf ("seq:         %" PRIu64 "\n", agent->seq);
+    printf ("my files:    %" PRIu64 "\n", agent->my_files);
+    printf ("peers:       %" PRIu64 "\n", agent->peers);
+    printf ("other files: %" PRIu64 "\n", agent->other_files);
+    printf ("dir:         %s\n", ctl_text (agent->dir));
+    printf ("downloads:   %s\n", ctl_text (agent->downloads));
+    printf ("pid:         %" PRId64 "\n", agent->pid);
+    fflush (stdout);
+}
+
+void
+ctl_print_peers (ctl_t *self, zlistx_t *replies)
+{
+    json_t *array = json_array ();
+    int width = 4;
+    for (Fshare__CtlReply *reply = (Fshare__CtlReply *) zlistx_first (replies); reply;
+         reply = (Fshare__CtlReply *) zlistx_next (replies))
+        for (size_t i = 0; i < reply->n_peers; i++) {
+            Fshare__PeerInfo *peer = reply->peers [i];
+            if (fsh_user_check (peer->user))
+                continue;
+            json_array_append_new (array, json_pack ("{s:s, s:I, s:I}", "user", peer->user,
+                "files", (json_int_t) peer->files, "since", (json_int_t) peer->since));
+            width = s_max (width, (int) strlen (peer->user));
+        }
+    if (self->json) {
+        ctl_json_print (array);
+        return;
+    }
+    printf ("%-*s  %8s  %s\n", width, "USER", "FILES", "SINCE");
+    size_t index;
+    json_t *peer;
+    json_array_foreach (array, index, peer) {
+        char since [32];
+        s_local_time (json_integer_value (json_object_get (peer, "since")),
+                      "%Y-%m-%d %H:%M:%S", since, sizeof since);
+        printf ("%-*s  %8" JSON_INTEGER_FORMAT "  %s\n", width,
+                json_string_value (json_object_get (peer, "user")),
+                json_integer_value (json_object_get (peer, "files")), since);
+    }
+    json_decref (array);
+    fflush (stdout);
+}
