@@ -110,12 +110,15 @@ s_publish (broker_t *self, Fshare__Event *event)
 
 static void
 s_publish_file (broker_t *self, Fshare__EventType type, session_t *session,
-                const char *path, const char *from, uint64_t size, int64_t mtime)
+                const char *path, const char *from)
 {
+    //  As the table now has it: what every view is built from
     Fshare__FileInfo file = FSHARE__FILE_INFO__INIT;
-    file.path = (char *) path;
-    file.size = size;
-    file.mtime = mtime;
+    const fileset_file_t *entry = session_file (session, path);
+    if (entry)
+        fileset_info (entry, &file);
+    else
+        file.path = (char *) path;      //  removed
     Fshare__Event event = FSHARE__EVENT__INIT;
     event.type = type;
     event.user = (char *) session_user (session);
@@ -139,13 +142,11 @@ s_filelist_init (filelist_t *list, session_t *session)
     list->infos = (Fshare__FileInfo *) zmalloc (sizeof (Fshare__FileInfo) * (capacity + 1));
     list->pointers = (Fshare__FileInfo **) zmalloc (sizeof (Fshare__FileInfo *) * (capacity + 1));
     list->count = 0;
-    for (const session_file_t *file = session_file_first (session);
-         file && list->count < capacity; file = session_file_next (session)) {
+    fileset_t *files = session_files (session);
+    for (const fileset_file_t *file = fileset_first (files);
+         file && list->count < capacity; file = fileset_next (files)) {
         Fshare__FileInfo *info = &list->infos [list->count];
-        fshare__file_info__init (info);
-        info->path = (char *) session_file_cursor (session);
-        info->size = file->size;
-        info->mtime = file->mtime;
+        fileset_info (file, info);
         list->pointers [list->count++] = info;
     }
 }
@@ -370,8 +371,7 @@ s_handle_publish (broker_t *self, session_t *session, zframe_t *routing_id,
                         publish->files [i]->path, reason);
             continue;
         }
-        session_put_file (session, publish->files [i]->path, publish->files [i]->size,
-                          publish->files [i]->mtime);
+        session_put_file (session, publish->files [i]);
     }
     if (session_file_count (session) > (size_t) self->config.max_files) {
         s_complain (self, "%s publishes more than %d files", session_user (session),
@@ -425,26 +425,24 @@ s_handle_change (broker_t *self, session_t *session, zframe_t *routing_id,
     if (change->kind == FSHARE__CHANGE_KIND__CHANGE_REMOVED) {
         if (session_remove_file (session, file->path))
             s_publish_file (self, FSHARE__EVENT_TYPE__EVENT_FILE_REMOVED, session,
-                            file->path, NULL, 0, 0);
+                            file->path, NULL);
         return;
     }
     if (change->kind == FSHARE__CHANGE_KIND__CHANGE_RENAMED
     &&  session_remove_file (session, change->from)) {
-        session_put_file (session, file->path, file->size, file->mtime);
+        session_put_file (session, file);
         s_publish_file (self, FSHARE__EVENT_TYPE__EVENT_FILE_RENAMED, session,
-                        file->path, change->from, file->size, file->mtime);
+                        file->path, change->from);
         return;
     }
     //  The broker's own table decides added versus changed: it is what
     //  every view was built from.
-    Fshare__ChangeKind kind = session_put_file (session, file->path, file->size, file->mtime);
+    Fshare__ChangeKind kind = session_put_file (session, file);
     if (kind == FSHARE__CHANGE_KIND__CHANGE_ADDED)
-        s_publish_file (self, FSHARE__EVENT_TYPE__EVENT_FILE_ADDED, session,
-                        file->path, NULL, file->size, file->mtime);
+        s_publish_file (self, FSHARE__EVENT_TYPE__EVENT_FILE_ADDED, session, file->path, NULL);
     else
     if (kind == FSHARE__CHANGE_KIND__CHANGE_CHANGED)
-        s_publish_file (self, FSHARE__EVENT_TYPE__EVENT_FILE_CHANGED, session,
-                        file->path, NULL, file->size, file->mtime);
+        s_publish_file (self, FSHARE__EVENT_TYPE__EVENT_FILE_CHANGED, session, file->path, NULL);
 }
 
 static void

@@ -6,7 +6,7 @@ struct _session_t {
     char token [33];            //  128 random bits, hex
     char *user;
     zframe_t *routing_id;
-    zhashx_t *files;            //  path -> session_file_t
+    fileset_t *files;
     byte instance [64];
     size_t instance_size;
     char key [48];              //  CURVE public key, Z85 (40 chars)
@@ -15,13 +15,6 @@ struct _session_t {
     int64_t since;
     bool online;
 };
-
-static void
-s_file_destroy (void **item_p)
-{
-    free (*item_p);
-    *item_p = NULL;
-}
 
 session_t *
 session_new (const char *user, zframe_t *routing_id)
@@ -32,8 +25,7 @@ session_new (const char *user, zframe_t *routing_id)
     sodium_bin2hex (self->token, sizeof self->token, raw, sizeof raw);
     self->user = strdup (user);
     self->routing_id = zframe_dup (routing_id);
-    self->files = zhashx_new ();
-    zhashx_set_destructor (self->files, s_file_destroy);
+    self->files = fileset_new ();
     self->last_seen = zclock_mono ();
     self->fd = -1;
     return self;
@@ -44,7 +36,7 @@ session_destroy (session_t **self_p)
 {
     if (*self_p) {
         session_t *self = *self_p;
-        zhashx_destroy (&self->files);
+        fileset_destroy (&self->files);
         zframe_destroy (&self->routing_id);
         free (self->user);
         free (self);
@@ -144,58 +136,31 @@ session_since (session_t *self)
 }
 
 Fshare__ChangeKind
-session_put_file (session_t *self, const char *path, uint64_t size, int64_t mtime)
+session_put_file (session_t *self, const Fshare__FileInfo *file)
 {
-    session_file_t *file = (session_file_t *) zhashx_lookup (self->files, path);
-    if (file) {
-        if (file->size == size && file->mtime == mtime)
-            return FSHARE__CHANGE_KIND__CHANGE_NONE;
-        file->size = size;
-        file->mtime = mtime;
-        return FSHARE__CHANGE_KIND__CHANGE_CHANGED;
-    }
-    file = (session_file_t *) zmalloc (sizeof (session_file_t));
-    file->size = size;
-    file->mtime = mtime;
-    zhashx_insert (self->files, path, file);
-    return FSHARE__CHANGE_KIND__CHANGE_ADDED;
+    return fileset_put_info (self->files, file);
 }
 
 bool
 session_remove_file (session_t *self, const char *path)
 {
-    if (!zhashx_lookup (self->files, path))
-        return false;
-    zhashx_delete (self->files, path);
-    return true;
+    return fileset_remove (self->files, path);
 }
 
-const session_file_t *
+const fileset_file_t *
 session_file (session_t *self, const char *path)
 {
-    return (const session_file_t *) zhashx_lookup (self->files, path);
+    return fileset_lookup (self->files, path);
 }
 
 size_t
 session_file_count (session_t *self)
 {
-    return zhashx_size (self->files);
+    return fileset_size (self->files);
 }
 
-const session_file_t *
-session_file_first (session_t *self)
+fileset_t *
+session_files (session_t *self)
 {
-    return (const session_file_t *) zhashx_first (self->files);
-}
-
-const session_file_t *
-session_file_next (session_t *self)
-{
-    return (const session_file_t *) zhashx_next (self->files);
-}
-
-const char *
-session_file_cursor (session_t *self)
-{
-    return (const char *) zhashx_cursor (self->files);
+    return self->files;
 }

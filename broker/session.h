@@ -3,17 +3,14 @@
     A session is keyed by the token the broker hands out at login, not by the
     ZeroMQ routing id: a DEALER that reconnects gets a new routing id, and the
     session follows it (the routing id of the latest message wins).
-    The session holds the files the user publishes: path -> size, mtime.
+    The session holds the files the user publishes, in the file table
+    every fshare program shares (proto/fileset.h).
 */
 #ifndef SESSION_H_INCLUDED
 #define SESSION_H_INCLUDED
 
 #include "fshare.h"
-
-typedef struct {
-    uint64_t size;
-    int64_t mtime;
-} session_file_t;
+#include "fileset.h"
 
 typedef struct _session_t session_t;
 
@@ -51,16 +48,14 @@ bool session_online (session_t *self);
 void session_set_online (session_t *self, int64_t now);
 int64_t session_since (session_t *self);
 
-//  Files. put returns ADDED, CHANGED or NONE (identical).
-Fshare__ChangeKind session_put_file (session_t *self, const char *path,
-                                     uint64_t size, int64_t mtime);
+//  Files. put returns ADDED, CHANGED (size, mtime, digest or mode
+//  differ) or NONE (identical).
+Fshare__ChangeKind session_put_file (session_t *self, const Fshare__FileInfo *file);
 bool session_remove_file (session_t *self, const char *path);
-const session_file_t *session_file (session_t *self, const char *path);
+const fileset_file_t *session_file (session_t *self, const char *path);
 size_t session_file_count (session_t *self);
 
-//  Iterate files: first/next return the entry, session_cursor the path.
-const session_file_t *session_file_first (session_t *self);
-const session_file_t *session_file_next (session_t *self);
-const char *session_file_cursor (session_t *self);
+//  The whole table, e.g. to cut pages from (owned by the session).
+fileset_t *session_files (session_t *self);
 
 #endif

@@ -345,10 +345,7 @@ s_publish (agent_t *self)
     for (const fileset_file_t *file = (const fileset_file_t *) zlistx_first (files);
          file && rc == 0; file = (const fileset_file_t *) zlistx_next (files)) {
         Fshare__FileInfo *info = &infos [index];
-        fshare__file_info__init (info);
-        info->path = file->path;
-        info->size = file->size;
-        info->mtime = file->mtime;
+        fileset_info (file, info);
         //  The entry plus its tag and length prefix
         size_t size = fshare__file_info__get_packed_size (info) + 4;
         if (index > start && bytes + size > limit) {

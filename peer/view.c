@@ -140,7 +140,7 @@ static void
 s_put_files (fileset_t *files, Fshare__FileInfo **list, size_t count)
 {
     for (size_t i = 0; i < count; i++)
-        fileset_put (files, list [i]->path, list [i]->size, list [i]->mtime);
+        fileset_put_info (files, list [i]);
 }
 
 //  Apply one in-sequence event to a users table.
@@ -169,16 +169,14 @@ s_apply (zhashx_t *users, const Fshare__Event *event)
             break;
         case FSHARE__EVENT_TYPE__EVENT_FILE_ADDED:
         case FSHARE__EVENT_TYPE__EVENT_FILE_CHANGED:
-            fileset_put (user->files, event->file->path, event->file->size,
-                         event->file->mtime);
+            fileset_put_info (user->files, event->file);
             break;
         case FSHARE__EVENT_TYPE__EVENT_FILE_REMOVED:
             fileset_remove (user->files, event->file->path);
             break;
         case FSHARE__EVENT_TYPE__EVENT_FILE_RENAMED:
             fileset_remove (user->files, event->from);
-            fileset_put (user->files, event->file->path, event->file->size,
-                         event->file->mtime);
+            fileset_put_info (user->files, event->file);
             break;
         default:
             return APPLY_INVALID;
@@ -254,7 +252,7 @@ s_load_user (zhashx_t *users, const Fshare__UserFiles *entry)
         if (fsh_file_check (file))
             invalid++;
         else
-            fileset_put (user->files, file->path, file->size, file->mtime);
+            fileset_put_info (user->files, file);
     }
     if (invalid)
         zsys_warning ("view: snapshot: %zu invalid files of %s skipped", invalid, entry->user);

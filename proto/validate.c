@@ -123,5 +123,9 @@ fsh_file_check (const Fshare__FileInfo *file)
     //  Up to year 9999 both ways; anything beyond is corrupt.
     if (file->mtime < -253402300800LL || file->mtime > 253402300800LL)
         return "mtime out of range";
+    if (file->sha256.len != 0 && file->sha256.len != 32)
+        return "digest not 32 bytes";
+    if (file->mode > 07777)
+        return "mode out of range";
     return NULL;
 }

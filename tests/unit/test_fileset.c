@@ -118,6 +118,56 @@ test_sorted_and_under (void **state)
     fileset_destroy (&set);
 }
 
+//  Digests and modes: a published FileInfo carries them, a new version
+//  forgets the old digest, and the page/event form points into the entry.
+static void
+test_digests (void **state)
+{
+    (void) state;
+    fileset_t *set = fileset_new ();
+    uint8_t sha [32], other [32];
+    memset (sha, 0x11, sizeof sha);
+    memset (other, 0x22, sizeof other);
+    Fshare__FileInfo info = FSHARE__FILE_INFO__INIT;
+    info.path = "a/b.txt";
+    info.size = 10;
+    info.mtime = 100;
+    assert_int_equal (fileset_put_info (set, &info), FSHARE__CHANGE_KIND__CHANGE_ADDED);
+    assert_false (fileset_lookup (set, "a/b.txt")->has_sha256);
+    assert_int_equal (fileset_put_info (set, &info), FSHARE__CHANGE_KIND__CHANGE_NONE);
+    //  The digest becomes known: a change worth an event, once
+    info.sha256.data = sha;
+    info.sha256.len = sizeof sha;
+    info.mode = 0755;
+    assert_int_equal (fileset_put_info (set, &info), FSHARE__CHANGE_KIND__CHANGE_CHANGED);
+    assert_int_equal (fileset_put_info (set, &info), FSHARE__CHANGE_KIND__CHANGE_NONE);
+    const fileset_file_t *file = fileset_lookup (set, "a/b.txt");
+    assert_true (file->has_sha256);
+    assert_memory_equal (file->sha256, sha, sizeof sha);
+    assert_int_equal (file->mode, 0755);
+    assert_false (fileset_set_sha256 (set, "a/b.txt", sha));
+    assert_true (fileset_set_sha256 (set, "a/b.txt", other));
+    assert_false (fileset_set_sha256 (set, "missing", other));
+    Fshare__FileInfo out;
+    fileset_info (fileset_lookup (set, "a/b.txt"), &out);
+    assert_string_equal (out.path, "a/b.txt");
+    assert_int_equal (out.size, 10);
+    assert_int_equal (out.sha256.len, 32);
+    assert_memory_equal (out.sha256.data, other, sizeof other);
+    //  Another version by size/mtime: the digest is not known any more
+    assert_int_equal (fileset_put (set, "a/b.txt", 11, 100), FSHARE__CHANGE_KIND__CHANGE_CHANGED);
+    assert_false (fileset_lookup (set, "a/b.txt")->has_sha256);
+    fileset_info (fileset_lookup (set, "a/b.txt"), &out);
+    assert_int_equal (out.sha256.len, 0);
+    //  Iteration sees every entry once
+    fileset_put (set, "c", 1, 1);
+    size_t seen = 0;
+    for (const fileset_file_t *entry = fileset_first (set); entry; entry = fileset_next (set))
+        seen++;
+    assert_int_equal (seen, 2);
+    fileset_destroy (&set);
+}
+
 static void
 test_many (void **state)
 {
@@ -159,6 +209,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_put_kinds),
         cmocka_unit_test (test_sorted_and_under),
+        cmocka_unit_test (test_digests),
         cmocka_unit_test (test_many),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -1,10 +1,11 @@
-/*  fileset.c - a set of published files: path -> size and mtime.
+/*  fileset.c - a set of published files: path -> size, mtime, digest.
 
     A hash keyed by path for lookups, and sorted snapshots (an array sorted
     with qsort, then copied into a zlistx) for listings: file-list pages must
     come out in a stable order, and a directory rename needs every path
     below one directory.
 */
+#include "fshare.h"
 #include "fileset.h"
 
 struct _fileset_t {
@@ -74,6 +75,7 @@ fileset_put (fileset_t *self, const char *path, uint64_t size, int64_t mtime)
             return FSHARE__CHANGE_KIND__CHANGE_NONE;
         file->size = size;
         file->mtime = mtime;
+        file->has_sha256 = false;       //  another version: not known yet
         return FSHARE__CHANGE_KIND__CHANGE_CHANGED;
     }
     file = (fileset_file_t *) zmalloc (sizeof (fileset_file_t));
@@ -84,6 +86,64 @@ fileset_put (fileset_t *self, const char *path, uint64_t size, int64_t mtime)
     file->mtime = mtime;
     zhashx_insert (self->files, file->path, file);       //  new key: cannot fail
     return FSHARE__CHANGE_KIND__CHANGE_ADDED;
+}
+
+Fshare__ChangeKind
+fileset_put_info (fileset_t *self, const Fshare__FileInfo *info)
+{
+    assert (self);
+    assert (info && info->path);
+    Fshare__ChangeKind kind = fileset_put (self, info->path, info->size, info->mtime);
+    fileset_file_t *file = (fileset_file_t *) zhashx_lookup (self->files, info->path);
+    bool has_sha256 = info->sha256.len == sizeof file->sha256;
+    bool same_sha256 = has_sha256 == file->has_sha256
+                    && (!has_sha256 || memcmp (file->sha256, info->sha256.data,
+                                               sizeof file->sha256) == 0);
+    if (kind == FSHARE__CHANGE_KIND__CHANGE_NONE && (!same_sha256 || file->mode != info->mode))
+        kind = FSHARE__CHANGE_KIND__CHANGE_CHANGED;
+    file->has_sha256 = has_sha256;
+    if (has_sha256)
+        memcpy (file->sha256, info->sha256.data, sizeof file->sha256);
+    file->mode = info->mode;
+    return kind;
+}
+
+bool
+fileset_set_sha256 (fileset_t *self, const char *path, const uint8_t sha256 [32])
+{
+    assert (self);
+    fileset_file_t *file = (fileset_file_t *) zhashx_lookup (self->files, path);
+    if (!file || (file->has_sha256 && memcmp (file->sha256, sha256, sizeof file->sha256) == 0))
+        return false;
+    memcpy (file->sha256, sha256, sizeof file->sha256);
+    file->has_sha256 = true;
+    return true;
+}
+
+void
+fileset_info (const fileset_file_t *file, Fshare__FileInfo *info)
+{
+    fshare__file_info__init (info);
+    info->path = file->path;
+    info->size = file->size;
+    info->mtime = file->mtime;
+    info->mode = file->mode;
+    if (file->has_sha256) {
+        info->sha256.data = (uint8_t *) file->sha256;
+        info->sha256.len = sizeof file->sha256;
+    }
+}
+
+const fileset_file_t *
+fileset_first (fileset_t *self)
+{
+    return (const fileset_file_t *) zhashx_first (self->files);
+}
+
+const fileset_file_t *
+fileset_next (fileset_t *self)
+{
+    return (const fileset_file_t *) zhashx_next (self->files);
 }
 
 bool

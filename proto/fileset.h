@@ -1,0 +1,62 @@
+/*  fileset.h - a set of published files: path -> size, mtime, digest.
+
+    The one file table of fshare: the host directory's truth in the agent,
+    each user's files in the agent's view and in the broker's sessions.
+
+    The host directory's current truth, and the unit that file-list pages
+    are cut from. Paths are relative, '/'-separated.
+*/
+#ifndef FILESET_H_INCLUDED
+#define FILESET_H_INCLUDED
+
+#include "fshare.h"
+
+typedef struct {
+    char *path;
+    uint64_t size;
+    int64_t mtime;
+    bool has_sha256;            //  the owner has told (or we know) its digest
+    uint8_t sha256 [32];
+    uint32_t mode;              //  permission bits as published (0: unknown)
+} fileset_file_t;
+
+typedef struct _fileset_t fileset_t;
+
+fileset_t *fileset_new (void);
+void fileset_destroy (fileset_t **self_p);
+size_t fileset_size (fileset_t *self);
+const fileset_file_t *fileset_lookup (fileset_t *self, const char *path);
+
+//  Insert or update. Returns FSHARE__CHANGE_KIND__CHANGE_ADDED for a new
+//  path, ..._CHANGED when size or mtime differ, ..._NONE when identical.
+Fshare__ChangeKind fileset_put (fileset_t *self, const char *path, uint64_t size, int64_t mtime);
+
+//  Insert or update from a published FileInfo (size, mtime, digest when
+//  it has 32 bytes, mode). ADDED, CHANGED when anything differs, or NONE.
+Fshare__ChangeKind fileset_put_info (fileset_t *self, const Fshare__FileInfo *info);
+
+//  Set the digest of a path's current version. True when it was not
+//  known or different (worth publishing); false also when the path is
+//  not in the set.
+bool fileset_set_sha256 (fileset_t *self, const char *path, const uint8_t sha256 [32]);
+
+//  A FileInfo describing `file`, pointing into it (valid while the entry
+//  lives): for pages and events.
+void fileset_info (const fileset_file_t *file, Fshare__FileInfo *info);
+
+//  Iterate in no particular order (the set must not change meanwhile).
+const fileset_file_t *fileset_first (fileset_t *self);
+const fileset_file_t *fileset_next (fileset_t *self);
+
+//  Remove a path. True when it was there.
+bool fileset_remove (fileset_t *self, const char *path);
+
+//  Every file, sorted by path: a new list of const fileset_file_t *
+//  owned by the set (valid until the set changes). Caller destroys the list.
+zlistx_t *fileset_sorted (fileset_t *self);
+
+//  Paths under directory `dir` (i.e. starting with "dir/"), sorted, same
+//  ownership rules as fileset_sorted.
+zlistx_t *fileset_under (fileset_t *self, const char *dir);
+
+#endif
