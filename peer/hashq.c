@@ -97,6 +97,7 @@ s_hash (worker_t *self, hashq_result_t *result)
         return;
     }
     s_key_of (&before, &result->key);
+    result->mode = before.st_mode & 07777;
     if (digestdb_lookup (self->db, &result->key, result->sha256)) {
         result->status = HASHQ_DIGEST;
         close (fd);
@@ -133,6 +134,7 @@ s_send_result (zsock_t *pipe, hashq_result_t *result)
     zmsg_addmem (msg, &result->key, sizeof result->key);
     zmsg_addmem (msg, result->sha256, DIGEST_SIZE);
     zmsg_addmem (msg, &result->bytes_read, sizeof result->bytes_read);
+    zmsg_addmem (msg, &result->mode, sizeof result->mode);
     zmsg_send (&msg, pipe);
 }
 
@@ -247,20 +249,21 @@ hashq_recv (hashq_t *self)
     if (!(zsock_events (sock) & ZMQ_POLLIN))
         return NULL;
     zmsg_t *msg = zmsg_recv (sock);
-    if (!msg || zmsg_size (msg) != 5) {
+    if (!msg || zmsg_size (msg) != 6) {
         zmsg_destroy (&msg);
         return NULL;
     }
     hashq_result_t *result = (hashq_result_t *) zmalloc (sizeof (hashq_result_t));
     result->path = zmsg_popstr (msg);
-    zframe_t *frames [4];
-    for (int i = 0; i < 4; i++)
+    zframe_t *frames [5];
+    for (int i = 0; i < 5; i++)
         frames [i] = zmsg_pop (msg);
     memcpy (&result->status, zframe_data (frames [0]), sizeof result->status);
     memcpy (&result->key, zframe_data (frames [1]), sizeof result->key);
     memcpy (result->sha256, zframe_data (frames [2]), DIGEST_SIZE);
     memcpy (&result->bytes_read, zframe_data (frames [3]), sizeof result->bytes_read);
-    for (int i = 0; i < 4; i++)
+    memcpy (&result->mode, zframe_data (frames [4]), sizeof result->mode);
+    for (int i = 0; i < 5; i++)
         zframe_destroy (&frames [i]);
     zmsg_destroy (&msg);
     self->in_flight--;

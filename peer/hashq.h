@@ -26,6 +26,7 @@ typedef struct {
     file_key_t key;                 //  the version hashed
     uint8_t sha256 [DIGEST_SIZE];
     uint64_t bytes_read;            //  0 when the database knew it
+    uint32_t mode;                  //  the file's permission bits
 } hashq_result_t;
 
 typedef struct _hashq_t hashq_t;

@@ -109,14 +109,17 @@ fileset_put_info (fileset_t *self, const Fshare__FileInfo *info)
 }
 
 bool
-fileset_set_sha256 (fileset_t *self, const char *path, const uint8_t sha256 [32])
+fileset_set_digest (fileset_t *self, const char *path, const uint8_t sha256 [32],
+                    uint32_t mode)
 {
     assert (self);
     fileset_file_t *file = (fileset_file_t *) zhashx_lookup (self->files, path);
-    if (!file || (file->has_sha256 && memcmp (file->sha256, sha256, sizeof file->sha256) == 0))
+    if (!file || (file->has_sha256 && file->mode == mode
+                  && memcmp (file->sha256, sha256, sizeof file->sha256) == 0))
         return false;
     memcpy (file->sha256, sha256, sizeof file->sha256);
     file->has_sha256 = true;
+    file->mode = mode;
     return true;
 }
 

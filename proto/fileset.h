@@ -35,10 +35,11 @@ Fshare__ChangeKind fileset_put (fileset_t *self, const char *path, uint64_t size
 //  it has 32 bytes, mode). ADDED, CHANGED when anything differs, or NONE.
 Fshare__ChangeKind fileset_put_info (fileset_t *self, const Fshare__FileInfo *info);
 
-//  Set the digest of a path's current version. True when it was not
-//  known or different (worth publishing); false also when the path is
-//  not in the set.
-bool fileset_set_sha256 (fileset_t *self, const char *path, const uint8_t sha256 [32]);
+//  Set the digest and permission bits of a path's current version. True
+//  when either was not known or different (worth publishing); false also
+//  when the path is not in the set.
+bool fileset_set_digest (fileset_t *self, const char *path, const uint8_t sha256 [32],
+                         uint32_t mode);
 
 //  A FileInfo describing `file`, pointing into it (valid while the entry
 //  lives): for pages and events.

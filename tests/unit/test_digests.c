@@ -8,6 +8,7 @@
 */
 #include "fixture.h"
 #include "hashq.h"
+#include "digester.h"
 #include <sys/stat.h>
 
 static char *
@@ -167,12 +168,111 @@ test_hasher (void **state)
     fixture_destroy (&fx);
 }
 
+static hostdir_change_t *
+s_change (Fshare__ChangeKind kind, const char *path, uint64_t size, int64_t mtime)
+{
+    hostdir_change_t *change = (hostdir_change_t *) zmalloc (sizeof (hostdir_change_t));
+    change->kind = kind;
+    change->path = strdup (path);
+    change->size = size;
+    change->mtime = mtime;
+    return change;
+}
+
+//  Pop with a deadline, feeding the digester the hasher's results.
+static hostdir_change_t *
+s_pop (digester_t *digester, hashq_t *hashq)
+{
+    zpoller_t *poller = zpoller_new (hashq_sock (hashq), NULL);
+    hostdir_change_t *change = NULL;
+    int64_t deadline = zclock_mono () + DEADLINE_MS;
+    while (!(change = digester_pop (digester)) && zclock_mono () < deadline) {
+        zpoller_wait (poller, 50);
+        digester_on_results (digester);
+    }
+    zpoller_destroy (&poller);
+    assert_non_null (change);
+    return change;
+}
+
+static void
+test_digester (void **state)
+{
+    (void) state;
+    fixture_t *fx = fixture_new ("digester");
+    char *root = s_path (fx, "root");
+    assert_int_equal (mkdir (root, 0755), 0);
+    char *small = zsys_sprintf ("%s/small.txt", root);
+    s_write (small, "hello\n");
+    char *large = zsys_sprintf ("%s/large.bin", root);
+    FILE *file = fopen (large, "w");
+    for (int i = 0; i < 3 * 1024; i++)
+        fputs (i % 2? "0123456789abcdef0123456789abcdef": "fedcba9876543210fedcba9876543210", file);
+    for (int i = 0; i < 2 * 1024 * 1024 / 64; i++)
+        fputs ("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", file);
+    fclose (file);
+    struct stat st_small, st_large;
+    assert_int_equal (stat (small, &st_small), 0);
+    assert_int_equal (stat (large, &st_large), 0);
+    assert_true (st_large.st_size > DIGESTER_SMALL);
+
+    fileset_t *files = fileset_new ();
+    hashq_t *hashq = hashq_new (root, NULL);
+    digester_t *digester = digester_new (hashq, files);
+    //  A small file waits for its digest, and holds what comes after it
+    fileset_put (files, "small.txt", 6, st_small.st_mtim.tv_sec);
+    digester_push (digester, s_change (FSHARE__CHANGE_KIND__CHANGE_ADDED, "small.txt", 6,
+                                       st_small.st_mtim.tv_sec));
+    digester_push (digester, s_change (FSHARE__CHANGE_KIND__CHANGE_REMOVED, "gone", 0, 0));
+    assert_null (digester_pop (digester));
+    hostdir_change_t *change = s_pop (digester, hashq);
+    assert_string_equal (change->path, "small.txt");
+    Fshare__FileInfo info;
+    digester_file_info (digester, change, &info);
+    assert_int_equal (info.sha256.len, 32);
+    s_hex_is (info.sha256.data, HELLO_SHA);
+    assert_int_equal (info.mode, st_small.st_mode & 0777);
+    hostdir_change_destroy (&change);
+    change = s_pop (digester, hashq);
+    assert_string_equal (change->path, "gone");
+    hostdir_change_destroy (&change);
+
+    //  A large one goes at once; its digest follows as a change
+    uint64_t size = (uint64_t) st_large.st_size;
+    fileset_put (files, "large.bin", size, st_large.st_mtim.tv_sec);
+    digester_push (digester, s_change (FSHARE__CHANGE_KIND__CHANGE_ADDED, "large.bin", size,
+                                       st_large.st_mtim.tv_sec));
+    change = digester_pop (digester);
+    assert_non_null (change);
+    digester_file_info (digester, change, &info);
+    assert_int_equal (info.sha256.len, 0);
+    hostdir_change_destroy (&change);
+    change = s_pop (digester, hashq);
+    assert_int_equal (change->kind, FSHARE__CHANGE_KIND__CHANGE_CHANGED);
+    assert_string_equal (change->path, "large.bin");
+    assert_int_equal (change->size, size);
+    digester_file_info (digester, change, &info);
+    assert_int_equal (info.sha256.len, 32);
+    hostdir_change_destroy (&change);
+    assert_true (digester_idle (digester));
+    assert_null (digester_pop (digester));
+
+    digester_destroy (&digester);
+    hashq_destroy (&hashq);
+    fileset_destroy (&files);
+    zstr_free (&large);
+    zstr_free (&small);
+    zstr_free (&root);
+    fixture_destroy (&fx);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_database),
         cmocka_unit_test (test_hasher),
+        cmocka_unit_test (test_digester),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -145,9 +145,10 @@ test_digests (void **state)
     assert_true (file->has_sha256);
     assert_memory_equal (file->sha256, sha, sizeof sha);
     assert_int_equal (file->mode, 0755);
-    assert_false (fileset_set_sha256 (set, "a/b.txt", sha));
-    assert_true (fileset_set_sha256 (set, "a/b.txt", other));
-    assert_false (fileset_set_sha256 (set, "missing", other));
+    assert_false (fileset_set_digest (set, "a/b.txt", sha, 0755));
+    assert_true (fileset_set_digest (set, "a/b.txt", sha, 0644));
+    assert_true (fileset_set_digest (set, "a/b.txt", other, 0644));
+    assert_false (fileset_set_digest (set, "missing", other, 0644));
     Fshare__FileInfo out;
     fileset_info (fileset_lookup (set, "a/b.txt"), &out);
     assert_string_equal (out.path, "a/b.txt");
