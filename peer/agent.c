@@ -839,7 +839,7 @@ s_ls_add (control_pager_t *pager, const char *user, fileset_t *files, const char
     for (const fileset_file_t *file = (const fileset_file_t *) zlistx_first (sorted); file;
          file = (const fileset_file_t *) zlistx_next (sorted))
         if (!glob || fnmatch (glob, file->path, 0) == 0)
-            control_pager_add (pager, user, file->path, file->size, file->mtime);
+            control_pager_add (pager, user, file);
     zlistx_destroy (&sorted);
 }
 

@@ -226,20 +226,16 @@ s_pager_grow (control_pager_t *pager)
 }
 
 void
-control_pager_add (control_pager_t *pager, const char *user,
-                   const char *path, uint64_t size, int64_t mtime)
+control_pager_add (control_pager_t *pager, const char *user, const fileset_file_t *file)
 {
-    //  Worst case of the encoded entry: names plus varints and tags
-    size_t bytes = strlen (user) + strlen (path) + 48;
+    //  Worst case of the encoded entry: names plus digest, varints and tags
+    size_t bytes = strlen (user) + strlen (file->path) + 48 + 34;
     if (pager->count && pager->bytes + bytes > FSH_PAGE_BYTES - PAGE_MARGIN)
         s_pager_send (pager, true);
     if (pager->count == pager->capacity)
         s_pager_grow (pager);
     Fshare__FileInfo *info = &pager->infos [pager->count];
-    fshare__file_info__init (info);
-    info->path = (char *) path;
-    info->size = size;
-    info->mtime = mtime;
+    fileset_info (file, info);
     Fshare__UserFile *entry = &pager->entries [pager->count];
     fshare__user_file__init (entry);
     entry->user = (char *) user;

@@ -9,6 +9,7 @@
 #define CONTROL_H_INCLUDED
 
 #include "fshare.h"
+#include "fileset.h"
 
 typedef struct _control_t control_t;
 
@@ -39,8 +40,7 @@ int control_reply_error (control_t *self, zframe_t *to, fsh_err_t code, const ch
 //  finish sends the last page (more=false, possibly empty) and destroys.
 typedef struct _control_pager_t control_pager_t;
 control_pager_t *control_pager_new (control_t *self, zframe_t *to);
-void control_pager_add (control_pager_t *pager, const char *user,
-                        const char *path, uint64_t size, int64_t mtime);
+void control_pager_add (control_pager_t *pager, const char *user, const fileset_file_t *file);
 void control_pager_finish (control_pager_t **pager_p);
 
 //  "events": acknowledge and add the ctl to the subscribers.

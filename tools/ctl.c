@@ -22,7 +22,7 @@ static const char *s_usage =
     "                print the files of the other users\n"
     "  status        session state, broker, counts\n"
     "  ls [GLOB]     my published files                   (original: list_my_files)\n"
-    "  ls --all [--user NAME] [GLOB]\n"
+    "  ls --all [--user NAME] [--sha256 HEX] [GLOB]\n"
     "                every file of every logged-in user     (original: list_all_files)\n"
     "  peers         logged-in users and their file counts\n"
     "  get OWNER PATH [-o PATH]\n"
@@ -58,7 +58,7 @@ typedef struct {
 static const ctl_command_t s_commands [] = {
     { "connect",        ctl_connect,    "jdDbpk", 1, 1, false },
     { "status",         ctl_status,     "j",     0, 0, false },
-    { "ls",             ctl_ls,         "jau",   0, 1, false },
+    { "ls",             ctl_ls,         "jaus",  0, 1, false },
     { "peers",          ctl_peers,      "j",     0, 0, false },
     { "get",            ctl_get,        "jo",    2, 2, false },
     { "events",         ctl_events,     "j",     0, 0, false },
@@ -89,6 +89,7 @@ s_command_parse (const ctl_command_t *command, int argc, char **argv, ctl_args_t
         { "json",          no_argument,       NULL, 'j' },
         { "all",           no_argument,       NULL, 'a' },
         { "user",          required_argument, NULL, 'u' },
+        { "sha256",        required_argument, NULL, 's' },
         { "dir",           required_argument, NULL, 'd' },
         { "downloads",     required_argument, NULL, 'D' },
         { "broker",        required_argument, NULL, 'b' },
@@ -113,6 +114,7 @@ s_command_parse (const ctl_command_t *command, int argc, char **argv, ctl_args_t
             case 'j': args->json = true; break;
             case 'a': args->all = true; break;
             case 'u': args->user = optarg; break;
+            case 's': args->sha256 = optarg; break;
             case 'd': args->dir = optarg; break;
             case 'D': args->downloads = optarg; break;
             case 'b': args->broker = optarg; break;

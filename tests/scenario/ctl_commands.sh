@@ -80,7 +80,7 @@ expect 0 "$CTL" ls
 out_has "SIZE *MODIFIED *PATH"; out_has "1.5 KiB .* docs/report.pdf"; out_has "5 B .* notes.txt"
 lines "$T/out" 3
 expect 0 "$CTL" ls --json
-json 'length == 2 and .[0] == {"user":"alice","path":"docs/report.pdf","size":1536,"mtime":.[0].mtime}
+json 'length == 2 and .[0] == {"user":"alice","path":"docs/report.pdf","size":1536,"mtime":.[0].mtime,"sha256":.[0].sha256}
       and .[1].path == "notes.txt" and .[1].size == 5 and (.[1].mtime | type) == "number"'
 expect 0 "$CTL" ls '*.txt' --json
 json 'map(.path) == ["notes.txt"]'

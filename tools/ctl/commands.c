@@ -48,12 +48,20 @@ ctl_ls (ctl_t *self, ctl_args_t *args)
     const char *error = args->user? fsh_user_check (args->user): NULL;
     if (error)
         return ctl_command_error ("ls", self->in_shell, "bad user name: %s", error);
+    uint8_t sha256 [32];
+    if (args->sha256 && !args->all)
+        return ctl_command_error ("ls", self->in_shell, "%s", "--sha256 needs --all");
+    if (args->sha256 && ctl_sha256_parse (args->sha256, sha256) == -1)
+        return ctl_command_error ("ls", self->in_shell, "%s",
+                                  "--sha256 needs 64 hexadecimal digits");
     zlistx_t *replies = ctl_files (self, args->all, args->user,
                                    args->n_words? args->words [0]: NULL);
     if (!replies)
         return 1;
     zlistx_t *files = ctl_collect_files (replies, args->all? NULL: ctl_user (self), NULL);
-    ctl_print_files (self, files, args->all, "no files");
+    if (args->sha256)
+        ctl_files_keep_content (files, sha256);
+    ctl_print_files (self, files, args->all, args->sha256? "no copy online": "no files");
     zlistx_destroy (&files);
     zlistx_destroy (&replies);
     return 0;

@@ -42,6 +42,7 @@ typedef struct {
     bool all;
     bool json;
     const char *user;           //  ls --all --user NAME
+    const char *sha256;         //  ls --all --sha256 HEX
     const char *dir;
     const char *downloads;
     const char *broker;
@@ -127,6 +128,11 @@ void ctl_clear_prompt (ctl_t *self);
 
 //  --------------------------------------------------------------------------
 //  The commands: commands.c, get.c, connect.c, shell.c
+
+//  A --sha256 argument: 64 hex digits into 32 bytes; -1 when it is not.
+int ctl_sha256_parse (const char *hex, uint8_t out [32]);
+//  Keep only the rows whose content has this digest.
+void ctl_files_keep_content (zlistx_t *files, const uint8_t sha256 [32]);
 
 int ctl_status (ctl_t *self, ctl_args_t *args);
 int ctl_ls (ctl_t *self, ctl_args_t *args);

@@ -6,6 +6,7 @@
     shows as "(unreadable text)".
 */
 #include "ctl.h"
+#include <ctype.h>
 
 //  A usage error in a command's words; the shell has its own help.
 int
@@ -98,16 +99,93 @@ ctl_collect_files (zlistx_t *replies, const char *default_user, const char *excl
     return files;
 }
 
+int
+ctl_sha256_parse (const char *hex, uint8_t out [32])
+{
+    if (strlen (hex) != 64)
+        return -1;
+    for (int i = 0; i < 32; i++) {
+        unsigned byte;
+        if (!isxdigit ((unsigned char) hex [2 * i]) || !isxdigit ((unsigned char) hex [2 * i + 1])
+        ||  sscanf (hex + 2 * i, "%2x", &byte) != 1)
+            return -1;
+        out [i] = (uint8_t) byte;
+    }
+    return 0;
+}
+
+static bool
+s_has_digest (const Fshare__FileInfo *file)
+{
+    return file->sha256.len == 32;
+}
+
+void
+ctl_files_keep_content (zlistx_t *files, const uint8_t sha256 [32])
+{
+    file_row_t *entry = (file_row_t *) zlistx_first (files);
+    while (entry) {
+        void *handle = zlistx_cursor (files);
+        bool other = !s_has_digest (entry->file)
+                  || memcmp (entry->file->sha256.data, sha256, 32) != 0;
+        entry = (file_row_t *) zlistx_next (files);
+        if (other)
+            zlistx_delete (files, handle);
+    }
+}
+
+//  The digest as JSON: lower-case hex, or null while the owner hashes.
+static json_t *
+s_json_sha256 (const Fshare__FileInfo *file)
+{
+    if (!s_has_digest (file))
+        return json_null ();
+    char hex [65];
+    for (int i = 0; i < 32; i++)
+        snprintf (hex + 2 * i, 3, "%02x", file->sha256.data [i]);
+    return json_string (hex);
+}
+
 static void
 s_print_files_json (zlistx_t *files)
 {
     json_t *array = json_array ();
     for (file_row_t *entry = (file_row_t *) zlistx_first (files); entry;
          entry = (file_row_t *) zlistx_next (files))
-        json_array_append_new (array, json_pack ("{s:s, s:s, s:I, s:I}",
+        json_array_append_new (array, json_pack ("{s:s, s:s, s:I, s:I, s:o}",
             "user", entry->user, "path", entry->file->path,
-            "size", (json_int_t) entry->file->size, "mtime", (json_int_t) entry->file->mtime));
+            "size", (json_int_t) entry->file->size, "mtime", (json_int_t) entry->file->mtime,
+            "sha256", s_json_sha256 (entry->file)));
     ctl_json_print (array);
+}
+
+//  How many rows carry the same content as `entry` (itself included).
+static size_t
+s_copies (zhashx_t *counts, const Fshare__FileInfo *file)
+{
+    if (!s_has_digest (file))
+        return 1;
+    char key [65];
+    for (int i = 0; i < 32; i++)
+        snprintf (key + 2 * i, 3, "%02x", file->sha256.data [i]);
+    return (size_t) (uintptr_t) zhashx_lookup (counts, key);
+}
+
+static zhashx_t *
+s_count_copies (zlistx_t *files)
+{
+    zhashx_t *counts = zhashx_new ();
+    for (file_row_t *entry = (file_row_t *) zlistx_first (files); entry;
+         entry = (file_row_t *) zlistx_next (files)) {
+        if (!s_has_digest (entry->file))
+            continue;
+        char key [65];
+        for (int i = 0; i < 32; i++)
+            snprintf (key + 2 * i, 3, "%02x", entry->file->sha256.data [i]);
+        size_t count = (size_t) (uintptr_t) zhashx_lookup (counts, key);
+        zhashx_update (counts, key, (void *) (uintptr_t) (count + 1));
+    }
+    return counts;
 }
 
 static void
@@ -121,6 +199,9 @@ s_print_files_plain (zlistx_t *files, bool with_user)
         size_width = s_max (size_width, (int) strlen (size));
         user_width = s_max (user_width, (int) strlen (entry->user));
     }
+    //  Team listings mark content that exists more than once
+    zhashx_t *counts = with_user? s_count_copies (files): NULL;
+    bool marked = false;
     if (with_user)
         printf ("%-*s  ", user_width, "USER");
     printf ("%*s  %-16s  %s\n", size_width, "SIZE", "MODIFIED", "PATH");
@@ -128,10 +209,16 @@ s_print_files_plain (zlistx_t *files, bool with_user)
          entry = (file_row_t *) zlistx_next (files)) {
         fsh_human_size (entry->file->size, size, sizeof size);
         s_local_time (entry->file->mtime, "%Y-%m-%d %H:%M", when, sizeof when);
+        bool copies = with_user && s_copies (counts, entry->file) > 1;
+        marked |= copies;
         if (with_user)
             printf ("%-*s  ", user_width, entry->user);
-        printf ("%*s  %-16s  %s\n", size_width, size, when, entry->file->path);
+        printf ("%*s  %-16s  %s%s\n", size_width, size, when, entry->file->path,
+                copies? "  (=)": "");
     }
+    if (marked)
+        printf ("(=): the same content is published more than once (ls --all --sha256 HEX)\n");
+    zhashx_destroy (&counts);
     fflush (stdout);
 }
 
