@@ -1,0 +1,220 @@
+/*  web.c - fshare-web: a user's live web view of the team's files (SPEC 9).
+
+    A client of the user's running agent, like fshare-ctl (same --user and
+    --control rules, same -c config file), serving one page on a loopback
+    address: who is online, every file of the team grouped by user and
+    folder, live updates, downloads with progress. The pieces live in
+    tools/web/: the agent link and its thread (bridge, agentlink), the
+    copy of the listing (model), the downloads table, the live stream
+    (hub), the HTTP server and its security checks (server, routes), the
+    HTML (render) and the built-in script and style (assets/).
+*/
+#include "fshare.h"
+#include "cli.h"
+#include "agentlink.h"
+#include "bridge.h"
+#include "server.h"
+#include <spawn.h>
+#include <sys/wait.h>
+
+#define PROGRAM "fshare-web"
+#define DEFAULT_HOST "127.0.0.1"
+#define DEFAULT_PORT 8080
+
+extern char **environ;
+
+static const char *s_usage =
+    "usage: fshare-web [--user NAME | --control EP] [--listen HOST:PORT] [--allow-remote]\n"
+    "                  [--open] [-v]\n"
+    "Serve a live web view of the team's files from NAME's running agent.\n"
+    "options:\n"
+    "  --user NAME        the agent of NAME (default: the only one running)\n"
+    "  --control EP       the agent on this control endpoint\n"
+    "  --listen HOST:PORT where to serve (default 127.0.0.1:8080, or the next\n"
+    "                     free port); port 0 takes any free port\n"
+    "  --allow-remote     allow a --listen address other than loopback\n"
+    "  --open             open the page in the desktop's browser (xdg-open)\n"
+    "  -v, --verbose      say more on stderr\n"
+    "  -c, --config FILE  read options from a ZPL config file\n"
+    "  -h, --help         this help\n"
+    "  --version          print the version\n"
+    "The printed address carries a random access token; it becomes a cookie.\n";
+
+typedef struct {
+    char *user;
+    char *control;
+    char *listen;
+    bool allow_remote;
+    bool open;
+    bool verbose;
+} web_options_t;
+
+static void
+s_options_free (web_options_t *options)
+{
+    free (options->user);
+    free (options->control);
+    free (options->listen);
+}
+
+//  -1 when the options are good, else the exit code.
+static int
+s_parse_options (web_options_t *options, int argc, char **argv)
+{
+    static const struct option longs [] = {
+        { "user",         required_argument, NULL, 'u' },
+        { "control",      required_argument, NULL, 'C' },
+        { "listen",       required_argument, NULL, 'l' },
+        { "allow-remote", no_argument,       NULL, 'R' },
+        { "open",         no_argument,       NULL, 'o' },
+        { "verbose",      no_argument,       NULL, 'v' },
+        { "config",       required_argument, NULL, 'c' },
+        { "help",         no_argument,       NULL, 'h' },
+        { "version",      no_argument,       NULL, 'V' },
+        { NULL, 0, NULL, 0 }
+    };
+    fsh_args_t *args = fsh_args_new (argc, argv, longs);
+    if (!args)
+        return fsh_usage_error (PROGRAM, "%s", "bad config file");
+    argc = fsh_args_argc (args);
+    argv = fsh_args_argv (args);
+    int rc = -1;
+    opterr = 0;
+    optind = 0;
+    int opt;
+    while (rc == -1 && (opt = getopt_long (argc, argv, ":vhc:", longs, NULL)) != -1) {
+        switch (opt) {
+            case 'u': free (options->user); options->user = strdup (optarg); break;
+            case 'C': free (options->control); options->control = strdup (optarg); break;
+            case 'l': free (options->listen); options->listen = strdup (optarg); break;
+            case 'R': options->allow_remote = true; break;
+            case 'o': options->open = true; break;
+            case 'v': options->verbose = true; break;
+            case 'c': break;    //  read by fsh_args_new
+            case 'h': fputs (s_usage, stdout); rc = 0; break;
+            case 'V': printf ("%s %s\n", PROGRAM, FSHARE_VERSION); rc = 0; break;
+            case ':':
+                rc = fsh_usage_error (PROGRAM, "option '%s' needs an argument", argv [optind - 1]);
+                break;
+            default:
+                rc = fsh_usage_error (PROGRAM, "unknown option '%s'", argv [optind - 1]);
+        }
+    }
+    if (rc == -1 && optind < argc)
+        rc = fsh_usage_error (PROGRAM, "unexpected argument '%s'", argv [optind]);
+    const char *problem;
+    if (rc == -1 && options->user && (problem = fsh_user_check (options->user)))
+        rc = fsh_usage_error (PROGRAM, "--user: %s", problem);
+    if (rc == -1 && options->user && options->control)
+        rc = fsh_usage_error (PROGRAM, "%s", "--user and --control exclude each other");
+    fsh_args_destroy (&args);
+    return rc;
+}
+
+static void
+s_open_browser (const char *url)
+{
+    char *argv [] = { "xdg-open", (char *) url, NULL };
+    pid_t pid;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init (&actions);
+    posix_spawn_file_actions_addopen (&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    if (posix_spawnp (&pid, "xdg-open", &actions, NULL, argv, environ) != 0)
+        fprintf (stderr, "%s: no xdg-open here: open the address yourself\n", PROGRAM);
+    posix_spawn_file_actions_destroy (&actions);
+}
+
+typedef struct {
+    model_t *model;
+    downloads_t *downloads;
+    hub_t *hub;
+    bridge_t *bridge;
+    server_t *server;
+} web_t;
+
+static int
+s_serve (web_options_t *options, const char *endpoint, int signals)
+{
+    char host [256];
+    int port = DEFAULT_PORT;
+    strcpy (host, DEFAULT_HOST);
+    if (options->listen && web_listen_parse (options->listen, host, sizeof host, &port))
+        return fsh_usage_error (PROGRAM, "--listen needs HOST:PORT, not '%s'", options->listen);
+    if (!web_host_is_loopback (host) && !options->allow_remote)
+        return fsh_usage_error (PROGRAM, "--listen %s is not a loopback address: "
+                                "add --allow-remote to serve it", host);
+    if (!web_host_is_loopback (host))
+        fprintf (stderr, "%s: warning: serving on %s, beyond this machine, without "
+                 "encryption: anyone who sees the address's token sees the team's files\n",
+                 PROGRAM, host);
+    char *error = NULL;
+    int bound = 0;
+    int fd = server_listen (host, port, !options->listen, &bound, &error);
+    if (fd < 0) {
+        fprintf (stderr, "%s: %s\n", PROGRAM, error);
+        free (error);
+        return 1;
+    }
+    web_t web = { model_new (), downloads_new (), hub_new (), NULL, NULL };
+    web.bridge = bridge_new (endpoint, web.model, web.downloads, web.hub, options->verbose);
+    server_config_t config = { web.model, web.downloads, web.hub, web.bridge, host, bound,
+                               options->allow_remote, options->verbose };
+    web.server = server_new (&config, fd, &error);
+    int rc = 0;
+    if (!web.server) {
+        fprintf (stderr, "%s: %s\n", PROGRAM, error);
+        free (error);
+        rc = 1;
+    }
+    else {
+        char *url = server_url (web.server);
+        printf ("%s: open %s\n", PROGRAM, url);
+        fflush (stdout);
+        if (options->open)
+            s_open_browser (url);
+        free (url);
+        bridge_run (web.bridge, signals);
+    }
+    hub_stop (web.hub);
+    server_destroy (&web.server);
+    bridge_destroy (&web.bridge);
+    hub_destroy (&web.hub);
+    downloads_destroy (&web.downloads);
+    model_destroy (&web.model);
+    return rc;
+}
+
+int
+main (int argc, char *argv [])
+{
+    int signals = fsh_signals_open (false);
+    web_options_t options = { 0 };
+    int rc = s_parse_options (&options, argc, argv);
+    if (rc >= 0) {
+        s_options_free (&options);
+        return rc;
+    }
+    if (signals < 0) {
+        fprintf (stderr, "%s: cannot take signals: %s\n", PROGRAM, strerror (errno));
+        return 1;
+    }
+    signal (SIGCHLD, SIG_IGN);      //  xdg-open is not waited for
+    signal (SIGPIPE, SIG_IGN);
+    zsys_init ();
+    zsys_handler_set (NULL);
+    if (!options.verbose)
+        zsys_set_logstream (NULL);
+    char *error = NULL;
+    char *endpoint = agentlink_find (options.user, options.control, &error);
+    if (!endpoint) {
+        fprintf (stderr, "%s: %s\n", PROGRAM, error);
+        free (error);
+        s_options_free (&options);
+        return 1;
+    }
+    rc = s_serve (&options, endpoint, signals);
+    free (endpoint);
+    s_options_free (&options);
+    close (signals);
+    return rc;
+}

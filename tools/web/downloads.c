@@ -1,0 +1,189 @@
+/*  downloads.c - downloads started from the page. See downloads.h. */
+#include "downloads.h"
+#include <pthread.h>
+
+struct _downloads_t {
+    pthread_mutex_t lock;
+    zlistx_t *jobs;         //  download_job_t, newest first
+    uint64_t next_id;
+    uint64_t version;
+};
+
+static void
+s_job_destroy (void **item)
+{
+    download_job_t *job = (download_job_t *) *item;
+    if (!job)
+        return;
+    for (size_t i = 0; i < job->count; i++) {
+        download_item_t *it = &job->items [i];
+        assert (!it->link);
+        free (it->path);
+        free (it->output);
+        free (it->saved);
+        free (it->sha256);
+        free (it->error);
+    }
+    free (job->items);
+    free (job->owner);
+    free (job->what);
+    free (job);
+    *item = NULL;
+}
+
+downloads_t *
+downloads_new (void)
+{
+    downloads_t *self = (downloads_t *) zmalloc (sizeof (downloads_t));
+    pthread_mutex_init (&self->lock, NULL);
+    self->jobs = zlistx_new ();
+    zlistx_set_destructor (self->jobs, s_job_destroy);
+    return self;
+}
+
+void
+downloads_destroy (downloads_t **self_p)
+{
+    if (*self_p) {
+        downloads_t *self = *self_p;
+        zlistx_destroy (&self->jobs);
+        pthread_mutex_destroy (&self->lock);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+void
+downloads_lock (downloads_t *self)
+{
+    pthread_mutex_lock (&self->lock);
+}
+
+void
+downloads_unlock (downloads_t *self)
+{
+    pthread_mutex_unlock (&self->lock);
+}
+
+bool
+downloads_job_over (download_job_t *job)
+{
+    for (size_t i = 0; i < job->count; i++)
+        if (job->items [i].state == ITEM_QUEUED || job->items [i].state == ITEM_RUNNING)
+            return false;
+    return true;
+}
+
+//  Forget the oldest finished jobs beyond the limit.
+static void
+s_trim (downloads_t *self)
+{
+    download_job_t *job = (download_job_t *) zlistx_last (self->jobs);
+    while (job && zlistx_size (self->jobs) > DOWNLOADS_JOBS) {
+        download_job_t *older = (download_job_t *) zlistx_prev (self->jobs);
+        if (downloads_job_over (job))
+            zlistx_delete (self->jobs, zlistx_find (self->jobs, job));
+        job = older;
+    }
+}
+
+uint64_t
+downloads_add (downloads_t *self, const char *owner, const char *what, bool folder,
+               size_t count, const char *const *paths, const char *const *outputs)
+{
+    download_job_t *job = (download_job_t *) zmalloc (sizeof (download_job_t));
+    job->id = ++self->next_id;
+    job->owner = strdup (owner);
+    job->what = strdup (what);
+    job->folder = folder;
+    job->count = count;
+    job->items = (download_item_t *) calloc (count? count: 1, sizeof (download_item_t));
+    assert (job->items);
+    for (size_t i = 0; i < count; i++) {
+        job->items [i].path = strdup (paths [i]);
+        job->items [i].output = outputs && outputs [i]? strdup (outputs [i]): NULL;
+    }
+    zlistx_add_start (self->jobs, job);
+    s_trim (self);
+    self->version++;
+    return job->id;
+}
+
+download_job_t *
+downloads_job (downloads_t *self, uint64_t id)
+{
+    for (download_job_t *job = (download_job_t *) zlistx_first (self->jobs); job;
+         job = (download_job_t *) zlistx_next (self->jobs))
+        if (job->id == id)
+            return job;
+    return NULL;
+}
+
+zlistx_t *
+downloads_jobs (downloads_t *self)
+{
+    return self->jobs;
+}
+
+bool
+downloads_cancel (downloads_t *self, uint64_t id)
+{
+    download_job_t *job = downloads_job (self, id);
+    if (!job || downloads_job_over (job))
+        return false;
+    job->cancelled = true;
+    for (size_t i = 0; i < job->count; i++)
+        if (job->items [i].state == ITEM_QUEUED)
+            job->items [i].state = ITEM_CANCELLED;
+    self->version++;
+    return true;
+}
+
+download_item_t *
+downloads_next (downloads_t *self, download_job_t **job_p)
+{
+    size_t running = 0;
+    for (download_job_t *job = (download_job_t *) zlistx_first (self->jobs); job;
+         job = (download_job_t *) zlistx_next (self->jobs))
+        for (size_t i = 0; i < job->count; i++)
+            running += job->items [i].state == ITEM_RUNNING;
+    if (running >= DOWNLOADS_RUNNING)
+        return NULL;
+    //  Oldest job first: the list is newest first
+    for (download_job_t *job = (download_job_t *) zlistx_last (self->jobs); job;
+         job = (download_job_t *) zlistx_prev (self->jobs))
+        for (size_t i = 0; i < job->count && !job->cancelled; i++)
+            if (job->items [i].state == ITEM_QUEUED) {
+                job->items [i].state = ITEM_RUNNING;
+                *job_p = job;
+                self->version++;
+                return &job->items [i];
+            }
+    return NULL;
+}
+
+void
+downloads_counts (download_job_t *job, size_t *running, size_t *done, size_t *failed,
+                  size_t *cancelled)
+{
+    *running = *done = *failed = *cancelled = 0;
+    for (size_t i = 0; i < job->count; i++) {
+        item_state_t state = job->items [i].state;
+        *running += state == ITEM_RUNNING || state == ITEM_QUEUED;
+        *done += state == ITEM_DONE;
+        *failed += state == ITEM_FAILED;
+        *cancelled += state == ITEM_CANCELLED;
+    }
+}
+
+void
+downloads_changed (downloads_t *self)
+{
+    self->version++;
+}
+
+uint64_t
+downloads_version (downloads_t *self)
+{
+    return self->version;
+}

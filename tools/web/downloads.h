@@ -1,0 +1,74 @@
+/*  downloads.h - the downloads started from the page, and where they stand.
+
+    A job is one click: a file, or a folder (every file below it, saved
+    under <downloads>/<folder name>/ with the folder's structure). Each
+    file of a job is an item that the bridge hands to the agent as one
+    `get`, a few at a time; the page shows the jobs, their progress, a
+    cancel button while they run, and the saved files, which the server
+    hands out by (job, item) number only: the browser never names a path.
+    Shared by the HTTP threads and the bridge: calls are made with the
+    lock held (downloads_lock/unlock), except new/destroy.
+*/
+#ifndef DOWNLOADS_H_INCLUDED
+#define DOWNLOADS_H_INCLUDED
+
+#include "fshare.h"
+
+#define DOWNLOADS_JOBS      200     //  finished jobs beyond this are forgotten
+#define DOWNLOADS_RUNNING   4       //  items moving at once
+
+typedef enum {
+    ITEM_QUEUED, ITEM_RUNNING, ITEM_DONE, ITEM_FAILED, ITEM_CANCELLED
+} item_state_t;
+
+typedef struct {
+    char *path;             //  the owner's path
+    char *output;           //  absolute destination for the agent, or NULL
+    item_state_t state;
+    uint64_t done, total;   //  bytes
+    char *saved;            //  where the agent saved it (absolute)
+    uint64_t size;
+    char *sha256;
+    char *error;
+    void *link;             //  the bridge's handle while running
+} download_item_t;
+
+typedef struct {
+    uint64_t id;
+    char *owner;
+    char *what;             //  the file's path, or the folder ("" = all)
+    bool folder;
+    bool cancelled;         //  asked to stop: the bridge ends its items
+    size_t count;
+    download_item_t *items;
+} download_job_t;
+
+typedef struct _downloads_t downloads_t;
+
+downloads_t *downloads_new (void);
+void downloads_destroy (downloads_t **self_p);
+void downloads_lock (downloads_t *self);
+void downloads_unlock (downloads_t *self);
+
+//  A new job of `count` items (paths, and outputs or NULL); its id.
+uint64_t downloads_add (downloads_t *self, const char *owner, const char *what, bool folder,
+                        size_t count, const char *const *paths, const char *const *outputs);
+download_job_t *downloads_job (downloads_t *self, uint64_t id);
+//  Jobs, newest first (the list is the table's; do not destroy).
+zlistx_t *downloads_jobs (downloads_t *self);
+//  Ask a job to stop: queued items are cancelled at once. False when
+//  there is no such job or it has ended.
+bool downloads_cancel (downloads_t *self, uint64_t id);
+
+//  The bridge: the next queued item to start (marked running) while fewer
+//  than DOWNLOADS_RUNNING run, or NULL.
+download_item_t *downloads_next (downloads_t *self, download_job_t **job);
+//  Counts of a job's items, for its summary.
+void downloads_counts (download_job_t *job, size_t *running, size_t *done, size_t *failed,
+                       size_t *cancelled);
+bool downloads_job_over (download_job_t *job);
+//  A change to show: the version increases.
+void downloads_changed (downloads_t *self);
+uint64_t downloads_version (downloads_t *self);
+
+#endif

@@ -1,0 +1,337 @@
+/*  webutil.c - request checks, tokens and text building. See webutil.h. */
+#include "webutil.h"
+#include "fshare.h"
+#include "cli.h"
+#include <fnmatch.h>
+#include <sodium.h>
+#include <stdarg.h>
+
+void
+webbuf_init (webbuf_t *self)
+{
+    self->data = NULL;
+    self->size = 0;
+    self->capacity = 0;
+}
+
+void
+webbuf_free (webbuf_t *self)
+{
+    free (self->data);
+    webbuf_init (self);
+}
+
+static void
+s_reserve (webbuf_t *self, size_t more)
+{
+    if (self->size + more + 1 <= self->capacity)
+        return;
+    size_t capacity = self->capacity? self->capacity: 1024;
+    while (capacity < self->size + more + 1)
+        capacity *= 2;
+    self->data = (char *) realloc (self->data, capacity);
+    assert (self->data);
+    self->capacity = capacity;
+}
+
+char *
+webbuf_take (webbuf_t *self, size_t *size)
+{
+    s_reserve (self, 0);
+    self->data [self->size] = 0;
+    char *data = self->data;
+    if (size)
+        *size = self->size;
+    webbuf_init (self);
+    return data;
+}
+
+void
+webbuf_addn (webbuf_t *self, const char *text, size_t size)
+{
+    s_reserve (self, size);
+    memcpy (self->data + self->size, text, size);
+    self->size += size;
+}
+
+void
+webbuf_add (webbuf_t *self, const char *text)
+{
+    webbuf_addn (self, text, strlen (text));
+}
+
+void
+webbuf_printf (webbuf_t *self, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    int needed = vsnprintf (NULL, 0, format, args);
+    va_end (args);
+    if (needed <= 0)
+        return;
+    s_reserve (self, (size_t) needed);
+    va_start (args, format);
+    vsnprintf (self->data + self->size, (size_t) needed + 1, format, args);
+    va_end (args);
+    self->size += (size_t) needed;
+}
+
+void
+webbuf_html (webbuf_t *self, const char *text)
+{
+    for (const char *p = text; *p; p++) {
+        switch (*p) {
+            case '&':  webbuf_add (self, "&amp;"); break;
+            case '<':  webbuf_add (self, "&lt;"); break;
+            case '>':  webbuf_add (self, "&gt;"); break;
+            case '"':  webbuf_add (self, "&quot;"); break;
+            case '\'': webbuf_add (self, "&#39;"); break;
+            default:   webbuf_addn (self, p, 1);
+        }
+    }
+}
+
+void
+webbuf_json (webbuf_t *self, const char *text)
+{
+    webbuf_add (self, "\"");
+    for (const unsigned char *p = (const unsigned char *) text; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            webbuf_printf (self, "\\%c", *p);
+        else
+        if (*p < 0x20 || *p == '<' || *p == '>' || *p == '&')
+            webbuf_printf (self, "\\u%04x", *p);
+        else
+            webbuf_addn (self, (const char *) p, 1);
+    }
+    webbuf_add (self, "\"");
+}
+
+void
+webbuf_url (webbuf_t *self, const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *) text; *p; p++) {
+        if (isalnum (*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~' || *p == '/')
+            webbuf_addn (self, (const char *) p, 1);
+        else
+            webbuf_printf (self, "%%%02X", *p);
+    }
+}
+
+void
+web_token_new (char *buf, size_t size)
+{
+    assert (size >= WEB_TOKEN_CHARS + 1);
+    unsigned char bytes [32];
+    randombytes_buf (bytes, sizeof bytes);
+    sodium_bin2base64 (buf, size, bytes, sizeof bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero (bytes, sizeof bytes);
+}
+
+bool
+web_token_equal (const char *given, const char *token)
+{
+    if (!given || !token)
+        return false;
+    size_t length = strlen (token);
+    if (strnlen (given, length + 1) != length)
+        return false;
+    return sodium_memcmp (given, token, length) == 0;
+}
+
+bool
+web_cookie_get (const char *header, const char *name, char *buf, size_t size)
+{
+    if (!header)
+        return false;
+    size_t name_len = strlen (name);
+    const char *p = header;
+    while (*p) {
+        while (*p == ' ' || *p == ';')
+            p++;
+        const char *end = strchr (p, ';');
+        size_t len = end? (size_t) (end - p): strlen (p);
+        if (len > name_len && memcmp (p, name, name_len) == 0 && p [name_len] == '=') {
+            size_t value_len = len - name_len - 1;
+            while (value_len && p [name_len + 1 + value_len - 1] == ' ')
+                value_len--;
+            if (value_len + 1 > size)
+                return false;
+            memcpy (buf, p + name_len + 1, value_len);
+            buf [value_len] = 0;
+            return true;
+        }
+        p += len;
+    }
+    return false;
+}
+
+bool
+web_host_ok (const char *host, const char *const *hosts)
+{
+    if (!host)
+        return false;
+    for (; *hosts; hosts++)
+        if (strcasecmp (host, *hosts) == 0)
+            return true;
+    return false;
+}
+
+bool
+web_origin_ok (const char *origin, const char *host, const char *const *hosts)
+{
+    if (!origin || !web_host_ok (host, hosts))
+        return false;
+    if (strncasecmp (origin, "http://", 7) != 0)
+        return false;
+    return strcasecmp (origin + 7, host) == 0;
+}
+
+static int
+s_hex (int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = tolower (c);
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+//  Percent-decodes text [0, size) into a new string; NULL when malformed.
+static char *
+s_decode (const char *text, size_t size)
+{
+    if (size > 3 * WEB_VALUE_MAX)
+        return NULL;
+    char *out = (char *) malloc (size + 1);
+    assert (out);
+    size_t length = 0;
+    for (size_t i = 0; i < size; i++) {
+        int c = (unsigned char) text [i];
+        if (c == '+')
+            c = ' ';
+        else
+        if (c == '%') {
+            int high = i + 2 < size? s_hex ((unsigned char) text [i + 1]): -1;
+            int low = i + 2 < size? s_hex ((unsigned char) text [i + 2]): -1;
+            if (high < 0 || low < 0) {
+                free (out);
+                return NULL;
+            }
+            c = high * 16 + low;
+            i += 2;
+        }
+        if (c == 0) {
+            free (out);
+            return NULL;
+        }
+        out [length++] = (char) c;
+    }
+    out [length] = 0;
+    if (length > WEB_VALUE_MAX || !fsh_text_valid (out, WEB_VALUE_MAX)) {
+        free (out);
+        return NULL;
+    }
+    return out;
+}
+
+int
+webform_parse (webform_t *self, const char *text, size_t size)
+{
+    memset (self, 0, sizeof *self);
+    if (size > WEB_FORM_MAX)
+        return -1;
+    size_t start = 0;
+    while (start < size) {
+        const char *field = text + start;
+        const char *amp = memchr (field, '&', size - start);
+        size_t len = amp? (size_t) (amp - field): size - start;
+        start += len + 1;
+        if (len == 0)
+            continue;
+        const char *equals = memchr (field, '=', len);
+        size_t key_len = equals? (size_t) (equals - field): len;
+        if (self->count == WEB_FORM_FIELDS)
+            goto malformed;
+        char *key = s_decode (field, key_len);
+        char *value = equals? s_decode (equals + 1, len - key_len - 1): strdup ("");
+        if (!key || !value || !*key || webform_get (self, key)) {
+            free (key);
+            free (value);
+            goto malformed;
+        }
+        self->keys [self->count] = key;
+        self->values [self->count++] = value;
+    }
+    return 0;
+malformed:
+    webform_free (self);
+    return -1;
+}
+
+void
+webform_free (webform_t *self)
+{
+    for (size_t i = 0; i < self->count; i++) {
+        free (self->keys [i]);
+        free (self->values [i]);
+    }
+    self->count = 0;
+}
+
+const char *
+webform_get (const webform_t *self, const char *key)
+{
+    for (size_t i = 0; i < self->count; i++)
+        if (streq (self->keys [i], key))
+            return self->values [i];
+    return NULL;
+}
+
+int
+web_listen_parse (const char *text, char *host, size_t size, int *port)
+{
+    const char *colon = NULL;
+    const char *start = text;
+    size_t length;
+    if (text [0] == '[') {
+        const char *close = strchr (text, ']');
+        if (!close || close [1] != ':')
+            return -1;
+        start = text + 1;
+        length = (size_t) (close - start);
+        colon = close + 1;
+    }
+    else {
+        colon = strrchr (text, ':');
+        if (!colon || memchr (text, ':', (size_t) (colon - text)))
+            return -1;
+        length = (size_t) (colon - text);
+    }
+    if (length == 0 || length + 1 > size)
+        return -1;
+    long number = fsh_number (colon + 1, 0, 65535);
+    if (number < 0)
+        return -1;
+    memcpy (host, start, length);
+    host [length] = 0;
+    for (const char *p = host; *p; p++)
+        if (!isalnum ((unsigned char) *p) && !strchr (".-:", *p))
+            return -1;
+    *port = (int) number;
+    return 0;
+}
+
+bool
+web_host_is_loopback (const char *host)
+{
+    return streq (host, "::1") || strcasecmp (host, "localhost") == 0
+        || strncmp (host, "127.", 4) == 0;
+}
+
+bool
+web_glob_match (const char *glob, const char *path)
+{
+    return !glob || !*glob || fnmatch (glob, path, 0) == 0;
+}
