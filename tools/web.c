@@ -4,14 +4,14 @@
     --control rules, same -c config file), serving one page on a loopback
     address: who is online, every file of the team grouped by user and
     folder, live updates, downloads with progress. The pieces live in
-    tools/web/: the agent link and its thread (bridge, agentlink), the
+    tools/web/: the agent link and its thread (bridge, on proto/ctlclient), the
     copy of the listing (model), the downloads table, the live stream
     (hub), the HTTP server and its security checks (server, routes), the
     HTML (render) and the built-in script and style (assets/).
 */
 #include "fshare.h"
 #include "cli.h"
-#include "agentlink.h"
+#include "ctlclient.h"
 #include "bridge.h"
 #include "server.h"
 #include <spawn.h>
@@ -204,14 +204,21 @@ main (int argc, char *argv [])
     zsys_handler_set (NULL);
     if (!options.verbose)
         zsys_set_logstream (NULL);
-    char *error = NULL;
-    char *endpoint = agentlink_find (options.user, options.control, &error);
-    if (!endpoint) {
-        fprintf (stderr, "%s: %s\n", PROGRAM, error);
-        free (error);
+    //  Which agent: the same rules as fshare-ctl
+    fsh_ctlclient_t *client = fsh_ctlclient_new ();
+    if (options.user || options.control)
+        fsh_ctlclient_set_agent (client, options.user, options.control);
+    fsh_ctl_result_t found = fsh_ctlclient_find (client, NULL);
+    if (found != FSH_CTL_OK) {
+        fprintf (stderr, "%s: %s\n", PROGRAM, found == FSH_CTL_SEVERAL
+                 ? "several agents running: choose one with --user"
+                 : "no agent running (start one with: fshare-ctl connect USER)");
+        fsh_ctlclient_destroy (&client);
         s_options_free (&options);
         return 1;
     }
+    char *endpoint = strdup (fsh_ctlclient_endpoint (client));
+    fsh_ctlclient_destroy (&client);
     rc = s_serve (&options, endpoint, signals);
     free (endpoint);
     s_options_free (&options);

@@ -1,6 +1,6 @@
 /*  bridge.c - fshare-web's link to the agent. See bridge.h. */
 #include "bridge.h"
-#include "agentlink.h"
+#include "ctlclient.h"
 #include "webutil.h"
 #include "cli.h"
 #include <sys/eventfd.h>
@@ -13,9 +13,8 @@ struct _bridge_t {
     bool verbose;
     zloop_t *loop;
     int wake_fd;
-    zsock_t *stream;            //  "events" subscription
-    zsock_t *status;            //  status poll
-    int64_t status_sent;        //  when the outstanding poll left, 0: none
+    fsh_ctlstream_t *stream;    //  "events" subscription
+    int64_t answered;           //  when the agent last answered a status
     int64_t pid;                //  the agent's, 0 until known
     char *state;                //  the agent's state word, or "unreachable"
     char *downloads_dir;
@@ -24,12 +23,12 @@ struct _bridge_t {
     bool tick_due;
 };
 
-//  A running item's socket and deadline.
+//  A running item's stream and deadline.
 typedef struct {
     bridge_t *bridge;
     download_job_t *job;
     download_item_t *item;
-    zsock_t *dealer;
+    fsh_ctlstream_t *stream;
     int64_t heard;
     bool cancel_sent;
 } link_t;
@@ -81,27 +80,18 @@ s_set_state (bridge_t *self, const char *state)
 
 //  --- the listing --------------------------------------------------------------
 
-typedef struct {
-    zlistx_t *replies;          //  Fshare__CtlReply kept until applied
-} collect_t;
-
-static void
-s_collect (const Fshare__CtlReply *reply, void *arg)
+//  One request's replies into `replies`; 0 when the last one is not an error.
+static int
+s_call (bridge_t *self, const char *command, bool all, zlistx_t *replies)
 {
-    //  The reply is freed after the callback: keep a copy of what we need
-    collect_t *collect = (collect_t *) arg;
-    size_t size = fshare__ctl_reply__get_packed_size (reply);
-    zframe_t *frame = zframe_new (NULL, size);
-    fshare__ctl_reply__pack (reply, zframe_data (frame));
-    zlistx_add_end (collect->replies, frame);
-}
-
-static void
-s_chunk_free (void **item)
-{
-    zframe_t *frame = (zframe_t *) *item;
-    zframe_destroy (&frame);
-    *item = NULL;
+    Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
+    request.command = (char *) command;
+    request.all = all;
+    if (fsh_ctl_exchange (self->endpoint, &request, FSH_CTL_REQUEST_TIMEOUT_MS, replies)
+        != FSH_CTL_OK)
+        return -1;
+    Fshare__CtlReply *last = (Fshare__CtlReply *) zlistx_last (replies);
+    return last && last->status == FSHARE__STATUS__STATUS_OK? 0: -1;
 }
 
 //  Status, peers, then every file: the model starts again from them.
@@ -109,65 +99,38 @@ s_chunk_free (void **item)
 static int
 s_relist (bridge_t *self)
 {
-    zsock_t *dealer = agentlink_dealer (self->endpoint);
-    if (!dealer)
-        return -1;
-    collect_t status = { zlistx_new () }, peers = { zlistx_new () }, files = { zlistx_new () };
-    zlistx_set_destructor (status.replies, s_chunk_free);
-    zlistx_set_destructor (peers.replies, s_chunk_free);
-    zlistx_set_destructor (files.replies, s_chunk_free);
-    Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
-    char *error = NULL;
-    request.command = "status";
-    int rc = agentlink_call (dealer, &request, AGENTLINK_TIMEOUT_MS, s_collect, &status, &error);
-    request.command = "peers";
+    zlistx_t *status = fsh_ctl_replies_new ();
+    zlistx_t *peers = fsh_ctl_replies_new ();
+    zlistx_t *files = fsh_ctl_replies_new ();
+    int rc = s_call (self, "status", false, status);
+    Fshare__CtlReply *reply = (Fshare__CtlReply *) zlistx_first (status);
+    if (rc == 0 && (!reply->agent || !fsh_text_valid (reply->agent->broker_id, 256)))
+        rc = -1;
     if (rc == 0)
-        rc = agentlink_call (dealer, &request, AGENTLINK_TIMEOUT_MS, s_collect, &peers, &error);
-    request.command = "ls";
-    request.all = true;
+        rc = s_call (self, "peers", false, peers);
     if (rc == 0)
-        rc = agentlink_call (dealer, &request, AGENTLINK_TIMEOUT_MS, s_collect, &files, &error);
-    zsock_destroy (&dealer);
+        rc = s_call (self, "ls", true, files);
     if (rc == 0) {
-        zframe_t *chunk = (zframe_t *) zlistx_first (status.replies);
-        Fshare__CtlReply *reply = chunk? (Fshare__CtlReply *) fsh_unpack (
-            &fshare__ctl_reply__descriptor, zframe_data (chunk), zframe_size (chunk)): NULL;
-        if (!reply || !reply->agent)
-            rc = -1;
         model_lock (self->model);
-        if (rc == 0)
-            model_reset (self->model, reply->agent->broker_id, reply->agent->seq);
-        for (chunk = (zframe_t *) zlistx_first (peers.replies); chunk && rc == 0;
-             chunk = (zframe_t *) zlistx_next (peers.replies)) {
-            Fshare__CtlReply *page = (Fshare__CtlReply *) fsh_unpack (
-                &fshare__ctl_reply__descriptor, zframe_data (chunk), zframe_size (chunk));
-            for (size_t i = 0; page && i < page->n_peers; i++)
+        model_reset (self->model, reply->agent->broker_id, reply->agent->seq);
+        for (Fshare__CtlReply *page = (Fshare__CtlReply *) zlistx_first (peers); page;
+             page = (Fshare__CtlReply *) zlistx_next (peers))
+            for (size_t i = 0; i < page->n_peers; i++)
                 if (!fsh_user_check (page->peers [i]->user))
                     model_add_user (self->model, page->peers [i]->user, page->peers [i]->since);
-            if (page)
-                fshare__ctl_reply__free_unpacked (page, NULL);
-        }
-        for (chunk = (zframe_t *) zlistx_first (files.replies); chunk && rc == 0;
-             chunk = (zframe_t *) zlistx_next (files.replies)) {
-            Fshare__CtlReply *page = (Fshare__CtlReply *) fsh_unpack (
-                &fshare__ctl_reply__descriptor, zframe_data (chunk), zframe_size (chunk));
-            for (size_t i = 0; page && i < page->n_files; i++)
-                model_put (self->model, page->files [i]->user, page->files [i]->file);
-            if (page)
-                fshare__ctl_reply__free_unpacked (page, NULL);
-        }
+        for (Fshare__CtlReply *page = (Fshare__CtlReply *) zlistx_first (files); page;
+             page = (Fshare__CtlReply *) zlistx_next (files))
+            for (size_t i = 0; i < page->n_files; i++)
+                if (page->files [i]->user)
+                    model_put (self->model, page->files [i]->user, page->files [i]->file);
         model_unlock (self->model);
-        if (reply)
-            fshare__ctl_reply__free_unpacked (reply, NULL);
+        hub_publish (self->hub, "reload", "{}");
     }
     else
-        s_log (self, "listing failed: %s", error);
-    zstr_free (&error);
-    zlistx_destroy (&status.replies);
-    zlistx_destroy (&peers.replies);
-    zlistx_destroy (&files.replies);
-    if (rc == 0)
-        hub_publish (self->hub, "reload", "{}");
+        s_log (self, "%s", "listing failed: trying again");
+    zlistx_destroy (&status);
+    zlistx_destroy (&peers);
+    zlistx_destroy (&files);
     return rc;
 }
 
@@ -204,12 +167,30 @@ s_announce (bridge_t *self, model_change_t *change)
     free (data);
 }
 
+static void
+s_unsubscribe (bridge_t *self)
+{
+    if (self->stream) {
+        zloop_reader_end (self->loop, (zsock_t *) fsh_ctlstream_socket (self->stream));
+        zloop_reader_end (self->loop, (zsock_t *) fsh_ctlstream_monitor (self->stream));
+        fsh_ctlstream_destroy (&self->stream);
+    }
+}
+
 static int
 s_on_stream (zloop_t *loop, zsock_t *sock, void *arg)
 {
     (void) loop;
     bridge_t *self = (bridge_t *) arg;
-    Fshare__CtlReply *reply = agentlink_recv (sock);
+    Fshare__CtlReply *reply = NULL;
+    fsh_ctl_result_t result = fsh_ctlstream_read (self->stream, sock, &reply);
+    if (result == FSH_CTL_GONE) {
+        //  The agent went away: a new one gets a new subscription
+        s_log (self, "%s", "the agent's event stream ended");
+        s_unsubscribe (self);
+        self->pid = 0;
+        return 0;
+    }
     if (!reply)
         return 0;
     if (reply->event && !fsh_event_check (reply->event)) {
@@ -227,86 +208,51 @@ s_on_stream (zloop_t *loop, zsock_t *sock, void *arg)
         s_announce (self, &change);
         zhashx_destroy (&change.groups);
     }
-    fshare__ctl_reply__free_unpacked (reply, NULL);
+    fsh_ctl_reply_free (&reply);
     return 0;
 }
 
 static void
 s_subscribe (bridge_t *self)
 {
-    if (self->stream) {
-        zloop_reader_end (self->loop, self->stream);
-        zsock_destroy (&self->stream);
-    }
-    self->stream = agentlink_dealer (self->endpoint);
-    if (!self->stream)
-        return;
+    s_unsubscribe (self);
     Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
     request.command = "events";
-    agentlink_send (self->stream, &request);
-    zloop_reader (self->loop, self->stream, s_on_stream, self);
+    self->stream = fsh_ctlstream_new (self->endpoint, &request);
+    if (!self->stream)
+        return;
+    zloop_reader (self->loop, (zsock_t *) fsh_ctlstream_socket (self->stream), s_on_stream, self);
+    zloop_reader (self->loop, (zsock_t *) fsh_ctlstream_monitor (self->stream), s_on_stream, self);
 }
 
 //  --- the status poll ------------------------------------------------------------
 
 static void
-s_status_reset (bridge_t *self)
-{
-    if (self->status) {
-        zloop_reader_end (self->loop, self->status);
-        zsock_destroy (&self->status);
-    }
-    self->status_sent = 0;
-}
-
-static int
-s_on_status (zloop_t *loop, zsock_t *sock, void *arg)
-{
-    (void) loop;
-    bridge_t *self = (bridge_t *) arg;
-    Fshare__CtlReply *reply = agentlink_recv (sock);
-    self->status_sent = 0;
-    if (!reply)
-        return 0;
-    Fshare__AgentStatus *status = reply->agent;
-    if (status && fsh_text_valid (status->state, 64)) {
-        if (status->pid != self->pid) {
-            //  A new agent (or the first): its event stream, then a listing
-            self->pid = status->pid;
-            s_subscribe (self);
-            self->relist = true;
-        }
-        if (fsh_text_valid (status->downloads, FSH_PATH_MAX) && status->downloads [0] == '/') {
-            free (self->downloads_dir);
-            self->downloads_dir = strdup (status->downloads);
-        }
-        s_set_state (self, status->state);
-    }
-    fshare__ctl_reply__free_unpacked (reply, NULL);
-    return 0;
-}
-
-static void
 s_poll_status (bridge_t *self)
 {
     int64_t now = zclock_mono ();
-    if (self->status_sent && now - self->status_sent > BRIDGE_STATUS_LATE_MS) {
-        s_set_state (self, "unreachable");
-        self->pid = 0;
-        s_status_reset (self);
-    }
-    if (self->status_sent)
+    Fshare__CtlReply *reply = fsh_ctl_probe (self->endpoint, FSH_CTL_PROBE_TIMEOUT_MS);
+    Fshare__AgentStatus *status = reply? reply->agent: NULL;
+    if (!status || !fsh_text_valid (status->state, 64)) {
+        //  A busy agent may miss one probe: say so only when it keeps silent
+        if (now - self->answered > BRIDGE_STATUS_LATE_MS)
+            s_set_state (self, "unreachable");
+        fsh_ctl_reply_free (&reply);
         return;
-    if (!self->status) {
-        self->status = agentlink_dealer (self->endpoint);
-        if (!self->status)
-            return;
-        zloop_reader (self->loop, self->status, s_on_status, self);
     }
-    Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
-    request.command = "status";
-    if (agentlink_send (self->status, &request) == 0)
-        self->status_sent = now;
+    self->answered = now;
+    if (status->pid != self->pid || !self->stream) {
+        //  A new agent (or the first): its event stream, then a listing
+        self->pid = status->pid;
+        s_subscribe (self);
+        self->relist = true;
+    }
+    if (fsh_text_valid (status->downloads, FSH_PATH_MAX) && status->downloads [0] == '/') {
+        free (self->downloads_dir);
+        self->downloads_dir = strdup (status->downloads);
+    }
+    s_set_state (self, status->state);
+    fsh_ctl_reply_free (&reply);
 }
 
 //  --- downloads ----------------------------------------------------------------------
@@ -329,8 +275,11 @@ s_item_end (link_t *link, item_state_t state, const char *error)
         item->error = strdup (error);
     }
     item->link = NULL;
-    zloop_reader_end (link->bridge->loop, link->dealer);
-    zsock_destroy (&link->dealer);
+    if (link->stream) {
+        zloop_reader_end (link->bridge->loop, (zsock_t *) fsh_ctlstream_socket (link->stream));
+        zloop_reader_end (link->bridge->loop, (zsock_t *) fsh_ctlstream_monitor (link->stream));
+        fsh_ctlstream_destroy (&link->stream);
+    }
     free (link);
 }
 
@@ -363,18 +312,22 @@ s_item_reply (link_t *link, Fshare__CtlReply *reply)
 static int
 s_on_item (zloop_t *loop, zsock_t *sock, void *arg)
 {
-    (void) loop; (void) sock;
+    (void) loop;
     link_t *link = (link_t *) arg;
     bridge_t *self = link->bridge;
-    Fshare__CtlReply *reply = agentlink_recv (link->dealer);
-    if (!reply)
+    Fshare__CtlReply *reply = NULL;
+    fsh_ctl_result_t result = fsh_ctlstream_read (link->stream, sock, &reply);
+    if (result != FSH_CTL_GONE && !reply)
         return 0;
     downloads_lock (self->downloads);
     link->heard = zclock_mono ();
-    s_item_reply (link, reply);
+    if (result == FSH_CTL_GONE)
+        s_item_end (link, ITEM_FAILED, "the agent went away");
+    else
+        s_item_reply (link, reply);
     downloads_unlock (self->downloads);
     s_downloads_changed (self);
-    fshare__ctl_reply__free_unpacked (reply, NULL);
+    fsh_ctl_reply_free (&reply);
     return 0;
 }
 
@@ -414,24 +367,24 @@ s_item_start (bridge_t *self, download_job_t *job, download_item_t *item)
     link->job = job;
     link->item = item;
     link->heard = zclock_mono ();
-    link->dealer = error? NULL: agentlink_dealer (self->endpoint);
     item->link = link;
-    if (!link->dealer) {
-        link->dealer = zsock_new (ZMQ_DEALER);      //  so that ending is uniform
-        zloop_reader (self->loop, link->dealer, s_on_item, link);
+    if (!error) {
+        Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
+        char *args [2] = { job->owner, item->path };
+        request.command = "get";
+        request.n_args = 2;
+        request.args = args;
+        request.output = output? output: "";
+        link->stream = fsh_ctlstream_new (self->endpoint, &request);
+    }
+    if (!link->stream) {
         s_item_end (link, ITEM_FAILED, error? error: "cannot reach the agent");
         zstr_free (&error);
+        free (output);
         return;
     }
-    Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
-    char *args [2] = { job->owner, item->path };
-    request.command = "get";
-    request.n_args = 2;
-    request.args = args;
-    request.output = output? output: "";
-    zloop_reader (self->loop, link->dealer, s_on_item, link);
-    if (agentlink_send (link->dealer, &request))
-        s_item_end (link, ITEM_FAILED, "cannot reach the agent");
+    zloop_reader (self->loop, (zsock_t *) fsh_ctlstream_socket (link->stream), s_on_item, link);
+    zloop_reader (self->loop, (zsock_t *) fsh_ctlstream_monitor (link->stream), s_on_item, link);
     free (item->output);
     item->output = output;
 }
@@ -451,9 +404,7 @@ s_pump (bridge_t *self)
             if (!link)
                 continue;
             if (job->cancelled && !link->cancel_sent) {
-                Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
-                request.command = "cancel";
-                agentlink_send (link->dealer, &request);
+                fsh_ctlstream_send (link->stream, "cancel");
                 link->cancel_sent = true;
             }
             else
@@ -553,8 +504,7 @@ bridge_destroy (bridge_t **self_p)
                 if (job->items [i].link)
                     s_item_end ((link_t *) job->items [i].link, ITEM_CANCELLED, "stopped");
         downloads_unlock (self->downloads);
-        s_status_reset (self);
-        zsock_destroy (&self->stream);
+        s_unsubscribe (self);
         zloop_destroy (&self->loop);
         close (self->wake_fd);
         free (self->endpoint);

@@ -1,0 +1,49 @@
+#!/bin/bash
+# web_page.sh - fshare-web in a real browser (headless Chromium through
+# python3-selenium, driven by web_driver.py) against a real broker and two
+# agents started with fshare-ctl connect: the page lists alice's file, a new
+# file appears without a reload within a second, the filter narrows, a file
+# and a folder download arrive identical to the owner's, requests without
+# the token (or from another origin, oversized, malformed) are refused, and
+# the page survives a broker restart, with its banner meanwhile. Screenshots
+# in $T. Without a browser the test is skipped (77), never passed.
+. "$(dirname "$0")/../lib.sh" "$1"
+
+PY=/usr/bin/python3
+for need in /usr/bin/chromium /usr/bin/chromedriver; do
+    [ -x "$need" ] || { echo "SKIP: $need is missing (Debian: chromium, chromium-driver)"; exit 77; }
+done
+"$PY" -c 'import selenium' 2>/dev/null \
+    || { echo "SKIP: python3-selenium is missing"; exit 77; }
+
+CTL="$BIN/fshare-ctl"
+export FSHARE_PASSWORD="secret-$$"
+start_broker
+mkdir -p "$T/alice_files/docs/sub" "$T/bob_files"
+echo "hello from alice" >"$T/alice_files/hello.txt"
+echo "# notes" >"$T/alice_files/docs/a.md"
+head -c 300000 /dev/urandom >"$T/alice_files/docs/sub/deep.bin"
+agent_pid() { "$CTL" --user "$1" --json status 2>/dev/null | jq -r .pid; }
+for user in alice bob; do
+    "$CTL" connect "$user" --broker "$BROKER_EP" --dir "$T/${user}_files" \
+        --downloads "$T/${user}_dl" >"$T/connect-$user.out" 2>&1 \
+        || fail "connect $user: $(cat "$T/connect-$user.out")"
+    PIDS="$PIDS $(agent_pid "$user")"
+done
+
+bg web "$BIN/fshare-web" --user bob --listen 127.0.0.1:0
+wait_until 10 grep -q "http://" "$T/web.log" || fail "fshare-web printed no address"
+WEB_URL=$(grep -o 'http://[^ ]*' "$T/web.log" | head -n 1)
+[[ "$WEB_URL" == http://127.0.0.1:*/\?token=* ]] || fail "unexpected address: $WEB_URL"
+
+BROKER_CMD="$BIN/fshare-broker --listen $BROKER_EP --publish $EVENTS_EP --state-dir $T/state/fshare"
+WEB_URL=$WEB_URL T=$T BROKER_PID=$BROKER_PID BROKER_CMD=$BROKER_CMD \
+    "$PY" "$(dirname "$0")/web_driver.py" >"$T/driver.out" 2>&1
+status=$?
+[ -f "$T/broker2.pid" ] && PIDS="$PIDS $(cat "$T/broker2.pid")"
+cat "$T/driver.out"
+[ $status -eq 0 ] || fail "the browser checks failed"
+[ -s "$T/web.png" ] || fail "no screenshot"
+grep -q "web page checks passed" "$T/driver.out" || fail "the driver did not finish"
+kill -0 "$LAST_PID" 2>/dev/null || fail "fshare-web died"
+exit 0

@@ -1,0 +1,358 @@
+/*  test_web.c - fshare-web's pure parts: the access token and its cookie,
+    the Host and Origin checks, form and query decoding and their limits,
+    --listen, escaping; the listing model's Clone rules (stale events
+    skipped, gaps noticed, groups and duplicate marks touched); the live
+    hub's resume and reload.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include "fshare.h"
+#include "webutil.h"
+#include "model.h"
+#include "hub.h"
+
+static void
+test_token (void **state)
+{
+    (void) state;
+    char a [WEB_TOKEN_CHARS + 1], b [WEB_TOKEN_CHARS + 1];
+    web_token_new (a, sizeof a);
+    web_token_new (b, sizeof b);
+    assert_int_equal (strlen (a), WEB_TOKEN_CHARS);
+    assert_string_not_equal (a, b);
+    assert_int_equal (strspn (a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+                      WEB_TOKEN_CHARS);
+    assert_true (web_token_equal (a, a));
+    assert_false (web_token_equal (b, a));
+    assert_false (web_token_equal (NULL, a));
+    assert_false (web_token_equal ("", a));
+    char longer [WEB_TOKEN_CHARS + 2];
+    snprintf (longer, sizeof longer, "%sx", a);
+    assert_false (web_token_equal (longer, a));
+    char shorter [WEB_TOKEN_CHARS];
+    snprintf (shorter, sizeof shorter, "%s", a);
+    assert_false (web_token_equal (shorter, a));
+}
+
+static void
+test_cookie (void **state)
+{
+    (void) state;
+    char value [64];
+    assert_true (web_cookie_get ("fshare_web_8080=abc", "fshare_web_8080", value, sizeof value));
+    assert_string_equal (value, "abc");
+    assert_true (web_cookie_get ("x=1; fshare_web_8080=def ; y=2", "fshare_web_8080", value,
+                                 sizeof value));
+    assert_string_equal (value, "def");
+    //  Another port's cookie is not ours, nor a name that only starts alike
+    assert_false (web_cookie_get ("fshare_web_8081=abc", "fshare_web_8080", value, sizeof value));
+    assert_false (web_cookie_get ("fshare_web_80800=abc", "fshare_web_8080", value, sizeof value));
+    assert_false (web_cookie_get (NULL, "fshare_web_8080", value, sizeof value));
+    assert_false (web_cookie_get ("", "fshare_web_8080", value, sizeof value));
+    //  Too long for the buffer: refused, not cut
+    char big [200];
+    memset (big, 'a', sizeof big);
+    memcpy (big, "c=", 2);
+    big [sizeof big - 1] = 0;
+    assert_false (web_cookie_get (big, "c", value, sizeof value));
+}
+
+static void
+test_host_origin (void **state)
+{
+    (void) state;
+    const char *hosts [] = { "127.0.0.1:8080", "localhost:8080", "[::1]:8080", NULL };
+    assert_true (web_host_ok ("127.0.0.1:8080", hosts));
+    assert_true (web_host_ok ("LOCALHOST:8080", hosts));
+    assert_false (web_host_ok ("127.0.0.1:8081", hosts));
+    assert_false (web_host_ok ("evil.example:8080", hosts));     //  DNS rebinding
+    assert_false (web_host_ok (NULL, hosts));
+    assert_true (web_origin_ok ("http://127.0.0.1:8080", "127.0.0.1:8080", hosts));
+    assert_false (web_origin_ok ("http://localhost:8080", "127.0.0.1:8080", hosts));
+    assert_false (web_origin_ok ("http://evil.example", "127.0.0.1:8080", hosts));
+    assert_false (web_origin_ok ("https://127.0.0.1:8080", "127.0.0.1:8080", hosts));
+    assert_false (web_origin_ok ("null", "127.0.0.1:8080", hosts));
+    assert_false (web_origin_ok (NULL, "127.0.0.1:8080", hosts));
+    assert_false (web_origin_ok ("http://evil.example:8080", "evil.example:8080", hosts));
+}
+
+static void
+test_form (void **state)
+{
+    (void) state;
+    webform_t form;
+    const char *text = "user=alice&path=docs%2Fa+b.txt&empty=&flag";
+    assert_int_equal (webform_parse (&form, text, strlen (text)), 0);
+    assert_string_equal (webform_get (&form, "user"), "alice");
+    assert_string_equal (webform_get (&form, "path"), "docs/a b.txt");
+    assert_string_equal (webform_get (&form, "empty"), "");
+    assert_string_equal (webform_get (&form, "flag"), "");
+    assert_null (webform_get (&form, "other"));
+    webform_free (&form);
+    const char *bad [] = {
+        "path=%zz", "path=%4", "path=a%00b", "path=%0a", "a=1&a=2", "=x", "path=%C3%28",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++)
+        assert_int_equal (webform_parse (&form, bad [i], strlen (bad [i])), -1);
+    //  Limits: too many fields, a body too long
+    webbuf_t buf;
+    webbuf_init (&buf);
+    for (int i = 0; i <= WEB_FORM_FIELDS; i++)
+        webbuf_printf (&buf, "k%d=v&", i);
+    assert_int_equal (webform_parse (&form, buf.data, buf.size), -1);
+    webbuf_free (&buf);
+    char *big = (char *) malloc (WEB_FORM_MAX + 10);
+    memset (big, 'a', WEB_FORM_MAX + 10);
+    memcpy (big, "k=", 2);
+    assert_int_equal (webform_parse (&form, big, WEB_FORM_MAX + 10), -1);
+    free (big);
+}
+
+static void
+test_listen (void **state)
+{
+    (void) state;
+    char host [64];
+    int port;
+    assert_int_equal (web_listen_parse ("127.0.0.1:8080", host, sizeof host, &port), 0);
+    assert_string_equal (host, "127.0.0.1");
+    assert_int_equal (port, 8080);
+    assert_int_equal (web_listen_parse ("[::1]:0", host, sizeof host, &port), 0);
+    assert_string_equal (host, "::1");
+    assert_int_equal (port, 0);
+    assert_int_equal (web_listen_parse ("localhost:9", host, sizeof host, &port), 0);
+    const char *bad [] = { "8080", "127.0.0.1", ":8080", "127.0.0.1:x", "127.0.0.1:65536",
+                           "::1:80", "[::1]80", "a b:80", "127.0.0.1:-1" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++)
+        assert_int_equal (web_listen_parse (bad [i], host, sizeof host, &port), -1);
+    assert_true (web_host_is_loopback ("127.0.0.1"));
+    assert_true (web_host_is_loopback ("127.1.2.3"));
+    assert_true (web_host_is_loopback ("::1"));
+    assert_true (web_host_is_loopback ("localhost"));
+    assert_false (web_host_is_loopback ("0.0.0.0"));
+    assert_false (web_host_is_loopback ("192.168.1.2"));
+}
+
+static void
+test_escape (void **state)
+{
+    (void) state;
+    webbuf_t buf;
+    webbuf_init (&buf);
+    webbuf_html (&buf, "<a href=\"x\">'&'</a>");
+    char *text = webbuf_take (&buf, NULL);
+    assert_string_equal (text, "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+    free (text);
+    webbuf_json (&buf, "a\"b\\c\n</script>");
+    text = webbuf_take (&buf, NULL);
+    assert_string_equal (text, "\"a\\\"b\\\\c\\u000a\\u003c/script\\u003e\"");
+    free (text);
+    webbuf_url (&buf, "docs/a b&c=d");
+    text = webbuf_take (&buf, NULL);
+    assert_string_equal (text, "docs/a%20b%26c%3Dd");
+    free (text);
+}
+
+//  An event of the stream, for the model.
+static Fshare__Event *
+s_event (const char *broker, uint64_t seq, Fshare__EventType type, const char *user,
+         const char *path, const char *from, uint8_t digest)
+{
+    Fshare__Event *event = (Fshare__Event *) zmalloc (sizeof (Fshare__Event));
+    fshare__event__init (event);
+    event->broker = (char *) broker;
+    event->seq = seq;
+    event->type = type;
+    event->user = (char *) user;
+    event->from = (char *) (from? from: "");
+    if (path) {
+        Fshare__FileInfo *file = (Fshare__FileInfo *) zmalloc (sizeof (Fshare__FileInfo));
+        fshare__file_info__init (file);
+        file->path = (char *) path;
+        file->size = 10;
+        file->mtime = 1700000000;
+        if (digest) {
+            file->sha256.len = 32;
+            file->sha256.data = (uint8_t *) malloc (32);
+            memset (file->sha256.data, digest, 32);
+        }
+        event->file = file;
+    }
+    return event;
+}
+
+static void
+s_event_free (Fshare__Event **event_p)
+{
+    Fshare__Event *event = *event_p;
+    if (event->file) {
+        free (event->file->sha256.data);
+        free (event->file);
+    }
+    free (event);
+    *event_p = NULL;
+}
+
+static void
+s_apply (model_t *model, Fshare__Event *event, model_change_t *change)
+{
+    model_event (model, event, change);
+    s_event_free (&event);
+}
+
+static void
+test_model (void **state)
+{
+    (void) state;
+    model_t *model = model_new ();
+    model_change_t change;
+    model_reset (model, "B1", 10);
+    model_add_user (model, "alice", 1);
+    model_add_user (model, "bob", 2);
+
+    //  Not newer than the listing: skipped
+    s_apply (model, s_event ("B1", 10, FSHARE__EVENT_TYPE__EVENT_FILE_ADDED, "alice",
+                             "old.txt", NULL, 0), &change);
+    assert_false (change.applied);
+    assert_false (change.gap);
+    assert_null (model_find (model, "alice", "old.txt"));
+    zhashx_destroy (&change.groups);
+
+    //  The next one: applied, its folder touched
+    s_apply (model, s_event ("B1", 11, FSHARE__EVENT_TYPE__EVENT_FILE_ADDED, "alice",
+                             "docs/a.txt", NULL, 0xab), &change);
+    assert_true (change.applied);
+    assert_false (change.gap);
+    assert_non_null (zhashx_lookup (change.groups, "alice:docs"));
+    model_file_t *file = model_find (model, "alice", "docs/a.txt");
+    assert_non_null (file);
+    assert_int_equal (strlen (file->sha256), 64);
+    assert_int_equal (model_copies (model, file->sha256), 1);
+    zhashx_destroy (&change.groups);
+
+    //  A second copy of that content, elsewhere: both folders re-marked
+    s_apply (model, s_event ("B1", 12, FSHARE__EVENT_TYPE__EVENT_FILE_ADDED, "bob",
+                             "b.txt", NULL, 0xab), &change);
+    assert_non_null (zhashx_lookup (change.groups, "bob:"));
+    assert_non_null (zhashx_lookup (change.groups, "alice:docs"));
+    assert_int_equal (model_copies (model, file->sha256), 2);
+    zhashx_destroy (&change.groups);
+
+    //  A rename moves it between folders; the groups of both sides change
+    s_apply (model, s_event ("B1", 13, FSHARE__EVENT_TYPE__EVENT_FILE_RENAMED, "alice",
+                             "top.txt", "docs/a.txt", 0xab), &change);
+    assert_non_null (zhashx_lookup (change.groups, "alice:docs"));
+    assert_non_null (zhashx_lookup (change.groups, "alice:"));
+    assert_null (model_find (model, "alice", "docs/a.txt"));
+    assert_non_null (model_find (model, "alice", "top.txt"));
+    zhashx_destroy (&change.groups);
+
+    //  A gap: still applied, but the listing must be fetched again
+    s_apply (model, s_event ("B1", 15, FSHARE__EVENT_TYPE__EVENT_FILE_REMOVED, "bob",
+                             "b.txt", NULL, 0), &change);
+    assert_true (change.gap);
+    assert_null (model_find (model, "bob", "b.txt"));
+    zhashx_destroy (&change.groups);
+    //  A new broker instance: a gap too
+    s_apply (model, s_event ("B2", 1, FSHARE__EVENT_TYPE__EVENT_LEAVE, "bob", NULL, NULL, 0),
+             &change);
+    assert_true (change.gap);
+    assert_true (change.users);
+    assert_int_equal (model_user_files (model, "bob"), 0);
+    zlistx_t *users = model_users (model);
+    assert_int_equal (zlistx_size (users), 1);
+    zlistx_destroy (&users);
+    zhashx_destroy (&change.groups);
+
+    //  Folder order: a folder's files together, top level first
+    Fshare__FileInfo info = FSHARE__FILE_INFO__INIT;
+    const char *paths [] = { "a/x/y", "a.txt", "a/b", "z", "a/c" };
+    for (size_t i = 0; i < 5; i++) {
+        info.path = (char *) paths [i];
+        model_put (model, "alice", &info);
+    }
+    zlistx_t *files = model_files (model, "alice", NULL, NULL, false);
+    const char *order [] = { "a.txt", "top.txt", "z", "a/b", "a/c", "a/x/y" };
+    size_t index = 0;
+    for (file = (model_file_t *) zlistx_first (files); file;
+         file = (model_file_t *) zlistx_next (files))
+        assert_string_equal (file->path, order [index++]);
+    assert_int_equal (index, 6);
+    zlistx_destroy (&files);
+    files = model_files (model, "alice", NULL, "a", true);
+    assert_int_equal (zlistx_size (files), 3);
+    zlistx_destroy (&files);
+    files = model_files (model, "alice", "*.txt", NULL, false);
+    assert_int_equal (zlistx_size (files), 2);
+    zlistx_destroy (&files);
+    model_destroy (&model);
+    assert_null (model);
+}
+
+static void
+test_hub (void **state)
+{
+    (void) state;
+    hub_t *hub = hub_new ();
+    hub_client_t *client = hub_client_new (hub, 0);
+    char buf [256];
+    //  First the state, then keep-alives until something is published
+    ssize_t size = hub_client_read (client, buf, sizeof buf - 1, 10);
+    assert_true (size > 0);
+    buf [size] = 0;
+    assert_non_null (strstr (buf, "event: state"));
+    size = hub_client_read (client, buf, sizeof buf - 1, 10);
+    buf [size] = 0;
+    assert_string_equal (buf, ": keep-alive\n\n");
+    hub_publish (hub, "groups", "[[\"alice\",\"\"]]");
+    size = hub_client_read (client, buf, sizeof buf - 1, 10);
+    buf [size] = 0;
+    assert_string_equal (buf, "id: 1\nevent: groups\ndata: [[\"alice\",\"\"]]\n\n");
+    hub_client_destroy (&client);
+
+    //  Resuming after message 1 gets 2 on; one too far behind gets reload
+    hub_publish (hub, "downloads", "{}");
+    client = hub_client_new (hub, 1);
+    hub_client_read (client, buf, sizeof buf - 1, 10);      //  the state
+    size = hub_client_read (client, buf, sizeof buf - 1, 10);
+    buf [size] = 0;
+    assert_non_null (strstr (buf, "id: 2\nevent: downloads"));
+    hub_client_destroy (&client);
+    for (int i = 0; i < HUB_RING + 5; i++)
+        hub_publish (hub, "downloads", "{}");
+    client = hub_client_new (hub, 2);
+    size = hub_client_read (client, buf, sizeof buf - 1, 10);
+    buf [size] = 0;
+    assert_non_null (strstr (buf, "event: reload"));
+    hub_client_destroy (&client);
+
+    //  Small reads take a frame in pieces; stop ends the stream
+    client = hub_client_new (hub, 0);
+    size = hub_client_read (client, buf, 5, 10);
+    assert_int_equal (size, 5);
+    hub_stop (hub);
+    while ((size = hub_client_read (client, buf, sizeof buf, 10)) > 0)
+        ;
+    assert_int_equal (size, -1);
+    hub_client_destroy (&client);
+    hub_destroy (&hub);
+    assert_null (hub);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_token),
+        cmocka_unit_test (test_cookie),
+        cmocka_unit_test (test_host_origin),
+        cmocka_unit_test (test_form),
+        cmocka_unit_test (test_listen),
+        cmocka_unit_test (test_escape),
+        cmocka_unit_test (test_model),
+        cmocka_unit_test (test_hub),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
