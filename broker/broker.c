@@ -14,6 +14,7 @@
 #include "chunk.h"
 #include "gate.h"
 #include "bounds.h"
+#include "monitor.h"
 #include <sodium.h>
 
 #define STATS_MS_DEFAULT     2000
@@ -39,6 +40,7 @@ typedef struct {
     gate_t *gate;               //  ZAP handler; NULL without CURVE
     gate_caller_t caller;       //  who sent the request being handled
     fsh_ratelog_t *ratelog;     //  bad-input warnings, shared with the relay
+    monitor_t *monitor;         //  connections libzmq dropped (monitor.h)
 } broker_t;
 
 static void s_session_drop (broker_t *self, session_t *session, bool publish_leave,
@@ -781,6 +783,43 @@ s_publish_stats (zloop_t *loop, int timer_id, void *arg)
 }
 
 static int
+s_check_stalls (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop; (void) timer_id;
+    relay_check_stalls (((broker_t *) arg)->relay, zclock_mono ());
+    return 0;
+}
+
+//  A connection ended: libzmq dropped it (a frame above --max-message, a
+//  ZMTP error) or the peer closed it. Whatever of a transfer was in
+//  flight on it is lost, so the transfers of the session whose latest
+//  message came on it end now; the session itself lives on, on the
+//  connection its DEALER makes next.
+static int
+s_handle_monitor (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop; (void) reader;
+    broker_t *self = (broker_t *) arg;
+    int event, value;
+    if (monitor_read (self->monitor, &event, &value))
+        return 0;
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) {
+        s_complain (self, "a connection failed the ZMTP handshake (protocol error 0x%x)", value);
+        return 0;
+    }
+    for (session_t *session = (session_t *) zhashx_first (self->sessions); session;
+         session = (session_t *) zhashx_next (self->sessions))
+        if (value >= 0 && session_fd (session) == value) {
+            session_set_fd (session, -1);
+            zsys_warning ("broker: the connection of %s ended (closed by the peer, or dropped "
+                          "by libzmq: a frame above --max-message %d bytes or a ZMTP error); "
+                          "its transfers end", session_user (session), self->config.max_message);
+            relay_session_gone (self->relay, session, "lost its connection");
+        }
+    return 0;
+}
+
+static int
 s_handle_pipe (zloop_t *loop, zsock_t *reader, void *arg)
 {
     (void) loop; (void) reader;
@@ -817,6 +856,7 @@ s_broker_destroy (broker_t **self_p)
     zhashx_destroy (&self->users);
     zhashx_destroy (&self->sessions);
     fsh_ratelog_destroy (&self->ratelog);
+    monitor_destroy (&self->monitor);
     zsock_destroy (&self->router);
     zsock_destroy (&self->pub);
     gate_destroy (&self->gate);
@@ -948,6 +988,16 @@ s_broker_new (zsock_t *pipe, broker_config_t *config, char **error)
 
     self->relay = relay_new (self->router, self->ratelog, self->config.verbose);
     relay_set_limits (self->relay, self->config.max_transfers, self->config.max_serving);
+    relay_set_stall_timeout (self->relay, self->config.stall_timeout_ms);
+    self->monitor = monitor_new (self->router, self->id);
+    if (self->monitor)
+        zloop_reader (self->loop, monitor_socket (self->monitor), s_handle_monitor, self);
+    else
+        zsys_warning ("broker: no socket monitor (%s): dropped connections end their "
+                      "transfers only when their session speaks again", zmq_strerror (errno));
+    int stall_check = self->config.stall_timeout_ms / 4;
+    zloop_timer (self->loop, (size_t) (stall_check < 1000? stall_check: 1000), 0,
+                 s_check_stalls, self);
     zloop_reader (self->loop, self->pipe, s_handle_pipe, self);
     zloop_reader (self->loop, self->router, s_handle_router, self);
     zloop_timer (self->loop, (size_t) self->config.heartbeat_ms, 0, s_expire_sessions, self);

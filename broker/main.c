@@ -30,6 +30,7 @@ static const struct option s_options [] = {
     { "max-observers", required_argument, NULL, 'O' },
     { "max-transfers", required_argument, NULL, 'T' },
     { "max-serving", required_argument, NULL, 'S' },
+    { "stall-timeout", required_argument, NULL, 't' },
     //  Not in --help: tests shorten the failed-login delays
     { "login-delay-ms",     required_argument, NULL, 'W' },
     { "login-delay-max-ms", required_argument, NULL, 'Y' },
@@ -61,7 +62,10 @@ s_usage (FILE *out)
         "  --max-observers N     taps (fshare-tap --user) one account may have logged\n"
         "                        in besides its agent, 0..1024 (default 8)\n"
         "  --max-transfers N     downloads one peer may have in flight, 1..4096 (default 32)\n"
-        "  --max-serving N       transfers one peer may serve at once, 1..4096 (default 64)\n"
+        "  --max-serving N       transfers one peer may serve at once, 1..4096 (default 64),\n"
+        "                        shared fairly among the peers asking\n"
+        "  --stall-timeout SECONDS  a transfer without progress this long ends,\n"
+        "                        1..3600 (default 30)\n"
         "  --curve               encrypt with CURVE; the key pair lives in the state dir\n"
         "  --no-curve            no CURVE even on a non-loopback endpoint\n"
         "                        (default: CURVE unless every endpoint is loopback/ipc)\n"
@@ -141,6 +145,11 @@ s_parse (int argc, char **argv, broker_config_t *config, bool *print_key)
                 if ((n = fsh_number (optarg, 1, 4096)) < 0)
                     return fsh_usage_error (PROGRAM, "--max-serving: '%s' is not 1..4096", optarg);
                 config->max_serving = (int) n;
+                break;
+            case 't':
+                if ((n = fsh_number (optarg, 1, 3600)) < 0)
+                    return fsh_usage_error (PROGRAM, "--stall-timeout: '%s' is not 1..3600 seconds", optarg);
+                config->stall_timeout_ms = (int) n * 1000;
                 break;
             case 'W':
                 if ((n = fsh_number (optarg, 1, 60000)) < 0)

@@ -31,6 +31,7 @@ typedef struct {
     uint64_t relayed;           //  bytes relayed since start
     uint64_t granted;           //  credit given by the requester (forwarded)
     int64_t started;            //  zclock_mono at Get
+    int64_t progress;           //  zclock_mono of the last step forward
 } xfer_t;
 
 struct _relay_t {
@@ -41,6 +42,7 @@ struct _relay_t {
     bool verbose;
     int max_per_requester;
     int max_per_owner;
+    int64_t stall_ms;           //  a transfer without progress this long ends
     fsh_ratelog_t *ratelog;     //  the broker's
 };
 
@@ -71,6 +73,7 @@ relay_new (zsock_t *router, fsh_ratelog_t *ratelog, bool verbose)
     self->verbose = verbose;
     self->max_per_requester = RELAY_MAX_PER_REQUESTER;
     self->max_per_owner = RELAY_MAX_PER_OWNER;
+    self->stall_ms = RELAY_STALL_TIMEOUT_MS;
     self->transfers = fsh_idtable_new (s_xfer_destroy);
     return self;
 }
@@ -91,6 +94,12 @@ relay_set_limits (relay_t *self, int per_requester, int per_owner)
 {
     self->max_per_requester = per_requester > 0? per_requester: 1;
     self->max_per_owner = per_owner > 0? per_owner: 1;
+}
+
+void
+relay_set_stall_timeout (relay_t *self, int stall_ms)
+{
+    self->stall_ms = stall_ms > 0? stall_ms: RELAY_STALL_TIMEOUT_MS;
 }
 
 size_t
@@ -208,7 +217,7 @@ s_side_lost (relay_t *self, xfer_t *xfer, bool owner_lost, const char *what)
 }
 
 //  --------------------------------------------------------------------------
-//  Start
+//  Start, and the fair share of an owner's serving slots
 
 static size_t
 s_count (relay_t *self, session_t *session, bool as_owner)
@@ -221,6 +230,84 @@ s_count (relay_t *self, session_t *session, bool as_owner)
     return count;
 }
 
+//  How an owner's transfers are spread: `mine` of them are requester's,
+//  `requesters` different requesters hold them (requester counted in).
+static void
+s_owner_spread (relay_t *self, session_t *owner, session_t *requester, size_t *mine,
+                size_t *requesters)
+{
+    zhashx_t *seen = zhashx_new ();
+    *mine = 0;
+    for (xfer_t *xfer = (xfer_t *) zhashx_first (self->transfers); xfer;
+         xfer = (xfer_t *) zhashx_next (self->transfers))
+        if (xfer->owner == owner) {
+            *mine += xfer->requester == requester;
+            zhashx_update (seen, session_token (xfer->requester), xfer);
+        }
+    zhashx_update (seen, session_token (requester), requester);
+    *requesters = zhashx_size (seen);
+    zhashx_destroy (&seen);
+}
+
+//  The transfer to give up for a requester below its share: one of the
+//  requester holding most of the owner's slots (above its share), the
+//  newest that has moved no byte yet, else its newest.
+static xfer_t *
+s_preemptable (relay_t *self, session_t *owner, size_t share)
+{
+    zhashx_t *counts = zhashx_new ();
+    session_t *hog = NULL;
+    size_t most = share;
+    for (xfer_t *xfer = (xfer_t *) zhashx_first (self->transfers); xfer;
+         xfer = (xfer_t *) zhashx_next (self->transfers)) {
+        if (xfer->owner != owner)
+            continue;
+        const char *key = session_token (xfer->requester);
+        size_t count = (size_t) (uintptr_t) zhashx_lookup (counts, key) + 1;
+        zhashx_update (counts, key, (void *) (uintptr_t) count);
+        if (count > most) {
+            most = count;
+            hog = xfer->requester;
+        }
+    }
+    zhashx_destroy (&counts);
+    xfer_t *victim = NULL;
+    for (xfer_t *xfer = (xfer_t *) zhashx_first (self->transfers); hog && xfer;
+         xfer = (xfer_t *) zhashx_next (self->transfers)) {
+        if (xfer->owner != owner || xfer->requester != hog)
+            continue;
+        bool idle = xfer->relayed == 0, victim_idle = victim && victim->relayed == 0;
+        if (!victim || (idle && !victim_idle) || (idle == victim_idle && xfer->id > victim->id))
+            victim = xfer;
+    }
+    return victim;
+}
+
+//  Whether requester may have one more of owner's slots: free slots go to
+//  anyone; when all are taken, a requester holding less than its fair
+//  share (slots / requesters) gets one from a requester holding more, so
+//  no one can keep an owner from serving others however many Gets it
+//  sends (SPEC 4.3).
+static fsh_err_t
+s_owner_slot (relay_t *self, session_t *owner, session_t *requester)
+{
+    if (s_count (self, owner, true) < (size_t) self->max_per_owner)
+        return FSH_ERR_NONE;
+    size_t mine, requesters;
+    s_owner_spread (self, owner, requester, &mine, &requesters);
+    size_t share = (size_t) self->max_per_owner / requesters;
+    share = share? share: 1;
+    xfer_t *victim = mine < share? s_preemptable (self, owner, share): NULL;
+    if (!victim)
+        return FSH_ERR_OWNER_BUSY;
+    zsys_info ("relay: transfer %" PRIu64 " of %s gives its slot at %s to %s (fair share %zu)",
+               victim->id, session_user (victim->requester), session_user (owner),
+               session_user (requester), share);
+    s_cancel (self, victim, FSH_ERR_OWNER_BUSY,
+              "the owner is serving too many transfers; try again later", true, true);
+    return FSH_ERR_NONE;
+}
+
 fsh_err_t
 relay_start (relay_t *self, session_t *requester, session_t *owner,
              uint64_t request_id, const Fshare__Get *get, const char **error)
@@ -228,8 +315,9 @@ relay_start (relay_t *self, session_t *requester, session_t *owner,
     *error = NULL;
     if (s_count (self, requester, false) >= (size_t) self->max_per_requester)
         return FSH_ERR_TOO_MANY_TRANSFERS;
-    if (s_count (self, owner, true) >= (size_t) self->max_per_owner)
-        return FSH_ERR_OWNER_BUSY;
+    fsh_err_t code = s_owner_slot (self, owner, requester);
+    if (code != FSH_ERR_NONE)
+        return code;
     xfer_t *xfer = (xfer_t *) zmalloc (sizeof (xfer_t));
     xfer->id = ++self->next_id;
     xfer->requester = requester;
@@ -238,6 +326,7 @@ relay_start (relay_t *self, session_t *requester, session_t *owner,
     xfer->path = strdup (get->path);
     xfer->state = XFER_OPENING;
     xfer->started = zclock_mono ();
+    xfer->progress = xfer->started;
     //  A resume offset beyond the size it claims is no resume at all
     bool resume = get->offset > 0 && get->offset <= get->expect_size;
 
@@ -279,6 +368,7 @@ s_on_opened (relay_t *self, xfer_t *xfer, Fshare__Opened *opened)
         return;
     }
     xfer->state = XFER_RUNNING;
+    xfer->progress = zclock_mono ();
     xfer->size = opened->size;
     xfer->start = opened->offset;
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
@@ -303,6 +393,13 @@ s_on_credit (relay_t *self, xfer_t *xfer, Fshare__Credit *credit)
         return;
     }
     uint64_t unspent = xfer->granted - xfer->relayed;
+    //  Still checking its partial file: a sign of life while it owes
+    //  credit, nothing to forward
+    if (credit->checking && credit->bytes == 0) {
+        if (unspent == 0)
+            xfer->progress = zclock_mono ();
+        return;
+    }
     uint64_t room = RELAY_MAX_WINDOW - unspent;
     uint64_t bytes = credit->bytes;
     if (bytes > room) {
@@ -314,6 +411,7 @@ s_on_credit (relay_t *self, xfer_t *xfer, Fshare__Credit *credit)
     if (bytes == 0)
         return;
     xfer->granted += bytes;
+    xfer->progress = zclock_mono ();
     Fshare__Credit forward = FSHARE__CREDIT__INIT;
     forward.transfer = xfer->id;
     forward.bytes = bytes;
@@ -379,6 +477,7 @@ s_on_chunk (relay_t *self, xfer_t *xfer, Fshare__Message *in, zmq_msg_t *data)
         return;
     }
     xfer->relayed += size;
+    xfer->progress = zclock_mono ();
     self->bytes += size;
     if (chunk->last)
         xfer->state = XFER_FINISHING;
@@ -495,6 +594,36 @@ relay_handle (relay_t *self, session_t *sender, Fshare__Message *msg, zmq_msg_t 
         default:
             s_on_cancel (self, xfer, sender == xfer->owner, msg->cancel);
     }
+}
+
+//  Who owes the other a step: the owner its answer or data against the
+//  credit it holds; the requester credit for data sent, or its Done.
+static bool
+s_owner_owes (xfer_t *xfer)
+{
+    return xfer->state == XFER_OPENING
+        || (xfer->state == XFER_RUNNING && xfer->granted > xfer->relayed);
+}
+
+void
+relay_check_stalls (relay_t *self, int64_t now)
+{
+    zlistx_t *stalled = zlistx_new ();
+    for (xfer_t *xfer = (xfer_t *) zhashx_first (self->transfers); xfer;
+         xfer = (xfer_t *) zhashx_next (self->transfers))
+        if (now - xfer->progress >= self->stall_ms)
+            zlistx_add_end (stalled, xfer);
+    for (xfer_t *xfer = (xfer_t *) zlistx_first (stalled); xfer;
+         xfer = (xfer_t *) zlistx_next (stalled)) {
+        bool owner = s_owner_owes (xfer);
+        zsys_warning ("relay: transfer %" PRIu64 " %s -> %s '%s': no progress for %" PRId64
+                      " ms, the %s owes the next step", xfer->id,
+                      session_user (xfer->owner), session_user (xfer->requester),
+                      xfer->path, now - xfer->progress, owner? "owner": "requester");
+        s_cancel (self, xfer, FSH_ERR_STALLED, owner? "owner stalled": "requester stalled",
+                  true, true);
+    }
+    zlistx_destroy (&stalled);
 }
 
 void

@@ -39,10 +39,24 @@ void relay_destroy (relay_t **self_p);
 //  (each at least 1; the defaults above until set).
 void relay_set_limits (relay_t *self, int per_requester, int per_owner);
 
+//  A transfer that makes no progress for stall_ms (default
+//  RELAY_STALL_TIMEOUT_MS) while one side owes the other a step ends on
+//  both sides, FSH_ERR_STALLED ("owner stalled" / "requester stalled").
+//  A requester still checking its partial file says so (Credit.checking),
+//  which counts as progress while it owes credit.
+void relay_set_stall_timeout (relay_t *self, int stall_ms);
+
+//  End the transfers stalled at `now` (zclock_mono); the broker calls it
+//  from a timer.
+void relay_check_stalls (relay_t *self, int64_t now);
+
 //  Start a transfer for a Get the broker has checked (owner online, file
 //  published): asks the owner to serve it. Returns FSH_ERR_NONE, or the
 //  code to answer the Get with (*error: a text for it, or NULL for the
-//  code's own).
+//  code's own). An owner's --max-serving slots are shared fairly: when
+//  they are all taken, a requester below its share (slots / requesters
+//  asking that owner) takes one from the requester holding most, whose
+//  newest idle transfer ends FSH_ERR_OWNER_BUSY.
 fsh_err_t relay_start (relay_t *self, session_t *requester, session_t *owner,
                        uint64_t request_id, const Fshare__Get *get, const char **error);
 

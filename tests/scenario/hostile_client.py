@@ -22,6 +22,17 @@ object on stdout, and exits 1 when an expectation fails):
   paths REQ USER PASSWORD
       log in, publish, then offer hostile paths in Publish, Change and Get;
       {"answers": {name: error}} - every one must be refused
+  owner REQ USER PASSWORD PATH SIZE MODE SECONDS
+      publish PATH (SIZE bytes) and serve it badly: MODE "stall" answers
+      Opened and one chunk, then only pings; "oversize" sends a data frame
+      above 4 MiB (libzmq drops the connection), then pings from the
+      reconnected DEALER; {"served", "cancel", "code"}
+  hog REQ USER PASSWORD OWNER PATH COUNT SECONDS
+      COUNT Gets of OWNER's PATH, never a credit, pinging for SECONDS;
+      {"codes": {code: count}, "opened": N}
+  nul REQ USER PASSWORD
+      strings with an embedded NUL in every place a name, path or token
+      goes; {"answers": {name: [error, code]}} - each a bad_request
 """
 import json
 import os
@@ -136,6 +147,8 @@ class Reply:
         self.id = fields.get(1, [0])[0]
         self.error = fields.get(4, [b""])[0].decode("utf-8", "replace")
         self.ok = fields.get(3, [0])[0] == 0
+        self.code = fields.get(5, [0])[0]
+        self.fields = fields
         self.body = next((n for n in fields if n >= 10), None)
         self.session = ""
         if self.body == 11:
@@ -486,6 +499,115 @@ def cmd_paths(args):
     finish({"answers": answers})
 
 
+# --- owners and requesters that misbehave (issue 8) -------------------------------------
+
+BAD_REQUEST, STALLED = 6, 19
+
+
+def body_of(reply, number):
+    """The sub-message `number` of a reply, parsed, or None."""
+    if reply is None or number not in reply.fields:
+        return None
+    return parse(reply.fields[number][0])
+
+
+def online_session(sock, user, password, files):
+    reply = do_login(sock, user, password)
+    session = reply.session if reply and reply.ok else ""
+    reply = request(sock, publish(files, session, 2))
+    expect(reply is not None and reply.ok, "publish: %s" % (reply and reply.error))
+    return session
+
+
+def wait_body(sock, session, number, seconds):
+    """Ping until a message with body `number` (or an error) comes."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        sock.send(ping(session, 9))
+        for reply in replies(sock, 200):
+            if reply and (reply.body == number or not reply.ok):
+                return reply
+    return None
+
+
+def cmd_owner(args):
+    req, user, password, path, size, mode, seconds = args
+    size, seconds = int(size), float(seconds)
+    sock = dealer(req)
+    session = online_session(sock, user, password, [file_info(path, size)])
+    serve = body_of(wait_body(sock, session, 31, 30), 31)
+    expect(serve is not None, "no Serve came")
+    result = {"served": serve is not None, "cancel": None, "code": None}
+    if serve:
+        transfer = serve[1][0]
+        opened = f_varint(1, transfer) + f_varint(2, size) + f_varint(3, 1700000000)
+        sock.send(message(32, opened, 3, session))
+        credit = body_of(wait_body(sock, session, 33, 10), 33)
+        expect(credit is not None, "no credit came")
+        chunk = message(34, f_varint(1, transfer) + f_varint(2, 0), 4, session)
+        if mode == "stall":
+            sock.send_multipart([chunk, b"x" * min(1000, size)])
+        else:
+            sock.send_multipart([chunk, b"\0" * (4 * 1024 * 1024 + 1)])
+        deadline = time.time() + seconds
+        while time.time() < deadline and result["cancel"] is None:
+            sock.send(ping(session, 5))
+            for reply in replies(sock, 200):
+                cancel = body_of(reply, 36)
+                if cancel is not None:
+                    result["cancel"] = cancel.get(2, [b""])[0].decode()
+                    result["code"] = cancel.get(3, [0])[0]
+    finish(result)
+
+
+def cmd_hog(args):
+    req, user, password, owner, path, count, seconds = args
+    sock = dealer(req)
+    session = online_session(sock, user, password, [])
+    for i in range(int(count)):
+        sock.send(get(owner, path, session, 100 + i))
+    codes, opened = {}, 0
+    deadline = time.time() + float(seconds)
+    while time.time() < deadline:
+        sock.send(ping(session, 7))
+        for reply in replies(sock, 100):
+            if reply is None:
+                continue
+            if reply.body == 32:
+                opened += 1
+            elif not reply.ok:
+                codes[str(reply.code)] = codes.get(str(reply.code), 0) + 1
+    finish({"codes": codes, "opened": opened})
+
+
+def cmd_nul(args):
+    req, user, password = args
+    owner = dealer(req)
+    online_session(owner, user + "_owner", password, [file_info("fine.txt")])
+    sock = dealer(req)
+    session = online_session(sock, user, password, [file_info("mine.txt")])
+    cases = {
+        "login_user": login(user + "\0junk", password, 10),
+        "login_password": login(user, password + "\0junk", 11),
+        "session_token": ping(session + "\0junk", 12),
+        "publish_path": publish([file_info("nul\0../../x")], session, 13),
+        "change_path": change(1, file_info("nul\0../../x"), session, 14),
+        "rename_from": change(4, file_info("r.txt"), session, 15, from_path="mine.txt\0x"),
+        "get_owner": get(user + "_owner\0x", "fine.txt", session, 16),
+        "get_path": get(user + "_owner", "fine.txt\0../../etc/passwd", session, 17),
+    }
+    answers = {}
+    for name, data in cases.items():
+        reply = request(sock, data)
+        answers[name] = [reply.error, reply.code] if reply else "no answer"
+        expect(reply is not None and not reply.ok and reply.code == BAD_REQUEST,
+               "%s: %s" % (name, answers[name]))
+    # The session is intact, and the owner's list holds no cut name
+    reply = request(sock, ping(session, 30))
+    expect(reply is not None and reply.ok, "session lost: %s" % (reply and reply.error))
+    finish({"answers": answers})
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -500,6 +622,12 @@ def main():
         cmd_sub(args)
     elif command == "paths":
         cmd_paths(args)
+    elif command == "owner":
+        cmd_owner(args)
+    elif command == "hog":
+        cmd_hog(args)
+    elif command == "nul":
+        cmd_nul(args)
     else:
         sys.exit(__doc__)
 

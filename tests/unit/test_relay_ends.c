@@ -1,0 +1,286 @@
+/*  test_relay_ends.c - how the relay keeps an owner's slots and its
+    transfers from hanging (issue 8): a transfer that makes no progress
+    for the stall timeout ends on both sides with "owner stalled" or
+    "requester stalled" (code stalled), while a requester that says it is
+    still checking its partial file is not stalled; a connection that
+    libzmq drops (a frame above --max-message) or that the DEALER replaced
+    ends that session's transfers at once; an owner's serving slots are
+    shared fairly, so a newcomer gets one however many the others hold.
+*/
+#define DEADLINE_MS 6000
+#include "fixture.h"
+
+#define FILE_SIZE   1000
+#define FILE_MTIME  1700000000
+#define STALL_MS    600
+
+static int
+s_setup (void **state)
+{
+    *state = fixture_new ("relayend");
+    return 0;
+}
+
+static void
+s_start (fixture_t *fx, int max_transfers, int max_serving)
+{
+    broker_config_t config = fixture_broker_config (fx);
+    config.heartbeat_ms = 1000;
+    config.liveness = 10;
+    config.stats_ms = 5000;
+    config.stall_timeout_ms = STALL_MS;
+    config.max_transfers = max_transfers;
+    config.max_serving = max_serving;
+    config.max_message = 65536;
+    fixture_broker_start (fx, &config);
+}
+
+//  A logged-in, online client publishing docs/f0.txt .. f<count-1>.txt;
+//  it pings while it waits for anything.
+static client_t *
+s_client (fixture_t *fx, const char *user, int count)
+{
+    client_t *client = client_new (fx, NULL);
+    assert_null (client_login (client, user, "pw"));
+    Fshare__FileInfo infos [8];
+    Fshare__FileInfo *list [8];
+    char paths [8][32];
+    for (int i = 0; i < count && i < 8; i++) {
+        fshare__file_info__init (&infos [i]);
+        snprintf (paths [i], sizeof paths [i], "docs/f%d.txt", i);
+        infos [i].path = paths [i];
+        infos [i].size = FILE_SIZE;
+        infos [i].mtime = FILE_MTIME;
+        list [i] = &infos [i];
+    }
+    assert_null (client_publish (client, list, (size_t) count));
+    client->keepalive_ms = 100;
+    return client;
+}
+
+//  The owner's Serve for a requester's Get; returns the transfer id.
+static uint64_t
+s_serve (client_t *owner, client_t *requester, const char *path, uint64_t *get_id)
+{
+    *get_id = client_get (requester, "alice", path, 0, 0, FILE_MTIME);
+    Fshare__Message *serve = client_recv (owner);
+    assert_int_equal (serve->body_case, FSHARE__MESSAGE__BODY_SERVE);
+    uint64_t transfer = serve->serve->transfer;
+    fsh_msg_destroy (&serve);
+    return transfer;
+}
+
+//  Serve, Opened, and the requester sees Opened.
+static uint64_t
+s_open (client_t *owner, client_t *requester, uint64_t *get_id)
+{
+    uint64_t transfer = s_serve (owner, requester, "docs/f0.txt", get_id);
+    client_opened (owner, transfer, FILE_SIZE, FILE_MTIME, 0);
+    Fshare__Message *opened = client_recv (requester);
+    assert_int_equal (opened->body_case, FSHARE__MESSAGE__BODY_OPENED);
+    fsh_msg_destroy (&opened);
+    return transfer;
+}
+
+static void
+s_expect_cancel (client_t *owner, uint64_t transfer, fsh_err_t code, const char *reason)
+{
+    Fshare__Message *msg = client_recv (owner);
+    assert_int_equal (msg->body_case, FSHARE__MESSAGE__BODY_CANCEL);
+    assert_int_equal (msg->cancel->transfer, transfer);
+    assert_int_equal (msg->cancel->code, code);
+    assert_string_equal (msg->cancel->reason, reason);
+    fsh_msg_destroy (&msg);
+}
+
+static void
+s_expect_error (client_t *requester, uint64_t get_id, fsh_err_t code, const char *reason)
+{
+    Fshare__Message *msg = client_recv (requester);
+    assert_int_equal (msg->id, get_id);
+    assert_int_equal (msg->status, FSHARE__STATUS__STATUS_ERROR);
+    assert_int_equal (msg->code, code);
+    assert_string_equal (msg->error, reason);
+    fsh_msg_destroy (&msg);
+}
+
+static void
+s_checking (client_t *requester, uint64_t transfer)
+{
+    Fshare__Credit credit = FSHARE__CREDIT__INIT;
+    credit.transfer = transfer;
+    credit.checking = true;
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.body_case = FSHARE__MESSAGE__BODY_CREDIT;
+    msg.credit = &credit;
+    client_send (requester, &msg);
+}
+
+static void
+test_owner_stalls (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    s_start (fx, 0, 0);
+    client_t *alice = s_client (fx, "alice", 1);
+    client_t *bob = s_client (fx, "bob", 0);
+    uint64_t get_id;
+    uint64_t transfer = s_open (alice, bob, &get_id);
+    client_credit (bob, transfer, 500);
+    Fshare__Message *credit = client_recv (alice);
+    assert_int_equal (credit->body_case, FSHARE__MESSAGE__BODY_CREDIT);
+    fsh_msg_destroy (&credit);
+    //  Alice holds credit and sends nothing (only pings)
+    int64_t start = zclock_mono ();
+    s_expect_error (bob, get_id, FSH_ERR_STALLED, "owner stalled");
+    assert_true (zclock_mono () - start >= STALL_MS - 100);
+    s_expect_cancel (alice, transfer, FSH_ERR_STALLED, "owner stalled");
+    client_destroy (&bob);
+    client_destroy (&alice);
+}
+
+static void
+test_requester_stalls_unless_checking (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    s_start (fx, 0, 0);
+    client_t *alice = s_client (fx, "alice", 1);
+    client_t *bob = s_client (fx, "bob", 0);
+    uint64_t get_id;
+    uint64_t transfer = s_open (alice, bob, &get_id);
+    //  Checking its partial file for three stall timeouts: not stalled
+    int64_t until = zclock_mono () + 3 * STALL_MS;
+    while (zclock_mono () < until) {
+        s_checking (bob, transfer);
+        assert_null (client_recv_within (bob, 100, NULL));
+    }
+    //  Then silence: the requester owes credit
+    s_expect_error (bob, get_id, FSH_ERR_STALLED, "requester stalled");
+    s_expect_cancel (alice, transfer, FSH_ERR_STALLED, "requester stalled");
+    client_destroy (&bob);
+    client_destroy (&alice);
+}
+
+static void
+test_owner_never_answers (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    s_start (fx, 0, 0);
+    client_t *alice = s_client (fx, "alice", 1);
+    client_t *bob = s_client (fx, "bob", 0);
+    uint64_t get_id;
+    uint64_t transfer = s_serve (alice, bob, "docs/f0.txt", &get_id);
+    s_expect_error (bob, get_id, FSH_ERR_STALLED, "owner stalled");
+    s_expect_cancel (alice, transfer, FSH_ERR_STALLED, "owner stalled");
+    client_destroy (&bob);
+    client_destroy (&alice);
+}
+
+//  An oversized frame: libzmq drops alice's connection, the monitor says
+//  so, and her transfer ends at once (well before the stall timeout)
+static void
+test_dropped_connection (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    s_start (fx, 0, 0);
+    client_t *alice = s_client (fx, "alice", 1);
+    client_t *bob = s_client (fx, "bob", 0);
+    uint64_t get_id;
+    uint64_t transfer = s_open (alice, bob, &get_id);
+    (void) transfer;
+    size_t size = 70000;
+    byte *junk = (byte *) zmalloc (size);
+    assert_int_equal (zmq_send (zsock_resolve (alice->dealer), junk, size, 0), (int) size);
+    free (junk);
+    Fshare__Message *msg = client_recv_within (bob, STALL_MS / 2, NULL);
+    assert_non_null (msg);
+    assert_int_equal (msg->id, get_id);
+    assert_int_equal (msg->code, FSH_ERR_OWNER_GONE);
+    assert_string_equal (msg->error, "owner alice lost its connection");
+    fsh_msg_destroy (&msg);
+
+    //  The session lives on from its new connection (once it has spoken
+    //  on it, the broker knows where it is); a second transfer, then her
+    //  token from another DEALER (a reconnection): it ends too
+    alice->keepalive_ms = 0;
+    uint64_t ping = client_ping (alice);
+    while ((msg = client_recv (alice))->id != ping)
+        fsh_msg_destroy (&msg);     //  pongs of earlier keep-alive pings
+    assert_int_equal (msg->body_case, FSHARE__MESSAGE__BODY_PONG);
+    fsh_msg_destroy (&msg);
+    alice->keepalive_ms = 100;
+    transfer = s_open (alice, bob, &get_id);
+    client_t *again = client_new (fx, NULL);
+    again->session = strdup (alice->session);
+    client_ping (again);
+    msg = client_recv (bob);
+    assert_int_equal (msg->id, get_id);
+    assert_string_equal (msg->error, "owner alice lost its connection");
+    fsh_msg_destroy (&msg);
+    client_destroy (&again);
+    client_destroy (&bob);
+    client_destroy (&alice);
+}
+
+//  Four slots: bob takes them all; carol still gets in, twice (her share
+//  is two), at the cost of bob's newest; a third is refused.
+static void
+test_fair_share (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    s_start (fx, 8, 4);
+    client_t *alice = s_client (fx, "alice", 8);
+    client_t *bob = s_client (fx, "bob", 0);
+    client_t *carol = s_client (fx, "carol", 0);
+    uint64_t get_ids [4], transfers [4];
+    for (int i = 0; i < 4; i++) {
+        char path [32];
+        snprintf (path, sizeof path, "docs/f%d.txt", i);
+        transfers [i] = s_serve (alice, bob, path, &get_ids [i]);
+    }
+    Fshare__Message *reply = NULL;
+    uint64_t refused = client_get (bob, "alice", "docs/f4.txt", 0, 0, FILE_MTIME);
+    reply = client_recv (bob);
+    assert_int_equal (reply->id, refused);
+    assert_int_equal (reply->code, FSH_ERR_OWNER_BUSY);
+    fsh_msg_destroy (&reply);
+
+    for (int round = 0; round < 2; round++) {
+        uint64_t carol_get;
+        //  Bob's newest gives way: alice is told first, then serves carol
+        carol_get = client_get (carol, "alice", round? "docs/f6.txt": "docs/f5.txt", 0, 0,
+                                FILE_MTIME);
+        s_expect_cancel (alice, transfers [3 - round], FSH_ERR_OWNER_BUSY,
+                         "the owner is serving too many transfers; try again later");
+        Fshare__Message *serve = client_recv (alice);
+        assert_int_equal (serve->body_case, FSHARE__MESSAGE__BODY_SERVE);
+        assert_string_equal (serve->serve->requester, "carol");
+        fsh_msg_destroy (&serve);
+        s_expect_error (bob, get_ids [3 - round], FSH_ERR_OWNER_BUSY,
+                        "the owner is serving too many transfers; try again later");
+        (void) carol_get;
+    }
+    refused = client_get (carol, "alice", "docs/f7.txt", 0, 0, FILE_MTIME);
+    reply = client_recv (carol);
+    assert_int_equal (reply->id, refused);
+    assert_int_equal (reply->code, FSH_ERR_OWNER_BUSY);
+    fsh_msg_destroy (&reply);
+    client_destroy (&carol);
+    client_destroy (&bob);
+    client_destroy (&alice);
+}
+
+int
+main (void)
+{
+    zsys_init ();
+    zsys_set_logstream (stderr);
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test_setup_teardown (test_owner_stalls, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_requester_stalls_unless_checking, s_setup,
+                                         fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_owner_never_answers, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_dropped_connection, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_fair_share, s_setup, fixture_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
