@@ -659,7 +659,7 @@ s_sender_session (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
     //  transfers was in flight on the old connection is lost
     if (session_touch (session, routing_id, zclock_mono ())) {
         zsys_info ("broker: %s is back on a new connection", session_user (session));
-        relay_session_gone (self->relay, session, "lost its connection");
+        relay_session_gone (self->relay, session, "went away (its connection dropped)");
     }
     session_set_fd (session, self->caller.fd);
     return session;
@@ -814,7 +814,7 @@ s_handle_monitor (zloop_t *loop, zsock_t *reader, void *arg)
             zsys_warning ("broker: the connection of %s ended (closed by the peer, or dropped "
                           "by libzmq: a frame above --max-message %d bytes or a ZMTP error); "
                           "its transfers end", session_user (session), self->config.max_message);
-            relay_session_gone (self->relay, session, "lost its connection");
+            relay_session_gone (self->relay, session, "went away (its connection dropped)");
         }
     return 0;
 }

@@ -195,7 +195,7 @@ test_dropped_connection (void **state)
     assert_non_null (msg);
     assert_int_equal (msg->id, get_id);
     assert_int_equal (msg->code, FSH_ERR_OWNER_GONE);
-    assert_string_equal (msg->error, "owner alice lost its connection");
+    assert_string_equal (msg->error, "owner alice went away (its connection dropped)");
     fsh_msg_destroy (&msg);
 
     //  The session lives on from its new connection (once it has spoken
@@ -214,7 +214,7 @@ test_dropped_connection (void **state)
     client_ping (again);
     msg = client_recv (bob);
     assert_int_equal (msg->id, get_id);
-    assert_string_equal (msg->error, "owner alice lost its connection");
+    assert_string_equal (msg->error, "owner alice went away (its connection dropped)");
     fsh_msg_destroy (&msg);
     client_destroy (&again);
     client_destroy (&bob);
