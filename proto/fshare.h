@@ -36,6 +36,7 @@
 #include "validate.h"
 #include "endpoint.h"
 #include "event.h"
+#include "glob.h"
 #include "password.h"
 #include "options.h"
 

@@ -60,14 +60,14 @@ static const ctl_command_t s_commands [] = {
     { "status",         ctl_status,     "j",     0, 0, false },
     { "ls",             ctl_ls,         "jaus",  0, 1, false },
     { "peers",          ctl_peers,      "j",     0, 0, false },
-    { "get",            ctl_get,        "jo",    2, 2, false },
+    { "get",            ctl_get,        "joJ",   2, 2, false },
     { "events",         ctl_events,     "j",     0, 0, false },
     { "disconnect",     ctl_disconnect, "j",     0, 0, false },
     { "shell",          ctl_shell,      "j",     0, 0, false },
     //  the original app's words
     { "list_my_files",  ctl_ls,         "j",     0, 1, false },
     { "list_all_files", ctl_ls,         "ju",    0, 1, true },
-    { "download_file",  ctl_get,        "jo",    2, 2, false },
+    { "download_file",  ctl_get,        "joJ",   2, 2, false },
     { NULL, NULL, NULL, 0, 0, false }
 };
 
@@ -96,6 +96,7 @@ s_command_parse (const ctl_command_t *command, int argc, char **argv, ctl_args_t
         { "password-file", required_argument, NULL, 'p' },
         { "server-key",    required_argument, NULL, 'k' },
         { "output",        required_argument, NULL, 'o' },
+        { "jobs",          required_argument, NULL, 'J' },
         { NULL, 0, NULL, 0 }
     };
     memset (args, 0, sizeof *args);
@@ -121,6 +122,12 @@ s_command_parse (const ctl_command_t *command, int argc, char **argv, ctl_args_t
             case 'p': args->password_file = optarg; break;
             case 'k': args->server_key = optarg; break;
             case 'o': args->output = optarg; break;
+            case 'J':
+                if ((args->jobs = (int) fsh_number (optarg, 1, 64)) == -1)
+                    return ctl_command_error (command->name, in_shell,
+                                              "--jobs needs a number from 1 to 64, not '%s'",
+                                              optarg);
+                break;
         }
     }
     for (; optind < argc; optind++) {

@@ -26,6 +26,23 @@ ctl_status (ctl_t *self, ctl_args_t *args)
     return rc;
 }
 
+char *
+ctl_downloads_dir (ctl_t *self)
+{
+    Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
+    request.command = "status";
+    zlistx_t *replies = ctl_call (self, &request);
+    if (!replies)
+        return NULL;
+    Fshare__AgentStatus *agent = ((Fshare__CtlReply *) zlistx_last (replies))->agent;
+    char *dir = agent && agent->downloads && agent->downloads [0] == '/'
+              && fsh_text_valid (agent->downloads, FSH_PATH_MAX)? strdup (agent->downloads): NULL;
+    if (!dir)
+        fprintf (stderr, "fshare-ctl: the agent did not say where its downloads go\n");
+    zlistx_destroy (&replies);
+    return dir;
+}
+
 //  The files of `ls`; NULL when the request failed (reason printed).
 zlistx_t *
 ctl_files (ctl_t *self, bool all, const char *user, const char *glob)

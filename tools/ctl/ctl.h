@@ -49,6 +49,7 @@ typedef struct {
     const char *password_file;
     const char *server_key;     //  connect --server-key KEY
     const char *output;         //  get -o PATH
+    int jobs;                   //  get --jobs N (folders and globs)
     const char *words [2];      //  positional words
     size_t n_words;
 } ctl_args_t;
@@ -135,11 +136,19 @@ int ctl_sha256_parse (const char *hex, uint8_t out [32]);
 void ctl_files_keep_content (zlistx_t *files, const uint8_t sha256 [32]);
 
 int ctl_status (ctl_t *self, ctl_args_t *args);
+//  The agent's downloads directory (absolute; caller frees), or NULL
+//  (reason printed).
+char *ctl_downloads_dir (ctl_t *self);
 int ctl_ls (ctl_t *self, ctl_args_t *args);
 int ctl_peers (ctl_t *self, ctl_args_t *args);
 int ctl_events (ctl_t *self, ctl_args_t *args);
 int ctl_disconnect (ctl_t *self, ctl_args_t *args);
 int ctl_get (ctl_t *self, ctl_args_t *args);
+
+//  getmany.c: a folder or glob of the owner's list, rather than one file.
+bool ctl_get_is_many (ctl_t *self, const char *owner, const char *what);
+//  Fetches every file of it below `root` (absolute): the exit code.
+int ctl_get_many (ctl_t *self, ctl_args_t *args, const char *root);
 int ctl_connect (ctl_t *self, ctl_args_t *args);
 int ctl_shell (ctl_t *self, ctl_args_t *args);
 

@@ -218,6 +218,13 @@ ctl_get (ctl_t *self, ctl_args_t *args)
         fprintf (stderr, "fshare-ctl: -o %s: %s\n", args->output, strerror (errno));
         return 1;
     }
+    if (ctl_get_is_many (self, args->words [0], args->words [1])) {
+        char *root = output? strdup (output): ctl_downloads_dir (self);
+        int rc = root? ctl_get_many (self, args, root): 1;
+        free (root);
+        free (output);
+        return rc;
+    }
     char *words [2] = { (char *) args->words [0], (char *) args->words [1] };
     Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
     request.command = "get";
