@@ -1,8 +1,9 @@
 /*  agent.h - the peer agent of one user, as a CZMQ actor.
 
-    The agent logs in to the broker, publishes its host directory and keeps
+    The agent (agent.c: the actor and its loop) logs in to the broker
+    (link.c: the session as a state machine), publishes its host directory and keeps
     it published as it changes, keeps a live view of every logged-in user's
-    files, answers fshare-ctl on its control socket, serves and fetches
+    files, answers fshare-ctl on its control socket (commands.c), serves and fetches
     downloads (transfer.h), and comes back by itself when the broker
     restarts. Being an actor, several agents can run
     in one process (tests, benchmarks).
@@ -12,8 +13,9 @@
       "ONLINE"              first time logged in, published, view loaded
       "FAILED <reason>"     the broker refused the login (credentials,
                             version, already logged in); the actor ends
-      "ERROR <what>: <why>" the agent could not start (control endpoint,
-                            host directory...); the actor ends
+      "ERROR <what>: <why>" the agent could not start (another agent of
+                            the user holds the state directory, control
+                            endpoint, host directory...); the actor ends
       "STOPPED"             the agent logged out on a ctl "disconnect"
                             and ends
     An unreachable broker is not a failure: the agent keeps trying, and
@@ -35,6 +37,9 @@ typedef struct {
     const char *events;         //  event endpoint; NULL: the one from LoginOk
     const char *control;        //  control endpoint
     const char *server_key;     //  broker's CURVE public key (Z85); NULL: no CURVE
+    //  The state directory (statedir.h: instance id and lock); NULL: none,
+    //  so no instance id is sent and nothing is locked (tests, benches)
+    const char *state_dir;
     bool verbose;
 } agent_config_t;
 

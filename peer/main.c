@@ -5,6 +5,7 @@
 */
 #include "agent.h"
 #include "logfile.h"
+#include "statedir.h"
 #include "curve.h"
 #include "cli.h"
 #include <signal.h>
@@ -178,14 +179,18 @@ s_run (options_t *options, int signals)
     if (!password)
         return s_fail ("password", error);
 
+    //  The instance id and the lock of this user's agents on this machine
+    char *state_dir = statedir_default (options->user);
     agent_config_t config = {
         .user = options->user, .password = password, .dir = options->dir,
         .downloads = options->downloads, .broker = options->broker,
         .events = options->events, .control = options->control,
-        .server_key = options->server_key, .verbose = options->verbose
+        .server_key = options->server_key, .state_dir = state_dir,
+        .verbose = options->verbose
     };
     zactor_t *agent = zactor_new (agent_actor, &config);
     fsh_password_free (&password);
+    zstr_free (&state_dir);
     int code = -1;
     while (code == -1) {
         char *word = s_wait (agent, signals);

@@ -26,6 +26,7 @@ struct _fsh_loginclient_t {
     uint64_t next_id;
     uint64_t login_id;          //  outstanding Login, 0 if none
     uint64_t logout_id;         //  outstanding Logout, 0 if none
+    uint64_t first_id;          //  the first request id of the session
     int64_t connected_at;
     int64_t heard_at;           //  0: nothing heard on this DEALER yet
     int64_t next_ping;
@@ -209,6 +210,8 @@ s_on_login_ok (fsh_loginclient_t *self, const Fshare__LoginOk *ok)
         return FSH_LOGIN_MALFORMED;
     }
     s_set (&self->token, ok->session);
+    //  Requests before this one went without the token (probes)
+    self->first_id = self->next_id + 1;
     s_set (&self->broker_id, ok->broker);
     s_set (&self->events, ok->events);
     self->heartbeat_ms = ok->heartbeat_ms >= 50 && ok->heartbeat_ms <= 60000?
@@ -235,8 +238,9 @@ s_on_error (fsh_loginclient_t *self, const Fshare__Message *msg)
         return FSH_LOGIN_LOGGED_OUT;
     }
     if (code == FSH_ERR_UNKNOWN_SESSION) {
-        //  Before a token, our probe pings are answered so: life, not loss
-        if (!self->token)
+        //  Our probe pings, sent before the token, are answered so (even
+        //  when the answer comes after the LoginOk): life, not loss
+        if (!self->token || msg->id < self->first_id)
             return FSH_LOGIN_STALE;
         zstr_free (&self->token);
         return FSH_LOGIN_UNKNOWN;

@@ -56,6 +56,7 @@ typedef enum {
     FSH_LOGIN_MALFORMED,    //  a LoginOk that fails the checks (token unset)
     FSH_LOGIN_PONG,         //  a Pong (msg->pong is valid)
     FSH_LOGIN_UNKNOWN,      //  error unknown_session to a request of ours
+                            //  that carried the session's token
     FSH_LOGIN_LOGGED_OUT,   //  LogoutOk, or any error reply to our Logout
     FSH_LOGIN_SILENT        //  fsh_loginclient_wait: no answer in time
 } fsh_login_event_t;

@@ -46,12 +46,20 @@ start_broker --hash-cost min
 wait_until 10 online alice || fail "alice did not log in once the broker came: $(state alice)"
 
 # --- a second agent of the same user ---------------------------------------------------
-# same control endpoint: refused before anything is sent
+# on the same machine: the state directory's lock refuses it before anything
+# is sent, naming the running one (even on another control endpoint)
 expect 1 "$PEER" --user alice --dir "$T/alice2" --broker "$BROKER_EP" --password-file "$T/pw"
-err_has "control endpoint"; err_has "another agent"
-# another control endpoint: the broker refuses
+err_has "another agent of this user is running here (pid $PID_alice"
 expect 1 "$PEER" --user alice --dir "$T/alice2" --broker "$BROKER_EP" \
     --password-file "$T/pw" --control "ipc://$T/alice2.ctl"
+err_has "another agent of this user is running here (pid $PID_alice"
+# same control endpoint, another state directory: refused, not taken over
+XDG_STATE_HOME=$T/state2 expect 1 "$PEER" --user alice --dir "$T/alice2" \
+    --broker "$BROKER_EP" --password-file "$T/pw"
+err_has "control endpoint"; err_has "another agent"
+# another machine (another instance id): the broker refuses
+XDG_STATE_HOME=$T/state2 expect 1 "$PEER" --user alice --dir "$T/alice2" \
+    --broker "$BROKER_EP" --password-file "$T/pw" --control "ipc://$T/alice2.ctl"
 err_has "fshare-peer: login refused: already logged in"
 online alice || fail "the refused twin disturbed alice"
 
