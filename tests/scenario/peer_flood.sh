@@ -1,0 +1,61 @@
+# peer_flood.sh - back-pressure, never session loss (SPEC 4.2, issue 9.1):
+# 30,000 files moved into alice's host directory at once, while bob
+# downloads a large file from her. alice keeps her session (no leave on the
+# event stream, one join), bob's view ends equal to the real files, and the
+# download completes intact.
+. "$(dirname "$0")/../lib.sh" "$1"
+. "$(dirname "$0")/peer_lib.bash"
+
+FILES=${FLOOD_FILES:-30000}
+start_broker --hash-cost min
+bg tap "$BIN/fshare-tap" --events "$EVENTS_EP" --json
+TAP_PID=$LAST_PID
+
+mkdir -p "$T/alice_files"
+truncate -s 384M "$T/alice_files/big.bin"
+start_peer alice
+start_peer bob
+wait_until 10 online alice && wait_until 10 online bob || fail "agents not online"
+wait_until 10 sees bob alice big.bin || fail "bob does not see big.bin"
+
+# the tree to move in, built outside the host directory
+dirs=$(( FILES / 1000 ))
+for d in $(seq 1 "$dirs"); do
+    mkdir -p "$T/stage/many/d$d"
+    (cd "$T/stage/many/d$d" && seq 1 1000 | sed 's/^/file-/' | xargs touch)
+done
+
+bg get "$CTL" --user bob get alice big.bin
+GET_PID=$LAST_PID
+has_part() { [ -s "$T/bob_dl/.big.bin.fshare-part" ]; }
+wait_until 30 has_part || fail "the download did not start"
+
+t0=$(now_ms)
+mv "$T/stage/many" "$T/alice_files/"
+total=$(( dirs * 1000 + 1 ))
+alice_files() { ctl bob --json peers 2>/dev/null | jq '.[] | select(.user == "alice") | .files'; }
+complete() { [ "$(alice_files)" = "$total" ]; }
+wait_until 90 complete || fail "bob's view has $(alice_files) of alice's $total files"
+echo "bob's view holds all $total files $(( $(now_ms) - t0 )) ms after the move"
+
+# the download that ran meanwhile completes, intact
+wait_until 120 gone "$GET_PID" || fail "the download did not end"
+wait "$GET_PID" || fail "the download failed: $(cat "$T/get.log")"
+cmp -s "$T/alice_files/big.bin" "$T/bob_dl/big.bin" || fail "the downloaded file differs"
+
+# bob's view is exactly alice's files
+(cd "$T/alice_files" && find . -type f | sed 's|^\./||' | sort) >"$T/real"
+ctl bob --json ls --all --user alice | jq -r '.[].path' | sort >"$T/view"
+[ -s "$T/view" ] || fail "bob's view is empty"
+cmp -s "$T/real" "$T/view" || fail "bob's view differs from the files: $(diff "$T/real" "$T/view" | head -5)"
+
+# alice never lost her session: on the event stream one join, no leave
+events() { [ "$(grep -c '"type":"file_added"' "$T/tap.log")" -ge "$(( total - 1 ))" ]; }
+wait_until 30 events || fail "the tap saw $(grep -c file_added "$T/tap.log") file_added events"
+leaves=$(jq -c 'select(.type == "leave" and .user == "alice")' "$T/tap.log" | wc -l)
+joins=$(jq -c 'select(.type == "join" and .user == "alice" and (.page // 0) == 0)' "$T/tap.log" | wc -l)
+[ "$leaves" -eq 0 ] || fail "alice left $leaves time(s) during the flood"
+[ "$joins" -le 1 ] || fail "alice joined $joins times"
+log_has alice "reconnecting" && fail "alice reconnected: $(grep reconnecting "$T/alice.log")"
+kill "$TAP_PID"
+exit 0
