@@ -1,12 +1,12 @@
 /*  agent.h - the peer agent of one user, as a CZMQ actor.
 
     The agent (agent.c: the actor and its loop) logs in to the broker
-    (link.c: the session as a state machine), publishes its host directory and keeps
-    it published as it changes, keeps a live view of every logged-in user's
-    files, answers fshare-ctl on its control socket (commands.c), serves and fetches
-    downloads (transfer.h), and comes back by itself when the broker
-    restarts. Being an actor, several agents can run
-    in one process (tests, benchmarks).
+    (link.c: the session as a state machine), publishes its host directory
+    and keeps it published as it changes, keeps a live view of every
+    logged-in user's files, answers fshare-ctl on its control socket
+    (commands.c), serves and fetches downloads (transfer.h), and comes back
+    by itself when the broker restarts. Being an actor, several agents can
+    run in one process (tests, benchmarks).
 
     Pipe protocol (actor -> owner), one string frame each:
       (signal)              zactor_new returns: the agent is running
