@@ -11,6 +11,7 @@
     under tools/ctl/ (see ctl/ctl.h).
 */
 #include "ctl.h"
+#include "complete.h"
 
 static const char *s_usage =
     "usage: fshare-ctl [--user NAME | --control EP] [--json] [-v] COMMAND ...\n"
@@ -145,6 +146,8 @@ s_command_parse (const ctl_command_t *command, int argc, char **argv, ctl_args_t
 int
 ctl_run (ctl_t *self, int argc, char **argv)
 {
+    if (streq (argv [0], "__complete"))     //  shell completion: ctl/complete.c
+        return ctl_complete (self->client, argc - 1, argv + 1);
     const ctl_command_t *command = s_command_find (argv [0]);
     if (!command || (self->in_shell && command->run == ctl_shell)) {
         fprintf (stderr, "fshare-ctl: unknown command '%s'%s\n", argv [0],

@@ -1,0 +1,142 @@
+/*  complete.c - words for shell completion, from the running agent.
+    See complete.h.
+
+    Paths come from the agent's view (`ls --all --user OWNER`), filtered by
+    the agent itself with a glob built from the prefix, so that a TAB after
+    a few letters moves only the paths that can match. Below the prefix,
+    each path is cut after its next '/', and the cuts are printed once:
+    10,000 files in a few folders complete as a few words.
+*/
+#include "complete.h"
+
+static bool
+s_starts_with (const char *text, const char *prefix)
+{
+    return strncmp (text, prefix, strlen (prefix)) == 0;
+}
+
+//  PREFIX* as an fnmatch glob: the prefix's own *?[\ escaped.
+static char *
+s_prefix_glob (const char *prefix)
+{
+    char *glob = (char *) zmalloc (2 * strlen (prefix) + 2);
+    char *out = glob;
+    for (const char *in = prefix; *in; in++) {
+        if (strchr ("*?[\\", *in))
+            *out++ = '\\';
+        *out++ = *in;
+    }
+    *out = '*';
+    return glob;
+}
+
+//  One request; its replies, or NULL when it failed in any way.
+static zlistx_t *
+s_call (fsh_ctlclient_t *client, const Fshare__CtlRequest *request)
+{
+    if (fsh_ctlclient_find (client, NULL) != FSH_CTL_OK)
+        return NULL;
+    zlistx_t *replies = fsh_ctl_replies_new ();
+    fsh_ctl_result_t result = fsh_ctlclient_call (client, request, CTL_COMPLETE_TIMEOUT_MS,
+                                                  replies);
+    Fshare__CtlReply *last = (Fshare__CtlReply *) zlistx_last (replies);
+    if (result != FSH_CTL_OK || !last || last->status != FSHARE__STATUS__STATUS_OK)
+        zlistx_destroy (&replies);
+    return replies;
+}
+
+static int
+s_agents (const char *prefix)
+{
+    zlistx_t *running = fsh_ctl_running_agents ();
+    int printed = 0;
+    for (const char *user = (const char *) zlistx_first (running); user;
+         user = (const char *) zlistx_next (running))
+        if (s_starts_with (user, prefix)) {
+            puts (user);
+            printed++;
+        }
+    zlistx_destroy (&running);
+    return printed? 0: 1;
+}
+
+static int
+s_users (fsh_ctlclient_t *client, const char *prefix)
+{
+    Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
+    request.command = "peers";
+    zlistx_t *replies = s_call (client, &request);
+    if (!replies)
+        return 1;
+    const char *me = fsh_ctlclient_user (client);
+    int printed = 0;
+    for (Fshare__CtlReply *reply = (Fshare__CtlReply *) zlistx_first (replies); reply;
+         reply = (Fshare__CtlReply *) zlistx_next (replies))
+        for (size_t index = 0; index < reply->n_peers; index++) {
+            const char *user = reply->peers [index]->user;
+            if (user && (!me || !streq (user, me)) && s_starts_with (user, prefix)) {
+                puts (user);
+                printed++;
+            }
+        }
+    zlistx_destroy (&replies);
+    return printed? 0: 1;
+}
+
+//  Prints `path` cut after the first '/' below the prefix, once per cut.
+static int
+s_path_word (zhashx_t *seen, const char *path, size_t prefix_len)
+{
+    const char *slash = strchr (path + prefix_len, '/');
+    char *word = slash? strndup (path, (size_t) (slash - path) + 1): strdup (path);
+    int printed = 0;
+    if (zhashx_insert (seen, word, (void *) 1) == 0) {
+        puts (word);
+        printed = 1;
+    }
+    free (word);
+    return printed;
+}
+
+static int
+s_paths (fsh_ctlclient_t *client, const char *owner, const char *prefix)
+{
+    if (fsh_user_check (owner))
+        return 1;
+    char *glob = s_prefix_glob (prefix);
+    Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
+    request.command = "ls";
+    request.all = true;
+    request.user = (char *) owner;
+    request.glob = glob;
+    zlistx_t *replies = s_call (client, &request);
+    zstr_free (&glob);
+    if (!replies)
+        return 1;
+    zhashx_t *seen = zhashx_new ();
+    size_t prefix_len = strlen (prefix);
+    int printed = 0;
+    for (Fshare__CtlReply *reply = (Fshare__CtlReply *) zlistx_first (replies); reply;
+         reply = (Fshare__CtlReply *) zlistx_next (replies))
+        for (size_t index = 0; index < reply->n_files; index++) {
+            const Fshare__FileInfo *file = reply->files [index]->file;
+            if (file && file->path && s_starts_with (file->path, prefix))
+                printed += s_path_word (seen, file->path, prefix_len);
+        }
+    zhashx_destroy (&seen);
+    zlistx_destroy (&replies);
+    return printed? 0: 1;
+}
+
+int
+ctl_complete (fsh_ctlclient_t *client, int argc, char **argv)
+{
+    const char *kind = argc > 0? argv [0]: "";
+    if (streq (kind, "agents") && argc <= 2)
+        return s_agents (argc > 1? argv [1]: "");
+    if (streq (kind, "users") && argc <= 2)
+        return s_users (client, argc > 1? argv [1]: "");
+    if (streq (kind, "paths") && argc >= 2 && argc <= 3)
+        return s_paths (client, argv [1], argc > 2? argv [2]: "");
+    return 2;
+}

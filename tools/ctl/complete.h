@@ -1,0 +1,28 @@
+/*  complete.h - `fshare-ctl __complete`: words for shell completion.
+
+    A hidden command for tools/completion/fshare, asked live at each TAB:
+
+        fshare-ctl [--user NAME | --control EP] __complete agents [PREFIX]
+        fshare-ctl [--user NAME | --control EP] __complete users [PREFIX]
+        fshare-ctl [--user NAME | --control EP] __complete paths OWNER [PREFIX]
+
+    `agents`: users whose agent runs on this machine (for --user); `users`:
+    the online users other than the agent's own (for get OWNER, ls --user);
+    `paths`: OWNER's published paths that begin with PREFIX, completed one
+    directory at a time as a shell completes files (`docs/` stands for
+    everything below it). One word a line, nothing on standard error, exit 0
+    with words, 1 without (no agent, agent not responding, no match), 2 for
+    a bad request. Each request waits at most a second: a TAB must not hang.
+*/
+#ifndef CTL_COMPLETE_H_INCLUDED
+#define CTL_COMPLETE_H_INCLUDED
+
+#include "ctlclient.h"
+
+#define CTL_COMPLETE_TIMEOUT_MS 1000
+
+//  Runs `__complete` with the words after it, against the agent the client
+//  names (or the only one running). Returns the exit status.
+int ctl_complete (fsh_ctlclient_t *client, int argc, char **argv);
+
+#endif
