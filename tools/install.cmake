@@ -1,6 +1,7 @@
 # install.cmake - what `cmake --install` puts where (SPEC 7.1, issue 14).
 # GNU install directories; prefix /usr/local by default, /usr for the
-# Debian package (tools/debian/build.sh). DESTDIR works for all of it.
+# Debian package (tools/debian/build.sh: cmake --install build --prefix /usr).
+# DESTDIR works for all of it.
 #
 #   bin/fshare-*                         the programs
 #   share/man/man1/fshare-*.1, man5/fshare.conf.5
@@ -26,25 +27,26 @@ foreach(name ${FSHARE_PROGRAMS})
 endforeach()
 install(TARGETS ${FSHARE_INSTALLED_PROGRAMS} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
-# Man pages and units have the install paths filled in at configure time:
-# configure with the prefix you install to (-DCMAKE_INSTALL_PREFIX=/usr).
-# Man pages: tools/man/*.in with the version and those paths.
-set(MAN_DIR ${CMAKE_BINARY_DIR}/man)
+# Man pages (with the version) and units (with the paths) are made twice:
+# in the build tree at configure time, for the tests, and by `cmake
+# --install` for the prefix it installs to (tools/install-files.cmake), so
+# `cmake --install build --prefix /usr` needs no second configuration.
 foreach(program ${FSHARE_INSTALLED_PROGRAMS})
-  configure_file(${CMAKE_SOURCE_DIR}/tools/man/${program}.1.in ${MAN_DIR}/man1/${program}.1 @ONLY)
-  install(FILES ${MAN_DIR}/man1/${program}.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+  configure_file(${CMAKE_SOURCE_DIR}/tools/man/${program}.1.in
+                 ${CMAKE_BINARY_DIR}/man/man1/${program}.1 @ONLY)
 endforeach()
-configure_file(${CMAKE_SOURCE_DIR}/tools/man/fshare.conf.5.in ${MAN_DIR}/man5/fshare.conf.5 @ONLY)
-install(FILES ${MAN_DIR}/man5/fshare.conf.5 DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
-
-# systemd units
-set(UNIT_DIR ${CMAKE_BINARY_DIR}/systemd)
-configure_file(${CMAKE_SOURCE_DIR}/tools/systemd/fshare-broker.service.in
-               ${UNIT_DIR}/fshare-broker.service @ONLY)
-configure_file(${CMAKE_SOURCE_DIR}/tools/systemd/fshare-peer.service.in
-               ${UNIT_DIR}/fshare-peer.service @ONLY)
-install(FILES ${UNIT_DIR}/fshare-broker.service DESTINATION ${FSHARE_SYSTEMD_SYSTEM_DIR})
-install(FILES ${UNIT_DIR}/fshare-peer.service DESTINATION ${FSHARE_SYSTEMD_USER_DIR})
+configure_file(${CMAKE_SOURCE_DIR}/tools/man/fshare.conf.5.in
+               ${CMAKE_BINARY_DIR}/man/man5/fshare.conf.5 @ONLY)
+install(CODE "
+  set(FSHARE_SOURCE \"${CMAKE_SOURCE_DIR}\")
+  set(FSHARE_GEN \"${CMAKE_BINARY_DIR}/install-gen\")
+  set(PROJECT_VERSION \"${PROJECT_VERSION}\")
+  set(FSHARE_PAGES \"${FSHARE_INSTALLED_PROGRAMS}\")
+  set(FSHARE_BINDIR \"${CMAKE_INSTALL_BINDIR}\")
+  set(FSHARE_MANDIR \"${CMAKE_INSTALL_MANDIR}\")
+  set(FSHARE_SYSTEMD_SYSTEM_DIR \"${FSHARE_SYSTEMD_SYSTEM_DIR}\")
+  set(FSHARE_SYSTEMD_USER_DIR \"${FSHARE_SYSTEMD_USER_DIR}\")
+  include(\"${CMAKE_SOURCE_DIR}/tools/install-files.cmake\")")
 
 # Bash completion: one script; bash-completion loads it by the command's name.
 install(FILES tools/completion/fshare DESTINATION ${FSHARE_COMPLETION_DIR})
@@ -53,15 +55,6 @@ foreach(program ${FSHARE_INSTALLED_PROGRAMS})
       \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${FSHARE_COMPLETION_DIR}/${program}\" SYMBOLIC)")
 endforeach()
 
-# Examples, and the broker unit's config unless one is there already.
+# Examples (the broker unit's own config: tools/install-files.cmake)
 install(FILES tools/examples/broker.conf tools/examples/peer.conf
         DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
-install(CODE "
-  set(conf \"\$ENV{DESTDIR}${CMAKE_INSTALL_FULL_SYSCONFDIR}/fshare/broker.conf\")
-  if(EXISTS \"\${conf}\")
-    message(STATUS \"Kept: \${conf}\")
-  else()
-    # file(INSTALL) adds DESTDIR itself
-    file(INSTALL \"${CMAKE_SOURCE_DIR}/tools/examples/broker.conf\"
-         DESTINATION \"${CMAKE_INSTALL_FULL_SYSCONFDIR}/fshare\")
-  endif()")

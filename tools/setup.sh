@@ -8,6 +8,8 @@
 #                                               then the fuzzers, with clang)
 #   sh tools/setup.sh build                     install and build only
 #   sh tools/setup.sh fuzz                      install, run the fuzzers only
+#   sh tools/setup.sh deb                       install, build, and make the
+#                                               Debian package build/fshare_*.deb
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -16,7 +18,8 @@ PACKAGES="build-essential cmake pkg-config ca-certificates
   libssl-dev libjansson-dev libedit-dev libcmocka-dev libsqlite3-dev libmicrohttpd-dev
   procps psmisc coreutils findutils socat jq python3 python3-zmq
   clang libclang-rt-14-dev
-  chromium chromium-driver python3-selenium"
+  chromium chromium-driver python3-selenium
+  dpkg-dev mandoc man-db lintian systemd bash-completion"
 
 as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"
@@ -75,7 +78,10 @@ case "$command" in
         fuzz ;;
     fuzz)
         fuzz ;;
+    deb)
+        build build
+        sh tools/debian/build.sh build build ;;
     *)
-        echo "usage: sh tools/setup.sh [build|broker|test|fuzz] [options]" >&2
+        echo "usage: sh tools/setup.sh [build|broker|test|fuzz|deb] [options]" >&2
         exit 2 ;;
 esac
