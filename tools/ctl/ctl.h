@@ -10,6 +10,7 @@
                      is online or says why it stopped
     ctl/connect.c    connect: the agent's arguments and password, then spawn
     ctl/shell.c      the interactive prompt, which also prints notifications
+    ctl/complete.c   __complete: words for shell completion (see complete.h)
 */
 #ifndef CTL_H_INCLUDED
 #define CTL_H_INCLUDED
