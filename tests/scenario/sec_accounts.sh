@@ -22,6 +22,8 @@ logs_in() {
 # replace CONTENT-FILE: put a new account file in place the way editors do
 replace() { cp "$1" "$DIR/new" && chmod 600 "$DIR/new" && mv "$DIR/new" "$ACCOUNTS"; }
 count() { grep -c -- "$1" "$T/broker.log"; }
+# more_than TEXT N: the log holds TEXT more than N times (counted at each try)
+more_than() { [ "$(count "$1")" -gt "$2" ]; }
 
 start_broker --no-register --hash-cost min
 logs_in alice pw-alice || fail "alice cannot log in: $(cat "$T/login.json")"
@@ -45,7 +47,7 @@ logs_in bob pw-bob || fail "bob lost his account"
 # SIGHUP with the broken file: refused again, still the old accounts
 hups=$(count "keeping the previous accounts")
 kill -HUP "$BROKER_PID"
-wait_until 5 test "$(count "keeping the previous accounts")" -gt "$hups" \
+wait_until 5 more_than "keeping the previous accounts" "$hups" \
     || fail "SIGHUP did not re-read (or accepted) the broken file"
 logs_in alice pw-alice || fail "alice lost her account after SIGHUP"
 
@@ -60,7 +62,7 @@ logs_in alice pw-alice || fail "alice cannot log in with the new file"
 # SIGHUP alone always re-reads (it is the administrator's explicit word)
 reloads=$(count "account file reloaded")
 kill -HUP "$BROKER_PID"
-wait_until 5 test "$(count "account file reloaded")" -gt "$reloads" || fail "SIGHUP did not reload"
+wait_until 5 more_than "account file reloaded" "$reloads" || fail "SIGHUP did not reload"
 
 # --- open to others: a warning; gone: the accounts stay ------------------------------------
 chmod 644 "$ACCOUNTS"
