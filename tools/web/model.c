@@ -389,19 +389,32 @@ s_in_dir (const model_file_t *file, const char *dir, bool below)
         && (file->dir_len == len || file->path [len] == '/');
 }
 
+static int
+s_qsort_compare (const void *a, const void *b)
+{
+    return s_compare (*(model_file_t *const *) a, *(model_file_t *const *) b);
+}
+
 zlistx_t *
 model_files (model_t *self, const char *user, const char *glob, const char *dir, bool below)
 {
     zlistx_t *list = zlistx_new ();
-    zlistx_set_comparator (list, s_compare);
     model_user_t *entry = s_user (self, user, false);
     if (!entry)
         return list;
+    //  qsort on an array: zlistx_sort is far slower on 100,000 files
+    model_file_t **files = (model_file_t **) malloc ((zhashx_size (entry->files) + 1)
+                                                     * sizeof (model_file_t *));
+    assert (files);
+    size_t count = 0;
     for (model_file_t *file = (model_file_t *) zhashx_first (entry->files); file;
          file = (model_file_t *) zhashx_next (entry->files))
         if (s_in_dir (file, dir, below) && web_glob_match (glob, file->path))
-            zlistx_add_end (list, file);
-    zlistx_sort (list);
+            files [count++] = file;
+    qsort (files, count, sizeof (model_file_t *), s_qsort_compare);
+    for (size_t i = 0; i < count; i++)
+        zlistx_add_end (list, files [i]);
+    free (files);
     return list;
 }
 

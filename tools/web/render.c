@@ -212,7 +212,7 @@ s_listing (webbuf_t *buf, model_t *model, const render_view_t *view)
         webbuf_html (buf, user);
         webbuf_add (buf, "\"><h3>");
         webbuf_html (buf, user);
-        webbuf_printf (buf, " <small>%zu file%s</small></h3>\n", zlistx_size (files),
+        webbuf_printf (buf, " <small class=\"count\">%zu file%s</small></h3>\n", zlistx_size (files),
                        zlistx_size (files) == 1? "": "s");
         size_t limit = seen < skip + RENDER_GROUPS? skip + RENDER_GROUPS - seen: 0;
         size_t from = seen < skip? skip - seen: 0;
@@ -371,6 +371,33 @@ render_group_json (model_t *model, const char *user, const char *dir, const char
     zlistx_destroy (&files);
     model_unlock (model);
     webbuf_add (&out, "{");
+    s_json_field (&out, "html", &part, true);
+    webbuf_add (&out, "}");
+    return webbuf_take (&out, NULL);
+}
+
+char *
+render_peers_json (model_t *model)
+{
+    webbuf_t out, part;
+    webbuf_init (&out);
+    webbuf_init (&part);
+    webbuf_add (&out, "{\"counts\":{");
+    model_lock (model);
+    s_peers (&part, model);
+    zlistx_t *users = model_users (model);
+    const char *separator = "";
+    for (const char *user = (const char *) zlistx_first (users); user;
+         user = (const char *) zlistx_next (users)) {
+        size_t files = model_user_files (model, user);
+        webbuf_add (&out, separator);
+        webbuf_json (&out, user);
+        webbuf_printf (&out, ":\"%zu file%s\"", files, files == 1? "": "s");
+        separator = ",";
+    }
+    zlistx_destroy (&users);
+    model_unlock (model);
+    webbuf_add (&out, "},");
     s_json_field (&out, "html", &part, true);
     webbuf_add (&out, "}");
     return webbuf_take (&out, NULL);

@@ -39,6 +39,8 @@ char *render_all_json (model_t *model, downloads_t *downloads, hub_t *hub,
 //  {"html": one group's <details>, or "" when it has no files now}
 char *render_group_json (model_t *model, const char *user, const char *dir,
                          const char *glob, bool open);
+//  {"counts": {user: "N files"}, "html": who is online}
+char *render_peers_json (model_t *model);
 //  {"html": the downloads panel}
 char *render_downloads_json (downloads_t *downloads);
 //  The downloads panel (render_dl.c).

@@ -64,8 +64,7 @@ s_job (webbuf_t *buf, download_job_t *job)
         webbuf_add (buf, "\">Cancel</button></form>");
     }
     else
-        webbuf_printf (buf, "<span class=\"state\">%s%s</span> ", state,
-                       job->folder? "": "");
+        webbuf_printf (buf, "<span class=\"state\">%s</span> ", state);
     if (job->folder && (done || failed)) {
         webbuf_printf (buf, "<details><summary>%zu of %zu files saved%s</summary><ul>", done,
                        job->count, failed? ", some failed": "");
@@ -91,7 +90,7 @@ s_job (webbuf_t *buf, download_job_t *job)
     if (!job->folder && done)
         s_saved_link (buf, job, 0);
     else
-    if (!job->folder && (failed || cancelled) && job->items [0].error) {
+    if (!job->folder && failed && job->items [0].error) {
         webbuf_add (buf, "<span class=\"error\">");
         webbuf_html (buf, job->items [0].error);
         webbuf_add (buf, "</span>");

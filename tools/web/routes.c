@@ -3,7 +3,7 @@
     GET  /                  the page (?q=GLOB, ?u=USER&d=DIR one folder, ?p=N)
     GET  /app.js /style.css the built-in assets
     GET  /events?since=N    the live stream (Server-Sent Events)
-    GET  /frag/all|group|downloads   parts of the page as JSON, for the script
+    GET  /frag/all|group|peers|downloads   parts of the page as JSON, for the script
     GET  /saved?job=J&item=I[&open=1] a file this agent saved for the page
     POST /download          user + path (a file) or user + dir (a folder)
     POST /cancel            job
@@ -97,6 +97,9 @@ s_fragment (request_t *request)
     if (streq (url, "/frag/all"))
         return s_owned (request, MHD_HTTP_OK, "application/json",
                         render_all_json (config->model, config->downloads, config->hub, &view));
+    if (streq (url, "/frag/peers"))
+        return s_owned (request, MHD_HTTP_OK, "application/json",
+                        render_peers_json (config->model));
     if (streq (url, "/frag/downloads"))
         return s_owned (request, MHD_HTTP_OK, "application/json",
                         render_downloads_json (config->downloads));

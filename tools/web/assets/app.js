@@ -83,9 +83,16 @@
     restoreFocus(key);
   });
 
+  // Who is online, and each user's count in the listing's headings.
   const refreshPeers = serial(async function () {
-    const data = await getJSON('/frag/all', view());
-    document.getElementById('peers').innerHTML = data.peers;
+    const data = await getJSON('/frag/peers', new URLSearchParams());
+    document.getElementById('peers').innerHTML = data.html;
+    if (view().has('q')) return;
+    for (const section of listing.querySelectorAll('section.user')) {
+      const count = section.querySelector('h3 small.count');
+      const text = data.counts[section.dataset.user];
+      if (count && text) count.textContent = text;
+    }
   });
 
   function groupElement(user, dir) {
