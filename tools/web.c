@@ -107,6 +107,14 @@ s_parse_options (web_options_t *options, int argc, char **argv)
         rc = fsh_usage_error (PROGRAM, "--user: %s", problem);
     if (rc == -1 && options->user && options->control)
         rc = fsh_usage_error (PROGRAM, "%s", "--user and --control exclude each other");
+    char host [256];
+    int port;
+    if (rc == -1 && options->listen
+    &&  web_listen_parse (options->listen, host, sizeof host, &port))
+        rc = fsh_usage_error (PROGRAM, "--listen needs HOST:PORT, not '%s'", options->listen);
+    if (rc == -1 && options->listen && !web_host_is_loopback (host) && !options->allow_remote)
+        rc = fsh_usage_error (PROGRAM, "--listen %s is not a loopback address: "
+                              "add --allow-remote to serve it", host);
     fsh_args_destroy (&args);
     return rc;
 }
@@ -138,11 +146,8 @@ s_serve (web_options_t *options, const char *endpoint, int signals)
     char host [256];
     int port = DEFAULT_PORT;
     strcpy (host, DEFAULT_HOST);
-    if (options->listen && web_listen_parse (options->listen, host, sizeof host, &port))
-        return fsh_usage_error (PROGRAM, "--listen needs HOST:PORT, not '%s'", options->listen);
-    if (!web_host_is_loopback (host) && !options->allow_remote)
-        return fsh_usage_error (PROGRAM, "--listen %s is not a loopback address: "
-                                "add --allow-remote to serve it", host);
+    if (options->listen)
+        web_listen_parse (options->listen, host, sizeof host, &port);    //  checked already
     if (!web_host_is_loopback (host))
         fprintf (stderr, "%s: warning: serving on %s, beyond this machine, without "
                  "encryption: anyone who sees the address's token sees the team's files\n",

@@ -9,6 +9,19 @@
 # in $T. Without a browser the test is skipped (77), never passed.
 . "$(dirname "$0")/../lib.sh" "$1"
 
+# The command line, browser or not
+WEB="$BIN/fshare-web"
+expect 0 "$WEB" --help
+grep -q "usage: fshare-web" "$T/out" || fail "--help prints no usage"
+expect 2 "$WEB" --bogus
+expect 2 "$WEB" --listen 127.0.0.1
+expect 2 "$WEB" --listen 0.0.0.0:0
+err_has "add --allow-remote"
+expect 2 "$WEB" --user 'bad name'
+expect 2 "$WEB" --user alice --control ipc://x
+expect 1 "$WEB"
+err_has "no agent running"
+
 PY=/usr/bin/python3
 for need in /usr/bin/chromium /usr/bin/chromedriver; do
     [ -x "$need" ] || { echo "SKIP: $need is missing (Debian: chromium, chromium-driver)"; exit 77; }

@@ -200,9 +200,10 @@ s_checks (server_t *self, request_t *request, upload_t *upload)
     if (auth < 0)
         return server_text (request, MHD_HTTP_FORBIDDEN,
                             "Forbidden: open the address that fshare-web printed (with its token).");
-    if (auth == 1) {
-        char *cookie = zsys_sprintf ("%s=%s; Path=/; HttpOnly; SameSite=Strict", self->cookie,
-                                     self->token);
+    //  The token leaves the address bar (and the history) at once
+    if (auth == 1 || (streq (request->url, "/") && webform_get (&request->query, "token"))) {
+        char *cookie = auth == 1? zsys_sprintf ("%s=%s; Path=/; HttpOnly; SameSite=Strict",
+                                                self->cookie, self->token): NULL;
         enum MHD_Result rc = server_redirect (request, "/", cookie);
         zstr_free (&cookie);
         return rc;
