@@ -9,6 +9,25 @@
 */
 #include "complete.h"
 
+//  One word on its line; with `quote`, as the shell must read it: a
+//  backslash before each ASCII byte that is not plain (bytes of UTF-8 stay,
+//  control characters never reach here: paths are validated).
+static void
+s_print (const char *word, bool quote)
+{
+    if (!quote) {
+        puts (word);
+        return;
+    }
+    for (const char *in = word; *in; in++) {
+        unsigned char c = (unsigned char) *in;
+        if (c < 0x80 && !isalnum (c) && !strchr ("._/+,:@%=-", c))
+            putchar ('\\');
+        putchar (c);
+    }
+    putchar ('\n');
+}
+
 static bool
 s_starts_with (const char *text, const char *prefix)
 {
@@ -46,14 +65,14 @@ s_call (fsh_ctlclient_t *client, const Fshare__CtlRequest *request)
 }
 
 static int
-s_agents (const char *prefix)
+s_agents (const char *prefix, bool quote)
 {
     zlistx_t *running = fsh_ctl_running_agents ();
     int printed = 0;
     for (const char *user = (const char *) zlistx_first (running); user;
          user = (const char *) zlistx_next (running))
         if (s_starts_with (user, prefix)) {
-            puts (user);
+            s_print (user, quote);
             printed++;
         }
     zlistx_destroy (&running);
@@ -61,7 +80,7 @@ s_agents (const char *prefix)
 }
 
 static int
-s_users (fsh_ctlclient_t *client, const char *prefix)
+s_users (fsh_ctlclient_t *client, const char *prefix, bool quote)
 {
     Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
     request.command = "peers";
@@ -75,7 +94,7 @@ s_users (fsh_ctlclient_t *client, const char *prefix)
         for (size_t index = 0; index < reply->n_peers; index++) {
             const char *user = reply->peers [index]->user;
             if (user && (!me || !streq (user, me)) && s_starts_with (user, prefix)) {
-                puts (user);
+                s_print (user, quote);
                 printed++;
             }
         }
@@ -85,13 +104,13 @@ s_users (fsh_ctlclient_t *client, const char *prefix)
 
 //  Prints `path` cut after the first '/' below the prefix, once per cut.
 static int
-s_path_word (zhashx_t *seen, const char *path, size_t prefix_len)
+s_path_word (zhashx_t *seen, const char *path, size_t prefix_len, bool quote)
 {
     const char *slash = strchr (path + prefix_len, '/');
     char *word = slash? strndup (path, (size_t) (slash - path) + 1): strdup (path);
     int printed = 0;
     if (zhashx_insert (seen, word, (void *) 1) == 0) {
-        puts (word);
+        s_print (word, quote);
         printed = 1;
     }
     free (word);
@@ -99,7 +118,7 @@ s_path_word (zhashx_t *seen, const char *path, size_t prefix_len)
 }
 
 static int
-s_paths (fsh_ctlclient_t *client, const char *owner, const char *prefix)
+s_paths (fsh_ctlclient_t *client, const char *owner, const char *prefix, bool quote)
 {
     if (fsh_user_check (owner))
         return 1;
@@ -121,7 +140,7 @@ s_paths (fsh_ctlclient_t *client, const char *owner, const char *prefix)
         for (size_t index = 0; index < reply->n_files; index++) {
             const Fshare__FileInfo *file = reply->files [index]->file;
             if (file && file->path && s_starts_with (file->path, prefix))
-                printed += s_path_word (seen, file->path, prefix_len);
+                printed += s_path_word (seen, file->path, prefix_len, quote);
         }
     zhashx_destroy (&seen);
     zlistx_destroy (&replies);
@@ -131,12 +150,17 @@ s_paths (fsh_ctlclient_t *client, const char *owner, const char *prefix)
 int
 ctl_complete (fsh_ctlclient_t *client, int argc, char **argv)
 {
+    bool quote = argc > 0 && streq (argv [0], "--quote");
+    if (quote) {
+        argc--;
+        argv++;
+    }
     const char *kind = argc > 0? argv [0]: "";
     if (streq (kind, "agents") && argc <= 2)
-        return s_agents (argc > 1? argv [1]: "");
+        return s_agents (argc > 1? argv [1]: "", quote);
     if (streq (kind, "users") && argc <= 2)
-        return s_users (client, argc > 1? argv [1]: "");
+        return s_users (client, argc > 1? argv [1]: "", quote);
     if (streq (kind, "paths") && argc >= 2 && argc <= 3)
-        return s_paths (client, argv [1], argc > 2? argv [2]: "");
+        return s_paths (client, argv [1], argc > 2? argv [2]: "", quote);
     return 2;
 }
