@@ -8,7 +8,9 @@
 
 FILES=${FLOOD_FILES:-30000}
 start_broker --hash-cost min
-bg tap "$BIN/fshare-tap" --events "$EVENTS_EP" --json
+# presence only: 30,000 file events could overflow a slow tap's queue, and
+# what matters here is that alice never left
+bg tap "$BIN/fshare-tap" --events "$EVENTS_EP" --json --topic presence
 TAP_PID=$LAST_PID
 
 mkdir -p "$T/alice_files"
@@ -18,6 +20,7 @@ start_peer bob
 wait_until 10 online alice && wait_until 10 online bob || fail "agents not online"
 wait_until 10 sees bob alice big.bin || fail "bob does not see big.bin"
 
+t_stage=$(now_ms)
 # the tree to move in, built outside the host directory
 dirs=$(( FILES / 1000 ))
 for d in $(seq 1 "$dirs"); do
@@ -31,6 +34,7 @@ has_part() { [ -s "$T/bob_dl/.big.bin.fshare-part" ]; }
 wait_until 30 has_part || fail "the download did not start"
 
 t0=$(now_ms)
+echo "staged $FILES files in $(( $(now_ms) - t_stage )) ms"
 mv "$T/stage/many" "$T/alice_files/"
 total=$(( dirs * 1000 + 1 ))
 alice_files() { ctl bob --json peers 2>/dev/null | jq '.[] | select(.user == "alice") | .files'; }
@@ -42,6 +46,7 @@ echo "bob's view holds all $total files $(( $(now_ms) - t0 )) ms after the move"
 wait_until 120 gone "$GET_PID" || fail "the download did not end"
 wait "$GET_PID" || fail "the download failed: $(cat "$T/get.log")"
 cmp -s "$T/alice_files/big.bin" "$T/bob_dl/big.bin" || fail "the downloaded file differs"
+echo "the download completed $(( $(now_ms) - t0 )) ms after the move"
 
 # bob's view is exactly alice's files
 (cd "$T/alice_files" && find . -type f | sed 's|^\./||' | sort) >"$T/real"
@@ -50,10 +55,9 @@ ctl bob --json ls --all --user alice | jq -r '.[].path' | sort >"$T/view"
 cmp -s "$T/real" "$T/view" || fail "bob's view differs from the files: $(diff "$T/real" "$T/view" | head -5)"
 
 # alice never lost her session: on the event stream one join, no leave
-events() { [ "$(grep -c '"type":"file_added"' "$T/tap.log")" -ge "$(( total - 1 ))" ]; }
-wait_until 30 events || fail "the tap saw $(grep -c file_added "$T/tap.log") file_added events"
-leaves=$(jq -c 'select(.type == "leave" and .user == "alice")' "$T/tap.log" | wc -l)
-joins=$(jq -c 'select(.type == "join" and .user == "alice" and (.page // 0) == 0)' "$T/tap.log" | wc -l)
+leaves=$(grep '^{' "$T/tap.log" | jq -c 'select(.type == "leave" and .user == "alice")' | wc -l)
+joins=$(grep '^{' "$T/tap.log" | jq -c 'select(.type == "join" and .user == "alice" and (.page // 0) == 0)' | wc -l)
+[ "$joins" -ge 1 ] || fail "the tap saw no join of alice: $(cat "$T/tap.log")"
 [ "$leaves" -eq 0 ] || fail "alice left $leaves time(s) during the flood"
 [ "$joins" -le 1 ] || fail "alice joined $joins times"
 log_has alice "reconnecting" && fail "alice reconnected: $(grep reconnecting "$T/alice.log")"
