@@ -36,7 +36,7 @@ has_part() { [ "$(stat -c %s "$T/carol_dl/.big.bin.fshare-part" 2>/dev/null || e
 bg get_big "$CTL" --user carol get alice big.bin
 BIG=$LAST_PID
 wait_until 20 has_part || fail "carol's download did not start"
-kill -STOP "$PID_carol"
+halt "$PID_carol"
 held=$(stat -c %s "$T/carol_dl/.big.bin.fshare-part")
 # Bob fetches a file from the same owner meanwhile
 for f in a b c; do rm "$T/bob_dl/$f.bin"; done

@@ -24,8 +24,9 @@ has_part() { [ "$(part_size)" -gt 0 ]; }
 bg get1 "$CTL" --user bob get alice big.bin
 GET_PID=$LAST_PID
 wait_until 20 has_part || fail "no byte arrived"
-kill -STOP "$PID_bob"
+halt "$PID_bob"
 kill -KILL "$PID_bob"
+stopped "$PID_bob" 137
 wait_until 10 gone "$GET_PID" || fail "get did not end when its agent died"
 wait "$GET_PID" && fail "get succeeded without its agent"
 [ -e "$T/bob_dl/big.bin" ] && fail "a final name appeared"
@@ -49,7 +50,7 @@ GET_PID=$LAST_PID
 PART="$T/bob_dl/.big.bin.fshare-part"
 wait_until 20 has_part || fail "no byte arrived (2)"
 kill -INT "$GET_PID"
-wait_until 5 gone "$GET_PID" || fail "interrupted get did not end"
+stopped "$GET_PID" 1
 [ -e "$PART" ] || fail "the interrupted part is gone"
 head -c 1M /dev/urandom >>"$T/alice_files/big.bin"
 touch -d '2001-01-01' "$T/alice_files/big.bin"

@@ -47,13 +47,3 @@ not_sees() {
 # has_peer NAME USER: USER is logged in according to NAME's agent
 has_peer() { ctl_jq "$1" 'any(.[]; .user == $u)' --arg u "$2" -- peers; }
 lacks_peer() { ctl_jq "$1" 'all(.[]; .user != $u)' --arg u "$2" -- peers; }
-
-gone() { ! kill -0 "$1" 2>/dev/null; }
-
-# stopped PID STATUS: the process ends within 5 s with that exit status
-stopped() {
-    wait_until 5 gone "$1" || fail "process $1 did not stop"
-    wait "$1"
-    local got=$?
-    [ "$got" -eq "$2" ] || fail "process $1 exited $got, not $2"
-}

@@ -51,6 +51,7 @@ wait_until 6 grep -q '"type":"leave".*"user":"carol"' "$T/tap.log" \
     || fail "no leave for carol within 6 s"
 elapsed=$(( $(now_ms) - start ))
 [ "$elapsed" -le 5000 ] || fail "leave took $elapsed ms"
+stopped "$PID_carol" 137
 wait_until 2 lacks_peer dave carol || fail "dave still lists carol"
 
 # --- changed while down: reconciled at the next login --------------------------

@@ -72,5 +72,7 @@ wait_until 5 log_has broker "bob logged out" || fail "SIGTERM did not log bob ou
 log_has bob "logged out" || fail "bob did not report the logout"
 # the control endpoint is gone with the agent
 ctl bob status >/dev/null 2>&1 && fail "bob's control socket still answers"
-kill "$EVENTS_PID" 2>/dev/null
+# and the events stream ends with it, saying so
+stopped "$EVENTS_PID" 1
+log_has events "the agent stopped" || fail "events did not say the agent stopped"
 exit 0

@@ -42,7 +42,7 @@ log_has broker "observer login of alice refused: 1 observers already (--max-obse
 kill -0 "$TAP_PID" || fail "the first tap died"
 
 # --- transfers: alice is stopped with one transfer asked of her ---------------------------------
-kill -STOP "$PID_alice"
+halt "$PID_alice"
 bg get1 "$CTL" --user bob get alice one.txt
 GET_PID=$LAST_PID
 wait_until 10 log_has broker "alice -> bob 'one.txt' asked" || fail "the first get did not start"

@@ -37,7 +37,7 @@ wait_until 10 sees bob alice big.bin || fail "bob does not see big.bin"
 no_secret() { ! grep -rqs SECRET "$T/bob_dl"; }
 
 # --- 1. a directory swapped for a link between listing and open ------------------------------
-kill -STOP "$PID_alice"
+halt "$PID_alice"
 mv "$A/docs" "$A/docs.real"
 ln -s "$T/outside/docs" "$A/docs"
 bg get1 "$CTL" --user bob get alice docs/report.txt
@@ -60,7 +60,7 @@ has_part() { [ "$(stat -c %s "$PART" 2>/dev/null || echo 0)" -gt 0 ]; }
 bg get2 "$CTL" --user bob get alice big.bin
 GET_PID=$LAST_PID
 wait_until 20 has_part || fail "no byte arrived"
-kill -STOP "$PID_bob"
+halt "$PID_bob"
 # Still under way: the swap below happens during the transfer
 gone "$GET_PID" && fail "the download ended before the swap (make big.bin bigger)"
 [ -e "$T/bob_dl/big.bin" ] && fail "the download completed before the swap"
