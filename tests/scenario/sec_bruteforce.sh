@@ -17,11 +17,17 @@ start_broker --no-register --hash-cost min --login-delay-ms 200 --login-delay-ma
 "$PY" "$HOSTILE" guess "$BROKER_EP" alice wrong 4 >"$T/guess.json" \
     || fail "guesses: $(cat "$T/guess.json")"
 echo "refusals after (ms): $(jq -c .ms "$T/guess.json")"
-jq -e '.ms as $m | $m[0] >= 190 and $m[1] >= 390 and $m[2] >= 790 and $m[3] >= 1590
-       and $m[0] < $m[1] and $m[1] < $m[2] and $m[2] < $m[3]' "$T/guess.json" >/dev/null \
-    || fail "the delays do not grow: $(cat "$T/guess.json")"
-grep -q "login of alice from .* refused: invalid user or password (4 failures; answered after 1600 ms)" \
-    "$T/broker.log" || fail "the guesses were not logged: $(grep refused "$T/broker.log")"
+# Each answer came at least its delay late (load only adds to that), and the
+# broker's log names the delay it chose: doubling from 200 ms
+jq -e '.ms as $m | ($m | length) == 4
+       and $m[0] >= 190 and $m[1] >= 390 and $m[2] >= 790 and $m[3] >= 1590' \
+    "$T/guess.json" >/dev/null || fail "the delays do not grow: $(cat "$T/guess.json")"
+n=1
+for ms in 200 400 800 1600; do
+    grep -q "login of alice from .* refused: invalid user or password ($n failures\?; answered after $ms ms)" \
+        "$T/broker.log" || fail "guess $n was not logged with $ms ms: $(grep refused "$T/broker.log")"
+    n=$((n + 1))
+done
 
 # --- another process (a new connection, another address): the name's delay holds -----------
 "$PY" "$HOSTILE" guess "$BROKER_EP" alice wrong 1 >"$T/again.json" \
@@ -31,12 +37,14 @@ jq -e '.ms[0] >= 1590' "$T/again.json" >/dev/null \
 
 # --- other users are not slowed, and the right password gets in ------------------------------
 "$PY" "$HOSTILE" login "$BROKER_EP" bob right-bob --observer >"$T/bob.json"
-jq -e '.ok and .ms < 1000' "$T/bob.json" >/dev/null || fail "bob was slowed: $(cat "$T/bob.json")"
+# "not slowed": answered before alice's delay (1600 ms) could have passed;
+# a loaded machine makes any login take a while, so no tighter bound
+jq -e '.ok and .ms < 1590' "$T/bob.json" >/dev/null || fail "bob was slowed: $(cat "$T/bob.json")"
 "$PY" "$HOSTILE" login "$BROKER_EP" alice right-alice --observer >"$T/alice.json"
 jq -e '.ok' "$T/alice.json" >/dev/null || fail "alice cannot log in after the guesses: $(cat "$T/alice.json")"
 # ... and her name is clean again: a mistake costs the base delay only
 "$PY" "$HOSTILE" guess "$BROKER_EP" alice typo 1 >"$T/typo.json" || fail "typo: $(cat "$T/typo.json")"
-jq -e '.ms[0] >= 190 and .ms[0] < 1000' "$T/typo.json" >/dev/null \
+jq -e '.ms[0] >= 190 and .ms[0] < 1590' "$T/typo.json" >/dev/null \
     || fail "after a good login the name is still slowed: $(cat "$T/typo.json")"
 
 # --- the agent: a wrong password is refused, then the right one works --------------------------
