@@ -56,6 +56,7 @@ status=$?
 [ -f "$T/broker2.pid" ] && PIDS="$PIDS $(cat "$T/broker2.pid")"
 cat "$T/driver.out"
 [ $status -eq 0 ] || fail "the browser checks failed"
+stopped "$BROKER_PID" 137        # the driver killed it (-9) to restart it
 [ -s "$T/web.png" ] || fail "no screenshot"
 grep -q "web page checks passed" "$T/driver.out" || fail "the driver did not finish"
 kill -0 "$LAST_PID" 2>/dev/null || fail "fshare-web died"
