@@ -9,7 +9,7 @@ TAP="$BIN/fshare-tap"
 export FSHARE_PASSWORD="pw-$$"
 
 out_has() { grep -q -- "$1" "$T/out" || fail "stdout lacks '$1': $(cat "$T/out")"; }
-json() { jq -e "$@" "$T/out" >/dev/null || fail "JSON check $1 failed on: $(cat "$T/out")"; }
+json() { json_is "$@" <"$T/out" || fail "JSON check $1 failed on: '$(cat "$T/out")'"; }
 
 # gone PID: the process has ended (a zombie waiting for its reaper counts)
 gone() { ! kill -0 "$1" 2>/dev/null || [[ "$(ps -o stat= -p "$1")" == Z* ]]; }

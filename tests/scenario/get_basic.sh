@@ -26,9 +26,9 @@ get_json() {
     out=$(ctl bob --json get alice "$1" 2>"$T/err") || fail "get $1: $(cat "$T/err")"
     size=$(stat -c %s "$T/alice_files/$1")
     sum=$(sha256sum "$T/alice_files/$1" | cut -d' ' -f1)
-    jq -e --arg p "$T/bob_dl/$2" --arg h "$sum" --argjson s "$size" \
+    json_is --arg p "$T/bob_dl/$2" --arg h "$sum" --argjson s "$size" \
         '.path == $p and .size == $s and .sha256 == $h and (keys | length) == 3' \
-        <<<"$out" >/dev/null || fail "get $1: unexpected output $out"
+        <<<"$out" || fail "get $1: unexpected output $out"
     cmp -s "$T/alice_files/$1" "$T/bob_dl/$2" || fail "$1 arrived different"
 }
 get_json empty.bin empty.bin

@@ -28,7 +28,7 @@ for f in a b c; do
     wait "$pid" || fail "get $f.bin failed: $(cat "$T/get_$f.log")"
     cmp -s "$T/alice_files/$f.bin" "$T/bob_dl/$f.bin" || fail "$f.bin differs"
     sum=$(sha256sum "$T/alice_files/$f.bin" | cut -d' ' -f1)
-    jq -e --arg h "$sum" '.sha256 == $h' "$T/get_$f.log" >/dev/null || fail "$f.bin: wrong digest"
+    json_is --arg h "$sum" '.sha256 == $h' <"$T/get_$f.log" || fail "$f.bin: wrong digest"
 done
 
 # --- a stalled requester --------------------------------------------------------------

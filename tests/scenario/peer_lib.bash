@@ -40,10 +40,20 @@ online() { is_state "$1" online; }
 sees() {
     ctl_jq "$1" 'any(.[]; .user == $u and .path == $p)' --arg u "$2" --arg p "$3" -- ls --all
 }
+# not_sees NAME OWNER PATH: NAME's view is known (see view_known) and lacks
+# OWNER's PATH; false on an empty answer or an agent without a view
 not_sees() {
+    view_known "$1" &&
     ctl_jq "$1" 'all(.[]; .user != $u or .path != $p)' --arg u "$2" --arg p "$3" -- ls --all
 }
+# view_known NAME: NAME's agent is online and its peer list holds NAME itself
+# (so that "not in the view" never passes on a view that is empty or stale)
+view_known() { online "$1" && has_peer "$1" "$1"; }
 
 # has_peer NAME USER: USER is logged in according to NAME's agent
 has_peer() { ctl_jq "$1" 'any(.[]; .user == $u)' --arg u "$2" -- peers; }
-lacks_peer() { ctl_jq "$1" 'all(.[]; .user != $u)' --arg u "$2" -- peers; }
+# lacks_peer NAME USER: NAME's peer list, which holds NAME itself, lacks USER
+lacks_peer() {
+    ctl_jq "$1" 'any(.[]; .user == $me) and all(.[]; .user != $u)' \
+        --arg me "$1" --arg u "$2" -- peers
+}
