@@ -103,18 +103,34 @@ s_parse (int argc, char **argv, options_t *options)
     return -1;
 }
 
-//  Why the agent stops: on stderr, and to fshare-ctl connect when it
-//  started us (FSHARE_REPORT_FD names its socket; tools/ctl/spawn.h).
+//  Why the agent stops: on stderr, and as "CODE TEXT" to fshare-ctl
+//  connect when it started us (FSHARE_REPORT_FD names its socket;
+//  tools/ctl/spawn.h).
 static int
-s_fail (const char *what, const char *why)
+s_fail (fsh_err_t code, const char *what, const char *why)
 {
-    char *line = what? zsys_sprintf ("%s: %s\n", what, why): zsys_sprintf ("%s\n", why);
-    fprintf (stderr, "fshare-peer: %s", line);
+    char *line = what? zsys_sprintf ("%s: %s", what, why): strdup (why);
+    fprintf (stderr, "fshare-peer: %s\n", line);
     long fd = fsh_number (getenv ("FSHARE_REPORT_FD"), 3, INT_MAX);
-    if (fd != -1)       //  nobody reading it any more is no failure of ours
-        send ((int) fd, line, strlen (line), MSG_NOSIGNAL);
+    char *report = zsys_sprintf ("%s %s\n", fsh_err_name (code), line);
+    if (fd != -1 && report)     //  nobody reading it any more is no failure of ours
+        send ((int) fd, report, strlen (report), MSG_NOSIGNAL);
+    zstr_free (&report);
     zstr_free (&line);
     return 1;
+}
+
+//  "FAILED [CODE ]REASON": the broker's code leads when the agent gives it.
+static int
+s_refused (const char *rest)
+{
+    const char *space = strchr (rest, ' ');
+    char *name = space? strndup (rest, (size_t) (space - rest)): NULL;
+    fsh_err_t code = name? fsh_err_from_name (name): FSH_ERR_NONE;
+    zstr_free (&name);
+    if (code == FSH_ERR_NONE)
+        return s_fail (FSH_ERR_INTERNAL, "login refused", rest);
+    return s_fail (code, "login refused", space + 1);
 }
 
 //  Wait for the first word from the agent, or a signal. The word is
@@ -155,10 +171,10 @@ s_outcome (const char *word)
     if (streq (word, "STOPPED"))
         return 0;
     if (strncmp (word, "FAILED ", 7) == 0)
-        return s_fail ("login refused", word + 7);
+        return s_refused (word + 7);
     if (strncmp (word, "ERROR ", 6) == 0)
-        return s_fail (NULL, word + 6);
-    return s_fail ("unexpected word from the agent", word);
+        return s_fail (FSH_ERR_INTERNAL, NULL, word + 6);
+    return s_fail (FSH_ERR_INTERNAL, "unexpected word from the agent", word);
 }
 
 static int
@@ -168,7 +184,7 @@ s_run (options_t *options, int signals)
     if (!options->server_key && !fsh_endpoint_is_local (options->broker)) {
         char *why = zsys_sprintf ("refusing to send a password unencrypted to %s "
                                   "(use CURVE: --server-key)", options->broker);
-        int code = s_fail (NULL, why);
+        int code = s_fail (FSH_ERR_BAD_REQUEST, NULL, why);
         zstr_free (&why);
         return code;
     }
@@ -177,7 +193,7 @@ s_run (options_t *options, int signals)
     char *password = fsh_password_get (options->password_file, prompt, &error);
     zstr_free (&prompt);
     if (!password)
-        return s_fail ("password", error);
+        return s_fail (FSH_ERR_BAD_REQUEST, "password", error);
 
     //  The instance id and the lock of this user's agents on this machine
     char *state_dir = statedir_default (options->user);

@@ -25,6 +25,29 @@ struct _fsh_ctlstream_t {
 //  --------------------------------------------------------------------------
 //  Building blocks
 
+fsh_err_t
+fsh_ctl_result_code (fsh_ctl_result_t result)
+{
+    switch (result) {
+        case FSH_CTL_OK:          return FSH_ERR_NONE;
+        case FSH_CTL_SEVERAL:     return FSH_ERR_BAD_REQUEST;
+        case FSH_CTL_MALFORMED:   return FSH_ERR_PROTOCOL_ERROR;
+        case FSH_CTL_INTERRUPTED: return FSH_ERR_CANCELLED;
+        case FSH_CTL_NO_AGENT:
+        case FSH_CTL_TIMEOUT:
+        case FSH_CTL_GONE:        return FSH_ERR_NO_AGENT;
+    }
+    return FSH_ERR_INTERNAL;
+}
+
+fsh_err_t
+fsh_ctl_reply_code (const Fshare__CtlReply *reply)
+{
+    if (reply->status == FSHARE__STATUS__STATUS_OK)
+        return FSH_ERR_NONE;
+    return fsh_err_received (reply->code, FSH_ERR_INTERNAL);
+}
+
 void
 fsh_ctl_reply_free (Fshare__CtlReply **reply_p)
 {

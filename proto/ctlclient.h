@@ -33,6 +33,16 @@ typedef enum {
     FSH_CTL_GONE            //  stream: the agent's connection went away
 } fsh_ctl_result_t;
 
+//  The error code that says a result to scripts (SPEC 5.2): no_agent for
+//  NO_AGENT, TIMEOUT and GONE, bad_request for SEVERAL (the request does
+//  not say which agent), protocol_error for MALFORMED, cancelled for
+//  INTERRUPTED, none for OK.
+fsh_err_t fsh_ctl_result_code (fsh_ctl_result_t result);
+
+//  The code of an agent's error reply (internal when it carries none);
+//  none for a reply that is no error.
+fsh_err_t fsh_ctl_reply_code (const Fshare__CtlReply *reply);
+
 typedef struct _fsh_ctlclient_t fsh_ctlclient_t;
 typedef struct _fsh_ctlstream_t fsh_ctlstream_t;
 

@@ -83,8 +83,8 @@ s_command_find (const char *name)
 
 //  Parses the words after the command name. -1 when good, else exit code.
 static int
-s_command_parse (const ctl_command_t *command, int argc, char **argv, ctl_args_t *args,
-                 bool in_shell)
+s_command_parse (ctl_t *self, const ctl_command_t *command, int argc, char **argv,
+                 ctl_args_t *args)
 {
     static const struct option longs [] = {
         { "json",          no_argument,       NULL, 'j' },
@@ -107,10 +107,10 @@ s_command_parse (const ctl_command_t *command, int argc, char **argv, ctl_args_t
     int opt;
     while ((opt = getopt_long (argc, argv, ":o:", longs, NULL)) != -1) {
         if (opt == ':')
-            return ctl_command_error (command->name, in_shell, "option '%s' needs an argument",
+            return ctl_command_error (self, command->name, "option '%s' needs an argument",
                                     argv [optind - 1]);
         if (opt == '?' || !strchr (command->options, opt))
-            return ctl_command_error (command->name, in_shell, "unknown option '%s'",
+            return ctl_command_error (self, command->name, "unknown option '%s'",
                                     argv [optind - 1]);
         switch (opt) {
             case 'j': args->json = true; break;
@@ -125,7 +125,7 @@ s_command_parse (const ctl_command_t *command, int argc, char **argv, ctl_args_t
             case 'o': args->output = optarg; break;
             case 'J':
                 if ((args->jobs = (int) fsh_number (optarg, 1, 64)) == -1)
-                    return ctl_command_error (command->name, in_shell,
+                    return ctl_command_error (self, command->name,
                                               "--jobs needs a number from 1 to 64, not '%s'",
                                               optarg);
                 break;
@@ -133,12 +133,12 @@ s_command_parse (const ctl_command_t *command, int argc, char **argv, ctl_args_t
     }
     for (; optind < argc; optind++) {
         if (args->n_words == 2)
-            return ctl_command_error (command->name, in_shell, "unexpected argument '%s'",
+            return ctl_command_error (self, command->name, "unexpected argument '%s'",
                                     argv [optind]);
         args->words [args->n_words++] = argv [optind];
     }
     if (args->n_words < command->min_words)
-        return ctl_command_error (command->name, in_shell, "%s", "missing argument");
+        return ctl_command_error (self, command->name, "%s", "missing argument");
     return -1;
 }
 
@@ -152,21 +152,24 @@ ctl_run (ctl_t *self, int argc, char **argv)
     if (!command || (self->in_shell && command->run == ctl_shell)) {
         fprintf (stderr, "fshare-ctl: unknown command '%s'%s\n", argv [0],
                  self->in_shell? " (type help)": "\ntry 'fshare-ctl --help'");
+        char *text = zsys_sprintf ("unknown command '%s'", argv [0]);
+        ctl_print_failure (self, FSH_ERR_BAD_REQUEST, text? text: "unknown command");
+        zstr_free (&text);
         return 2;
     }
     if (self->in_shell && command->run == ctl_events) {
-        fprintf (stderr, "fshare-ctl: the shell prints notifications by itself\n");
+        ctl_fail (self, FSH_ERR_BAD_REQUEST, "the shell prints notifications by itself");
         return 2;
     }
     ctl_args_t args;
-    int rc = s_command_parse (command, argc, argv, &args, self->in_shell);
+    int rc = s_command_parse (self, command, argc, argv, &args);
     if (rc >= 0)
         return rc;
     //  Only the shell's connect USER PASS may carry a password as a word.
     size_t max_words = command->max_words
                      + (self->in_shell && command->run == ctl_connect? 1: 0);
     if (args.n_words > max_words)
-        return ctl_command_error (command->name, self->in_shell, "unexpected argument '%s'",
+        return ctl_command_error (self, command->name, "unexpected argument '%s'",
                                 args.words [max_words]);
     bool json = self->json;
     self->json = json || args.json;

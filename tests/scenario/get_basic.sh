@@ -72,8 +72,11 @@ expect_error "unknown file" alice nothing.bin
 expect_error "unknown file" alice .one.bin.fshare-part
 expect_error "'.' or '..' in path" alice ../alice_files/one.bin
 expect_error "your own file" bob anything
+# SPEC 5.1: a failure under --json is one error object, nothing else
 ctl bob --json get alice nothing.bin >"$T/out" 2>/dev/null
-[ ! -s "$T/out" ] || fail "--json printed something for a failed get"
+lines "$T/out" 1
+jq -e '.code == "unknown_file" and (.error | test("unknown file"))' "$T/out" >/dev/null \
+    || fail "--json printed no error object for a failed get: $(cat "$T/out")"
 
 # Nothing partial anywhere, and nothing published by the requester
 [ -z "$(find "$T" -name '*.fshare-part')" ] || fail "partial files left behind"

@@ -8,7 +8,7 @@ CTL="$BIN/fshare-ctl"
 TAP="$BIN/fshare-tap"
 export FSHARE_PASSWORD="pw-$$"
 
-broker_id() { "$CTL" --user alice --json status 2>/dev/null | jq -r .broker_id; }
+broker_id() { "$CTL" --user alice --json status 2>/dev/null | jq -r ".broker_id // empty"; }
 online_at() { [ "$("$CTL" --user alice --json status 2>/dev/null | jq -r '.state + " " + .broker_id')" = "online $1" ]; }
 has_lines() { [ "$(grep -c -- "$2" "$T/$1.log" 2>/dev/null)" -ge "$3" ]; }
 

@@ -242,6 +242,27 @@ test_stream (void **state)
     zstr_free (&endpoint);
 }
 
+static void
+test_codes (void **state)
+{
+    (void) state;
+    assert_int_equal (fsh_ctl_result_code (FSH_CTL_OK), FSH_ERR_NONE);
+    assert_int_equal (fsh_ctl_result_code (FSH_CTL_NO_AGENT), FSH_ERR_NO_AGENT);
+    assert_int_equal (fsh_ctl_result_code (FSH_CTL_TIMEOUT), FSH_ERR_NO_AGENT);
+    assert_int_equal (fsh_ctl_result_code (FSH_CTL_GONE), FSH_ERR_NO_AGENT);
+    assert_int_equal (fsh_ctl_result_code (FSH_CTL_SEVERAL), FSH_ERR_BAD_REQUEST);
+    assert_int_equal (fsh_ctl_result_code (FSH_CTL_MALFORMED), FSH_ERR_PROTOCOL_ERROR);
+    assert_int_equal (fsh_ctl_result_code (FSH_CTL_INTERRUPTED), FSH_ERR_CANCELLED);
+    Fshare__CtlReply reply = FSHARE__CTL_REPLY__INIT;
+    assert_int_equal (fsh_ctl_reply_code (&reply), FSH_ERR_NONE);
+    reply.status = FSHARE__STATUS__STATUS_ERROR;
+    assert_int_equal (fsh_ctl_reply_code (&reply), FSH_ERR_INTERNAL);     //  no code given
+    reply.code = FSH_ERR_UNKNOWN_USER;
+    assert_int_equal (fsh_ctl_reply_code (&reply), FSH_ERR_UNKNOWN_USER);
+    reply.code = (Fshare__ErrorCode) 999;                                 //  a newer agent's
+    assert_int_equal (fsh_ctl_reply_code (&reply), FSH_ERR_INTERNAL);
+}
+
 int
 main (void)
 {
@@ -251,6 +272,7 @@ main (void)
         cmocka_unit_test (test_no_agent),
         cmocka_unit_test (test_only_agent_and_pages),
         cmocka_unit_test (test_stream),
+        cmocka_unit_test (test_codes),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }

@@ -63,6 +63,20 @@ ctl_forget_agent (ctl_t *self)
         fsh_ctlclient_set_agent (self->client, NULL, NULL);
 }
 
+//  "alice, bob". Caller frees.
+static char *
+s_join (zlistx_t *names)
+{
+    char *joined = strdup ("");
+    for (const char *name = (const char *) zlistx_first (names); name && joined;
+         name = (const char *) zlistx_next (names)) {
+        char *longer = zsys_sprintf ("%s%s%s", joined, *joined? ", ": "", name);
+        zstr_free (&joined);
+        joined = longer;
+    }
+    return joined;
+}
+
 //  Makes sure we know which agent to talk to. 0, or -1 with the reason
 //  printed (unless quiet).
 int
@@ -77,18 +91,14 @@ ctl_find_agent (ctl_t *self, bool quiet)
                  ctl_control (self));
     else
     if (result == FSH_CTL_NO_AGENT && !quiet)
-        fprintf (stderr, "fshare-ctl: no agent running (start one with: %s)\n",
-                 self->in_shell? "connect USER PASS": "fshare-ctl connect USER");
+        ctl_fail (self, FSH_ERR_NO_AGENT, "no agent running (start one with: %s)",
+                  self->in_shell? "connect USER PASS": "fshare-ctl connect USER");
     else
     if (result == FSH_CTL_SEVERAL && !quiet) {
-        fprintf (stderr, "fshare-ctl: several agents running (");
-        const char *separator = "";
-        for (const char *user = (const char *) zlistx_first (alive); user;
-             user = (const char *) zlistx_next (alive)) {
-            fprintf (stderr, "%s%s", separator, user);
-            separator = ", ";
-        }
-        fprintf (stderr, "): choose one with --user\n");
+        char *users = s_join (alive);
+        ctl_fail (self, FSH_ERR_BAD_REQUEST, "several agents running (%s): choose one with "
+                  "--user", users? users: "?");
+        zstr_free (&users);
     }
     zlistx_destroy (&alive);
     return result == FSH_CTL_OK? 0: -1;
@@ -98,11 +108,11 @@ void
 ctl_no_agent (ctl_t *self)
 {
     if (ctl_user (self))
-        fprintf (stderr, "fshare-ctl: no agent running for %s (start one with: %s %s)\n",
-                 ctl_user (self), self->in_shell? "connect": "fshare-ctl connect",
-                 ctl_user (self));
+        ctl_fail (self, FSH_ERR_NO_AGENT, "no agent running for %s (start one with: %s %s)",
+                  ctl_user (self), self->in_shell? "connect": "fshare-ctl connect",
+                  ctl_user (self));
     else
-        fprintf (stderr, "fshare-ctl: no agent listens on %s\n", ctl_control (self));
+        ctl_fail (self, FSH_ERR_NO_AGENT, "no agent listens on %s", ctl_control (self));
 }
 
 int
@@ -117,6 +127,24 @@ ctl_reach_agent (ctl_t *self, bool quiet)
     return 0;
 }
 
+void
+ctl_call_failed (ctl_t *self, fsh_ctl_result_t result)
+{
+    if (result == FSH_CTL_NO_AGENT)
+        ctl_no_agent (self);
+    else
+    if (result == FSH_CTL_MALFORMED)
+        ctl_fail (self, FSH_ERR_PROTOCOL_ERROR, "the agent sent a malformed reply");
+    else
+    if (result == FSH_CTL_GONE)
+        ctl_fail (self, FSH_ERR_NO_AGENT, "the agent went away");
+    else
+    if (result == FSH_CTL_INTERRUPTED)      //  people know: they pressed Ctrl-C
+        ctl_print_failure (self, FSH_ERR_CANCELLED, "interrupted");
+    else
+        ctl_fail (self, FSH_ERR_NO_AGENT, "agent not responding");
+}
+
 //  One request to the agent: its replies (caller destroys), or NULL with
 //  the reason printed. An error reply from the agent is printed too.
 zlistx_t *
@@ -128,20 +156,14 @@ ctl_call (ctl_t *self, const Fshare__CtlRequest *request)
     fsh_ctl_result_t result = fsh_ctlclient_call (self->client, request, REQUEST_TIMEOUT_MS,
                                                   replies);
     Fshare__CtlReply *last = (Fshare__CtlReply *) zlistx_last (replies);
-    if (result == FSH_CTL_NO_AGENT)
-        ctl_no_agent (self);
+    if (result == FSH_CTL_OK && last->status == FSHARE__STATUS__STATUS_OK)
+        return replies;
+    if (result == FSH_CTL_OK)
+        ctl_fail (self, fsh_ctl_reply_code (last), "%s", ctl_text (last->error));
     else
-    if (result == FSH_CTL_TIMEOUT)
-        fprintf (stderr, "fshare-ctl: agent not responding\n");
-    else
-    if (result == FSH_CTL_MALFORMED)
-        fprintf (stderr, "fshare-ctl: the agent sent a malformed reply\n");
-    else
-    if (result == FSH_CTL_OK && last->status != FSHARE__STATUS__STATUS_OK)
-        fprintf (stderr, "fshare-ctl: %s\n", ctl_text (last->error));
-    if (result != FSH_CTL_OK || last->status != FSHARE__STATUS__STATUS_OK)
-        zlistx_destroy (&replies);
-    return replies;
+        ctl_call_failed (self, result);
+    zlistx_destroy (&replies);
+    return NULL;
 }
 
 
@@ -161,11 +183,11 @@ ctl_stream_open (ctl_t *self)
         fsh_ctl_reply_free (&ack);
     int rc = -1;
     if (!ack)
-        fprintf (stderr, "fshare-ctl: agent not responding\n");
+        ctl_fail (self, FSH_ERR_NO_AGENT, "agent not responding");
     else
     if (ack->status != FSHARE__STATUS__STATUS_OK || !ack->more)
-        fprintf (stderr, "fshare-ctl: %s\n", *ack->error? ctl_text (ack->error):
-                                             "the agent refused the event stream");
+        ctl_fail (self, *ack->error? fsh_ctl_reply_code (ack): FSH_ERR_PROTOCOL_ERROR, "%s",
+                  *ack->error? ctl_text (ack->error): "the agent refused the event stream");
     else {
         self->stream = stream;
         stream = NULL;

@@ -21,7 +21,7 @@ ctl_status (ctl_t *self, ctl_args_t *args)
         rc = 0;
     }
     else
-        fprintf (stderr, "fshare-ctl: the agent sent no status\n");
+        ctl_fail (self, FSH_ERR_PROTOCOL_ERROR, "the agent sent no status");
     zlistx_destroy (&replies);
     return rc;
 }
@@ -38,7 +38,7 @@ ctl_downloads_dir (ctl_t *self)
     char *dir = agent && agent->downloads && agent->downloads [0] == '/'
               && fsh_text_valid (agent->downloads, FSH_PATH_MAX)? strdup (agent->downloads): NULL;
     if (!dir)
-        fprintf (stderr, "fshare-ctl: the agent did not say where its downloads go\n");
+        ctl_fail (self, FSH_ERR_PROTOCOL_ERROR, "the agent did not say where its downloads go");
     zlistx_destroy (&replies);
     return dir;
 }
@@ -61,16 +61,15 @@ int
 ctl_ls (ctl_t *self, ctl_args_t *args)
 {
     if (args->user && !args->all)
-        return ctl_command_error ("ls", self->in_shell, "%s", "--user needs --all");
+        return ctl_command_error (self, "ls", "%s", "--user needs --all");
     const char *error = args->user? fsh_user_check (args->user): NULL;
     if (error)
-        return ctl_command_error ("ls", self->in_shell, "bad user name: %s", error);
+        return ctl_command_error (self, "ls", "bad user name: %s", error);
     uint8_t sha256 [32];
     if (args->sha256 && !args->all)
-        return ctl_command_error ("ls", self->in_shell, "%s", "--sha256 needs --all");
+        return ctl_command_error (self, "ls", "%s", "--sha256 needs --all");
     if (args->sha256 && ctl_sha256_parse (args->sha256, sha256) == -1)
-        return ctl_command_error ("ls", self->in_shell, "%s",
-                                  "--sha256 needs 64 hexadecimal digits");
+        return ctl_command_error (self, "ls", "%s", "--sha256 needs 64 hexadecimal digits");
     zlistx_t *replies = ctl_files (self, args->all, args->user,
                                    args->n_words? args->words [0]: NULL);
     if (!replies)
@@ -113,7 +112,7 @@ ctl_events (ctl_t *self, ctl_args_t *args)
             break;      //  interrupted: that is how events ends
         if (ctl_stream_read (self, which)) {
             if (!zsys_interrupted) {
-                fprintf (stderr, "fshare-ctl: the agent stopped\n");
+                ctl_fail (self, FSH_ERR_NO_AGENT, "the agent stopped");
                 rc = 1;
             }
             break;
@@ -152,19 +151,23 @@ ctl_disconnect (ctl_t *self, ctl_args_t *args)
     Fshare__CtlReply *last = (Fshare__CtlReply *) zlistx_last (replies);
     int rc = 0;
     if (result != FSH_CTL_OK) {
-        fprintf (stderr, "fshare-ctl: agent not responding\n");
+        ctl_fail (self, fsh_ctl_result_code (result), "agent not responding");
         zlistx_destroy (&replies);
         return 1;
     }
-    //  An error ("broker unreachable; stopped anyway") still stops the agent.
+    //  An error (broker_unreachable: stopped anyway) still stops the agent.
     if (last->status != FSHARE__STATUS__STATUS_OK) {
-        fprintf (stderr, "fshare-ctl: %s\n", ctl_text (last->error));
+        ctl_fail (self, fsh_ctl_reply_code (last), "%s", ctl_text (last->error));
         rc = 1;
     }
     zlistx_destroy (&replies);
     if (s_wait_stopped (ctl_control (self))) {
-        fprintf (stderr, "fshare-ctl: the agent is still running after %d s\n",
-                 STOP_TIMEOUT_MS / 1000);
+        if (rc == 0)
+            ctl_fail (self, FSH_ERR_INTERNAL, "the agent is still running after %d s",
+                      STOP_TIMEOUT_MS / 1000);
+        else        //  its failure is said already
+            fprintf (stderr, "fshare-ctl: the agent is still running after %d s\n",
+                     STOP_TIMEOUT_MS / 1000);
         return 1;
     }
     if (rc == 0) {

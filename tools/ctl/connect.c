@@ -18,7 +18,7 @@ s_connect_check (ctl_t *self, const char *user, const char *endpoint, const char
 {
     const char *error = fsh_user_check (user);
     if (error)
-        return ctl_command_error ("connect", self->in_shell, "bad user name: %s", error);
+        return ctl_command_error (self, "connect", "bad user name: %s", error);
     if (self->pinned && !self->explicit_control && ctl_user (self)
     &&  !streq (ctl_user (self), user) && !self->in_shell)
         return fsh_usage_error (PROGRAM, "--user %s does not match connect's user",
@@ -26,11 +26,11 @@ s_connect_check (ctl_t *self, const char *user, const char *endpoint, const char
     //  The agent would refuse it, and say so in these words
     error = server_key? fsh_curve_key_check (server_key): NULL;
     if (error) {
-        fprintf (stderr, "fshare-ctl: connect failed: --server-key: %s\n", error);
+        ctl_fail (self, FSH_ERR_BAD_REQUEST, "connect failed: --server-key: %s", error);
         return 1;
     }
     if (fsh_ctl_alive (endpoint, PROBE_TIMEOUT_MS)) {
-        fprintf (stderr, "fshare-ctl: %s is already connected\n", user);
+        ctl_fail (self, FSH_ERR_ALREADY_LOGGED_IN, "%s is already connected", user);
         return 1;
     }
     return -1;
@@ -40,7 +40,7 @@ s_connect_check (ctl_t *self, const char *user, const char *endpoint, const char
 //  else a prompt's answer when neither a file nor FSHARE_PASSWORD gives
 //  one. 0 with *password_p set (may be NULL), or -1 (reason printed).
 static int
-s_connect_password (ctl_args_t *args, const char *user, char **password_p)
+s_connect_password (ctl_t *self, ctl_args_t *args, const char *user, char **password_p)
 {
     *password_p = NULL;
     if (args->words [1]) {
@@ -54,8 +54,8 @@ s_connect_password (ctl_args_t *args, const char *user, char **password_p)
     zstr_free (&prompt);
     if (*password_p)
         return 0;
-    fprintf (stderr, "fshare-ctl: no password: use --password-file, FSHARE_PASSWORD "
-             "or a terminal\n");
+    ctl_fail (self, FSH_ERR_BAD_REQUEST, "no password: use --password-file, FSHARE_PASSWORD "
+              "or a terminal");
     return -1;
 }
 
@@ -107,18 +107,18 @@ s_start_agent (ctl_t *self, ctl_args_t *args, const char *user, const char *endp
                const char *program)
 {
     char *password = NULL;
-    if (s_connect_password (args, user, &password))
+    if (s_connect_password (self, args, user, &password))
         return 1;
     char *argv [AGENT_ARGS_MAX];
     s_agent_argv (self, args, user, endpoint, argv);
-    spawn_t *agent = spawn_new (program, argv, user, password);
+    spawn_t *agent = spawn_new (self, program, argv, user, password);
     fsh_password_free (&password);
     if (!agent)
         return 1;
     if (self->verbose)
         fprintf (stderr, "fshare-ctl: started %s (pid %d), log in %s\n", program,
                  (int) spawn_pid (agent), spawn_log (agent));
-    int rc = spawn_wait_online (agent, endpoint)? 1: 0;
+    int rc = spawn_wait_online (agent, self, endpoint)? 1: 0;
     spawn_destroy (&agent);
     return rc;
 }
@@ -134,7 +134,8 @@ ctl_connect (ctl_t *self, ctl_args_t *args)
     int rc = s_connect_check (self, user, endpoint, args->server_key);
     char *program = rc == -1? spawn_find_peer (): NULL;
     if (rc == -1 && !program) {
-        fprintf (stderr, "fshare-ctl: cannot find fshare-peer (next to fshare-ctl or on PATH)\n");
+        ctl_fail (self, FSH_ERR_INTERNAL,
+                  "cannot find fshare-peer (next to fshare-ctl or on PATH)");
         rc = 1;
     }
     if (rc == -1)

@@ -91,6 +91,9 @@ void ctl_no_agent (ctl_t *self);
 //  or -1 with the reason printed.
 int ctl_reach_agent (ctl_t *self, bool quiet);
 
+//  Says what went wrong with an exchange (result is not FSH_CTL_OK).
+void ctl_call_failed (ctl_t *self, fsh_ctl_result_t result);
+
 //  One request to the agent: its replies (caller destroys), or NULL with
 //  the reason printed. An error reply from the agent is printed too.
 zlistx_t *ctl_call (ctl_t *self, const Fshare__CtlRequest *request);
@@ -105,9 +108,17 @@ void ctl_stream_close (ctl_t *self);
 //  --------------------------------------------------------------------------
 //  output.c
 
-//  A usage error in a command's words: exit code 2. The shell has its own
-//  help.
-int ctl_command_error (const char *command, bool in_shell, const char *fmt, const char *arg);
+//  A failure: "fshare-ctl: TEXT" on stderr and, under --json, one object
+//  {"error":TEXT,"code":NAME} on stdout (SPEC 5.1).
+void ctl_fail (ctl_t *self, fsh_err_t code, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+//  Under --json, the failure object of ctl_fail (nothing on stderr).
+void ctl_print_failure (ctl_t *self, fsh_err_t code, const char *text);
+
+//  A usage error in a command's words (code bad_request): exit code 2. The
+//  shell has its own help.
+int ctl_command_error (ctl_t *self, const char *command, const char *fmt, const char *arg);
 
 //  Text from the agent, safe to print.
 const char *ctl_text (const char *text);

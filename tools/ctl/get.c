@@ -117,7 +117,7 @@ s_output_path (const char *output)
 
 //  Interrupted: ask the agent to cancel (end to end), wait briefly for it.
 static void
-s_get_cancel (fsh_ctlstream_t *stream)
+s_get_cancel (ctl_t *self, fsh_ctlstream_t *stream)
 {
     fsh_ctlstream_send (stream, "cancel");
     int64_t deadline = zclock_mono () + CANCEL_WAIT_MS;
@@ -136,8 +136,8 @@ s_get_cancel (fsh_ctlstream_t *stream)
         fsh_ctl_reply_free (&reply);
     }
     zsys_interrupted = 1;
-    fprintf (stderr, "fshare-ctl: interrupted: download %s\n",
-             confirmed? "cancelled": "may still be cancelling");
+    ctl_fail (self, FSH_ERR_CANCELLED, "interrupted: download %s",
+              confirmed? "cancelled": "may still be cancelling");
 }
 
 //  One reply of the download: -1 while it goes on, else the exit code
@@ -147,8 +147,8 @@ s_get_reply (ctl_t *self, get_view_t *view, ctl_args_t *args, Fshare__CtlReply *
 {
     if (reply->status != FSHARE__STATUS__STATUS_OK) {
         s_bar_clear (view);
-        fprintf (stderr, "fshare-ctl: get %s %s: %s\n", args->words [0], args->words [1],
-                 ctl_text (reply->error));
+        ctl_fail (self, fsh_ctl_reply_code (reply), "get %s %s: %s", args->words [0],
+                  args->words [1], ctl_text (reply->error));
         return 1;
     }
     if (reply->more && reply->progress)
@@ -161,7 +161,8 @@ s_get_reply (ctl_t *self, get_view_t *view, ctl_args_t *args, Fshare__CtlReply *
     }
     else
     if (!reply->more) {
-        fprintf (stderr, "fshare-ctl: the agent ended the download without a result\n");
+        ctl_fail (self, FSH_ERR_PROTOCOL_ERROR,
+                  "the agent ended the download without a result");
         return 1;
     }
     return -1;
@@ -185,21 +186,18 @@ s_get_follow (ctl_t *self, fsh_ctlstream_t *stream, ctl_args_t *args)
         rc = 1;
         if (result == FSH_CTL_INTERRUPTED) {
             s_bar_clear (&view);
-            s_get_cancel (stream);
+            s_get_cancel (self, stream);
         }
-        else
-        if (result == FSH_CTL_TIMEOUT)
-            fprintf (stderr, "fshare-ctl: agent not responding\n");
         else
         if (result == FSH_CTL_GONE) {
             s_bar_clear (&view);
-            fprintf (stderr, "fshare-ctl: get %s %s: the agent went away\n",
-                     args->words [0], args->words [1]);
+            ctl_fail (self, FSH_ERR_NO_AGENT, "get %s %s: the agent went away",
+                      args->words [0], args->words [1]);
         }
         else
-        if (result == FSH_CTL_MALFORMED) {
+        if (result != FSH_CTL_OK) {
             s_bar_clear (&view);
-            fprintf (stderr, "fshare-ctl: the agent sent a malformed reply\n");
+            ctl_call_failed (self, result);
         }
         else
             rc = s_get_reply (self, &view, args, reply);
@@ -215,7 +213,7 @@ ctl_get (ctl_t *self, ctl_args_t *args)
         return 1;
     char *output = s_output_path (args->output);
     if (args->output && !output) {
-        fprintf (stderr, "fshare-ctl: -o %s: %s\n", args->output, strerror (errno));
+        ctl_fail (self, FSH_ERR_NOT_WRITABLE, "-o %s: %s", args->output, strerror (errno));
         return 1;
     }
     if (ctl_get_is_many (self, args->words [0], args->words [1])) {
@@ -236,7 +234,7 @@ ctl_get (ctl_t *self, ctl_args_t *args)
     if (stream)
         rc = s_get_follow (self, stream, args);
     else
-        fprintf (stderr, "fshare-ctl: agent not responding\n");
+        ctl_fail (self, FSH_ERR_NO_AGENT, "agent not responding");
     fsh_ctlstream_destroy (&stream);
     free (output);
     return rc;

@@ -328,10 +328,20 @@ ctl_get_is_many (ctl_t *self, const char *owner, const char *what)
         return false;
     if (what [length - 1] == '/' || fsh_glob_is_pattern (what))
         return true;
-    //  A directory of the owner's list, not a file of it
-    zlistx_t *replies = ctl_files (self, true, owner, NULL);
-    if (!replies)
+    //  A directory of the owner's list, not a file of it. Quietly: when the
+    //  list cannot be had, the get itself says why, once.
+    Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
+    request.command = "ls";
+    request.all = true;
+    request.user = (char *) owner;
+    zlistx_t *replies = fsh_ctl_replies_new ();
+    fsh_ctl_result_t result = fsh_ctlclient_call (self->client, &request, REQUEST_TIMEOUT_MS,
+                                                  replies);
+    Fshare__CtlReply *last = (Fshare__CtlReply *) zlistx_last (replies);
+    if (result != FSH_CTL_OK || last->status != FSHARE__STATUS__STATUS_OK) {
+        zlistx_destroy (&replies);
         return false;
+    }
     bool file = false, below = false;
     for (Fshare__CtlReply *reply = (Fshare__CtlReply *) zlistx_first (replies); reply;
          reply = (Fshare__CtlReply *) zlistx_next (replies))
@@ -354,11 +364,8 @@ ctl_get_many (ctl_t *self, ctl_args_t *args, const char *root)
     int rc = 1;
     if (s_plan (&many, args->words [1], root) == 0) {
         if (zlistx_size (many.items) == 0) {
-            fprintf (stderr, "fshare-ctl: get %s %s: no file matches\n", args->words [0],
-                     args->words [1]);
-            if (self->json)
-                ctl_json_print (json_pack ("{s:s, s:s}", "error", "no file matches",
-                                           "code", fsh_err_name (FSH_ERR_UNKNOWN_FILE)));
+            ctl_fail (self, FSH_ERR_UNKNOWN_FILE, "get %s %s: no file matches",
+                      args->words [0], args->words [1]);
         }
         else {
             int jobs = args->jobs > 0? args->jobs: JOBS_DEFAULT;

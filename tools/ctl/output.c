@@ -8,13 +8,43 @@
 #include "ctl.h"
 #include <ctype.h>
 
-//  A usage error in a command's words; the shell has its own help.
-int
-ctl_command_error (const char *command, bool in_shell, const char *fmt, const char *arg)
+void
+ctl_print_failure (ctl_t *self, fsh_err_t code, const char *text)
 {
-    fprintf (stderr, "fshare-ctl: %s: ", command);
-    fprintf (stderr, fmt, arg);
-    fprintf (stderr, in_shell? " (type help)\n": "\ntry 'fshare-ctl --help'\n");
+    if (!self->json)
+        return;
+    //  A text that JSON cannot carry (no UTF-8) gives way to the code's own
+    json_t *failure = json_pack ("{s:s, s:s}", "error", text, "code", fsh_err_name (code));
+    if (!failure)
+        failure = json_pack ("{s:s, s:s}", "error", fsh_err_text (code),
+                             "code", fsh_err_name (code));
+    ctl_json_print (failure);
+}
+
+void
+ctl_fail (ctl_t *self, fsh_err_t code, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    char *text = zsys_vprintf (format, args);
+    va_end (args);
+    fprintf (stderr, "fshare-ctl: %s\n", text? text: format);
+    ctl_print_failure (self, code, text? text: format);
+    zstr_free (&text);
+}
+
+int
+ctl_command_error (ctl_t *self, const char *command, const char *fmt, const char *arg)
+{
+    char *what = zsys_sprintf (fmt, arg);
+    fprintf (stderr, "fshare-ctl: %s: %s", command, what? what: fmt);
+    fprintf (stderr, self->in_shell? " (type help)\n": "\ntry 'fshare-ctl --help'\n");
+    if (self->json) {
+        char *text = zsys_sprintf ("%s: %s", command, what? what: fmt);
+        ctl_print_failure (self, FSH_ERR_BAD_REQUEST, text? text: fmt);
+        zstr_free (&text);
+    }
+    zstr_free (&what);
     return 2;
 }
 

@@ -16,6 +16,7 @@
 extern char **environ;
 
 struct _spawn_t {
+    ctl_t *ctl;                 //  says what failed
     pid_t pid;
     char *log;                  //  where its output goes
     int report;                 //  our end of its report socket; -1 once closed
@@ -105,7 +106,7 @@ s_child (const char *program, char **argv, char **env, int null_fd, int log_fd, 
     dup2 (log_fd, STDERR_FILENO);
     fcntl (report, F_SETFD, 0);         //  the agent inherits its report socket
     execve (program, argv, env);
-    static const char failed [] = "cannot run the agent program\n";
+    static const char failed [] = "internal cannot run the agent program\n";
     static const char logged [] = "fshare-peer: cannot run the agent program\n";
     if (send (report, failed, sizeof failed - 1, MSG_NOSIGNAL) < 0
     ||  write (STDERR_FILENO, logged, sizeof logged - 1) < 0)
@@ -135,7 +136,7 @@ s_fork (spawn_t *self, const char *program, char **argv, const char *password,
         zstr_free (&settings [i]);
     }
     if (self->pid == -1) {
-        fprintf (stderr, "fshare-ctl: cannot start the agent: %s\n", strerror (error));
+        ctl_fail (self->ctl, FSH_ERR_INTERNAL, "cannot start the agent: %s", strerror (error));
         return -1;
     }
     return 0;
@@ -150,10 +151,11 @@ s_start (spawn_t *self, const char *program, char **argv, const char *password)
     int pair [2] = { -1, -1 };
     int rc = -1;
     if (log_fd == -1 || null_fd == -1)
-        fprintf (stderr, "fshare-ctl: cannot open %s: %s\n", self->log, strerror (errno));
+        ctl_fail (self->ctl, FSH_ERR_NOT_WRITABLE, "cannot open %s: %s", self->log,
+                  strerror (errno));
     else
     if (s_report_pair (pair))
-        fprintf (stderr, "fshare-ctl: cannot start the agent: %s\n", strerror (errno));
+        ctl_fail (self->ctl, FSH_ERR_INTERNAL, "cannot start the agent: %s", strerror (errno));
     else {
         rc = s_fork (self, program, argv, password, log_fd, null_fd, pair [1]);
         close (pair [1]);
@@ -171,15 +173,17 @@ s_start (spawn_t *self, const char *program, char **argv, const char *password)
 }
 
 spawn_t *
-spawn_new (const char *program, char **argv, const char *user, const char *password)
+spawn_new (ctl_t *ctl, const char *program, char **argv, const char *user,
+           const char *password)
 {
     char *dir = fsh_control_dir ();
     if (fsh_mkdirs (dir, 0700)) {
-        fprintf (stderr, "fshare-ctl: cannot create %s: %s\n", dir, strerror (errno));
+        ctl_fail (ctl, FSH_ERR_NOT_WRITABLE, "cannot create %s: %s", dir, strerror (errno));
         zstr_free (&dir);
         return NULL;
     }
     spawn_t *self = (spawn_t *) zmalloc (sizeof (spawn_t));
+    self->ctl = ctl;
     self->report = -1;
     self->log = zsys_sprintf ("%s/%s.log", dir, user);
     zstr_free (&dir);
@@ -216,7 +220,7 @@ spawn_log (spawn_t *self)
 //  What the exited agent wrote on its report socket: its last line, if it
 //  is readable text. Caller frees; NULL when it said nothing.
 static char *
-s_reason (spawn_t *self)
+s_report_line (spawn_t *self)
 {
     char data [REASON_MAX + 1];
     size_t used = 0;
@@ -236,6 +240,27 @@ s_reason (spawn_t *self)
     return *line && fsh_text_valid (line, REASON_MAX)? strdup (line): NULL;
 }
 
+//  The agent's reason, split into its code and text: the text (caller
+//  frees) or NULL. A line without a code's name first is all text.
+static char *
+s_reason (spawn_t *self, fsh_err_t *code)
+{
+    *code = FSH_ERR_INTERNAL;
+    char *line = s_report_line (self);
+    char *space = line? strchr (line, ' '): NULL;
+    if (!space)
+        return line;
+    *space = 0;
+    fsh_err_t named = fsh_err_from_name (line);
+    *space = ' ';
+    if (named == FSH_ERR_NONE)
+        return line;
+    *code = named;
+    char *text = strdup (space + 1);
+    zstr_free (&line);
+    return text;
+}
+
 static void
 s_stop (pid_t pid)
 {
@@ -253,17 +278,18 @@ s_stop (pid_t pid)
 static void
 s_exited (spawn_t *self, int status)
 {
-    char *reason = s_reason (self);
+    fsh_err_t code;
+    char *reason = s_reason (self, &code);
     if (reason)
-        fprintf (stderr, "fshare-ctl: connect failed: %s\n", reason);
+        ctl_fail (self->ctl, code, "connect failed: %s", reason);
     else
-        fprintf (stderr, "fshare-ctl: connect failed: the agent exited (status %d; "
-                 "see %s)\n", WIFEXITED (status)? WEXITSTATUS (status): -1, self->log);
+        ctl_fail (self->ctl, FSH_ERR_INTERNAL, "connect failed: the agent exited (status %d; "
+                  "see %s)", WIFEXITED (status)? WEXITSTATUS (status): -1, self->log);
     zstr_free (&reason);
 }
 
 int
-spawn_wait_online (spawn_t *self, const char *endpoint)
+spawn_wait_online (spawn_t *self, ctl_t *ctl, const char *endpoint)
 {
     int64_t deadline = zclock_mono () + CONNECT_TIMEOUT_MS;
     char state [32] = "not started";
@@ -274,8 +300,9 @@ spawn_wait_online (spawn_t *self, const char *endpoint)
             return -1;
         }
         if (zclock_mono () >= deadline) {
-            fprintf (stderr, "fshare-ctl: connect failed: the agent is not online after %d s "
-                     "(state: %s; see %s)\n", CONNECT_TIMEOUT_MS / 1000, state, self->log);
+            ctl_fail (ctl, FSH_ERR_BROKER_UNREACHABLE, "connect failed: the agent is not "
+                      "online after %d s (state: %s; see %s)", CONNECT_TIMEOUT_MS / 1000, state,
+                      self->log);
             s_stop (self->pid);
             return -1;
         }
@@ -292,5 +319,6 @@ spawn_wait_online (spawn_t *self, const char *endpoint)
     }
     //  Interrupted: the user gave up on this connect, so does the agent.
     s_stop (self->pid);
+    ctl_print_failure (ctl, FSH_ERR_CANCELLED, "interrupted");
     return -1;
 }
