@@ -385,7 +385,8 @@ s_agent_setup (agent_t *self, agent_config_t *config)
         return zsys_sprintf ("control endpoint %s: %s", config->control, why);
     if (fsh_mkdirs (config->downloads, 0755))
         return zsys_sprintf ("downloads directory %s: %s", config->downloads, strerror (errno));
-    self->hostdir = hostdir_new (config->dir);
+    hostdir_config_t hostdir_config = { config->ignore, config->settle_ms };
+    self->hostdir = hostdir_new (config->dir, &hostdir_config);
     if (!self->hostdir)
         return zsys_sprintf ("host directory %s: cannot watch it (see the log)", config->dir);
     self->dir = s_absolute (config->dir);

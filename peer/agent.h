@@ -40,6 +40,8 @@ typedef struct {
     //  The state directory (statedir.h: instance id and lock); NULL: none,
     //  so no instance id is sent and nothing is locked (tests, benches)
     const char *state_dir;
+    const char *const *ignore;  //  extra ignore patterns, NULL-terminated; NULL: none
+    int settle_ms;              //  settle window: 0 the default, < 0 none (hostdir.h)
     bool verbose;
 } agent_config_t;
 

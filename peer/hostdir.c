@@ -1,60 +1,58 @@
-/*  hostdir.c - the watched host directory (SPEC 4.2).
+/*  hostdir.c - the watched host directory (SPEC 4.2). See hostdir.h.
 
-    One inotify watch per directory, mapped both ways (wd <-> relative path)
-    so that a renamed directory can carry the paths of every watch below it.
-    Files are only published once complete: a close after writing, a move
-    in, or a changed size/mtime (touch); a creation alone is not enough.
-    Every event is handled as it is read (the target is about a millisecond
-    from close() to the change), except a move whose other half has not been
-    read yet: it waits for the next call or a 20 ms deadline, then counts as
-    a move out. Files are examined relative to the root's descriptor, one
-    O_NOFOLLOW component at a time, so a symlink never leads outside. The
-    root itself is opened afresh by every call and closed before it returns:
-    an open descriptor would hold back the kernel's IN_DELETE_SELF.
+    Every inotify event names a path; what the event means is decided by
+    looking at the path now (s_check): gone, not a regular file, still
+    open for writing (a read-lease probe, answered by the kernel without
+    polling anything), or ready to publish. So a burst of events about one
+    file costs one look each and yields one change at most, and what is
+    published is always what the disk holds. Events whose look must wait
+    (a removal that may be undone, a truncate that has no close) go to the
+    settle queue; a move whose other half has not been read yet waits for
+    the next call or a 20 ms deadline, then counts as a move out. What the
+    look finds becomes changes in published.c, where every file's new
+    state goes through one function: a digest step belongs there.
+
+    Files are examined relative to the root's descriptor, one O_NOFOLLOW
+    component at a time, so a symlink never leads outside. The root itself
+    is opened afresh by every call and closed before it returns: an open
+    descriptor would hold back the kernel's IN_DELETE_SELF.
 */
 #include "hostdir.h"
+#include "published.h"
+#include "ignore.h"
+#include "moves.h"
 #include "scanner.h"
+#include "watches.h"
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
 #define S_WATCH_MASK (IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE \
                       | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB \
-                      | IN_EXCL_UNLINK | IN_ONLYDIR)
+                      | IN_MODIFY | IN_EXCL_UNLINK | IN_ONLYDIR)
 #define S_BUFFER_SIZE   (64 * 1024)
 #define S_READS_MAX     16      //  per call, so a flood cannot starve the agent
 #define S_MOVE_WAIT_MS  20      //  for the second half of a move
+#define S_FLOOD_GRACE_MS 500    //  settling waits no longer for a flood
 #define S_RETRY_MS      5000    //  rescan period while something is unwatched
 #define S_PATH_SIZE     (FSH_PATH_MAX + FSH_NAME_MAX + 2)
-
-typedef struct {
-    int wd;
-    char *path;                 //  relative; "" for the root
-    uint64_t generation;        //  last rescan that found it
-} s_watch_t;
-
-typedef struct {
-    uint32_t cookie;
-    char *path;                 //  where it was moved from
-    bool is_dir;
-    int64_t deadline;
-    uint64_t call;              //  the hostdir_process call that read it
-} s_move_t;
+#define S_IGNORE_FILE   ".fshareignore"
 
 struct _hostdir_t {
     char *root;
     int rootfd;                 //  open during one call only, or -1
     int inotify;
-    fileset_t *files;
-    zhashx_t *watch_by_wd;      //  wd -> s_watch_t (owned)
-    zhashx_t *watch_by_path;    //  path -> s_watch_t
-    zlistx_t *moves;            //  s_move_t: moved-from halves waiting
-    uint64_t generation;        //  of the current rescan
+    published_t *published;     //  the files, the settle queue
+    watches_t *watches;
+    ignore_t *ignore;
+    bool ignore_dirty;          //  an event named it: read it again
+    moves_t *moves;             //  moved-from halves waiting
+    uint64_t generation;        //  of the current walk of the whole tree
     uint64_t calls;             //  hostdir_process calls so far
     int64_t rescan_at;          //  0, or when to rescan (zclock_mono)
     bool watch_full;            //  the watch table is full
     bool watch_warned;          //  ... and that was logged (once, until it is not)
-    size_t watch_limit;         //  hostdir_set_watch_limit; 0 = none
     char *buffer;               //  for read()
 };
 
@@ -62,223 +60,13 @@ struct _hostdir_t {
 typedef struct {
     hostdir_t *self;
     zlistx_t *changes;          //  where to report, or NULL
-    fileset_t *into;            //  rescan: collect here, not in self->files
+    fileset_t *into;            //  rescan: collect here, not in the published set
 } s_walk_ctx_t;
 
-// --------------------------------------------------------------------------
-//  Changes
-
-static void
-s_emit (zlistx_t *changes, Fshare__ChangeKind kind, const char *path,
-        const char *from, uint64_t size, int64_t mtime)
-{
-    if (!changes)
-        return;
-    hostdir_change_t *change = (hostdir_change_t *) zmalloc (sizeof (hostdir_change_t));
-    assert (change);
-    change->kind = kind;
-    change->path = strdup (path);
-    assert (change->path);
-    if (from) {
-        change->from = strdup (from);
-        assert (change->from);
-    }
-    change->size = size;
-    change->mtime = mtime;
-    zlistx_add_end (changes, change);
-}
-
-void
-hostdir_change_destroy (hostdir_change_t **self_p)
-{
-    assert (self_p);
-    hostdir_change_t *self = *self_p;
-    if (self) {
-        free (self->path);
-        free (self->from);
-        free (self);
-        *self_p = NULL;
-    }
-}
+static void s_add_dir (hostdir_t *self, const char *path, zlistx_t *changes);
 
 // --------------------------------------------------------------------------
-//  Watches
-
-static size_t
-s_wd_hash (const void *key)
-{
-    return (size_t) (uintptr_t) key;
-}
-
-static int
-s_wd_compare (const void *a, const void *b)
-{
-    uintptr_t wa = (uintptr_t) a, wb = (uintptr_t) b;
-    return wa < wb? -1: wa > wb? 1: 0;
-}
-
-#define S_WD_KEY(wd) ((void *) (intptr_t) (wd))
-
-static void
-s_watch_destroy (void **item_p)
-{
-    s_watch_t *watch = (s_watch_t *) *item_p;
-    if (watch) {
-        free (watch->path);
-        free (watch);
-        *item_p = NULL;
-    }
-}
-
-static bool
-s_is_at_or_under (const char *path, const char *dir)
-{
-    if (!*dir)
-        return true;
-    size_t len = strlen (dir);
-    return strncmp (path, dir, len) == 0 && (path [len] == 0 || path [len] == '/');
-}
-
-//  Forget a watch; rm also asks the kernel to drop it (not needed when the
-//  directory is gone: the kernel has dropped it already).
-static void
-s_watch_drop (hostdir_t *self, s_watch_t *watch, bool rm)
-{
-    if (rm)
-        inotify_rm_watch (self->inotify, watch->wd);
-    zhashx_delete (self->watch_by_path, watch->path);
-    zhashx_delete (self->watch_by_wd, S_WD_KEY (watch->wd));
-}
-
-static void
-s_watch_rekey (hostdir_t *self, s_watch_t *watch, const char *path)
-{
-    s_watch_t *other = (s_watch_t *) zhashx_lookup (self->watch_by_path, path);
-    if (other == watch)
-        return;
-    if (other)      //  another directory was here once: it has gone
-        s_watch_drop (self, other, true);
-    zhashx_delete (self->watch_by_path, watch->path);
-    free (watch->path);
-    watch->path = strdup (path);
-    assert (watch->path);
-    zhashx_insert (self->watch_by_path, watch->path, watch);
-}
-
-//  Record that wd watches the directory at path.
-static void
-s_watch_set (hostdir_t *self, int wd, const char *path)
-{
-    s_watch_t *watch = (s_watch_t *) zhashx_lookup (self->watch_by_wd, S_WD_KEY (wd));
-    if (watch)      //  the same directory: perhaps moved behind our back
-        s_watch_rekey (self, watch, path);
-    else {
-        s_watch_t *other = (s_watch_t *) zhashx_lookup (self->watch_by_path, path);
-        if (other)
-            s_watch_drop (self, other, true);
-        watch = (s_watch_t *) zmalloc (sizeof (s_watch_t));
-        assert (watch);
-        watch->wd = wd;
-        watch->path = strdup (path);
-        assert (watch->path);
-        zhashx_insert (self->watch_by_wd, S_WD_KEY (wd), watch);
-        zhashx_insert (self->watch_by_path, watch->path, watch);
-    }
-    watch->generation = self->generation;
-}
-
-static void
-s_schedule_rescan (hostdir_t *self, int delay_ms)
-{
-    int64_t when = zclock_mono () + delay_ms;
-    if (self->rescan_at == 0 || when < self->rescan_at)
-        self->rescan_at = when;
-}
-
-//  Watch the directory open on fd. Through /proc/self/fd the watch lands on
-//  exactly the directory the scanner opened (reached without following any
-//  symlink); without /proc, fall back to the path, not following its end.
-static void
-s_watch_add (hostdir_t *self, const char *path, int fd)
-{
-    char proc [64];
-    snprintf (proc, sizeof (proc), "/proc/self/fd/%d", fd);
-    int wd = -1;
-    errno = ENOSPC;
-    //  The test limit, as the kernel's: a directory watched already is no
-    //  new entry in the table
-    if (!self->watch_limit || zhashx_size (self->watch_by_wd) < self->watch_limit
-    ||  zhashx_lookup (self->watch_by_path, path))
-        wd = inotify_add_watch (self->inotify, proc, S_WATCH_MASK);
-    if (wd < 0 && errno == ENOENT) {
-        char *full = *path? zsys_sprintf ("%s/%s", self->root, path): strdup (self->root);
-        assert (full);
-        wd = inotify_add_watch (self->inotify, full, S_WATCH_MASK | IN_DONT_FOLLOW);
-        free (full);
-    }
-    if (wd >= 0) {
-        s_watch_set (self, wd, path);
-        return;
-    }
-    if (errno == ENOSPC) {
-        if (!self->watch_warned)
-            zsys_warning ("hostdir: inotify watch table full (raise "
-                          "fs.inotify.max_user_watches): rescanning every %d s",
-                          S_RETRY_MS / 1000);
-        self->watch_full = true;
-        self->watch_warned = true;
-        s_schedule_rescan (self, S_RETRY_MS);
-    }
-    else
-        zsys_warning ("hostdir: cannot watch '%s': %s", *path? path: ".", strerror (errno));
-}
-
-//  Every watch at or under dir ("" for all), collected before anyone
-//  modifies the tables.
-static zlistx_t *
-s_watches_under (hostdir_t *self, const char *dir)
-{
-    zlistx_t *list = zlistx_new ();
-    assert (list);
-    s_watch_t *watch = (s_watch_t *) zhashx_first (self->watch_by_wd);
-    while (watch) {
-        if (s_is_at_or_under (watch->path, dir))
-            zlistx_add_end (list, watch);
-        watch = (s_watch_t *) zhashx_next (self->watch_by_wd);
-    }
-    return list;
-}
-
-static void
-s_watches_drop_under (hostdir_t *self, const char *dir)
-{
-    zlistx_t *list = s_watches_under (self, dir);
-    s_watch_t *watch = (s_watch_t *) zlistx_first (list);
-    while (watch) {
-        s_watch_drop (self, watch, true);
-        watch = (s_watch_t *) zlistx_next (list);
-    }
-    zlistx_destroy (&list);
-}
-
-static void
-s_watches_rename (hostdir_t *self, const char *from, const char *to)
-{
-    size_t from_len = strlen (from);
-    zlistx_t *list = s_watches_under (self, from);
-    s_watch_t *watch = (s_watch_t *) zlistx_first (list);
-    while (watch) {
-        char *path = zsys_sprintf ("%s%s", to, watch->path + from_len);
-        assert (path);
-        s_watch_rekey (self, watch, path);
-        free (path);
-        watch = (s_watch_t *) zlistx_next (list);
-    }
-    zlistx_destroy (&list);
-}
-
-// --------------------------------------------------------------------------
-//  Files
+//  The root and what is below it
 
 //  The root's descriptor for this call, opened on first use; -1 when the
 //  root cannot be opened (what uses it then fails with EBADF).
@@ -298,102 +86,112 @@ s_root_release (hostdir_t *self)
     self->rootfd = -1;
 }
 
-//  lstat of root/path without following any symlink on the way.
-static int
-s_lstat (hostdir_t *self, const char *path, struct stat *st)
+static void
+s_schedule_rescan (hostdir_t *self, int delay_ms)
 {
-    const char *slash = strrchr (path, '/');
-    if (!slash)
-        return fstatat (s_root_fd (self), path, st, AT_SYMLINK_NOFOLLOW);
-    char dir [FSH_PATH_MAX + 1];
-    size_t len = (size_t) (slash - path);
-    if (len > FSH_PATH_MAX)
-        return -1;
-    memcpy (dir, path, len);
-    dir [len] = 0;
-    int fd = scanner_open_dir (s_root_fd (self), dir);
-    if (fd < 0)
-        return -1;
-    int rc = fstatat (fd, slash + 1, st, AT_SYMLINK_NOFOLLOW);
-    close (fd);
-    return rc;
+    int64_t when = zclock_mono () + delay_ms;
+    if (self->rescan_at == 0 || when < self->rescan_at)
+        self->rescan_at = when;
 }
 
-static void
-s_remove_file (hostdir_t *self, const char *path, zlistx_t *changes)
+typedef enum {
+    S_GONE,                     //  nothing there (or cannot be reached)
+    S_OTHER,                    //  a symlink, a directory, a fifo...
+    S_BUSY,                     //  a regular file a writer holds open
+    S_READY                     //  a regular file nobody writes
+} s_state_t;
+
+//  What path is now; st is filled for regular files.
+static s_state_t
+s_examine (hostdir_t *self, const char *path, struct stat *st)
 {
-    const fileset_file_t *file = fileset_lookup (self->files, path);
-    if (!file)
-        return;
-    s_emit (changes, FSHARE__CHANGE_KIND__CHANGE_REMOVED, path, NULL, file->size, file->mtime);
-    fileset_remove (self->files, path);
+    scanner_state_t state = scanner_examine (s_root_fd (self), path, st);
+    return state == SCANNER_GONE? S_GONE: state == SCANNER_OTHER? S_OTHER
+         : state == SCANNER_BUSY? S_BUSY: S_READY;
 }
 
-//  Bring path in line with the disk: a regular file is put (added or
-//  changed); anything else that replaced a published file removes it. A
-//  path that cannot be examined (gone already) waits for its own event.
+// --------------------------------------------------------------------------
+//  Publishing
+
+static bool
+s_publishable (hostdir_t *self, const char *path, const char *name, bool is_dir)
+{
+    return !fsh_path_is_partial (name) && !fsh_path_check (path)
+        && !ignore_match_entry (self->ignore, path, is_dir);
+}
+
+//  Bring path in line with the disk. A file a writer holds open waits for
+//  its close (whose event comes: its directory is watched); a path gone
+//  is held (final: its settle window is over, so it is removed).
 static void
-s_refresh_file (hostdir_t *self, const char *path, zlistx_t *changes)
+s_check (hostdir_t *self, const char *path, bool final, zlistx_t *changes)
 {
     struct stat st;
-    if (s_lstat (self, path, &st))
-        return;
-    if (!S_ISREG (st.st_mode)) {
-        if (S_ISLNK (st.st_mode))
-            zsys_info ("hostdir: skipping symlink '%s': symlinks are not followed", path);
-        s_remove_file (self, path, changes);
-        return;
-    }
-    uint64_t size = (uint64_t) st.st_size;
-    int64_t mtime = (int64_t) st.st_mtim.tv_sec;
-    Fshare__ChangeKind kind = fileset_put (self->files, path, size, mtime);
-    if (kind != FSHARE__CHANGE_KIND__CHANGE_NONE)
-        s_emit (changes, kind, path, NULL, size, mtime);
-}
-
-//  Removes every file at or under dir, reporting each one.
-static void
-s_remove_under (hostdir_t *self, const char *dir, zlistx_t *changes)
-{
-    zlistx_t *list = fileset_under (self->files, dir);
-    const fileset_file_t *file = (const fileset_file_t *) zlistx_first (list);
-    while (file) {
-        //  Reported before removal: removal frees file
-        s_emit (changes, FSHARE__CHANGE_KIND__CHANGE_REMOVED, file->path, NULL,
-                file->size, file->mtime);
-        fileset_remove (self->files, file->path);
-        file = (const fileset_file_t *) zlistx_next (list);
-    }
-    zlistx_destroy (&list);
+    s_state_t state = s_examine (self, path, &st);
+    if (state == S_READY)
+        published_put (self->published, path, &st, changes);
+    else
+    if (state == S_OTHER || (state == S_GONE && final))
+        published_remove (self->published, path, changes);
+    else
+    if (state == S_GONE)
+        published_hold (self->published, path, changes);
+    else                                //  S_BUSY: the close will come
+        settle_cancel (published_settle (self->published), path);
 }
 
 // --------------------------------------------------------------------------
 //  Walks
 
-static void
+static bool
 s_on_dir (void *arg, const char *path, int fd)
 {
     s_walk_ctx_t *ctx = (s_walk_ctx_t *) arg;
-    s_watch_add (ctx->self, path, fd);
+    hostdir_t *self = ctx->self;
+    if (*path && ignore_match_entry (self->ignore, path, true))
+        return false;
+    if (watches_add (self->watches, self->root, path, fd, self->generation) == 0)
+        return true;
+    if (errno == ENOSPC) {
+        if (!self->watch_warned)
+            zsys_warning ("hostdir: inotify watch table full (raise "
+                          "fs.inotify.max_user_watches): rescanning every %d s",
+                          S_RETRY_MS / 1000);
+        self->watch_full = true;
+        self->watch_warned = true;
+        s_schedule_rescan (self, S_RETRY_MS);
+    }
+    else
+        zsys_warning ("hostdir: cannot watch '%s': %s", *path? path: ".", strerror (errno));
+    return true;
 }
 
 static void
-s_on_file (void *arg, const char *path, const struct stat *st)
+s_on_file (void *arg, const char *path, int dirfd, const char *name, const struct stat *found)
 {
     s_walk_ctx_t *ctx = (s_walk_ctx_t *) arg;
-    uint64_t size = (uint64_t) st->st_size;
-    int64_t mtime = (int64_t) st->st_mtim.tv_sec;
+    hostdir_t *self = ctx->self;
+    if (ignore_match_entry (self->ignore, path, false))
+        return;
+    struct stat st = *found;
+    bool busy = scanner_probe (dirfd, name, &st) == SCANNER_BUSY;
     if (ctx->into) {
-        fileset_put (ctx->into, path, size, mtime);
+        //  Rescan: a file being written keeps what was published of it
+        const fileset_file_t *known = busy? fileset_lookup (published_files (self->published), path): NULL;
+        if (known)
+            fileset_put_file (ctx->into, known);
+        else
+        if (!busy)
+            fileset_put_stat (ctx->into, path, &st);
         return;
     }
-    Fshare__ChangeKind kind = fileset_put (ctx->self->files, path, size, mtime);
-    if (kind != FSHARE__CHANGE_KIND__CHANGE_NONE)
-        s_emit (ctx->changes, kind, path, NULL, size, mtime);
+    if (!busy)
+        published_put (self->published, path, &st, ctx->changes);
 }
 
 //  A directory that appeared (created, moved in): watch every directory
-//  first, then read it, so no file can slip between the two.
+//  first, then read it, so no file can slip between the two; a file still
+//  being written is published at its close.
 static void
 s_add_dir (hostdir_t *self, const char *path, zlistx_t *changes)
 {
@@ -406,128 +204,57 @@ s_add_dir (hostdir_t *self, const char *path, zlistx_t *changes)
 static void
 s_remove_dir (hostdir_t *self, const char *path, zlistx_t *changes)
 {
-    s_remove_under (self, path, changes);
-    s_watches_drop_under (self, path);
+    published_hold_under (self->published, path, changes);
+    watches_drop_under (self->watches, path);
 }
 
 // --------------------------------------------------------------------------
 //  Moves
 
+//  The moved-from half never found its partner, or went to a name that is
+//  not published: it left, unless its path comes back.
 static void
-s_move_destroy (s_move_t **move_p)
-{
-    s_move_t *move = *move_p;
-    if (move) {
-        free (move->path);
-        free (move);
-        *move_p = NULL;
-    }
-}
-
-static void
-s_move_destructor (void **item_p)
-{
-    s_move_destroy ((s_move_t **) item_p);
-}
-
-//  The moved-from half never found its partner: it left the tree.
-static void
-s_moved_out (hostdir_t *self, s_move_t *move, zlistx_t *changes)
+s_moved_out (hostdir_t *self, move_t *move, zlistx_t *changes)
 {
     if (move->is_dir)
         s_remove_dir (self, move->path, changes);
     else
-        s_remove_file (self, move->path, changes);
+        published_hold (self->published, move->path, changes);
 }
 
 //  Settle waiting moves as moves out: those that conflict with path (an
-//  event about the same place must be reported after them), or those that
-//  had their chance (read by an earlier call, or past their deadline).
-typedef enum { S_FLUSH_CONFLICTS, S_FLUSH_STALE } s_flush_t;
-
+//  event about the same place must be reported after them), or, path
+//  NULL, those that had their chance (read by an earlier call, or past
+//  their deadline).
 static void
-s_flush_moves (hostdir_t *self, s_flush_t which, const char *path, zlistx_t *changes)
+s_flush_moves (hostdir_t *self, const char *path, zlistx_t *changes)
 {
     int64_t now = zclock_mono ();
-    s_move_t *move = (s_move_t *) zlistx_first (self->moves);
-    while (move) {
-        bool flush = which == S_FLUSH_CONFLICTS
-                   ? s_is_at_or_under (path, move->path)
-                   : move->call < self->calls || move->deadline <= now;
-        if (flush) {
-            void *handle = zlistx_cursor (self->moves);
-            zlistx_detach (self->moves, handle);
-            s_moved_out (self, move, changes);
-            s_move_destroy (&move);
-            move = (s_move_t *) zlistx_first (self->moves);     //  restart: list changed
-        }
-        else
-            move = (s_move_t *) zlistx_next (self->moves);
+    move_t *move;
+    while ((move = path? moves_take_conflict (self->moves, path)
+                       : moves_take_stale (self->moves, self->calls, now))) {
+        s_moved_out (self, move, changes);
+        move_destroy (&move);
     }
-}
-
-static s_move_t *
-s_move_take (hostdir_t *self, uint32_t cookie)
-{
-    s_move_t *move = (s_move_t *) zlistx_first (self->moves);
-    while (move) {
-        if (move->cookie == cookie) {
-            zlistx_detach (self->moves, zlistx_cursor (self->moves));
-            return move;
-        }
-        move = (s_move_t *) zlistx_next (self->moves);
-    }
-    return NULL;
 }
 
 //  The event says the file went from -> to: true even when `to` has moved
 //  on since (its own later events say where). Fresh size and mtime when
-//  the file is still there.
+//  the file is still there and complete.
 static void
 s_rename_file (hostdir_t *self, const char *from, const char *to, zlistx_t *changes)
 {
-    const fileset_file_t *file = fileset_lookup (self->files, from);
-    if (!file) {                        //  never published: it is new here
-        s_refresh_file (self, to, changes);
-        return;
-    }
-    uint64_t size = file->size;
-    int64_t mtime = file->mtime;
     struct stat st;
-    if (s_lstat (self, to, &st) == 0 && S_ISREG (st.st_mode)) {
-        size = (uint64_t) st.st_size;
-        mtime = (int64_t) st.st_mtim.tv_sec;
-    }
-    fileset_remove (self->files, from);
-    fileset_put (self->files, to, size, mtime);
-    s_emit (changes, FSHARE__CHANGE_KIND__CHANGE_RENAMED, to, from, size, mtime);
+    bool ready = s_examine (self, to, &st) == S_READY;
+    if (!published_rename (self->published, from, to, ready? &st: NULL, changes))
+        s_check (self, to, false, changes);     //  never published: new here
 }
 
 static void
 s_rename_dir (hostdir_t *self, const char *from, const char *to, zlistx_t *changes)
 {
-    size_t from_len = strlen (from);
-    zlistx_t *list = fileset_under (self->files, from);
-    const fileset_file_t *file = (const fileset_file_t *) zlistx_first (list);
-    char path [S_PATH_SIZE];
-    while (file) {
-        char *old_path = strdup (file->path);
-        assert (old_path);
-        uint64_t size = file->size;
-        int64_t mtime = file->mtime;
-        fileset_remove (self->files, old_path);     //  frees file
-        int len = snprintf (path, sizeof (path), "%s%s", to, old_path + from_len);
-        if (len < (int) sizeof (path) && !fsh_path_check (path)) {
-            fileset_put (self->files, path, size, mtime);
-            s_emit (changes, FSHARE__CHANGE_KIND__CHANGE_RENAMED, path, old_path, size, mtime);
-        }
-        else        //  too long or too deep where it went
-            s_emit (changes, FSHARE__CHANGE_KIND__CHANGE_REMOVED, old_path, NULL, size, mtime);
-        free (old_path);
-        file = (const fileset_file_t *) zlistx_next (list);
-    }
-    zlistx_destroy (&list);
-    s_watches_rename (self, from, to);
+    published_rename_dir (self->published, from, to, changes);
+    watches_rename (self->watches, from, to);
     //  Events read before the move named the old paths, which no longer
     //  exist; what they were about is found here.
     s_add_dir (self, to, changes);
@@ -538,14 +265,14 @@ s_moved_to (hostdir_t *self, const struct inotify_event *event, const char *path
             bool publishable, zlistx_t *changes)
 {
     bool is_dir = (event->mask & IN_ISDIR) != 0;
-    s_move_t *move = event->cookie? s_move_take (self, event->cookie): NULL;
-    s_flush_moves (self, S_FLUSH_CONFLICTS, path, changes);
-    if (!move) {                        //  moved in from outside
-        if (publishable && is_dir)
+    move_t *move = event->cookie? moves_take (self->moves, event->cookie): NULL;
+    s_flush_moves (self, path, changes);
+    if (!move) {                        //  moved in from outside, or from
+        if (publishable && is_dir)      //  a name that is not published
             s_add_dir (self, path, changes);
         else
         if (publishable)
-            s_refresh_file (self, path, changes);
+            s_check (self, path, false, changes);
         return;
     }
     if (!publishable)                   //  e.g. renamed to a partial name
@@ -555,21 +282,7 @@ s_moved_to (hostdir_t *self, const struct inotify_event *event, const char *path
         s_rename_dir (self, move->path, path, changes);
     else
         s_rename_file (self, move->path, path, changes);
-    s_move_destroy (&move);
-}
-
-static void
-s_moved_from (hostdir_t *self, const struct inotify_event *event, const char *path)
-{
-    s_move_t *move = (s_move_t *) zmalloc (sizeof (s_move_t));
-    assert (move);
-    move->cookie = event->cookie;
-    move->path = strdup (path);
-    assert (move->path);
-    move->is_dir = (event->mask & IN_ISDIR) != 0;
-    move->deadline = zclock_mono () + S_MOVE_WAIT_MS;
-    move->call = self->calls;
-    zlistx_add_end (self->moves, move);
+    move_destroy (&move);
 }
 
 // --------------------------------------------------------------------------
@@ -578,14 +291,40 @@ s_moved_from (hostdir_t *self, const struct inotify_event *event, const char *pa
 //  An event about a watched directory itself. Subdirectories are handled
 //  through their parent's events; only the root needs attention here.
 static void
-s_self_event (hostdir_t *self, s_watch_t *watch, uint32_t mask)
+s_self_event (hostdir_t *self, const char *dir, uint32_t mask)
 {
-    if (*watch->path)
+    if (*dir)
         return;
     if (mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
         zsys_warning ("hostdir: '%s' was %s: rescanning", self->root,
                       mask & IN_DELETE_SELF? "deleted": "moved away");
         s_schedule_rescan (self, 0);
+    }
+}
+
+//  An event about a file (not a directory) that may be published.
+static void
+s_file_event (hostdir_t *self, const char *path, uint32_t mask, zlistx_t *changes)
+{
+    if (mask & (IN_CLOSE_WRITE | IN_ATTRIB))
+        s_check (self, path, false, changes);
+    else
+    if (mask & IN_MODIFY)               //  a write, or truncate(2): no close
+        settle_add (published_settle (self->published), path, zclock_mono ());
+    else
+    if (mask & IN_CREATE) {
+        //  A hard link (ln) is complete as it appears; a new file is
+        //  normally published at its close, and looked at again after the
+        //  settle window in case it is never closed after writing.
+        struct stat st;
+        s_state_t state = s_examine (self, path, &st);
+        if (state == S_READY && st.st_nlink > 1)
+            published_put (self->published, path, &st, changes);
+        else
+        if (state == S_OTHER)
+            published_remove (self->published, path, changes);
+        else
+            settle_add (published_settle (self->published), path, zclock_mono ());
     }
 }
 
@@ -598,69 +337,68 @@ s_handle_event (hostdir_t *self, const struct inotify_event *event,
         *overflow = true;
         return;
     }
-    s_watch_t *watch = (s_watch_t *) zhashx_lookup (self->watch_by_wd, S_WD_KEY (event->wd));
-    if (!watch)
+    const char *dir = watches_path (self->watches, event->wd);
+    if (!dir)
         return;                         //  about a directory already forgotten
     if (mask & IN_IGNORED) {
-        s_watch_drop (self, watch, false);
+        watches_forget (self->watches, event->wd);
         return;
     }
     if (event->len == 0 || event->name [0] == 0) {
-        s_self_event (self, watch, mask);
+        s_self_event (self, dir, mask);
         return;
     }
     char path [S_PATH_SIZE];
-    int len = *watch->path
-        ? snprintf (path, sizeof (path), "%s/%s", watch->path, event->name)
+    int len = *dir
+        ? snprintf (path, sizeof (path), "%s/%s", dir, event->name)
         : snprintf (path, sizeof (path), "%s", event->name);
     if (len >= (int) sizeof (path))
         return;
-    bool publishable = !fsh_path_is_partial (event->name) && !fsh_path_check (path);
     bool is_dir = (mask & IN_ISDIR) != 0;
+    if (!*dir && streq (event->name, S_IGNORE_FILE)
+    &&  (mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE)))
+        self->ignore_dirty = true;
+    bool publishable = s_publishable (self, path, event->name, is_dir);
 
     if (mask & IN_MOVED_TO) {
         s_moved_to (self, event, path, publishable, changes);
         return;
     }
-    s_flush_moves (self, S_FLUSH_CONFLICTS, path, changes);
+    s_flush_moves (self, path, changes);
     if (mask & IN_MOVED_FROM) {
         if (publishable)
-            s_moved_from (self, event, path);
+            moves_add (self->moves, event->cookie, path, is_dir,
+                       zclock_mono () + S_MOVE_WAIT_MS, self->calls);
         return;
     }
     if (mask & IN_DELETE) {
         if (is_dir)
             s_remove_dir (self, path, changes);
         else
-            s_remove_file (self, path, changes);
+            published_hold (self->published, path, changes);
         return;
     }
     if (!publishable)
         return;
-    if (is_dir) {
-        //  created; or made readable, when it could not be watched before
-        if ((mask & IN_CREATE)
-        || ((mask & IN_ATTRIB) && !zhashx_lookup (self->watch_by_path, path)))
-            s_add_dir (self, path, changes);
+    if (!is_dir) {
+        s_file_event (self, path, mask, changes);
         return;
     }
-    if (mask & IN_CLOSE_WRITE)
-        s_refresh_file (self, path, changes);
-    else
-    if (mask & IN_ATTRIB) {
-        //  touch, chmod: only files already complete; one being written
-        //  waits for its close
-        if (fileset_lookup (self->files, path))
-            s_refresh_file (self, path, changes);
+    //  Created; or made readable, when it could not be watched before
+    if ((mask & IN_CREATE) || ((mask & IN_ATTRIB) && !watches_has (self->watches, path))) {
+        published_remove (self->published, path, changes);    //  a file held there is gone
+        s_add_dir (self, path, changes);
     }
-    else
-    if (mask & IN_CREATE) {
-        //  A hard link (ln) is complete as it appears and is never closed
-        //  after writing; a new file (one link) is, later. Symlinks: logged.
-        struct stat st;
-        if (s_lstat (self, path, &st) == 0
-        && ((S_ISREG (st.st_mode) && st.st_nlink > 1) || S_ISLNK (st.st_mode)))
-            s_refresh_file (self, path, changes);
+}
+
+//  Paths whose settle window ended before `until`.
+static void
+s_settle_due (hostdir_t *self, int64_t until, zlistx_t *changes)
+{
+    char *path;
+    while ((path = settle_take_due (published_settle (self->published), until))) {
+        s_check (self, path, true, changes);
+        free (path);
     }
 }
 
@@ -695,14 +433,19 @@ hostdir_process (hostdir_t *self, zlistx_t *changes)
     //  With events still queued (a flood), partners may be among them: the
     //  descriptor is still readable, so the next call comes at once.
     if (drained)
-        s_flush_moves (self, S_FLUSH_STALE, NULL, changes);
-    if (overflow) {
+        s_flush_moves (self, NULL, changes);
+    bool rules_changed = self->ignore_dirty
+                      && ignore_load_file (self->ignore, s_root_fd (self), S_IGNORE_FILE);
+    self->ignore_dirty = false;
+    if (overflow)
         zsys_warning ("hostdir: inotify queue overflowed: rescanning '%s'", self->root);
+    if (overflow || rules_changed
+    ||  (self->rescan_at && zclock_mono () >= self->rescan_at))
         hostdir_rescan (self, changes);
-    }
-    else
-    if (self->rescan_at && zclock_mono () >= self->rescan_at)
-        hostdir_rescan (self, changes);
+    //  While events are still queued, the event that brings a path back may
+    //  be among them: only paths long overdue are looked at then
+    int64_t now = zclock_mono ();
+    s_settle_due (self, drained? now: now - S_FLOOD_GRACE_MS, changes);
     s_root_release (self);
 }
 
@@ -710,16 +453,17 @@ int
 hostdir_timeout (hostdir_t *self)
 {
     assert (self);
+    int64_t now = zclock_mono ();
     int64_t next = self->rescan_at? self->rescan_at: INT64_MAX;
-    s_move_t *move = (s_move_t *) zlistx_first (self->moves);
-    while (move) {
-        if (move->deadline < next)
-            next = move->deadline;
-        move = (s_move_t *) zlistx_next (self->moves);
-    }
+    int64_t move = moves_deadline (self->moves);
+    if (move < next)
+        next = move;
+    int settle = settle_timeout (published_settle (self->published), now);
+    if (settle >= 0 && now + settle < next)
+        next = now + settle;
     if (next == INT64_MAX)
         return -1;
-    int64_t wait = next - zclock_mono ();
+    int64_t wait = next - now;
     return wait < 0? 0: wait > INT_MAX? INT_MAX: (int) wait;
 }
 
@@ -730,8 +474,8 @@ hostdir_timeout (hostdir_t *self)
 static void
 s_root_lost (hostdir_t *self, zlistx_t *changes)
 {
-    s_remove_under (self, "", changes);
-    s_watches_drop_under (self, "");
+    published_remove_under (self->published, "", changes);
+    watches_drop_under (self->watches, "");
     s_schedule_rescan (self, S_RETRY_MS);
 }
 
@@ -740,7 +484,7 @@ hostdir_rescan (hostdir_t *self, zlistx_t *changes)
 {
     assert (self);
     //  Waiting moves are settled by what the walk finds now
-    zlistx_purge (self->moves);
+    moves_purge (self->moves);
     self->rescan_at = 0;
     s_root_release (self);              //  it may have been replaced
     if (s_root_fd (self) < 0) {
@@ -768,36 +512,9 @@ hostdir_rescan (hostdir_t *self, zlistx_t *changes)
         zsys_info ("hostdir: every directory is watched again");
         self->watch_warned = false;
     }
-
-    //  Directories not found again are gone
-    zlistx_t *list = s_watches_under (self, "");
-    s_watch_t *watch = (s_watch_t *) zlistx_first (list);
-    while (watch) {
-        if (watch->generation != self->generation)
-            s_watch_drop (self, watch, true);
-        watch = (s_watch_t *) zlistx_next (list);
-    }
-    zlistx_destroy (&list);
-
-    list = fileset_sorted (self->files);
-    const fileset_file_t *file = (const fileset_file_t *) zlistx_first (list);
-    while (file) {
-        const fileset_file_t *next = (const fileset_file_t *) zlistx_next (list);
-        if (!fileset_lookup (fresh, file->path))
-            s_remove_file (self, file->path, changes);
-        file = next;
-    }
-    zlistx_destroy (&list);
-
-    list = fileset_sorted (fresh);
-    file = (const fileset_file_t *) zlistx_first (list);
-    while (file) {
-        Fshare__ChangeKind kind = fileset_put (self->files, file->path, file->size, file->mtime);
-        if (kind != FSHARE__CHANGE_KIND__CHANGE_NONE)
-            s_emit (changes, kind, file->path, NULL, file->size, file->mtime);
-        file = (const fileset_file_t *) zlistx_next (list);
-    }
-    zlistx_destroy (&list);
+    //  Directories not found again are gone, or ignored now
+    watches_drop_unseen (self->watches, self->generation);
+    published_replace (self->published, fresh, changes);
     fileset_destroy (&fresh);
     s_root_release (self);
 }
@@ -805,71 +522,78 @@ hostdir_rescan (hostdir_t *self, zlistx_t *changes)
 // --------------------------------------------------------------------------
 //  Life cycle
 
-//  mkdir -p with mode 0755 for every directory it creates.
-static int
-s_make_dirs (const char *root)
+//  A read lease that a writer breaks while the probe holds it makes the
+//  kernel send SIGIO, whose default action ends the process. The probe
+//  never waits for it, so it is ignored (unless someone handles it).
+static void
+s_sigio_ignore (void)
 {
-    char *path = strdup (root);
+    struct sigaction action;
+    if (sigaction (SIGIO, NULL, &action) == 0 && action.sa_handler == SIG_DFL) {
+        action.sa_handler = SIG_IGN;
+        sigaction (SIGIO, &action, NULL);
+    }
+}
+
+static char *
+s_absolute_root (const char *root)
+{
+    //  Absolute, so that a later chdir cannot move it
+    char cwd [PATH_MAX];
+    char *path = *root != '/' && getcwd (cwd, sizeof (cwd))
+               ? zsys_sprintf ("%s/%s", cwd, root): strdup (root);
     assert (path);
-    for (char *slash = strchr (path + 1, '/'); slash; slash = strchr (slash + 1, '/')) {
-        *slash = 0;
-        if (mkdir (path, 0755) && errno != EEXIST) {
-            zsys_error ("hostdir: cannot create '%s': %s", path, strerror (errno));
-            free (path);
-            return -1;
+    //  "dir/" and "dir" are the same place; keep "/" as it is
+    size_t len = strlen (path);
+    while (len > 1 && path [len - 1] == '/')
+        path [--len] = 0;
+    return path;
+}
+
+//  The configured patterns; false (logged) when one is not a pattern.
+static bool
+s_ignore_configure (hostdir_t *self, const hostdir_config_t *config)
+{
+    for (const char *const *pattern = config? config->ignore: NULL; pattern && *pattern; pattern++)
+        if (ignore_add (self->ignore, IGNORE_OPTIONS, *pattern)) {
+            zsys_error ("hostdir: ignore pattern '%s' is not a pattern", *pattern);
+            return false;
         }
-        *slash = '/';
-    }
-    int rc = 0;
-    if (mkdir (path, 0755) && errno != EEXIST) {
-        zsys_error ("hostdir: cannot create '%s': %s", path, strerror (errno));
-        rc = -1;
-    }
-    free (path);
-    return rc;
+    return true;
+}
+
+static hostdir_t *
+s_alloc (const char *root, const hostdir_config_t *config)
+{
+    hostdir_t *self = (hostdir_t *) zmalloc (sizeof (hostdir_t));
+    assert (self);
+    self->root = s_absolute_root (root);
+    self->rootfd = -1;
+    self->inotify = -1;
+    self->ignore = ignore_new ();
+    int settle_ms = !config || config->settle_ms == 0? SETTLE_DEFAULT_MS
+                  : config->settle_ms < 0? 0: config->settle_ms;
+    self->published = published_new (settle_ms);
+    self->moves = moves_new ();
+    self->buffer = (char *) malloc (S_BUFFER_SIZE);
+    assert (self->buffer);
+    return self;
 }
 
 hostdir_t *
-hostdir_new (const char *root)
+hostdir_new (const char *root, const hostdir_config_t *config)
 {
     if (!root || !*root) {
         zsys_error ("hostdir: no host directory given");
         return NULL;
     }
-    hostdir_t *self = (hostdir_t *) zmalloc (sizeof (hostdir_t));
-    assert (self);
-    //  Absolute, so that a later chdir cannot move it
-    char cwd [PATH_MAX];
-    if (*root != '/' && getcwd (cwd, sizeof (cwd)))
-        self->root = zsys_sprintf ("%s/%s", cwd, root);
-    else
-        self->root = strdup (root);
-    assert (self->root);
-    //  "dir/" and "dir" are the same place; keep "/" as it is
-    size_t len = strlen (self->root);
-    while (len > 1 && self->root [len - 1] == '/')
-        self->root [--len] = 0;
-    self->rootfd = -1;
-    self->inotify = -1;
-    self->files = fileset_new ();
-    self->watch_by_wd = zhashx_new ();
-    assert (self->watch_by_wd);
-    zhashx_set_key_hasher (self->watch_by_wd, s_wd_hash);
-    zhashx_set_key_comparator (self->watch_by_wd, s_wd_compare);
-    zhashx_set_key_duplicator (self->watch_by_wd, NULL);
-    zhashx_set_key_destructor (self->watch_by_wd, NULL);
-    zhashx_set_destructor (self->watch_by_wd, s_watch_destroy);
-    self->watch_by_path = zhashx_new ();
-    assert (self->watch_by_path);
-    zhashx_set_key_duplicator (self->watch_by_path, NULL);
-    zhashx_set_key_destructor (self->watch_by_path, NULL);
-    self->moves = zlistx_new ();
-    assert (self->moves);
-    zlistx_set_destructor (self->moves, s_move_destructor);
-    self->buffer = (char *) malloc (S_BUFFER_SIZE);
-    assert (self->buffer);
-
-    if (s_make_dirs (self->root)) {
+    hostdir_t *self = s_alloc (root, config);
+    if (!s_ignore_configure (self, config))  {
+        hostdir_destroy (&self);
+        return NULL;
+    }
+    if (fsh_mkdirs (self->root, 0755)) {
+        zsys_error ("hostdir: cannot create '%s': %s", self->root, strerror (errno));
         hostdir_destroy (&self);
         return NULL;
     }
@@ -884,16 +608,19 @@ hostdir_new (const char *root)
         hostdir_destroy (&self);
         return NULL;
     }
+    self->watches = watches_new (self->inotify, S_WATCH_MASK);
+    s_sigio_ignore ();
+    ignore_load_file (self->ignore, self->rootfd, S_IGNORE_FILE);
     s_walk_ctx_t ctx = { self, NULL, NULL };
     int count = scanner_walk (self->rootfd, "", s_on_dir, s_on_file, &ctx);
     s_root_release (self);
-    if (count < 0 || !zhashx_lookup (self->watch_by_path, "")) {
+    if (count < 0 || !watches_has (self->watches, "")) {
         zsys_error ("hostdir: cannot watch '%s'", self->root);
         hostdir_destroy (&self);
         return NULL;
     }
     zsys_info ("hostdir: watching '%s': %zu files in %zu directories",
-               self->root, fileset_size (self->files), zhashx_size (self->watch_by_wd));
+               self->root, fileset_size (published_files (self->published)), watches_size (self->watches));
     return self;
 }
 
@@ -903,13 +630,13 @@ hostdir_destroy (hostdir_t **self_p)
     assert (self_p);
     hostdir_t *self = *self_p;
     if (self) {
+        watches_destroy (&self->watches);
         if (self->inotify >= 0)
             close (self->inotify);
         s_root_release (self);
-        zlistx_destroy (&self->moves);
-        zhashx_destroy (&self->watch_by_path);
-        zhashx_destroy (&self->watch_by_wd);
-        fileset_destroy (&self->files);
+        moves_destroy (&self->moves);
+        ignore_destroy (&self->ignore);
+        published_destroy (&self->published);
         free (self->buffer);
         free (self->root);
         free (self);
@@ -928,7 +655,7 @@ fileset_t *
 hostdir_files (hostdir_t *self)
 {
     assert (self);
-    return self->files;
+    return published_files (self->published);
 }
 
 const char *
@@ -941,5 +668,6 @@ hostdir_root (hostdir_t *self)
 void
 hostdir_set_watch_limit (hostdir_t *self, size_t limit)
 {
-    self->watch_limit = limit;
+    assert (self);
+    watches_set_limit (self->watches, limit);
 }

@@ -3,32 +3,45 @@
     Owns the fileset of what the directory publishes and keeps it true with
     inotify, recursively. Each call to hostdir_process turns the pending
     inotify events into file-level changes, exactly what the agent sends to
-    the broker: added (file complete: closed after writing, or moved in),
-    changed (size or mtime differ), removed (deleted or moved out), renamed
-    (moved within the tree; a renamed directory yields one rename per file
-    below it). Moves are paired by inotify cookie. New directories (mkdir -p,
+    the broker: added (a new file is complete), changed (size, mtime or the
+    file itself differ), removed (deleted or moved out), renamed (moved
+    within the tree; a renamed directory yields one rename per file below
+    it). Moves are paired by inotify cookie. New directories (mkdir -p,
     moved in) are watched and then scanned, so files already inside are not
     missed. A queue overflow or a full watch table triggers a rescan and a
     warning. Identical states produce no change, which coalesces bursts.
+
+    Complete means settled: a file is published once no writer holds it
+    open (a read-lease probe, see scanner_probe), wherever it was found;
+    one still being written is published at its writer's close. Changes
+    without a close (truncate(2), an mtime set by path) are looked at once
+    the settle window has passed; a change through one name of a hard-linked
+    file is published for every name of it in the tree. A removed file is
+    reported only when its path has not come back within the settle window:
+    a path that disappears and reappears is one change. Ignored paths
+    (ignore.h: built-in defaults, .fshareignore at the root, re-read when it
+    changes, and the configured patterns) are never published; an ignored
+    file renamed over a published one is one change of the target.
 */
 #ifndef HOSTDIR_H_INCLUDED
 #define HOSTDIR_H_INCLUDED
 
-#include "fileset.h"
+#include "published.h"      //  hostdir_change_t
 
 typedef struct {
-    Fshare__ChangeKind kind;
-    char *path;         //  the file's (new) path
-    char *from;         //  renamed: the old path; else NULL
-    uint64_t size;
-    int64_t mtime;
-} hostdir_change_t;
+    //  Extra ignore patterns (gitignore syntax), NULL-terminated; NULL: none
+    const char *const *ignore;
+    //  The settle window in ms: 0 is the default (SETTLE_DEFAULT_MS, 100),
+    //  a negative value none at all
+    int settle_ms;
+} hostdir_config_t;
 
 typedef struct _hostdir_t hostdir_t;
 
 //  Create root if missing (mode 0755), start watching it, scan it. NULL with
-//  a logged reason when root cannot be created, opened or watched.
-hostdir_t *hostdir_new (const char *root);
+//  a logged reason when root cannot be created, opened or watched, or a
+//  pattern of config is not one. config may be NULL (the defaults).
+hostdir_t *hostdir_new (const char *root, const hostdir_config_t *config);
 void hostdir_destroy (hostdir_t **self_p);
 
 //  The inotify descriptor, for zloop/zpoller.
@@ -39,7 +52,8 @@ int hostdir_fd (hostdir_t *self);
 void hostdir_process (hostdir_t *self, zlistx_t *changes);
 
 //  Milliseconds until hostdir_process should be called again even without
-//  new inotify events (an unpaired move waiting for its partner), or -1.
+//  new inotify events (an unpaired move waiting for its partner, a path
+//  settling, a rescan), or -1.
 int hostdir_timeout (hostdir_t *self);
 
 //  Walk the whole tree again and append the differences as changes.
@@ -48,8 +62,6 @@ void hostdir_rescan (hostdir_t *self, zlistx_t *changes);
 //  The current files.
 fileset_t *hostdir_files (hostdir_t *self);
 const char *hostdir_root (hostdir_t *self);
-
-void hostdir_change_destroy (hostdir_change_t **self_p);
 
 //  Tests: refuse watches beyond `limit` in all, as a full kernel watch
 //  table (fs.inotify.max_user_watches, ENOSPC) would; 0 lifts the limit.

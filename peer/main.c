@@ -23,6 +23,8 @@ static const struct option s_options [] = {
     { "control",       required_argument, NULL, 'C' },
     { "password-file", required_argument, NULL, 'p' },
     { "server-key",    required_argument, NULL, 'k' },
+    { "ignore",        required_argument, NULL, 'i' },
+    { "settle-ms",     required_argument, NULL, 's' },
     { "verbose",       no_argument,       NULL, 'v' },
     { "help",          no_argument,       NULL, 'h' },
     { "version",       no_argument,       NULL, 'V' },
@@ -38,6 +40,9 @@ typedef struct {
     const char *control;
     const char *password_file;
     const char *server_key;
+    const char **ignore;        //  NULL-terminated, or NULL
+    size_t ignores;
+    int settle_ms;
     bool verbose;
 } options_t;
 
@@ -58,6 +63,10 @@ s_usage (FILE *out)
         "                          (else $FSHARE_PASSWORD, else a prompt)\n"
         "  --server-key KEY        the broker's CURVE public key (fshare-broker\n"
         "                          --print-key): encrypt everything with CURVE\n"
+        "  --ignore PATTERN        never publish what matches PATTERN (gitignore\n"
+        "                          syntax; repeatable; after .fshareignore)\n"
+        "  --settle-ms MS          settle window for a path that disappears and\n"
+        "                          comes back, 0..10000 (default 100)\n"
         "  -v, --verbose           debug logging\n"
         "  -h, --help              this help\n"
         "  --version               print the version\n",
@@ -81,6 +90,20 @@ s_parse (int argc, char **argv, options_t *options)
             case 'C': options->control = optarg; break;
             case 'p': options->password_file = optarg; break;
             case 'k': options->server_key = optarg; break;
+            case 'i':
+                options->ignore = (const char **) realloc (options->ignore,
+                                      (options->ignores + 2) * sizeof (char *));
+                assert (options->ignore);
+                options->ignore [options->ignores++] = optarg;
+                options->ignore [options->ignores] = NULL;
+                break;
+            case 's': {
+                long ms = fsh_number (optarg, 0, 10000);
+                if (ms < 0)
+                    return fsh_usage_error (PROGRAM, "--settle-ms: '%s' is not 0..10000", optarg);
+                options->settle_ms = ms? (int) ms: -1;
+                break;
+            }
             case 'v': options->verbose = true; break;
             case 'h': s_usage (stdout); return 0;
             case 'V': printf ("fshare-peer %s\n", FSHARE_VERSION); return 0;
@@ -202,6 +225,7 @@ s_run (options_t *options, int signals)
         .downloads = options->downloads, .broker = options->broker,
         .events = options->events, .control = options->control,
         .server_key = options->server_key, .state_dir = state_dir,
+        .ignore = options->ignore, .settle_ms = options->settle_ms,
         .verbose = options->verbose
     };
     zactor_t *agent = zactor_new (agent_actor, &config);
@@ -230,6 +254,7 @@ main (int argc, char **argv)
     options_t options = { .broker = FSH_DEFAULT_LISTEN };
     int code = s_parse (fsh_args_argc (args), fsh_args_argv (args), &options);
     if (code >= 0) {
+        free (options.ignore);
         fsh_args_destroy (&args);
         return code;
     }
@@ -249,6 +274,7 @@ main (int argc, char **argv)
     zactor_t *logfile = zactor_new (logfile_actor, NULL);
     code = s_run (&options, signals);
     zactor_destroy (&logfile);
+    free (options.ignore);
     zstr_free (&dir);
     zstr_free (&downloads);
     zstr_free (&control);

@@ -112,7 +112,7 @@ s_walk_entry (s_walk_t *walk, int dirfd, const char *name, unsigned char type,
         if (S_ISREG (st.st_mode)) {
             walk->count++;
             if (walk->on_file)
-                walk->on_file (walk->arg, walk->path, &st);
+                walk->on_file (walk->arg, walk->path, dirfd, name, &st);
             return;
         }
         if (S_ISLNK (st.st_mode)) {
@@ -141,8 +141,10 @@ s_walk_dir (s_walk_t *walk, int fd, size_t path_len, int depth)
         close (fd);
         return;
     }
-    if (walk->on_dir)
-        walk->on_dir (walk->arg, walk->path, fd);
+    if (walk->on_dir && !walk->on_dir (walk->arg, walk->path, fd)) {
+        close (fd);
+        return;
+    }
     DIR *dir = fdopendir (fd);
     if (!dir) {
         s_log_skip ("warning", walk->path, strerror (errno));
@@ -198,9 +200,42 @@ scanner_walk (int rootfd, const char *subdir,
 }
 
 static void
-s_put_file (void *arg, const char *path, const struct stat *st)
+s_put_file (void *arg, const char *path, int dirfd, const char *name, const struct stat *st)
 {
-    fileset_put ((fileset_t *) arg, path, (uint64_t) st->st_size, (int64_t) st->st_mtim.tv_sec);
+    (void) dirfd; (void) name;
+    fileset_put_stat ((fileset_t *) arg, path, st);
+}
+
+scanner_state_t
+scanner_probe (int dirfd, const char *name, struct stat *st)
+{
+    assert (name);
+    assert (st);
+    //  O_NONBLOCK: a file under someone's write lease must not block us;
+    //  O_NOATIME where allowed (our own files), so probing changes nothing
+    int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+    int fd = openat (dirfd, name, flags | O_NOATIME);
+    if (fd < 0 && errno == EPERM)
+        fd = openat (dirfd, name, flags);
+    if (fd < 0)
+        return SCANNER_UNKNOWN;
+    struct stat now;
+    if (fstat (fd, &now) || !S_ISREG (now.st_mode)) {
+        close (fd);
+        return SCANNER_UNKNOWN;
+    }
+    scanner_state_t state = SCANNER_UNKNOWN;
+    if (fcntl (fd, F_SETLEASE, F_RDLCK) == 0) {
+        //  Dropped at once: a writer opening it now waits only this long
+        fcntl (fd, F_SETLEASE, F_UNLCK);
+        state = SCANNER_READY;
+    }
+    else
+    if (errno == EAGAIN)
+        state = SCANNER_BUSY;
+    close (fd);
+    *st = now;
+    return state;
 }
 
 int
@@ -219,4 +254,35 @@ scanner_scan (const char *root, const char *subdir, fileset_t *into)
                       subdir, root, strerror (errno));
     close (rootfd);
     return count;
+}
+
+scanner_state_t
+scanner_examine (int rootfd, const char *path, struct stat *st)
+{
+    assert (path);
+    assert (st);
+    const char *slash = strrchr (path, '/');
+    const char *name = slash? slash + 1: path;
+    int dirfd = rootfd;
+    if (slash) {
+        char dir [FSH_PATH_MAX + 1];
+        size_t len = (size_t) (slash - path);
+        if (len > FSH_PATH_MAX)
+            return SCANNER_GONE;
+        memcpy (dir, path, len);
+        dir [len] = 0;
+        dirfd = scanner_open_dir (rootfd, dir);
+        if (dirfd < 0)
+            return SCANNER_GONE;
+    }
+    scanner_state_t state = SCANNER_GONE;
+    if (fstatat (dirfd, name, st, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (S_ISLNK (st->st_mode))
+            s_log_skip ("info", path, "symlinks are not followed");
+        state = !S_ISREG (st->st_mode)? SCANNER_OTHER
+              : scanner_probe (dirfd, name, st) == SCANNER_BUSY? SCANNER_BUSY: SCANNER_READY;
+    }
+    if (dirfd != rootfd)
+        close (dirfd);
+    return state;
 }

@@ -20,11 +20,14 @@ int scanner_scan (const char *root, const char *subdir, fileset_t *into);
 //  directory adds an inotify watch on each directory before reading it).
 //  on_dir is called for every directory walked, starting directory included
 //  (path "" for the root), with a descriptor open on it, before its entries
-//  are read; on_file for every publishable regular file (st from fstatat
-//  without following). Either may be NULL. Returns the number of files, or
-//  -1 (errno set) when subdir is not a valid path or cannot be opened.
-typedef void (scanner_dir_fn) (void *arg, const char *path, int fd);
-typedef void (scanner_file_fn) (void *arg, const char *path, const struct stat *st);
+//  are read; when it returns false the directory is not read. on_file is
+//  called for every publishable regular file, with the descriptor of its
+//  directory, its name, and st from fstatat without following. Either may
+//  be NULL. Returns the number of files reported, or -1 (errno set) when
+//  subdir is not a valid path or cannot be opened.
+typedef bool (scanner_dir_fn) (void *arg, const char *path, int fd);
+typedef void (scanner_file_fn) (void *arg, const char *path, int dirfd,
+                                const char *name, const struct stat *st);
 int scanner_walk (int rootfd, const char *subdir,
                   scanner_dir_fn *on_dir, scanner_file_fn *on_file, void *arg);
 
@@ -32,5 +35,27 @@ int scanner_walk (int rootfd, const char *subdir,
 //  time with O_NOFOLLOW, so no symlink on the way is followed. Returns a new
 //  O_DIRECTORY descriptor, or -1 with errno set.
 int scanner_open_dir (int rootfd, const char *subdir);
+
+//  Whether a writer has the regular file dirfd/name open, learnt from a
+//  read lease (fcntl F_SETLEASE, taken and dropped at once: the kernel
+//  refuses it with EAGAIN while the file is open for writing anywhere).
+//  Needs the file to belong to the caller's user, or CAP_LEASE.
+typedef enum {
+    SCANNER_READY,              //  nothing writes it; st is fresh
+    SCANNER_BUSY,               //  open for writing; st is fresh
+    SCANNER_UNKNOWN,            //  cannot tell (not ours, no lease support,
+                                //  unreadable, gone); st is fresh when the
+                                //  file could be opened, else untouched
+    SCANNER_GONE,               //  scanner_examine: nothing there
+    SCANNER_OTHER               //  scanner_examine: no regular file
+} scanner_state_t;
+scanner_state_t scanner_probe (int dirfd, const char *name, struct stat *st);
+
+//  What root/path is now, reached one O_NOFOLLOW component at a time:
+//  SCANNER_GONE (also when a directory on the way is not one), _OTHER (a
+//  symlink, logged; a directory, a fifo...: st filled), or for a regular
+//  file _BUSY or _READY (a probe that cannot tell counts as ready), with
+//  st filled.
+scanner_state_t scanner_examine (int rootfd, const char *path, struct stat *st);
 
 #endif

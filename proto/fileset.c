@@ -3,14 +3,69 @@
     A hash keyed by path for lookups, and sorted snapshots (an array sorted
     with qsort, then copied into a zlistx) for listings: file-list pages must
     come out in a stable order, and a directory rename needs every path
-    below one directory.
+    below one directory. A second hash keyed by (device, inode) holds the
+    first name of each inode; further names hang off it in a chain, so the
+    index costs one entry per inode and nothing per file of its own.
 */
 #include "fshare.h"
 #include "fileset.h"
 
 struct _fileset_t {
     zhashx_t *files;            //  path -> fileset_file_t (owned)
+    zhashx_t *inodes;           //  fileset_file_t (as key) -> first name
 };
+
+static size_t
+s_inode_hash (const void *key)
+{
+    const fileset_file_t *file = (const fileset_file_t *) key;
+    return (size_t) (file->ino * 0x9E3779B97F4A7C15ull ^ file->dev);
+}
+
+static int
+s_inode_compare (const void *a, const void *b)
+{
+    const fileset_file_t *fa = (const fileset_file_t *) a;
+    const fileset_file_t *fb = (const fileset_file_t *) b;
+    if (fa->dev != fb->dev)
+        return fa->dev < fb->dev? -1: 1;
+    return fa->ino < fb->ino? -1: fa->ino > fb->ino? 1: 0;
+}
+
+static void
+s_index (fileset_t *self, fileset_file_t *file)
+{
+    file->same_inode = NULL;
+    if (!file->ino)
+        return;
+    fileset_file_t *first = (fileset_file_t *) zhashx_lookup (self->inodes, file);
+    if (first) {
+        file->same_inode = first->same_inode;
+        first->same_inode = file;
+    }
+    else
+        zhashx_insert (self->inodes, file, file);
+}
+
+static void
+s_unindex (fileset_t *self, fileset_file_t *file)
+{
+    if (!file->ino)
+        return;
+    fileset_file_t *first = (fileset_file_t *) zhashx_lookup (self->inodes, file);
+    if (first == file) {
+        zhashx_delete (self->inodes, file);
+        if (file->same_inode)
+            zhashx_insert (self->inodes, file->same_inode, file->same_inode);
+    }
+    else
+    for (fileset_file_t *name = first; name; name = name->same_inode)
+        if (name->same_inode == file) {
+            name->same_inode = file->same_inode;
+            break;
+        }
+    file->same_inode = NULL;
+}
 
 static void
 s_file_destroy (void **item_p)
@@ -34,6 +89,12 @@ fileset_new (void)
     zhashx_set_key_duplicator (self->files, NULL);
     zhashx_set_key_destructor (self->files, NULL);
     zhashx_set_destructor (self->files, s_file_destroy);
+    self->inodes = zhashx_new ();
+    assert (self->inodes);
+    zhashx_set_key_hasher (self->inodes, s_inode_hash);
+    zhashx_set_key_comparator (self->inodes, s_inode_compare);
+    zhashx_set_key_duplicator (self->inodes, NULL);
+    zhashx_set_key_destructor (self->inodes, NULL);
     return self;
 }
 
@@ -43,6 +104,7 @@ fileset_destroy (fileset_t **self_p)
     assert (self_p);
     fileset_t *self = *self_p;
     if (self) {
+        zhashx_destroy (&self->inodes);
         zhashx_destroy (&self->files);
         free (self);
         *self_p = NULL;
@@ -86,6 +148,69 @@ fileset_put (fileset_t *self, const char *path, uint64_t size, int64_t mtime)
     file->mtime = mtime;
     zhashx_insert (self->files, file->path, file);       //  new key: cannot fail
     return FSHARE__CHANGE_KIND__CHANGE_ADDED;
+}
+
+Fshare__ChangeKind
+fileset_put_file (fileset_t *self, const fileset_file_t *with)
+{
+    assert (self);
+    assert (with);
+    assert (with->path);
+    fileset_file_t *file = (fileset_file_t *) zhashx_lookup (self->files, with->path);
+    if (!file) {
+        file = (fileset_file_t *) zmalloc (sizeof (fileset_file_t));
+        assert (file);
+        *file = *with;
+        file->path = strdup (with->path);
+        assert (file->path);
+        zhashx_insert (self->files, file->path, file);   //  new key: cannot fail
+        s_index (self, file);
+        return FSHARE__CHANGE_KIND__CHANGE_ADDED;
+    }
+    if (file->size == with->size && file->mtime == with->mtime
+    &&  file->mtime_ns == with->mtime_ns && file->dev == with->dev && file->ino == with->ino)
+        return FSHARE__CHANGE_KIND__CHANGE_NONE;
+    file->size = with->size;
+    file->mtime = with->mtime;
+    file->mtime_ns = with->mtime_ns;
+    //  Another version: its digest is the one given, or not known yet
+    file->has_sha256 = with->has_sha256;
+    if (with->has_sha256) {
+        memcpy (file->sha256, with->sha256, sizeof file->sha256);
+        file->mode = with->mode;
+    }
+    if (file->dev != with->dev || file->ino != with->ino) {
+        s_unindex (self, file);
+        file->dev = with->dev;
+        file->ino = with->ino;
+        s_index (self, file);
+    }
+    return FSHARE__CHANGE_KIND__CHANGE_CHANGED;
+}
+
+Fshare__ChangeKind
+fileset_put_stat (fileset_t *self, const char *path, const struct stat *st)
+{
+    assert (st);
+    fileset_file_t with = {
+        .path = (char *) path, .size = (uint64_t) st->st_size,
+        .mtime = (int64_t) st->st_mtim.tv_sec, .mtime_ns = (int64_t) st->st_mtim.tv_nsec,
+        .dev = (uint64_t) st->st_dev, .ino = (uint64_t) st->st_ino
+    };
+    return fileset_put_file (self, &with);
+}
+
+zlistx_t *
+fileset_links (fileset_t *self, uint64_t dev, uint64_t ino)
+{
+    assert (self);
+    zlistx_t *list = zlistx_new ();
+    assert (list);
+    fileset_file_t key = { .dev = dev, .ino = ino };
+    fileset_file_t *name = ino? (fileset_file_t *) zhashx_lookup (self->inodes, &key): NULL;
+    for (; name; name = name->same_inode)
+        zlistx_add_end (list, name);
+    return list;
 }
 
 Fshare__ChangeKind
@@ -154,8 +279,10 @@ fileset_remove (fileset_t *self, const char *path)
 {
     assert (self);
     assert (path);
-    if (!zhashx_lookup (self->files, path))
+    fileset_file_t *file = (fileset_file_t *) zhashx_lookup (self->files, path);
+    if (!file)
         return false;
+    s_unindex (self, file);
     zhashx_delete (self->files, path);
     return true;
 }

@@ -4,21 +4,30 @@
     each user's files in the agent's view and in the broker's sessions.
 
     The host directory's current truth, and the unit that file-list pages
-    are cut from. Paths are relative, '/'-separated.
+    are cut from. Paths are relative, '/'-separated. Files the host
+    directory puts with their stat also carry what it needs to notice every
+    change (the mtime's nanoseconds, the inode: a file replaced by another
+    one is a change even when size and mtime look the same) and are indexed
+    by inode, so that every name of a hard-linked file can be found.
 */
 #ifndef FILESET_H_INCLUDED
 #define FILESET_H_INCLUDED
 
 #include "fshare.h"
+#include <sys/stat.h>
 
-typedef struct {
+typedef struct _fileset_file_t fileset_file_t;
+struct _fileset_file_t {
     char *path;
     uint64_t size;
     int64_t mtime;
     bool has_sha256;            //  the owner has told (or we know) its digest
     uint8_t sha256 [32];
     uint32_t mode;              //  permission bits as published (0: unknown)
-} fileset_file_t;
+    int64_t mtime_ns;           //  within that second; 0 when unknown
+    uint64_t dev, ino;          //  0, 0 when unknown
+    fileset_file_t *same_inode; //  private: the next name of the inode
+};
 
 typedef struct _fileset_t fileset_t;
 
@@ -30,6 +39,19 @@ const fileset_file_t *fileset_lookup (fileset_t *self, const char *path);
 //  Insert or update. Returns FSHARE__CHANGE_KIND__CHANGE_ADDED for a new
 //  path, ..._CHANGED when size or mtime differ, ..._NONE when identical.
 Fshare__ChangeKind fileset_put (fileset_t *self, const char *path, uint64_t size, int64_t mtime);
+
+//  Insert or update from a file's stat: ..._CHANGED also when the mtime's
+//  nanoseconds, the device or the inode differ (the digest is then
+//  forgotten: another version).
+Fshare__ChangeKind fileset_put_stat (fileset_t *self, const char *path, const struct stat *st);
+
+//  Insert or update with the fields of `with` (path included; compared as
+//  fileset_put_stat does; its digest, when it has one, is taken).
+Fshare__ChangeKind fileset_put_file (fileset_t *self, const fileset_file_t *with);
+
+//  Every name of the inode (files put with their stat): a new list of
+//  const fileset_file_t * owned by the set. Caller destroys the list.
+zlistx_t *fileset_links (fileset_t *self, uint64_t dev, uint64_t ino);
 
 //  Insert or update from a published FileInfo (size, mtime, digest when
 //  it has 32 bytes, mode). ADDED, CHANGED when anything differs, or NONE.

@@ -204,6 +204,60 @@ test_many (void **state)
     fileset_destroy (&set);
 }
 
+//  Put with a stat: nanoseconds and the inode count as changes; every
+//  name of an inode is found, and forgotten as names go.
+static void
+test_stat_and_links (void **state)
+{
+    (void) state;
+    fileset_t *set = fileset_new ();
+    struct stat st;
+    memset (&st, 0, sizeof st);
+    st.st_size = 5;
+    st.st_mtim.tv_sec = 1000;
+    st.st_mtim.tv_nsec = 1;
+    st.st_dev = 7;
+    st.st_ino = 42;
+    assert_int_equal (fileset_put_stat (set, "a", &st), FSHARE__CHANGE_KIND__CHANGE_ADDED);
+    assert_int_equal (fileset_put_stat (set, "a", &st), FSHARE__CHANGE_KIND__CHANGE_NONE);
+    st.st_mtim.tv_nsec = 2;         //  rewritten within the same second
+    assert_int_equal (fileset_put_stat (set, "a", &st), FSHARE__CHANGE_KIND__CHANGE_CHANGED);
+    assert_int_equal (fileset_lookup (set, "a")->mtime, 1000);
+    assert_int_equal (fileset_lookup (set, "a")->mtime_ns, 2);
+    assert_int_equal (fileset_put_stat (set, "b", &st), FSHARE__CHANGE_KIND__CHANGE_ADDED);
+    assert_int_equal (fileset_put_stat (set, "c", &st), FSHARE__CHANGE_KIND__CHANGE_ADDED);
+    zlistx_t *links = fileset_links (set, 7, 42);
+    assert_int_equal (zlistx_size (links), 3);
+    zlistx_destroy (&links);
+    links = fileset_links (set, 8, 42);     //  another device
+    assert_int_equal (zlistx_size (links), 0);
+    zlistx_destroy (&links);
+    //  The first name goes, then another is replaced by a new inode
+    assert_true (fileset_remove (set, "a"));
+    st.st_ino = 43;
+    assert_int_equal (fileset_put_stat (set, "c", &st), FSHARE__CHANGE_KIND__CHANGE_CHANGED);
+    links = fileset_links (set, 7, 42);
+    assert_int_equal (zlistx_size (links), 1);
+    assert_string_equal (((fileset_file_t *) zlistx_first (links))->path, "b");
+    zlistx_destroy (&links);
+    links = fileset_links (set, 7, 43);
+    assert_int_equal (zlistx_size (links), 1);
+    zlistx_destroy (&links);
+    //  Files put without a stat are in no inode's list
+    assert_int_equal (fileset_put (set, "d", 1, 1), FSHARE__CHANGE_KIND__CHANGE_ADDED);
+    links = fileset_links (set, 0, 0);
+    assert_int_equal (zlistx_size (links), 0);
+    zlistx_destroy (&links);
+    //  A copy of a file keeps every field
+    fileset_file_t copy = *fileset_lookup (set, "b");
+    copy.path = "e";
+    assert_int_equal (fileset_put_file (set, &copy), FSHARE__CHANGE_KIND__CHANGE_ADDED);
+    links = fileset_links (set, 7, 42);
+    assert_int_equal (zlistx_size (links), 2);
+    zlistx_destroy (&links);
+    fileset_destroy (&set);
+}
+
 int
 main (void)
 {
@@ -212,6 +266,7 @@ main (void)
         cmocka_unit_test (test_sorted_and_under),
         cmocka_unit_test (test_digests),
         cmocka_unit_test (test_many),
+        cmocka_unit_test (test_stat_and_links),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

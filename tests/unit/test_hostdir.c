@@ -14,10 +14,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include "hostdir.h"
+#include "ignore.h"
 #include "scanner.h"
 #include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 typedef struct {
@@ -26,6 +29,7 @@ typedef struct {
     char *outside;              //  a directory outside it
     hostdir_t *hostdir;
     zlistx_t *changes;
+    const char *const *patterns;        //  the --ignore patterns of s_start
 } s_fixture_t;
 
 //  ---------------------------------------------------------------------
@@ -129,7 +133,8 @@ s_teardown (void **state)
 static void
 s_start (s_fixture_t *fx)
 {
-    fx->hostdir = hostdir_new (fx->root);
+    hostdir_config_t config = { fx->patterns, 0 };
+    fx->hostdir = hostdir_new (fx->root, &config);
     assert_non_null (fx->hostdir);
 }
 
@@ -223,12 +228,46 @@ s_first (s_fixture_t *fx)
     return (const hostdir_change_t *) zlistx_first (fx->changes);
 }
 
+//  A fresh scan of the disk, without what the rules ignore.
+static fileset_t *
+s_disk (s_fixture_t *fx)
+{
+    fileset_t *all = fileset_new ();
+    assert_true (scanner_scan (fx->root, NULL, all) >= 0);
+    ignore_t *ignore = ignore_new ();
+    for (const char *const *pattern = fx->patterns; pattern && *pattern; pattern++)
+        ignore_add (ignore, IGNORE_OPTIONS, *pattern);
+    char *rules = s_full (fx->root, ".fshareignore");
+    char *text = NULL;
+    FILE *file = fopen (rules, "r");
+    if (file) {
+        text = (char *) zmalloc (65536);
+        size_t size = fread (text, 1, 65535, file);
+        text [size] = 0;
+        fclose (file);
+    }
+    ignore_set_text (ignore, IGNORE_FILE, text);
+    free (text);
+    free (rules);
+    fileset_t *disk = fileset_new ();
+    zlistx_t *list = fileset_sorted (all);
+    const fileset_file_t *entry = (const fileset_file_t *) zlistx_first (list);
+    while (entry) {
+        if (!ignore_match (ignore, entry->path, false))
+            fileset_put_file (disk, entry);
+        entry = (const fileset_file_t *) zlistx_next (list);
+    }
+    zlistx_destroy (&list);
+    ignore_destroy (&ignore);
+    fileset_destroy (&all);
+    return disk;
+}
+
 //  What the host directory publishes equals a fresh scan of the disk.
 static void
 s_assert_consistent (s_fixture_t *fx)
 {
-    fileset_t *disk = fileset_new ();
-    assert_true (scanner_scan (fx->root, NULL, disk) >= 0);
+    fileset_t *disk = s_disk (fx);
     fileset_t *files = hostdir_files (fx->hostdir);
     assert_int_equal (fileset_size (files), fileset_size (disk));
     zlistx_t *list = fileset_sorted (disk);
@@ -262,7 +301,7 @@ test_new (void **state)
     s_fixture_t *fx = (s_fixture_t *) *state;
     //  Missing: created, with every parent, mode 0755
     char *root = s_full (fx->base, "new/nested/root/");
-    hostdir_t *hostdir = hostdir_new (root);
+    hostdir_t *hostdir = hostdir_new (root, NULL);
     assert_non_null (hostdir);
     root [strlen (root) - 1] = 0;
     assert_string_equal (hostdir_root (hostdir), root);
@@ -280,19 +319,19 @@ test_new (void **state)
     //  Not a directory, or nothing given
     char *file = s_full (fx->base, "plain");
     s_write (fx->base, "plain", "x");
-    assert_null (hostdir_new (file));
+    assert_null (hostdir_new (file, NULL));
     free (file);
     file = s_full (fx->base, "plain/below");
-    assert_null (hostdir_new (file));
+    assert_null (hostdir_new (file, NULL));
     free (file);
-    assert_null (hostdir_new (""));
-    assert_null (hostdir_new (NULL));
+    assert_null (hostdir_new ("", NULL));
+    assert_null (hostdir_new (NULL, NULL));
 
     //  A relative root is kept as an absolute path
     char cwd [PATH_MAX];
     assert_non_null (getcwd (cwd, sizeof cwd));
     assert_int_equal (chdir (fx->base), 0);
-    hostdir = hostdir_new ("relative");
+    hostdir = hostdir_new ("relative", NULL);
     assert_int_equal (chdir (cwd), 0);
     assert_non_null (hostdir);
     char *relative = s_full (fx->base, "relative");
@@ -554,12 +593,13 @@ test_moved_out (void **state)
     s_write (fx->outside, "d/s/new", "n");
     s_write (fx->outside, "d/x", "changed");
     s_expect (fx, NULL);
-    //  Moved out then something else takes its name at once
+    //  Moved out then something else takes its name at once: within the
+    //  settle window, the rename over the path says it all
     s_write (fx->root, "keep2", "k2");
     s_expect (fx, "added keep2", NULL);
     s_rename (fx->root, "keep", fx->outside, "keep");
     s_rename (fx->root, "keep2", fx->root, "keep");
-    s_expect (fx, "removed keep", "renamed keep2 -> keep", NULL);
+    s_expect (fx, "renamed keep2 -> keep", NULL);
     s_assert_consistent (fx);
 }
 
@@ -751,6 +791,259 @@ test_watch_table_full (void **state)
     s_assert_consistent (fx);
 }
 
+//  ---------------------------------------------------------------------
+//  Only complete files (a writer's open descriptor holds them back)
+
+static int
+s_open_write (const char *dir, const char *path, int flags)
+{
+    char *full = s_full (dir, path);
+    int fd = open (full, O_WRONLY | O_CREAT | flags, 0644);
+    assert_true (fd >= 0);
+    free (full);
+    return fd;
+}
+
+static void
+s_write_fd (int fd, size_t size)
+{
+    char block [4096];
+    memset (block, 'b', sizeof block);
+    for (size_t done = 0; done < size; done += sizeof block)
+        assert_int_equal (write (fd, block, sizeof block), (ssize_t) sizeof block);
+}
+
+static void
+test_busy_files (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    //  Found open for writing by the start-up scan: published at its close
+    int startup = s_open_write (fx->root, "startup", 0);
+    s_write_fd (startup, 8192);
+    s_write (fx->root, "done", "d");
+    s_start (fx);
+    assert_int_equal (fileset_size (hostdir_files (fx->hostdir)), 1);
+    s_expect (fx, NULL);
+    s_write_fd (startup, 4096);
+    s_expect (fx, NULL);
+    close (startup);
+    s_collect (fx, 1);
+    assert_int_equal (s_first (fx)->size, 12288);
+    s_expect (fx, "added startup", NULL);
+
+    //  Written inside a directory just made: nothing before the close
+    s_mkdir (fx->root, "new");
+    int inside = s_open_write (fx->root, "new/big", 0);
+    s_write_fd (inside, 1 << 20);
+    s_expect (fx, NULL);
+    s_write_fd (inside, 1 << 20);
+    close (inside);
+    s_collect (fx, 1);
+    assert_int_equal (s_first (fx)->size, 2 << 20);
+    s_expect (fx, "added new/big", NULL);
+
+    //  In a tree moved in while a writer has it open
+    s_mkdir (fx->outside, "tree");
+    s_write (fx->outside, "tree/ready", "r");
+    int moving = s_open_write (fx->outside, "tree/writing", 0);
+    s_write_fd (moving, 4096);
+    s_rename (fx->outside, "tree", fx->root, "tree");
+    s_expect (fx, "added tree/ready", NULL);
+    s_write_fd (moving, 4096);
+    close (moving);
+    s_collect (fx, 1);
+    assert_int_equal (s_first (fx)->size, 8192);
+    s_expect (fx, "added tree/writing", NULL);
+
+    //  A published file written again: republished at its close only
+    int again = s_open_write (fx->root, "done", O_TRUNC);
+    s_write_fd (again, 4096);
+    s_expect (fx, NULL);
+    close (again);
+    s_collect (fx, 1);
+    assert_int_equal (s_first (fx)->size, 4096);
+    s_expect (fx, "changed done", NULL);
+
+    //  A writer killed before it closed: its exit closes the file
+    pid_t child = fork ();
+    assert_true (child >= 0);
+    if (child == 0) {
+        int fd = s_open_write (fx->root, "killed", 0);
+        s_write_fd (fd, 4096);
+        raise (SIGKILL);
+    }
+    int status;
+    assert_int_equal (waitpid (child, &status, 0), child);
+    assert_true (WIFSIGNALED (status));
+    s_collect (fx, 1);
+    assert_int_equal (s_first (fx)->size, 4096);
+    s_expect (fx, "added killed", NULL);
+    s_assert_consistent (fx);
+}
+
+//  Changes that come without a close after writing.
+static void
+test_changes_without_close (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_write (fx->root, "big", "0123456789abcdef");
+    s_mkdir (fx->root, "d");
+    s_write (fx->root, "d/a", "aaa");
+    char *a = s_full (fx->root, "d/a");
+    char *b = s_full (fx->root, "b");
+    assert_int_equal (link (a, b), 0);
+    s_start (fx);
+
+    //  truncate(2) by path: only IN_MODIFY
+    char *big = s_full (fx->root, "big");
+    assert_int_equal (truncate (big, 10), 0);
+    s_collect (fx, 1);
+    assert_int_equal (s_first (fx)->size, 10);
+    s_expect (fx, "changed big", NULL);
+    free (big);
+
+    //  Written through one name of a hard-linked file: every name changes
+    int fd = open (b, O_WRONLY | O_APPEND);
+    assert_true (fd >= 0);
+    assert_int_equal (write (fd, "more", 4), 4);
+    close (fd);
+    s_collect (fx, 2);
+    assert_int_equal (s_first (fx)->size, 7);
+    s_expect (fx, "changed b", "changed d/a", NULL);
+    assert_int_equal (truncate (a, 1), 0);
+    s_expect (fx, "changed b", "changed d/a", NULL);
+    assert_int_equal (fileset_lookup (hostdir_files (fx->hostdir), "b")->size, 1);
+    //  One name removed: the other stays, and still follows
+    assert_int_equal (unlink (b), 0);
+    s_expect (fx, "removed b", NULL);
+    s_write (fx->root, "d/a", "changed");
+    s_expect (fx, "changed d/a", NULL);
+    free (a);
+    free (b);
+    s_assert_consistent (fx);
+}
+
+//  Editors' saves and checkouts: one change per file.
+static void
+test_editor_saves (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_write (fx->root, "f.txt", "old f");
+    s_write (fx->root, "v.txt", "old v");
+    s_write (fx->root, "g", "old g");
+    s_write (fx->root, "gone", "bye");
+    s_start (fx);
+
+    //  Write f.tmp, rename it over f.txt
+    s_write (fx->root, "f.tmp", "new f content");
+    s_rename (fx->root, "f.tmp", fx->root, "f.txt");
+    s_collect (fx, 1);
+    assert_int_equal (s_first (fx)->size, 13);
+    s_expect (fx, "changed f.txt", NULL);
+    //  vim: rename to a backup, write anew, remove the backup
+    s_rename (fx->root, "v.txt", fx->root, "v.txt~");
+    s_write (fx->root, "v.txt", "new v content");
+    char *backup = s_full (fx->root, "v.txt~");
+    assert_int_equal (unlink (backup), 0);
+    free (backup);
+    s_expect (fx, "changed v.txt", NULL);
+    //  Deleted and written again at once, same size
+    char *g = s_full (fx->root, "g");
+    assert_int_equal (unlink (g), 0);
+    free (g);
+    s_write (fx->root, "g", "new g");
+    s_expect (fx, "changed g", NULL);
+    //  Deleted for good: removed once the window has passed
+    char *gone = s_full (fx->root, "gone");
+    assert_int_equal (unlink (gone), 0);
+    free (gone);
+    hostdir_process (fx->hostdir, fx->changes);
+    assert_int_equal (zlistx_size (fx->changes), 0);
+    assert_true (hostdir_timeout (fx->hostdir) > 0);
+    s_expect (fx, "removed gone", NULL);
+    assert_int_equal (hostdir_timeout (fx->hostdir), -1);
+
+    //  A checkout: 500 files replaced by rename-over
+    char name [64], temp [64];
+    for (int index = 0; index < 500; index++) {
+        snprintf (name, sizeof name, "co/file%03d.c", index);
+        if (index == 0)
+            s_mkdir (fx->root, "co");
+        s_write (fx->root, name, "original");
+    }
+    s_collect (fx, 500);
+    zlistx_purge (fx->changes);
+    for (int index = 0; index < 500; index++) {
+        snprintf (name, sizeof name, "co/file%03d.c", index);
+        snprintf (temp, sizeof temp, "co/file%03d.c.tmp", index);
+        s_write (fx->root, temp, "checked out");
+        s_rename (fx->root, temp, fx->root, name);
+    }
+    s_collect (fx, 500);
+    assert_int_equal (zlistx_size (fx->changes), 500);
+    const hostdir_change_t *change = (const hostdir_change_t *) zlistx_first (fx->changes);
+    while (change) {
+        assert_int_equal (change->kind, FSHARE__CHANGE_KIND__CHANGE_CHANGED);
+        assert_null (strstr (change->path, ".tmp"));
+        change = (const hostdir_change_t *) zlistx_next (fx->changes);
+    }
+    zlistx_purge (fx->changes);
+    s_assert_consistent (fx);
+}
+
+static void
+test_ignore_rules (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    const char *const patterns [] = { "*.bak", NULL };
+    fx->patterns = patterns;
+    s_write (fx->root, "a.log", "log");
+    s_write (fx->root, "keep.tmp", "keep");
+    s_write (fx->root, "x.bak", "bak");
+    s_mkdir (fx->root, "build");
+    s_write (fx->root, "build/out.o", "o");
+    s_start (fx);
+    fileset_t *files = hostdir_files (fx->hostdir);
+    assert_int_equal (fileset_size (files), 2);
+    assert_non_null (fileset_lookup (files, "a.log"));
+    //  The built-in defaults and --ignore: never published
+    s_write (fx->root, "y~", "y");
+    s_write (fx->root, ".y.swp", "y");
+    s_write (fx->root, "build/.#lock", "y");
+    s_write (fx->root, "z.bak", "z");
+    s_expect (fx, NULL);
+
+    //  .fshareignore: read when written; '!' re-includes against the defaults
+    s_write (fx->root, ".fshareignore", "# rules\n*.log\n!keep.tmp\nbuild/\n");
+    s_expect (fx, "added .fshareignore", "removed a.log", "removed build/out.o",
+              "added keep.tmp", NULL);
+    s_write (fx->root, "b.log", "b");
+    s_write (fx->root, "build/new.o", "n");
+    s_write (fx->root, "other.tmp", "o");
+    s_expect (fx, NULL);
+    //  A rename from an ignored name over a published one: one change
+    s_write (fx->root, "c.txt", "c");
+    s_expect (fx, "added c.txt", NULL);
+    s_rename (fx->root, "b.log", fx->root, "c.txt");
+    s_expect (fx, "changed c.txt", NULL);
+    //  Removed: the defaults are back, the rest is published again
+    char *rules = s_full (fx->root, ".fshareignore");
+    assert_int_equal (unlink (rules), 0);
+    free (rules);
+    s_expect (fx, "removed .fshareignore", "removed keep.tmp", "added a.log",
+              "added build/out.o", "added build/new.o", NULL);
+    s_write (fx->root, "build/live", "l");
+    s_expect (fx, "added build/live", NULL);
+    s_assert_consistent (fx);
+
+    //  A pattern that is not one is refused
+    const char *const bad [] = { "ok", "!", NULL };
+    hostdir_config_t config = { bad, 0 };
+    char *root = s_full (fx->base, "other");
+    assert_null (hostdir_new (root, &config));
+    free (root);
+}
+
 //  From close() to the change in hand.
 static void
 test_latency (void **state)
@@ -792,7 +1085,11 @@ main (void)
         cmocka_unit_test_setup_teardown (test_rescan, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_root_removed, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_overflow, s_setup, s_teardown),
-cmocka_unit_test_setup_teardown (test_watch_table_full, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_watch_table_full, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_busy_files, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_changes_without_close, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_editor_saves, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_ignore_rules, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_latency, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

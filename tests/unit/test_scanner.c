@@ -159,7 +159,7 @@ typedef struct {
     bool fd_ok;
 } s_seen_t;
 
-static void
+static bool
 s_seen_dir (void *arg, const char *path, int fd)
 {
     s_seen_t *seen = (s_seen_t *) arg;
@@ -167,14 +167,20 @@ s_seen_dir (void *arg, const char *path, int fd)
     struct stat st;
     if (fstat (fd, &st) || !S_ISDIR (st.st_mode))
         seen->fd_ok = false;
+    return true;
 }
 
 static void
-s_seen_file (void *arg, const char *path, const struct stat *st)
+s_seen_file (void *arg, const char *path, int dirfd, const char *name, const struct stat *st)
 {
-    (void) path;
     s_seen_t *seen = (s_seen_t *) arg;
     assert_true (S_ISREG (st->st_mode));
+    //  The directory's descriptor and the name reach the same file
+    struct stat again;
+    assert_int_equal (fstatat (dirfd, name, &again, AT_SYMLINK_NOFOLLOW), 0);
+    assert_int_equal (again.st_ino, st->st_ino);
+    const char *slash = strrchr (path, '/');
+    assert_string_equal (name, slash? slash + 1: path);
     seen->files++;
 }
 
@@ -353,6 +359,48 @@ test_twenty_thousand (void **state)
     s_remove_tree (&root);
 }
 
+//  The lease probe and scanner_examine: busy while a descriptor is open
+//  for writing (anyone's, ours included), ready once closed or read-only.
+static void
+test_probe (void **state)
+{
+    (void) state;
+    char *root = s_tempdir ();
+    s_mkdir (root, "d");
+    s_write (root, "d/f", "content");
+    s_symlink ("f", root, "d/l");
+    int rootfd = open (root, O_RDONLY | O_DIRECTORY);
+    assert_true (rootfd >= 0);
+    struct stat st;
+    assert_int_equal (scanner_examine (rootfd, "d/f", &st), SCANNER_READY);
+    assert_int_equal (st.st_size, 7);
+    char *path = zsys_sprintf ("%s/d/f", root);
+    int reader = open (path, O_RDONLY);
+    assert_int_equal (scanner_examine (rootfd, "d/f", &st), SCANNER_READY);
+    int writer = open (path, O_WRONLY | O_APPEND);
+    assert_true (writer >= 0);
+    assert_int_equal (write (writer, "++", 2), 2);
+    assert_int_equal (scanner_examine (rootfd, "d/f", &st), SCANNER_BUSY);
+    assert_int_equal (st.st_size, 9);
+    close (writer);
+    close (reader);
+    assert_int_equal (scanner_examine (rootfd, "d/f", &st), SCANNER_READY);
+    int dirfd = scanner_open_dir (rootfd, "d");
+    assert_int_equal (scanner_probe (dirfd, "f", &st), SCANNER_READY);
+    assert_int_equal (scanner_probe (dirfd, "l", &st), SCANNER_UNKNOWN);
+    assert_int_equal (scanner_probe (dirfd, "nothing", &st), SCANNER_UNKNOWN);
+    close (dirfd);
+    //  What is not a regular file, or not there
+    assert_int_equal (scanner_examine (rootfd, "d/l", &st), SCANNER_OTHER);
+    assert_int_equal (scanner_examine (rootfd, "d", &st), SCANNER_OTHER);
+    assert_int_equal (scanner_examine (rootfd, "d/none", &st), SCANNER_GONE);
+    assert_int_equal (scanner_examine (rootfd, "none/f", &st), SCANNER_GONE);
+    assert_int_equal (scanner_examine (rootfd, "d/l/x", &st), SCANNER_GONE);
+    free (path);
+    close (rootfd);
+    s_remove_tree (&root);
+}
+
 int
 main (void)
 {
@@ -362,6 +410,7 @@ main (void)
         cmocka_unit_test (test_depth_limit),
         cmocka_unit_test (test_unreadable_subdir),
         cmocka_unit_test (test_twenty_thousand),
+        cmocka_unit_test (test_probe),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
