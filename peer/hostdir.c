@@ -167,26 +167,26 @@ s_on_dir (void *arg, const char *path, int fd)
 }
 
 static void
-s_on_file (void *arg, const char *path, int dirfd, const char *name, const struct stat *found)
+s_on_file (void *arg, const char *path, int dirfd, const char *name, const struct stat *st)
 {
     s_walk_ctx_t *ctx = (s_walk_ctx_t *) arg;
     hostdir_t *self = ctx->self;
     if (ignore_match_entry (self->ignore, path, false))
         return;
-    struct stat st = *found;
-    bool busy = scanner_probe (dirfd, name, &st) == SCANNER_BUSY;
+    bool busy = scanner_probe (dirfd, name) == SCANNER_BUSY;
     if (ctx->into) {
         //  Rescan: a file being written keeps what was published of it
-        const fileset_file_t *known = busy? fileset_lookup (published_files (self->published), path): NULL;
+        fileset_t *files = published_files (self->published);
+        const fileset_file_t *known = busy? fileset_lookup (files, path): NULL;
         if (known)
             fileset_put_file (ctx->into, known);
         else
         if (!busy)
-            fileset_put_stat (ctx->into, path, &st);
+            fileset_put_stat (ctx->into, path, st);
         return;
     }
     if (!busy)
-        published_put (self->published, path, &st, ctx->changes);
+        published_put (self->published, path, st, ctx->changes);
 }
 
 //  A directory that appeared (created, moved in): watch every directory

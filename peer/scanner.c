@@ -206,38 +206,6 @@ s_put_file (void *arg, const char *path, int dirfd, const char *name, const stru
     fileset_put_stat ((fileset_t *) arg, path, st);
 }
 
-scanner_state_t
-scanner_probe (int dirfd, const char *name, struct stat *st)
-{
-    assert (name);
-    assert (st);
-    //  O_NONBLOCK: a file under someone's write lease must not block us;
-    //  O_NOATIME where allowed (our own files), so probing changes nothing
-    int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
-    int fd = openat (dirfd, name, flags | O_NOATIME);
-    if (fd < 0 && errno == EPERM)
-        fd = openat (dirfd, name, flags);
-    if (fd < 0)
-        return SCANNER_UNKNOWN;
-    struct stat now;
-    if (fstat (fd, &now) || !S_ISREG (now.st_mode)) {
-        close (fd);
-        return SCANNER_UNKNOWN;
-    }
-    scanner_state_t state = SCANNER_UNKNOWN;
-    if (fcntl (fd, F_SETLEASE, F_RDLCK) == 0) {
-        //  Dropped at once: a writer opening it now waits only this long
-        fcntl (fd, F_SETLEASE, F_UNLCK);
-        state = SCANNER_READY;
-    }
-    else
-    if (errno == EAGAIN)
-        state = SCANNER_BUSY;
-    close (fd);
-    *st = now;
-    return state;
-}
-
 int
 scanner_scan (const char *root, const char *subdir, fileset_t *into)
 {
@@ -254,6 +222,31 @@ scanner_scan (const char *root, const char *subdir, fileset_t *into)
                       subdir, root, strerror (errno));
     close (rootfd);
     return count;
+}
+
+scanner_state_t
+scanner_probe (int dirfd, const char *name)
+{
+    assert (name);
+    //  O_NONBLOCK: a file under someone's write lease must not block us;
+    //  O_NOATIME where allowed (our own files), so probing changes nothing
+    int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+    int fd = openat (dirfd, name, flags | O_NOATIME);
+    if (fd < 0 && errno == EPERM)
+        fd = openat (dirfd, name, flags);
+    if (fd < 0)
+        return SCANNER_UNKNOWN;
+    scanner_state_t state = SCANNER_UNKNOWN;
+    if (fcntl (fd, F_SETLEASE, F_RDLCK) == 0) {
+        //  Dropped at once: a writer opening it now waits only this long
+        fcntl (fd, F_SETLEASE, F_UNLCK);
+        state = SCANNER_READY;
+    }
+    else
+    if (errno == EAGAIN)
+        state = SCANNER_BUSY;
+    close (fd);
+    return state;
 }
 
 scanner_state_t
@@ -280,7 +273,7 @@ scanner_examine (int rootfd, const char *path, struct stat *st)
         if (S_ISLNK (st->st_mode))
             s_log_skip ("info", path, "symlinks are not followed");
         state = !S_ISREG (st->st_mode)? SCANNER_OTHER
-              : scanner_probe (dirfd, name, st) == SCANNER_BUSY? SCANNER_BUSY: SCANNER_READY;
+              : scanner_probe (dirfd, name) == SCANNER_BUSY? SCANNER_BUSY: SCANNER_READY;
     }
     if (dirfd != rootfd)
         close (dirfd);

@@ -39,17 +39,18 @@ int scanner_open_dir (int rootfd, const char *subdir);
 //  Whether a writer has the regular file dirfd/name open, learnt from a
 //  read lease (fcntl F_SETLEASE, taken and dropped at once: the kernel
 //  refuses it with EAGAIN while the file is open for writing anywhere).
-//  Needs the file to belong to the caller's user, or CAP_LEASE.
+//  Needs the file to belong to the caller's user, or CAP_LEASE. A change
+//  after the caller's stat comes with an inotify event of its own, so the
+//  probe does not stat again.
 typedef enum {
-    SCANNER_READY,              //  nothing writes it; st is fresh
-    SCANNER_BUSY,               //  open for writing; st is fresh
+    SCANNER_READY,              //  nothing writes it
+    SCANNER_BUSY,               //  open for writing
     SCANNER_UNKNOWN,            //  cannot tell (not ours, no lease support,
-                                //  unreadable, gone); st is fresh when the
-                                //  file could be opened, else untouched
+                                //  unreadable, gone)
     SCANNER_GONE,               //  scanner_examine: nothing there
     SCANNER_OTHER               //  scanner_examine: no regular file
 } scanner_state_t;
-scanner_state_t scanner_probe (int dirfd, const char *name, struct stat *st);
+scanner_state_t scanner_probe (int dirfd, const char *name);
 
 //  What root/path is now, reached one O_NOFOLLOW component at a time:
 //  SCANNER_GONE (also when a directory on the way is not one), _OTHER (a
