@@ -63,8 +63,9 @@ cmp -s "$T/alice_files/chunk1.bin" "$T/bob_dl/chunk1_1.bin" || fail "shell downl
 # Refusals: exit 1 and a clear message
 expect_error() {    # MESSAGE ARGS...
     local want=$1; shift
-    ctl bob get "$@" >"$T/out" 2>"$T/err" && fail "get $* succeeded"
-    [ $? -eq 1 ] || fail "get $* did not exit 1"
+    ctl bob get "$@" >"$T/out" 2>"$T/err"
+    local rc=$?
+    [ "$rc" -eq 1 ] || fail "get $* exited $rc, not 1: $(cat "$T/err")"
     grep -q -- "$want" "$T/err" || fail "get $*: stderr lacks '$want': $(cat "$T/err")"
 }
 expect_error "unknown user" carol one.bin

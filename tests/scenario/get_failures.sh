@@ -9,7 +9,7 @@
 . "$(dirname "$0")/../lib.sh" "$1"
 . "$(dirname "$0")/peer_lib.bash"
 
-start_broker
+start_broker --verbose
 mkdir -p "$T/alice_files"
 # Large and sparse: cheap to make and to read, far too big to be done
 # before the test has stopped the transfer
@@ -98,16 +98,30 @@ start_peer alice
 wait_until 10 online alice && wait_until 10 sees bob alice small.bin || fail "alice not back"
 expect_fail() {     # USER MESSAGE ARGS...: get exits 1 saying MESSAGE
     local user=$1 want=$2; shift 2
-    ctl "$user" get "$@" >"$T/out" 2>"$T/err" && fail "get $* succeeded"
+    ctl "$user" get "$@" >"$T/out" 2>"$T/err"
+    local rc=$?
+    [ "$rc" -eq 1 ] || fail "get $* exited $rc, not 1: $(cat "$T/err")"
     grep -q -- "$want" "$T/err" || fail "get $*: stderr lacks '$want': $(cat "$T/err")"
 }
 chmod 000 "$T/alice_files/small.bin"
 expect_fail bob "cannot read file" alice small.bin
 chmod 644 "$T/alice_files/small.bin"
-# A published file swapped for a symlink to a secret: never served
+# A published file swapped for a symlink to a secret while alice's agent is
+# stopped (so her watcher cannot unpublish it first): the request reaches
+# her, and her O_NOFOLLOW open refuses it
 echo secret >"$T/secret.txt"
+halt "$PID_alice"
 ln -sf "$T/secret.txt" "$T/alice_files/small.bin"
-ctl bob get alice small.bin >/dev/null 2>&1 && fail "a symlink was served"
+bg get_link "$CTL" --user bob get alice small.bin
+LINK_GET=$LAST_PID
+wait_until 10 log_has broker "alice -> bob 'small.bin' asked" || fail "the broker did not ask alice"
+kill -CONT "$PID_alice"
+wait_until 15 gone "$LINK_GET" || fail "the get of a link did not end"
+stopped "$LINK_GET" 1
+grep -q "symbolic link" "$T/get_link.log" || fail "get of a link: $(cat "$T/get_link.log")"
+log_has alice "cannot serve 'small.bin' to bob: cannot read file: it is (or lies below) a symbolic link" \
+    || fail "alice's O_NOFOLLOW did not refuse the link"
+grep -rqs secret "$T/bob_dl" && fail "the secret reached bob"
 rm "$T/alice_files/small.bin"
 head -c 2M /dev/urandom >"$T/alice_files/small.bin"
 wait_until 10 sees bob alice small.bin || fail "small.bin not back"
