@@ -110,11 +110,13 @@ chmod 644 "$T/alice_files/small.bin"
 # stopped (so her watcher cannot unpublish it first): the request reaches
 # her, and her O_NOFOLLOW open refuses it
 echo secret >"$T/secret.txt"
+asked() { [ "$(grep -c "alice -> bob 'small.bin' asked" "$T/broker.log")" -gt "$1" ]; }
+before=$(grep -c "alice -> bob 'small.bin' asked" "$T/broker.log")
 halt "$PID_alice"
 ln -sf "$T/secret.txt" "$T/alice_files/small.bin"
 bg get_link "$CTL" --user bob get alice small.bin
 LINK_GET=$LAST_PID
-wait_until 10 log_has broker "alice -> bob 'small.bin' asked" || fail "the broker did not ask alice"
+wait_until 10 asked "$before" || fail "the broker did not ask alice"
 kill -CONT "$PID_alice"
 wait_until 15 gone "$LINK_GET" || fail "the get of a link did not end"
 stopped "$LINK_GET" 1
