@@ -598,4 +598,45 @@ fixture_ctl_recv (zsock_t *ctl)
     return reply;
 }
 
+//  --------------------------------------------------------------------------
+//  What the actors logged
+
+//  From now on the log (zsys) also goes to a temporary file, read back by
+//  fixture_log_has; fixture_log_end puts it back on stdout. For asserting
+//  that something happened which only the log tells (a busy answer).
+static inline FILE *
+fixture_log_begin (void)
+{
+    FILE *log = tmpfile ();
+    assert_non_null (log);
+    zsys_set_logstream (log);
+    return log;
+}
+
+//  True when the captured log holds TEXT.
+static inline bool
+fixture_log_has (FILE *log, const char *text)
+{
+    fflush (log);
+    long size = ftell (log);
+    assert_true (size >= 0);
+    char *data = (char *) zmalloc ((size_t) size + 1);
+    rewind (log);
+    size_t got = fread (data, 1, (size_t) size, log);
+    data [got] = 0;
+    fseek (log, 0, SEEK_END);
+    bool found = strstr (data, text) != NULL;
+    free (data);
+    return found;
+}
+
+static inline void
+fixture_log_end (FILE **log_p)
+{
+    zsys_set_logstream (stdout);
+    if (*log_p)
+        fclose (*log_p);
+    *log_p = NULL;
+}
+
 #endif

@@ -322,6 +322,7 @@ test_busy_broker (void **state)
     fixture_t *fx = (fixture_t *) *state;
     zactor_destroy (&fx->broker);
     s_broker_start_queue (fx, 1);
+    FILE *log = fixture_log_begin ();
     zactor_t *agents [8];
     for (int i = 0; i < 8; i++) {
         char user [16];
@@ -330,6 +331,10 @@ test_busy_broker (void **state)
     }
     for (int i = 0; i < 8; i++)
         fixture_expect_word (agents [i], "ONLINE");
+    //  The case under test happened: some login was answered busy
+    bool busy = fixture_log_has (log, "too many logins waiting");
+    fixture_log_end (&log);
+    assert_true (busy);
     for (int i = 0; i < 8; i++)
         zactor_destroy (&agents [i]);
 }
