@@ -1,5 +1,6 @@
 /*  event.c - the event stream. See event.h. */
 #include "fshare.h"
+#include "escape.h"
 #include <jansson.h>
 
 const char *
@@ -197,21 +198,25 @@ fsh_event_print (const Fshare__Event *event, FILE *out)
     char size [32] = "";
     if (event->file)
         fsh_human_size (event->file->size, size, sizeof size);
+    //  Names from other users, shown to people: escaped (escape.h)
+    char *user = fsh_text_escape (event->user);
+    char *path = fsh_text_escape (event->file? event->file->path: "");
+    char *from = fsh_text_escape (event->from);
     switch (event->type) {
         case FSHARE__EVENT_TYPE__EVENT_JOIN:
             fprintf (out, "%s #%-6" PRIu64 " %-12s %s (%zu files%s)\n", when, event->seq, type,
-                     event->user, event->n_files, event->more? ", more follow": "");
+                     user, event->n_files, event->more? ", more follow": "");
             break;
         case FSHARE__EVENT_TYPE__EVENT_LEAVE:
-            fprintf (out, "%s #%-6" PRIu64 " %-12s %s\n", when, event->seq, type, event->user);
+            fprintf (out, "%s #%-6" PRIu64 " %-12s %s\n", when, event->seq, type, user);
             break;
         case FSHARE__EVENT_TYPE__EVENT_FILE_RENAMED:
             fprintf (out, "%s #%-6" PRIu64 " %-12s %s: %s -> %s\n", when, event->seq, type,
-                     event->user, event->from, event->file->path);
+                     user, from, path);
             break;
         case FSHARE__EVENT_TYPE__EVENT_FILE_REMOVED:
             fprintf (out, "%s #%-6" PRIu64 " %-12s %s: %s\n", when, event->seq, type,
-                     event->user, event->file->path);
+                     user, path);
             break;
         case FSHARE__EVENT_TYPE__EVENT_STATS:
             fprintf (out, "%s #%-6" PRIu64 " %-12s %" PRIu64 " peers, %" PRIu64 " files, %"
@@ -221,6 +226,9 @@ fsh_event_print (const Fshare__Event *event, FILE *out)
             break;
         default:
             fprintf (out, "%s #%-6" PRIu64 " %-12s %s: %s (%s)\n", when, event->seq, type,
-                     event->user, event->file->path, size);
+                     user, path, size);
     }
+    free (user);
+    free (path);
+    free (from);
 }

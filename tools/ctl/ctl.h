@@ -18,6 +18,7 @@
 #include "fshare.h"
 #include "cli.h"
 #include "ctlclient.h"
+#include "escape.h"
 #include <jansson.h>
 
 #define PROGRAM "fshare-ctl"
@@ -112,6 +113,10 @@ void ctl_stream_close (ctl_t *self);
 //  {"error":TEXT,"code":NAME} on stdout (SPEC 5.1).
 void ctl_fail (ctl_t *self, fsh_err_t code, const char *format, ...)
     __attribute__ ((format (printf, 3, 4)));
+
+//  One file of a get that failed, on stderr only (the JSON has it in
+//  its array): "get OWNER PATH: WHY", escaped.
+void ctl_fail_plain (const char *owner, const char *path, const char *why);
 
 //  Under --json, the failure object of ctl_fail (nothing on stderr).
 void ctl_print_failure (ctl_t *self, fsh_err_t code, const char *text);

@@ -97,7 +97,9 @@ s_get_result (ctl_t *self, const Fshare__GetResult *result)
     fsh_human_size (result->size, size, sizeof size);
     fsh_human_size (seconds > 0? (uint64_t) ((double) result->size / seconds): 0,
                     rate, sizeof rate);
-    printf ("saved %s (%s in %.2f s, %s/s)\n", ctl_text (result->path), size, seconds, rate);
+    char *path = fsh_text_escape (ctl_text (result->path));
+    printf ("saved %s (%s in %.2f s, %s/s)\n", path? path: "?", size, seconds, rate);
+    free (path);
     fflush (stdout);
 }
 

@@ -295,8 +295,7 @@ s_report (many_t *self)
         identical += item->state == ITEM_IDENTICAL;
         failed += item->state == ITEM_FAILED;
         if (item->state == ITEM_FAILED)
-            fprintf (stderr, "fshare-ctl: get %s %s: %s\n", self->owner, item->path,
-                     ctl_text (item->saved));
+            ctl_fail_plain (self->owner, item->path, ctl_text (item->saved));
         if (!array)
             continue;
         json_t *obj = item->state == ITEM_FAILED

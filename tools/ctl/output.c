@@ -28,8 +28,21 @@ ctl_fail (ctl_t *self, fsh_err_t code, const char *format, ...)
     va_start (args, format);
     char *text = zsys_vprintf (format, args);
     va_end (args);
-    fprintf (stderr, "fshare-ctl: %s\n", text? text: format);
+    //  For people: whatever the text quotes (names, the agent's words) escaped
+    char *shown = fsh_text_escape (text? text: format);
+    fprintf (stderr, "fshare-ctl: %s\n", shown? shown: format);
+    free (shown);
     ctl_print_failure (self, code, text? text: format);
+    zstr_free (&text);
+}
+
+void
+ctl_fail_plain (const char *owner, const char *path, const char *why)
+{
+    char *text = zsys_sprintf ("get %s %s: %s", owner, path, why);
+    char *shown = fsh_text_escape (text? text: why);
+    fprintf (stderr, "fshare-ctl: %s\n", shown? shown: "?");
+    free (shown);
     zstr_free (&text);
 }
 
@@ -243,8 +256,10 @@ s_print_files_plain (zlistx_t *files, bool with_user)
         marked |= copies;
         if (with_user)
             printf ("%-*s  ", user_width, entry->user);
-        printf ("%*s  %-16s  %s%s\n", size_width, size, when, entry->file->path,
+        char *path = fsh_text_escape (entry->file->path);
+        printf ("%*s  %-16s  %s%s\n", size_width, size, when, path? path: "?",
                 copies? "  (=)": "");
+        free (path);
     }
     if (marked)
         printf ("(=): the same content is published more than once (ls --all --sha256 HEX)\n");

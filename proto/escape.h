@@ -1,0 +1,27 @@
+/*  escape.h - text from others, made safe to show on a terminal.
+
+    A name published by another user must not be able to move the cursor,
+    recolour or clear the screen, or re-order what a line says (Trojan
+    Source, CVE-2021-42574). Every program's plain output for people
+    passes such text through fsh_text_escape: control characters (C0 and
+    DEL) and bytes that are no valid UTF-8 become \xNN, C1 controls
+    (U+0080..U+009F) and the bidirectional marks, embeddings, overrides
+    and isolates (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069)
+    become \uNNNN; all else, backslashes included, stays as it is. JSON
+    output needs none of this: jansson escapes control characters, and
+    the bidirectional characters are data there, not display.
+*/
+#ifndef FSH_ESCAPE_H_INCLUDED
+#define FSH_ESCAPE_H_INCLUDED
+
+#include <stddef.h>
+
+//  The escaped copy of `text` (NULL reads as ""). Caller frees; NULL only
+//  when memory runs out.
+char *fsh_text_escape (const char *text);
+
+//  As fsh_text_escape, into `buf` of `size` bytes (cut short, still whole
+//  escapes, when it does not fit). Returns buf.
+char *fsh_text_escape_into (const char *text, char *buf, size_t size);
+
+#endif

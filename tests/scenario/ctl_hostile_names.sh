@@ -1,0 +1,75 @@
+# ctl_hostile_names.sh - names that would re-order or hide text on a
+# terminal (a right-to-left override, C1 controls, an isolate) are shown
+# escaped in every plain output for people (ls, events, get, the shell,
+# fshare-tap), never raw; JSON carries them as they are.
+. "$(dirname "$0")/../lib.sh" "$1"
+
+CTL="$BIN/fshare-ctl"
+TAP="$BIN/fshare-tap"
+export FSHARE_PASSWORD=pw
+RLO=$'\u202e' CSI=$'\u009b' FSI=$'\u2068' PDI=$'\u2069'
+EVIL="invoice${RLO}fdp.exe"          # shows as "invoiceexe.pdf" on a terminal
+SHOUT="c1${CSI}2Jname"               # a C1 CSI: "clear the screen"
+ISO="${FSI}x${PDI}.txt"
+
+connect() {
+    mkdir -p "$T/$1_files"
+    "$CTL" connect "$1" --broker "$BROKER_EP" --dir "$T/$1_files" --downloads "$T/$1_dl" \
+        >"$T/connect.out" 2>&1 || fail "connect $1: $(cat "$T/connect.out")"
+    PIDS="$PIDS $("$CTL" --user "$1" --json status | jq -r .pid)"
+}
+# raw FILE: FILE holds one of the hostile characters unescaped
+raw() { grep -q -e "$RLO" -e "$CSI" -e "$FSI" -e "$PDI" "$1"; }
+
+start_broker --hash-cost min
+bg tap_plain "$TAP" --events "$EVENTS_EP"
+connect bob
+bg events "$CTL" --user bob events
+# Both subscribed (they print the broker's periodic stats) before alice comes
+wait_until 10 log_has tap_plain " stats " || fail "the tap is not subscribed"
+wait_until 10 log_has events " stats " || fail "events is not subscribed"
+
+mkdir -p "$T/alice_files"
+echo one >"$T/alice_files/$EVIL"
+echo two >"$T/alice_files/$SHOUT"
+connect alice
+echo three >"$T/alice_files/$ISO"
+
+# --- ls --all: plain escaped, JSON as it is ---------------------------------------------------
+seen() { "$CTL" --user bob --json ls --all --user alice | jq -e --arg p "$ISO" 'any(.path == $p)' \
+         >/dev/null; }
+wait_until 10 seen || fail "bob does not see alice's third file"
+expect 0 "$CTL" --user bob ls --all
+raw "$T/out" && fail "ls --all printed a hostile name raw: $(cat -v "$T/out")"
+grep -qF 'invoice\u202efdp.exe' "$T/out" || fail "ls --all lacks the escaped RLO: $(cat "$T/out")"
+grep -qF 'c1\u009b2Jname' "$T/out" || fail "ls --all lacks the escaped CSI: $(cat "$T/out")"
+grep -qF '\u2068x\u2069.txt' "$T/out" || fail "ls --all lacks the escaped isolate: $(cat "$T/out")"
+expect 0 "$CTL" --user bob --json ls --all --user alice
+jq -e --arg p "$EVIL" 'any(.path == $p)' "$T/out" >/dev/null \
+    || fail "JSON does not carry the name as it is: $(cat "$T/out")"
+expect 0 "$CTL" --user alice ls
+raw "$T/out" && fail "ls printed a hostile name raw"
+grep -qF 'invoice\u202efdp.exe' "$T/out" || fail "ls lacks the escaped name: $(cat "$T/out")"
+
+# --- events, the tap: the file added later ------------------------------------------------------
+wait_until 10 grep -qF '\u2068x\u2069.txt' "$T/events.log" \
+    || fail "events shows no escaped name: $(cat "$T/events.log")"
+wait_until 10 grep -qF '\u2068x\u2069.txt' "$T/tap_plain.log" \
+    || fail "the tap shows no escaped name: $(cat "$T/tap_plain.log")"
+raw "$T/events.log" && fail "events printed a hostile name raw"
+raw "$T/tap_plain.log" && fail "the tap printed a hostile name raw"
+
+# --- get: the saved path, and a failure that quotes the name ------------------------------------
+expect 0 "$CTL" --user bob get alice "$EVIL"
+raw "$T/out" && fail "get printed the saved path raw: $(cat -v "$T/out")"
+grep -qF 'invoice\u202efdp.exe' "$T/out" || fail "get: $(cat "$T/out")"
+cmp -s "$T/alice_files/$EVIL" "$T/bob_dl/$EVIL" || fail "the file did not arrive under its name"
+expect 1 "$CTL" --user bob get alice "missing${RLO}.txt"
+raw "$T/err" && fail "a failed get printed the name raw: $(cat -v "$T/err")"
+grep -qF 'missing\u202e.txt' "$T/err" || fail "a failed get: $(cat "$T/err")"
+
+# --- the shell --------------------------------------------------------------------------------
+printf 'ls --all\n' | "$CTL" --user bob shell >"$T/shell.out" 2>&1
+grep -qF 'invoice\u202efdp.exe' "$T/shell.out" || fail "shell: $(cat "$T/shell.out")"
+raw "$T/shell.out" && fail "the shell printed a hostile name raw"
+exit 0
