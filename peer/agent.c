@@ -136,6 +136,7 @@ s_on_session (void *arg, link_t *link)
     transfers_set_broker (self->transfers, fsh_loginclient_dealer (client),
                           fsh_loginclient_token (client),
                           fsh_loginclient_max_message (client), NULL);
+    transfers_set_stall_timeout (self->transfers, fsh_loginclient_stall_timeout_ms (client));
     return 0;
 }
 
@@ -406,6 +407,7 @@ s_agent_wire (agent_t *self, const char *password)
     zloop_reader (self->loop, control_sock (self->control), s_on_control, self);
     self->transfers = transfers_new (self->loop, self->control, self->user, self->dir,
                                      self->downloads, self->verbose);
+    transfers_set_view (self->transfers, self->view);
     link_config_t link = {
         .user = self->user, .verbose = self->verbose,
         .login = {

@@ -8,8 +8,8 @@
 #include <sys/xattr.h>
 
 #define META_XATTR      "user.fshare.source"
-#define META_VERSION    "fshare1"
-#define META_MAX        (FSH_PATH_MAX + FSH_USER_MAX + 96)
+#define META_VERSION    "fshare2"   //  fshare1: without the digest line
+#define META_MAX        (FSH_PATH_MAX + FSH_USER_MAX + 160)
 #define PART_SUFFIX     ".fshare-part"
 #define NAME_TRIES      10000   //  name_1 ... before giving up
 
@@ -23,11 +23,15 @@ struct _sink_t {
     int fd;
     char *owner;
     char *path;
+    bool has_sha256;            //  the content asked for is known
+    uint8_t sha256 [DIGEST_SIZE];
+    bool by_digest;             //  the partial file was found by its digest
     uint64_t offset;            //  resume offer
     uint64_t expect_size;
     int64_t expect_mtime;
     uint64_t size;
     int64_t mtime;
+    uint32_t mode;              //  the owner's permission bits
     uint64_t written;           //  bytes in the partial file
     uint64_t hashed;            //  of those, hashed (prefix on a resume)
     bool started;
@@ -37,6 +41,7 @@ struct _sink_t {
     bool closed;                //  finished or aborted
     digest_t *digest;
     char *saved;
+    uint8_t final [DIGEST_SIZE];
     char hex [DIGEST_HEX_SIZE];
 };
 
@@ -89,7 +94,28 @@ typedef struct {
     char path [FSH_PATH_MAX + 1];
     uint64_t size;
     int64_t mtime;
+    bool has_sha256;
+    uint8_t sha256 [DIGEST_SIZE];
 } meta_t;
+
+//  64 lower-case hex digits into 32 bytes; -1 when it is not that.
+static int
+s_unhex (const char *hex, uint8_t out [DIGEST_SIZE])
+{
+    if (strlen (hex) != DIGEST_SIZE * 2)
+        return -1;
+    for (int i = 0; i < DIGEST_SIZE * 2; i++) {
+        char c = hex [i];
+        int value = c >= '0' && c <= '9'? c - '0': c >= 'a' && c <= 'f'? c - 'a' + 10: -1;
+        if (value < 0)
+            return -1;
+        if (i % 2 == 0)
+            out [i / 2] = (uint8_t) (value << 4);
+        else
+            out [i / 2] |= (uint8_t) value;
+    }
+    return 0;
+}
 
 static int
 s_meta_read (int fd, meta_t *meta)
@@ -99,13 +125,16 @@ s_meta_read (int fd, meta_t *meta)
     if (len <= 0)
         return -1;
     value [len] = 0;
-    //  version \n owner \n size \n mtime \n path
-    char *fields [5];
+    //  version \n owner \n size \n mtime [\n sha256 hex or empty] \n path
+    //  (fshare1 has no digest line)
+    bool v1 = strncmp (value, "fshare1\n", 8) == 0;
+    int count = v1? 5: 6;
+    char *fields [6];
     char *cursor = value;
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < count; i++) {
         fields [i] = cursor;
         char *newline = strchr (cursor, '\n');
-        if (i < 4) {
+        if (i < count - 1) {
             if (!newline)
                 return -1;
             *newline = 0;
@@ -113,11 +142,15 @@ s_meta_read (int fd, meta_t *meta)
         }
     }
     char *end;
-    if (!streq (fields [0], META_VERSION) || strlen (fields [1]) > FSH_USER_MAX
-    ||  strlen (fields [4]) > FSH_PATH_MAX)
+    const char *path = fields [count - 1];
+    if ((!v1 && !streq (fields [0], META_VERSION)) || strlen (fields [1]) > FSH_USER_MAX
+    ||  strlen (path) > FSH_PATH_MAX)
         return -1;
     strcpy (meta->owner, fields [1]);
-    strcpy (meta->path, fields [4]);
+    strcpy (meta->path, path);
+    meta->has_sha256 = !v1 && *fields [4];
+    if (meta->has_sha256 && s_unhex (fields [4], meta->sha256))
+        return -1;
     errno = 0;
     meta->size = strtoull (fields [2], &end, 10);
     if (errno || *end)
@@ -131,8 +164,11 @@ s_meta_read (int fd, meta_t *meta)
 static int
 s_meta_write (sink_t *self)
 {
-    char *value = zsys_sprintf ("%s\n%s\n%" PRIu64 "\n%" PRId64 "\n%s", META_VERSION,
-                                self->owner, self->size, self->mtime, self->path);
+    char hex [DIGEST_HEX_SIZE] = "";
+    if (self->has_sha256)
+        digest_hex (self->sha256, hex);
+    char *value = zsys_sprintf ("%s\n%s\n%" PRIu64 "\n%" PRId64 "\n%s\n%s", META_VERSION,
+                                self->owner, self->size, self->mtime, hex, self->path);
     int rc = fsetxattr (self->fd, META_XATTR, value, strlen (value), 0);
     if (rc == -1)
         zsys_warning ("sink: %s: cannot record its source (%s): it will not be resumable",
@@ -175,7 +211,13 @@ s_try_part (sink_t *self, const char *part, char **error)
     }
     meta_t meta;
     bool known = s_meta_read (fd, &meta) == 0;
+    //  The same source, or the same content from whichever owner
     bool same = known && streq (meta.owner, self->owner) && streq (meta.path, self->path);
+    bool same_content = known && self->has_sha256 && meta.has_sha256
+                     && memcmp (meta.sha256, self->sha256, DIGEST_SIZE) == 0;
+    if (same_content && !same)
+        self->by_digest = true;
+    same = same || same_content;
     if (st.st_size > 0 && !same) {
         close (fd);             //  the partial file of another download
         return 0;
@@ -215,7 +257,7 @@ s_choose_part (sink_t *self, char **error)
 
 sink_t *
 sink_new (const char *dir, const char *name, const char *owner, const char *path,
-          fsh_err_t *code, char **error)
+          const uint8_t *sha256, fsh_err_t *code, char **error)
 {
     *error = NULL;
     *code = FSH_ERR_NONE;
@@ -237,6 +279,10 @@ sink_new (const char *dir, const char *name, const char *owner, const char *path
     self->name = strdup (name);
     self->owner = strdup (owner);
     self->path = strdup (path);
+    if (sha256) {
+        self->has_sha256 = true;
+        memcpy (self->sha256, sha256, DIGEST_SIZE);
+    }
     self->digest = digest_new ();
     if (s_choose_part (self, error)) {
         self->closed = true;
@@ -282,6 +328,17 @@ bool sink_restarted (sink_t *self)        { return self->restarted; }
 const char *sink_saved (sink_t *self)     { return self->saved; }
 const char *sink_sha256 (sink_t *self)    { return self->saved? self->hex: NULL; }
 const char *sink_part (sink_t *self)      { return self->part_path; }
+bool sink_by_digest (sink_t *self)        { return self->by_digest; }
+
+int
+sink_digest (sink_t *self, uint8_t out [DIGEST_SIZE])
+{
+    if (!self->saved)
+        return -1;
+    memcpy (out, self->final, DIGEST_SIZE);
+    return 0;
+}
+void sink_set_mode (sink_t *self, uint32_t mode) { self->mode = mode & 0777; }
 
 //  --------------------------------------------------------------------------
 //  Writing
@@ -323,6 +380,9 @@ sink_start (sink_t *self, uint64_t size, int64_t mtime, uint64_t offset, char **
     else {
         if (self->offset)
             self->restarted = true;
+        //  Nothing of what was there counts (after a switch, some was hashed)
+        digest_reset (self->digest);
+        self->written = self->hashed = 0;
         if (ftruncate (self->fd, 0) == -1) {
             *error = s_write_error (self, errno);
             return -1;
@@ -434,6 +494,24 @@ s_publish (sink_t *self, char **error)
     return -1;
 }
 
+//  Saved as the owner had it: its mtime, and its executable bits where
+//  ours allow reading (the umask stays in force). Never set-id bits, never
+//  an owner: those are not ours to copy.
+static void
+s_apply_attributes (sink_t *self)
+{
+    struct timespec times [2] = { { 0, UTIME_NOW }, { (time_t) self->mtime, 0 } };
+    if (futimens (self->fd, times) == -1)
+        zsys_warning ("sink: %s: cannot set its mtime: %s", self->part_path, strerror (errno));
+    struct stat st;
+    if ((self->mode & 0111) == 0 || fstat (self->fd, &st) == -1)
+        return;
+    mode_t mode = st.st_mode & 0777;
+    mode |= (mode_t) (self->mode & 0111) & (mode >> 2) & 0111;
+    if (fchmod (self->fd, mode) == -1)
+        zsys_warning ("sink: %s: cannot set its mode: %s", self->part_path, strerror (errno));
+}
+
 int
 sink_finish (sink_t *self, const uint8_t *sha256, size_t sha256_size, char **error)
 {
@@ -454,6 +532,16 @@ sink_finish (sink_t *self, const uint8_t *sha256, size_t sha256_size, char **err
         return -1;
     }
     digest_hex (mine, self->hex);
+    memcpy (self->final, mine, DIGEST_SIZE);
+    if (self->has_sha256 && memcmp (mine, self->sha256, DIGEST_SIZE) != 0) {
+        //  The owner's digest agrees with our bytes but not with what was
+        //  published (or with the copy we switched from)
+        self->code = FSH_ERR_CORRUPTED;
+        *error = strdup ("file corrupted in transit: not the content that was published");
+        s_remove_part (self);
+        return -1;
+    }
+    s_apply_attributes (self);
     //  On disk for good before it gets its name: a crash never leaves a
     //  short file under the final name.
     if (fsync (self->fd) == -1) {
@@ -467,6 +555,29 @@ sink_finish (sink_t *self, const uint8_t *sha256, size_t sha256_size, char **err
         s_remove_part (self);
         return -1;
     }
+    return 0;
+}
+
+void
+sink_resume_as (sink_t *self, int64_t mtime)
+{
+    if (self->by_digest && !self->started)
+        self->expect_mtime = mtime;
+}
+
+int
+sink_switch (sink_t *self, const char *owner, const char *path, int64_t mtime)
+{
+    if (!self->started || self->closed || self->hashed != self->written)
+        return -1;
+    free (self->owner);
+    free (self->path);
+    self->owner = strdup (owner);
+    self->path = strdup (path);
+    self->offset = self->written;
+    self->expect_size = self->size;
+    self->expect_mtime = mtime;
+    self->started = false;
     return 0;
 }
 

@@ -130,6 +130,12 @@ source_mtime (source_t *self)
     return self->mtime;
 }
 
+uint32_t
+source_mode (source_t *self)
+{
+    return (uint32_t) (self->opened.st_mode & 0777);
+}
+
 uint64_t
 source_offset (source_t *self)
 {

@@ -31,6 +31,8 @@ fsh_err_t source_code (source_t *self);
 
 uint64_t source_size (source_t *self);
 int64_t source_mtime (source_t *self);
+//  The file's permission bits (0777 at most: never set-id bits).
+uint32_t source_mode (source_t *self);
 //  Where the content starts (the accepted resume offset, or 0).
 uint64_t source_offset (source_t *self);
 //  The next byte to send.

@@ -36,6 +36,7 @@ struct _fsh_loginclient_t {
     char *events;
     uint32_t heartbeat_ms;
     uint32_t max_message;
+    uint32_t stall_timeout_ms;
     uint64_t seq;
 };
 
@@ -217,6 +218,7 @@ s_on_login_ok (fsh_loginclient_t *self, const Fshare__LoginOk *ok)
     self->heartbeat_ms = ok->heartbeat_ms >= 50 && ok->heartbeat_ms <= 60000?
                          ok->heartbeat_ms: FSH_DEFAULT_HEARTBEAT_MS;
     self->max_message = ok->max_message;
+    self->stall_timeout_ms = ok->stall_timeout_ms;
     self->seq = ok->seq;
     self->code = FSH_ERR_NONE;
     self->next_ping = zclock_mono () + self->heartbeat_ms;
@@ -332,6 +334,12 @@ uint32_t
 fsh_loginclient_max_message (fsh_loginclient_t *self)
 {
     return self->max_message;
+}
+
+uint32_t
+fsh_loginclient_stall_timeout_ms (fsh_loginclient_t *self)
+{
+    return self->stall_timeout_ms;
 }
 
 uint64_t

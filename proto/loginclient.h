@@ -119,6 +119,8 @@ const char *fsh_loginclient_broker_id (fsh_loginclient_t *self);
 const char *fsh_loginclient_events (fsh_loginclient_t *self);
 uint32_t fsh_loginclient_heartbeat_ms (fsh_loginclient_t *self);
 uint32_t fsh_loginclient_max_message (fsh_loginclient_t *self);
+//  The broker's stall timeout (LoginOk.stall_timeout_ms), 0 when it named none.
+uint32_t fsh_loginclient_stall_timeout_ms (fsh_loginclient_t *self);
 uint64_t fsh_loginclient_seq (fsh_loginclient_t *self);
 
 //  --------------------------------------------------------------------------

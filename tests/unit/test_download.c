@@ -172,7 +172,8 @@ s_get_error (zsock_t *ctl, const char *owner, const char *path, const char *outp
 //  Logged in and online, publishing one file of `size` bytes (or none);
 //  it pings while it waits, to stay alive.
 static client_t *
-s_client_new (fixture_t *fx, const char *user, const char *path, uint64_t size)
+s_client_publish (fixture_t *fx, const char *user, const char *path, uint64_t size,
+                  int64_t mtime, const uint8_t *sha256)
 {
     client_t *client = client_new (fx, NULL);
     client->keepalive_ms = 100;
@@ -181,9 +182,19 @@ s_client_new (fixture_t *fx, const char *user, const char *path, uint64_t size)
     Fshare__FileInfo *list [1] = { &info };
     info.path = (char *) path;
     info.size = size;
-    info.mtime = 1700000000;
+    info.mtime = mtime;
+    if (sha256) {
+        info.sha256.data = (uint8_t *) sha256;
+        info.sha256.len = 32;
+    }
     assert_null (client_publish (client, list, path? 1: 0));
     return client;
+}
+
+static client_t *
+s_client_new (fixture_t *fx, const char *user, const char *path, uint64_t size)
+{
+    return s_client_publish (fx, user, path, size, 1700000000, NULL);
 }
 
 //  Raw owner: expects Serve, answers Opened; returns the transfer id.
@@ -460,7 +471,7 @@ test_requester_cancel_and_resume (void **state)
 
     //  A new owner session whose file differs: restarted, then the digest
     //  is wrong: nothing under the final name, no partial file
-    alice = s_client_new (fx, "alice", "big.bin", size);
+    alice = s_client_publish (fx, "alice", "big.bin", 100, 1700000001, NULL);
     s_get_send (ctl, "alice", "big.bin", NULL);
     Fshare__Message *serve = client_recv (alice);
     assert_int_equal (serve->serve->offset, 2 * CHUNK);

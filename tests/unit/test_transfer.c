@@ -149,7 +149,7 @@ static char *
 s_download (fixture_t *fx, const char *path, const char *name)
 {
     char *error = NULL;
-    sink_t *sink = sink_new (fx->downloads, name, "alice", path, &(fsh_err_t) { FSH_ERR_NONE }, &error);
+    sink_t *sink = sink_new (fx->downloads, name, "alice", path, NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error);
     assert_non_null (sink);
     source_t *source = source_new (fx->root, path, sink_offset (sink), sink_expect_size (sink),
                                    sink_expect_mtime (sink), &error);
@@ -308,7 +308,7 @@ test_resume (void **state)
     char *error = NULL;
     bool last;
     //  A first attempt stops after two chunks
-    sink_t *sink = sink_new (fx->downloads, "big.bin", "alice", "big.bin", &(fsh_err_t) { FSH_ERR_NONE }, &error);
+    sink_t *sink = sink_new (fx->downloads, "big.bin", "alice", "big.bin", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error);
     assert_int_equal (sink_offset (sink), 0);
     source_t *source = source_new (fx->root, "big.bin", 0, 0, 0, &error);
     assert_int_equal (sink_start (sink, source_size (source), source_mtime (source), 0, &error), 0);
@@ -323,12 +323,12 @@ test_resume (void **state)
     assert_true (s_exists (fx->downloads, ".big.bin.fshare-part"));
 
     //  Another source's download of the same name does not touch it
-    sink_t *other = sink_new (fx->downloads, "big.bin", "bob", "big.bin", &(fsh_err_t) { FSH_ERR_NONE }, &error);
+    sink_t *other = sink_new (fx->downloads, "big.bin", "bob", "big.bin", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error);
     assert_int_equal (sink_offset (other), 0);
     assert_string_equal (strrchr (sink_part (other), '/') + 1, ".big_1.bin.fshare-part");
 
     //  The second attempt resumes at 2 chunks and ends identical
-    sink = sink_new (fx->downloads, "big.bin", "alice", "big.bin", &(fsh_err_t) { FSH_ERR_NONE }, &error);
+    sink = sink_new (fx->downloads, "big.bin", "alice", "big.bin", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error);
     assert_int_equal (sink_offset (sink), 2 * CHUNK);
     assert_int_equal (sink_expect_size (sink), 4 * CHUNK + 5);
     source = source_new (fx->root, "big.bin", sink_offset (sink), sink_expect_size (sink),
@@ -350,7 +350,7 @@ test_resume (void **state)
     assert_false (s_exists (fx->downloads, ".big_1.bin.fshare-part"));
 
     //  A part of a file that changed since: restart from 0
-    sink = sink_new (fx->downloads, "again.bin", "alice", "big.bin", &(fsh_err_t) { FSH_ERR_NONE }, &error);
+    sink = sink_new (fx->downloads, "again.bin", "alice", "big.bin", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error);
     source = source_new (fx->root, "big.bin", 0, 0, 0, &error);
     assert_int_equal (sink_start (sink, source_size (source), source_mtime (source), 0, &error), 0);
     ssize_t got = source_read (source, fx->buf, CHUNK, &last, &error);
@@ -360,7 +360,7 @@ test_resume (void **state)
     s_make_file (fx->root, "big.bin", 4 * CHUNK + 6, 8, expected);
     struct timespec times [2] = { { 0, UTIME_OMIT }, { 1000, 0 } };
     assert_int_equal (utimensat (AT_FDCWD, original, times, 0), 0);
-    sink = sink_new (fx->downloads, "again.bin", "alice", "big.bin", &(fsh_err_t) { FSH_ERR_NONE }, &error);
+    sink = sink_new (fx->downloads, "again.bin", "alice", "big.bin", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error);
     assert_int_equal (sink_offset (sink), CHUNK);
     source = source_new (fx->root, "big.bin", sink_offset (sink), sink_expect_size (sink),
                          sink_expect_mtime (sink), &error);
@@ -415,7 +415,7 @@ test_name_collisions (void **state)
     const char *bad [] = { "", ".", "..", "a/b" };
     for (size_t i = 0; i < 4; i++) {
         char *error = NULL;
-        assert_null (sink_new (fx->downloads, bad [i], "alice", "x", &(fsh_err_t) { FSH_ERR_NONE }, &error));
+        assert_null (sink_new (fx->downloads, bad [i], "alice", "x", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error));
         assert_string_equal (error, "invalid file name");
         zstr_free (&error);
     }
@@ -428,7 +428,7 @@ test_corruption_detected (void **state)
     s_make_file (fx->root, "c.bin", 1000, 1, NULL);
     char *error = NULL;
     bool last;
-    sink_t *sink = sink_new (fx->downloads, "c.bin", "alice", "c.bin", &(fsh_err_t) { FSH_ERR_NONE }, &error);
+    sink_t *sink = sink_new (fx->downloads, "c.bin", "alice", "c.bin", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error);
     source_t *source = source_new (fx->root, "c.bin", 0, 0, 0, &error);
     assert_int_equal (sink_start (sink, 1000, source_mtime (source), 0, &error), 0);
     assert_int_equal (source_read (source, fx->buf, CHUNK, &last, &error), 1000);
@@ -443,14 +443,14 @@ test_corruption_detected (void **state)
     assert_int_equal (s_count_entries (fx->downloads), 0);
 
     //  Chunks out of place are refused
-    sink = sink_new (fx->downloads, "c.bin", "alice", "c.bin", &(fsh_err_t) { FSH_ERR_NONE }, &error);
+    sink = sink_new (fx->downloads, "c.bin", "alice", "c.bin", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error);
     assert_int_equal (sink_start (sink, 1000, 0, 0, &error), 0);
     assert_int_equal (sink_write (sink, 10, fx->buf, 10, &error), -1);
     zstr_free (&error);
     assert_int_equal (sink_write (sink, 0, fx->buf, 1001, &error), -1);
     zstr_free (&error);
     //  ... and the owner may not resume where it was not asked to
-    sink_t *twin = sink_new (fx->downloads, "d.bin", "alice", "c.bin", &(fsh_err_t) { FSH_ERR_NONE }, &error);
+    sink_t *twin = sink_new (fx->downloads, "d.bin", "alice", "c.bin", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error);
     assert_int_equal (sink_start (twin, 1000, 0, 10, &error), -1);
     zstr_free (&error);
     sink_destroy (&twin);
@@ -467,7 +467,7 @@ test_write_failures (void **state)
     //  A downloads "directory" that is a file stops root too
     char *file = zsys_sprintf ("%s/plain", fx->dir);
     s_make_file (fx->dir, "plain", 1, 1, NULL);
-    assert_null (sink_new (file, "x.bin", "alice", "x.bin", &(fsh_err_t) { FSH_ERR_NONE }, &error));
+    assert_null (sink_new (file, "x.bin", "alice", "x.bin", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error));
     assert_int_equal (strncmp (error, "downloads directory not writable", 32), 0);
     zstr_free (&error);
     zstr_free (&file);
@@ -479,7 +479,7 @@ test_write_failures (void **state)
     limit = saved;
     limit.rlim_cur = 100 * 1024;
     assert_int_equal (setrlimit (RLIMIT_FSIZE, &limit), 0);
-    sink_t *sink = sink_new (fx->downloads, "x.bin", "alice", "x.bin", &(fsh_err_t) { FSH_ERR_NONE }, &error);
+    sink_t *sink = sink_new (fx->downloads, "x.bin", "alice", "x.bin", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error);
     assert_int_equal (sink_start (sink, 200 * 1024, 0, 0, &error), -1);
     assert_int_equal (strncmp (error, "file size limit exceeded", 24), 0);
     zstr_free (&error);
@@ -489,7 +489,7 @@ test_write_failures (void **state)
     assert_int_equal (setrlimit (RLIMIT_FSIZE, &saved), 0);
 
     //  ...and one met while writing leaves a valid prefix for a resume
-    sink = sink_new (fx->downloads, "y.bin", "alice", "y.bin", &(fsh_err_t) { FSH_ERR_NONE }, &error);
+    sink = sink_new (fx->downloads, "y.bin", "alice", "y.bin", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error);
     assert_int_equal (sink_start (sink, 200 * 1024, 0, 0, &error), 0);
     assert_int_equal (setrlimit (RLIMIT_FSIZE, &limit), 0);
     memset (fx->buf, 'y', CHUNK);
@@ -502,7 +502,7 @@ test_write_failures (void **state)
     sink_destroy (&sink);
     signal (SIGXFSZ, SIG_DFL);
     assert_true (s_exists (fx->downloads, ".y.bin.fshare-part"));
-    sink = sink_new (fx->downloads, "y.bin", "alice", "y.bin", &(fsh_err_t) { FSH_ERR_NONE }, &error);
+    sink = sink_new (fx->downloads, "y.bin", "alice", "y.bin", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error);
     assert_int_equal (sink_offset (sink), 100 * 1024);
     sink_abort (sink, false);
     sink_destroy (&sink);

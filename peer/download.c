@@ -1,0 +1,728 @@
+/*  download.c - the requester's role in downloads. See download.h.
+
+    A download goes LOOKING (is the content already saved here?) ->
+    ASKED (Get sent, Opened owed) -> PREPARING (hashing our partial file)
+    -> RUNNING (chunks owed against our credit) -> saved or failed. Each
+    message is checked against the state it may arrive in. Downloads are
+    keyed by the id of our Get: every message the broker sends about one
+    carries it; a switch to another source is a new Get, so a new id.
+*/
+#include "download.h"
+#include "sink.h"
+#include "already.h"
+#include "idtable.h"
+#include <sys/stat.h>
+
+//  A "still checking" credit while our partial file is hashed
+#define CHECKING_MS     1000
+
+typedef enum {
+    DL_LOOKING,
+    DL_ASKED,
+    DL_PREPARING,
+    DL_RUNNING
+} dl_state_t;
+
+typedef struct {
+    uint64_t id;                //  our Get's id (key)
+    uint64_t transfer;          //  the broker's, from Opened; 0 before
+    dl_state_t state;
+    sink_t *sink;               //  NULL before the Get, and once failed
+    already_search_t *search;   //  DL_LOOKING
+    char *owner;
+    char *path;
+    char *dir;                  //  destination directory and name
+    char *name;
+    char *switched_from;        //  the first owner, when another took over
+    zframe_t *ctl;              //  the ctl waiting; NULL when gone
+    bool answered;              //  the ctl has its answer
+    bool abandoned;             //  ended here before Opened: cancel it then
+    bool has_sha256;            //  the content's published digest
+    uint8_t sha256 [DIGEST_SIZE];
+    bool has_published;         //  what the view said when we asked
+    uint64_t pub_size;
+    int64_t pub_mtime;
+    int64_t started;
+    int64_t heard;              //  the owner's last progress, for the stall clock
+    int64_t checking_sent;
+    uint64_t start_offset;
+} download_t;
+
+struct _downloads_t {
+    tlink_t *link;
+    control_t *control;
+    view_t *view;
+    char *downloads_dir;
+    zhashx_t *table;            //  &id -> download_t
+    uint64_t next_id;
+    already_t *already;
+};
+
+static void
+s_download_destroy (void **item_p)
+{
+    download_t *download = (download_t *) *item_p;
+    if (download) {
+        sink_destroy (&download->sink);
+        already_search_destroy (&download->search);
+        zframe_destroy (&download->ctl);
+        free (download->owner);
+        free (download->path);
+        free (download->dir);
+        free (download->name);
+        free (download->switched_from);
+        free (download);
+        *item_p = NULL;
+    }
+}
+
+downloads_t *
+downloads_new (tlink_t *link, control_t *control, const char *downloads_dir)
+{
+    downloads_t *self = (downloads_t *) zmalloc (sizeof (downloads_t));
+    self->link = link;
+    self->control = control;
+    self->downloads_dir = strdup (downloads_dir);
+    self->table = fsh_idtable_new (s_download_destroy);
+    self->next_id = DOWNLOAD_ID_BASE;
+    self->already = already_new ();
+    return self;
+}
+
+void
+downloads_destroy (downloads_t **self_p)
+{
+    if (*self_p) {
+        downloads_t *self = *self_p;
+        zhashx_destroy (&self->table);
+        already_destroy (&self->already);
+        free (self->downloads_dir);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+void
+downloads_set_view (downloads_t *self, view_t *view)
+{
+    self->view = view;
+}
+
+size_t
+downloads_size (downloads_t *self)
+{
+    return zhashx_size (self->table);
+}
+
+static zlistx_t *
+s_items (zhashx_t *table)
+{
+    zlistx_t *list = zlistx_new ();
+    for (void *item = zhashx_first (table); item; item = zhashx_next (table))
+        zlistx_add_end (list, item);
+    return list;
+}
+
+//  What owner publishes at path, in our view; NULL when not known.
+static const fileset_file_t *
+s_published (downloads_t *self, const char *owner, const char *path)
+{
+    fileset_t *files = self->view? view_user_files (self->view, owner): NULL;
+    return files? fileset_lookup (files, path): NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  To the ctl
+
+//  Progress; before the owner has answered, a bare "still working" reply.
+//  Either way a ctl that is gone is noticed here.
+static void
+s_progress (downloads_t *self, download_t *download)
+{
+    if (!download->ctl || download->answered)
+        return;
+    Fshare__Progress progress = FSHARE__PROGRESS__INIT;
+    bool opened = download->sink && download->transfer;
+    if (opened) {
+        progress.done = sink_written (download->sink);
+        progress.total = sink_size (download->sink);
+        progress.resumed = sink_resumed (download->sink);
+        progress.resumed_at = download->start_offset;
+        progress.restarted = sink_restarted (download->sink);
+    }
+    Fshare__CtlReply reply = FSHARE__CTL_REPLY__INIT;
+    reply.more = true;
+    reply.progress = opened? &progress: NULL;
+    if (control_reply (self->control, download->ctl, &reply) == -1)
+        zframe_destroy (&download->ctl);    //  gone: the tick cancels it
+}
+
+//  End a download here: tell the broker (now, or when the Opened that is
+//  still on its way arrives), answer the ctl, keep or drop the partial file.
+static void
+s_download_fail (downloads_t *self, download_t *download, fsh_err_t code, const char *reason,
+                 bool tell_broker)
+{
+    if (!reason)
+        reason = fsh_err_text (code);
+    if (!download->answered)
+        zsys_warning ("%s: download of %s:'%s' failed after %.3f s: %s", self->link->user,
+                      download->owner, download->path,
+                      tlink_seconds_since (download->started), reason);
+    if (download->sink) {
+        //  A failure that leaves the partial file a valid prefix of the
+        //  owner's file keeps it for a resume; one about the content not
+        sink_abort (download->sink, fsh_err_keeps_partial (code));
+        sink_destroy (&download->sink);
+    }
+    if (download->ctl && !download->answered)
+        control_reply_error (self->control, download->ctl, code, reason);
+    download->answered = true;
+    zframe_destroy (&download->ctl);
+    if (tell_broker && download->state == DL_ASKED && !download->transfer
+    &&  self->link->dealer) {
+        download->abandoned = true;
+        return;
+    }
+    if (tell_broker && download->transfer)
+        tlink_cancel (self->link, download->transfer, code, reason);
+    zhashx_delete (self->table, &download->id);
+}
+
+static void
+s_reply_result (downloads_t *self, download_t *download, Fshare__GetResult *result)
+{
+    if (download->ctl) {
+        Fshare__CtlReply reply = FSHARE__CTL_REPLY__INIT;
+        reply.get = result;
+        control_reply (self->control, download->ctl, &reply);
+    }
+    download->answered = true;
+    zhashx_delete (self->table, &download->id);
+}
+
+static void
+s_download_succeed (downloads_t *self, download_t *download)
+{
+    sink_t *sink = download->sink;
+    double seconds = tlink_seconds_since (download->started);
+    uint64_t bytes = sink_size (sink) - download->start_offset;
+    zsys_info ("%s: downloaded %s:'%s' to %s: %" PRIu64 " bytes in %.3f s (%.1f MB/s)%s%s%s",
+               self->link->user, download->owner, download->path, sink_saved (sink),
+               sink_size (sink), seconds, tlink_rate (bytes, seconds),
+               sink_resumed (sink)? ", resumed": "",
+               download->switched_from? ", switched from ": "",
+               download->switched_from? download->switched_from: "");
+    //  Remember its digest: the next get of this content finds it at once
+    struct stat st;
+    uint8_t digest [DIGEST_SIZE];
+    if (stat (sink_saved (sink), &st) == 0 && sink_digest (sink, digest) == 0)
+        already_add (self->already, &st, digest);
+    Fshare__GetResult result = FSHARE__GET_RESULT__INIT;
+    result.path = (char *) sink_saved (sink);
+    result.size = sink_size (sink);
+    result.sha256 = (char *) sink_sha256 (sink);
+    result.resumed = sink_resumed (sink);
+    result.resumed_at = download->start_offset;
+    result.restarted = sink_restarted (sink);
+    result.duration_ms = (uint64_t) (seconds * 1000);
+    result.switched_to = download->switched_from? download->owner: "";
+    s_reply_result (self, download, &result);
+}
+
+//  The content is already there: nothing is transferred.
+static void
+s_download_identical (downloads_t *self, download_t *download, const char *found)
+{
+    char hex [DIGEST_HEX_SIZE];
+    digest_hex (download->sha256, hex);
+    zsys_info ("%s: %s:'%s' is already in %s: nothing to transfer", self->link->user,
+               download->owner, download->path, found);
+    Fshare__GetResult result = FSHARE__GET_RESULT__INIT;
+    result.path = (char *) found;
+    result.size = download->pub_size;
+    result.sha256 = hex;
+    result.identical = true;
+    result.duration_ms = (uint64_t) (tlink_seconds_since (download->started) * 1000);
+    s_reply_result (self, download, &result);
+}
+
+//  --------------------------------------------------------------------------
+//  Asking the broker
+
+//  Send the Get (creating the partial file first). False when it failed
+//  (the download is then ended).
+static bool
+s_ask (downloads_t *self, download_t *download)
+{
+    if (!download->sink) {
+        fsh_err_t code = FSH_ERR_NONE;
+        char *error = NULL;
+        download->sink = sink_new (download->dir, download->name, download->owner,
+                                   download->path, download->has_sha256? download->sha256: NULL,
+                                   &code, &error);
+        if (!download->sink) {
+            s_download_fail (self, download, code, error, false);
+            zstr_free (&error);
+            return false;
+        }
+        if (download->has_published)
+            sink_resume_as (download->sink, download->pub_mtime);
+    }
+    sink_t *sink = download->sink;
+    Fshare__Get get = FSHARE__GET__INIT;
+    get.owner = download->owner;
+    get.path = download->path;
+    get.offset = sink_offset (sink);
+    get.expect_size = sink_expect_size (sink);
+    get.expect_mtime = sink_expect_mtime (sink);
+    if (download->has_sha256) {
+        get.sha256.data = download->sha256;
+        get.sha256.len = DIGEST_SIZE;
+    }
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.id = download->id;
+    msg.body_case = FSHARE__MESSAGE__BODY_GET;
+    msg.get = &get;
+    tlink_debug (self->link, "%s: get %s:'%s' into %s (offset %" PRIu64 ")", self->link->user,
+                 download->owner, download->path, sink_part (sink), get.offset);
+    download->state = DL_ASKED;
+    download->heard = zclock_mono ();
+    if (tlink_send (self->link, &msg)) {
+        s_download_fail (self, download, FSH_ERR_BROKER_UNREACHABLE, NULL, false);
+        return false;
+    }
+    return true;
+}
+
+//  A file of `size` bytes whose digest is `sha256` in `files`, or NULL.
+static const fileset_file_t *
+s_find_content (fileset_t *files, const uint8_t sha256 [DIGEST_SIZE], uint64_t size)
+{
+    for (const fileset_file_t *file = fileset_first (files); file; file = fileset_next (files))
+        if (file->has_sha256 && file->size == size
+        &&  memcmp (file->sha256, sha256, DIGEST_SIZE) == 0)
+            return file;
+    return NULL;
+}
+
+//  Another online user publishes the same content: continue from there at
+//  the offset reached. True when the download goes on.
+static bool
+s_switch_source (downloads_t *self, download_t *download)
+{
+    if (!download->has_sha256 || !download->sink || !self->view || download->answered
+    ||  (download->state != DL_RUNNING && download->state != DL_PREPARING))
+        return false;
+    zlistx_t *users = view_users_sorted (self->view);
+    const char *user = NULL;
+    const fileset_file_t *file = NULL;
+    for (const char *name = (const char *) zlistx_first (users); name && !file;
+         name = (const char *) zlistx_next (users)) {
+        if (streq (name, download->owner) || streq (name, self->link->user))
+            continue;
+        file = s_find_content (view_user_files (self->view, name), download->sha256,
+                               sink_size (download->sink));
+        user = name;
+    }
+    bool switched = file && sink_switch (download->sink, user, file->path, file->mtime) == 0;
+    if (switched) {
+        zsys_info ("%s: %s:'%s' lost its owner at %" PRIu64 " bytes: continuing from %s:'%s'",
+                   self->link->user, download->owner, download->path,
+                   sink_written (download->sink), user, file->path);
+        //  A new Get, so a new id: move the download under it
+        download_t *moved = (download_t *) malloc (sizeof (download_t));
+        *moved = *download;
+        memset (download, 0, sizeof (download_t));
+        download->id = moved->id;
+        zhashx_delete (self->table, &download->id);
+        moved->id = ++self->next_id;
+        moved->transfer = 0;
+        if (!moved->switched_from)
+            moved->switched_from = moved->owner;
+        else
+            free (moved->owner);
+        free (moved->path);
+        moved->owner = strdup (user);
+        moved->path = strdup (file->path);
+        moved->has_published = true;
+        moved->pub_size = file->size;
+        moved->pub_mtime = file->mtime;
+        zhashx_insert (self->table, &moved->id, moved);
+        s_ask (self, moved);
+    }
+    zlistx_destroy (&users);
+    return switched;
+}
+
+//  --------------------------------------------------------------------------
+//  The owner's messages
+
+//  Opened against what we asked and what the owner published: NULL when it
+//  may stand, else the reason, with *code: file_changed for a real change
+//  of the owner's file (a newer version or another digest), protocol_error
+//  for any other disagreement.
+static const char *
+s_opened_check (downloads_t *self, download_t *download, Fshare__Opened *opened,
+                fsh_err_t *code)
+{
+    *code = FSH_ERR_PROTOCOL_ERROR;
+    if (opened->sha256.len != 0 && opened->sha256.len != DIGEST_SIZE)
+        return "protocol error: a malformed digest in the owner's answer";
+    //  The view may have moved on since we asked: either version will do
+    const fileset_file_t *now = s_published (self, download->owner, download->path);
+    bool as_asked = download->has_published && opened->size == download->pub_size
+                 && opened->mtime == download->pub_mtime;
+    bool as_now = now && opened->size == now->size && opened->mtime == now->mtime;
+    if ((download->has_published || now) && !as_asked && !as_now) {
+        bool same_mtime = (download->has_published && opened->mtime == download->pub_mtime)
+                       || (now && opened->mtime == now->mtime);
+        if (same_mtime)
+            return "protocol error: the owner's size disagrees with what it published";
+        *code = FSH_ERR_FILE_CHANGED;
+        return "the owner's file changed since it was published";
+    }
+    if (opened->sha256.len == DIGEST_SIZE && download->has_sha256
+    &&  memcmp (opened->sha256.data, download->sha256, DIGEST_SIZE) != 0) {
+        *code = FSH_ERR_FILE_CHANGED;
+        return "the owner's file changed since it was published";
+    }
+    return NULL;
+}
+
+static void
+s_on_opened (downloads_t *self, download_t *download, Fshare__Opened *opened)
+{
+    if (download->transfer || !opened->transfer || download->state != DL_ASKED) {
+        s_download_fail (self, download, FSH_ERR_PROTOCOL_ERROR,
+                         "protocol error: opened twice", false);
+        return;
+    }
+    download->transfer = opened->transfer;
+    if (download->abandoned) {
+        s_download_fail (self, download, FSH_ERR_CANCELLED, NULL, true);
+        return;
+    }
+    fsh_err_t code;
+    const char *problem = s_opened_check (self, download, opened, &code);
+    if (problem) {
+        zsys_warning ("%s: %s:'%s' opened as %" PRIu64 " bytes, mtime %" PRId64 ": refused",
+                      self->link->user, download->owner, download->path, opened->size,
+                      opened->mtime);
+        s_download_fail (self, download, code, problem, true);
+        return;
+    }
+    char *error = NULL;
+    if (sink_start (download->sink, opened->size, opened->mtime, opened->offset, &error)) {
+        s_download_fail (self, download, sink_code (download->sink), error, true);
+        zstr_free (&error);
+        return;
+    }
+    sink_set_mode (download->sink, opened->mode);
+    if (!download->switched_from)
+        download->start_offset = opened->offset;
+    download->heard = zclock_mono ();
+    tlink_debug (self->link, "%s: %s:'%s' opened: %" PRIu64 " bytes from %" PRIu64,
+                 self->link->user, download->owner, download->path, opened->size,
+                 opened->offset);
+    s_progress (self, download);
+    if (sink_resumed (download->sink)) {
+        download->state = DL_PREPARING;
+        download->checking_sent = zclock_mono ();
+        tlink_credit (self->link, download->transfer, 0, true);
+    }
+    else {
+        download->state = DL_RUNNING;
+        tlink_credit (self->link, download->transfer, TRANSFER_WINDOW, false);
+    }
+}
+
+static void
+s_on_chunk (downloads_t *self, download_t *download, Fshare__Chunk *chunk, zmq_msg_t *data)
+{
+    if (download->state != DL_RUNNING || chunk->transfer != download->transfer || !data) {
+        s_download_fail (self, download, FSH_ERR_PROTOCOL_ERROR,
+                         "protocol error: unexpected chunk", true);
+        return;
+    }
+    download->heard = zclock_mono ();
+    char *error = NULL;
+    size_t size = zmq_msg_size (data);
+    if (sink_write (download->sink, chunk->offset, zmq_msg_data (data), size, &error)) {
+        s_download_fail (self, download, sink_code (download->sink), error, true);
+        zstr_free (&error);
+        return;
+    }
+    if (!chunk->last) {
+        if (size)
+            tlink_credit (self->link, download->transfer, size, false);
+        return;
+    }
+    if (sink_finish (download->sink, chunk->sha256.data, chunk->sha256.len, &error)) {
+        s_download_fail (self, download, sink_code (download->sink), error, true);
+        zstr_free (&error);
+        return;
+    }
+    //  Acknowledged only now that the file is safe under its name
+    Fshare__Done done = FSHARE__DONE__INIT;
+    done.transfer = download->transfer;
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.body_case = FSHARE__MESSAGE__BODY_DONE;
+    msg.done = &done;
+    tlink_send (self->link, &msg);
+    s_download_succeed (self, download);
+}
+
+bool
+downloads_on_message (downloads_t *self, Fshare__Message *msg, zmq_msg_t *data)
+{
+    download_t *download = (download_t *) zhashx_lookup (self->table, &msg->id);
+    if (!download) {
+        //  Ended here before the owner answered: end it there too
+        if (msg->body_case == FSHARE__MESSAGE__BODY_OPENED
+        &&  msg->status == FSHARE__STATUS__STATUS_OK)
+            tlink_cancel (self->link, msg->opened->transfer, FSH_ERR_CANCELLED, NULL);
+        return msg->status != FSHARE__STATUS__STATUS_ERROR;
+    }
+    if (msg->status == FSHARE__STATUS__STATUS_ERROR) {
+        fsh_err_t code = fsh_msg_error_code (msg, FSH_ERR_INTERNAL);
+        const char *error = fsh_text_valid (msg->error, 512) && *msg->error?
+                            msg->error: fsh_err_text (code);
+        bool agent_too = code == FSH_ERR_UNKNOWN_SESSION;
+        if (code == FSH_ERR_OWNER_GONE && s_switch_source (self, download))
+            return true;
+        s_download_fail (self, download, code, agent_too? "lost the broker's session": error,
+                         false);
+        return !agent_too;
+    }
+    if (download->abandoned && msg->body_case == FSHARE__MESSAGE__BODY_CHUNK)
+        return true;            //  crossed our cancel
+    if (msg->body_case == FSHARE__MESSAGE__BODY_OPENED)
+        s_on_opened (self, download, msg->opened);
+    else
+        s_on_chunk (self, download, msg->chunk, data);
+    return true;
+}
+
+//  --------------------------------------------------------------------------
+//  The ctl's commands
+
+//  Where the ctl wants the file: (dir, name) from -o, else the downloads
+//  directory (re-created when it went missing) and the file's base name.
+//  -1 with *error.
+static int
+s_destination (downloads_t *self, const char *path, const char *output,
+               char **dir, char **name, char **error)
+{
+    const char *slash = strrchr (path, '/');
+    const char *base = slash? slash + 1: path;
+    if (!output || !*output) {
+        struct stat st;
+        if (lstat (self->downloads_dir, &st) == -1 && errno == ENOENT) {
+            if (fsh_mkdirs (self->downloads_dir, 0755) == 0)
+                zsys_notice ("%s: downloads directory %s was missing: created it",
+                             self->link->user, self->downloads_dir);
+        }
+        *dir = strdup (self->downloads_dir);
+        *name = strdup (base);
+        return 0;
+    }
+    if (output [0] != '/' || !fsh_text_valid (output, FSH_PATH_MAX)) {
+        *error = strdup ("-o: not an absolute path");
+        return -1;
+    }
+    struct stat st;
+    if (stat (output, &st) == 0 && S_ISDIR (st.st_mode)) {
+        *dir = strdup (output);
+        *name = strdup (base);
+        return 0;
+    }
+    slash = strrchr (output, '/');
+    if (!slash [1]) {
+        *error = zsys_sprintf ("-o %s: no such directory", output);
+        return -1;
+    }
+    *dir = slash == output? strdup ("/"): zsys_sprintf ("%.*s", (int) (slash - output), output);
+    *name = strdup (slash + 1);
+    return 0;
+}
+
+//  The request's arguments, checked: NULL, or the error for the ctl.
+static char *
+s_get_check (downloads_t *self, Fshare__CtlRequest *request, fsh_err_t *code)
+{
+    *code = FSH_ERR_BAD_REQUEST;
+    if (request->n_args != 2)
+        return strdup ("get needs OWNER and PATH");
+    const char *problem = fsh_user_check (request->args [0]);
+    if (!problem)
+        problem = fsh_path_check (request->args [1]);
+    if (problem)
+        return zsys_sprintf ("invalid request: %s", problem);
+    if (!self->link->dealer) {
+        *code = FSH_ERR_BROKER_UNREACHABLE;
+        return strdup (fsh_err_text (*code));
+    }
+    return NULL;
+}
+
+void
+downloads_get (downloads_t *self, zframe_t *to, Fshare__CtlRequest *request)
+{
+    fsh_err_t code;
+    char *error = s_get_check (self, request, &code);
+    const char *owner = request->n_args == 2? request->args [0]: "";
+    const char *path = request->n_args == 2? request->args [1]: "";
+    char *dir = NULL, *name = NULL;
+    if (!error && s_destination (self, path, request->output, &dir, &name, &error))
+        code = FSH_ERR_BAD_REQUEST;
+    if (error) {
+        zsys_warning ("%s: download of %s:'%s' refused: %s", self->link->user, owner, path,
+                      error);
+        control_reply_error (self->control, to, code, error);
+        zstr_free (&error);
+        return;
+    }
+    download_t *download = (download_t *) zmalloc (sizeof (download_t));
+    download->id = ++self->next_id;
+    download->owner = strdup (owner);
+    download->path = strdup (path);
+    download->dir = dir;
+    download->name = name;
+    download->ctl = zframe_dup (to);
+    download->started = zclock_mono ();
+    const fileset_file_t *file = s_published (self, owner, path);
+    if (file) {
+        download->has_published = true;
+        download->pub_size = file->size;
+        download->pub_mtime = file->mtime;
+        download->has_sha256 = file->has_sha256;
+        memcpy (download->sha256, file->sha256, DIGEST_SIZE);
+    }
+    zhashx_insert (self->table, &download->id, download);
+    if (download->has_sha256 && !request->again) {
+        download->state = DL_LOOKING;
+        download->search = already_search_new (self->already, dir, file->size, file->sha256);
+        s_progress (self, download);    //  accepted: the ctl can wait now
+    }
+    else
+    if (s_ask (self, download))
+        s_progress (self, download);
+}
+
+void
+downloads_cancel (downloads_t *self, zframe_t *to)
+{
+    zlistx_t *mine = zlistx_new ();
+    for (download_t *download = (download_t *) zhashx_first (self->table); download;
+         download = (download_t *) zhashx_next (self->table))
+        if (download->ctl && !download->answered && zframe_eq (download->ctl, to))
+            zlistx_add_end (mine, download);
+    size_t count = zlistx_size (mine);
+    for (download_t *download = (download_t *) zlistx_first (mine); download;
+         download = (download_t *) zlistx_next (mine))
+        s_download_fail (self, download, FSH_ERR_CANCELLED, "interrupted", true);
+    zlistx_destroy (&mine);
+    char *text = zsys_sprintf ("%zu download%s cancelled", count, count == 1? "": "s");
+    control_reply_ok (self->control, to, text);
+    zstr_free (&text);
+}
+
+//  --------------------------------------------------------------------------
+//  Work in steps, and the clock
+
+bool
+downloads_pending (downloads_t *self)
+{
+    for (download_t *download = (download_t *) zhashx_first (self->table); download;
+         download = (download_t *) zhashx_next (self->table))
+        if (download->state == DL_LOOKING || download->state == DL_PREPARING)
+            return true;
+    return false;
+}
+
+static void
+s_work_one (downloads_t *self, download_t *download, uint8_t *buf, size_t buf_size,
+            size_t budget)
+{
+    if (download->state == DL_LOOKING) {
+        int rc = already_search_step (download->search, buf, buf_size, budget);
+        if (rc == 1)
+            s_download_identical (self, download, already_search_found (download->search));
+        else
+        if (rc == -1) {
+            already_search_destroy (&download->search);
+            s_ask (self, download);
+        }
+        return;
+    }
+    char *error = NULL;
+    int rc = sink_prepare (download->sink, buf, buf_size, budget, &error);
+    if (rc == -1) {
+        s_download_fail (self, download, sink_code (download->sink), error, true);
+        zstr_free (&error);
+    }
+    else
+    if (rc == 1) {
+        download->state = DL_RUNNING;
+        download->heard = zclock_mono ();
+        tlink_credit (self->link, download->transfer, TRANSFER_WINDOW, false);
+    }
+}
+
+bool
+downloads_work (downloads_t *self, uint8_t *buf, size_t buf_size, size_t budget)
+{
+    zlistx_t *list = s_items (self->table);
+    for (download_t *download = (download_t *) zlistx_first (list); download;
+         download = (download_t *) zlistx_next (list))
+        if (download->state == DL_LOOKING || download->state == DL_PREPARING)
+            s_work_one (self, download, buf, buf_size, budget);
+    zlistx_destroy (&list);
+    return downloads_pending (self);
+}
+
+void
+downloads_tick (downloads_t *self)
+{
+    int64_t now = zclock_mono ();
+    int64_t limit = tlink_stall_limit (self->link);
+    zlistx_t *list = s_items (self->table);
+    for (download_t *download = (download_t *) zlistx_first (list); download;
+         download = (download_t *) zlistx_next (list)) {
+        s_progress (self, download);
+        if (download->answered) {
+            //  Waiting to cancel an Opened that never came
+            if (now - download->heard > limit)
+                zhashx_delete (self->table, &download->id);
+            continue;
+        }
+        //  The ctl went away (interrupted): cancel end to end
+        if (!download->ctl) {
+            zsys_info ("%s: the ctl of %s:'%s' went away: cancelling", self->link->user,
+                       download->owner, download->path);
+            s_download_fail (self, download, FSH_ERR_CANCELLED, "interrupted", true);
+        }
+        else
+        if (download->state == DL_PREPARING && now - download->checking_sent >= CHECKING_MS) {
+            download->checking_sent = now;
+            tlink_credit (self->link, download->transfer, 0, true);
+        }
+        else
+        //  The owner owes us Opened, or data against our credit
+        if ((download->state == DL_ASKED || download->state == DL_RUNNING)
+        &&  now - download->heard > limit)
+            s_download_fail (self, download, FSH_ERR_STALLED, "owner stalled", true);
+    }
+    zlistx_destroy (&list);
+}
+
+void
+downloads_end_all (downloads_t *self, fsh_err_t code, const char *reason)
+{
+    zlistx_t *list = s_items (self->table);
+    for (download_t *download = (download_t *) zlistx_first (list); download;
+         download = (download_t *) zlistx_next (list))
+        s_download_fail (self, download, code, reason, false);
+    zlistx_destroy (&list);
+}

@@ -1,0 +1,286 @@
+/*  upload.c - the owner's role in downloads. See upload.h.
+
+    Uploads are keyed by the broker's transfer id.
+*/
+#include "upload.h"
+#include "source.h"
+#include "chunk.h"
+#include "idtable.h"
+
+typedef struct {
+    uint64_t id;                //  the broker's transfer id (key)
+    source_t *source;
+    char *path;
+    char *requester;
+    uint64_t credit;            //  bytes we may still send
+    bool ready;                 //  resume prefix hashed
+    bool sent_last;             //  waiting for Done
+    int64_t started;
+    int64_t heard;              //  last Credit, or since we wait for one
+} upload_t;
+
+struct _uploads_t {
+    tlink_t *link;
+    char *host_dir;
+    zhashx_t *table;            //  &id -> upload_t
+};
+
+static void
+s_upload_destroy (void **item_p)
+{
+    upload_t *upload = (upload_t *) *item_p;
+    if (upload) {
+        source_destroy (&upload->source);
+        free (upload->path);
+        free (upload->requester);
+        free (upload);
+        *item_p = NULL;
+    }
+}
+
+uploads_t *
+uploads_new (tlink_t *link, const char *host_dir)
+{
+    uploads_t *self = (uploads_t *) zmalloc (sizeof (uploads_t));
+    self->link = link;
+    self->host_dir = strdup (host_dir);
+    self->table = fsh_idtable_new (s_upload_destroy);
+    return self;
+}
+
+void
+uploads_destroy (uploads_t **self_p)
+{
+    if (*self_p) {
+        uploads_t *self = *self_p;
+        zhashx_destroy (&self->table);
+        free (self->host_dir);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+size_t
+uploads_size (uploads_t *self)
+{
+    return zhashx_size (self->table);
+}
+
+//  The items of the table in a plain list, to walk while ending some of
+//  them. (zhashx_values would give the list the table's destructor.)
+static zlistx_t *
+s_items (zhashx_t *table)
+{
+    zlistx_t *list = zlistx_new ();
+    for (void *item = zhashx_first (table); item; item = zhashx_next (table))
+        zlistx_add_end (list, item);
+    return list;
+}
+
+static void
+s_upload_end (uploads_t *self, upload_t *upload, fsh_err_t code, const char *reason,
+              bool tell_broker)
+{
+    if (!reason)
+        reason = fsh_err_text (code);
+    if (tell_broker)
+        tlink_cancel (self->link, upload->id, code, reason);
+    zsys_warning ("%s: serving '%s' to %s stopped after %" PRIu64 " bytes: %s",
+                  self->link->user, upload->path, upload->requester,
+                  source_position (upload->source) - source_offset (upload->source), reason);
+    zhashx_delete (self->table, &upload->id);
+}
+
+//  Send chunks while the credit lasts. Chunk data is read straight into
+//  the zmq message that carries it: no copy on our side.
+static void
+s_upload_send (uploads_t *self, upload_t *upload)
+{
+    tlink_t *link = self->link;
+    while (upload->ready && !upload->sent_last && link->dealer) {
+        uint64_t left = source_size (upload->source) - source_position (upload->source);
+        size_t size = left < link->chunk? (size_t) left: link->chunk;
+        if (size > upload->credit)
+            size = (size_t) upload->credit;
+        if (upload->credit == 0 || (size == 0 && left > 0))
+            return;
+        zmq_msg_t data;
+        zmq_msg_init_size (&data, size);
+        uint64_t offset = source_position (upload->source);
+        bool last = false;
+        char *error = NULL;
+        if (source_read (upload->source, zmq_msg_data (&data), size, &last, &error) < 0) {
+            zmq_msg_close (&data);
+            s_upload_end (self, upload, source_code (upload->source), error, true);
+            zstr_free (&error);
+            return;
+        }
+        Fshare__Chunk chunk = FSHARE__CHUNK__INIT;
+        chunk.transfer = upload->id;
+        chunk.offset = offset;
+        chunk.last = last;
+        if (last) {
+            chunk.sha256.data = (uint8_t *) source_digest (upload->source);
+            chunk.sha256.len = DIGEST_SIZE;
+        }
+        Fshare__Message msg = FSHARE__MESSAGE__INIT;
+        msg.session = link->session;
+        msg.body_case = FSHARE__MESSAGE__BODY_CHUNK;
+        msg.chunk = &chunk;
+        if (fsh_chunk_send (&msg, link->dealer, NULL, 0, &data) == -1) {
+            //  The broker is not taking our messages: it will end this
+            //  transfer (or our session) itself
+            char *why = zsys_sprintf ("cannot send to the broker: %s", zmq_strerror (errno));
+            s_upload_end (self, upload, FSH_ERR_BROKER_UNREACHABLE, why, false);
+            zstr_free (&why);
+            return;
+        }
+        upload->credit -= size;
+        upload->sent_last = last;
+        if (last)
+            upload->heard = zclock_mono ();     //  the Done is owed from now
+    }
+}
+
+static void
+s_on_serve (uploads_t *self, Fshare__Serve *serve)
+{
+    if (zhashx_lookup (self->table, &serve->transfer))
+        return;                 //  a duplicate: the first one stands
+    const char *requester = fsh_text_valid (serve->requester, FSH_USER_MAX)?
+                            serve->requester: "(someone)";
+    char *error = NULL;
+    source_t *source = source_new (self->host_dir, serve->path, serve->offset,
+                                   serve->expect_size, serve->expect_mtime, &error);
+    if (!source) {
+        zsys_warning ("%s: cannot serve '%s' to %s: %s", self->link->user,
+                      fsh_text_valid (serve->path, FSH_PATH_MAX)? serve->path: "(invalid)",
+                      requester, error);
+        tlink_cancel (self->link, serve->transfer, FSH_ERR_UNREADABLE, error);
+        zstr_free (&error);
+        return;
+    }
+    upload_t *upload = (upload_t *) zmalloc (sizeof (upload_t));
+    upload->id = serve->transfer;
+    upload->source = source;
+    upload->path = strdup (serve->path);
+    upload->requester = strdup (requester);
+    upload->started = zclock_mono ();
+    upload->heard = upload->started;
+    upload->ready = source_offset (source) == 0;
+    zhashx_insert (self->table, &upload->id, upload);
+
+    Fshare__Opened opened = FSHARE__OPENED__INIT;
+    opened.transfer = upload->id;
+    opened.size = source_size (source);
+    opened.mtime = source_mtime (source);
+    opened.offset = source_offset (source);
+    opened.mode = source_mode (source);
+    Fshare__Message reply = FSHARE__MESSAGE__INIT;
+    reply.body_case = FSHARE__MESSAGE__BODY_OPENED;
+    reply.opened = &opened;
+    tlink_send (self->link, &reply);
+    zsys_info ("%s: serving '%s' to %s: %" PRIu64 " bytes%s", self->link->user, upload->path,
+               upload->requester, opened.size, opened.offset? " (resumed)": "");
+}
+
+static void
+s_on_done (uploads_t *self, upload_t *upload)
+{
+    double seconds = tlink_seconds_since (upload->started);
+    uint64_t bytes = source_size (upload->source) - source_offset (upload->source);
+    zsys_info ("%s: served '%s' to %s: %" PRIu64 " bytes in %.3f s (%.1f MB/s)",
+               self->link->user, upload->path, upload->requester, bytes, seconds,
+               tlink_rate (bytes, seconds));
+    zhashx_delete (self->table, &upload->id);
+}
+
+void
+uploads_on_message (uploads_t *self, Fshare__Message *msg)
+{
+    if (msg->body_case == FSHARE__MESSAGE__BODY_SERVE) {
+        s_on_serve (self, msg->serve);
+        return;
+    }
+    uint64_t id = msg->body_case == FSHARE__MESSAGE__BODY_CREDIT? msg->credit->transfer
+                : msg->body_case == FSHARE__MESSAGE__BODY_DONE? msg->done->transfer
+                : msg->cancel->transfer;
+    upload_t *upload = (upload_t *) zhashx_lookup (self->table, &id);
+    if (!upload)
+        return;                 //  crossed our own end of it
+    if (msg->body_case == FSHARE__MESSAGE__BODY_CREDIT) {
+        upload->heard = zclock_mono ();
+        upload->credit += msg->credit->bytes;
+        s_upload_send (self, upload);
+    }
+    else
+    if (msg->body_case == FSHARE__MESSAGE__BODY_DONE)
+        s_on_done (self, upload);
+    else {
+        fsh_err_t code = fsh_err_received (msg->cancel->code, FSH_ERR_CANCELLED);
+        const char *reason = fsh_text_valid (msg->cancel->reason, 512)?
+                             msg->cancel->reason: fsh_err_text (code);
+        s_upload_end (self, upload, code, reason, false);
+    }
+}
+
+bool
+uploads_pending (uploads_t *self)
+{
+    for (upload_t *upload = (upload_t *) zhashx_first (self->table); upload;
+         upload = (upload_t *) zhashx_next (self->table))
+        if (!upload->ready)
+            return true;
+    return false;
+}
+
+bool
+uploads_work (uploads_t *self, uint8_t *buf, size_t buf_size, size_t budget)
+{
+    char *error = NULL;
+    zlistx_t *list = s_items (self->table);
+    for (upload_t *upload = (upload_t *) zlistx_first (list); upload;
+         upload = (upload_t *) zlistx_next (list)) {
+        if (upload->ready)
+            continue;
+        int rc = source_prepare (upload->source, buf, buf_size, budget, &error);
+        if (rc == -1) {
+            s_upload_end (self, upload, source_code (upload->source), error, true);
+            zstr_free (&error);
+        }
+        else
+        if (rc == 1) {
+            upload->ready = true;
+            upload->heard = zclock_mono ();     //  we owed until now
+            s_upload_send (self, upload);
+        }
+    }
+    zlistx_destroy (&list);
+    return uploads_pending (self);
+}
+
+void
+uploads_tick (uploads_t *self)
+{
+    int64_t now = zclock_mono ();
+    int64_t limit = tlink_stall_limit (self->link);
+    zlistx_t *list = s_items (self->table);
+    for (upload_t *upload = (upload_t *) zlistx_first (list); upload;
+         upload = (upload_t *) zlistx_next (list)) {
+        //  The clock runs only while the requester owes us credit or Done
+        bool owed = upload->ready && (upload->credit == 0 || upload->sent_last);
+        if (owed && now - upload->heard > limit)
+            s_upload_end (self, upload, FSH_ERR_STALLED, "requester stalled", true);
+    }
+    zlistx_destroy (&list);
+}
+
+void
+uploads_end_all (uploads_t *self, fsh_err_t code, const char *reason)
+{
+    zlistx_t *list = s_items (self->table);
+    for (upload_t *upload = (upload_t *) zlistx_first (list); upload;
+         upload = (upload_t *) zlistx_next (list))
+        s_upload_end (self, upload, code, reason, false);
+    zlistx_destroy (&list);
+}

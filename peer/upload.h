@@ -1,0 +1,38 @@
+/*  upload.h - the owner's role in downloads: serving our files.
+
+    Answers the broker's Serve with the file from the host directory
+    (source.c): Opened with its size, mtime and permission bits, then
+    chunks only against the credit the requester grants, the last one with
+    the whole file's SHA-256; the requester's Done ends it. A requester
+    that owes us credit (or its Done) for longer than the stall limit is
+    cancelled `stalled` ("requester stalled") by our own clock, should the
+    broker not have said so first. Any Credit, including the "still
+    checking" ones, is a sign of life.
+*/
+#ifndef UPLOAD_H_INCLUDED
+#define UPLOAD_H_INCLUDED
+
+#include "tlink.h"
+
+typedef struct _uploads_t uploads_t;
+
+uploads_t *uploads_new (tlink_t *link, const char *host_dir);
+void uploads_destroy (uploads_t **self_p);
+
+//  Serve, Credit, Done, or a Cancel addressed to the owner.
+void uploads_on_message (uploads_t *self, Fshare__Message *msg);
+
+//  Hash resume prefixes, up to `budget` bytes each, through buf. True
+//  when some upload still needs more of this.
+bool uploads_work (uploads_t *self, uint8_t *buf, size_t buf_size, size_t budget);
+bool uploads_pending (uploads_t *self);
+
+//  The stall clock, called a few times a second.
+void uploads_tick (uploads_t *self);
+
+//  End every upload (the broker's session is gone): nothing is sent.
+void uploads_end_all (uploads_t *self, fsh_err_t code, const char *reason);
+
+size_t uploads_size (uploads_t *self);
+
+#endif
