@@ -7,6 +7,9 @@
 #include "chunk.h"
 #include "idtable.h"
 
+//  How many stall limits a requester may take before its first credit
+#define UPLOAD_CHECKING_FACTOR  4
+
 typedef struct {
     uint64_t id;                //  the broker's transfer id (key)
     source_t *source;
@@ -15,6 +18,7 @@ typedef struct {
     uint64_t credit;            //  bytes we may still send
     bool ready;                 //  resume prefix hashed
     bool sent_last;             //  waiting for Done
+    bool credited;              //  some credit came: the requester is past checking
     int64_t started;
     int64_t heard;              //  last Credit, or since we wait for one
 } upload_t;
@@ -211,6 +215,7 @@ uploads_on_message (uploads_t *self, Fshare__Message *msg)
     if (msg->body_case == FSHARE__MESSAGE__BODY_CREDIT) {
         upload->heard = zclock_mono ();
         upload->credit += msg->credit->bytes;
+        upload->credited |= msg->credit->bytes > 0;
         s_upload_send (self, upload);
     }
     else
@@ -267,9 +272,13 @@ uploads_tick (uploads_t *self)
     zlistx_t *list = s_items (self->table);
     for (upload_t *upload = (upload_t *) zlistx_first (list); upload;
          upload = (upload_t *) zlistx_next (list)) {
-        //  The clock runs only while the requester owes us credit or Done
+        //  The clock runs only while the requester owes us credit or Done.
+        //  Before its first credit it may be checking a large partial file:
+        //  the broker hears its "checking" credits, we do not, so our own
+        //  clock allows it more.
         bool owed = upload->ready && (upload->credit == 0 || upload->sent_last);
-        if (owed && now - upload->heard > limit)
+        int64_t allowed = upload->credited? limit: UPLOAD_CHECKING_FACTOR * limit;
+        if (owed && now - upload->heard > allowed)
             s_upload_end (self, upload, FSH_ERR_STALLED, "requester stalled", true);
     }
     zlistx_destroy (&list);

@@ -6,8 +6,10 @@
     the whole file's SHA-256; the requester's Done ends it. A requester
     that owes us credit (or its Done) for longer than the stall limit is
     cancelled `stalled` ("requester stalled") by our own clock, should the
-    broker not have said so first. Any Credit, including the "still
-    checking" ones, is a sign of life.
+    broker not have said so first. Any Credit is a sign of life; before the
+    first one the requester may be checking its partial file (the broker
+    hears its "checking" credits and does not forward them), so our clock
+    then allows it a few stall limits.
 */
 #ifndef UPLOAD_H_INCLUDED
 #define UPLOAD_H_INCLUDED
