@@ -26,10 +26,11 @@ static const char *s_usage =
     "  ls --all [--user NAME] [--sha256 HEX] [GLOB]\n"
     "                every file of every logged-in user     (original: list_all_files)\n"
     "  peers         logged-in users and their file counts\n"
-    "  get OWNER PATH [-o PATH]\n"
+    "  get OWNER PATH [-o PATH] [--again]\n"
     "                download OWNER's file PATH into the downloads directory\n"
     "                (or PATH given with -o: a file name or a directory);\n"
-    "                a progress bar on a terminal     (original: download_file)\n"
+    "                a progress bar on a terminal     (original: download_file);\n"
+    "                content already there is not fetched again unless --again\n"
     "  events        print notifications as they arrive, until interrupted\n"
     "  disconnect    log out and stop the agent\n"
     "  shell         interactive prompt (reads piped input too)\n"
@@ -61,14 +62,14 @@ static const ctl_command_t s_commands [] = {
     { "status",         ctl_status,     "j",     0, 0, false },
     { "ls",             ctl_ls,         "jaus",  0, 1, false },
     { "peers",          ctl_peers,      "j",     0, 0, false },
-    { "get",            ctl_get,        "joJ",   2, 2, false },
+    { "get",            ctl_get,        "joJA",  2, 2, false },
     { "events",         ctl_events,     "j",     0, 0, false },
     { "disconnect",     ctl_disconnect, "j",     0, 0, false },
     { "shell",          ctl_shell,      "j",     0, 0, false },
     //  the original app's words
     { "list_my_files",  ctl_ls,         "j",     0, 1, false },
     { "list_all_files", ctl_ls,         "ju",    0, 1, true },
-    { "download_file",  ctl_get,        "joJ",   2, 2, false },
+    { "download_file",  ctl_get,        "joJA",  2, 2, false },
     { NULL, NULL, NULL, 0, 0, false }
 };
 
@@ -98,6 +99,7 @@ s_command_parse (ctl_t *self, const ctl_command_t *command, int argc, char **arg
         { "server-key",    required_argument, NULL, 'k' },
         { "output",        required_argument, NULL, 'o' },
         { "jobs",          required_argument, NULL, 'J' },
+        { "again",         no_argument,       NULL, 'A' },
         { NULL, 0, NULL, 0 }
     };
     memset (args, 0, sizeof *args);
@@ -129,6 +131,7 @@ s_command_parse (ctl_t *self, const ctl_command_t *command, int argc, char **arg
                                               "--jobs needs a number from 1 to 64, not '%s'",
                                               optarg);
                 break;
+            case 'A': args->again = true; break;
         }
     }
     for (; optind < argc; optind++) {

@@ -20,10 +20,10 @@ wait_until 10 online alice || fail "alice is not online"
 wait_until 10 online bob || fail "bob is not online"
 wait_until 10 sees bob alice sub/dir/many.tar.gz || fail "bob does not see alice's files"
 
-# get_json FILE EXPECTED_NAME: download FILE, check the JSON and the bytes
+# get_json FILE EXPECTED_NAME [OPTIONS]: download FILE, check the JSON and the bytes
 get_json() {
     local out size sum
-    out=$(ctl bob --json get alice "$1" 2>"$T/err") || fail "get $1: $(cat "$T/err")"
+    out=$(ctl bob --json get alice "$1" "${@:3}" 2>"$T/err") || fail "get $1: $(cat "$T/err")"
     size=$(stat -c %s "$T/alice_files/$1")
     sum=$(sha256sum "$T/alice_files/$1" | cut -d' ' -f1)
     json_is --arg p "$T/bob_dl/$2" --arg h "$sum" --argjson s "$size" \
@@ -36,27 +36,28 @@ get_json one.bin one.bin
 get_json chunk.bin chunk.bin
 get_json chunk1.bin chunk1.bin
 get_json sub/dir/many.tar.gz many.tar.gz
-# Never overwrite: numbered names, the first copy untouched
-get_json sub/dir/many.tar.gz many.tar_1.gz
-get_json sub/dir/many.tar.gz many.tar_2.gz
-get_json one.bin one_1.bin
+# Never overwrite: numbered names, the first copy untouched (--again: the
+# content is already there)
+get_json sub/dir/many.tar.gz many.tar_1.gz --again
+get_json sub/dir/many.tar.gz many.tar_2.gz --again
+get_json one.bin one_1.bin --again
 cmp -s "$T/alice_files/one.bin" "$T/bob_dl/one.bin" || fail "the first copy changed"
 
 # Plain output off a terminal: one line naming the file, no progress bar
-out=$(ctl bob get alice chunk.bin) || fail "plain get failed"
+out=$(ctl bob get alice chunk.bin --again) || fail "plain get failed"
 [ "$(wc -l <<<"$out")" -eq 1 ] || fail "plain output is not one line: $out"
 grep -q "$T/bob_dl/chunk_1.bin" <<<"$out" || fail "plain output lacks the path: $out"
 grep -q $'\r' <<<"$out" && fail "a progress bar off a terminal"
 
 # -o: a new name (relative to where fshare-ctl runs), a directory
 mkdir -p "$T/other"
-(cd "$T/other" && ctl bob get alice one.bin -o renamed.bin >/dev/null) || fail "-o FILE failed"
+(cd "$T/other" && ctl bob get alice one.bin -o renamed.bin --again >/dev/null) || fail "-o FILE failed"
 cmp -s "$T/alice_files/one.bin" "$T/other/renamed.bin" || fail "-o FILE: wrong content"
 ctl bob get alice chunk1.bin -o "$T/other" >/dev/null || fail "-o DIR failed"
 cmp -s "$T/alice_files/chunk1.bin" "$T/other/chunk1.bin" || fail "-o DIR: wrong content"
 
 # The shell's word for it
-printf 'download_file alice chunk1.bin\n' | ctl bob shell >"$T/shell.out" 2>&1 \
+printf 'download_file alice chunk1.bin --again\n' | ctl bob shell >"$T/shell.out" 2>&1 \
     || fail "shell download_file failed: $(cat "$T/shell.out")"
 cmp -s "$T/alice_files/chunk1.bin" "$T/bob_dl/chunk1_1.bin" || fail "shell download wrong"
 

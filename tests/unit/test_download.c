@@ -104,7 +104,8 @@ s_agent_start (fixture_t *fx, const char *user)
 }
 
 static void
-s_get_send (zsock_t *ctl, const char *owner, const char *path, const char *output)
+s_get_send_again (zsock_t *ctl, const char *owner, const char *path, const char *output,
+                  bool again)
 {
     Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
     char *args [2] = { (char *) owner, (char *) path };
@@ -112,7 +113,14 @@ s_get_send (zsock_t *ctl, const char *owner, const char *path, const char *outpu
     request.args = args;
     request.n_args = 2;
     request.output = (char *) (output? output: "");
+    request.again = again;
     assert_int_equal (fsh_pack_send (&request.base, ctl, NULL), 0);
+}
+
+static void
+s_get_send (zsock_t *ctl, const char *owner, const char *path, const char *output)
+{
+    s_get_send_again (ctl, owner, path, output, false);
 }
 
 //  The final reply of a get, skipping progress; `first` (may be NULL)
@@ -142,7 +150,9 @@ static char *
 s_get_ok (zsock_t *ctl, const char *owner, const char *path, const char *output,
           const char *hex)
 {
-    s_get_send (ctl, owner, path, output);
+    //  A new copy even when the owner publishes digests: these tests are
+    //  about names and bytes ("already there" has its own test)
+    s_get_send_again (ctl, owner, path, output, true);
     Fshare__CtlReply *reply = s_get_wait (ctl, NULL);
     if (reply->status != FSHARE__STATUS__STATUS_OK)
         fail_msg ("get %s:%s failed: %s", owner, path, reply->error);
@@ -284,6 +294,87 @@ s_requester_take (client_t *requester, crypto_hash_sha256_state *state,
             return msg;
         fsh_msg_destroy (&msg);
     }
+}
+
+
+//  True when the agent behind `ctl` sees owner's `path` in its view.
+static bool
+s_view_has (zsock_t *ctl, const char *owner, const char *path)
+{
+    Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
+    request.command = "ls";
+    request.all = true;
+    request.user = (char *) owner;
+    assert_int_equal (fsh_pack_send (&request.base, ctl, NULL), 0);
+    bool found = false;
+    while (true) {
+        Fshare__CtlReply *reply = fixture_ctl_recv (ctl);
+        for (size_t i = 0; i < reply->n_files; i++)
+            if (streq (reply->files [i]->file->path, path))
+                found = true;
+        bool more = reply->more;
+        fshare__ctl_reply__free_unpacked (reply, NULL);
+        if (!more)
+            break;
+    }
+    return found;
+}
+
+static void
+s_wait_sees (zsock_t *ctl, const char *owner, const char *path)
+{
+    int64_t deadline = zclock_mono () + DEADLINE_MS;
+    while (!s_view_has (ctl, owner, path)) {
+        if (zclock_mono () > deadline)
+            fail_msg ("%s:%s never showed in the view", owner, path);
+        zclock_sleep (20);
+    }
+}
+
+//  The final reply of a get that must fail with `code`; returns its text.
+static char *
+s_get_fails (zsock_t *ctl, fsh_err_t code)
+{
+    Fshare__CtlReply *reply = s_get_wait (ctl, NULL);
+    assert_int_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
+    assert_int_equal (reply->code, code);
+    char *error = strdup (reply->error);
+    fshare__ctl_reply__free_unpacked (reply, NULL);
+    return error;
+}
+
+//  SHA-256 of `size` bytes of 'x' (what s_owner_chunk sends).
+static void
+s_x_digest (size_t size, uint8_t digest [32])
+{
+    uint8_t *data = (uint8_t *) malloc (size + 1);
+    memset (data, 'x', size);
+    crypto_hash_sha256 (digest, data, size);
+    free (data);
+}
+
+static void
+s_write_x (const char *path, size_t size)
+{
+    uint8_t *data = (uint8_t *) malloc (size + 1);
+    memset (data, 'x', size);
+    FILE *file = fopen (path, "wb");
+    assert_non_null (file);
+    assert_int_equal (fwrite (data, 1, size, file), size);
+    assert_int_equal (fclose (file), 0);
+    free (data);
+}
+
+static size_t
+s_parts_in (const char *dir)
+{
+    char *command = zsys_sprintf ("find '%s' -name '*.fshare-part' | wc -l", dir);
+    FILE *pipe = popen (command, "r");
+    size_t count = 0;
+    assert_int_equal (fscanf (pipe, "%zu", &count), 1);
+    pclose (pipe);
+    zstr_free (&command);
+    return count;
 }
 
 //  --------------------------------------------------------------------------
@@ -515,6 +606,197 @@ test_requester_ctl_vanishes (void **state)
     client_destroy (&alice);
 }
 
+
+//  Opened is checked against what was published: a false size is a
+//  protocol error, a newer version a changed file; neither leaves a
+//  partial file, nothing is written past the announced size.
+static void
+test_requester_checks_opened (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    uint64_t size = 4 * CHUNK;
+    client_t *alice = s_client_new (fx, "alice", "big.bin", size);
+    zactor_t *bob = s_agent_start (fx, "bob");
+    zsock_t *ctl = fixture_ctl_connect (fx, "bob");
+    s_wait_sees (ctl, "alice", "big.bin");
+    char *downloads = zsys_sprintf ("%s/bob_downloads", fx->dir);
+
+    //  2^62 bytes claimed for a file published at 4 MiB, same mtime
+    s_get_send (ctl, "alice", "big.bin", NULL);
+    Fshare__Message *serve = client_recv (alice);
+    uint64_t transfer = serve->serve->transfer;
+    fsh_msg_destroy (&serve);
+    client_opened (alice, transfer, (uint64_t) 1 << 62, 1700000000, 0);
+    Fshare__Message *msg = client_recv (alice);
+    assert_int_equal (msg->body_case, FSHARE__MESSAGE__BODY_CANCEL);
+    assert_int_equal (msg->cancel->code, FSH_ERR_PROTOCOL_ERROR);
+    fsh_msg_destroy (&msg);
+    char *error = s_get_fails (ctl, FSH_ERR_PROTOCOL_ERROR);
+    assert_string_equal (error, "protocol error: the owner's size disagrees with what it published");
+    zstr_free (&error);
+    assert_int_equal (s_parts_in (downloads), 0);
+
+    //  A newer version than the one published: the file changed
+    s_get_send (ctl, "alice", "big.bin", NULL);
+    serve = client_recv (alice);
+    transfer = serve->serve->transfer;
+    fsh_msg_destroy (&serve);
+    client_opened (alice, transfer, size + 10, 1700000500, 0);
+    s_expect_cancel (alice, "cancelled by bob: the owner's file changed since it was published");
+    error = s_get_fails (ctl, FSH_ERR_FILE_CHANGED);
+    assert_string_equal (error, "the owner's file changed since it was published");
+    zstr_free (&error);
+    assert_int_equal (s_parts_in (downloads), 0);
+
+    //  Honest size, then a chunk past it: refused, nothing kept
+    s_get_send (ctl, "alice", "big.bin", NULL);
+    serve = client_recv (alice);
+    transfer = serve->serve->transfer;
+    fsh_msg_destroy (&serve);
+    client_opened (alice, transfer, size, 1700000000, 0);
+    assert_int_equal (s_expect_credit (alice), TRANSFER_WINDOW);
+    s_owner_chunk (alice, transfer, 0, CHUNK, NULL);
+    assert_int_equal (s_expect_credit (alice), CHUNK);
+    s_owner_chunk (alice, transfer, CHUNK, 3 * CHUNK + 1, NULL);
+    msg = client_recv (alice);
+    assert_int_equal (msg->body_case, FSHARE__MESSAGE__BODY_CANCEL);
+    assert_int_equal (msg->cancel->code, FSH_ERR_PROTOCOL_ERROR);
+    fsh_msg_destroy (&msg);
+    error = s_get_fails (ctl, FSH_ERR_PROTOCOL_ERROR);
+    zstr_free (&error);
+    assert_int_equal (s_parts_in (downloads), 0);
+    zstr_free (&downloads);
+    zsock_destroy (&ctl);
+    zactor_destroy (&bob);
+    client_destroy (&alice);
+}
+
+//  Content already in the downloads directory is not fetched again;
+//  --again fetches it; what was saved is then known without hashing.
+static void
+test_requester_already_there (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    size_t size = 2 * CHUNK + 5;
+    uint8_t digest [32];
+    s_x_digest (size, digest);
+    char hex [65];
+    sodium_bin2hex (hex, sizeof hex, digest, 32);
+    client_t *alice = s_client_publish (fx, "alice", "x.bin", size, 1700000000, digest);
+    zactor_t *bob = s_agent_start (fx, "bob");
+    zsock_t *ctl = fixture_ctl_connect (fx, "bob");
+    s_wait_sees (ctl, "alice", "x.bin");
+    //  The same content under another name, and a decoy of the same size
+    char *other = s_path (fx, "bob", "downloads", "other.bin");
+    s_write_x (other, size);
+    char *decoy = s_path (fx, "bob", "downloads", "decoy.bin");
+    s_write_x (decoy, size);
+    FILE *file = fopen (decoy, "r+");
+    fputc ('y', file);
+    fclose (file);
+
+    s_get_send (ctl, "alice", "x.bin", NULL);
+    Fshare__CtlReply *reply = s_get_wait (ctl, NULL);
+    assert_int_equal (reply->status, FSHARE__STATUS__STATUS_OK);
+    assert_true (reply->get->identical);
+    assert_string_equal (reply->get->path, other);
+    assert_string_equal (reply->get->sha256, hex);
+    fshare__ctl_reply__free_unpacked (reply, NULL);
+    //  Nothing was asked of the owner
+    assert_null (client_recv_within (alice, 300, NULL));
+
+    //  --again: a new copy under the next free name
+    Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
+    char *args [2] = { "alice", "x.bin" };
+    request.command = "get";
+    request.args = args;
+    request.n_args = 2;
+    request.again = true;
+    assert_int_equal (fsh_pack_send (&request.base, ctl, NULL), 0);
+    Fshare__Message *serve = client_recv (alice);
+    uint64_t transfer = serve->serve->transfer;
+    fsh_msg_destroy (&serve);
+    client_opened (alice, transfer, size, 1700000000, 0);
+    assert_int_equal (s_expect_credit (alice), TRANSFER_WINDOW);
+    s_owner_chunk (alice, transfer, 0, CHUNK, NULL);
+    s_owner_chunk (alice, transfer, CHUNK, CHUNK + 5, digest);
+    reply = s_get_wait (ctl, NULL);
+    assert_int_equal (reply->status, FSHARE__STATUS__STATUS_OK);
+    assert_false (reply->get->identical);
+    char *saved = s_path (fx, "bob", "downloads", "x.bin");
+    assert_string_equal (reply->get->path, saved);
+    fshare__ctl_reply__free_unpacked (reply, NULL);
+    assert_true (s_same_files (saved, other));
+    //  The saved copy has the owner's mtime
+    struct stat st;
+    assert_int_equal (stat (saved, &st), 0);
+    assert_int_equal (st.st_mtime, 1700000000);
+    zstr_free (&saved);
+    zstr_free (&decoy);
+    zstr_free (&other);
+    zsock_destroy (&ctl);
+    zactor_destroy (&bob);
+    client_destroy (&alice);
+}
+
+//  The owner leaves mid-transfer; another user publishes the same digest:
+//  the download continues from that copy at the offset reached.
+static void
+test_requester_switches_source (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    size_t size = 5 * CHUNK + 3;
+    uint8_t digest [32];
+    s_x_digest (size, digest);
+    client_t *alice = s_client_publish (fx, "alice", "big.bin", size, 1700000000, digest);
+    client_t *carol = s_client_publish (fx, "carol", "copy/of.bin", size, 1600000000, digest);
+    zactor_t *bob = s_agent_start (fx, "bob");
+    zsock_t *ctl = fixture_ctl_connect (fx, "bob");
+    s_wait_sees (ctl, "alice", "big.bin");
+    s_wait_sees (ctl, "carol", "copy/of.bin");
+
+    s_get_send (ctl, "alice", "big.bin", NULL);
+    Fshare__Message *serve = client_recv (alice);
+    uint64_t transfer = serve->serve->transfer;
+    fsh_msg_destroy (&serve);
+    client_opened (alice, transfer, size, 1700000000, 0);
+    assert_int_equal (s_expect_credit (alice), TRANSFER_WINDOW);
+    s_owner_chunk (alice, transfer, 0, CHUNK, NULL);
+    s_owner_chunk (alice, transfer, CHUNK, CHUNK, NULL);
+    assert_int_equal (s_expect_credit (alice), CHUNK);
+    assert_int_equal (s_expect_credit (alice), CHUNK);
+    client_destroy (&alice);    //  dies: the broker's heartbeat expiry
+
+    //  Carol is asked to go on from 2 chunks, keyed on the digest
+    serve = client_recv (carol);
+    assert_int_equal (serve->body_case, FSHARE__MESSAGE__BODY_SERVE);
+    assert_string_equal (serve->serve->path, "copy/of.bin");
+    assert_int_equal (serve->serve->offset, 2 * CHUNK);
+    assert_int_equal (serve->serve->expect_size, size);
+    assert_int_equal (serve->serve->expect_mtime, 1600000000);
+    transfer = serve->serve->transfer;
+    fsh_msg_destroy (&serve);
+    client_opened (carol, transfer, size, 1600000000, 2 * CHUNK);
+    assert_int_equal (s_expect_credit (carol), TRANSFER_WINDOW);
+    s_owner_chunk (carol, transfer, 2 * CHUNK, 3 * CHUNK + 3, digest);
+    Fshare__CtlReply *reply = s_get_wait (ctl, NULL);
+    if (reply->status != FSHARE__STATUS__STATUS_OK)
+        fail_msg ("the switched get failed: %s", reply->error);
+    assert_string_equal (reply->get->switched_to, "carol");
+    assert_int_equal (reply->get->size, size);
+    char *saved = s_path (fx, "bob", "downloads", "big.bin");
+    assert_string_equal (reply->get->path, saved);
+    fshare__ctl_reply__free_unpacked (reply, NULL);
+    char *expected = zsys_sprintf ("%s/expected.bin", fx->dir);
+    s_write_x (expected, size);
+    assert_true (s_same_files (saved, expected));
+    zstr_free (&expected);
+    zstr_free (&saved);
+    zsock_destroy (&ctl);
+    zactor_destroy (&bob);
+    client_destroy (&carol);
+}
+
 //  --------------------------------------------------------------------------
 //  Tests: the owner's agent against raw requesters
 
@@ -646,6 +928,9 @@ main (void)
         cmocka_unit_test_setup_teardown (test_refusals, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_requester_cancel_and_resume, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_requester_ctl_vanishes, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_requester_checks_opened, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_requester_already_there, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_requester_switches_source, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_owner_sees_changes, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_owner_resume_and_fairness, s_setup, fixture_teardown),
     };

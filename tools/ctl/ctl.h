@@ -52,6 +52,7 @@ typedef struct {
     const char *server_key;     //  connect --server-key KEY
     const char *output;         //  get -o PATH
     int jobs;                   //  get --jobs N (folders and globs)
+    bool again;                 //  get --again
     const char *words [2];      //  positional words
     size_t n_words;
 } ctl_args_t;

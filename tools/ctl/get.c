@@ -83,15 +83,29 @@ s_get_progress (ctl_t *self, get_view_t *view, const Fshare__Progress *progress)
 }
 
 static void
-s_get_result (ctl_t *self, const Fshare__GetResult *result)
+s_get_result (ctl_t *self, const Fshare__GetResult *result, const char *owner)
 {
+    bool switched = result->switched_to && *result->switched_to;
     if (self->json) {
         json_t *obj = json_pack ("{s:s, s:I, s:s}", "path", ctl_text (result->path),
                                  "size", (json_int_t) result->size,
                                  "sha256", ctl_text (result->sha256));
+        if (result->identical)
+            json_object_set_new (obj, "identical", json_true ());
+        if (switched)
+            json_object_set_new (obj, "switched_to", json_string (ctl_text (result->switched_to)));
         ctl_json_print (obj);
         return;
     }
+    if (result->identical) {
+        printf ("already there: %s is identical (nothing transferred)\n",
+                ctl_text (result->path));
+        fflush (stdout);
+        return;
+    }
+    if (switched)
+        printf ("switched to %s's copy after %s left\n", ctl_text (result->switched_to),
+                ctl_text (owner));
     char size [32], rate [32];
     double seconds = (double) result->duration_ms / 1000.0;
     fsh_human_size (result->size, size, sizeof size);
@@ -158,7 +172,7 @@ s_get_reply (ctl_t *self, get_view_t *view, ctl_args_t *args, Fshare__CtlReply *
     else
     if (!reply->more && reply->get) {
         s_bar_clear (view);
-        s_get_result (self, reply->get);
+        s_get_result (self, reply->get, args->words [0]);
         return 0;
     }
     else
@@ -231,6 +245,7 @@ ctl_get (ctl_t *self, ctl_args_t *args)
     request.args = words;
     request.n_args = 2;
     request.output = output? output: "";
+    request.again = args->again;
     fsh_ctlstream_t *stream = fsh_ctlstream_new (ctl_control (self), &request);
     int rc = 1;
     if (stream)

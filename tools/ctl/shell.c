@@ -21,7 +21,7 @@ static const char *s_shell_help =
     "  ls [GLOB]                       (also: list_my_files)\n"
     "  ls --all [--user NAME] [GLOB]   (also: list_all_files)\n"
     "  peers\n"
-    "  get OWNER PATH [-o PATH]        (also: download_file OWNER FILE)\n"
+    "  get OWNER PATH [-o PATH] [--again]  (also: download_file OWNER FILE)\n"
     "  disconnect\n"
     "  help\n"
     "  quit, exit\n"
