@@ -13,7 +13,8 @@
 #include "idtable.h"
 #include <sys/stat.h>
 
-//  A "still checking" credit while our partial file is hashed
+//  A "still checking" credit while our partial file is hashed: every
+//  second, or more often under a short stall timeout
 #define CHECKING_MS     1000
 
 typedef enum {
@@ -508,12 +509,13 @@ downloads_on_message (downloads_t *self, Fshare__Message *msg, zmq_msg_t *data)
 //  The ctl's commands
 
 //  Where the ctl wants the file: (dir, name) from -o, else the downloads
-//  directory (re-created when it went missing) and the file's base name.
-//  -1 with *error.
+//  directory (re-created when it went missing) and the file's base name;
+//  *named when -o chose the file's own name. -1 with *error.
 static int
 s_destination (downloads_t *self, const char *path, const char *output,
-               char **dir, char **name, char **error)
+               char **dir, char **name, bool *named, char **error)
 {
+    *named = false;
     const char *slash = strrchr (path, '/');
     const char *base = slash? slash + 1: path;
     if (!output || !*output) {
@@ -544,6 +546,7 @@ s_destination (downloads_t *self, const char *path, const char *output,
     }
     *dir = slash == output? strdup ("/"): zsys_sprintf ("%.*s", (int) (slash - output), output);
     *name = strdup (slash + 1);
+    *named = true;
     return 0;
 }
 
@@ -574,7 +577,8 @@ downloads_get (downloads_t *self, zframe_t *to, Fshare__CtlRequest *request)
     const char *owner = request->n_args == 2? request->args [0]: "";
     const char *path = request->n_args == 2? request->args [1]: "";
     char *dir = NULL, *name = NULL;
-    if (!error && s_destination (self, path, request->output, &dir, &name, &error))
+    bool named = false;
+    if (!error && s_destination (self, path, request->output, &dir, &name, &named, &error))
         code = FSH_ERR_BAD_REQUEST;
     if (error) {
         zsys_warning ("%s: download of %s:'%s' refused: %s", self->link->user, owner, path,
@@ -600,7 +604,8 @@ downloads_get (downloads_t *self, zframe_t *to, Fshare__CtlRequest *request)
         memcpy (download->sha256, file->sha256, DIGEST_SIZE);
     }
     zhashx_insert (self->table, &download->id, download);
-    if (download->has_sha256 && !request->again) {
+    //  Already there? Not asked when -o names the file to write
+    if (download->has_sha256 && !request->again && !named) {
         download->state = DL_LOOKING;
         download->search = already_search_new (self->already, dir, file->size, file->sha256);
         s_progress (self, download);    //  accepted: the ctl can wait now
@@ -656,6 +661,13 @@ s_work_one (downloads_t *self, download_t *download, uint8_t *buf, size_t buf_si
         }
         return;
     }
+    int64_t now = zclock_mono ();
+    int64_t every = self->link->stall_ms && self->link->stall_ms / 4 < CHECKING_MS?
+                    self->link->stall_ms / 4: CHECKING_MS;
+    if (now - download->checking_sent >= every) {
+        download->checking_sent = now;
+        tlink_credit (self->link, download->transfer, 0, true);
+    }
     char *error = NULL;
     int rc = sink_prepare (download->sink, buf, buf_size, budget, &error);
     if (rc == -1) {
@@ -702,11 +714,6 @@ downloads_tick (downloads_t *self)
             zsys_info ("%s: the ctl of %s:'%s' went away: cancelling", self->link->user,
                        download->owner, download->path);
             s_download_fail (self, download, FSH_ERR_CANCELLED, "interrupted", true);
-        }
-        else
-        if (download->state == DL_PREPARING && now - download->checking_sent >= CHECKING_MS) {
-            download->checking_sent = now;
-            tlink_credit (self->link, download->transfer, 0, true);
         }
         else
         //  The owner owes us Opened, or data against our credit

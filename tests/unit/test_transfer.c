@@ -509,6 +509,106 @@ test_write_failures (void **state)
     assert_int_equal (s_count_entries (fx->downloads), 0);
 }
 
+
+//  Saved as the owner had it: its mtime and executable bits, never set-id;
+//  a partial file of the same content resumes for another owner (found by
+//  digest); a switch of source mid-way continues from what is written.
+static void
+test_attributes_and_digest_resume (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    uint8_t sha [32];
+    s_make_file (fx->root, "tool.sh", 3 * CHUNK + 9, 5, sha);
+    char *error = NULL;
+    bool last;
+    mode_t mask = umask (022);
+    //  Owner alice: two chunks, then the download stops
+    sink_t *sink = sink_new (fx->downloads, "tool.sh", "alice", "tool.sh", sha,
+                             &(fsh_err_t) { FSH_ERR_NONE }, &error);
+    source_t *source = source_new (fx->root, "tool.sh", 0, 0, 0, &error);
+    assert_int_equal (sink_start (sink, source_size (source), 1234567890, 0, &error), 0);
+    sink_set_mode (sink, 04755);
+    for (int i = 0; i < 2; i++) {
+        uint64_t offset = source_position (source);
+        ssize_t got = source_read (source, fx->buf, CHUNK, &last, &error);
+        assert_int_equal (sink_write (sink, offset, fx->buf, (size_t) got, &error), 0);
+    }
+    //  Carol's copy (another path and mtime) takes over at 2 chunks
+    assert_int_equal (sink_switch (sink, "carol", "copy.sh", 1000), 0);
+    assert_int_equal (sink_offset (sink), 2 * CHUNK);
+    assert_int_equal (sink_expect_size (sink), 3 * CHUNK + 9);
+    assert_int_equal (sink_expect_mtime (sink), 1000);
+    assert_int_equal (sink_start (sink, 3 * CHUNK + 9, 1000, 2 * CHUNK, &error), 0);
+    assert_int_equal (sink_prepare (sink, fx->buf, CHUNK, CHUNK, &error), 1);
+    uint64_t offset;
+    ssize_t got;
+    do {
+        offset = source_position (source);
+        got = source_read (source, fx->buf, CHUNK, &last, &error);
+        assert_int_equal (sink_write (sink, offset, fx->buf, (size_t) got, &error), 0);
+    } while (!last);
+    sink_set_mode (sink, 04755);
+    assert_int_equal (sink_finish (sink, source_digest (source), DIGEST_SIZE, &error), 0);
+    struct stat st;
+    assert_int_equal (stat (sink_saved (sink), &st), 0);
+    assert_int_equal (st.st_mtime, 1000);
+    assert_int_equal (st.st_mode & 07777, 0755);
+    source_destroy (&source);
+    sink_destroy (&sink);
+
+    //  A partial file from alice, resumed for carol because the digest matches
+    sink = sink_new (fx->downloads, "again.sh", "alice", "tool.sh", sha,
+                     &(fsh_err_t) { FSH_ERR_NONE }, &error);
+    source = source_new (fx->root, "tool.sh", 0, 0, 0, &error);
+    assert_int_equal (sink_start (sink, source_size (source), 1234567890, 0, &error), 0);
+    offset = source_position (source);
+    got = source_read (source, fx->buf, CHUNK, &last, &error);
+    assert_int_equal (sink_write (sink, offset, fx->buf, (size_t) got, &error), 0);
+    source_destroy (&source);
+    sink_destroy (&sink);       //  interrupted: kept
+    sink = sink_new (fx->downloads, "again.sh", "carol", "copy.sh", sha,
+                     &(fsh_err_t) { FSH_ERR_NONE }, &error);
+    assert_true (sink_by_digest (sink));
+    assert_int_equal (sink_offset (sink), CHUNK);
+    sink_resume_as (sink, 1000);
+    assert_int_equal (sink_expect_mtime (sink), 1000);
+    sink_abort (sink, true);
+    sink_destroy (&sink);
+    //  Without the digest it is another source's partial file: left alone
+    sink = sink_new (fx->downloads, "again.sh", "carol", "copy.sh", NULL,
+                     &(fsh_err_t) { FSH_ERR_NONE }, &error);
+    assert_false (sink_by_digest (sink));
+    assert_int_equal (sink_offset (sink), 0);
+    assert_string_equal (strrchr (sink_part (sink), '/') + 1, ".again_1.sh.fshare-part");
+    sink_abort (sink, false);
+    sink_destroy (&sink);
+    umask (mask);
+}
+
+//  A digest that the bytes agree with but that is not the one published
+//  is refused: nothing is saved.
+static void
+test_published_digest_enforced (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    s_make_file (fx->root, "p.bin", 5000, 9, NULL);
+    uint8_t published [32] = { 1, 2, 3 };
+    char *error = NULL;
+    bool last;
+    sink_t *sink = sink_new (fx->downloads, "p.bin", "alice", "p.bin", published,
+                             &(fsh_err_t) { FSH_ERR_NONE }, &error);
+    source_t *source = source_new (fx->root, "p.bin", 0, 0, 0, &error);
+    assert_int_equal (sink_start (sink, 5000, source_mtime (source), 0, &error), 0);
+    assert_int_equal (source_read (source, fx->buf, CHUNK, &last, &error), 5000);
+    assert_int_equal (sink_write (sink, 0, fx->buf, 5000, &error), 0);
+    assert_int_equal (sink_finish (sink, source_digest (source), DIGEST_SIZE, &error), -1);
+    assert_int_equal (sink_code (sink), FSH_ERR_CORRUPTED);
+    zstr_free (&error);
+    source_destroy (&source);
+    sink_destroy (&sink);
+    assert_int_equal (s_count_entries (fx->downloads), 0);
+}
+
 int
 main (void)
 {
@@ -523,6 +623,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_name_collisions, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_corruption_detected, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_write_failures, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_attributes_and_digest_resume, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_published_digest_enforced, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
