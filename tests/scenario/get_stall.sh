@@ -14,30 +14,30 @@ OWNER_PY="$(dirname "$0")/digest_owner.py"
 MIB=$((1024 * 1024))
 GIB=$((1024 * MIB))
 
-start_broker --stall-timeout 1
+start_broker --stall-timeout 3
 mkdir -p "$T/alice_files" "$T/bob_dl"
-# 2 GiB of hole, then 1 MiB of data: both sides hash the 2 GiB prefix of a
+# 3 GiB of hole, then 1 MiB of data: both sides hash the 3 GiB prefix of a
 # resume (a few seconds), the disk holds 1 MiB
-truncate -s $((2 * GIB)) "$T/alice_files/huge.bin"
+truncate -s $((3 * GIB)) "$T/alice_files/huge.bin"
 head -c $MIB /dev/urandom >>"$T/alice_files/huge.bin"
 start_peer alice
 start_peer bob
 wait_until 10 online alice && wait_until 10 online bob || fail "agents not online"
 wait_until 10 sees bob alice huge.bin || fail "bob does not see huge.bin"
 
-# A partial file of the 2 GiB prefix, as an interrupted get leaves it
+# A partial file of the 3 GiB prefix, as an interrupted get leaves it
 part="$T/bob_dl/.huge.bin.fshare-part"
-truncate -s $((2 * GIB)) "$part"
+truncate -s $((3 * GIB)) "$part"
 mtime=$(stat -c %Y "$T/alice_files/huge.bin")
-meta=$(printf 'fshare1\nalice\n%s\n%s\nhuge.bin' $((2 * GIB + MIB)) "$mtime")
+meta=$(printf 'fshare1\nalice\n%s\n%s\nhuge.bin' $((3 * GIB + MIB)) "$mtime")
 "$PY" -c 'import os, sys; os.setxattr(sys.argv[1], "user.fshare.source", sys.argv[2].encode())' \
     "$part" "$meta" 2>/dev/null || { echo "SKIP: no user extended attributes here" >&2; exit 77; }
 start=$(now_ms)
 expect 0 ctl bob get alice huge.bin
 took=$(( $(now_ms) - start ))
-grep -q "resumed at $((2 * GIB)) bytes" "$T/out" || fail "not resumed: $(cat "$T/out")"
+grep -q "resumed at $((3 * GIB)) bytes" "$T/out" || fail "not resumed: $(cat "$T/out")"
 cmp -s "$T/alice_files/huge.bin" "$T/bob_dl/huge.bin" || fail "huge.bin differs"
-echo "resume of a 2 GiB partial file under --stall-timeout 1: $took ms"
+echo "resume of a 3 GiB partial file under --stall-timeout 3: $took ms"
 
 # An owner that stops sending: owner stalled, the partial file kept
 mkdir -p "$T/mallory_files"
