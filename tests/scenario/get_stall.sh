@@ -53,6 +53,7 @@ jq -e '.code == "stalled"' "$T/out" >/dev/null || fail "not code stalled: $(cat 
 kept=$(stat -c %s "$T/bob_dl/.data.bin.fshare-part" 2>/dev/null || echo 0)
 [ "$kept" -eq $((4 * MIB)) ] || fail "the partial file holds $kept bytes, not 4 MiB"
 kill -KILL "$PID_mallory"
+stopped "$PID_mallory" 137
 
 # The same owner, honest now: the next get resumes
 wait_until 10 not_sees bob mallory data.bin || fail "mallory still seen"

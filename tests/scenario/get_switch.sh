@@ -42,6 +42,7 @@ bg get1 "$CTL" --user bob get alice big.bin
 GET=$LAST_PID
 wait_until 20 reached || fail "the first 4 MiB did not arrive"
 kill -KILL "$PID_alice"
+stopped "$PID_alice" 137
 wait_until 30 gone "$GET" || fail "the get did not end"
 wait "$GET" || fail "the switched get failed: $(cat "$T/get1.log")"
 grep -qx "switched to carol's copy after alice left" "$T/get1.log" \
@@ -52,6 +53,7 @@ log_has bob "continuing from carol:'copies/same.bin'" || fail "bob's log does no
 
 # Without another copy: the failure of today, the partial file kept
 kill -KILL "$PID_carol"
+stopped "$PID_carol" 137
 wait_until 10 not_sees bob carol copies/same.bin || fail "carol's copy still seen"
 rm "$T/bob_dl/big.bin"
 owner alice2 --pause-after $((4 * MIB)) big.bin
@@ -60,6 +62,7 @@ bg get2 "$CTL" --user bob get alice2 big.bin
 GET=$LAST_PID
 wait_until 20 reached || fail "the first 4 MiB did not arrive (2)"
 kill -KILL "$PID_alice2"
+stopped "$PID_alice2" 137
 wait_until 30 gone "$GET" || fail "the get did not end (2)"
 wait "$GET" && fail "the get succeeded without any owner"
 grep -q "owner alice2" "$T/get2.log" || fail "not an owner failure: $(cat "$T/get2.log")"
