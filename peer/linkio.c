@@ -268,6 +268,10 @@ s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
     if (!fsh_loginclient_dealer (self->client)
     ||  self->state == LINK_STOPPING || self->state == LINK_ENDED)
         return 0;
+    //  A loop that was busy for seconds (a huge scan) has not read what
+    //  came meanwhile: an answer waiting in the socket is a sign of life
+    if (zsock_events (fsh_loginclient_dealer (self->client)) & ZMQ_POLLIN)
+        fsh_loginclient_heard (self->client);
     bool expired = fsh_loginclient_expired (self->client);
     if (link_in_session (self->state) && expired) {
         link_reconnect_later (self, "the broker stopped answering");
