@@ -15,6 +15,7 @@
 #include "hostdir.h"
 #include "link.h"
 #include "statedir.h"
+#include "digester.h"
 #include "transfer.h"
 #include "view.h"
 #include "curve.h"
@@ -46,6 +47,9 @@ typedef struct {
     hostdir_t *hostdir;
     zmq_pollitem_t hostdir_item;
     int hostdir_timer;
+    hashq_t *hashq;             //  digests, hashed off the loop (SPEC 4.5)
+    digester_t *digester;       //  puts them on what we publish
+    int digest_timer;           //  a held change's time is up
     view_t *view;
     transfers_t *transfers;     //  downloads, as owner and as requester
     fsh_ratelog_t *ratelog;
@@ -213,6 +217,62 @@ s_stop (void *arg)
 //  --- Host directory ---------------------------------------------------------------
 
 static int s_on_hostdir_timer (zloop_t *loop, int timer_id, void *arg);
+static int s_on_digest_timer (zloop_t *loop, int timer_id, void *arg);
+
+//  Hand the link every change whose digest is settled; when the head of
+//  the queue waits for one, look again when its hold is up.
+static void
+s_digests_drain (agent_t *self)
+{
+    hostdir_change_t *change;
+    while ((change = digester_pop (self->digester)))
+        link_change (self->link, &change);
+    if (digester_holding (self->digester) && !self->digest_timer)
+        self->digest_timer = zloop_timer (self->loop, DIGESTER_HOLD_MS + 10, 1,
+                                          s_on_digest_timer, self);
+}
+
+static int
+s_on_digest_timer (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop; (void) timer_id;
+    agent_t *self = (agent_t *) arg;
+    self->digest_timer = 0;
+    s_digests_drain (self);
+    return 0;
+}
+
+static int
+s_on_digests (zloop_t *loop, zsock_t *sock, void *arg)
+{
+    (void) loop; (void) sock;
+    agent_t *self = (agent_t *) arg;
+    digester_on_results (self->digester);
+    s_digests_drain (self);
+    return 0;
+}
+
+//  At start the first file list should carry the digests the database
+//  knows (a restart over unchanged files reads nothing and says it all
+//  in the join): wait for the hasher, at most DIGESTER_HOLD_MS. What is
+//  still unknown then follows as changes.
+static void
+s_digests_first (agent_t *self)
+{
+    digester_request_all (self->digester);
+    zpoller_t *poller = zpoller_new (hashq_sock (self->hashq), NULL);
+    int64_t deadline = zclock_mono () + DIGESTER_HOLD_MS;
+    while (!digester_idle (self->digester) && zclock_mono () < deadline) {
+        zpoller_wait (poller, 50);
+        digester_on_results (self->digester);
+    }
+    zpoller_destroy (&poller);
+    //  The first pages say all of it
+    digester_clear (self->digester);
+    zsys_info ("%s: digests: %zu files, %" PRIu64 " bytes read for them at start%s", self->user,
+               fileset_size (hostdir_files (self->hostdir)), hashq_bytes_read (self->hashq),
+               digester_idle (self->digester)? "": " (the rest follow)");
+}
 
 static void
 s_hostdir_process (agent_t *self)
@@ -221,10 +281,11 @@ s_hostdir_process (agent_t *self)
     hostdir_process (self->hostdir, changes);
     hostdir_change_t *change = (hostdir_change_t *) zlistx_first (changes);
     while (change) {
-        link_change (self->link, &change);
+        digester_push (self->digester, change);
         change = (hostdir_change_t *) zlistx_next (changes);
     }
     zlistx_destroy (&changes);
+    s_digests_drain (self);
     if (self->hostdir_timer)
         zloop_timer_end (self->loop, self->hostdir_timer);
     self->hostdir_timer = 0;
@@ -295,6 +356,8 @@ s_agent_destroy (agent_t **self_p)
         zsock_destroy (&self->sub);
         zloop_destroy (&self->loop);
         control_destroy (&self->control);
+        digester_destroy (&self->digester);
+        hashq_destroy (&self->hashq);
         hostdir_destroy (&self->hostdir);
         view_destroy (&self->view);
         statedir_destroy (&self->statedir);
@@ -394,6 +457,13 @@ s_agent_setup (agent_t *self, agent_config_t *config)
     self->downloads = s_absolute (config->downloads);
     self->view = view_new ();
     self->ratelog = fsh_ratelog_new (1);
+    char *db = self->statedir? zsys_sprintf ("%s/digests.db", statedir_path (self->statedir))
+                             : NULL;
+    self->hashq = hashq_new (config->dir, db);
+    zstr_free (&db);
+    if (!self->hashq)
+        return zsys_sprintf ("host directory %s: cannot start the hasher", config->dir);
+    self->digester = digester_new (self->hashq, hostdir_files (self->hostdir));
     return NULL;
 }
 
@@ -429,11 +499,13 @@ s_agent_wire (agent_t *self, const char *password)
     self->hostdir_item.fd = hostdir_fd (self->hostdir);
     self->hostdir_item.events = ZMQ_POLLIN;
     zloop_poller (self->loop, &self->hostdir_item, s_on_hostdir, self);
+    zloop_reader (self->loop, hashq_sock (self->hashq), s_on_digests, self);
 }
 
 static void
 s_agent_run (agent_t *self)
 {
+    s_digests_first (self);
     link_start (self->link);
     s_hostdir_process (self);
     while (!self->finished) {

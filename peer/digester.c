@@ -192,19 +192,9 @@ digester_idle (digester_t *self)
     return hashq_pending (self->hashq) == 0;
 }
 
-void
-digester_file_info (digester_t *self, const hostdir_change_t *change, Fshare__FileInfo *info)
+bool
+digester_holding (digester_t *self)
 {
-    fshare__file_info__init (info);
-    info->path = change->path;
-    info->size = change->size;
-    info->mtime = change->mtime;
-    const fileset_file_t *file = fileset_lookup (self->files, change->path);
-    if (file && file->size == change->size && file->mtime == change->mtime) {
-        info->mode = file->mode;
-        if (file->has_sha256) {
-            info->sha256.data = (uint8_t *) file->sha256;
-            info->sha256.len = sizeof file->sha256;
-        }
-    }
+    item_t *item = (item_t *) zlistx_first (self->queue);
+    return item && item->waits;
 }

@@ -46,10 +46,8 @@ void digester_clear (digester_t *self);
 //  True when no digest is being waited for (the first file list may go).
 bool digester_idle (digester_t *self);
 
-//  The FileInfo of a change to send: path, size and mtime of the change,
-//  and the digest and mode the table knows for that version. Points into
-//  the change and the table.
-void digester_file_info (digester_t *self, const hostdir_change_t *change,
-                         Fshare__FileInfo *info);
+//  True when the head of the queue is held for its digest (digester_pop
+//  gives it when the digest comes, or DIGESTER_HOLD_MS after it came).
+bool digester_holding (digester_t *self);
 
 #endif

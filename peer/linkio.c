@@ -310,6 +310,15 @@ s_send_change (link_t *self, hostdir_change_t *change, size_t *bytes)
     file.path = change->path;
     file.size = change->size;
     file.mtime = change->mtime;
+    //  The digest and mode the table knows for this very version
+    const fileset_file_t *entry = fileset_lookup (self->files, change->path);
+    if (entry && entry->size == change->size && entry->mtime == change->mtime) {
+        file.mode = entry->mode;
+        if (entry->has_sha256) {
+            file.sha256.data = (uint8_t *) entry->sha256;
+            file.sha256.len = sizeof entry->sha256;
+        }
+    }
     Fshare__Change body = FSHARE__CHANGE__INIT;
     body.kind = change->kind;
     body.file = &file;

@@ -142,11 +142,23 @@ fsh_human_size (uint64_t bytes, char *buf, size_t size)
         snprintf (buf, size, "%.1f %s", value, units [unit]);
 }
 
+json_t *
+fsh_sha256_json (const Fshare__FileInfo *file)
+{
+    if (file->sha256.len != 32)
+        return json_null ();
+    char hex [65];
+    for (int i = 0; i < 32; i++)
+        snprintf (hex + 2 * i, 3, "%02x", file->sha256.data [i]);
+    return json_string (hex);
+}
+
 static json_t *
 s_file_json (const Fshare__FileInfo *file)
 {
-    return json_pack ("{s:s, s:I, s:I}", "path", file->path,
-                      "size", (json_int_t) file->size, "mtime", (json_int_t) file->mtime);
+    return json_pack ("{s:s, s:I, s:I, s:o}", "path", file->path,
+                      "size", (json_int_t) file->size, "mtime", (json_int_t) file->mtime,
+                      "sha256", fsh_sha256_json (file));
 }
 
 char *
@@ -181,6 +193,7 @@ fsh_event_json (const Fshare__Event *event)
         json_object_set_new (obj, "path", json_string (event->file->path));
         json_object_set_new (obj, "size", json_integer ((json_int_t) event->file->size));
         json_object_set_new (obj, "mtime", json_integer ((json_int_t) event->file->mtime));
+        json_object_set_new (obj, "sha256", fsh_sha256_json (event->file));
         if (event->type == FSHARE__EVENT_TYPE__EVENT_FILE_RENAMED)
             json_object_set_new (obj, "from", json_string (event->from));
     }

@@ -28,6 +28,11 @@ void fsh_event_destroy (Fshare__Event **event_p);
 //  One JSON object on one line, no newline. Caller frees.
 char *fsh_event_json (const Fshare__Event *event);
 
+//  A file's digest as SPEC 5.1 prints it: lower-case hex, or null while
+//  the owner has not hashed it (a new jansson reference).
+struct json_t;
+struct json_t *fsh_sha256_json (const Fshare__FileInfo *file);
+
 //  One line for people, with newline.
 void fsh_event_print (const Fshare__Event *event, FILE *out);
 

@@ -103,7 +103,7 @@ connect bob
 expect 0 "$TAP" --events "$EVENTS_EP" --broker "$BROKER_EP" --snapshot --json --count 2
 lines "$T/out" 2
 jq -s -e '.[0].type == "join" and .[0].user == "alice" and (.[0].files | length == 3)
-          and .[1].type == "join" and .[1].user == "bob" and .[1].files == [{"path":"b.txt","size":1,"mtime":.[1].files[0].mtime}]
+          and .[1].type == "join" and .[1].user == "bob" and .[1].files == [{"path":"b.txt","size":1,"mtime":.[1].files[0].mtime,"sha256":"3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d"}]
           and .[0].seq == .[1].seq and .[0].broker == .[1].broker' "$T/out" >/dev/null \
     || fail "bad snapshot: $(cat "$T/out")"
 snapshot_seq=$(jq -s '.[0].seq' "$T/out")

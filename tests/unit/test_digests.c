@@ -228,7 +228,7 @@ test_digester (void **state)
     hostdir_change_t *change = s_pop (digester, hashq);
     assert_string_equal (change->path, "small.txt");
     Fshare__FileInfo info;
-    digester_file_info (digester, change, &info);
+    fileset_info (fileset_lookup (files, change->path), &info);
     assert_int_equal (info.sha256.len, 32);
     s_hex_is (info.sha256.data, HELLO_SHA);
     assert_int_equal (info.mode, st_small.st_mode & 0777);
@@ -244,14 +244,14 @@ test_digester (void **state)
                                        st_large.st_mtim.tv_sec));
     change = digester_pop (digester);
     assert_non_null (change);
-    digester_file_info (digester, change, &info);
+    fileset_info (fileset_lookup (files, change->path), &info);
     assert_int_equal (info.sha256.len, 0);
     hostdir_change_destroy (&change);
     change = s_pop (digester, hashq);
     assert_int_equal (change->kind, FSHARE__CHANGE_KIND__CHANGE_CHANGED);
     assert_string_equal (change->path, "large.bin");
     assert_int_equal (change->size, size);
-    digester_file_info (digester, change, &info);
+    fileset_info (fileset_lookup (files, change->path), &info);
     assert_int_equal (info.sha256.len, 32);
     hostdir_change_destroy (&change);
     assert_true (digester_idle (digester));

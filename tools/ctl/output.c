@@ -177,18 +177,6 @@ ctl_files_keep_content (zlistx_t *files, const uint8_t sha256 [32])
     }
 }
 
-//  The digest as JSON: lower-case hex, or null while the owner hashes.
-static json_t *
-s_json_sha256 (const Fshare__FileInfo *file)
-{
-    if (!s_has_digest (file))
-        return json_null ();
-    char hex [65];
-    for (int i = 0; i < 32; i++)
-        snprintf (hex + 2 * i, 3, "%02x", file->sha256.data [i]);
-    return json_string (hex);
-}
-
 static void
 s_print_files_json (zlistx_t *files)
 {
@@ -198,7 +186,7 @@ s_print_files_json (zlistx_t *files)
         json_array_append_new (array, json_pack ("{s:s, s:s, s:I, s:I, s:o}",
             "user", entry->user, "path", entry->file->path,
             "size", (json_int_t) entry->file->size, "mtime", (json_int_t) entry->file->mtime,
-            "sha256", s_json_sha256 (entry->file)));
+            "sha256", fsh_sha256_json (entry->file)));
     ctl_json_print (array);
 }
 

@@ -1,0 +1,71 @@
+#!/bin/bash
+# peer_digests.sh - content identity (SPEC 4.5): a file's digest is in the
+# tap's events and in ls --all --json and equals sha256sum's; a small file's
+# first event carries it, a large one is published at once and its digest
+# follows as file_changed with the same size and mtime; a restart over
+# 1,000 unchanged files reads 0 bytes for hashing; a corrupt digest
+# database is rebuilt with a warning.
+. "$(dirname "$0")/../lib.sh" "$1"
+. "$(dirname "$0")/peer_lib.bash"
+
+TAP="$BIN/fshare-tap"
+start_broker
+A=$T/alice_files
+mkdir -p "$A/many"
+for i in $(seq 1000); do echo "file $i" >"$A/many/f$i.txt"; done
+start_peer alice
+start_peer bob
+wait_until 20 online alice || fail "alice is not online"
+wait_until 10 online bob || fail "bob is not online"
+log_has alice "digests: 1000 files" || fail "no digest summary: $(grep digests "$T/alice.log")"
+bg tap "$TAP" --events "$EVENTS_EP" --broker "$BROKER_EP" --json
+TAP_PID=$LAST_PID
+wait_until 10 grep -q '"type":"stats"' "$T/tap.log" || fail "the tap sees nothing"
+
+# A small file: its first event carries the digest
+echo "hello" >"$A/hello.txt"
+sum=$(sha256sum "$A/hello.txt" | cut -d' ' -f1)
+added() { grep '"type":"file_added"' "$T/tap.log" | grep -q "\"path\":\"$1\""; }
+wait_until 10 added hello.txt || fail "no file_added for hello.txt"
+grep '"type":"file_added"' "$T/tap.log" | grep '"path":"hello.txt"' | jq -e --arg h "$sum" \
+    '.sha256 == $h' >/dev/null || fail "hello.txt's event lacks its digest: $(grep hello "$T/tap.log")"
+ctl_jq bob 'any(.[]; .path == "hello.txt" and .sha256 == $h)' --arg h "$sum" \
+    -- ls --all --user alice || fail "ls --all lacks hello.txt's digest"
+
+# A large file: published at once, the digest follows
+head -c $((200 * 1024 * 1024)) /dev/zero >"$A/big.bin"
+big=$(sha256sum "$A/big.bin" | cut -d' ' -f1)
+size=$(stat -c %s "$A/big.bin")
+followed() {
+    grep '"path":"big.bin"' "$T/tap.log" | jq -e -s --arg h "$big" --argjson s "$size" \
+        'length >= 2 and .[0].type == "file_added" and .[0].sha256 == null
+         and (.[1:] | any(.type == "file_changed" and .sha256 == $h and .size == $s
+                          and .mtime == $first.mtime))' --argjson first \
+        "$(grep '"path":"big.bin"' "$T/tap.log" | head -1)" >/dev/null 2>&1
+}
+wait_until 60 followed || fail "big.bin: $(grep big.bin "$T/tap.log")"
+
+# Restart over unchanged files: nothing read for hashing
+kill -TERM "$PID_alice"
+wait_until 10 gone "$PID_alice" || fail "alice did not stop"
+mv "$T/alice.log" "$T/alice-first.log"
+start_peer alice
+wait_until 20 online alice || fail "alice is not online again"
+log_has alice "digests: 1002 files, 0 bytes read" \
+    || fail "the restart read files: $(grep digests "$T/alice.log")"
+ctl_jq bob 'any(.[]; .path == "big.bin" and .sha256 == $h)' --arg h "$big" \
+    -- ls --all --user alice || fail "big.bin's digest was not in the new join"
+
+# A corrupt database: rebuilt with a warning, digests again
+kill -TERM "$PID_alice"
+wait_until 10 gone "$PID_alice" || fail "alice did not stop"
+mv "$T/alice.log" "$T/alice-second.log"
+db="$XDG_STATE_HOME/fshare/peer-alice/digests.db"
+[ -f "$db" ] || fail "no digest database at $db"
+rm -f "$db-wal" "$db-shm"
+head -c 4096 /dev/urandom >"$db"
+start_peer alice
+wait_until 20 online alice || fail "alice is not online after the corruption"
+log_has alice "rebuilding" || fail "no warning about the rebuilt database"
+wait_until 20 ctl_jq bob 'any(.[]; .path == "hello.txt" and .sha256 == $h)' --arg h "$sum" \
+    -- ls --all --user alice || fail "no digests after the rebuild"
