@@ -12,13 +12,24 @@
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <stdatomic.h>
 
 #define IN_FLIGHT   16
 #define READ_BYTES  (1024 * 1024)
 #define TRIES       3           //  reads of a file that changes under us
 
+//  What the caller and the thread share: where to hash, and "stop now"
+//  (a $TERM waits in the pipe behind the requests in flight, and a large
+//  file must not hold an agent that is stopping).
+typedef struct {
+    char *root;
+    char *db_path;
+    atomic_bool stop;
+} shared_t;
+
 struct _hashq_t {
     zactor_t *actor;
+    shared_t *shared;
     zlistx_t *queue;            //  paths waiting, oldest first
     zhashx_t *queued;           //  the same paths, for "already asked"
     size_t in_flight;
@@ -32,6 +43,7 @@ typedef struct {
     int root_fd;
     digestdb_t *db;
     void *buffer;
+    shared_t *shared;
 } worker_t;
 
 static void
@@ -71,6 +83,8 @@ s_read_all (worker_t *self, int fd, digest_t *digest, uint64_t *bytes)
 {
     off_t offset = 0;
     while (true) {
+        if (atomic_load (&self->shared->stop))
+            return -1;
         ssize_t got = pread (fd, self->buffer, READ_BYTES, offset);
         if (got == 0)
             return 0;
@@ -141,10 +155,9 @@ s_send_result (zsock_t *pipe, hashq_result_t *result)
 static void
 s_worker (zsock_t *pipe, void *args)
 {
-    worker_t self = { .root_fd = -1 };
-    char **paths = (char **) args;
-    self.root_fd = open (paths [0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    self.db = digestdb_open (paths [1]);
+    worker_t self = { .root_fd = -1, .shared = (shared_t *) args };
+    self.root_fd = open (self.shared->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    self.db = digestdb_open (self.shared->db_path);
     self.buffer = malloc (READ_BYTES);
     s_idle_io_priority ();
     zsock_signal (pipe, self.root_fd == -1 || !self.db? 1: 0);
@@ -188,12 +201,20 @@ hashq_new (const char *root, const char *db_path)
     if (fd == -1)
         return NULL;
     close (fd);
-    const char *args [2] = { root, db_path };
-    zactor_t *actor = zactor_new (s_worker, (void *) args);
-    if (!actor)
+    shared_t *shared = (shared_t *) zmalloc (sizeof (shared_t));
+    shared->root = strdup (root);
+    shared->db_path = db_path? strdup (db_path): NULL;
+    atomic_init (&shared->stop, false);
+    zactor_t *actor = zactor_new (s_worker, shared);
+    if (!actor) {
+        free (shared->root);
+        free (shared->db_path);
+        free (shared);
         return NULL;
+    }
     hashq_t *self = (hashq_t *) zmalloc (sizeof (hashq_t));
     self->actor = actor;
+    self->shared = shared;
     self->queue = zlistx_new ();
     zlistx_set_destructor (self->queue, (zlistx_destructor_fn *) zstr_free);
     self->queued = zhashx_new ();
@@ -206,7 +227,11 @@ hashq_destroy (hashq_t **self_p)
     hashq_t *self = *self_p;
     if (!self)
         return;
+    atomic_store (&self->shared->stop, true);
     zactor_destroy (&self->actor);
+    free (self->shared->root);
+    free (self->shared->db_path);
+    free (self->shared);
     zlistx_destroy (&self->queue);
     zhashx_destroy (&self->queued);
     free (self);
