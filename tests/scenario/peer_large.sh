@@ -11,6 +11,8 @@ for d in $(seq 0 99); do
 done
 echo "created 100,000 files in $(( $(now_ms) - t0 )) ms"
 t0=$(now_ms)
+# subscribed long before big has scanned its files and joins
+bg tap "$BIN/fshare-tap" --events "$EVENTS_EP" --json --topic presence
 start_peer big
 start_peer other
 wait_until 60 online big || fail "big not online: $(state big)"
@@ -18,6 +20,14 @@ wait_until 30 online other || fail "other not online"
 count() { [ "$(ctl other --json peers | jq '.[] | select(.user == "big") | .files')" = 100000 ]; }
 wait_until 30 count || fail "other's view lacks big's files: $(ctl other --json peers)"
 echo "both online, other's view complete after $(( $(now_ms) - t0 )) ms"
+# The list travelled in pages: big's join came as several events, page 0
+# first with more to come (a subscriber may miss some pages under load, so
+# no exact count)
+pages() {
+    grep '^{' "$T/tap.log" | jq -s -e '[.[] | select(.type == "join" and .user == "big")]
+        | length >= 2 and any(.[]; .page == 0 and .more == true) and any(.[]; .page > 0)' >/dev/null
+}
+wait_until 10 pages || fail "big's file list did not travel in pages: $(grep -c '"user":"big"' "$T/tap.log") join event(s)"
 [ "$(ctl other --json ls --all --user big 'd42/file-999' | jq length)" = 1 ] \
     || fail "a file deep in the list is missing"
 # still live after the big login
