@@ -15,10 +15,10 @@
 #include "gate.h"
 #include "bounds.h"
 #include "monitor.h"
+#include "publisher.h"
+#include "catalog.h"
 #include <sodium.h>
 
-#define STATS_MS_DEFAULT     2000
-#define MAX_FILES_DEFAULT    1000000
 #define COMPLAINTS_PER_SEC   10
 //  Requests taken from the ROUTER per wake-up: chunks come in streams
 #define ROUTER_BATCH         64
@@ -34,7 +34,7 @@ typedef struct {
     zhashx_t *users;            //  user -> session_t (not owned)
     char *events_endpoint;      //  told to peers at login
     char id [17];               //  broker instance id
-    uint64_t seq;
+    publisher_t *publisher;     //  events and snapshots (publisher.h)
     relay_t *relay;             //  downloads in progress
     zcert_t *cert;              //  CURVE key pair; NULL without CURVE
     gate_t *gate;               //  ZAP handler; NULL without CURVE
@@ -48,7 +48,6 @@ static void s_session_drop (broker_t *self, session_t *session, bool publish_lea
 
 //  Observer sessions (fshare-tap --user) are those that `users` does not
 //  list: the user's one agent session is the one it does.
-#define OBSERVERS_MAX_DEFAULT   8       //  per account
 
 static bool
 s_is_observer (broker_t *self, session_t *session)
@@ -98,167 +97,19 @@ s_reply_error (broker_t *self, zframe_t *routing_id, uint64_t request_id, fsh_er
 }
 
 //  --------------------------------------------------------------------------
-//  Events: every one stamped with instance id and the next sequence number
-
-static void
-s_publish (broker_t *self, Fshare__Event *event)
-{
-    event->broker = self->id;
-    event->seq = ++self->seq;
-    event->time_ms = zclock_time ();
-    if (fsh_event_send (event, self->pub) == -1)
-        zsys_error ("broker: cannot publish event: %s", zmq_strerror (errno));
-}
-
-static void
-s_publish_file (broker_t *self, Fshare__EventType type, session_t *session,
-                const char *path, const char *from)
-{
-    //  As the table now has it: what every view is built from
-    Fshare__FileInfo file = FSHARE__FILE_INFO__INIT;
-    const fileset_file_t *entry = session_file (session, path);
-    if (entry)
-        fileset_info (entry, &file);
-    else
-        file.path = (char *) path;      //  removed
-    Fshare__Event event = FSHARE__EVENT__INIT;
-    event.type = type;
-    event.user = (char *) session_user (session);
-    event.file = &file;
-    event.from = (char *) (from? from: "");
-    s_publish (self, &event);
-}
-
-//  A session's files as FileInfo structs pointing into its table (valid
-//  until the session changes), to be cut into pages.
-typedef struct {
-    Fshare__FileInfo *infos;
-    Fshare__FileInfo **pointers;
-    size_t count;
-} filelist_t;
-
-static void
-s_filelist_init (filelist_t *list, session_t *session)
-{
-    size_t capacity = session_file_count (session);
-    list->infos = (Fshare__FileInfo *) zmalloc (sizeof (Fshare__FileInfo) * (capacity + 1));
-    list->pointers = (Fshare__FileInfo **) zmalloc (sizeof (Fshare__FileInfo *) * (capacity + 1));
-    list->count = 0;
-    fileset_t *files = session_files (session);
-    for (const fileset_file_t *file = fileset_first (files);
-         file && list->count < capacity; file = fileset_next (files)) {
-        Fshare__FileInfo *info = &list->infos [list->count];
-        fileset_info (file, info);
-        list->pointers [list->count++] = info;
-    }
-}
-
-static void
-s_filelist_free (filelist_t *list)
-{
-    free (list->infos);
-    free (list->pointers);
-}
-
-//  How many files from `start` fit in a page of about `budget` bytes
-//  (at least one, so a page always makes progress).
-static size_t
-s_page_length (filelist_t *list, size_t start, size_t budget)
-{
-    size_t used = 0;
-    size_t end = start;
-    while (end < list->count) {
-        used += strlen (list->infos [end].path) + 32;
-        if (used > budget && end > start)
-            break;
-        end++;
-    }
-    return end - start;
-}
-
-static void
-s_publish_join (broker_t *self, session_t *session)
-{
-    filelist_t list;
-    s_filelist_init (&list, session);
-    Fshare__Event event = FSHARE__EVENT__INIT;
-    event.type = FSHARE__EVENT_TYPE__EVENT_JOIN;
-    event.user = (char *) session_user (session);
-    event.since = session_since (session) / 1000;
-    size_t start = 0;
-    uint32_t index = 0;
-    do {    //  an empty list still publishes one join, with no files
-        size_t length = s_page_length (&list, start, FSH_PAGE_BYTES);
-        event.files = list.pointers + start;
-        event.n_files = length;
-        event.page = index++;
-        start += length;
-        event.more = start < list.count;
-        s_publish (self, &event);
-    } while (start < list.count);
-    s_filelist_free (&list);
-}
-
-//  --------------------------------------------------------------------------
-//  Snapshot: the whole state at the current sequence number, in pages sent
-//  back to back (the loop does nothing else meanwhile, so they agree).
+//  Snapshot: every online session, at the current sequence number
 
 static void
 s_send_snapshot (broker_t *self, zframe_t *routing_id, uint64_t request_id)
 {
-    Fshare__SnapshotPage page = FSHARE__SNAPSHOT_PAGE__INIT;
-    page.broker = self->id;
-    page.seq = self->seq;
-    page.transfers = relay_active (self->relay);
-    page.bytes_relayed = relay_bytes (self->relay);
-    Fshare__Message reply = FSHARE__MESSAGE__INIT;
-    reply.id = request_id;
-    reply.body_case = FSHARE__MESSAGE__BODY_SNAPSHOT_PAGE;
-    reply.snapshot_page = &page;
-
-    //  At most one UserFiles per page keeps the cutting simple; small users
-    //  share a page by being sent as consecutive pages anyway.
-    Fshare__UserFiles user = FSHARE__USER_FILES__INIT;
-    Fshare__UserFiles *users [1] = { &user };
-    size_t online = 0;
-    for (session_t *session = (session_t *) zhashx_first (self->sessions); session;
-         session = (session_t *) zhashx_next (self->sessions))
-        online += session_online (session);
-
-    size_t done = 0;
-    zlistx_t *list = zlistx_new ();
+    zlistx_t *online = zlistx_new ();
     for (session_t *session = (session_t *) zhashx_first (self->sessions); session;
          session = (session_t *) zhashx_next (self->sessions))
         if (session_online (session))
-            zlistx_add_end (list, session);
-
-    for (session_t *session = (session_t *) zlistx_first (list); session;
-         session = (session_t *) zlistx_next (list)) {
-        done++;
-        filelist_t files;
-        s_filelist_init (&files, session);
-        user.user = (char *) session_user (session);
-        user.since = session_since (session) / 1000;
-        size_t start = 0;
-        do {
-            size_t length = s_page_length (&files, start, FSH_PAGE_BYTES);
-            user.files = files.pointers + start;
-            user.n_files = length;
-            start += length;
-            user.more = start < files.count;
-            page.users = users;
-            page.n_users = 1;
-            page.more = user.more || done < online;
-            s_send (self, routing_id, &reply);
-        } while (start < files.count);
-        s_filelist_free (&files);
-    }
-    zlistx_destroy (&list);
-    if (online == 0) {
-        page.n_users = 0;
-        page.more = false;
-        s_send (self, routing_id, &reply);
-    }
+            zlistx_add_end (online, session);
+    publisher_snapshot (self->publisher, self->router, routing_id, request_id, online,
+                        relay_active (self->relay), relay_bytes (self->relay));
+    zlistx_destroy (&online);
 }
 
 //  --------------------------------------------------------------------------
@@ -301,7 +152,7 @@ s_login_accept (void *arg, const login_grant_t *grant, const char **text)
     Fshare__LoginOk ok = FSHARE__LOGIN_OK__INIT;
     ok.session = (char *) session_token (session);
     ok.broker = self->id;
-    ok.seq = self->seq;
+    ok.seq = publisher_seq (self->publisher);
     ok.events = self->events_endpoint;
     ok.heartbeat_ms = (uint32_t) self->config.heartbeat_ms;
     ok.max_message = (uint32_t) self->config.max_message;
@@ -342,10 +193,29 @@ s_login_setup (broker_t *self, bool local)
 //  --------------------------------------------------------------------------
 //  Requests of a logged-in session
 
+//  The limits a session's list is checked against now.
+static catalog_limits_t
+s_catalog_limits (broker_t *self, session_t *session)
+{
+    uint64_t total = 0;
+    for (session_t *other = (session_t *) zhashx_first (self->sessions); other;
+         other = (session_t *) zhashx_next (self->sessions))
+        total += session_list_bytes (other);
+    uint64_t room = self->config.max_total_bytes > total? self->config.max_total_bytes - total: 0;
+    catalog_limits_t limits = {
+        .max_files = (size_t) self->config.max_files, .max_path = (size_t) self->config.max_path,
+        .max_depth = self->config.max_depth, .max_bytes = self->config.max_list_bytes,
+        .total_left = room
+    };
+    (void) session;
+    return limits;
+}
+
 static void
 s_handle_publish (broker_t *self, session_t *session, zframe_t *routing_id,
-                  Fshare__Message *msg)
+                  Fshare__Message *msg, zmq_msg_t *data)
 {
+    (void) data;
     if (session_online (session)) {
         s_reply_error (self, routing_id, msg->id, FSH_ERR_PROTOCOL_ERROR, "files already published");
         return;
@@ -355,37 +225,19 @@ s_handle_publish (broker_t *self, session_t *session, zframe_t *routing_id,
         s_reply_error (self, routing_id, msg->id, FSH_ERR_BAD_REQUEST, "an observer session publishes no files");
         return;
     }
-    Fshare__Publish *publish = msg->publish;
-    for (size_t i = 0; i < publish->n_files; i++) {
-        const char *reason = fsh_file_check (publish->files [i]);
-        if (reason) {
-            s_complain (self, "%s published a bad file: %s", session_user (session), reason);
-            s_reply_error (self, routing_id, msg->id, FSH_ERR_BAD_REQUEST, "invalid file list");
-            s_session_drop (self, session, false, "was refused");
-            return;
-        }
-        //  Valid, but beyond this broker's own limits (--max-path,
-        //  --max-depth): that file is not published, the others are
-        reason = fsh_path_check_bounded (publish->files [i]->path,
-                                         (size_t) self->config.max_path, self->config.max_depth);
-        if (reason) {
-            s_complain (self, "%s: '%.80s' not published: %s", session_user (session),
-                        publish->files [i]->path, reason);
-            continue;
-        }
-        session_put_file (session, publish->files [i]);
-    }
-    if (session_file_count (session) > (size_t) self->config.max_files) {
-        s_complain (self, "%s publishes more than %d files", session_user (session),
-                    self->config.max_files);
-        s_reply_error (self, routing_id, msg->id, FSH_ERR_TOO_LARGE, "too many files");
+    //  The pages so far are already counted in the total: measure anew
+    catalog_limits_t limits = s_catalog_limits (self, session);
+    const char *reason = NULL;
+    fsh_err_t code = catalog_publish (session, msg->publish, &limits, self->ratelog, &reason);
+    if (code != FSH_ERR_NONE) {
+        s_reply_error (self, routing_id, msg->id, code, reason);
         s_session_drop (self, session, false, "was refused");
         return;
     }
-    if (publish->more)
+    if (msg->publish->more)
         return;
     session_set_online (session, zclock_time ());
-    s_publish_join (self, session);
+    publisher_join (self->publisher, session);
     Fshare__PublishOk ok = FSHARE__PUBLISH_OK__INIT;
     Fshare__Message reply = FSHARE__MESSAGE__INIT;
     reply.id = msg->id;
@@ -398,53 +250,15 @@ s_handle_publish (broker_t *self, session_t *session, zframe_t *routing_id,
 
 static void
 s_handle_change (broker_t *self, session_t *session, zframe_t *routing_id,
-                 Fshare__Message *msg)
+                 Fshare__Message *msg, zmq_msg_t *data)
 {
-    Fshare__Change *change = msg->change;
-    const char *reason = session_online (session)
-        ? fsh_file_check_bounded (change->file, (size_t) self->config.max_path,
-                                  self->config.max_depth)
-        : "files not published yet";
-    if (!reason && change->kind == FSHARE__CHANGE_KIND__CHANGE_RENAMED)
-        reason = fsh_path_check (change->from);
-    if (!reason && change->kind == FSHARE__CHANGE_KIND__CHANGE_NONE)
-        reason = "no change kind";
-    //  protobuf-c keeps enum values it does not know
-    if (!reason && (unsigned) change->kind > FSHARE__CHANGE_KIND__CHANGE_RENAMED)
-        reason = "unknown change kind";
-    if (!reason && change->kind != FSHARE__CHANGE_KIND__CHANGE_REMOVED
-    &&  !session_file (session, change->file->path)
-    &&  session_file_count (session) >= (size_t) self->config.max_files)
-        reason = "too many files";
-    if (reason) {
-        s_complain (self, "bad change from %s: %s", session_user (session), reason);
-        s_reply_error (self, routing_id, msg->id,
-                       streq (reason, "too many files")? FSH_ERR_TOO_LARGE: FSH_ERR_BAD_REQUEST,
-                       reason);
-        return;
-    }
-    Fshare__FileInfo *file = change->file;
-    if (change->kind == FSHARE__CHANGE_KIND__CHANGE_REMOVED) {
-        if (session_remove_file (session, file->path))
-            s_publish_file (self, FSHARE__EVENT_TYPE__EVENT_FILE_REMOVED, session,
-                            file->path, NULL);
-        return;
-    }
-    if (change->kind == FSHARE__CHANGE_KIND__CHANGE_RENAMED
-    &&  session_remove_file (session, change->from)) {
-        session_put_file (session, file);
-        s_publish_file (self, FSHARE__EVENT_TYPE__EVENT_FILE_RENAMED, session,
-                        file->path, change->from);
-        return;
-    }
-    //  The broker's own table decides added versus changed: it is what
-    //  every view was built from.
-    Fshare__ChangeKind kind = session_put_file (session, file);
-    if (kind == FSHARE__CHANGE_KIND__CHANGE_ADDED)
-        s_publish_file (self, FSHARE__EVENT_TYPE__EVENT_FILE_ADDED, session, file->path, NULL);
-    else
-    if (kind == FSHARE__CHANGE_KIND__CHANGE_CHANGED)
-        s_publish_file (self, FSHARE__EVENT_TYPE__EVENT_FILE_CHANGED, session, file->path, NULL);
+    (void) data;
+    catalog_limits_t limits = s_catalog_limits (self, session);
+    const char *reason = NULL;
+    fsh_err_t code = catalog_change (session, msg->change, &limits, self->publisher,
+                                     self->ratelog, &reason);
+    if (code != FSH_ERR_NONE)
+        s_reply_error (self, routing_id, msg->id, code, reason);
 }
 
 static void
@@ -452,7 +266,7 @@ s_handle_ping (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
 {
     Fshare__Pong pong = FSHARE__PONG__INIT;
     pong.broker = self->id;
-    pong.seq = self->seq;
+    pong.seq = publisher_seq (self->publisher);
     Fshare__Message reply = FSHARE__MESSAGE__INIT;
     reply.id = msg->id;
     reply.body_case = FSHARE__MESSAGE__BODY_PONG;
@@ -462,8 +276,9 @@ s_handle_ping (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
 
 static void
 s_handle_logout (broker_t *self, session_t *session, zframe_t *routing_id,
-                 Fshare__Message *msg)
+                 Fshare__Message *msg, zmq_msg_t *data)
 {
+    (void) data;
     zsys_info ("broker: %s logged out", session_user (session));
     s_session_drop (self, session, true, "logged out");
     Fshare__LogoutOk ok = FSHARE__LOGOUT_OK__INIT;
@@ -478,8 +293,9 @@ s_handle_logout (broker_t *self, session_t *session, zframe_t *routing_id,
 //  tables, then the relay asks the owner.
 static void
 s_handle_get (broker_t *self, session_t *session, zframe_t *routing_id,
-              Fshare__Message *msg)
+              Fshare__Message *msg, zmq_msg_t *data)
 {
+    (void) data;
     Fshare__Get *get = msg->get;
     const char *error = NULL;
     fsh_err_t code = FSH_ERR_NONE;
@@ -517,12 +333,8 @@ static void
 s_session_drop (broker_t *self, session_t *session, bool publish_leave, const char *why)
 {
     relay_session_gone (self->relay, session, why);
-    if (publish_leave && session_online (session)) {
-        Fshare__Event event = FSHARE__EVENT__INIT;
-        event.type = FSHARE__EVENT_TYPE__EVENT_LEAVE;
-        event.user = (char *) session_user (session);
-        s_publish (self, &event);
-    }
+    if (publish_leave && session_online (session))
+        publisher_leave (self->publisher, session);
     if (self->gate)
         gate_forget (self->gate, session_token (session));
     //  An observer's end must not unlist the same user's agent
@@ -556,43 +368,11 @@ s_on_snapshot (broker_t *self, session_t *session, zframe_t *routing_id,
 }
 
 static void
-s_on_publish (broker_t *self, session_t *session, zframe_t *routing_id,
-              Fshare__Message *msg, zmq_msg_t *data)
-{
-    (void) data;
-    s_handle_publish (self, session, routing_id, msg);
-}
-
-static void
-s_on_change (broker_t *self, session_t *session, zframe_t *routing_id,
-             Fshare__Message *msg, zmq_msg_t *data)
-{
-    (void) data;
-    s_handle_change (self, session, routing_id, msg);
-}
-
-static void
 s_on_ping (broker_t *self, session_t *session, zframe_t *routing_id, Fshare__Message *msg,
            zmq_msg_t *data)
 {
     (void) session; (void) data;
     s_handle_ping (self, routing_id, msg);
-}
-
-static void
-s_on_logout (broker_t *self, session_t *session, zframe_t *routing_id, Fshare__Message *msg,
-             zmq_msg_t *data)
-{
-    (void) data;
-    s_handle_logout (self, session, routing_id, msg);
-}
-
-static void
-s_on_get (broker_t *self, session_t *session, zframe_t *routing_id, Fshare__Message *msg,
-          zmq_msg_t *data)
-{
-    (void) data;
-    s_handle_get (self, session, routing_id, msg);
 }
 
 static void
@@ -618,11 +398,11 @@ typedef struct {
 static const route_t s_routes [] = {
     { FSHARE__MESSAGE__BODY_LOGIN,    SESSION_NONE,   s_on_login },
     { FSHARE__MESSAGE__BODY_SNAPSHOT, SESSION_CURVE,  s_on_snapshot },
-    { FSHARE__MESSAGE__BODY_PUBLISH,  SESSION_NEEDED, s_on_publish },
-    { FSHARE__MESSAGE__BODY_CHANGE,   SESSION_NEEDED, s_on_change },
+    { FSHARE__MESSAGE__BODY_PUBLISH,  SESSION_NEEDED, s_handle_publish },
+    { FSHARE__MESSAGE__BODY_CHANGE,   SESSION_NEEDED, s_handle_change },
     { FSHARE__MESSAGE__BODY_PING,     SESSION_NEEDED, s_on_ping },
-    { FSHARE__MESSAGE__BODY_LOGOUT,   SESSION_NEEDED, s_on_logout },
-    { FSHARE__MESSAGE__BODY_GET,      SESSION_NEEDED, s_on_get },
+    { FSHARE__MESSAGE__BODY_LOGOUT,   SESSION_NEEDED, s_handle_logout },
+    { FSHARE__MESSAGE__BODY_GET,      SESSION_NEEDED, s_handle_get },
     { FSHARE__MESSAGE__BODY_OPENED,   SESSION_NEEDED, s_on_transfer },
     { FSHARE__MESSAGE__BODY_CREDIT,   SESSION_NEEDED, s_on_transfer },
     { FSHARE__MESSAGE__BODY_CHUNK,    SESSION_NEEDED, s_on_transfer },
@@ -778,7 +558,7 @@ s_publish_stats (zloop_t *loop, int timer_id, void *arg)
     event.type = FSHARE__EVENT_TYPE__EVENT_STATS;
     event.user = "";
     event.stats = &stats;
-    s_publish (self, &event);
+    publisher_send (self->publisher, &event);
     return 0;
 }
 
@@ -859,45 +639,12 @@ s_broker_destroy (broker_t **self_p)
     monitor_destroy (&self->monitor);
     zsock_destroy (&self->router);
     zsock_destroy (&self->pub);
+    publisher_destroy (&self->publisher);
     gate_destroy (&self->gate);
     zcert_destroy (&self->cert);
     zstr_free (&self->events_endpoint);
     free (self);
     *self_p = NULL;
-}
-
-static void
-s_apply_defaults (broker_config_t *config)
-{
-    if (!config->listen)
-        config->listen = FSH_DEFAULT_LISTEN;
-    if (!config->publish)
-        config->publish = FSH_DEFAULT_PUBLISH;
-    if (config->heartbeat_ms <= 0)
-        config->heartbeat_ms = FSH_DEFAULT_HEARTBEAT_MS;
-    if (config->liveness <= 0)
-        config->liveness = FSH_DEFAULT_LIVENESS;
-    if (config->stats_ms <= 0)
-        config->stats_ms = STATS_MS_DEFAULT;
-    if (config->max_message <= 0)
-        config->max_message = FSH_DEFAULT_MAX_MESSAGE;
-    if (config->max_files <= 0)
-        config->max_files = MAX_FILES_DEFAULT;
-    if (config->max_path <= 0 || config->max_path > FSH_PATH_MAX)
-        config->max_path = FSH_PATH_MAX;
-    if (config->max_depth <= 0 || config->max_depth > FSH_DEPTH_MAX)
-        config->max_depth = FSH_DEPTH_MAX;
-    if (config->max_observers == 0)
-        config->max_observers = OBSERVERS_MAX_DEFAULT;
-    else
-    if (config->max_observers < 0)
-        config->max_observers = 0;
-    if (config->max_transfers <= 0)
-        config->max_transfers = RELAY_MAX_PER_REQUESTER;
-    if (config->max_serving <= 0)
-        config->max_serving = RELAY_MAX_PER_OWNER;
-    if (config->stall_timeout_ms <= 0)
-        config->stall_timeout_ms = RELAY_STALL_TIMEOUT_MS;
 }
 
 //  Bind a socket; returns the endpoint it really bound (wildcards resolved)
@@ -951,7 +698,7 @@ s_broker_new (zsock_t *pipe, broker_config_t *config, char **error)
     broker_t *self = (broker_t *) zmalloc (sizeof (broker_t));
     self->pipe = pipe;
     self->config = *config;
-    s_apply_defaults (&self->config);
+    broker_config_defaults (&self->config);
     unsigned char raw [8];
     randombytes_buf (raw, sizeof raw);
     sodium_bin2hex (self->id, sizeof self->id, raw, sizeof raw);
@@ -964,6 +711,9 @@ s_broker_new (zsock_t *pipe, broker_config_t *config, char **error)
     self->pub = zsock_new (ZMQ_PUB);
     fsh_socket_limits (self->router, self->config.max_message);
     fsh_socket_limits (self->pub, self->config.max_message);
+    //  A subscriber that never reads costs at most FSH_SUBSCRIBER_BYTES
+    zsock_set_sndhwm (self->pub, publisher_hwm ());
+    self->publisher = publisher_new (self->pub, self->id);
     if ((*error = s_curve_setup (self)))
         return self;
     char *listen = s_bind (self->router, self->config.listen, error);

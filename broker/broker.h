@@ -33,6 +33,8 @@ typedef struct {
     int max_observers;          //  tap sessions per account; 0 = 8, -1 = none
     int max_transfers;          //  downloads in flight per requester; 0 = 32
     int max_serving;            //  transfers in flight per owner; 0 = 64
+    uint64_t max_list_bytes;    //  one account's list (catalog.h); 0 = default
+    uint64_t max_total_bytes;   //  every list together; 0 = default
     int stall_timeout_ms;       //  a transfer without progress ends; 0 = 30000
     int curve;                  //  -1 auto (on unless loopback/ipc only), 0 off, 1 on
     int login_delay_ms;         //  first failed-login delay; 0 = THROTTLE_BASE_MS
@@ -41,6 +43,9 @@ typedef struct {
     accounts_cost_t cost;       //  hash cost for registrations
     bool verbose;
 } broker_config_t;
+
+//  Fill in the defaults of every option left 0 (or NULL).
+void broker_config_defaults (broker_config_t *config);
 
 void broker_actor (zsock_t *pipe, void *args);
 

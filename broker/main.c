@@ -31,6 +31,8 @@ static const struct option s_options [] = {
     { "max-transfers", required_argument, NULL, 'T' },
     { "max-serving", required_argument, NULL, 'S' },
     { "stall-timeout", required_argument, NULL, 't' },
+    { "max-list-bytes", required_argument, NULL, 'B' },
+    { "max-total-bytes", required_argument, NULL, 'G' },
     //  Not in --help: tests shorten the failed-login delays
     { "login-delay-ms",     required_argument, NULL, 'W' },
     { "login-delay-max-ms", required_argument, NULL, 'Y' },
@@ -66,6 +68,9 @@ s_usage (FILE *out)
         "                        shared fairly among the peers asking\n"
         "  --stall-timeout SECONDS  a transfer without progress this long ends,\n"
         "                        1..3600 (default 30)\n"
+        "  --max-list-bytes BYTES  what one user's file list may cost: each path's\n"
+        "                        bytes plus 96 per file (default 268435456)\n"
+        "  --max-total-bytes BYTES  what every list together may cost (default 1073741824)\n"
         "  --curve               encrypt with CURVE; the key pair lives in the state dir\n"
         "  --no-curve            no CURVE even on a non-loopback endpoint\n"
         "                        (default: CURVE unless every endpoint is loopback/ipc)\n"
@@ -151,6 +156,18 @@ s_parse (int argc, char **argv, broker_config_t *config, bool *print_key)
                     return fsh_usage_error (PROGRAM, "--stall-timeout: '%s' is not 1..3600 seconds", optarg);
                 config->stall_timeout_ms = (int) n * 1000;
                 break;
+            case 'B':
+            case 'G': {
+                long bytes = fsh_number (optarg, 4096, 1L << 40);
+                if (bytes < 0)
+                    return fsh_usage_error (PROGRAM, "%s: '%s' is not 4096..1099511627776",
+                                            c == 'B'? "--max-list-bytes": "--max-total-bytes", optarg);
+                if (c == 'B')
+                    config->max_list_bytes = (uint64_t) bytes;
+                else
+                    config->max_total_bytes = (uint64_t) bytes;
+                break;
+            }
             case 'W':
                 if ((n = fsh_number (optarg, 1, 60000)) < 0)
                     return fsh_usage_error (PROGRAM, "--login-delay-ms: '%s' is not 1..60000", optarg);

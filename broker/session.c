@@ -11,6 +11,7 @@ struct _session_t {
     size_t instance_size;
     char key [48];              //  CURVE public key, Z85 (40 chars)
     int fd;
+    uint64_t list_bytes;        //  session_file_bytes of every file
     int64_t last_seen;
     int64_t since;
     bool online;
@@ -138,13 +139,32 @@ session_since (session_t *self)
 Fshare__ChangeKind
 session_put_file (session_t *self, const Fshare__FileInfo *file)
 {
-    return fileset_put_info (self->files, file);
+    Fshare__ChangeKind kind = fileset_put_info (self->files, file);
+    if (kind == FSHARE__CHANGE_KIND__CHANGE_ADDED)
+        self->list_bytes += session_file_bytes (file->path);
+    return kind;
 }
 
 bool
 session_remove_file (session_t *self, const char *path)
 {
-    return fileset_remove (self->files, path);
+    uint64_t bytes = session_file_bytes (path);
+    if (!fileset_remove (self->files, path))
+        return false;
+    self->list_bytes -= bytes;
+    return true;
+}
+
+uint64_t
+session_file_bytes (const char *path)
+{
+    return strlen (path) + SESSION_FILE_OVERHEAD;
+}
+
+uint64_t
+session_list_bytes (session_t *self)
+{
+    return self->list_bytes;
 }
 
 const fileset_file_t *

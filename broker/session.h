@@ -52,6 +52,13 @@ int64_t session_since (session_t *self);
 //  differ) or NONE (identical).
 Fshare__ChangeKind session_put_file (session_t *self, const Fshare__FileInfo *file);
 bool session_remove_file (session_t *self, const char *path);
+
+//  What a file costs in the broker's list budgets (--max-list-bytes): its
+//  path and a fixed overhead for its entry (size, mtime, digest, table);
+//  and what the session's whole list costs.
+#define SESSION_FILE_OVERHEAD   96
+uint64_t session_file_bytes (const char *path);
+uint64_t session_list_bytes (session_t *self);
 const fileset_file_t *session_file (session_t *self, const char *path);
 size_t session_file_count (session_t *self);
 

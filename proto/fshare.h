@@ -22,6 +22,13 @@
 #define FSH_DEFAULT_HEARTBEAT_MS 1000
 #define FSH_DEFAULT_LIVENESS   3       //  missed heartbeats before a peer is gone
 #define FSH_PAGE_BYTES         (64 * 1024)  //  target size of one file-list page
+//  Events are small, so that a high-water mark in messages bounds bytes:
+//  a join page holds at most this many bytes of files, and no event is
+//  larger than FSH_EVENT_MAX_BYTES (a file event's two paths included).
+#define FSH_EVENT_PAGE_BYTES   (16 * 1024)
+#define FSH_EVENT_MAX_BYTES    (FSH_EVENT_PAGE_BYTES + 1024)
+//  What one subscriber that never reads may cost the broker, at most
+#define FSH_SUBSCRIBER_BYTES   (32 * 1024 * 1024)
 #define FSH_SNDHWM             10000
 #define FSH_RCVHWM             10000
 

@@ -30,6 +30,13 @@ object on stdout, and exits 1 when an expectation fails):
   hog REQ USER PASSWORD OWNER PATH COUNT SECONDS
       COUNT Gets of OWNER's PATH, never a credit, pinging for SECONDS;
       {"codes": {code: count}, "opened": N}
+  deaf PUB SECONDS
+      subscribe to everything and never read (receive high-water mark 1)
+  storm REQ USER PASSWORD FILES ROUNDS
+      ROUNDS times: log in, publish FILES files with long paths (a storm of
+      join pages), log out; {"rounds"}
+  biglist REQ USER PASSWORD FILES
+      publish FILES files of 200-byte paths in pages; {"error", "code"}
   nul REQ USER PASSWORD
       strings with an embedded NUL in every place a name, path or token
       goes; {"answers": {name: [error, code]}} - each a bad_request
@@ -608,6 +615,53 @@ def cmd_nul(args):
     finish({"answers": answers})
 
 
+def cmd_deaf(args):
+    pub, seconds = args
+    sub = CTX.socket(zmq.SUB)
+    sub.linger = 0
+    sub.rcvhwm = 1
+    sub.rcvbuf = 4096
+    sub.setsockopt(zmq.SUBSCRIBE, b"")
+    sub.connect(pub)
+    time.sleep(float(seconds))
+
+
+def long_files(count, tag):
+    return [file_info("%s/%s/file-%06d.dat" % (tag, "d" * 120, i), i) for i in range(count)]
+
+
+def cmd_storm(args):
+    req, user, password, count, rounds = args
+    sock = dealer(req)
+    files = long_files(int(count), "storm")
+    pages = [files[i:i + 2000] for i in range(0, len(files), 2000)]
+    for r in range(int(rounds)):
+        reply = do_login(sock, user, password, 1)
+        session = reply.session if reply and reply.ok else ""
+        for i, page in enumerate(pages):
+            sock.send(publish(page, session, 10 + i, more=i < len(pages) - 1))
+        reply = replies(sock, 10000, 1)
+        expect(reply and reply[0] and reply[0].ok, "round %d: publish refused" % r)
+        reply = request(sock, message(14, b"", 99, session))
+        expect(reply is not None and reply.body == 15, "round %d: no logout" % r)
+    finish({"rounds": int(rounds)})
+
+
+def cmd_biglist(args):
+    req, user, password, count = args
+    sock = dealer(req)
+    reply = do_login(sock, user, password)
+    session = reply.session if reply and reply.ok else ""
+    files = long_files(int(count), "big")
+    pages = [files[i:i + 2000] for i in range(0, len(files), 2000)]
+    for i, page in enumerate(pages):
+        sock.send(publish(page, session, 10 + i, more=i < len(pages) - 1))
+    got = [r for r in replies(sock, 3000) if r]
+    refused = next((r for r in got if not r.ok), None)
+    finish({"error": refused.error if refused else None,
+            "code": refused.code if refused else None, "answers": len(got)})
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -626,6 +680,12 @@ def main():
         cmd_owner(args)
     elif command == "hog":
         cmd_hog(args)
+    elif command == "deaf":
+        cmd_deaf(args)
+    elif command == "storm":
+        cmd_storm(args)
+    elif command == "biglist":
+        cmd_biglist(args)
     elif command == "nul":
         cmd_nul(args)
     else:
