@@ -25,12 +25,13 @@
 //  Events are small, so that a high-water mark in messages bounds bytes:
 //  a join page holds at most this many bytes of files, and no event is
 //  larger than FSH_EVENT_MAX_BYTES (a file event's two paths included).
-#define FSH_EVENT_PAGE_BYTES   (16 * 1024)
-#define FSH_EVENT_MAX_BYTES    (FSH_EVENT_PAGE_BYTES + 1024)
+#define FSH_EVENT_PAGE_BYTES   (4 * 1024)
+#define FSH_EVENT_MAX_BYTES    (2 * FSH_PATH_MAX + 1024)
 //  What one subscriber that never reads may cost the broker, at most
 #define FSH_SUBSCRIBER_BYTES   (32 * 1024 * 1024)
 #define FSH_SNDHWM             10000
 #define FSH_RCVHWM             10000
+#define FSH_SUB_RCVHWM         200000  //  events a subscriber may hold unread
 
 //  Limits on names (SPEC section 6)
 #define FSH_USER_MAX           64

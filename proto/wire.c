@@ -6,7 +6,10 @@ fsh_socket_limits (zsock_t *sock, int max_message)
 {
     zsock_set_maxmsgsize (sock, max_message > 0? max_message: FSH_DEFAULT_MAX_MESSAGE);
     zsock_set_sndhwm (sock, FSH_SNDHWM);
-    zsock_set_rcvhwm (sock, FSH_RCVHWM);
+    //  A subscriber takes bursts into its own memory: the broker keeps
+    //  only a small queue per subscriber (FSH_SUBSCRIBER_BYTES), so a live
+    //  one whose I/O thread reads on must not stop at the usual mark.
+    zsock_set_rcvhwm (sock, zsock_type (sock) == ZMQ_SUB? FSH_SUB_RCVHWM: FSH_RCVHWM);
     zsock_set_linger (sock, 0);
     if (zsock_type (sock) == ZMQ_ROUTER)
         zsock_set_router_mandatory (sock, 1);

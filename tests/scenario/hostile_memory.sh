@@ -3,7 +3,7 @@
 # (30 logins of a user publishing 20,000 files of 150-byte paths: about
 # 100 MB of events each subscriber never takes), cost the broker at most
 # FSH_SUBSCRIBER_BYTES (32 MiB) each: the PUB's high-water mark times the
-# largest event (16 KiB join pages); a live agent's view is still exact
+# largest event (4 KiB join pages, 9 KiB file events); a live agent's view is still exact
 # afterwards. Published lists are bounded by --max-list-bytes per account
 # and --max-total-bytes in all: beyond, "file list too large" (too_large).
 . "$(dirname "$0")/../lib.sh" "$1"
