@@ -175,10 +175,11 @@ s_on_changed (void *arg)
 static void
 s_on_failed (void *arg, fsh_err_t code, const char *reason)
 {
-    (void) code;
     agent_t *self = (agent_t *) arg;
-    //  The owner reports it (fshare-peer prints it once, as its error)
-    zstr_sendf (self->pipe, "FAILED %s", reason);
+    //  The owner reports it (fshare-peer prints it once, as its error),
+    //  the code first so that fshare-ctl --json can say it
+    zstr_sendf (self->pipe, "FAILED %s %s",
+                fsh_err_name (code == FSH_ERR_NONE? FSH_ERR_INTERNAL: code), reason);
     self->finished = true;
 }
 
