@@ -19,9 +19,17 @@ start_all() {
 }
 
 # file_events: alice's file events on the tap so far, "type path [from]"
-# per line (a line still being written is skipped)
+# per line (a line still being written is skipped). A file_changed of the
+# same size and mtime as the path's last event only brings its digest
+# (SPEC 4.5: a large file's digest follows its first event): not a change.
 file_events() {
-    jq -R -r 'fromjson? | select(.user == "alice" and (.type | startswith("file_")))
+    jq -R -r -n '[inputs | fromjson? | select(.user == "alice" and (.type | startswith("file_")))]
+              | foreach .[] as $e ({last: {}, out: null};
+                    .out = (if $e.type == "file_changed" and .last[$e.path] == [$e.size, $e.mtime]
+                            then null else $e end)
+                    | .last[$e.path] = [$e.size, $e.mtime];
+                    .out)
+              | select(. != null)
               | [.type, .path] + (if .from then [.from] else [] end) | join(" ")' \
         "$T/tap.log" 2>/dev/null
 }

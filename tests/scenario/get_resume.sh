@@ -45,7 +45,7 @@ cmp -s "$T/alice_files/big.bin" "$T/bob_dl/big.bin" || fail "the resumed file di
 [ -e "$PART" ] && fail "the partial file was left behind"
 
 # A partial file of a version that is gone: restarted from 0
-bg get2 "$CTL" --user bob get alice big.bin
+bg get2 "$CTL" --user bob get alice big.bin --again
 GET_PID=$LAST_PID
 PART="$T/bob_dl/.big.bin.fshare-part"
 wait_until 20 has_part || fail "no byte arrived (2)"
