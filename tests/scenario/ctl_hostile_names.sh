@@ -7,7 +7,8 @@
 CTL="$BIN/fshare-ctl"
 TAP="$BIN/fshare-tap"
 export FSHARE_PASSWORD=pw
-RLO=$'\u202e' CSI=$'\u009b' FSI=$'\u2068' PDI=$'\u2069'
+# UTF-8 bytes, not $'\u...': that form needs a UTF-8 locale, which CI lacks
+RLO=$'\xe2\x80\xae' CSI=$'\xc2\x9b' FSI=$'\xe2\x81\xa8' PDI=$'\xe2\x81\xa9'
 EVIL="invoice${RLO}fdp.exe"          # shows as "invoiceexe.pdf" on a terminal
 SHOUT="c1${CSI}2Jname"               # a C1 CSI: "clear the screen"
 ISO="${FSI}x${PDI}.txt"
