@@ -6,6 +6,7 @@
     shows as "(unreadable text)".
 */
 #include "ctl.h"
+#include "digest.h"
 #include <ctype.h>
 
 void
@@ -196,9 +197,8 @@ s_copies (zhashx_t *counts, const Fshare__FileInfo *file)
 {
     if (!s_has_digest (file))
         return 1;
-    char key [65];
-    for (int i = 0; i < 32; i++)
-        snprintf (key + 2 * i, 3, "%02x", file->sha256.data [i]);
+    char key [DIGEST_HEX_SIZE];
+    digest_hex (file->sha256.data, key);
     return (size_t) (uintptr_t) zhashx_lookup (counts, key);
 }
 
@@ -210,9 +210,8 @@ s_count_copies (zlistx_t *files)
          entry = (file_row_t *) zlistx_next (files)) {
         if (!s_has_digest (entry->file))
             continue;
-        char key [65];
-        for (int i = 0; i < 32; i++)
-            snprintf (key + 2 * i, 3, "%02x", entry->file->sha256.data [i]);
+        char key [DIGEST_HEX_SIZE];
+        digest_hex (entry->file->sha256.data, key);
         size_t count = (size_t) (uintptr_t) zhashx_lookup (counts, key);
         zhashx_update (counts, key, (void *) (uintptr_t) (count + 1));
     }
