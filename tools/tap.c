@@ -54,6 +54,8 @@ typedef struct {
     uint64_t next_id;
     uint64_t login_id;
     bool busy;                  //  the last login was answered FSH_ERR_BUSY
+    int signals;                //  signalfd of SIGINT/SIGTERM
+    bool interrupted;           //  a signal ended the last login_run
 } login_t;
 
 typedef struct {
@@ -69,10 +71,42 @@ typedef struct {
     zhashx_t *users;            //  users present as far as we printed
     int64_t last_warning;
     size_t malformed;           //  malformed events since the last warning
+    int signals;                //  signalfd of SIGINT/SIGTERM
 } tap_t;
 
 //  Outcome of one step of the tap.
 typedef enum { TAP_GO_ON, TAP_DONE, TAP_TIMEOUT, TAP_FAILED } tap_result_t;
+
+//  Waits up to timeout ms (-1: forever) for input on a or b (either may be
+//  NULL) or for SIGINT/SIGTERM. Returns the readable socket, else NULL with
+//  *stopped telling a signal from the timeout. The signal comes through a
+//  signalfd polled with the sockets, so one that arrives just before the
+//  wait is not lost (a flag checked before an endless poll would be).
+static zsock_t *
+s_wait (int signals, zsock_t *a, zsock_t *b, int timeout, bool *stopped)
+{
+    zmq_pollitem_t items [] = {
+        { NULL, signals, ZMQ_POLLIN, 0 },
+        { a? zsock_resolve (a): NULL, 0, ZMQ_POLLIN, 0 },
+        { b? zsock_resolve (b): NULL, 0, ZMQ_POLLIN, 0 }
+    };
+    int count = b? 3: a? 2: 1;
+    *stopped = false;
+    if (zmq_poll (items, count, timeout) == -1) {
+        *stopped = zmq_errno () != EINTR;
+        return NULL;
+    }
+    if (items [0].revents & ZMQ_POLLIN) {
+        *stopped = fsh_signals_read (signals) != 0;
+        if (*stopped)
+            return NULL;
+    }
+    if (count > 1 && (items [1].revents & ZMQ_POLLIN))
+        return a;
+    if (count > 2 && (items [2].revents & ZMQ_POLLIN))
+        return b;
+    return NULL;
+}
 
 static const char *s_usage =
     "usage: fshare-tap [--events EP] [--broker EP] [--json] [--snapshot]\n"
@@ -238,10 +272,11 @@ s_options_free (tap_options_t *options)
 //  The observer session (--user)
 
 static login_t *
-login_new (const tap_options_t *options, char *password)
+login_new (const tap_options_t *options, char *password, int signals)
 {
     login_t *self = (login_t *) zmalloc (sizeof (login_t));
     self->options = options;
+    self->signals = signals;
     self->password = password;
     //  A fresh key pair per run, the same for the DEALER and the SUB: the
     //  login is what makes the broker admit this key to the events
@@ -316,6 +351,7 @@ login_run (login_t *self, int64_t deadline, bool *refused)
 {
     *refused = false;
     self->busy = false;
+    self->interrupted = false;
     zstr_free (&self->token);
     zsock_destroy (&self->dealer);
     self->dealer = zsock_new (ZMQ_DEALER);
@@ -340,7 +376,6 @@ login_run (login_t *self, int64_t deadline, bool *refused)
     int64_t limit = zclock_mono () + LOGIN_TIMEOUT_MS;
     if (deadline && deadline < limit)
         limit = deadline;
-    zpoller_t *poller = zpoller_new (self->dealer, NULL);
     char *error = NULL;
     bool answered = false;
     while (!answered) {
@@ -350,15 +385,16 @@ login_run (login_t *self, int64_t deadline, bool *refused)
                                   self->options->broker, LOGIN_TIMEOUT_MS / 1000);
             break;
         }
-        if (zpoller_wait (poller, (int) left))
+        bool stopped;
+        if (s_wait (self->signals, self->dealer, NULL, (int) left, &stopped))
             answered = login_answer (self, &error, refused);
         else
-        if (zpoller_terminated (poller) || zsys_interrupted) {
+        if (stopped) {
             error = strdup ("interrupted");
+            self->interrupted = true;
             break;
         }
     }
-    zpoller_destroy (&poller);
     self->last_rx = zclock_mono ();
     self->next_ping = self->last_rx + self->heartbeat_ms;
     return error;
@@ -407,10 +443,11 @@ login_next (login_t *self)
 //  The tap object
 
 static tap_t *
-tap_new (const tap_options_t *options)
+tap_new (const tap_options_t *options, int signals)
 {
     tap_t *self = (tap_t *) zmalloc (sizeof (tap_t));
     self->options = options;
+    self->signals = signals;
     self->users = zhashx_new ();
     //  Request ids only need to differ from those of an earlier run.
     self->request_id = (uint64_t) zclock_time () << 16;
@@ -730,7 +767,6 @@ tap_buffer_event (tap_t *self, zlistx_t *buffer)
     if (event)
         zlistx_add_end (buffer, event);
     else
-    if (!zsys_interrupted)
         tap_warn_malformed (self);
 }
 
@@ -768,18 +804,19 @@ tap_sync (tap_t *self)
     zlistx_t *buffer = zlistx_new ();
     zlistx_set_destructor (buffer, s_event_free);
     snapshot_t *snapshot = snapshot_new ();
-    zpoller_t *poller = zpoller_new (dealer, self->sub, NULL);
     int64_t limit = zclock_mono () + SNAPSHOT_TIMEOUT_MS;
     tap_result_t result = TAP_GO_ON;
     while (result == TAP_GO_ON && !snapshot->complete && !snapshot->abandoned) {
-        void *which = zpoller_wait (poller, tap_wait_ms (self, limit));
+        bool stopped;
+        zsock_t *which = s_wait (self->signals, dealer, self->sub,
+                                 tap_wait_ms (self, limit), &stopped);
         if (which == dealer)
             result = tap_snapshot_reply (self, snapshot, dealer);
         else
         if (which == self->sub)
             tap_buffer_event (self, buffer);
         else
-        if (zpoller_terminated (poller))
+        if (stopped)
             result = TAP_DONE;
         else
         if (self->deadline && zclock_mono () >= self->deadline)
@@ -791,7 +828,6 @@ tap_sync (tap_t *self)
             result = TAP_FAILED;
         }
     }
-    zpoller_destroy (&poller);
     zsock_destroy (&dealer);
     if (result == TAP_GO_ON && snapshot->abandoned) {
         zlistx_destroy (&buffer);
@@ -841,6 +877,8 @@ tap_keep_session (tap_t *self)
             fprintf (stderr, "fshare-tap: %s\n", error);
         zstr_free (&error);
         login->retry_at = zclock_mono () + LOGIN_RETRY_MS;
+        if (login->interrupted)
+            return TAP_DONE;
         return refused? TAP_FAILED: TAP_GO_ON;
     }
     if (tap_subscribe (self)) {
@@ -867,24 +905,18 @@ tap_run (tap_t *self)
             result = tap_sync (self);
             continue;
         }
-        zmq_pollitem_t items [] = { { zsock_resolve (self->sub), 0, ZMQ_POLLIN, 0 } };
         int64_t limit = self->login? login_next (self->login): 0;
-        if (zmq_poll (items, 1, tap_wait_ms (self, limit)) == -1
-        &&  (zsys_interrupted || zmq_errno () == ETERM)) {
-            result = TAP_DONE;
-            break;
-        }
-        if (items [0].revents & ZMQ_POLLIN) {
+        bool stopped;
+        if (s_wait (self->signals, self->sub, NULL, tap_wait_ms (self, limit), &stopped)) {
             Fshare__Event *event = fsh_event_recv (self->sub);
             if (event)
                 result = tap_handle (self, event);
             else
-            if (!zsys_interrupted)
                 tap_warn_malformed (self);
             fsh_event_destroy (&event);
         }
         else
-        if (zsys_interrupted)
+        if (stopped)
             result = TAP_DONE;
         else
         if (self->deadline && zclock_mono () >= self->deadline)
@@ -914,18 +946,25 @@ tap_login (tap_t *self)
         fprintf (stderr, "fshare-tap: password: %s\n", problem);
         return 1;
     }
-    self->login = login_new (options, password);
+    self->login = login_new (options, password, self->signals);
     bool refused;
     char *error = login_run (self->login, self->deadline, &refused);
     //  A busy broker (many logins from our address at once): wait our turn
-    while (error && self->login->busy && !zsys_interrupted
+    bool stopped = self->login->interrupted;
+    while (error && self->login->busy && !stopped
     &&     (!self->deadline || zclock_mono () + LOGIN_RETRY_MS < self->deadline)) {
         zstr_free (&error);
-        zclock_sleep (LOGIN_RETRY_MS);
-        error = login_run (self->login, self->deadline, &refused);
+        s_wait (self->signals, NULL, NULL, LOGIN_RETRY_MS, &stopped);
+        if (!stopped)
+            error = login_run (self->login, self->deadline, &refused);
+        stopped = stopped || self->login->interrupted;
     }
     if (!error)
         return -1;
+    if (stopped) {
+        zstr_free (&error);
+        return 0;               //  asked to stop while logging in: not a failure
+    }
     fprintf (stderr, "fshare-tap: %s\n", error);
     zstr_free (&error);
     return 1;
@@ -956,13 +995,22 @@ main (int argc, char *argv [])
         options.events = strdup (FSH_DEFAULT_PUBLISH);
     if (!options.broker)
         options.broker = strdup (FSH_DEFAULT_LISTEN);
+    //  Before any thread exists, so every thread inherits the mask
+    int signals = fsh_signals_open (false);
+    if (signals == -1) {
+        fprintf (stderr, "fshare-tap: cannot take signals: %s\n", strerror (errno));
+        s_options_free (&options);
+        return 1;
+    }
+    zsys_handler_set (NULL);
     zsys_init ();
     if (!options.verbose)
         zsys_set_logstream (NULL);      //  keep library chatter off stderr
-    tap_t *tap = tap_new (&options);
+    tap_t *tap = tap_new (&options, signals);
     if (options.user && (rc = tap_login (tap)) >= 0) {
         tap_destroy (&tap);
         s_options_free (&options);
+        close (signals);
         return rc;
     }
     if (tap_subscribe (tap)) {
@@ -974,5 +1022,6 @@ main (int argc, char *argv [])
         rc = s_exit_code (tap, tap_run (tap));
     tap_destroy (&tap);
     s_options_free (&options);
+    close (signals);
     return rc;
 }
