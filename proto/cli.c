@@ -44,6 +44,14 @@ fsh_signals_open (bool hangup)
 }
 
 int
+fsh_signal_slice (int64_t timeout_ms)
+{
+    if (timeout_ms < 0 || timeout_ms > FSH_SIGNAL_SLICE_MS)
+        return FSH_SIGNAL_SLICE_MS;
+    return (int) timeout_ms;
+}
+
+int
 fsh_signals_read (int fd)
 {
     struct signalfd_siginfo info;

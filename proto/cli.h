@@ -9,6 +9,7 @@
 #define FSH_CLI_H_INCLUDED
 
 #include <stdbool.h>
+#include <stdint.h>
 
 //  "<program>: <message>" and "try '<program> --help'" on stderr; returns
 //  2, the exit code of a usage error.
@@ -26,5 +27,15 @@ int fsh_signals_open (bool hangup);
 //  The signal read from a fsh_signals_open descriptor that polled
 //  readable; 0 when there was none after all.
 int fsh_signals_read (int fd);
+
+//  Programs that keep CZMQ's handler (fshare-ctl: a flag, zsys_interrupted)
+//  wait at most this long in one poll. A signal that lands between the
+//  check of the flag and the poll does not end the poll: the flag is then
+//  seen this late at most, instead of never.
+#define FSH_SIGNAL_SLICE_MS 200
+
+//  The timeout for one such poll: timeout_ms (-1: none) capped at
+//  FSH_SIGNAL_SLICE_MS.
+int fsh_signal_slice (int64_t timeout_ms);
 
 #endif

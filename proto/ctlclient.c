@@ -7,6 +7,7 @@
     cost one probe deadline, not one each.
 */
 #include "ctlclient.h"
+#include "cli.h"
 #include <dirent.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -451,12 +452,21 @@ fsh_ctl_result_t
 fsh_ctlstream_recv (fsh_ctlstream_t *self, int timeout_ms, Fshare__CtlReply **reply_p)
 {
     *reply_p = NULL;
+    int64_t deadline = timeout_ms < 0? -1: zclock_mono () + timeout_ms;
     zpoller_t *poller = zpoller_new (self->dealer, self->monitor, NULL);
-    void *which = zpoller_wait (poller, timeout_ms);
-    bool terminated = zpoller_terminated (poller);
+    void *which = NULL;
+    bool terminated = false;
+    //  In slices, so that a signal that came just before the poll is seen
+    while (!which && !terminated && !zsys_interrupted) {
+        int64_t left = deadline < 0? -1: deadline - zclock_mono ();
+        if (deadline >= 0 && left <= 0)
+            break;
+        which = zpoller_wait (poller, fsh_signal_slice (left));
+        terminated = zpoller_terminated (poller);
+    }
     zpoller_destroy (&poller);
     if (!which)
-        return terminated? FSH_CTL_INTERRUPTED: FSH_CTL_TIMEOUT;
+        return terminated || zsys_interrupted? FSH_CTL_INTERRUPTED: FSH_CTL_TIMEOUT;
     return fsh_ctlstream_read (self, which, reply_p);
 }
 

@@ -30,6 +30,11 @@ term_at() {
 # runs PID PROGRAM: the process is PROGRAM (it has exec'd)
 runs() { [ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$(readlink -f "$2")" ]; }
 
+# fshare-ctl events waits for as long as the agent lives
+mkdir -p "$T/ctlu_files"
+"$BIN/fshare-ctl" connect ctlu --broker "$BROKER_EP" --dir "$T/ctlu_files" \
+    --downloads "$T/ctlu_dl" >/dev/null 2>"$T/err" || fail "connect ctlu: $(cat "$T/err")"
+
 rounds=0
 for delay in 0 0.005 0.01 0.02 0.05 0.1 0.2 0.4; do
     term_at tap "$delay" "$TAP" --events "$EVENTS_EP"
@@ -42,7 +47,10 @@ for delay in 0 0.005 0.01 0.02 0.05 0.1 0.2 0.4; do
     mkdir -p "$T/files" "$T/dl"
     XDG_STATE_HOME="$T/state3" term_at agent "$delay" "$BIN/fshare-peer" --user agent \
         --broker "$BROKER_EP" --dir "$T/files" --downloads "$T/dl" --control "ipc://$T/agent.ctl"
+    term_at events "$delay" "$BIN/fshare-ctl" --user ctlu events
     rounds=$((rounds + 1))
 done
 [ "$rounds" -eq 8 ] || fail "ran $rounds rounds, not 8"
-echo "signals_stop: ok ($rounds rounds of 6 programs)"
+grep -q "ctlu" "$T/events.log" && fail "events printed something unexpected: $(cat "$T/events.log")"
+"$BIN/fshare-ctl" --user ctlu disconnect >/dev/null || fail "disconnect ctlu"
+echo "signals_stop: ok ($rounds rounds of 7 programs)"

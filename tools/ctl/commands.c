@@ -106,8 +106,10 @@ ctl_events (ctl_t *self, ctl_args_t *args)
     zpoller_t *poller = zpoller_new (fsh_ctlstream_socket (self->stream),
                                      fsh_ctlstream_monitor (self->stream), NULL);
     int rc = 0;
-    while (rc == 0) {
-        void *which = zpoller_wait (poller, -1);
+    while (rc == 0 && !zsys_interrupted) {
+        void *which = zpoller_wait (poller, FSH_SIGNAL_SLICE_MS);
+        if (!which && zpoller_expired (poller))
+            continue;   //  a slice: a signal just before the wait is seen
         if (!which)
             break;      //  interrupted: that is how events ends
         if (ctl_stream_read (self, which)) {

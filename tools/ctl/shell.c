@@ -201,7 +201,8 @@ s_shell_piped (ctl_t *self)
             { s_stream_handle (self, false), 0, ZMQ_POLLIN, 0 },
             { s_stream_handle (self, true), 0, ZMQ_POLLIN, 0 }
         };
-        if (zmq_poll (items, self->stream? 3: 1, -1) == -1)
+        //  In slices: a signal just before the poll is seen by the loop
+        if (zmq_poll (items, self->stream? 3: 1, FSH_SIGNAL_SLICE_MS) == -1)
             continue;       //  interrupted: the loop condition decides
         if (self->stream && (items [1].revents | items [2].revents))
             s_drain_notifications (self);
@@ -248,12 +249,11 @@ s_shell_tty (ctl_t *self)
             { s_stream_handle (self, false), 0, ZMQ_POLLIN, 0 },
             { s_stream_handle (self, true), 0, ZMQ_POLLIN, 0 }
         };
-        int rc = zmq_poll (items, self->stream? 3: 1, -1);
-        if (rc == -1) {
-            if (zsys_interrupted)
-                break;
+        int rc = zmq_poll (items, self->stream? 3: 1, FSH_SIGNAL_SLICE_MS);
+        if (zsys_interrupted)
+            break;
+        if (rc == -1)
             continue;
-        }
         if (self->stream && (items [2].revents & ZMQ_POLLIN))
             s_notify (self, fsh_ctlstream_monitor (self->stream));
         else
