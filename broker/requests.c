@@ -1,0 +1,336 @@
+/*  requests.c - the broker's request socket. See broker_int.h.
+
+    Takes requests off the ROUTER in batches, checks each against one
+    table of {message kind, whether it needs a session, handler}, finds
+    the sender's session and hands the request to its handler: publish,
+    change, get, ping, logout and snapshot here, login to the pipeline
+    (login.c), the transfer messages to the relay (relay.c).
+*/
+#include "broker_int.h"
+
+//  Requests taken from the ROUTER per wake-up: chunks come in streams
+#define ROUTER_BATCH         64
+
+//  --------------------------------------------------------------------------
+//  Snapshot: every online session, at the current sequence number
+
+static void
+s_send_snapshot (broker_t *self, zframe_t *routing_id, uint64_t request_id)
+{
+    zlistx_t *online = registry_online (self->registry);
+    publisher_snapshot (self->publisher, self->router, routing_id, request_id, online,
+                        relay_active (self->relay), relay_bytes (self->relay));
+    zlistx_destroy (&online);
+}
+
+
+//  --------------------------------------------------------------------------
+//  Requests of a logged-in session
+
+//  The limits a session's list is checked against now.
+static catalog_limits_t
+s_catalog_limits (broker_t *self, session_t *session)
+{
+    uint64_t total = registry_list_bytes (self->registry);
+    uint64_t room = self->config.max_total_bytes > total? self->config.max_total_bytes - total: 0;
+    catalog_limits_t limits = {
+        .max_files = (size_t) self->config.max_files, .max_path = (size_t) self->config.max_path,
+        .max_depth = self->config.max_depth, .max_bytes = self->config.max_list_bytes,
+        .total_left = room
+    };
+    (void) session;
+    return limits;
+}
+
+static void
+s_handle_publish (broker_t *self, session_t *session, zframe_t *routing_id,
+                  Fshare__Message *msg, zmq_msg_t *data)
+{
+    (void) data;
+    if (session_online (session)) {
+        broker_reply_error (self, routing_id, msg->id, FSH_ERR_PROTOCOL_ERROR, "files already published");
+        return;
+    }
+    if (registry_is_observer (self->registry, session)) {
+        broker_complain (self, "observer %s tried to publish files", session_user (session));
+        broker_reply_error (self, routing_id, msg->id, FSH_ERR_BAD_REQUEST, "an observer session publishes no files");
+        return;
+    }
+    //  The pages so far are already counted in the total: measure anew
+    catalog_limits_t limits = s_catalog_limits (self, session);
+    const char *reason = NULL;
+    fsh_err_t code = catalog_publish (session, msg->publish, &limits, self->ratelog, &reason);
+    if (code != FSH_ERR_NONE) {
+        broker_reply_error (self, routing_id, msg->id, code, reason);
+        broker_session_drop (self, session, false, "was refused");
+        return;
+    }
+    if (msg->publish->more)
+        return;
+    session_set_online (session, zclock_time ());
+    publisher_join (self->publisher, session);
+    Fshare__PublishOk ok = FSHARE__PUBLISH_OK__INIT;
+    Fshare__Message reply = FSHARE__MESSAGE__INIT;
+    reply.id = msg->id;
+    reply.body_case = FSHARE__MESSAGE__BODY_PUBLISH_OK;
+    reply.publish_ok = &ok;
+    broker_send (self, routing_id, &reply);
+    zsys_info ("broker: %s online with %zu files", session_user (session),
+               session_file_count (session));
+}
+
+static void
+s_handle_change (broker_t *self, session_t *session, zframe_t *routing_id,
+                 Fshare__Message *msg, zmq_msg_t *data)
+{
+    (void) data;
+    catalog_limits_t limits = s_catalog_limits (self, session);
+    const char *reason = NULL;
+    fsh_err_t code = catalog_change (session, msg->change, &limits, self->publisher,
+                                     self->ratelog, &reason);
+    if (code != FSH_ERR_NONE)
+        broker_reply_error (self, routing_id, msg->id, code, reason);
+}
+
+static void
+s_handle_ping (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
+{
+    Fshare__Pong pong = FSHARE__PONG__INIT;
+    pong.broker = self->id;
+    pong.seq = publisher_seq (self->publisher);
+    Fshare__Message reply = FSHARE__MESSAGE__INIT;
+    reply.id = msg->id;
+    reply.body_case = FSHARE__MESSAGE__BODY_PONG;
+    reply.pong = &pong;
+    broker_send (self, routing_id, &reply);
+}
+
+static void
+s_handle_logout (broker_t *self, session_t *session, zframe_t *routing_id,
+                 Fshare__Message *msg, zmq_msg_t *data)
+{
+    (void) data;
+    zsys_info ("broker: %s logged out", session_user (session));
+    broker_session_drop (self, session, true, "logged out");
+    Fshare__LogoutOk ok = FSHARE__LOGOUT_OK__INIT;
+    Fshare__Message reply = FSHARE__MESSAGE__INIT;
+    reply.id = msg->id;
+    reply.body_case = FSHARE__MESSAGE__BODY_LOGOUT_OK;
+    reply.logout_ok = &ok;
+    broker_send (self, routing_id, &reply);
+}
+
+//  A download request: the checks of SPEC 4.3 that need the broker's
+//  tables, then the relay asks the owner.
+static void
+s_handle_get (broker_t *self, session_t *session, zframe_t *routing_id,
+              Fshare__Message *msg, zmq_msg_t *data)
+{
+    (void) data;
+    Fshare__Get *get = msg->get;
+    const char *error = NULL;
+    fsh_err_t code = FSH_ERR_NONE;
+    session_t *owner = NULL;
+    if (!session_online (session)) {
+        code = FSH_ERR_PROTOCOL_ERROR;
+        error = "files not published yet";
+    }
+    else
+    if (fsh_user_check (get->owner)
+    ||  !(owner = registry_agent (self->registry, get->owner))
+    ||  !session_online (owner))
+        code = FSH_ERR_UNKNOWN_USER;
+    else
+    if (owner == session) {
+        code = FSH_ERR_BAD_REQUEST;
+        error = "that is your own file";
+    }
+    else
+    if (fsh_path_check (get->path) || fsh_path_is_partial (get->path)
+    ||  !session_file (owner, get->path))
+        code = FSH_ERR_UNKNOWN_FILE;
+    else
+        code = relay_start (self->relay, session, owner, msg->id, get, &error);
+    if (code != FSH_ERR_NONE) {
+        if (!error)
+            error = fsh_err_text (code);
+        if (self->config.verbose)
+            zsys_debug ("broker: get from %s refused: %s", session_user (session), error);
+        broker_reply_error (self, routing_id, msg->id, code, error);
+    }
+}
+
+
+//  --------------------------------------------------------------------------
+//  The request socket
+
+//  Handlers of the request table: `session` is the sender's (NULL for a
+//  route that needs none), `data` a chunk's data frame.
+typedef void (route_fn) (broker_t *self, session_t *session, zframe_t *routing_id,
+                         Fshare__Message *msg, zmq_msg_t *data);
+
+static void
+s_on_login (broker_t *self, session_t *session, zframe_t *routing_id, Fshare__Message *msg,
+            zmq_msg_t *data)
+{
+    (void) session; (void) data;
+    login_handle (self->login, routing_id, msg, &self->caller);
+}
+
+static void
+s_on_snapshot (broker_t *self, session_t *session, zframe_t *routing_id,
+               Fshare__Message *msg, zmq_msg_t *data)
+{
+    (void) session; (void) data;
+    s_send_snapshot (self, routing_id, msg->id);
+}
+
+static void
+s_on_ping (broker_t *self, session_t *session, zframe_t *routing_id, Fshare__Message *msg,
+           zmq_msg_t *data)
+{
+    (void) session; (void) data;
+    s_handle_ping (self, routing_id, msg);
+}
+
+static void
+s_on_transfer (broker_t *self, session_t *session, zframe_t *routing_id,
+               Fshare__Message *msg, zmq_msg_t *data)
+{
+    (void) routing_id;
+    relay_handle (self->relay, session, msg, data);
+}
+
+//  Who may send what: every request the broker takes, whether it needs a
+//  session (SESSION_CURVE: only under CURVE, where the state, like the
+//  events, is for sessions only), and its handler. Anything else is
+//  refused in one place, the same way.
+typedef enum { SESSION_NONE, SESSION_NEEDED, SESSION_CURVE } route_session_t;
+
+typedef struct {
+    Fshare__Message__BodyCase body;
+    route_session_t session;
+    route_fn *handler;
+} route_t;
+
+static const route_t s_routes [] = {
+    { FSHARE__MESSAGE__BODY_LOGIN,    SESSION_NONE,   s_on_login },
+    { FSHARE__MESSAGE__BODY_SNAPSHOT, SESSION_CURVE,  s_on_snapshot },
+    { FSHARE__MESSAGE__BODY_PUBLISH,  SESSION_NEEDED, s_handle_publish },
+    { FSHARE__MESSAGE__BODY_CHANGE,   SESSION_NEEDED, s_handle_change },
+    { FSHARE__MESSAGE__BODY_PING,     SESSION_NEEDED, s_on_ping },
+    { FSHARE__MESSAGE__BODY_LOGOUT,   SESSION_NEEDED, s_handle_logout },
+    { FSHARE__MESSAGE__BODY_GET,      SESSION_NEEDED, s_handle_get },
+    { FSHARE__MESSAGE__BODY_OPENED,   SESSION_NEEDED, s_on_transfer },
+    { FSHARE__MESSAGE__BODY_CREDIT,   SESSION_NEEDED, s_on_transfer },
+    { FSHARE__MESSAGE__BODY_CHUNK,    SESSION_NEEDED, s_on_transfer },
+    { FSHARE__MESSAGE__BODY_DONE,     SESSION_NEEDED, s_on_transfer },
+    { FSHARE__MESSAGE__BODY_CANCEL,   SESSION_NEEDED, s_on_transfer },
+};
+
+static const route_t *
+s_route (Fshare__Message__BodyCase body)
+{
+    for (size_t i = 0; i < sizeof s_routes / sizeof s_routes [0]; i++)
+        if (s_routes [i].body == body)
+            return &s_routes [i];
+    return NULL;
+}
+
+//  The sender's session, or NULL (refused as unknown). Under CURVE a
+//  session belongs to the key that logged in: its token from another key
+//  is no session at all.
+static session_t *
+s_sender_session (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
+{
+    session_t *session = registry_lookup (self->registry, msg->session);
+    if (session && self->gate && !streq (session_key (session), self->caller.key)) {
+        broker_complain (self, "%s's session token presented by another client key", 
+                         session_user (session));
+        session = NULL;
+    }
+    if (!session) {
+        broker_reply_error (self, routing_id, msg->id, FSH_ERR_UNKNOWN_SESSION, NULL);
+        return NULL;
+    }
+    //  A new routing id: the DEALER reconnected, so whatever of its
+    //  transfers was in flight on the old connection is lost
+    if (session_touch (session, routing_id, zclock_mono ())) {
+        zsys_info ("broker: %s is back on a new connection", session_user (session));
+        relay_session_gone (self->relay, session, "went away (its connection dropped)");
+    }
+    session_set_fd (session, self->caller.fd);
+    return session;
+}
+
+static void
+s_dispatch (broker_t *self, zframe_t *routing_id, Fshare__Message *msg, zmq_msg_t *data)
+{
+    //  Chunks come by the thousand: they are the relay's to log
+    if (self->config.verbose && msg->body_case != FSHARE__MESSAGE__BODY_CHUNK
+    &&  msg->body_case != FSHARE__MESSAGE__BODY_CREDIT)
+        zsys_debug ("broker: %s #%" PRIu64, fsh_msg_kind (msg), msg->id);
+    if (data && msg->body_case != FSHARE__MESSAGE__BODY_CHUNK) {
+        broker_complain (self, "dropped a %s request with a data frame", fsh_msg_kind (msg));
+        broker_reply_error (self, routing_id, msg->id, FSH_ERR_PROTOCOL_ERROR, "unexpected data frame");
+        return;
+    }
+    const route_t *route = s_route (msg->body_case);
+    if (!route) {
+        broker_complain (self, "unexpected %s request", fsh_msg_kind (msg));
+        broker_reply_error (self, routing_id, msg->id, FSH_ERR_BAD_REQUEST, "unexpected request");
+        return;
+    }
+    session_t *session = NULL;
+    if (route->session == SESSION_NEEDED || (route->session == SESSION_CURVE && self->gate))
+        if (!(session = s_sender_session (self, routing_id, msg)))
+            return;
+    route->handler (self, session, routing_id, msg, data);
+}
+
+//  One request: routing id, a Message, and for a chunk one data frame.
+//  Returns -1 when nothing was waiting.
+static int
+s_receive_one (broker_t *self)
+{
+    void *handle = zsock_resolve (self->router);
+    zmq_msg_t id_frame;
+    zmq_msg_init (&id_frame);
+    if (zmq_msg_recv (&id_frame, handle, ZMQ_DONTWAIT) == -1) {
+        zmq_msg_close (&id_frame);
+        return -1;
+    }
+    zframe_t *routing_id = zframe_new (zmq_msg_data (&id_frame), zmq_msg_size (&id_frame));
+    bool more = zmq_msg_more (&id_frame);
+    zmq_msg_close (&id_frame);
+    zmq_msg_t data;
+    int frames = 0;
+    //  fsh_chunk_recv, plus who sent it (CURVE key, peer address: gate.h)
+    Fshare__Message *msg = more? gate_recv (self->router, &data, &frames, &self->caller): NULL;
+    if (!more)
+        zmq_msg_init (&data);
+    if (frames != 1 && frames != 2)
+        broker_complain (self, "dropped a request of %d frames", frames);
+    else
+    if (!msg) {
+        broker_complain (self, "dropped a malformed request (not a Message, or a NUL byte in a string)");
+        broker_reply_error (self, routing_id, 0, FSH_ERR_BAD_REQUEST, "malformed message");
+    }
+    else
+        s_dispatch (self, routing_id, msg, frames == 2? &data: NULL);
+    zmq_msg_close (&data);
+    fsh_msg_destroy (&msg);
+    zframe_destroy (&routing_id);
+    return 0;
+}
+
+int
+requests_handle_router (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop; (void) reader;
+    broker_t *self = (broker_t *) arg;
+    for (int count = 0; count < ROUTER_BATCH; count++)
+        if (s_receive_one (self) == -1)
+            break;
+    return 0;
+}
