@@ -6,6 +6,7 @@
 #include "curve.h"
 #include "cli.h"
 #include <signal.h>
+#include <stddef.h>
 
 #define PROGRAM "fshare-broker"
 
@@ -84,114 +85,117 @@ s_usage (FILE *out)
         FSH_DEPTH_MAX, FSH_DEPTH_MAX);
 }
 
+//  The numeric options: their range, the unit their error names, the
+//  factor the value is stored with, and where it goes in the config.
+typedef enum { NUMBER_INT, NUMBER_U64 } number_type_t;
+
+typedef struct {
+    int c;
+    const char *name;
+    long min, max;
+    const char *unit;           //  appended to "is not MIN..MAX"
+    int scale;
+    number_type_t type;
+    size_t offset;              //  in broker_config_t
+} number_option_t;
+
+#define NUMBER(c, name, min, max, unit, scale, type, field) \
+    { c, name, min, max, unit, scale, type, offsetof (broker_config_t, field) }
+
+static const number_option_t s_numbers [] = {
+    NUMBER ('H', "--heartbeat", 50, 60000, " ms", 1, NUMBER_INT, heartbeat_ms),
+    NUMBER ('L', "--liveness", 1, 100, "", 1, NUMBER_INT, liveness),
+    NUMBER ('M', "--max-message", 65536, 1 << 30, "", 1, NUMBER_INT, max_message),
+    NUMBER ('F', "--max-files", 1, 100000000, "", 1, NUMBER_INT, max_files),
+    NUMBER ('X', "--max-path", 1, FSH_PATH_MAX, "", 1, NUMBER_INT, max_path),
+    NUMBER ('D', "--max-depth", 1, FSH_DEPTH_MAX, "", 1, NUMBER_INT, max_depth),
+    NUMBER ('O', "--max-observers", 0, 1024, "", 1, NUMBER_INT, max_observers),
+    NUMBER ('T', "--max-transfers", 1, 4096, "", 1, NUMBER_INT, max_transfers),
+    NUMBER ('S', "--max-serving", 1, 4096, "", 1, NUMBER_INT, max_serving),
+    NUMBER ('t', "--stall-timeout", 1, 3600, " seconds", 1000, NUMBER_INT, stall_timeout_ms),
+    NUMBER ('B', "--max-list-bytes", 4096, 1L << 40, "", 1, NUMBER_U64, max_list_bytes),
+    NUMBER ('G', "--max-total-bytes", 4096, 1L << 40, "", 1, NUMBER_U64, max_total_bytes),
+    NUMBER ('W', "--login-delay-ms", 1, 60000, "", 1, NUMBER_INT, login_delay_ms),
+    NUMBER ('Y', "--login-delay-max-ms", 1, 600000, "", 1, NUMBER_INT, login_delay_max_ms),
+};
+
+//  The numeric option c, or NULL.
+static const number_option_t *
+s_number_option (int c)
+{
+    for (size_t i = 0; i < sizeof s_numbers / sizeof s_numbers [0]; i++)
+        if (s_numbers [i].c == c)
+            return &s_numbers [i];
+    return NULL;
+}
+
+//  Store a numeric option's value. Returns -1 to go on, else an exit code
+//  (the usage error printed).
+static int
+s_parse_number (const number_option_t *option, broker_config_t *config)
+{
+    long n = fsh_number (optarg, option->min, option->max);
+    if (n < 0)
+        return fsh_usage_error (PROGRAM, "%s: '%s' is not %ld..%ld%s", option->name, optarg,
+                                option->min, option->max, option->unit);
+    char *field = (char *) config + option->offset;
+    if (option->type == NUMBER_U64)
+        *(uint64_t *) field = (uint64_t) n;
+    else
+        *(int *) field = (int) n * option->scale;
+    //  --max-observers 0: none at all (0 in the config means the default)
+    if (option->c == 'O' && n == 0)
+        config->max_observers = -1;
+    return -1;
+}
+
+//  The options that are no number. Returns -1 to go on, else an exit code.
+static int
+s_parse_other (int c, char **argv, broker_config_t *config, bool *print_key)
+{
+    switch (c) {
+        case 'c': break;   //  already read by fsh_args_new
+        case 'l': config->listen = optarg; break;
+        case 'p': config->publish = optarg; break;
+        case 's': config->state_dir = optarg; break;
+        case 'a': config->accounts = optarg; break;
+        case 'R': config->registration = 1; break;
+        case 'N': config->registration = 0; break;
+        case 'v': config->verbose = true; break;
+        case 'K': config->curve = 1; break;
+        case 'k': config->curve = 0; break;
+        case 'P': *print_key = true; break;
+        case 'h': s_usage (stdout); return 0;
+        case 'V': printf ("fshare-broker %s\n", FSHARE_VERSION); return 0;
+        case 'C':
+            if (streq (optarg, "min"))
+                config->cost = ACCOUNTS_COST_MIN;
+            else
+            if (streq (optarg, "interactive"))
+                config->cost = ACCOUNTS_COST_INTERACTIVE;
+            else
+                return fsh_usage_error (PROGRAM, "--hash-cost: '%s' is not min or interactive", optarg);
+            break;
+        case ':':
+            return fsh_usage_error (PROGRAM, "option '%s' needs an argument", argv [optind - 1]);
+        default:
+            return fsh_usage_error (PROGRAM, "unknown option '%s'", argv [optind - 1]);
+    }
+    return -1;
+}
+
 //  Parse argv into config; returns -1 to go on, else an exit code.
 static int
 s_parse (int argc, char **argv, broker_config_t *config, bool *print_key)
 {
     int c;
-    long n;
     opterr = 0;
     while ((c = getopt_long (argc, argv, ":c:vh", s_options, NULL)) != -1) {
-        switch (c) {
-            case 'c': break;   //  already read by fsh_args_new
-            case 'l': config->listen = optarg; break;
-            case 'p': config->publish = optarg; break;
-            case 's': config->state_dir = optarg; break;
-            case 'a': config->accounts = optarg; break;
-            case 'R': config->registration = 1; break;
-            case 'N': config->registration = 0; break;
-            case 'v': config->verbose = true; break;
-            case 'h': s_usage (stdout); return 0;
-            case 'V': printf ("fshare-broker %s\n", FSHARE_VERSION); return 0;
-            case 'H':
-                if ((n = fsh_number (optarg, 50, 60000)) < 0)
-                    return fsh_usage_error (PROGRAM, "--heartbeat: '%s' is not 50..60000 ms", optarg);
-                config->heartbeat_ms = (int) n;
-                break;
-            case 'L':
-                if ((n = fsh_number (optarg, 1, 100)) < 0)
-                    return fsh_usage_error (PROGRAM, "--liveness: '%s' is not 1..100", optarg);
-                config->liveness = (int) n;
-                break;
-            case 'M':
-                if ((n = fsh_number (optarg, 65536, 1 << 30)) < 0)
-                    return fsh_usage_error (PROGRAM, "--max-message: '%s' is not 65536..1073741824", optarg);
-                config->max_message = (int) n;
-                break;
-            case 'F':
-                if ((n = fsh_number (optarg, 1, 100000000)) < 0)
-                    return fsh_usage_error (PROGRAM, "--max-files: '%s' is not 1..100000000", optarg);
-                config->max_files = (int) n;
-                break;
-            case 'K': config->curve = 1; break;
-            case 'k': config->curve = 0; break;
-            case 'P': *print_key = true; break;
-            case 'X':
-                if ((n = fsh_number (optarg, 1, FSH_PATH_MAX)) < 0)
-                    return fsh_usage_error (PROGRAM, "--max-path: '%s' is not 1..4096", optarg);
-                config->max_path = (int) n;
-                break;
-            case 'D':
-                if ((n = fsh_number (optarg, 1, FSH_DEPTH_MAX)) < 0)
-                    return fsh_usage_error (PROGRAM, "--max-depth: '%s' is not 1..64", optarg);
-                config->max_depth = (int) n;
-                break;
-            case 'O':
-                if ((n = fsh_number (optarg, 0, 1024)) < 0)
-                    return fsh_usage_error (PROGRAM, "--max-observers: '%s' is not 0..1024", optarg);
-                config->max_observers = n? (int) n: -1;
-                break;
-            case 'T':
-                if ((n = fsh_number (optarg, 1, 4096)) < 0)
-                    return fsh_usage_error (PROGRAM, "--max-transfers: '%s' is not 1..4096", optarg);
-                config->max_transfers = (int) n;
-                break;
-            case 'S':
-                if ((n = fsh_number (optarg, 1, 4096)) < 0)
-                    return fsh_usage_error (PROGRAM, "--max-serving: '%s' is not 1..4096", optarg);
-                config->max_serving = (int) n;
-                break;
-            case 't':
-                if ((n = fsh_number (optarg, 1, 3600)) < 0)
-                    return fsh_usage_error (PROGRAM, "--stall-timeout: '%s' is not 1..3600 seconds", optarg);
-                config->stall_timeout_ms = (int) n * 1000;
-                break;
-            case 'B':
-            case 'G': {
-                long bytes = fsh_number (optarg, 4096, 1L << 40);
-                if (bytes < 0)
-                    return fsh_usage_error (PROGRAM, "%s: '%s' is not 4096..1099511627776",
-                                            c == 'B'? "--max-list-bytes": "--max-total-bytes", optarg);
-                if (c == 'B')
-                    config->max_list_bytes = (uint64_t) bytes;
-                else
-                    config->max_total_bytes = (uint64_t) bytes;
-                break;
-            }
-            case 'W':
-                if ((n = fsh_number (optarg, 1, 60000)) < 0)
-                    return fsh_usage_error (PROGRAM, "--login-delay-ms: '%s' is not 1..60000", optarg);
-                config->login_delay_ms = (int) n;
-                break;
-            case 'Y':
-                if ((n = fsh_number (optarg, 1, 600000)) < 0)
-                    return fsh_usage_error (PROGRAM, "--login-delay-max-ms: '%s' is not 1..600000", optarg);
-                config->login_delay_max_ms = (int) n;
-                break;
-            case 'C':
-                if (streq (optarg, "min"))
-                    config->cost = ACCOUNTS_COST_MIN;
-                else
-                if (streq (optarg, "interactive"))
-                    config->cost = ACCOUNTS_COST_INTERACTIVE;
-                else
-                    return fsh_usage_error (PROGRAM, "--hash-cost: '%s' is not min or interactive", optarg);
-                break;
-            case ':':
-                return fsh_usage_error (PROGRAM, "option '%s' needs an argument", argv [optind - 1]);
-            default:
-                return fsh_usage_error (PROGRAM, "unknown option '%s'", argv [optind - 1]);
-        }
+        const number_option_t *number = s_number_option (c);
+        int code = number? s_parse_number (number, config)
+                         : s_parse_other (c, argv, config, print_key);
+        if (code >= 0)
+            return code;
     }
     if (optind < argc)
         return fsh_usage_error (PROGRAM, "unexpected argument '%s'", argv [optind]);
