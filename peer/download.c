@@ -6,10 +6,13 @@
     message is checked against the state it may arrive in. Downloads are
     keyed by the id of our Get: every message the broker sends about one
     carries it; a switch to another source is a new Get, so a new id.
+    What the view says about the source (may the owner's Opened stand,
+    who else has the content) is dlsource.c's.
 */
 #include "download.h"
 #include "sink.h"
 #include "already.h"
+#include "dlsource.h"
 #include "idtable.h"
 #include <sys/stat.h>
 
@@ -122,14 +125,6 @@ s_items (zhashx_t *table)
     for (void *item = zhashx_first (table); item; item = zhashx_next (table))
         zlistx_add_end (list, item);
     return list;
-}
-
-//  What owner publishes at path, in our view; NULL when not known.
-static const fileset_file_t *
-s_published (downloads_t *self, const char *owner, const char *path)
-{
-    fileset_t *files = self->view? view_user_files (self->view, owner): NULL;
-    return files? fileset_lookup (files, path): NULL;
 }
 
 //  --------------------------------------------------------------------------
@@ -296,17 +291,6 @@ s_ask (downloads_t *self, download_t *download)
     return true;
 }
 
-//  A file of `size` bytes whose digest is `sha256` in `files`, or NULL.
-static const fileset_file_t *
-s_find_content (fileset_t *files, const uint8_t sha256 [DIGEST_SIZE], uint64_t size)
-{
-    for (const fileset_file_t *file = fileset_first (files); file; file = fileset_next (files))
-        if (file->has_sha256 && file->size == size
-        &&  memcmp (file->sha256, sha256, DIGEST_SIZE) == 0)
-            return file;
-    return NULL;
-}
-
 //  Another online user publishes the same content: continue from there at
 //  the offset reached. True when the download goes on.
 static bool
@@ -315,17 +299,10 @@ s_switch_source (downloads_t *self, download_t *download)
     if (!download->has_sha256 || !download->sink || !self->view || download->answered
     ||  (download->state != DL_RUNNING && download->state != DL_PREPARING))
         return false;
-    zlistx_t *users = view_users_sorted (self->view);
-    const char *user = NULL;
-    const fileset_file_t *file = NULL;
-    for (const char *name = (const char *) zlistx_first (users); name && !file;
-         name = (const char *) zlistx_next (users)) {
-        if (streq (name, download->owner) || streq (name, self->link->user))
-            continue;
-        file = s_find_content (view_user_files (self->view, name), download->sha256,
-                               sink_size (download->sink));
-        user = name;
-    }
+    char *user = NULL;
+    const fileset_file_t *file = dlsource_other (self->view, download->owner, self->link->user,
+                                                 download->sha256, sink_size (download->sink),
+                                                 &user);
     bool switched = file && sink_switch (download->sink, user, file->path, file->mtime) == 0;
     if (switched) {
         zsys_info ("%s: %s:'%s' lost its owner at %" PRIu64 " bytes: continuing from %s:'%s'",
@@ -344,7 +321,8 @@ s_switch_source (downloads_t *self, download_t *download)
         else
             free (moved->owner);
         free (moved->path);
-        moved->owner = strdup (user);
+        moved->owner = user;
+        user = NULL;
         moved->path = strdup (file->path);
         moved->has_published = true;
         moved->pub_size = file->size;
@@ -352,44 +330,12 @@ s_switch_source (downloads_t *self, download_t *download)
         zhashx_insert (self->table, &moved->id, moved);
         s_ask (self, moved);
     }
-    zlistx_destroy (&users);
+    free (user);
     return switched;
 }
 
 //  --------------------------------------------------------------------------
 //  The owner's messages
-
-//  Opened against what we asked and what the owner published: NULL when it
-//  may stand, else the reason, with *code: file_changed for a real change
-//  of the owner's file (a newer version or another digest), protocol_error
-//  for any other disagreement.
-static const char *
-s_opened_check (downloads_t *self, download_t *download, Fshare__Opened *opened,
-                fsh_err_t *code)
-{
-    *code = FSH_ERR_PROTOCOL_ERROR;
-    if (opened->sha256.len != 0 && opened->sha256.len != DIGEST_SIZE)
-        return "protocol error: a malformed digest in the owner's answer";
-    //  The view may have moved on since we asked: either version will do
-    const fileset_file_t *now = s_published (self, download->owner, download->path);
-    bool as_asked = download->has_published && opened->size == download->pub_size
-                 && opened->mtime == download->pub_mtime;
-    bool as_now = now && opened->size == now->size && opened->mtime == now->mtime;
-    if ((download->has_published || now) && !as_asked && !as_now) {
-        bool same_mtime = (download->has_published && opened->mtime == download->pub_mtime)
-                       || (now && opened->mtime == now->mtime);
-        if (same_mtime)
-            return "protocol error: the owner's size disagrees with what it published";
-        *code = FSH_ERR_FILE_CHANGED;
-        return "the owner's file changed since it was published";
-    }
-    if (opened->sha256.len == DIGEST_SIZE && download->has_sha256
-    &&  memcmp (opened->sha256.data, download->sha256, DIGEST_SIZE) != 0) {
-        *code = FSH_ERR_FILE_CHANGED;
-        return "the owner's file changed since it was published";
-    }
-    return NULL;
-}
 
 static void
 s_on_opened (downloads_t *self, download_t *download, Fshare__Opened *opened)
@@ -405,7 +351,10 @@ s_on_opened (downloads_t *self, download_t *download, Fshare__Opened *opened)
         return;
     }
     fsh_err_t code;
-    const char *problem = s_opened_check (self, download, opened, &code);
+    dlsource_asked_t asked = { download->has_published, download->pub_size, download->pub_mtime,
+                               download->has_sha256, download->sha256 };
+    const char *problem = dlsource_opened_check (self->view, download->owner, download->path,
+                                                 &asked, opened, &code);
     if (problem) {
         zsys_warning ("%s: %s:'%s' opened as %" PRIu64 " bytes, mtime %" PRId64 ": refused",
                       self->link->user, download->owner, download->path, opened->size,
@@ -595,7 +544,7 @@ downloads_get (downloads_t *self, zframe_t *to, Fshare__CtlRequest *request)
     download->name = name;
     download->ctl = zframe_dup (to);
     download->started = zclock_mono ();
-    const fileset_file_t *file = s_published (self, owner, path);
+    const fileset_file_t *file = dlsource_published (self->view, owner, path);
     if (file) {
         download->has_published = true;
         download->pub_size = file->size;
