@@ -8,6 +8,7 @@
     downloads the relay's (relay.c).
 */
 #include "broker_int.h"
+#include <malloc.h>
 #include <sodium.h>
 
 #define COMPLAINTS_PER_SEC   10
@@ -163,6 +164,10 @@ s_publish_stats (zloop_t *loop, int timer_id, void *arg)
     event.user = "";
     event.stats = &stats;
     publisher_send (self->publisher, &event);
+    //  Give back what a crowd left behind (subscribers' queues, join pages
+    //  of users gone): the allocator keeps freed pages for itself otherwise,
+    //  and a broker's size would stay at its worst moment for ever
+    malloc_trim (0);
     return 0;
 }
 
