@@ -479,6 +479,11 @@ s_agent_wire (agent_t *self, const char *password)
     self->transfers = transfers_new (self->loop, self->control, self->user, self->dir,
                                      self->downloads, self->verbose);
     transfers_set_view (self->transfers, self->view);
+    if (self->statedir) {
+        char *db = zsys_sprintf ("%s/digests.db", statedir_path (self->statedir));
+        transfers_set_digests (self->transfers, db);
+        zstr_free (&db);
+    }
     link_config_t link = {
         .user = self->user, .verbose = self->verbose,
         .login = {

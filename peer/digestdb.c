@@ -19,6 +19,7 @@ struct _digestdb_t {
     sqlite3_stmt *insert;
     int pending;            //  rows stored in the open transaction
     bool rebuilt;
+    bool reader;            //  a read-only connection: never rebuilt
 };
 
 static const char *s_schema =
@@ -67,6 +68,9 @@ s_healthy (digestdb_t *self)
     return found == SCHEMA_VERSION;
 }
 
+static const char *s_select =
+    "SELECT size, mtime_ns, ctime_ns, sha256 FROM digests WHERE dev = ? AND ino = ?";
+
 static bool
 s_try_open (digestdb_t *self)
 {
@@ -79,9 +83,7 @@ s_try_open (digestdb_t *self)
         return false;
     s_exec (self, "PRAGMA journal_mode = WAL");
     s_exec (self, "PRAGMA synchronous = NORMAL");
-    return sqlite3_prepare_v2 (self->db,
-               "SELECT size, mtime_ns, ctime_ns, sha256 FROM digests WHERE dev = ? AND ino = ?",
-               -1, &self->select, NULL) == SQLITE_OK
+    return sqlite3_prepare_v2 (self->db, s_select, -1, &self->select, NULL) == SQLITE_OK
         && sqlite3_prepare_v2 (self->db,
                "INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?, ?, ?)",
                -1, &self->insert, NULL) == SQLITE_OK;
@@ -132,6 +134,22 @@ digestdb_open (const char *path)
     return self;
 }
 
+digestdb_t *
+digestdb_open_reader (const char *path)
+{
+    digestdb_t *self = (digestdb_t *) zmalloc (sizeof (digestdb_t));
+    self->reader = true;
+    //  The hasher commits in WAL mode: readers never wait for it
+    if (!path || sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                                  NULL) != SQLITE_OK
+    ||  sqlite3_prepare_v2 (self->db, s_select, -1, &self->select, NULL) != SQLITE_OK) {
+        s_close (self);
+        free (self);
+        return NULL;
+    }
+    return self;
+}
+
 void
 digestdb_destroy (digestdb_t **self_p)
 {
@@ -149,7 +167,7 @@ digestdb_destroy (digestdb_t **self_p)
 static void
 s_failed (digestdb_t *self, int rc)
 {
-    if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB || rc == SQLITE_IOERR)
+    if (!self->reader && (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB || rc == SQLITE_IOERR))
         s_rebuild (self, "went bad");
 }
 

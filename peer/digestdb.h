@@ -6,13 +6,15 @@
     unchanged files reads nothing. SQLite in the agent's state directory.
     A database that cannot be opened, is corrupt or of another schema is
     moved aside and rebuilt empty, with a warning: it is a cache, never a
-    reason to fail. Not thread-safe: one thread (the hasher) owns it.
+    reason to fail. Not thread-safe: one thread (the hasher) owns it; others
+    read through connections of their own (digestdb_open_reader).
 */
 #ifndef DIGESTDB_H_INCLUDED
 #define DIGESTDB_H_INCLUDED
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include "digest.h"
 
 //  What identifies one version of a file's content on this machine.
@@ -24,6 +26,17 @@ typedef struct {
     int64_t ctime_ns;
 } file_key_t;
 
+//  The key of the version a stat describes.
+static inline void
+file_key_of (const struct stat *st, file_key_t *key)
+{
+    key->dev = (uint64_t) st->st_dev;
+    key->ino = (uint64_t) st->st_ino;
+    key->size = (uint64_t) st->st_size;
+    key->mtime_ns = (int64_t) st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+    key->ctime_ns = (int64_t) st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+}
+
 typedef struct _digestdb_t digestdb_t;
 
 //  Open or create the database at `path` (NULL: in memory only, for
@@ -31,6 +44,12 @@ typedef struct _digestdb_t digestdb_t;
 //  logged as a warning.
 digestdb_t *digestdb_open (const char *path);
 void digestdb_destroy (digestdb_t **self_p);
+
+//  A second, read-only connection to the database at `path`, for another
+//  thread than the hasher's (the uploads look up what they serve). NULL
+//  when it cannot be opened; never rebuilds or writes anything, and a
+//  lookup that fails is a miss.
+digestdb_t *digestdb_open_reader (const char *path);
 
 //  The digest of exactly this version of the file: true and `out` set,
 //  or false.

@@ -67,16 +67,6 @@ s_open_beneath (worker_t *self, const char *path)
     return (int) fd;
 }
 
-static void
-s_key_of (const struct stat *st, file_key_t *key)
-{
-    key->dev = (uint64_t) st->st_dev;
-    key->ino = (uint64_t) st->st_ino;
-    key->size = (uint64_t) st->st_size;
-    key->mtime_ns = (int64_t) st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-    key->ctime_ns = (int64_t) st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
-}
-
 //  Read the whole file into the digest. -1 on a read error.
 static int
 s_read_all (worker_t *self, int fd, digest_t *digest, uint64_t *bytes)
@@ -110,7 +100,7 @@ s_hash (worker_t *self, hashq_result_t *result)
             close (fd);
         return;
     }
-    s_key_of (&before, &result->key);
+    file_key_of (&before, &result->key);
     result->mode = before.st_mode & 07777;
     if (digestdb_lookup (self->db, &result->key, result->sha256)) {
         result->status = HASHQ_DIGEST;
@@ -125,7 +115,7 @@ s_hash (worker_t *self, hashq_result_t *result)
         ||  fstat (fd, &after) == -1)
             break;
         file_key_t now;
-        s_key_of (&after, &now);
+        file_key_of (&after, &now);
         if (memcmp (&now, &result->key, sizeof now) == 0) {
             digest_final (digest, result->sha256);
             digestdb_store (self->db, &result->key, result->sha256);

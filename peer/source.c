@@ -15,6 +15,7 @@ struct _source_t {
     digest_t *digest;
     uint8_t sha256 [DIGEST_SIZE];
     bool finished;
+    bool known;                 //  sha256 known before reading: no hashing
 };
 
 //  Why an open failed, in the words the requester will read.
@@ -151,7 +152,28 @@ source_position (source_t *self)
 const uint8_t *
 source_digest (source_t *self)
 {
-    return self->finished? self->sha256: NULL;
+    return self->finished || self->known? self->sha256: NULL;
+}
+
+void
+source_key (source_t *self, file_key_t *key)
+{
+    file_key_of (&self->opened, key);
+}
+
+void
+source_use_digest (source_t *self, const uint8_t sha256 [DIGEST_SIZE])
+{
+    assert (self->position == self->offset && self->hashed == 0);
+    memcpy (self->sha256, sha256, DIGEST_SIZE);
+    self->known = true;
+    self->hashed = self->offset;    //  no prefix to hash either
+}
+
+bool
+source_known (source_t *self)
+{
+    return self->known;
 }
 
 //  Read exactly `size` bytes at `offset`. A file that ends early has
@@ -233,12 +255,14 @@ source_read (source_t *self, void *buf, size_t max, bool *last, char **error)
     size_t size = left < max? (size_t) left: max;
     if (size && s_read_fully (self, buf, size, self->position, error))
         return -1;
-    digest_update (self->digest, buf, size);
+    if (!self->known)
+        digest_update (self->digest, buf, size);
     self->position += size;
     if (s_check_unchanged (self, error))
         return -1;
     if (self->position == self->size) {
-        digest_final (self->digest, self->sha256);
+        if (!self->known)
+            digest_final (self->digest, self->sha256);
         self->finished = true;
         *last = true;
     }

@@ -8,13 +8,17 @@
     final digest covers the whole file. The file is watched while it is
     read: a size, mtime or link-count change ends the transfer with
     "file changed during transfer" (or "file deleted during transfer"),
-    checked again before the last chunk leaves.
+    checked again before the last chunk leaves. When the agent already
+    knows the digest of exactly the version opened (source_use_digest:
+    the digest database's key, SPEC 4.5), nothing is hashed: the requester
+    verifies every byte against that digest anyway.
 */
 #ifndef SOURCE_H_INCLUDED
 #define SOURCE_H_INCLUDED
 
 #include "fshare.h"
 #include "digest.h"
+#include "digestdb.h"
 
 typedef struct _source_t source_t;
 
@@ -38,6 +42,15 @@ uint64_t source_offset (source_t *self);
 //  The next byte to send.
 uint64_t source_position (source_t *self);
 
+//  The database key of the version opened (fstat of our descriptor).
+void source_key (source_t *self, file_key_t *key);
+
+//  Serve from this known digest of the version opened: no byte is hashed
+//  (before the first source_prepare or source_read only).
+void source_use_digest (source_t *self, const uint8_t sha256 [DIGEST_SIZE]);
+//  True when the digest sent is a known one, not hashed while reading.
+bool source_known (source_t *self);
+
 //  Hash up to `budget` bytes of the resume prefix, reading through `buf`.
 //  1 when the prefix is all hashed (at once when there is none), 0 when
 //  more is left, -1 with *error.
@@ -48,7 +61,8 @@ int source_prepare (source_t *self, void *buf, size_t buf_size, size_t budget, c
 //  end, after the final checks; the digest is then ready. -1 with *error.
 ssize_t source_read (source_t *self, void *buf, size_t max, bool *last, char **error);
 
-//  The whole file's SHA-256, once source_read has set *last.
+//  The whole file's SHA-256, once source_read has set *last (at once when
+//  it is a known one).
 const uint8_t *source_digest (source_t *self);
 
 #endif

@@ -129,6 +129,12 @@ transfers_set_stall_timeout (transfers_t *self, uint32_t stall_ms)
 }
 
 void
+transfers_set_digests (transfers_t *self, const char *db_path)
+{
+    uploads_set_digests (self->uploads, db_path);
+}
+
+void
 transfers_set_view (transfers_t *self, view_t *view)
 {
     downloads_set_view (self->downloads, view);

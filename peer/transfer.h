@@ -37,6 +37,10 @@ void transfers_set_broker (transfers_t *self, zsock_t *dealer, const char *sessi
 //  TRANSFER_STALL_MS). Our own clocks run a little behind it.
 void transfers_set_stall_timeout (transfers_t *self, uint32_t stall_ms);
 
+//  The agent's digest database (digestdb.h): as owner, a file whose very
+//  version it knows is served from that digest, not hashed again.
+void transfers_set_digests (transfers_t *self, const char *db_path);
+
 //  The agent's view of the other users' files: downloads check the
 //  owner's answer against what it published, and find content by digest.
 void transfers_set_view (transfers_t *self, view_t *view);

@@ -19,6 +19,7 @@ typedef struct {
     bool ready;                 //  resume prefix hashed
     bool sent_last;             //  waiting for Done
     bool credited;              //  some credit came: the requester is past checking
+    bool known;                 //  served from the digest database
     int64_t started;
     int64_t heard;              //  last Credit, or since we wait for one
 } upload_t;
@@ -27,6 +28,8 @@ struct _uploads_t {
     tlink_t *link;
     char *host_dir;
     zhashx_t *table;            //  &id -> upload_t
+    digestdb_t *digests;        //  read-only; NULL: hash while reading
+    zhashx_t *distrusted;       //  versions a requester found corrupted
 };
 
 static void
@@ -58,10 +61,61 @@ uploads_destroy (uploads_t **self_p)
     if (*self_p) {
         uploads_t *self = *self_p;
         zhashx_destroy (&self->table);
+        zhashx_destroy (&self->distrusted);
+        digestdb_destroy (&self->digests);
         free (self->host_dir);
         free (self);
         *self_p = NULL;
     }
+}
+
+void
+uploads_set_digests (uploads_t *self, const char *db_path)
+{
+    digestdb_destroy (&self->digests);
+    self->digests = db_path? digestdb_open_reader (db_path): NULL;
+}
+
+//  A version's key as text, for the distrusted set.
+static char *
+s_version (const file_key_t *key)
+{
+    return zsys_sprintf ("%" PRIu64 ":%" PRIu64 ":%" PRIu64 ":%" PRId64 ":%" PRId64,
+                         key->dev, key->ino, key->size, key->mtime_ns, key->ctime_ns);
+}
+
+//  Serve from the database's digest when it has this very version.
+static void
+s_use_known (uploads_t *self, upload_t *upload)
+{
+    if (!self->digests)
+        return;
+    file_key_t key;
+    source_key (upload->source, &key);
+    char *version = s_version (&key);
+    bool distrusted = self->distrusted && zhashx_lookup (self->distrusted, version);
+    zstr_free (&version);
+    uint8_t sha256 [DIGEST_SIZE];
+    if (!distrusted && digestdb_lookup (self->digests, &key, sha256)) {
+        source_use_digest (upload->source, sha256);
+        upload->known = true;
+    }
+}
+
+//  The requester found what we served from the database corrupted: never
+//  trust the database for that version again (hash while reading).
+static void
+s_distrust (uploads_t *self, upload_t *upload)
+{
+    if (!self->distrusted)
+        self->distrusted = zhashx_new ();
+    file_key_t key;
+    source_key (upload->source, &key);
+    char *version = s_version (&key);
+    zhashx_update (self->distrusted, version, self);
+    zstr_free (&version);
+    zsys_warning ("%s: '%s' arrived corrupted from its known digest: hashing it from now on",
+                  self->link->user, upload->path);
 }
 
 size_t
@@ -171,7 +225,8 @@ s_on_serve (uploads_t *self, Fshare__Serve *serve)
     upload->requester = strdup (requester);
     upload->started = zclock_mono ();
     upload->heard = upload->started;
-    upload->ready = source_offset (source) == 0;
+    s_use_known (self, upload);
+    upload->ready = source_offset (source) == 0 || upload->known;
     zhashx_insert (self->table, &upload->id, upload);
 
     Fshare__Opened opened = FSHARE__OPENED__INIT;
@@ -180,12 +235,17 @@ s_on_serve (uploads_t *self, Fshare__Serve *serve)
     opened.mtime = source_mtime (source);
     opened.offset = source_offset (source);
     opened.mode = source_mode (source);
+    if (upload->known) {
+        opened.sha256.data = (uint8_t *) source_digest (source);
+        opened.sha256.len = DIGEST_SIZE;
+    }
     Fshare__Message reply = FSHARE__MESSAGE__INIT;
     reply.body_case = FSHARE__MESSAGE__BODY_OPENED;
     reply.opened = &opened;
     tlink_send (self->link, &reply);
-    zsys_info ("%s: serving '%s' to %s: %" PRIu64 " bytes%s", self->link->user, upload->path,
-               upload->requester, opened.size, opened.offset? " (resumed)": "");
+    zsys_info ("%s: serving '%s' to %s: %" PRIu64 " bytes%s%s", self->link->user, upload->path,
+               upload->requester, opened.size, opened.offset? " (resumed)": "",
+               upload->known? " (known digest)": "");
 }
 
 static void
@@ -225,6 +285,8 @@ uploads_on_message (uploads_t *self, Fshare__Message *msg)
         fsh_err_t code = fsh_err_received (msg->cancel->code, FSH_ERR_CANCELLED);
         const char *reason = fsh_text_valid (msg->cancel->reason, 512)?
                              msg->cancel->reason: fsh_err_text (code);
+        if (code == FSH_ERR_CORRUPTED && upload->known)
+            s_distrust (self, upload);
         s_upload_end (self, upload, code, reason, false);
     }
 }

@@ -10,6 +10,12 @@
     first one the requester may be checking its partial file (the broker
     hears its "checking" credits and does not forward them), so our clock
     then allows it a few stall limits.
+
+    When the agent's digest database holds the digest of exactly the
+    version opened (uploads_set_digests), the file is served from it: the
+    Opened carries it and nothing is hashed, a resume prefix included. The
+    requester verifies every byte; should it still find the content
+    corrupted, that version is never served from the database again.
 */
 #ifndef UPLOAD_H_INCLUDED
 #define UPLOAD_H_INCLUDED
@@ -20,6 +26,10 @@ typedef struct _uploads_t uploads_t;
 
 uploads_t *uploads_new (tlink_t *link, const char *host_dir);
 void uploads_destroy (uploads_t **self_p);
+
+//  Serve from the digests of the database at `db_path` (digestdb.h; read
+//  only). NULL, or a database that cannot be opened: hash while reading.
+void uploads_set_digests (uploads_t *self, const char *db_path);
 
 //  Serve, Credit, Done, or a Cancel addressed to the owner.
 void uploads_on_message (uploads_t *self, Fshare__Message *msg);

@@ -3,7 +3,8 @@
 # tap's events and in ls --all --json and equals sha256sum's; a small file's
 # first event carries it, a large one is published at once and its digest
 # follows as file_changed with the same size and mtime; a restart over
-# 1,000 unchanged files reads 0 bytes for hashing; a corrupt digest
+# 1,000 unchanged files reads 0 bytes for hashing, and a file is served from
+# its known digest; a corrupt digest
 # database is rebuilt with a warning.
 . "$(dirname "$0")/../lib.sh" "$1"
 . "$(dirname "$0")/peer_lib.bash"
@@ -55,6 +56,12 @@ log_has alice "digests: 1002 files, 0 bytes read" \
     || fail "the restart read files: $(grep digests "$T/alice.log")"
 ctl_jq bob 'any(.[]; .path == "big.bin" and .sha256 == $h)' --arg h "$big" \
     -- ls --all --user alice || fail "big.bin's digest was not in the new join"
+
+# Served from the known digest (nothing hashed again), still verified
+ctl bob get alice hello.txt >/dev/null 2>"$T/err" || fail "get hello.txt: $(cat "$T/err")"
+cmp -s "$A/hello.txt" "$T/bob_dl/hello.txt" || fail "hello.txt arrived different"
+log_has alice "serving 'hello.txt' to bob: 6 bytes (known digest)" \
+    || fail "hello.txt was not served from its known digest: $(grep serving "$T/alice.log")"
 
 # A corrupt database: rebuilt with a warning, digests again
 kill -TERM "$PID_alice"

@@ -2,7 +2,8 @@
     owner's source (safe open beneath the host directory, read + hash,
     resume prefix, change detection) and the requester's sink (partial
     file, resume, verification, atomic publish under a free name, write
-    failures), and the two together for the sizes that matter.
+    failures), and the two together for the sizes that matter; a source
+    served from the digest database's known digest, still verified.
 */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <cmocka.h>
 #include "source.h"
 #include "sink.h"
+#include "digestdb.h"
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -609,6 +611,72 @@ test_published_digest_enforced (void **state)
     assert_int_equal (s_count_entries (fx->downloads), 0);
 }
 
+//  A version the digest database knows is served from its digest: no
+//  hashing, a resume prefix included; the requester still verifies, and a
+//  wrong digest there is a corrupted download; another version misses.
+static void
+test_known_digest (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    uint8_t sha256 [32];
+    s_make_file (fx->root, "k.bin", 3 * CHUNK + 7, 4, sha256);
+    char *db_path = zsys_sprintf ("%s/digests.db", fx->dir);
+    digestdb_t *db = digestdb_open (db_path);
+    digestdb_t *reader = digestdb_open_reader (db_path);
+    assert_non_null (reader);
+    char *error = NULL;
+    source_t *source = source_new (fx->root, "k.bin", 0, 0, 0, &error);
+    file_key_t key;
+    source_key (source, &key);
+    uint8_t found [32];
+    assert_false (digestdb_lookup (reader, &key, found));
+    digestdb_store (db, &key, sha256);
+    digestdb_flush (db);
+    assert_true (digestdb_lookup (reader, &key, found));
+    assert_memory_equal (found, sha256, 32);
+    source_use_digest (source, found);
+    assert_true (source_known (source));
+    assert_memory_equal (source_digest (source), sha256, 32);
+    sink_t *sink = sink_new (fx->downloads, "k.bin", "alice", "k.bin", sha256,
+                             &(fsh_err_t) { FSH_ERR_NONE }, &error);
+    assert_int_equal (sink_start (sink, source_size (source), source_mtime (source), 0,
+                                  &error), 0);
+    assert_int_equal (s_pump (fx, source, sink, &error), 0);
+    source_destroy (&source);
+    sink_destroy (&sink);
+
+    //  A wrong digest in the database: the requester refuses the bytes
+    sha256 [0] ^= 1;
+    digestdb_store (db, &key, sha256);
+    digestdb_flush (db);
+    source = source_new (fx->root, "k.bin", 0, 0, 0, &error);
+    assert_true (digestdb_lookup (reader, &key, found));
+    source_use_digest (source, found);
+    sink = sink_new (fx->downloads, "k2.bin", "alice", "k.bin", NULL,
+                     &(fsh_err_t) { FSH_ERR_NONE }, &error);
+    assert_int_equal (sink_start (sink, source_size (source), source_mtime (source), 0,
+                                  &error), 0);
+    assert_int_equal (s_pump (fx, source, sink, &error), -1);
+    assert_int_equal (sink_code (sink), FSH_ERR_CORRUPTED);
+    zstr_free (&error);
+    assert_false (s_exists (fx->downloads, "k2.bin"));
+    source_destroy (&source);
+    sink_destroy (&sink);
+
+    //  Another version of the file (its ctime moves) is not known
+    char *path = zsys_sprintf ("%s/k.bin", fx->root);
+    assert_int_equal (chmod (path, 0600), 0);
+    source = source_new (fx->root, "k.bin", 0, 0, 0, &error);
+    source_key (source, &key);
+    assert_false (digestdb_lookup (reader, &key, found) || source_known (source));
+    source_destroy (&source);
+    zstr_free (&path);
+    digestdb_destroy (&reader);
+    digestdb_destroy (&db);
+    assert_null (digestdb_open_reader ("/nonexistent/digests.db"));
+    zstr_free (&db_path);
+}
+
 int
 main (void)
 {
@@ -625,6 +693,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_write_failures, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_attributes_and_digest_resume, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_published_digest_enforced, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_known_digest, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
