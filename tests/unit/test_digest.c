@@ -1,0 +1,87 @@
+/*  test_digest.c - SHA-256 of a stream (proto/digest.c): the known
+    answers of FIPS 180-2, the same digest however the stream is cut, a
+    reset in the middle, final resetting, and the hex form.
+*/
+#include "digest.h"
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+static void
+s_hex_of (digest_t *digest, char hex [DIGEST_HEX_SIZE])
+{
+    uint8_t sha [DIGEST_SIZE];
+    digest_final (digest, sha);
+    digest_hex (sha, hex);
+}
+
+static void
+test_known_answers (void **state)
+{
+    (void) state;
+    digest_t *digest = digest_new ();
+    char hex [DIGEST_HEX_SIZE];
+    s_hex_of (digest, hex);
+    assert_string_equal (hex,
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    digest_update (digest, "abc", 3);
+    s_hex_of (digest, hex);
+    assert_string_equal (hex,
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    //  final reset the digest: "abc" again gives the same answer
+    digest_update (digest, "abc", 3);
+    s_hex_of (digest, hex);
+    assert_string_equal (hex,
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    digest_destroy (&digest);
+    assert_null (digest);
+    digest_destroy (&digest);
+}
+
+static void
+test_cut_anywhere (void **state)
+{
+    (void) state;
+    const char *text = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    size_t size = strlen (text);
+    const char *expected = "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1";
+    digest_t *digest = digest_new ();
+    for (size_t cut = 0; cut <= size; cut++) {
+        digest_update (digest, "noise", 5);
+        digest_reset (digest);
+        digest_update (digest, text, cut);
+        digest_update (digest, text + cut, size - cut);
+        char hex [DIGEST_HEX_SIZE];
+        s_hex_of (digest, hex);
+        assert_string_equal (hex, expected);
+    }
+    digest_destroy (&digest);
+    digest_thread_end ();
+}
+
+static void
+test_hex (void **state)
+{
+    (void) state;
+    uint8_t sha [DIGEST_SIZE];
+    for (size_t i = 0; i < DIGEST_SIZE; i++)
+        sha [i] = (uint8_t) (i * 17);
+    char hex [DIGEST_HEX_SIZE];
+    digest_hex (sha, hex);
+    assert_int_equal (strlen (hex), DIGEST_SIZE * 2);
+    assert_memory_equal (hex, "0011223344", 10);
+    assert_string_equal (hex + 60, "fe0f");   //  30 * 17 and 31 * 17, mod 256
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_known_answers),
+        cmocka_unit_test (test_cut_anywhere),
+        cmocka_unit_test (test_hex),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
