@@ -6,6 +6,7 @@
     new snapshot loads, so a resync never empties a listing.
 */
 #include "view.h"
+#include "sequence.h"
 
 //  Events kept while waiting for a snapshot; older ones are dropped first
 //  (if they were needed, the sequence check after the snapshot notices).
@@ -19,8 +20,7 @@ typedef struct {
 
 struct _view_t {
     zhashx_t *users;            //  name -> view_user_t, the visible state
-    char *broker;               //  broker instance of the visible state
-    uint64_t seq;               //  last event applied
+    fsh_sequence_t *position;   //  broker instance and last event applied
     bool synced;
     //  Snapshot being loaded
     bool loading;
@@ -92,7 +92,7 @@ view_new (void)
 {
     view_t *self = (view_t *) zmalloc (sizeof (view_t));
     self->users = s_users_new ();
-    self->broker = strdup ("");
+    self->position = fsh_sequence_new ();
     self->buffer = zlistx_new ();
     zlistx_set_destructor (self->buffer, s_event_free);
     self->reason = "";
@@ -107,7 +107,7 @@ view_destroy (view_t **self_p)
         zhashx_destroy (&self->users);
         zhashx_destroy (&self->loading_users);
         zlistx_destroy (&self->buffer);
-        free (self->broker);
+        fsh_sequence_destroy (&self->position);
         free (self->loading_broker);
         free (self);
         *self_p = NULL;
@@ -193,19 +193,17 @@ view_event (view_t *self, const Fshare__Event *event)
         s_buffer (self, event);
         return VIEW_BUFFERED;
     }
-    if (!event->broker || strneq (event->broker, self->broker)) {
-        s_unsync (self, "new broker instance");
-        s_buffer (self, event);
-        return VIEW_RESYNC;
-    }
-    if (event->seq <= self->seq)
+    fsh_seq_verdict_t verdict = fsh_sequence_check (self->position, event->broker,
+                                                    event->seq, true);
+    if (verdict == FSH_SEQ_STALE)
         return VIEW_IGNORED;
-    if (event->seq != self->seq + 1) {
-        s_unsync (self, "gap in the event sequence");
+    if (verdict != FSH_SEQ_NEXT) {
+        s_unsync (self, verdict == FSH_SEQ_GAP? "gap in the event sequence"
+                                              : "new broker instance");
         s_buffer (self, event);
         return VIEW_RESYNC;
     }
-    self->seq = event->seq;
+    fsh_sequence_set (self->position, event->broker, event->seq);
     apply_t rc = s_apply (self->users, event);
     if (rc == APPLY_INCONSISTENT) {
         s_unsync (self, "event about an unknown user");
@@ -265,12 +263,14 @@ s_replay (view_t *self)
 {
     Fshare__Event *event = (Fshare__Event *) zlistx_first (self->buffer);
     while (event) {
-        //  Another instance's events predate this snapshot: drop them
-        if (event->broker && streq (event->broker, self->broker)
-        &&  event->seq > self->seq) {
-            if (event->seq != self->seq + 1)
-                return false;
-            self->seq = event->seq;
+        //  Another instance's events predate this snapshot, and so do
+        //  stale ones: drop them
+        fsh_seq_verdict_t verdict = fsh_sequence_check (self->position, event->broker,
+                                                        event->seq, true);
+        if (verdict == FSH_SEQ_GAP)
+            return false;
+        if (verdict == FSH_SEQ_NEXT) {
+            fsh_sequence_set (self->position, event->broker, event->seq);
             if (s_apply (self->users, event) == APPLY_INCONSISTENT)
                 zsys_warning ("view: buffered event #%" PRIu64 " about unknown user %s",
                               event->seq, event->user);
@@ -314,10 +314,8 @@ view_snapshot_page (view_t *self, const Fshare__SnapshotPage *page)
     zhashx_destroy (&self->users);
     self->users = self->loading_users;
     self->loading_users = NULL;
-    free (self->broker);
-    self->broker = self->loading_broker;
-    self->loading_broker = NULL;
-    self->seq = self->loading_seq;
+    fsh_sequence_set (self->position, self->loading_broker, self->loading_seq);
+    zstr_free (&self->loading_broker);
     self->loading = false;
     if (!s_replay (self)) {
         self->reason = "gap between the snapshot and the buffered events";
@@ -334,11 +332,11 @@ view_pong (view_t *self, const char *broker, uint64_t seq)
     assert (self);
     if (!self->synced)
         return false;
-    if (!broker || strneq (broker, self->broker)) {
+    if (fsh_sequence_check (self->position, broker, seq, false) == FSH_SEQ_RESTART) {
         s_unsync (self, "pong from another broker instance");
         return true;
     }
-    bool behind = self->has_pong_mark && self->seq < self->pong_mark;
+    bool behind = self->has_pong_mark && fsh_sequence_seq (self->position) < self->pong_mark;
     if (behind) {
         s_unsync (self, "events missing (the broker is ahead)");
         return true;
@@ -369,13 +367,14 @@ view_loading (view_t *self)
 const char *
 view_broker (view_t *self)
 {
-    return self->broker;
+    const char *broker = fsh_sequence_broker (self->position);
+    return broker? broker: "";
 }
 
 uint64_t
 view_seq (view_t *self)
 {
-    return self->seq;
+    return fsh_sequence_seq (self->position);
 }
 
 size_t
