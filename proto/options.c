@@ -1,5 +1,6 @@
 /*  options.c - config files become command-line words. See options.h. */
 #include "fshare.h"
+#include "cli.h"
 
 struct _fsh_args_t {
     zlist_t *words;         //  owned strings
@@ -138,4 +139,33 @@ char **
 fsh_args_argv (fsh_args_t *self)
 {
     return self->argv;
+}
+
+int
+fsh_options_parse (const char *program, int argc, char **argv, const struct option *longs,
+                   const char *shorts, fsh_option_fn *handler, void *arg)
+{
+    fsh_args_t *args = fsh_args_new (argc, argv, longs);
+    if (!args)
+        return fsh_usage_error (program, "%s", "bad config file");
+    argc = args->argc;
+    argv = args->argv;
+    int rc = -1;
+    opterr = 0;
+    optind = 0;
+    int opt;
+    while (rc == -1 && (opt = getopt_long (argc, argv, shorts, longs, NULL)) != -1) {
+        if (opt == ':')
+            rc = fsh_usage_error (program, "option '%s' needs an argument", argv [optind - 1]);
+        else
+        if (opt == '?')
+            rc = fsh_usage_error (program, "unknown option '%s'", argv [optind - 1]);
+        else
+        if (opt != 'c')         //  -c/--config: read by fsh_args_new
+            rc = handler (opt, optarg, arg);
+    }
+    if (rc == -1 && optind < argc)
+        rc = fsh_usage_error (program, "unexpected argument '%s'", argv [optind]);
+    fsh_args_destroy (&args);
+    return rc;
 }

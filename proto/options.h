@@ -22,4 +22,18 @@ void fsh_args_destroy (fsh_args_t **self_p);
 int fsh_args_argc (fsh_args_t *self);
 char **fsh_args_argv (fsh_args_t *self);
 
+//  A program's handler of one option (getopt_long's `opt`, its argument
+//  or NULL): -1 to go on, else the exit code to stop with. The argument
+//  lives only during the call: keep a copy.
+typedef int (fsh_option_fn) (int opt, const char *value, void *arg);
+
+//  The whole command line, config file first (fsh_args_new; then `-c` is
+//  skipped): each option to the handler. A config file that cannot be
+//  read, a missing argument, an unknown option or a word that is no
+//  option is a usage error of `program`. `shorts` begins with ':'.
+//  Returns -1 when every option was taken, else the exit code (2 after a
+//  usage error; the handler's own, e.g. 0 after --help).
+int fsh_options_parse (const char *program, int argc, char **argv, const struct option *longs,
+                       const char *shorts, fsh_option_fn *handler, void *arg);
+
 #endif

@@ -57,6 +57,26 @@ s_options_free (web_options_t *options)
     free (options->listen);
 }
 
+//  One option into the options (fsh_options_parse): -1 to go on, else
+//  the exit code.
+static int
+s_take_option (int opt, const char *value, void *arg)
+{
+    web_options_t *options = (web_options_t *) arg;
+    switch (opt) {
+        case 'u': free (options->user); options->user = strdup (value); break;
+        case 'C': free (options->control); options->control = strdup (value); break;
+        case 'l': free (options->listen); options->listen = strdup (value); break;
+        case 'R': options->allow_remote = true; break;
+        case 'o': options->open = true; break;
+        case 'v': options->verbose = true; break;
+        case 'h': fputs (s_usage, stdout); return 0;
+        case 'V': printf ("%s %s\n", PROGRAM, FSHARE_VERSION); return 0;
+        default: return fsh_usage_error (PROGRAM, "unknown option (%d)", opt);
+    }
+    return -1;
+}
+
 //  -1 when the options are good, else the exit code.
 static int
 s_parse_options (web_options_t *options, int argc, char **argv)
@@ -73,35 +93,7 @@ s_parse_options (web_options_t *options, int argc, char **argv)
         { "version",      no_argument,       NULL, 'V' },
         { NULL, 0, NULL, 0 }
     };
-    fsh_args_t *args = fsh_args_new (argc, argv, longs);
-    if (!args)
-        return fsh_usage_error (PROGRAM, "%s", "bad config file");
-    argc = fsh_args_argc (args);
-    argv = fsh_args_argv (args);
-    int rc = -1;
-    opterr = 0;
-    optind = 0;
-    int opt;
-    while (rc == -1 && (opt = getopt_long (argc, argv, ":vhc:", longs, NULL)) != -1) {
-        switch (opt) {
-            case 'u': free (options->user); options->user = strdup (optarg); break;
-            case 'C': free (options->control); options->control = strdup (optarg); break;
-            case 'l': free (options->listen); options->listen = strdup (optarg); break;
-            case 'R': options->allow_remote = true; break;
-            case 'o': options->open = true; break;
-            case 'v': options->verbose = true; break;
-            case 'c': break;    //  read by fsh_args_new
-            case 'h': fputs (s_usage, stdout); rc = 0; break;
-            case 'V': printf ("%s %s\n", PROGRAM, FSHARE_VERSION); rc = 0; break;
-            case ':':
-                rc = fsh_usage_error (PROGRAM, "option '%s' needs an argument", argv [optind - 1]);
-                break;
-            default:
-                rc = fsh_usage_error (PROGRAM, "unknown option '%s'", argv [optind - 1]);
-        }
-    }
-    if (rc == -1 && optind < argc)
-        rc = fsh_usage_error (PROGRAM, "unexpected argument '%s'", argv [optind]);
+    int rc = fsh_options_parse (PROGRAM, argc, argv, longs, ":vhc:", s_take_option, options);
     const char *problem;
     if (rc == -1 && options->user && (problem = fsh_user_check (options->user)))
         rc = fsh_usage_error (PROGRAM, "--user: %s", problem);
@@ -115,7 +107,6 @@ s_parse_options (web_options_t *options, int argc, char **argv)
     if (rc == -1 && options->listen && !web_host_is_loopback (host) && !options->allow_remote)
         rc = fsh_usage_error (PROGRAM, "--listen %s is not a loopback address: "
                               "add --allow-remote to serve it", host);
-    fsh_args_destroy (&args);
     return rc;
 }
 

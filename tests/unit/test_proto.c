@@ -175,6 +175,54 @@ test_config_file (void **state)
     unlink (path);
 }
 
+//  The handler of test_options_parse: collects "<opt>=<value>" words.
+static int
+s_collect_option (int opt, const char *value, void *arg)
+{
+    char *seen = (char *) arg;
+    char word [64];
+    snprintf (word, sizeof word, "%c=%s ", opt, value? value: "");
+    strcat (seen, word);
+    return opt == 'h'? 0: -1;
+}
+
+static void
+test_options_parse (void **state)
+{
+    (void) state;
+    static const struct option options [] = {
+        { "listen",  required_argument, NULL, 'l' },
+        { "verbose", no_argument,       NULL, 'v' },
+        { "help",    no_argument,       NULL, 'h' },
+        { "config",  required_argument, NULL, 'c' },
+        { NULL, 0, NULL, 0 }
+    };
+    char seen [256] = "";
+    char *good [] = { "prog", "--listen", "ipc://x", "-v", NULL };
+    assert_int_equal (fsh_options_parse ("prog", 4, good, options, ":vhc:", s_collect_option,
+                                         seen), -1);
+    assert_string_equal (seen, "l=ipc://x v= ");
+    //  The handler's exit code stops the parse
+    seen [0] = 0;
+    char *help [] = { "prog", "-h", "-v", NULL };
+    assert_int_equal (fsh_options_parse ("prog", 3, help, options, ":vhc:", s_collect_option,
+                                         seen), 0);
+    assert_string_equal (seen, "h= ");
+    //  Usage errors: unknown option, missing argument, a stray word, a bad config
+    char *unknown [] = { "prog", "--bogus", NULL };
+    char *missing [] = { "prog", "--listen", NULL };
+    char *stray [] = { "prog", "word", NULL };
+    char *config [] = { "prog", "-c", "/nonexistent/fshare.cfg", NULL };
+    assert_int_equal (fsh_options_parse ("prog", 2, unknown, options, ":vhc:", s_collect_option,
+                                         seen), 2);
+    assert_int_equal (fsh_options_parse ("prog", 2, missing, options, ":vhc:", s_collect_option,
+                                         seen), 2);
+    assert_int_equal (fsh_options_parse ("prog", 2, stray, options, ":vhc:", s_collect_option,
+                                         seen), 2);
+    assert_int_equal (fsh_options_parse ("prog", 3, config, options, ":vhc:", s_collect_option,
+                                         seen), 2);
+}
+
 static void
 test_wire_rejects_garbage (void **state)
 {
@@ -342,6 +390,7 @@ main (void)
         cmocka_unit_test (test_wire_rejects_garbage),
         cmocka_unit_test (test_event_rendering),
         cmocka_unit_test (test_ratelog),
+        cmocka_unit_test (test_options_parse),
         cmocka_unit_test (test_idtable),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
