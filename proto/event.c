@@ -245,3 +245,17 @@ fsh_event_print (const Fshare__Event *event, FILE *out)
     free (path);
     free (from);
 }
+
+void
+fsh_event_write (const Fshare__Event *event, bool json, FILE *out)
+{
+    if (json) {
+        char *line = fsh_event_json (event);
+        if (line)
+            fprintf (out, "%s\n", line);
+        free (line);
+    }
+    else
+        fsh_event_print (event, out);
+    fflush (out);
+}

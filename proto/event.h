@@ -36,6 +36,11 @@ struct json_t *fsh_sha256_json (const Fshare__FileInfo *file);
 //  One line for people, with newline.
 void fsh_event_print (const Fshare__Event *event, FILE *out);
 
+//  An event as the tools print their streams (SPEC 5.1): one JSON object
+//  per line (json) or one line for people; flushed, so a pipe sees each
+//  event as it comes.
+void fsh_event_write (const Fshare__Event *event, bool json, FILE *out);
+
 //  ISO-8601 UTC with milliseconds into buf (at least 32 bytes).
 void fsh_iso_time (int64_t time_ms, char *buf, size_t size);
 

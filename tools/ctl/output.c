@@ -287,15 +287,7 @@ ctl_print_event (ctl_t *self, const Fshare__Event *event)
         return;
     }
     ctl_clear_prompt (self);
-    if (self->json) {
-        char *line = fsh_event_json (event);
-        if (line)
-            printf ("%s\n", line);
-        free (line);
-    }
-    else
-        fsh_event_print (event, stdout);
-    fflush (stdout);
+    fsh_event_write (event, self->json, stdout);
 }
 
 

@@ -112,15 +112,7 @@ tap_warn_malformed (tap_t *self)
 tap_result_t
 tap_print (tap_t *self, const Fshare__Event *event)
 {
-    if (self->options->json) {
-        char *line = fsh_event_json (event);
-        if (line)
-            printf ("%s\n", line);
-        free (line);
-    }
-    else
-        fsh_event_print (event, stdout);
-    fflush (stdout);
+    fsh_event_write (event, self->options->json, stdout);
     if (event->type == FSHARE__EVENT_TYPE__EVENT_JOIN)
         zhashx_update (self->users, event->user, (void *) 1);
     else
