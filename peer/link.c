@@ -224,6 +224,13 @@ s_error (link_t *self, Fshare__Message *msg)
     return 0;
 }
 
+//  What every state with a session takes alike: the broker forgot us,
+//  an error reply, a stale answer.
+#define IN_SESSION \
+        [LINK_MSG_UNKNOWN_SESSION] = s_unknown_session, \
+        [LINK_MSG_ERROR] = s_error, \
+        [LINK_MSG_STALE] = s_ignore
+
 //  States x message kinds. A missing entry is a refusal (s_refuse).
 static handler_fn *s_table [LINK_STATES][LINK_MSGS] = {
     [LINK_DOWN] = {
@@ -238,29 +245,21 @@ static handler_fn *s_table [LINK_STATES][LINK_MSGS] = {
     [LINK_PUBLISHING] = {
         [LINK_MSG_PUBLISH_OK] = s_publish_ok,
         [LINK_MSG_PONG] = s_pong_ack,
-        [LINK_MSG_UNKNOWN_SESSION] = s_unknown_session,
         [LINK_MSG_REFUSED] = s_refused,
-        [LINK_MSG_ERROR] = s_error,
-        [LINK_MSG_STALE] = s_ignore },
+        IN_SESSION },
     [LINK_LOADING] = {
         [LINK_MSG_SNAPSHOT_PAGE] = s_snapshot_page,
         [LINK_MSG_PONG] = s_pong_ack,
-        [LINK_MSG_UNKNOWN_SESSION] = s_unknown_session,
         [LINK_MSG_REFUSED] = s_refused,
-        [LINK_MSG_ERROR] = s_error,
-        [LINK_MSG_STALE] = s_ignore },
+        IN_SESSION },
     [LINK_ONLINE] = {
         [LINK_MSG_PONG] = s_pong_online,
-        [LINK_MSG_UNKNOWN_SESSION] = s_unknown_session,
-        [LINK_MSG_ERROR] = s_error,
-        [LINK_MSG_STALE] = s_ignore },
+        IN_SESSION },
     [LINK_RESYNCING] = {
         [LINK_MSG_SNAPSHOT_PAGE] = s_snapshot_page,
         [LINK_MSG_PONG] = s_pong_ack,
-        [LINK_MSG_UNKNOWN_SESSION] = s_unknown_session,
         [LINK_MSG_REFUSED] = s_refused,
-        [LINK_MSG_ERROR] = s_error,
-        [LINK_MSG_STALE] = s_ignore },
+        IN_SESSION },
     [LINK_STOPPING] = {
         [LINK_MSG_LOGIN_OK] = s_stop_login_ok,
         [LINK_MSG_LOGIN_REFUSED] = s_nothing_left,
