@@ -1,5 +1,6 @@
 /*  control.c - the agent's control socket. See control.h. */
 #include "control.h"
+#include "ratelog.h"
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -9,8 +10,7 @@
 struct _control_t {
     zsock_t *router;
     zlistx_t *subscribers;      //  zframe_t routing ids of "events" ctls
-    int64_t warned_at;          //  rate limit for malformed-request logs
-    size_t unlogged;
+    fsh_ratelog_t *ratelog;     //  malformed requests: one warning a second
 };
 
 struct _control_pager_t {
@@ -85,6 +85,7 @@ control_new (const char *endpoint, const char **error)
     self->router = router;
     self->subscribers = zlistx_new ();
     zlistx_set_destructor (self->subscribers, s_frame_free);
+    self->ratelog = fsh_ratelog_new (1);
     return self;
 }
 
@@ -94,6 +95,7 @@ control_destroy (control_t **self_p)
     if (*self_p) {
         control_t *self = *self_p;
         zlistx_destroy (&self->subscribers);
+        fsh_ratelog_destroy (&self->ratelog);
         zsock_destroy (&self->router);
         free (self);
         *self_p = NULL;
@@ -109,14 +111,7 @@ control_sock (control_t *self)
 static void
 s_warn_malformed (control_t *self, const char *what)
 {
-    int64_t now = zclock_mono ();
-    self->unlogged++;
-    if (now - self->warned_at < 1000)
-        return;
-    zsys_warning ("control: ignored a malformed request (%s; %zu since the last report)",
-                  what, self->unlogged);
-    self->warned_at = now;
-    self->unlogged = 0;
+    fsh_ratelog_warning (self->ratelog, "control", "ignored a malformed request (%s)", what);
 }
 
 control_request_t *
