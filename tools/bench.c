@@ -27,6 +27,10 @@ static const struct option s_options [] = {
     { "runs",    required_argument, NULL, 'R' },
     { "dir",     required_argument, NULL, 'd' },
     { "no-socat", no_argument,      NULL, 'S' },
+    { "curve",   no_argument,       NULL, 'C' },
+    { "files",   required_argument, NULL, 'f' },
+    { "sample",  required_argument, NULL, 'm' },
+    { "heartbeat", required_argument, NULL, 'H' },
     { "json",    no_argument,       NULL, 'j' },
     { "verbose", no_argument,       NULL, 'v' },
     { "help",    no_argument,       NULL, 'h' },
@@ -38,20 +42,30 @@ static void
 s_usage (FILE *out)
 {
     fprintf (out,
-        "usage: fshare-bench [options] events|relay\n"
-        "  events              N peers; a file closed in one host directory;\n"
-        "                      time until every other peer's view holds it\n"
+        "usage: fshare-bench [options] events|login|relay\n"
+        "  events              N peers, each keeping a real view; a file closed in\n"
+        "                      one host directory; time until every view holds it\n"
         "  --peers N           simulated peers (default 100)\n"
         "  --rounds N          files to time (default 200)\n"
         "  --zmq-subscribers   a libzmq SUB socket per simulated peer instead of a\n"
         "                      bare ZMTP subscriber (costs this process far more)\n"
+        "  login               N peers with M files each log in at once: time until\n"
+        "                      every peer has every join, broker RSS per file, and\n"
+        "                      argon2id logins per second at the real cost\n"
+        "  --peers N --files M the storm's size (default 200 x 1000)\n"
+        "  --sample N          peers keeping a real view, checked exact (default 4)\n"
+        "  --heartbeat MS      the broker's heartbeat (default 1000); a peer silent\n"
+        "                      for 3 of them is gone, and a loaded machine may be\n"
+        "                      slower than that in a storm\n"
         "  relay               one file owner -> broker -> requester through real\n"
-        "                      agents: throughput, peak RSS of the three processes,\n"
-        "                      and a socat byte relay of the same file if installed\n"
+        "                      agents: throughput, CPU per GiB and peak RSS of the\n"
+        "                      three processes, beside socat byte relays (default\n"
+        "                      buffers and -b 1048576) of the same file\n"
         "  --size BYTES        file size, suffixes K M G (binary; default 1G)\n"
-        "  --runs N            downloads to time, the median is reported (default 3)\n"
+        "  --runs N            runs, medians are reported (default 3)\n"
         "  --dir DIR           where the files go (default /dev/shm, else /tmp:\n"
         "                      a RAM file system keeps the disk out of the figures)\n"
+        "  --curve             the encrypted path, beside libsodium's cipher speed\n"
         "  --no-socat          skip the socat comparison\n"
         "  --ipc               ipc endpoints instead of tcp on 127.0.0.1\n"
         "  --json              one JSON object instead of a table\n"
@@ -97,8 +111,8 @@ s_raise_limits (int peers)
 int
 main (int argc, char **argv)
 {
-    bench_options_t options = { .peers = 100, .rounds = 200, .size = 1 << 30, .runs = 3,
-                                .socat = true };
+    bench_options_t options = { .peers = 0, .rounds = 200, .size = 1 << 30, .runs = 3,
+                                .socat = true, .files = 1000, .sample = 4 };
     int c;
     long n;
     opterr = 0;
@@ -123,6 +137,22 @@ main (int argc, char **argv)
                     return fsh_usage_error ("fshare-bench", "--runs takes 1..64, not '%s'", optarg);
                 options.runs = (int) n;
                 break;
+            case 'f':
+                if ((n = fsh_number (optarg, 0, 1000000)) < 0)
+                    return fsh_usage_error ("fshare-bench", "--files takes 0..1000000, not '%s'", optarg);
+                options.files = (int) n;
+                break;
+            case 'm':
+                if ((n = fsh_number (optarg, 0, 64)) < 0)
+                    return fsh_usage_error ("fshare-bench", "--sample takes 0..64, not '%s'", optarg);
+                options.sample = (int) n;
+                break;
+            case 'H':
+                if ((n = fsh_number (optarg, 100, 60000)) < 0)
+                    return fsh_usage_error ("fshare-bench", "--heartbeat takes 100..60000, not '%s'", optarg);
+                options.heartbeat_ms = (int) n;
+                break;
+            case 'C': options.curve = true; break;
             case 'd': options.base = optarg; break;
             case 'S': options.socat = false; break;
             case 'i': options.ipc = true; break;
@@ -136,10 +166,15 @@ main (int argc, char **argv)
         }
     }
     if (optind >= argc)
-        return fsh_usage_error ("fshare-bench", "%s", "missing benchmark name: events or relay");
-    bool relay = streq (argv [optind], "relay");
-    if (!relay && !streq (argv [optind], "events"))
-        return fsh_usage_error ("fshare-bench", "unknown benchmark '%s'", argv [optind]);
+        return fsh_usage_error ("fshare-bench", "%s", "missing benchmark name: events, login or relay");
+    const char *name = argv [optind];
+    bool relay = streq (name, "relay"), login = streq (name, "login");
+    if (!relay && !login && !streq (name, "events"))
+        return fsh_usage_error ("fshare-bench", "unknown benchmark '%s'", name);
+    if (options.peers == 0)
+        options.peers = login? 200: 100;
+    if (options.curve && !relay)
+        return fsh_usage_error ("fshare-bench", "%s", "--curve is for the relay bench");
     if (optind + 1 < argc)
         return fsh_usage_error ("fshare-bench", "unexpected argument '%s'", argv [optind + 1]);
     s_raise_limits (relay? 1: options.peers);
@@ -150,6 +185,6 @@ main (int argc, char **argv)
         options.peers = 1;
         return bench_relay (&options);
     }
-    return bench_events (&options);
+    return login? bench_login (&options): bench_events (&options);
 }
 

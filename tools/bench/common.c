@@ -80,8 +80,12 @@ bench_spawn (bench_t *self, const char *program, char **args, const char *log)
     char *slash = strrchr (exe, '/');
     snprintf (slash + 1, sizeof exe - (size_t) (slash + 1 - exe), "%s", program);
     char *log_path = zsys_sprintf ("%s/%s", self->dir, log);
+    char *state = zsys_sprintf ("%s/state", self->dir);
     pid_t pid = fork ();
     if (pid == 0) {
+        //  The agents' state (instance id, digest database) stays in the
+        //  bench dir: never the user's own, never shared between runs
+        setenv ("XDG_STATE_HOME", state, 1);
         int fd = open (log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
         if (fd >= 0) {
             dup2 (fd, 1);
@@ -92,7 +96,57 @@ bench_spawn (bench_t *self, const char *program, char **args, const char *log)
         _exit (127);
     }
     zstr_free (&log_path);
+    zstr_free (&state);
     return pid;
+}
+
+//  The broker logs "requests on ..." once both sockets are bound.
+static int
+s_wait_broker (bench_t *self)
+{
+    char *log = zsys_sprintf ("%s/broker.log", self->dir);
+    int64_t deadline = zclock_mono () + DEADLINE_MS;
+    bool ready = false;
+    while (!ready && zclock_mono () < deadline) {
+        FILE *file = fopen (log, "r");
+        char line [1024];
+        while (file && !ready && fgets (line, sizeof line, file))
+            ready = strstr (line, ": requests on ") != NULL;
+        if (file)
+            fclose (file);
+        if (!ready)
+            zclock_sleep (10);  //  pacing the reads of its log
+    }
+    if (!ready)
+        fprintf (stderr, "fshare-bench: the broker did not start (see %s)\n", log);
+    zstr_free (&log);
+    return ready? 0: -1;
+}
+
+//  The broker's CURVE key pair, made in the state dir before it starts.
+static char *
+s_broker_key (bench_t *self)
+{
+    char *args [] = { NULL, "--print-key", "--state-dir", self->dir, NULL };
+    char *path = zsys_sprintf ("%s/broker.key", self->dir);
+    unlink (path);
+    pid_t pid = bench_spawn (self, "fshare-broker", args, "broker.key");
+    int status = -1;
+    if (pid > 0)
+        waitpid (pid, &status, 0);
+    char line [256];
+    char *key = NULL;
+    FILE *file = status == 0? fopen (path, "r"): NULL;
+    //  The key is the line of 40 Z85 characters (logging may surround it)
+    while (file && !key && fgets (line, sizeof line, file)) {
+        line [strcspn (line, "\r\n")] = 0;
+        if (strlen (line) == 40 && !strchr (line, ' '))
+            key = strdup (line);
+    }
+    if (file)
+        fclose (file);
+    zstr_free (&path);
+    return key;
 }
 
 int
@@ -110,15 +164,23 @@ bench_start_broker (bench_t *self, const bench_options_t *options)
         self->request_ep = zsys_sprintf ("tcp://127.0.0.1:%d", bench_free_port ());
         self->event_ep = zsys_sprintf ("tcp://127.0.0.1:%d", bench_free_port ());
     }
+    char heartbeat [16];
+    snprintf (heartbeat, sizeof heartbeat, "%d", options->heartbeat_ms? options->heartbeat_ms: 1000);
     char *args [] = { NULL, "--listen", self->request_ep, "--publish", self->event_ep,
                       "--state-dir", self->dir, "--no-register",
                       //  The accounts are hashed at the minimum cost; the
                       //  dummy hash too, so that argon2's 64 MiB at start
                       //  does not hide what the broker needs to run
                       "--hash-cost", "min",
+                      options->curve? "--curve": "--no-curve",
+                      "--heartbeat", heartbeat,
                       options->verbose? "-v": NULL, NULL };
+    if (options->curve && !(self->broker_key = s_broker_key (self))) {
+        fprintf (stderr, "fshare-bench: fshare-broker --print-key failed\n");
+        return -1;
+    }
     self->broker_pid = bench_spawn (self, "fshare-broker", args, "broker.log");
-    return self->broker_pid > 0? 0: -1;
+    return self->broker_pid > 0? s_wait_broker (self): -1;
 }
 
 //  Ask the owner's agent for its state until it says online.
@@ -166,9 +228,16 @@ bench_start_agent (bench_t *self, const bench_options_t *options, const char *us
         fputs ("bench\n", file);
         fclose (file);
     }
-    char *args [] = { NULL, "--user", (char *) user, "--dir", dir, "--downloads", downloads,
-                      "--broker", self->request_ep, "--control", control,
-                      "--password-file", password, options->verbose? "-v": NULL, NULL };
+    char *args [20] = { NULL, "--user", (char *) user, "--dir", dir, "--downloads", downloads,
+                        "--broker", self->request_ep, "--control", control,
+                        "--password-file", password };
+    int count = 13;
+    if (self->broker_key) {
+        args [count++] = "--server-key";
+        args [count++] = self->broker_key;
+    }
+    if (options->verbose)
+        args [count++] = "-v";
     *pid = bench_spawn (self, "fshare-peer", args, log);
     int rc = *pid > 0? bench_wait_online (control): -1;
     if (rc)
@@ -189,12 +258,183 @@ bench_start_owner (bench_t *self, const bench_options_t *options)
 }
 
 
+//  SIGTERM, and SIGKILL if that has not ended it within 10 s.
 void
 bench_stop (pid_t pid)
 {
     if (pid <= 0)
         return;
     kill (pid, SIGTERM);
-    waitpid (pid, NULL, 0);
+    int64_t deadline = zclock_mono () + DEADLINE_MS;
+    while (waitpid (pid, NULL, WNOHANG) == 0) {
+        if (zclock_mono () > deadline) {
+            fprintf (stderr, "fshare-bench: pid %d ignored SIGTERM; killed\n", (int) pid);
+            kill (pid, SIGKILL);
+            waitpid (pid, NULL, 0);
+            return;
+        }
+        zclock_sleep (5);       //  pacing the polls for its exit
+    }
 }
 
+
+
+void
+bench_remove_dir (bench_t *self)
+{
+    zstr_free (&self->request_ep);
+    zstr_free (&self->event_ep);
+    zstr_free (&self->broker_key);
+    //  FSHARE_BENCH_KEEP: leave the logs for a post-mortem
+    if (getenv ("FSHARE_BENCH_KEEP")) {
+        fprintf (stderr, "fshare-bench: kept %s\n", self->dir);
+        return;
+    }
+    char *command = zsys_sprintf ("rm -rf '%s'", self->dir);
+    if (system (command) != 0)
+        fprintf (stderr, "fshare-bench: could not remove %s\n", self->dir);
+    zstr_free (&command);
+}
+
+char *
+bench_peer_endpoint (bench_t *self, int index)
+{
+    const char *port = strrchr (self->request_ep, ':');
+    if (strncmp (self->request_ep, "tcp://", 6) != 0 || !port)
+        return strdup (self->request_ep);
+    //  Eight peers an address: 127.0.1.1, ...; never 127.0.0.1 itself
+    int address = index / 8;
+    return zsys_sprintf ("tcp://127.%d.%d.%d:0;127.0.0.1%s", 1 + address / 62500,
+                         (address / 250) % 250, 1 + address % 250, port);
+}
+
+//  A "Name: N kB" line of /proc/PID/status, in KiB (0 if unknown).
+static uint64_t
+s_status_kib (pid_t pid, const char *name)
+{
+    char path [64];
+    snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return 0;
+    char line [256];
+    uint64_t kib = 0;
+    size_t length = strlen (name);
+    while (fgets (line, sizeof line, file))
+        if (strncmp (line, name, length) == 0 && line [length] == ':') {
+            kib = strtoull (line + length + 1, NULL, 10);
+            break;
+        }
+    fclose (file);
+    return kib;
+}
+
+uint64_t
+bench_vmhwm_kib (pid_t pid)
+{
+    return s_status_kib (pid, "VmHWM");
+}
+
+uint64_t
+bench_vmrss_kib (pid_t pid)
+{
+    return s_status_kib (pid, "VmRSS");
+}
+
+double
+bench_cpu_seconds (pid_t pid)
+{
+    char path [64];
+    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return 0;
+    char line [1024];
+    double seconds = 0;
+    if (fgets (line, sizeof line, file)) {
+        //  After the command name (which may hold spaces and parentheses):
+        //  the state is field 3, utime and stime fields 14 and 15
+        char *cursor = strrchr (line, ')');
+        unsigned long utime, stime;
+        if (cursor && sscanf (cursor + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+                              &utime, &stime) == 2)
+            seconds = (double) (utime + stime) / (double) sysconf (_SC_CLK_TCK);
+    }
+    fclose (file);
+    return seconds;
+}
+
+double
+bench_runqueue_seconds (pid_t pid)
+{
+    char *path = zsys_sprintf ("/proc/%d/task", (int) pid);
+    DIR *dir = opendir (path);
+    zstr_free (&path);
+    double seconds = 0;
+    struct dirent *entry;
+    while (dir && (entry = readdir (dir))) {
+        if (entry->d_name [0] == '.')
+            continue;
+        char file [320];
+        snprintf (file, sizeof file, "/proc/%d/task/%s/schedstat", (int) pid, entry->d_name);
+        FILE *stat = fopen (file, "r");
+        unsigned long long running, waiting;
+        if (stat && fscanf (stat, "%llu %llu", &running, &waiting) == 2)
+            seconds += (double) waiting / 1e9;
+        if (stat)
+            fclose (stat);
+    }
+    if (dir)
+        closedir (dir);
+    return seconds;
+}
+
+static int
+s_compare_double (const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return (x > y) - (x < y);
+}
+
+double
+bench_median (const double *values, int count)
+{
+    if (count <= 0)
+        return 0;
+    double *sorted = (double *) malloc (sizeof (double) * (size_t) count);
+    memcpy (sorted, values, sizeof (double) * (size_t) count);
+    qsort (sorted, (size_t) count, sizeof (double), s_compare_double);
+    double median = count % 2? sorted [count / 2]
+                             : (sorted [count / 2 - 1] + sorted [count / 2]) / 2;
+    free (sorted);
+    return median;
+}
+
+void
+bench_print_json (json_t *obj)
+{
+    char *text = json_dumps (obj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (6));
+    if (text)
+        puts (text);
+    free (text);
+    json_decref (obj);
+}
+
+int
+bench_make_dir (bench_t *self, const char *base)
+{
+    if (!base) {
+        base = getenv ("TMPDIR");
+        if (!base || !*base)
+            base = "/tmp";
+    }
+    int length = snprintf (self->dir, sizeof self->dir, "%s/fshare-bench-XXXXXX", base);
+    if (length < 0 || (size_t) length >= sizeof self->dir || !mkdtemp (self->dir)) {
+        fprintf (stderr, "fshare-bench: cannot create a temp dir in %s: %s\n", base,
+                 length < 0 || (size_t) length >= sizeof self->dir? "name too long"
+                                                                 : strerror (errno));
+        self->dir [0] = 0;
+        return -1;
+    }
+    return 0;
+}

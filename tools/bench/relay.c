@@ -1,31 +1,37 @@
-/*  relay.c - fshare-bench relay: one file owner -> broker -> requester,
-    beside socat byte relays. See bench.h.
+/*  relay.c - fshare-bench relay: one file owner -> broker -> requester
+    through the real programs, beside socat byte relays of the same file
+    in the same run. See relay.h.
+
+    Each run moves the file once through every path, interleaved (fshare,
+    fshare under CURVE with --curve, socat with default buffers, socat with
+    -b 1048576), so that the machine's moods of the moment touch them all
+    alike; medians over the runs are what the table shows. Every output is
+    compared byte for byte with the source. CPU is read from /proc (utime
+    + stime of every thread) before and after each run; the owner's
+    publish-time digest of the file is waited out before the first run and
+    reported on its own.
 */
-#include "bench.h"
+#include "relay.h"
+#include "tlink.h"
 
 #define RELAY_FILE      "relay.bin"
 #define PATTERN_BYTES   (1024 * 1024)
+#define MAX_RUNS        64
 
-static double
-s_gbps (uint64_t bytes, int64_t usecs)
-{
-    return usecs > 0? (double) bytes / (double) usecs / 1000.0: 0;
-}
+enum { PATH_FSHARE, PATH_CURVE, PATH_SOCAT, PATH_SOCAT_1M, PATHS };
+static const char *s_path_names [PATHS] = { "fshare", "fshare_curve", "socat_default", "socat_1m" };
+static const char *s_process_names [3] = { "broker", "owner", "requester" };
 
-static double
-s_median (double *values, int count)
-{
-    double sorted [64];
-    memcpy (sorted, values, sizeof (double) * (size_t) count);
-    for (int i = 1; i < count; i++)
-        for (int j = i; j > 0 && sorted [j - 1] > sorted [j]; j--) {
-            double swap = sorted [j];
-            sorted [j] = sorted [j - 1];
-            sorted [j - 1] = swap;
-        }
-    return count? (count % 2? sorted [count / 2]
-                             : (sorted [count / 2 - 1] + sorted [count / 2]) / 2): 0;
-}
+typedef struct {
+    bench_t trio [2];           //  plain, CURVE
+    bool made [2];              //  its temp dir exists
+    char *source;               //  the owner's file (the plain trio's)
+    relay_sample_t samples [PATHS][MAX_RUNS];
+    int count [PATHS];
+    double publish_cpu [2];     //  the owner's CPU before the first run
+    cipher_speed_t cipher [CIPHER_BLOCKS];
+    double sha_openssl, sha_libsodium;
+} relay_t;
 
 //  A file of `size` bytes: a random megabyte over and over (content does
 //  not change what hashing or the network cost).
@@ -47,56 +53,38 @@ s_make_file (const char *path, uint64_t size)
             done += (uint64_t) put;
     }
     free (block);
-    if (close (fd))
+    if (fsync (fd) || close (fd))
         rc = -1;
     return rc;
 }
 
-//  Peak resident set of a process, in KiB (0 if unknown).
-static uint64_t
-s_vmhwm_kib (pid_t pid)
+bool
+relay_same_content (const char *a, const char *b, uint64_t size)
 {
-    char path [64];
-    snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
-    FILE *file = fopen (path, "r");
-    if (!file)
-        return 0;
-    char line [256];
-    uint64_t kib = 0;
-    while (fgets (line, sizeof line, file))
-        if (sscanf (line, "VmHWM: %" SCNu64, &kib) == 1)
+    FILE *fa = fopen (a, "rb"), *fb = fopen (b, "rb");
+    bool same = fa && fb;
+    char *x = (char *) malloc (PATTERN_BYTES), *y = (char *) malloc (PATTERN_BYTES);
+    uint64_t total = 0;
+    while (same) {
+        size_t got_a = fread (x, 1, PATTERN_BYTES, fa), got_b = fread (y, 1, PATTERN_BYTES, fb);
+        same = got_a == got_b && memcmp (x, y, got_a) == 0;
+        total += got_a;
+        if (got_a == 0)
             break;
-    fclose (file);
-    return kib;
-}
-
-//  CPU time (user + system, all threads) a process has used, in seconds.
-static double
-s_cpu_seconds (pid_t pid)
-{
-    char path [64];
-    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-    FILE *file = fopen (path, "r");
-    if (!file)
-        return 0;
-    char line [1024];
-    double seconds = 0;
-    if (fgets (line, sizeof line, file)) {
-        //  Fields after the command name (which may hold spaces): state is
-        //  the 3rd field, utime and stime the 14th and 15th
-        char *cursor = strrchr (line, ')');
-        unsigned long utime, stime;
-        if (cursor && sscanf (cursor + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-                              &utime, &stime) == 2)
-            seconds = (double) (utime + stime) / (double) sysconf (_SC_CLK_TCK);
     }
-    fclose (file);
-    return seconds;
+    free (x);
+    free (y);
+    if (fa)
+        fclose (fa);
+    if (fb)
+        fclose (fb);
+    return same && total == size;
 }
 
-//  One download through the requester's agent: usecs it took, or -1.
+//  One download through the requester's agent: usecs it took (or -1),
+//  and the downloaded file's path in *output (caller frees).
 static int64_t
-s_relay_get (bench_t *self, uint64_t size)
+s_relay_get (bench_t *self, uint64_t size, char **output)
 {
     char *control = zsys_sprintf ("ipc://%s/peer0.ctl", self->dir);
     zsock_t *ctl = zsock_new_dealer (control);
@@ -106,8 +94,7 @@ s_relay_get (bench_t *self, uint64_t size)
     request.command = "get";
     request.args = args;
     request.n_args = 2;
-    int64_t t0 = bench_usecs ();
-    int64_t took = -1;
+    int64_t t0 = bench_usecs (), took = -1;
     //  Generous: 10 MB/s would already be a failure of its own
     int64_t deadline = zclock_mono () + 30000 + (int64_t) (size / 10000);
     fsh_pack_send (&request.base, ctl, NULL);
@@ -124,9 +111,9 @@ s_relay_get (bench_t *self, uint64_t size)
             break;
         if (!reply->more) {
             done = true;
-            if (reply->status == FSHARE__STATUS__STATUS_OK && reply->get) {
+            if (reply->status == FSHARE__STATUS__STATUS_OK && reply->get && reply->get->path) {
                 took = bench_usecs () - t0;
-                unlink (reply->get->path);
+                *output = strdup (reply->get->path);
             }
             else
                 fprintf (stderr, "fshare-bench: the download failed: %s\n", reply->error);
@@ -140,195 +127,123 @@ s_relay_get (bench_t *self, uint64_t size)
     return took;
 }
 
-//  Is something listening on 127.0.0.1:port? (/proc/net/tcp; connecting
-//  to find out would use up socat's single accept.)
-static bool
-s_listening (int port)
+//  One run of fshare: throughput, CPU per GiB, peak RSS, verified output.
+static int
+s_fshare_run (relay_t *self, int which, uint64_t size, relay_sample_t *sample)
 {
-    FILE *file = fopen ("/proc/net/tcp", "r");
-    if (!file)
-        return false;
-    char line [512];
-    bool found = false;
-    while (!found && fgets (line, sizeof line, file)) {
-        unsigned local_port, state;
-        if (sscanf (line, " %*d: %*8x:%x %*8x:%*x %x", &local_port, &state) == 2)
-            found = (int) local_port == port && state == 0x0A;
+    bench_t *trio = &self->trio [which];
+    pid_t pids [3] = { trio->broker_pid, trio->owner_pid, trio->requester_pid };
+    double before [3];
+    for (int i = 0; i < 3; i++)
+        before [i] = bench_cpu_seconds (pids [i]);
+    char *output = NULL;
+    int64_t took = s_relay_get (trio, size, &output);
+    if (took <= 0)
+        return -1;
+    for (int i = 0; i < 3; i++) {
+        sample->cpu [i] = (bench_cpu_seconds (pids [i]) - before [i]) / ((double) size / GIB);
+        sample->rss_kib [i] = bench_vmhwm_kib (pids [i]);
     }
-    fclose (file);
-    return found;
-}
-
-static bool
-s_wait_listening (int port)
-{
-    int64_t deadline = zclock_mono () + DEADLINE_MS;
-    while (!s_listening (port))
-        if (zclock_mono () > deadline)
-            return false;
-        else
-            zclock_sleep (5);   //  pacing the polls
-    return true;
-}
-
-static pid_t
-s_run (char **args)
-{
-    pid_t pid = fork ();
-    if (pid == 0) {
-        int null = open ("/dev/null", O_WRONLY);
-        dup2 (null, 1);
-        dup2 (null, 2);
-        execvp (args [0], args);
-        _exit (127);
-    }
-    return pid;
-}
-
-static bool
-s_have_socat (void)
-{
-    return system ("command -v socat >/dev/null 2>&1") == 0;
-}
-
-//  The same file through sender -> socat relay -> receiver (default
-//  options), timed until the receiver has written everything.
-static int64_t
-s_socat_run (bench_t *self, uint64_t size)
-{
-    int relay_port = bench_free_port (), receiver_port = bench_free_port ();
-    char *output = zsys_sprintf ("%s/socat.out", self->dir);
-    char *file = zsys_sprintf ("OPEN:%s/owner_files/%s", self->dir, RELAY_FILE);
-    char *sink = zsys_sprintf ("CREATE:%s", output);
-    char *listen_receiver = zsys_sprintf ("TCP-LISTEN:%d,bind=127.0.0.1,reuseaddr", receiver_port);
-    char *listen_relay = zsys_sprintf ("TCP-LISTEN:%d,bind=127.0.0.1,reuseaddr", relay_port);
-    char *to_receiver = zsys_sprintf ("TCP:127.0.0.1:%d", receiver_port);
-    char *to_relay = zsys_sprintf ("TCP:127.0.0.1:%d", relay_port);
-    char *receiver_args [] = { "socat", "-u", listen_receiver, sink, NULL };
-    char *relay_args [] = { "socat", listen_relay, to_receiver, NULL };
-    char *sender_args [] = { "socat", "-u", file, to_relay, NULL };
-    int64_t took = -1;
-    pid_t receiver = s_run (receiver_args), relay = -1, sender = -1;
-    if (receiver > 0 && s_wait_listening (receiver_port)) {
-        relay = s_run (relay_args);
-        if (relay > 0 && s_wait_listening (relay_port)) {
-            int64_t t0 = bench_usecs ();
-            sender = s_run (sender_args);
-            int status = -1;
-            waitpid (receiver, &status, 0);
-            receiver = -1;
-            struct stat st;
-            if (status == 0 && stat (output, &st) == 0 && (uint64_t) st.st_size == size)
-                took = bench_usecs () - t0;
-        }
-    }
-    bench_stop (sender);
-    bench_stop (relay);
-    bench_stop (receiver);
+    sample->gbps = (double) size / (double) took / 1000.0;
+    sample->verified = relay_same_content (self->source, output, size);
     unlink (output);
     zstr_free (&output);
-    zstr_free (&file);
-    zstr_free (&sink);
-    zstr_free (&listen_receiver);
-    zstr_free (&listen_relay);
-    zstr_free (&to_receiver);
-    zstr_free (&to_relay);
-    return took;
+    if (!sample->verified)
+        fprintf (stderr, "fshare-bench: the download differs from the source\n");
+    return sample->verified? 0: -1;
 }
 
-//  SHA-256 speed of OpenSSL (what fshare uses) and libsodium, GB/s.
-static void
-s_hash_speeds (double *openssl, double *libsodium)
+//  The owner digests its file when it publishes it (SPEC 4.5): wait until
+//  its CPU stands still, so that no run counts that work.
+static double
+s_wait_owner_idle (pid_t owner)
 {
-    size_t size = 64 * 1024 * 1024;
-    uint8_t *data = (uint8_t *) malloc (size);
-    memset (data, 0x5A, size);
-    uint8_t out [32];
-    digest_t *digest = digest_new ();
-    int64_t t0 = bench_usecs ();
-    for (size_t done = 0; done < size; done += 256 * 1024)
-        digest_update (digest, data + done, 256 * 1024);
-    digest_final (digest, out);
-    *openssl = s_gbps (size, bench_usecs () - t0);
-    digest_destroy (&digest);
-    crypto_hash_sha256_state state;
-    crypto_hash_sha256_init (&state);
-    t0 = bench_usecs ();
-    for (size_t done = 0; done < size; done += 256 * 1024)
-        crypto_hash_sha256_update (&state, data + done, 256 * 1024);
-    crypto_hash_sha256_final (&state, out);
-    *libsodium = s_gbps (size, bench_usecs () - t0);
-    free (data);
+    double last = bench_cpu_seconds (owner);
+    int64_t deadline = zclock_mono () + DEADLINE_MS * 6;
+    while (zclock_mono () < deadline) {
+        zclock_sleep (300);     //  sampling the CPU counter, not synchronising
+        double now = bench_cpu_seconds (owner);
+        if (now - last < 0.02)
+            return now;
+        last = now;
+    }
+    return last;
 }
 
-typedef struct {
-    double fshare [64];
-    double socat [64];
-    int fshare_runs;
-    int socat_runs;
-    uint64_t rss_kib [3];       //  broker, owner, requester
-    double cpu [3];             //  CPU seconds per GB relayed, same order
-    double sha_openssl;
-    double sha_libsodium;
-} relay_result_t;
-
-static void
-s_relay_report (bench_t *self, const bench_options_t *options, relay_result_t *result)
+static int
+s_start_trio (relay_t *self, int which, const bench_options_t *options)
 {
-    double fshare = s_median (result->fshare, result->fshare_runs);
-    double socat = s_median (result->socat, result->socat_runs);
-    double ratio = socat > 0? fshare / socat: 0;
-    const char *transport = options->ipc? "ipc": "tcp";
-    if (options->json) {
-        json_t *runs = json_array (), *socat_runs = json_array ();
-        for (int i = 0; i < result->fshare_runs; i++)
-            json_array_append_new (runs, json_real (result->fshare [i]));
-        for (int i = 0; i < result->socat_runs; i++)
-            json_array_append_new (socat_runs, json_real (result->socat [i]));
-        json_t *obj = json_pack ("{s:s, s:I, s:s, s:s, s:o, s:f, s:o, s:f, s:f,"
-                                 " s:{s:I, s:I, s:I}, s:{s:f, s:f, s:f}, s:{s:f, s:f}}",
-            "bench", "relay", "size", (json_int_t) options->size, "transport", transport,
-            "dir", self->dir, "fshare_gbps", runs, "fshare_median_gbps", fshare,
-            "socat_gbps", socat_runs, "socat_median_gbps", socat, "ratio", ratio,
-            "peak_rss_kib", "broker", (json_int_t) result->rss_kib [0],
-            "owner", (json_int_t) result->rss_kib [1],
-            "requester", (json_int_t) result->rss_kib [2],
-            "cpu_seconds_per_gb", "broker", result->cpu [0], "owner", result->cpu [1],
-            "requester", result->cpu [2],
-            "sha256_gbps", "openssl", result->sha_openssl, "libsodium", result->sha_libsodium);
-        char *text = json_dumps (obj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (6));
-        puts (text);
-        free (text);
-        json_decref (obj);
-        return;
+    bench_t *trio = &self->trio [which];
+    bench_options_t trio_options = *options;
+    trio_options.curve = which == PATH_CURVE;
+    char *files = zsys_sprintf ("%s/owner_files", trio->dir);
+    char *path = zsys_sprintf ("%s/%s", files, RELAY_FILE);
+    int rc = mkdir (files, 0755);
+    if (rc == 0 && which == PATH_FSHARE) {
+        rc = s_make_file (path, options->size);
+        self->source = strdup (path);
     }
-    printf ("relay: %" PRIu64 " bytes, owner -> broker -> requester, %s, files in %s\n",
-            options->size, options->ipc? "ipc": "tcp loopback", self->dir);
-    printf ("  %-8s %14s %14s\n", "run", "fshare GB/s", "socat GB/s");
-    int rows = result->fshare_runs > result->socat_runs? result->fshare_runs: result->socat_runs;
-    for (int i = 0; i < rows; i++) {
-        printf ("  %-8d", i + 1);
-        if (i < result->fshare_runs)
-            printf (" %14.3f", result->fshare [i]);
-        else
-            printf (" %14s", "-");
-        if (i < result->socat_runs)
-            printf (" %14.3f\n", result->socat [i]);
-        else
-            printf (" %14s\n", "-");
-    }
-    printf ("  %-8s %14.3f", "median", fshare);
-    if (result->socat_runs)
-        printf (" %14.3f   ratio %.2f\n", socat, ratio);
     else
-        printf (" %14s\n", options->socat? "(no socat)": "(skipped)");
-    printf ("  peak RSS (VmHWM): broker %.1f MiB, owner %.1f MiB, requester %.1f MiB\n",
-            (double) result->rss_kib [0] / 1024, (double) result->rss_kib [1] / 1024,
-            (double) result->rss_kib [2] / 1024);
-    printf ("  CPU seconds per GB: broker %.2f, owner %.2f, requester %.2f\n",
-            result->cpu [0], result->cpu [1], result->cpu [2]);
-    printf ("  SHA-256: OpenSSL %.2f GB/s, libsodium %.2f GB/s (fshare hashes with OpenSSL)\n",
-            result->sha_openssl, result->sha_libsodium);
+    if (rc == 0)
+        rc = link (self->source, path);     //  the same file, not a copy
+    if (rc)
+        fprintf (stderr, "fshare-bench: cannot write %s: %s\n", path, strerror (errno));
+    zstr_free (&files);
+    zstr_free (&path);
+    if (rc || bench_start_broker (trio, &trio_options)
+    ||  bench_start_agent (trio, &trio_options, "owner", &trio->owner_pid)
+    ||  bench_start_agent (trio, &trio_options, "peer0", &trio->requester_pid))
+        return -1;
+    self->publish_cpu [which] = s_wait_owner_idle (trio->owner_pid);
+    return 0;
+}
+
+static double
+s_median_of (relay_t *self, int path, int field)
+{
+    double values [MAX_RUNS];
+    for (int i = 0; i < self->count [path]; i++)
+        values [i] = field < 0? self->samples [path][i].gbps: self->samples [path][i].cpu [field];
+    return bench_median (values, self->count [path]);
+}
+
+static uint64_t
+s_rss_of (relay_t *self, int path, int process)
+{
+    uint64_t peak = 0;
+    for (int i = 0; i < self->count [path]; i++)
+        if (self->samples [path][i].rss_kib [process] > peak)
+            peak = self->samples [path][i].rss_kib [process];
+    return peak;
+}
+
+//  The cipher speed at fshare's chunk size (or the nearest measured).
+static const cipher_speed_t *
+s_cipher_at_chunk (relay_t *self)
+{
+    const cipher_speed_t *best = &self->cipher [CIPHER_BLOCKS - 1];
+    for (int i = 0; i < CIPHER_BLOCKS; i++)
+        if (self->cipher [i].block >= TRANSFER_CHUNK) {
+            best = &self->cipher [i];
+            break;
+        }
+    return best;
+}
+
+static double
+s_four_passes (const cipher_speed_t *speed)
+{
+    return 2 * speed->seal_s_per_gib + 2 * speed->open_s_per_gib;
+}
+
+//  CURVE's extra CPU per GiB: all three processes, CURVE minus plain.
+static double
+s_curve_extra (relay_t *self)
+{
+    double extra = 0;
+    for (int i = 0; i < 3; i++)
+        extra += s_median_of (self, PATH_CURVE, i) - s_median_of (self, PATH_FSHARE, i);
+    return extra;
 }
 
 //  The directory for the bench's files: a RAM file system when there is
@@ -344,72 +259,172 @@ s_relay_base (const bench_options_t *options)
     return "/tmp";
 }
 
+static json_t *
+s_path_json (relay_t *self, int path)
+{
+    json_t *runs = json_array ();
+    bool verified = self->count [path] > 0;
+    for (int i = 0; i < self->count [path]; i++) {
+        json_array_append_new (runs, json_real (self->samples [path][i].gbps));
+        verified = verified && self->samples [path][i].verified;
+    }
+    json_t *obj = json_pack ("{s:o, s:f, s:b}", "gbps", runs,
+                             "median_gbps", s_median_of (self, path, -1), "verified", verified);
+    if (path == PATH_SOCAT || path == PATH_SOCAT_1M) {
+        json_object_set_new (obj, "relay_cpu_s_per_gib", json_real (s_median_of (self, path, 0)));
+        return obj;
+    }
+    json_t *cpu = json_object (), *rss = json_object ();
+    for (int i = 0; i < 3; i++) {
+        json_object_set_new (cpu, s_process_names [i], json_real (s_median_of (self, path, i)));
+        json_object_set_new (rss, s_process_names [i], json_integer ((json_int_t) s_rss_of (self, path, i)));
+    }
+    json_object_set_new (obj, "cpu_s_per_gib", cpu);
+    json_object_set_new (obj, "peak_rss_kib", rss);
+    json_object_set_new (obj, "owner_publish_cpu_s",
+                         json_real (self->publish_cpu [path == PATH_CURVE]));
+    return obj;
+}
+
+static double
+s_ratio (relay_t *self, int a, int b)
+{
+    double below = s_median_of (self, b, -1);
+    return self->count [a] && self->count [b] && below > 0? s_median_of (self, a, -1) / below: 0;
+}
+
+static void
+s_report_json (relay_t *self, const bench_options_t *options, const char *base)
+{
+    json_t *obj = json_pack ("{s:s, s:I, s:i, s:s, s:s, s:b}", "bench", "relay",
+                             "size", (json_int_t) options->size, "runs", options->runs,
+                             "transport", options->ipc? "ipc": "tcp", "dir", base,
+                             "curve", options->curve);
+    for (int path = 0; path < PATHS; path++)
+        if (self->count [path])
+            json_object_set_new (obj, s_path_names [path], s_path_json (self, path));
+    json_object_set_new (obj, "ratios", json_pack ("{s:f, s:f, s:f}",
+        "fshare_vs_socat_1m", s_ratio (self, PATH_FSHARE, PATH_SOCAT_1M),
+        "fshare_vs_socat_default", s_ratio (self, PATH_FSHARE, PATH_SOCAT),
+        "curve_vs_plain", s_ratio (self, PATH_CURVE, PATH_FSHARE)));
+    if (options->curve) {
+        json_t *cipher = json_array ();
+        for (int i = 0; i < CIPHER_BLOCKS; i++)
+            json_array_append_new (cipher, json_pack ("{s:I, s:f, s:f, s:f}",
+                "block", (json_int_t) self->cipher [i].block,
+                "seal_s_per_gib", self->cipher [i].seal_s_per_gib,
+                "open_s_per_gib", self->cipher [i].open_s_per_gib,
+                "four_passes_s_per_gib", s_four_passes (&self->cipher [i])));
+        double four = s_four_passes (s_cipher_at_chunk (self));
+        json_object_set_new (obj, "cipher", cipher);
+        json_object_set_new (obj, "curve_extra_cpu_s_per_gib", json_real (s_curve_extra (self)));
+        json_object_set_new (obj, "four_passes_s_per_gib", json_real (four));
+        json_object_set_new (obj, "curve_extra_vs_four_passes",
+                             json_real (four > 0? s_curve_extra (self) / four: 0));
+    }
+    json_object_set_new (obj, "sha256_gbps", json_pack ("{s:f, s:f}",
+        "openssl", self->sha_openssl, "libsodium", self->sha_libsodium));
+    bench_print_json (obj);
+}
+
+static void
+s_report_path (relay_t *self, int path, const char *label)
+{
+    if (!self->count [path])
+        return;
+    printf ("  %-14s %6.3f  ", label, s_median_of (self, path, -1));
+    if (path == PATH_SOCAT || path == PATH_SOCAT_1M)
+        printf ("relay %5.2f %28s", s_median_of (self, path, 0), "");
+    else
+        printf ("%5.2f %5.2f %5.2f   %6.1f %6.1f %6.1f", s_median_of (self, path, 0),
+                s_median_of (self, path, 1), s_median_of (self, path, 2),
+                (double) s_rss_of (self, path, 0) / 1024, (double) s_rss_of (self, path, 1) / 1024,
+                (double) s_rss_of (self, path, 2) / 1024);
+    printf ("  ");
+    for (int i = 0; i < self->count [path]; i++)
+        printf (" %.3f", self->samples [path][i].gbps);
+    printf ("\n");
+}
+
+static void
+s_report (relay_t *self, const bench_options_t *options, const char *base)
+{
+    if (options->json) {
+        s_report_json (self, options, base);
+        return;
+    }
+    printf ("relay: %" PRIu64 " bytes owner -> broker -> requester, %s, files in %s, "
+            "%d runs (medians; every output compared byte for byte)\n", options->size,
+            options->ipc? "ipc": "tcp loopback", base, options->runs);
+    printf ("  %-14s %6s   %-17s   %-20s   %s\n", "", "GB/s", "CPU s/GiB b/o/r",
+            "peak RSS MiB b/o/r", "runs GB/s");
+    s_report_path (self, PATH_FSHARE, "fshare");
+    s_report_path (self, PATH_CURVE, "fshare CURVE");
+    s_report_path (self, PATH_SOCAT, "socat default");
+    s_report_path (self, PATH_SOCAT_1M, "socat -b 1M");
+    printf ("  fshare / socat -b 1M %.2f, fshare / socat default %.2f",
+            s_ratio (self, PATH_FSHARE, PATH_SOCAT_1M), s_ratio (self, PATH_FSHARE, PATH_SOCAT));
+    if (options->curve)
+        printf (", CURVE / plain %.2f", s_ratio (self, PATH_CURVE, PATH_FSHARE));
+    printf ("\n  the owner's publish-time digest (not in the runs): %.2f s CPU\n",
+            self->publish_cpu [0]);
+    if (options->curve) {
+        const cipher_speed_t *chunk = s_cipher_at_chunk (self);
+        double four = s_four_passes (chunk), extra = s_curve_extra (self);
+        printf ("  CURVE extra CPU (3 processes, CURVE - plain) %.2f s/GiB; four passes of\n"
+                "    XSalsa20-Poly1305 at %zu KiB blocks %.2f s/GiB; extra / four passes %.2f\n",
+                extra, chunk->block / 1024, four, four > 0? extra / four: 0);
+        for (int i = 0; i < CIPHER_BLOCKS; i++)
+            printf ("    %4zu KiB blocks: seal %.3f, open %.3f, four passes %.2f s/GiB\n",
+                    self->cipher [i].block / 1024, self->cipher [i].seal_s_per_gib,
+                    self->cipher [i].open_s_per_gib, s_four_passes (&self->cipher [i]));
+    }
+    printf ("  SHA-256: OpenSSL %.2f GB/s, libsodium %.2f GB/s (fshare hashes with OpenSSL)\n",
+            self->sha_openssl, self->sha_libsodium);
+}
+
 int
 bench_relay (const bench_options_t *options)
 {
-    bench_t self = { .count = 0 };
-    snprintf (self.dir, sizeof self.dir, "%s/fshare-bench-XXXXXX", s_relay_base (options));
-    if (strlen (self.dir) >= sizeof self.dir - 1 || !mkdtemp (self.dir)) {
-        fprintf (stderr, "fshare-bench: cannot create a temp dir in %s: %s\n",
-                 s_relay_base (options), strerror (errno));
-        return 1;
-    }
-    int code = 1;
-    relay_result_t result = { .fshare_runs = 0 };
-    char *files = zsys_sprintf ("%s/owner_files", self.dir);
-    char *path = zsys_sprintf ("%s/%s", files, RELAY_FILE);
-    if (mkdir (files, 0755) || s_make_file (path, options->size)) {
-        fprintf (stderr, "fshare-bench: cannot write %s: %s\n", path, strerror (errno));
-        goto done;
-    }
-    if (bench_start_broker (&self, options)
-    ||  bench_start_agent (&self, options, "owner", &self.owner_pid)
-    ||  bench_start_agent (&self, options, "peer0", &self.requester_pid))
-        goto done;
-    pid_t pids [3] = { self.broker_pid, self.owner_pid, self.requester_pid };
-    double cpu_before [3];
-    for (int i = 0; i < 3; i++)
-        cpu_before [i] = s_cpu_seconds (pids [i]);
-    bool socat = options->socat && s_have_socat ();
-    //  Interleaved, so that neither gets the other's warmed-up memory
-    for (int run = 0; run < options->runs; run++) {
-        int64_t took = s_relay_get (&self, options->size);
-        if (took < 0)
+    const char *base = s_relay_base (options);
+    relay_t self = { .count = { 0 } };
+    int code = 1, trios = options->curve? 2: 1;
+    for (int which = 0; which < trios; which++) {
+        if (bench_make_dir (&self.trio [which], base))
             goto done;
-        result.fshare [result.fshare_runs++] = s_gbps (options->size, took);
-        if (!socat)
-            continue;
-        took = s_socat_run (&self, options->size);
-        if (took < 0) {
-            fprintf (stderr, "fshare-bench: the socat relay failed\n");
-            socat = false;
+        self.made [which] = true;
+        if (s_start_trio (&self, which, options))
+            goto done;
+    }
+    bool socat = options->socat && relay_have_socat ();
+    for (int run = 0; run < options->runs; run++) {
+        for (int which = 0; which < trios; which++)
+            if (s_fshare_run (&self, which, options->size,
+                              &self.samples [which][self.count [which]++]))
+                goto done;
+        for (int k = 0; socat && k < 2; k++) {
+            int path = k? PATH_SOCAT_1M: PATH_SOCAT;
+            if (relay_socat_run (self.trio [0].dir, self.source, options->size, k? 1048576: 0,
+                                 &self.samples [path][self.count [path]++])) {
+                fprintf (stderr, "fshare-bench: the socat relay failed\n");
+                goto done;
+            }
         }
-        else
-            result.socat [result.socat_runs++] = s_gbps (options->size, took);
     }
-    double gigabytes = (double) options->size * options->runs / 1e9;
-    for (int i = 0; i < 3; i++) {
-        result.rss_kib [i] = s_vmhwm_kib (pids [i]);
-        result.cpu [i] = (s_cpu_seconds (pids [i]) - cpu_before [i]) / gigabytes;
-    }
-    s_hash_speeds (&result.sha_openssl, &result.sha_libsodium);
-    s_relay_report (&self, options, &result);
+    if (options->curve)
+        relay_cipher_speeds (self.cipher);
+    relay_hash_speeds (&self.sha_openssl, &self.sha_libsodium);
+    s_report (&self, options, base);
     code = 0;
 done:
-    bench_stop (self.requester_pid);
-    bench_stop (self.owner_pid);
-    bench_stop (self.broker_pid);
-    zstr_free (&self.request_ep);
-    zstr_free (&self.event_ep);
-    zstr_free (&files);
-    zstr_free (&path);
-    char *command = zsys_sprintf ("rm -rf '%s'", self.dir);
-    if (system (command) != 0)
-        fprintf (stderr, "fshare-bench: could not remove %s\n", self.dir);
-    zstr_free (&command);
+    for (int which = 0; which < 2; which++) {
+        bench_t *trio = &self.trio [which];
+        bench_stop (trio->requester_pid);
+        bench_stop (trio->owner_pid);
+        bench_stop (trio->broker_pid);
+        if (self.made [which])
+            bench_remove_dir (trio);
+    }
+    zstr_free (&self.source);
     return code;
 }
-
-//  --------------------------------------------------------------------------
-//  Command line
-
