@@ -7,13 +7,18 @@
 # sleep), `fail MSG`, `skip WHY` (exit 77), `start_broker [OPTIONS]` on ipc
 # endpoints inside $T, `expect STATUS COMMAND...` with its checks of what the
 # command printed (err_is, err_has, err_lines, lines), `stopped PID STATUS`,
-# `gone PID`, and the json/view checks (json_is, not_empty).
+# `gone PID`, and the JSON check json_is. Agents and
+# fshare-ctl: `start_peer`, `connect`, `ctl`, the view checks (online, sees,
+# not_sees, has_peer, lacks_peer, peer_files), and the small probes every
+# scenario family needs (agent_pid, broker_id, size_of, has_bytes,
+# log_count, rss_of). The hostile scenarios' python3-zmq: `need_pyzmq`.
+# Helpers of one scenario stay in it; a helper two scenarios need is here.
 #
 # At exit every process the test started is checked (check_processes): each
 # is sent SIGTERM and must end within STOP_SECS with status 0 (or by the
 # SIGTERM itself); a process the test ended on purpose some other way (kill
 # -9, a refused login) is reaped by the test with `stopped PID STATUS` or
-# `wait PID` first. Every log of the test ($T/*.log, the agents' logs that
+# `wait PID` first (`end_clean` runs the check before the end). Every log of the test ($T/*.log, the agents' logs that
 # `fshare-ctl connect` writes to $T/run/fshare/, and $T/san/, where
 # ASAN_OPTIONS/UBSAN_OPTIONS send every sanitizer report whatever became of
 # the program's stderr) is searched for sanitizer reports. Either problem
@@ -34,7 +39,9 @@ SAN_REPORT='(Address|Leak|UndefinedBehavior|Thread|Memory)Sanitizer|runtime erro
 # How long a process may take to end after SIGTERM. Under ASan the exit's
 # leak check scans the whole heap (a broker that relayed 1 GiB keeps its
 # chunk buffers): 15 s did not hold on a loaded 2-core machine.
-if grep -q '^FSHARE_SANITIZE:BOOL=ON' "$BIN/CMakeCache.txt" 2>/dev/null; then
+# SANITIZED: non-empty when the programs are an ASan/UBSan build.
+SANITIZED=$(grep -l '^FSHARE_SANITIZE:BOOL=ON' "$BIN/CMakeCache.txt" 2>/dev/null)
+if [ -n "$SANITIZED" ]; then
     STOP_SECS=${STOP_SECS:-60}
 else
     STOP_SECS=${STOP_SECS:-20}
@@ -205,3 +212,127 @@ json_is() {
     [ -n "${in//[[:space:]]/}" ] || return 1
     jq -e "$@" <<<"$in" >/dev/null 2>&1
 }
+
+# end_clean: stop every program now and check how each ended and what it
+# logged (check_processes, which the exit would run anyway), for a test
+# that has more to check afterwards.
+end_clean() {
+    CHECKED=1
+    check_processes || exit 1
+}
+
+# size_of FILE: its size in bytes, 0 when it does not exist (yet)
+size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }
+# has_bytes FILE: FILE exists and is not empty (a download has begun)
+has_bytes() { [ "$(size_of "$1")" -gt 0 ]; }
+# log_count NAME TEXT: how many lines of NAME's log hold TEXT
+log_count() { grep -c -- "$2" "$T/$1.log" 2>/dev/null; }
+# log_has_n NAME TEXT N: NAME's log holds TEXT on at least N lines
+log_has_n() { [ "$(log_count "$1" "$2")" -ge "$3" ]; }
+# out_has TEXT: the last `expect`'s stdout holds TEXT (a grep pattern)
+out_has() { grep -q -- "$1" "$T/out" || fail "stdout lacks '$1': $(cat "$T/out")"; }
+# rss_of PID: the process's resident memory in kB
+rss_of() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+# --- agents and fshare-ctl -------------------------------------------------
+
+PEER="$BIN/fshare-peer"
+CTL="$BIN/fshare-ctl"
+TAP="$BIN/fshare-tap"
+PY=/usr/bin/python3
+HOSTILE="$(dirname "$0")/hostile_client.py"    # raw protocol clients
+OWNER_PY="$(dirname "$0")/digest_owner.py"     # a raw owner publishing digests
+echo "secret-$$" >"$T/pw"
+
+# need_pyzmq: the raw protocol clients (hostile_client.py) can run; tools/
+# setup.sh installs python3-zmq, so its absence fails rather than skips
+need_pyzmq() {
+    "$PY" -c "import zmq" 2>/dev/null || fail "python3-zmq is missing (tools/setup.sh installs it)"
+}
+
+# start_peer NAME [OPTIONS]: NAME's agent, host dir $T/NAME_files, password
+# $T/pw; its pid in PID_NAME.
+start_peer() {
+    local name=$1; shift
+    mkdir -p "$T/${name}_files"
+    bg "$name" "$PEER" --user "$name" --dir "$T/${name}_files" \
+        --downloads "$T/${name}_dl" --broker "$BROKER_EP" --password-file "$T/pw" "$@"
+    eval "PID_$name=$LAST_PID"
+}
+
+ctl() { local name=$1; shift; "$CTL" --user "$name" "$@"; }
+
+# agent_pid USER: the pid of USER's agent, as it says itself
+agent_pid() { ctl "$1" --json status 2>/dev/null | jq -r .pid; }
+# broker_id USER: the id of the broker USER's agent is logged in to
+broker_id() { ctl "$1" --json status 2>/dev/null | jq -r '.broker_id // empty'; }
+
+# try_connect USER [OPTIONS]: `fshare-ctl connect USER` with host dir
+# $T/USER_files and downloads $T/USER_dl (stdin /dev/null, output in $T/out
+# and $T/err); its exit status. The password: FSHARE_PASSWORD or OPTIONS.
+try_connect() {
+    local user=$1; shift
+    mkdir -p "$T/${user}_files"
+    "$CTL" connect "$user" --dir "$T/${user}_files" --downloads "$T/${user}_dl" "$@" \
+        >"$T/out" 2>"$T/err" </dev/null
+}
+# connect USER [OPTIONS]: try_connect to the test's broker, which must work;
+# the agent is stopped and checked at the end like the test's own processes
+connect() {
+    local user=$1; shift
+    try_connect "$user" --broker "$BROKER_EP" "$@" || fail "connect $user exited $?: $(cat "$T/err")"
+    PIDS="$PIDS $(agent_pid "$user")"
+}
+
+# no_agent USER: no agent of USER's that fshare-ctl started runs (found by
+# the command line connect gives it)
+no_agent() { ! pgrep -f "fshare-peer --user $1 --dir $T/" >/dev/null; }
+
+# ctl_jq NAME FILTER [JQ ARGS] -- CTL ARGS: run `fshare-ctl --user NAME --json
+# CTL ARGS` and test its output with json_is FILTER. False when the command
+# fails or prints nothing.
+ctl_jq() {
+    local name=$1 filter=$2; shift 2
+    local jqargs=()
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do jqargs+=("$1"); shift; done
+    shift
+    local out
+    out=$(ctl "$name" --json "$@" 2>/dev/null) || return 1
+    json_is "${jqargs[@]}" "$filter" <<<"$out"
+}
+
+# state NAME: the agent's state word
+state() { ctl "$1" --json status 2>/dev/null | jq -r .state; }
+is_state() { ctl_jq "$1" '.state == $s' --arg s "$2" -- status; }
+online() { is_state "$1" online; }
+# not_online NAME: NAME's agent answers, in another state than online
+not_online() { ctl_jq "$1" '.state != "online"' -- status; }
+
+# sees NAME OWNER PATH: OWNER's PATH is in NAME's view
+sees() {
+    ctl_jq "$1" 'any(.[]; .user == $u and .path == $p)' --arg u "$2" --arg p "$3" -- ls --all
+}
+# not_sees NAME OWNER PATH: NAME's view is known (see view_known) and lacks
+# OWNER's PATH; false on an empty answer or an agent without a view
+not_sees() {
+    view_known "$1" &&
+    ctl_jq "$1" 'all(.[]; .user != $u or .path != $p)' --arg u "$2" --arg p "$3" -- ls --all
+}
+# view_known NAME: NAME's agent is online and its peer list holds NAME itself
+# (so that "not in the view" never passes on a view that is empty or stale)
+view_known() { online "$1" && has_peer "$1" "$1"; }
+
+# has_peer NAME USER: USER is logged in according to NAME's agent
+has_peer() { ctl_jq "$1" 'any(.[]; .user == $u)' --arg u "$2" -- peers; }
+# lacks_peer NAME USER: NAME's peer list, which holds NAME itself, lacks USER
+lacks_peer() {
+    ctl_jq "$1" 'any(.[]; .user == $me) and all(.[]; .user != $u)' \
+        --arg me "$1" --arg u "$2" -- peers
+}
+# peer_files NAME USER: how many files of USER's NAME's agent knows of
+# (empty when USER is not in its peer list)
+peer_files() {
+    ctl "$1" --json peers 2>/dev/null | jq --arg u "$2" '.[] | select(.user == $u) | .files'
+}
+# has_files NAME USER N: NAME's agent knows of exactly N files of USER's
+has_files() { [ "$(peer_files "$1" "$2")" = "$3" ]; }

@@ -9,7 +9,6 @@
 SCRIPT=$(cd "$(dirname "$0")/../.." && pwd)/tools/completion/fshare
 # shellcheck source=/dev/null
 . "$SCRIPT" || fail "cannot source $SCRIPT"
-CTL="$BIN/fshare-ctl"
 export FSHARE_PASSWORD="pw-$$"
 
 # comp WORD...: run the completion function bash would run for the line
@@ -76,8 +75,7 @@ for user in alice bob; do
         --downloads "$T/${user}_dl"
     PIDS="$PIDS $("$CTL" --user "$user" --json status | jq -r .pid)"
 done
-alice_files() { [ "$("$CTL" --user bob --json peers | jq '.[] | select(.user=="alice") | .files')" = 10002 ]; }
-wait_until 60 alice_files || fail "bob does not see alice's 10,002 files"
+wait_until 60 has_files bob alice 10002 || fail "bob does not see alice's 10,002 files"
 
 comp "$CTL" --user ""
 has alice; has bob; count_is 2

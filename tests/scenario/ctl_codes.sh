@@ -5,14 +5,13 @@
 # broker_unreachable) each with their code.
 . "$(dirname "$0")/../lib.sh" "$1"
 
-CTL="$BIN/fshare-ctl"
 # failed STATUS CODE COMMAND...: exits STATUS, prints exactly one JSON
 # failure with CODE whose text is the stderr line without the prefix
 failed() {
     local status=$1 code=$2; shift 2
     expect "$status" "$CTL" --json "$@"
     lines "$T/out" 1
-    jq -e --arg code "$code" '.code == $code and (.error | length > 0)' "$T/out" >/dev/null \
+    json_is --arg code "$code" '.code == $code and (.error | length > 0)' <"$T/out" \
         || fail "$*: not a '$code' failure: $(cat "$T/out")"
     local text; text=$(jq -r .error "$T/out")
     grep -qxF -- "fshare-ctl: $text" "$T/err" || fail "$*: stderr says otherwise: $(cat "$T/err")"
@@ -30,9 +29,7 @@ failed 2 bad_request ls --user alice           # --user needs --all
 # --- an agent: its errors carry the broker's codes --------------------------------------------------
 start_broker --hash-cost min
 mkdir -p "$T/alice_files" && echo hello >"$T/alice_files/a.txt"
-FSHARE_PASSWORD=pw expect 0 "$CTL" connect alice --broker "$BROKER_EP" --dir "$T/alice_files" \
-    --downloads "$T/alice_dl"
-PIDS="$PIDS $("$CTL" --user alice --json status | jq -r .pid)"
+FSHARE_PASSWORD=pw connect alice
 failed 1 unknown_user get nobody x.txt
 FSHARE_PASSWORD=pw failed 1 already_logged_in connect alice --broker "$BROKER_EP" \
     --dir "$T/alice_files"
@@ -44,14 +41,13 @@ FSHARE_PASSWORD=pw expect 0 "$CTL" connect bob --broker "$BROKER_EP" --dir "$T/b
 PIDS="$PIDS $("$CTL" --user bob --json status | jq -r .pid)"
 failed 1 unknown_file --user bob get alice missing.txt
 failed 1 bad_request ls                        # two agents: which one?
-jq -e '.error | test("several agents running \\(alice, bob\\)")' "$T/out" >/dev/null \
+json_is '.error | test("several agents running \\(alice, bob\\)")' <"$T/out" \
     || fail "several agents: $(cat "$T/out")"
 
 # --- the broker goes away --------------------------------------------------------------------------
 kill -TERM "$BROKER_PID"
 wait "$BROKER_PID"
-not_online() { [ "$("$CTL" --user alice --json status | jq -r .state)" != online ]; }
-wait_until 10 not_online || fail "alice did not notice the broker leaving"
+wait_until 10 not_online alice || fail "alice did not notice the broker leaving"
 failed 1 broker_unreachable --user alice peers
 failed 1 broker_unreachable --user alice disconnect     # stopped anyway
 failed 1 broker_unreachable --user bob disconnect

@@ -4,24 +4,9 @@
 # agent process ends, the others see the leave).
 . "$(dirname "$0")/../lib.sh" "$1"
 
-CTL="$BIN/fshare-ctl"
-TAP="$BIN/fshare-tap"
 export FSHARE_PASSWORD="pw-$$"
 
-out_has() { grep -q -- "$1" "$T/out" || fail "stdout lacks '$1': $(cat "$T/out")"; }
 json() { json_is "$@" <"$T/out" || fail "JSON check $1 failed on: '$(cat "$T/out")'"; }
-
-# gone PID: the process has ended (a zombie waiting for its reaper counts)
-gone() { ! kill -0 "$1" 2>/dev/null || [[ "$(ps -o stat= -p "$1")" == Z* ]]; }
-agent_pid() { "$CTL" --user "$1" --json status 2>/dev/null | jq -r .pid; }
-# connect USER [OPTIONS]: USER's agent, host dir $T/USER_files; output in $T/out
-connect() {
-    local user=$1; shift
-    mkdir -p "$T/${user}_files"
-    expect 0 "$CTL" connect "$user" --broker "$BROKER_EP" --dir "$T/${user}_files" \
-        --downloads "$T/${user}_dl" "$@"
-    PIDS="$PIDS $(agent_pid "$user")"
-}
 
 # --- command line ------------------------------------------------------------------------
 expect 0 "$CTL" --help

@@ -4,44 +4,33 @@
 # responding", and discovery ignores it); events end when the agent stops.
 . "$(dirname "$0")/../lib.sh" "$1"
 
-CTL="$BIN/fshare-ctl"
 
-gone() { ! kill -0 "$1" 2>/dev/null || [[ "$(ps -o stat= -p "$1")" == Z* ]]; }
-agent_pid() { "$CTL" --user "$1" --json status 2>/dev/null | jq -r .pid; }
-connect() {     # connect USER PASSWORD
-    mkdir -p "$T/$1_files"
-    FSHARE_PASSWORD=$2 expect "${EXPECT:-0}" "$CTL" connect "$1" --broker "$BROKER_EP" \
-        --dir "$T/$1_files" --downloads "$T/$1_dl"
-    [ "${EXPECT:-0}" = 0 ] && PIDS="$PIDS $(agent_pid "$1")"
-    return 0
-}
-peer_count() { pgrep -c -f "fshare-peer --user $1 --dir $T/" || true; }
-no_agent() { [ "$(peer_count "$1")" = 0 ]; }
 
 start_broker --hash-cost min
 
 # --- a refused login ----------------------------------------------------------------------
-connect dave right          # creates the account (registration is on for ipc)
+FSHARE_PASSWORD=right connect dave          # creates the account (registration is on for ipc)
 expect 0 "$CTL" --user dave disconnect
 wait_until 5 no_agent dave || fail "dave's first agent did not stop"
-EXPECT=1 connect dave wrong
+FSHARE_PASSWORD=wrong try_connect dave --broker "$BROKER_EP"
+[ $? -eq 1 ] || fail "a refused connect did not exit 1"
 err_is "fshare-ctl: connect failed: login refused: invalid user or password"
 [ -s "$T/out" ] && fail "a failed connect printed: $(cat "$T/out")"
-[ "$(peer_count dave)" = 0 ] || fail "the refused agent is still running"
+no_agent dave || fail "the refused agent is still running"
 expect 1 "$CTL" --user dave status
 err_has "no agent running for dave"
-connect dave right          # the right password still works
+FSHARE_PASSWORD=right connect dave          # the right password still works
 expect 0 "$CTL" --user dave disconnect
 
 # --- no password source: no terminal, no variable, no file ------------------------------------
 env -u FSHARE_PASSWORD setsid "$CTL" connect erin --broker "$BROKER_EP" --dir "$T/erin_files" \
     >"$T/out" 2>"$T/err" </dev/null && fail "connect worked without a password"
 err_is "fshare-ctl: no password: use --password-file, FSHARE_PASSWORD or a terminal"
-[ "$(peer_count erin)" = 0 ] || fail "an agent started without a password"
+no_agent erin || fail "an agent started without a password"
 expect 1 env -u FSHARE_PASSWORD "$CTL" connect erin --broker "$BROKER_EP" \
     --dir "$T/erin_files" --password-file "$T/missing.pw"
 err_has "fshare-ctl: connect failed: "
-[ "$(peer_count erin)" = 0 ] || fail "an agent runs without its password file"
+no_agent erin || fail "an agent runs without its password file"
 
 # --- a control socket that never answers -------------------------------------------------------
 mkdir -p "$XDG_RUNTIME_DIR/fshare"
@@ -55,7 +44,7 @@ expect 1 "$CTL" status       # discovery: a socket that does not answer is no ag
 err_is "fshare-ctl: no agent running (start one with: fshare-ctl connect USER)"
 
 # --- events: printed as they come, the agent's end ends it ---------------------------------------
-connect frank pw
+FSHARE_PASSWORD=pw connect frank
 bg events "$CTL" --user frank events
 EVENTS=$LAST_PID
 bg events_json "$CTL" --user frank --json events
@@ -73,12 +62,11 @@ wait "$EVENTS" && fail "events exited 0 although its agent went away"
 log_has events "fshare-ctl: the agent stopped" || fail "events did not say the agent stopped"
 
 # --- the broker goes away: commands that need it fail fast, disconnect still stops ---------------
-connect gina pw
+FSHARE_PASSWORD=pw connect gina
 GINA=$(agent_pid gina)
 kill -TERM "$BROKER_PID"
 wait "$BROKER_PID"
-not_online() { [ "$("$CTL" --user gina --json status | jq -r .state)" != online ]; }
-wait_until 10 not_online || fail "gina did not notice the broker leaving"
+wait_until 10 not_online gina || fail "gina did not notice the broker leaving"
 expect 0 "$CTL" --user gina status
 expect 1 "$CTL" --user gina ls --all
 err_is "fshare-ctl: broker unreachable"
@@ -94,8 +82,7 @@ FSHARE_PASSWORD=pw "$CTL" connect hank --broker "ipc://$T/nobroker" --dir "$T/ha
     >"$T/out" 2>"$T/err" </dev/null &
 CONNECT=$!
 PIDS="$PIDS $CONNECT"
-connecting() { [ "$("$CTL" --user hank --json status 2>/dev/null | jq -r .state)" = connecting ]; }
-wait_until 10 connecting || fail "hank's agent is not waiting for the broker"
+wait_until 10 is_state hank connecting || fail "hank's agent is not waiting for the broker"
 HANK=$(agent_pid hank)
 kill -INT "$CONNECT"
 wait "$CONNECT" && fail "an interrupted connect exited 0"

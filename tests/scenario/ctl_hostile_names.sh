@@ -4,8 +4,6 @@
 # fshare-tap), never raw; JSON carries them as they are.
 . "$(dirname "$0")/../lib.sh" "$1"
 
-CTL="$BIN/fshare-ctl"
-TAP="$BIN/fshare-tap"
 export FSHARE_PASSWORD=pw
 # UTF-8 bytes, not $'\u...': that form needs a UTF-8 locale, which CI lacks
 RLO=$'\xe2\x80\xae' CSI=$'\xc2\x9b' FSI=$'\xe2\x81\xa8' PDI=$'\xe2\x81\xa9'
@@ -13,12 +11,6 @@ EVIL="invoice${RLO}fdp.exe"          # shows as "invoiceexe.pdf" on a terminal
 SHOUT="c1${CSI}2Jname"               # a C1 CSI: "clear the screen"
 ISO="${FSI}x${PDI}.txt"
 
-connect() {
-    mkdir -p "$T/$1_files"
-    "$CTL" connect "$1" --broker "$BROKER_EP" --dir "$T/$1_files" --downloads "$T/$1_dl" \
-        >"$T/connect.out" 2>&1 || fail "connect $1: $(cat "$T/connect.out")"
-    PIDS="$PIDS $("$CTL" --user "$1" --json status | jq -r .pid)"
-}
 # raw FILE: FILE holds one of the hostile characters unescaped
 raw() { grep -q -e "$RLO" -e "$CSI" -e "$FSI" -e "$PDI" "$1"; }
 
@@ -37,8 +29,7 @@ connect alice
 echo three >"$T/alice_files/$ISO"
 
 # --- ls --all: plain escaped, JSON as it is ---------------------------------------------------
-seen() { "$CTL" --user bob --json ls --all --user alice | jq -e --arg p "$ISO" 'any(.path == $p)' \
-         >/dev/null; }
+seen() { "$CTL" --user bob --json ls --all --user alice | json_is --arg p "$ISO" 'any(.path == $p)'; }
 wait_until 10 seen || fail "bob does not see alice's third file"
 expect 0 "$CTL" --user bob ls --all
 raw "$T/out" && fail "ls --all printed a hostile name raw: $(cat -v "$T/out")"
@@ -46,7 +37,7 @@ grep -qF 'invoice\u202efdp.exe' "$T/out" || fail "ls --all lacks the escaped RLO
 grep -qF 'c1\u009b2Jname' "$T/out" || fail "ls --all lacks the escaped CSI: $(cat "$T/out")"
 grep -qF '\u2068x\u2069.txt' "$T/out" || fail "ls --all lacks the escaped isolate: $(cat "$T/out")"
 expect 0 "$CTL" --user bob --json ls --all --user alice
-jq -e --arg p "$EVIL" 'any(.path == $p)' "$T/out" >/dev/null \
+json_is --arg p "$EVIL" 'any(.path == $p)' <"$T/out" \
     || fail "JSON does not carry the name as it is: $(cat "$T/out")"
 expect 0 "$CTL" --user alice ls
 raw "$T/out" && fail "ls printed a hostile name raw"

@@ -4,22 +4,16 @@
 # shell waits for its next line.
 . "$(dirname "$0")/../lib.sh" "$1"
 
-CTL="$BIN/fshare-ctl"
-TAP="$BIN/fshare-tap"
 export FSHARE_PASSWORD="alice-pw"
 
-gone() { ! kill -0 "$1" 2>/dev/null || [[ "$(ps -o stat= -p "$1")" == Z* ]]; }
-out_has() { grep -q -- "$1" "$T/out" || fail "shell output lacks '$1': $(cat "$T/out")"; }
 
 start_broker --hash-cost min
 bg tap "$TAP" --events "$EVENTS_EP" --json --topic presence
 mkdir -p "$T/alice_files" "$T/bob_files"
 printf 'alice' >"$T/alice_files/a.pdf"
 printf 'bob' >"$T/bob_files/b.txt"
-"$CTL" connect alice --broker "$BROKER_EP" --dir "$T/alice_files" --downloads "$T/alice_dl" \
-    >/dev/null 2>"$T/err" || fail "connect alice: $(cat "$T/err")"
-ALICE=$("$CTL" --user alice --json status | jq -r .pid)
-PIDS="$PIDS $ALICE"
+connect alice
+ALICE=$(agent_pid alice)
 
 # --- the original words, piped (two agents run meanwhile: bob's is the shell's) ---------------
 opts="--broker $BROKER_EP --dir $T/bob_files --downloads $T/bob_dl"

@@ -4,8 +4,6 @@
 # bad --server-key is refused before any agent starts; no agent is left.
 . "$(dirname "$0")/../lib.sh" "$1"
 
-CTL="$BIN/fshare-ctl"
-no_agent() { ! pgrep -f "fshare-peer --user $1 --dir $T/" >/dev/null; }
 
 start_broker --hash-cost min
 mkdir -p "$T/run/fshare" && chmod 700 "$T/run/fshare"
@@ -13,34 +11,30 @@ mkdir -p "$T/run/fshare" && chmod 700 "$T/run/fshare"
 # The logs of these users lead nowhere: nothing can be read back from them
 for user in dave erin; do ln -s /dev/null "$T/run/fshare/$user.log"; done
 
-connect() {     # connect USER PASSWORD [OPTIONS]
-    local user=$1 password=$2; shift 2
-    mkdir -p "$T/${user}_files"
-    FSHARE_PASSWORD=$password "$CTL" connect "$user" --dir "$T/${user}_files" \
-        --downloads "$T/${user}_dl" "$@" >"$T/out" 2>"$T/err" </dev/null
-}
+# connect_as USER PASSWORD [OPTIONS]: try_connect with that password
+connect_as() { local user=$1 password=$2; shift 2; FSHARE_PASSWORD=$password try_connect "$user" "$@"; }
 
-connect dave right --broker "$BROKER_EP" || fail "first connect: $(cat "$T/err")"
+connect_as dave right --broker "$BROKER_EP" || fail "first connect: $(cat "$T/err")"
 "$CTL" --user dave disconnect >/dev/null 2>&1 || fail "disconnect failed"
 
 # --- a refused login: the broker's reason --------------------------------------------------
-connect dave wrong --broker "$BROKER_EP" && fail "a wrong password connected"
+connect_as dave wrong --broker "$BROKER_EP" && fail "a wrong password connected"
 err_is "fshare-ctl: connect failed: login refused: invalid user or password"
 [ -s "$T/out" ] && fail "a failed connect printed: $(cat "$T/out")"
 no_agent dave || fail "the refused agent is still running"
 
 # --- the agent refuses by itself: a password would travel unencrypted --------------------
-connect erin pw --broker tcp://192.0.2.1:5555 && fail "connected to an unencrypted remote broker"
+connect_as erin pw --broker tcp://192.0.2.1:5555 && fail "connected to an unencrypted remote broker"
 err_is "fshare-ctl: connect failed: refusing to send a password unencrypted to tcp://192.0.2.1:5555 (use CURVE: --server-key)"
 no_agent erin || fail "the refusing agent is still running"
 
 # --- a bad server key: refused before an agent starts -------------------------------------
-connect erin pw --broker "$BROKER_EP" --server-key nonsense && fail "a bad key connected"
+connect_as erin pw --broker "$BROKER_EP" --server-key nonsense && fail "a bad key connected"
 err_has "fshare-ctl: connect failed: --server-key: "
 err_lines 1
 no_agent erin || fail "an agent started with a bad key"
 
 # An inherited FSHARE_REPORT_FD is not passed on: the child gets its own
-FSHARE_REPORT_FD=1 connect dave wrong --broker "$BROKER_EP" && fail "a wrong password connected"
+FSHARE_REPORT_FD=1 connect_as dave wrong --broker "$BROKER_EP" && fail "a wrong password connected"
 err_is "fshare-ctl: connect failed: login refused: invalid user or password"
 exit 0

@@ -73,8 +73,8 @@ grep -q "fshare-peer" /proc/"$(fshare-ctl --user bob --json status | jq -r .pid)
 [ "$(readlink /proc/"$(fshare-ctl --user bob --json status | jq -r .pid)"/exe)" = "$U/fshare-peer" ] \
     || fail "bob's agent is not the packaged fshare-peer"
 echo "hello" >alice_files/hello.txt
-sees() { fshare-ctl --user bob ls --all 2>/dev/null | grep -q "hello.txt"; }
-wait_until 10 sees || fail "bob does not see alice's hello.txt"
+bob_sees_hello() { fshare-ctl --user bob ls --all 2>/dev/null | grep -q "hello.txt"; }
+wait_until 10 bob_sees_hello || fail "bob does not see alice's hello.txt"
 expect 0 fshare-ctl --user bob peers
 grep -q alice "$T/out" || fail "peers lacks alice: $(cat "$T/out")"
 expect 0 fshare-ctl --user bob get alice hello.txt

@@ -5,7 +5,6 @@
 # then gets the whole file. The tap's exact events and bob's view against
 # the disk after each step.
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
 . "$(dirname "$0")/files_lib.bash"
 
 MiB=1048576

@@ -1,5 +1,5 @@
 # files_lib.bash - helpers of the files_*.sh scenarios (the host directory
-# as real programs see it), sourced after lib.sh and peer_lib.bash: alice
+# as real programs see it), sourced after lib.sh: alice
 # publishes, bob keeps a view, a `fshare-tap --json` records the events.
 
 DIR="$T/alice_files"

@@ -4,7 +4,6 @@
 # of SPEC 5.1's --json output; name collisions; -o; plain output without a
 # progress bar when not on a terminal; the shell's download_file; refusals.
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
 
 CHUNK=$((1024 * 1024))      # TRANSFER_CHUNK
 start_broker
@@ -77,7 +76,7 @@ expect_error "your own file" bob anything
 # SPEC 5.1: a failure under --json is one error object, nothing else
 ctl bob --json get alice nothing.bin >"$T/out" 2>/dev/null
 lines "$T/out" 1
-jq -e '.code == "unknown_file" and (.error | test("unknown file"))' "$T/out" >/dev/null \
+json_is '.code == "unknown_file" and (.error | test("unknown file"))' <"$T/out" \
     || fail "--json printed no error object for a failed get: $(cat "$T/out")"
 
 # Nothing partial anywhere, and nothing published by the requester

@@ -4,7 +4,6 @@
 # download from the same owner completes while it is stalled, and the
 # stalled one still completes once it goes on.
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
 
 # A long liveness, so the stalled requester keeps its session meanwhile
 start_broker --liveness 30
@@ -32,10 +31,9 @@ for f in a b c; do
 done
 
 # --- a stalled requester --------------------------------------------------------------
-has_part() { [ "$(stat -c %s "$T/carol_dl/.big.bin.fshare-part" 2>/dev/null || echo 0)" -gt 0 ]; }
 bg get_big "$CTL" --user carol get alice big.bin
 BIG=$LAST_PID
-wait_until 20 has_part || fail "carol's download did not start"
+wait_until 20 has_bytes "$T/carol_dl/.big.bin.fshare-part" || fail "carol's download did not start"
 halt "$PID_carol"
 held=$(stat -c %s "$T/carol_dl/.big.bin.fshare-part")
 # Bob fetches files from the same owner meanwhile: they complete (no time

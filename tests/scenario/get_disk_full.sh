@@ -6,7 +6,6 @@
 # The downloads directory is a 3 MiB tmpfs, so this needs root (or
 # CAP_SYS_ADMIN) to mount one; elsewhere it is skipped (exit 77).
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
 
 DL="$T/bob_dl"
 mkdir -p "$DL"

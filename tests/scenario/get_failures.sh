@@ -7,7 +7,6 @@
 # A transfer is held mid-way by stopping the requester's agent (SIGSTOP)
 # for a moment: its window fills and nothing moves until SIGCONT.
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
 
 start_broker --verbose
 mkdir -p "$T/alice_files"
@@ -21,15 +20,13 @@ wait_until 10 online alice && wait_until 10 online bob || fail "agents not onlin
 wait_until 10 sees bob alice small.bin || fail "bob does not see alice's files"
 
 part() { echo "$T/bob_dl/.$1.fshare-part"; }
-part_size() { stat -c %s "$(part "$1")" 2>/dev/null || echo 0; }
-has_part() { [ "$(part_size "$1")" -gt 0 ]; }
 no_final() { [ ! -e "$T/bob_dl/$1" ] || fail "$1 exists under its final name"; }
 
 # start_get FILE: fshare-ctl get in the background, held once bytes arrive
 start_get() {
     bg "get_$1" "$CTL" --user bob get alice "$1"
     GET_PID=$LAST_PID
-    wait_until 20 has_part "$1" || fail "$1: no byte arrived"
+    wait_until 20 has_bytes "$(part "$1")" || fail "$1: no byte arrived"
 }
 # get_fails FILE MESSAGE: the background get exits 1 saying MESSAGE
 get_fails() {
@@ -63,7 +60,7 @@ kill -INT "$GET_PID"
 stopped "$GET_PID" 1
 wait_until 5 log_has alice "cancelled by bob: interrupted" || fail "alice was not told"
 no_final big3.bin
-has_part big3.bin || fail "the partial file of an interrupted get is gone"
+has_bytes "$(part big3.bin)" || fail "the partial file of an interrupted get is gone"
 
 # --- the owner logs out mid-transfer ----------------------------------------------
 start_get big4.bin
@@ -71,7 +68,7 @@ halt "$PID_bob"
 ctl alice disconnect >/dev/null || fail "alice's disconnect failed"
 kill -CONT "$PID_bob"
 get_fails big4.bin "owner alice logged out"
-has_part big4.bin || fail "the partial file was not kept for a resume"
+has_bytes "$(part big4.bin)" || fail "the partial file was not kept for a resume"
 stopped "$PID_alice" 0
 
 # --- the owner killed mid-transfer -----------------------------------------------
@@ -82,7 +79,7 @@ start_get big5.bin
 kill -KILL "$PID_alice"
 stopped "$PID_alice" 137
 get_fails big5.bin "owner alice went away"
-has_part big5.bin || fail "the partial file was not kept for a resume"
+has_bytes "$(part big5.bin)" || fail "the partial file was not kept for a resume"
 
 # --- refused before any byte moves ---------------------------------------------------
 wait_until 10 lacks_peer bob alice || fail "the broker kept alice's old session"

@@ -5,7 +5,6 @@
 # saved (exit 1, and the JSON array is printed all the same), digests are
 # in the listing, and ls --all --sha256 finds every copy of a content.
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
 
 start_broker
 A=$T/alice_files
@@ -42,12 +41,12 @@ err_has "64 hexadecimal"
 
 # A folder, with its structure, under downloads/<base name>
 expect 0 ctl bob --json get alice docs/ --jobs 3
-jq -e 'length == 5 and all(.[]; .sha256 != null and (.error | not))' "$T/out" >/dev/null \
+json_is 'length == 5 and all(.[]; .sha256 != null and (.error | not))' <"$T/out" \
     || fail "folder JSON: $(cat "$T/out")"
 diff -r "$A/docs" "$T/bob_dl/docs" || fail "the folder arrived different"
 # Again: nothing transferred, everything identical
 expect 0 ctl bob --json get alice docs
-jq -e 'length == 5 and all(.[]; .identical == true)' "$T/out" >/dev/null \
+json_is 'length == 5 and all(.[]; .identical == true)' <"$T/out" \
     || fail "second run was not all identical: $(cat "$T/out")"
 [ -z "$(find "$T/bob_dl/docs" -name '*_1*')" ] || fail "a second run made copies"
 # A partial tree is completed; a changed local file is kept, the new one is name_1
@@ -72,9 +71,9 @@ expect 0 ctl bob get alice 'docs/*.txt' -o "$T/glob1"
 mkdir -p "$T/broken/docs"
 : >"$T/broken/docs/a"
 expect 1 ctl bob --json get alice docs/ -o "$T/broken"
-jq -e 'length == 5 and ([.[] | select(.error)] | length) == 3
+json_is 'length == 5 and ([.[] | select(.error)] | length) == 3
        and all(.[] | select(.error); .code == "not_writable" and (.path | startswith("docs/a/")))' \
-    "$T/out" >/dev/null || fail "failure JSON: $(cat "$T/out")"
+    <"$T/out" || fail "failure JSON: $(cat "$T/out")"
 err_has "docs/a/one.txt"
 cmp -s "$A/docs/top.txt" "$T/broken/docs/top.txt" || fail "the rest were not saved"
 expect 1 ctl bob get alice 'nothing/*'

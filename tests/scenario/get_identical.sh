@@ -5,11 +5,8 @@
 # adds "identical":true; --again makes a new copy, name_1.ext. The owner is
 # digest_owner.py, which publishes each file's SHA-256 (SPEC 4.5).
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
 
-PY=/usr/bin/python3
-OWNER_PY="$(dirname "$0")/digest_owner.py"
-"$PY" -c "import zmq" 2>/dev/null || fail "python3-zmq is missing (tools/setup.sh installs it)"
+need_pyzmq
 
 start_broker
 mkdir -p "$T/alice_files"
@@ -41,31 +38,31 @@ log_has bob "alice:'doc.pdf' is already in $T/bob_dl/doc.pdf" || fail "no word o
 
 # --json: identical, the path, size and digest
 expect 0 ctl bob --json get alice doc.pdf
-jq -e --arg p "$T/bob_dl/doc.pdf" --arg h "$sum" \
-    '.identical == true and .path == $p and .size == 3000000 and .sha256 == $h' "$T/out" \
-    >/dev/null || fail "unexpected JSON: $(cat "$T/out")"
+json_is --arg p "$T/bob_dl/doc.pdf" --arg h "$sum" \
+    '.identical == true and .path == $p and .size == 3000000 and .sha256 == $h' <"$T/out" \
+    || fail "unexpected JSON: $(cat "$T/out")"
 
 # Under another name, with a decoy of the same size beside it
 mv "$T/bob_dl/doc.pdf" "$T/bob_dl/renamed.pdf"
 cp "$T/alice_files/same-size.bin" "$T/bob_dl/decoy.bin"
 expect 0 ctl bob --json get alice doc.pdf
-jq -e --arg p "$T/bob_dl/renamed.pdf" '.identical == true and .path == $p' "$T/out" \
-    >/dev/null || fail "renamed copy not found: $(cat "$T/out")"
+json_is --arg p "$T/bob_dl/renamed.pdf" '.identical == true and .path == $p' <"$T/out" \
+    || fail "renamed copy not found: $(cat "$T/out")"
 # The decoy is the other file's content: found for that one
 expect 0 ctl bob --json get alice same-size.bin
-jq -e --arg p "$T/bob_dl/decoy.bin" '.identical == true and .path == $p' "$T/out" \
-    >/dev/null || fail "decoy not taken for same-size.bin: $(cat "$T/out")"
+json_is --arg p "$T/bob_dl/decoy.bin" '.identical == true and .path == $p' <"$T/out" \
+    || fail "decoy not taken for same-size.bin: $(cat "$T/out")"
 
 # A copy that changed is not identical: fetched again under the name
 echo tampered >>"$T/bob_dl/renamed.pdf"
 expect 0 ctl bob --json get alice doc.pdf
-jq -e --arg p "$T/bob_dl/doc.pdf" '(.identical // false) == false and .path == $p' "$T/out" \
-    >/dev/null || fail "a changed copy was taken for identical: $(cat "$T/out")"
+json_is --arg p "$T/bob_dl/doc.pdf" '(.identical // false) == false and .path == $p' <"$T/out" \
+    || fail "a changed copy was taken for identical: $(cat "$T/out")"
 
 # --again: a new copy, numbered
 expect 0 ctl bob --json get alice doc.pdf --again
-jq -e --arg p "$T/bob_dl/doc_1.pdf" '(.identical // false) == false and .path == $p' "$T/out" \
-    >/dev/null || fail "--again did not make doc_1.pdf: $(cat "$T/out")"
+json_is --arg p "$T/bob_dl/doc_1.pdf" '(.identical // false) == false and .path == $p' <"$T/out" \
+    || fail "--again did not make doc_1.pdf: $(cat "$T/out")"
 cmp -s "$T/alice_files/doc.pdf" "$T/bob_dl/doc_1.pdf" || fail "doc_1.pdf differs"
 [ -z "$(find "$T/bob_dl" -name '*.fshare-part')" ] || fail "partial files left behind"
 exit 0

@@ -4,7 +4,6 @@
 # the file arrives identical; a partial file of a file that changed since
 # is restarted ("restarted").
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
 
 start_broker
 mkdir -p "$T/alice_files"
@@ -18,19 +17,17 @@ wait_until 10 online alice && wait_until 10 online bob || fail "agents not onlin
 wait_until 10 sees bob alice big.bin || fail "bob does not see big.bin"
 
 PART="$T/bob_dl/.big.bin.fshare-part"
-part_size() { stat -c %s "$PART" 2>/dev/null || echo 0; }
-has_part() { [ "$(part_size)" -gt 0 ]; }
 
 bg get1 "$CTL" --user bob get alice big.bin
 GET_PID=$LAST_PID
-wait_until 20 has_part || fail "no byte arrived"
+wait_until 20 has_bytes "$PART" || fail "no byte arrived"
 halt "$PID_bob"
 kill -KILL "$PID_bob"
 stopped "$PID_bob" 137
 wait_until 10 gone "$GET_PID" || fail "get did not end when its agent died"
 wait "$GET_PID" && fail "get succeeded without its agent"
 [ -e "$T/bob_dl/big.bin" ] && fail "a final name appeared"
-kept=$(part_size)
+kept=$(size_of "$PART")
 [ "$kept" -gt 0 ] || fail "the partial file is gone"
 wait_until 10 log_has alice "'big.bin' to bob stopped" || fail "alice kept serving a dead requester"
 
@@ -48,7 +45,7 @@ cmp -s "$T/alice_files/big.bin" "$T/bob_dl/big.bin" || fail "the resumed file di
 bg get2 "$CTL" --user bob get alice big.bin --again
 GET_PID=$LAST_PID
 PART="$T/bob_dl/.big.bin.fshare-part"
-wait_until 20 has_part || fail "no byte arrived (2)"
+wait_until 20 has_bytes "$PART" || fail "no byte arrived (2)"
 kill -INT "$GET_PID"
 stopped "$GET_PID" 1
 [ -e "$PART" ] || fail "the interrupted part is gone"

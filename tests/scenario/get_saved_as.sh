@@ -4,7 +4,6 @@
 # afresh for every get: deleted while the agent runs, it is re-created; re-
 # created by hand (another directory under the same name), it is used.
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
 
 start_broker
 mkdir -p "$T/alice_files"

@@ -6,11 +6,8 @@
 # ("owner stalled", exit 1) with the partial file kept, and the next get
 # resumes it.
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
 
-PY=/usr/bin/python3
-OWNER_PY="$(dirname "$0")/digest_owner.py"
-"$PY" -c "import zmq" 2>/dev/null || fail "python3-zmq is missing (tools/setup.sh installs it)"
+need_pyzmq
 MIB=$((1024 * 1024))
 GIB=$((1024 * MIB))
 
@@ -31,7 +28,7 @@ truncate -s $((3 * GIB)) "$part"
 mtime=$(stat -c %Y "$T/alice_files/huge.bin")
 meta=$(printf 'fshare1\nalice\n%s\n%s\nhuge.bin' $((3 * GIB + MIB)) "$mtime")
 "$PY" -c 'import os, sys; os.setxattr(sys.argv[1], "user.fshare.source", sys.argv[2].encode())' \
-    "$part" "$meta" 2>/dev/null || { echo "SKIP: no user extended attributes here" >&2; exit 77; }
+    "$part" "$meta" 2>/dev/null || skip "no user extended attributes here"
 start=$(now_ms)
 expect 0 ctl bob get alice huge.bin
 took=$(( $(now_ms) - start ))
@@ -48,7 +45,7 @@ PID_mallory=$LAST_PID
 wait_until 10 sees bob mallory data.bin || fail "bob does not see mallory's file"
 expect 1 ctl bob --json get mallory data.bin
 err_has "owner stalled"
-jq -e '.code == "stalled"' "$T/out" >/dev/null || fail "not code stalled: $(cat "$T/out")"
+json_is '.code == "stalled"' <"$T/out" || fail "not code stalled: $(cat "$T/out")"
 [ -e "$T/bob_dl/data.bin" ] && fail "a stalled download was saved"
 kept=$(stat -c %s "$T/bob_dl/.data.bin.fshare-part" 2>/dev/null || echo 0)
 [ "$kept" -eq $((4 * MIB)) ] || fail "the partial file holds $kept bytes, not 4 MiB"

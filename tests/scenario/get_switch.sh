@@ -8,11 +8,8 @@
 # the first owner's mtime). The owners are digest_owner.py (they publish
 # digests); alice's pauses after 4 MiB so that she can be killed mid-way.
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
 
-PY=/usr/bin/python3
-OWNER_PY="$(dirname "$0")/digest_owner.py"
-"$PY" -c "import zmq" 2>/dev/null || fail "python3-zmq is missing (tools/setup.sh installs it)"
+need_pyzmq
 MIB=$((1024 * 1024))
 
 start_broker
@@ -34,8 +31,7 @@ wait_until 10 sees bob alice big.bin && wait_until 10 sees bob carol copies/same
     || fail "bob does not see both copies"
 
 PART="$T/bob_dl/.big.bin.fshare-part"
-part_size() { stat -c %s "$PART" 2>/dev/null || echo 0; }
-reached() { [ "$(part_size)" -ge $((4 * MIB)) ]; }
+reached() { [ "$(size_of "$PART")" -ge $((4 * MIB)) ]; }
 
 # alice dies at 4 MiB: carol's copy takes over from there
 bg get1 "$CTL" --user bob get alice big.bin
@@ -66,7 +62,7 @@ stopped "$PID_alice2" 137
 wait_until 30 gone "$GET" || fail "the get did not end (2)"
 wait "$GET" && fail "the get succeeded without any owner"
 grep -q "owner alice2" "$T/get2.log" || fail "not an owner failure: $(cat "$T/get2.log")"
-kept=$(part_size)
+kept=$(size_of "$PART")
 [ "$kept" -ge $((4 * MIB)) ] || fail "the partial file was not kept ($kept bytes)"
 
 # carol comes back: her copy resumes that partial file, keyed on the digest

@@ -6,8 +6,7 @@
 # share are refused (too_many_transfers, owner_busy), and the stall
 # timeout (default 30 s) is not what lets bob in.
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
-. "$(dirname "$0")/sec_lib.bash"
+need_pyzmq
 
 start_broker --hash-cost min
 start_peer alice
@@ -37,7 +36,7 @@ wait_until 40 gone "$HOG1" && wait_until 40 gone "$HOG2" || fail "the hogs did n
 # At most 32 at once: every Opened beyond 32 follows a transfer of the
 # same hog that the fair share took back (owner_busy, code 18)
 for hog in hog1 hog2; do
-    jq -e '.codes["17"] > 1000 and .opened <= 32 + (.codes["18"] // 0)' "$T/$hog.log" >/dev/null \
+    json_is '.codes["17"] > 1000 and .opened <= 32 + (.codes["18"] // 0)' <"$T/$hog.log" \
         || fail "$hog: $(cat "$T/$hog.log")"
 done
 echo "hogs: $(cat "$T/hog1.log") $(cat "$T/hog2.log")"

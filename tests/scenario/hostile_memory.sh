@@ -7,17 +7,15 @@
 # afterwards. Published lists are bounded by --max-list-bytes per account
 # and --max-total-bytes in all: beyond, "file list too large" (too_large).
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
-. "$(dirname "$0")/sec_lib.bash"
+need_pyzmq
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4"
-rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$BROKER_PID/status"; }
 hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$BROKER_PID/status"; }
 
 start_broker --hash-cost min --max-list-bytes 8000000 --max-total-bytes 12000000
 start_peer bob
 wait_until 10 online bob || fail "bob not online"
-rss_start=$(rss)
+rss_start=$(rss_of "$BROKER_PID")
 
 DEAF=""
 for i in 1 2 3 4 5 6 7 8; do
@@ -27,7 +25,7 @@ done
 "$PY" "$HOSTILE" storm "$BROKER_EP" stormy pw 20000 30 >"$T/storm.json" \
     || fail "storm: $(cat "$T/storm.json")"
 kill -0 "$BROKER_PID" || fail "the broker died"
-rss_storm=$(rss)
+rss_storm=$(rss_of "$BROKER_PID")
 peak=$(hwm)
 grew=$((peak - rss_start))
 echo "broker VmRSS: ${rss_start} kB at start, ${rss_storm} kB after the storm with 8 deaf" \
@@ -45,11 +43,11 @@ lacks() { lacks_peer bob stormy; }
 wait_until 10 lacks || fail "bob's view still holds the storm user"
 # ...and the broker gives the memory back (malloc_trim on its stats timer;
 # ASan's allocator keeps its own pages, so only the plain build is held to it)
-back() { [ "$(rss)" -lt $((rss_start + 16384)) ]; }
-if ! grep -q '^FSHARE_SANITIZE:BOOL=ON' "$BIN/CMakeCache.txt"; then
-    wait_until 20 back || fail "the broker kept $(rss) kB after the crowd left (${rss_start} kB at start)"
+back() { [ "$(rss_of "$BROKER_PID")" -lt $((rss_start + 16384)) ]; }
+if [ -z "$SANITIZED" ]; then
+    wait_until 20 back || fail "the broker kept $(rss_of "$BROKER_PID") kB after the crowd left (${rss_start} kB at start)"
 fi
-echo "broker VmRSS after the subscribers left: $(rss) kB"
+echo "broker VmRSS after the subscribers left: $(rss_of "$BROKER_PID") kB"
 
 # --- list budgets ------------------------------------------------------------------------
 # 8,000,000 bytes at 150 + 96 bytes a file: 40,000 files are too many

@@ -9,13 +9,12 @@
 #   the stall timeout) with "owner ... went away (its connection dropped)" (owner_gone);
 # - strings with an embedded NUL anywhere: bad_request, nothing cut short.
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
-. "$(dirname "$0")/sec_lib.bash"
+need_pyzmq
 
 # json_code CODE: under --json a failure prints {"error","code"} (SPEC 5.1);
 # while fshare-ctl prints nothing there yet, stderr alone is checked
 json_code() {
-    [ ! -s "$T/out" ] || jq -e --arg c "$1" '.code == $c' "$T/out" >/dev/null \
+    [ ! -s "$T/out" ] || json_is --arg c "$1" '.code == $c' <"$T/out" \
         || fail "not code $1: $(cat "$T/out")"
 }
 
@@ -38,7 +37,7 @@ err_has "owner stalled"
 [ "$took" -ge 1500 ] || fail "the get ended after $took ms, before the stall timeout"
 [ ! -e "$T/bob_dl/stall.bin" ] || fail "a stalled download was saved"
 wait_until 10 gone "$MALLORY" || fail "mallory was not told"
-jq -e '.cancel == "owner stalled" and .code == 19' "$T/mallory.log" >/dev/null \
+json_is '.cancel == "owner stalled" and .code == 19' <"$T/mallory.log" \
     || fail "mallory's view: $(cat "$T/mallory.log")"
 log_has broker "no progress for" || fail "the broker did not log the stall"
 echo "stalled owner: get exit 1 after $took ms: $(cat "$T/err"); downloads: $(ls -A "$T/bob_dl" | tr '\n' ' ')"
@@ -46,7 +45,7 @@ echo "stalled owner: get exit 1 after $took ms: $(cat "$T/err"); downloads: $(ls
 # --- a requester that never grants credit ---------------------------------------------
 "$PY" "$HOSTILE" hog "$BROKER_EP" mole pw alice data.bin 1 5 >"$T/mole.json" \
     || fail "mole: $(cat "$T/mole.json")"
-jq -e '.opened == 1 and .codes["19"] == 1' "$T/mole.json" >/dev/null \
+json_is '.opened == 1 and .codes["19"] == 1' <"$T/mole.json" \
     || fail "a requester that never credits was not cancelled: $(cat "$T/mole.json")"
 log_has broker "the requester owes the next step" || fail "no requester stall logged"
 

@@ -4,7 +4,6 @@
 # event stream, one join), bob's view ends equal to the real files, and the
 # download completes intact.
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
 
 FILES=${FLOOD_FILES:-30000}
 start_broker --hash-cost min
@@ -30,16 +29,13 @@ done
 
 bg get "$CTL" --user bob get alice big.bin
 GET_PID=$LAST_PID
-has_part() { [ -s "$T/bob_dl/.big.bin.fshare-part" ]; }
-wait_until 30 has_part || fail "the download did not start"
+wait_until 30 has_bytes "$T/bob_dl/.big.bin.fshare-part" || fail "the download did not start"
 
 t0=$(now_ms)
 echo "staged $FILES files in $(( $(now_ms) - t_stage )) ms"
 mv "$T/stage/many" "$T/alice_files/"
 total=$(( dirs * 1000 + 1 ))
-alice_files() { ctl bob --json peers 2>/dev/null | jq '.[] | select(.user == "alice") | .files'; }
-complete() { [ "$(alice_files)" = "$total" ]; }
-wait_until 90 complete || fail "bob's view has $(alice_files) of alice's $total files"
+wait_until 90 has_files bob alice "$total" || fail "bob's view has $(peer_files bob alice) of alice's $total files"
 echo "bob's view holds all $total files $(( $(now_ms) - t0 )) ms after the move"
 
 # the download that ran meanwhile completes, intact

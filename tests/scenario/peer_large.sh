@@ -1,7 +1,6 @@
 # peer_large.sh - a user publishing 100,000 files logs in; the list travels
 # in pages and another peer's view holds all of it (SPEC 4.2).
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
 
 start_broker --hash-cost min
 t0=$(now_ms)
@@ -17,15 +16,14 @@ start_peer big
 start_peer other
 wait_until 60 online big || fail "big not online: $(state big)"
 wait_until 30 online other || fail "other not online"
-count() { [ "$(ctl other --json peers | jq '.[] | select(.user == "big") | .files')" = 100000 ]; }
-wait_until 30 count || fail "other's view lacks big's files: $(ctl other --json peers)"
+wait_until 30 has_files other big 100000 || fail "other's view lacks big's files: $(ctl other --json peers)"
 echo "both online, other's view complete after $(( $(now_ms) - t0 )) ms"
 # The list travelled in pages: big's join came as several events, page 0
 # first with more to come (a subscriber may miss some pages under load, so
 # no exact count)
 pages() {
-    grep '^{' "$T/tap.log" | jq -s -e '[.[] | select(.type == "join" and .user == "big")]
-        | length >= 2 and any(.[]; .page == 0 and .more == true) and any(.[]; .page > 0)' >/dev/null
+    grep '^{' "$T/tap.log" | json_is -s '[.[] | select(.type == "join" and .user == "big")]
+        | length >= 2 and any(.[]; .page == 0 and .more == true) and any(.[]; .page > 0)'
 }
 wait_until 10 pages || fail "big's file list did not travel in pages: $(grep -c '"user":"big"' "$T/tap.log") join event(s)"
 [ "$(ctl other --json ls --all --user big 'd42/file-999' | jq length)" = 1 ] \

@@ -4,7 +4,6 @@
 # USER.log.
 . "$(dirname "$0")/../lib.sh" "$1"
 
-CTL="$BIN/fshare-ctl"
 export FSHARE_PASSWORD="pw-$$" FSHARE_LOG_MAX=4096
 LOG="$XDG_RUNTIME_DIR/fshare/alice.log"
 
@@ -14,10 +13,7 @@ chmod 700 "$XDG_RUNTIME_DIR/fshare"
 # an old log, already beyond the limit
 head -c 6000 /dev/zero | tr '\0' x >"$LOG"
 echo >>"$LOG"
-expect 0 "$CTL" connect alice --broker "$BROKER_EP" --dir "$T/alice_files" \
-    --downloads "$T/alice_dl"
-pid=$("$CTL" --user alice --json status | jq -r .pid)
-PIDS="$PIDS $pid"
+connect alice
 
 wait_until 10 test -s "$LOG.1" || fail "the log was not rotated: $(ls -l "$XDG_RUNTIME_DIR/fshare")"
 grep -q xxxxxxxx "$LOG.1" || fail "the old part is not in $LOG.1"
@@ -36,8 +32,7 @@ start_peer_pipe() {
 }
 mkdir -p "$T/bob_files"
 start_peer_pipe
-online() { [ "$("$CTL" --user bob --json status 2>/dev/null | jq -r .state)" = online ]; }
-wait_until 10 online || fail "bob's agent did not log in"
+wait_until 10 online bob || fail "bob's agent did not log in"
 expect 0 "$CTL" --user bob disconnect
 [ -e "$T/bob-pipe.log.1" ] && fail "a pipe was 'rotated'"
 echo "peer_logrotate: ok"

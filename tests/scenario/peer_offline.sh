@@ -3,7 +3,6 @@
 # back after its host directory changed while it was down; trees moved in,
 # partial downloads and symlinks.
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
 
 start_broker --hash-cost min
 bg tap "$BIN/fshare-tap" --events "$EVENTS_EP" --json
@@ -23,8 +22,8 @@ wait_until 10 online dave || fail "dave not online"
 # --- the join event carries the nested file list with sizes --------------------
 join_has() {
     grep '"type":"join"' "$T/tap.log" | grep '"user":"carol"' \
-        | jq -e --arg p "$1" --argjson s "$2" \
-            'any(.files[]; .path == $p and .size == $s)' >/dev/null
+        | json_is --arg p "$1" --argjson s "$2" \
+            'any(.files[]; .path == $p and .size == $s)'
 }
 wait_until 5 join_has docs/2026/report.txt 5 || fail "join lacks docs/2026/report.txt: $(cat "$T/tap.log")"
 join_has top.txt 1 || fail "join lacks top.txt"

@@ -3,7 +3,6 @@
 # agent of the same user, a non-local broker; and an unreachable broker,
 # which is not a failure: the agent waits for it.
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
 
 # expect STATUS COMMAND...: stdout/stderr to $T/out, $T/err
 

@@ -1,7 +1,6 @@
 # peer_share.sh - two agents see each other's files, live changes travel,
 # the events stream, logout by `disconnect` and by SIGTERM.
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
 
 start_broker --hash-cost min
 mkdir -p "$T/alice_files/sub"

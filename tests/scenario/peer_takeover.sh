@@ -5,7 +5,6 @@
 # exact. While it runs, a second agent of the same user on this machine
 # (a service plus fshare-ctl connect) is refused, naming the running one.
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
 
 # A long heartbeat: the old session would take 30 s to expire, so being
 # online within 10 s can only be the takeover

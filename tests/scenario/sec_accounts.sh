@@ -5,7 +5,7 @@
 # a file open to others is warned about; a vanished file keeps the accounts.
 . "$(dirname "$0")/../lib.sh" "$1"
 
-. "$(dirname "$0")/sec_lib.bash"
+need_pyzmq
 DIR="$T/state/fshare"
 ACCOUNTS="$DIR/accounts"
 for user in alice bob; do
@@ -17,13 +17,12 @@ cp "$ACCOUNTS" "$T/good"
 # logs_in USER PASSWORD: an observer login succeeds
 logs_in() {
     "$PY" "$HOSTILE" login "$BROKER_EP" "$1" "$2" --observer >"$T/login.json" 2>&1
-    jq -e .ok "$T/login.json" >/dev/null
+    json_is .ok <"$T/login.json"
 }
 # replace CONTENT-FILE: put a new account file in place the way editors do
 replace() { cp "$1" "$DIR/new" && chmod 600 "$DIR/new" && mv "$DIR/new" "$ACCOUNTS"; }
-count() { grep -c -- "$1" "$T/broker.log"; }
 # more_than TEXT N: the log holds TEXT more than N times (counted at each try)
-more_than() { [ "$(count "$1")" -gt "$2" ]; }
+more_than() { [ "$(log_count broker "$1")" -gt "$2" ]; }
 
 start_broker --no-register --hash-cost min
 logs_in alice pw-alice || fail "alice cannot log in: $(cat "$T/login.json")"
@@ -45,7 +44,7 @@ logs_in dave hunter2 && fail "a plaintext password line became an account"
 logs_in bob pw-bob || fail "bob lost his account"
 
 # SIGHUP with the broken file: refused again, still the old accounts
-hups=$(count "keeping the previous accounts")
+hups=$(log_count broker "keeping the previous accounts")
 kill -HUP "$BROKER_PID"
 wait_until 5 more_than "keeping the previous accounts" "$hups" \
     || fail "SIGHUP did not re-read (or accepted) the broken file"
@@ -60,7 +59,7 @@ wait_until 5 log_has broker "account file reloaded (3 accounts)" || fail "no rel
 logs_in carol pw-carol || fail "carol cannot log in: $(cat "$T/login.json")"
 logs_in alice pw-alice || fail "alice cannot log in with the new file"
 # SIGHUP alone always re-reads (it is the administrator's explicit word)
-reloads=$(count "account file reloaded")
+reloads=$(log_count broker "account file reloaded")
 kill -HUP "$BROKER_PID"
 wait_until 5 more_than "account file reloaded" "$reloads" || fail "SIGHUP did not reload"
 

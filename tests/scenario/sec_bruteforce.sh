@@ -5,7 +5,7 @@
 # slowed. The delays are shortened for the test (hidden --login-delay-ms).
 . "$(dirname "$0")/../lib.sh" "$1"
 
-. "$(dirname "$0")/sec_lib.bash"
+need_pyzmq
 ACCOUNTS="$T/state/fshare/accounts"
 for user in alice bob; do
     echo "right-$user" | "$BIN/fshare-passwd" --stdin "$ACCOUNTS" "$user" >/dev/null 2>&1 \
@@ -19,9 +19,9 @@ start_broker --no-register --hash-cost min --login-delay-ms 200 --login-delay-ma
 echo "refusals after (ms): $(jq -c .ms "$T/guess.json")"
 # Each answer came at least its delay late (load only adds to that), and the
 # broker's log names the delay it chose: doubling from 200 ms
-jq -e '.ms as $m | ($m | length) == 4
+json_is '.ms as $m | ($m | length) == 4
        and $m[0] >= 190 and $m[1] >= 390 and $m[2] >= 790 and $m[3] >= 1590' \
-    "$T/guess.json" >/dev/null || fail "the delays do not grow: $(cat "$T/guess.json")"
+    <"$T/guess.json" || fail "the delays do not grow: $(cat "$T/guess.json")"
 n=1
 for ms in 200 400 800 1600; do
     grep -q "login of alice from .* refused: invalid user or password ($n failures\?; answered after $ms ms)" \
@@ -32,20 +32,20 @@ done
 # --- another process (a new connection, another address): the name's delay holds -----------
 "$PY" "$HOSTILE" guess "$BROKER_EP" alice wrong 1 >"$T/again.json" \
     || fail "guess from elsewhere: $(cat "$T/again.json")"
-jq -e '.ms[0] >= 1590' "$T/again.json" >/dev/null \
+json_is '.ms[0] >= 1590' <"$T/again.json" \
     || fail "a new connection reset the delay: $(cat "$T/again.json")"
 
 # --- other users are not slowed, and the right password gets in ------------------------------
 "$PY" "$HOSTILE" login "$BROKER_EP" bob right-bob --observer >"$T/bob.json"
 # "not slowed": answered sooner than alice's held guess just before (both
 # pay the same load; only hers waited out the 1600 ms)
-jq -e --slurpfile a "$T/again.json" '.ok and .ms < $a[0].ms[0]' "$T/bob.json" >/dev/null \
+json_is --slurpfile a "$T/again.json" '.ok and .ms < $a[0].ms[0]' <"$T/bob.json" \
     || fail "bob was slowed: $(cat "$T/bob.json"), alice's held guess: $(cat "$T/again.json")"
 "$PY" "$HOSTILE" login "$BROKER_EP" alice right-alice --observer >"$T/alice.json"
-jq -e '.ok' "$T/alice.json" >/dev/null || fail "alice cannot log in after the guesses: $(cat "$T/alice.json")"
+json_is '.ok' <"$T/alice.json" || fail "alice cannot log in after the guesses: $(cat "$T/alice.json")"
 # ... and her name is clean again: a mistake costs the base delay only
 "$PY" "$HOSTILE" guess "$BROKER_EP" alice typo 1 >"$T/typo.json" || fail "typo: $(cat "$T/typo.json")"
-jq -e '.ms[0] >= 190 and .ms[0] < 1590' "$T/typo.json" >/dev/null \
+json_is '.ms[0] >= 190 and .ms[0] < 1590' <"$T/typo.json" \
     || fail "after a good login the name is still slowed: $(cat "$T/typo.json")"
 
 # --- the agent: a wrong password is refused, then the right one works --------------------------

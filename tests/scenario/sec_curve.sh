@@ -6,11 +6,9 @@
 # nothing, a client without the key or with the wrong one never gets in,
 # and no password leaves in clear for a non-local endpoint.
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
 
-TAP="$BIN/fshare-tap"
 STATE="$T/state/fshare"
-. "$(dirname "$0")/sec_lib.bash"
+need_pyzmq
 
 # --- the key pair ------------------------------------------------------------------------
 expect 0 "$BIN/fshare-broker" --print-key --state-dir "$STATE"
@@ -62,7 +60,7 @@ wait_until 10 log_has tap '"type":"file_added".*"new.txt"' || fail "the tap miss
 # ... and its --snapshot works with its session
 expect 0 "$TAP" --events "$EVENTS_EP" --broker "$BROKER_EP" --server-key "$KEY" --user bob \
     --password-file "$T/pw" --snapshot --json --count 2 --timeout 10
-jq -s -e 'map(.user) | sort == ["alice", "bob"]' "$T/out" >/dev/null \
+json_is -s 'map(.user) | sort == ["alice", "bob"]' <"$T/out" \
     || fail "CURVE snapshot: $(cat "$T/out")"
 # A wrong password: a clear refusal
 echo wrong >"$T/wrong"
@@ -96,10 +94,10 @@ echo during >"$T/bob_files/during.txt"
 wait "$plain_pid" || fail "plain sub: $(cat "$T/plain.json")"
 wait "$stranger_pid" || fail "curve sub: $(cat "$T/stranger.json")"
 wait "$member_pid" || fail "logged-in sub: $(cat "$T/member.json")"
-jq -e '.events == 0' "$T/plain.json" >/dev/null || fail "a plain subscriber got events: $(cat "$T/plain.json")"
-jq -e '.events == 0' "$T/stranger.json" >/dev/null \
+json_is '.events == 0' <"$T/plain.json" || fail "a plain subscriber got events: $(cat "$T/plain.json")"
+json_is '.events == 0' <"$T/stranger.json" \
     || fail "an unknown CURVE subscriber got events: $(cat "$T/stranger.json")"
-jq -e '.events > 0' "$T/member.json" >/dev/null \
+json_is '.events > 0' <"$T/member.json" \
     || fail "a logged-in CURVE subscriber got nothing: $(cat "$T/member.json")"
 # fshare-tap without CURVE: nothing either
 expect 0 "$TAP" --events "$EVENTS_EP" --timeout 1.5

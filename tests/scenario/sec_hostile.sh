@@ -7,14 +7,12 @@
 # reaches the other view), the broker's memory stays bounded, and the log
 # holds a rate-limited trickle, not a line per rejection.
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
 
-. "$(dirname "$0")/sec_lib.bash"
+need_pyzmq
 
 # Under AddressSanitizer freed memory waits in a quarantine (256 MB by
 # default) before reuse: keep it small so that RSS measures the broker
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4"
-rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$BROKER_PID/status"; }
 log_lines() { wc -l <"$T/broker.log"; }
 
 start_broker --hash-cost min --max-files 10000
@@ -25,12 +23,12 @@ wait_until 10 online bob || fail "bob not online"
 echo before >"$T/alice_files/before.txt"
 wait_until 10 sees bob alice before.txt || fail "bob does not see alice's file"
 
-rss_start=$(rss)
+rss_start=$(rss_of "$BROKER_PID")
 lines_start=$(log_lines)
 "$PY" "$HOSTILE" hostile "$BROKER_EP" "$EVENTS_EP" mallory pw 4194304 >"$T/round1.json" \
     || fail "hostile round 1: $(cat "$T/round1.json")"
 kill -0 "$BROKER_PID" || fail "the broker died"
-rss_round1=$(rss)
+rss_round1=$(rss_of "$BROKER_PID")
 
 # The honest users did not notice
 online alice || fail "alice is no longer online: $(state alice)"
@@ -41,7 +39,7 @@ wait_until 10 sees bob alice after-round1.txt || fail "a change no longer reache
 "$PY" "$HOSTILE" hostile "$BROKER_EP" "$EVENTS_EP" eve pw 4194304 >"$T/round2.json" \
     || fail "hostile round 2: $(cat "$T/round2.json")"
 kill -0 "$BROKER_PID" || fail "the broker died in round 2"
-rss_round2=$(rss)
+rss_round2=$(rss_of "$BROKER_PID")
 lines_end=$(log_lines)
 echo again >"$T/alice_files/after-round2.txt"
 wait_until 10 sees bob alice after-round2.txt || fail "a change no longer reaches bob (round 2)"
@@ -65,7 +63,7 @@ echo "broker log: $lines lines for two rounds"
 log_has broker "more rejections not logged" || fail "no sign of log rate-limiting"
 log_has broker "dropped a malformed request" || fail "malformed requests were not logged"
 log_has broker "publishes more than 10000 files" || fail "the huge file list was not logged"
-jq -e '.flood_pongs > 0 and .garbage_answers > 0' "$T/round2.json" >/dev/null \
+json_is '.flood_pongs > 0 and .garbage_answers > 0' <"$T/round2.json" \
     || fail "odd hostile summary: $(cat "$T/round2.json")"
 end_clean
 echo "sec_hostile: ok ($(cat "$T/round1.json"))"

@@ -6,9 +6,7 @@
 # a login or get beyond a limit gets its own clear error and changes
 # nothing for the sessions already there.
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
-. "$(dirname "$0")/sec_lib.bash"
-TAP="$BIN/fshare-tap"
+need_pyzmq
 
 for bad in "--max-observers 1025" "--max-observers -1" "--max-transfers 0" \
            "--max-serving 4097" "--max-serving x"; do

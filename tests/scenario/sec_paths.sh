@@ -6,9 +6,8 @@
 # longer and deeper files out of every view (the rest is published); a
 # download of a traversal name is refused and writes nothing.
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
 
-. "$(dirname "$0")/sec_lib.bash"
+need_pyzmq
 
 expect 2 "$BIN/fshare-broker" --max-path 0
 grep -q "max-path" "$T/err" || fail "--max-path 0: $(cat "$T/err")"
@@ -64,13 +63,13 @@ online alice && online bob || fail "an agent went away"
     || fail "hostile paths: $(cat "$T/paths.json")"
 for case in change_dotdot change_absolute rename_from_dotdot_middle get_dotdot change_nul_traversal \
             change_long change_deep change_partial publish_dotdot; do
-    jq -e --arg c "$case" '.answers[$c] | length > 0 and . != "no answer"' "$T/paths.json" \
-        >/dev/null || fail "$case: $(jq -c --arg c "$case" '.answers[$c]' "$T/paths.json")"
+    json_is --arg c "$case" '.answers[$c] | length > 0 and . != "no answer"' <"$T/paths.json" \
+        || fail "$case: $(jq -c --arg c "$case" '.answers[$c]' "$T/paths.json")"
 done
-jq -e '.answers.change_dotdot == "'"'"'.'"'"' or '"'"'..'"'"' in path"
+json_is '.answers.change_dotdot == "'"'"'.'"'"' or '"'"'..'"'"' in path"
        and .answers.change_absolute == "absolute path"
        and .answers.get_absolute == "unknown file"
-       and .answers.publish_dotdot == "invalid file list"' "$T/paths.json" >/dev/null \
+       and .answers.publish_dotdot == "invalid file list"' <"$T/paths.json" \
     || fail "unexpected answers: $(cat "$T/paths.json")"
 
 end_clean

@@ -12,8 +12,7 @@
 #     outside ones; afterwards the link is
 #     not published and a get of it is refused.
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
-. "$(dirname "$0")/sec_lib.bash"
+need_pyzmq
 
 # --liveness 30: a stopped agent must not be declared gone meanwhile
 start_broker --hash-cost min --verbose --liveness 30
@@ -57,10 +56,9 @@ wait_until 10 not_sees bob alice docs/report.txt || fail "the linked file is sti
 
 # --- 2. the file swapped for a link while its transfer is paused -----------------------------
 PART="$T/bob_dl/.big.bin.fshare-part"
-has_part() { [ "$(stat -c %s "$PART" 2>/dev/null || echo 0)" -gt 0 ]; }
 bg get2 "$CTL" --user bob get alice big.bin
 GET_PID=$LAST_PID
-wait_until 20 has_part || fail "no byte arrived"
+wait_until 20 has_bytes "$PART" || fail "no byte arrived"
 halt "$PID_bob"
 # Still under way: the swap below happens during the transfer
 gone "$GET_PID" && fail "the download ended before the swap (make big.bin bigger)"

@@ -4,20 +4,7 @@
 # live events), and an unreachable broker for --snapshot.
 . "$(dirname "$0")/../lib.sh" "$1"
 
-TAP="$BIN/fshare-tap"
-CTL="$BIN/fshare-ctl"
 export FSHARE_PASSWORD="pw-$$"
-
-# has_lines NAME PATTERN N: the log of NAME has at least N lines matching PATTERN
-has_lines() { [ "$(grep -c -- "$2" "$T/$1.log" 2>/dev/null)" -ge "$3" ]; }
-
-# connect USER: USER's agent through fshare-ctl, host dir $T/USER_files
-connect() {
-    mkdir -p "$T/$1_files"
-    "$CTL" connect "$1" --broker "$BROKER_EP" --dir "$T/$1_files" --downloads "$T/$1_dl" \
-        >"$T/connect.out" 2>&1 || fail "connect $1: $(cat "$T/connect.out")"
-    PIDS="$PIDS $("$CTL" --user "$1" --json status | jq -r .pid)"
-}
 
 # --- command line ---------------------------------------------------------------------
 expect 0 "$TAP" --help
@@ -64,19 +51,19 @@ printf '0123456789' >"$T/alice_files/notes.txt"
 connect alice
 wait_until 10 log_has tap '"type":"join"' || fail "the tap saw no join"
 join=$(grep '"type":"join"' "$T/tap.log")
-jq -e '.user == "alice" and (.broker | length > 0) and .seq > 0
+json_is '.user == "alice" and (.broker | length > 0) and .seq > 0
        and (.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$"))
        and (.files | length == 2)
        and (.files | map(select(.path == "docs/2024/report.pdf" and .size == 5
                                 and (.mtime | type) == "number")) | length == 1)
        and (.files | map(select(.path == "notes.txt" and .size == 10)) | length == 1)' \
-    <<<"$join" >/dev/null || fail "bad join: $join"
+    <<<"$join" || fail "bad join: $join"
 wait_until 5 log_has tap_plain "join  *alice (2 files)" || fail "plain tap: no join line"
 
 # every line is one JSON object, sequence numbers grow by one without topic filters
-jq -e . "$T/tap.log" >/dev/null || fail "tap output is not JSON lines: $(cat "$T/tap.log")"
-jq -s -e '[.[].seq] as $s | [range(1; $s | length)] | all($s[.] == $s[. - 1] + 1)' \
-    "$T/tap.log" >/dev/null || fail "seq does not grow by one: $(cat "$T/tap.log")"
+json_is . <"$T/tap.log" || fail "tap output is not JSON lines: $(cat "$T/tap.log")"
+json_is -s '[.[].seq] as $s | [range(1; $s | length)] | all($s[.] == $s[. - 1] + 1)' \
+    <"$T/tap.log" || fail "seq does not grow by one: $(cat "$T/tap.log")"
 
 # a file event, then the presence tap ends after its second event (the leave)
 printf 'new' >"$T/alice_files/new.txt"
@@ -84,7 +71,7 @@ wait_until 10 log_has tap '"type":"file_added".*"path":"new.txt"' || fail "no fi
 grep -q '"type":"file_added"' "$T/tap_presence.log" && fail "--topic presence let a file event through"
 "$CTL" --user alice disconnect >/dev/null || fail "disconnect failed"
 wait_until 10 log_has tap '"type":"leave","user":"alice"' || fail "the tap saw no leave"
-wait_until 5 has_lines tap_presence . 2 \
+wait_until 5 log_has_n tap_presence . 2 \
     || fail "presence tap: $(cat "$T/tap_presence.log")"
 wait "$PRESENCE" || fail "the presence tap did not exit 0 after --count 2"
 grep -q "missed\|restarted\|malformed" "$T"/tap*.log && fail "unexpected warnings: $(cat "$T"/tap*.log)"
@@ -93,7 +80,7 @@ grep -q "missed\|restarted\|malformed" "$T"/tap*.log && fail "unexpected warning
 printf 'events = %s\njson = true\ntopic = stats\ncount = 5\n' "$EVENTS_EP" >"$T/tap.cfg"
 expect 0 "$TAP" -c "$T/tap.cfg" --count 1 --timeout 10      # the command line wins
 lines "$T/out" 1
-jq -e '.type == "stats" and .peers == 0' "$T/out" >/dev/null || fail "bad stats: $(cat "$T/out")"
+json_is '.type == "stats" and .peers == 0' <"$T/out" || fail "bad stats: $(cat "$T/out")"
 
 # --- --snapshot: the current users first, then only newer events -----------------------------
 mkdir -p "$T/bob_files"
@@ -102,9 +89,9 @@ connect alice
 connect bob
 expect 0 "$TAP" --events "$EVENTS_EP" --broker "$BROKER_EP" --snapshot --json --count 2
 lines "$T/out" 2
-jq -s -e '.[0].type == "join" and .[0].user == "alice" and (.[0].files | length == 3)
+json_is -s '.[0].type == "join" and .[0].user == "alice" and (.[0].files | length == 3)
           and .[1].type == "join" and .[1].user == "bob" and .[1].files == [{"path":"b.txt","size":1,"mtime":.[1].files[0].mtime,"sha256":"3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d"}]
-          and .[0].seq == .[1].seq and .[0].broker == .[1].broker' "$T/out" >/dev/null \
+          and .[0].seq == .[1].seq and .[0].broker == .[1].broker' <"$T/out" \
     || fail "bad snapshot: $(cat "$T/out")"
 snapshot_seq=$(jq -s '.[0].seq' "$T/out")
 expect 0 "$TAP" --events "$EVENTS_EP" --broker "$BROKER_EP" --snapshot --count 2
@@ -118,17 +105,17 @@ err_is "fshare-tap: timeout after 0.5 s (2 of 5 events)"
 
 bg snap "$TAP" --events "$EVENTS_EP" --broker "$BROKER_EP" --snapshot --json
 SNAP=$LAST_PID
-wait_until 10 has_lines snap . 2 || fail "no snapshot: $(cat "$T/snap.log")"
+wait_until 10 log_has_n snap . 2 || fail "no snapshot: $(cat "$T/snap.log")"
 printf 'later' >"$T/bob_files/later.txt"
 wait_until 10 log_has snap '"type":"file_added".*"later.txt"' || fail "no live event after snapshot"
-jq -s -e --argjson s "$snapshot_seq" '.[0:2] | all(.type == "join" and .seq >= $s)' \
-    "$T/snap.log" >/dev/null || fail "snapshot not first: $(cat "$T/snap.log")"
-jq -s -e '.[2:] | all(.type != "join") and ([.[].seq] | . == (sort | unique))' \
-    "$T/snap.log" >/dev/null || fail "stale or repeated live events: $(cat "$T/snap.log")"
+json_is -s --argjson s "$snapshot_seq" '.[0:2] | all(.type == "join" and .seq >= $s)' \
+    <"$T/snap.log" || fail "snapshot not first: $(cat "$T/snap.log")"
+json_is -s '.[2:] | all(.type != "join") and ([.[].seq] | . == (sort | unique))' \
+    <"$T/snap.log" || fail "stale or repeated live events: $(cat "$T/snap.log")"
 
 "$CTL" --user alice disconnect >/dev/null || fail "disconnect alice"
 "$CTL" --user bob disconnect >/dev/null || fail "disconnect bob"
-wait_until 10 has_lines snap '"type":"leave"' 2 || fail "snapshot tap missed leaves"
+wait_until 10 log_has_n snap '"type":"leave"' 2 || fail "snapshot tap missed leaves"
 kill -TERM "$SNAP"
 wait "$SNAP" || fail "SIGTERM: the tap did not exit 0"
 echo "tap_events: ok"

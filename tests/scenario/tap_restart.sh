@@ -4,21 +4,17 @@
 # present, under the new broker id, sequence numbers growing).
 . "$(dirname "$0")/../lib.sh" "$1"
 
-CTL="$BIN/fshare-ctl"
-TAP="$BIN/fshare-tap"
 export FSHARE_PASSWORD="pw-$$"
 
-broker_id() { "$CTL" --user alice --json status 2>/dev/null | jq -r ".broker_id // empty"; }
-online_at() { [ "$("$CTL" --user alice --json status 2>/dev/null | jq -r '.state + " " + .broker_id')" = "online $1" ]; }
-has_lines() { [ "$(grep -c -- "$2" "$T/$1.log" 2>/dev/null)" -ge "$3" ]; }
+# online_at ID: alice is online at the broker of that id
+online_at() { ctl_jq alice '.state == "online" and .broker_id == $b' --arg b "$1" -- status; }
 
 start_broker --hash-cost min
 mkdir -p "$T/alice_files"
 printf 'a' >"$T/alice_files/a.txt"
-"$CTL" connect alice --broker "$BROKER_EP" --dir "$T/alice_files" --downloads "$T/alice_dl" \
-    >/dev/null 2>"$T/err" || fail "connect alice: $(cat "$T/err")"
-PIDS="$PIDS $("$CTL" --user alice --json status | jq -r .pid)"
-OLD=$(broker_id)
+connect alice
+OLD=$(broker_id alice)
+[ -n "$OLD" ] || fail "alice names no broker"
 
 bg tap "$TAP" --events "$EVENTS_EP"
 bg snap "$TAP" --events "$EVENTS_EP" --broker "$BROKER_EP" --snapshot --json
@@ -28,9 +24,9 @@ wait_until 10 log_has snap '"type":"join","user":"alice"' || fail "no snapshot j
 kill -TERM "$BROKER_PID"
 wait "$BROKER_PID"
 start_broker --hash-cost min
-new_broker() { local id; id=$(broker_id); [ -n "$id" ] && [ "$id" != "$OLD" ]; }
+new_broker() { local id; id=$(broker_id alice); [ -n "$id" ] && [ "$id" != "$OLD" ]; }
 wait_until 15 new_broker || fail "alice did not log in to the new broker"
-NEW=$(broker_id)
+NEW=$(broker_id alice)
 wait_until 15 online_at "$NEW" || fail "alice is not online at the new broker"
 
 wait_until 10 log_has tap "fshare-tap: broker restarted" || fail "no restart warning: $(cat "$T/tap.log")"
@@ -43,7 +39,7 @@ alice_at_new() {
 wait_until 10 alice_at_new \
     || fail "the snapshot tap does not end with alice at $NEW: $(cat "$T/snap.log")"
 grep -q "fshare-tap:" "$T/snap.log" && fail "the snapshot tap warned: $(cat "$T/snap.log")"
-jq -s -e --arg b "$NEW" 'map(select(.broker == $b) | .seq) | . == sort' "$T/snap.log" >/dev/null \
+json_is -s --arg b "$NEW" 'map(select(.broker == $b) | .seq) | length > 0 and . == sort' <"$T/snap.log" \
     || fail "new broker's events out of order: $(cat "$T/snap.log")"
 "$CTL" --user alice disconnect >/dev/null || fail "disconnect alice"
 echo "tap_restart: ok"

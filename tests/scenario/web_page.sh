@@ -22,27 +22,20 @@ expect 2 "$WEB" --user alice --control ipc://x
 expect 1 "$WEB"
 err_has "no agent running"
 
-PY=/usr/bin/python3
 for need in /usr/bin/chromium /usr/bin/chromedriver; do
-    [ -x "$need" ] || { echo "SKIP: $need is missing (Debian: chromium, chromium-driver)"; exit 77; }
+    [ -x "$need" ] || skip "$need is missing (Debian: chromium, chromium-driver)"
 done
 "$PY" -c 'import selenium' 2>/dev/null \
-    || { echo "SKIP: python3-selenium is missing"; exit 77; }
+    || skip "python3-selenium is missing"
 
-CTL="$BIN/fshare-ctl"
 export FSHARE_PASSWORD="secret-$$"
 start_broker
 mkdir -p "$T/alice_files/docs/sub" "$T/bob_files"
 echo "hello from alice" >"$T/alice_files/hello.txt"
 echo "# notes" >"$T/alice_files/docs/a.md"
 head -c 300000 /dev/urandom >"$T/alice_files/docs/sub/deep.bin"
-agent_pid() { "$CTL" --user "$1" --json status 2>/dev/null | jq -r .pid; }
-for user in alice bob; do
-    "$CTL" connect "$user" --broker "$BROKER_EP" --dir "$T/${user}_files" \
-        --downloads "$T/${user}_dl" >"$T/connect-$user.out" 2>&1 \
-        || fail "connect $user: $(cat "$T/connect-$user.out")"
-    PIDS="$PIDS $(agent_pid "$user")"
-done
+connect alice
+connect bob
 
 bg web "$BIN/fshare-web" --user bob --listen 127.0.0.1:0
 wait_until 10 grep -q "http://" "$T/web.log" || fail "fshare-web printed no address"
