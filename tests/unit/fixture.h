@@ -2,7 +2,8 @@
     actor in-process: a temporary directory holding the broker's ipc
     endpoints and state, the broker itself started from a config each test
     may adjust, raw protocol clients on DEALER sockets, event subscribers,
-    and agents with their control sockets.
+    and agents with their control sockets; the raw download steps (as
+    requester and as owner) are in fixture_transfer.h, included at the end.
 
     Every wait has a deadline, DEADLINE_MS (5000 unless the test defines
     it before including this header); nothing sleeps to synchronise.
@@ -39,6 +40,7 @@ typedef struct {
     zsock_t *dealer;
     zcert_t *cert;              //  its CURVE key pair; NULL on a plain client
     char *session;              //  from the broker at login; NULL before
+    char *user;                 //  who logged in; NULL before
     uint64_t next_id;
     int keepalive_ms;           //  ping this often while waiting; 0 never
 } client_t;
@@ -243,6 +245,7 @@ client_destroy (client_t **self_p)
     zsock_destroy (&self->dealer);
     zcert_destroy (&self->cert);
     zstr_free (&self->session);
+    zstr_free (&self->user);
     free (self);
     *self_p = NULL;
 }
@@ -372,6 +375,8 @@ client_login_with (client_t *self, Fshare__Login *login)
         assert_int_equal (reply->body_case, FSHARE__MESSAGE__BODY_LOGIN_OK);
         zstr_free (&self->session);
         self->session = strdup (reply->login_ok->session);
+        zstr_free (&self->user);
+        self->user = strdup (login->user);
     }
     else
         error = strdup (reply->error);
@@ -450,80 +455,6 @@ client_publish (client_t *self, Fshare__FileInfo **files, size_t count)
         error = strdup (reply->error);
     fsh_msg_destroy (&reply);
     return error;
-}
-
-//  --------------------------------------------------------------------------
-//  Raw clients: download steps, as requester or as owner
-
-//  Asks for a file; returns the Get's id, which the transfer's messages
-//  to the requester carry.
-static inline uint64_t
-client_get (client_t *self, const char *owner, const char *path, uint64_t offset,
-            uint64_t expect_size, int64_t expect_mtime)
-{
-    Fshare__Get get = FSHARE__GET__INIT;
-    get.owner = (char *) owner;
-    get.path = (char *) path;
-    get.offset = offset;
-    get.expect_size = expect_size;
-    get.expect_mtime = expect_mtime;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_GET;
-    msg.get = &get;
-    client_send (self, &msg);
-    return msg.id;
-}
-
-//  The owner's answer to a Serve: the file it opened, and where it starts.
-static inline void
-client_opened (client_t *self, uint64_t transfer, uint64_t size, int64_t mtime,
-               uint64_t offset)
-{
-    Fshare__Opened opened = FSHARE__OPENED__INIT;
-    opened.transfer = transfer;
-    opened.size = size;
-    opened.mtime = mtime;
-    opened.offset = offset;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_OPENED;
-    msg.opened = &opened;
-    client_send (self, &msg);
-}
-
-static inline void
-client_credit (client_t *self, uint64_t transfer, uint64_t bytes)
-{
-    Fshare__Credit credit = FSHARE__CREDIT__INIT;
-    credit.transfer = transfer;
-    credit.bytes = bytes;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_CREDIT;
-    msg.credit = &credit;
-    client_send (self, &msg);
-}
-
-static inline void
-client_cancel (client_t *self, uint64_t transfer, const char *reason)
-{
-    Fshare__Cancel cancel = FSHARE__CANCEL__INIT;
-    cancel.transfer = transfer;
-    cancel.reason = (char *) reason;
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_CANCEL;
-    msg.cancel = &cancel;
-    client_send (self, &msg);
-}
-
-//  The owner sends a chunk with its bytes (moved out of `data`).
-static inline void
-client_send_chunk (client_t *self, Fshare__Chunk *chunk, zmq_msg_t *data)
-{
-    Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.id = ++self->next_id;
-    msg.session = self->session;
-    msg.body_case = FSHARE__MESSAGE__BODY_CHUNK;
-    msg.chunk = chunk;
-    assert_int_equal (fsh_chunk_send (&msg, self->dealer, NULL, 0, data), 0);
 }
 
 //  --------------------------------------------------------------------------
@@ -638,5 +569,7 @@ fixture_log_end (FILE **log_p)
         fclose (*log_p);
     *log_p = NULL;
 }
+
+#include "fixture_transfer.h"
 
 #endif

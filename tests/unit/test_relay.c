@@ -6,8 +6,8 @@
 */
 #include "fixture.h"
 
-#define FILE_SIZE   1000
-#define FILE_MTIME  1700000000
+#define FILE_SIZE   FIXTURE_FILE_SIZE
+#define FILE_MTIME  FIXTURE_FILE_MTIME
 
 //  --------------------------------------------------------------------------
 //  Fixture: a broker on ipc endpoints in a temp dir
@@ -56,32 +56,6 @@ s_expect_silence (client_t *client, int msecs)
         fsh_msg_destroy (&msg);
     }
     zpoller_destroy (&poller);
-}
-
-//  A logged-in client publishing `count` files "docs/f<i>.txt" (count may
-//  be 0); `publish` false leaves it logged in but not online.
-static client_t *
-s_client_new (fixture_t *fx, const char *user, int count, bool publish)
-{
-    client_t *client = client_new (fx, NULL);
-    assert_null (client_login (client, user, "pw"));
-    if (!publish)
-        return client;
-
-    Fshare__FileInfo infos [8];
-    Fshare__FileInfo *list [8];
-    char paths [8][32];
-    assert_true (count <= 8);
-    for (int i = 0; i < count; i++) {
-        fshare__file_info__init (&infos [i]);
-        snprintf (paths [i], sizeof paths [i], "docs/f%d.txt", i);
-        infos [i].path = paths [i];
-        infos [i].size = FILE_SIZE;
-        infos [i].mtime = FILE_MTIME;
-        list [i] = &infos [i];
-    }
-    assert_null (client_publish (client, list, (size_t) count));
-    return client;
 }
 
 //  --------------------------------------------------------------------------
@@ -161,31 +135,6 @@ s_expect_chunk (client_t *requester, uint64_t get_id, uint64_t transfer,
     fsh_msg_destroy (&msg);
 }
 
-//  Owner side of a new transfer: receives Serve, answers Opened; the
-//  requester receives Opened. Returns the transfer id.
-static uint64_t
-s_open (client_t *owner, client_t *requester, const char *path, uint64_t *get_id)
-{
-    *get_id = s_get (requester, "alice", path, 0, 0);
-    Fshare__Message *serve = client_recv (owner);
-    assert_int_equal (serve->body_case, FSHARE__MESSAGE__BODY_SERVE);
-    assert_string_equal (serve->serve->path, path);
-    assert_string_equal (serve->serve->requester, "bob");
-    assert_int_equal (serve->serve->offset, 0);
-    uint64_t transfer = serve->serve->transfer;
-    assert_true (transfer > 0);
-    fsh_msg_destroy (&serve);
-    client_opened (owner, transfer, FILE_SIZE, FILE_MTIME, 0);
-    Fshare__Message *opened = client_recv (requester);
-    assert_int_equal (opened->body_case, FSHARE__MESSAGE__BODY_OPENED);
-    assert_int_equal (opened->id, *get_id);
-    assert_int_equal (opened->opened->transfer, transfer);
-    assert_int_equal (opened->opened->size, FILE_SIZE);
-    assert_int_equal (opened->opened->mtime, FILE_MTIME);
-    fsh_msg_destroy (&opened);
-    return transfer;
-}
-
 //  The next message is of this kind; its content does not matter here.
 static void
 s_expect_body (client_t *client, Fshare__Message__BodyCase body)
@@ -202,26 +151,6 @@ s_expect_credit (client_t *owner, uint64_t transfer, uint64_t bytes)
     assert_int_equal (msg->body_case, FSHARE__MESSAGE__BODY_CREDIT);
     assert_int_equal (msg->credit->transfer, transfer);
     assert_int_equal (msg->credit->bytes, bytes);
-    fsh_msg_destroy (&msg);
-}
-
-static void
-s_expect_cancel (client_t *owner, uint64_t transfer, const char *reason)
-{
-    Fshare__Message *msg = client_recv (owner);
-    assert_int_equal (msg->body_case, FSHARE__MESSAGE__BODY_CANCEL);
-    assert_int_equal (msg->cancel->transfer, transfer);
-    assert_string_equal (msg->cancel->reason, reason);
-    fsh_msg_destroy (&msg);
-}
-
-static void
-s_expect_error (client_t *requester, uint64_t get_id, const char *reason)
-{
-    Fshare__Message *msg = client_recv (requester);
-    assert_int_equal (msg->id, get_id);
-    assert_int_equal (msg->status, FSHARE__STATUS__STATUS_ERROR);
-    assert_string_equal (msg->error, reason);
     fsh_msg_destroy (&msg);
 }
 
@@ -250,13 +179,14 @@ test_get_refusals (void **state)
 {
     fixture_t *fx = (fixture_t *) *state;
     s_start_broker (fx, 1000);
-    client_t *alice = s_client_new (fx, "alice", 2, true);
-    client_t *early = s_client_new (fx, "early", 0, false);
+    client_t *alice = client_online (fx, "alice", 2);
+    client_t *early = client_new (fx, NULL);       //  logged in, never online
+    assert_null (client_login (early, "early", "pw"));
     char *error = s_get_refused (early, "alice", "docs/f0.txt");
     assert_string_equal (error, "files not published yet");
     zstr_free (&error);
 
-    client_t *bob = s_client_new (fx, "bob", 0, true);
+    client_t *bob = client_online (fx, "bob", 0);
     struct { const char *owner, *path, *error; } cases [] = {
         { "nobody", "docs/f0.txt", "unknown user" },
         { "early", "docs/f0.txt", "unknown user" },     //  not online
@@ -288,10 +218,10 @@ test_whole_flow (void **state)
 {
     fixture_t *fx = (fixture_t *) *state;
     s_start_broker (fx, 1000);
-    client_t *alice = s_client_new (fx, "alice", 1, true);
-    client_t *bob = s_client_new (fx, "bob", 0, true);
+    client_t *alice = client_online (fx, "alice", 1);
+    client_t *bob = client_online (fx, "bob", 0);
     uint64_t get_id;
-    uint64_t transfer = s_open (alice, bob, "docs/f0.txt", &get_id);
+    uint64_t transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
     s_expect_stats (bob, 1, 0);
 
     client_credit (bob, transfer, 600);
@@ -324,8 +254,8 @@ test_resume_and_empty (void **state)
 {
     fixture_t *fx = (fixture_t *) *state;
     s_start_broker (fx, 1000);
-    client_t *alice = s_client_new (fx, "alice", 1, true);
-    client_t *bob = s_client_new (fx, "bob", 0, true);
+    client_t *alice = client_online (fx, "alice", 1);
+    client_t *bob = client_online (fx, "bob", 0);
     //  The resume point reaches the owner; the owner resumes at it
     uint64_t get_id = s_get (bob, "alice", "docs/f0.txt", 700, FILE_SIZE);
     Fshare__Message *serve = client_recv (alice);
@@ -372,11 +302,11 @@ test_protocol_violations (void **state)
 {
     fixture_t *fx = (fixture_t *) *state;
     s_start_broker (fx, 1000);
-    client_t *alice = s_client_new (fx, "alice", 1, true);
-    client_t *bob = s_client_new (fx, "bob", 0, true);
-    client_t *carol = s_client_new (fx, "carol", 0, true);
+    client_t *alice = client_online (fx, "alice", 1);
+    client_t *bob = client_online (fx, "bob", 0);
+    client_t *carol = client_online (fx, "carol", 0);
     uint64_t get_id;
-    uint64_t transfer = s_open (alice, bob, "docs/f0.txt", &get_id);
+    uint64_t transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
     //  Someone else's credit and cancel change nothing
     client_credit (carol, transfer, 500);
     client_cancel (carol, transfer, "mischief");
@@ -388,25 +318,31 @@ test_protocol_violations (void **state)
     fsh_msg_destroy (&credit);
     //  A chunk out of order ends the transfer on both sides
     s_chunk (alice, transfer, 10, 100, false);
-    s_expect_cancel (alice, transfer, "protocol error: chunk out of order");
-    s_expect_error (bob, get_id, "protocol error: chunk out of order");
+    client_expect_cancel (alice, transfer, FSH_ERR_PROTOCOL_ERROR,
+                          "protocol error: chunk out of order");
+    client_expect_error (bob, get_id, FSH_ERR_PROTOCOL_ERROR,
+                         "protocol error: chunk out of order");
     s_expect_stats (bob, 0, 0);
 
     //  A chunk beyond the credit, likewise
-    transfer = s_open (alice, bob, "docs/f0.txt", &get_id);
+    transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
     client_credit (bob, transfer, 100);
     s_expect_credit (alice, transfer, 100);
     s_chunk (alice, transfer, 0, 101, false);
-    s_expect_cancel (alice, transfer, "protocol error: owner sent beyond its credit");
-    s_expect_error (bob, get_id, "protocol error: owner sent beyond its credit");
+    client_expect_cancel (alice, transfer, FSH_ERR_PROTOCOL_ERROR,
+                          "protocol error: owner sent beyond its credit");
+    client_expect_error (bob, get_id, FSH_ERR_PROTOCOL_ERROR,
+                         "protocol error: owner sent beyond its credit");
 
     //  A last chunk short of the size, likewise
-    transfer = s_open (alice, bob, "docs/f0.txt", &get_id);
+    transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
     client_credit (bob, transfer, 2000);
     s_expect_credit (alice, transfer, 2000);
     s_chunk (alice, transfer, 0, 999, true);
-    s_expect_cancel (alice, transfer, "protocol error: last chunk before the end of the file");
-    s_expect_error (bob, get_id, "protocol error: last chunk before the end of the file");
+    client_expect_cancel (alice, transfer, FSH_ERR_PROTOCOL_ERROR,
+                          "protocol error: last chunk before the end of the file");
+    client_expect_error (bob, get_id, FSH_ERR_PROTOCOL_ERROR,
+                         "protocol error: last chunk before the end of the file");
     s_expect_stats (bob, 0, 0);
     client_destroy (&carol);
     client_destroy (&bob);
@@ -418,41 +354,41 @@ test_cancels (void **state)
 {
     fixture_t *fx = (fixture_t *) *state;
     s_start_broker (fx, 1000);
-    client_t *alice = s_client_new (fx, "alice", 1, true);
-    client_t *bob = s_client_new (fx, "bob", 0, true);
+    client_t *alice = client_online (fx, "alice", 1);
+    client_t *bob = client_online (fx, "bob", 0);
     //  The owner cannot read the file
     uint64_t get_id = s_get (bob, "alice", "docs/f0.txt", 0, 0);
     Fshare__Message *serve = client_recv (alice);
     client_cancel (alice, serve->serve->transfer, "cannot read file");
     fsh_msg_destroy (&serve);
-    s_expect_error (bob, get_id, "cannot read file");
+    client_expect_error (bob, get_id, FSH_ERR_CANCELLED, "cannot read file");
 
     //  The requester cancels mid-transfer
-    uint64_t transfer = s_open (alice, bob, "docs/f0.txt", &get_id);
+    uint64_t transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
     client_credit (bob, transfer, 500);
     s_expect_credit (alice, transfer, 500);
     client_cancel (bob, transfer, "interrupted");
-    s_expect_cancel (alice, transfer, "cancelled by bob: interrupted");
+    client_expect_cancel (alice, transfer, FSH_ERR_CANCELLED, "cancelled by bob: interrupted");
     //  A chunk that crossed the cancel is dropped
     s_chunk (alice, transfer, 0, 500, false);
     s_expect_silence (bob, 100);
 
     //  The owner finds the file changed
-    transfer = s_open (alice, bob, "docs/f0.txt", &get_id);
+    transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
     client_cancel (alice, transfer, "file changed during transfer");
-    s_expect_error (bob, get_id, "file changed during transfer");
+    client_expect_error (bob, get_id, FSH_ERR_CANCELLED, "file changed during transfer");
 
     //  The requester logs out: the owner is told
-    transfer = s_open (alice, bob, "docs/f0.txt", &get_id);
+    transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
     client_logout (bob);
-    s_expect_cancel (alice, transfer, "requester bob logged out");
+    client_expect_cancel (alice, transfer, FSH_ERR_REQUESTER_GONE, "requester bob logged out");
     client_destroy (&bob);
 
     //  The owner logs out: the requester is told
-    bob = s_client_new (fx, "bob", 0, true);
-    transfer = s_open (alice, bob, "docs/f0.txt", &get_id);
+    bob = client_online (fx, "bob", 0);
+    transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
     client_logout (alice);
-    s_expect_error (bob, get_id, "owner alice logged out");
+    client_expect_error (bob, get_id, FSH_ERR_OWNER_GONE, "owner alice logged out");
     s_expect_stats (bob, 0, 0);
     client_destroy (&bob);
     client_destroy (&alice);
@@ -463,10 +399,10 @@ test_owner_goes_silent (void **state)
 {
     fixture_t *fx = (fixture_t *) *state;
     s_start_broker (fx, 100);
-    client_t *alice = s_client_new (fx, "alice", 1, true);
-    client_t *bob = s_client_new (fx, "bob", 0, true);
+    client_t *alice = client_online (fx, "alice", 1);
+    client_t *bob = client_online (fx, "bob", 0);
     uint64_t get_id;
-    uint64_t transfer = s_open (alice, bob, "docs/f0.txt", &get_id);
+    uint64_t transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
     client_credit (bob, transfer, 500);
     //  Bob keeps his session alive; alice says nothing more
     zpoller_t *poller = zpoller_new (bob->dealer, NULL);
@@ -494,11 +430,11 @@ test_independent_transfers (void **state)
 {
     fixture_t *fx = (fixture_t *) *state;
     s_start_broker (fx, 1000);
-    client_t *alice = s_client_new (fx, "alice", 2, true);
-    client_t *bob = s_client_new (fx, "bob", 0, true);
+    client_t *alice = client_online (fx, "alice", 2);
+    client_t *bob = client_online (fx, "bob", 0);
     uint64_t get_a, get_b;
-    uint64_t stalled = s_open (alice, bob, "docs/f0.txt", &get_a);
-    uint64_t moving = s_open (alice, bob, "docs/f1.txt", &get_b);
+    uint64_t stalled = client_open (alice, bob, "docs/f0.txt", &get_a);
+    uint64_t moving = client_open (alice, bob, "docs/f1.txt", &get_b);
     assert_true (stalled != moving);
     client_credit (bob, stalled, 100);
     s_expect_credit (alice, stalled, 100);
@@ -518,18 +454,6 @@ test_independent_transfers (void **state)
     client_destroy (&alice);
 }
 
-//  The owner is asked to serve; returns the transfer id.
-static uint64_t
-s_expect_serve (client_t *owner, const char *requester)
-{
-    Fshare__Message *serve = client_recv (owner);
-    assert_int_equal (serve->body_case, FSHARE__MESSAGE__BODY_SERVE);
-    assert_string_equal (serve->serve->requester, requester);
-    uint64_t transfer = serve->serve->transfer;
-    fsh_msg_destroy (&serve);
-    return transfer;
-}
-
 //  --max-transfers and --max-serving: a Get beyond either limit is refused
 //  with its own error and never reaches the owner; a slot comes back when
 //  a transfer ends.
@@ -538,19 +462,19 @@ test_transfer_limits (void **state)
 {
     fixture_t *fx = (fixture_t *) *state;
     s_start_broker_limited (fx, 1000, 2, 3);
-    client_t *alice = s_client_new (fx, "alice", 2, true);
-    client_t *bob = s_client_new (fx, "bob", 0, true);
-    client_t *carol = s_client_new (fx, "carol", 0, true);
+    client_t *alice = client_online (fx, "alice", 2);
+    client_t *bob = client_online (fx, "bob", 0);
+    client_t *carol = client_online (fx, "carol", 0);
     uint64_t first_get = s_get (bob, "alice", "docs/f0.txt", 0, 0);
-    uint64_t first = s_expect_serve (alice, "bob");
+    uint64_t first = client_expect_serve (alice, "bob");
     s_get (bob, "alice", "docs/f1.txt", 0, 0);
-    s_expect_serve (alice, "bob");
+    client_expect_serve (alice, "bob");
     char *error = s_get_refused (bob, "alice", "docs/f0.txt");
     assert_string_equal (error, "too many transfers");
     zstr_free (&error);
 
     s_get (carol, "alice", "docs/f0.txt", 0, 0);
-    s_expect_serve (alice, "carol");
+    client_expect_serve (alice, "carol");
     error = s_get_refused (carol, "alice", "docs/f1.txt");
     assert_string_equal (error, "the owner is serving too many transfers; try again later");
     zstr_free (&error);
@@ -559,9 +483,9 @@ test_transfer_limits (void **state)
 
     //  The owner ends one of bob's: both limits have room again
     client_cancel (alice, first, "owner changed its mind");
-    s_expect_error (bob, first_get, "owner changed its mind");
+    client_expect_error (bob, first_get, FSH_ERR_CANCELLED, "owner changed its mind");
     s_get (bob, "alice", "docs/f0.txt", 0, 0);
-    s_expect_serve (alice, "bob");
+    client_expect_serve (alice, "bob");
     client_destroy (&carol);
     client_destroy (&bob);
     client_destroy (&alice);

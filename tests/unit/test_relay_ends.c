@@ -10,8 +10,6 @@
 #define DEADLINE_MS 6000
 #include "fixture.h"
 
-#define FILE_SIZE   1000
-#define FILE_MTIME  1700000000
 #define STALL_MS    600
 
 static int
@@ -35,25 +33,12 @@ s_start (fixture_t *fx, int max_transfers, int max_serving)
     fixture_broker_start (fx, &config);
 }
 
-//  A logged-in, online client publishing docs/f0.txt .. f<count-1>.txt;
-//  it pings while it waits for anything.
+//  An online client publishing docs/f0.txt .. f<count-1>.txt; it pings
+//  while it waits for anything.
 static client_t *
 s_client (fixture_t *fx, const char *user, int count)
 {
-    client_t *client = client_new (fx, NULL);
-    assert_null (client_login (client, user, "pw"));
-    Fshare__FileInfo infos [8];
-    Fshare__FileInfo *list [8];
-    char paths [8][32];
-    for (int i = 0; i < count && i < 8; i++) {
-        fshare__file_info__init (&infos [i]);
-        snprintf (paths [i], sizeof paths [i], "docs/f%d.txt", i);
-        infos [i].path = paths [i];
-        infos [i].size = FILE_SIZE;
-        infos [i].mtime = FILE_MTIME;
-        list [i] = &infos [i];
-    }
-    assert_null (client_publish (client, list, (size_t) count));
+    client_t *client = client_online (fx, user, count);
     client->keepalive_ms = 100;
     return client;
 }
@@ -62,46 +47,8 @@ s_client (fixture_t *fx, const char *user, int count)
 static uint64_t
 s_serve (client_t *owner, client_t *requester, const char *path, uint64_t *get_id)
 {
-    *get_id = client_get (requester, "alice", path, 0, 0, FILE_MTIME);
-    Fshare__Message *serve = client_recv (owner);
-    assert_int_equal (serve->body_case, FSHARE__MESSAGE__BODY_SERVE);
-    uint64_t transfer = serve->serve->transfer;
-    fsh_msg_destroy (&serve);
-    return transfer;
-}
-
-//  Serve, Opened, and the requester sees Opened.
-static uint64_t
-s_open (client_t *owner, client_t *requester, uint64_t *get_id)
-{
-    uint64_t transfer = s_serve (owner, requester, "docs/f0.txt", get_id);
-    client_opened (owner, transfer, FILE_SIZE, FILE_MTIME, 0);
-    Fshare__Message *opened = client_recv (requester);
-    assert_int_equal (opened->body_case, FSHARE__MESSAGE__BODY_OPENED);
-    fsh_msg_destroy (&opened);
-    return transfer;
-}
-
-static void
-s_expect_cancel (client_t *owner, uint64_t transfer, fsh_err_t code, const char *reason)
-{
-    Fshare__Message *msg = client_recv (owner);
-    assert_int_equal (msg->body_case, FSHARE__MESSAGE__BODY_CANCEL);
-    assert_int_equal (msg->cancel->transfer, transfer);
-    assert_int_equal (msg->cancel->code, code);
-    assert_string_equal (msg->cancel->reason, reason);
-    fsh_msg_destroy (&msg);
-}
-
-static void
-s_expect_error (client_t *requester, uint64_t get_id, fsh_err_t code, const char *reason)
-{
-    Fshare__Message *msg = client_recv (requester);
-    assert_int_equal (msg->id, get_id);
-    assert_int_equal (msg->status, FSHARE__STATUS__STATUS_ERROR);
-    assert_int_equal (msg->code, code);
-    assert_string_equal (msg->error, reason);
-    fsh_msg_destroy (&msg);
+    *get_id = client_get (requester, owner->user, path, 0, 0, FIXTURE_FILE_MTIME);
+    return client_expect_serve (owner, requester->user);
 }
 
 static void
@@ -124,16 +71,16 @@ test_owner_stalls (void **state)
     client_t *alice = s_client (fx, "alice", 1);
     client_t *bob = s_client (fx, "bob", 0);
     uint64_t get_id;
-    uint64_t transfer = s_open (alice, bob, &get_id);
+    uint64_t transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
     client_credit (bob, transfer, 500);
     Fshare__Message *credit = client_recv (alice);
     assert_int_equal (credit->body_case, FSHARE__MESSAGE__BODY_CREDIT);
     fsh_msg_destroy (&credit);
     //  Alice holds credit and sends nothing (only pings)
     int64_t start = zclock_mono ();
-    s_expect_error (bob, get_id, FSH_ERR_STALLED, "owner stalled");
+    client_expect_error (bob, get_id, FSH_ERR_STALLED, "owner stalled");
     assert_true (zclock_mono () - start >= STALL_MS - 100);
-    s_expect_cancel (alice, transfer, FSH_ERR_STALLED, "owner stalled");
+    client_expect_cancel (alice, transfer, FSH_ERR_STALLED, "owner stalled");
     client_destroy (&bob);
     client_destroy (&alice);
 }
@@ -146,7 +93,7 @@ test_requester_stalls_unless_checking (void **state)
     client_t *alice = s_client (fx, "alice", 1);
     client_t *bob = s_client (fx, "bob", 0);
     uint64_t get_id;
-    uint64_t transfer = s_open (alice, bob, &get_id);
+    uint64_t transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
     //  Checking its partial file for three stall timeouts: not stalled
     int64_t until = zclock_mono () + 3 * STALL_MS;
     while (zclock_mono () < until) {
@@ -154,8 +101,8 @@ test_requester_stalls_unless_checking (void **state)
         assert_null (client_recv_within (bob, 100, NULL));
     }
     //  Then silence: the requester owes credit
-    s_expect_error (bob, get_id, FSH_ERR_STALLED, "requester stalled");
-    s_expect_cancel (alice, transfer, FSH_ERR_STALLED, "requester stalled");
+    client_expect_error (bob, get_id, FSH_ERR_STALLED, "requester stalled");
+    client_expect_cancel (alice, transfer, FSH_ERR_STALLED, "requester stalled");
     client_destroy (&bob);
     client_destroy (&alice);
 }
@@ -169,8 +116,8 @@ test_owner_never_answers (void **state)
     client_t *bob = s_client (fx, "bob", 0);
     uint64_t get_id;
     uint64_t transfer = s_serve (alice, bob, "docs/f0.txt", &get_id);
-    s_expect_error (bob, get_id, FSH_ERR_STALLED, "owner stalled");
-    s_expect_cancel (alice, transfer, FSH_ERR_STALLED, "owner stalled");
+    client_expect_error (bob, get_id, FSH_ERR_STALLED, "owner stalled");
+    client_expect_cancel (alice, transfer, FSH_ERR_STALLED, "owner stalled");
     client_destroy (&bob);
     client_destroy (&alice);
 }
@@ -185,7 +132,7 @@ test_dropped_connection (void **state)
     client_t *alice = s_client (fx, "alice", 1);
     client_t *bob = s_client (fx, "bob", 0);
     uint64_t get_id;
-    uint64_t transfer = s_open (alice, bob, &get_id);
+    uint64_t transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
     (void) transfer;
     size_t size = 70000;
     byte *junk = (byte *) zmalloc (size);
@@ -208,7 +155,7 @@ test_dropped_connection (void **state)
     assert_int_equal (msg->body_case, FSHARE__MESSAGE__BODY_PONG);
     fsh_msg_destroy (&msg);
     alice->keepalive_ms = 100;
-    transfer = s_open (alice, bob, &get_id);
+    transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
     client_t *again = client_new (fx, NULL);
     again->session = strdup (alice->session);
     client_ping (again);
@@ -238,7 +185,7 @@ test_fair_share (void **state)
         transfers [i] = s_serve (alice, bob, path, &get_ids [i]);
     }
     Fshare__Message *reply = NULL;
-    uint64_t refused = client_get (bob, "alice", "docs/f4.txt", 0, 0, FILE_MTIME);
+    uint64_t refused = client_get (bob, "alice", "docs/f4.txt", 0, 0, FIXTURE_FILE_MTIME);
     reply = client_recv (bob);
     assert_int_equal (reply->id, refused);
     assert_int_equal (reply->code, FSH_ERR_OWNER_BUSY);
@@ -248,18 +195,18 @@ test_fair_share (void **state)
         uint64_t carol_get;
         //  Bob's newest gives way: alice is told first, then serves carol
         carol_get = client_get (carol, "alice", round? "docs/f6.txt": "docs/f5.txt", 0, 0,
-                                FILE_MTIME);
-        s_expect_cancel (alice, transfers [3 - round], FSH_ERR_OWNER_BUSY,
-                         "the owner is serving too many transfers; try again later");
+                                FIXTURE_FILE_MTIME);
+        client_expect_cancel (alice, transfers [3 - round], FSH_ERR_OWNER_BUSY,
+                              "the owner is serving too many transfers; try again later");
         Fshare__Message *serve = client_recv (alice);
         assert_int_equal (serve->body_case, FSHARE__MESSAGE__BODY_SERVE);
         assert_string_equal (serve->serve->requester, "carol");
         fsh_msg_destroy (&serve);
-        s_expect_error (bob, get_ids [3 - round], FSH_ERR_OWNER_BUSY,
-                        "the owner is serving too many transfers; try again later");
+        client_expect_error (bob, get_ids [3 - round], FSH_ERR_OWNER_BUSY,
+                             "the owner is serving too many transfers; try again later");
         (void) carol_get;
     }
-    refused = client_get (carol, "alice", "docs/f7.txt", 0, 0, FILE_MTIME);
+    refused = client_get (carol, "alice", "docs/f7.txt", 0, 0, FIXTURE_FILE_MTIME);
     reply = client_recv (carol);
     assert_int_equal (reply->id, refused);
     assert_int_equal (reply->code, FSH_ERR_OWNER_BUSY);
