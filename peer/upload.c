@@ -7,9 +7,6 @@
 #include "chunk.h"
 #include "idtable.h"
 
-//  How many stall limits a requester may take before its first credit
-#define UPLOAD_CHECKING_FACTOR  4
-
 typedef struct {
     uint64_t id;                //  the broker's transfer id (key)
     source_t *source;
@@ -335,12 +332,14 @@ uploads_tick (uploads_t *self)
     for (upload_t *upload = (upload_t *) zlistx_first (list); upload;
          upload = (upload_t *) zlistx_next (list)) {
         //  The clock runs only while the requester owes us credit or Done.
-        //  Before its first credit it may be checking a large partial file:
-        //  the broker hears its "checking" credits, we do not, so our own
-        //  clock allows it more.
-        bool owed = upload->ready && (upload->credit == 0 || upload->sent_last);
-        int64_t allowed = upload->credited? limit: UPLOAD_CHECKING_FACTOR * limit;
-        if (owed && now - upload->heard > allowed)
+        //  Before its first credit it may be checking a large partial file
+        //  for as long as that takes: the broker hears its "checking"
+        //  credits, we do not, so until then the broker's clock decides
+        //  (it cancels a requester that says nothing). A clock of ours
+        //  ended a slow check on a loaded machine.
+        bool owed = upload->ready && upload->credited
+                 && (upload->credit == 0 || upload->sent_last);
+        if (owed && now - upload->heard > limit)
             s_upload_end (self, upload, FSH_ERR_STALLED, "requester stalled", true);
     }
     zlistx_destroy (&list);
