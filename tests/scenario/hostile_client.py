@@ -16,6 +16,10 @@ object on stdout, and exits 1 when an expectation fails):
       one login; {"ok", "error", "ms"}
   guess REQ USER PASSWORD COUNT
       COUNT logins in a row, each after the previous answer; {"ms": [...]}
+  race REQ HELD_USER HELD_PASSWORD FREE_USER FREE_PASSWORD
+      on two connections, both answered once first (a ping), a login as
+      HELD_USER then one as FREE_USER (observers); which was answered first
+      and how: {"order": ["free", "held"], "held_ok", "free_ok"}
   sub PUB SECONDS [--server-key KEY [--login REQ USER PASSWORD]]
       subscribe (plain, or CURVE with a fresh key pair, optionally logged in
       as an observer with that key first) and count the events; {"events"}
@@ -429,6 +433,29 @@ def cmd_guess(args):
     finish({"ms": times})
 
 
+def cmd_race(args):
+    req, held_user, held_password, free_user, free_password = args
+    socks = {"held": dealer(req), "free": dealer(req)}
+    for name, sock in socks.items():    # connected, and the broker answers
+        expect(request(sock, ping("", 1)) is not None, "no pong on %s" % name)
+    socks["held"].send(login(held_user, held_password, 2, True))
+    socks["free"].send(login(free_user, free_password, 2, True))
+    poller = zmq.Poller()
+    for sock in socks.values():
+        poller.register(sock, zmq.POLLIN)
+    order, ok = [], {}
+    deadline = time.time() + TIMEOUT_MS / 1000
+    while len(order) < 2 and time.time() < deadline:
+        for sock, _ in poller.poll(100):
+            name = "held" if sock is socks["held"] else "free"
+            reply = Reply(sock.recv_multipart()[0])
+            if reply.id == 2 and name not in order:
+                order.append(name)
+                ok[name] = reply.ok
+    expect(len(order) == 2, "answers: %s" % order)
+    finish({"order": order, "held_ok": ok.get("held"), "free_ok": ok.get("free")})
+
+
 def cmd_sub(args):
     key = option(args, "--server-key")
     login_to = option(args, "--login")
@@ -662,32 +689,19 @@ def cmd_biglist(args):
             "code": refused.code if refused else None, "answers": len(got)})
 
 
+COMMANDS = {"login": cmd_login, "guess": cmd_guess, "race": cmd_race, "sub": cmd_sub,
+            "paths": cmd_paths, "owner": cmd_owner, "hog": cmd_hog, "deaf": cmd_deaf,
+            "storm": cmd_storm, "biglist": cmd_biglist, "nul": cmd_nul}
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     command, args = sys.argv[1], sys.argv[2:]
     if command == "hostile":
         hostile(*args)
-    elif command == "login":
-        cmd_login(args)
-    elif command == "guess":
-        cmd_guess(args)
-    elif command == "sub":
-        cmd_sub(args)
-    elif command == "paths":
-        cmd_paths(args)
-    elif command == "owner":
-        cmd_owner(args)
-    elif command == "hog":
-        cmd_hog(args)
-    elif command == "deaf":
-        cmd_deaf(args)
-    elif command == "storm":
-        cmd_storm(args)
-    elif command == "biglist":
-        cmd_biglist(args)
-    elif command == "nul":
-        cmd_nul(args)
+    elif command in COMMANDS:
+        COMMANDS[command](args)
     else:
         sys.exit(__doc__)
 
