@@ -46,7 +46,7 @@ for mode in "" --zmq-subscribers; do
         || fail "events $mode failed: $(cat "$T/events.err")"
     json_is '.bench == "events" and .peers == 3 and .rounds_done == 5 and .views == 3
         and .ok == true and .p50_ms > 0 and .p99_ms >= .p50_ms and .max_ms >= .p99_ms
-        and .all_views_p99_ms >= .all_views_p50_ms' <"$T/events.json" \
+        and .all_views_p99_ms >= .all_views_p50_ms and .broker_cpu_s >= 0' <"$T/events.json" \
         || fail "events $mode: bad JSON: $(cat "$T/events.json")"
 done
 json_is '.subscribers == "libzmq"' <"$T/events.json" || fail "events: not the libzmq mode"
@@ -57,7 +57,7 @@ json_is '.subscribers == "libzmq"' <"$T/events.json" || fail "events: not the li
 json_is '.bench == "login" and .peers == 3 and .files == 10 and .ok == true
     and .converge_s > 0 and .views_checked == 3
     and .broker_peak_rss_kib >= .broker_idle_rss_kib and .broker_idle_rss_kib > 0
-    and .rss_bytes_per_file >= 0 and .argon2id_logins_per_s > 0
+    and .rss_bytes_per_file >= 0 and .argon2id_logins_per_s > 0 and .argon2id_cpu_ms > 0
     and .broker_reply_ms.samples >= 1' <"$T/login.json" \
     || fail "login: bad JSON: $(cat "$T/login.json")"
 

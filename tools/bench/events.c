@@ -9,6 +9,7 @@
     holds the file under the owner. Any gap fails the run.
 */
 #include "bench.h"
+#include "probe.h"
 
 typedef struct {
     simgroup_t *group;
@@ -114,6 +115,9 @@ typedef struct {
     size_t n_deliveries;
     int64_t *slowest;           //  per round, the last peer's
     size_t n_rounds;
+    probe_result_t probe;       //  the broker's request loop meanwhile
+    double broker_cpu;          //  over the rounds
+    double broker_wait;         //  runnable, waiting for a CPU
     const char *failure;
 } events_result_t;
 
@@ -132,13 +136,18 @@ s_report (const bench_options_t *options, events_result_t *result)
     const char *subscribers = options->zmq_subscribers? "libzmq": "zmtp";
     if (options->json) {
         bench_print_json (json_pack (
-            "{s:s, s:i, s:i, s:i, s:s, s:s, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:b, s:s}",
+            "{s:s, s:i, s:i, s:i, s:s, s:s, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f,"
+            " s:{s:i, s:f, s:f, s:f}, s:b, s:s}",
             "bench", "events", "peers", options->peers, "rounds", options->rounds,
             "rounds_done", (int) nr, "transport", options->ipc? "ipc": "tcp",
             "subscribers", subscribers, "views", options->peers,
             "p50_ms", each [0], "p99_ms", each [1], "max_ms", each [2],
             "all_views_p50_ms", every [0], "all_views_p99_ms", every [1],
-            "all_views_max_ms", every [2], "ok", result->failure == NULL,
+            "all_views_max_ms", every [2], "broker_cpu_s", result->broker_cpu,
+            "broker_runqueue_wait_s", result->broker_wait, "broker_reply_ms",
+            "samples", (int) result->probe.samples, "p50", result->probe.p50_ms,
+            "p99", result->probe.p99_ms, "max", result->probe.max_ms,
+            "ok", result->failure == NULL,
             "failure", result->failure? result->failure: ""));
         return;
     }
@@ -148,6 +157,10 @@ s_report (const bench_options_t *options, events_result_t *result)
     printf ("  %-22s %9s %9s %9s\n", "", "p50 ms", "p99 ms", "max ms");
     printf ("  %-22s %9.3f %9.3f %9.3f\n", "each peer's view", each [0], each [1], each [2]);
     printf ("  %-22s %9.3f %9.3f %9.3f\n", "every peer's view", every [0], every [1], every [2]);
+    printf ("  %-22s %9.3f %9.3f %9.3f\n", "broker answers a ping", result->probe.p50_ms,
+            result->probe.p99_ms, result->probe.max_ms);
+    printf ("  broker CPU %.2f s; it waited %.2f s for a CPU while runnable (a loaded machine)\n",
+            result->broker_cpu, result->broker_wait);
 }
 
 //  The rounds: a file each, timed until every view holds it.
@@ -202,7 +215,14 @@ bench_events (const bench_options_t *options)
     events_result_t result = {
         .deliveries = (int64_t *) zmalloc (sizeof (int64_t) * n),
         .slowest = (int64_t *) zmalloc (sizeof (int64_t) * (size_t) options->rounds) };
+    double cpu = bench_cpu_seconds (self.broker_pid);
+    double wait = bench_runqueue_seconds (self.broker_pid);
+    probe_t *probe = probe_new (self.request_ep);
     s_rounds (&self, options, group, &result);
+    probe_stop (probe, &result.probe);
+    probe_destroy (&probe);
+    result.broker_cpu = bench_cpu_seconds (self.broker_pid) - cpu;
+    result.broker_wait = bench_runqueue_seconds (self.broker_pid) - wait;
     s_report (options, &result);
     if (result.failure)
         fprintf (stderr, "fshare-bench: events: the run failed: %s\n", result.failure);

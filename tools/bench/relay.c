@@ -379,7 +379,7 @@ s_report (relay_t *self, const bench_options_t *options, const char *base)
                     self->cipher [i].block / 1024, self->cipher [i].seal_s_per_gib,
                     self->cipher [i].open_s_per_gib, s_four_passes (&self->cipher [i]));
     }
-    printf ("  SHA-256: OpenSSL %.2f GB/s, libsodium %.2f GB/s (fshare hashes with OpenSSL)\n",
+    printf ("  SHA-256 per CPU second: OpenSSL %.2f GB, libsodium %.2f GB (fshare uses OpenSSL)\n",
             self->sha_openssl, self->sha_libsodium);
 }
 

@@ -446,6 +446,7 @@ simpeer_sub_fd (simpeer_t *self)
     return self->raw? zmtp_sub_fd (self->raw): self->sub? zsock_fd (self->sub): -1;
 }
 
+bool simpeer_edge_triggered (simpeer_t *self) { return self->sub != NULL; }
 bool simpeer_heard (simpeer_t *self)         { return self->heard; }
 bool simpeer_logged_in (simpeer_t *self)     { return self->logged_in; }
 bool simpeer_published (simpeer_t *self)     { return self->published; }

@@ -72,6 +72,9 @@ int simpeer_on_events (simpeer_t *self, simpeer_fn *fn, void *arg);
 //  Heartbeats and busy retries that are due. -1 when the peer failed.
 int simpeer_tick (simpeer_t *self);
 
+//  The subscriber is a libzmq socket, whose ZMQ_FD may miss a message
+//  that arrived while the socket was being read.
+bool simpeer_edge_triggered (simpeer_t *self);
 bool simpeer_heard (simpeer_t *self);       //  the subscriber got an event
 bool simpeer_logged_in (simpeer_t *self);   //  LoginOk arrived
 bool simpeer_published (simpeer_t *self);   //  PublishOk arrived
