@@ -87,10 +87,8 @@ s_login_accept (void *arg, const login_grant_t *grant, const char **text)
     ok.max_message = (uint32_t) self->config.max_message;
     ok.stall_timeout_ms = (uint32_t) self->config.stall_timeout_ms;
     Fshare__Message reply = FSHARE__MESSAGE__INIT;
-    reply.id = grant->request_id;
+    fsh_msg_set_body (&reply, grant->request_id, FSHARE__MESSAGE__BODY_LOGIN_OK, &ok);
     reply.session = ok.session;
-    reply.body_case = FSHARE__MESSAGE__BODY_LOGIN_OK;
-    reply.login_ok = &ok;
     broker_send (self, grant->routing_id, &reply);
     zsys_info ("broker: %s logged in%s", grant->user, grant->observer? " as an observer": "");
     return FSH_ERR_NONE;

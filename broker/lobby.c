@@ -157,9 +157,7 @@ lobby_hold (lobby_t *self, zframe_t *routing_id, const Fshare__Message *msg,
     login.observer = msg->login->observer;
     login.instance = msg->login->instance;      //  bounded by the caller
     Fshare__Message kept = FSHARE__MESSAGE__INIT;
-    kept.id = msg->id;
-    kept.body_case = FSHARE__MESSAGE__BODY_LOGIN;
-    kept.login = &login;
+    fsh_msg_set_body (&kept, msg->id, FSHARE__MESSAGE__BODY_LOGIN, &login);
     item_t *item = (item_t *) zmalloc (sizeof (item_t));
     item->routing_id = zframe_dup (routing_id);
     item->caller = *caller;

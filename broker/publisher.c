@@ -135,9 +135,7 @@ publisher_snapshot (publisher_t *self, zsock_t *router, zframe_t *routing_id,
     page.transfers = transfers;
     page.bytes_relayed = bytes_relayed;
     Fshare__Message reply = FSHARE__MESSAGE__INIT;
-    reply.id = request_id;
-    reply.body_case = FSHARE__MESSAGE__BODY_SNAPSHOT_PAGE;
-    reply.snapshot_page = &page;
+    fsh_msg_set_body (&reply, request_id, FSHARE__MESSAGE__BODY_SNAPSHOT_PAGE, &page);
     //  At most one UserFiles per page keeps the cutting simple; small users
     //  share a page by being sent as consecutive pages anyway.
     Fshare__UserFiles user = FSHARE__USER_FILES__INIT;

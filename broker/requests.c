@@ -71,9 +71,7 @@ s_handle_publish (broker_t *self, session_t *session, zframe_t *routing_id,
     publisher_join (self->publisher, session);
     Fshare__PublishOk ok = FSHARE__PUBLISH_OK__INIT;
     Fshare__Message reply = FSHARE__MESSAGE__INIT;
-    reply.id = msg->id;
-    reply.body_case = FSHARE__MESSAGE__BODY_PUBLISH_OK;
-    reply.publish_ok = &ok;
+    fsh_msg_set_body (&reply, msg->id, FSHARE__MESSAGE__BODY_PUBLISH_OK, &ok);
     broker_send (self, routing_id, &reply);
     zsys_info ("broker: %s online with %zu files", session_user (session),
                session_file_count (session));
@@ -99,9 +97,7 @@ s_handle_ping (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
     pong.broker = self->id;
     pong.seq = publisher_seq (self->publisher);
     Fshare__Message reply = FSHARE__MESSAGE__INIT;
-    reply.id = msg->id;
-    reply.body_case = FSHARE__MESSAGE__BODY_PONG;
-    reply.pong = &pong;
+    fsh_msg_set_body (&reply, msg->id, FSHARE__MESSAGE__BODY_PONG, &pong);
     broker_send (self, routing_id, &reply);
 }
 
@@ -114,9 +110,7 @@ s_handle_logout (broker_t *self, session_t *session, zframe_t *routing_id,
     broker_session_drop (self, session, true, "logged out");
     Fshare__LogoutOk ok = FSHARE__LOGOUT_OK__INIT;
     Fshare__Message reply = FSHARE__MESSAGE__INIT;
-    reply.id = msg->id;
-    reply.body_case = FSHARE__MESSAGE__BODY_LOGOUT_OK;
-    reply.logout_ok = &ok;
+    fsh_msg_set_body (&reply, msg->id, FSHARE__MESSAGE__BODY_LOGOUT_OK, &ok);
     broker_send (self, routing_id, &reply);
 }
 

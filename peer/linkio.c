@@ -153,9 +153,7 @@ s_queue_page (link_t *self, Fshare__FileInfo **files, size_t count, bool more)
     publish.n_files = count;
     publish.more = more;
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.id = self->awaiting;
-    msg.body_case = FSHARE__MESSAGE__BODY_PUBLISH;
-    msg.publish = &publish;
+    fsh_msg_set_body (&msg, self->awaiting, FSHARE__MESSAGE__BODY_PUBLISH, &publish);
     zframe_t *frame = s_pack (self, &msg);
     outbox_add_frame (self->outbox, &frame);
 }
@@ -195,9 +193,8 @@ link_snapshot_request (link_t *self)
 {
     Fshare__Snapshot snapshot = FSHARE__SNAPSHOT__INIT;
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.id = self->awaiting = fsh_loginclient_new_id (self->client);
-    msg.body_case = FSHARE__MESSAGE__BODY_SNAPSHOT;
-    msg.snapshot = &snapshot;
+    self->awaiting = fsh_loginclient_new_id (self->client);
+    fsh_msg_set_body (&msg, self->awaiting, FSHARE__MESSAGE__BODY_SNAPSHOT, &snapshot);
     view_snapshot_begin (self->view);
     //  Behind whatever is still queued, like any other request
     zframe_t *frame = s_pack (self, &msg);
@@ -324,9 +321,8 @@ s_send_change (link_t *self, hostdir_change_t *change, size_t *bytes)
     body.file = &file;
     body.from = change->from? change->from: (char *) "";
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.id = fsh_loginclient_new_id (self->client);
-    msg.body_case = FSHARE__MESSAGE__BODY_CHANGE;
-    msg.change = &body;
+    fsh_msg_set_body (&msg, fsh_loginclient_new_id (self->client),
+                      FSHARE__MESSAGE__BODY_CHANGE, &body);
     int rc = fsh_loginclient_send (self->client, &msg);
     *bytes = fshare__message__get_packed_size (&msg);
     return rc;

@@ -123,9 +123,7 @@ fsh_loginclient_connect (fsh_loginclient_t *self, const char **error)
     login.instance.data = self->instance;
     login.instance.len = self->instance_size;
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.id = fsh_loginclient_new_id (self);
-    msg.body_case = FSHARE__MESSAGE__BODY_LOGIN;
-    msg.login = &login;
+    fsh_msg_set_body (&msg, fsh_loginclient_new_id (self), FSHARE__MESSAGE__BODY_LOGIN, &login);
     self->connected_at = zclock_mono ();
     self->next_ping = self->connected_at + self->heartbeat_ms;
     //  A fresh DEALER queues the Login until the connection is up
@@ -172,9 +170,7 @@ fsh_loginclient_ping (fsh_loginclient_t *self)
 {
     Fshare__Ping ping = FSHARE__PING__INIT;
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.id = fsh_loginclient_new_id (self);
-    msg.body_case = FSHARE__MESSAGE__BODY_PING;
-    msg.ping = &ping;
+    fsh_msg_set_body (&msg, fsh_loginclient_new_id (self), FSHARE__MESSAGE__BODY_PING, &ping);
     self->next_ping = zclock_mono () + self->heartbeat_ms;
     return fsh_loginclient_send (self, &msg)? 0: msg.id;
 }
@@ -184,9 +180,7 @@ fsh_loginclient_logout (fsh_loginclient_t *self)
 {
     Fshare__Logout logout = FSHARE__LOGOUT__INIT;
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.id = fsh_loginclient_new_id (self);
-    msg.body_case = FSHARE__MESSAGE__BODY_LOGOUT;
-    msg.logout = &logout;
+    fsh_msg_set_body (&msg, fsh_loginclient_new_id (self), FSHARE__MESSAGE__BODY_LOGOUT, &logout);
     if (fsh_loginclient_send (self, &msg))
         return 0;
     self->logout_id = msg.id;

@@ -194,6 +194,22 @@ fsh_msg_set_error (Fshare__Message *msg, uint64_t id, fsh_err_t code, const char
     msg->error = (char *) (text? text: fsh_err_text (code));
 }
 
+void
+fsh_msg_set_body (Fshare__Message *msg, uint64_t id, Fshare__Message__BodyCase body_case,
+                  void *body)
+{
+    //  The body is a oneof of message pointers; protobuf-c's own
+    //  descriptor says where each kind's pointer lives (its case is its
+    //  field number), as the library finds it when packing.
+    const ProtobufCFieldDescriptor *field = protobuf_c_message_descriptor_get_field (
+        &fshare__message__descriptor, (unsigned) body_case);
+    assert (field && field->type == PROTOBUF_C_TYPE_MESSAGE
+            && (field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF));
+    msg->id = id;
+    msg->body_case = body_case;
+    *(void **) ((char *) msg + field->offset) = body;
+}
+
 fsh_err_t
 fsh_msg_error_code (const Fshare__Message *msg, fsh_err_t fallback)
 {

@@ -25,6 +25,16 @@ int fsh_msg_send_to (const Fshare__Message *msg, zsock_t *router,
 //  text, fsh_err_text). The text is not copied.
 void fsh_msg_set_error (Fshare__Message *msg, uint64_t id, fsh_err_t code, const char *text);
 
+//  Make `msg` (initialised with FSHARE__MESSAGE__INIT) request or reply
+//  `id` with a body of kind `body_case`: `body` points to that kind's
+//  struct (Fshare__Pong for FSHARE__MESSAGE__BODY_PONG, ...; not copied).
+//  One call for the envelope every sender builds:
+//      Fshare__Pong pong = FSHARE__PONG__INIT;
+//      Fshare__Message reply = FSHARE__MESSAGE__INIT;
+//      fsh_msg_set_body (&reply, id, FSHARE__MESSAGE__BODY_PONG, &pong);
+void fsh_msg_set_body (Fshare__Message *msg, uint64_t id, Fshare__Message__BodyCase body_case,
+                       void *body);
+
 //  The code of an error reply: its code, or `fallback` for a reply that
 //  carries none; FSH_ERR_NONE when msg is not an error.
 fsh_err_t fsh_msg_error_code (const Fshare__Message *msg, fsh_err_t fallback);

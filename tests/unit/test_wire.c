@@ -108,6 +108,43 @@ test_malformed_left_to_protobuf (void **state)
     assert_false (fsh_wire_has_nul (&fshare__message__descriptor, cut, sizeof cut));
 }
 
+//  fsh_msg_set_body: the envelope of every kind, as protobuf-c packs it.
+static void
+test_set_body (void **state)
+{
+    (void) state;
+    Fshare__Pong pong = FSHARE__PONG__INIT;
+    pong.broker = "b1";
+    pong.seq = 42;
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    fsh_msg_set_body (&msg, 7, FSHARE__MESSAGE__BODY_PONG, &pong);
+    assert_int_equal (msg.id, 7);
+    assert_int_equal (msg.body_case, FSHARE__MESSAGE__BODY_PONG);
+    assert_ptr_equal (msg.pong, &pong);
+    byte buffer [256];
+    size_t size = fshare__message__pack (&msg, buffer);
+    Fshare__Message *copy = fsh_msg_decode (buffer, size);
+    assert_non_null (copy);
+    assert_int_equal (copy->id, 7);
+    assert_int_equal (copy->body_case, FSHARE__MESSAGE__BODY_PONG);
+    assert_string_equal (copy->pong->broker, "b1");
+    assert_int_equal (copy->pong->seq, 42);
+    fsh_msg_destroy (&copy);
+    //  A kind whose body has a body of its own
+    Fshare__FileInfo file = FSHARE__FILE_INFO__INIT;
+    file.path = "a.txt";
+    Fshare__Change change = FSHARE__CHANGE__INIT;
+    change.kind = FSHARE__CHANGE_KIND__CHANGE_ADDED;
+    change.file = &file;
+    fsh_msg_set_body (&msg, 8, FSHARE__MESSAGE__BODY_CHANGE, &change);
+    size = fshare__message__pack (&msg, buffer);
+    copy = fsh_msg_decode (buffer, size);
+    assert_non_null (copy);
+    assert_int_equal (copy->body_case, FSHARE__MESSAGE__BODY_CHANGE);
+    assert_string_equal (copy->change->file->path, "a.txt");
+    fsh_msg_destroy (&copy);
+}
+
 int
 main (void)
 {
@@ -116,6 +153,7 @@ main (void)
         cmocka_unit_test (test_nul_two_levels_down),
         cmocka_unit_test (test_nul_in_events_and_control),
         cmocka_unit_test (test_malformed_left_to_protobuf),
+        cmocka_unit_test (test_set_body),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

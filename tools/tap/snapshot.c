@@ -221,10 +221,9 @@ s_request_snapshot (tap_t *self)
     const char *token = self->observer? observer_token (self->observer): NULL;
     Fshare__Snapshot body = FSHARE__SNAPSHOT__INIT;
     Fshare__Message request = FSHARE__MESSAGE__INIT;
-    request.id = ++self->request_id;
+    self->request_id++;
+    fsh_msg_set_body (&request, self->request_id, FSHARE__MESSAGE__BODY_SNAPSHOT, &body);
     request.session = (char *) (token? token: "");
-    request.body_case = FSHARE__MESSAGE__BODY_SNAPSHOT;
-    request.snapshot = &body;
     fsh_msg_send (&request, dealer);
     return dealer;
 }
