@@ -8,6 +8,7 @@
 */
 #include "ctlclient.h"
 #include "cli.h"
+#include "monitor.h"
 #include <dirent.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -19,7 +20,7 @@ struct _fsh_ctlclient_t {
 
 struct _fsh_ctlstream_t {
     zsock_t *dealer;
-    zactor_t *monitor;          //  says when the agent's connection goes away
+    monitor_t *monitor;         //  says when the agent's connection goes away
 };
 
 
@@ -387,14 +388,17 @@ fsh_ctlstream_new (const char *endpoint, const Fshare__CtlRequest *request)
     zsock_set_sndtimeo (dealer, FSH_CTL_REQUEST_TIMEOUT_MS);
     //  The monitor listens before the connection exists, so that it cannot
     //  miss the disconnection of an agent that dies at once.
-    zactor_t *monitor = zactor_new (zmonitor, dealer);
+    //  Unique in the process even when a dealer of a stream just closed
+    //  had the same address: libzmq releases an inproc name later, in its
+    //  reaper thread
+    char *name = zsys_sprintf ("ctl-%p-%" PRIx64 "-%lx", (void *) dealer,
+                               (uint64_t) zclock_usecs (), (unsigned long) random ());
+    monitor_t *monitor = name? monitor_new (dealer, name): NULL;
+    zstr_free (&name);
     if (!monitor) {
         zsock_destroy (&dealer);
         return NULL;
     }
-    zstr_sendx (monitor, "LISTEN", "DISCONNECTED", NULL);
-    zstr_sendx (monitor, "START", NULL);
-    zsock_wait (monitor);
     fsh_ctlstream_t *self = (fsh_ctlstream_t *) zmalloc (sizeof (fsh_ctlstream_t));
     self->dealer = dealer;
     self->monitor = monitor;
@@ -408,7 +412,7 @@ fsh_ctlstream_destroy (fsh_ctlstream_t **self_p)
 {
     if (*self_p) {
         fsh_ctlstream_t *self = *self_p;
-        zactor_destroy (&self->monitor);
+        monitor_destroy (&self->monitor);
         zsock_destroy (&self->dealer);
         free (self);
         *self_p = NULL;
@@ -430,16 +434,16 @@ fsh_ctlstream_socket (fsh_ctlstream_t *self)
 void *
 fsh_ctlstream_monitor (fsh_ctlstream_t *self)
 {
-    return self->monitor;
+    return monitor_socket (self->monitor);
 }
 
 fsh_ctl_result_t
 fsh_ctlstream_read (fsh_ctlstream_t *self, void *which, Fshare__CtlReply **reply_p)
 {
     *reply_p = NULL;
-    if (which == self->monitor) {
-        zmsg_t *msg = zmsg_recv (self->monitor);
-        zmsg_destroy (&msg);
+    if (which == monitor_socket (self->monitor)) {
+        int event, value;
+        monitor_read (self->monitor, &event, &value);
         return FSH_CTL_GONE;
     }
     *reply_p = s_reply_recv (self->dealer);
@@ -453,7 +457,7 @@ fsh_ctlstream_recv (fsh_ctlstream_t *self, int timeout_ms, Fshare__CtlReply **re
 {
     *reply_p = NULL;
     int64_t deadline = timeout_ms < 0? -1: zclock_mono () + timeout_ms;
-    zpoller_t *poller = zpoller_new (self->dealer, self->monitor, NULL);
+    zpoller_t *poller = zpoller_new (self->dealer, monitor_socket (self->monitor), NULL);
     void *which = NULL;
     bool terminated = false;
     //  In slices, so that a signal that came just before the poll is seen
@@ -473,8 +477,8 @@ fsh_ctlstream_recv (fsh_ctlstream_t *self, int timeout_ms, Fshare__CtlReply **re
 void *
 fsh_ctlstream_ready (fsh_ctlstream_t *self)
 {
-    if (zsock_events (self->monitor) & ZMQ_POLLIN)
-        return self->monitor;
+    if (zsock_events (monitor_socket (self->monitor)) & ZMQ_POLLIN)
+        return monitor_socket (self->monitor);
     if (zsock_events (self->dealer) & ZMQ_POLLIN)
         return self->dealer;
     return NULL;

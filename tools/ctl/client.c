@@ -179,9 +179,14 @@ ctl_stream_open (ctl_t *self)
     request.command = "events";
     fsh_ctlstream_t *stream = fsh_ctlstream_new (ctl_control (self), &request);
     Fshare__CtlReply *ack = NULL;
-    if (stream && fsh_ctlstream_recv (stream, REQUEST_TIMEOUT_MS, &ack) != FSH_CTL_OK)
+    fsh_ctl_result_t result = stream? fsh_ctlstream_recv (stream, REQUEST_TIMEOUT_MS, &ack)
+                                    : FSH_CTL_NO_AGENT;
+    if (result != FSH_CTL_OK)
         fsh_ctl_reply_free (&ack);
     int rc = -1;
+    if (result == FSH_CTL_INTERRUPTED)
+        ;               //  asked to stop before the stream began: no failure to report
+    else
     if (!ack)
         ctl_fail (self, FSH_ERR_NO_AGENT, "agent not responding");
     else

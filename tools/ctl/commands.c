@@ -102,7 +102,7 @@ ctl_events (ctl_t *self, ctl_args_t *args)
 {
     (void) args;
     if (ctl_stream_open (self))
-        return 1;
+        return zsys_interrupted? 0: 1;
     zpoller_t *poller = zpoller_new (fsh_ctlstream_socket (self->stream),
                                      fsh_ctlstream_monitor (self->stream), NULL);
     int rc = 0;

@@ -1,11 +1,15 @@
-/*  monitor.h - the ROUTER's own account of connections that end.
+/*  monitor.h - a socket's own account of connections that end.
 
     libzmq drops a connection by itself when a peer sends a frame above
-    ZMQ_MAXMSGSIZE or breaks ZMTP, and says nothing on the socket: the
-    DEALER reconnects with a new routing id and whatever was in flight is
-    lost. The socket monitor (zmq_socket_monitor) reports each such end
-    with the connection's descriptor, which the broker matches against the
-    descriptor its sessions' messages came on (ZMQ_SRCFD, gate.h).
+    ZMQ_MAXMSGSIZE or breaks ZMTP, or when the peer goes away, and says
+    nothing on the socket. The socket monitor (zmq_socket_monitor) reports
+    each such end with the connection's descriptor: the broker matches it
+    against the descriptor its sessions' messages came on (ZMQ_SRCFD,
+    gate.h); a control client learns that the agent it follows is gone.
+
+    No thread of its own (CZMQ's zmonitor actor runs one, which asserts
+    when a signal interrupts it): the events arrive on an inproc PAIR that
+    the owner polls with its other sockets.
 */
 #ifndef MONITOR_H_INCLUDED
 #define MONITOR_H_INCLUDED
