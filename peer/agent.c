@@ -218,6 +218,14 @@ s_stop (void *arg)
 //  --- Host directory ---------------------------------------------------------------
 
 static int s_on_hostdir_timer (zloop_t *loop, int timer_id, void *arg);
+
+//  A long walk of the host directory (a big tree moved in, a rescan) holds
+//  the loop: the session is kept alive from inside it.
+static void
+s_on_walk_tick (void *arg)
+{
+    link_keepalive (((agent_t *) arg)->link);
+}
 static int s_on_digest_timer (zloop_t *loop, int timer_id, void *arg);
 
 //  Hand the link every change whose digest is settled; when the head of
@@ -495,6 +503,7 @@ s_agent_wire (agent_t *self, const char *password)
     };
     self->link = link_new (self->loop, &link, hostdir_files (self->hostdir), self->view,
                            &s_link_handler, self);
+    hostdir_set_tick (self->hostdir, s_on_walk_tick, self);
     commands_config_t commands = {
         .user = self->user, .dir = self->dir, .downloads = self->downloads,
         .broker = self->broker_ep, .control = self->control, .link = self->link,

@@ -54,6 +54,9 @@ struct _hostdir_t {
     bool watch_full;            //  the watch table is full
     bool watch_warned;          //  ... and that was logged (once, until it is not)
     char *buffer;               //  for read()
+    hostdir_tick_fn *tick;      //  during long walks, or NULL
+    void *tick_arg;
+    size_t walked;              //  entries walked, for the tick
 };
 
 //  What a walk of part of the tree does with what it finds.
@@ -143,11 +146,19 @@ s_check (hostdir_t *self, const char *path, bool final, zlistx_t *changes)
 // --------------------------------------------------------------------------
 //  Walks
 
+static void
+s_walked (hostdir_t *self)
+{
+    if (++self->walked % HOSTDIR_TICK_ENTRIES == 0 && self->tick)
+        self->tick (self->tick_arg);
+}
+
 static bool
 s_on_dir (void *arg, const char *path, int fd)
 {
     s_walk_ctx_t *ctx = (s_walk_ctx_t *) arg;
     hostdir_t *self = ctx->self;
+    s_walked (self);
     if (*path && ignore_match_entry (self->ignore, path, true))
         return false;
     if (watches_add (self->watches, self->root, path, fd, self->generation) == 0)
@@ -171,6 +182,7 @@ s_on_file (void *arg, const char *path, int dirfd, const char *name, const struc
 {
     s_walk_ctx_t *ctx = (s_walk_ctx_t *) arg;
     hostdir_t *self = ctx->self;
+    s_walked (self);
     if (ignore_match_entry (self->ignore, path, false))
         return;
     bool busy = scanner_probe (dirfd, name) == SCANNER_BUSY;
@@ -670,4 +682,12 @@ hostdir_set_watch_limit (hostdir_t *self, size_t limit)
 {
     assert (self);
     watches_set_limit (self->watches, limit);
+}
+
+void
+hostdir_set_tick (hostdir_t *self, hostdir_tick_fn *tick, void *arg)
+{
+    assert (self);
+    self->tick = tick;
+    self->tick_arg = arg;
 }

@@ -68,4 +68,11 @@ const char *hostdir_root (hostdir_t *self);
 //  Raising the kernel's own limit in a test would reach the whole machine.
 void hostdir_set_watch_limit (hostdir_t *self, size_t limit);
 
+//  Called every HOSTDIR_TICK_ENTRIES entries of a long walk (a tree of
+//  30,000 files moved in, a rescan): the walk runs in the agent's loop,
+//  which meanwhile cannot keep its session alive by itself.
+#define HOSTDIR_TICK_ENTRIES 256
+typedef void (hostdir_tick_fn) (void *arg);
+void hostdir_set_tick (hostdir_t *self, hostdir_tick_fn *tick, void *arg);
+
 #endif

@@ -117,6 +117,11 @@ int link_stop (link_t *self);
 //  Ask the broker for a sign of life now (a Ping); pongs are counted.
 void link_confirm (link_t *self);
 
+//  In the middle of long work in the agent's loop: a Ping if one is due,
+//  so that the broker does not take our silence for a death. The pongs
+//  are read when the loop turns again.
+void link_keepalive (link_t *self);
+
 //  One message from the broker (also a sign of life): classified and
 //  dispatched through the table. -1 when the agent's loop must end.
 int link_handle (link_t *self, Fshare__Message *msg, zmq_msg_t *data);

@@ -437,6 +437,14 @@ link_confirm (link_t *self)
         link_ping (self);
 }
 
+void
+link_keepalive (link_t *self)
+{
+    if (link_in_session (self->state)
+    &&  zclock_mono () >= fsh_loginclient_next_ping (self->client))
+        link_ping (self);
+}
+
 bool
 link_online (link_t *self)
 {

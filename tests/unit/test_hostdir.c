@@ -1067,6 +1067,39 @@ test_latency (void **state)
     assert_true (worst < 100 * 1000);
 }
 
+static void
+s_count_tick (void *arg)
+{
+    (*(size_t *) arg)++;
+}
+
+//  A big tree moved in is walked in the caller's loop: the tick comes
+//  every HOSTDIR_TICK_ENTRIES entries, so the agent can keep its session
+static void
+test_walk_ticks (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_start (fx);
+    size_t ticks = 0;
+    hostdir_set_tick (fx->hostdir, s_count_tick, &ticks);
+    s_mkdir (fx->outside, "big");
+    for (int dir = 0; dir < 4; dir++) {
+        char *name = zsys_sprintf ("big/d%d", dir);
+        s_mkdir (fx->outside, name);
+        for (int file = 0; file < 250; file++) {
+            char *path = zsys_sprintf ("%s/f%d", name, file);
+            s_write (fx->outside, path, "x");
+            free (path);
+        }
+        free (name);
+    }
+    s_rename (fx->outside, "big", fx->root, "big");
+    s_collect (fx, 1000);
+    assert_int_equal (zlistx_size (fx->changes), 1000);
+    //  1,000 files and 5 directories
+    assert_true (ticks >= 1005 / HOSTDIR_TICK_ENTRIES);
+}
+
 int
 main (void)
 {
@@ -1091,6 +1124,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_editor_saves, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_ignore_rules, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_latency, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_walk_ticks, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
