@@ -39,7 +39,8 @@ rounds=0
 for delay in 0 0.005 0.01 0.02 0.05 0.1 0.2 0.4; do
     term_at tap "$delay" "$TAP" --events "$EVENTS_EP"
     term_at snap "$delay" "$TAP" --events "$EVENTS_EP" --broker "$BROKER_EP" --snapshot
-    term_at user "$delay" "$TAP" --events "$EVENTS_EP" --broker "$BROKER_EP" --user watcher
+    # an observer of ctlu's account (a tap creates no account: it must exist)
+    term_at user "$delay" "$TAP" --events "$EVENTS_EP" --broker "$BROKER_EP" --user ctlu
     # nobody listens there: the tap waits for a login answer that never comes
     term_at mute "$delay" "$TAP" --events "ipc://$T/none.pub" --broker "ipc://$T/none.req" --user watcher
     term_at broker2 "$delay" "$BIN/fshare-broker" --listen "ipc://$T/b2.req" \
