@@ -17,6 +17,7 @@
 
 //  --------------------------------------------------------------------------
 //  Fixture: a broker whose sessions need a message every 300 ms or so
+//  (and are gone after six missed)
 
 static int
 s_setup (void **state)
@@ -24,6 +25,10 @@ s_setup (void **state)
     fixture_t *fx = fixture_new ("download");
     broker_config_t config = fixture_broker_config (fx);
     config.heartbeat_ms = 300;
+    //  1.8 s of silence before a session is gone: the agents under test
+    //  keep their own pace on a loaded machine, and one dead owner is still
+    //  noticed well within the fixture's deadline
+    config.liveness = 6;
     fixture_broker_start (fx, &config);
     *state = fx;
     return 0;
