@@ -285,6 +285,7 @@ sink_new (const char *dir, const char *name, const char *owner, const char *path
     }
     self->digest = digest_new ();
     if (s_choose_part (self, error)) {
+        *code = self->code;
         self->closed = true;
         sink_destroy (&self);
         return NULL;

@@ -677,6 +677,22 @@ test_known_digest (void **state)
     zstr_free (&db_path);
 }
 
+//  A partial file that cannot be created (here: a directory that takes
+//  no new files, as a read-only or full file system) is a failure with
+//  its code, never an error without one.
+static void
+test_part_not_creatable (void **state)
+{
+    (void) state;
+    char *error = NULL;
+    fsh_err_t code = FSH_ERR_NONE;
+    sink_t *sink = sink_new ("/proc/self", "f.txt", "alice", "f.txt", NULL, &code, &error);
+    assert_null (sink);
+    assert_non_null (error);
+    assert_int_equal (code, FSH_ERR_NOT_WRITABLE);
+    zstr_free (&error);
+}
+
 int
 main (void)
 {
@@ -694,6 +710,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_attributes_and_digest_resume, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_published_digest_enforced, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_known_digest, s_setup, s_teardown),
+        cmocka_unit_test (test_part_not_creatable),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
