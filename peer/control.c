@@ -114,24 +114,35 @@ s_warn_malformed (control_t *self, const char *what)
     fsh_ratelog_warning (self->ratelog, "control", "ignored a malformed request (%s)", what);
 }
 
+//  A request we cannot take still gets an answer (bad_request), so that
+//  a client never waits for nothing; the log line is rate-limited.
+static void
+s_refuse (control_t *self, zframe_t *sender, const char *what)
+{
+    s_warn_malformed (self, what);
+    if (sender)
+        control_reply_error (self, sender, FSH_ERR_BAD_REQUEST, "malformed control request");
+}
+
 control_request_t *
 control_recv (control_t *self)
 {
     zmsg_t *msg = zmsg_recv (self->router);
     if (!msg)
         return NULL;
-    if (zmsg_size (msg) != 2) {
-        s_warn_malformed (self, "not two frames");
+    zframe_t *sender = zmsg_pop (msg);
+    if (zmsg_size (msg) != 1) {
+        s_refuse (self, sender, "not two frames");
+        zframe_destroy (&sender);
         zmsg_destroy (&msg);
         return NULL;
     }
-    zframe_t *sender = zmsg_pop (msg);
     zframe_t *body = zmsg_first (msg);
     Fshare__CtlRequest *request = (Fshare__CtlRequest *)
         fsh_unpack (&fshare__ctl_request__descriptor, zframe_data (body), zframe_size (body));
     zmsg_destroy (&msg);
     if (!request || !fsh_text_valid (request->command, 64)) {
-        s_warn_malformed (self, request? "bad command": "not a CtlRequest");
+        s_refuse (self, sender, request? "bad command": "not a CtlRequest");
         if (request)
             fshare__ctl_request__free_unpacked (request, NULL);
         zframe_destroy (&sender);

@@ -26,8 +26,9 @@ typedef struct {
     Fshare__CtlRequest *request;
 } control_request_t;
 
-//  Read one request; NULL when the message was malformed (logged, at most
-//  once a second) or the read was interrupted.
+//  Read one request; NULL when the message was malformed (answered with a
+//  bad_request error, logged at most once a second) or the read was
+//  interrupted.
 control_request_t *control_recv (control_t *self);
 void control_request_destroy (control_request_t **self_p);
 

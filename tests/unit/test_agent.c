@@ -189,12 +189,18 @@ test_two_agents_share (void **state)
     assert_int_equal (reply->agent->pid, getpid ());
     s_reply_free (&reply);
 
-    //  Unknown command; a malformed frame is ignored, the next one answered
+    //  Unknown command; a malformed frame is answered bad_request, and the
+    //  next one as usual
     reply = s_ctl_call (ctl, "fly");
     assert_int_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
     assert_string_equal (reply->error, "unknown command 'fly'");
     s_reply_free (&reply);
     zstr_send (ctl, "\xff\xff not protobuf");
+    reply = fixture_ctl_recv (ctl);
+    assert_non_null (reply);
+    assert_int_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
+    assert_int_equal (reply->code, FSH_ERR_BAD_REQUEST);
+    s_reply_free (&reply);
     reply = s_ctl_call (ctl, "ping");
     assert_int_equal (reply->status, FSHARE__STATUS__STATUS_OK);
     s_reply_free (&reply);

@@ -1,0 +1,83 @@
+# ctl_malformed.sh - a raw client on the agent's control socket: every
+# request the agent cannot take (garbage, a truncated message, a command
+# with a NUL or broken UTF-8, a get whose path holds a NUL, extra frames)
+# is answered at once with status=ERROR and code bad_request, never left
+# unanswered; the agent keeps serving honest requests afterwards.
+. "$(dirname "$0")/../lib.sh" "$1"
+. "$(dirname "$0")/peer_lib.bash"
+
+. "$(dirname "$0")/sec_lib.bash"
+start_broker --hash-cost min
+start_peer bob
+wait_until 10 online bob || fail "bob not online: $(state bob)"
+
+"$PY" - "ipc://$XDG_RUNTIME_DIR/fshare/bob.ctl" >"$T/raw.out" 2>"$T/raw.err" <<'EOF' ||
+import json, os, sys, zmq
+
+def varint(value):
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+def field(number, data):
+    return varint(number << 3 | 2) + varint(len(data)) + data
+
+def parse(data):
+    fields, pos = {}, 0
+    while pos < len(data):
+        key = 0
+        shift = 0
+        while True:
+            byte = data[pos]; pos += 1
+            key |= (byte & 0x7F) << shift; shift += 7
+            if not byte & 0x80:
+                break
+        number, kind = key >> 3, key & 7
+        if kind == 0:
+            value = shift = 0
+            while True:
+                byte = data[pos]; pos += 1
+                value |= (byte & 0x7F) << shift; shift += 7
+                if not byte & 0x80:
+                    break
+        else:
+            length = data[pos]; pos += 1
+            value, pos = data[pos:pos + length], pos + length
+        fields[number] = value
+    return fields
+
+ctx = zmq.Context.instance()
+cases = {
+    "garbage": [b"\xff" * 40],
+    "truncated": [field(1, b"status")[:3]],
+    "nul_command": [field(1, b"status\0x")],
+    "utf8_command": [field(1, b"st\xffatus")],
+    "nul_path": [field(1, b"get") + field(2, b"alice") + field(2, b"a\0../../x")],
+    "nul_output": [field(1, b"get") + field(2, b"alice") + field(2, b"a") + field(6, b"/tmp/x\0y")],
+    "two_bodies": [field(1, b"status"), field(1, b"status")],
+}
+answers = {}
+for name, frames in cases.items():
+    sock = ctx.socket(zmq.DEALER)
+    sock.linger = 0
+    sock.connect(sys.argv[1])
+    sock.send_multipart(frames)
+    if sock.poll(3000):
+        reply = parse(sock.recv_multipart()[-1])
+        answers[name] = [reply.get(1, 0), reply.get(11, 0)]
+    else:
+        answers[name] = None
+    sock.close()
+print(json.dumps(answers))
+EOF
+    fail "raw client: $(cat "$T/raw.err")"
+
+# status ERROR (1) and ERR_BAD_REQUEST (6) for every one
+json_is 'length == 7 and all(.[]; . == [1, 6])' <"$T/raw.out" ||
+    fail "malformed control requests not each answered bad_request: $(cat "$T/raw.out")"
+log_has bob "malformed request" || fail "bob did not log the malformed requests"
+# and the agent still answers
+online bob || fail "bob no longer answers: $(state bob)"
