@@ -18,6 +18,7 @@
     descriptor would hold back the kernel's IN_DELETE_SELF.
 */
 #include "hostdir.h"
+#include "exchange.h"
 #include "published.h"
 #include "ignore.h"
 #include "moves.h"
@@ -287,13 +288,28 @@ s_moved_to (hostdir_t *self, const struct inotify_event *event, const char *path
             s_check (self, path, false, changes);
         return;
     }
-    if (!publishable)                   //  e.g. renamed to a partial name
+    if (!publishable) {                 //  e.g. renamed to a partial name
         s_moved_out (self, move, changes);
-    else
-    if (is_dir)
-        s_rename_dir (self, move->path, path, changes);
-    else
-        s_rename_file (self, move->path, path, changes);
+        move_destroy (&move);
+        return;
+    }
+    switch (exchange_apply (s_root_fd (self), self->published, self->watches,
+                            move->path, path, is_dir, changes)) {
+        case EXCHANGE_SWAPPED:
+            if (is_dir) {               //  what events named by the old paths
+                s_add_dir (self, move->path, changes);
+                s_add_dir (self, path, changes);
+            }
+            break;
+        case EXCHANGE_ECHO:
+            break;
+        case EXCHANGE_NONE:
+            if (is_dir)
+                s_rename_dir (self, move->path, path, changes);
+            else
+                s_rename_file (self, move->path, path, changes);
+            break;
+    }
     move_destroy (&move);
 }
 

@@ -179,6 +179,18 @@ published_remove_under (published_t *self, const char *dir, zlistx_t *changes)
     s_each_under (self, dir, published_remove, changes);
 }
 
+//  The file's fresh stat where it now is (its digest stays: the same
+//  inode, moved).
+static void
+s_take_stat (fileset_file_t *file, const struct stat *st)
+{
+    file->size = (uint64_t) st->st_size;
+    file->mtime = (int64_t) st->st_mtim.tv_sec;
+    file->mtime_ns = (int64_t) st->st_mtim.tv_nsec;
+    file->dev = (uint64_t) st->st_dev;
+    file->ino = (uint64_t) st->st_ino;
+}
+
 bool
 published_rename (published_t *self, const char *from, const char *to,
                   const struct stat *st, zlistx_t *changes)
@@ -189,13 +201,8 @@ published_rename (published_t *self, const char *from, const char *to,
         return false;
     fileset_file_t moved = *file;
     moved.path = (char *) to;
-    if (st) {
-        moved.size = (uint64_t) st->st_size;
-        moved.mtime = (int64_t) st->st_mtim.tv_sec;
-        moved.mtime_ns = (int64_t) st->st_mtim.tv_nsec;
-        moved.dev = (uint64_t) st->st_dev;
-        moved.ino = (uint64_t) st->st_ino;
-    }
+    if (st)
+        s_take_stat (&moved, st);
     settle_cancel (self->settle, from);
     settle_cancel (self->settle, to);
     fileset_remove (self->files, from);         //  frees file
@@ -234,6 +241,90 @@ published_rename_dir (published_t *self, const char *from, const char *to,
     }
     zlistx_destroy (&list);
     settle_rename (self->settle, from, to);
+}
+
+bool
+published_exchange (published_t *self, const char *a, const char *b,
+                    const struct stat *st_a, const struct stat *st_b, zlistx_t *changes)
+{
+    assert (self);
+    const fileset_file_t *file_a = fileset_lookup (self->files, a);
+    const fileset_file_t *file_b = fileset_lookup (self->files, b);
+    if (!file_a || !file_b)
+        return false;
+    fileset_file_t to_b = *file_a, to_a = *file_b;
+    s_take_stat (&to_b, st_b);
+    s_take_stat (&to_a, st_a);
+    to_b.path = (char *) b;
+    to_a.path = (char *) a;
+    fileset_remove (self->files, a);            //  frees file_a
+    fileset_remove (self->files, b);            //  frees file_b
+    fileset_put_file (self->files, &to_b);
+    fileset_put_file (self->files, &to_a);
+    settle_cancel (self->settle, a);
+    settle_cancel (self->settle, b);
+    //  A view applies changes in order: b takes a's file by a rename,
+    //  then a is b's file anew
+    s_emit (changes, FSHARE__CHANGE_KIND__CHANGE_RENAMED, b, a, to_b.size, to_b.mtime);
+    s_emit (changes, FSHARE__CHANGE_KIND__CHANGE_ADDED, a, NULL, to_a.size, to_a.mtime);
+    return true;
+}
+
+//  Take every file below `from` out of the published set into `into`,
+//  each at its place below `to`; a path that would be too long or too
+//  deep there is removed.
+static void
+s_take_under (published_t *self, const char *from, const char *to, fileset_t *into,
+              zlistx_t *changes)
+{
+    size_t from_len = strlen (from);
+    zlistx_t *list = fileset_under (self->files, from);
+    zlistx_t *paths = zlistx_new ();
+    zlistx_set_destructor (paths, (zlistx_destructor_fn *) zstr_free);
+    for (const fileset_file_t *file = (const fileset_file_t *) zlistx_first (list); file;
+         file = (const fileset_file_t *) zlistx_next (list)) {
+        char *path = zsys_sprintf ("%s%s", to, file->path + from_len);
+        assert (path);
+        fileset_file_t moved = *file;
+        moved.path = path;
+        if (strlen (path) < S_PATH_SIZE && !fsh_path_check (path))
+            fileset_put_file (into, &moved);
+        else
+            s_emit (changes, FSHARE__CHANGE_KIND__CHANGE_REMOVED, file->path, NULL,
+                    file->size, file->mtime);
+        zstr_free (&path);
+        zlistx_add_end (paths, strdup (file->path));
+    }
+    zlistx_destroy (&list);
+    for (char *path = (char *) zlistx_first (paths); path; path = (char *) zlistx_next (paths))
+        fileset_remove (self->files, path);
+    zlistx_destroy (&paths);
+}
+
+void
+published_exchange_dir (published_t *self, const char *a, const char *b, zlistx_t *changes)
+{
+    assert (self);
+    fileset_t *moved = fileset_new ();
+    s_take_under (self, a, b, moved, changes);
+    s_take_under (self, b, a, moved, changes);
+    size_t a_len = strlen (a), b_len = strlen (b);
+    char old [S_PATH_SIZE * 2];
+    //  A name on one side only is a rename (nothing is at its new place);
+    //  a name on both sides changes in place, twice
+    zlistx_t *list = fileset_sorted (moved);
+    for (const fileset_file_t *file = (const fileset_file_t *) zlistx_first (list); file;
+         file = (const fileset_file_t *) zlistx_next (list)) {
+        bool from_a = strncmp (file->path, b, b_len) == 0 && file->path [b_len] == '/';
+        snprintf (old, sizeof (old), "%s%s", from_a? a: b,
+                  file->path + (from_a? b_len: a_len));
+        bool both = fileset_lookup (moved, old) != NULL;
+        fileset_put_file (self->files, file);
+        s_emit (changes, both? FSHARE__CHANGE_KIND__CHANGE_CHANGED: FSHARE__CHANGE_KIND__CHANGE_RENAMED,
+                file->path, both? NULL: old, file->size, file->mtime);
+    }
+    zlistx_destroy (&list);
+    fileset_destroy (&moved);
 }
 
 void

@@ -60,6 +60,20 @@ bool published_rename (published_t *self, const char *from, const char *to,
 void published_rename_dir (published_t *self, const char *from, const char *to,
                            zlistx_t *changes);
 
+//  The files at a and at b swapped places (RENAME_EXCHANGE); st_a and
+//  st_b their fresh stats there. Reported as a rename of a's file to b,
+//  then b's file added at a. False (nothing done) unless both were
+//  published.
+bool published_exchange (published_t *self, const char *a, const char *b,
+                         const struct stat *st_a, const struct stat *st_b,
+                         zlistx_t *changes);
+
+//  The directories a and b swapped places: every file below one is now
+//  below the other. A name found on one side only is renamed, a name on
+//  both sides is changed in place at each.
+void published_exchange_dir (published_t *self, const char *a, const char *b,
+                             zlistx_t *changes);
+
 //  Make the published set equal to fresh (a rescan's walk).
 void published_replace (published_t *self, fileset_t *fresh, zlistx_t *changes);
 

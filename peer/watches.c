@@ -7,11 +7,13 @@
 */
 #include "watches.h"
 #include <sys/inotify.h>
+#include <sys/stat.h>
 
 typedef struct {
     int wd;
     char *path;                 //  relative; "" for the root
     uint64_t generation;        //  last walk that saw it
+    uint64_t dev, ino;          //  the directory's identity (0, 0: unknown)
 } s_watch_t;
 
 struct _watches_t {
@@ -162,7 +164,25 @@ watches_add (watches_t *self, const char *root, const char *path, int fd,
     if (wd < 0)
         return -1;
     s_watch_set (self, wd, path, generation);
+    struct stat st;
+    s_watch_t *watch = (s_watch_t *) zhashx_lookup (self->by_wd, S_WD_KEY (wd));
+    if (watch && fstat (fd, &st) == 0) {
+        watch->dev = (uint64_t) st.st_dev;
+        watch->ino = (uint64_t) st.st_ino;
+    }
     return 0;
+}
+
+bool
+watches_inode (watches_t *self, const char *path, uint64_t *dev, uint64_t *ino)
+{
+    assert (self);
+    s_watch_t *watch = (s_watch_t *) zhashx_lookup (self->by_path, path);
+    if (!watch || !watch->ino)
+        return false;
+    *dev = watch->dev;
+    *ino = watch->ino;
+    return true;
 }
 
 const char *
@@ -240,6 +260,39 @@ watches_rename (watches_t *self, const char *from, const char *to)
         watch = (s_watch_t *) zlistx_next (list);
     }
     zlistx_destroy (&list);
+}
+
+//  Move every watch of list from below `from` to below `to` (their old
+//  paths are out of by_path already).
+static void
+s_watches_move (watches_t *self, zlistx_t *list, const char *from, const char *to)
+{
+    size_t from_len = strlen (from);
+    for (s_watch_t *watch = (s_watch_t *) zlistx_first (list); watch;
+         watch = (s_watch_t *) zlistx_next (list)) {
+        char *path = zsys_sprintf ("%s%s", to, watch->path + from_len);
+        assert (path);
+        free (watch->path);
+        watch->path = path;
+        zhashx_insert (self->by_path, watch->path, watch);
+    }
+}
+
+void
+watches_exchange (watches_t *self, const char *a, const char *b)
+{
+    assert (self);
+    zlistx_t *under_a = s_watches_under (self, a);
+    zlistx_t *under_b = s_watches_under (self, b);
+    zlistx_t *lists [2] = { under_a, under_b };
+    for (int i = 0; i < 2; i++)
+        for (s_watch_t *watch = (s_watch_t *) zlistx_first (lists [i]); watch;
+             watch = (s_watch_t *) zlistx_next (lists [i]))
+            zhashx_delete (self->by_path, watch->path);
+    s_watches_move (self, under_a, a, b);
+    s_watches_move (self, under_b, b, a);
+    zlistx_destroy (&under_a);
+    zlistx_destroy (&under_b);
 }
 
 void

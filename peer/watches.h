@@ -36,6 +36,15 @@ void watches_drop_under (watches_t *self, const char *dir);
 //  Every watch at or under from now watches the same place under to.
 void watches_rename (watches_t *self, const char *from, const char *to);
 
+//  The identity (device, inode) of the directory watched at path, as it
+//  was when watched; false when path is not watched or it is unknown.
+bool watches_inode (watches_t *self, const char *path, uint64_t *dev, uint64_t *ino);
+
+//  The directories at a and at b swapped places (RENAME_EXCHANGE): every
+//  watch at or under one now watches the same place under the other.
+//  Neither may be below the other.
+void watches_exchange (watches_t *self, const char *a, const char *b);
+
 //  Drop the watches not seen by `generation` (their directories are gone).
 void watches_drop_unseen (watches_t *self, uint64_t generation);
 
