@@ -386,6 +386,8 @@ s_handle_event (hostdir_t *self, const struct inotify_event *event,
     if (!*dir && streq (event->name, S_IGNORE_FILE)
     &&  (mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE)))
         self->ignore_dirty = true;
+    if ((mask & (IN_CREATE | IN_MOVED_TO)) && !fsh_path_is_partial (event->name))
+        scanner_check_path (path);      //  says why a name will not be published
     bool publishable = s_publishable (self, path, event->name, is_dir);
 
     if (mask & IN_MOVED_TO) {

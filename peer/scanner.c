@@ -45,6 +45,15 @@ s_log_skip (const char *level, const char *path, const char *reason)
         zsys_warning ("scanner: skipping '%s': %s", clean, reason);
 }
 
+bool
+scanner_check_path (const char *path)
+{
+    const char *error = fsh_path_check (path);
+    if (error)
+        s_log_skip ("warning", path, error);
+    return error == NULL;
+}
+
 static int
 s_depth (const char *path)
 {

@@ -36,6 +36,11 @@ int scanner_walk (int rootfd, const char *subdir,
 //  O_DIRECTORY descriptor, or -1 with errno set.
 int scanner_open_dir (int rootfd, const char *subdir);
 
+//  True when path may be published (fsh_path_check); else false, and the
+//  reason is logged with the name made safe for a log (a name that cannot
+//  be published is never skipped silently).
+bool scanner_check_path (const char *path);
+
 //  Whether a writer has the regular file dirfd/name open, learnt from a
 //  read lease (fcntl F_SETLEASE, taken and dropped at once: the kernel
 //  refuses it with EAGAIN while the file is open for writing anywhere).
