@@ -219,6 +219,16 @@ s_stop (void *arg)
 
 static int s_on_hostdir_timer (zloop_t *loop, int timer_id, void *arg);
 
+//  A requester found a file of ours corrupted: hash it again, whatever the
+//  database says; a digest that differs goes out as file_changed (SPEC 4.5)
+static void
+s_on_corrupted (void *arg, const char *path)
+{
+    agent_t *self = (agent_t *) arg;
+    zsys_warning ("%s: '%s' reached a requester corrupted: hashing it again", self->user, path);
+    hashq_rehash (self->hashq, path);
+}
+
 //  A long walk of the host directory (a big tree moved in, a rescan) holds
 //  the loop: the session is kept alive from inside it.
 static void
@@ -487,6 +497,7 @@ s_agent_wire (agent_t *self, const char *password)
     self->transfers = transfers_new (self->loop, self->control, self->user, self->dir,
                                      self->downloads, self->verbose);
     transfers_set_view (self->transfers, self->view);
+    transfers_on_corrupted (self->transfers, s_on_corrupted, self);
     if (self->statedir) {
         char *db = zsys_sprintf ("%s/digests.db", statedir_path (self->statedir));
         transfers_set_digests (self->transfers, db);

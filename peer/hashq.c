@@ -32,6 +32,7 @@ struct _hashq_t {
     shared_t *shared;
     zlistx_t *queue;            //  paths waiting, oldest first
     zhashx_t *queued;           //  the same paths, for "already asked"
+    zhashx_t *fresh;            //  paths to read whatever the database says
     size_t in_flight;
     uint64_t bytes_read;
 };
@@ -90,7 +91,7 @@ s_read_all (worker_t *self, int fd, digest_t *digest, uint64_t *bytes)
 }
 
 static void
-s_hash (worker_t *self, hashq_result_t *result)
+s_hash (worker_t *self, hashq_result_t *result, bool fresh)
 {
     result->status = HASHQ_FAILED;
     int fd = s_open_beneath (self, result->path);
@@ -102,7 +103,7 @@ s_hash (worker_t *self, hashq_result_t *result)
     }
     file_key_of (&before, &result->key);
     result->mode = before.st_mode & 07777;
-    if (digestdb_lookup (self->db, &result->key, result->sha256)) {
+    if (!fresh && digestdb_lookup (self->db, &result->key, result->sha256)) {
         result->status = HASHQ_DIGEST;
         close (fd);
         return;
@@ -156,10 +157,10 @@ s_worker (zsock_t *pipe, void *args)
         if (!msg)
             break;
         char *command = zmsg_popstr (msg);
-        if (command && streq (command, "HASH")) {
+        if (command && (streq (command, "HASH") || streq (command, "REHASH"))) {
             hashq_result_t result = { .path = zmsg_popstr (msg) };
             if (result.path) {
-                s_hash (&self, &result);
+                s_hash (&self, &result, streq (command, "REHASH"));
                 //  One commit per burst, not per file: commit when no
                 //  request waits (a batch lost to a crash is only hashed
                 //  again; the database flushes at every BATCH rows too)
@@ -210,6 +211,7 @@ hashq_new (const char *root, const char *db_path)
     self->queue = zlistx_new ();
     zlistx_set_destructor (self->queue, (zlistx_destructor_fn *) zstr_free);
     self->queued = zhashx_new ();
+    self->fresh = zhashx_new ();
     return self;
 }
 
@@ -226,6 +228,7 @@ hashq_destroy (hashq_t **self_p)
     free (self->shared);
     zlistx_destroy (&self->queue);
     zhashx_destroy (&self->queued);
+    zhashx_destroy (&self->fresh);
     free (self);
     *self_p = NULL;
 }
@@ -242,7 +245,9 @@ s_feed (hashq_t *self)
     while (self->in_flight < IN_FLIGHT && zlistx_size (self->queue)) {
         char *path = (char *) zlistx_detach (self->queue, NULL);
         zhashx_delete (self->queued, path);
-        zstr_sendx (self->actor, "HASH", path, NULL);
+        bool fresh = zhashx_lookup (self->fresh, path) != NULL;
+        zhashx_delete (self->fresh, path);
+        zstr_sendx (self->actor, fresh? "REHASH": "HASH", path, NULL);
         zstr_free (&path);
         self->in_flight++;
     }
@@ -257,6 +262,13 @@ hashq_request (hashq_t *self, const char *path)
     zlistx_add_end (self->queue, copy);
     zhashx_insert (self->queued, copy, (void *) 1);
     s_feed (self);
+}
+
+void
+hashq_rehash (hashq_t *self, const char *path)
+{
+    zhashx_update (self->fresh, path, (void *) 1);
+    hashq_request (self, path);
 }
 
 hashq_result_t *

@@ -42,6 +42,11 @@ zsock_t *hashq_sock (hashq_t *self);
 //  Ask for the digest of `path` (relative to the root).
 void hashq_request (hashq_t *self, const char *path);
 
+//  The same, reading the file whatever the database holds for it (a
+//  requester found the content served from that digest corrupted: the
+//  database may be wrong). The new digest replaces the database's.
+void hashq_rehash (hashq_t *self, const char *path);
+
 //  One result, or NULL when none is ready (never blocks). The caller
 //  destroys it.
 hashq_result_t *hashq_recv (hashq_t *self);

@@ -135,6 +135,12 @@ transfers_set_digests (transfers_t *self, const char *db_path)
 }
 
 void
+transfers_on_corrupted (transfers_t *self, uploads_corrupted_fn *fn, void *arg)
+{
+    uploads_on_corrupted (self->uploads, fn, arg);
+}
+
+void
 transfers_set_view (transfers_t *self, view_t *view)
 {
     downloads_set_view (self->downloads, view);

@@ -17,6 +17,7 @@
 #include "control.h"
 #include "view.h"
 #include "tlink.h"
+#include "upload.h"
 
 typedef struct _transfers_t transfers_t;
 
@@ -40,6 +41,9 @@ void transfers_set_stall_timeout (transfers_t *self, uint32_t stall_ms);
 //  The agent's digest database (digestdb.h): as owner, a file whose very
 //  version it knows is served from that digest, not hashed again.
 void transfers_set_digests (transfers_t *self, const char *db_path);
+
+//  A file of ours a requester found corrupted (upload.h).
+void transfers_on_corrupted (transfers_t *self, uploads_corrupted_fn *fn, void *arg);
 
 //  The agent's view of the other users' files: downloads check the
 //  owner's answer against what it published, and find content by digest.

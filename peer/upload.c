@@ -27,6 +27,8 @@ struct _uploads_t {
     zhashx_t *table;            //  &id -> upload_t
     digestdb_t *digests;        //  read-only; NULL: hash while reading
     zhashx_t *distrusted;       //  versions a requester found corrupted
+    uploads_corrupted_fn *corrupted;
+    void *corrupted_arg;
 };
 
 static void
@@ -113,6 +115,13 @@ s_distrust (uploads_t *self, upload_t *upload)
     zstr_free (&version);
     zsys_warning ("%s: '%s' arrived corrupted from its known digest: hashing it from now on",
                   self->link->user, upload->path);
+}
+
+void
+uploads_on_corrupted (uploads_t *self, uploads_corrupted_fn *fn, void *arg)
+{
+    self->corrupted = fn;
+    self->corrupted_arg = arg;
 }
 
 size_t
@@ -284,6 +293,8 @@ uploads_on_message (uploads_t *self, Fshare__Message *msg)
                              msg->cancel->reason: fsh_err_text (code);
         if (code == FSH_ERR_CORRUPTED && upload->known)
             s_distrust (self, upload);
+        if (code == FSH_ERR_CORRUPTED && self->corrupted)
+            self->corrupted (self->corrupted_arg, upload->path);
         s_upload_end (self, upload, code, reason, false);
     }
 }

@@ -31,6 +31,11 @@ void uploads_destroy (uploads_t **self_p);
 //  only). NULL, or a database that cannot be opened: hash while reading.
 void uploads_set_digests (uploads_t *self, const char *db_path);
 
+//  Called with the path of a file a requester found corrupted (SPEC 4.5:
+//  the owner hashes it again and publishes what it finds).
+typedef void (uploads_corrupted_fn) (void *arg, const char *path);
+void uploads_on_corrupted (uploads_t *self, uploads_corrupted_fn *fn, void *arg);
+
 //  Serve, Credit, Done, or a Cancel addressed to the owner.
 void uploads_on_message (uploads_t *self, Fshare__Message *msg);
 

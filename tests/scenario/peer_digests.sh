@@ -74,3 +74,29 @@ wait_until 20 online alice || fail "alice is not online after the corruption"
 log_has alice "rebuilding" || fail "no warning about the rebuilt database"
 wait_until 20 ctl_jq bob 'any(.[]; .path == "hello.txt" and .sha256 == $h)' --arg h "$sum" \
     -- ls --all --user alice || fail "no digests after the rebuild"
+
+# A database that is readable but wrong (a digest that is not the file's):
+# alice publishes it and serves from it; bob's get finds the content
+# corrupted; alice then hashes the file again and publishes the truth
+# (SPEC 4.5), and the next get succeeds
+kill -TERM "$PID_alice"
+wait_until 10 gone "$PID_alice" || fail "alice did not stop"
+mv "$T/alice.log" "$T/alice-third.log"
+"$PY" - "$db" <<'PYEOF' || fail "cannot falsify the database"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE digests SET sha256 = ?", (bytes(32),))
+db.commit()
+PYEOF
+zero=$(printf '0%.0s' $(seq 64))
+start_peer alice
+wait_until 20 online alice || fail "alice is not online after the falsified database"
+wait_until 20 ctl_jq bob 'any(.[]; .path == "hello.txt" and .sha256 == $z)' --arg z "$zero" \
+    -- ls --all --user alice || fail "the falsified digest was not published (test premise)"
+rm -f "$T/bob_dl/hello.txt"
+ctl bob get alice hello.txt >/dev/null 2>"$T/err" && fail "a get of falsified content succeeded"
+wait_until 20 ctl_jq bob 'any(.[]; .path == "hello.txt" and .sha256 == $h)' --arg h "$sum" \
+    -- ls --all --user alice || fail "alice did not publish the true digest after 'corrupted'"
+ctl bob get alice hello.txt >/dev/null 2>"$T/err" || fail "get after the re-hash: $(cat "$T/err")"
+cmp -s "$A/hello.txt" "$T/bob_dl/hello.txt" || fail "hello.txt arrived different after the re-hash"
+log_has alice "hashing it again" || fail "alice did not say it hashes again"
