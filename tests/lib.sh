@@ -41,6 +41,14 @@ SAN_REPORT='(Address|Leak|UndefinedBehavior|Thread|Memory)Sanitizer|runtime erro
 # chunk buffers): 15 s did not hold on a loaded 2-core machine.
 # SANITIZED: non-empty when the programs are an ASan/UBSan build.
 SANITIZED=$(grep -l '^FSHARE_SANITIZE:BOOL=ON' "$BIN/CMakeCache.txt" 2>/dev/null)
+# The programs a scenario starts run without LeakSanitizer's exit-time scan:
+# in clean-clone .ci/run's ASan phase, taps (three in one run) and a broker
+# that had relayed 512 MiB took their SIGTERM and then did not finish
+# exiting within 60 s; one stack showed the scan's stop-the-world suspending
+# threads. Not understood. ASan's and UBSan's checks of every access stay on
+# (and are read below); leaks stay checked where the same broker and agent
+# code runs in-process: the unit tests and the fuzzers.
+if [ -n "$SANITIZED" ]; then export ASAN_OPTIONS="${ASAN_OPTIONS}:detect_leaks=0"; fi
 if [ -n "$SANITIZED" ]; then
     STOP_SECS=${STOP_SECS:-60}
 else
@@ -150,21 +158,9 @@ wait_until() {
 }
 
 # bg LOGNAME COMMAND...: start COMMAND in the background, output to $T/LOGNAME.log
-#
-# Under ASan a background fshare-tap runs without LeakSanitizer's exit-time
-# scan: in two scenarios of one ASan suite run (a clean clone, 2 cores) and
-# in two soak runs, a tap took its SIGTERM and then did not finish exiting
-# within 60 s; one stack showed LeakSanitizer's stop-the-world, suspending
-# threads. The cause is not
-# understood; the tap's heap errors are still reported (ASan itself stays
-# on), only its leaks at exit go unchecked. Remove this once understood.
 bg() {
     local name=$1; shift
-    if [ -n "${SANITIZED:-}" ] && [ "${1##*/}" = fshare-tap ]; then
-        ASAN_OPTIONS="${ASAN_OPTIONS}:detect_leaks=0" "$@" >"$T/$name.log" 2>&1 &
-    else
-        "$@" >"$T/$name.log" 2>&1 &
-    fi
+    "$@" >"$T/$name.log" 2>&1 &
     LAST_PID=$!
     PIDS="$PIDS $LAST_PID"
     PID_NAME[$LAST_PID]=$name
