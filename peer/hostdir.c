@@ -565,21 +565,6 @@ s_sigio_ignore (void)
     }
 }
 
-static char *
-s_absolute_root (const char *root)
-{
-    //  Absolute, so that a later chdir cannot move it
-    char cwd [PATH_MAX];
-    char *path = *root != '/' && getcwd (cwd, sizeof (cwd))
-               ? zsys_sprintf ("%s/%s", cwd, root): strdup (root);
-    assert (path);
-    //  "dir/" and "dir" are the same place; keep "/" as it is
-    size_t len = strlen (path);
-    while (len > 1 && path [len - 1] == '/')
-        path [--len] = 0;
-    return path;
-}
-
 //  The configured patterns; false (logged) when one is not a pattern.
 static bool
 s_ignore_configure (hostdir_t *self, const hostdir_config_t *config)
@@ -597,7 +582,7 @@ s_alloc (const char *root, const hostdir_config_t *config)
 {
     hostdir_t *self = (hostdir_t *) zmalloc (sizeof (hostdir_t));
     assert (self);
-    self->root = s_absolute_root (root);
+    self->root = fsh_path_absolute (root);     //  a later chdir cannot move it
     self->rootfd = -1;
     self->inotify = -1;
     self->ignore = ignore_new ();

@@ -105,3 +105,16 @@ fsh_endpoint_prepare (const char *endpoint)
     free (dir);
     return rc;
 }
+
+char *
+fsh_path_absolute (const char *path)
+{
+    char cwd [PATH_MAX];
+    char *absolute = *path != '/' && getcwd (cwd, sizeof (cwd))
+                   ? zsys_sprintf ("%s/%s", cwd, path): strdup (path);
+    assert (absolute);
+    size_t len = strlen (absolute);
+    while (len > 1 && absolute [len - 1] == '/')
+        absolute [--len] = 0;
+    return absolute;
+}

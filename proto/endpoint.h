@@ -25,4 +25,8 @@ int fsh_endpoint_prepare (const char *endpoint);
 //  mkdir -p with the given mode for directories it creates. 0 or -1.
 int fsh_mkdirs (const char *path, mode_t mode);
 
+//  `path` made absolute against the current directory, without trailing
+//  slashes ("/" stays "/"); no link is resolved. Caller frees.
+char *fsh_path_absolute (const char *path);
+
 #endif

@@ -109,6 +109,25 @@ test_endpoints (void **state)
 }
 
 static void
+test_path_absolute (void **state)
+{
+    (void) state;
+    char cwd [PATH_MAX];
+    assert_non_null (getcwd (cwd, sizeof cwd));
+    char *path = fsh_path_absolute ("/a/b//");
+    assert_string_equal (path, "/a/b");
+    zstr_free (&path);
+    path = fsh_path_absolute ("/");
+    assert_string_equal (path, "/");
+    zstr_free (&path);
+    path = fsh_path_absolute ("rel/dir/");
+    char *expected = zsys_sprintf ("%s/rel/dir", cwd);
+    assert_string_equal (path, expected);
+    zstr_free (&expected);
+    zstr_free (&path);
+}
+
+static void
 test_mkdirs (void **state)
 {
     (void) state;
@@ -386,6 +405,7 @@ main (void)
         cmocka_unit_test (test_paths),
         cmocka_unit_test (test_endpoints),
         cmocka_unit_test (test_mkdirs),
+        cmocka_unit_test (test_path_absolute),
         cmocka_unit_test (test_config_file),
         cmocka_unit_test (test_wire_rejects_garbage),
         cmocka_unit_test (test_event_rendering),
