@@ -291,10 +291,16 @@ uploads_on_message (uploads_t *self, Fshare__Message *msg)
         fsh_err_t code = fsh_err_received (msg->cancel->code, FSH_ERR_CANCELLED);
         const char *reason = fsh_text_valid (msg->cancel->reason, 512)?
                              msg->cancel->reason: fsh_err_text (code);
-        if (code == FSH_ERR_CORRUPTED && upload->known)
+        //  Only a digest taken from the database is suspect (one computed
+        //  while reading is the file's own), and once a version is
+        //  distrusted it is never served from the database again: a
+        //  requester crying 'corrupted' cannot make us re-read a file more
+        //  than once per version
+        if (code == FSH_ERR_CORRUPTED && upload->known) {
             s_distrust (self, upload);
-        if (code == FSH_ERR_CORRUPTED && self->corrupted)
-            self->corrupted (self->corrupted_arg, upload->path);
+            if (self->corrupted)
+                self->corrupted (self->corrupted_arg, upload->path);
+        }
         s_upload_end (self, upload, code, reason, false);
     }
 }
