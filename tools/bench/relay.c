@@ -170,12 +170,13 @@ s_wait_owner_idle (pid_t owner)
     return last;
 }
 
+//  Every trio's file exists before any agent starts: a hard link changes the
+//  file's ctime, and an owner that had already taken the digest would then
+//  miss its known digest and hash while serving.
 static int
-s_start_trio (relay_t *self, int which, const bench_options_t *options)
+s_make_trio_file (relay_t *self, int which, const bench_options_t *options)
 {
     bench_t *trio = &self->trio [which];
-    bench_options_t trio_options = *options;
-    trio_options.curve = which == PATH_CURVE;
     char *files = zsys_sprintf ("%s/owner_files", trio->dir);
     char *path = zsys_sprintf ("%s/%s", files, RELAY_FILE);
     int rc = mkdir (files, 0755);
@@ -190,7 +191,16 @@ s_start_trio (relay_t *self, int which, const bench_options_t *options)
         fprintf (stderr, "fshare-bench: cannot write %s: %s\n", path, strerror (errno));
     zstr_free (&files);
     zstr_free (&path);
-    if (rc || bench_start_broker (trio, &trio_options)
+    return rc;
+}
+
+static int
+s_start_trio (relay_t *self, int which, const bench_options_t *options)
+{
+    bench_t *trio = &self->trio [which];
+    bench_options_t trio_options = *options;
+    trio_options.curve = which == PATH_CURVE;
+    if (bench_start_broker (trio, &trio_options)
     ||  bench_start_agent (trio, &trio_options, "owner", &trio->owner_pid)
     ||  bench_start_agent (trio, &trio_options, "peer0", &trio->requester_pid))
         return -1;
@@ -393,9 +403,12 @@ bench_relay (const bench_options_t *options)
         if (bench_make_dir (&self.trio [which], base))
             goto done;
         self.made [which] = true;
-        if (s_start_trio (&self, which, options))
+        if (s_make_trio_file (&self, which, options))
             goto done;
     }
+    for (int which = 0; which < trios; which++)
+        if (s_start_trio (&self, which, options))
+            goto done;
     bool socat = options->socat && relay_have_socat ();
     for (int run = 0; run < options->runs; run++) {
         for (int which = 0; which < trios; which++)
