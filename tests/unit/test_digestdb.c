@@ -1,0 +1,251 @@
+/*  test_digestdb.c - the agent's digest database (peer/digestdb.c).
+
+    What SPEC 4.5 promises of it: a digest valid only for the exact
+    version of a file; it persists; a database that is garbage, of another
+    schema or of our schema with junk rows is never fatal (rebuilt, or the
+    junk is a miss); the readers of other threads see what was committed,
+    never write, and never rebuild.
+*/
+#include "fixture.h"
+#include "digestdb.h"
+#include <sqlite3.h>
+
+static char *
+s_path (fixture_t *fx, const char *name)
+{
+    return zsys_sprintf ("%s/%s", fx->dir, name);
+}
+
+static void
+s_write (const char *path, const char *content)
+{
+    FILE *file = fopen (path, "w");
+    assert_non_null (file);
+    fputs (content, file);
+    fclose (file);
+}
+
+static void
+test_database (void **state)
+{
+    (void) state;
+    fixture_t *fx = fixture_new ("digestdb");
+    char *path = s_path (fx, "digests.db");
+    digestdb_t *db = digestdb_open (path);
+    assert_non_null (db);
+    assert_false (digestdb_rebuilt (db));
+    file_key_t key = { 1, 2, 3, 4, 5 };
+    uint8_t sha [DIGEST_SIZE], got [DIGEST_SIZE];
+    memset (sha, 0xab, sizeof sha);
+    assert_false (digestdb_lookup (db, &key, got));
+    digestdb_store (db, &key, sha);
+    assert_true (digestdb_lookup (db, &key, got));
+    assert_memory_equal (got, sha, DIGEST_SIZE);
+    //  Another version of the same inode is not known
+    file_key_t touched = key;
+    touched.ctime_ns++;
+    assert_false (digestdb_lookup (db, &touched, got));
+    digestdb_destroy (&db);
+
+    //  It persists
+    db = digestdb_open (path);
+    assert_true (digestdb_lookup (db, &key, got));
+    digestdb_destroy (&db);
+
+    //  Garbage in its place: rebuilt empty, and usable
+    s_write (path, "this is not a database, and never was one: SQLite says so\n");
+    char *wal = zsys_sprintf ("%s-wal", path);
+    unlink (wal);
+    zstr_free (&wal);
+    db = digestdb_open (path);
+    assert_non_null (db);
+    assert_true (digestdb_rebuilt (db));
+    assert_false (digestdb_lookup (db, &key, got));
+    digestdb_store (db, &key, sha);
+    assert_true (digestdb_lookup (db, &key, got));
+    digestdb_destroy (&db);
+    zstr_free (&path);
+    fixture_destroy (&fx);
+}
+
+//  Rows written behind the database's back: SQL run on the file.
+static void
+s_sql (const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal (sqlite3_open (path, &db), SQLITE_OK);
+    char *error = NULL;
+    int rc = sqlite3_exec (db, sql, NULL, NULL, &error);
+    if (rc != SQLITE_OK)
+        fail_msg ("%s: %s", sql, error);
+    sqlite3_close (db);
+}
+
+//  Junk rows in a database of our schema: a digest of the wrong length,
+//  of the wrong type, a key's fields that do not match: all misses, and
+//  a store over them mends them.
+static void
+test_junk_rows (void **state)
+{
+    (void) state;
+    fixture_t *fx = fixture_new ("digestdb-junk");
+    char *path = s_path (fx, "digests.db");
+    digestdb_t *db = digestdb_open (path);
+    digestdb_destroy (&db);
+    s_sql (path, "INSERT INTO digests VALUES (1, 1, 10, 100, 1000, x'0102');"
+                 "INSERT INTO digests VALUES (1, 2, 10, 100, 1000, 'not a blob at all, no');"
+                 "INSERT INTO digests VALUES (1, 3, 10, 100, 1000, zeroblob (33));"
+                 "INSERT INTO digests VALUES (1, 4, -5, 100, 1000, zeroblob (32));");
+    db = digestdb_open (path);
+    assert_false (digestdb_rebuilt (db));
+    uint8_t got [DIGEST_SIZE], sha [DIGEST_SIZE];
+    memset (sha, 0x42, sizeof sha);
+    for (uint64_t ino = 1; ino <= 3; ino++) {
+        file_key_t key = { 1, ino, 10, 100, 1000 };
+        assert_false (digestdb_lookup (db, &key, got));
+    }
+    //  A row whose size is not the file's is another version
+    file_key_t key = { 1, 4, 10, 100, 1000 };
+    assert_false (digestdb_lookup (db, &key, got));
+    //  Stored again: the junk row is replaced
+    key.ino = 1;
+    digestdb_store (db, &key, sha);
+    digestdb_flush (db);
+    assert_true (digestdb_lookup (db, &key, got));
+    assert_memory_equal (got, sha, DIGEST_SIZE);
+    digestdb_destroy (&db);
+    zstr_free (&path);
+    fixture_destroy (&fx);
+}
+
+//  Another schema: a newer version number, or our version with a table
+//  that is not ours. Rebuilt empty (the old file kept aside), and usable.
+static void
+test_other_schema (void **state)
+{
+    (void) state;
+    fixture_t *fx = fixture_new ("digestdb-schema");
+    char *path = s_path (fx, "digests.db");
+    char *aside = zsys_sprintf ("%s.broken", path);
+    s_sql (path, "CREATE TABLE digests (dev INTEGER, ino INTEGER, sha256 BLOB);"
+                 "PRAGMA user_version = 2;");
+    digestdb_t *db = digestdb_open (path);
+    assert_non_null (db);
+    assert_true (digestdb_rebuilt (db));
+    assert_int_equal (access (aside, F_OK), 0);
+    file_key_t key = { 9, 9, 9, 9, 9 };
+    uint8_t sha [DIGEST_SIZE], got [DIGEST_SIZE];
+    memset (sha, 0x17, sizeof sha);
+    digestdb_store (db, &key, sha);
+    assert_true (digestdb_lookup (db, &key, got));
+    digestdb_destroy (&db);
+    //  The rebuilt one is ours: kept as it is at the next open
+    db = digestdb_open (path);
+    assert_false (digestdb_rebuilt (db));
+    assert_true (digestdb_lookup (db, &key, got));
+    digestdb_destroy (&db);
+
+    unlink (path);
+    unlink (aside);
+    s_sql (path, "CREATE TABLE digests (dev INTEGER, ino INTEGER, sha256 BLOB);"
+                 "PRAGMA user_version = 1;");
+    db = digestdb_open (path);
+    assert_non_null (db);
+    assert_true (digestdb_rebuilt (db));
+    digestdb_store (db, &key, sha);
+    assert_true (digestdb_lookup (db, &key, got));
+    digestdb_destroy (&db);
+    zstr_free (&aside);
+    zstr_free (&path);
+    fixture_destroy (&fx);
+}
+
+//  Where no file can be: in memory, never NULL; in memory on request.
+static void
+test_memory (void **state)
+{
+    (void) state;
+    uint8_t sha [DIGEST_SIZE], got [DIGEST_SIZE];
+    memset (sha, 0x33, sizeof sha);
+    file_key_t key = { 1, 2, 3, 4, 5 };
+    const char *paths [] = { NULL, "/nonexistent/fshare/dir/digests.db" };
+    for (int i = 0; i < 2; i++) {
+        digestdb_t *db = digestdb_open (paths [i]);
+        assert_non_null (db);
+        assert_false (digestdb_lookup (db, &key, got));
+        digestdb_store (db, &key, sha);
+        digestdb_flush (db);
+        assert_true (digestdb_lookup (db, &key, got));
+        assert_memory_equal (got, sha, DIGEST_SIZE);
+        digestdb_destroy (&db);
+        assert_null (db);
+    }
+    digestdb_destroy (&(digestdb_t *) { NULL });
+}
+
+//  A reader sees what the writer committed, and nothing before the
+//  commit; it never creates, rebuilds or writes.
+static void
+test_reader (void **state)
+{
+    (void) state;
+    fixture_t *fx = fixture_new ("digestdb-reader");
+    char *path = s_path (fx, "digests.db");
+    assert_null (digestdb_open_reader (path));
+    assert_int_equal (access (path, F_OK), -1);
+    assert_null (digestdb_open_reader (NULL));
+
+    digestdb_t *db = digestdb_open (path);
+    digestdb_t *reader = digestdb_open_reader (path);
+    assert_non_null (reader);
+    file_key_t key = { 4, 4, 4, 4, 4 };
+    uint8_t sha [DIGEST_SIZE], got [DIGEST_SIZE];
+    memset (sha, 0x44, sizeof sha);
+    digestdb_store (db, &key, sha);
+    assert_false (digestdb_lookup (reader, &key, got));
+    digestdb_flush (db);
+    assert_true (digestdb_lookup (reader, &key, got));
+    assert_memory_equal (got, sha, DIGEST_SIZE);
+    //  A batch commits by itself after a few hundred stores
+    file_key_t many = { 5, 0, 1, 1, 1 };
+    for (int i = 0; i < 300; i++) {
+        many.ino = (uint64_t) i + 1;
+        digestdb_store (db, &many, sha);
+    }
+    many.ino = 1;
+    assert_true (digestdb_lookup (reader, &many, got));
+    digestdb_destroy (&reader);
+    digestdb_destroy (&db);
+
+    //  Garbage: the reader gives up, and leaves the file as it was
+    s_write (path, "garbage, and not a database; it says so itself\n");
+    char *wal = zsys_sprintf ("%s-wal", path);
+    unlink (wal);
+    zstr_free (&wal);
+    reader = digestdb_open_reader (path);
+    if (reader) {
+        assert_false (digestdb_lookup (reader, &key, got));
+        assert_false (digestdb_rebuilt (reader));
+        digestdb_destroy (&reader);
+    }
+    FILE *file = fopen (path, "r");
+    char line [128] = "";
+    assert_non_null (fgets (line, sizeof line, file));
+    fclose (file);
+    assert_string_equal (line, "garbage, and not a database; it says so itself\n");
+    zstr_free (&path);
+    fixture_destroy (&fx);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_database),
+        cmocka_unit_test (test_junk_rows),
+        cmocka_unit_test (test_other_schema),
+        cmocka_unit_test (test_memory),
+        cmocka_unit_test (test_reader),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

@@ -1,0 +1,325 @@
+/*  test_hashq.c - the agent's background hasher (peer/hashq.c).
+
+    What SPEC 4.5 promises of it: a digest equal to sha256sum's, valid
+    only for the exact version of a file; a restart over unchanged files
+    reads nothing; a changed file is hashed again; a rehash reads whatever
+    the database says and mends it; a database with junk rows costs a
+    read, never a wrong digest; nothing outside the root (symlinks, "..",
+    absolute paths) is read; a path asked for again while queued is asked
+    once; the file's permission bits come with its digest.
+*/
+#include "fixture.h"
+#include "hashq.h"
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+static char *
+s_path (fixture_t *fx, const char *name)
+{
+    return zsys_sprintf ("%s/%s", fx->dir, name);
+}
+
+static void
+s_write (const char *path, const char *content)
+{
+    FILE *file = fopen (path, "w");
+    assert_non_null (file);
+    fputs (content, file);
+    fclose (file);
+}
+
+//  One result, waiting with a deadline.
+static hashq_result_t *
+s_result (hashq_t *hashq)
+{
+    zpoller_t *poller = zpoller_new (hashq_sock (hashq), NULL);
+    hashq_result_t *result = NULL;
+    int64_t deadline = zclock_mono () + DEADLINE_MS;
+    while (!result && zclock_mono () < deadline) {
+        zpoller_wait (poller, 100);
+        result = hashq_recv (hashq);
+    }
+    zpoller_destroy (&poller);
+    assert_non_null (result);
+    return result;
+}
+
+static void
+s_hex_is (const uint8_t sha [DIGEST_SIZE], const char *want)
+{
+    char hex [DIGEST_HEX_SIZE];
+    digest_hex (sha, hex);
+    assert_string_equal (hex, want);
+}
+
+//  sha256 of "hello\n"
+#define HELLO_SHA "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"
+
+static void
+test_hasher (void **state)
+{
+    (void) state;
+    fixture_t *fx = fixture_new ("hashq");
+    char *root = s_path (fx, "root");
+    char *db = s_path (fx, "digests.db");
+    assert_int_equal (mkdir (root, 0755), 0);
+    char *file = zsys_sprintf ("%s/hello.txt", root);
+    s_write (file, "hello\n");
+    char *outside = s_path (fx, "secret");
+    s_write (outside, "not yours\n");
+    char *link = zsys_sprintf ("%s/link", root);
+    assert_int_equal (symlink (outside, link), 0);
+
+    hashq_t *hashq = hashq_new (root, db);
+    assert_non_null (hashq);
+    hashq_request (hashq, "hello.txt");
+    hashq_result_t *result = s_result (hashq);
+    assert_string_equal (result->path, "hello.txt");
+    assert_int_equal (result->status, HASHQ_DIGEST);
+    assert_int_equal (result->key.size, 6);
+    assert_int_equal (result->bytes_read, 6);
+    s_hex_is (result->sha256, HELLO_SHA);
+    hashq_result_destroy (&result);
+    //  Asked again: the database knows it now
+    hashq_request (hashq, "hello.txt");
+    result = s_result (hashq);
+    assert_int_equal (result->bytes_read, 0);
+    s_hex_is (result->sha256, HELLO_SHA);
+    hashq_result_destroy (&result);
+
+    hashq_request (hashq, "link");
+    result = s_result (hashq);
+    assert_int_equal (result->status, HASHQ_FAILED);
+    assert_int_equal (result->bytes_read, 0);
+    hashq_result_destroy (&result);
+    hashq_request (hashq, "missing");
+    result = s_result (hashq);
+    assert_int_equal (result->status, HASHQ_FAILED);
+    hashq_result_destroy (&result);
+    assert_int_equal (hashq_pending (hashq), 0);
+    hashq_destroy (&hashq);
+
+    //  A restart over the unchanged file reads nothing
+    hashq = hashq_new (root, db);
+    hashq_request (hashq, "hello.txt");
+    result = s_result (hashq);
+    assert_int_equal (result->status, HASHQ_DIGEST);
+    assert_int_equal (result->bytes_read, 0);
+    s_hex_is (result->sha256, HELLO_SHA);
+    hashq_result_destroy (&result);
+
+    //  A change is hashed again
+    s_write (file, "hello, world\n");
+    hashq_request (hashq, "hello.txt");
+    result = s_result (hashq);
+    assert_int_equal (result->status, HASHQ_DIGEST);
+    assert_int_equal (result->bytes_read, 13);
+    assert_int_equal (hashq_bytes_read (hashq), 13);
+    hashq_result_destroy (&result);
+    hashq_destroy (&hashq);
+
+    assert_null (hashq_new ("/nonexistent/fshare/root", db));
+    zstr_free (&link);
+    zstr_free (&outside);
+    zstr_free (&file);
+    zstr_free (&db);
+    zstr_free (&root);
+    fixture_destroy (&fx);
+}
+
+//  A database that holds a wrong digest for the file's exact version (the
+//  owner was told its content was corrupted): a request trusts it, a
+//  rehash reads the file and replaces it.
+static void
+test_rehash (void **state)
+{
+    (void) state;
+    fixture_t *fx = fixture_new ("hashq-rehash");
+    char *root = s_path (fx, "root");
+    char *db = s_path (fx, "digests.db");
+    assert_int_equal (mkdir (root, 0755), 0);
+    char *file = zsys_sprintf ("%s/hello.txt", root);
+    s_write (file, "hello\n");
+    struct stat st;
+    assert_int_equal (stat (file, &st), 0);
+    file_key_t key;
+    file_key_of (&st, &key);
+    uint8_t wrong [DIGEST_SIZE];
+    memset (wrong, 0xee, sizeof wrong);
+    digestdb_t *digests = digestdb_open (db);
+    digestdb_store (digests, &key, wrong);
+    digestdb_destroy (&digests);
+
+    hashq_t *hashq = hashq_new (root, db);
+    hashq_request (hashq, "hello.txt");
+    hashq_result_t *result = s_result (hashq);
+    assert_int_equal (result->bytes_read, 0);
+    assert_memory_equal (result->sha256, wrong, DIGEST_SIZE);
+    hashq_result_destroy (&result);
+    hashq_rehash (hashq, "hello.txt");
+    result = s_result (hashq);
+    assert_int_equal (result->status, HASHQ_DIGEST);
+    assert_int_equal (result->bytes_read, 6);
+    s_hex_is (result->sha256, HELLO_SHA);
+    hashq_result_destroy (&result);
+    //  Mended: the database gives the right one from now on
+    hashq_request (hashq, "hello.txt");
+    result = s_result (hashq);
+    assert_int_equal (result->bytes_read, 0);
+    s_hex_is (result->sha256, HELLO_SHA);
+    hashq_result_destroy (&result);
+    hashq_destroy (&hashq);
+    zstr_free (&file);
+    zstr_free (&db);
+    zstr_free (&root);
+    fixture_destroy (&fx);
+}
+
+//  A junk row at the file's inode (a digest of the wrong length) is a
+//  miss: the file is read, the right digest given and stored.
+static void
+test_junk_row (void **state)
+{
+    (void) state;
+    fixture_t *fx = fixture_new ("hashq-junk");
+    char *root = s_path (fx, "root");
+    char *db = s_path (fx, "digests.db");
+    assert_int_equal (mkdir (root, 0755), 0);
+    char *file = zsys_sprintf ("%s/hello.txt", root);
+    s_write (file, "hello\n");
+    struct stat st;
+    assert_int_equal (stat (file, &st), 0);
+    file_key_t key;
+    file_key_of (&st, &key);
+    digestdb_t *digests = digestdb_open (db);
+    digestdb_destroy (&digests);
+    sqlite3 *handle = NULL;
+    assert_int_equal (sqlite3_open (db, &handle), SQLITE_OK);
+    char *sql = zsys_sprintf ("INSERT INTO digests VALUES (%lld, %lld, %lld, %lld, %lld, x'00ff')",
+                              (long long) key.dev, (long long) key.ino, (long long) key.size,
+                              (long long) key.mtime_ns, (long long) key.ctime_ns);
+    assert_int_equal (sqlite3_exec (handle, sql, NULL, NULL, NULL), SQLITE_OK);
+    zstr_free (&sql);
+    sqlite3_close (handle);
+
+    hashq_t *hashq = hashq_new (root, db);
+    hashq_request (hashq, "hello.txt");
+    hashq_result_t *result = s_result (hashq);
+    assert_int_equal (result->status, HASHQ_DIGEST);
+    assert_int_equal (result->bytes_read, 6);
+    s_hex_is (result->sha256, HELLO_SHA);
+    hashq_result_destroy (&result);
+    hashq_request (hashq, "hello.txt");
+    result = s_result (hashq);
+    assert_int_equal (result->bytes_read, 0);
+    s_hex_is (result->sha256, HELLO_SHA);
+    hashq_result_destroy (&result);
+    hashq_destroy (&hashq);
+    zstr_free (&file);
+    zstr_free (&db);
+    zstr_free (&root);
+    fixture_destroy (&fx);
+}
+
+//  Nothing outside the root, nothing that is not a regular file; the
+//  permission bits come with the digest.
+static void
+test_beneath_root (void **state)
+{
+    (void) state;
+    fixture_t *fx = fixture_new ("hashq-beneath");
+    char *root = s_path (fx, "root");
+    assert_int_equal (mkdir (root, 0755), 0);
+    char *sub = zsys_sprintf ("%s/sub", root);
+    assert_int_equal (mkdir (sub, 0755), 0);
+    char *outside = s_path (fx, "secret");
+    s_write (outside, "not yours\n");
+    char *file = zsys_sprintf ("%s/sub/run.sh", root);
+    s_write (file, "hello\n");
+    assert_int_equal (chmod (file, 0750), 0);
+    //  A directory link inside the root, to a place inside the root
+    char *link = zsys_sprintf ("%s/alias", root);
+    assert_int_equal (symlink ("sub", link), 0);
+
+    hashq_t *hashq = hashq_new (root, NULL);
+    const char *refused [] = { "../secret", "sub/../../secret", outside, "alias/run.sh", "sub", "" };
+    for (size_t i = 0; i < sizeof refused / sizeof refused [0]; i++) {
+        hashq_request (hashq, refused [i]);
+        hashq_result_t *result = s_result (hashq);
+        assert_string_equal (result->path, refused [i]);
+        if (result->status != HASHQ_FAILED)
+            fail_msg ("%s was hashed", refused [i]);
+        assert_int_equal (result->bytes_read, 0);
+        hashq_result_destroy (&result);
+    }
+    hashq_request (hashq, "sub/run.sh");
+    hashq_result_t *result = s_result (hashq);
+    assert_int_equal (result->status, HASHQ_DIGEST);
+    assert_int_equal (result->mode, 0750);
+    s_hex_is (result->sha256, HELLO_SHA);
+    hashq_result_destroy (&result);
+    assert_int_equal (hashq_bytes_read (hashq), 6);
+    hashq_destroy (&hashq);
+    zstr_free (&link);
+    zstr_free (&file);
+    zstr_free (&outside);
+    zstr_free (&sub);
+    zstr_free (&root);
+    fixture_destroy (&fx);
+}
+
+//  A path asked for again while it waits in the queue is asked once; one
+//  already handed to the thread is asked again.
+static void
+test_queue_dedup (void **state)
+{
+    (void) state;
+    fixture_t *fx = fixture_new ("hashq-queue");
+    char *root = s_path (fx, "root");
+    assert_int_equal (mkdir (root, 0755), 0);
+    char name [128];
+    for (int i = 0; i < 40; i++) {
+        snprintf (name, sizeof name, "%s/f%02d", root, i);
+        s_write (name, "x");
+    }
+    hashq_t *hashq = hashq_new (root, NULL);
+    for (int i = 0; i < 40; i++) {
+        snprintf (name, sizeof name, "f%02d", i);
+        hashq_request (hashq, name);
+    }
+    assert_int_equal (hashq_pending (hashq), 40);
+    //  The last ones wait on our side: asked again, they are not doubled
+    for (int i = 30; i < 40; i++) {
+        snprintf (name, sizeof name, "f%02d", i);
+        hashq_request (hashq, name);
+        hashq_rehash (hashq, name);
+    }
+    assert_int_equal (hashq_pending (hashq), 40);
+    zhashx_t *seen = zhashx_new ();
+    for (int count = 0; count < 40; count++) {
+        hashq_result_t *result = s_result (hashq);
+        assert_int_equal (result->status, HASHQ_DIGEST);
+        assert_null (zhashx_lookup (seen, result->path));
+        zhashx_insert (seen, result->path, (void *) 1);
+        hashq_result_destroy (&result);
+    }
+    assert_int_equal (hashq_pending (hashq), 0);
+    assert_null (hashq_recv (hashq));
+    zhashx_destroy (&seen);
+    hashq_destroy (&hashq);
+    zstr_free (&root);
+    fixture_destroy (&fx);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_hasher),
+        cmocka_unit_test (test_rehash),
+        cmocka_unit_test (test_junk_row),
+        cmocka_unit_test (test_beneath_root),
+        cmocka_unit_test (test_queue_dedup),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
