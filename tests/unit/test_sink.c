@@ -1,0 +1,560 @@
+/*  test_sink.c - the requester's side of one download (peer/sink.c),
+    fed by hand: free names that never replace a file (nor a link), names
+    that are not file names, corruption and out-of-place chunks, write
+    failures with their codes, a partial file that cannot be created, and
+    the choice of partial file: a slot held by a directory, a link, a FIFO,
+    a running download (locked) or another source's bytes is passed over;
+    a partial file with a damaged record is nobody's; one longer than its
+    file restarts; the transfer's end checked before anything is saved.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include "source.h"
+#include "sink.h"
+#include "digestdb.h"
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <sys/file.h>
+#include <dirent.h>
+#include <sodium.h>
+
+#define CHUNK (256 * 1024)
+
+typedef struct {
+    char dir [64];
+    char root [96];             //  the owner's host directory
+    char downloads [96];
+    uint8_t *buf;
+} fixture_t;
+
+static int
+s_setup (void **state)
+{
+    fixture_t *fx = (fixture_t *) zmalloc (sizeof (fixture_t));
+    strcpy (fx->dir, "/tmp/fshare-test-transfer-XXXXXX");
+    assert_non_null (mkdtemp (fx->dir));
+    snprintf (fx->root, sizeof fx->root, "%s/files", fx->dir);
+    snprintf (fx->downloads, sizeof fx->downloads, "%s/downloads", fx->dir);
+    assert_int_equal (mkdir (fx->root, 0755), 0);
+    assert_int_equal (mkdir (fx->downloads, 0755), 0);
+    fx->buf = (uint8_t *) malloc (CHUNK);
+    *state = fx;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    char *command = zsys_sprintf ("chmod -R u+rwx '%s'; rm -rf '%s'", fx->dir, fx->dir);
+    assert_int_equal (system (command), 0);
+    zstr_free (&command);
+    free (fx->buf);
+    free (fx);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Helpers
+
+//  Write `size` pseudo-random bytes (seeded) to root/path; returns its
+//  SHA-256 as computed by libsodium, an independent implementation.
+static void
+s_make_file (const char *dir, const char *path, size_t size, uint32_t seed,
+             uint8_t sha256 [32])
+{
+    char *full = zsys_sprintf ("%s/%s", dir, path);
+    char *slash = strrchr (full, '/');
+    *slash = 0;
+    char *command = zsys_sprintf ("mkdir -p '%s'", full);
+    assert_int_equal (system (command), 0);
+    zstr_free (&command);
+    *slash = '/';
+    uint8_t *data = (uint8_t *) malloc (size + 1);
+    uint32_t state = seed;
+    for (size_t i = 0; i < size; i++) {
+        state = state * 1103515245 + 12345;
+        data [i] = (uint8_t) (state >> 16);
+    }
+    FILE *file = fopen (full, "wb");
+    assert_non_null (file);
+    assert_int_equal (fwrite (data, 1, size, file), size);
+    assert_int_equal (fclose (file), 0);
+    if (sha256)
+        crypto_hash_sha256 (sha256, data, size);
+    free (data);
+    zstr_free (&full);
+}
+
+static bool
+s_exists (const char *dir, const char *name)
+{
+    char *path = zsys_sprintf ("%s/%s", dir, name);
+    struct stat st;
+    bool exists = lstat (path, &st) == 0;
+    zstr_free (&path);
+    return exists;
+}
+
+static size_t
+s_count_entries (const char *dir)
+{
+    DIR *handle = opendir (dir);
+    assert_non_null (handle);
+    size_t count = 0;
+    struct dirent *entry;
+    while ((entry = readdir (handle)))
+        if (!streq (entry->d_name, ".") && !streq (entry->d_name, ".."))
+            count++;
+    closedir (handle);
+    return count;
+}
+
+//  Run a source into a sink, chunk by chunk, as the agents would.
+//  Returns 0, or -1 with *error from whichever side failed.
+static int
+s_pump (fixture_t *fx, source_t *source, sink_t *sink, char **error)
+{
+    while (sink_prepare (sink, fx->buf, CHUNK, CHUNK, error) == 0)
+        ;
+    if (*error)
+        return -1;
+    while (source_prepare (source, fx->buf, CHUNK, CHUNK, error) == 0)
+        ;
+    if (*error)
+        return -1;
+    bool last = false;
+    while (!last) {
+        uint64_t offset = source_position (source);
+        ssize_t got = source_read (source, fx->buf, CHUNK, &last, error);
+        if (got < 0)
+            return -1;
+        if (sink_write (sink, offset, fx->buf, (size_t) got, error))
+            return -1;
+    }
+    return sink_finish (sink, source_digest (source), DIGEST_SIZE, error);
+}
+
+//  A whole download of root/path into the downloads dir; returns the
+//  saved path (caller frees).
+static char *
+s_download (fixture_t *fx, const char *path, const char *name)
+{
+    char *error = NULL;
+    sink_t *sink = sink_new (fx->downloads, name, "alice", path, NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error);
+    assert_non_null (sink);
+    source_t *source = source_new (fx->root, path, sink_offset (sink), sink_expect_size (sink),
+                                   sink_expect_mtime (sink), &error);
+    assert_non_null (source);
+    assert_int_equal (sink_start (sink, source_size (source), source_mtime (source),
+                                  source_offset (source), &error), 0);
+    assert_int_equal (s_pump (fx, source, sink, &error), 0);
+    char *saved = strdup (sink_saved (sink));
+    source_destroy (&source);
+    sink_destroy (&sink);
+    return saved;
+}
+
+//  A sink for alice's `path`, saved as `name` in the downloads directory.
+static sink_t *
+s_sink (fixture_t *fx, const char *name, const char *path)
+{
+    char *error = NULL;
+    fsh_err_t code = FSH_ERR_NONE;
+    sink_t *sink = sink_new (fx->downloads, name, "alice", path, NULL, &code, &error);
+    if (!sink)
+        fail_msg ("sink_new: %s", error);
+    return sink;
+}
+
+//  The partial file's own name.
+static const char *
+s_part_name (sink_t *sink)
+{
+    return strrchr (sink_part (sink), '/') + 1;
+}
+
+static void
+test_name_collisions (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    s_make_file (fx->root, "doc.tar.gz", 100, 1, NULL);
+    s_make_file (fx->root, ".bashrc", 10, 2, NULL);
+    s_make_file (fx->downloads, "doc.tar.gz", 5, 3, NULL);
+    s_make_file (fx->downloads, "doc.tar_1.gz", 5, 3, NULL);
+    char *saved = s_download (fx, "doc.tar.gz", "doc.tar.gz");
+    assert_string_equal (strrchr (saved, '/') + 1, "doc.tar_2.gz");
+    zstr_free (&saved);
+    saved = s_download (fx, ".bashrc", ".bashrc");
+    assert_string_equal (strrchr (saved, '/') + 1, ".bashrc");
+    zstr_free (&saved);
+    saved = s_download (fx, ".bashrc", ".bashrc");
+    assert_string_equal (strrchr (saved, '/') + 1, ".bashrc_1");
+    zstr_free (&saved);
+    //  The ones that were there are untouched
+    char *path = zsys_sprintf ("%s/doc.tar.gz", fx->downloads);
+    struct stat st;
+    assert_int_equal (stat (path, &st), 0);
+    assert_int_equal (st.st_size, 5);
+    zstr_free (&path);
+
+    //  A name of 255 bytes still gets a partial file and a numbered twin
+    char long_name [256];
+    memset (long_name, 'x', 251);
+    strcpy (long_name + 251, ".txt");
+    s_make_file (fx->root, long_name, 10, 4, NULL);
+    saved = s_download (fx, long_name, long_name);
+    assert_string_equal (strrchr (saved, '/') + 1, long_name);
+    zstr_free (&saved);
+    saved = s_download (fx, long_name, long_name);
+    assert_int_equal (strlen (strrchr (saved, '/') + 1), 255);
+    assert_non_null (strstr (saved, "_1.txt"));
+    zstr_free (&saved);
+
+    //  Names that are not file names
+    const char *bad [] = { "", ".", "..", "a/b" };
+    for (size_t i = 0; i < 4; i++) {
+        char *error = NULL;
+        assert_null (sink_new (fx->downloads, bad [i], "alice", "x", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error));
+        assert_string_equal (error, "invalid file name");
+        zstr_free (&error);
+    }
+}
+
+static void
+test_corruption_detected (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    s_make_file (fx->root, "c.bin", 1000, 1, NULL);
+    char *error = NULL;
+    bool last;
+    sink_t *sink = sink_new (fx->downloads, "c.bin", "alice", "c.bin", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error);
+    source_t *source = source_new (fx->root, "c.bin", 0, 0, 0, &error);
+    assert_int_equal (sink_start (sink, 1000, source_mtime (source), 0, &error), 0);
+    assert_int_equal (source_read (source, fx->buf, CHUNK, &last, &error), 1000);
+    assert_true (last);
+    fx->buf [500] ^= 1;
+    assert_int_equal (sink_write (sink, 0, fx->buf, 1000, &error), 0);
+    assert_int_equal (sink_finish (sink, source_digest (source), DIGEST_SIZE, &error), -1);
+    assert_string_equal (error, "file corrupted in transit: SHA-256 mismatch");
+    zstr_free (&error);
+    source_destroy (&source);
+    sink_destroy (&sink);
+    assert_int_equal (s_count_entries (fx->downloads), 0);
+
+    //  Chunks out of place are refused
+    sink = sink_new (fx->downloads, "c.bin", "alice", "c.bin", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error);
+    assert_int_equal (sink_start (sink, 1000, 0, 0, &error), 0);
+    assert_int_equal (sink_write (sink, 10, fx->buf, 10, &error), -1);
+    zstr_free (&error);
+    assert_int_equal (sink_write (sink, 0, fx->buf, 1001, &error), -1);
+    zstr_free (&error);
+    //  ... and the owner may not resume where it was not asked to
+    sink_t *twin = sink_new (fx->downloads, "d.bin", "alice", "c.bin", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error);
+    assert_int_equal (sink_start (twin, 1000, 0, 10, &error), -1);
+    zstr_free (&error);
+    sink_destroy (&twin);
+    sink_abort (sink, false);
+    sink_destroy (&sink);
+    assert_int_equal (s_count_entries (fx->downloads), 0);
+}
+
+static void
+test_write_failures (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    char *error = NULL;
+    //  A downloads "directory" that is a file stops root too
+    char *file = zsys_sprintf ("%s/plain", fx->dir);
+    s_make_file (fx->dir, "plain", 1, 1, NULL);
+    assert_null (sink_new (file, "x.bin", "alice", "x.bin", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error));
+    assert_int_equal (strncmp (error, "downloads directory not writable", 32), 0);
+    zstr_free (&error);
+    zstr_free (&file);
+
+    //  A file-size limit the file cannot fit under fails at once...
+    signal (SIGXFSZ, SIG_IGN);
+    struct rlimit saved, limit;
+    getrlimit (RLIMIT_FSIZE, &saved);
+    limit = saved;
+    limit.rlim_cur = 100 * 1024;
+    assert_int_equal (setrlimit (RLIMIT_FSIZE, &limit), 0);
+    sink_t *sink = sink_new (fx->downloads, "x.bin", "alice", "x.bin", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error);
+    assert_int_equal (sink_start (sink, 200 * 1024, 0, 0, &error), -1);
+    assert_int_equal (strncmp (error, "file size limit exceeded", 24), 0);
+    zstr_free (&error);
+    sink_abort (sink, true);
+    sink_destroy (&sink);
+    assert_int_equal (s_count_entries (fx->downloads), 0);
+    assert_int_equal (setrlimit (RLIMIT_FSIZE, &saved), 0);
+
+    //  ...and one met while writing leaves a valid prefix for a resume
+    sink = sink_new (fx->downloads, "y.bin", "alice", "y.bin", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error);
+    assert_int_equal (sink_start (sink, 200 * 1024, 0, 0, &error), 0);
+    assert_int_equal (setrlimit (RLIMIT_FSIZE, &limit), 0);
+    memset (fx->buf, 'y', CHUNK);
+    assert_int_equal (sink_write (sink, 0, fx->buf, 200 * 1024, &error), -1);
+    assert_int_equal (setrlimit (RLIMIT_FSIZE, &saved), 0);
+    assert_int_equal (strncmp (error, "file size limit exceeded", 24), 0);
+    zstr_free (&error);
+    assert_int_equal (sink_written (sink), 100 * 1024);
+    sink_abort (sink, true);
+    sink_destroy (&sink);
+    signal (SIGXFSZ, SIG_DFL);
+    assert_true (s_exists (fx->downloads, ".y.bin.fshare-part"));
+    sink = sink_new (fx->downloads, "y.bin", "alice", "y.bin", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error);
+    assert_int_equal (sink_offset (sink), 100 * 1024);
+    sink_abort (sink, false);
+    sink_destroy (&sink);
+    assert_int_equal (s_count_entries (fx->downloads), 0);
+}
+
+//  A partial file that cannot be created (here: a directory that takes
+//  no new files, as a read-only or full file system) is a failure with
+//  its code, never an error without one.
+static void
+test_part_not_creatable (void **state)
+{
+    (void) state;
+    char *error = NULL;
+    fsh_err_t code = FSH_ERR_NONE;
+    sink_t *sink = sink_new ("/proc/self", "f.txt", "alice", "f.txt", NULL, &code, &error);
+    assert_null (sink);
+    assert_non_null (error);
+    assert_int_equal (code, FSH_ERR_NOT_WRITABLE);
+    zstr_free (&error);
+}
+
+//  Where the partial file would go, something else sits: passed over.
+static void
+test_part_slot_taken (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    char *slot = zsys_sprintf ("%s/.f.txt.fshare-part", fx->downloads);
+    char *slot1 = zsys_sprintf ("%s/.f_1.txt.fshare-part", fx->downloads);
+    char *slot2 = zsys_sprintf ("%s/.f_2.txt.fshare-part", fx->downloads);
+    char *target = zsys_sprintf ("%s/target", fx->dir);
+    assert_int_equal (mkdir (slot, 0755), 0);
+    assert_int_equal (symlink (target, slot1), 0);
+    assert_int_equal (mkfifo (slot2, 0600), 0);
+    sink_t *sink = s_sink (fx, "f.txt", "f.txt");
+    assert_string_equal (s_part_name (sink), ".f_3.txt.fshare-part");
+    assert_int_equal (sink_offset (sink), 0);
+    sink_abort (sink, false);
+    sink_destroy (&sink);
+    //  Nothing was made through the link, nothing else was touched
+    assert_int_equal (access (target, F_OK), -1);
+    struct stat st;
+    assert_int_equal (stat (slot, &st), 0);
+    assert_true (S_ISDIR (st.st_mode));
+    assert_int_equal (lstat (slot2, &st), 0);
+    assert_true (S_ISFIFO (st.st_mode));
+    assert_false (s_exists (fx->downloads, ".f_3.txt.fshare-part"));
+    zstr_free (&target);
+    zstr_free (&slot2);
+    zstr_free (&slot1);
+    zstr_free (&slot);
+}
+
+//  Two downloads of the same name and source at once: the second does
+//  not share the first's partial file (it is locked).
+static void
+test_part_locked (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    sink_t *first = s_sink (fx, "f.txt", "f.txt");
+    sink_t *second = s_sink (fx, "f.txt", "f.txt");
+    assert_string_equal (s_part_name (first), ".f.txt.fshare-part");
+    assert_string_equal (s_part_name (second), ".f_1.txt.fshare-part");
+    //  A lock held elsewhere (another agent's) counts the same
+    char *part = zsys_sprintf ("%s/.g.txt.fshare-part", fx->downloads);
+    int fd = open (part, O_RDWR | O_CREAT, 0600);
+    assert_true (fd >= 0);
+    assert_int_equal (flock (fd, LOCK_EX), 0);
+    sink_t *third = s_sink (fx, "g.txt", "g.txt");
+    assert_string_equal (s_part_name (third), ".g_1.txt.fshare-part");
+    close (fd);
+    sink_abort (third, false);
+    sink_destroy (&third);
+    sink_abort (second, false);
+    sink_destroy (&second);
+    sink_abort (first, false);
+    sink_destroy (&first);
+    zstr_free (&part);
+}
+
+//  A partial file whose record is damaged (or missing) is nobody's: with
+//  bytes in it, it is left alone; empty, it is taken.
+static void
+test_part_damaged_record (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    const char *records [] = {
+        "garbage",
+        "fshare2\nalice\nnot-a-number\n5\n\nf.txt",
+        "fshare2\nalice\n100\n5\nnothex\nf.txt",
+        "fshare9\nalice\n100\n5\n\nf.txt",
+        "fshare2\nalice\n100",
+    };
+    char *part = zsys_sprintf ("%s/.f.txt.fshare-part", fx->downloads);
+    for (size_t i = 0; i < sizeof records / sizeof records [0]; i++) {
+        FILE *file = fopen (part, "wb");
+        fputs ("0123456789", file);
+        fclose (file);
+        if (setxattr (part, "user.fshare.source", records [i], strlen (records [i]), 0) != 0)
+            skip ();        //  no user xattrs here
+        sink_t *sink = s_sink (fx, "f.txt", "f.txt");
+        assert_string_equal (s_part_name (sink), ".f_1.txt.fshare-part");
+        assert_int_equal (sink_offset (sink), 0);
+        sink_abort (sink, false);
+        sink_destroy (&sink);
+        struct stat st;
+        assert_int_equal (stat (part, &st), 0);
+        assert_int_equal (st.st_size, 10);
+    }
+    //  No record and no bytes: a free slot
+    assert_int_equal (truncate (part, 0), 0);
+    removexattr (part, "user.fshare.source");
+    sink_t *sink = s_sink (fx, "f.txt", "f.txt");
+    assert_string_equal (s_part_name (sink), ".f.txt.fshare-part");
+    sink_abort (sink, false);
+    sink_destroy (&sink);
+    zstr_free (&part);
+}
+
+//  A partial file of the right source, longer than the file it is part
+//  of, is useless: the download starts again in it.
+static void
+test_part_too_long (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    char *error = NULL;
+    sink_t *sink = s_sink (fx, "f.txt", "f.txt");
+    assert_int_equal (sink_start (sink, 100, 5, 0, &error), 0);
+    memset (fx->buf, 'a', 100);
+    assert_int_equal (sink_write (sink, 0, fx->buf, 60, &error), 0);
+    sink_abort (sink, true);
+    sink_destroy (&sink);
+    //  Kept for a resume, at 60
+    sink = s_sink (fx, "f.txt", "f.txt");
+    assert_int_equal (sink_offset (sink), 60);
+    assert_int_equal (sink_expect_size (sink), 100);
+    assert_int_equal (sink_expect_mtime (sink), 5);
+    sink_destroy (&sink);
+    //  Grown past its record behind our back
+    char *part = zsys_sprintf ("%s/.f.txt.fshare-part", fx->downloads);
+    assert_int_equal (truncate (part, 150), 0);
+    sink = s_sink (fx, "f.txt", "f.txt");
+    assert_string_equal (s_part_name (sink), ".f.txt.fshare-part");
+    assert_int_equal (sink_offset (sink), 0);
+    assert_true (sink_restarted (sink));
+    sink_abort (sink, false);
+    sink_destroy (&sink);
+    assert_int_equal (s_count_entries (fx->downloads), 0);
+    zstr_free (&part);
+}
+
+//  Nothing is saved before every byte is there and hashed; a digest that
+//  is not 32 bytes is a corruption; a switch needs a started download.
+static void
+test_finish_early (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    char *error = NULL;
+    uint8_t sha [32];
+    memset (fx->buf, 'b', 100);
+    crypto_hash_sha256 (sha, fx->buf, 100);
+    sink_t *sink = s_sink (fx, "f.txt", "f.txt");
+    //  Not started
+    assert_int_equal (sink_finish (sink, sha, 32, &error), -1);
+    assert_int_equal (sink_code (sink), FSH_ERR_PROTOCOL_ERROR);
+    zstr_free (&error);
+    assert_int_equal (sink_switch (sink, "bob", "f.txt", 1), -1);
+    assert_int_equal (sink_start (sink, 100, 5, 0, &error), 0);
+    assert_int_equal (sink_write (sink, 0, fx->buf, 99, &error), 0);
+    //  One byte short
+    assert_int_equal (sink_finish (sink, sha, 32, &error), -1);
+    assert_string_equal (error, "protocol error: the transfer ended early");
+    assert_int_equal (sink_code (sink), FSH_ERR_PROTOCOL_ERROR);
+    zstr_free (&error);
+    assert_int_equal (sink_write (sink, 99, fx->buf, 1, &error), 0);
+    //  A digest of the wrong length
+    assert_int_equal (sink_finish (sink, sha, 31, &error), -1);
+    assert_int_equal (sink_code (sink), FSH_ERR_CORRUPTED);
+    zstr_free (&error);
+    assert_null (sink_saved (sink));
+    assert_null (sink_sha256 (sink));
+    sink_destroy (&sink);
+    assert_int_equal (s_count_entries (fx->downloads), 0);
+
+    //  The whole file: saved, with its digest
+    sink = s_sink (fx, "f.txt", "f.txt");
+    assert_int_equal (sink_start (sink, 100, 5, 0, &error), 0);
+    assert_int_equal (sink_write (sink, 0, fx->buf, 100, &error), 0);
+    assert_int_equal (sink_written (sink), 100);
+    assert_int_equal (sink_size (sink), 100);
+    assert_int_equal (sink_finish (sink, sha, 32, &error), 0);
+    uint8_t got [32];
+    assert_int_equal (sink_digest (sink, got), 0);
+    assert_memory_equal (got, sha, 32);
+    assert_int_equal (strlen (sink_sha256 (sink)), 64);
+    //  Finished: an abort does not touch what was saved
+    sink_abort (sink, false);
+    assert_true (s_exists (fx->downloads, "f.txt"));
+    sink_destroy (&sink);
+}
+
+//  A free final name is never one that something already holds: a
+//  dangling symbolic link, a directory.
+static void
+test_never_replaces (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    char *error = NULL;
+    char *link = zsys_sprintf ("%s/f.txt", fx->downloads);
+    char *target = zsys_sprintf ("%s/nowhere", fx->dir);
+    assert_int_equal (symlink (target, link), 0);
+    char *dir = zsys_sprintf ("%s/f_1.txt", fx->downloads);
+    assert_int_equal (mkdir (dir, 0755), 0);
+    uint8_t sha [32];
+    memset (fx->buf, 'c', 10);
+    crypto_hash_sha256 (sha, fx->buf, 10);
+    sink_t *sink = s_sink (fx, "f.txt", "f.txt");
+    assert_int_equal (sink_start (sink, 10, 5, 0, &error), 0);
+    assert_int_equal (sink_write (sink, 0, fx->buf, 10, &error), 0);
+    assert_int_equal (sink_finish (sink, sha, 32, &error), 0);
+    assert_string_equal (strrchr (sink_saved (sink), '/') + 1, "f_2.txt");
+    sink_destroy (&sink);
+    struct stat st;
+    assert_int_equal (lstat (link, &st), 0);
+    assert_true (S_ISLNK (st.st_mode));
+    assert_int_equal (access (target, F_OK), -1);
+    zstr_free (&dir);
+    zstr_free (&target);
+    zstr_free (&link);
+}
+
+int
+main (void)
+{
+    zsys_init ();
+    zsys_set_logstream (stderr);
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test_setup_teardown (test_name_collisions, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_corruption_detected, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_write_failures, s_setup, s_teardown),
+        cmocka_unit_test (test_part_not_creatable),
+        cmocka_unit_test_setup_teardown (test_part_slot_taken, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_part_locked, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_part_damaged_record, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_part_too_long, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_finish_early, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_never_replaces, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
