@@ -8,8 +8,9 @@
     cancelled `stalled` ("requester stalled") by our own clock, should the
     broker not have said so first. Any Credit is a sign of life; before the
     first one the requester may be checking its partial file (the broker
-    hears its "checking" credits and does not forward them), so our clock
-    then allows it a few stall limits.
+    hears its "checking" credits and does not forward them), for as long
+    as that takes: until its first Credit our clock does not run, and the
+    broker's (which sees those credits) decides.
 
     When the agent's digest database holds the digest of exactly the
     version opened (uploads_set_digests), the file is served from it: the
