@@ -1,6 +1,7 @@
 /*  options.c - config files become command-line words. See options.h. */
 #include "fshare.h"
 #include "cli.h"
+#include <sys/stat.h>
 
 struct _fsh_args_t {
     zlist_t *words;         //  owned strings
@@ -24,6 +25,13 @@ s_truthy (const char *value)
         || streq (value, "on");
 }
 
+static bool
+s_falsy (const char *value)
+{
+    return streq (value, "0") || streq (value, "false") || streq (value, "no")
+        || streq (value, "off");
+}
+
 //  zlist_autofree copies what it is given: free our formatted word after.
 static void
 s_append (zlist_t *words, char *word)
@@ -45,7 +53,18 @@ s_add_key (zlist_t *words, const struct option *options, zconfig_t *item, const 
         fprintf (stderr, "error: %s: unknown option '%s'\n", file, name);
         return -1;
     }
+    //  Keys are one level deep: a nested line would otherwise be dropped
+    if (zconfig_child (item)) {
+        fprintf (stderr, "error: %s: option '%s' has nested lines\n", file, name);
+        return -1;
+    }
     if (option->has_arg == no_argument) {
+        //  A typo ("ture") must not quietly mean "false"
+        if (!s_truthy (value) && !s_falsy (value)) {
+            fprintf (stderr, "error: %s: '%s' is neither true nor false for '%s'\n", file,
+                     value, name);
+            return -1;
+        }
         char *negated = zsys_sprintf ("no-%s", name);
         if (s_truthy (value))
             s_append (words, zsys_sprintf ("--%s", name));
@@ -81,7 +100,10 @@ fsh_args_new (int argc, char **argv, const struct option *options)
     zlist_append (self->words, argv [0]);
     const char *file = s_config_file (argc, argv);
     if (file) {
-        if (!zsys_file_exists (file)) {
+        //  Only a regular file: zchunk_slurp reads a directory or a pipe
+        //  as an empty file, which would quietly give no options at all
+        struct stat st;
+        if (stat (file, &st) || !S_ISREG (st.st_mode)) {
             fprintf (stderr, "error: cannot read config file %s\n", file);
             fsh_args_destroy (&self);
             return NULL;
@@ -89,7 +111,11 @@ fsh_args_new (int argc, char **argv, const struct option *options)
         //  zconfig_load leaks its zfile on a malformed file (CZMQ 4.2.1):
         //  parse from a chunk we own instead.
         zchunk_t *chunk = zchunk_slurp (file, 0);
-        zconfig_t *config = chunk? zconfig_chunk_load (chunk): NULL;
+        //  zconfig stops reading a line at a NUL byte: the rest of it
+        //  would be lost without a word
+        bool nul = chunk && zchunk_size (chunk)
+                && memchr (zchunk_data (chunk), 0, zchunk_size (chunk));
+        zconfig_t *config = chunk && !nul? zconfig_chunk_load (chunk): NULL;
         zchunk_destroy (&chunk);
         if (!config) {
             fprintf (stderr, "error: %s is not a valid ZPL config file\n", file);
