@@ -1,10 +1,9 @@
-/*  test_curve.c - proto/curve.c and proto/bounds.c: Z85 key checks, the
-    secure-by-default rule, the broker certificate on disk (created 0600,
-    reloaded, refused when open to others, malformed or mismatched), and
-    the path limits a broker can tighten, traversal names included.
+/*  test_curve.c - proto/curve.c: Z85 key checks, the secure-by-default
+    rule, the broker certificate on disk (created 0600, reloaded, refused
+    when open to others, malformed or mismatched). The path limits a
+    broker can tighten (proto/bounds.c) are in test_bounds.c.
 */
 #include "fixture.h"
-#include "bounds.h"
 #include <sys/stat.h>
 
 //  Only the fixture's temporary directory: no broker here
@@ -210,62 +209,6 @@ test_client_server (void **state)
     zcert_destroy (&server_cert);
 }
 
-static void
-test_path_bounds (void **state)
-{
-    (void) state;
-    //  Traversal and other hostile names: refused with or without limits
-    const char *hostile [] = {
-        "..", "../etc/passwd", "a/../../b", "a/..", "/etc/passwd", "/", ".", "./a",
-        "a//b", "a/", "", "a\nb", "a\tb", "\x7f", "bad\xff" "utf8", "\xc0\xaf",
-        "\xed\xa0\x80", NULL
-    };
-    for (int i = 0; hostile [i]; i++) {
-        assert_non_null (fsh_path_check_bounded (hostile [i], 0, 0));
-        assert_non_null (fsh_path_check_bounded (hostile [i], 100, 5));
-    }
-    assert_non_null (fsh_path_check_bounded (NULL, 0, 0));
-    //  A NUL ends a C string: what is checked is what is used
-    assert_null (fsh_path_check_bounded ("a\0/../../etc", 0, 0));
-
-    //  Lengths: the protocol's maximum, then a broker's tighter one
-    char *long_path = (char *) zmalloc (FSH_PATH_MAX + 2);
-    for (int i = 0; i < FSH_PATH_MAX + 1; i++)
-        long_path [i] = (i % 100 == 99)? '/': 'x';
-    assert_non_null (fsh_path_check_bounded (long_path, 0, 0));
-    long_path [FSH_PATH_MAX] = 0;
-    assert_null (fsh_path_check_bounded (long_path, 0, 0));
-    assert_non_null (fsh_path_check_bounded (long_path, 200, 0));
-    long_path [199] = 0;        //  199 bytes, not ending in '/'
-    assert_null (fsh_path_check_bounded (long_path, 200, 0));
-    assert_non_null (fsh_path_check_bounded (long_path, 198, 0));
-    free (long_path);
-
-    //  Depth: a/b/c has three components
-    assert_null (fsh_path_check_bounded ("a/b/c", 0, 3));
-    assert_non_null (fsh_path_check_bounded ("a/b/c/d", 0, 3));
-    assert_string_equal (fsh_path_check_bounded ("a/b/c/d", 0, 3),
-                         "path deeper than the broker allows (--max-depth)");
-    char deep [FSH_DEPTH_MAX * 2 + 3] = "";
-    for (int i = 0; i <= FSH_DEPTH_MAX; i++)
-        strcat (deep, i? "/d": "d");
-    assert_non_null (fsh_path_check_bounded (deep, 0, 0));
-
-    //  A whole FileInfo
-    Fshare__FileInfo file = FSHARE__FILE_INFO__INIT;
-    file.path = "docs/a.txt";
-    file.size = 3;
-    file.mtime = 1700000000;
-    assert_null (fsh_file_check_bounded (&file, 0, 0));
-    assert_non_null (fsh_file_check_bounded (&file, 5, 0));
-    assert_non_null (fsh_file_check_bounded (&file, 0, 1));
-    file.path = "../a.txt";
-    assert_non_null (fsh_file_check_bounded (&file, 0, 0));
-    file.path = "a.txt";
-    file.size = (uint64_t) INT64_MAX + 1;
-    assert_non_null (fsh_file_check_bounded (&file, 0, 0));
-}
-
 int
 main (void)
 {
@@ -277,7 +220,6 @@ main (void)
         cmocka_unit_test_setup_teardown (test_cert_create_and_reload, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_cert_refused, s_setup, fixture_teardown),
         cmocka_unit_test (test_client_server),
-        cmocka_unit_test (test_path_bounds),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

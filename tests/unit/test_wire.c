@@ -1,7 +1,8 @@
 /*  test_wire.c - decoding refuses what protobuf-c would silently cut:
     a NUL byte inside any string field, at any depth (proto/wire.c), for
     requests, events and the control protocol alike; the same bytes
-    without the NUL decode.
+    without the NUL decode. Garbage and every truncation of a valid
+    message are refused or decode without harm.
 */
 #include <stdarg.h>
 #include <stddef.h>
@@ -108,6 +109,39 @@ test_malformed_left_to_protobuf (void **state)
     assert_false (fsh_wire_has_nul (&fshare__message__descriptor, cut, sizeof cut));
 }
 
+static void
+test_wire_rejects_garbage (void **state)
+{
+    (void) state;
+    const byte garbage [] = { 0xff, 0xff, 0xff, 0xff, 0x0f };
+    assert_null (fsh_msg_decode (garbage, sizeof garbage));
+    //  A valid message survives a round trip.
+    Fshare__Login login = FSHARE__LOGIN__INIT;
+    login.user = "alice";
+    login.password = "pw";
+    login.version = FSH_PROTOCOL_VERSION;
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.id = 42;
+    msg.body_case = FSHARE__MESSAGE__BODY_LOGIN;
+    msg.login = &login;
+    size_t size = fshare__message__get_packed_size (&msg);
+    byte *buffer = (byte *) malloc (size);
+    fshare__message__pack (&msg, buffer);
+    Fshare__Message *decoded = fsh_msg_decode (buffer, size);
+    assert_non_null (decoded);
+    assert_int_equal (decoded->id, 42);
+    assert_string_equal (decoded->login->user, "alice");
+    assert_string_equal (fsh_msg_kind (decoded), "login");
+    fsh_msg_destroy (&decoded);
+    assert_null (decoded);
+    //  Every truncation is either rejected or decodes without crashing.
+    for (size_t cut = 0; cut < size; cut++) {
+        decoded = fsh_msg_decode (buffer, cut);
+        fsh_msg_destroy (&decoded);
+    }
+    free (buffer);
+}
+
 //  fsh_msg_set_body: the envelope of every kind, as protobuf-c packs it.
 static void
 test_set_body (void **state)
@@ -154,6 +188,7 @@ main (void)
         cmocka_unit_test (test_nul_in_events_and_control),
         cmocka_unit_test (test_malformed_left_to_protobuf),
         cmocka_unit_test (test_set_body),
+        cmocka_unit_test (test_wire_rejects_garbage),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

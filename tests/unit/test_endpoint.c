@@ -1,0 +1,222 @@
+/*  test_endpoint.c - proto/endpoint: which endpoints count as local (the
+    secure-by-default rules of SPEC 3 and 6 rest on it, so a look-alike
+    host must not pass), where state and control live, mkdir -p, the
+    preparation of an ipc endpoint's directory, absolute paths.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include "fshare.h"
+#include <sys/stat.h>
+
+static void
+test_local_endpoints (void **state)
+{
+    (void) state;
+    const char *local [] = {
+        "ipc:///tmp/x", "ipc://relative", "inproc://x",
+        "tcp://127.0.0.1:5555", "tcp://127.1.2.3:*", "tcp://127.255.255.255:1",
+        "tcp://[::1]:5555", "tcp://localhost:5555",
+        //  source;destination: the destination decides
+        "tcp://10.0.0.1:0;127.0.0.1:5555", "tcp://eth0;localhost:1",
+        NULL
+    };
+    for (int i = 0; local [i]; i++)
+        if (!fsh_endpoint_is_local (local [i]))
+            fail_msg ("%s not taken as local", local [i]);
+    const char *remote [] = {
+        "tcp://*:5555", "tcp://0.0.0.0:5555", "tcp://10.0.0.1:5555", "tcp://128.0.0.1:1",
+        "tcp://127.0.0.1.evil.com:5555", "tcp://127.0.0.1", "tcp://127.0.0.1 :1",
+        "tcp://127.1.2.3.4:5", "tcp://127.0.0.256:1", "tcp://127.-1.0.0:1",
+        "tcp://127.0.0.1:5555;10.0.0.1:1", "tcp://localhost.evil.com:5555",
+        "tcp://localhost", "tcp://[::2]:5555", "tcp://[::1]", "tcp://eth0:5555",
+        "tcp://", "udp://127.0.0.1:5555", "TCP://127.0.0.1:5555", "ipc:/x", "",
+        "pgm://127.0.0.1:5555", "tcp:127.0.0.1:5555",
+        NULL
+    };
+    for (int i = 0; remote [i]; i++)
+        if (fsh_endpoint_is_local (remote [i]))
+            fail_msg ("%s taken as local", remote [i]);
+    assert_false (fsh_endpoint_is_local (NULL));
+}
+
+//  Sets or unsets (value NULL) one variable of the environment.
+static void
+s_env (const char *name, const char *value)
+{
+    if (value)
+        assert_int_equal (setenv (name, value, 1), 0);
+    else
+        assert_int_equal (unsetenv (name), 0);
+}
+
+static void
+test_directories (void **state)
+{
+    (void) state;
+    char *home = getenv ("HOME")? strdup (getenv ("HOME")): NULL;
+    s_env ("XDG_RUNTIME_DIR", "/run/user/42");
+    char *endpoint = fsh_control_endpoint ("bob");
+    assert_string_equal (endpoint, "ipc:///run/user/42/fshare/bob.ctl");
+    zstr_free (&endpoint);
+    //  Unset, empty or relative: the fallback
+    char *expected = zsys_sprintf ("/tmp/fshare-%u", (unsigned) getuid ());
+    const char *fallbacks [] = { NULL, "", "run/user/42" };
+    for (int i = 0; i < 3; i++) {
+        s_env ("XDG_RUNTIME_DIR", fallbacks [i]);
+        char *dir = fsh_control_dir ();
+        assert_string_equal (dir, expected);
+        zstr_free (&dir);
+    }
+    zstr_free (&expected);
+
+    s_env ("XDG_STATE_HOME", "/var/state");
+    char *dir = fsh_state_dir ();
+    assert_string_equal (dir, "/var/state/fshare");
+    zstr_free (&dir);
+    s_env ("XDG_STATE_HOME", "relative");
+    s_env ("HOME", "/home/carol");
+    dir = fsh_state_dir ();
+    assert_string_equal (dir, "/home/carol/.local/state/fshare");
+    zstr_free (&dir);
+    s_env ("XDG_STATE_HOME", NULL);
+    s_env ("HOME", NULL);
+    dir = fsh_state_dir ();
+    assert_string_equal (dir, "./.local/state/fshare");
+    zstr_free (&dir);
+    s_env ("HOME", home);
+    free (home);
+}
+
+static void
+test_path_absolute (void **state)
+{
+    (void) state;
+    char cwd [PATH_MAX];
+    assert_non_null (getcwd (cwd, sizeof cwd));
+    char *path = fsh_path_absolute ("/a/b//");
+    assert_string_equal (path, "/a/b");
+    zstr_free (&path);
+    path = fsh_path_absolute ("/");
+    assert_string_equal (path, "/");
+    zstr_free (&path);
+    path = fsh_path_absolute ("///");
+    assert_string_equal (path, "/");
+    zstr_free (&path);
+    //  No link is resolved, no ".." folded: lexical only
+    path = fsh_path_absolute ("/a/../b");
+    assert_string_equal (path, "/a/../b");
+    zstr_free (&path);
+    path = fsh_path_absolute ("rel/dir/");
+    char *expected = zsys_sprintf ("%s/rel/dir", cwd);
+    assert_string_equal (path, expected);
+    zstr_free (&expected);
+    zstr_free (&path);
+}
+
+static int
+s_remove_tree (const char *base)
+{
+    char *command = zsys_sprintf ("rm -rf '%s'", base);
+    int rc = system (command);
+    zstr_free (&command);
+    return rc;
+}
+
+static void
+test_mkdirs (void **state)
+{
+    (void) state;
+    char base [] = "/tmp/fshare-test-endpoint-XXXXXX";
+    assert_non_null (mkdtemp (base));
+    char *deep = zsys_sprintf ("%s/a/b/c", base);
+    mode_t mask = umask (022);
+    assert_int_equal (fsh_mkdirs (deep, 0700), 0);
+    struct stat st;
+    assert_int_equal (stat (deep, &st), 0);
+    assert_true (S_ISDIR (st.st_mode));
+    assert_int_equal (st.st_mode & 0777, 0700);
+    char *middle = zsys_sprintf ("%s/a", base);
+    assert_int_equal (stat (middle, &st), 0);
+    assert_int_equal (st.st_mode & 0777, 0700);
+    assert_int_equal (fsh_mkdirs (deep, 0700), 0);     //  exists: fine
+    char *slashed = zsys_sprintf ("%s/x//y/", base);
+    assert_int_equal (fsh_mkdirs (slashed, 0700), 0);
+    char *file = zsys_sprintf ("%s/file", base);
+    FILE *out = fopen (file, "w");
+    assert_non_null (out);
+    fclose (out);
+    errno = 0;
+    assert_int_equal (fsh_mkdirs (file, 0700), -1);    //  a file in the way
+    assert_int_equal (errno, ENOTDIR);
+    char *below = zsys_sprintf ("%s/file/sub", base);
+    assert_int_equal (fsh_mkdirs (below, 0700), -1);   //  ... or above
+    umask (mask);
+    assert_int_equal (s_remove_tree (base), 0);
+    zstr_free (&below);
+    zstr_free (&file);
+    zstr_free (&slashed);
+    zstr_free (&middle);
+    zstr_free (&deep);
+}
+
+static void
+test_endpoint_prepare (void **state)
+{
+    (void) state;
+    char base [] = "/tmp/fshare-test-endpoint-XXXXXX";
+    assert_non_null (mkdtemp (base));
+    //  Other transports and bare names: nothing to create
+    assert_int_equal (fsh_endpoint_prepare ("tcp://127.0.0.1:5555"), 0);
+    assert_int_equal (fsh_endpoint_prepare ("inproc://x"), 0);
+    assert_int_equal (fsh_endpoint_prepare ("ipc://bare"), 0);
+    assert_int_equal (fsh_endpoint_prepare ("ipc:///root-level"), 0);
+    char *endpoint = zsys_sprintf ("ipc://%s/x/y.ctl", base);
+    assert_int_equal (fsh_endpoint_prepare (endpoint), 0);
+    char *dir = zsys_sprintf ("%s/x", base);
+    struct stat st;
+    assert_int_equal (stat (dir, &st), 0);
+    assert_true (S_ISDIR (st.st_mode));
+    assert_int_equal (st.st_mode & 077, 0);
+    //  A file where the directory should be
+    char *blocked = zsys_sprintf ("ipc://%s/x/y.ctl/z.ctl", base);
+    assert_int_equal (mkdir (endpoint + 6, 0700), 0);
+    assert_int_equal (rmdir (endpoint + 6), 0);
+    FILE *out = fopen (endpoint + 6, "w");
+    assert_non_null (out);
+    fclose (out);
+    assert_int_equal (fsh_endpoint_prepare (blocked), -1);
+    //  A directory that belongs to someone else is refused (root can
+    //  make one; others cannot, and skip this part)
+    if (getuid () == 0) {
+        char *theirs = zsys_sprintf ("%s/theirs", base);
+        assert_int_equal (mkdir (theirs, 0700), 0);
+        assert_int_equal (chown (theirs, 4242, 4242), 0);
+        char *their_endpoint = zsys_sprintf ("ipc://%s/a.ctl", theirs);
+        errno = 0;
+        assert_int_equal (fsh_endpoint_prepare (their_endpoint), -1);
+        assert_int_equal (errno, EPERM);
+        zstr_free (&their_endpoint);
+        zstr_free (&theirs);
+    }
+    assert_int_equal (s_remove_tree (base), 0);
+    zstr_free (&blocked);
+    zstr_free (&dir);
+    zstr_free (&endpoint);
+}
+
+int
+main (void)
+{
+    zsys_init ();
+    zsys_set_logstream (NULL);
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_local_endpoints),
+        cmocka_unit_test (test_directories),
+        cmocka_unit_test (test_path_absolute),
+        cmocka_unit_test (test_mkdirs),
+        cmocka_unit_test (test_endpoint_prepare),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

@@ -1,0 +1,286 @@
+/*  test_options.c - proto/options: config files (SPEC 3) turned into
+    command-line words before the real ones, so the command line wins;
+    booleans, unknown keys, malformed and hostile files (NUL bytes, nested
+    keys, overlong values); and the whole parse with its usage errors.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include "fshare.h"
+
+static const struct option s_options [] = {
+    { "config",      required_argument, NULL, 'c' },
+    { "listen",      required_argument, NULL, 'l' },
+    { "register",    no_argument,       NULL, 'r' },
+    { "no-register", no_argument,       NULL, 'n' },
+    { "verbose",     no_argument,       NULL, 'v' },
+    { NULL, 0, NULL, 0 }
+};
+
+typedef struct {
+    char path [64];
+} config_t;
+
+//  A config file holding `size` bytes of `text` (which may hold NULs).
+static void
+s_write (config_t *self, const char *text, size_t size)
+{
+    FILE *out = fopen (self->path, "w");
+    assert_non_null (out);
+    assert_int_equal (fwrite (text, 1, size, out), size);
+    fclose (out);
+}
+
+static int
+s_setup (void **state)
+{
+    config_t *self = (config_t *) zmalloc (sizeof (config_t));
+    snprintf (self->path, sizeof self->path, "/tmp/fshare-test-options-XXXXXX");
+    int fd = mkstemp (self->path);
+    assert_true (fd >= 0);
+    close (fd);
+    *state = self;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    config_t *self = (config_t *) *state;
+    unlink (self->path);
+    free (self);
+    return 0;
+}
+
+//  The words a config file of `text` gives (with "prog -c FILE" around
+//  them), joined by spaces, or NULL when the file is refused. Caller frees.
+static char *
+s_words (config_t *self, const char *text, size_t size)
+{
+    s_write (self, text, size);
+    char *argv [] = { "prog", "-c", self->path, NULL };
+    fsh_args_t *args = fsh_args_new (3, argv, s_options);
+    if (!args)
+        return NULL;
+    char **words = fsh_args_argv (args);
+    int argc = fsh_args_argc (args);
+    assert_null (words [argc]);
+    assert_string_equal (words [0], "prog");
+    //  The -c FILE of the command line stays at the end
+    assert_true (argc >= 3);
+    assert_string_equal (words [argc - 2], "-c");
+    assert_string_equal (words [argc - 1], self->path);
+    char *joined = strdup ("");
+    for (int i = 1; i < argc - 2; i++) {
+        char *longer = zsys_sprintf ("%s%s%s", joined, i > 1? " ": "", words [i]);
+        free (joined);
+        joined = longer;
+    }
+    fsh_args_destroy (&args);
+    return joined;
+}
+
+//  s_words of a C string, which must be `expected` (NULL: refused).
+static void
+s_expect (config_t *self, const char *text, const char *expected)
+{
+    char *words = s_words (self, text, strlen (text));
+    if (!expected && words)
+        fail_msg ("'%s' accepted as '%s'", text, words);
+    if (expected && !words)
+        fail_msg ("'%s' refused", text);
+    if (expected)
+        assert_string_equal (words, expected);
+    free (words);
+}
+
+static void
+test_command_line_wins (void **state)
+{
+    config_t *self = (config_t *) *state;
+    const char *text = "listen = \"tcp://127.0.0.1:7000\"\nregister = 0\n";
+    s_write (self, text, strlen (text));
+    char *argv [] = { "prog", "-c", self->path, "--listen", "ipc://x", NULL };
+    fsh_args_t *args = fsh_args_new (5, argv, s_options);
+    assert_non_null (args);
+    //  Config words first, then the command line's, so the command line wins.
+    assert_int_equal (fsh_args_argc (args), 8);
+    char **words = fsh_args_argv (args);
+    assert_string_equal (words [1], "--listen");
+    assert_string_equal (words [2], "tcp://127.0.0.1:7000");
+    assert_string_equal (words [3], "--no-register");
+    assert_string_equal (words [6], "--listen");
+    assert_string_equal (words [7], "ipc://x");
+    assert_null (words [8]);
+    fsh_args_destroy (&args);
+    assert_null (args);
+    fsh_args_destroy (&args);
+
+    //  --config works as -c does; without either, argv as it is
+    char *longer [] = { "prog", "--config", self->path, NULL };
+    args = fsh_args_new (3, longer, s_options);
+    assert_non_null (args);
+    assert_int_equal (fsh_args_argc (args), 6);
+    fsh_args_destroy (&args);
+    char *plain [] = { "prog", "--verbose", "word", NULL };
+    args = fsh_args_new (3, plain, s_options);
+    assert_non_null (args);
+    assert_int_equal (fsh_args_argc (args), 3);
+    assert_string_equal (fsh_args_argv (args) [2], "word");
+    fsh_args_destroy (&args);
+    //  After "--", -c is a word like any other; -c last names no file
+    char *after [] = { "prog", "--", "-c", "/nonexistent", NULL };
+    args = fsh_args_new (4, after, s_options);
+    assert_non_null (args);
+    assert_int_equal (fsh_args_argc (args), 4);
+    fsh_args_destroy (&args);
+    char *last [] = { "prog", "-c", NULL };
+    args = fsh_args_new (2, last, s_options);
+    assert_non_null (args);
+    fsh_args_destroy (&args);
+}
+
+static void
+test_values (void **state)
+{
+    config_t *self = (config_t *) *state;
+    s_expect (self, "", "");
+    s_expect (self, "# only a comment\n\n", "");
+    s_expect (self, "listen = ipc://a # why\n", "--listen ipc://a");
+    s_expect (self, "listen = \"tcp://h:1 x=y\"\n", "--listen tcp://h:1 x=y");
+    s_expect (self, "listen = a\r\n", "--listen a");
+    //  A later line wins, as a later option does
+    s_expect (self, "listen = a\nlisten = b\n", "--listen a --listen b");
+    //  A value that looks like an option stays the argument of its key
+    s_expect (self, "listen = --verbose\n", "--listen --verbose");
+    //  Booleans, with and without a no- form
+    const char *yes [] = { "1", "true", "yes", "on" };
+    const char *no [] = { "0", "false", "no", "off" };
+    for (int i = 0; i < 4; i++) {
+        char *text = zsys_sprintf ("register = %s\nverbose = %s\n", yes [i], yes [i]);
+        s_expect (self, text, "--register --verbose");
+        zstr_free (&text);
+        text = zsys_sprintf ("register = %s\nverbose = %s\n", no [i], no [i]);
+        s_expect (self, text, "--no-register");
+        zstr_free (&text);
+    }
+    //  Long values come through whole
+    char *value = (char *) zmalloc (5001);
+    memset (value, 'v', 5000);
+    char *text = zsys_sprintf ("listen = %s\n", value);
+    char *expected = zsys_sprintf ("--listen %s", value);
+    s_expect (self, text, expected);
+    zstr_free (&expected);
+    zstr_free (&text);
+    free (value);
+}
+
+static void
+test_bad_files (void **state)
+{
+    config_t *self = (config_t *) *state;
+    //  Unknown keys, -c inside the file, malformed ZPL
+    s_expect (self, "bogus = 1\n", NULL);
+    s_expect (self, "listen = a\nbogus = 1\n", NULL);
+    s_expect (self, "config = /etc/other\n", NULL);
+    s_expect (self, "listen = \"unterminated\n", NULL);
+    s_expect (self, "li sten = a\n", NULL);
+    s_expect (self, "    listen = a\n", NULL);
+    s_expect (self, "\xff\xfe = 1\n", NULL);
+    //  A boolean that is neither true nor false is a mistake, not "false"
+    s_expect (self, "verbose = ture\n", NULL);
+    s_expect (self, "register = maybe\n", NULL);
+    s_expect (self, "register\n", NULL);
+    //  Nested keys are no options: refused, not silently dropped
+    s_expect (self, "listen = a\n    register = 1\n", NULL);
+    s_expect (self, "section\n    listen = a\n", NULL);
+    //  A NUL byte would cut the value (or the file) short: refused
+    const char nul_value [] = "listen = \"a\0--evil\"\n";
+    assert_null (s_words (self, nul_value, sizeof nul_value - 1));
+    const char nul_line [] = "listen = a\n\0bogus = 1\n";
+    assert_null (s_words (self, nul_line, sizeof nul_line - 1));
+    //  Files that are not there or not files
+    char *missing [] = { "prog", "-c", "/nonexistent/fshare.cfg", NULL };
+    assert_null (fsh_args_new (3, missing, s_options));
+    char *directory [] = { "prog", "-c", "/tmp", NULL };
+    assert_null (fsh_args_new (3, directory, s_options));
+}
+
+//  The handler of test_options_parse: collects "<opt>=<value>" words.
+static int
+s_collect_option (int opt, const char *value, void *arg)
+{
+    char *seen = (char *) arg;
+    char word [64];
+    snprintf (word, sizeof word, "%c=%s ", opt, value? value: "");
+    strcat (seen, word);
+    return opt == 'h'? 0: -1;
+}
+
+static void
+test_options_parse (void **state)
+{
+    config_t *self = (config_t *) *state;
+    static const struct option options [] = {
+        { "listen",  required_argument, NULL, 'l' },
+        { "verbose", no_argument,       NULL, 'v' },
+        { "help",    no_argument,       NULL, 'h' },
+        { "config",  required_argument, NULL, 'c' },
+        { NULL, 0, NULL, 0 }
+    };
+    char seen [256] = "";
+    char *good [] = { "prog", "--listen", "ipc://x", "-v", NULL };
+    assert_int_equal (fsh_options_parse ("prog", 4, good, options, ":vhc:", s_collect_option,
+                                         seen), -1);
+    assert_string_equal (seen, "l=ipc://x v= ");
+    //  The config file's options come first, -c itself is not handed on
+    s_write (self, "listen = ipc://file\n", strlen ("listen = ipc://file\n"));
+    seen [0] = 0;
+    char *both [] = { "prog", "-c", self->path, "--listen", "ipc://line", NULL };
+    assert_int_equal (fsh_options_parse ("prog", 5, both, options, ":vhc:", s_collect_option,
+                                         seen), -1);
+    assert_string_equal (seen, "l=ipc://file l=ipc://line ");
+    //  The handler's exit code stops the parse
+    seen [0] = 0;
+    char *help [] = { "prog", "-h", "-v", NULL };
+    assert_int_equal (fsh_options_parse ("prog", 3, help, options, ":vhc:", s_collect_option,
+                                         seen), 0);
+    assert_string_equal (seen, "h= ");
+    //  Usage errors: unknown option, missing argument, a stray word, a bad
+    //  config; the handler sees nothing after the error
+    seen [0] = 0;
+    char *unknown [] = { "prog", "--bogus", "-v", NULL };
+    char *missing [] = { "prog", "--listen", NULL };
+    char *stray [] = { "prog", "word", NULL };
+    char *config [] = { "prog", "-c", "/nonexistent/fshare.cfg", NULL };
+    char *short_unknown [] = { "prog", "-x", NULL };
+    assert_int_equal (fsh_options_parse ("prog", 3, unknown, options, ":vhc:", s_collect_option,
+                                         seen), 2);
+    assert_string_equal (seen, "");
+    assert_int_equal (fsh_options_parse ("prog", 2, missing, options, ":vhc:", s_collect_option,
+                                         seen), 2);
+    assert_int_equal (fsh_options_parse ("prog", 2, stray, options, ":vhc:", s_collect_option,
+                                         seen), 2);
+    assert_int_equal (fsh_options_parse ("prog", 3, config, options, ":vhc:", s_collect_option,
+                                         seen), 2);
+    assert_int_equal (fsh_options_parse ("prog", 2, short_unknown, options, ":vhc:",
+                                         s_collect_option, seen), 2);
+    assert_string_equal (seen, "");
+    //  The parse can run again (getopt's state is reset)
+    assert_int_equal (fsh_options_parse ("prog", 4, good, options, ":vhc:", s_collect_option,
+                                         seen), -1);
+    assert_string_equal (seen, "l=ipc://x v= ");
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test_setup_teardown (test_command_line_wins, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_values, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_bad_files, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_options_parse, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
