@@ -19,7 +19,8 @@ fsh_usage_error (const char *program, const char *format, ...)
 long
 fsh_number (const char *text, long min, long max)
 {
-    if (!text || min < 0)
+    //  strtol would also take leading blanks and a sign: " 5", "+5", "-0"
+    if (!text || min < 0 || !isdigit ((unsigned char) text [0]))
         return -1;
     char *end;
     errno = 0;
