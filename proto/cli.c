@@ -41,7 +41,9 @@ fsh_signals_open (bool hangup)
         sigaddset (&mask, SIGHUP);
     if (pthread_sigmask (SIG_BLOCK, &mask, NULL))
         return -1;
-    return signalfd (-1, &mask, SFD_CLOEXEC);
+    //  Non-blocking: a read after a poll that saw a signal already taken
+    //  gives 0, as fsh_signals_read says, rather than waiting for the next
+    return signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
 int
