@@ -7,11 +7,23 @@
 char *
 fsh_password_read_line (FILE *in)
 {
+    //  One byte more than a password may have, so that a longer line is
+    //  seen as too long rather than cut to a valid length
     char buffer [PASSWORD_MAX + 2];
-    if (!fgets (buffer, sizeof buffer, in))
+    size_t len = 0;
+    bool nul = false;
+    int c = EOF;
+    while (len < PASSWORD_MAX + 1 && (c = getc (in)) != EOF && c != '\n') {
+        nul |= c == 0;
+        buffer [len++] = (char) c;
+    }
+    if (len == 0 && c == EOF)
         return NULL;
-    buffer [strcspn (buffer, "\r\n")] = 0;
-    char *password = strdup (buffer);
+    if (len && buffer [len - 1] == '\r')
+        len--;
+    buffer [len] = 0;
+    //  A NUL byte would end the password early, without a word
+    char *password = nul? NULL: strdup (buffer);
     explicit_bzero (buffer, sizeof buffer);
     return password;
 }
@@ -53,7 +65,7 @@ fsh_password_get (const char *file, const char *prompt, const char **error)
         char *password = fsh_password_read_line (in);
         fclose (in);
         if (!password)
-            *error = "the password file is empty";
+            *error = "the password file is empty or its first line holds a NUL byte";
         return password;
     }
     const char *env = getenv ("FSHARE_PASSWORD");

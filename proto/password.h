@@ -13,7 +13,9 @@ char *fsh_password_get (const char *file, const char *prompt, const char **error
 //  Prompt on /dev/tty without echo. NULL when there is no terminal.
 char *fsh_password_prompt (const char *prompt);
 
-//  First line of a stream, without its newline. NULL on EOF or error.
+//  First line of a stream, without its newline (nor a CR before it); of
+//  a longer line, its first 1025 bytes, which no reader takes (at most
+//  1024). NULL on EOF, error, or a NUL byte in the line.
 char *fsh_password_read_line (FILE *in);
 
 //  Wipe and free; nulls the pointer.
