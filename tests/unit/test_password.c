@@ -1,0 +1,189 @@
+/*  test_password.c - proto/password: where a password comes from (the
+    file's first line, else $FSHARE_PASSWORD, else the terminal, never
+    the command line) and how a line is read: its newline (and a CR
+    before it) dropped, nothing else cut, a NUL byte refused, a line too
+    long for any reader kept too long rather than cut to fit.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include "fshare.h"
+#include <fcntl.h>
+
+#define PASSWORD_MAX 1024       //  what the broker and fshare-passwd take
+
+//  fsh_password_read_line of `size` bytes (which may hold NULs).
+static char *
+s_line (const char *bytes, size_t size)
+{
+    FILE *in = fmemopen ((void *) bytes, size, "r");
+    assert_non_null (in);
+    char *line = fsh_password_read_line (in);
+    fclose (in);
+    return line;
+}
+
+//  The same of a C string, which must give `expected` (NULL: none).
+static void
+s_expect (const char *text, const char *expected)
+{
+    char *line = s_line (text, strlen (text));
+    if (!expected) {
+        if (line)
+            fail_msg ("'%s' gave '%s'", text, line);
+        return;
+    }
+    assert_non_null (line);
+    assert_string_equal (line, expected);
+    fsh_password_free (&line);
+    assert_null (line);
+}
+
+static void
+test_read_line (void **state)
+{
+    (void) state;
+    s_expect ("secret\n", "secret");
+    s_expect ("secret", "secret");
+    s_expect ("secret\r\n", "secret");
+    s_expect ("first\nsecond\n", "first");
+    s_expect ("\n", "");
+    s_expect ("\r\n", "");
+    s_expect ("with space \t\n", "with space \t");
+    s_expect ("a\rb\n", "a\rb");                //  a CR inside is the password's
+    s_expect ("caf\xc3\xa9\n", "caf\xc3\xa9");
+    assert_null (s_line ("", 0));
+    //  A NUL byte would cut the password short: no password at all
+    assert_null (s_line ("pass\0word\n", 10));
+    assert_null (s_line ("\0\n", 2));
+    assert_null (s_line ("pass\0", 5));
+    //  ... but only in the first line
+    char *line = s_line ("pass\nword\0\n", 11);
+    assert_string_equal (line, "pass");
+    fsh_password_free (&line);
+
+    //  At most PASSWORD_MAX bytes read as they are; longer lines come
+    //  back longer than that, never cut to a length a reader would take
+    char *text = (char *) zmalloc (3 * PASSWORD_MAX);
+    memset (text, 'p', PASSWORD_MAX);
+    strcat (text, "\r\n");
+    line = s_line (text, strlen (text));
+    assert_int_equal (strlen (line), PASSWORD_MAX);
+    fsh_password_free (&line);
+    memset (text, 'p', 3 * PASSWORD_MAX - 2);
+    text [3 * PASSWORD_MAX - 2] = '\n';
+    line = s_line (text, 3 * PASSWORD_MAX - 1);
+    assert_non_null (line);
+    assert_true (strlen (line) > PASSWORD_MAX);
+    fsh_password_free (&line);
+    //  An endless first line ends the read all the same
+    FILE *zero = fopen ("/dev/zero", "r");
+    assert_non_null (zero);
+    assert_null (fsh_password_read_line (zero));
+    fclose (zero);
+    free (text);
+    fsh_password_free (&line);      //  NULL already: nothing
+}
+
+typedef struct {
+    char path [64];
+} file_t;
+
+static int
+s_setup (void **state)
+{
+    file_t *self = (file_t *) zmalloc (sizeof (file_t));
+    snprintf (self->path, sizeof self->path, "/tmp/fshare-test-password-XXXXXX");
+    int fd = mkstemp (self->path);
+    assert_true (fd >= 0);
+    close (fd);
+    unsetenv ("FSHARE_PASSWORD");
+    *state = self;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    file_t *self = (file_t *) *state;
+    unlink (self->path);
+    unsetenv ("FSHARE_PASSWORD");
+    free (self);
+    return 0;
+}
+
+static void
+s_write (file_t *self, const char *bytes, size_t size)
+{
+    FILE *out = fopen (self->path, "w");
+    assert_non_null (out);
+    assert_int_equal (fwrite (bytes, 1, size, out), size);
+    fclose (out);
+}
+
+static void
+test_sources (void **state)
+{
+    file_t *self = (file_t *) *state;
+    const char *error = "unset";
+    //  The file wins over the environment
+    setenv ("FSHARE_PASSWORD", "from-env", 1);
+    s_write (self, "from-file\nignored\n", 18);
+    char *password = fsh_password_get (self->path, "Password: ", &error);
+    assert_non_null (password);
+    assert_string_equal (password, "from-file");
+    assert_null (error);
+    fsh_password_free (&password);
+    //  Without a file, the environment as it is (even an empty value)
+    error = "unset";
+    password = fsh_password_get (NULL, "Password: ", &error);
+    assert_string_equal (password, "from-env");
+    assert_null (error);
+    fsh_password_free (&password);
+    setenv ("FSHARE_PASSWORD", "", 1);
+    password = fsh_password_get (NULL, "Password: ", &error);
+    assert_string_equal (password, "");
+    fsh_password_free (&password);
+    //  A file that is named must be usable: no falling back to the
+    //  environment
+    setenv ("FSHARE_PASSWORD", "from-env", 1);
+    s_write (self, "", 0);
+    assert_null (fsh_password_get (self->path, "Password: ", &error));
+    assert_non_null (error);
+    s_write (self, "pass\0word\n", 10);
+    error = NULL;
+    assert_null (fsh_password_get (self->path, "Password: ", &error));
+    assert_non_null (error);
+    error = NULL;
+    assert_null (fsh_password_get ("/nonexistent/password", "Password: ", &error));
+    assert_string_equal (error, "cannot read the password file");
+}
+
+//  Neither file nor environment: the terminal, or a reason when there is
+//  none (as under ctest, unless run by hand from one)
+static void
+test_no_terminal (void **state)
+{
+    (void) state;
+    int tty = open ("/dev/tty", O_RDWR | O_NOCTTY);
+    if (tty >= 0) {
+        close (tty);
+        skip ();
+    }
+    assert_null (fsh_password_prompt ("Password: "));
+    const char *error = NULL;
+    assert_null (fsh_password_get (NULL, "Password: ", &error));
+    assert_string_equal (error, "no password: use --password-file, FSHARE_PASSWORD or a terminal");
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_read_line),
+        cmocka_unit_test_setup_teardown (test_sources, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_no_terminal, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
