@@ -1,6 +1,7 @@
 /*  test_broker.c - the broker actor in-process, driven by a raw protocol
     client: login rules, the sequenced event stream, snapshots, expiry of
-    silent peers, and garbage on the request socket.
+    silent peers. The request socket's own rules (garbage on it, the
+    dispatch table) are in test_requests.c.
 */
 #include "fixture.h"
 #include "view.h"
@@ -315,46 +316,6 @@ test_silent_peer_expires (void **state)
     zsock_destroy (&sub);
 }
 
-static void
-test_garbage_requests (void **state)
-{
-    fixture_t *fx = (fixture_t *) *state;
-    s_start_broker (fx, 1);
-    zsock_t *raw = zsock_new_dealer (fx->listen);
-    //  Empty, random, truncated, multi-frame and wrong-state messages.
-    zstr_send (raw, "");
-    zstr_send (raw, "\xff\xff\xff\xff garbage");
-    zstr_sendx (raw, "two", "frames", NULL);
-    byte random [512];
-    for (int i = 0; i < 200; i++) {
-        randombytes_buf (random, sizeof random);
-        zmq_send (zsock_resolve (raw), random, (size_t) (i % 512), 0);
-    }
-    client_t *client = client_new (fx, NULL);
-    //  A change without a session, a publish with a forged one.
-    s_change (client, FSHARE__CHANGE_KIND__CHANGE_ADDED, "x", NULL, 1);
-    Fshare__Message *reply = client_recv (client);
-    assert_string_equal (reply->error, "unknown session");
-    fsh_msg_destroy (&reply);
-    //  Bad paths from a logged-in peer are refused with a reason.
-    assert_null (client_login (client, "honest", "pw"));
-    s_publish (client, 1, 10);
-    const char *bad [] = { "../etc/passwd", "/abs", "a//b", "a/./b", "" };
-    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
-        s_change (client, FSHARE__CHANGE_KIND__CHANGE_ADDED, bad [i], NULL, 1);
-        reply = client_recv (client);
-        assert_int_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
-        fsh_msg_destroy (&reply);
-    }
-    //  The broker still serves: another user logs in and publishes.
-    client_t *other = client_new (fx, NULL);
-    assert_null (client_login (other, "other", "pw"));
-    s_publish (other, 2, 10);
-    client_destroy (&other);
-    client_destroy (&client);
-    zsock_destroy (&raw);
-}
-
 //  A subscriber whose reader pauses while thousands of events go by loses
 //  some (tiny receive high-water mark); the view notices the gap and
 //  converges through a snapshot to exactly the broker's state.
@@ -441,7 +402,6 @@ main (void)
         cmocka_unit_test_setup_teardown (test_events_and_snapshot, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_consecutive_and_paged, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_silent_peer_expires, s_setup, fixture_teardown),
-        cmocka_unit_test_setup_teardown (test_garbage_requests, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_gap_then_snapshot, s_setup, fixture_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
