@@ -190,8 +190,7 @@ s_cancel (relay_t *self, xfer_t *xfer, fsh_err_t code, const char *reason, bool 
     cancel.reason = (char *) reason;
     cancel.code = code;
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_CANCEL;
-    msg.cancel = &cancel;
+    fsh_msg_set_body (&msg, 0, FSHARE__MESSAGE__BODY_CANCEL, &cancel);
     if (tell_owner)
         s_send_owner (self, xfer, &msg);
     if (tell_requester) {
@@ -338,8 +337,7 @@ relay_start (relay_t *self, session_t *requester, session_t *owner,
     serve.expect_mtime = resume? get->expect_mtime: 0;
     serve.requester = (char *) session_user (requester);
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_SERVE;
-    msg.serve = &serve;
+    fsh_msg_set_body (&msg, 0, FSHARE__MESSAGE__BODY_SERVE, &serve);
     if (s_send_owner (self, xfer, &msg) == -1) {
         s_xfer_destroy ((void **) &xfer);
         *error = "the owner cannot be reached";
@@ -372,8 +370,7 @@ s_on_opened (relay_t *self, xfer_t *xfer, Fshare__Opened *opened)
     xfer->size = opened->size;
     xfer->start = opened->offset;
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_OPENED;
-    msg.opened = opened;
+    fsh_msg_set_body (&msg, 0, FSHARE__MESSAGE__BODY_OPENED, opened);
     if (s_send_requester (self, xfer, &msg) == -1) {
         s_side_lost (self, xfer, false, "went away");
         return;
@@ -416,8 +413,7 @@ s_on_credit (relay_t *self, xfer_t *xfer, Fshare__Credit *credit)
     forward.transfer = xfer->id;
     forward.bytes = bytes;
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_CREDIT;
-    msg.credit = &forward;
+    fsh_msg_set_body (&msg, 0, FSHARE__MESSAGE__BODY_CREDIT, &forward);
     if (s_send_owner (self, xfer, &msg) == -1)
         s_side_lost (self, xfer, true, "went away");
 }
@@ -468,9 +464,7 @@ s_on_chunk (relay_t *self, xfer_t *xfer, Fshare__Message *in, zmq_msg_t *data)
     header.last = chunk->last;
     header.sha256 = chunk->sha256;
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.id = xfer->request_id;
-    msg.body_case = FSHARE__MESSAGE__BODY_CHUNK;
-    msg.chunk = &header;
+    fsh_msg_set_body (&msg, xfer->request_id, FSHARE__MESSAGE__BODY_CHUNK, &header);
     zframe_t *to = session_routing_id (xfer->requester);
     if (fsh_chunk_send (&msg, self->router, zframe_data (to), zframe_size (to), data) == -1) {
         s_side_lost (self, xfer, false, errno == EAGAIN? "is not reading": "went away");
@@ -493,8 +487,7 @@ s_on_done (relay_t *self, xfer_t *xfer)
     Fshare__Done done = FSHARE__DONE__INIT;
     done.transfer = xfer->id;
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_DONE;
-    msg.done = &done;
+    fsh_msg_set_body (&msg, 0, FSHARE__MESSAGE__BODY_DONE, &done);
     s_send_owner (self, xfer, &msg);
     s_log_end (self, xfer, "complete");
     s_forget (self, xfer);

@@ -277,9 +277,7 @@ s_ask (downloads_t *self, download_t *download)
         get.sha256.len = DIGEST_SIZE;
     }
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.id = download->id;
-    msg.body_case = FSHARE__MESSAGE__BODY_GET;
-    msg.get = &get;
+    fsh_msg_set_body (&msg, download->id, FSHARE__MESSAGE__BODY_GET, &get);
     tlink_debug (self->link, "%s: get %s:'%s' into %s (offset %" PRIu64 ")", self->link->user,
                  download->owner, download->path, sink_part (sink), get.offset);
     download->state = DL_ASKED;
@@ -417,8 +415,7 @@ s_on_chunk (downloads_t *self, download_t *download, Fshare__Chunk *chunk, zmq_m
     Fshare__Done done = FSHARE__DONE__INIT;
     done.transfer = download->transfer;
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_DONE;
-    msg.done = &done;
+    fsh_msg_set_body (&msg, 0, FSHARE__MESSAGE__BODY_DONE, &done);
     tlink_send (self->link, &msg);
     s_download_succeed (self, download);
 }

@@ -22,8 +22,7 @@ tlink_cancel (tlink_t *self, uint64_t transfer, fsh_err_t code, const char *reas
     cancel.code = code;
     cancel.reason = (char *) (reason? reason: fsh_err_text (code));
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_CANCEL;
-    msg.cancel = &cancel;
+    fsh_msg_set_body (&msg, 0, FSHARE__MESSAGE__BODY_CANCEL, &cancel);
     tlink_send (self, &msg);
 }
 
@@ -35,8 +34,7 @@ tlink_credit (tlink_t *self, uint64_t transfer, uint64_t bytes, bool checking)
     credit.bytes = bytes;
     credit.checking = checking;
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.body_case = FSHARE__MESSAGE__BODY_CREDIT;
-    msg.credit = &credit;
+    fsh_msg_set_body (&msg, 0, FSHARE__MESSAGE__BODY_CREDIT, &credit);
     tlink_send (self, &msg);
 }
 

@@ -188,9 +188,8 @@ s_upload_send (uploads_t *self, upload_t *upload)
             chunk.sha256.len = DIGEST_SIZE;
         }
         Fshare__Message msg = FSHARE__MESSAGE__INIT;
+        fsh_msg_set_body (&msg, 0, FSHARE__MESSAGE__BODY_CHUNK, &chunk);
         msg.session = link->session;
-        msg.body_case = FSHARE__MESSAGE__BODY_CHUNK;
-        msg.chunk = &chunk;
         if (fsh_chunk_send (&msg, link->dealer, NULL, 0, &data) == -1) {
             //  The broker is not taking our messages: it will end this
             //  transfer (or our session) itself
@@ -246,8 +245,7 @@ s_on_serve (uploads_t *self, Fshare__Serve *serve)
         opened.sha256.len = DIGEST_SIZE;
     }
     Fshare__Message reply = FSHARE__MESSAGE__INIT;
-    reply.body_case = FSHARE__MESSAGE__BODY_OPENED;
-    reply.opened = &opened;
+    fsh_msg_set_body (&reply, 0, FSHARE__MESSAGE__BODY_OPENED, &opened);
     tlink_send (self->link, &reply);
     zsys_info ("%s: serving '%s' to %s: %" PRIu64 " bytes%s%s", self->link->user, upload->path,
                upload->requester, opened.size, opened.offset? " (resumed)": "",

@@ -39,8 +39,7 @@ s_probe_actor (zsock_t *pipe, void *arg)
         if (!waiting && now >= next) {
             Fshare__Ping ping = FSHARE__PING__INIT;
             Fshare__Message msg = FSHARE__MESSAGE__INIT;
-            msg.body_case = FSHARE__MESSAGE__BODY_PING;
-            msg.ping = &ping;
+            fsh_msg_set_body (&msg, 0, FSHARE__MESSAGE__BODY_PING, &ping);
             msg.session = "";
             sent = zclock_usecs ();
             waiting = fsh_msg_send (&msg, dealer) == 0;

@@ -308,9 +308,7 @@ s_publish (simpeer_t *self)
         publish.n_files = fsh_pager_count (pager);
         publish.more = !last;
         Fshare__Message msg = FSHARE__MESSAGE__INIT;
-        msg.id = fsh_loginclient_new_id (self->client);
-        msg.body_case = FSHARE__MESSAGE__BODY_PUBLISH;
-        msg.publish = &publish;
+        fsh_msg_set_body (&msg, fsh_loginclient_new_id (self->client), FSHARE__MESSAGE__BODY_PUBLISH, &publish);
         if (fsh_loginclient_send (self->client, &msg))
             rc = s_fail (self, "cannot publish: %s", zmq_strerror (errno));
         fsh_pager_reset (pager);
@@ -326,9 +324,7 @@ s_snapshot (simpeer_t *self)
 {
     Fshare__Snapshot snapshot = FSHARE__SNAPSHOT__INIT;
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
-    msg.id = fsh_loginclient_new_id (self->client);
-    msg.body_case = FSHARE__MESSAGE__BODY_SNAPSHOT;
-    msg.snapshot = &snapshot;
+    fsh_msg_set_body (&msg, fsh_loginclient_new_id (self->client), FSHARE__MESSAGE__BODY_SNAPSHOT, &snapshot);
     view_snapshot_begin (self->view);
     self->snapshot_asked = true;
     if (fsh_loginclient_send (self->client, &msg))
