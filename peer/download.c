@@ -118,15 +118,6 @@ downloads_size (downloads_t *self)
     return zhashx_size (self->table);
 }
 
-static zlistx_t *
-s_items (zhashx_t *table)
-{
-    zlistx_t *list = zlistx_new ();
-    for (void *item = zhashx_first (table); item; item = zhashx_next (table))
-        zlistx_add_end (list, item);
-    return list;
-}
-
 //  --------------------------------------------------------------------------
 //  To the ctl
 
@@ -631,7 +622,7 @@ s_work_one (downloads_t *self, download_t *download, uint8_t *buf, size_t buf_si
 bool
 downloads_work (downloads_t *self, uint8_t *buf, size_t buf_size, size_t budget)
 {
-    zlistx_t *list = s_items (self->table);
+    zlistx_t *list = fsh_idtable_items (self->table);
     for (download_t *download = (download_t *) zlistx_first (list); download;
          download = (download_t *) zlistx_next (list))
         if (download->state == DL_LOOKING || download->state == DL_PREPARING)
@@ -645,7 +636,7 @@ downloads_tick (downloads_t *self)
 {
     int64_t now = zclock_mono ();
     int64_t limit = tlink_stall_limit (self->link);
-    zlistx_t *list = s_items (self->table);
+    zlistx_t *list = fsh_idtable_items (self->table);
     for (download_t *download = (download_t *) zlistx_first (list); download;
          download = (download_t *) zlistx_next (list)) {
         s_progress (self, download);
@@ -673,7 +664,7 @@ downloads_tick (downloads_t *self)
 void
 downloads_end_all (downloads_t *self, fsh_err_t code, const char *reason)
 {
-    zlistx_t *list = s_items (self->table);
+    zlistx_t *list = fsh_idtable_items (self->table);
     for (download_t *download = (download_t *) zlistx_first (list); download;
          download = (download_t *) zlistx_next (list))
         s_download_fail (self, download, code, reason, false);

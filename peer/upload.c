@@ -130,17 +130,6 @@ uploads_size (uploads_t *self)
     return zhashx_size (self->table);
 }
 
-//  The items of the table in a plain list, to walk while ending some of
-//  them. (zhashx_values would give the list the table's destructor.)
-static zlistx_t *
-s_items (zhashx_t *table)
-{
-    zlistx_t *list = zlistx_new ();
-    for (void *item = zhashx_first (table); item; item = zhashx_next (table))
-        zlistx_add_end (list, item);
-    return list;
-}
-
 static void
 s_upload_end (uploads_t *self, upload_t *upload, fsh_err_t code, const char *reason,
               bool tell_broker)
@@ -317,7 +306,7 @@ bool
 uploads_work (uploads_t *self, uint8_t *buf, size_t buf_size, size_t budget)
 {
     char *error = NULL;
-    zlistx_t *list = s_items (self->table);
+    zlistx_t *list = fsh_idtable_items (self->table);
     for (upload_t *upload = (upload_t *) zlistx_first (list); upload;
          upload = (upload_t *) zlistx_next (list)) {
         if (upload->ready)
@@ -343,7 +332,7 @@ uploads_tick (uploads_t *self)
 {
     int64_t now = zclock_mono ();
     int64_t limit = tlink_stall_limit (self->link);
-    zlistx_t *list = s_items (self->table);
+    zlistx_t *list = fsh_idtable_items (self->table);
     for (upload_t *upload = (upload_t *) zlistx_first (list); upload;
          upload = (upload_t *) zlistx_next (list)) {
         //  The clock runs only while the requester owes us credit or Done.
@@ -363,7 +352,7 @@ uploads_tick (uploads_t *self)
 void
 uploads_end_all (uploads_t *self, fsh_err_t code, const char *reason)
 {
-    zlistx_t *list = s_items (self->table);
+    zlistx_t *list = fsh_idtable_items (self->table);
     for (upload_t *upload = (upload_t *) zlistx_first (list); upload;
          upload = (upload_t *) zlistx_next (list))
         s_upload_end (self, upload, code, reason, false);

@@ -27,3 +27,12 @@ fsh_idtable_new (zhashx_destructor_fn *destructor)
         zhashx_set_destructor (table, destructor);
     return table;
 }
+
+zlistx_t *
+fsh_idtable_items (zhashx_t *table)
+{
+    zlistx_t *list = zlistx_new ();
+    for (void *item = zhashx_first (table); item; item = zhashx_next (table))
+        zlistx_add_end (list, item);
+    return list;
+}

@@ -12,4 +12,9 @@
 //  destructor: frees an item (may be NULL).
 zhashx_t *fsh_idtable_new (zhashx_destructor_fn *destructor);
 
+//  The table's items in a new plain list that owns nothing (zhashx_values
+//  would give it the table's destructor), to walk while ending and
+//  deleting some of them. The caller destroys the list.
+zlistx_t *fsh_idtable_items (zhashx_t *table);
+
 #endif

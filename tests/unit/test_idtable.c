@@ -124,6 +124,32 @@ test_no_destructor (void **state)
     free (item);
 }
 
+//  fsh_idtable_items: a list that owns nothing, to walk while deleting
+//  from the table: each item freed once, by the table
+static void
+test_items (void **state)
+{
+    (void) state;
+    int freed = 0;
+    zhashx_t *table = fsh_idtable_new (s_id_item_destroy);
+    for (uint64_t id = 1; id <= 3; id++) {
+        id_item_t *item = s_item (id, &freed);
+        assert_int_equal (zhashx_insert (table, &item->id, item), 0);
+    }
+    zlistx_t *items = fsh_idtable_items (table);
+    assert_int_equal (zlistx_size (items), 3);
+    for (id_item_t *item = (id_item_t *) zlistx_first (items); item;
+         item = (id_item_t *) zlistx_next (items))
+        if (item->id != 2)
+            zhashx_delete (table, &item->id);
+    assert_int_equal (freed, 2);
+    zlistx_destroy (&items);
+    assert_int_equal (freed, 2);
+    assert_int_equal (zhashx_size (table), 1);
+    zhashx_destroy (&table);
+    assert_int_equal (freed, 3);
+}
+
 int
 main (void)
 {
@@ -131,6 +157,7 @@ main (void)
         cmocka_unit_test (test_by_value),
         cmocka_unit_test (test_many),
         cmocka_unit_test (test_no_destructor),
+        cmocka_unit_test (test_items),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
