@@ -37,10 +37,7 @@ static const struct option s_options [] = {
     //  Not in --help: tests shorten the failed-login delays
     { "login-delay-ms",     required_argument, NULL, 'W' },
     { "login-delay-max-ms", required_argument, NULL, 'Y' },
-    { "verbose",     no_argument,       NULL, 'v' },
-    { "help",        no_argument,       NULL, 'h' },
-    { "version",     no_argument,       NULL, 'V' },
-    { NULL, 0, NULL, 0 }
+    FSH_OPTIONS_END
 };
 
 static void
@@ -166,7 +163,7 @@ s_parse_other (int c, char **argv, broker_config_t *config, bool *print_key)
         case 'k': config->curve = 0; break;
         case 'P': *print_key = true; break;
         case 'h': s_usage (stdout); return 0;
-        case 'V': printf ("fshare-broker %s\n", FSHARE_VERSION); return 0;
+        case 'V': return fsh_options_version (PROGRAM);
         case 'C':
             if (streq (optarg, "min"))
                 config->cost = ACCOUNTS_COST_MIN;
@@ -176,10 +173,7 @@ s_parse_other (int c, char **argv, broker_config_t *config, bool *print_key)
             else
                 return fsh_usage_error (PROGRAM, "--hash-cost: '%s' is not min or interactive", optarg);
             break;
-        case ':':
-            return fsh_usage_error (PROGRAM, "option '%s' needs an argument", argv [optind - 1]);
-        default:
-            return fsh_usage_error (PROGRAM, "unknown option '%s'", argv [optind - 1]);
+        default: return fsh_options_refused (PROGRAM, c, argv);
     }
     return -1;
 }

@@ -25,10 +25,7 @@ static const struct option s_options [] = {
     { "server-key",    required_argument, NULL, 'k' },
     { "ignore",        required_argument, NULL, 'i' },
     { "settle-ms",     required_argument, NULL, 's' },
-    { "verbose",       no_argument,       NULL, 'v' },
-    { "help",          no_argument,       NULL, 'h' },
-    { "version",       no_argument,       NULL, 'V' },
-    { NULL, 0, NULL, 0 }
+    FSH_OPTIONS_END
 };
 
 typedef struct {
@@ -106,11 +103,8 @@ s_parse (int argc, char **argv, options_t *options)
             }
             case 'v': options->verbose = true; break;
             case 'h': s_usage (stdout); return 0;
-            case 'V': printf ("fshare-peer %s\n", FSHARE_VERSION); return 0;
-            case ':':
-                return fsh_usage_error (PROGRAM, "option '%s' needs an argument", argv [optind - 1]);
-            default:
-                return fsh_usage_error (PROGRAM, "unknown option '%s'", argv [optind - 1]);
+            case 'V': return fsh_options_version (PROGRAM);
+            default: return fsh_options_refused (PROGRAM, c, argv);
         }
     }
     if (optind < argc)

@@ -168,6 +168,21 @@ fsh_args_argv (fsh_args_t *self)
 }
 
 int
+fsh_options_version (const char *program)
+{
+    printf ("%s %s\n", program, FSHARE_VERSION);
+    return 0;
+}
+
+int
+fsh_options_refused (const char *program, int opt, char **argv)
+{
+    if (opt == ':')
+        return fsh_usage_error (program, "option '%s' needs an argument", argv [optind - 1]);
+    return fsh_usage_error (program, "unknown option '%s'", argv [optind - 1]);
+}
+
+int
 fsh_options_parse (const char *program, int argc, char **argv, const struct option *longs,
                    const char *shorts, fsh_option_fn *handler, void *arg)
 {
@@ -181,11 +196,8 @@ fsh_options_parse (const char *program, int argc, char **argv, const struct opti
     optind = 0;
     int opt;
     while (rc == -1 && (opt = getopt_long (argc, argv, shorts, longs, NULL)) != -1) {
-        if (opt == ':')
-            rc = fsh_usage_error (program, "option '%s' needs an argument", argv [optind - 1]);
-        else
-        if (opt == '?')
-            rc = fsh_usage_error (program, "unknown option '%s'", argv [optind - 1]);
+        if (opt == ':' || opt == '?')
+            rc = fsh_options_refused (program, opt, argv);
         else
         if (opt != 'c')         //  -c/--config: read by fsh_args_new
             rc = handler (opt, optarg, arg);

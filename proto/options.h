@@ -36,4 +36,20 @@ typedef int (fsh_option_fn) (int opt, const char *value, void *arg);
 int fsh_options_parse (const char *program, int argc, char **argv, const struct option *longs,
                        const char *shorts, fsh_option_fn *handler, void *arg);
 
+//  The options every program's table ends with, and its terminator:
+//  -v/--verbose, -h/--help and --version (each program handles them).
+#define FSH_OPTIONS_END \
+    { "verbose", no_argument, NULL, 'v' }, \
+    { "help",    no_argument, NULL, 'h' }, \
+    { "version", no_argument, NULL, 'V' }, \
+    { NULL, 0, NULL, 0 }
+
+//  --version: "<program> <version>" on stdout. Returns 0, the exit code.
+int fsh_options_version (const char *program);
+
+//  The usage error for what getopt_long returned instead of an option of
+//  the table: ':' (a missing argument) or anything else (an unknown
+//  option), naming the word at argv [optind - 1]. Returns 2.
+int fsh_options_refused (const char *program, int opt, char **argv);
+
 #endif

@@ -32,10 +32,7 @@ static const struct option s_options [] = {
     { "sample",  required_argument, NULL, 'm' },
     { "heartbeat", required_argument, NULL, 'H' },
     { "json",    no_argument,       NULL, 'j' },
-    { "verbose", no_argument,       NULL, 'v' },
-    { "help",    no_argument,       NULL, 'h' },
-    { "version", no_argument,       NULL, 'V' },
-    { NULL, 0, NULL, 0 }
+    FSH_OPTIONS_END
 };
 
 static void
@@ -160,9 +157,8 @@ main (int argc, char **argv)
             case 'j': options.json = true; break;
             case 'v': options.verbose = true; break;
             case 'h': s_usage (stdout); return 0;
-            case 'V': printf ("fshare-bench %s\n", FSHARE_VERSION); return 0;
-            case ':': return fsh_usage_error ("fshare-bench", "missing argument for '%s'", argv [optind - 1]);
-            default:  return fsh_usage_error ("fshare-bench", "unknown option '%s'", argv [optind - 1]);
+            case 'V': return fsh_options_version ("fshare-bench");
+            default:  return fsh_options_refused ("fshare-bench", c, argv);
         }
     }
     if (optind >= argc)

@@ -185,19 +185,20 @@ ctl_run (ctl_t *self, int argc, char **argv)
 //  --------------------------------------------------------------------------
 //  main
 
+//  The global options a config file may set too (with --verbose)
+#define S_GLOBAL_OPTIONS \
+    { "user",    required_argument, NULL, 'u' }, \
+    { "control", required_argument, NULL, 'C' }, \
+    { "json",    no_argument,       NULL, 'j' }, \
+    { "config",  required_argument, NULL, 'c' }
+
 //  Global options, up to the command name. -1 when good, else exit code.
 static int
 s_parse_global (ctl_t *self, int argc, char **argv, int *command_index)
 {
     static const struct option longs [] = {
-        { "user",    required_argument, NULL, 'u' },
-        { "control", required_argument, NULL, 'C' },
-        { "json",    no_argument,       NULL, 'j' },
-        { "verbose", no_argument,       NULL, 'v' },
-        { "config",  required_argument, NULL, 'c' },
-        { "help",    no_argument,       NULL, 'h' },
-        { "version", no_argument,       NULL, 'V' },
-        { NULL, 0, NULL, 0 }
+        S_GLOBAL_OPTIONS,
+        FSH_OPTIONS_END
     };
     const char *user = NULL, *control = NULL;
     opterr = 0;
@@ -215,12 +216,9 @@ s_parse_global (ctl_t *self, int argc, char **argv, int *command_index)
                 fputs (s_usage, stdout);
                 return 0;
             case 'V':
-                printf ("fshare-ctl %s\n", FSHARE_VERSION);
-                return 0;
-            case ':':
-                return fsh_usage_error (PROGRAM, "option '%s' needs an argument", argv [optind - 1]);
+                return fsh_options_version (PROGRAM);
             default:
-                return fsh_usage_error (PROGRAM, "unknown option '%s'", argv [optind - 1]);
+                return fsh_options_refused (PROGRAM, opt, argv);
         }
     }
     if (user && control)
@@ -245,11 +243,8 @@ int
 main (int argc, char *argv [])
 {
     static const struct option config_keys [] = {
-        { "user",    required_argument, NULL, 'u' },
-        { "control", required_argument, NULL, 'C' },
-        { "json",    no_argument,       NULL, 'j' },
+        S_GLOBAL_OPTIONS,
         { "verbose", no_argument,       NULL, 'v' },
-        { "config",  required_argument, NULL, 'c' },
         { NULL, 0, NULL, 0 }
     };
     fsh_args_t *args = fsh_args_new (argc, argv, config_keys);

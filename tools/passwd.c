@@ -67,8 +67,7 @@ s_take_option (int option, char **vector, passwd_args_t *args)
             s_usage (stdout);
             return 0;
         case 'V':
-            printf (PROGRAM " %s\n", FSHARE_VERSION);
-            return 0;
+            return fsh_options_version (PROGRAM);
         case 'c':
             return -1;      //  already read by fsh_args_new
         case 's':

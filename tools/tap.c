@@ -92,7 +92,7 @@ s_take_option (int opt, const char *value, void *arg)
                                         "not '%s'", value);
             break;
         case 'h': fputs (s_usage, stdout); return 0;
-        case 'V': printf ("fshare-tap %s\n", FSHARE_VERSION); return 0;
+        case 'V': return fsh_options_version (PROGRAM);
         default: return fsh_usage_error (PROGRAM, "unknown option (%d)", opt);
     }
     return -1;
@@ -114,11 +114,8 @@ s_parse_options (tap_options_t *options, int argc, char **argv)
         { "server-key",    required_argument, NULL, 'K' },
         { "user",          required_argument, NULL, 'u' },
         { "password-file", required_argument, NULL, 'p' },
-        { "verbose",  no_argument,       NULL, 'v' },
         { "config",   required_argument, NULL, 'c' },
-        { "help",     no_argument,       NULL, 'h' },
-        { "version",  no_argument,       NULL, 'V' },
-        { NULL, 0, NULL, 0 }
+        FSH_OPTIONS_END
     };
     int rc = fsh_options_parse (PROGRAM, argc, argv, longs, ":vhc:", s_take_option, options);
     const char *problem = NULL;

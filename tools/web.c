@@ -71,7 +71,7 @@ s_take_option (int opt, const char *value, void *arg)
         case 'o': options->open = true; break;
         case 'v': options->verbose = true; break;
         case 'h': fputs (s_usage, stdout); return 0;
-        case 'V': printf ("%s %s\n", PROGRAM, FSHARE_VERSION); return 0;
+        case 'V': return fsh_options_version (PROGRAM);
         default: return fsh_usage_error (PROGRAM, "unknown option (%d)", opt);
     }
     return -1;
@@ -87,11 +87,8 @@ s_parse_options (web_options_t *options, int argc, char **argv)
         { "listen",       required_argument, NULL, 'l' },
         { "allow-remote", no_argument,       NULL, 'R' },
         { "open",         no_argument,       NULL, 'o' },
-        { "verbose",      no_argument,       NULL, 'v' },
         { "config",       required_argument, NULL, 'c' },
-        { "help",         no_argument,       NULL, 'h' },
-        { "version",      no_argument,       NULL, 'V' },
-        { NULL, 0, NULL, 0 }
+        FSH_OPTIONS_END
     };
     int rc = fsh_options_parse (PROGRAM, argc, argv, longs, ":vhc:", s_take_option, options);
     const char *problem;
