@@ -55,7 +55,10 @@ typedef struct {
     char *broker_key;           //  --curve: the broker's public key (Z85)
 } bench_t;
 
+//  The monotonic clock in usecs; bench_clock_usecs reads any clock
+//  (CLOCK_THREAD_CPUTIME_ID: this thread's CPU time).
 int64_t bench_usecs (void);
+int64_t bench_clock_usecs (clockid_t clock);
 int bench_compare (const void *a, const void *b);
 double bench_percentile (int64_t *sorted, size_t count, double p);
 int bench_write_accounts (bench_t *self, int peers);
@@ -77,6 +80,9 @@ char *bench_peer_endpoint (bench_t *self, int index);
 //  Process measurements from /proc: CPU seconds (user + system, all
 //  threads), peak and current resident set in KiB.
 double bench_cpu_seconds (pid_t pid);
+//  CPU seconds (user + system) from getrusage: RUSAGE_SELF for this
+//  process, RUSAGE_CHILDREN for every child reaped so far.
+double bench_rusage_seconds (int who);
 uint64_t bench_vmhwm_kib (pid_t pid);
 uint64_t bench_vmrss_kib (pid_t pid);
 //  Seconds the process's threads (those alive now) have waited for a CPU

@@ -4,11 +4,17 @@
 #include "bench.h"
 
 int64_t
-bench_usecs (void)
+bench_clock_usecs (clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
+    clock_gettime (clock, &ts);
     return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t
+bench_usecs (void)
+{
+    return bench_clock_usecs (CLOCK_MONOTONIC);
 }
 
 int
@@ -308,13 +314,20 @@ bench_peer_endpoint (bench_t *self, int index)
                          (address / 250) % 250, 1 + address % 250, port);
 }
 
+//  /proc/PID/NAME for reading, or NULL.
+static FILE *
+s_proc_open (pid_t pid, const char *name)
+{
+    char path [64];
+    snprintf (path, sizeof path, "/proc/%d/%s", (int) pid, name);
+    return fopen (path, "r");
+}
+
 //  A "Name: N kB" line of /proc/PID/status, in KiB (0 if unknown).
 static uint64_t
 s_status_kib (pid_t pid, const char *name)
 {
-    char path [64];
-    snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
-    FILE *file = fopen (path, "r");
+    FILE *file = s_proc_open (pid, "status");
     if (!file)
         return 0;
     char line [256];
@@ -344,9 +357,7 @@ bench_vmrss_kib (pid_t pid)
 double
 bench_cpu_seconds (pid_t pid)
 {
-    char path [64];
-    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-    FILE *file = fopen (path, "r");
+    FILE *file = s_proc_open (pid, "stat");
     if (!file)
         return 0;
     char line [1024];
@@ -362,6 +373,16 @@ bench_cpu_seconds (pid_t pid)
     }
     fclose (file);
     return seconds;
+}
+
+double
+bench_rusage_seconds (int who)
+{
+    struct rusage usage;
+    if (getrusage (who, &usage))
+        return 0;
+    return (double) usage.ru_utime.tv_sec + (double) usage.ru_utime.tv_usec / 1e6
+         + (double) usage.ru_stime.tv_sec + (double) usage.ru_stime.tv_usec / 1e6;
 }
 
 double

@@ -125,16 +125,6 @@ s_check_view (storm_t *self, int index)
 
 //  argon2id verifications a second at the real cost, by the broker's
 //  own hasher with two threads: the rate a storm of real logins meets.
-static double
-s_process_cpu (void)
-{
-    struct rusage usage;
-    if (getrusage (RUSAGE_SELF, &usage))
-        return 0;
-    return (double) usage.ru_utime.tv_sec + (double) usage.ru_utime.tv_usec / 1e6
-         + (double) usage.ru_stime.tv_sec + (double) usage.ru_stime.tv_usec / 1e6;
-}
-
 //  *cpu_ms: CPU milliseconds a hash took (this process does nothing else
 //  meanwhile), which a loaded machine does not inflate as it does the rate.
 static double
@@ -147,7 +137,7 @@ s_argon2_rate (int jobs, double *cpu_ms)
         return 0;
     }
     int64_t t0 = bench_usecs ();
-    double cpu = s_process_cpu ();
+    double cpu = bench_rusage_seconds (RUSAGE_SELF);
     for (int i = 0; i < jobs; i++)
         hasher_verify (hasher, (uint64_t) i + 1, hash, "bench");
     int done = 0;
@@ -162,7 +152,7 @@ s_argon2_rate (int jobs, double *cpu_ms)
         done += ok;
     }
     double rate = done == jobs? (double) jobs / ((double) (bench_usecs () - t0) / 1e6): 0;
-    *cpu_ms = done == jobs? (s_process_cpu () - cpu) * 1000 / jobs: 0;
+    *cpu_ms = done == jobs? (bench_rusage_seconds (RUSAGE_SELF) - cpu) * 1000 / jobs: 0;
     zpoller_destroy (&poller);
     hasher_destroy (&hasher);
     zstr_free (&hash);

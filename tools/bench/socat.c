@@ -82,22 +82,11 @@ s_finish (pid_t receiver, const char *output, int64_t t0)
     return bench_usecs () - t0;
 }
 
-//  CPU seconds of every child reaped so far.
-static double
-s_children_cpu (void)
-{
-    struct rusage usage;
-    if (getrusage (RUSAGE_CHILDREN, &usage))
-        return 0;
-    return (double) usage.ru_utime.tv_sec + (double) usage.ru_utime.tv_usec / 1e6
-         + (double) usage.ru_stime.tv_sec + (double) usage.ru_stime.tv_usec / 1e6;
-}
-
 //  The relay exits once both sides have closed; its CPU seconds.
 static double
 s_reap_relay (pid_t relay)
 {
-    double before = s_children_cpu ();
+    double before = bench_rusage_seconds (RUSAGE_CHILDREN);
     int status;
     int64_t deadline = zclock_mono () + DEADLINE_MS;
     while (waitpid (relay, &status, WNOHANG) == 0) {
@@ -108,7 +97,7 @@ s_reap_relay (pid_t relay)
         }
         zclock_sleep (2);       //  pacing the polls: socat closes at once
     }
-    return s_children_cpu () - before;
+    return bench_rusage_seconds (RUSAGE_CHILDREN) - before;
 }
 
 int

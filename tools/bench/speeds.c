@@ -13,15 +13,13 @@
 #define CIPHER_BYTES    (256 * 1024 * 1024)     //  per block size and direction
 #define HASH_BYTES      (64 * 1024 * 1024)
 
-//  This thread's CPU time in usecs: on a shared machine the wall clock
+//  Timed in this thread's CPU time: on a shared machine the wall clock
 //  would count the other programs' turns as the cipher's, and fshare's
 //  figures it is read against are CPU seconds too.
 static int64_t
 s_cpu_usecs (void)
 {
-    struct timespec ts;
-    clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    return bench_clock_usecs (CLOCK_THREAD_CPUTIME_ID);
 }
 
 static double

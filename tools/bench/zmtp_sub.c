@@ -9,6 +9,7 @@
     by the prefix: an empty prefix takes everything.
 */
 #include "zmtp_sub.h"
+#include "bench.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -35,20 +36,12 @@ struct _zmtp_sub_t {
     size_t capacity;
 };
 
-static int64_t
-s_now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 //  Wait until fd is ready for `events` or the deadline passes.
 static bool
 s_wait (int fd, short events, int64_t deadline)
 {
     struct pollfd item = { .fd = fd, .events = events };
-    int64_t left = deadline - s_now_ms ();
+    int64_t left = deadline - bench_usecs () / 1000;
     return left > 0 && poll (&item, 1, (int) left) == 1 && (item.revents & events);
 }
 
@@ -254,7 +247,7 @@ s_read_handshake (zmtp_sub_t *self, int64_t deadline)
 zmtp_sub_t *
 zmtp_sub_new (const char *endpoint, int timeout_ms, const char **error)
 {
-    int64_t deadline = s_now_ms () + timeout_ms;
+    int64_t deadline = bench_usecs () / 1000 + timeout_ms;
     int fd = s_connect (endpoint, deadline, error);
     if (fd == -1)
         return NULL;
