@@ -99,16 +99,7 @@ fsh_ctl_endpoint_dead (const char *endpoint)
 static Fshare__CtlReply *
 s_reply_recv (zsock_t *dealer)
 {
-    zmsg_t *msg = zmsg_recv (dealer);
-    if (!msg)
-        return NULL;
-    Fshare__CtlReply *reply = NULL;
-    zframe_t *frame = zmsg_first (msg);
-    if (zmsg_size (msg) == 1)
-        reply = (Fshare__CtlReply *) fsh_unpack (&fshare__ctl_reply__descriptor,
-                                                 zframe_data (frame), zframe_size (frame));
-    zmsg_destroy (&msg);
-    return reply;
+    return (Fshare__CtlReply *) fsh_recv_unpack (dealer, &fshare__ctl_reply__descriptor, NULL);
 }
 
 static zsock_t *

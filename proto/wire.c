@@ -134,19 +134,30 @@ fsh_msg_decode (const byte *data, size_t size)
     return (Fshare__Message *) fsh_unpack (&fshare__message__descriptor, data, size);
 }
 
+ProtobufCMessage *
+fsh_recv_unpack (zsock_t *sock, const ProtobufCMessageDescriptor *desc, size_t *frames)
+{
+    zmsg_t *msg = zmsg_recv (sock);
+    if (frames)
+        *frames = msg? zmsg_size (msg): 0;
+    if (!msg)
+        return NULL;
+    ProtobufCMessage *decoded = NULL;
+    zframe_t *frame = zmsg_first (msg);
+    if (zmsg_size (msg) == 1)
+        decoded = fsh_unpack (desc, zframe_data (frame), zframe_size (frame));
+    zmsg_destroy (&msg);
+    return decoded;
+}
+
 Fshare__Message *
 fsh_msg_recv (zsock_t *sock)
 {
-    zmsg_t *msg = zmsg_recv (sock);
-    if (!msg)
-        return NULL;
-    Fshare__Message *decoded = NULL;
-    zframe_t *frame = zmsg_first (msg);
-    if (zmsg_size (msg) == 1)
-        decoded = fsh_msg_decode (zframe_data (frame), zframe_size (frame));
-    if (!decoded)
-        zsys_warning ("wire: dropped a malformed message (%zu frames)", zmsg_size (msg));
-    zmsg_destroy (&msg);
+    size_t frames;
+    Fshare__Message *decoded = (Fshare__Message *) fsh_recv_unpack (
+        sock, &fshare__message__descriptor, &frames);
+    if (!decoded && frames)
+        zsys_warning ("wire: dropped a malformed message (%zu frames)", frames);
     return decoded;
 }
 

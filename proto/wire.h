@@ -55,6 +55,12 @@ int fsh_pack_send (const ProtobufCMessage *msg, zsock_t *sock, zframe_t *routing
 //  fsh_unpack refuses embedded NUL as fsh_msg_decode does.
 ProtobufCMessage *fsh_unpack (const ProtobufCMessageDescriptor *desc,
                               const byte *data, size_t size);
+//  Receive one message from sock and decode its single frame as desc
+//  (fsh_unpack). NULL when interrupted, when it is not one frame, or when
+//  the frame is malformed; *frames (may be NULL) is how many frames came
+//  (0: none, interrupted).
+ProtobufCMessage *fsh_recv_unpack (zsock_t *sock, const ProtobufCMessageDescriptor *desc,
+                                   size_t *frames);
 
 //  Whether an encoded message of type desc has a string field holding a
 //  NUL byte, at any depth (for a log line saying why it was refused).

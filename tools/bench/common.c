@@ -2,6 +2,7 @@
     and what a bench measures of them. See bench.h.
 */
 #include "bench.h"
+#include "ctlclient.h"
 
 int64_t
 bench_clock_usecs (clockid_t clock)
@@ -202,14 +203,11 @@ bench_wait_online (const char *control)
         fsh_pack_send (&request.base, ctl, NULL);
         zpoller_t *poller = zpoller_new (ctl, NULL);
         if (zpoller_wait (poller, 200)) {
-            zframe_t *frame = zframe_recv (ctl);
-            Fshare__CtlReply *reply = (Fshare__CtlReply *) fsh_unpack (
-                &fshare__ctl_reply__descriptor, zframe_data (frame), zframe_size (frame));
+            Fshare__CtlReply *reply = (Fshare__CtlReply *) fsh_recv_unpack (
+                ctl, &fshare__ctl_reply__descriptor, NULL);
             if (reply && reply->agent && streq (reply->agent->state, "online"))
                 rc = 0;
-            if (reply)
-                fshare__ctl_reply__free_unpacked (reply, NULL);
-            zframe_destroy (&frame);
+            fsh_ctl_reply_free (&reply);
         }
         zpoller_destroy (&poller);
         if (rc)

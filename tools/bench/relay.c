@@ -13,6 +13,7 @@
 */
 #include "relay.h"
 #include "tlink.h"
+#include "ctlclient.h"
 
 #define RELAY_FILE      "relay.bin"
 #define PATTERN_BYTES   (1024 * 1024)
@@ -103,10 +104,8 @@ s_relay_get (bench_t *self, uint64_t size, char **output)
     while (!done && zclock_mono () < deadline) {
         if (!zpoller_wait (poller, 1000))
             continue;
-        zframe_t *frame = zframe_recv (ctl);
-        Fshare__CtlReply *reply = frame? (Fshare__CtlReply *) fsh_unpack (
-            &fshare__ctl_reply__descriptor, zframe_data (frame), zframe_size (frame)): NULL;
-        zframe_destroy (&frame);
+        Fshare__CtlReply *reply = (Fshare__CtlReply *) fsh_recv_unpack (
+            ctl, &fshare__ctl_reply__descriptor, NULL);
         if (!reply)
             break;
         if (!reply->more) {
@@ -118,7 +117,7 @@ s_relay_get (bench_t *self, uint64_t size, char **output)
             else
                 fprintf (stderr, "fshare-bench: the download failed: %s\n", reply->error);
         }
-        fshare__ctl_reply__free_unpacked (reply, NULL);
+        fsh_ctl_reply_free (&reply);
     }
     if (!done)
         fprintf (stderr, "fshare-bench: the download did not finish in time\n");
