@@ -3,9 +3,8 @@
 
     A rule keeps its pattern with the escapes still in it: the matcher
     reads `\x` as a literal x, so a pattern is parsed once, when added.
-    The matcher backtracks on `*` and `**` like git's wildmatch; patterns
-    are short (S_PATTERN_MAX) and paths bounded (FSH_PATH_MAX), which keeps
-    the worst case small.
+    The wildcards are fsh_glob_match's (proto/glob.c), shared with get's
+    globs; patterns are short (S_PATTERN_MAX).
 */
 #include "ignore.h"
 #include "fshare.h"
@@ -225,136 +224,7 @@ ignore_count (ignore_t *self, ignore_layer_t layer)
 }
 
 // --------------------------------------------------------------------------
-//  Matching
-
-//  Bytes in the UTF-8 character starting at s (1 for anything malformed).
-static size_t
-s_char_length (const char *s)
-{
-    unsigned char c = (unsigned char) *s;
-    size_t len = c >= 0xF0? 4: c >= 0xE0? 3: c >= 0xC0? 2: 1;
-    for (size_t index = 1; index < len; index++)
-        if (((unsigned char) s [index] & 0xC0) != 0x80)
-            return 1;
-    return len;
-}
-
-//  A bracket expression at p (just after '['), against byte c. Sets *end
-//  past the closing ']'; false with *end NULL when there is none (the '['
-//  is then literal).
-static bool
-s_bracket (const char *p, char c, const char **end)
-{
-    bool negate = *p == '!' || *p == '^';
-    if (negate)
-        p++;
-    bool matched = false;
-    bool first = true;
-    while (*p && (*p != ']' || first)) {
-        first = false;
-        char low = *p;
-        if (low == '\\' && p [1])
-            low = *++p;
-        p++;
-        char high = low;
-        if (*p == '-' && p [1] && p [1] != ']') {
-            p++;
-            high = *p;
-            if (high == '\\' && p [1])
-                high = *++p;
-            p++;
-        }
-        if ((unsigned char) c >= (unsigned char) low && (unsigned char) c <= (unsigned char) high)
-            matched = true;
-    }
-    if (*p != ']') {
-        *end = NULL;
-        return false;
-    }
-    *end = p + 1;
-    return matched != negate;
-}
-
-static bool s_match (const char *p, const char *s);
-
-//  `**` as a whole component at p (p points at its first '*').
-static bool
-s_double_star (const char *p, const char *s)
-{
-    const char *rest = p + 2;
-    if (*rest == 0)
-        return true;                    //  "x/**": everything below
-    rest++;                             //  past the '/' of "**/"
-    //  Zero or more whole directories
-    while (true) {
-        if (s_match (rest, s))
-            return true;
-        const char *slash = strchr (s, '/');
-        if (!slash)
-            return false;
-        s = slash + 1;
-    }
-}
-
-static bool
-s_match (const char *p, const char *s)
-{
-    const char *start = p;
-    while (*p) {
-        if (p [0] == '*' && p [1] == '*'
-        &&  (p == start || p [-1] == '/') && (p [2] == 0 || p [2] == '/'))
-            return s_double_star (p, s);
-        if (*p == '*') {
-            while (*p == '*')
-                p++;
-            if (*p == 0)
-                return strchr (s, '/') == NULL;
-            for (; *s; s++) {
-                if (s_match (p, s))
-                    return true;
-                if (*s == '/')
-                    return false;
-            }
-            return false;
-        }
-        if (*s == 0)
-            return false;
-        if (*p == '?') {
-            if (*s == '/')
-                return false;
-            s += s_char_length (s);
-            p++;
-            continue;
-        }
-        if (*p == '[') {
-            const char *end = NULL;
-            bool hit = s_bracket (p + 1, *s, &end);
-            if (end) {
-                if (!hit || *s == '/')
-                    return false;
-                p = end;
-                s++;
-                continue;
-            }
-            //  No closing ']': a literal '['
-        }
-        if (*p == '\\' && p [1])
-            p++;
-        if (*p != *s)
-            return false;
-        p++;
-        s++;
-    }
-    return *s == 0;
-}
-
-bool
-ignore_wildmatch (const char *pattern, const char *path)
-{
-    assert (pattern);
-    assert (path);
-    return s_match (pattern, path);
-}
+//  Matching (the wildcards are proto/glob.c's)
 
 static bool
 s_rule_matches (const s_rule_t *rule, const char *path, bool is_dir)
@@ -362,9 +232,9 @@ s_rule_matches (const s_rule_t *rule, const char *path, bool is_dir)
     if (rule->dir_only && !is_dir)
         return false;
     if (rule->anchored)
-        return s_match (rule->pattern, path);
+        return fsh_glob_match (rule->pattern, path);
     const char *name = strrchr (path, '/');
-    return s_match (rule->pattern, name? name + 1: path);
+    return fsh_glob_match (rule->pattern, name? name + 1: path);
 }
 
 //  The last matching rule of every layer decides; none: not ignored.

@@ -65,8 +65,4 @@ bool ignore_match (ignore_t *self, const char *path, bool is_dir);
 //  (a walk that did not descend into ignored directories).
 bool ignore_match_entry (ignore_t *self, const char *path, bool is_dir);
 
-//  gitignore's wildcard match of a whole path against one pattern, `*`
-//  and `?` stopping at '/', `**` crossing components. For tests.
-bool ignore_wildmatch (const char *pattern, const char *path);
-
 #endif

@@ -1,10 +1,12 @@
-/*  glob.h - path globs of `get OWNER 'GLOB'` (SPEC 4.3).
+/*  glob.h - path patterns: the globs of `get OWNER 'GLOB'` (SPEC 4.3) and
+    the ignore rules, with gitignore's wildcards.
 
-    `*` and `?` match within one path component, `**` across components
-    (and "a/<two stars>/b" also matches "a/b", no directory between),
-    `[...]` one character of a class as in fnmatch(3), a backslash quotes
-    the next character. Paths and patterns are
-    '/'-separated and relative.
+    `*` and `?` match within one path component (`?` one UTF-8
+    character); `**` as a whole component matches zero or more whole
+    directories ("a/<two stars>/b" also matches "a/b"), elsewhere it is a
+    `*`; `[...]` one character of a class (ranges, `!` or `^` negating,
+    never a '/'; without its ']' a plain '['); a backslash quotes the next
+    character. Paths and patterns are '/'-separated and relative.
 */
 #ifndef FSH_GLOB_H_INCLUDED
 #define FSH_GLOB_H_INCLUDED

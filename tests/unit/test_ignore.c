@@ -1,5 +1,5 @@
-/*  test_ignore.c - the ignore rules: gitignore's wildcards (*, ?, [...],
-    double stars, escapes), anchoring, directory-only rules, negation
+/*  test_ignore.c - the ignore rules (their wildcards are test_glob.c's):
+    anchoring, directory-only rules, negation
     across layers (the built-in defaults included), parent directories that
     cannot be re-included, parsing of whole files, refused lines.
 */
@@ -9,50 +9,6 @@
 #include <cmocka.h>
 #include "ignore.h"
 #include "fshare.h"
-
-static void
-test_wildmatch (void **state)
-{
-    (void) state;
-    assert_true (ignore_wildmatch ("*.c", "a.c"));
-    assert_true (ignore_wildmatch ("*.c", ".c"));
-    assert_false (ignore_wildmatch ("*.c", "a/b.c"));       //  * stops at '/'
-    assert_false (ignore_wildmatch ("*.c", "a.cc"));
-    assert_true (ignore_wildmatch ("a?c", "abc"));
-    assert_false (ignore_wildmatch ("a?c", "a/c"));
-    assert_false (ignore_wildmatch ("a?c", "ac"));
-    assert_true (ignore_wildmatch ("a?c", "a\xc3\xa9" "c"));     //  one UTF-8 character
-    assert_true (ignore_wildmatch ("[abc]x", "bx"));
-    assert_false (ignore_wildmatch ("[abc]x", "dx"));
-    assert_true (ignore_wildmatch ("[a-c]x", "cx"));
-    assert_true (ignore_wildmatch ("[!a-c]x", "dx"));
-    assert_true (ignore_wildmatch ("[^a-c]x", "dx"));
-    assert_false (ignore_wildmatch ("[!a-c]x", "ax"));
-    assert_true (ignore_wildmatch ("[]]x", "]x"));
-    assert_false (ignore_wildmatch ("[a/]x", "/x"));         //  never a '/'
-    assert_true (ignore_wildmatch ("[ab", "[ab"));           //  no ']': literal
-    //  Escapes
-    assert_true (ignore_wildmatch ("\\*x", "*x"));
-    assert_false (ignore_wildmatch ("\\*x", "ax"));
-    assert_true (ignore_wildmatch ("a\\?", "a?"));
-    assert_false (ignore_wildmatch ("a\\?", "ab"));
-    assert_true (ignore_wildmatch ("\\[x]", "[x]"));
-    //  Double stars
-    assert_true (ignore_wildmatch ("**/foo", "foo"));
-    assert_true (ignore_wildmatch ("**/foo", "a/b/foo"));
-    assert_false (ignore_wildmatch ("**/foo", "a/xfoo"));
-    assert_true (ignore_wildmatch ("a/**", "a/b"));
-    assert_true (ignore_wildmatch ("a/**", "a/b/c"));
-    assert_false (ignore_wildmatch ("a/**", "a"));
-    assert_false (ignore_wildmatch ("a/**", "ab/c"));
-    assert_true (ignore_wildmatch ("a/**/b", "a/b"));
-    assert_true (ignore_wildmatch ("a/**/b", "a/x/y/b"));
-    assert_false (ignore_wildmatch ("a/**/b", "a/x/yb"));
-    assert_true (ignore_wildmatch ("a**b", "axxb"));         //  not a component: one star
-    assert_false (ignore_wildmatch ("a**b", "ax/xb"));
-    //  Pathological backtracking stays bounded
-    assert_false (ignore_wildmatch ("*a*a*a*a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
-}
 
 static void
 test_defaults (void **state)
@@ -208,7 +164,6 @@ int
 main (void)
 {
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test (test_wildmatch),
         cmocka_unit_test (test_defaults),
         cmocka_unit_test (test_anchoring_and_dirs),
         cmocka_unit_test (test_negation),
