@@ -6,7 +6,7 @@
 # Bob's view equals the disk without them.
 . "$(dirname "$0")/../lib.sh" "$1"
 . "$(dirname "$0")/peer_lib.bash"
-. "$(dirname "$0")/files_lib.bash"
+files_family
 
 echo nl >"$DIR/start"$'\n'"line"
 echo ok >"$DIR/back\\slash"

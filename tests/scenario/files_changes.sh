@@ -4,7 +4,7 @@
 # before it closed; a file a writer keeps open is not republished until
 # closed. The tap's exact events and bob's view against the disk.
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/files_lib.bash"
+files_family
 
 head -c 4194304 /dev/zero >"$DIR/big.bin"
 mkdir "$DIR/d"

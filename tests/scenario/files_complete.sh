@@ -5,7 +5,7 @@
 # then gets the whole file. The tap's exact events and bob's view against
 # the disk after each step.
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/files_lib.bash"
+files_family
 
 MiB=1048576
 echo present >"$DIR/present.txt"

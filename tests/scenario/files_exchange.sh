@@ -8,7 +8,7 @@
 # published). The tap's events say what moved.
 . "$(dirname "$0")/../lib.sh" "$1"
 . "$(dirname "$0")/peer_lib.bash"
-. "$(dirname "$0")/files_lib.bash"
+files_family
 
 exchange() {
     python3 -c '

@@ -5,7 +5,7 @@
 # (re-read when it changes, '!' re-including against the defaults) keep
 # files out; an ignored file renamed over a published one is one change.
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/files_lib.bash"
+files_family
 
 echo "old f" >"$DIR/f.txt"
 echo "old v" >"$DIR/v.txt"
