@@ -46,9 +46,8 @@ SANITIZED=$(grep -l '^FSHARE_SANITIZE:BOOL=ON' "$BIN/CMakeCache.txt" 2>/dev/null
 # LeakSanitizer's exit-time scan stays on for every program a scenario
 # starts. (Once it was off: in .ci/run's ASan phase programs took their
 # SIGTERM and then did not finish exiting within 60 s, one stack showing the
-# scan's stop-the-world. The SIGCONT that followed every SIGTERM reached the
-# threads the scan had suspended; check_processes now sends SIGCONT only to
-# a stopped process, and before its SIGTERM.)
+# scan's stop-the-world. A SIGCONT sent after every SIGTERM could land during
+# that scan and discard the SIGSTOP it waits for; see check_processes.)
 if [ -n "$SANITIZED" ]; then
     STOP_SECS=${STOP_SECS:-60}
 else
@@ -109,8 +108,12 @@ check_processes() {
     # the last started first: clients end before the servers they use
     for pid in $(tr ' ' '\n' <<<"$PIDS" | tac); do
         alive "$pid" || continue
-        # a process the test left stopped (halt) gets SIGCONT first, alone
-        halted "$pid" && kill -CONT "$pid" 2>/dev/null
+        # a process the test left stopped (halt, state T) gets SIGCONT
+        # first; never one that runs: SIGCONT discards a pending SIGSTOP,
+        # and LeakSanitizer's exit-time scan stops every thread with one
+        # (PTRACE_ATTACH), then waits for each to stop: for ever, if its
+        # SIGSTOP was discarded. (A thread in that scan shows state t.)
+        [[ "$(cat "/proc/$pid/stat" 2>/dev/null)" =~ \)\ T\  ]] && kill -CONT "$pid" 2>/dev/null
         kill -TERM "$pid" 2>/dev/null
         wait_until "$STOP_SECS" gone "$pid" && continue
         echo "FAIL: ${PID_NAME[$pid]:-process} $pid did not stop within $STOP_SECS s of SIGTERM" >&2
