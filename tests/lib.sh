@@ -331,6 +331,14 @@ ctl_jq() {
 state() { ctl "$1" --json status 2>/dev/null | jq -r .state; }
 is_state() { ctl_jq "$1" '.state == $s' --arg s "$2" -- status; }
 online() { is_state "$1" online; }
+# wait_online SECS NAME...: each NAME's agent is online within SECS, or
+# the test fails saying which one and in what state
+wait_online() {
+    local secs=$1 name; shift
+    for name in "$@"; do
+        wait_until "$secs" online "$name" || fail "$name not online: $(state "$name")"
+    done
+}
 # not_online NAME: NAME's agent answers, in another state than online
 not_online() { ctl_jq "$1" '.state != "online"' -- status; }
 
@@ -381,8 +389,7 @@ start_all() {
     wait_until 10 log_has tap '"type":"stats"' || fail "the tap saw no stats event"
     start_peer alice "$@"
     start_peer bob
-    wait_until 10 online alice || fail "alice not online: $(state alice)"
-    wait_until 10 online bob || fail "bob not online: $(state bob)"
+    wait_online 10 alice bob
     wait_until 10 has_peer bob alice || fail "bob does not see alice"
 }
 

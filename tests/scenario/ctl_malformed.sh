@@ -9,7 +9,7 @@
 . "$(dirname "$0")/sec_lib.bash"
 start_broker --hash-cost min
 start_peer bob
-wait_until 10 online bob || fail "bob not online: $(state bob)"
+wait_online 10 bob
 
 "$PY" - "ipc://$XDG_RUNTIME_DIR/fshare/bob.ctl" >"$T/raw.out" 2>"$T/raw.err" <<'EOF' ||
 import json, os, sys, zmq

@@ -15,8 +15,8 @@ head -c $((CHUNK + 1)) /dev/urandom >"$T/alice_files/chunk1.bin"
 head -c $((9 * CHUNK + 7)) /dev/urandom >"$T/alice_files/sub/dir/many.tar.gz"
 start_peer alice
 start_peer bob
-wait_until 10 online alice || fail "alice is not online"
-wait_until 10 online bob || fail "bob is not online"
+wait_online 10 alice
+wait_online 10 bob
 wait_until 10 sees bob alice sub/dir/many.tar.gz || fail "bob does not see alice's files"
 
 # get_json FILE EXPECTED_NAME [OPTIONS]: download FILE, check the JSON and the bytes

@@ -13,7 +13,7 @@ truncate -s 1G "$T/alice_files/big.bin"
 start_peer alice
 start_peer bob
 start_peer carol
-for u in alice bob carol; do wait_until 10 online $u || fail "$u not online"; done
+wait_online 10 alice bob carol
 wait_until 10 sees bob alice big.bin && wait_until 10 sees carol alice big.bin \
     || fail "alice's files not seen"
 

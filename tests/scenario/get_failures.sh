@@ -16,7 +16,7 @@ for f in big1 big2 big3 big4 big5; do truncate -s 2G "$T/alice_files/$f.bin"; do
 head -c 2M /dev/urandom >"$T/alice_files/small.bin"
 start_peer alice
 start_peer bob
-wait_until 10 online alice && wait_until 10 online bob || fail "agents not online"
+wait_online 10 alice bob
 wait_until 10 sees bob alice small.bin || fail "bob does not see alice's files"
 
 part() { echo "$T/bob_dl/.$1.fshare-part"; }
@@ -73,7 +73,7 @@ stopped "$PID_alice" 0
 
 # --- the owner killed mid-transfer -----------------------------------------------
 start_peer alice
-wait_until 10 online alice || fail "alice is not online again"
+wait_online 10 alice
 wait_until 10 sees bob alice big5.bin || fail "bob does not see alice again"
 start_get big5.bin
 kill -KILL "$PID_alice"

@@ -17,8 +17,8 @@ start_peer alice
 start_peer bob
 mkdir -p "$T/bob_files"
 cp "$A/docs/top.txt" "$T/bob_files/copy.txt"     # the same content, published by bob
-wait_until 10 online alice || fail "alice is not online"
-wait_until 10 online bob || fail "bob is not online"
+wait_online 10 alice
+wait_online 10 bob
 # Digests: every file of alice's listed with the digest sha256sum gives
 has_digests() {
     ctl_jq bob 'length == 6 and all(.[]; .sha256 != null)' -- ls --all --user alice

@@ -16,7 +16,7 @@ bg alice "$PY" "$OWNER_PY" "$BROKER_EP" alice pw "$T/alice_files" \
     doc.pdf same-size.bin
 wait_until 10 log_has alice online || fail "alice is not online"
 start_peer bob
-wait_until 10 online bob || fail "bob is not online"
+wait_online 10 bob
 has_digest() {
     ctl_jq bob 'any(.[]; .path == $p and (.sha256 | type) == "string")' --arg p "$1" -- \
         ls --all --user alice

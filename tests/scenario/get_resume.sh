@@ -13,7 +13,7 @@ truncate -s 512M "$T/alice_files/big.bin"
 head -c 1M /dev/urandom >>"$T/alice_files/big.bin"
 start_peer alice
 start_peer bob
-wait_until 10 online alice && wait_until 10 online bob || fail "agents not online"
+wait_online 10 alice bob
 wait_until 10 sees bob alice big.bin || fail "bob does not see big.bin"
 
 PART="$T/bob_dl/.big.bin.fshare-part"
@@ -34,7 +34,7 @@ wait_until 10 log_has alice "'big.bin' to bob stopped" || fail "alice kept servi
 # The broker lets the old session expire before bob can log in again
 wait_until 10 lacks_peer alice bob || fail "the broker kept bob's old session"
 start_peer bob
-wait_until 10 online bob || fail "bob is not online again"
+wait_online 10 bob
 wait_until 10 sees bob alice big.bin || fail "bob does not see big.bin again"
 out=$(ctl bob get alice big.bin 2>&1) || fail "resumed get failed: $out"
 grep -q "resumed at $kept bytes" <<<"$out" || fail "no 'resumed at $kept bytes': $out"

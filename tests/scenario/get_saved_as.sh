@@ -15,7 +15,7 @@ chmod 0640 "$T/alice_files/plain.txt"
 touch -d '2010-01-02 03:04:05' "$T/alice_files/plain.txt"
 start_peer alice
 start_peer bob
-wait_until 10 online alice && wait_until 10 online bob || fail "agents not online"
+wait_online 10 alice bob
 wait_until 10 sees bob alice plain.txt || fail "bob does not see alice's files"
 
 umask 022

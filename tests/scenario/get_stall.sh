@@ -19,7 +19,7 @@ truncate -s $((3 * GIB)) "$T/alice_files/huge.bin"
 head -c $MIB /dev/urandom >>"$T/alice_files/huge.bin"
 start_peer alice
 start_peer bob
-wait_until 10 online alice && wait_until 10 online bob || fail "agents not online"
+wait_online 10 alice bob
 wait_until 10 sees bob alice huge.bin || fail "bob does not see huge.bin"
 
 # A partial file of the 3 GiB prefix, as an interrupted get leaves it

@@ -26,7 +26,7 @@ owner() {   # NAME [OPTIONS] PATH: a digest_owner.py named NAME
 owner alice --pause-after $((4 * MIB)) big.bin
 owner carol copies/same.bin
 start_peer bob
-wait_until 10 online bob || fail "bob is not online"
+wait_online 10 bob
 wait_until 10 sees bob alice big.bin && wait_until 10 sees bob carol copies/same.bin \
     || fail "bob does not see both copies"
 

@@ -11,7 +11,7 @@ need_pyzmq
 start_broker --hash-cost min
 start_peer alice
 start_peer bob
-wait_until 10 online alice && wait_until 10 online bob || fail "agents not online"
+wait_online 10 alice bob
 head -c 1M /dev/urandom >"$T/alice_files/shared.bin"
 wait_until 10 sees bob alice shared.bin || fail "bob does not see alice's file"
 

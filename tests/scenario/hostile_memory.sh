@@ -14,7 +14,7 @@ hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$BROKER_PID/status"; }
 
 start_broker --hash-cost min --max-list-bytes 8000000 --max-total-bytes 12000000
 start_peer bob
-wait_until 10 online bob || fail "bob not online"
+wait_online 10 bob
 rss_start=$(rss_of "$BROKER_PID")
 
 DEAF=""

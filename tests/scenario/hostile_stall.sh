@@ -17,7 +17,7 @@ json_code() { json_is --arg c "$1" '.code == $c' <"$T/out" || fail "not code $1:
 start_broker --hash-cost min --stall-timeout 2
 start_peer alice
 start_peer bob
-wait_until 10 online alice && wait_until 10 online bob || fail "agents not online"
+wait_online 10 alice bob
 head -c 3M /dev/urandom >"$T/alice_files/data.bin"
 wait_until 10 sees bob alice data.bin || fail "bob does not see alice's file"
 

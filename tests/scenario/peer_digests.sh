@@ -14,8 +14,8 @@ mkdir -p "$A/many"
 for i in $(seq 1000); do echo "file $i" >"$A/many/f$i.txt"; done
 start_peer alice
 start_peer bob
-wait_until 20 online alice || fail "alice is not online"
-wait_until 10 online bob || fail "bob is not online"
+wait_online 20 alice
+wait_online 10 bob
 log_has alice "digests: 1000 files" || fail "no digest summary: $(grep digests "$T/alice.log")"
 bg tap "$TAP" --events "$EVENTS_EP" --broker "$BROKER_EP" --json
 TAP_PID=$LAST_PID
@@ -49,7 +49,7 @@ kill -TERM "$PID_alice"
 wait_until 10 gone "$PID_alice" || fail "alice did not stop"
 mv "$T/alice.log" "$T/alice-first.log"
 start_peer alice
-wait_until 20 online alice || fail "alice is not online again"
+wait_online 20 alice
 log_has alice "digests: 1002 files, 0 bytes read" \
     || fail "the restart read files: $(grep digests "$T/alice.log")"
 ctl_jq bob 'any(.[]; .path == "big.bin" and .sha256 == $h)' --arg h "$big" \
@@ -70,7 +70,7 @@ db="$XDG_STATE_HOME/fshare/peer-alice/digests.db"
 rm -f "$db-wal" "$db-shm"
 head -c 4096 /dev/urandom >"$db"
 start_peer alice
-wait_until 20 online alice || fail "alice is not online after the corruption"
+wait_online 20 alice
 log_has alice "rebuilding" || fail "no warning about the rebuilt database"
 wait_until 20 ctl_jq bob 'any(.[]; .path == "hello.txt" and .sha256 == $h)' --arg h "$sum" \
     -- ls --all --user alice || fail "no digests after the rebuild"
@@ -90,7 +90,7 @@ db.commit()
 PYEOF
 zero=$(printf '0%.0s' $(seq 64))
 start_peer alice
-wait_until 20 online alice || fail "alice is not online after the falsified database"
+wait_online 20 alice
 wait_until 20 ctl_jq bob 'any(.[]; .path == "hello.txt" and .sha256 == $z)' --arg z "$zero" \
     -- ls --all --user alice || fail "the falsified digest was not published (test premise)"
 rm -f "$T/bob_dl/hello.txt"

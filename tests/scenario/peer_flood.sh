@@ -16,7 +16,7 @@ mkdir -p "$T/alice_files"
 truncate -s 384M "$T/alice_files/big.bin"
 start_peer alice
 start_peer bob
-wait_until 10 online alice && wait_until 10 online bob || fail "agents not online"
+wait_online 10 alice bob
 wait_until 10 sees bob alice big.bin || fail "bob does not see big.bin"
 
 t_stage=$(now_ms)

@@ -14,8 +14,8 @@ t0=$(now_ms)
 bg tap "$BIN/fshare-tap" --events "$EVENTS_EP" --json --topic presence
 start_peer big
 start_peer other
-wait_until 60 online big || fail "big not online: $(state big)"
-wait_until 30 online other || fail "other not online"
+wait_online 60 big
+wait_online 30 other
 wait_until 30 has_files other big 100000 || fail "other's view lacks big's files: $(ctl other --json peers)"
 echo "both online, other's view complete after $(( $(now_ms) - t0 )) ms"
 # The list travelled in pages: big's join came as several events, page 0

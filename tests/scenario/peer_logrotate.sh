@@ -32,7 +32,7 @@ start_peer_pipe() {
 }
 mkdir -p "$T/bob_files"
 start_peer_pipe
-wait_until 10 online bob || fail "bob's agent did not log in"
+wait_online 10 bob
 expect 0 "$CTL" --user bob disconnect
 [ -e "$T/bob-pipe.log.1" ] && fail "a pipe was 'rotated'"
 echo "peer_logrotate: ok"

@@ -16,8 +16,8 @@ ln -s /etc/passwd "$T/carol_files/link-to-file"
 ln -s "$T/outside" "$T/carol_files/link-to-dir"
 start_peer carol
 start_peer dave
-wait_until 10 online carol || fail "carol not online"
-wait_until 10 online dave || fail "dave not online"
+wait_online 10 carol
+wait_online 10 dave
 
 # --- the join event carries the nested file list with sizes --------------------
 join_has() {
@@ -58,7 +58,7 @@ rm "$T/carol_files/top.txt"
 printf 'longer content' >"$T/carol_files/docs/2026/report.txt"
 printf 'new' >"$T/carol_files/added-offline.txt"
 start_peer carol
-wait_until 10 online carol || fail "carol not back online"
+wait_online 10 carol
 wait_until 5 sees dave carol added-offline.txt || fail "a file added offline is missing"
 not_sees dave carol top.txt || fail "a file removed offline is still published"
 size=$(ctl dave --json ls --all --user carol | jq '.[] | select(.path == "docs/2026/report.txt") | .size')

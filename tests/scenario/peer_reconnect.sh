@@ -8,8 +8,8 @@ echo one >"$T/alice_files.tmp"
 mkdir -p "$T/alice_files" && mv "$T/alice_files.tmp" "$T/alice_files/one.txt"
 start_peer alice
 start_peer bob
-wait_until 10 online alice || fail "alice not online"
-wait_until 10 online bob || fail "bob not online"
+wait_online 10 alice
+wait_online 10 bob
 wait_until 5 sees bob alice one.txt || fail "bob does not see alice's file"
 first=$(broker_id bob)
 [ -n "$first" ] || fail "bob names no broker"
@@ -28,8 +28,8 @@ wait_until 5 ctl_jq alice 'length == 2' -- ls \
 
 mv "$T/broker.log" "$T/broker-first.log"
 start_broker --hash-cost min --heartbeat 200
-wait_until 15 online alice || fail "alice did not come back: $(state alice)"
-wait_until 15 online bob || fail "bob did not come back: $(state bob)"
+wait_online 15 alice
+wait_online 15 bob
 wait_until 5 sees bob alice two.txt || fail "bob's view missed the offline change"
 sees bob alice one.txt || fail "bob's view lost alice's first file"
 wait_until 5 has_peer alice bob || fail "alice does not see bob again"

@@ -42,7 +42,7 @@ wait_until 5 is_state alice connecting || fail "alice is not connecting: $(state
 ctl alice peers >/dev/null 2>&1 && fail "peers answered without a broker"
 kill -0 "$PID_alice" || fail "alice gave up on an absent broker"
 start_broker --hash-cost min
-wait_until 10 online alice || fail "alice did not log in once the broker came: $(state alice)"
+wait_online 10 alice
 
 # --- a second agent of the same user ---------------------------------------------------
 # on the same machine: the state directory's lock refuses it before anything
@@ -72,7 +72,7 @@ err_has "fshare-peer: login refused: invalid user or password"
 log_has broker "refused" || fail "the broker did not log the refusal"
 # the right password still works
 start_peer alice
-wait_until 10 online alice || fail "alice cannot log in again"
+wait_online 10 alice
 # a config file sets options; the command line wins
 printf 'user = carol\nbroker = %s\npassword-file = %s\ncontrol = ipc://%s/carol.ctl\n' \
     "$BROKER_EP" "$T/pw" "$T" >"$T/carol.cfg"

@@ -14,7 +14,7 @@ echo a >"$T/alice_files/a.txt"
 echo b >"$T/bob_files/b.txt"
 start_peer alice
 start_peer bob
-wait_until 10 online alice && wait_until 10 online bob || fail "agents not online"
+wait_online 10 alice bob
 wait_until 10 sees bob alice a.txt && wait_until 10 sees alice bob b.txt || fail "views"
 first=$(broker_id alice)
 [ -n "$first" ] || fail "alice names no broker"
@@ -41,7 +41,7 @@ cmp -s "$T/alice_files/a.txt" "$T/bob_dl/a.txt" || fail "bob's a.txt differs"
 grep -q "lost the broker" "$T/alice.log" "$T/bob.log" && fail "a download saw the session lost"
 
 # --- a disconnect right after the restart exits 0 --------------------------------------
-wait_until 10 online bob || fail "bob not online again"
+wait_online 10 bob
 restart_broker
 expect 0 "$CTL" --user bob disconnect
 stopped "$PID_bob" 0

@@ -8,8 +8,8 @@ echo hello >"$T/alice_files/a.txt"
 echo pdf >"$T/alice_files/sub/b.pdf"
 start_peer alice
 start_peer bob
-wait_until 10 online alice || fail "alice not online: $(state alice)"
-wait_until 10 online bob || fail "bob not online: $(state bob)"
+wait_online 10 alice
+wait_online 10 bob
 
 # --- the files present at login ---------------------------------------------------
 wait_until 5 sees bob alice a.txt || fail "bob does not see alice's a.txt"

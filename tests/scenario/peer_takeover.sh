@@ -14,7 +14,7 @@ mkdir -p "$T/alice_files"
 echo one >"$T/alice_files/one.txt"
 start_peer alice
 start_peer bob
-wait_until 10 online alice && wait_until 10 online bob || fail "agents not online"
+wait_online 10 alice bob
 wait_until 10 sees bob alice one.txt || fail "bob does not see one.txt"
 [ -s "$T/state/fshare/peer-alice/instance" ] || fail "no instance id in alice's state directory"
 instance=$(cat "$T/state/fshare/peer-alice/instance")
@@ -36,7 +36,7 @@ kill -KILL "$PID_alice"
 wait "$PID_alice" 2>/dev/null
 echo two >"$T/alice_files/two.txt"
 start_peer alice
-wait_until 10 online alice || fail "alice not back online: $(state alice)"
+wait_online 10 alice
 [ "$(cat "$T/state/fshare/peer-alice/instance")" = "$instance" ] || fail "the instance id changed"
 wait_until 10 sees bob alice two.txt || fail "bob does not see two.txt"
 wait_until 10 has_peer bob alice || fail "bob lost alice"

@@ -45,8 +45,8 @@ echo hello >"$T/alice_files_hello.txt"
 mkdir -p "$T/alice_files" && mv "$T/alice_files_hello.txt" "$T/alice_files/hello.txt"
 start_peer alice --server-key "$KEY"
 start_peer bob --server-key "$KEY"
-wait_until 10 online alice || fail "alice not online under CURVE: $(state alice)"
-wait_until 10 online bob || fail "bob not online under CURVE: $(state bob)"
+wait_online 10 alice
+wait_online 10 bob
 wait_until 10 sees bob alice hello.txt || fail "bob does not see alice's file"
 
 # A tap with alice's credentials sees the stream (bob's new file, a join)
@@ -116,7 +116,7 @@ kill "$PID_dave" "$PID_erin"
 kill -TERM "$BROKER_PID"
 wait_until 10 gone "$BROKER_PID" || fail "the broker did not stop"
 start_broker --curve --hash-cost min
-wait_until 15 online alice || fail "alice did not come back"
+wait_online 15 alice
 wait_until 15 has_peer alice bob || fail "alice does not see bob again"
 bg events "$CTL" --user bob --json events
 wait_until 10 log_has events '"type":"stats"' || fail "bob's agent was not let back into the events"

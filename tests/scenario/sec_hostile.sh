@@ -18,8 +18,8 @@ log_lines() { wc -l <"$T/broker.log"; }
 start_broker --hash-cost min --max-files 10000
 start_peer alice
 start_peer bob
-wait_until 10 online alice || fail "alice not online"
-wait_until 10 online bob || fail "bob not online"
+wait_online 10 alice
+wait_online 10 bob
 echo before >"$T/alice_files/before.txt"
 wait_until 10 sees bob alice before.txt || fail "bob does not see alice's file"
 

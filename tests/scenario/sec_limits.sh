@@ -24,7 +24,7 @@ echo two >"$T/alice_files/two.txt"
 start_peer alice
 start_peer bob
 start_peer carol
-for who in alice bob carol; do wait_until 10 online $who || fail "$who not online"; done
+wait_online 10 alice bob carol
 wait_until 10 sees bob alice two.txt && wait_until 10 sees carol alice two.txt \
     || fail "alice's files did not reach bob and carol"
 

@@ -29,8 +29,8 @@ ln -s "$T/outside" "$A/linkdir"
 echo part >"$A/.half.bin.fshare-part"
 start_peer alice
 start_peer bob
-wait_until 10 online alice || fail "alice not online: $(state alice)"
-wait_until 10 online bob || fail "bob not online: $(state bob)"
+wait_online 10 alice
+wait_online 10 bob
 wait_until 10 sees bob alice ok.txt || fail "bob does not see ok.txt"
 sees bob alice a/b/in.txt || fail "bob does not see a/b/in.txt"
 n=$(ctl bob --json ls --all --user alice | jq length)

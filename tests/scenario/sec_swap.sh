@@ -30,7 +30,7 @@ touch -r "$A/big.bin" "$T/outside/big.bin"
 
 start_peer alice
 start_peer bob
-wait_until 10 online alice && wait_until 10 online bob || fail "agents not online"
+wait_online 10 alice bob
 wait_until 10 sees bob alice docs/report.txt || fail "bob does not see docs/report.txt"
 wait_until 10 sees bob alice big.bin || fail "bob does not see big.bin"
 
