@@ -1,9 +1,13 @@
-/*  fixture.h - scaffolding shared by the unit tests that run a broker
-    actor in-process: a temporary directory holding the broker's ipc
-    endpoints and state, the broker itself started from a config each test
-    may adjust, raw protocol clients on DEALER sockets, event subscribers,
-    and agents with their control sockets; the raw download steps (as
-    requester and as owner) are in fixture_transfer.h, included at the end.
+/*  fixture.h - the one scaffolding of the unit tests; a test includes
+    this header and nothing else of it. Here: for the tests that run a
+    broker actor in-process, a temporary directory holding the broker's
+    ipc endpoints and state, the broker itself started from a config each
+    test may adjust, raw protocol clients on DEALER sockets, event
+    subscribers, and agents with their control sockets. In its parts:
+    temporary directories and files on disk (fixture_files.h, first), the
+    raw download steps as requester and as owner (fixture_transfer.h) and
+    a download's two ends on disk without the network (fixture_ends.h),
+    included at the end.
 
     Every wait has a deadline, DEADLINE_MS (5000 unless the test defines
     it before including this header); nothing sleeps to synchronise.
@@ -21,6 +25,8 @@
 #include "agent.h"
 #include "chunk.h"
 #include "curve.h"
+#include "control.h"
+#include "fixture_files.h"
 
 #ifndef DEADLINE_MS
 #   define DEADLINE_MS 5000
@@ -53,8 +59,7 @@ static inline fixture_t *
 fixture_new (const char *name)
 {
     fixture_t *self = (fixture_t *) zmalloc (sizeof (fixture_t));
-    snprintf (self->dir, sizeof self->dir, "/tmp/fshare-test-%s-XXXXXX", name);
-    assert_non_null (mkdtemp (self->dir));
+    fixture_tmpdir (self->dir, sizeof self->dir, name);
     snprintf (self->listen, sizeof self->listen, "ipc://%s/req", self->dir);
     snprintf (self->publish, sizeof self->publish, "ipc://%s/pub", self->dir);
     //  A directory of its own, so that agents' directories next to it
@@ -62,6 +67,13 @@ fixture_new (const char *name)
     snprintf (self->state, sizeof self->state, "%s/state", self->dir);
     snprintf (self->accounts, sizeof self->accounts, "%s/state/accounts", self->dir);
     return self;
+}
+
+//  <dir>/<name>, for a test's own files beside the broker's (caller frees).
+static inline char *
+fixture_path (fixture_t *self, const char *name)
+{
+    return zsys_sprintf ("%s/%s", self->dir, name);
 }
 
 //  ZeroMQ removes an ipc socket file when it closes the socket, which may
@@ -571,5 +583,6 @@ fixture_log_end (FILE **log_p)
 }
 
 #include "fixture_transfer.h"
+#include "fixture_ends.h"
 
 #endif

@@ -7,10 +7,7 @@
     a partial file with a damaged record is nobody's; one longer than its
     file restarts; the transfer's end checked before anything is saved.
 */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "fixture.h"
 #include "source.h"
 #include "sink.h"
 #include "digestdb.h"
@@ -23,146 +20,12 @@
 #include <dirent.h>
 #include <sodium.h>
 
-#define CHUNK (256 * 1024)
-
-typedef struct {
-    char dir [64];
-    char root [96];             //  the owner's host directory
-    char downloads [96];
-    uint8_t *buf;
-} fixture_t;
-
-static int
-s_setup (void **state)
-{
-    fixture_t *fx = (fixture_t *) zmalloc (sizeof (fixture_t));
-    strcpy (fx->dir, "/tmp/fshare-test-transfer-XXXXXX");
-    assert_non_null (mkdtemp (fx->dir));
-    snprintf (fx->root, sizeof fx->root, "%s/files", fx->dir);
-    snprintf (fx->downloads, sizeof fx->downloads, "%s/downloads", fx->dir);
-    assert_int_equal (mkdir (fx->root, 0755), 0);
-    assert_int_equal (mkdir (fx->downloads, 0755), 0);
-    fx->buf = (uint8_t *) malloc (CHUNK);
-    *state = fx;
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_t *fx = (fixture_t *) *state;
-    char *command = zsys_sprintf ("chmod -R u+rwx '%s'; rm -rf '%s'", fx->dir, fx->dir);
-    assert_int_equal (system (command), 0);
-    zstr_free (&command);
-    free (fx->buf);
-    free (fx);
-    return 0;
-}
-
-//  --------------------------------------------------------------------------
-//  Helpers
-
-//  Write `size` pseudo-random bytes (seeded) to root/path; returns its
-//  SHA-256 as computed by libsodium, an independent implementation.
-static void
-s_make_file (const char *dir, const char *path, size_t size, uint32_t seed,
-             uint8_t sha256 [32])
-{
-    char *full = zsys_sprintf ("%s/%s", dir, path);
-    char *slash = strrchr (full, '/');
-    *slash = 0;
-    char *command = zsys_sprintf ("mkdir -p '%s'", full);
-    assert_int_equal (system (command), 0);
-    zstr_free (&command);
-    *slash = '/';
-    uint8_t *data = (uint8_t *) malloc (size + 1);
-    uint32_t state = seed;
-    for (size_t i = 0; i < size; i++) {
-        state = state * 1103515245 + 12345;
-        data [i] = (uint8_t) (state >> 16);
-    }
-    FILE *file = fopen (full, "wb");
-    assert_non_null (file);
-    assert_int_equal (fwrite (data, 1, size, file), size);
-    assert_int_equal (fclose (file), 0);
-    if (sha256)
-        crypto_hash_sha256 (sha256, data, size);
-    free (data);
-    zstr_free (&full);
-}
-
-static bool
-s_exists (const char *dir, const char *name)
-{
-    char *path = zsys_sprintf ("%s/%s", dir, name);
-    struct stat st;
-    bool exists = lstat (path, &st) == 0;
-    zstr_free (&path);
-    return exists;
-}
-
-static size_t
-s_count_entries (const char *dir)
-{
-    DIR *handle = opendir (dir);
-    assert_non_null (handle);
-    size_t count = 0;
-    struct dirent *entry;
-    while ((entry = readdir (handle)))
-        if (!streq (entry->d_name, ".") && !streq (entry->d_name, ".."))
-            count++;
-    closedir (handle);
-    return count;
-}
-
-//  Run a source into a sink, chunk by chunk, as the agents would.
-//  Returns 0, or -1 with *error from whichever side failed.
-static int
-s_pump (fixture_t *fx, source_t *source, sink_t *sink, char **error)
-{
-    while (sink_prepare (sink, fx->buf, CHUNK, CHUNK, error) == 0)
-        ;
-    if (*error)
-        return -1;
-    while (source_prepare (source, fx->buf, CHUNK, CHUNK, error) == 0)
-        ;
-    if (*error)
-        return -1;
-    bool last = false;
-    while (!last) {
-        uint64_t offset = source_position (source);
-        ssize_t got = source_read (source, fx->buf, CHUNK, &last, error);
-        if (got < 0)
-            return -1;
-        if (sink_write (sink, offset, fx->buf, (size_t) got, error))
-            return -1;
-    }
-    return sink_finish (sink, source_digest (source), DIGEST_SIZE, error);
-}
-
-//  A whole download of root/path into the downloads dir; returns the
-//  saved path (caller frees).
-static char *
-s_download (fixture_t *fx, const char *path, const char *name)
-{
-    char *error = NULL;
-    sink_t *sink = sink_new (fx->downloads, name, "alice", path, NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error);
-    assert_non_null (sink);
-    source_t *source = source_new (fx->root, path, sink_offset (sink), sink_expect_size (sink),
-                                   sink_expect_mtime (sink), &error);
-    assert_non_null (source);
-    assert_int_equal (sink_start (sink, source_size (source), source_mtime (source),
-                                  source_offset (source), &error), 0);
-    assert_int_equal (s_pump (fx, source, sink, &error), 0);
-    char *saved = strdup (sink_saved (sink));
-    source_destroy (&source);
-    sink_destroy (&sink);
-    return saved;
-}
+//  Every read and write here is of the fixture's buffer, a chunk
+#define CHUNK FIXTURE_CHUNK
 
 //  A sink for alice's `path`, saved as `name` in the downloads directory.
 static sink_t *
-s_sink (fixture_t *fx, const char *name, const char *path)
+s_sink (fixture_ends_t *fx, const char *name, const char *path)
 {
     char *error = NULL;
     fsh_err_t code = FSH_ERR_NONE;
@@ -182,18 +45,18 @@ s_part_name (sink_t *sink)
 static void
 test_name_collisions (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
-    s_make_file (fx->root, "doc.tar.gz", 100, 1, NULL);
-    s_make_file (fx->root, ".bashrc", 10, 2, NULL);
-    s_make_file (fx->downloads, "doc.tar.gz", 5, 3, NULL);
-    s_make_file (fx->downloads, "doc.tar_1.gz", 5, 3, NULL);
-    char *saved = s_download (fx, "doc.tar.gz", "doc.tar.gz");
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
+    fixture_make_file (fx->root, "doc.tar.gz", 100, 1, NULL);
+    fixture_make_file (fx->root, ".bashrc", 10, 2, NULL);
+    fixture_make_file (fx->downloads, "doc.tar.gz", 5, 3, NULL);
+    fixture_make_file (fx->downloads, "doc.tar_1.gz", 5, 3, NULL);
+    char *saved = fixture_ends_download (fx, "doc.tar.gz", "doc.tar.gz");
     assert_string_equal (strrchr (saved, '/') + 1, "doc.tar_2.gz");
     zstr_free (&saved);
-    saved = s_download (fx, ".bashrc", ".bashrc");
+    saved = fixture_ends_download (fx, ".bashrc", ".bashrc");
     assert_string_equal (strrchr (saved, '/') + 1, ".bashrc");
     zstr_free (&saved);
-    saved = s_download (fx, ".bashrc", ".bashrc");
+    saved = fixture_ends_download (fx, ".bashrc", ".bashrc");
     assert_string_equal (strrchr (saved, '/') + 1, ".bashrc_1");
     zstr_free (&saved);
     //  The ones that were there are untouched
@@ -207,11 +70,11 @@ test_name_collisions (void **state)
     char long_name [256];
     memset (long_name, 'x', 251);
     strcpy (long_name + 251, ".txt");
-    s_make_file (fx->root, long_name, 10, 4, NULL);
-    saved = s_download (fx, long_name, long_name);
+    fixture_make_file (fx->root, long_name, 10, 4, NULL);
+    saved = fixture_ends_download (fx, long_name, long_name);
     assert_string_equal (strrchr (saved, '/') + 1, long_name);
     zstr_free (&saved);
-    saved = s_download (fx, long_name, long_name);
+    saved = fixture_ends_download (fx, long_name, long_name);
     assert_int_equal (strlen (strrchr (saved, '/') + 1), 255);
     assert_non_null (strstr (saved, "_1.txt"));
     zstr_free (&saved);
@@ -229,8 +92,8 @@ test_name_collisions (void **state)
 static void
 test_corruption_detected (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
-    s_make_file (fx->root, "c.bin", 1000, 1, NULL);
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
+    fixture_make_file (fx->root, "c.bin", 1000, 1, NULL);
     char *error = NULL;
     bool last;
     sink_t *sink = sink_new (fx->downloads, "c.bin", "alice", "c.bin", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error);
@@ -245,7 +108,7 @@ test_corruption_detected (void **state)
     zstr_free (&error);
     source_destroy (&source);
     sink_destroy (&sink);
-    assert_int_equal (s_count_entries (fx->downloads), 0);
+    assert_int_equal (fixture_count_entries (fx->downloads), 0);
 
     //  Chunks out of place are refused
     sink = sink_new (fx->downloads, "c.bin", "alice", "c.bin", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error);
@@ -261,17 +124,17 @@ test_corruption_detected (void **state)
     sink_destroy (&twin);
     sink_abort (sink, false);
     sink_destroy (&sink);
-    assert_int_equal (s_count_entries (fx->downloads), 0);
+    assert_int_equal (fixture_count_entries (fx->downloads), 0);
 }
 
 static void
 test_write_failures (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
     char *error = NULL;
     //  A downloads "directory" that is a file stops root too
     char *file = zsys_sprintf ("%s/plain", fx->dir);
-    s_make_file (fx->dir, "plain", 1, 1, NULL);
+    fixture_make_file (fx->dir, "plain", 1, 1, NULL);
     assert_null (sink_new (file, "x.bin", "alice", "x.bin", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error));
     assert_int_equal (strncmp (error, "downloads directory not writable", 32), 0);
     zstr_free (&error);
@@ -290,7 +153,7 @@ test_write_failures (void **state)
     zstr_free (&error);
     sink_abort (sink, true);
     sink_destroy (&sink);
-    assert_int_equal (s_count_entries (fx->downloads), 0);
+    assert_int_equal (fixture_count_entries (fx->downloads), 0);
     assert_int_equal (setrlimit (RLIMIT_FSIZE, &saved), 0);
 
     //  ...and one met while writing leaves a valid prefix for a resume
@@ -306,12 +169,12 @@ test_write_failures (void **state)
     sink_abort (sink, true);
     sink_destroy (&sink);
     signal (SIGXFSZ, SIG_DFL);
-    assert_true (s_exists (fx->downloads, ".y.bin.fshare-part"));
+    assert_true (fixture_exists (fx->downloads, ".y.bin.fshare-part"));
     sink = sink_new (fx->downloads, "y.bin", "alice", "y.bin", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error);
     assert_int_equal (sink_offset (sink), 100 * 1024);
     sink_abort (sink, false);
     sink_destroy (&sink);
-    assert_int_equal (s_count_entries (fx->downloads), 0);
+    assert_int_equal (fixture_count_entries (fx->downloads), 0);
 }
 
 //  A partial file that cannot be created (here: a directory that takes
@@ -334,7 +197,7 @@ test_part_not_creatable (void **state)
 static void
 test_part_slot_taken (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
     char *slot = zsys_sprintf ("%s/.f.txt.fshare-part", fx->downloads);
     char *slot1 = zsys_sprintf ("%s/.f_1.txt.fshare-part", fx->downloads);
     char *slot2 = zsys_sprintf ("%s/.f_2.txt.fshare-part", fx->downloads);
@@ -354,7 +217,7 @@ test_part_slot_taken (void **state)
     assert_true (S_ISDIR (st.st_mode));
     assert_int_equal (lstat (slot2, &st), 0);
     assert_true (S_ISFIFO (st.st_mode));
-    assert_false (s_exists (fx->downloads, ".f_3.txt.fshare-part"));
+    assert_false (fixture_exists (fx->downloads, ".f_3.txt.fshare-part"));
     zstr_free (&target);
     zstr_free (&slot2);
     zstr_free (&slot1);
@@ -366,7 +229,7 @@ test_part_slot_taken (void **state)
 static void
 test_part_locked (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
     sink_t *first = s_sink (fx, "f.txt", "f.txt");
     sink_t *second = s_sink (fx, "f.txt", "f.txt");
     assert_string_equal (s_part_name (first), ".f.txt.fshare-part");
@@ -393,7 +256,7 @@ test_part_locked (void **state)
 static void
 test_part_damaged_record (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
     const char *records [] = {
         "garbage",
         "fshare2\nalice\nnot-a-number\n5\n\nf.txt",
@@ -432,7 +295,7 @@ test_part_damaged_record (void **state)
 static void
 test_part_too_long (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
     char *error = NULL;
     sink_t *sink = s_sink (fx, "f.txt", "f.txt");
     assert_int_equal (sink_start (sink, 100, 5, 0, &error), 0);
@@ -455,7 +318,7 @@ test_part_too_long (void **state)
     assert_true (sink_restarted (sink));
     sink_abort (sink, false);
     sink_destroy (&sink);
-    assert_int_equal (s_count_entries (fx->downloads), 0);
+    assert_int_equal (fixture_count_entries (fx->downloads), 0);
     zstr_free (&part);
 }
 
@@ -464,7 +327,7 @@ test_part_too_long (void **state)
 static void
 test_finish_early (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
     char *error = NULL;
     uint8_t sha [32];
     memset (fx->buf, 'b', 100);
@@ -490,7 +353,7 @@ test_finish_early (void **state)
     assert_null (sink_saved (sink));
     assert_null (sink_sha256 (sink));
     sink_destroy (&sink);
-    assert_int_equal (s_count_entries (fx->downloads), 0);
+    assert_int_equal (fixture_count_entries (fx->downloads), 0);
 
     //  The whole file: saved, with its digest
     sink = s_sink (fx, "f.txt", "f.txt");
@@ -505,7 +368,7 @@ test_finish_early (void **state)
     assert_int_equal (strlen (sink_sha256 (sink)), 64);
     //  Finished: an abort does not touch what was saved
     sink_abort (sink, false);
-    assert_true (s_exists (fx->downloads, "f.txt"));
+    assert_true (fixture_exists (fx->downloads, "f.txt"));
     sink_destroy (&sink);
 }
 
@@ -514,7 +377,7 @@ test_finish_early (void **state)
 static void
 test_never_replaces (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
     char *error = NULL;
     char *link = zsys_sprintf ("%s/f.txt", fx->downloads);
     char *target = zsys_sprintf ("%s/nowhere", fx->dir);
@@ -545,16 +408,16 @@ main (void)
     zsys_init ();
     zsys_set_logstream (stderr);
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test_setup_teardown (test_name_collisions, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_corruption_detected, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_write_failures, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_name_collisions, fixture_ends_setup, fixture_ends_teardown),
+        cmocka_unit_test_setup_teardown (test_corruption_detected, fixture_ends_setup, fixture_ends_teardown),
+        cmocka_unit_test_setup_teardown (test_write_failures, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test (test_part_not_creatable),
-        cmocka_unit_test_setup_teardown (test_part_slot_taken, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_part_locked, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_part_damaged_record, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_part_too_long, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_finish_early, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_never_replaces, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_part_slot_taken, fixture_ends_setup, fixture_ends_teardown),
+        cmocka_unit_test_setup_teardown (test_part_locked, fixture_ends_setup, fixture_ends_teardown),
+        cmocka_unit_test_setup_teardown (test_part_damaged_record, fixture_ends_setup, fixture_ends_teardown),
+        cmocka_unit_test_setup_teardown (test_part_too_long, fixture_ends_setup, fixture_ends_teardown),
+        cmocka_unit_test_setup_teardown (test_finish_early, fixture_ends_setup, fixture_ends_teardown),
+        cmocka_unit_test_setup_teardown (test_never_replaces, fixture_ends_setup, fixture_ends_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

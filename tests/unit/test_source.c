@@ -6,10 +6,7 @@
     file, the permission bits without set-id, changes and deletions seen
     while reading, and a known digest served without hashing.
 */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "fixture.h"
 #include "source.h"
 #include "digestdb.h"
 #include <fcntl.h>
@@ -21,80 +18,15 @@
 #include <dirent.h>
 #include <sodium.h>
 
-#define CHUNK (256 * 1024)
-
-typedef struct {
-    char dir [64];
-    char root [96];             //  the owner's host directory
-    char downloads [96];
-    uint8_t *buf;
-} fixture_t;
-
-static int
-s_setup (void **state)
-{
-    fixture_t *fx = (fixture_t *) zmalloc (sizeof (fixture_t));
-    strcpy (fx->dir, "/tmp/fshare-test-transfer-XXXXXX");
-    assert_non_null (mkdtemp (fx->dir));
-    snprintf (fx->root, sizeof fx->root, "%s/files", fx->dir);
-    snprintf (fx->downloads, sizeof fx->downloads, "%s/downloads", fx->dir);
-    assert_int_equal (mkdir (fx->root, 0755), 0);
-    assert_int_equal (mkdir (fx->downloads, 0755), 0);
-    fx->buf = (uint8_t *) malloc (CHUNK);
-    *state = fx;
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_t *fx = (fixture_t *) *state;
-    char *command = zsys_sprintf ("chmod -R u+rwx '%s'; rm -rf '%s'", fx->dir, fx->dir);
-    assert_int_equal (system (command), 0);
-    zstr_free (&command);
-    free (fx->buf);
-    free (fx);
-    return 0;
-}
-
-//  --------------------------------------------------------------------------
-//  Helpers
-
-//  Write `size` pseudo-random bytes (seeded) to root/path; returns its
-//  SHA-256 as computed by libsodium, an independent implementation.
-static void
-s_make_file (const char *dir, const char *path, size_t size, uint32_t seed,
-             uint8_t sha256 [32])
-{
-    char *full = zsys_sprintf ("%s/%s", dir, path);
-    char *slash = strrchr (full, '/');
-    *slash = 0;
-    char *command = zsys_sprintf ("mkdir -p '%s'", full);
-    assert_int_equal (system (command), 0);
-    zstr_free (&command);
-    *slash = '/';
-    uint8_t *data = (uint8_t *) malloc (size + 1);
-    uint32_t state = seed;
-    for (size_t i = 0; i < size; i++) {
-        state = state * 1103515245 + 12345;
-        data [i] = (uint8_t) (state >> 16);
-    }
-    FILE *file = fopen (full, "wb");
-    assert_non_null (file);
-    assert_int_equal (fwrite (data, 1, size, file), size);
-    assert_int_equal (fclose (file), 0);
-    if (sha256)
-        crypto_hash_sha256 (sha256, data, size);
-    free (data);
-    zstr_free (&full);
-}
+//  Every read and write here is of the fixture's buffer, a chunk
+#define CHUNK FIXTURE_CHUNK
 
 static void
 test_source_refuses (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
-    s_make_file (fx->root, "real/file.txt", 10, 1, NULL);
-    s_make_file (fx->dir, "outside/secret.txt", 10, 2, NULL);
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
+    fixture_make_file (fx->root, "real/file.txt", 10, 1, NULL);
+    fixture_make_file (fx->dir, "outside/secret.txt", 10, 2, NULL);
     char *target = zsys_sprintf ("%s/outside", fx->dir);
     char *link = zsys_sprintf ("%s/linkdir", fx->root);
     assert_int_equal (symlink (target, link), 0);
@@ -106,7 +38,7 @@ test_source_refuses (void **state)
     char *fifo = zsys_sprintf ("%s/real/fifo", fx->root);
     assert_int_equal (mkfifo (fifo, 0644), 0);
     zstr_free (&fifo);
-    s_make_file (fx->root, "real/.f.txt.fshare-part", 10, 3, NULL);
+    fixture_make_file (fx->root, "real/.f.txt.fshare-part", 10, 3, NULL);
 
     const char *paths [] = {
         "linkdir/secret.txt", "real/link.txt", "real/fifo", "real", "missing.txt",
@@ -135,11 +67,11 @@ test_source_refuses (void **state)
 static void
 test_source_sees_changes (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
     char *error = NULL;
     bool last;
     //  Rewritten while being read
-    s_make_file (fx->root, "a.bin", 3 * CHUNK, 1, NULL);
+    fixture_make_file (fx->root, "a.bin", 3 * CHUNK, 1, NULL);
     source_t *source = source_new (fx->root, "a.bin", 0, 0, 0, &error);
     assert_non_null (source);
     assert_int_equal (source_read (source, fx->buf, CHUNK, &last, &error), CHUNK);
@@ -162,7 +94,7 @@ test_source_sees_changes (void **state)
     source_destroy (&source);
 
     //  Truncated under us: the read runs short
-    s_make_file (fx->root, "a.bin", 3 * CHUNK, 1, NULL);
+    fixture_make_file (fx->root, "a.bin", 3 * CHUNK, 1, NULL);
     source = source_new (fx->root, "a.bin", 0, 0, 0, &error);
     assert_int_equal (truncate (path, CHUNK / 2), 0);
     assert_int_equal (source_read (source, fx->buf, CHUNK, &last, &error), -1);
@@ -190,7 +122,7 @@ s_sha_of (const char *path, uint8_t sha [32])
 
 //  Read what is left; the count of bytes read, the digest in the end.
 static uint64_t
-s_read_rest (fixture_t *fx, source_t *source)
+s_read_rest (fixture_ends_t *fx, source_t *source)
 {
     char *error = NULL;
     bool last = false;
@@ -211,9 +143,9 @@ s_read_rest (fixture_t *fx, source_t *source)
 static void
 test_resume_offset (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
     uint8_t sha [32];
-    s_make_file (fx->root, "r.bin", 3 * CHUNK + 11, 3, sha);
+    fixture_make_file (fx->root, "r.bin", 3 * CHUNK + 11, 3, sha);
     char *path = zsys_sprintf ("%s/r.bin", fx->root);
     struct stat st;
     assert_int_equal (stat (path, &st), 0);
@@ -276,8 +208,8 @@ test_resume_offset (void **state)
 static void
 test_empty_and_mode (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
-    s_make_file (fx->root, "empty", 0, 1, NULL);
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
+    fixture_make_file (fx->root, "empty", 0, 1, NULL);
     char *path = zsys_sprintf ("%s/empty", fx->root);
     assert_int_equal (chmod (path, 06755), 0);
     char *error = NULL;
@@ -301,9 +233,9 @@ test_empty_and_mode (void **state)
 static void
 test_use_digest (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
     uint8_t sha [32];
-    s_make_file (fx->root, "k.bin", 2 * CHUNK + 1, 9, sha);
+    fixture_make_file (fx->root, "k.bin", 2 * CHUNK + 1, 9, sha);
     char *path = zsys_sprintf ("%s/k.bin", fx->root);
     struct stat st;
     assert_int_equal (stat (path, &st), 0);
@@ -336,11 +268,11 @@ main (void)
     zsys_init ();
     zsys_set_logstream (stderr);
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test_setup_teardown (test_source_refuses, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_source_sees_changes, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_resume_offset, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_empty_and_mode, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_use_digest, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_source_refuses, fixture_ends_setup, fixture_ends_teardown),
+        cmocka_unit_test_setup_teardown (test_source_sees_changes, fixture_ends_setup, fixture_ends_teardown),
+        cmocka_unit_test_setup_teardown (test_resume_offset, fixture_ends_setup, fixture_ends_teardown),
+        cmocka_unit_test_setup_teardown (test_empty_and_mode, fixture_ends_setup, fixture_ends_teardown),
+        cmocka_unit_test_setup_teardown (test_use_digest, fixture_ends_setup, fixture_ends_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

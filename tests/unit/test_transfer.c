@@ -6,10 +6,7 @@
     digest database's known digest, still verified. Each end alone has
     its own file: test_source.c, test_sink.c.
 */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "fixture.h"
 #include "source.h"
 #include "sink.h"
 #include "digestdb.h"
@@ -20,151 +17,8 @@
 #include <sys/xattr.h>
 #include <sodium.h>
 
-#define CHUNK (256 * 1024)
-
-typedef struct {
-    char dir [64];
-    char root [96];             //  the owner's host directory
-    char downloads [96];
-    uint8_t *buf;
-} fixture_t;
-
-static int
-s_setup (void **state)
-{
-    fixture_t *fx = (fixture_t *) zmalloc (sizeof (fixture_t));
-    strcpy (fx->dir, "/tmp/fshare-test-transfer-XXXXXX");
-    assert_non_null (mkdtemp (fx->dir));
-    snprintf (fx->root, sizeof fx->root, "%s/files", fx->dir);
-    snprintf (fx->downloads, sizeof fx->downloads, "%s/downloads", fx->dir);
-    assert_int_equal (mkdir (fx->root, 0755), 0);
-    assert_int_equal (mkdir (fx->downloads, 0755), 0);
-    fx->buf = (uint8_t *) malloc (CHUNK);
-    *state = fx;
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_t *fx = (fixture_t *) *state;
-    char *command = zsys_sprintf ("chmod -R u+rwx '%s'; rm -rf '%s'", fx->dir, fx->dir);
-    assert_int_equal (system (command), 0);
-    zstr_free (&command);
-    free (fx->buf);
-    free (fx);
-    return 0;
-}
-
-//  --------------------------------------------------------------------------
-//  Helpers
-
-//  Write `size` pseudo-random bytes (seeded) to root/path; returns its
-//  SHA-256 as computed by libsodium, an independent implementation.
-static void
-s_make_file (const char *dir, const char *path, size_t size, uint32_t seed,
-             uint8_t sha256 [32])
-{
-    char *full = zsys_sprintf ("%s/%s", dir, path);
-    char *slash = strrchr (full, '/');
-    *slash = 0;
-    char *command = zsys_sprintf ("mkdir -p '%s'", full);
-    assert_int_equal (system (command), 0);
-    zstr_free (&command);
-    *slash = '/';
-    uint8_t *data = (uint8_t *) malloc (size + 1);
-    uint32_t state = seed;
-    for (size_t i = 0; i < size; i++) {
-        state = state * 1103515245 + 12345;
-        data [i] = (uint8_t) (state >> 16);
-    }
-    FILE *file = fopen (full, "wb");
-    assert_non_null (file);
-    assert_int_equal (fwrite (data, 1, size, file), size);
-    assert_int_equal (fclose (file), 0);
-    if (sha256)
-        crypto_hash_sha256 (sha256, data, size);
-    free (data);
-    zstr_free (&full);
-}
-
-static bool
-s_exists (const char *dir, const char *name)
-{
-    char *path = zsys_sprintf ("%s/%s", dir, name);
-    struct stat st;
-    bool exists = lstat (path, &st) == 0;
-    zstr_free (&path);
-    return exists;
-}
-
-static size_t
-s_count_entries (const char *dir)
-{
-    DIR *handle = opendir (dir);
-    assert_non_null (handle);
-    size_t count = 0;
-    struct dirent *entry;
-    while ((entry = readdir (handle)))
-        if (!streq (entry->d_name, ".") && !streq (entry->d_name, ".."))
-            count++;
-    closedir (handle);
-    return count;
-}
-
-static bool
-s_same_content (const char *a, const char *b)
-{
-    char *command = zsys_sprintf ("cmp -s '%s' '%s'", a, b);
-    bool same = system (command) == 0;
-    zstr_free (&command);
-    return same;
-}
-
-//  Run a source into a sink, chunk by chunk, as the agents would.
-//  Returns 0, or -1 with *error from whichever side failed.
-static int
-s_pump (fixture_t *fx, source_t *source, sink_t *sink, char **error)
-{
-    while (sink_prepare (sink, fx->buf, CHUNK, CHUNK, error) == 0)
-        ;
-    if (*error)
-        return -1;
-    while (source_prepare (source, fx->buf, CHUNK, CHUNK, error) == 0)
-        ;
-    if (*error)
-        return -1;
-    bool last = false;
-    while (!last) {
-        uint64_t offset = source_position (source);
-        ssize_t got = source_read (source, fx->buf, CHUNK, &last, error);
-        if (got < 0)
-            return -1;
-        if (sink_write (sink, offset, fx->buf, (size_t) got, error))
-            return -1;
-    }
-    return sink_finish (sink, source_digest (source), DIGEST_SIZE, error);
-}
-
-//  A whole download of root/path into the downloads dir; returns the
-//  saved path (caller frees).
-static char *
-s_download (fixture_t *fx, const char *path, const char *name)
-{
-    char *error = NULL;
-    sink_t *sink = sink_new (fx->downloads, name, "alice", path, NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error);
-    assert_non_null (sink);
-    source_t *source = source_new (fx->root, path, sink_offset (sink), sink_expect_size (sink),
-                                   sink_expect_mtime (sink), &error);
-    assert_non_null (source);
-    assert_int_equal (sink_start (sink, source_size (source), source_mtime (source),
-                                  source_offset (source), &error), 0);
-    assert_int_equal (s_pump (fx, source, sink, &error), 0);
-    char *saved = strdup (sink_saved (sink));
-    source_destroy (&source);
-    sink_destroy (&sink);
-    return saved;
-}
+//  Every read and write here is of the fixture's buffer, a chunk
+#define CHUNK FIXTURE_CHUNK
 
 //  --------------------------------------------------------------------------
 //  Tests
@@ -172,19 +26,19 @@ s_download (fixture_t *fx, const char *path, const char *name)
 static void
 test_sizes (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
     size_t sizes [] = { 0, 1, CHUNK, CHUNK + 1, 5 * CHUNK + 77 };
     for (size_t i = 0; i < sizeof sizes / sizeof sizes [0]; i++) {
         char path [64], name [64];
         snprintf (path, sizeof path, "sub/dir/f%zu.bin", i);
         snprintf (name, sizeof name, "f%zu.bin", i);
         uint8_t expected [32];
-        s_make_file (fx->root, path, sizes [i], (uint32_t) i + 1, expected);
-        char *saved = s_download (fx, path, name);
+        fixture_make_file (fx->root, path, sizes [i], (uint32_t) i + 1, expected);
+        char *saved = fixture_ends_download (fx, path, name);
         char *original = zsys_sprintf ("%s/%s", fx->root, path);
         char *wanted = zsys_sprintf ("%s/%s", fx->downloads, name);
         assert_string_equal (saved, wanted);
-        assert_true (s_same_content (saved, original));
+        assert_true (fixture_same_content (saved, original));
         //  No partial file and no source record left behind
         char value [16];
         assert_int_equal (getxattr (saved, "user.fshare.source", value, sizeof value), -1);
@@ -192,7 +46,7 @@ test_sizes (void **state)
         zstr_free (&original);
         zstr_free (&wanted);
     }
-    assert_int_equal (s_count_entries (fx->downloads), 5);
+    assert_int_equal (fixture_count_entries (fx->downloads), 5);
 }
 
 static void
@@ -222,9 +76,9 @@ test_digest_matches_libsodium (void **state)
 static void
 test_resume (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
     uint8_t expected [32];
-    s_make_file (fx->root, "big.bin", 4 * CHUNK + 5, 7, expected);
+    fixture_make_file (fx->root, "big.bin", 4 * CHUNK + 5, 7, expected);
     char *error = NULL;
     bool last;
     //  A first attempt stops after two chunks
@@ -240,7 +94,7 @@ test_resume (void **state)
     source_destroy (&source);
     sink_abort (sink, true);
     sink_destroy (&sink);
-    assert_true (s_exists (fx->downloads, ".big.bin.fshare-part"));
+    assert_true (fixture_exists (fx->downloads, ".big.bin.fshare-part"));
 
     //  Another source's download of the same name does not touch it
     sink_t *other = sink_new (fx->downloads, "big.bin", "bob", "big.bin", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error);
@@ -260,14 +114,14 @@ test_resume (void **state)
     //  Hashing the prefix goes in steps of the budget
     assert_int_equal (sink_prepare (sink, fx->buf, CHUNK, CHUNK, &error), 0);
     assert_int_equal (source_prepare (source, fx->buf, CHUNK, CHUNK, &error), 0);
-    assert_int_equal (s_pump (fx, source, sink, &error), 0);
+    assert_int_equal (fixture_ends_pump (fx, source, sink, &error), 0);
     char *original = zsys_sprintf ("%s/big.bin", fx->root);
-    assert_true (s_same_content (sink_saved (sink), original));
+    assert_true (fixture_same_content (sink_saved (sink), original));
     source_destroy (&source);
     sink_destroy (&sink);
     sink_abort (other, true);
     sink_destroy (&other);
-    assert_false (s_exists (fx->downloads, ".big_1.bin.fshare-part"));
+    assert_false (fixture_exists (fx->downloads, ".big_1.bin.fshare-part"));
 
     //  A part of a file that changed since: restart from 0
     sink = sink_new (fx->downloads, "again.bin", "alice", "big.bin", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error);
@@ -277,7 +131,7 @@ test_resume (void **state)
     assert_int_equal (sink_write (sink, 0, fx->buf, (size_t) got, &error), 0);
     source_destroy (&source);
     sink_destroy (&sink);      //  interrupted: kept
-    s_make_file (fx->root, "big.bin", 4 * CHUNK + 6, 8, expected);
+    fixture_make_file (fx->root, "big.bin", 4 * CHUNK + 6, 8, expected);
     struct timespec times [2] = { { 0, UTIME_OMIT }, { 1000, 0 } };
     assert_int_equal (utimensat (AT_FDCWD, original, times, 0), 0);
     sink = sink_new (fx->downloads, "again.bin", "alice", "big.bin", NULL, &(fsh_err_t) { FSH_ERR_NONE }, &error);
@@ -287,8 +141,8 @@ test_resume (void **state)
     assert_int_equal (source_offset (source), 0);
     assert_int_equal (sink_start (sink, source_size (source), source_mtime (source), 0, &error), 0);
     assert_true (sink_restarted (sink));
-    assert_int_equal (s_pump (fx, source, sink, &error), 0);
-    assert_true (s_same_content (sink_saved (sink), original));
+    assert_int_equal (fixture_ends_pump (fx, source, sink, &error), 0);
+    assert_true (fixture_same_content (sink_saved (sink), original));
     source_destroy (&source);
     sink_destroy (&sink);
     zstr_free (&original);
@@ -301,9 +155,9 @@ test_resume (void **state)
 static void
 test_attributes_and_digest_resume (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
     uint8_t sha [32];
-    s_make_file (fx->root, "tool.sh", 3 * CHUNK + 9, 5, sha);
+    fixture_make_file (fx->root, "tool.sh", 3 * CHUNK + 9, 5, sha);
     char *error = NULL;
     bool last;
     mode_t mask = umask (022);
@@ -375,8 +229,8 @@ test_attributes_and_digest_resume (void **state)
 static void
 test_published_digest_enforced (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
-    s_make_file (fx->root, "p.bin", 5000, 9, NULL);
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
+    fixture_make_file (fx->root, "p.bin", 5000, 9, NULL);
     uint8_t published [32] = { 1, 2, 3 };
     char *error = NULL;
     bool last;
@@ -391,7 +245,7 @@ test_published_digest_enforced (void **state)
     zstr_free (&error);
     source_destroy (&source);
     sink_destroy (&sink);
-    assert_int_equal (s_count_entries (fx->downloads), 0);
+    assert_int_equal (fixture_count_entries (fx->downloads), 0);
 }
 
 //  A version the digest database knows is served from its digest: no
@@ -400,9 +254,9 @@ test_published_digest_enforced (void **state)
 static void
 test_known_digest (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
     uint8_t sha256 [32];
-    s_make_file (fx->root, "k.bin", 3 * CHUNK + 7, 4, sha256);
+    fixture_make_file (fx->root, "k.bin", 3 * CHUNK + 7, 4, sha256);
     char *db_path = zsys_sprintf ("%s/digests.db", fx->dir);
     digestdb_t *db = digestdb_open (db_path);
     digestdb_t *reader = digestdb_open_reader (db_path);
@@ -424,7 +278,7 @@ test_known_digest (void **state)
                              &(fsh_err_t) { FSH_ERR_NONE }, &error);
     assert_int_equal (sink_start (sink, source_size (source), source_mtime (source), 0,
                                   &error), 0);
-    assert_int_equal (s_pump (fx, source, sink, &error), 0);
+    assert_int_equal (fixture_ends_pump (fx, source, sink, &error), 0);
     source_destroy (&source);
     sink_destroy (&sink);
 
@@ -439,10 +293,10 @@ test_known_digest (void **state)
                      &(fsh_err_t) { FSH_ERR_NONE }, &error);
     assert_int_equal (sink_start (sink, source_size (source), source_mtime (source), 0,
                                   &error), 0);
-    assert_int_equal (s_pump (fx, source, sink, &error), -1);
+    assert_int_equal (fixture_ends_pump (fx, source, sink, &error), -1);
     assert_int_equal (sink_code (sink), FSH_ERR_CORRUPTED);
     zstr_free (&error);
-    assert_false (s_exists (fx->downloads, "k2.bin"));
+    assert_false (fixture_exists (fx->downloads, "k2.bin"));
     source_destroy (&source);
     sink_destroy (&sink);
 
@@ -467,11 +321,11 @@ main (void)
     zsys_set_logstream (stderr);
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_digest_matches_libsodium),
-        cmocka_unit_test_setup_teardown (test_sizes, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_resume, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_attributes_and_digest_resume, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_published_digest_enforced, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_known_digest, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_sizes, fixture_ends_setup, fixture_ends_teardown),
+        cmocka_unit_test_setup_teardown (test_resume, fixture_ends_setup, fixture_ends_teardown),
+        cmocka_unit_test_setup_teardown (test_attributes_and_digest_resume, fixture_ends_setup, fixture_ends_teardown),
+        cmocka_unit_test_setup_teardown (test_published_digest_enforced, fixture_ends_setup, fixture_ends_teardown),
+        cmocka_unit_test_setup_teardown (test_known_digest, fixture_ends_setup, fixture_ends_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
