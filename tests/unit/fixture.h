@@ -3,7 +3,8 @@
     broker actor in-process, a temporary directory holding the broker's
     ipc endpoints and state, the broker itself started from a config each
     test may adjust, raw protocol clients on DEALER sockets, event
-    subscribers, and agents with their control sockets. In its parts:
+    subscribers, and agents with their control sockets; and a socket pair
+    for the tests of proto/ alone. In its parts:
     temporary directories and files on disk (fixture_files.h, first), the
     raw download steps as requester and as owner (fixture_transfer.h) and
     a download's two ends on disk without the network (fixture_ends.h),
@@ -26,6 +27,7 @@
 #include "chunk.h"
 #include "curve.h"
 #include "control.h"
+#include "link.h"
 #include "fixture_files.h"
 
 #ifndef DEADLINE_MS
@@ -528,6 +530,33 @@ fixture_ctl_connect (fixture_t *self, const char *user)
     return ctl;
 }
 
+//  alice's link (password "pw") to a broker that is not there, without a
+//  loop: a test drives it by hand (link_handle) and puts it in each state.
+//  `files` and `view` stay the caller's.
+static inline link_t *
+fixture_link_new (fileset_t *files, view_t *view, const link_handler_t *handler, void *arg)
+{
+    link_config_t config = {
+        .user = "alice",
+        .login = { .user = "alice", .password = "pw", .broker = "ipc:///nowhere" }
+    };
+    return link_new (NULL, &config, files, view, handler, arg);
+}
+
+//  An agent's control socket on `endpoint` (*control) and a ctl's DEALER
+//  connected to it (*ctl), each receiving within the deadline: both ends
+//  of fshare-ctl's link, for tests that drive the control side by hand.
+static inline void
+fixture_control_open (const char *endpoint, control_t **control, zsock_t **ctl)
+{
+    const char *error = NULL;
+    *control = control_new (endpoint, &error);
+    assert_non_null (*control);
+    zsock_set_rcvtimeo (control_sock (*control), DEADLINE_MS);
+    *ctl = zsock_new_dealer (endpoint);
+    zsock_set_rcvtimeo (*ctl, DEADLINE_MS);
+}
+
 //  The next control reply, which must come within the deadline.
 static inline Fshare__CtlReply *
 fixture_ctl_recv (zsock_t *ctl)
@@ -580,6 +609,44 @@ fixture_log_end (FILE **log_p)
     if (*log_p)
         fclose (*log_p);
     *log_p = NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  A socket pair, for the tests without a broker
+
+//  Two PAIR sockets over inproc, for the tests of what goes over the wire
+//  (proto/): what is sent on `out` arrives on `in`, which receives
+//  within the deadline so that a lost message fails instead of hanging.
+typedef struct {
+    zsock_t *out;
+    zsock_t *in;
+} fixture_pair_t;
+
+//  A cmocka setup: a fresh pair, on an endpoint of its own.
+static inline int
+fixture_pair_setup (void **state)
+{
+    static int count = 0;
+    fixture_pair_t *self = (fixture_pair_t *) zmalloc (sizeof (fixture_pair_t));
+    char endpoint [64];
+    snprintf (endpoint, sizeof endpoint, "inproc://fixture-pair-%d", count++);
+    self->in = zsock_new (ZMQ_PAIR);
+    assert_int_equal (zsock_bind (self->in, "%s", endpoint), 0);
+    self->out = zsock_new (ZMQ_PAIR);
+    assert_int_equal (zsock_connect (self->out, "%s", endpoint), 0);
+    zsock_set_rcvtimeo (self->in, DEADLINE_MS);
+    *state = self;
+    return 0;
+}
+
+static inline int
+fixture_pair_teardown (void **state)
+{
+    fixture_pair_t *self = (fixture_pair_t *) *state;
+    zsock_destroy (&self->out);
+    zsock_destroy (&self->in);
+    free (self);
+    return 0;
 }
 
 #include "fixture_transfer.h"

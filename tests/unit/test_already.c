@@ -5,10 +5,7 @@
     without reading what the index knows; hashed in steps; a file that
     changes while it is hashed neither found nor remembered.
 */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "fixture.h"
 #include "already.h"
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -19,14 +16,13 @@
 typedef struct {
     char dir [64];
     uint8_t buf [4096];
-} fixture_t;
+} bench_t;
 
 static int
 s_setup (void **state)
 {
-    fixture_t *fx = (fixture_t *) zmalloc (sizeof (fixture_t));
-    strcpy (fx->dir, "/tmp/fshare-test-already-XXXXXX");
-    assert_non_null (mkdtemp (fx->dir));
+    bench_t *fx = (bench_t *) zmalloc (sizeof (bench_t));
+    fixture_tmpdir (fx->dir, sizeof fx->dir, "already");
     *state = fx;
     return 0;
 }
@@ -34,17 +30,15 @@ s_setup (void **state)
 static int
 s_teardown (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
-    char *command = zsys_sprintf ("rm -rf '%s'", fx->dir);
-    assert_int_equal (system (command), 0);
-    zstr_free (&command);
+    bench_t *fx = (bench_t *) *state;
+    fixture_rm_rf (fx->dir);
     free (fx);
     return 0;
 }
 
 //  dir/name with `size` bytes made from seed; its digest (libsodium's) in sha.
 static void
-s_make (fixture_t *fx, const char *name, size_t size, uint8_t seed, uint8_t sha [DIGEST_SIZE])
+s_make (bench_t *fx, const char *name, size_t size, uint8_t seed, uint8_t sha [DIGEST_SIZE])
 {
     uint8_t *data = (uint8_t *) malloc (size + 1);
     for (size_t i = 0; i < size; i++)
@@ -61,7 +55,7 @@ s_make (fixture_t *fx, const char *name, size_t size, uint8_t seed, uint8_t sha 
 }
 
 static void
-s_stat (fixture_t *fx, const char *name, struct stat *st)
+s_stat (bench_t *fx, const char *name, struct stat *st)
 {
     char *path = zsys_sprintf ("%s/%s", fx->dir, name);
     assert_int_equal (stat (path, st), 0);
@@ -70,7 +64,7 @@ s_stat (fixture_t *fx, const char *name, struct stat *st)
 
 //  Steps with a budget until the search ends: its last answer.
 static int
-s_search (fixture_t *fx, already_search_t *search, size_t budget, int *steps)
+s_search (bench_t *fx, already_search_t *search, size_t budget, int *steps)
 {
     //  The budget is counted in reads of the buffer: one no larger keeps to it
     size_t buf_size = budget < sizeof fx->buf? budget: sizeof fx->buf;
@@ -88,7 +82,7 @@ s_search (fixture_t *fx, already_search_t *search, size_t budget, int *steps)
 static void
 test_index (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     already_t *index = already_new ();
     s_make (fx, "a", 10, 1, NULL);
     struct stat st;
@@ -134,7 +128,7 @@ test_index (void **state)
 static void
 test_index_bounded (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     already_t *index = already_new ();
     s_make (fx, "a", 1, 1, NULL);
     struct stat st;
@@ -160,7 +154,7 @@ test_index_bounded (void **state)
 static void
 test_search_finds (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     uint8_t sha [DIGEST_SIZE];
     s_make (fx, "wanted.bin", SIZE, 42, sha);
     s_make (fx, "other.bin", SIZE, 43, NULL);           //  same size, another content
@@ -206,7 +200,7 @@ test_search_finds (void **state)
 static void
 test_search_not_there (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     uint8_t sha [DIGEST_SIZE];
     s_make (fx, "other.bin", SIZE, 43, NULL);
     s_make (fx, ".hidden.bin", SIZE, 42, sha);
@@ -248,7 +242,7 @@ test_search_not_there (void **state)
 static void
 test_search_steps (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     uint8_t sha [DIGEST_SIZE];
     s_make (fx, "wanted.bin", SIZE, 42, sha);
     already_t *index = already_new ();
@@ -273,7 +267,7 @@ test_search_steps (void **state)
 static void
 test_search_changed (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     uint8_t sha [DIGEST_SIZE];
     s_make (fx, "wanted.bin", SIZE, 42, sha);
     already_t *index = already_new ();

@@ -5,40 +5,9 @@
     is no Message (garbage, truncated, a NUL in a string); nothing
     waiting with ZMQ_DONTWAIT.
 */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "fixture.h"
 #include "fshare.h"
 #include "chunk.h"
-
-typedef struct {
-    zsock_t *out;
-    zsock_t *in;
-} pair_t;
-
-static int
-s_setup (void **state)
-{
-    static int count = 0;
-    pair_t *self = (pair_t *) zmalloc (sizeof (pair_t));
-    self->in = zsock_new (ZMQ_PAIR);
-    assert_int_equal (zsock_bind (self->in, "inproc://test-chunk-%d", count), 0);
-    self->out = zsock_new (ZMQ_PAIR);
-    assert_int_equal (zsock_connect (self->out, "inproc://test-chunk-%d", count++), 0);
-    *state = self;
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    pair_t *self = (pair_t *) *state;
-    zsock_destroy (&self->out);
-    zsock_destroy (&self->in);
-    free (self);
-    return 0;
-}
 
 static Fshare__Chunk s_chunk_body = FSHARE__CHUNK__INIT;
 
@@ -72,7 +41,7 @@ s_look (zmq_msg_t *frame, void *arg)
 static void
 test_zero_copy (void **state)
 {
-    pair_t *self = (pair_t *) *state;
+    fixture_pair_t *self = (fixture_pair_t *) *state;
     size_t size = 256 * 1024;
     byte *buffer = (byte *) malloc (size);
     for (size_t i = 0; i < size; i++)
@@ -110,7 +79,7 @@ test_zero_copy (void **state)
 static void
 test_one_frame_and_empty_data (void **state)
 {
-    pair_t *self = (pair_t *) *state;
+    fixture_pair_t *self = (fixture_pair_t *) *state;
     //  A single-frame Message: one frame, data initialised and empty
     Fshare__Ping ping = FSHARE__PING__INIT;
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
@@ -148,7 +117,7 @@ test_one_frame_and_empty_data (void **state)
 //  with the frame count in *frames. A ping follows, which must come
 //  through whole (nothing of the bad message is left behind).
 static bool
-s_accepted (pair_t *self, zmsg_t *msg, int *frames)
+s_accepted (fixture_pair_t *self, zmsg_t *msg, int *frames)
 {
     assert_int_equal (zmsg_send (&msg, self->out), 0);
     zmq_msg_t data;
@@ -173,7 +142,7 @@ s_accepted (pair_t *self, zmsg_t *msg, int *frames)
 static void
 test_refused (void **state)
 {
-    pair_t *self = (pair_t *) *state;
+    fixture_pair_t *self = (fixture_pair_t *) *state;
     Fshare__Message msg = s_chunk_msg (10);
     size_t size = fshare__message__get_packed_size (&msg);
     byte *header = (byte *) malloc (size);
@@ -270,9 +239,9 @@ main (void)
     zsys_init ();
     zsys_set_logstream (NULL);
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test_setup_teardown (test_zero_copy, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_one_frame_and_empty_data, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_refused, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_zero_copy, fixture_pair_setup, fixture_pair_teardown),
+        cmocka_unit_test_setup_teardown (test_one_frame_and_empty_data, fixture_pair_setup, fixture_pair_teardown),
+        cmocka_unit_test_setup_teardown (test_refused, fixture_pair_setup, fixture_pair_teardown),
         cmocka_unit_test (test_send_failures),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -9,10 +9,7 @@
     when it is lost, and are cancelled when the agent stops; disconnect
     once, answered when the agent has stopped.
 */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "fixture.h"
 #include "commands.h"
 #include "link_int.h"
 #include <sys/stat.h>
@@ -29,22 +26,13 @@ typedef struct {
     hostdir_t *hostdir;
     commands_t *commands;
     int stops;
-} fixture_t;
+} bench_t;
 
 static int
 s_stop (void *arg)
 {
-    ((fixture_t *) arg)->stops++;
+    ((bench_t *) arg)->stops++;
     return 0;
-}
-
-static void
-s_write (const char *path, const char *content)
-{
-    FILE *file = fopen (path, "w");
-    assert_non_null (file);
-    fputs (content, file);
-    fclose (file);
 }
 
 //  A synced view: alice (us, two files) and bob (three).
@@ -88,32 +76,22 @@ s_load_view (view_t *view)
 static int
 s_setup (void **state)
 {
-    fixture_t *fx = (fixture_t *) zmalloc (sizeof (fixture_t));
-    strcpy (fx->dir, "/tmp/fshare-test-commands-XXXXXX");
-    assert_non_null (mkdtemp (fx->dir));
+    bench_t *fx = (bench_t *) zmalloc (sizeof (bench_t));
+    fixture_tmpdir (fx->dir, sizeof fx->dir, "commands");
     snprintf (fx->root, sizeof fx->root, "%s/files", fx->dir);
     snprintf (fx->endpoint, sizeof fx->endpoint, "ipc://%s/ctl", fx->dir);
     assert_int_equal (mkdir (fx->root, 0755), 0);
     char *path = zsys_sprintf ("%s/mine.txt", fx->root);
-    s_write (path, "mine\n");
+    fixture_write (path, "mine\n");
     zstr_free (&path);
     path = zsys_sprintf ("%s/other.log", fx->root);
-    s_write (path, "log\n");
+    fixture_write (path, "log\n");
     zstr_free (&path);
-    const char *error = NULL;
-    fx->control = control_new (fx->endpoint, &error);
-    assert_non_null (fx->control);
-    zsock_set_rcvtimeo (control_sock (fx->control), 5000);
-    fx->ctl = zsock_new_dealer (fx->endpoint);
-    zsock_set_rcvtimeo (fx->ctl, 5000);
+    fixture_control_open (fx->endpoint, &fx->control, &fx->ctl);
     fx->files = fileset_new ();
     fx->view = view_new ();
     s_load_view (fx->view);
-    link_config_t link_config = {
-        .user = "alice",
-        .login = { .user = "alice", .password = "pw", .broker = "ipc:///nowhere" }
-    };
-    fx->link = link_new (NULL, &link_config, fx->files, fx->view, NULL, NULL);
+    fx->link = fixture_link_new (fx->files, fx->view, NULL, NULL);
     fx->hostdir = hostdir_new (fx->root, NULL);
     assert_non_null (fx->hostdir);
     commands_config_t config = {
@@ -129,7 +107,7 @@ s_setup (void **state)
 static int
 s_teardown (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     commands_destroy (&fx->commands);
     assert_null (fx->commands);
     hostdir_destroy (&fx->hostdir);
@@ -138,9 +116,7 @@ s_teardown (void **state)
     fileset_destroy (&fx->files);
     zsock_destroy (&fx->ctl);
     control_destroy (&fx->control);
-    char *command = zsys_sprintf ("rm -rf '%s'", fx->dir);
-    assert_int_equal (system (command), 0);
-    zstr_free (&command);
+    fixture_rm_rf (fx->dir);
     free (fx);
     return 0;
 }
@@ -149,7 +125,7 @@ s_teardown (void **state)
 
 //  The ctl sends a request; the commands handle it as the agent would.
 static int
-s_send (fixture_t *fx, Fshare__CtlRequest *request)
+s_send (bench_t *fx, Fshare__CtlRequest *request)
 {
     assert_int_equal (fsh_pack_send (&request->base, fx->ctl, NULL), 0);
     control_request_t *received = control_recv (fx->control);
@@ -158,24 +134,11 @@ s_send (fixture_t *fx, Fshare__CtlRequest *request)
 }
 
 static int
-s_command (fixture_t *fx, const char *name)
+s_command (bench_t *fx, const char *name)
 {
     Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
     request.command = (char *) name;
     return s_send (fx, &request);
-}
-
-static Fshare__CtlReply *
-s_reply (fixture_t *fx)
-{
-    zframe_t *frame = zframe_recv (fx->ctl);
-    assert_non_null (frame);
-    Fshare__CtlReply *reply = (Fshare__CtlReply *) fsh_unpack (&fshare__ctl_reply__descriptor,
-                                                               zframe_data (frame),
-                                                               zframe_size (frame));
-    zframe_destroy (&frame);
-    assert_non_null (reply);
-    return reply;
 }
 
 static void
@@ -186,9 +149,9 @@ s_reply_free (Fshare__CtlReply **reply_p)
 }
 
 static void
-s_expect_error (fixture_t *fx, fsh_err_t code)
+s_expect_error (bench_t *fx, fsh_err_t code)
 {
-    Fshare__CtlReply *reply = s_reply (fx);
+    Fshare__CtlReply *reply = fixture_ctl_recv (fx->ctl);
     assert_int_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
     assert_int_equal (reply->code, code);
     s_reply_free (&reply);
@@ -196,10 +159,10 @@ s_expect_error (fixture_t *fx, fsh_err_t code)
 
 //  No reply waits: a ping now is answered first.
 static void
-s_expect_nothing (fixture_t *fx)
+s_expect_nothing (bench_t *fx)
 {
     assert_int_equal (s_command (fx, "ping"), 0);
-    Fshare__CtlReply *reply = s_reply (fx);
+    Fshare__CtlReply *reply = fixture_ctl_recv (fx->ctl);
     assert_int_not_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
     if (!reply->text || !streq (reply->text, "pong"))
         fail_msg ("a reply was waiting before the pong");
@@ -208,12 +171,12 @@ s_expect_nothing (fixture_t *fx)
 
 //  The file list of an ls, over every page: "user:path" joined by spaces.
 static char *
-s_listing (fixture_t *fx)
+s_listing (bench_t *fx)
 {
     char *listing = strdup ("");
     bool more = true;
     while (more) {
-        Fshare__CtlReply *reply = s_reply (fx);
+        Fshare__CtlReply *reply = fixture_ctl_recv (fx->ctl);
         assert_int_not_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
         for (size_t i = 0; i < reply->n_files; i++) {
             char *longer = zsys_sprintf ("%s%s%s:%s", listing, *listing? " ": "",
@@ -228,7 +191,7 @@ s_listing (fixture_t *fx)
 }
 
 static void
-s_ls (fixture_t *fx, bool all, const char *user, const char *glob)
+s_ls (bench_t *fx, bool all, const char *user, const char *glob)
 {
     Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
     request.command = "ls";
@@ -244,10 +207,10 @@ s_ls (fixture_t *fx, bool all, const char *user, const char *glob)
 static void
 test_at_once (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     assert_int_equal (link_state (fx->link), LINK_DOWN);
     assert_int_equal (s_command (fx, "status"), 0);
-    Fshare__CtlReply *reply = s_reply (fx);
+    Fshare__CtlReply *reply = fixture_ctl_recv (fx->ctl);
     assert_non_null (reply->agent);
     assert_string_equal (reply->agent->user, "alice");
     assert_string_equal (reply->agent->state, link_state_name (fx->link));
@@ -261,7 +224,7 @@ test_at_once (void **state)
     s_reply_free (&reply);
     commands_set_events (fx->commands, "ipc://events");
     assert_int_equal (s_command (fx, "status"), 0);
-    reply = s_reply (fx);
+    reply = fixture_ctl_recv (fx->ctl);
     assert_string_equal (reply->agent->events, "ipc://events");
     s_reply_free (&reply);
 
@@ -278,7 +241,7 @@ test_at_once (void **state)
     s_expect_error (fx, FSH_ERR_BAD_REQUEST);
 
     assert_int_equal (s_command (fx, "no-such-command"), 0);
-    reply = s_reply (fx);
+    reply = fixture_ctl_recv (fx->ctl);
     assert_int_equal (reply->code, FSH_ERR_BAD_REQUEST);
     assert_string_equal (reply->error, "unknown command 'no-such-command'");
     s_reply_free (&reply);
@@ -289,7 +252,7 @@ test_at_once (void **state)
 static void
 test_view_online (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     link_force_state (fx->link, LINK_ONLINE, 0);
     s_ls (fx, true, NULL, NULL);
     char *listing = s_listing (fx);
@@ -305,7 +268,7 @@ test_view_online (void **state)
     s_expect_error (fx, FSH_ERR_UNKNOWN_USER);
 
     assert_int_equal (s_command (fx, "peers"), 0);
-    Fshare__CtlReply *reply = s_reply (fx);
+    Fshare__CtlReply *reply = fixture_ctl_recv (fx->ctl);
     assert_int_equal (reply->n_peers, 2);
     assert_string_equal (reply->peers [0]->user, "alice");
     assert_int_equal (reply->peers [0]->files, 2);
@@ -319,7 +282,7 @@ test_view_online (void **state)
 static void
 test_unreachable (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     link_state_t states [] = { LINK_DOWN, LINK_LOGGING_IN, LINK_LOADING };
     for (size_t i = 0; i < sizeof states / sizeof states [0]; i++) {
         link_force_state (fx->link, states [i], 0);
@@ -340,7 +303,7 @@ test_unreachable (void **state)
 static void
 test_parked (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     link_force_state (fx->link, LINK_LOGGING_IN, 0);
     fx->link->heard_at = zclock_mono ();
     assert_true (link_relogging (fx->link));
@@ -353,7 +316,7 @@ test_parked (void **state)
     s_expect_nothing (fx);
     link_force_state (fx->link, LINK_ONLINE, 0);
     commands_link_changed (fx->commands);
-    Fshare__CtlReply *reply = s_reply (fx);
+    Fshare__CtlReply *reply = fixture_ctl_recv (fx->ctl);
     assert_int_equal (reply->n_peers, 2);
     s_reply_free (&reply);
     char *listing = s_listing (fx);
@@ -381,7 +344,7 @@ test_parked (void **state)
     s_expect_nothing (fx);
     //  The agent stops: every waiting command is cancelled
     assert_false (commands_stopped (fx->commands, true));
-    reply = s_reply (fx);
+    reply = fixture_ctl_recv (fx->ctl);
     assert_int_equal (reply->code, FSH_ERR_CANCELLED);
     assert_string_equal (reply->error, "the agent is stopping");
     s_reply_free (&reply);
@@ -393,18 +356,18 @@ test_parked (void **state)
 static void
 test_disconnect (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     link_force_state (fx->link, LINK_ONLINE, 0);
     assert_int_equal (s_command (fx, "disconnect"), 0);
     assert_int_equal (fx->stops, 1);
     assert_int_equal (s_command (fx, "disconnect"), 0);
-    Fshare__CtlReply *reply = s_reply (fx);
+    Fshare__CtlReply *reply = fixture_ctl_recv (fx->ctl);
     assert_int_equal (reply->code, FSH_ERR_BAD_REQUEST);
     assert_string_equal (reply->error, "already stopping");
     s_reply_free (&reply);
     assert_int_equal (fx->stops, 1);
     assert_true (commands_stopped (fx->commands, true));
-    reply = s_reply (fx);
+    reply = fixture_ctl_recv (fx->ctl);
     assert_int_not_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
     assert_string_equal (reply->text, "logged out");
     s_reply_free (&reply);
@@ -421,7 +384,7 @@ test_disconnect (void **state)
     assert_int_equal (s_command (fx, "disconnect"), 0);
     assert_int_equal (fx->stops, 2);
     assert_true (commands_stopped (fx->commands, false));
-    reply = s_reply (fx);
+    reply = fixture_ctl_recv (fx->ctl);
     assert_int_equal (reply->code, FSH_ERR_BROKER_UNREACHABLE);
     s_reply_free (&reply);
 }

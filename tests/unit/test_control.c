@@ -3,11 +3,8 @@
     request dropped, a file listing cut in pages, the "events" stream and
     its subscribers, and an endpoint another agent still listens on.
 */
+#include "fixture.h"
 #include "control.h"
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
 
 typedef struct {
     char dir [64];
@@ -20,15 +17,9 @@ static int
 s_setup (void **state)
 {
     bench_t *self = (bench_t *) zmalloc (sizeof (bench_t));
-    strcpy (self->dir, "/tmp/fshare-test-control-XXXXXX");
-    assert_non_null (mkdtemp (self->dir));
+    fixture_tmpdir (self->dir, sizeof self->dir, "control");
     snprintf (self->endpoint, sizeof self->endpoint, "ipc://%s/ctl", self->dir);
-    const char *error = NULL;
-    self->control = control_new (self->endpoint, &error);
-    assert_non_null (self->control);
-    zsock_set_rcvtimeo (control_sock (self->control), 5000);
-    self->ctl = zsock_new_dealer (self->endpoint);
-    zsock_set_rcvtimeo (self->ctl, 5000);
+    fixture_control_open (self->endpoint, &self->control, &self->ctl);
     *state = self;
     return 0;
 }
@@ -56,19 +47,6 @@ s_request (bench_t *self, const char *command)
     return control_recv (self->control);
 }
 
-static Fshare__CtlReply *
-s_reply (bench_t *self)
-{
-    zframe_t *frame = zframe_recv (self->ctl);
-    assert_non_null (frame);
-    Fshare__CtlReply *reply = (Fshare__CtlReply *) fsh_unpack (&fshare__ctl_reply__descriptor,
-                                                               zframe_data (frame),
-                                                               zframe_size (frame));
-    zframe_destroy (&frame);
-    assert_non_null (reply);
-    return reply;
-}
-
 static void
 test_request_reply (void **state)
 {
@@ -77,14 +55,14 @@ test_request_reply (void **state)
     assert_non_null (request);
     assert_string_equal (request->request->command, "status");
     assert_int_equal (control_reply_ok (self->control, request->sender, "fine"), 0);
-    Fshare__CtlReply *reply = s_reply (self);
+    Fshare__CtlReply *reply = fixture_ctl_recv (self->ctl);
     assert_string_equal (reply->text, "fine");
     assert_int_not_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
     fshare__ctl_reply__free_unpacked (reply, NULL);
     //  An error carries its code, and the code's text when none is given
     assert_int_equal (control_reply_error (self->control, request->sender,
                                            FSH_ERR_UNKNOWN_USER, NULL), 0);
-    reply = s_reply (self);
+    reply = fixture_ctl_recv (self->ctl);
     assert_int_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
     assert_int_equal (reply->code, FSH_ERR_UNKNOWN_USER);
     assert_string_equal (reply->error, fsh_err_text (FSH_ERR_UNKNOWN_USER));
@@ -132,7 +110,7 @@ test_pages (void **state)
     size_t seen = 0, pages = 0;
     bool more = true;
     while (more) {
-        Fshare__CtlReply *reply = s_reply (self);
+        Fshare__CtlReply *reply = fixture_ctl_recv (self->ctl);
         for (size_t i = 0; i < reply->n_files; i++)
             assert_string_equal (reply->files [i]->user, "alice");
         seen += reply->n_files;
@@ -145,7 +123,7 @@ test_pages (void **state)
     //  An empty listing is one last page
     pager = control_pager_new (self->control, request->sender);
     control_pager_finish (&pager);
-    Fshare__CtlReply *reply = s_reply (self);
+    Fshare__CtlReply *reply = fixture_ctl_recv (self->ctl);
     assert_int_equal (reply->n_files, 0);
     assert_false (reply->more);
     fshare__ctl_reply__free_unpacked (reply, NULL);
@@ -165,14 +143,14 @@ test_events (void **state)
     control_subscribe (self->control, request->sender);
     control_subscribe (self->control, request->sender);
     assert_int_equal (control_subscribers (self->control), 1);
-    Fshare__CtlReply *reply = s_reply (self);
+    Fshare__CtlReply *reply = fixture_ctl_recv (self->ctl);
     assert_true (reply->more);
     assert_null (reply->event);
     fshare__ctl_reply__free_unpacked (reply, NULL);
-    reply = s_reply (self);     //  the second subscribe's acknowledgement
+    reply = fixture_ctl_recv (self->ctl);     //  the second subscribe's acknowledgement
     fshare__ctl_reply__free_unpacked (reply, NULL);
     control_publish (self->control, &event);
-    reply = s_reply (self);
+    reply = fixture_ctl_recv (self->ctl);
     assert_true (reply->more);
     assert_non_null (reply->event);
     assert_string_equal (reply->event->user, "bob");

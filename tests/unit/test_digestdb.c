@@ -10,27 +10,12 @@
 #include "digestdb.h"
 #include <sqlite3.h>
 
-static char *
-s_path (fixture_t *fx, const char *name)
-{
-    return zsys_sprintf ("%s/%s", fx->dir, name);
-}
-
-static void
-s_write (const char *path, const char *content)
-{
-    FILE *file = fopen (path, "w");
-    assert_non_null (file);
-    fputs (content, file);
-    fclose (file);
-}
-
 static void
 test_database (void **state)
 {
     (void) state;
     fixture_t *fx = fixture_new ("digestdb");
-    char *path = s_path (fx, "digests.db");
+    char *path = fixture_path (fx, "digests.db");
     digestdb_t *db = digestdb_open (path);
     assert_non_null (db);
     assert_false (digestdb_rebuilt (db));
@@ -53,7 +38,7 @@ test_database (void **state)
     digestdb_destroy (&db);
 
     //  Garbage in its place: rebuilt empty, and usable
-    s_write (path, "this is not a database, and never was one: SQLite says so\n");
+    fixture_write (path, "this is not a database, and never was one: SQLite says so\n");
     char *wal = zsys_sprintf ("%s-wal", path);
     unlink (wal);
     zstr_free (&wal);
@@ -89,7 +74,7 @@ test_junk_rows (void **state)
 {
     (void) state;
     fixture_t *fx = fixture_new ("digestdb-junk");
-    char *path = s_path (fx, "digests.db");
+    char *path = fixture_path (fx, "digests.db");
     digestdb_t *db = digestdb_open (path);
     digestdb_destroy (&db);
     s_sql (path, "INSERT INTO digests VALUES (1, 1, 10, 100, 1000, x'0102');"
@@ -125,7 +110,7 @@ test_other_schema (void **state)
 {
     (void) state;
     fixture_t *fx = fixture_new ("digestdb-schema");
-    char *path = s_path (fx, "digests.db");
+    char *path = fixture_path (fx, "digests.db");
     char *aside = zsys_sprintf ("%s.broken", path);
     s_sql (path, "CREATE TABLE digests (dev INTEGER, ino INTEGER, sha256 BLOB);"
                  "PRAGMA user_version = 2;");
@@ -190,7 +175,7 @@ test_reader (void **state)
 {
     (void) state;
     fixture_t *fx = fixture_new ("digestdb-reader");
-    char *path = s_path (fx, "digests.db");
+    char *path = fixture_path (fx, "digests.db");
     assert_null (digestdb_open_reader (path));
     assert_int_equal (access (path, F_OK), -1);
     assert_null (digestdb_open_reader (NULL));
@@ -218,7 +203,7 @@ test_reader (void **state)
     digestdb_destroy (&db);
 
     //  Garbage: the reader gives up, and leaves the file as it was
-    s_write (path, "garbage, and not a database; it says so itself\n");
+    fixture_write (path, "garbage, and not a database; it says so itself\n");
     char *wal = zsys_sprintf ("%s-wal", path);
     unlink (wal);
     zstr_free (&wal);

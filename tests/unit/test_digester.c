@@ -11,21 +11,6 @@
 #include "digester.h"
 #include <sys/stat.h>
 
-static char *
-s_path (fixture_t *fx, const char *name)
-{
-    return zsys_sprintf ("%s/%s", fx->dir, name);
-}
-
-static void
-s_write (const char *path, const char *content)
-{
-    FILE *file = fopen (path, "w");
-    assert_non_null (file);
-    fputs (content, file);
-    fclose (file);
-}
-
 static void
 s_hex_is (const uint8_t sha [DIGEST_SIZE], const char *want)
 {
@@ -69,10 +54,10 @@ test_digester (void **state)
 {
     (void) state;
     fixture_t *fx = fixture_new ("digester");
-    char *root = s_path (fx, "root");
+    char *root = fixture_path (fx, "root");
     assert_int_equal (mkdir (root, 0755), 0);
     char *small = zsys_sprintf ("%s/small.txt", root);
-    s_write (small, "hello\n");
+    fixture_write (small, "hello\n");
     char *large = zsys_sprintf ("%s/large.bin", root);
     FILE *file = fopen (large, "w");
     for (int i = 0; i < 3 * 1024; i++)
@@ -141,7 +126,7 @@ test_not_held (void **state)
 {
     (void) state;
     fixture_t *fx = fixture_new ("digester-free");
-    char *root = s_path (fx, "root");
+    char *root = fixture_path (fx, "root");
     assert_int_equal (mkdir (root, 0755), 0);
     fileset_t *files = fileset_new ();
     hashq_t *hashq = hashq_new (root, NULL);
@@ -208,10 +193,10 @@ test_hold_limit (void **state)
 {
     (void) state;
     fixture_t *fx = fixture_new ("digester-hold");
-    char *root = s_path (fx, "root");
+    char *root = fixture_path (fx, "root");
     assert_int_equal (mkdir (root, 0755), 0);
     char *small = zsys_sprintf ("%s/small.txt", root);
-    s_write (small, "hello\n");
+    fixture_write (small, "hello\n");
     struct stat st;
     assert_int_equal (stat (small, &st), 0);
     fileset_t *files = fileset_new ();
@@ -256,14 +241,14 @@ test_request_all_and_clear (void **state)
 {
     (void) state;
     fixture_t *fx = fixture_new ("digester-all");
-    char *root = s_path (fx, "root");
+    char *root = fixture_path (fx, "root");
     assert_int_equal (mkdir (root, 0755), 0);
     fileset_t *files = fileset_new ();
     char name [64];
     struct stat st;
     for (int i = 0; i < 3; i++) {
         snprintf (name, sizeof name, "%s/f%d", root, i);
-        s_write (name, "hello\n");
+        fixture_write (name, "hello\n");
         assert_int_equal (stat (name, &st), 0);
         snprintf (name, sizeof name, "f%d", i);
         fileset_put (files, name, 6, st.st_mtim.tv_sec);
@@ -290,7 +275,7 @@ test_request_all_and_clear (void **state)
 
     //  Cleared while held: nothing left to pop, nothing holds
     snprintf (name, sizeof name, "%s/new", root);
-    s_write (name, "hello\n");
+    fixture_write (name, "hello\n");
     fileset_put (files, "new", 6, 1);
     digester_push (digester, s_change (FSHARE__CHANGE_KIND__CHANGE_ADDED, "new", 6, 1));
     digester_push (digester, s_change (FSHARE__CHANGE_KIND__CHANGE_REMOVED, "f0", 6, 1));

@@ -4,43 +4,9 @@
     fields, NUL bytes); the JSON and plain renderings, escaping for
     people included, times and sizes.
 */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "fixture.h"
 #include "fshare.h"
 #include <jansson.h>
-
-typedef struct {
-    zsock_t *out;
-    zsock_t *in;
-} pair_t;
-
-static int
-s_setup (void **state)
-{
-    static int count = 0;
-    pair_t *self = (pair_t *) zmalloc (sizeof (pair_t));
-    char endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "inproc://test-event-%d", count++);
-    self->in = zsock_new (ZMQ_PAIR);
-    assert_int_equal (zsock_bind (self->in, "%s", endpoint), 0);
-    self->out = zsock_new (ZMQ_PAIR);
-    assert_int_equal (zsock_connect (self->out, "%s", endpoint), 0);
-    zsock_set_rcvtimeo (self->in, 5000);
-    *state = self;
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    pair_t *self = (pair_t *) *state;
-    zsock_destroy (&self->out);
-    zsock_destroy (&self->in);
-    free (self);
-    return 0;
-}
 
 //  True when `sock` has a message waiting now.
 static bool
@@ -65,7 +31,7 @@ s_pack (const Fshare__Event *event, const byte *extra, size_t extra_size, size_t
 //  Sends topic and body frames as given, then a valid event: returns
 //  whether the first arrived as an event (the valid one must always come).
 static bool
-s_received (pair_t *self, const char *topic, const byte *body, size_t size, bool third)
+s_received (fixture_pair_t *self, const char *topic, const byte *body, size_t size, bool third)
 {
     zmsg_t *msg = zmsg_new ();
     if (topic)
@@ -114,7 +80,7 @@ test_topics_and_names (void **state)
 static void
 test_send_and_receive (void **state)
 {
-    pair_t *self = (pair_t *) *state;
+    fixture_pair_t *self = (fixture_pair_t *) *state;
     Fshare__FileInfo file = FSHARE__FILE_INFO__INIT;
     file.path = "docs/a.txt";
     file.size = 12;
@@ -150,7 +116,7 @@ test_send_and_receive (void **state)
 static void
 test_receiver_refuses (void **state)
 {
-    pair_t *self = (pair_t *) *state;
+    fixture_pair_t *self = (fixture_pair_t *) *state;
     Fshare__FileInfo file = FSHARE__FILE_INFO__INIT;
     file.path = "a.txt";
     Fshare__Event event = FSHARE__EVENT__INIT;
@@ -461,8 +427,8 @@ main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_topics_and_names),
-        cmocka_unit_test_setup_teardown (test_send_and_receive, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_receiver_refuses, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_send_and_receive, fixture_pair_setup, fixture_pair_teardown),
+        cmocka_unit_test_setup_teardown (test_receiver_refuses, fixture_pair_setup, fixture_pair_teardown),
         cmocka_unit_test (test_check),
         cmocka_unit_test (test_json),
         cmocka_unit_test (test_print),

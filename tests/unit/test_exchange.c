@@ -5,10 +5,7 @@
     published name, a name missing on disk, a file where a directory was,
     and no root descriptor are all ordinary moves.
 */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "fixture.h"
 #include "exchange.h"
 #include <fcntl.h>
 #include <sys/inotify.h>
@@ -21,14 +18,13 @@ typedef struct {
     published_t *published;
     watches_t *watches;
     zlistx_t *changes;
-} fixture_t;
+} bench_t;
 
 static int
 s_setup (void **state)
 {
-    fixture_t *fx = (fixture_t *) zmalloc (sizeof (fixture_t));
-    strcpy (fx->dir, "/tmp/fshare-test-exchange-XXXXXX");
-    assert_non_null (mkdtemp (fx->dir));
+    bench_t *fx = (bench_t *) zmalloc (sizeof (bench_t));
+    fixture_tmpdir (fx->dir, sizeof fx->dir, "exchange");
     fx->rootfd = open (fx->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     assert_true (fx->rootfd >= 0);
     fx->inotify = inotify_init1 (IN_NONBLOCK | IN_CLOEXEC);
@@ -44,22 +40,20 @@ s_setup (void **state)
 static int
 s_teardown (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     zlistx_destroy (&fx->changes);
     watches_destroy (&fx->watches);
     published_destroy (&fx->published);
     close (fx->inotify);
     close (fx->rootfd);
-    char *command = zsys_sprintf ("rm -rf '%s'", fx->dir);
-    assert_int_equal (system (command), 0);
-    zstr_free (&command);
+    fixture_rm_rf (fx->dir);
     free (fx);
     return 0;
 }
 
 //  A file on disk, published as the host directory would.
 static void
-s_publish (fixture_t *fx, const char *path, const char *content)
+s_publish (bench_t *fx, const char *path, const char *content)
 {
     int fd = openat (fx->rootfd, path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     assert_true (fd >= 0);
@@ -72,7 +66,7 @@ s_publish (fixture_t *fx, const char *path, const char *content)
 
 //  A directory on disk, watched.
 static void
-s_watch_dir (fixture_t *fx, const char *path)
+s_watch_dir (bench_t *fx, const char *path)
 {
     assert_int_equal (mkdirat (fx->rootfd, path, 0755), 0);
     int fd = openat (fx->rootfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
@@ -82,13 +76,13 @@ s_watch_dir (fixture_t *fx, const char *path)
 }
 
 static void
-s_swap (fixture_t *fx, const char *a, const char *b)
+s_swap (bench_t *fx, const char *a, const char *b)
 {
     assert_int_equal (renameat2 (fx->rootfd, a, fx->rootfd, b, RENAME_EXCHANGE), 0);
 }
 
 static uint64_t
-s_ino (fixture_t *fx, const char *path)
+s_ino (bench_t *fx, const char *path)
 {
     struct stat st;
     assert_int_equal (fstatat (fx->rootfd, path, &st, AT_SYMLINK_NOFOLLOW), 0);
@@ -96,7 +90,7 @@ s_ino (fixture_t *fx, const char *path)
 }
 
 static exchange_t
-s_apply (fixture_t *fx, const char *from, const char *to, bool is_dir)
+s_apply (bench_t *fx, const char *from, const char *to, bool is_dir)
 {
     return exchange_apply (fx->rootfd, fx->published, fx->watches, from, to, is_dir,
                            fx->changes);
@@ -108,7 +102,7 @@ s_apply (fixture_t *fx, const char *from, const char *to, bool is_dir)
 static void
 test_files (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     s_publish (fx, "a", "alpha");
     s_publish (fx, "b", "bravo!");
     fileset_t *files = published_files (fx->published);
@@ -148,7 +142,7 @@ test_files (void **state)
 static void
 test_directories (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     s_watch_dir (fx, "p");
     s_watch_dir (fx, "p/in");
     s_watch_dir (fx, "q");
@@ -179,7 +173,7 @@ test_directories (void **state)
 static void
 test_ordinary_moves (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     fileset_t *files = published_files (fx->published);
     //  Onto a name that was not published
     s_publish (fx, "a", "alpha");

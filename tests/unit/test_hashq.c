@@ -13,21 +13,6 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
-static char *
-s_path (fixture_t *fx, const char *name)
-{
-    return zsys_sprintf ("%s/%s", fx->dir, name);
-}
-
-static void
-s_write (const char *path, const char *content)
-{
-    FILE *file = fopen (path, "w");
-    assert_non_null (file);
-    fputs (content, file);
-    fclose (file);
-}
-
 //  One result, waiting with a deadline.
 static hashq_result_t *
 s_result (hashq_t *hashq)
@@ -60,13 +45,13 @@ test_hasher (void **state)
 {
     (void) state;
     fixture_t *fx = fixture_new ("hashq");
-    char *root = s_path (fx, "root");
-    char *db = s_path (fx, "digests.db");
+    char *root = fixture_path (fx, "root");
+    char *db = fixture_path (fx, "digests.db");
     assert_int_equal (mkdir (root, 0755), 0);
     char *file = zsys_sprintf ("%s/hello.txt", root);
-    s_write (file, "hello\n");
-    char *outside = s_path (fx, "secret");
-    s_write (outside, "not yours\n");
+    fixture_write (file, "hello\n");
+    char *outside = fixture_path (fx, "secret");
+    fixture_write (outside, "not yours\n");
     char *link = zsys_sprintf ("%s/link", root);
     assert_int_equal (symlink (outside, link), 0);
 
@@ -109,7 +94,7 @@ test_hasher (void **state)
     hashq_result_destroy (&result);
 
     //  A change is hashed again
-    s_write (file, "hello, world\n");
+    fixture_write (file, "hello, world\n");
     hashq_request (hashq, "hello.txt");
     result = s_result (hashq);
     assert_int_equal (result->status, HASHQ_DIGEST);
@@ -135,11 +120,11 @@ test_rehash (void **state)
 {
     (void) state;
     fixture_t *fx = fixture_new ("hashq-rehash");
-    char *root = s_path (fx, "root");
-    char *db = s_path (fx, "digests.db");
+    char *root = fixture_path (fx, "root");
+    char *db = fixture_path (fx, "digests.db");
     assert_int_equal (mkdir (root, 0755), 0);
     char *file = zsys_sprintf ("%s/hello.txt", root);
-    s_write (file, "hello\n");
+    fixture_write (file, "hello\n");
     struct stat st;
     assert_int_equal (stat (file, &st), 0);
     file_key_t key;
@@ -182,11 +167,11 @@ test_junk_row (void **state)
 {
     (void) state;
     fixture_t *fx = fixture_new ("hashq-junk");
-    char *root = s_path (fx, "root");
-    char *db = s_path (fx, "digests.db");
+    char *root = fixture_path (fx, "root");
+    char *db = fixture_path (fx, "digests.db");
     assert_int_equal (mkdir (root, 0755), 0);
     char *file = zsys_sprintf ("%s/hello.txt", root);
-    s_write (file, "hello\n");
+    fixture_write (file, "hello\n");
     struct stat st;
     assert_int_equal (stat (file, &st), 0);
     file_key_t key;
@@ -228,14 +213,14 @@ test_beneath_root (void **state)
 {
     (void) state;
     fixture_t *fx = fixture_new ("hashq-beneath");
-    char *root = s_path (fx, "root");
+    char *root = fixture_path (fx, "root");
     assert_int_equal (mkdir (root, 0755), 0);
     char *sub = zsys_sprintf ("%s/sub", root);
     assert_int_equal (mkdir (sub, 0755), 0);
-    char *outside = s_path (fx, "secret");
-    s_write (outside, "not yours\n");
+    char *outside = fixture_path (fx, "secret");
+    fixture_write (outside, "not yours\n");
     char *file = zsys_sprintf ("%s/sub/run.sh", root);
-    s_write (file, "hello\n");
+    fixture_write (file, "hello\n");
     assert_int_equal (chmod (file, 0750), 0);
     //  A directory link inside the root, to a place inside the root
     char *link = zsys_sprintf ("%s/alias", root);
@@ -275,12 +260,12 @@ test_queue_dedup (void **state)
 {
     (void) state;
     fixture_t *fx = fixture_new ("hashq-queue");
-    char *root = s_path (fx, "root");
+    char *root = fixture_path (fx, "root");
     assert_int_equal (mkdir (root, 0755), 0);
     char name [128];
     for (int i = 0; i < 40; i++) {
         snprintf (name, sizeof name, "%s/f%02d", root, i);
-        s_write (name, "x");
+        fixture_write (name, "x");
     }
     hashq_t *hashq = hashq_new (root, NULL);
     for (int i = 0; i < 40; i++) {

@@ -5,10 +5,7 @@
     id, and stopping answers "confirmed" only when the broker has nothing
     of ours left.
 */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "fixture.h"
 #include "link.h"
 
 typedef struct {
@@ -52,20 +49,16 @@ typedef struct {
     view_t *view;
     calls_t calls;
     link_t *link;
-} fixture_t;
+} bench_t;
 
 static int
 s_setup (void **state)
 {
-    fixture_t *fx = (fixture_t *) zmalloc (sizeof (fixture_t));
+    bench_t *fx = (bench_t *) zmalloc (sizeof (bench_t));
     fx->files = fileset_new ();
     fileset_put (fx->files, "a.txt", 1, 1);
     fx->view = view_new ();
-    link_config_t config = {
-        .user = "alice",
-        .login = { .user = "alice", .password = "pw", .broker = "ipc:///nowhere" }
-    };
-    fx->link = link_new (NULL, &config, fx->files, fx->view, &s_handler, &fx->calls);
+    fx->link = fixture_link_new (fx->files, fx->view, &s_handler, &fx->calls);
     *state = fx;
     return 0;
 }
@@ -73,7 +66,7 @@ s_setup (void **state)
 static int
 s_teardown (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     link_destroy (&fx->link);
     view_destroy (&fx->view);
     fileset_destroy (&fx->files);
@@ -92,7 +85,7 @@ s_calls_none (const calls_t *calls)
 static void
 test_refusals_have_one_shape (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     size_t refused = 0;
     for (link_state_t s = 0; s < LINK_STATES; s++)
         for (link_msg_t k = 0; k < LINK_MSGS; k++) {
@@ -137,7 +130,7 @@ test_table_shape (void **state)
 static void
 test_login_to_online (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
     link_force_state (fx->link, LINK_LOGGING_IN, 0);
     assert_int_equal (link_dispatch (fx->link, LINK_MSG_LOGIN_OK, &msg), 0);
@@ -169,7 +162,7 @@ test_login_to_online (void **state)
 static void
 test_login_refused (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
     link_force_state (fx->link, LINK_LOGGING_IN, 0);
     assert_int_equal (link_dispatch (fx->link, LINK_MSG_LOGIN_REFUSED, &msg), -1);
@@ -181,7 +174,7 @@ test_login_refused (void **state)
 static void
 test_classify (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     link_force_state (fx->link, LINK_PUBLISHING, 7);
     Fshare__PublishOk ok = FSHARE__PUBLISH_OK__INIT;
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
@@ -220,7 +213,7 @@ test_classify (void **state)
 static void
 test_stop (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     //  Never heard from a broker: stopped at once, unconfirmed
     assert_int_equal (link_stop (fx->link), -1);
     assert_int_equal (fx->calls.stopped, 1);
@@ -230,7 +223,7 @@ test_stop (void **state)
 static void
 test_stop_after_unknown_session (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     //  The broker just answered (a stale reply): it is reachable, and down
     //  we have no session on it: nothing is left to log out of
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
@@ -246,7 +239,7 @@ test_stop_after_unknown_session (void **state)
 static void
 test_stopping_answers (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
     link_force_state (fx->link, LINK_STOPPING, 0);
     assert_int_equal (link_dispatch (fx->link, LINK_MSG_UNKNOWN_SESSION, &msg), -1);

@@ -10,10 +10,7 @@
     test reads it to see the pages and the backoff that no public call
     shows. link.c's state table has its own test (test_link.c).
 */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "fixture.h"
 #include "link_int.h"
 
 typedef struct {
@@ -37,19 +34,15 @@ typedef struct {
     view_t *view;
     calls_t calls;
     link_t *link;
-} fixture_t;
+} bench_t;
 
 static int
 s_setup (void **state)
 {
-    fixture_t *fx = (fixture_t *) zmalloc (sizeof (fixture_t));
+    bench_t *fx = (bench_t *) zmalloc (sizeof (bench_t));
     fx->files = fileset_new ();
     fx->view = view_new ();
-    link_config_t config = {
-        .user = "alice",
-        .login = { .user = "alice", .password = "pw", .broker = "ipc:///nowhere" }
-    };
-    fx->link = link_new (NULL, &config, fx->files, fx->view, &s_handler, &fx->calls);
+    fx->link = fixture_link_new (fx->files, fx->view, &s_handler, &fx->calls);
     *state = fx;
     return 0;
 }
@@ -57,7 +50,7 @@ s_setup (void **state)
 static int
 s_teardown (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     link_destroy (&fx->link);
     assert_null (fx->link);
     view_destroy (&fx->view);
@@ -69,7 +62,7 @@ s_teardown (void **state)
 //  Take the head of the outbox as a decoded message (its packed size in
 //  *bytes); NULL when the head is a change or nothing is queued.
 static Fshare__Message *
-s_take_frame (fixture_t *fx, size_t *bytes)
+s_take_frame (bench_t *fx, size_t *bytes)
 {
     zframe_t *frame = NULL;
     hostdir_change_t *change = NULL;
@@ -87,7 +80,7 @@ s_take_frame (fixture_t *fx, size_t *bytes)
 static void
 test_pages (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     char path [64];
     for (int i = 0; i < 500; i++) {
         snprintf (path, sizeof path, "dir/%03d/file-with-a-long-name-%d.txt", 499 - i, i);
@@ -150,7 +143,7 @@ s_change (const char *path)
 static void
 test_changes_and_snapshot (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     link_state_t outside [] = { LINK_DOWN, LINK_LOGGING_IN, LINK_STOPPING, LINK_ENDED };
     for (size_t i = 0; i < sizeof outside / sizeof outside [0]; i++) {
         link_force_state (fx->link, outside [i], 0);
@@ -196,7 +189,7 @@ test_changes_and_snapshot (void **state)
 static void
 test_reconnect_backoff (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     assert_int_equal (fx->link->backoff_ms, LINK_BACKOFF_MIN_MS);
     int expect = LINK_BACKOFF_MIN_MS;
     for (int i = 0; i < 8; i++) {
@@ -232,7 +225,7 @@ test_reconnect_backoff (void **state)
 static void
 test_end_and_reachable (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     //  Never heard: not reachable, not relogging
     assert_false (link_reachable (fx->link));
     assert_false (link_relogging (fx->link));

@@ -9,10 +9,7 @@
     Every check is made after the descriptors are put back, so that a
     failure is printed where cmocka prints.
 */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "fixture.h"
 #include "logfile.h"
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -24,14 +21,13 @@ typedef struct {
     char log [96];              //  dir/agent.log
     char old [96];              //  dir/agent.log.1
     int saved_out, saved_err;   //  the test program's own descriptors 1 and 2
-} fixture_t;
+} bench_t;
 
 static int
 s_setup (void **state)
 {
-    fixture_t *fx = (fixture_t *) zmalloc (sizeof (fixture_t));
-    strcpy (fx->dir, "/tmp/fshare-test-logfile-XXXXXX");
-    assert_non_null (mkdtemp (fx->dir));
+    bench_t *fx = (bench_t *) zmalloc (sizeof (bench_t));
+    fixture_tmpdir (fx->dir, sizeof fx->dir, "logfile");
     snprintf (fx->log, sizeof fx->log, "%s/agent.log", fx->dir);
     snprintf (fx->old, sizeof fx->old, "%s/agent.log.1", fx->dir);
     fflush (stdout);
@@ -45,7 +41,7 @@ s_setup (void **state)
 
 //  Descriptors 1 and 2 as they were.
 static void
-s_restore (fixture_t *fx)
+s_restore (bench_t *fx)
 {
     fflush (stdout);
     fflush (stderr);
@@ -56,13 +52,11 @@ s_restore (fixture_t *fx)
 static int
 s_teardown (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     s_restore (fx);
     close (fx->saved_out);
     close (fx->saved_err);
-    char *command = zsys_sprintf ("rm -rf '%s'", fx->dir);
-    assert_int_equal (system (command), 0);
-    zstr_free (&command);
+    fixture_rm_rf (fx->dir);
     free (fx);
     return 0;
 }
@@ -115,7 +109,7 @@ s_first_byte (const char *path)
 static void
 test_under_limit (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     s_redirect (STDERR_FILENO, fx->log, LIMIT - 1, 'a');
     int rc = logfile_check (LIMIT);
     s_restore (fx);
@@ -129,7 +123,7 @@ test_under_limit (void **state)
 static void
 test_rotates (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     char *other = zsys_sprintf ("%s/stdout.txt", fx->dir);
     s_redirect (STDOUT_FILENO, other, 0, 'o');
     s_redirect (STDERR_FILENO, fx->log, LIMIT, 'a');
@@ -174,7 +168,7 @@ test_rotates (void **state)
 static void
 test_stdout_follows (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     s_redirect (STDERR_FILENO, fx->log, LIMIT, 'a');
     assert_int_equal (dup2 (STDERR_FILENO, STDOUT_FILENO), STDOUT_FILENO);
     int rc = logfile_check (LIMIT);
@@ -190,7 +184,7 @@ test_stdout_follows (void **state)
 static void
 test_not_a_file (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     //  A pipe (systemd's journal is a socket: the same answer)
     int pipe_fds [2];
     assert_int_equal (pipe (pipe_fds), 0);
@@ -225,7 +219,7 @@ test_not_a_file (void **state)
 static void
 test_rename_refused (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     assert_int_equal (mkdir (fx->old, 0700), 0);
     char *inside = zsys_sprintf ("%s/keep", fx->old);
     assert_int_equal (mkdir (inside, 0700), 0);
@@ -245,7 +239,7 @@ test_rename_refused (void **state)
 static void
 test_actor (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     setenv ("FSHARE_LOG_MAX", "2048", 1);
     s_redirect (STDERR_FILENO, fx->log, 2048, 'a');
     zactor_t *actor = zactor_new (logfile_actor, NULL);

@@ -4,10 +4,7 @@
     this process and in another one, named by its pid) and released by
     kill -9, and the places it cannot be made.
 */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "fixture.h"
 #include "statedir.h"
 #include "loginclient.h"
 #include <signal.h>
@@ -16,14 +13,13 @@
 
 typedef struct {
     char dir [64];
-} fixture_t;
+} bench_t;
 
 static int
 s_setup (void **state)
 {
-    fixture_t *fx = (fixture_t *) zmalloc (sizeof (fixture_t));
-    strcpy (fx->dir, "/tmp/fshare-test-statedir-XXXXXX");
-    assert_non_null (mkdtemp (fx->dir));
+    bench_t *fx = (bench_t *) zmalloc (sizeof (bench_t));
+    fixture_tmpdir (fx->dir, sizeof fx->dir, "statedir");
     *state = fx;
     return 0;
 }
@@ -31,21 +27,10 @@ s_setup (void **state)
 static int
 s_teardown (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
-    char *command = zsys_sprintf ("rm -rf '%s'", fx->dir);
-    assert_int_equal (system (command), 0);
-    zstr_free (&command);
+    bench_t *fx = (bench_t *) *state;
+    fixture_rm_rf (fx->dir);
     free (fx);
     return 0;
-}
-
-static void
-s_write (const char *path, const char *content)
-{
-    FILE *file = fopen (path, "w");
-    assert_non_null (file);
-    fputs (content, file);
-    fclose (file);
 }
 
 //  The first line of a file, without its newline; NULL when unreadable.
@@ -95,7 +80,7 @@ test_default_path (void **state)
 static void
 test_made_and_kept (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     char *path = zsys_sprintf ("%s/a/b/peer-alice", fx->dir);
     mode_t umask_was = umask (0);
     char *error = NULL;
@@ -161,7 +146,7 @@ test_made_and_kept (void **state)
 static void
 test_damaged_instance (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     char *path = zsys_sprintf ("%s/peer-alice", fx->dir);
     char *instance = zsys_sprintf ("%s/instance", path);
     assert_int_equal (mkdir (path, 0700), 0);
@@ -174,7 +159,7 @@ test_damaged_instance (void **state)
         "0123456789abcdef 123456789abcdef\n",           //  a space
     };
     for (size_t i = 0; i < sizeof junk / sizeof junk [0]; i++) {
-        s_write (instance, junk [i]);
+        fixture_write (instance, junk [i]);
         char *error = NULL;
         statedir_t *statedir = statedir_open (path, &error);
         assert_non_null (statedir);
@@ -186,7 +171,7 @@ test_damaged_instance (void **state)
         statedir_destroy (&statedir);
     }
     //  A good one without its newline is kept as it is
-    s_write (instance, "00112233445566778899aabbccddeeff");
+    fixture_write (instance, "00112233445566778899aabbccddeeff");
     char *error = NULL;
     statedir_t *statedir = statedir_open (path, &error);
     assert_non_null (statedir);
@@ -207,7 +192,7 @@ test_damaged_instance (void **state)
 static void
 test_lock (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     char *path = zsys_sprintf ("%s/peer-alice", fx->dir);
     char *error = NULL;
     statedir_t *first = statedir_open (path, &error);
@@ -272,9 +257,9 @@ test_lock (void **state)
 static void
 test_cannot_be_made (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     char *file = zsys_sprintf ("%s/plain", fx->dir);
-    s_write (file, "x");
+    fixture_write (file, "x");
     char *error = NULL;
     assert_null (statedir_open (file, &error));
     assert_non_null (error);

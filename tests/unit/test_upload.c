@@ -8,10 +8,7 @@
     digest from the database, distrusted for good after 'corrupted'; the
     end of every upload with nothing sent.
 */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "fixture.h"
 #include "upload.h"
 #include "digestdb.h"
 #include "chunk.h"
@@ -30,12 +27,12 @@ typedef struct {
     uint8_t sha [32];           //  of root/f.bin
     uint64_t next_marker;
     char *corrupted;            //  the path the callback was given
-} fixture_t;
+} bench_t;
 
 static void
 s_on_corrupted (void *arg, const char *path)
 {
-    fixture_t *fx = (fixture_t *) arg;
+    bench_t *fx = (bench_t *) arg;
     free (fx->corrupted);
     fx->corrupted = strdup (path);
 }
@@ -43,9 +40,8 @@ s_on_corrupted (void *arg, const char *path)
 static int
 s_setup (void **state)
 {
-    fixture_t *fx = (fixture_t *) zmalloc (sizeof (fixture_t));
-    strcpy (fx->dir, "/tmp/fshare-test-upload-XXXXXX");
-    assert_non_null (mkdtemp (fx->dir));
+    bench_t *fx = (bench_t *) zmalloc (sizeof (bench_t));
+    fixture_tmpdir (fx->dir, sizeof fx->dir, "upload");
     snprintf (fx->root, sizeof fx->root, "%s/files", fx->dir);
     assert_int_equal (mkdir (fx->root, 0755), 0);
     uint8_t data [SIZE];
@@ -79,14 +75,12 @@ s_setup (void **state)
 static int
 s_teardown (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     uploads_destroy (&fx->uploads);
     assert_null (fx->uploads);
     zsock_destroy (&fx->dealer);
     zsock_destroy (&fx->broker);
-    char *command = zsys_sprintf ("rm -rf '%s'", fx->dir);
-    assert_int_equal (system (command), 0);
-    zstr_free (&command);
+    fixture_rm_rf (fx->dir);
     free (fx->corrupted);
     free (fx);
     return 0;
@@ -96,7 +90,7 @@ s_teardown (void **state)
 //  The requester's messages, as the broker forwards them
 
 static void
-s_serve (fixture_t *fx, uint64_t transfer, const char *path, uint64_t offset,
+s_serve (bench_t *fx, uint64_t transfer, const char *path, uint64_t offset,
          uint64_t expect_size, int64_t expect_mtime)
 {
     Fshare__Serve serve = FSHARE__SERVE__INIT;
@@ -113,7 +107,7 @@ s_serve (fixture_t *fx, uint64_t transfer, const char *path, uint64_t offset,
 }
 
 static void
-s_credit (fixture_t *fx, uint64_t transfer, uint64_t bytes)
+s_credit (bench_t *fx, uint64_t transfer, uint64_t bytes)
 {
     Fshare__Credit credit = FSHARE__CREDIT__INIT;
     credit.transfer = transfer;
@@ -125,7 +119,7 @@ s_credit (fixture_t *fx, uint64_t transfer, uint64_t bytes)
 }
 
 static void
-s_done (fixture_t *fx, uint64_t transfer)
+s_done (bench_t *fx, uint64_t transfer)
 {
     Fshare__Done done = FSHARE__DONE__INIT;
     done.transfer = transfer;
@@ -136,7 +130,7 @@ s_done (fixture_t *fx, uint64_t transfer)
 }
 
 static void
-s_cancel (fixture_t *fx, uint64_t transfer, fsh_err_t code)
+s_cancel (bench_t *fx, uint64_t transfer, fsh_err_t code)
 {
     Fshare__Cancel cancel = FSHARE__CANCEL__INIT;
     cancel.transfer = transfer;
@@ -153,7 +147,7 @@ s_cancel (fixture_t *fx, uint64_t transfer, fsh_err_t code)
 
 //  The next message; a chunk's bytes in *data (closed by the caller).
 static Fshare__Message *
-s_recv (fixture_t *fx, zmq_msg_t *data)
+s_recv (bench_t *fx, zmq_msg_t *data)
 {
     int frames = 0;
     Fshare__Message *msg = fsh_chunk_recv (fx->broker, 0, data, &frames);
@@ -165,7 +159,7 @@ s_recv (fixture_t *fx, zmq_msg_t *data)
 //  Nothing was sent since the last receive: a marker sent now through the
 //  same link is the next message.
 static void
-s_expect_nothing (fixture_t *fx)
+s_expect_nothing (bench_t *fx)
 {
     Fshare__Ping ping = FSHARE__PING__INIT;
     Fshare__Message marker = FSHARE__MESSAGE__INIT;
@@ -183,7 +177,7 @@ s_expect_nothing (fixture_t *fx)
 }
 
 static Fshare__Opened *
-s_expect_opened (fixture_t *fx, Fshare__Message **msg_p, uint64_t transfer)
+s_expect_opened (bench_t *fx, Fshare__Message **msg_p, uint64_t transfer)
 {
     zmq_msg_t data;
     *msg_p = s_recv (fx, &data);
@@ -194,7 +188,7 @@ s_expect_opened (fixture_t *fx, Fshare__Message **msg_p, uint64_t transfer)
 }
 
 static void
-s_expect_cancel (fixture_t *fx, uint64_t transfer, fsh_err_t code, const char *reason)
+s_expect_cancel (bench_t *fx, uint64_t transfer, fsh_err_t code, const char *reason)
 {
     zmq_msg_t data;
     Fshare__Message *msg = s_recv (fx, &data);
@@ -210,7 +204,7 @@ s_expect_cancel (fixture_t *fx, uint64_t transfer, fsh_err_t code, const char *r
 //  One chunk: at `offset`, of `size` bytes, the last or not; the bytes go
 //  into the running digest.
 static void
-s_expect_chunk (fixture_t *fx, uint64_t transfer, uint64_t offset, size_t size, bool last,
+s_expect_chunk (bench_t *fx, uint64_t transfer, uint64_t offset, size_t size, bool last,
                 crypto_hash_sha256_state *hash)
 {
     zmq_msg_t data;
@@ -233,7 +227,7 @@ s_expect_chunk (fixture_t *fx, uint64_t transfer, uint64_t offset, size_t size, 
 }
 
 static int64_t
-s_mtime (fixture_t *fx)
+s_mtime (bench_t *fx)
 {
     char *path = zsys_sprintf ("%s/f.bin", fx->root);
     struct stat st;
@@ -249,7 +243,7 @@ s_mtime (fixture_t *fx)
 static void
 test_serve (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     s_serve (fx, 7, "f.bin", 0, 0, 0);
     Fshare__Message *msg;
     Fshare__Opened *opened = s_expect_opened (fx, &msg, 7);
@@ -295,7 +289,7 @@ test_serve (void **state)
 static void
 test_refusals (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     const char *paths [] = { "missing.bin", "../files/f.bin", "/etc/passwd", "", ".f.bin.fshare-part" };
     for (size_t i = 0; i < sizeof paths / sizeof paths [0]; i++) {
         s_serve (fx, 20 + i, paths [i], 0, 0, 0);
@@ -321,7 +315,7 @@ test_refusals (void **state)
 static void
 test_resume (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     s_serve (fx, 8, "f.bin", 9000, SIZE, s_mtime (fx));
     Fshare__Message *msg;
     Fshare__Opened *opened = s_expect_opened (fx, &msg, 8);
@@ -351,7 +345,7 @@ test_resume (void **state)
 static void
 test_file_changes (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     s_serve (fx, 10, "f.bin", 0, 0, 0);
     Fshare__Message *msg;
     s_expect_opened (fx, &msg, 10);
@@ -374,7 +368,7 @@ test_file_changes (void **state)
 static void
 test_stall (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     fx->link.stall_ms = 1;                  //  a limit of 1 + the margin
     Fshare__Message *msg;
     s_serve (fx, 11, "f.bin", 0, 0, 0);     //  never credited
@@ -429,7 +423,7 @@ test_stall (void **state)
 static void
 test_known_digest (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     char *db_path = zsys_sprintf ("%s/digests.db", fx->dir);
     digestdb_t *db = digestdb_open (db_path);
     char *path = zsys_sprintf ("%s/f.bin", fx->root);
@@ -482,7 +476,7 @@ test_known_digest (void **state)
 static void
 test_end_all_and_offline (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     Fshare__Message *msg;
     s_serve (fx, 50, "f.bin", 0, 0, 0);
     s_expect_opened (fx, &msg, 50);

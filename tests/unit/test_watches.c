@@ -6,10 +6,7 @@
     limit as a full kernel table, and the path fallback that never follows
     a symbolic link.
 */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "fixture.h"
 #include "watches.h"
 #include <fcntl.h>
 #include <poll.h>
@@ -22,14 +19,13 @@ typedef struct {
     char dir [64];
     int inotify;
     watches_t *watches;
-} fixture_t;
+} bench_t;
 
 static int
 s_setup (void **state)
 {
-    fixture_t *fx = (fixture_t *) zmalloc (sizeof (fixture_t));
-    strcpy (fx->dir, "/tmp/fshare-test-watches-XXXXXX");
-    assert_non_null (mkdtemp (fx->dir));
+    bench_t *fx = (bench_t *) zmalloc (sizeof (bench_t));
+    fixture_tmpdir (fx->dir, sizeof fx->dir, "watches");
     fx->inotify = inotify_init1 (IN_NONBLOCK | IN_CLOEXEC);
     assert_true (fx->inotify >= 0);
     fx->watches = watches_new (fx->inotify, MASK);
@@ -40,19 +36,17 @@ s_setup (void **state)
 static int
 s_teardown (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     watches_destroy (&fx->watches);
     assert_null (fx->watches);
     close (fx->inotify);
-    char *command = zsys_sprintf ("rm -rf '%s'", fx->dir);
-    assert_int_equal (system (command), 0);
-    zstr_free (&command);
+    fixture_rm_rf (fx->dir);
     free (fx);
     return 0;
 }
 
 static void
-s_mkdir (fixture_t *fx, const char *path)
+s_mkdir (bench_t *fx, const char *path)
 {
     char *full = zsys_sprintf ("%s/%s", fx->dir, path);
     assert_int_equal (mkdir (full, 0755), 0);
@@ -62,7 +56,7 @@ s_mkdir (fixture_t *fx, const char *path)
 //  Watch the directory at path ("" the root), opened as the host
 //  directory opens it.
 static int
-s_watch (fixture_t *fx, const char *path, uint64_t generation)
+s_watch (bench_t *fx, const char *path, uint64_t generation)
 {
     char *full = *path? zsys_sprintf ("%s/%s", fx->dir, path): strdup (fx->dir);
     int fd = open (full, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -80,7 +74,7 @@ s_watch (fixture_t *fx, const char *path, uint64_t generation)
 //  watches its directory). `control`, a file in a watched directory,
 //  is created after it, so that its event ends the wait either way.
 static char *
-s_watch_of (fixture_t *fx, const char *path, const char *control)
+s_watch_of (bench_t *fx, const char *path, const char *control)
 {
     const char *names [2] = { path, control };
     for (int i = 0; i < 2; i++) {
@@ -120,7 +114,7 @@ s_watch_of (fixture_t *fx, const char *path, const char *control)
 }
 
 static void
-s_expect_watch (fixture_t *fx, const char *path, const char *watch)
+s_expect_watch (bench_t *fx, const char *path, const char *watch)
 {
     char *found = s_watch_of (fx, path, NULL);
     assert_non_null (found);
@@ -129,7 +123,7 @@ s_expect_watch (fixture_t *fx, const char *path, const char *watch)
 }
 
 static void
-s_inode_of (fixture_t *fx, const char *path, uint64_t *dev, uint64_t *ino)
+s_inode_of (bench_t *fx, const char *path, uint64_t *dev, uint64_t *ino)
 {
     char *full = zsys_sprintf ("%s/%s", fx->dir, path);
     struct stat st;
@@ -140,7 +134,7 @@ s_inode_of (fixture_t *fx, const char *path, uint64_t *dev, uint64_t *ino)
 }
 
 static void
-s_expect_inode (fixture_t *fx, const char *watched, const char *on_disk)
+s_expect_inode (bench_t *fx, const char *watched, const char *on_disk)
 {
     uint64_t dev, ino, want_dev, want_ino;
     assert_true (watches_inode (fx->watches, watched, &dev, &ino));
@@ -153,7 +147,7 @@ s_expect_inode (fixture_t *fx, const char *watched, const char *on_disk)
 static void
 test_add_and_find (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     s_mkdir (fx, "a");
     s_mkdir (fx, "a/b");
     s_mkdir (fx, "ab");
@@ -185,7 +179,7 @@ test_add_and_find (void **state)
 static void
 test_rename (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     s_mkdir (fx, "a");
     s_mkdir (fx, "a/b");
     s_mkdir (fx, "ab");
@@ -216,7 +210,7 @@ test_rename (void **state)
 static void
 test_found_again (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     s_mkdir (fx, "a");
     assert_int_equal (s_watch (fx, "", 1), 0);
     assert_int_equal (s_watch (fx, "a", 1), 0);
@@ -247,7 +241,7 @@ test_found_again (void **state)
 static void
 test_exchange (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     s_mkdir (fx, "p");
     s_mkdir (fx, "p/in");
     s_mkdir (fx, "q");
@@ -276,7 +270,7 @@ test_exchange (void **state)
 static void
 test_drops (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     s_mkdir (fx, "a");
     s_mkdir (fx, "a/b");
     s_mkdir (fx, "ab");
@@ -340,7 +334,7 @@ test_drops (void **state)
 static void
 test_limit (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     s_mkdir (fx, "a");
     s_mkdir (fx, "b");
     watches_set_limit (fx->watches, 2);
@@ -363,7 +357,7 @@ test_limit (void **state)
 static void
 test_path_fallback (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    bench_t *fx = (bench_t *) *state;
     s_mkdir (fx, "real");
     s_mkdir (fx, "control");
     char *link = zsys_sprintf ("%s/link", fx->dir);
