@@ -40,6 +40,32 @@ fixture_rm_rf_forced (const char *dir)
     zstr_free (&command);
 }
 
+//  A test's state when it is a directory alone, for fixture_dir_setup.
+typedef struct {
+    char dir [64];
+} fixture_dir_t;
+
+//  For a cmocka setup: a fresh fixture_dir_t named after `name`
+//  (see fixture_tmpdir) in *state.
+static inline int
+fixture_dir_setup (void **state, const char *name)
+{
+    fixture_dir_t *self = (fixture_dir_t *) zmalloc (sizeof (fixture_dir_t));
+    fixture_tmpdir (self->dir, sizeof self->dir, name);
+    *state = self;
+    return 0;
+}
+
+//  Its cmocka teardown: the directory and all in it removed.
+static inline int
+fixture_dir_teardown (void **state)
+{
+    fixture_dir_t *self = (fixture_dir_t *) *state;
+    fixture_rm_rf (self->dir);
+    free (self);
+    return 0;
+}
+
 //  Writes `content` (a string) to path, replacing what was there.
 static inline void
 fixture_write (const char *path, const char *content)

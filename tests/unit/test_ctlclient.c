@@ -8,11 +8,7 @@
     event. XDG_RUNTIME_DIR points at a temporary directory, so the control
     directory is the test's own.
 */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
-#include <ftw.h>
+#include "fixture.h"
 #include "fshare.h"
 #include "ctlclient.h"
 
@@ -107,18 +103,10 @@ s_agent_start (const char *user)
 }
 
 static int
-s_remove_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void) st; (void) flag; (void) ftw;
-    return remove (path) == 0 || errno == ENOENT? 0: -1;
-}
-
-static int
 s_setup (void **state)
 {
     (void) state;
-    snprintf (s_dir, sizeof s_dir, "/tmp/fshare-test-ctlclient-XXXXXX");
-    assert_non_null (mkdtemp (s_dir));
+    fixture_tmpdir (s_dir, sizeof s_dir, "ctlclient");
     setenv ("XDG_RUNTIME_DIR", s_dir, 1);
     char *dir = fsh_control_dir ();
     assert_int_equal (fsh_mkdirs (dir, 0700), 0);
@@ -130,7 +118,7 @@ static int
 s_teardown (void **state)
 {
     (void) state;
-    nftw (s_dir, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    nftw (s_dir, fixture_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     return 0;
 }
 

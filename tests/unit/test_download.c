@@ -49,35 +49,12 @@ static void
 s_make_file (fixture_t *fx, const char *user, const char *name, size_t size, char hex [65])
 {
     char *dir = zsys_sprintf ("%s/%s_files", fx->dir, user);
-    assert_int_equal (fsh_mkdirs (dir, 0755), 0);
-    zstr_free (&dir);
-    char *path = s_path (fx, user, "files", name);
-    uint8_t *data = (uint8_t *) malloc (size + 1);
-    uint32_t state = (uint32_t) size * 2654435761u + (uint32_t) strlen (name);
-    for (size_t i = 0; i < size; i++) {
-        state = state * 1103515245 + 12345;
-        data [i] = (uint8_t) (state >> 16);
-    }
-    FILE *file = fopen (path, "wb");
-    assert_non_null (file);
-    assert_int_equal (fwrite (data, 1, size, file), size);
-    assert_int_equal (fclose (file), 0);
-    if (hex) {
-        uint8_t digest [32];
-        crypto_hash_sha256 (digest, data, size);
+    uint8_t digest [32];
+    fixture_make_file (dir, name, size, (uint32_t) size * 2654435761u + (uint32_t) strlen (name),
+                       digest);
+    if (hex)
         sodium_bin2hex (hex, 65, digest, 32);
-    }
-    free (data);
-    zstr_free (&path);
-}
-
-static bool
-s_same_files (const char *a, const char *b)
-{
-    char *command = zsys_sprintf ("cmp -s '%s' '%s'", a, b);
-    bool same = system (command) == 0;
-    zstr_free (&command);
-    return same;
+    zstr_free (&dir);
 }
 
 static bool
@@ -408,7 +385,7 @@ test_sizes_and_names (void **state)
         char *expected = s_path (fx, "bob", "downloads", base? base + 1: files [i].name);
         assert_string_equal (saved, expected);
         char *original = s_path (fx, "alice", "files", files [i].name);
-        assert_true (s_same_files (saved, original));
+        assert_true (fixture_same_content (saved, original));
         zstr_free (&original);
         zstr_free (&expected);
         zstr_free (&saved);
@@ -462,7 +439,7 @@ test_three_at_once (void **state)
         assert_int_equal (reply->status, FSHARE__STATUS__STATUS_OK);
         assert_string_equal (reply->get->sha256, hex [i]);
         char *original = s_path (fx, "alice", "files", names [i]);
-        assert_true (s_same_files (reply->get->path, original));
+        assert_true (fixture_same_content (reply->get->path, original));
         zstr_free (&original);
         fshare__ctl_reply__free_unpacked (reply, NULL);
         zsock_destroy (&ctls [i]);
@@ -731,7 +708,7 @@ test_requester_already_there (void **state)
     char *saved = s_path (fx, "bob", "downloads", "x.bin");
     assert_string_equal (reply->get->path, saved);
     fshare__ctl_reply__free_unpacked (reply, NULL);
-    assert_true (s_same_files (saved, other));
+    assert_true (fixture_same_content (saved, other));
     //  The saved copy has the owner's mtime
     struct stat st;
     assert_int_equal (stat (saved, &st), 0);
@@ -794,7 +771,7 @@ test_requester_switches_source (void **state)
     fshare__ctl_reply__free_unpacked (reply, NULL);
     char *expected = zsys_sprintf ("%s/expected.bin", fx->dir);
     s_write_x (expected, size);
-    assert_true (s_same_files (saved, expected));
+    assert_true (fixture_same_content (saved, expected));
     zstr_free (&expected);
     zstr_free (&saved);
     zsock_destroy (&ctl);

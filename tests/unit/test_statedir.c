@@ -11,26 +11,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-typedef struct {
-    char dir [64];
-} bench_t;
-
 static int
 s_setup (void **state)
 {
-    bench_t *fx = (bench_t *) zmalloc (sizeof (bench_t));
-    fixture_tmpdir (fx->dir, sizeof fx->dir, "statedir");
-    *state = fx;
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    bench_t *fx = (bench_t *) *state;
-    fixture_rm_rf (fx->dir);
-    free (fx);
-    return 0;
+    return fixture_dir_setup (state, "statedir");
 }
 
 //  The first line of a file, without its newline; NULL when unreadable.
@@ -80,7 +64,7 @@ test_default_path (void **state)
 static void
 test_made_and_kept (void **state)
 {
-    bench_t *fx = (bench_t *) *state;
+    fixture_dir_t *fx = (fixture_dir_t *) *state;
     char *path = zsys_sprintf ("%s/a/b/peer-alice", fx->dir);
     mode_t umask_was = umask (0);
     char *error = NULL;
@@ -146,7 +130,7 @@ test_made_and_kept (void **state)
 static void
 test_damaged_instance (void **state)
 {
-    bench_t *fx = (bench_t *) *state;
+    fixture_dir_t *fx = (fixture_dir_t *) *state;
     char *path = zsys_sprintf ("%s/peer-alice", fx->dir);
     char *instance = zsys_sprintf ("%s/instance", path);
     assert_int_equal (mkdir (path, 0700), 0);
@@ -192,7 +176,7 @@ test_damaged_instance (void **state)
 static void
 test_lock (void **state)
 {
-    bench_t *fx = (bench_t *) *state;
+    fixture_dir_t *fx = (fixture_dir_t *) *state;
     char *path = zsys_sprintf ("%s/peer-alice", fx->dir);
     char *error = NULL;
     statedir_t *first = statedir_open (path, &error);
@@ -257,7 +241,7 @@ test_lock (void **state)
 static void
 test_cannot_be_made (void **state)
 {
-    bench_t *fx = (bench_t *) *state;
+    fixture_dir_t *fx = (fixture_dir_t *) *state;
     char *file = zsys_sprintf ("%s/plain", fx->dir);
     fixture_write (file, "x");
     char *error = NULL;
@@ -293,10 +277,10 @@ main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_default_path),
-        cmocka_unit_test_setup_teardown (test_made_and_kept, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_damaged_instance, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_lock, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_cannot_be_made, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_made_and_kept, s_setup, fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown (test_damaged_instance, s_setup, fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown (test_lock, s_setup, fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown (test_cannot_be_made, s_setup, fixture_dir_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
