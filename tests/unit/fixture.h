@@ -78,6 +78,16 @@ fixture_path (fixture_t *self, const char *name)
     return zsys_sprintf ("%s/%s", self->dir, name);
 }
 
+//  <dir>/<name> made as a directory (a host root beside the broker's
+//  files); returns its path (caller frees).
+static inline char *
+fixture_mkdir (fixture_t *self, const char *name)
+{
+    char *path = fixture_path (self, name);
+    assert_int_equal (mkdir (path, 0755), 0);
+    return path;
+}
+
 //  ZeroMQ removes an ipc socket file when it closes the socket, which may
 //  happen while the walk is under way: a file already gone is no failure.
 static inline int

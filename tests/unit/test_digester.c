@@ -54,8 +54,7 @@ test_digester (void **state)
 {
     (void) state;
     fixture_t *fx = fixture_new ("digester");
-    char *root = fixture_path (fx, "root");
-    assert_int_equal (mkdir (root, 0755), 0);
+    char *root = fixture_mkdir (fx, "root");
     char *small = zsys_sprintf ("%s/small.txt", root);
     fixture_write (small, "hello\n");
     char *large = zsys_sprintf ("%s/large.bin", root);
@@ -126,8 +125,7 @@ test_not_held (void **state)
 {
     (void) state;
     fixture_t *fx = fixture_new ("digester-free");
-    char *root = fixture_path (fx, "root");
-    assert_int_equal (mkdir (root, 0755), 0);
+    char *root = fixture_mkdir (fx, "root");
     fileset_t *files = fileset_new ();
     hashq_t *hashq = hashq_new (root, NULL);
     digester_t *digester = digester_new (hashq, files);
@@ -193,8 +191,7 @@ test_hold_limit (void **state)
 {
     (void) state;
     fixture_t *fx = fixture_new ("digester-hold");
-    char *root = fixture_path (fx, "root");
-    assert_int_equal (mkdir (root, 0755), 0);
+    char *root = fixture_mkdir (fx, "root");
     char *small = zsys_sprintf ("%s/small.txt", root);
     fixture_write (small, "hello\n");
     struct stat st;
@@ -241,8 +238,7 @@ test_request_all_and_clear (void **state)
 {
     (void) state;
     fixture_t *fx = fixture_new ("digester-all");
-    char *root = fixture_path (fx, "root");
-    assert_int_equal (mkdir (root, 0755), 0);
+    char *root = fixture_mkdir (fx, "root");
     fileset_t *files = fileset_new ();
     char name [64];
     struct stat st;

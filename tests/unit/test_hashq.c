@@ -40,14 +40,24 @@ s_hex_is (const uint8_t sha [DIGEST_SIZE], const char *want)
 //  sha256 of "hello\n"
 #define HELLO_SHA "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"
 
+//  `file` made with "hello\n"; the key of that version in *key, for the
+//  tests that put a row for it in the database.
+static void
+s_hello (const char *file, file_key_t *key)
+{
+    fixture_write (file, "hello\n");
+    struct stat st;
+    assert_int_equal (stat (file, &st), 0);
+    file_key_of (&st, key);
+}
+
 static void
 test_hasher (void **state)
 {
     (void) state;
     fixture_t *fx = fixture_new ("hashq");
-    char *root = fixture_path (fx, "root");
+    char *root = fixture_mkdir (fx, "root");
     char *db = fixture_path (fx, "digests.db");
-    assert_int_equal (mkdir (root, 0755), 0);
     char *file = zsys_sprintf ("%s/hello.txt", root);
     fixture_write (file, "hello\n");
     char *outside = fixture_path (fx, "secret");
@@ -120,15 +130,11 @@ test_rehash (void **state)
 {
     (void) state;
     fixture_t *fx = fixture_new ("hashq-rehash");
-    char *root = fixture_path (fx, "root");
+    char *root = fixture_mkdir (fx, "root");
     char *db = fixture_path (fx, "digests.db");
-    assert_int_equal (mkdir (root, 0755), 0);
     char *file = zsys_sprintf ("%s/hello.txt", root);
-    fixture_write (file, "hello\n");
-    struct stat st;
-    assert_int_equal (stat (file, &st), 0);
     file_key_t key;
-    file_key_of (&st, &key);
+    s_hello (file, &key);
     uint8_t wrong [DIGEST_SIZE];
     memset (wrong, 0xee, sizeof wrong);
     digestdb_t *digests = digestdb_open (db);
@@ -167,15 +173,11 @@ test_junk_row (void **state)
 {
     (void) state;
     fixture_t *fx = fixture_new ("hashq-junk");
-    char *root = fixture_path (fx, "root");
+    char *root = fixture_mkdir (fx, "root");
     char *db = fixture_path (fx, "digests.db");
-    assert_int_equal (mkdir (root, 0755), 0);
     char *file = zsys_sprintf ("%s/hello.txt", root);
-    fixture_write (file, "hello\n");
-    struct stat st;
-    assert_int_equal (stat (file, &st), 0);
     file_key_t key;
-    file_key_of (&st, &key);
+    s_hello (file, &key);
     digestdb_t *digests = digestdb_open (db);
     digestdb_destroy (&digests);
     sqlite3 *handle = NULL;
@@ -213,8 +215,7 @@ test_beneath_root (void **state)
 {
     (void) state;
     fixture_t *fx = fixture_new ("hashq-beneath");
-    char *root = fixture_path (fx, "root");
-    assert_int_equal (mkdir (root, 0755), 0);
+    char *root = fixture_mkdir (fx, "root");
     char *sub = zsys_sprintf ("%s/sub", root);
     assert_int_equal (mkdir (sub, 0755), 0);
     char *outside = fixture_path (fx, "secret");
@@ -260,8 +261,7 @@ test_queue_dedup (void **state)
 {
     (void) state;
     fixture_t *fx = fixture_new ("hashq-queue");
-    char *root = fixture_path (fx, "root");
-    assert_int_equal (mkdir (root, 0755), 0);
+    char *root = fixture_mkdir (fx, "root");
     char name [128];
     for (int i = 0; i < 40; i++) {
         snprintf (name, sizeof name, "%s/f%02d", root, i);
