@@ -3,12 +3,12 @@
     broker actor in-process, a temporary directory holding the broker's
     ipc endpoints and state, the broker itself started from a config each
     test may adjust, raw protocol clients on DEALER sockets, event
-    subscribers, and agents with their control sockets; and a socket pair
-    for the tests of proto/ alone. In its parts:
-    temporary directories and files on disk (fixture_files.h, first), the
-    raw download steps as requester and as owner (fixture_transfer.h) and
-    a download's two ends on disk without the network (fixture_ends.h),
-    included at the end.
+    subscribers, and agents with their control sockets and links; and a
+    socket pair for the tests of proto/ alone. In its parts: temporary
+    directories and files on disk (fixture_files.h, first), the raw
+    download steps as requester and as owner (fixture_transfer.h) and a
+    download's two ends on disk without the network (fixture_ends.h),
+    both included at the end.
 
     Every wait has a deadline, DEADLINE_MS (5000 unless the test defines
     it before including this header); nothing sleeps to synchronise.
