@@ -493,10 +493,37 @@ s_on_done (relay_t *self, xfer_t *xfer)
     s_forget (self, xfer);
 }
 
+//  Whether a side may end a transfer with `code`. Those that speak of a
+//  session or a login are not one side's to tell the other: unknown_session
+//  above all, which the requester's agent takes for the loss of its own
+//  session (it would log in again, and its other transfers would end).
+static bool
+s_transfer_code (fsh_err_t code)
+{
+    switch (code) {
+        case FSH_ERR_INVALID_CREDENTIALS:
+        case FSH_ERR_ALREADY_LOGGED_IN:
+        case FSH_ERR_UNSUPPORTED_VERSION:
+        case FSH_ERR_BUSY:
+        case FSH_ERR_UNKNOWN_SESSION:
+        case FSH_ERR_BROKER_UNREACHABLE:
+        case FSH_ERR_NO_AGENT:
+            return false;
+        default:
+            return true;
+    }
+}
+
 static void
 s_on_cancel (relay_t *self, xfer_t *xfer, bool from_owner, Fshare__Cancel *cancel)
 {
     fsh_err_t code = fsh_err_received (cancel->code, FSH_ERR_CANCELLED);
+    if (!s_transfer_code (code)) {
+        session_t *sender = from_owner? xfer->owner: xfer->requester;
+        s_complain (self, "transfer %" PRIu64 ": %s sent a cancel with code %s; passed on "
+                    "as cancelled", xfer->id, session_user (sender), fsh_err_name (code));
+        code = FSH_ERR_CANCELLED;
+    }
     const char *reason = fsh_text_valid (cancel->reason, 512) && *cancel->reason?
                          cancel->reason: fsh_err_text (code);
     char *text = from_owner? zsys_sprintf ("%s", reason)

@@ -30,7 +30,9 @@ object on stdout, and exits 1 when an expectation fails):
       publish PATH (SIZE bytes) and serve it badly: MODE "stall" answers
       Opened and one chunk, then only pings; "oversize" sends a data frame
       above 4 MiB (libzmq drops the connection), then pings from the
-      reconnected DEALER; {"served", "cancel", "code"}
+      reconnected DEALER; MODE "code=N" answers the Serve with a Cancel of
+      code N (one that is not the transfer's to give, such as
+      unknown_session); {"served", "cancel", "code"}
   hog REQ USER PASSWORD OWNER PATH COUNT SECONDS
       COUNT Gets of OWNER's PATH, never a credit, pinging for SECONDS;
       {"codes": {code: count}, "opened": N}
@@ -572,6 +574,17 @@ def cmd_owner(args):
     serve = body_of(wait_body(sock, session, 31, 30), 31)
     expect(serve is not None, "no Serve came")
     result = {"served": serve is not None, "cancel": None, "code": None}
+    if serve and mode.startswith("code="):
+        transfer = serve[1][0]
+        cancel = f_varint(1, transfer) + f_bytes(2, "go away") + f_varint(3, int(mode[5:]))
+        sock.send(message(36, cancel, 3, session))
+        result["cancel"] = "sent"
+        # Stay online (pinging) for the rest of the time, as an owner would
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            sock.send(ping(session, 5))
+            replies(sock, 200)
+        serve = None
     if serve:
         transfer = serve[1][0]
         opened = f_varint(1, transfer) + f_varint(2, size) + f_varint(3, 1700000000)
