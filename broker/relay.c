@@ -32,6 +32,7 @@ typedef struct {
     uint64_t granted;           //  credit given by the requester (forwarded)
     int64_t started;            //  zclock_mono at Get
     int64_t progress;           //  zclock_mono of the last step forward
+    int64_t opened;             //  zclock_mono of the owner's Opened
 } xfer_t;
 
 struct _relay_t {
@@ -366,7 +367,7 @@ s_on_opened (relay_t *self, xfer_t *xfer, Fshare__Opened *opened)
         return;
     }
     xfer->state = XFER_RUNNING;
-    xfer->progress = zclock_mono ();
+    xfer->progress = xfer->opened = zclock_mono ();
     xfer->size = opened->size;
     xfer->start = opened->offset;
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
@@ -378,6 +379,17 @@ s_on_opened (relay_t *self, xfer_t *xfer, Fshare__Opened *opened)
     zsys_info ("relay: transfer %" PRIu64 " %s -> %s '%s': %" PRIu64 " bytes from %" PRIu64,
                xfer->id, session_user (xfer->owner), session_user (xfer->requester),
                xfer->path, xfer->size, xfer->start);
+}
+
+//  Whether a requester may still be checking its partial file: only a
+//  resume has one, and reading it takes a bounded time. Without this
+//  bound a requester that says "checking" forever would hold the owner's
+//  slot (and its open file) forever.
+static bool
+s_may_check (relay_t *self, xfer_t *xfer, int64_t now)
+{
+    int64_t reading = (int64_t) (xfer->start / RELAY_CHECK_BYTES_PER_MS);
+    return xfer->start > 0 && now - xfer->opened < self->stall_ms + reading;
 }
 
 static void
@@ -393,8 +405,9 @@ s_on_credit (relay_t *self, xfer_t *xfer, Fshare__Credit *credit)
     //  Still checking its partial file: a sign of life while it owes
     //  credit, nothing to forward
     if (credit->checking && credit->bytes == 0) {
-        if (unspent == 0)
-            xfer->progress = zclock_mono ();
+        int64_t now = zclock_mono ();
+        if (unspent == 0 && s_may_check (self, xfer, now))
+            xfer->progress = now;
         return;
     }
     uint64_t room = RELAY_MAX_WINDOW - unspent;

@@ -27,6 +27,7 @@
 #define RELAY_MAX_PER_REQUESTER 32
 #define RELAY_MAX_PER_OWNER     64
 #define RELAY_STALL_TIMEOUT_MS  30000
+#define RELAY_CHECK_BYTES_PER_MS 1024   //  slowest a partial file is read back
 
 typedef struct _relay_t relay_t;
 
@@ -43,7 +44,9 @@ void relay_set_limits (relay_t *self, int per_requester, int per_owner);
 //  RELAY_STALL_TIMEOUT_MS) while one side owes the other a step ends on
 //  both sides, FSH_ERR_STALLED ("owner stalled" / "requester stalled").
 //  A requester still checking its partial file says so (Credit.checking),
-//  which counts as progress while it owes credit.
+//  which counts as progress while it owes credit: on a resumed transfer
+//  only, and no longer than stall_ms plus the time to read the partial
+//  file at RELAY_CHECK_BYTES_PER_MS.
 void relay_set_stall_timeout (relay_t *self, int stall_ms);
 
 //  End the transfers stalled at `now` (zclock_mono); the broker calls it

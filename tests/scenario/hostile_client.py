@@ -36,6 +36,10 @@ object on stdout, and exits 1 when an expectation fails):
   hog REQ USER PASSWORD OWNER PATH COUNT SECONDS
       COUNT Gets of OWNER's PATH, never a credit, pinging for SECONDS;
       {"codes": {code: count}, "opened": N}
+  checker REQ USER PASSWORD OWNER PATH SECONDS
+      one Get of OWNER's PATH (no resume), then only "still checking"
+      credits (bytes 0) and pings for SECONDS; {"opened", "code", "ms"}
+      (ms: from Opened to the cancel)
   deaf PUB SECONDS
       subscribe to everything and never read (receive high-water mark 1)
   storm REQ USER PASSWORD FILES ROUNDS
@@ -627,6 +631,25 @@ def cmd_hog(args):
     finish({"codes": codes, "opened": opened})
 
 
+def cmd_checker(args):
+    req, user, password, owner, path, seconds = args
+    sock = dealer(req)
+    session = online_session(sock, user, password, [])
+    opened = body_of(request(sock, get(owner, path, session, 100)), 32)
+    expect(opened is not None, "the owner did not open %s" % path)
+    result = {"opened": opened is not None, "code": None, "ms": None}
+    started = time.time()
+    while opened and result["code"] is None and time.time() < started + float(seconds):
+        checking = f_varint(1, opened[1][0]) + f_varint(2, 0) + f_varint(3, 1)
+        sock.send(message(33, checking, 8, session))
+        sock.send(ping(session, 7))
+        for reply in replies(sock, 200):
+            if reply and not reply.ok:
+                result["code"] = reply.code
+                result["ms"] = int((time.time() - started) * 1000)
+    finish(result)
+
+
 def cmd_nul(args):
     req, user, password = args
     owner = dealer(req)
@@ -703,7 +726,7 @@ def cmd_biglist(args):
 
 
 COMMANDS = {"login": cmd_login, "guess": cmd_guess, "race": cmd_race, "sub": cmd_sub,
-            "paths": cmd_paths, "owner": cmd_owner, "hog": cmd_hog, "deaf": cmd_deaf,
+            "paths": cmd_paths, "owner": cmd_owner, "hog": cmd_hog, "checker": cmd_checker, "deaf": cmd_deaf,
             "storm": cmd_storm, "biglist": cmd_biglist, "nul": cmd_nul}
 
 

@@ -4,6 +4,8 @@
 #   `fshare-ctl get` ends after --stall-timeout with "owner stalled" (code
 #   stalled), exit 1, nothing under the final name; the owner is told too;
 # - a requester that never grants credit: it is told "requester stalled";
+# - one that only says it is still checking a partial file it does not
+#   have (the transfer is no resume): stalled all the same;
 # - an owner that sends a frame above --max-message: libzmq drops its
 #   connection, the broker logs it, and bob's get ends at once (long before
 #   the stall timeout) with "owner ... went away (its connection dropped)" (owner_gone);
@@ -44,6 +46,12 @@ echo "stalled owner: get exit 1 after $took ms: $(cat "$T/err"); downloads: $(ls
 json_is '.opened == 1 and .codes["19"] == 1' <"$T/mole.json" \
     || fail "a requester that never credits was not cancelled: $(cat "$T/mole.json")"
 log_has broker "the requester owes the next step" || fail "no requester stall logged"
+
+# --- a requester that checks forever -----------------------------------------------------
+"$PY" "$HOSTILE" checker "$BROKER_EP" checky pw alice data.bin 15 >"$T/checker.json" \
+    || fail "checker: $(cat "$T/checker.json")"
+json_is '.opened and .code == 19 and .ms < 10000' <"$T/checker.json" \
+    || fail "a requester checking forever was not cancelled: $(cat "$T/checker.json")"
 
 # --- an owner whose frame libzmq refuses -------------------------------------------------
 bg trudy "$PY" "$HOSTILE" owner "$BROKER_EP" trudy pw big.bin 1048576 oversize 6
