@@ -12,6 +12,8 @@
 #include <sodium.h>
 
 #define COMPLAINTS_PER_SEC   10
+//  How often snapshots that wait for their connection are looked at
+#define SNAPSHOT_RELEASE_MS  50
 
 //  --------------------------------------------------------------------------
 //  Logging bad input without letting a flood of it flood the log
@@ -169,6 +171,16 @@ s_publish_stats (zloop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
+//  Snapshots that waited for their connection to take the previous one
+static int
+s_release_snapshots (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop; (void) timer_id;
+    broker_t *self = (broker_t *) arg;
+    snapflow_release (self->snapflow, broker_send_snapshot, self);
+    return 0;
+}
+
 static int
 s_check_stalls (zloop_t *loop, int timer_id, void *arg)
 {
@@ -238,6 +250,7 @@ s_broker_destroy (broker_t **self_p)
     fsh_ratelog_destroy (&self->ratelog);
     monitor_destroy (&self->monitor);
     zsock_destroy (&self->router);
+    snapflow_destroy (&self->snapflow);
     zsock_destroy (&self->pub);
     publisher_destroy (&self->publisher);
     gate_destroy (&self->gate);
@@ -337,6 +350,8 @@ s_broker_new (zsock_t *pipe, broker_config_t *config, char **error)
     self->relay = relay_new (self->router, self->ratelog, self->config.verbose);
     relay_set_limits (self->relay, self->config.max_transfers, self->config.max_serving);
     relay_set_stall_timeout (self->relay, self->config.stall_timeout_ms);
+    self->snapflow = snapflow_new ();
+    zloop_timer (self->loop, SNAPSHOT_RELEASE_MS, 0, s_release_snapshots, self);
     self->monitor = monitor_new (self->router, self->id);
     if (self->monitor)
         zloop_reader (self->loop, monitor_socket (self->monitor), s_handle_monitor, self);

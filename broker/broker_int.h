@@ -17,6 +17,7 @@
 #include "publisher.h"
 #include "catalog.h"
 #include "registry.h"
+#include "snapflow.h"
 #include <sodium.h>
 
 struct _broker_t {
@@ -36,6 +37,7 @@ struct _broker_t {
     gate_caller_t caller;       //  who sent the request being handled
     fsh_ratelog_t *ratelog;     //  bad-input warnings, shared with the relay
     monitor_t *monitor;         //  connections libzmq dropped (monitor.h)
+    snapflow_t *snapflow;       //  snapshots not yet taken (snapflow.h)
 };
 typedef struct _broker_t broker_t;
 
@@ -49,6 +51,10 @@ void broker_reply_error (broker_t *self, zframe_t *routing_id, uint64_t request_
 //  gate admission, its registry entry.
 void broker_session_drop (broker_t *self, session_t *session, bool publish_leave,
                           const char *why);
+
+//  Answer a Snapshot request (requests.c), or let it wait while that
+//  connection still holds its previous one (snapflow.h).
+void broker_send_snapshot (void *arg, zframe_t *routing_id, uint64_t request_id);
 
 //  The ROUTER's reader (requests.c): takes a batch of requests.
 int requests_handle_router (zloop_t *loop, zsock_t *reader, void *arg);

@@ -126,6 +126,7 @@ publisher_leave (publisher_t *self, session_t *session)
 
 void
 publisher_snapshot (publisher_t *self, zsock_t *router, zframe_t *routing_id,
+                    snapflow_account_t *account,
                     uint64_t request_id, zlistx_t *online, uint64_t transfers,
                     uint64_t bytes_relayed)
 {
@@ -159,7 +160,7 @@ publisher_snapshot (publisher_t *self, zsock_t *router, zframe_t *routing_id,
                 user.n_files = fsh_pager_count (pager);
                 user.more = i < count;
                 page.more = user.more || left > 0;
-                fsh_msg_send_to (&reply, router, routing_id);
+                snapflow_send (account, &reply, router, routing_id);
                 fsh_pager_reset (pager);
             }
             if (i < count)
@@ -171,6 +172,6 @@ publisher_snapshot (publisher_t *self, zsock_t *router, zframe_t *routing_id,
     if (zlistx_size (online) == 0) {
         page.n_users = 0;
         page.more = false;
-        fsh_msg_send_to (&reply, router, routing_id);
+        snapflow_send (account, &reply, router, routing_id);
     }
 }

@@ -16,6 +16,7 @@
 
 #include "fshare.h"
 #include "session.h"
+#include "snapflow.h"
 
 typedef struct _publisher_t publisher_t;
 
@@ -42,8 +43,10 @@ void publisher_join (publisher_t *self, session_t *session);
 void publisher_leave (publisher_t *self, session_t *session);
 
 //  Reply to a Snapshot request: every online session of `online` (a list
-//  of session_t), with the relay's counters, to routing_id on router.
+//  of session_t), with the relay's counters, to routing_id on router, the
+//  pages counted on `account` (snapflow.h).
 void publisher_snapshot (publisher_t *self, zsock_t *router, zframe_t *routing_id,
+                         snapflow_account_t *account,
                          uint64_t request_id, zlistx_t *online, uint64_t transfers,
                          uint64_t bytes_relayed);
 

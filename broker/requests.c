@@ -14,11 +14,21 @@
 //  --------------------------------------------------------------------------
 //  Snapshot: every online session, at the current sequence number
 
-static void
-s_send_snapshot (broker_t *self, zframe_t *routing_id, uint64_t request_id)
+void
+broker_send_snapshot (void *arg, zframe_t *routing_id, uint64_t request_id)
 {
+    broker_t *self = (broker_t *) arg;
+    bool replaced;
+    snapflow_account_t *account = snapflow_admit (self->snapflow, routing_id, request_id,
+                                                  &replaced);
+    if (!account) {
+        if (replaced)
+            broker_complain (self, "a client asks for snapshots faster than it reads them; "
+                             "its newest request waits");
+        return;
+    }
     zlistx_t *online = registry_online (self->registry);
-    publisher_snapshot (self->publisher, self->router, routing_id, request_id, online,
+    publisher_snapshot (self->publisher, self->router, routing_id, account, request_id, online,
                         relay_active (self->relay), relay_bytes (self->relay));
     zlistx_destroy (&online);
 }
@@ -176,7 +186,7 @@ s_on_snapshot (broker_t *self, session_t *session, zframe_t *routing_id,
                Fshare__Message *msg, zmq_msg_t *data)
 {
     (void) session; (void) data;
-    s_send_snapshot (self, routing_id, msg->id);
+    broker_send_snapshot (self, routing_id, msg->id);
 }
 
 static void

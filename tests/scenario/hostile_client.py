@@ -40,6 +40,11 @@ object on stdout, and exits 1 when an expectation fails):
       one Get of OWNER's PATH (no resume), then only "still checking"
       credits (bytes 0) and pings for SECONDS; {"opened", "code", "ms"}
       (ms: from Opened to the cancel)
+  snapflood REQ USER PASSWORD FILES COUNT SECONDS
+      publish FILES files (200-byte paths), then on another connection
+      COUNT Snapshot requests that it does not read for SECONDS (pinging
+      the first to keep it online); then it reads: {"answered": [ids of
+      the requests answered], "pages"}
   deaf PUB SECONDS
       subscribe to everything and never read (receive high-water mark 1)
   storm REQ USER PASSWORD FILES ROUNDS
@@ -650,6 +655,34 @@ def cmd_checker(args):
     finish(result)
 
 
+def cmd_snapflood(args):
+    req, user, password, count, requests, seconds = args
+    sock = dealer(req)
+    reply = do_login(sock, user, password)
+    session = reply.session if reply and reply.ok else ""
+    files = long_files(int(count), "snap")
+    pages = [files[i:i + 2000] for i in range(0, len(files), 2000)]
+    for i, page in enumerate(pages):
+        sock.send(publish(page, session, 10 + i, more=i < len(pages) - 1))
+    reply = replies(sock, 10000, 1)
+    expect(reply and reply[0] and reply[0].ok, "publish refused")
+    flood = dealer(req)
+    flood.rcvhwm = 1
+    for i in range(int(requests)):
+        flood.send(message(19, b"", i + 1))
+    deadline = time.time() + float(seconds)
+    while time.time() < deadline:
+        sock.send(ping(session, 5))
+        replies(sock, 500)
+    # Reading now: what was queued, then what waited
+    answered, got = [], 0
+    for reply in replies(flood, 3000):
+        got += 1
+        if reply and reply.body == 20 and reply.fields[1][0] not in answered:
+            answered.append(reply.fields[1][0])
+    finish({"answered": answered, "pages": got})
+
+
 def cmd_nul(args):
     req, user, password = args
     owner = dealer(req)
@@ -726,7 +759,8 @@ def cmd_biglist(args):
 
 
 COMMANDS = {"login": cmd_login, "guess": cmd_guess, "race": cmd_race, "sub": cmd_sub,
-            "paths": cmd_paths, "owner": cmd_owner, "hog": cmd_hog, "checker": cmd_checker, "deaf": cmd_deaf,
+            "paths": cmd_paths, "owner": cmd_owner, "hog": cmd_hog, "checker": cmd_checker,
+            "snapflood": cmd_snapflood, "deaf": cmd_deaf,
             "storm": cmd_storm, "biglist": cmd_biglist, "nul": cmd_nul}
 
 
