@@ -317,7 +317,7 @@ s_receive_one (broker_t *self)
         broker_complain (self, "dropped a request of %d frames", frames);
     else
     if (!msg) {
-        broker_complain (self, "dropped a malformed request (not a Message, or a NUL byte in a string)");
+        broker_complain (self, "dropped a malformed request (not a Message, a NUL byte in a string, or too many items)");
         broker_reply_error (self, routing_id, 0, FSH_ERR_BAD_REQUEST, "malformed message");
     }
     else

@@ -62,6 +62,9 @@ fsh_msg_send_to (const Fshare__Message *msg, zsock_t *router, zframe_t *routing_
 //  drops its length, so "nul\0../../x" would reach every check as "nul".
 //  The encoded bytes still have the length: walk them with the message's
 //  descriptor before decoding, sub-messages included.
+//  The same walk counts what protobuf-c would allocate one by one (every
+//  string, bytes and sub-message, every unknown field): a frame of empty
+//  FileInfo entries, two bytes each, would be 60 times its size in memory.
 
 #define NESTING_MAX 32
 
@@ -78,16 +81,23 @@ s_varint (const byte *data, size_t size, size_t *pos, uint64_t *value)
     return -1;
 }
 
-//  Malformed encodings are not this walk's business: it stops, and
-//  protobuf-c refuses them.
+//  True for a NUL in a string, or more than `max` allocations. Malformed
+//  encodings are not this walk's business: it stops, and protobuf-c
+//  refuses them.
 static bool
-s_has_nul (const ProtobufCMessageDescriptor *desc, const byte *data, size_t size, int depth)
+s_refused (const ProtobufCMessageDescriptor *desc, const byte *data, size_t size, int depth,
+           size_t *items, size_t max)
 {
     size_t pos = 0;
     while (pos < size) {
         uint64_t key, length;
         if (s_varint (data, size, &pos, &key))
             return false;
+        const ProtobufCFieldDescriptor *field =
+            key >> 3 <= UINT32_MAX? protobuf_c_message_descriptor_get_field (desc, (unsigned) (key >> 3))
+                                  : NULL;
+        if ((!field || (key & 7) == 2) && ++*items > max)
+            return true;
         switch (key & 7) {
             case 0:
                 if (s_varint (data, size, &pos, &length))
@@ -100,14 +110,11 @@ s_has_nul (const ProtobufCMessageDescriptor *desc, const byte *data, size_t size
         }
         if (s_varint (data, size, &pos, &length) || length > size - pos)
             return false;
-        const ProtobufCFieldDescriptor *field =
-            key >> 3 <= UINT32_MAX? protobuf_c_message_descriptor_get_field (desc, (unsigned) (key >> 3))
-                                  : NULL;
         if (field && field->type == PROTOBUF_C_TYPE_STRING && memchr (data + pos, 0, length))
             return true;
         if (field && field->type == PROTOBUF_C_TYPE_MESSAGE && depth < NESTING_MAX
-        &&  s_has_nul ((const ProtobufCMessageDescriptor *) field->descriptor, data + pos,
-                       length, depth + 1))
+        &&  s_refused ((const ProtobufCMessageDescriptor *) field->descriptor, data + pos,
+                       length, depth + 1, items, max))
             return true;
         pos += length;
     }
@@ -117,13 +124,15 @@ s_has_nul (const ProtobufCMessageDescriptor *desc, const byte *data, size_t size
 bool
 fsh_wire_has_nul (const ProtobufCMessageDescriptor *desc, const byte *data, size_t size)
 {
-    return s_has_nul (desc, data, size, 0);
+    size_t items = 0;
+    return s_refused (desc, data, size, 0, &items, SIZE_MAX);
 }
 
 ProtobufCMessage *
 fsh_unpack (const ProtobufCMessageDescriptor *desc, const byte *data, size_t size)
 {
-    if (fsh_wire_has_nul (desc, data, size))
+    size_t items = 0;
+    if (s_refused (desc, data, size, 0, &items, FSH_DECODE_ITEMS_MAX))
         return NULL;
     return protobuf_c_message_unpack (desc, NULL, size, data);
 }

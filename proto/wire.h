@@ -39,8 +39,9 @@ void fsh_msg_set_body (Fshare__Message *msg, uint64_t id, Fshare__Message__BodyC
 //  carries none; FSH_ERR_NONE when msg is not an error.
 fsh_err_t fsh_msg_error_code (const Fshare__Message *msg, fsh_err_t fallback);
 
-//  Decode one frame; NULL when it is not a valid Message, or when any of
-//  its strings (in sub-messages too) holds a NUL byte (SPEC 6).
+//  Decode one frame; NULL when it is not a valid Message, when any of
+//  its strings (in sub-messages too) holds a NUL byte (SPEC 6), or when
+//  it would take more than FSH_DECODE_ITEMS_MAX allocations.
 Fshare__Message *fsh_msg_decode (const byte *data, size_t size);
 
 //  Receive one single-frame Message from a DEALER. NULL when interrupted
@@ -52,7 +53,11 @@ void fsh_msg_destroy (Fshare__Message **msg_p);
 
 //  Generic helpers for the control protocol.
 int fsh_pack_send (const ProtobufCMessage *msg, zsock_t *sock, zframe_t *routing_id);
-//  fsh_unpack refuses embedded NUL as fsh_msg_decode does.
+//  fsh_unpack refuses embedded NUL as fsh_msg_decode does, and a message
+//  that would take more than FSH_DECODE_ITEMS_MAX allocations to decode
+//  (strings, bytes, sub-messages, unknown fields, at any depth): honest
+//  messages come in pages far below it.
+#define FSH_DECODE_ITEMS_MAX    131072
 ProtobufCMessage *fsh_unpack (const ProtobufCMessageDescriptor *desc,
                               const byte *data, size_t size);
 //  Receive one message from sock and decode its single frame as desc

@@ -45,6 +45,11 @@ object on stdout, and exits 1 when an expectation fails):
       COUNT Snapshot requests that it does not read for SECONDS (pinging
       the first to keep it online); then it reads: {"answered": [ids of
       the requests answered], "pages"}
+  manyitems REQ USER PASSWORD MAX_MESSAGE
+      log in, then frames of MAX_MESSAGE bytes that cost the decoder an
+      allocation every two bytes: a Publish of empty FileInfo entries, a
+      Ping followed by unknown fields; {"answers": [[error, code]...],
+      "session": whether it still answers a ping}
   deaf PUB SECONDS
       subscribe to everything and never read (receive high-water mark 1)
   storm REQ USER PASSWORD FILES ROUNDS
@@ -683,6 +688,23 @@ def cmd_snapflood(args):
     finish({"answered": answered, "pages": got})
 
 
+def cmd_manyitems(args):
+    req, user, password, max_message = args
+    room = int(max_message) - 100
+    sock = dealer(req)
+    reply = do_login(sock, user, password)
+    session = reply.session if reply and reply.ok else ""
+    frames = [ping(session, 3) + f_varint(999, 0) * (room // 3),
+              message(12, f_bytes(1, b"") * (room // 2), 2, session)]
+    answers = []
+    for data in frames:
+        reply = request(sock, data)
+        answers.append([reply.error, reply.code] if reply else None)
+        expect(reply is not None and not reply.ok, "a frame of %d items was accepted" % len(data))
+    reply = request(sock, ping(session, 4))
+    finish({"answers": answers, "session": reply.ok if reply else None})
+
+
 def cmd_nul(args):
     req, user, password = args
     owner = dealer(req)
@@ -760,7 +782,7 @@ def cmd_biglist(args):
 
 COMMANDS = {"login": cmd_login, "guess": cmd_guess, "race": cmd_race, "sub": cmd_sub,
             "paths": cmd_paths, "owner": cmd_owner, "hog": cmd_hog, "checker": cmd_checker,
-            "snapflood": cmd_snapflood, "deaf": cmd_deaf,
+            "snapflood": cmd_snapflood, "manyitems": cmd_manyitems, "deaf": cmd_deaf,
             "storm": cmd_storm, "biglist": cmd_biglist, "nul": cmd_nul}
 
 

@@ -2,7 +2,8 @@
     a NUL byte inside any string field, at any depth (proto/wire.c), for
     requests, events and the control protocol alike; the same bytes
     without the NUL decode. Garbage and every truncation of a valid
-    message are refused or decode without harm.
+    message are refused or decode without harm. A frame that would take
+    more than FSH_DECODE_ITEMS_MAX allocations is refused before decoding.
 */
 #include <stdarg.h>
 #include <stddef.h>
@@ -76,6 +77,39 @@ test_nul_two_levels_down (void **state)
     assert_non_null (msg);
     assert_int_equal (msg->publish->files [0]->sha256.len, 32);
     fsh_msg_destroy (&msg);
+}
+
+//  Message { publish { files {} x count } } of two-byte empty entries,
+//  behind a 3-byte varint length. Returns the size.
+static size_t
+s_empty_files (byte *out, size_t count)
+{
+    size_t body = 2 * count;
+    out [0] = 12 << 3 | 2;
+    out [1] = (byte) (body | 0x80);
+    out [2] = (byte) ((body >> 7) | 0x80);
+    out [3] = (byte) (body >> 14);
+    for (size_t i = 0; i < count; i++) {
+        out [4 + 2 * i] = 1 << 3 | 2;
+        out [5 + 2 * i] = 0;
+    }
+    return 4 + body;
+}
+
+static void
+test_too_many_items (void **state)
+{
+    (void) state;
+    //  Within the bound: decodes (and the broker refuses it on its merits)
+    size_t count = FSH_DECODE_ITEMS_MAX - 1;
+    byte *buf = (byte *) malloc (4 + 2 * (FSH_DECODE_ITEMS_MAX + 1));
+    Fshare__Message *msg = fsh_msg_decode (buf, s_empty_files (buf, count));
+    assert_non_null (msg);
+    assert_int_equal (msg->publish->n_files, count);
+    fsh_msg_destroy (&msg);
+    //  Beyond: 256 KiB on the wire, tens of MB in protobuf-c; refused
+    assert_null (fsh_msg_decode (buf, s_empty_files (buf, FSH_DECODE_ITEMS_MAX + 1)));
+    free (buf);
 }
 
 static void
@@ -186,6 +220,7 @@ main (void)
         cmocka_unit_test (test_nul_in_top_and_nested_strings),
         cmocka_unit_test (test_nul_two_levels_down),
         cmocka_unit_test (test_nul_in_events_and_control),
+        cmocka_unit_test (test_too_many_items),
         cmocka_unit_test (test_malformed_left_to_protobuf),
         cmocka_unit_test (test_set_body),
         cmocka_unit_test (test_wire_rejects_garbage),
