@@ -9,7 +9,7 @@ need_pyzmq
 
 start_broker --hash-cost min
 start_peer bob
-wait_until 10 online bob || fail "bob not online"
+wait_online 10 bob
 
 # session_codes: unknown_session, invalid_credentials, already_logged_in,
 # unsupported_version, busy, broker_unreachable, no_agent

@@ -13,7 +13,7 @@ hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$BROKER_PID/status"; }
 
 start_broker --hash-cost min
 start_peer bob
-wait_until 10 online bob || fail "bob not online"
+wait_online 10 bob
 hwm_start=$(hwm)
 "$PY" "$HOSTILE" manyitems "$BROKER_EP" mallory pw 4194304 >"$T/items.json" \
     || fail "manyitems: $(cat "$T/items.json")"

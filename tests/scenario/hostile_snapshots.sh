@@ -12,7 +12,7 @@ need_pyzmq
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4"
 start_broker --hash-cost min
 start_peer bob
-wait_until 10 online bob || fail "bob not online"
+wait_online 10 bob
 rss_start=$(rss_of "$BROKER_PID")
 
 bg flood "$PY" "$HOSTILE" snapflood "$BROKER_EP" mallory pw 20000 2000 8
