@@ -2,13 +2,15 @@
     transfers from hanging (issue 8): a transfer that makes no progress
     for the stall timeout ends on both sides with "owner stalled" or
     "requester stalled" (code stalled), while a requester that says it is
-    still checking its partial file is not stalled; a connection that
+    still checking its partial file is not stalled (on a resume only, and
+    for no longer than reading that file at 1 MB/s takes); a connection that
     libzmq drops (a frame above --max-message) or that the DEALER replaced
     ends that session's transfers at once; an owner's serving slots are
     shared fairly, so a newcomer gets one however many the others hold.
 */
 #define DEADLINE_MS 6000
 #include "fixture.h"
+#include "relay.h"
 
 #define STALL_MS    600
 
@@ -85,6 +87,25 @@ test_owner_stalls (void **state)
     client_destroy (&alice);
 }
 
+//  A resume from 2 MiB of a 4 MiB file: the requester may check its
+//  partial file for STALL_MS plus 2 MiB at RELAY_CHECK_BYTES_PER_MS
+#define RESUME_AT   (2 * 1024 * 1024)
+#define CHECK_MS    (STALL_MS + RESUME_AT / RELAY_CHECK_BYTES_PER_MS)
+
+static uint64_t
+s_open_resumed (client_t *owner, client_t *requester, uint64_t *get_id)
+{
+    *get_id = client_get (requester, owner->user, "docs/f0.txt", RESUME_AT, 2 * RESUME_AT,
+                          FIXTURE_FILE_MTIME);
+    uint64_t transfer = client_expect_serve (owner, requester->user);
+    client_opened (owner, transfer, 2 * RESUME_AT, FIXTURE_FILE_MTIME, RESUME_AT);
+    Fshare__Message *opened = client_recv (requester);
+    assert_int_equal (opened->body_case, FSHARE__MESSAGE__BODY_OPENED);
+    assert_int_equal (opened->opened->offset, RESUME_AT);
+    fsh_msg_destroy (&opened);
+    return transfer;
+}
+
 static void
 test_requester_stalls_unless_checking (void **state)
 {
@@ -93,7 +114,7 @@ test_requester_stalls_unless_checking (void **state)
     client_t *alice = s_client (fx, "alice", 1);
     client_t *bob = s_client (fx, "bob", 0);
     uint64_t get_id;
-    uint64_t transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
+    uint64_t transfer = s_open_resumed (alice, bob, &get_id);
     //  Checking its partial file for three stall timeouts: not stalled
     int64_t until = zclock_mono () + 3 * STALL_MS;
     while (zclock_mono () < until) {
@@ -102,6 +123,44 @@ test_requester_stalls_unless_checking (void **state)
     }
     //  Then silence: the requester owes credit
     client_expect_error (bob, get_id, FSH_ERR_STALLED, "requester stalled");
+    client_expect_cancel (alice, transfer, FSH_ERR_STALLED, "requester stalled");
+    client_destroy (&bob);
+    client_destroy (&alice);
+}
+
+//  "Still checking" for ever: stalled once reading the partial file would
+//  have been over; on a transfer that resumes nothing, at once
+static void
+test_checking_is_bounded (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    s_start (fx, 0, 0);
+    client_t *alice = s_client (fx, "alice", 2);
+    client_t *bob = s_client (fx, "bob", 0);
+    uint64_t get_id;
+    uint64_t transfer = s_open_resumed (alice, bob, &get_id);
+    int64_t start = zclock_mono ();
+    Fshare__Message *msg = NULL;
+    while (!msg && zclock_mono () - start < CHECK_MS + 3 * STALL_MS) {
+        s_checking (bob, transfer);
+        msg = client_recv_within (bob, 100, NULL);
+    }
+    assert_non_null (msg);
+    assert_int_equal (msg->code, FSH_ERR_STALLED);
+    assert_true (zclock_mono () - start >= CHECK_MS - 100);
+    fsh_msg_destroy (&msg);
+    client_expect_cancel (alice, transfer, FSH_ERR_STALLED, "requester stalled");
+
+    transfer = client_open (alice, bob, "docs/f1.txt", &get_id);
+    start = zclock_mono ();
+    while (!msg && zclock_mono () - start < CHECK_MS) {
+        s_checking (bob, transfer);
+        msg = client_recv_within (bob, 100, NULL);
+    }
+    assert_non_null (msg);
+    assert_int_equal (msg->code, FSH_ERR_STALLED);
+    assert_true (zclock_mono () - start < STALL_MS + 500);
+    fsh_msg_destroy (&msg);
     client_expect_cancel (alice, transfer, FSH_ERR_STALLED, "requester stalled");
     client_destroy (&bob);
     client_destroy (&alice);
@@ -223,6 +282,7 @@ main (void)
     zsys_set_logstream (stderr);
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_owner_stalls, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_checking_is_bounded, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_requester_stalls_unless_checking, s_setup,
                                          fixture_teardown),
         cmocka_unit_test_setup_teardown (test_owner_never_answers, s_setup, fixture_teardown),
