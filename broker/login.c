@@ -150,6 +150,12 @@ s_register (login_t *self, pending_t *pending, const char *hash)
                       "not registering", pending->user);
         return false;
     }
+    if (accounts_size (self->accounts) >= LOGIN_REGISTER_MAX) {
+        s_complain (self, "%s not registered: the account file holds %zu accounts, and "
+                    "first logins register at most %d", pending->user,
+                    accounts_size (self->accounts), LOGIN_REGISTER_MAX);
+        return false;
+    }
     if (accounts_set (self->accounts, pending->user, hash) == 0
     &&  accounts_save (self->accounts) == 0) {
         zsys_warning ("broker: REGISTERED NEW ACCOUNT '%s' (first login; registration is on)",

@@ -25,6 +25,10 @@
 
 //  The longest Login.instance kept (an agent sends 16 random bytes).
 #define LOGIN_INSTANCE_MAX  64
+//  Accounts beyond which first logins register no more: every one is an
+//  argon2id hash anyone on the machine can have made, and the account file
+//  must stay one that the broker can load again (ACCOUNTS_FILE_MAX)
+#define LOGIN_REGISTER_MAX  10000
 
 //  A login whose password was right, as the accept callback sees it.
 //  Valid during the call only.

@@ -5,6 +5,7 @@
 */
 #include "fixture.h"
 #include "view.h"
+#include "login.h"
 #include <sys/stat.h>
 #include <sodium.h>
 
@@ -162,6 +163,40 @@ test_no_register (void **state)
     zstr_free (&unknown);
     zstr_free (&wrong);
     assert_null (client_login (client, "carol", "pw"));
+    client_destroy (&client);
+}
+
+//  Registration closes at LOGIN_REGISTER_MAX accounts: a first login then
+//  is refused like an unknown user and the file stays as it was (one that
+//  grew on, beyond ACCOUNTS_FILE_MAX, the broker could not load again)
+static void
+test_registration_bounded (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    char *hash = accounts_hash_password ("pw", ACCOUNTS_COST_MIN);
+    char *state_dir = fixture_mkdir (fx, "state");
+    free (state_dir);
+    FILE *file = fopen (fx->accounts, "w");
+    assert_non_null (file);
+    for (int i = 0; i < LOGIN_REGISTER_MAX; i++)
+        fprintf (file, "user%d:%s\n", i, hash);
+    fclose (file);
+    chmod (fx->accounts, 0600);
+    zstr_free (&hash);
+    struct stat before, after;
+    assert_int_equal (stat (fx->accounts, &before), 0);
+
+    s_start_broker (fx, 1);
+    client_t *client = client_new (fx, NULL);
+    char *error = client_login (client, "newcomer", "pw");
+    assert_string_equal (error, "invalid user or password");
+    zstr_free (&error);
+    assert_int_equal (stat (fx->accounts, &after), 0);
+    assert_int_equal (after.st_size, before.st_size);
+    //  The accounts there still log in
+    client_t *known = client_new (fx, NULL);
+    assert_null (client_login (known, "user7", "pw"));
+    client_destroy (&known);
     client_destroy (&client);
 }
 
@@ -398,6 +433,7 @@ main (void)
     zsys_set_logstream (stderr);
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_login_rules, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_registration_bounded, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_no_register, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_events_and_snapshot, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_consecutive_and_paged, s_setup, fixture_teardown),
