@@ -75,6 +75,13 @@ s_set_waiting (digester_t *self, const char *path, size_t count)
 void
 digester_push (digester_t *self, hostdir_change_t *change)
 {
+    if (change->kind == FSHARE__CHANGE_KIND__CHANGE_NONE) {
+        //  Same size and mtime, another ctime (published.c): nothing to
+        //  publish unless the digest (or mode) turns out to differ
+        hashq_request (self->hashq, change->path);
+        hostdir_change_destroy (&change);
+        return;
+    }
     item_t *item = (item_t *) zmalloc (sizeof (item_t));
     item->change = change;
     item->queued_at = zclock_mono ();

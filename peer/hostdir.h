@@ -6,10 +6,13 @@
     the broker: added (a new file is complete), changed (size, mtime or the
     file itself differ), removed (deleted or moved out), renamed (moved
     within the tree; a renamed directory yields one rename per file below
-    it). Moves are paired by inotify cookie. New directories (mkdir -p,
-    moved in) are watched and then scanned, so files already inside are not
-    missed. A queue overflow or a full watch table triggers a rescan and a
-    warning. Identical states produce no change, which coalesces bursts.
+    it), and "verify" (kind NONE: the same size and mtime but another ctime,
+    so the content may have changed: its digest is to be checked, nothing
+    is published unless that differs). Moves are paired by inotify
+    cookie. New directories (mkdir -p, moved in) are watched and then
+    scanned, so files already inside are not missed. A queue overflow or
+    a full watch table triggers a rescan and a warning. Identical states
+    produce no change, which coalesces bursts.
 
     Complete means settled: a file is published once no writer holds it
     open (a read-lease probe, see scanner_probe), wherever it was found;

@@ -86,15 +86,23 @@ hostdir_change_destroy (hostdir_change_t **self_p)
 //  The one place where a file's new state becomes a change. links: a
 //  change is also one of every other name of the inode (a write through
 //  one hard link is seen by the event of that name only).
+//  The same size and mtime with another ctime is not a change to publish
+//  but a digest to check: the content may have been rewritten and its
+//  mtime set back (touch -r), or only the mode or link count changed.
+//  It is reported as a change of kind NONE, which the digester turns into
+//  a re-hash; a digest or mode that differs then goes out as file_changed
+//  with the same size and mtime (SPEC 4.5).
 static void
 s_put (published_t *self, const fileset_file_t *file, bool links, zlistx_t *changes)
 {
     settle_cancel (self->settle, file->path);
+    const fileset_file_t *known = fileset_lookup (self->files, file->path);
+    bool touched = known && file->ctime_ns && known->ctime_ns != file->ctime_ns;
     Fshare__ChangeKind kind = fileset_put_file (self->files, file);
-    if (kind == FSHARE__CHANGE_KIND__CHANGE_NONE)
+    if (kind == FSHARE__CHANGE_KIND__CHANGE_NONE && !touched)
         return;
     s_emit (changes, kind, file->path, NULL, file->size, file->mtime);
-    if (kind != FSHARE__CHANGE_KIND__CHANGE_CHANGED || !links)
+    if (kind == FSHARE__CHANGE_KIND__CHANGE_ADDED || !links)
         return;
     zlistx_t *names = fileset_links (self->files, file->dev, file->ino);
     const fileset_file_t *name = (const fileset_file_t *) zlistx_first (names);
@@ -118,7 +126,8 @@ published_put (published_t *self, const char *path, const struct stat *st, zlist
     fileset_file_t file = {
         .path = (char *) path, .size = (uint64_t) st->st_size,
         .mtime = (int64_t) st->st_mtim.tv_sec, .mtime_ns = (int64_t) st->st_mtim.tv_nsec,
-        .dev = (uint64_t) st->st_dev, .ino = (uint64_t) st->st_ino
+        .dev = (uint64_t) st->st_dev, .ino = (uint64_t) st->st_ino,
+        .ctime_ns = (int64_t) st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec
     };
     s_put (self, &file, st->st_nlink > 1, changes);
 }

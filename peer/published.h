@@ -15,6 +15,7 @@
 #include "settle.h"
 
 typedef struct {
+    //  ..._NONE: the same size and mtime, another ctime: a digest to check
     Fshare__ChangeKind kind;
     char *path;         //  the file's (new) path
     char *from;         //  renamed: the old path; else NULL

@@ -167,6 +167,8 @@ fileset_put_file (fileset_t *self, const fileset_file_t *with)
         s_index (self, file);
         return FSHARE__CHANGE_KIND__CHANGE_ADDED;
     }
+    if (with->ctime_ns)
+        file->ctime_ns = with->ctime_ns;
     if (file->size == with->size && file->mtime == with->mtime
     &&  file->mtime_ns == with->mtime_ns && file->dev == with->dev && file->ino == with->ino)
         return FSHARE__CHANGE_KIND__CHANGE_NONE;
@@ -195,7 +197,8 @@ fileset_put_stat (fileset_t *self, const char *path, const struct stat *st)
     fileset_file_t with = {
         .path = (char *) path, .size = (uint64_t) st->st_size,
         .mtime = (int64_t) st->st_mtim.tv_sec, .mtime_ns = (int64_t) st->st_mtim.tv_nsec,
-        .dev = (uint64_t) st->st_dev, .ino = (uint64_t) st->st_ino
+        .dev = (uint64_t) st->st_dev, .ino = (uint64_t) st->st_ino,
+        .ctime_ns = (int64_t) st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec
     };
     return fileset_put_file (self, &with);
 }

@@ -26,6 +26,7 @@ struct _fileset_file_t {
     uint32_t mode;              //  permission bits as published (0: unknown)
     int64_t mtime_ns;           //  within that second; 0 when unknown
     uint64_t dev, ino;          //  0, 0 when unknown
+    int64_t ctime_ns;           //  status change time, ns since the epoch; 0 when unknown
     fileset_file_t *same_inode; //  private: the next name of the inode
 };
 
