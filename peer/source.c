@@ -203,7 +203,14 @@ s_read_fully (source_t *self, void *buf, size_t size, uint64_t offset, char **er
 }
 
 //  Still the file we opened? The link count tells a deletion (or a
-//  replacement by rename) apart from a rewrite.
+//  replacement by rename) apart from a rewrite. While we hash what we
+//  read, the ctime too: a file rewritten in place with its mtime set back
+//  (touch -r) keeps size and mtime, and the digest computed while reading
+//  would then vouch for bytes of two versions (SPEC 4.5). Nobody can set
+//  the ctime back; a rename, a chmod or a new hard link moves it as well
+//  and then also ends the transfer. Served from a known digest, the
+//  requester checks every byte against that version's digest: a mix fails
+//  there, and a mere rename (sec_swap.sh) goes on.
 static int
 s_check_unchanged (source_t *self, char **error)
 {
@@ -220,7 +227,9 @@ s_check_unchanged (source_t *self, char **error)
     }
     if (st.st_size != self->opened.st_size
     ||  st.st_mtim.tv_sec != self->opened.st_mtim.tv_sec
-    ||  st.st_mtim.tv_nsec != self->opened.st_mtim.tv_nsec) {
+    ||  st.st_mtim.tv_nsec != self->opened.st_mtim.tv_nsec
+    ||  (!self->known && (st.st_ctim.tv_sec != self->opened.st_ctim.tv_sec
+                          || st.st_ctim.tv_nsec != self->opened.st_ctim.tv_nsec))) {
         *error = strdup ("file changed during transfer");
         return -1;
     }
