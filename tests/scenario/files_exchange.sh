@@ -7,7 +7,6 @@
 # directories are still watched (a file written in each afterwards is
 # published). The tap's events say what moved.
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
 files_family
 
 exchange() {
