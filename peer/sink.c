@@ -215,6 +215,10 @@ s_try_part (sink_t *self, const char *part, char **error)
     bool same = known && streq (meta.owner, self->owner) && streq (meta.path, self->path);
     bool same_content = known && self->has_sha256 && meta.has_sha256
                      && memcmp (meta.sha256, self->sha256, DIGEST_SIZE) == 0;
+    //  The same file but known to hold other content now (rewritten with
+    //  its size and mtime kept, SPEC 4.5): its prefix is of no use, and a
+    //  resume would only fail as corrupted at the end
+    bool other_content = known && self->has_sha256 && meta.has_sha256 && !same_content;
     if (same_content && !same)
         self->by_digest = true;
     same = same || same_content;
@@ -224,13 +228,13 @@ s_try_part (sink_t *self, const char *part, char **error)
     }
     self->fd = fd;
     if (same && st.st_size > 0) {
-        if ((uint64_t) st.st_size <= meta.size) {
+        if ((uint64_t) st.st_size <= meta.size && !other_content) {
             self->offset = (uint64_t) st.st_size;
             self->expect_size = meta.size;
             self->expect_mtime = meta.mtime;
         }
         else
-            self->restarted = true;     //  longer than its file: useless
+            self->restarted = true;     //  longer than its file, or other content: useless
     }
     return 1;
 }

@@ -56,4 +56,36 @@ wait_until 10 log_has alice "'served.bin' to bob stopped" || fail "alice kept se
 # the new version, asked for again, arrives whole
 expect 0 ctl bob get alice served.bin
 cmp "$T/bob_dl/served.bin" "$F" || fail "the second get differs from the file"
+
+# --- a partial file of a version rewritten since, size and mtime kept ---------------
+R="$DIR/resumed.bin"
+head -c 32M /dev/urandom >"$R"
+# sha256 of a file as bob's view has it
+view_sha() {
+    ctl bob --json ls --all --user alice 2>/dev/null | jq -r --arg p "$1" '.[] | select(.path == $p) | .sha256'
+}
+wait_until 30 eval '[ "$(view_sha resumed.bin)" = "$(sha256sum <"$R" | cut -d" " -f1)" ]' \
+    || fail "bob does not see resumed.bin's digest"
+bg get2 "$CTL" --user bob get alice resumed.bin
+GET_PID=$LAST_PID
+wait_until 20 has_bytes "$T/bob_dl/.resumed.bin.fshare-part" || fail "resumed.bin: no byte arrived"
+kill -KILL "$PID_bob"
+stopped "$PID_bob" 137
+wait_until 10 gone "$GET_PID" || fail "get of resumed.bin did not end"
+wait "$GET_PID"
+has_bytes "$T/bob_dl/.resumed.bin.fshare-part" || fail "no partial file of resumed.bin"
+python3 -c '
+import os, sys
+path = sys.argv[1]
+st = os.stat(path)
+with open(path, "r+b") as f:
+    f.write(b"R" * 4096)
+os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))' "$R" || fail "cannot rewrite resumed.bin"
+start_peer bob
+wait_until 10 online bob || fail "bob not online again"
+wait_until 30 eval '[ "$(view_sha resumed.bin)" = "$(sha256sum <"$R" | cut -d" " -f1)" ]' \
+    || fail "bob does not see resumed.bin's new digest"
+expect 0 ctl bob get alice resumed.bin
+grep -q "restarted" "$T/out" "$T/err" || fail "the get did not restart: $(cat "$T/out" "$T/err")"
+cmp "$T/bob_dl/resumed.bin" "$R" || fail "resumed.bin differs from the file"
 exit 0
