@@ -10,12 +10,13 @@
 start_broker
 DIR="$T/alice_files"
 mkdir -p "$DIR"
-# a large file first: alice's hasher is busy with it while the file
-# served is asked for, so she serves that one hashing while she reads
-truncate -s 1G "$DIR/decoy.bin"
 start_peer alice
 start_peer bob
 wait_until 10 online alice && wait_until 10 online bob || fail "agents not online"
+# a large file first, once alice is online (not hashed in her start-up
+# wait): her hasher is busy with it while the file served is asked for,
+# so she serves that one hashing while she reads
+truncate -s 1G "$DIR/decoy.bin"
 wait_until 10 sees bob alice decoy.bin || fail "bob does not see decoy.bin"
 F="$DIR/served.bin"
 head -c 64M /dev/zero | tr '\0' 'o' >"$F.tmp"
@@ -64,7 +65,8 @@ head -c 32M /dev/urandom >"$R"
 view_sha() {
     ctl bob --json ls --all --user alice 2>/dev/null | jq -r --arg p "$1" '.[] | select(.path == $p) | .sha256'
 }
-wait_until 30 eval '[ "$(view_sha resumed.bin)" = "$(sha256sum <"$R" | cut -d" " -f1)" ]' \
+# (behind the decoy's digest, which takes long on a loaded machine)
+wait_until 90 eval '[ "$(view_sha resumed.bin)" = "$(sha256sum <"$R" | cut -d" " -f1)" ]' \
     || fail "bob does not see resumed.bin's digest"
 bg get2 "$CTL" --user bob get alice resumed.bin
 GET_PID=$LAST_PID
