@@ -125,13 +125,10 @@ s_publishable (hostdir_t *self, const char *path, const char *name, bool is_dir)
 }
 
 //  Bring path in line with the disk. A file a writer holds open waits for
-//  its close (whose event comes: its directory is watched); a path gone
-//  is held (final: its settle window is over, so it is removed). A busy
-//  file is looked at once more after the settle window, from scratch: the
-//  kernel queues IN_CLOSE_WRITE before it drops the closing writer's
-//  count, so the probe that follows that event can still see the writer
-//  whose close it is, and no other close would come. A writer really
-//  there is still there then, and its own close will come.
+//  its close; a path gone is held (final: removed). A busy file is looked
+//  at again after the settle window: the kernel queues IN_CLOSE_WRITE
+//  before it drops the closing writer's count, so the probe after that
+//  event can still see the writer whose close it was.
 static void
 s_check (hostdir_t *self, const char *path, bool final, zlistx_t *changes)
 {
