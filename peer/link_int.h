@@ -28,6 +28,7 @@ struct _link_t {
     uint64_t awaiting;          //  the Publish or Snapshot the state waits for
     int64_t login_sent_at;
     int64_t heard_at;           //  last sign of life, whatever the DEALER
+    int64_t ticked_at;          //  the last heartbeat tick, 0 before the first
     int backoff_ms;
     uint32_t heartbeat_ms;
     uint32_t page_bytes;

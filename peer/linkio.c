@@ -269,6 +269,14 @@ s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
     //  came meanwhile: an answer waiting in the socket is a sign of life
     if (zsock_events (fsh_loginclient_dealer (self->client)) & ZMQ_POLLIN)
         fsh_loginclient_heard (self->client);
+    //  A tick far later than due: this process did not run (stopped,
+    //  suspended), so the broker's silence meanwhile says nothing; it gets
+    //  a fresh chance to answer the ping this tick sends
+    int64_t now = zclock_mono ();
+    if (self->ticked_at && now - self->ticked_at > 3 * (int64_t) self->heartbeat_ms
+    &&  fsh_loginclient_answered (self->client))
+        fsh_loginclient_heard (self->client);
+    self->ticked_at = now;
     bool expired = fsh_loginclient_expired (self->client);
     if (link_in_session (self->state) && expired) {
         link_reconnect_later (self, "the broker stopped answering");
