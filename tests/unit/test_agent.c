@@ -214,7 +214,9 @@ test_two_agents_share (void **state)
     s_write (fx, "alice", "new.txt", "new");
     s_wait_view (ctl, "alice:b.txt,alice:docs/a.pdf,alice:new.txt");
     bool seen = false;
+    int64_t deadline = zclock_mono () + DEADLINE_MS;
     while (!seen) {
+        assert_true (zclock_mono () < deadline);
         reply = fixture_ctl_recv (events);
         assert_true (reply->more);
         seen = reply->event && reply->event->type == FSHARE__EVENT_TYPE__EVENT_FILE_ADDED
