@@ -381,6 +381,21 @@ files_family() {
     mkdir -p "$DIR" "$T/outside"
 }
 
+# same_sums SECS [WHAT]: within SECS, bob's digests of alice's files are
+# sha256sum of the disk (view_sums, disk_sums), else the test fails
+# showing the difference
+view_sums() {
+    ctl bob --json ls --all --user alice 2>/dev/null | jq -r '.[] | "\(.sha256) \(.path)"' | sort
+}
+disk_sums() {
+    (cd "$DIR" && find . -type f -print0 | xargs -0 -r sha256sum) | sed 's|  \./| |' | sort
+}
+sums_are_disk() { [ "$(view_sums)" = "$(disk_sums)" ]; }
+same_sums() {
+    wait_until "$1" sums_are_disk || fail "bob's digests differ from the disk${2:+ ($2)}:
+$(diff <(view_sums) <(disk_sums) | head -40)"
+}
+
 # start_all [ALICE OPTIONS]: broker, tap, alice and bob, all online
 start_all() {
     start_broker --hash-cost min
