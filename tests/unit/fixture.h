@@ -632,14 +632,24 @@ typedef struct {
     zsock_t *in;
 } fixture_pair_t;
 
+//  An inproc endpoint no earlier setup of this test used. A closed
+//  socket's inproc names are released by libzmq's reaper thread, later
+//  than zsock_destroy returns, so a setup that binds a name its previous
+//  test's teardown just closed may find it still taken.
+static inline void
+fixture_inproc (char *endpoint, size_t size, const char *name)
+{
+    static int count = 0;
+    snprintf (endpoint, size, "inproc://%s-%d", name, count++);
+}
+
 //  A cmocka setup: a fresh pair, on an endpoint of its own.
 static inline int
 fixture_pair_setup (void **state)
 {
-    static int count = 0;
     fixture_pair_t *self = (fixture_pair_t *) zmalloc (sizeof (fixture_pair_t));
     char endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "inproc://fixture-pair-%d", count++);
+    fixture_inproc (endpoint, sizeof endpoint, "fixture-pair");
     self->in = zsock_new (ZMQ_PAIR);
     assert_int_equal (zsock_bind (self->in, "%s", endpoint), 0);
     self->out = zsock_new (ZMQ_PAIR);

@@ -4,24 +4,21 @@
     that it sends nothing offline or to a broker that takes nothing, and
     the stall limit (the broker's timeout or the default, plus a margin).
 */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "fixture.h"
 #include "tlink.h"
 
 typedef struct {
     zsock_t *router;            //  the broker's end
     zsock_t *dealer;            //  the agent's
     tlink_t link;
-} fixture_t;
+} tlink_fixture_t;
 
 static int
 s_setup (void **state)
 {
-    fixture_t *fx = (fixture_t *) zmalloc (sizeof (fixture_t));
+    tlink_fixture_t *fx = (tlink_fixture_t *) zmalloc (sizeof (tlink_fixture_t));
     char endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "inproc://tlink-%p", (void *) fx);
+    fixture_inproc (endpoint, sizeof endpoint, "tlink");
     fx->router = zsock_new_router (endpoint);
     fx->dealer = zsock_new_dealer (endpoint);
     assert_non_null (fx->router);
@@ -38,7 +35,7 @@ s_setup (void **state)
 static int
 s_teardown (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    tlink_fixture_t *fx = (tlink_fixture_t *) *state;
     zsock_destroy (&fx->dealer);
     zsock_destroy (&fx->router);
     free (fx);
@@ -47,7 +44,7 @@ s_teardown (void **state)
 
 //  What the broker receives next.
 static Fshare__Message *
-s_recv (fixture_t *fx)
+s_recv (tlink_fixture_t *fx)
 {
     zframe_t *identity = zframe_recv (fx->router);
     assert_non_null (identity);
@@ -60,7 +57,7 @@ s_recv (fixture_t *fx)
 static void
 test_send (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    tlink_fixture_t *fx = (tlink_fixture_t *) *state;
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
     msg.body_case = FSHARE__MESSAGE__BODY_PING;
     Fshare__Ping ping = FSHARE__PING__INIT;
@@ -91,7 +88,7 @@ test_send (void **state)
 static void
 test_send_refused (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    tlink_fixture_t *fx = (tlink_fixture_t *) *state;
     zsock_t *lonely = zsock_new (ZMQ_DEALER);
     zsock_set_sndtimeo (lonely, 0);
     fx->link.dealer = lonely;
@@ -107,7 +104,7 @@ test_send_refused (void **state)
 static void
 test_cancel_and_credit (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    tlink_fixture_t *fx = (tlink_fixture_t *) *state;
     tlink_cancel (&fx->link, 12, FSH_ERR_STALLED, "requester stalled");
     Fshare__Message *got = s_recv (fx);
     assert_int_equal (got->body_case, FSHARE__MESSAGE__BODY_CANCEL);
@@ -141,7 +138,7 @@ test_cancel_and_credit (void **state)
 static void
 test_clocks (void **state)
 {
-    fixture_t *fx = (fixture_t *) *state;
+    tlink_fixture_t *fx = (tlink_fixture_t *) *state;
     //  A broker that says nothing: the default, plus our margin
     fx->link.stall_ms = 0;
     assert_int_equal (tlink_stall_limit (&fx->link), TRANSFER_STALL_MS + TRANSFER_STALL_MARGIN_MS);

@@ -56,7 +56,7 @@ s_setup (void **state)
     crypto_hash_sha256 (fx->sha, data, SIZE);
 
     char endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "inproc://upload-%p", (void *) fx);
+    fixture_inproc (endpoint, sizeof endpoint, "upload");
     fx->broker = zsock_new (ZMQ_DEALER);
     assert_int_equal (zsock_bind (fx->broker, "%s", endpoint), 0);
     zsock_set_rcvtimeo (fx->broker, 5000);
