@@ -81,12 +81,21 @@ s_on_events (zloop_t *loop, zsock_t *sock, void *arg)
             fsh_ratelog_warning (self->ratelog, self->user, "dropped a malformed event");
             continue;
         }
-        control_publish (self->control, event);
+        control_publish (self->control, event, false);
         if (view_event (self->view, event) == VIEW_RESYNC)
             link_resync (self->link, view_resync_reason (self->view));
         fsh_event_destroy (&event);
     }
     return 0;
+}
+
+//  What a resync found changed goes to the "events" streams as well.
+static void
+s_on_view_told (const Fshare__Event *event, void *arg)
+{
+    agent_t *self = (agent_t *) arg;
+    if (self->control)
+        control_publish (self->control, event, true);
 }
 
 //  Subscribe to the whole sequenced stream (a view cannot filter topics).
@@ -475,6 +484,7 @@ s_agent_setup (agent_t *self, agent_config_t *config)
     self->dir = s_absolute (config->dir);
     self->downloads = s_absolute (config->downloads);
     self->view = view_new ();
+    view_set_watcher (self->view, s_on_view_told, self);
     self->ratelog = fsh_ratelog_new (1);
     char *db = self->statedir? zsys_sprintf ("%s/digests.db", statedir_path (self->statedir))
                              : NULL;

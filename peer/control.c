@@ -280,13 +280,14 @@ control_subscribe (control_t *self, zframe_t *to)
 }
 
 void
-control_publish (control_t *self, const Fshare__Event *event)
+control_publish (control_t *self, const Fshare__Event *event, bool resynced)
 {
     if (zlistx_size (self->subscribers) == 0)
         return;
     Fshare__CtlReply reply = FSHARE__CTL_REPLY__INIT;
     reply.more = true;
     reply.event = (Fshare__Event *) event;
+    reply.resynced = resynced;
     zframe_t *sub = (zframe_t *) zlistx_first (self->subscribers);
     while (sub) {
         if (control_reply (self, sub, &reply) == -1 && errno == EHOSTUNREACH)

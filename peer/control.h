@@ -47,8 +47,10 @@ void control_pager_finish (control_pager_t **pager_p);
 //  "events": acknowledge and add the ctl to the subscribers.
 void control_subscribe (control_t *self, zframe_t *to);
 //  Stream one event to every subscriber: a ctl that is gone is removed,
-//  one that is full misses this event.
-void control_publish (control_t *self, const Fshare__Event *event);
+//  one that is full misses this event. `resynced`: the view inferred it
+//  from a snapshot (see view_set_watcher), the broker's stream did not
+//  bring it.
+void control_publish (control_t *self, const Fshare__Event *event, bool resynced);
 size_t control_subscribers (control_t *self);
 
 #endif

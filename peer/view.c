@@ -12,6 +12,9 @@
 //  (if they were needed, the sequence check after the snapshot notices).
 #define VIEW_BUFFER_MAX 100000
 
+//  Files per join event when a resync tells of a user it had not seen
+#define VIEW_JOIN_PAGE 500
+
 typedef struct {
     char *name;
     int64_t since;
@@ -29,10 +32,13 @@ struct _view_t {
     uint64_t loading_seq;
     //  Events waiting for a snapshot, in arrival order (owned copies)
     zlistx_t *buffer;
-    //  The seq announced by the previous pong
-    bool has_pong_mark;
-    uint64_t pong_mark;
+    //  The seqs announced by the last two pongs, older first
+    size_t pong_marks;
+    uint64_t pong_mark [2];
     const char *reason;
+    bool ever_synced;           //  a snapshot has loaded before
+    view_watch_fn *watcher;     //  told what a resync changed
+    void *watcher_arg;
 };
 
 static view_user_t *
@@ -130,7 +136,7 @@ static void
 s_unsync (view_t *self, const char *reason)
 {
     self->synced = false;
-    self->has_pong_mark = false;
+    self->pong_marks = 0;
     self->reason = reason;
 }
 
@@ -281,6 +287,131 @@ s_replay (view_t *self)
     return true;
 }
 
+//  --- What a resync changed ---------------------------------------------------
+
+//  Bring `users` to what the stream's subscribers have heard: the buffered
+//  events were passed on as they came, in sequence or not.
+static void
+s_apply_buffered (view_t *self, zhashx_t *users)
+{
+    for (Fshare__Event *event = (Fshare__Event *) zlistx_first (self->buffer); event;
+         event = (Fshare__Event *) zlistx_next (self->buffer))
+        s_apply (users, event);
+}
+
+static void
+s_tell (view_t *self, Fshare__Event *event)
+{
+    event->broker = (char *) fsh_sequence_broker (self->position);
+    event->seq = fsh_sequence_seq (self->position);
+    event->time_ms = zclock_time ();
+    self->watcher (event, self->watcher_arg);
+}
+
+static void
+s_tell_file (view_t *self, Fshare__EventType type, const char *user,
+             const fileset_file_t *file)
+{
+    Fshare__Event event = FSHARE__EVENT__INIT;
+    Fshare__FileInfo info;
+    fileset_info (file, &info);
+    event.type = type;
+    event.user = (char *) user;
+    event.file = &info;
+    s_tell (self, &event);
+}
+
+//  A join with the user's files, in pages as the broker cuts them.
+static void
+s_tell_join (view_t *self, view_user_t *user)
+{
+    size_t count = fileset_size (user->files);
+    size_t room = count < VIEW_JOIN_PAGE? count: VIEW_JOIN_PAGE;
+    Fshare__FileInfo *infos = (Fshare__FileInfo *) calloc (room? room: 1, sizeof *infos);
+    Fshare__FileInfo **list = (Fshare__FileInfo **) calloc (room? room: 1, sizeof *list);
+    assert (infos && list);
+    Fshare__Event event = FSHARE__EVENT__INIT;
+    event.type = FSHARE__EVENT_TYPE__EVENT_JOIN;
+    event.user = user->name;
+    event.since = user->since;
+    event.files = list;
+    const fileset_file_t *file = fileset_first (user->files);
+    do {
+        event.n_files = 0;
+        for (; file && event.n_files < room; file = fileset_next (user->files)) {
+            fileset_info (file, &infos [event.n_files]);
+            list [event.n_files] = &infos [event.n_files];
+            event.n_files++;
+        }
+        event.more = file != NULL;
+        s_tell (self, &event);
+        event.page++;
+    } while (file);
+    free (list);
+    free (infos);
+}
+
+static bool
+s_same_file (const fileset_file_t *a, const fileset_file_t *b)
+{
+    return a->size == b->size && a->mtime == b->mtime && a->mode == b->mode
+        && a->has_sha256 == b->has_sha256
+        && (!a->has_sha256 || memcmp (a->sha256, b->sha256, 32) == 0);
+}
+
+static void
+s_tell_files (view_t *self, view_user_t *told, view_user_t *now)
+{
+    for (const fileset_file_t *file = fileset_first (now->files); file;
+         file = fileset_next (now->files)) {
+        const fileset_file_t *was = fileset_lookup (told->files, file->path);
+        if (!was)
+            s_tell_file (self, FSHARE__EVENT_TYPE__EVENT_FILE_ADDED, now->name, file);
+        else
+        if (!s_same_file (was, file))
+            s_tell_file (self, FSHARE__EVENT_TYPE__EVENT_FILE_CHANGED, now->name, file);
+    }
+    for (const fileset_file_t *file = fileset_first (told->files); file;
+         file = fileset_next (told->files))
+        if (!fileset_lookup (now->files, file->path))
+            s_tell_file (self, FSHARE__EVENT_TYPE__EVENT_FILE_REMOVED, now->name, file);
+}
+
+//  The events that take `told` to `now`: leaves first, then joins (a user
+//  who logged in again is a leave and a join), then each file's change.
+static void
+s_tell_difference (view_t *self, zhashx_t *told, zhashx_t *now)
+{
+    for (view_user_t *user = (view_user_t *) zhashx_first (told); user;
+         user = (view_user_t *) zhashx_next (told)) {
+        view_user_t *current = (view_user_t *) zhashx_lookup (now, user->name);
+        if (!current || current->since != user->since) {
+            Fshare__Event event = FSHARE__EVENT__INIT;
+            event.type = FSHARE__EVENT_TYPE__EVENT_LEAVE;
+            event.user = user->name;
+            s_tell (self, &event);
+        }
+    }
+    for (view_user_t *user = (view_user_t *) zhashx_first (now); user;
+         user = (view_user_t *) zhashx_next (now)) {
+        view_user_t *was = (view_user_t *) zhashx_lookup (told, user->name);
+        if (!was || was->since != user->since)
+            s_tell_join (self, user);
+        else
+            s_tell_files (self, was, user);
+    }
+}
+
+void
+view_set_watcher (view_t *self, view_watch_fn *watcher, void *arg)
+{
+    assert (self);
+    self->watcher = watcher;
+    self->watcher_arg = arg;
+}
+
+//  --- Snapshots ----------------------------------------------------------------
+
 int
 view_snapshot_page (view_t *self, const Fshare__SnapshotPage *page)
 {
@@ -310,19 +441,28 @@ view_snapshot_page (view_t *self, const Fshare__SnapshotPage *page)
     if (page->more)
         return 0;
 
-    //  Complete: the snapshot becomes the visible state
-    zhashx_destroy (&self->users);
+    //  Complete: the snapshot becomes the visible state. What the event
+    //  stream told so far is the old state plus every buffered event.
+    zhashx_t *told = self->users;
+    bool tell = self->watcher && self->ever_synced;
+    if (tell)
+        s_apply_buffered (self, told);
     self->users = self->loading_users;
     self->loading_users = NULL;
     fsh_sequence_set (self->position, self->loading_broker, self->loading_seq);
     zstr_free (&self->loading_broker);
     self->loading = false;
-    if (!s_replay (self)) {
+    bool replayed = s_replay (self);
+    if (tell)
+        s_tell_difference (self, told, self->users);
+    zhashx_destroy (&told);
+    if (!replayed) {
         self->reason = "gap between the snapshot and the buffered events";
         return -1;
     }
     self->synced = true;
-    self->has_pong_mark = false;
+    self->ever_synced = true;
+    self->pong_marks = 0;
     return 1;
 }
 
@@ -336,13 +476,19 @@ view_pong (view_t *self, const char *broker, uint64_t seq)
         s_unsync (self, "pong from another broker instance");
         return true;
     }
-    bool behind = self->has_pong_mark && fsh_sequence_seq (self->position) < self->pong_mark;
+    //  Two heartbeats of grace: events in flight when a pong left the
+    //  broker may arrive after the next pong on a loaded machine.
+    bool behind = self->pong_marks == 2
+               && fsh_sequence_seq (self->position) < self->pong_mark [0];
     if (behind) {
         s_unsync (self, "events missing (the broker is ahead)");
         return true;
     }
-    self->pong_mark = seq;
-    self->has_pong_mark = true;
+    if (self->pong_marks == 2)
+        self->pong_mark [0] = self->pong_mark [1];
+    else
+        self->pong_marks++;
+    self->pong_mark [self->pong_marks - 1] = seq;
     return false;
 }
 

@@ -42,9 +42,18 @@ void view_snapshot_begin (view_t *self);
 //  must be fetched again (pages disagree, or buffered events show a gap).
 int view_snapshot_page (view_t *self, const Fshare__SnapshotPage *page);
 
+//  Who is told what a resync changed. After a snapshot replaces a view
+//  that had loaded one before, `watcher` receives the events that take
+//  what the event stream passed on (the old view plus every event
+//  buffered since) to the new view: leaves, joins with their files (in
+//  pages), then file_added, file_changed and file_removed, carrying the
+//  view's broker id and seq. So a subscriber fed the stream and these
+//  misses nothing the view saw change. The event lives for the call only.
+typedef void (view_watch_fn) (const Fshare__Event *event, void *arg);
+void view_set_watcher (view_t *self, view_watch_fn *watcher, void *arg);
 //  The broker's (id, seq) from a Pong. True when the view is behind: the
-//  seq announced by the previous pong has still not been reached (a lost
-//  last event), or the broker instance is not the view's.
+//  seq announced two pongs ago has still not been reached (a lost last
+//  event), or the broker instance is not the view's.
 bool view_pong (view_t *self, const char *broker, uint64_t seq);
 
 //  Why the last VIEW_RESYNC / -1 / true was returned (static text).

@@ -321,6 +321,48 @@ test_broker_restart (void **state)
     zactor_destroy (&frank);
 }
 
+//  What a resync finds changed reaches the events stream: erin leaves
+//  while the broker is down, so the new broker never announces it; frank's
+//  view learns it from the snapshot, and so must his events stream.
+static void
+test_resync_told (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    zactor_t *erin = fixture_agent_new (fx, "erin", "pw", NULL);
+    zactor_t *frank = fixture_agent_new (fx, "frank", "pw", NULL);
+    fixture_expect_word (erin, "ONLINE");
+    fixture_expect_word (frank, "ONLINE");
+    zsock_t *ctl = fixture_ctl_connect (fx, "frank");
+    Fshare__CtlReply *reply = s_ctl_call (ctl, "peers");
+    assert_int_equal (reply->n_peers, 2);
+    s_reply_free (&reply);
+    zsock_t *events = fixture_ctl_connect (fx, "frank");
+    reply = s_ctl_call (events, "events");
+    assert_true (reply->more);
+    s_reply_free (&reply);
+
+    zactor_destroy (&fx->broker);
+    s_wait_state (ctl, "reconnecting");
+    zactor_destroy (&erin);
+    s_broker_start (fx);
+    s_wait_state (ctl, "online");
+    bool told = false;
+    int64_t deadline = zclock_mono () + DEADLINE_MS;
+    while (!told) {
+        assert_true (zclock_mono () < deadline);
+        reply = fixture_ctl_recv (events);
+        assert_non_null (reply);
+        told = reply->event && reply->event->type == FSHARE__EVENT_TYPE__EVENT_LEAVE
+            && streq (reply->event->user, "erin");
+        if (told)
+            assert_true (reply->resynced);
+        s_reply_free (&reply);
+    }
+    zsock_destroy (&events);
+    zsock_destroy (&ctl);
+    zactor_destroy (&frank);
+}
+
 //  More agents log in at once from one address than the broker will hold
 //  (a restart behind a NAT): those told "busy" try again later, and every
 //  one gets in; none gives up as if its password were wrong.
@@ -449,6 +491,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_refused_login, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_setup_errors, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_broker_restart, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_resync_told, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_busy_broker, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_busy_then_refused, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_unreachable_broker, s_setup, fixture_teardown),

@@ -138,7 +138,7 @@ test_events (void **state)
     Fshare__Event event = FSHARE__EVENT__INIT;
     event.type = FSHARE__EVENT_TYPE__EVENT_LEAVE;
     event.user = "bob";
-    control_publish (self->control, &event);    //  nobody listens: nothing sent
+    control_publish (self->control, &event, false);    //  nobody listens: nothing sent
     control_request_t *request = s_request (self, "events");
     control_subscribe (self->control, request->sender);
     control_subscribe (self->control, request->sender);
@@ -149,11 +149,18 @@ test_events (void **state)
     fshare__ctl_reply__free_unpacked (reply, NULL);
     reply = fixture_ctl_recv (self->ctl);     //  the second subscribe's acknowledgement
     fshare__ctl_reply__free_unpacked (reply, NULL);
-    control_publish (self->control, &event);
+    control_publish (self->control, &event, false);
     reply = fixture_ctl_recv (self->ctl);
     assert_true (reply->more);
     assert_non_null (reply->event);
     assert_string_equal (reply->event->user, "bob");
+    assert_false (reply->resynced);
+    fshare__ctl_reply__free_unpacked (reply, NULL);
+    //  One the view inferred after a resync says so
+    control_publish (self->control, &event, true);
+    reply = fixture_ctl_recv (self->ctl);
+    assert_non_null (reply->event);
+    assert_true (reply->resynced);
     fshare__ctl_reply__free_unpacked (reply, NULL);
     control_request_destroy (&request);
 }

@@ -451,8 +451,10 @@ test_pong_lost_last_event (void **state)
 {
     (void) state;
     view_t *view = s_synced_view (10);
-    //  The broker is at 11 but event 11 never came
+    //  The broker is at 11 but event 11 never came: two pongs of grace
     assert_false (view_pong (view, B1, 11));
+    assert_false (view_pong (view, B1, 11));
+    assert_true (view_synced (view));
     assert_true (view_pong (view, B1, 11));
     assert_false (view_synced (view));
     assert_non_null (strstr (view_resync_reason (view), "ahead"));
@@ -521,6 +523,90 @@ test_buffer_is_bounded (void **state)
     view_destroy (&view);
 }
 
+//  What the watcher was told, one "type user path-or-count" line each
+static void
+s_record (const Fshare__Event *event, void *arg)
+{
+    zlistx_t *told = (zlistx_t *) arg;
+    assert_string_equal (event->broker, B1);
+    assert_int_equal (event->seq, 14);
+    char *line = NULL;
+    switch (event->type) {
+        case FSHARE__EVENT_TYPE__EVENT_JOIN:
+            line = zsys_sprintf ("join %s %zu", event->user, event->n_files);
+            break;
+        case FSHARE__EVENT_TYPE__EVENT_LEAVE:
+            line = zsys_sprintf ("leave %s", event->user);
+            break;
+        case FSHARE__EVENT_TYPE__EVENT_FILE_ADDED:
+        case FSHARE__EVENT_TYPE__EVENT_FILE_CHANGED:
+        case FSHARE__EVENT_TYPE__EVENT_FILE_REMOVED:
+            line = zsys_sprintf ("%s %s %s",
+                event->type == FSHARE__EVENT_TYPE__EVENT_FILE_ADDED? "added":
+                event->type == FSHARE__EVENT_TYPE__EVENT_FILE_CHANGED? "changed": "removed",
+                event->user, event->file->path);
+            break;
+        default:
+            fail_msg ("a resync told an event of type %d", event->type);
+    }
+    zlistx_add_end (told, line);
+}
+
+static char *
+s_told (zlistx_t *told)
+{
+    zlistx_sort (told);
+    char *text = strdup ("");
+    for (char *line = (char *) zlistx_first (told); line; line = (char *) zlistx_next (told)) {
+        char *longer = zsys_sprintf ("%s%s;", text, line);
+        free (text);
+        text = longer;
+    }
+    return text;
+}
+
+static void
+test_resync_tells_the_difference (void **state)
+{
+    (void) state;
+    zlistx_t *told = zlistx_new ();
+    zlistx_set_destructor (told, (zlistx_destructor_fn *) zstr_free);
+    zlistx_set_comparator (told, (zlistx_comparator_fn *) strcmp);
+    view_t *view = view_new ();
+    view_set_watcher (view, s_record, told);
+    view_snapshot_begin (view);
+    const char *first [] = { "a.txt", "b.txt", NULL };
+    assert_int_equal (s_page (view, B1, 10, false, "alice", first, false), 1);
+    assert_int_equal (zlistx_size (told), 0);       //  the first snapshot tells nothing
+
+    //  Heard: carol joins, c.txt (10 bytes) is added; 13 is lost, and
+    //  a.txt's removal (14) arrives while the view is out of sequence
+    assert_int_equal (s_join (view, B1, 11, "carol", 0, false, NULL), VIEW_APPLIED);
+    assert_int_equal (s_added (view, B1, 12, "alice", "c.txt"), VIEW_APPLIED);
+    assert_int_equal (s_event (view, B1, 14, FSHARE__EVENT_TYPE__EVENT_FILE_REMOVED,
+                               "alice", "a.txt", 0, NULL), VIEW_RESYNC);
+    view_snapshot_begin (view);
+    const char *alice [] = { "b.txt", "c.txt", "d.txt", NULL };
+    const char *bob [] = { "x", NULL };
+    assert_int_equal (s_page (view, B1, 14, true, "alice", alice, false), 0);
+    assert_int_equal (zlistx_size (told), 0);       //  nothing before the last page
+    assert_int_equal (s_page (view, B1, 14, false, "bob", bob, false), 1);
+    //  Not the removal the stream brought; c.txt is 7 bytes now
+    char *text = s_told (told);
+    assert_string_equal (text, "added alice d.txt;changed alice c.txt;join bob 1;leave carol;");
+    zstr_free (&text);
+
+    //  A resync that finds nothing new tells nothing
+    zlistx_purge (told);
+    assert_true (view_pong (view, B2, 1));
+    view_snapshot_begin (view);
+    assert_int_equal (s_page (view, B1, 14, true, "alice", alice, false), 0);
+    assert_int_equal (s_page (view, B1, 14, false, "bob", bob, false), 1);
+    assert_int_equal (zlistx_size (told), 0);
+    view_destroy (&view);
+    zlistx_destroy (&told);
+}
+
 int
 main (void)
 {
@@ -545,6 +631,7 @@ main (void)
         cmocka_unit_test (test_pong_other_broker),
         cmocka_unit_test (test_invalidate_buffers),
         cmocka_unit_test (test_buffer_is_bounded),
+        cmocka_unit_test (test_resync_tells_the_difference),
     };
     zsys_init ();
     zsys_set_logstream (stderr);

@@ -193,6 +193,13 @@ s_on_stream (zloop_t *loop, zsock_t *sock, void *arg)
     }
     if (!reply)
         return 0;
+    if (reply->resynced) {
+        //  The agent's view loaded a snapshot after missing events: what it
+        //  tells of the difference is the new listing, fetched whole
+        self->relist = true;
+        self->relist_after = zclock_mono ();
+    }
+    else
     if (reply->event && !fsh_event_check (reply->event)) {
         model_change_t change;
         model_lock (self->model);
