@@ -1,14 +1,13 @@
 /*  hostdir.c - the watched host directory (SPEC 4.2). See hostdir.h.
 
     Every inotify event names a path; what the event means is decided by
-    looking at the path now (s_check): gone, not a regular file, still
+    looking at the path now (hostdir_check): gone, not a regular file, still
     open for writing (a read-lease probe, answered by the kernel without
     polling anything), or ready to publish. So a burst of events about one
     file costs one look each and yields one change at most, and what is
     published is always what the disk holds. Events whose look must wait
     (a removal that may be undone, a truncate that has no close) go to the
-    settle queue; a move whose other half has not been read yet waits for
-    the next call or a 20 ms deadline, then counts as a move out. What the
+    settle queue; the halves of a move are paired in moves.c. What the
     look finds becomes changes in published.c, where every file's new
     state goes through one function: a digest step belongs there.
 
@@ -17,13 +16,8 @@
     is opened afresh by every call and closed before it returns: an open
     descriptor would hold back the kernel's IN_DELETE_SELF.
 */
-#include "hostdir.h"
-#include "exchange.h"
-#include "published.h"
-#include "ignore.h"
-#include "moves.h"
+#include "hostdir_int.h"
 #include "scanner.h"
-#include "watches.h"
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/inotify.h>
@@ -34,31 +28,10 @@
                       | IN_MODIFY | IN_EXCL_UNLINK | IN_ONLYDIR)
 #define S_BUFFER_SIZE   (64 * 1024)
 #define S_READS_MAX     16      //  per call, so a flood cannot starve the agent
-#define S_MOVE_WAIT_MS  20      //  for the second half of a move
 #define S_FLOOD_GRACE_MS 500    //  settling waits no longer for a flood
 #define S_RETRY_MS      5000    //  rescan period while something is unwatched
 #define S_PATH_SIZE     (FSH_PATH_MAX + FSH_NAME_MAX + 2)
 #define S_IGNORE_FILE   ".fshareignore"
-
-struct _hostdir_t {
-    char *root;
-    int rootfd;                 //  open during one call only, or -1
-    int inotify;
-    published_t *published;     //  the files, the settle queue
-    watches_t *watches;
-    ignore_t *ignore;
-    bool ignore_dirty;          //  an event named it: read it again
-    moves_t *moves;             //  moved-from halves waiting
-    uint64_t generation;        //  of the current walk of the whole tree
-    uint64_t calls;             //  hostdir_process calls so far
-    int64_t rescan_at;          //  0, or when to rescan (zclock_mono)
-    bool watch_full;            //  the watch table is full
-    bool watch_warned;          //  ... and that was logged (once, until it is not)
-    char *buffer;               //  for read()
-    hostdir_tick_fn *tick;      //  during long walks, or NULL
-    void *tick_arg;
-    size_t walked;              //  entries walked, for the tick
-};
 
 //  What a walk of part of the tree does with what it finds.
 typedef struct {
@@ -67,15 +40,11 @@ typedef struct {
     fileset_t *into;            //  rescan: collect here, not in the published set
 } s_walk_ctx_t;
 
-static void s_add_dir (hostdir_t *self, const char *path, zlistx_t *changes);
-
 // --------------------------------------------------------------------------
 //  The root and what is below it
 
-//  The root's descriptor for this call, opened on first use; -1 when the
-//  root cannot be opened (what uses it then fails with EBADF).
-static int
-s_root_fd (hostdir_t *self)
+int
+hostdir_rootfd (hostdir_t *self)
 {
     if (self->rootfd < 0)
         self->rootfd = open (self->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -109,9 +78,15 @@ typedef enum {
 static s_state_t
 s_examine (hostdir_t *self, const char *path, struct stat *st)
 {
-    scanner_state_t state = scanner_examine (s_root_fd (self), path, st);
+    scanner_state_t state = scanner_examine (hostdir_rootfd (self), path, st);
     return state == SCANNER_GONE? S_GONE: state == SCANNER_OTHER? S_OTHER
          : state == SCANNER_BUSY? S_BUSY: S_READY;
+}
+
+bool
+hostdir_ready (hostdir_t *self, const char *path, struct stat *st)
+{
+    return s_examine (self, path, st) == S_READY;
 }
 
 // --------------------------------------------------------------------------
@@ -129,8 +104,8 @@ s_publishable (hostdir_t *self, const char *path, const char *name, bool is_dir)
 //  at again after the settle window: the kernel queues IN_CLOSE_WRITE
 //  before it drops the closing writer's count, so the probe after that
 //  event can still see the writer whose close it was.
-static void
-s_check (hostdir_t *self, const char *path, bool final, zlistx_t *changes)
+void
+hostdir_check (hostdir_t *self, const char *path, bool final, zlistx_t *changes)
 {
     struct stat st;
     s_state_t state = s_examine (self, path, &st);
@@ -208,115 +183,21 @@ s_on_file (void *arg, const char *path, int dirfd, const char *name, const struc
         published_put (self->published, path, st, ctx->changes);
 }
 
-//  A directory that appeared (created, moved in): watch every directory
-//  first, then read it, so no file can slip between the two; a file still
-//  being written is published at its close.
-static void
-s_add_dir (hostdir_t *self, const char *path, zlistx_t *changes)
+//  Watch every directory first, then read it, so no file can slip between
+//  the two; a file still being written is published at its close.
+void
+hostdir_add_dir (hostdir_t *self, const char *path, zlistx_t *changes)
 {
     s_walk_ctx_t ctx = { self, changes, NULL };
-    if (scanner_walk (s_root_fd (self), path, s_on_dir, s_on_file, &ctx) < 0)
+    if (scanner_walk (hostdir_rootfd (self), path, s_on_dir, s_on_file, &ctx) < 0)
         zsys_debug ("hostdir: new directory '%s' is gone: %s", path, strerror (errno));
 }
 
-//  A directory that left the tree (deleted, moved out).
-static void
-s_remove_dir (hostdir_t *self, const char *path, zlistx_t *changes)
+void
+hostdir_remove_dir (hostdir_t *self, const char *path, zlistx_t *changes)
 {
     published_hold_under (self->published, path, changes);
     watches_drop_under (self->watches, path);
-}
-
-// --------------------------------------------------------------------------
-//  Moves
-
-//  The moved-from half never found its partner, or went to a name that is
-//  not published: it left, unless its path comes back.
-static void
-s_moved_out (hostdir_t *self, move_t *move, zlistx_t *changes)
-{
-    if (move->is_dir)
-        s_remove_dir (self, move->path, changes);
-    else
-        published_hold (self->published, move->path, changes);
-}
-
-//  Settle waiting moves as moves out: those that conflict with path (an
-//  event about the same place must be reported after them), or, path
-//  NULL, those that had their chance (read by an earlier call, or past
-//  their deadline).
-static void
-s_flush_moves (hostdir_t *self, const char *path, zlistx_t *changes)
-{
-    int64_t now = zclock_mono ();
-    move_t *move;
-    while ((move = path? moves_take_conflict (self->moves, path)
-                       : moves_take_stale (self->moves, self->calls, now))) {
-        s_moved_out (self, move, changes);
-        move_destroy (&move);
-    }
-}
-
-//  The event says the file went from -> to: true even when `to` has moved
-//  on since (its own later events say where). Fresh size and mtime when
-//  the file is still there and complete.
-static void
-s_rename_file (hostdir_t *self, const char *from, const char *to, zlistx_t *changes)
-{
-    struct stat st;
-    bool ready = s_examine (self, to, &st) == S_READY;
-    if (!published_rename (self->published, from, to, ready? &st: NULL, changes))
-        s_check (self, to, false, changes);     //  never published: new here
-}
-
-static void
-s_rename_dir (hostdir_t *self, const char *from, const char *to, zlistx_t *changes)
-{
-    published_rename_dir (self->published, from, to, changes);
-    watches_rename (self->watches, from, to);
-    //  Events read before the move named the old paths, which no longer
-    //  exist; what they were about is found here.
-    s_add_dir (self, to, changes);
-}
-
-static void
-s_moved_to (hostdir_t *self, const struct inotify_event *event, const char *path,
-            bool publishable, zlistx_t *changes)
-{
-    bool is_dir = (event->mask & IN_ISDIR) != 0;
-    move_t *move = event->cookie? moves_take (self->moves, event->cookie): NULL;
-    s_flush_moves (self, path, changes);
-    if (!move) {                        //  moved in from outside, or from
-        if (publishable && is_dir)      //  a name that is not published
-            s_add_dir (self, path, changes);
-        else
-        if (publishable)
-            s_check (self, path, false, changes);
-        return;
-    }
-    if (!publishable) {                 //  e.g. renamed to a partial name
-        s_moved_out (self, move, changes);
-        move_destroy (&move);
-        return;
-    }
-    switch (exchange_apply (s_root_fd (self), self->published, self->watches,
-                            move->path, path, is_dir, changes)) {
-        case EXCHANGE_SWAPPED:
-            if (is_dir) {               //  what events named by the old paths
-                s_add_dir (self, move->path, changes);
-                s_add_dir (self, path, changes);
-            }
-            break;
-        case EXCHANGE_ECHO:
-            break;
-        case EXCHANGE_NONE:
-            if (is_dir)
-                s_rename_dir (self, move->path, path, changes);
-            else
-                s_rename_file (self, move->path, path, changes);
-            break;
-    }
-    move_destroy (&move);
 }
 
 // --------------------------------------------------------------------------
@@ -341,7 +222,7 @@ static void
 s_file_event (hostdir_t *self, const char *path, uint32_t mask, zlistx_t *changes)
 {
     if (mask & (IN_CLOSE_WRITE | IN_ATTRIB))
-        s_check (self, path, false, changes);
+        hostdir_check (self, path, false, changes);
     else
     if (mask & IN_MODIFY)               //  a write, or truncate(2): no close
         settle_add (published_settle (self->published), path, zclock_mono ());
@@ -397,19 +278,18 @@ s_handle_event (hostdir_t *self, const struct inotify_event *event,
     bool publishable = s_publishable (self, path, event->name, is_dir);
 
     if (mask & IN_MOVED_TO) {
-        s_moved_to (self, event, path, publishable, changes);
+        hostdir_moved_to (self, event->cookie, path, is_dir, publishable, changes);
         return;
     }
-    s_flush_moves (self, path, changes);
+    hostdir_flush_moves (self, path, changes);
     if (mask & IN_MOVED_FROM) {
         if (publishable)
-            moves_add (self->moves, event->cookie, path, is_dir,
-                       zclock_mono () + S_MOVE_WAIT_MS, self->calls);
+            hostdir_moved_from (self, event->cookie, path, is_dir);
         return;
     }
     if (mask & IN_DELETE) {
         if (is_dir)
-            s_remove_dir (self, path, changes);
+            hostdir_remove_dir (self, path, changes);
         else
             published_hold (self->published, path, changes);
         return;
@@ -423,7 +303,7 @@ s_handle_event (hostdir_t *self, const struct inotify_event *event,
     //  Created; or made readable, when it could not be watched before
     if ((mask & IN_CREATE) || ((mask & IN_ATTRIB) && !watches_has (self->watches, path))) {
         published_remove (self->published, path, changes);    //  a file held there is gone
-        s_add_dir (self, path, changes);
+        hostdir_add_dir (self, path, changes);
     }
 }
 
@@ -433,7 +313,7 @@ s_settle_due (hostdir_t *self, int64_t until, zlistx_t *changes)
 {
     char *path;
     while ((path = settle_take_due (published_settle (self->published), until))) {
-        s_check (self, path, true, changes);
+        hostdir_check (self, path, true, changes);
         free (path);
     }
 }
@@ -469,9 +349,9 @@ hostdir_process (hostdir_t *self, zlistx_t *changes)
     //  With events still queued (a flood), partners may be among them: the
     //  descriptor is still readable, so the next call comes at once.
     if (drained)
-        s_flush_moves (self, NULL, changes);
+        hostdir_flush_moves (self, NULL, changes);
     bool rules_changed = self->ignore_dirty
-                      && ignore_load_file (self->ignore, s_root_fd (self), S_IGNORE_FILE);
+                      && ignore_load_file (self->ignore, hostdir_rootfd (self), S_IGNORE_FILE);
     self->ignore_dirty = false;
     if (overflow)
         zsys_warning ("hostdir: inotify queue overflowed: rescanning '%s'", self->root);
@@ -523,7 +403,7 @@ hostdir_rescan (hostdir_t *self, zlistx_t *changes)
     moves_purge (self->moves);
     self->rescan_at = 0;
     s_root_release (self);              //  it may have been replaced
-    if (s_root_fd (self) < 0) {
+    if (hostdir_rootfd (self) < 0) {
         zsys_error ("hostdir: cannot open '%s': %s", self->root, strerror (errno));
         if (errno == ENOENT || errno == ENOTDIR)
             s_root_lost (self, changes);
@@ -618,7 +498,7 @@ hostdir_new (const char *root, const hostdir_config_t *config)
         hostdir_destroy (&self);
         return NULL;
     }
-    if (s_root_fd (self) < 0) {
+    if (hostdir_rootfd (self) < 0) {
         zsys_error ("hostdir: cannot open '%s': %s", self->root, strerror (errno));
         hostdir_destroy (&self);
         return NULL;

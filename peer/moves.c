@@ -1,9 +1,20 @@
-/*  moves.c - the moved-from halves of inotify moves. See moves.h.
+/*  moves.c - pairing inotify's IN_MOVED_FROM and IN_MOVED_TO for the host
+    directory. See moves.h (the waiting halves) and hostdir_int.h (what the
+    host directory asks of this file).
 
-    A plain list: halves wait for a few milliseconds at most, so there are
-    few at a time except in a flood, where they are paired in order.
+    inotify reports one move as two events with a shared cookie, in order
+    but perhaps not in the same read. The moved-from half waits here (a
+    plain list: halves wait for a few milliseconds at most, so there are
+    few at a time except in a flood, where they are paired in order). Its
+    partner makes it a rename, or the swap of an exchange (exchange.h); a
+    half that finds no partner in time is a move out, and a partner that
+    finds no half a move in. This keeps renames renames: a rename taken as
+    delete + add would make every peer drop the file and fetch it anew.
 */
-#include "moves.h"
+#include "hostdir_int.h"
+#include "exchange.h"
+
+#define S_MOVE_WAIT_MS  20      //  for the second half of a move
 
 struct _moves_t {
     zlistx_t *list;             //  move_t (owned), in the order read
@@ -134,4 +145,99 @@ moves_purge (moves_t *self)
 {
     assert (self);
     zlistx_purge (self->list);
+}
+
+// --------------------------------------------------------------------------
+//  What a move does to the host directory
+
+//  The moved-from half never found its partner, or went to a name that is
+//  not published: it left, unless its path comes back.
+static void
+s_moved_out (hostdir_t *self, move_t *move, zlistx_t *changes)
+{
+    if (move->is_dir)
+        hostdir_remove_dir (self, move->path, changes);
+    else
+        published_hold (self->published, move->path, changes);
+}
+
+void
+hostdir_flush_moves (hostdir_t *self, const char *path, zlistx_t *changes)
+{
+    int64_t now = zclock_mono ();
+    move_t *move;
+    while ((move = path? moves_take_conflict (self->moves, path)
+                       : moves_take_stale (self->moves, self->calls, now))) {
+        s_moved_out (self, move, changes);
+        move_destroy (&move);
+    }
+}
+
+//  The event says the file went from -> to: true even when `to` has moved
+//  on since (its own later events say where). Fresh size and mtime when
+//  the file is still there and complete.
+static void
+s_rename_file (hostdir_t *self, const char *from, const char *to, zlistx_t *changes)
+{
+    struct stat st;
+    bool ready = hostdir_ready (self, to, &st);
+    if (!published_rename (self->published, from, to, ready? &st: NULL, changes))
+        hostdir_check (self, to, false, changes);     //  never published: new here
+}
+
+static void
+s_rename_dir (hostdir_t *self, const char *from, const char *to, zlistx_t *changes)
+{
+    published_rename_dir (self->published, from, to, changes);
+    watches_rename (self->watches, from, to);
+    //  Events read before the move named the old paths, which no longer
+    //  exist; what they were about is found here.
+    hostdir_add_dir (self, to, changes);
+}
+
+void
+hostdir_moved_from (hostdir_t *self, uint32_t cookie, const char *path, bool is_dir)
+{
+    assert (self);
+    moves_add (self->moves, cookie, path, is_dir, zclock_mono () + S_MOVE_WAIT_MS, self->calls);
+}
+
+void
+hostdir_moved_to (hostdir_t *self, uint32_t cookie, const char *path, bool is_dir,
+                  bool publishable, zlistx_t *changes)
+{
+    assert (self);
+    move_t *move = cookie? moves_take (self->moves, cookie): NULL;
+    hostdir_flush_moves (self, path, changes);
+    if (!move) {                        //  moved in from outside, or from
+        if (publishable && is_dir)      //  a name that is not published
+            hostdir_add_dir (self, path, changes);
+        else
+        if (publishable)
+            hostdir_check (self, path, false, changes);
+        return;
+    }
+    if (!publishable) {                 //  e.g. renamed to a partial name
+        s_moved_out (self, move, changes);
+        move_destroy (&move);
+        return;
+    }
+    switch (exchange_apply (hostdir_rootfd (self), self->published, self->watches,
+                            move->path, path, is_dir, changes)) {
+        case EXCHANGE_SWAPPED:
+            if (is_dir) {               //  what events named by the old paths
+                hostdir_add_dir (self, move->path, changes);
+                hostdir_add_dir (self, path, changes);
+            }
+            break;
+        case EXCHANGE_ECHO:
+            break;
+        case EXCHANGE_NONE:
+            if (is_dir)
+                s_rename_dir (self, move->path, path, changes);
+            else
+                s_rename_file (self, move->path, path, changes);
+            break;
+    }
+    move_destroy (&move);
 }

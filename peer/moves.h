@@ -1,10 +1,13 @@
 /*  moves.h - the moved-from halves of inotify moves, waiting for their
     moved-to partner (paired by cookie).
 
-    The host directory reports a move within the tree as a rename, and a
-    half that finds no partner as a move out: once it had its chance (a
-    later read of events, or a short deadline), or as soon as an event
-    about a place at or below it must be reported after it.
+    moves.c is the host directory's move pairing: this list, and what a
+    paired or unpaired half does to what is published (hostdir_moved_from,
+    hostdir_moved_to and hostdir_flush_moves in hostdir_int.h). The host
+    directory reports a move within the tree as a rename, and a half that
+    finds no partner as a move out: once it had its chance (a later read
+    of events, or a short deadline), or as soon as an event about a place
+    at or below it must be reported after it.
 */
 #ifndef MOVES_H_INCLUDED
 #define MOVES_H_INCLUDED

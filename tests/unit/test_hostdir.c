@@ -1,13 +1,10 @@
 /*  test_hostdir.c - the watched host directory, on real temporary trees:
-    every kind of change (added, changed, removed, renamed for files and
-    directories), completeness rules (nothing before close), new and moved-in
+    every kind of change (added, changed, removed; renames and moves in and
+    out are test_moves.c's), completeness rules (nothing before close), new and moved-in
     directories, what is never published (partial files, symlinks), rescans
     and queue overflow. After each test the published set must equal a fresh
     scan of the disk.
-
-    inotify queues events while the file operation runs, so once a test's
-    own operations have returned, everything they caused is readable: the
-    helper polls the descriptor with a deadline, never sleeps.
+    The fixture: fixture_hostdir.h.
 */
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,269 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-typedef struct {
-    char *base;                 //  temporary directory holding the rest
-    char *root;                 //  the host directory
-    char *outside;              //  a directory outside it
-    hostdir_t *hostdir;
-    zlistx_t *changes;
-    const char *const *patterns;        //  the --ignore patterns of s_start
-} s_fixture_t;
+#include "fixture_hostdir.h"
 
-//  ---------------------------------------------------------------------
-//  File helpers; paths relative to a directory
-
-static char *
-s_full (const char *dir, const char *path)
-{
-    return zsys_sprintf ("%s/%s", dir, path);
-}
-
-static void
-s_mkdir (const char *dir, const char *path)
-{
-    char *full = s_full (dir, path);
-    assert_int_equal (mkdir (full, 0755), 0);
-    free (full);
-}
-
-static void
-s_write (const char *dir, const char *path, const char *content)
-{
-    char *full = s_full (dir, path);
-    int fd = open (full, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    assert_true (fd >= 0);
-    size_t len = strlen (content);
-    assert_int_equal (write (fd, content, len), (ssize_t) len);
-    assert_int_equal (close (fd), 0);
-    free (full);
-}
-
-static void
-s_rename (const char *from_dir, const char *from, const char *to_dir, const char *to)
-{
-    char *full_from = s_full (from_dir, from);
-    char *full_to = s_full (to_dir, to);
-    assert_int_equal (rename (full_from, full_to), 0);
-    free (full_from);
-    free (full_to);
-}
-
-static void
-s_set_mtime (const char *dir, const char *path, time_t mtime)
-{
-    char *full = s_full (dir, path);
-    struct timespec times [2] = { { mtime, 0 }, { mtime, 0 } };
-    assert_int_equal (utimensat (AT_FDCWD, full, times, AT_SYMLINK_NOFOLLOW), 0);
-    free (full);
-}
-
-static int
-s_remove_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void) st; (void) ftw;
-    int rc = (flag == FTW_DP || flag == FTW_D)? rmdir (path): unlink (path);
-    return rc? -1: 0;
-}
-
-static void
-s_remove_tree (const char *dir, const char *path)
-{
-    char *full = path? s_full (dir, path): strdup (dir);
-    assert_int_equal (nftw (full, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
-    free (full);
-}
-
-//  ---------------------------------------------------------------------
-//  Fixture and change helpers
-
-static int
-s_setup (void **state)
-{
-    s_fixture_t *fx = (s_fixture_t *) zmalloc (sizeof (s_fixture_t));
-    fx->base = strdup ("/tmp/fshare-hostdir-XXXXXX");
-    if (!mkdtemp (fx->base))
-        return -1;
-    fx->root = s_full (fx->base, "host");
-    fx->outside = s_full (fx->base, "outside");
-    mkdir (fx->root, 0755);
-    mkdir (fx->outside, 0755);
-    fx->changes = zlistx_new ();
-    zlistx_set_destructor (fx->changes, (zlistx_destructor_fn *) hostdir_change_destroy);
-    *state = fx;
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    s_fixture_t *fx = (s_fixture_t *) *state;
-    hostdir_destroy (&fx->hostdir);
-    zlistx_destroy (&fx->changes);
-    nftw (fx->base, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free (fx->base);
-    free (fx->root);
-    free (fx->outside);
-    free (fx);
-    return 0;
-}
-
-static void
-s_start (s_fixture_t *fx)
-{
-    hostdir_config_t config = { fx->patterns, 0 };
-    fx->hostdir = hostdir_new (fx->root, &config);
-    assert_non_null (fx->hostdir);
-}
-
-//  Process events until `expected` changes have arrived and no move waits
-//  for its partner (or 3 s pass), then take whatever else is queued.
-static void
-s_collect (s_fixture_t *fx, size_t expected)
-{
-    int64_t deadline = zclock_mono () + 3000;
-    while (true) {
-        hostdir_process (fx->hostdir, fx->changes);
-        int timeout = hostdir_timeout (fx->hostdir);
-        bool waiting = timeout >= 0 && timeout < 1000;
-        int64_t left = deadline - zclock_mono ();
-        if (left <= 0)
-            break;
-        struct pollfd item = { hostdir_fd (fx->hostdir), POLLIN, 0 };
-        bool done = zlistx_size (fx->changes) >= expected && !waiting;
-        int wait = done? 0: waiting && timeout < left? timeout: (int) left;
-        if (poll (&item, 1, wait) == 0 && done)
-            break;
-    }
-}
-
-static char *
-s_describe (const hostdir_change_t *change)
-{
-    const char *kind =
-        change->kind == FSHARE__CHANGE_KIND__CHANGE_ADDED? "added":
-        change->kind == FSHARE__CHANGE_KIND__CHANGE_CHANGED? "changed":
-        change->kind == FSHARE__CHANGE_KIND__CHANGE_REMOVED? "removed":
-        change->kind == FSHARE__CHANGE_KIND__CHANGE_RENAMED? "renamed":
-        change->kind == FSHARE__CHANGE_KIND__CHANGE_NONE? "verify": "?";
-    if (change->from)
-        return zsys_sprintf ("%s %s -> %s", kind, change->from, change->path);
-    return zsys_sprintf ("%s %s", kind, change->path);
-}
-
-static int
-s_compare_strings (const void *a, const void *b)
-{
-    return strcmp (*(char * const *) a, *(char * const *) b);
-}
-
-//  Collect, then check that the changes are exactly those given (in any
-//  order), as "added PATH", "changed PATH", "removed PATH" or
-//  "renamed FROM -> PATH" or "verify PATH" (the same size and mtime, another
-//  ctime), NULL-terminated. Empties the list.
-static void
-s_expect (s_fixture_t *fx, ...)
-{
-    const char *wanted [64];
-    size_t count = 0;
-    va_list args;
-    va_start (args, fx);
-    for (const char *item = va_arg (args, const char *); item; item = va_arg (args, const char *))
-        wanted [count++] = item;
-    va_end (args);
-    s_collect (fx, count);
-
-    size_t got_count = zlistx_size (fx->changes);
-    char **got = (char **) calloc (got_count + 1, sizeof (char *));
-    size_t index = 0;
-    const hostdir_change_t *change = (const hostdir_change_t *) zlistx_first (fx->changes);
-    while (change) {
-        got [index++] = s_describe (change);
-        change = (const hostdir_change_t *) zlistx_next (fx->changes);
-    }
-    qsort (got, got_count, sizeof (char *), s_compare_strings);
-    qsort (wanted, count, sizeof (char *), s_compare_strings);
-    bool same = got_count == count;
-    for (index = 0; same && index < count; index++)
-        same = streq (got [index], wanted [index]);
-    if (!same) {
-        print_message ("expected %zu changes:\n", count);
-        for (index = 0; index < count; index++)
-            print_message ("    %s\n", wanted [index]);
-        print_message ("got %zu:\n", got_count);
-        for (index = 0; index < got_count; index++)
-            print_message ("    %s\n", got [index]);
-    }
-    for (index = 0; index < got_count; index++)
-        free (got [index]);
-    free (got);
-    zlistx_purge (fx->changes);
-    assert_true (same);
-}
-
-//  The first change, for checking sizes and mtimes; NULL when none.
-static const hostdir_change_t *
-s_first (s_fixture_t *fx)
-{
-    return (const hostdir_change_t *) zlistx_first (fx->changes);
-}
-
-//  A fresh scan of the disk, without what the rules ignore.
-static fileset_t *
-s_disk (s_fixture_t *fx)
-{
-    fileset_t *all = fileset_new ();
-    assert_true (scanner_scan (fx->root, NULL, all) >= 0);
-    ignore_t *ignore = ignore_new ();
-    for (const char *const *pattern = fx->patterns; pattern && *pattern; pattern++)
-        ignore_add (ignore, IGNORE_OPTIONS, *pattern);
-    char *rules = s_full (fx->root, ".fshareignore");
-    char *text = NULL;
-    FILE *file = fopen (rules, "r");
-    if (file) {
-        text = (char *) zmalloc (65536);
-        size_t size = fread (text, 1, 65535, file);
-        text [size] = 0;
-        fclose (file);
-    }
-    ignore_set_text (ignore, IGNORE_FILE, text);
-    free (text);
-    free (rules);
-    fileset_t *disk = fileset_new ();
-    zlistx_t *list = fileset_sorted (all);
-    const fileset_file_t *entry = (const fileset_file_t *) zlistx_first (list);
-    while (entry) {
-        if (!ignore_match (ignore, entry->path, false))
-            fileset_put_file (disk, entry);
-        entry = (const fileset_file_t *) zlistx_next (list);
-    }
-    zlistx_destroy (&list);
-    ignore_destroy (&ignore);
-    fileset_destroy (&all);
-    return disk;
-}
-
-//  What the host directory publishes equals a fresh scan of the disk.
-static void
-s_assert_consistent (s_fixture_t *fx)
-{
-    fileset_t *disk = s_disk (fx);
-    fileset_t *files = hostdir_files (fx->hostdir);
-    assert_int_equal (fileset_size (files), fileset_size (disk));
-    zlistx_t *list = fileset_sorted (disk);
-    const fileset_file_t *file = (const fileset_file_t *) zlistx_first (list);
-    while (file) {
-        const fileset_file_t *known = fileset_lookup (files, file->path);
-        if (!known)
-            print_message ("not published: %s\n", file->path);
-        assert_non_null (known);
-        assert_int_equal (known->size, file->size);
-        assert_int_equal (known->mtime, file->mtime);
-        file = (const fileset_file_t *) zlistx_next (list);
-    }
-    zlistx_destroy (&list);
-    fileset_destroy (&disk);
-}
 
 //  ---------------------------------------------------------------------
 
@@ -454,78 +190,6 @@ test_delete_and_hard_link (void **state)
 }
 
 static void
-test_rename_file (void **state)
-{
-    s_fixture_t *fx = (s_fixture_t *) *state;
-    s_mkdir (fx->root, "sub");
-    s_write (fx->root, "a", "aaaa");
-    s_write (fx->root, "c", "c");
-    s_write (fx->root, "d", "dd");
-    s_start (fx);
-
-    s_rename (fx->root, "a", fx->root, "b");
-    s_collect (fx, 1);
-    assert_int_equal (s_first (fx)->size, 4);
-    s_expect (fx, "renamed a -> b", NULL);
-    s_rename (fx->root, "b", fx->root, "sub/b");
-    s_expect (fx, "renamed b -> sub/b", NULL);
-    //  Over an existing file: the target's old content is replaced
-    s_rename (fx->root, "c", fx->root, "d");
-    s_collect (fx, 1);
-    assert_int_equal (s_first (fx)->size, 1);
-    s_expect (fx, "renamed c -> d", NULL);
-    assert_int_equal (fileset_size (hostdir_files (fx->hostdir)), 2);
-    //  Renamed twice before anyone looks
-    s_rename (fx->root, "d", fx->root, "e");
-    s_rename (fx->root, "e", fx->root, "f");
-    s_expect (fx, "renamed d -> e", "renamed e -> f", NULL);
-    assert_int_equal (fileset_lookup (hostdir_files (fx->hostdir), "f")->size, 1);
-    s_assert_consistent (fx);
-}
-
-static void
-test_rename_dir (void **state)
-{
-    s_fixture_t *fx = (s_fixture_t *) *state;
-    s_mkdir (fx->root, "a");
-    s_mkdir (fx->root, "a/b");
-    s_mkdir (fx->root, "a/b/c");
-    s_write (fx->root, "a/x", "x");
-    s_write (fx->root, "a/b/y", "yy");
-    s_write (fx->root, "a/b/c/z", "zzz");
-    s_write (fx->root, "ab", "not below a");
-    s_start (fx);
-
-    s_rename (fx->root, "a", fx->root, "q");
-    s_expect (fx, "renamed a/x -> q/x", "renamed a/b/y -> q/b/y",
-              "renamed a/b/c/z -> q/b/c/z", NULL);
-    //  The watches below followed the rename
-    s_write (fx->root, "q/b/c/new", "n");
-    s_expect (fx, "added q/b/c/new", NULL);
-    //  A nested directory moved up to the root
-    s_rename (fx->root, "q/b", fx->root, "q2");
-    s_expect (fx, "renamed q/b/y -> q2/y", "renamed q/b/c/z -> q2/c/z",
-              "renamed q/b/c/new -> q2/c/new", NULL);
-    s_write (fx->root, "q2/c/new2", "n");
-    s_write (fx->root, "q/x", "changed x");
-    s_expect (fx, "added q2/c/new2", "changed q/x", NULL);
-    //  Written to, then renamed, before anyone looks: the close is read
-    //  when the file is no longer where the event says
-    s_write (fx->root, "q2/c/late", "l");
-    s_rename (fx->root, "q2", fx->root, "q3");
-    s_expect (fx, "renamed q2/y -> q3/y", "renamed q2/c/z -> q3/c/z",
-              "renamed q2/c/new -> q3/c/new", "renamed q2/c/new2 -> q3/c/new2",
-              "added q3/c/late", NULL);
-    //  Renamed, then written to straight away
-    s_rename (fx->root, "q3", fx->root, "q4");
-    s_write (fx->root, "q4/c/later", "l");
-    s_expect (fx, "renamed q3/y -> q4/y", "renamed q3/c/z -> q4/c/z",
-              "renamed q3/c/new -> q4/c/new", "renamed q3/c/new2 -> q4/c/new2",
-              "renamed q3/c/late -> q4/c/late", "added q4/c/later", NULL);
-    s_assert_consistent (fx);
-}
-
-static void
 test_mkdir_p_then_file (void **state)
 {
     s_fixture_t *fx = (s_fixture_t *) *state;
@@ -567,43 +231,6 @@ test_tree_moved_in (void **state)
               "added tree/s/t/single", NULL);
     s_write (fx->root, "tree/s/t/z", "zz");
     s_expect (fx, "changed tree/s/t/z", NULL);
-    s_assert_consistent (fx);
-}
-
-static void
-test_moved_out (void **state)
-{
-    s_fixture_t *fx = (s_fixture_t *) *state;
-    s_mkdir (fx->root, "d");
-    s_mkdir (fx->root, "d/s");
-    s_write (fx->root, "d/x", "x");
-    s_write (fx->root, "d/s/y", "y");
-    s_write (fx->root, "f", "f");
-    s_write (fx->root, "keep", "k");
-    s_start (fx);
-
-    s_rename (fx->root, "f", fx->outside, "f");
-    //  The moved-from half waits for a partner that never comes
-    hostdir_process (fx->hostdir, fx->changes);
-    assert_int_equal (zlistx_size (fx->changes), 0);
-    int timeout = hostdir_timeout (fx->hostdir);
-    assert_true (timeout >= 0 && timeout <= 20);
-    s_expect (fx, "removed f", NULL);
-    assert_int_equal (hostdir_timeout (fx->hostdir), -1);
-
-    s_rename (fx->root, "d", fx->outside, "d");
-    s_expect (fx, "removed d/x", "removed d/s/y", NULL);
-    //  No longer watched
-    s_write (fx->outside, "d/s/new", "n");
-    s_write (fx->outside, "d/x", "changed");
-    s_expect (fx, NULL);
-    //  Moved out then something else takes its name at once: within the
-    //  settle window, the rename over the path says it all
-    s_write (fx->root, "keep2", "k2");
-    s_expect (fx, "added keep2", NULL);
-    s_rename (fx->root, "keep", fx->outside, "keep");
-    s_rename (fx->root, "keep2", fx->root, "keep");
-    s_expect (fx, "renamed keep2 -> keep", NULL);
     s_assert_consistent (fx);
 }
 
@@ -1112,11 +739,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_write_in_steps, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_touch_and_rewrite, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_delete_and_hard_link, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_rename_file, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_rename_dir, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_mkdir_p_then_file, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_tree_moved_in, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_moved_out, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_remove_tree, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_never_published, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_rescan, s_setup, s_teardown),

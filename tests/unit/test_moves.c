@@ -1,18 +1,22 @@
-/*  test_moves.c - the moved-from halves of inotify moves (peer/moves.c),
-    with times and reads of events passed in: pairing by cookie, a half
-    whose cookie never comes (stale by deadline or by a later read), a
-    half taken by an event at or below its path, and the earliest deadline
-    the event loop waits for.
+/*  test_moves.c - the host directory's move pairing (peer/moves.c).
+
+    The moved-from halves' list, with times and reads of events passed in:
+    pairing by cookie, a half whose cookie never comes (stale by deadline
+    or by a later read), a half taken by an event at or below its path,
+    and the earliest deadline the event loop waits for. Then what moves do
+    on a real temporary tree (fixture_hostdir.h): renames of files and
+    directories, moves out and in. Exchanges are test_exchange.c's.
 */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 #include "moves.h"
+#include "fixture_hostdir.h"
 
 //  Takes a half and checks it is this one (path NULL: none).
 static void
-s_expect (move_t *move, const char *path, uint32_t cookie)
+s_expect_half (move_t *move, const char *path, uint32_t cookie)
 {
     if (!path) {
         assert_null (move);
@@ -56,8 +60,8 @@ test_pairing (void **state)
     //  The same cookie twice (a kernel that reuses one): first in, first out
     moves_add (moves, 5, "first", false, 10, 2);
     moves_add (moves, 5, "second", false, 20, 2);
-    s_expect (moves_take (moves, 5), "first", 5);
-    s_expect (moves_take (moves, 5), "second", 5);
+    s_expect_half (moves_take (moves, 5), "first", 5);
+    s_expect_half (moves_take (moves, 5), "second", 5);
     moves_destroy (&moves);
     assert_null (moves);
     //  Destroying nothing is nothing
@@ -79,20 +83,20 @@ test_never_paired (void **state)
     //  Same read, before either deadline: nothing is stale
     assert_null (moves_take_stale (moves, 3, 999));
     //  The deadline itself makes it stale
-    s_expect (moves_take_stale (moves, 3, 1000), "old", 1);
+    s_expect_half (moves_take_stale (moves, 3, 1000), "old", 1);
     assert_null (moves_take_stale (moves, 3, 1000));
     assert_int_equal (moves_deadline (moves), 2000);
     //  Its read (4) is not before read 4; a later read takes it, deadline or not
     assert_null (moves_take_stale (moves, 4, 0));
-    s_expect (moves_take_stale (moves, 5, 0), "young", 2);
+    s_expect_half (moves_take_stale (moves, 5, 0), "young", 2);
     assert_null (moves_take_stale (moves, UINT64_MAX, INT64_MAX));
     assert_int_equal (moves_deadline (moves), INT64_MAX);
 
     //  Stale halves come out in the order they were read
     moves_add (moves, 10, "x", false, 500, 1);
     moves_add (moves, 11, "y", false, 100, 1);
-    s_expect (moves_take_stale (moves, 2, 0), "x", 10);
-    s_expect (moves_take_stale (moves, 2, 0), "y", 11);
+    s_expect_half (moves_take_stale (moves, 2, 0), "x", 10);
+    s_expect_half (moves_take_stale (moves, 2, 0), "y", 11);
     moves_destroy (&moves);
 }
 
@@ -113,11 +117,11 @@ test_conflict (void **state)
     assert_null (moves_take_conflict (moves, "other"));
     assert_null (moves_take_conflict (moves, ""));
     //  Below docs: the first half at or above it, in the order read
-    s_expect (moves_take_conflict (moves, "docs/a.txt"), "docs", 1);
-    s_expect (moves_take_conflict (moves, "docs/a.txt"), "docs/a.txt", 2);
+    s_expect_half (moves_take_conflict (moves, "docs/a.txt"), "docs", 1);
+    s_expect_half (moves_take_conflict (moves, "docs/a.txt"), "docs/a.txt", 2);
     assert_null (moves_take_conflict (moves, "docs/a.txt"));
     //  The path itself
-    s_expect (moves_take_conflict (moves, "music"), "music", 3);
+    s_expect_half (moves_take_conflict (moves, "music"), "music", 3);
     assert_int_equal (moves_deadline (moves), INT64_MAX);
 
     //  A purge drops every half (a rescan after an overflow)
@@ -144,7 +148,7 @@ test_flood (void **state)
     assert_int_equal (moves_deadline (moves), 5000);
     for (uint32_t cookie = 5000; cookie >= 1; cookie -= 2) {
         snprintf (path, sizeof path, "f%u", cookie);
-        s_expect (moves_take (moves, cookie), path, cookie);
+        s_expect_half (moves_take (moves, cookie), path, cookie);
     }
     assert_int_equal (moves_deadline (moves), 5001);
     int left = 0;
@@ -158,6 +162,115 @@ test_flood (void **state)
     moves_destroy (&moves);
 }
 
+static void
+test_rename_file (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_mkdir (fx->root, "sub");
+    s_write (fx->root, "a", "aaaa");
+    s_write (fx->root, "c", "c");
+    s_write (fx->root, "d", "dd");
+    s_start (fx);
+
+    s_rename (fx->root, "a", fx->root, "b");
+    s_collect (fx, 1);
+    assert_int_equal (s_first (fx)->size, 4);
+    s_expect (fx, "renamed a -> b", NULL);
+    s_rename (fx->root, "b", fx->root, "sub/b");
+    s_expect (fx, "renamed b -> sub/b", NULL);
+    //  Over an existing file: the target's old content is replaced
+    s_rename (fx->root, "c", fx->root, "d");
+    s_collect (fx, 1);
+    assert_int_equal (s_first (fx)->size, 1);
+    s_expect (fx, "renamed c -> d", NULL);
+    assert_int_equal (fileset_size (hostdir_files (fx->hostdir)), 2);
+    //  Renamed twice before anyone looks
+    s_rename (fx->root, "d", fx->root, "e");
+    s_rename (fx->root, "e", fx->root, "f");
+    s_expect (fx, "renamed d -> e", "renamed e -> f", NULL);
+    assert_int_equal (fileset_lookup (hostdir_files (fx->hostdir), "f")->size, 1);
+    s_assert_consistent (fx);
+}
+
+static void
+test_rename_dir (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_mkdir (fx->root, "a");
+    s_mkdir (fx->root, "a/b");
+    s_mkdir (fx->root, "a/b/c");
+    s_write (fx->root, "a/x", "x");
+    s_write (fx->root, "a/b/y", "yy");
+    s_write (fx->root, "a/b/c/z", "zzz");
+    s_write (fx->root, "ab", "not below a");
+    s_start (fx);
+
+    s_rename (fx->root, "a", fx->root, "q");
+    s_expect (fx, "renamed a/x -> q/x", "renamed a/b/y -> q/b/y",
+              "renamed a/b/c/z -> q/b/c/z", NULL);
+    //  The watches below followed the rename
+    s_write (fx->root, "q/b/c/new", "n");
+    s_expect (fx, "added q/b/c/new", NULL);
+    //  A nested directory moved up to the root
+    s_rename (fx->root, "q/b", fx->root, "q2");
+    s_expect (fx, "renamed q/b/y -> q2/y", "renamed q/b/c/z -> q2/c/z",
+              "renamed q/b/c/new -> q2/c/new", NULL);
+    s_write (fx->root, "q2/c/new2", "n");
+    s_write (fx->root, "q/x", "changed x");
+    s_expect (fx, "added q2/c/new2", "changed q/x", NULL);
+    //  Written to, then renamed, before anyone looks: the close is read
+    //  when the file is no longer where the event says
+    s_write (fx->root, "q2/c/late", "l");
+    s_rename (fx->root, "q2", fx->root, "q3");
+    s_expect (fx, "renamed q2/y -> q3/y", "renamed q2/c/z -> q3/c/z",
+              "renamed q2/c/new -> q3/c/new", "renamed q2/c/new2 -> q3/c/new2",
+              "added q3/c/late", NULL);
+    //  Renamed, then written to straight away
+    s_rename (fx->root, "q3", fx->root, "q4");
+    s_write (fx->root, "q4/c/later", "l");
+    s_expect (fx, "renamed q3/y -> q4/y", "renamed q3/c/z -> q4/c/z",
+              "renamed q3/c/new -> q4/c/new", "renamed q3/c/new2 -> q4/c/new2",
+              "renamed q3/c/late -> q4/c/late", "added q4/c/later", NULL);
+    s_assert_consistent (fx);
+}
+
+static void
+test_moved_out (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_mkdir (fx->root, "d");
+    s_mkdir (fx->root, "d/s");
+    s_write (fx->root, "d/x", "x");
+    s_write (fx->root, "d/s/y", "y");
+    s_write (fx->root, "f", "f");
+    s_write (fx->root, "keep", "k");
+    s_start (fx);
+
+    s_rename (fx->root, "f", fx->outside, "f");
+    //  The moved-from half waits for a partner that never comes
+    hostdir_process (fx->hostdir, fx->changes);
+    assert_int_equal (zlistx_size (fx->changes), 0);
+    int timeout = hostdir_timeout (fx->hostdir);
+    assert_true (timeout >= 0 && timeout <= 20);
+    s_expect (fx, "removed f", NULL);
+    assert_int_equal (hostdir_timeout (fx->hostdir), -1);
+
+    s_rename (fx->root, "d", fx->outside, "d");
+    s_expect (fx, "removed d/x", "removed d/s/y", NULL);
+    //  No longer watched
+    s_write (fx->outside, "d/s/new", "n");
+    s_write (fx->outside, "d/x", "changed");
+    s_expect (fx, NULL);
+    //  Moved out then something else takes its name at once: within the
+    //  settle window, the rename over the path says it all
+    s_write (fx->root, "keep2", "k2");
+    s_expect (fx, "added keep2", NULL);
+    s_rename (fx->root, "keep", fx->outside, "keep");
+    s_rename (fx->root, "keep2", fx->root, "keep");
+    s_expect (fx, "renamed keep2 -> keep", NULL);
+    s_assert_consistent (fx);
+}
+
 int
 main (void)
 {
@@ -166,6 +279,9 @@ main (void)
         cmocka_unit_test (test_never_paired),
         cmocka_unit_test (test_conflict),
         cmocka_unit_test (test_flood),
+        cmocka_unit_test_setup_teardown (test_rename_file, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_rename_dir, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_moved_out, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

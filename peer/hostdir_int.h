@@ -1,0 +1,70 @@
+/*  hostdir_int.h - the inside of the host directory (hostdir.h), shared by
+    its two files: hostdir.c holds the inotify intake, the walks and the
+    rescan; moves.c pairs the two halves of each move and applies what a
+    move means. Nobody else includes it.
+*/
+#ifndef HOSTDIR_INT_H_INCLUDED
+#define HOSTDIR_INT_H_INCLUDED
+
+#include "hostdir.h"
+#include "ignore.h"
+#include "moves.h"
+#include "watches.h"
+
+struct _hostdir_t {
+    char *root;
+    int rootfd;                 //  open during one call only, or -1
+    int inotify;
+    published_t *published;     //  the files, the settle queue
+    watches_t *watches;
+    ignore_t *ignore;
+    bool ignore_dirty;          //  an event named it: read it again
+    moves_t *moves;             //  moved-from halves waiting
+    uint64_t generation;        //  of the current walk of the whole tree
+    uint64_t calls;             //  hostdir_process calls so far
+    int64_t rescan_at;          //  0, or when to rescan (zclock_mono)
+    bool watch_full;            //  the watch table is full
+    bool watch_warned;          //  ... and that was logged (once, until it is not)
+    char *buffer;               //  for read()
+    hostdir_tick_fn *tick;      //  during long walks, or NULL
+    void *tick_arg;
+    size_t walked;              //  entries walked, for the tick
+};
+
+//  hostdir.c
+
+//  The root's descriptor for this call, opened on first use; -1 when the
+//  root cannot be opened (what uses it then fails with EBADF).
+int hostdir_rootfd (hostdir_t *self);
+
+//  path is a complete regular file (nobody writes it, or that cannot be
+//  told); st is filled.
+bool hostdir_ready (hostdir_t *self, const char *path, struct stat *st);
+
+//  Bring path in line with the disk (final: a path gone is removed, not
+//  held; a busy file is not looked at again).
+void hostdir_check (hostdir_t *self, const char *path, bool final, zlistx_t *changes);
+
+//  A directory that appeared (created, moved in): watched, then walked.
+void hostdir_add_dir (hostdir_t *self, const char *path, zlistx_t *changes);
+
+//  A directory that left the tree (deleted, moved out).
+void hostdir_remove_dir (hostdir_t *self, const char *path, zlistx_t *changes);
+
+//  moves.c
+
+//  The moved-from half of a move (IN_MOVED_FROM) of a publishable path:
+//  it waits for its partner.
+void hostdir_moved_from (hostdir_t *self, uint32_t cookie, const char *path, bool is_dir);
+
+//  The moved-to half (IN_MOVED_TO) at path: a rename when its partner
+//  waits, else a move in from outside (or from a name not published).
+void hostdir_moved_to (hostdir_t *self, uint32_t cookie, const char *path, bool is_dir,
+                       bool publishable, zlistx_t *changes);
+
+//  Settle waiting halves as moves out: those at or above path (an event
+//  about that place must be reported after them), or, path NULL, those
+//  that had their chance (read by an earlier call, or past their deadline).
+void hostdir_flush_moves (hostdir_t *self, const char *path, zlistx_t *changes);
+
+#endif
