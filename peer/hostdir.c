@@ -110,7 +110,7 @@ hostdir_check (hostdir_t *self, const char *path, bool final, zlistx_t *changes)
     struct stat st;
     s_state_t state = s_examine (self, path, &st);
     if (state == S_READY)
-        published_put (self->published, path, &st, changes);
+        hostdir_publish (self, path, &st, changes);
     else
     if (state == S_OTHER || (state == S_GONE && final))
         published_remove (self->published, path, changes);
@@ -180,7 +180,7 @@ s_on_file (void *arg, const char *path, int dirfd, const char *name, const struc
         return;
     }
     if (!busy)
-        published_put (self->published, path, st, ctx->changes);
+        hostdir_publish (self, path, st, ctx->changes);
 }
 
 //  Watch every directory first, then read it, so no file can slip between

@@ -9,8 +9,10 @@
     it), and "verify" (kind NONE: the same size and mtime but another ctime,
     so the content may have changed: its digest is to be checked, nothing
     is published unless that differs). Moves are paired by inotify
-    cookie. New directories (mkdir -p, moved in) are watched and then
-    scanned, so files already inside are not missed. A queue overflow or
+    cookie (moves.c). New directories (mkdir -p, moved in) are watched and
+    then scanned, so files already inside are not missed; a published file
+    such a scan finds at a new name, gone from its old one, is renamed (a
+    move whose events the scan overtook). A queue overflow or
     a full watch table triggers a rescan and a warning. Identical states
     produce no change, which coalesces bursts.
 

@@ -62,6 +62,14 @@ void hostdir_moved_from (hostdir_t *self, uint32_t cookie, const char *path, boo
 void hostdir_moved_to (hostdir_t *self, uint32_t cookie, const char *path, bool is_dir,
                        bool publishable, zlistx_t *changes);
 
+//  path is complete with this stat: published (published_put), or, when
+//  it is a published file that moved here without a pair of events
+//  saying so (a directory renamed and a file in it renamed, read in one
+//  batch; a file moved into a directory not watched yet), renamed from
+//  where it was: one file is never published twice.
+void hostdir_publish (hostdir_t *self, const char *path, const struct stat *st,
+                      zlistx_t *changes);
+
 //  Settle waiting halves as moves out: those at or above path (an event
 //  about that place must be reported after them), or, path NULL, those
 //  that had their chance (read by an earlier call, or past their deadline).

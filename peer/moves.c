@@ -13,6 +13,7 @@
 */
 #include "hostdir_int.h"
 #include "exchange.h"
+#include "scanner.h"
 
 #define S_MOVE_WAIT_MS  20      //  for the second half of a move
 
@@ -193,6 +194,48 @@ s_rename_dir (hostdir_t *self, const char *from, const char *to, zlistx_t *chang
     //  Events read before the move named the old paths, which no longer
     //  exist; what they were about is found here.
     hostdir_add_dir (self, to, changes);
+}
+
+//  The name under which the file at path (not published there) is
+//  published, when it is a published file that moved here unseen: the
+//  same inode with the same size and mtime, at a name that no longer holds
+//  it on disk. NULL otherwise (a new file; or a hard link, whose other
+//  names still hold it). The checks keep a reused inode from passing.
+static char *
+s_moved_from (hostdir_t *self, const char *path, const struct stat *st)
+{
+    fileset_t *files = published_files (self->published);
+    if (fileset_lookup (files, path))
+        return NULL;
+    char *from = NULL;
+    zlistx_t *names = fileset_links (files, (uint64_t) st->st_dev, (uint64_t) st->st_ino);
+    for (const fileset_file_t *name = (const fileset_file_t *) zlistx_first (names);
+         name && !from; name = (const fileset_file_t *) zlistx_next (names)) {
+        struct stat there;
+        if (name->size != (uint64_t) st->st_size || name->mtime != (int64_t) st->st_mtim.tv_sec
+        ||  name->mtime_ns != (int64_t) st->st_mtim.tv_nsec)
+            continue;
+        scanner_state_t state = scanner_examine (hostdir_rootfd (self), name->path, &there);
+        bool holds = state != SCANNER_GONE && state != SCANNER_OTHER
+                  && there.st_dev == st->st_dev && there.st_ino == st->st_ino;
+        if (!holds)
+            from = strdup (name->path);
+    }
+    zlistx_destroy (&names);
+    return from;
+}
+
+void
+hostdir_publish (hostdir_t *self, const char *path, const struct stat *st,
+                 zlistx_t *changes)
+{
+    assert (self);
+    char *from = s_moved_from (self, path, st);
+    if (from)
+        published_rename (self->published, from, path, st, changes);
+    else
+        published_put (self->published, path, st, changes);
+    free (from);
 }
 
 void

@@ -271,6 +271,90 @@ test_moved_out (void **state)
     s_assert_consistent (fx);
 }
 
+//  Renames read in one batch: a directory's, then a file's in it. The walk
+//  of the renamed directory already finds the file at its last name; it is
+//  the file published at its first name (the same inode, size and mtime,
+//  gone from there): a rename, never an add. (It was "added e/g" and then
+//  "renamed e/f -> e/g": a view held two files for one.)
+static void
+test_renames_in_one_read (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_mkdir (fx->root, "d");
+    s_write (fx->root, "d/f", "ffff");
+    s_write (fx->root, "d/k", "kept");
+    s_start (fx);
+
+    s_rename (fx->root, "d", fx->root, "e");
+    s_rename (fx->root, "e/f", fx->root, "e/g");
+    //  (Its ctime moved with the rename: the digest is checked, "verify";
+    //  nothing is published unless that differs.)
+    s_expect (fx, "renamed d/f -> e/f", "renamed d/k -> e/k", "renamed e/f -> e/g",
+              "verify e/g", NULL);
+    //  Renamed, the directory renamed, renamed again
+    s_rename (fx->root, "e/g", fx->root, "e/h");
+    s_rename (fx->root, "e", fx->root, "m");
+    s_rename (fx->root, "m/h", fx->root, "m/i");
+    s_expect (fx, "renamed e/g -> e/h", "renamed e/h -> m/h", "renamed e/k -> m/k",
+              "renamed m/h -> m/i", "verify m/i", NULL);
+    //  A hard link: the name that left is the one renamed, the name that
+    //  stays stays
+    char *one = s_full (fx->root, "m/k"), *two = s_full (fx->root, "m/k2");
+    assert_int_equal (link (one, two), 0);
+    free (one);
+    free (two);
+    s_expect (fx, "added m/k2", NULL);
+    s_rename (fx->root, "m", fx->root, "n");
+    s_rename (fx->root, "n/k", fx->root, "n/k3");
+    //  (The inode's ctime moved: both its names are checked.)
+    s_expect (fx, "renamed m/i -> n/i", "renamed m/k -> n/k", "renamed m/k2 -> n/k2",
+              "renamed n/k -> n/k3", "verify n/k", "verify n/k2", NULL);
+    const fileset_file_t *kept = fileset_lookup (hostdir_files (fx->hostdir), "n/k2");
+    const fileset_file_t *moved = fileset_lookup (hostdir_files (fx->hostdir), "n/k3");
+    assert_non_null (kept);
+    assert_non_null (moved);
+    assert_true (kept->ino == moved->ino);
+    s_assert_consistent (fx);
+}
+
+//  A file moved into a directory that was itself just made (mkdir, or moved
+//  in) before the host directory watched it: the moved-to half is never
+//  seen, the walk of the new directory finds the file. The same inode as a
+//  published file that left its place: a rename, not an add and a removal.
+static void
+test_moved_into_new_dir (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_write (fx->root, "f", "f");
+    s_write (fx->root, "g", "gg");
+    s_mkdir (fx->root, "d2");
+    s_write (fx->root, "d2/x", "x");
+    s_start (fx);
+
+    s_mkdir (fx->root, "new");
+    s_rename (fx->root, "f", fx->root, "new/f");
+    s_expect (fx, "renamed f -> new/f", NULL);
+    //  Into a tree moved in from outside
+    s_mkdir (fx->outside, "tree");
+    s_write (fx->outside, "tree/t", "t");
+    s_rename (fx->outside, "tree", fx->root, "tree");
+    s_rename (fx->root, "g", fx->root, "tree/g");
+    s_expect (fx, "added tree/t", "renamed g -> tree/g", NULL);
+    //  A published directory into a new one: each file is renamed, and the
+    //  watches follow
+    s_mkdir (fx->root, "n2");
+    s_rename (fx->root, "d2", fx->root, "n2/d2");
+    s_expect (fx, "renamed d2/x -> n2/d2/x", NULL);
+    s_write (fx->root, "n2/d2/y", "y");
+    s_expect (fx, "added n2/d2/y", NULL);
+    //  What was not published is new
+    s_write (fx->outside, "o", "o");
+    s_mkdir (fx->root, "n3");
+    s_rename (fx->outside, "o", fx->root, "n3/o");
+    s_expect (fx, "added n3/o", NULL);
+    s_assert_consistent (fx);
+}
+
 int
 main (void)
 {
@@ -282,6 +366,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_rename_file, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_rename_dir, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_moved_out, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_renames_in_one_read, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_moved_into_new_dir, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
