@@ -77,7 +77,7 @@ digester_push (digester_t *self, hostdir_change_t *change)
 {
     if (change->kind == FSHARE__CHANGE_KIND__CHANGE_NONE) {
         //  Same size and mtime, another ctime (published.c): nothing to
-        //  publish unless the digest (or mode) turns out to differ
+        //  publish unless the digest turns out to differ (s_on_result)
         hashq_request (self->hashq, change->path);
         hostdir_change_destroy (&change);
         return;
@@ -132,13 +132,21 @@ s_current (const fileset_file_t *file, const hashq_result_t *result)
     return file && file->size == result->key.size && file->mtime == seconds;
 }
 
+//  A result is worth a change of its own when it brings a digest the
+//  table did not have: a re-hash that finds the same one (chmod -R, a new
+//  hard link: another ctime, the same content) tells peers nothing, and
+//  neither does the mode it takes along (a download takes the file's mode
+//  when it is served).
 static void
 s_on_result (digester_t *self, hashq_result_t *result)
 {
     const fileset_file_t *file = fileset_lookup (self->files, result->path);
+    bool known = file && file->has_sha256
+              && memcmp (file->sha256, result->sha256, sizeof file->sha256) == 0;
     bool fresh = result->status == HASHQ_DIGEST && s_current (file, result)
               && fileset_set_digest (self->files, result->path, result->sha256,
-                                     result->mode & 0777);
+                                     result->mode & 0777)
+              && !known;
     bool held = s_waiting (self, result->path) > 0;
     if (held)
         s_release (self, result->path);

@@ -90,8 +90,8 @@ hostdir_change_destroy (hostdir_change_t **self_p)
 //  but a digest to check: the content may have been rewritten and its
 //  mtime set back (touch -r), or only the mode or link count changed.
 //  It is reported as a change of kind NONE, which the digester turns into
-//  a re-hash; a digest or mode that differs then goes out as file_changed
-//  with the same size and mtime (SPEC 4.5).
+//  a re-hash; a digest that differs then goes out as file_changed with the
+//  same size and mtime (SPEC 4.5).
 static void
 s_put (published_t *self, const fileset_file_t *file, bool links, zlistx_t *changes)
 {

@@ -4,7 +4,8 @@
 # same size and its mtime set back (touch -r), small or large, through one
 # name of a hard link; a file unreadable at start made readable; a chmod
 # alone. Each time bob's digests of alice's files must end equal to
-# sha256sum of the disk, and a chmod alone publishes no change of content.
+# sha256sum of the disk, and a chmod alone publishes no change of content;
+# a chmod -R of the whole tree publishes nothing at all.
 # alice's agent is stopped (SIGSTOP) while a file is rewritten, so that
 # she sees only its end state: the same size and mtime, another ctime.
 . "$(dirname "$0")/../lib.sh" "$1"
@@ -71,6 +72,24 @@ same_as_disk
 chmod 600 "$DIR/small.txt"
 only_digests
 same_sums 10 "after a chmod"
+same_as_disk
+
+# --- chmod -R over the tree: the same content, other modes: nothing for peers -----
+# Every file's ctime moves, so each is hashed again; the same digest is no
+# change, whatever the mode did (a download takes the mode of the file it
+# serves). Counted on the raw tap: file_events hides a file_changed of the
+# same size and mtime (a digest arriving).
+raw_changes() {
+    jq -R -r 'fromjson? | select(.user == "alice" and .type == "file_changed") | .path' \
+        "$T/tap.log" 2>/dev/null | grep -v '^sync-'
+}
+before=$(raw_changes | wc -l)
+chmod -R go-rwx "$DIR"
+chmod -R u+x "$DIR"
+expect_events
+[ "$(raw_changes | wc -l)" -eq "$before" ] \
+    || fail "chmod -R published changes: $(raw_changes | tail -n +$((before + 1)) | tr '\n' ' ')"
+same_sums 10 "after chmod -R"
 same_as_disk
 
 # --- rewritten while the agent is down: reconciled at the next login ------------

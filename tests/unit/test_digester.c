@@ -4,12 +4,14 @@
     at once and its digest follows as a change; a removal and a file whose
     digest is known never wait; a file that cannot be hashed is released
     without one; a head held longer than DIGESTER_HOLD_MS goes without its
-    digest, which follows; the whole table asked for at start; clear.
+    digest, which follows; the whole table asked for at start; clear; a
+    re-hash of the same size and mtime publishes only another digest.
 */
 #include "fixture.h"
 #include "hashq.h"
 #include "digester.h"
 #include <sys/stat.h>
+#include <fcntl.h>
 
 static void
 s_hex_is (const uint8_t sha [DIGEST_SIZE], const char *want)
@@ -286,6 +288,87 @@ test_request_all_and_clear (void **state)
     fixture_destroy (&fx);
 }
 
+//  Drain the hasher's answers until it has none pending (with a deadline).
+static void
+s_settle (digester_t *digester, hashq_t *hashq)
+{
+    zpoller_t *poller = zpoller_new (hashq_sock (hashq), NULL);
+    int64_t deadline = zclock_mono () + DEADLINE_MS;
+    while (!digester_idle (digester) && zclock_mono () < deadline) {
+        zpoller_wait (poller, 50);
+        digester_on_results (digester);
+    }
+    zpoller_destroy (&poller);
+    assert_true (digester_idle (digester));
+}
+
+//  A "verify" (the same size and mtime, another ctime: chmod -R, a new hard
+//  link, a rewrite with its mtime set back) is a re-hash. The same digest
+//  publishes nothing, whatever the mode did: a peer sees no mode (a
+//  download takes the file's mode when it is served), so a file_changed
+//  then would tell every peer of a change that is none. Another digest is
+//  a change.
+static void
+test_verify (void **state)
+{
+    (void) state;
+    fixture_t *fx = fixture_new ("digester-verify");
+    char *root = fixture_mkdir (fx, "root");
+    char *path = zsys_sprintf ("%s/known.txt", root);
+    fixture_write (path, "hello\n");
+    struct stat st;
+    assert_int_equal (stat (path, &st), 0);
+    fileset_t *files = fileset_new ();
+    fileset_put_stat (files, "known.txt", &st);
+    hashq_t *hashq = hashq_new (root, NULL);
+    digester_t *digester = digester_new (hashq, files);
+    digester_request_all (digester);
+    s_settle (digester, hashq);
+    hostdir_change_t *change = digester_pop (digester);
+    assert_non_null (change);           //  its first digest: a change
+    hostdir_change_destroy (&change);
+
+    //  Readable by its owner only, then executable: the same content
+    assert_int_equal (chmod (path, 0600), 0);
+    digester_push (digester, s_change (FSHARE__CHANGE_KIND__CHANGE_NONE, "known.txt", 6,
+                                       st.st_mtim.tv_sec));
+    s_settle (digester, hashq);
+    assert_null (digester_pop (digester));
+    assert_int_equal (fileset_lookup (files, "known.txt")->mode, 0600);
+    assert_int_equal (chmod (path, 0700), 0);
+    digester_push (digester, s_change (FSHARE__CHANGE_KIND__CHANGE_NONE, "known.txt", 6,
+                                       st.st_mtim.tv_sec));
+    s_settle (digester, hashq);
+    assert_null (digester_pop (digester));
+    Fshare__FileInfo info;
+    fileset_info (fileset_lookup (files, "known.txt"), &info);
+    s_hex_is (info.sha256.data, HELLO_SHA);
+
+    //  Rewritten with other bytes of the same size, its mtime set back
+    fixture_write (path, "HELLO\n");
+    struct timespec times [2] = { st.st_atim, st.st_mtim };
+    assert_int_equal (utimensat (AT_FDCWD, path, times, 0), 0);
+    digester_push (digester, s_change (FSHARE__CHANGE_KIND__CHANGE_NONE, "known.txt", 6,
+                                       st.st_mtim.tv_sec));
+    change = s_pop (digester, hashq);
+    assert_int_equal (change->kind, FSHARE__CHANGE_KIND__CHANGE_CHANGED);
+    assert_string_equal (change->path, "known.txt");
+    hostdir_change_destroy (&change);
+    fileset_info (fileset_lookup (files, "known.txt"), &info);
+    char hex [DIGEST_HEX_SIZE];
+    digest_hex (info.sha256.data, hex);
+    assert_string_not_equal (hex, HELLO_SHA);
+    s_settle (digester, hashq);
+    assert_null (digester_pop (digester));
+
+    digester_destroy (&digester);
+    hashq_destroy (&hashq);
+    fileset_destroy (&files);
+    zstr_free (&path);
+    zstr_free (&root);
+    fixture_destroy (&fx);
+}
+
 int
 main (void)
 {
@@ -294,6 +377,7 @@ main (void)
         cmocka_unit_test (test_not_held),
         cmocka_unit_test (test_hold_limit),
         cmocka_unit_test (test_request_all_and_clear),
+        cmocka_unit_test (test_verify),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
