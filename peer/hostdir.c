@@ -167,7 +167,9 @@ s_on_file (void *arg, const char *path, int dirfd, const char *name, const struc
     s_walked (self);
     if (ignore_match_entry (self->ignore, path, false))
         return;
-    bool busy = scanner_probe (dirfd, name) == SCANNER_BUSY;
+    struct stat now = *st;
+    bool busy = scanner_probe (dirfd, name, &now) == SCANNER_BUSY;
+    st = &now;
     if (ctx->into) {
         //  Rescan: a file being written keeps what was published of it
         fileset_t *files = published_files (self->published);

@@ -234,7 +234,7 @@ scanner_scan (const char *root, const char *subdir, fileset_t *into)
 }
 
 scanner_state_t
-scanner_probe (int dirfd, const char *name)
+scanner_probe (int dirfd, const char *name, struct stat *st)
 {
     assert (name);
     //  O_NONBLOCK: a file under someone's write lease must not block us;
@@ -247,6 +247,9 @@ scanner_probe (int dirfd, const char *name)
         return SCANNER_UNKNOWN;
     scanner_state_t state = SCANNER_UNKNOWN;
     if (fcntl (fd, F_SETLEASE, F_RDLCK) == 0) {
+        struct stat now;
+        if (st && fstat (fd, &now) == 0 && S_ISREG (now.st_mode))
+            *st = now;
         //  Dropped at once: a writer opening it now waits only this long
         fcntl (fd, F_SETLEASE, F_UNLCK);
         state = SCANNER_READY;
@@ -282,7 +285,7 @@ scanner_examine (int rootfd, const char *path, struct stat *st)
         if (S_ISLNK (st->st_mode))
             s_log_skip ("info", path, "symlinks are not followed");
         state = !S_ISREG (st->st_mode)? SCANNER_OTHER
-              : scanner_probe (dirfd, name) == SCANNER_BUSY? SCANNER_BUSY: SCANNER_READY;
+              : scanner_probe (dirfd, name, st) == SCANNER_BUSY? SCANNER_BUSY: SCANNER_READY;
     }
     if (dirfd != rootfd)
         close (dirfd);

@@ -44,9 +44,11 @@ bool scanner_check_path (const char *path);
 //  Whether a writer has the regular file dirfd/name open, learnt from a
 //  read lease (fcntl F_SETLEASE, taken and dropped at once: the kernel
 //  refuses it with EAGAIN while the file is open for writing anywhere).
-//  Needs the file to belong to the caller's user, or CAP_LEASE. A change
-//  after the caller's stat comes with an inotify event of its own, so the
-//  probe does not stat again.
+//  Needs the file to belong to the caller's user, or CAP_LEASE. When the
+//  file is READY and `st` is not NULL, *st becomes its stat taken while
+//  the lease was held: a writer that closed between the caller's stat and
+//  the probe would otherwise have a size published that it had already
+//  outgrown (and a second event to correct it).
 typedef enum {
     SCANNER_READY,              //  nothing writes it
     SCANNER_BUSY,               //  open for writing
@@ -55,7 +57,7 @@ typedef enum {
     SCANNER_GONE,               //  scanner_examine: nothing there
     SCANNER_OTHER               //  scanner_examine: no regular file
 } scanner_state_t;
-scanner_state_t scanner_probe (int dirfd, const char *name);
+scanner_state_t scanner_probe (int dirfd, const char *name, struct stat *st);
 
 //  What root/path is now, reached one O_NOFOLLOW component at a time:
 //  SCANNER_GONE (also when a directory on the way is not one), _OTHER (a

@@ -383,9 +383,18 @@ test_probe (void **state)
     close (reader);
     assert_int_equal (scanner_examine (rootfd, "d/f", &st), SCANNER_READY);
     int dirfd = scanner_open_dir (rootfd, "d");
-    assert_int_equal (scanner_probe (dirfd, "f"), SCANNER_READY);
-    assert_int_equal (scanner_probe (dirfd, "l"), SCANNER_UNKNOWN);
-    assert_int_equal (scanner_probe (dirfd, "nothing"), SCANNER_UNKNOWN);
+    assert_int_equal (scanner_probe (dirfd, "f", NULL), SCANNER_READY);
+    //  A writer that closed after the caller's stat: the probe's stat is
+    //  the size nothing writes any more, not the one the caller saw
+    struct stat seen;
+    assert_int_equal (fstatat (dirfd, "f", &seen, AT_SYMLINK_NOFOLLOW), 0);
+    int late = open (path, O_WRONLY | O_APPEND);
+    assert_int_equal (write (late, "xyz", 3), 3);
+    close (late);
+    assert_int_equal (scanner_probe (dirfd, "f", &seen), SCANNER_READY);
+    assert_int_equal (seen.st_size, 12);
+    assert_int_equal (scanner_probe (dirfd, "l", NULL), SCANNER_UNKNOWN);
+    assert_int_equal (scanner_probe (dirfd, "nothing", NULL), SCANNER_UNKNOWN);
     close (dirfd);
     //  What is not a regular file, or not there
     assert_int_equal (scanner_examine (rootfd, "d/l", &st), SCANNER_OTHER);
