@@ -27,6 +27,7 @@ static const struct option s_options [] = {
     { "runs",    required_argument, NULL, 'R' },
     { "dir",     required_argument, NULL, 'd' },
     { "no-socat", no_argument,      NULL, 'S' },
+    { "no-warm", no_argument,       NULL, 'W' },
     { "curve",   no_argument,       NULL, 'C' },
     { "files",   required_argument, NULL, 'f' },
     { "sample",  required_argument, NULL, 'm' },
@@ -64,6 +65,10 @@ s_usage (FILE *out)
         "                      a RAM file system keeps the disk out of the figures)\n"
         "  --curve             the encrypted path, beside libsodium's cipher speed\n"
         "  --no-socat          skip the socat comparison\n"
+        "  --no-warm           do not touch and free the file's size of memory\n"
+        "                      before each timed transfer (on a virtual machine,\n"
+        "                      memory the host took back costs its writer up to\n"
+        "                      10x the CPU: the figures would measure that)\n"
         "  --ipc               ipc endpoints instead of tcp on 127.0.0.1\n"
         "  --json              one JSON object instead of a table\n"
         "  -v, --verbose       debug logging\n"
@@ -109,7 +114,7 @@ int
 main (int argc, char **argv)
 {
     bench_options_t options = { .peers = 0, .rounds = 200, .size = 1 << 30, .runs = 3,
-                                .socat = true, .files = 1000, .sample = 4 };
+                                .socat = true, .warm = true, .files = 1000, .sample = 4 };
     int c;
     long n;
     opterr = 0;
@@ -152,6 +157,7 @@ main (int argc, char **argv)
             case 'C': options.curve = true; break;
             case 'd': options.base = optarg; break;
             case 'S': options.socat = false; break;
+            case 'W': options.warm = false; break;
             case 'i': options.ipc = true; break;
             case 'Z': options.zmq_subscribers = true; break;
             case 'j': options.json = true; break;

@@ -39,6 +39,14 @@ json_is '(.cipher | length) == 3 and all(.cipher[]; .seal_s_per_gib > 0 and .ope
     and .four_passes_s_per_gib > 0 and (.curve_extra_cpu_s_per_gib | type) == "number"
     and .sha256_gbps.openssl > 0' <"$T/relay.json" \
     || fail "relay: bad cipher or hash speeds: $(cat "$T/relay.json")"
+# Memory is warmed before each transfer (a figure of its own), unless --no-warm
+json_is '.warmup_cpu_s_per_gib.median > 0
+    and .warmup_cpu_s_per_gib.max >= .warmup_cpu_s_per_gib.median' <"$T/relay.json" \
+    || fail "relay: no memory warm-up: $(cat "$T/relay.json")"
+"$B" relay --size 1M --runs 1 --dir "$T" --no-socat --no-warm --json >"$T/cold.json" \
+    2>"$T/relay.err" || fail "relay --no-warm failed: $(cat "$T/relay.err")"
+json_is '.warmup_cpu_s_per_gib == null and .fshare.verified == true' <"$T/cold.json" \
+    || fail "relay --no-warm: $(cat "$T/cold.json")"
 
 # --- events: 3 peers, each with a real view ----------------------------------------
 for mode in "" --zmq-subscribers; do

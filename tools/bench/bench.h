@@ -25,6 +25,7 @@
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <dirent.h>
+#include <sys/mman.h>
 
 #define DEADLINE_MS 10000
 
@@ -39,6 +40,7 @@ typedef struct {
     int runs;                   //  relay: timed downloads
     const char *base;           //  relay: where the temp dir goes
     bool socat;                 //  relay: compare with socat if found
+    bool warm;                  //  relay: warm memory before each transfer
     bool curve;                 //  relay: the encrypted path
     int files;                  //  login: files each peer publishes
     int sample;                 //  login: peers keeping a real view

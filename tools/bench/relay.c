@@ -9,7 +9,11 @@
     compared byte for byte with the source. CPU is read from /proc (utime
     + stime of every thread) before and after each run; the owner's
     publish-time digest of the file is waited out before the first run and
-    reported on its own.
+    reported on its own. Before each timed transfer the bench writes and
+    frees the file's size of memory (relay_warm_memory, speeds.c): on a
+    virtual machine whose host takes free memory back, the receiving side
+    would otherwise pay for the host's page faults, and by far more than
+    for the transfer (--no-warm shows it).
 */
 #include "relay.h"
 #include "tlink.h"
@@ -32,6 +36,8 @@ typedef struct {
     double publish_cpu [2];     //  the owner's CPU before the first run
     cipher_speed_t cipher [CIPHER_BLOCKS];
     double sha_openssl, sha_libsodium;
+    double warm [PATHS * MAX_RUNS];     //  the warm-ups' CPU s/GiB
+    int warm_count;
 } relay_t;
 
 //  A file of `size` bytes: a random megabyte over and over (content does
@@ -124,6 +130,26 @@ s_relay_get (bench_t *self, uint64_t size, char **output)
     zpoller_destroy (&poller);
     zsock_destroy (&ctl);
     return took;
+}
+
+//  Memory the next transfer can write without the host's faults (speeds.c).
+static void
+s_warm (relay_t *self, const bench_options_t *options)
+{
+    if (!options->warm)
+        return;
+    double cost = relay_warm_memory (options->size);
+    if (cost >= 0 && self->warm_count < PATHS * MAX_RUNS)
+        self->warm [self->warm_count++] = cost;
+}
+
+static double
+s_warm_max (relay_t *self)
+{
+    double max = 0;
+    for (int i = 0; i < self->warm_count; i++)
+        max = self->warm [i] > max? self->warm [i]: max;
+    return max;
 }
 
 //  One run of fshare: throughput, CPU per GiB, peak RSS, verified output.
@@ -331,6 +357,11 @@ s_report_json (relay_t *self, const bench_options_t *options, const char *base)
         json_object_set_new (obj, "curve_extra_vs_four_passes",
                              json_real (four > 0? s_curve_extra (self) / four: 0));
     }
+    if (self->warm_count)
+        json_object_set_new (obj, "warmup_cpu_s_per_gib", json_pack ("{s:f, s:f}",
+            "median", bench_median (self->warm, self->warm_count), "max", s_warm_max (self)));
+    else
+        json_object_set_new (obj, "warmup_cpu_s_per_gib", json_null ());
     json_object_set_new (obj, "sha256_gbps", json_pack ("{s:f, s:f}",
         "openssl", self->sha_openssl, "libsodium", self->sha_libsodium));
     bench_print_json (obj);
@@ -388,6 +419,12 @@ s_report (relay_t *self, const bench_options_t *options, const char *base)
                     self->cipher [i].block / 1024, self->cipher [i].seal_s_per_gib,
                     self->cipher [i].open_s_per_gib, s_four_passes (&self->cipher [i]));
     }
+    if (self->warm_count)
+        printf ("  memory warm-up before each transfer: %.2f s CPU/GiB median, %.2f max\n"
+                "    (warm memory costs about 0.3 here; more is memory the host took back)\n",
+                bench_median (self->warm, self->warm_count), s_warm_max (self));
+    else
+        printf ("  no memory warm-up (--no-warm): fresh memory may be in the figures\n");
     printf ("  SHA-256 per CPU second: OpenSSL %.2f GB, libsodium %.2f GB (fshare uses OpenSSL)\n",
             self->sha_openssl, self->sha_libsodium);
 }
@@ -411,11 +448,12 @@ bench_relay (const bench_options_t *options)
     bool socat = options->socat && relay_have_socat ();
     for (int run = 0; run < options->runs; run++) {
         for (int which = 0; which < trios; which++)
-            if (s_fshare_run (&self, which, options->size,
+            if (s_warm (&self, options), s_fshare_run (&self, which, options->size,
                               &self.samples [which][self.count [which]++]))
                 goto done;
         for (int k = 0; socat && k < 2; k++) {
             int path = k? PATH_SOCAT_1M: PATH_SOCAT;
+            s_warm (&self, options);
             if (relay_socat_run (self.trio [0].dir, self.source, options->size, k? 1048576: 0,
                                  &self.samples [path][self.count [path]++])) {
                 fprintf (stderr, "fshare-bench: the socat relay failed\n");

@@ -39,6 +39,9 @@ typedef struct {
 //  XSalsa20-Poly1305 with a precomputed key (what libzmq's CURVE does to
 //  every message, via crypto_box_afternm) on blocks of 64 KiB to 1 MiB.
 void relay_cipher_speeds (cipher_speed_t speeds [CIPHER_BLOCKS]);
+//  Touch and free `size` bytes of memory, so that the run after it writes
+//  to memory the host backs (see speeds.c). Its CPU s/GiB, or -1.
+double relay_warm_memory (uint64_t size);
 //  SHA-256 speed of OpenSSL (what fshare uses) and libsodium, GB/s.
 void relay_hash_speeds (double *openssl, double *libsodium);
 
