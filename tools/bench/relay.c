@@ -402,8 +402,11 @@ s_report (relay_t *self, const bench_options_t *options, const char *base)
     s_report_path (self, PATH_CURVE, "fshare CURVE");
     s_report_path (self, PATH_SOCAT, "socat default");
     s_report_path (self, PATH_SOCAT_1M, "socat -b 1M");
-    printf ("  fshare / socat -b 1M %.2f, fshare / socat default %.2f",
-            s_ratio (self, PATH_FSHARE, PATH_SOCAT_1M), s_ratio (self, PATH_FSHARE, PATH_SOCAT));
+    if (self->count [PATH_SOCAT_1M])
+        printf ("  fshare / socat -b 1M %.2f, fshare / socat default %.2f",
+                s_ratio (self, PATH_FSHARE, PATH_SOCAT_1M), s_ratio (self, PATH_FSHARE, PATH_SOCAT));
+    else
+        printf ("  no socat comparison (--no-socat, or socat missing)");
     if (options->curve)
         printf (", CURVE / plain %.2f", s_ratio (self, PATH_CURVE, PATH_FSHARE));
     printf ("\n  the owner's publish-time digest (not in the runs): %.2f s CPU\n",
@@ -447,10 +450,12 @@ bench_relay (const bench_options_t *options)
             goto done;
     bool socat = options->socat && relay_have_socat ();
     for (int run = 0; run < options->runs; run++) {
-        for (int which = 0; which < trios; which++)
-            if (s_warm (&self, options), s_fshare_run (&self, which, options->size,
+        for (int which = 0; which < trios; which++) {
+            s_warm (&self, options);
+            if (s_fshare_run (&self, which, options->size,
                               &self.samples [which][self.count [which]++]))
                 goto done;
+        }
         for (int k = 0; socat && k < 2; k++) {
             int path = k? PATH_SOCAT_1M: PATH_SOCAT;
             s_warm (&self, options);
