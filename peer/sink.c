@@ -12,6 +12,11 @@
 #define META_MAX        (FSH_PATH_MAX + FSH_USER_MAX + 160)
 #define PART_SUFFIX     ".fshare-part"
 #define NAME_TRIES      10000   //  name_1 ... before giving up
+//  Writeback is started every this many bytes: the fsync before the
+//  rename then waits for the last stretch, not for the whole file, and the
+//  kernel does not hold back the writer while it flushes a backlog
+//  (fshare-bench relay --dir on this VM's disk: 0.31 -> 0.50 GB/s)
+#define FLUSH_BYTES     (8 * 1024 * 1024)
 
 struct _sink_t {
     fsh_err_t code;             //  of the last error (sink_code)
@@ -34,6 +39,7 @@ struct _sink_t {
     uint32_t mode;              //  the owner's permission bits
     uint64_t written;           //  bytes in the partial file
     uint64_t hashed;            //  of those, hashed (prefix on a resume)
+    uint64_t flushed;           //  writeback started up to here
     bool started;
     bool resumed;
     bool restarted;
@@ -380,14 +386,14 @@ sink_start (sink_t *self, uint64_t size, int64_t mtime, uint64_t offset, char **
     self->mtime = mtime;
     if (offset) {
         self->resumed = true;
-        self->written = offset;
+        self->written = self->flushed = offset;
     }
     else {
         if (self->offset)
             self->restarted = true;
         //  Nothing of what was there counts (after a switch, some was hashed)
         digest_reset (self->digest);
-        self->written = self->hashed = 0;
+        self->written = self->hashed = self->flushed = 0;
         if (ftruncate (self->fd, 0) == -1) {
             *error = s_write_error (self, errno);
             return -1;
@@ -429,6 +435,19 @@ sink_prepare (sink_t *self, void *buf, size_t buf_size, size_t budget, char **er
     return self->hashed == self->written? 1: 0;
 }
 
+//  Start the disk writing what the last stretch put in the page cache
+//  (without waiting for it: the network and the disk then work at once).
+//  Advice only: a file system without it (tmpfs) is not an error.
+static void
+s_flush_behind (sink_t *self)
+{
+    if (self->written < self->flushed + FLUSH_BYTES)
+        return;
+    uint64_t from = self->flushed, length = self->written - self->flushed;
+    sync_file_range (self->fd, (off_t) from, (off_t) length, SYNC_FILE_RANGE_WRITE);
+    self->flushed = self->written;
+}
+
 int
 sink_write (sink_t *self, uint64_t offset, const void *data, size_t size, char **error)
 {
@@ -456,6 +475,7 @@ sink_write (sink_t *self, uint64_t offset, const void *data, size_t size, char *
             return -1;
         }
     }
+    s_flush_behind (self);
     return 0;
 }
 
