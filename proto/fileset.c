@@ -1,19 +1,116 @@
 /*  fileset.c - a set of published files: path -> size, mtime, digest.
 
-    A hash keyed by path for lookups, and sorted snapshots (an array sorted
-    with qsort, then copied into a zlistx) for listings: file-list pages must
-    come out in a stable order, and a directory rename needs every path
-    below one directory. A second hash keyed by (device, inode) holds the
-    first name of each inode; further names hang off it in a chain, so the
-    index costs one entry per inode and nothing per file of its own.
+    A table of record pointers keyed by path (open addressing, linear
+    probing, a power of two of slots at most 3/4 full) for lookups, and
+    sorted snapshots (an array sorted with qsort, then copied into a
+    zlistx) for listings: file-list pages must come out in a stable order,
+    and a directory rename needs every path below one directory. A record
+    and its path are one allocation, and the table holds nothing else per
+    file than its slot: the broker holds every user's files, and a hash
+    library's item per entry, a second allocation for the path and the
+    host-directory fields would more than double what a file costs there.
+    A second hash keyed by (device, inode) holds the first name of each
+    inode; further names hang off it in a chain, so the index costs one
+    entry per inode and nothing per file of its own.
 */
 #include "fshare.h"
 #include "fileset.h"
 
+#define S_MIN_SLOTS 16
+
 struct _fileset_t {
-    zhashx_t *files;            //  path -> fileset_file_t (owned)
-    zhashx_t *inodes;           //  fileset_file_t (as key) -> first name
+    fileset_file_t **slots;     //  NULL or a record (owned)
+    size_t capacity;            //  slots, a power of two (0: none yet)
+    size_t count;
+    size_t cursor;              //  fileset_first/next: the next slot to look at
+    size_t record_bytes;        //  what a record holds before its path
+    size_t bytes;               //  records and paths, as asked of malloc
+    zhashx_t *inodes;           //  fileset_file_t (as key) -> first name; NULL if compact
 };
+
+//  FNV-1a: paths share long prefixes, every byte counts
+static size_t
+s_path_hash (const char *path)
+{
+    uint64_t hash = 0xcbf29ce484222325ull;
+    for (const unsigned char *at = (const unsigned char *) path; *at; at++)
+        hash = (hash ^ *at) * 0x100000001b3ull;
+    return (size_t) (hash ^ (hash >> 32));
+}
+
+//  The slot holding path, or the empty slot where it would go.
+static size_t
+s_slot (fileset_t *self, const char *path)
+{
+    size_t mask = self->capacity - 1;
+    size_t slot = s_path_hash (path) & mask;
+    while (self->slots [slot] && strcmp (self->slots [slot]->path, path) != 0)
+        slot = (slot + 1) & mask;
+    return slot;
+}
+
+static fileset_file_t *
+s_find (fileset_t *self, const char *path)
+{
+    if (self->count == 0)
+        return NULL;
+    return self->slots [s_slot (self, path)];
+}
+
+static void
+s_resize (fileset_t *self, size_t capacity)
+{
+    fileset_file_t **old = self->slots;
+    size_t old_capacity = self->capacity;
+    self->slots = (fileset_file_t **) zmalloc (capacity * sizeof (fileset_file_t *));
+    assert (self->slots);
+    self->capacity = capacity;
+    for (size_t index = 0; index < old_capacity; index++)
+        if (old [index])
+            self->slots [s_slot (self, old [index]->path)] = old [index];
+    free (old);
+}
+
+//  A new record for path, in the table (which must not hold it yet).
+static fileset_file_t *
+s_insert (fileset_t *self, const char *path)
+{
+    if ((self->count + 1) * 4 > self->capacity * 3)
+        s_resize (self, self->capacity? self->capacity * 2: S_MIN_SLOTS);
+    size_t length = strlen (path);
+    size_t bytes = self->record_bytes + length + 1;
+    fileset_file_t *file = (fileset_file_t *) zmalloc (bytes);
+    assert (file);
+    file->path = (char *) file + self->record_bytes;
+    memcpy (file->path, path, length + 1);
+    self->slots [s_slot (self, path)] = file;
+    self->count++;
+    self->bytes += bytes;
+    return file;
+}
+
+//  Take the record at slot out of the table and free it; the records of
+//  its run that were placed past it move back, so that no lookup stops
+//  at the hole (backward-shift deletion).
+static void
+s_delete (fileset_t *self, size_t slot)
+{
+    fileset_file_t *file = self->slots [slot];
+    self->bytes -= self->record_bytes + strlen (file->path) + 1;
+    free (file);
+    self->count--;
+    size_t mask = self->capacity - 1;
+    size_t hole = slot;
+    for (size_t next = (hole + 1) & mask; self->slots [next]; next = (next + 1) & mask) {
+        size_t home = s_path_hash (self->slots [next]->path) & mask;
+        //  It may fill the hole when its home is not within (hole, next]
+        if (((next - home) & mask) >= ((next - hole) & mask)) {
+            self->slots [hole] = self->slots [next];
+            hole = next;
+        }
+    }
+    self->slots [hole] = NULL;
+}
 
 static size_t
 s_inode_hash (const void *key)
@@ -50,7 +147,7 @@ s_index (fileset_t *self, fileset_file_t *file)
 static void
 s_unindex (fileset_t *self, fileset_file_t *file)
 {
-    if (!file->ino)
+    if (!self->inodes || !file->ino)
         return;
     fileset_file_t *first = (fileset_file_t *) zhashx_lookup (self->inodes, file);
     if (first == file) {
@@ -67,28 +164,19 @@ s_unindex (fileset_t *self, fileset_file_t *file)
     file->same_inode = NULL;
 }
 
-static void
-s_file_destroy (void **item_p)
+static fileset_t *
+s_new (size_t record_bytes)
 {
-    fileset_file_t *file = (fileset_file_t *) *item_p;
-    if (file) {
-        free (file->path);
-        free (file);
-        *item_p = NULL;
-    }
+    fileset_t *self = (fileset_t *) zmalloc (sizeof (fileset_t));
+    assert (self);
+    self->record_bytes = record_bytes;
+    return self;
 }
 
 fileset_t *
 fileset_new (void)
 {
-    fileset_t *self = (fileset_t *) zmalloc (sizeof (fileset_t));
-    assert (self);
-    self->files = zhashx_new ();
-    assert (self->files);
-    //  The key is the item's own path: no second copy of every path.
-    zhashx_set_key_duplicator (self->files, NULL);
-    zhashx_set_key_destructor (self->files, NULL);
-    zhashx_set_destructor (self->files, s_file_destroy);
+    fileset_t *self = s_new (sizeof (fileset_file_t));
     self->inodes = zhashx_new ();
     assert (self->inodes);
     zhashx_set_key_hasher (self->inodes, s_inode_hash);
@@ -98,6 +186,12 @@ fileset_new (void)
     return self;
 }
 
+fileset_t *
+fileset_new_compact (void)
+{
+    return s_new (FILESET_COMPACT_BYTES);
+}
+
 void
 fileset_destroy (fileset_t **self_p)
 {
@@ -105,7 +199,9 @@ fileset_destroy (fileset_t **self_p)
     fileset_t *self = *self_p;
     if (self) {
         zhashx_destroy (&self->inodes);
-        zhashx_destroy (&self->files);
+        for (size_t index = 0; index < self->capacity; index++)
+            free (self->slots [index]);
+        free (self->slots);
         free (self);
         *self_p = NULL;
     }
@@ -115,7 +211,14 @@ size_t
 fileset_size (fileset_t *self)
 {
     assert (self);
-    return zhashx_size (self->files);
+    return self->count;
+}
+
+size_t
+fileset_memory (fileset_t *self)
+{
+    assert (self);
+    return self->bytes + self->capacity * sizeof (fileset_file_t *);
 }
 
 const fileset_file_t *
@@ -123,7 +226,7 @@ fileset_lookup (fileset_t *self, const char *path)
 {
     assert (self);
     assert (path);
-    return (const fileset_file_t *) zhashx_lookup (self->files, path);
+    return s_find (self, path);
 }
 
 Fshare__ChangeKind
@@ -131,7 +234,7 @@ fileset_put (fileset_t *self, const char *path, uint64_t size, int64_t mtime)
 {
     assert (self);
     assert (path);
-    fileset_file_t *file = (fileset_file_t *) zhashx_lookup (self->files, path);
+    fileset_file_t *file = s_find (self, path);
     if (file) {
         if (file->size == size && file->mtime == mtime)
             return FSHARE__CHANGE_KIND__CHANGE_NONE;
@@ -140,14 +243,24 @@ fileset_put (fileset_t *self, const char *path, uint64_t size, int64_t mtime)
         file->has_sha256 = false;       //  another version: not known yet
         return FSHARE__CHANGE_KIND__CHANGE_CHANGED;
     }
-    file = (fileset_file_t *) zmalloc (sizeof (fileset_file_t));
-    assert (file);
-    file->path = strdup (path);
-    assert (file->path);
+    file = s_insert (self, path);
     file->size = size;
     file->mtime = mtime;
-    zhashx_insert (self->files, file->path, file);       //  new key: cannot fail
     return FSHARE__CHANGE_KIND__CHANGE_ADDED;
+}
+
+//  A compact set: size, mtime and the digest only.
+static Fshare__ChangeKind
+s_put_compact (fileset_t *self, const fileset_file_t *with)
+{
+    Fshare__ChangeKind kind = fileset_put (self, with->path, with->size, with->mtime);
+    fileset_file_t *file = s_find (self, with->path);
+    if (kind != FSHARE__CHANGE_KIND__CHANGE_NONE && with->has_sha256) {
+        file->has_sha256 = true;
+        memcpy (file->sha256, with->sha256, sizeof file->sha256);
+        file->mode = with->mode;
+    }
+    return kind;
 }
 
 Fshare__ChangeKind
@@ -156,14 +269,14 @@ fileset_put_file (fileset_t *self, const fileset_file_t *with)
     assert (self);
     assert (with);
     assert (with->path);
-    fileset_file_t *file = (fileset_file_t *) zhashx_lookup (self->files, with->path);
+    if (!self->inodes)
+        return s_put_compact (self, with);
+    fileset_file_t *file = s_find (self, with->path);
     if (!file) {
-        file = (fileset_file_t *) zmalloc (sizeof (fileset_file_t));
-        assert (file);
+        file = s_insert (self, with->path);
+        char *path = file->path;
         *file = *with;
-        file->path = strdup (with->path);
-        assert (file->path);
-        zhashx_insert (self->files, file->path, file);   //  new key: cannot fail
+        file->path = path;
         s_index (self, file);
         return FSHARE__CHANGE_KIND__CHANGE_ADDED;
     }
@@ -210,7 +323,8 @@ fileset_links (fileset_t *self, uint64_t dev, uint64_t ino)
     zlistx_t *list = zlistx_new ();
     assert (list);
     fileset_file_t key = { .dev = dev, .ino = ino };
-    fileset_file_t *name = ino? (fileset_file_t *) zhashx_lookup (self->inodes, &key): NULL;
+    fileset_file_t *name = ino && self->inodes
+                         ? (fileset_file_t *) zhashx_lookup (self->inodes, &key): NULL;
     for (; name; name = name->same_inode)
         zlistx_add_end (list, name);
     return list;
@@ -222,7 +336,7 @@ fileset_put_info (fileset_t *self, const Fshare__FileInfo *info)
     assert (self);
     assert (info && info->path);
     Fshare__ChangeKind kind = fileset_put (self, info->path, info->size, info->mtime);
-    fileset_file_t *file = (fileset_file_t *) zhashx_lookup (self->files, info->path);
+    fileset_file_t *file = s_find (self, info->path);
     bool has_sha256 = info->sha256.len == sizeof file->sha256;
     bool same_sha256 = has_sha256 == file->has_sha256
                     && (!has_sha256 || memcmp (file->sha256, info->sha256.data,
@@ -241,7 +355,7 @@ fileset_set_digest (fileset_t *self, const char *path, const uint8_t sha256 [32]
                     uint32_t mode)
 {
     assert (self);
-    fileset_file_t *file = (fileset_file_t *) zhashx_lookup (self->files, path);
+    fileset_file_t *file = s_find (self, path);
     if (!file || (file->has_sha256 && file->mode == mode
                   && memcmp (file->sha256, sha256, sizeof file->sha256) == 0))
         return false;
@@ -265,16 +379,28 @@ fileset_info (const fileset_file_t *file, Fshare__FileInfo *info)
     }
 }
 
+//  The record at the cursor's slot or the next one after it.
+static const fileset_file_t *
+s_at_cursor (fileset_t *self)
+{
+    while (self->cursor < self->capacity && !self->slots [self->cursor])
+        self->cursor++;
+    return self->cursor < self->capacity? self->slots [self->cursor++]: NULL;
+}
+
 const fileset_file_t *
 fileset_first (fileset_t *self)
 {
-    return (const fileset_file_t *) zhashx_first (self->files);
+    assert (self);
+    self->cursor = 0;
+    return s_at_cursor (self);
 }
 
 const fileset_file_t *
 fileset_next (fileset_t *self)
 {
-    return (const fileset_file_t *) zhashx_next (self->files);
+    assert (self);
+    return s_at_cursor (self);
 }
 
 bool
@@ -282,11 +408,13 @@ fileset_remove (fileset_t *self, const char *path)
 {
     assert (self);
     assert (path);
-    fileset_file_t *file = (fileset_file_t *) zhashx_lookup (self->files, path);
-    if (!file)
+    if (self->count == 0)
         return false;
-    s_unindex (self, file);
-    zhashx_delete (self->files, path);
+    size_t slot = s_slot (self, path);
+    if (!self->slots [slot])
+        return false;
+    s_unindex (self, self->slots [slot]);
+    s_delete (self, slot);
     return true;
 }
 
@@ -312,17 +440,15 @@ static zlistx_t *
 s_sorted_under (fileset_t *self, const char *dir)
 {
     size_t dir_len = dir? strlen (dir): 0;
-    size_t size = zhashx_size (self->files);
     const fileset_file_t **array = NULL;
     size_t count = 0;
-    if (size > 0) {
-        array = (const fileset_file_t **) malloc (size * sizeof (*array));
+    if (self->count > 0) {
+        array = (const fileset_file_t **) malloc (self->count * sizeof (*array));
         assert (array);
-        const fileset_file_t *file = (const fileset_file_t *) zhashx_first (self->files);
-        while (file) {
-            if (s_is_under (file->path, dir, dir_len))
+        for (size_t slot = 0; slot < self->capacity; slot++) {
+            const fileset_file_t *file = self->slots [slot];
+            if (file && s_is_under (file->path, dir, dir_len))
                 array [count++] = file;
-            file = (const fileset_file_t *) zhashx_next (self->files);
         }
         qsort (array, count, sizeof (*array), s_compare_files);
     }

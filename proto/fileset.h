@@ -4,7 +4,10 @@
     each user's files in the agent's view and in the broker's sessions.
 
     The host directory's current truth, and the unit that file-list pages
-    are cut from. Paths are relative, '/'-separated. Files the host
+    are cut from. A file is one allocation (the record and its path) in a
+    table of pointers of the set's own (open addressing): the broker holds
+    every user's files, so what a file costs there is what a login storm
+    costs. Paths are relative, '/'-separated. Files the host
     directory puts with their stat also carry what it needs to notice every
     change (the mtime's nanoseconds, the inode: a file replaced by another
     one is a change even when size and mtime look the same) and are indexed
@@ -18,23 +21,39 @@
 
 typedef struct _fileset_file_t fileset_file_t;
 struct _fileset_file_t {
-    char *path;
+    char *path;                 //  in the same allocation as the record
     uint64_t size;
     int64_t mtime;
+    uint32_t mode;              //  permission bits as published (0: unknown)
     bool has_sha256;            //  the owner has told (or we know) its digest
     uint8_t sha256 [32];
-    uint32_t mode;              //  permission bits as published (0: unknown)
+    //  The host-directory fields: only in a set made by fileset_new. The
+    //  records of a compact set (fileset_new_compact) end here, so these
+    //  must never be read from its files.
     int64_t mtime_ns;           //  within that second; 0 when unknown
     uint64_t dev, ino;          //  0, 0 when unknown
     int64_t ctime_ns;           //  status change time, ns since the epoch; 0 when unknown
     fileset_file_t *same_inode; //  private: the next name of the inode
 };
 
+//  The bytes of a compact set's record before its path
+#define FILESET_COMPACT_BYTES   offsetof (fileset_file_t, mtime_ns)
+
 typedef struct _fileset_t fileset_t;
 
 fileset_t *fileset_new (void);
+//  A set whose files carry none of the host-directory fields (mtime_ns,
+//  dev, ino, ctime_ns: only the agent's own host directory needs them),
+//  for the broker's sessions and the views, where every user's files are
+//  held: a record then costs about half. fileset_put_file and
+//  fileset_put_stat keep only size, mtime and the digest there (a change
+//  is then one of size or mtime), and fileset_links finds nothing.
+fileset_t *fileset_new_compact (void);
 void fileset_destroy (fileset_t **self_p);
 size_t fileset_size (fileset_t *self);
+//  The bytes the set holds for its files (records, paths and its table,
+//  as asked of malloc): what a file costs, for budgets and benches.
+size_t fileset_memory (fileset_t *self);
 const fileset_file_t *fileset_lookup (fileset_t *self, const char *path);
 
 //  Insert or update. Returns FSHARE__CHANGE_KIND__CHANGE_ADDED for a new

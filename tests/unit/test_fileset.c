@@ -256,6 +256,131 @@ test_stat_and_links (void **state)
     fileset_destroy (&set);
 }
 
+//  Removals in any order keep every other path found (the table moves
+//  records back into the holes they leave), iteration sees each file
+//  once, and the bytes held follow: in both kinds of set.
+static void
+s_churn (fileset_t *set)
+{
+    enum { COUNT = 5000 };
+    static bool present [COUNT];
+    char path [32];
+    for (int index = 0; index < COUNT; index++) {
+        snprintf (path, sizeof path, "d%02d/f%05d", index % 13, index);
+        assert_int_equal (fileset_put (set, path, (uint64_t) index, index),
+                          FSHARE__CHANGE_KIND__CHANGE_ADDED);
+        present [index] = true;
+    }
+    size_t full = fileset_memory (set);
+    //  Remove 3 in 4, in a scrambled order, checking every path meanwhile
+    for (int step = 0; step < COUNT; step++) {
+        int value = (int) (((long) step * 7919) % COUNT);
+        if (value % 4 == 0)
+            continue;
+        snprintf (path, sizeof path, "d%02d/f%05d", value % 13, value);
+        assert_true (fileset_remove (set, path));
+        assert_false (fileset_remove (set, path));
+        present [value] = false;
+        if (step % 500 == 0)
+            for (int index = 0; index < COUNT; index++) {
+                snprintf (path, sizeof path, "d%02d/f%05d", index % 13, index);
+                const fileset_file_t *file = fileset_lookup (set, path);
+                assert_true (present [index] == (file != NULL));
+                if (file)
+                    assert_int_equal (file->size, (uint64_t) index);
+            }
+    }
+    assert_int_equal (fileset_size (set), COUNT / 4);
+    assert_true (fileset_memory (set) < full);
+    size_t seen = 0;
+    for (const fileset_file_t *file = fileset_first (set); file; file = fileset_next (set)) {
+        assert_true (present [file->size]);
+        present [file->size] = false;   //  twice would fail here
+        seen++;
+    }
+    assert_int_equal (seen, COUNT / 4);
+    for (int index = 0; index < COUNT; index += 4) {
+        snprintf (path, sizeof path, "d%02d/f%05d", index % 13, index);
+        assert_non_null (fileset_lookup (set, path));
+        assert_int_equal (fileset_put (set, path, 1, 1), FSHARE__CHANGE_KIND__CHANGE_CHANGED);
+    }
+}
+
+static void
+test_churn (void **state)
+{
+    (void) state;
+    fileset_t *set = fileset_new ();
+    s_churn (set);
+    fileset_destroy (&set);
+    set = fileset_new_compact ();
+    s_churn (set);
+    fileset_destroy (&set);
+}
+
+//  A compact set keeps what the broker and the views need, nothing of
+//  the host directory's, and a file costs its record, path and a slot.
+static void
+test_compact (void **state)
+{
+    (void) state;
+    fileset_t *set = fileset_new_compact ();
+    uint8_t sha [32];
+    memset (sha, 0x33, sizeof sha);
+    Fshare__FileInfo info = FSHARE__FILE_INFO__INIT;
+    info.path = "a/b.txt";
+    info.size = 10;
+    info.mtime = 100;
+    assert_int_equal (fileset_put_info (set, &info), FSHARE__CHANGE_KIND__CHANGE_ADDED);
+    info.sha256.data = sha;
+    info.sha256.len = sizeof sha;
+    info.mode = 0600;
+    assert_int_equal (fileset_put_info (set, &info), FSHARE__CHANGE_KIND__CHANGE_CHANGED);
+    assert_int_equal (fileset_put_info (set, &info), FSHARE__CHANGE_KIND__CHANGE_NONE);
+    const fileset_file_t *file = fileset_lookup (set, "a/b.txt");
+    assert_string_equal (file->path, "a/b.txt");
+    assert_true (file->has_sha256);
+    assert_memory_equal (file->sha256, sha, sizeof sha);
+    assert_int_equal (file->mode, 0600);
+    //  A stat: only size and mtime count; no inode index
+    struct stat st = { .st_size = 5, .st_dev = 7, .st_ino = 42 };
+    st.st_mtim.tv_sec = 1000;
+    assert_int_equal (fileset_put_stat (set, "s", &st), FSHARE__CHANGE_KIND__CHANGE_ADDED);
+    st.st_ino = 43;
+    st.st_mtim.tv_nsec = 5;
+    assert_int_equal (fileset_put_stat (set, "s", &st), FSHARE__CHANGE_KIND__CHANGE_NONE);
+    st.st_size = 6;
+    assert_int_equal (fileset_put_stat (set, "s", &st), FSHARE__CHANGE_KIND__CHANGE_CHANGED);
+    zlistx_t *links = fileset_links (set, 7, 43);
+    assert_int_equal (zlistx_size (links), 0);
+    zlistx_destroy (&links);
+    //  A digest given with a file is kept, as in a full set
+    fileset_file_t with = { .path = "w", .size = 1, .mtime = 2, .has_sha256 = true,
+                            .mode = 0644 };
+    memcpy (with.sha256, sha, sizeof sha);
+    assert_int_equal (fileset_put_file (set, &with), FSHARE__CHANGE_KIND__CHANGE_ADDED);
+    assert_true (fileset_lookup (set, "w")->has_sha256);
+    assert_int_equal (fileset_lookup (set, "w")->mode, 0644);
+    fileset_destroy (&set);
+
+    //  1,000 files of 20-byte paths: a compact record, the path, and
+    //  fewer than three slots of the table each (a power of two at most
+    //  3/4 full); a full set holds more
+    set = fileset_new_compact ();
+    fileset_t *full = fileset_new ();
+    for (int index = 0; index < 1000; index++) {
+        char path [32];
+        snprintf (path, sizeof path, "dir%02d/file%010d", index % 10, index);
+        assert_int_equal (strlen (path), 20);
+        fileset_put (set, path, 1, 1);
+        fileset_put (full, path, 1, 1);
+    }
+    assert_true (fileset_memory (set) <= 1000 * (FILESET_COMPACT_BYTES + 21 + 3 * sizeof (void *)));
+    assert_true (fileset_memory (set) + 1000 * 32 <= fileset_memory (full));
+    fileset_destroy (&full);
+    fileset_destroy (&set);
+}
+
 int
 main (void)
 {
@@ -265,6 +390,8 @@ main (void)
         cmocka_unit_test (test_digests),
         cmocka_unit_test (test_many),
         cmocka_unit_test (test_stat_and_links),
+        cmocka_unit_test (test_churn),
+        cmocka_unit_test (test_compact),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
