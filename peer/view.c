@@ -47,7 +47,9 @@ s_user_new (const char *name, int64_t since)
     view_user_t *self = (view_user_t *) zmalloc (sizeof (view_user_t));
     self->name = strdup (name);
     self->since = since;
-    self->files = fileset_new ();
+    //  Another user's files: no host-directory fields (compact records,
+    //  half the memory; every agent holds every user's list)
+    self->files = fileset_new_compact ();
     return self;
 }
 
