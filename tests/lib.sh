@@ -13,7 +13,7 @@
 # scenario family needs (agent_pid, broker_id, size_of, has_bytes,
 # log_count, rss_of). The hostile scenarios' python3-zmq: `need_pyzmq`.
 # The files_* family's host-directory helpers: `files_family`, then
-# start_all, next_events/expect_events, same_as_disk, start/finish_writer.
+# start_all, next_events/expect_events/expect_set, same_as_disk, start/finish_writer.
 # Helpers of one scenario stay in it; a helper two scenarios need is here.
 #
 # At exit every process the test started is checked (check_processes): each
@@ -448,6 +448,20 @@ expect_events() {
     got=$(cat "$T/events.now")
     want=$(printf '%s\n' "$@")
     [ "$got" = "$want" ] || fail "expected events:
+$want
+got:
+$got"
+}
+
+# expect_set LINE...: exactly these events, in any order (a walk meets a
+# directory's files in readdir's order; a removal waits out the settle
+# window, so an addition in the same step may come first)
+expect_set() {
+    local got want
+    next_events
+    got=$(sort "$T/events.now")
+    want=$(printf '%s\n' "$@" | sort)
+    [ "$got" = "$want" ] || fail "expected events (any order):
 $want
 got:
 $got"

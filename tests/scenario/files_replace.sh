@@ -10,19 +10,6 @@
 . "$(dirname "$0")/../lib.sh" "$1"
 files_family
 
-# expect_set LINE...: exactly these events, in any order (a removal waits
-# out the settle window, so an addition in the same step may come first)
-expect_set() {
-    next_events
-    local got want
-    got=$(sort "$T/events.now")
-    want=$(printf '%s\n' "$@" | sort)
-    [ "$got" = "$want" ] || fail "expected events (any order):
-$want
-got:
-$got"
-}
-
 mkdir -p "$DIR/src/sub" "$DIR/empty" "$DIR/d"
 echo s1 >"$DIR/src/one"
 echo s2 >"$DIR/src/sub/two"
