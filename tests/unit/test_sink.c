@@ -18,6 +18,9 @@
 #include <sys/xattr.h>
 #include <sys/file.h>
 #include <dirent.h>
+#include <linux/magic.h>
+#include <sys/mman.h>
+#include <sys/statfs.h>
 #include <sodium.h>
 
 //  Every read and write here is of the fixture's buffer, a chunk
@@ -402,6 +405,57 @@ test_never_replaces (void **state)
     zstr_free (&link);
 }
 
+//  Pages of [from, from + length) of the file at `path` in the page cache.
+static size_t
+s_resident (const char *path, size_t from, size_t length)
+{
+    int fd = open (path, O_RDONLY);
+    assert_true (fd >= 0);
+    void *map = mmap (NULL, from + length, PROT_READ, MAP_SHARED, fd, 0);
+    assert_true (map != MAP_FAILED);
+    size_t page = (size_t) sysconf (_SC_PAGESIZE), pages = length / page, count = 0;
+    unsigned char *vec = (unsigned char *) malloc (pages);
+    assert_int_equal (mincore ((char *) map + from, length, vec), 0);
+    for (size_t i = 0; i < pages; i++)
+        count += vec [i] & 1;
+    free (vec);
+    munmap (map, from + length);
+    close (fd);
+    return count;
+}
+
+//  A big download does not keep itself in the page cache: what lies more
+//  than a few stretches behind is on the disk and out of the cache. The
+//  directory is in the build tree, on a disk: in a RAM file system (/tmp
+//  may be one) the file is the cache and nothing can be dropped.
+static void
+test_drop_behind (void **state)
+{
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
+    char dir [] = "fshare-test-sink-XXXXXX";
+    assert_non_null (mkdtemp (dir));
+    struct statfs fs;
+    assert_int_equal (statfs (dir, &fs), 0);
+    if (fs.f_type == TMPFS_MAGIC || fs.f_type == RAMFS_MAGIC)
+        fail_msg ("the build tree is in a RAM file system: drop-behind cannot be seen");
+    const size_t size = 64 * 1024 * 1024, stretch = 8 * 1024 * 1024;
+    char *error = NULL;
+    sink_t *sink = sink_new (dir, "big.bin", "alice", "big.bin", NULL,
+                             &(fsh_err_t) { FSH_ERR_NONE }, &error);
+    assert_non_null (sink);
+    assert_int_equal (sink_start (sink, size, 1, 0, &error), 0);
+    memset (fx->buf, 'b', CHUNK);
+    for (size_t offset = 0; offset < size - CHUNK; offset += CHUNK)
+        assert_int_equal (sink_write (sink, offset, fx->buf, CHUNK, &error), 0);
+    //  The last stretch was just written: if mincore cannot see it, this
+    //  file system tells nothing and the test must not pass
+    size_t page = (size_t) sysconf (_SC_PAGESIZE);
+    assert_true (s_resident (sink_part (sink), size - 2 * stretch, stretch) > stretch / page / 2);
+    assert_int_equal (s_resident (sink_part (sink), 0, 2 * stretch), 0);
+    sink_destroy (&sink);
+    fixture_rm_rf (dir);
+}
+
 int
 main (void)
 {
@@ -418,6 +472,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_part_too_long, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test_setup_teardown (test_finish_early, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test_setup_teardown (test_never_replaces, fixture_ends_setup, fixture_ends_teardown),
+        cmocka_unit_test_setup_teardown (test_drop_behind, fixture_ends_setup, fixture_ends_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
