@@ -9,6 +9,7 @@
 #include "relay.h"
 #include "chunk.h"
 #include "idtable.h"
+#include "receipt.h"
 #include <malloc.h>
 
 #define DIGEST_BYTES        32
@@ -30,6 +31,7 @@ typedef struct {
     uint64_t start;             //  first byte served
     uint64_t relayed;           //  bytes relayed since start
     uint64_t granted;           //  credit given by the requester (forwarded)
+    uint64_t read;              //  of relayed, what the requester showed it read
     int64_t started;            //  zclock_mono at Get
     int64_t progress;           //  zclock_mono of the last step forward
     int64_t opened;             //  zclock_mono of the owner's Opened
@@ -45,6 +47,7 @@ struct _relay_t {
     int max_per_owner;
     int64_t stall_ms;           //  a transfer without progress this long ends
     fsh_ratelog_t *ratelog;     //  the broker's
+    receipt_t *receipts;        //  what chunks carry, credit returns
 };
 
 static void
@@ -76,6 +79,7 @@ relay_new (zsock_t *router, fsh_ratelog_t *ratelog, bool verbose)
     self->max_per_owner = RELAY_MAX_PER_OWNER;
     self->stall_ms = RELAY_STALL_TIMEOUT_MS;
     self->transfers = fsh_idtable_new (s_xfer_destroy);
+    self->receipts = receipt_new ();
     return self;
 }
 
@@ -85,6 +89,7 @@ relay_destroy (relay_t **self_p)
     if (*self_p) {
         relay_t *self = *self_p;
         zhashx_destroy (&self->transfers);
+        receipt_destroy (&self->receipts);
         free (self);
         *self_p = NULL;
     }
@@ -392,6 +397,27 @@ s_may_check (relay_t *self, xfer_t *xfer, int64_t now)
     return xfer->start > 0 && now - xfer->opened < self->stall_ms + reading;
 }
 
+//  A credit's receipt for the chunk ending at `received` moves what the
+//  requester has shown it read; one that is not a relayed chunk's is
+//  ignored, with a warning.
+static void
+s_on_receipt (relay_t *self, xfer_t *xfer, Fshare__Credit *credit)
+{
+    if (credit->received == 0 && credit->receipt == 0)
+        return;
+    uint64_t end = credit->received;
+    if (end <= xfer->start + xfer->read)
+        return;                 //  nothing new
+    if (end <= xfer->start + xfer->relayed
+    &&  receipt_check (self->receipts, xfer->id, end, credit->receipt)) {
+        xfer->read = end - xfer->start;
+        return;
+    }
+    s_complain (self, "transfer %" PRIu64 ": %s returned a receipt for offset %" PRIu64
+                " that no chunk relayed to it had; ignored", xfer->id,
+                session_user (xfer->requester), end);
+}
+
 static void
 s_on_credit (relay_t *self, xfer_t *xfer, Fshare__Credit *credit)
 {
@@ -410,7 +436,11 @@ s_on_credit (relay_t *self, xfer_t *xfer, Fshare__Credit *credit)
             xfer->progress = now;
         return;
     }
-    uint64_t room = RELAY_MAX_WINDOW - unspent;
+    s_on_receipt (self, xfer, credit);
+    //  One window beyond what the requester has shown it read, which
+    //  bounds the unspent credit as well (read <= relayed)
+    uint64_t limit = xfer->read + RELAY_MAX_WINDOW;
+    uint64_t room = limit > xfer->granted? limit - xfer->granted: 0;
     uint64_t bytes = credit->bytes;
     if (bytes > room) {
         s_complain (self, "transfer %" PRIu64 ": %s granted %" PRIu64
@@ -476,6 +506,7 @@ s_on_chunk (relay_t *self, xfer_t *xfer, Fshare__Message *in, zmq_msg_t *data)
     header.offset = chunk->offset;
     header.last = chunk->last;
     header.sha256 = chunk->sha256;
+    header.receipt = receipt_of (self->receipts, xfer->id, chunk->offset + size);
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
     fsh_msg_set_body (&msg, xfer->request_id, FSHARE__MESSAGE__BODY_CHUNK, &header);
     zframe_t *to = session_routing_id (xfer->requester);

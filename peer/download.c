@@ -368,11 +368,11 @@ s_on_opened (downloads_t *self, download_t *download, Fshare__Opened *opened)
     if (sink_resumed (download->sink)) {
         download->state = DL_PREPARING;
         download->checking_sent = zclock_mono ();
-        tlink_credit (self->link, download->transfer, 0, true);
+        tlink_credit (self->link, download->transfer, 0, true, 0, 0);
     }
     else {
         download->state = DL_RUNNING;
-        tlink_credit (self->link, download->transfer, TRANSFER_WINDOW, false);
+        tlink_credit (self->link, download->transfer, TRANSFER_WINDOW, false, 0, 0);
     }
 }
 
@@ -394,7 +394,8 @@ s_on_chunk (downloads_t *self, download_t *download, Fshare__Chunk *chunk, zmq_m
     }
     if (!chunk->last) {
         if (size)
-            tlink_credit (self->link, download->transfer, size, false);
+            tlink_credit (self->link, download->transfer, size, false,
+                          chunk->offset + size, chunk->receipt);
         return;
     }
     if (sink_finish (download->sink, chunk->sha256.data, chunk->sha256.len, &error)) {
@@ -603,7 +604,7 @@ s_work_one (downloads_t *self, download_t *download, uint8_t *buf, size_t buf_si
                     self->link->stall_ms / 4: CHECKING_MS;
     if (now - download->checking_sent >= every) {
         download->checking_sent = now;
-        tlink_credit (self->link, download->transfer, 0, true);
+        tlink_credit (self->link, download->transfer, 0, true, 0, 0);
     }
     char *error = NULL;
     int rc = sink_prepare (download->sink, buf, buf_size, budget, &error);
@@ -615,7 +616,7 @@ s_work_one (downloads_t *self, download_t *download, uint8_t *buf, size_t buf_si
     if (rc == 1) {
         download->state = DL_RUNNING;
         download->heard = zclock_mono ();
-        tlink_credit (self->link, download->transfer, TRANSFER_WINDOW, false);
+        tlink_credit (self->link, download->transfer, TRANSFER_WINDOW, false, 0, 0);
     }
 }
 

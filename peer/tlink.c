@@ -27,12 +27,15 @@ tlink_cancel (tlink_t *self, uint64_t transfer, fsh_err_t code, const char *reas
 }
 
 void
-tlink_credit (tlink_t *self, uint64_t transfer, uint64_t bytes, bool checking)
+tlink_credit (tlink_t *self, uint64_t transfer, uint64_t bytes, bool checking,
+              uint64_t received, uint64_t receipt)
 {
     Fshare__Credit credit = FSHARE__CREDIT__INIT;
     credit.transfer = transfer;
     credit.bytes = bytes;
     credit.checking = checking;
+    credit.received = received;
+    credit.receipt = receipt;
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
     fsh_msg_set_body (&msg, 0, FSHARE__MESSAGE__BODY_CREDIT, &credit);
     tlink_send (self, &msg);

@@ -44,8 +44,11 @@ int tlink_send (tlink_t *self, Fshare__Message *msg);
 void tlink_cancel (tlink_t *self, uint64_t transfer, fsh_err_t code, const char *reason);
 
 //  Grant `bytes` more; `checking`: bytes is 0 and we are still hashing
-//  our partial file (a sign of life, not a stall).
-void tlink_credit (tlink_t *self, uint64_t transfer, uint64_t bytes, bool checking);
+//  our partial file (a sign of life, not a stall). `received`, `receipt`:
+//  the end offset and receipt of the last chunk read (0, 0 before one),
+//  without which the broker grants no more than one window in all.
+void tlink_credit (tlink_t *self, uint64_t transfer, uint64_t bytes, bool checking,
+                   uint64_t received, uint64_t receipt);
 
 //  How long a side may owe the other something before our own clock
 //  ends the transfer: the broker's timeout plus a margin.

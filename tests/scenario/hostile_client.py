@@ -33,6 +33,15 @@ object on stdout, and exits 1 when an expectation fails):
       reconnected DEALER; MODE "code=N" answers the Serve with a Cancel of
       code N (one that is not the transfer's to give, such as
       unknown_session); {"served", "cancel", "code"}
+  flooder REQ USER PASSWORD PATH SIZE SECONDS
+      publish PATH (SIZE bytes) and, once asked, send 1 MiB chunks as fast
+      as the credit it is given allows, for SECONDS; {"credit", "sent",
+      "cancel"}
+  greedy REQ USER PASSWORD OWNER PATH MIB SECONDS
+      Get OWNER's PATH on a DEALER that takes in next to nothing (receive
+      high-water mark 1, 64 KiB socket buffer), then grant credit for MIB
+      MiB in 1 MiB steps without reading a byte, pinging for SECONDS;
+      {"opened", "granted"}
   hog REQ USER PASSWORD OWNER PATH COUNT SECONDS
       COUNT Gets of OWNER's PATH, never a credit, pinging for SECONDS;
       {"codes": {code: count}, "opened": N}
@@ -780,10 +789,71 @@ def cmd_biglist(args):
             "code": refused.code if refused else None, "answers": len(got)})
 
 
+
+def cmd_flooder(args):
+    req, user, password, path, size, seconds = args
+    size, seconds = int(size), float(seconds)
+    sock = dealer(req)
+    session = online_session(sock, user, password, [file_info(path, size)])
+    serve = body_of(wait_body(sock, session, 31, 30), 31)
+    expect(serve is not None, "no Serve came")
+    result = {"credit": 0, "sent": 0, "cancel": None}
+    if serve is None:
+        finish(result)
+    transfer = serve[1][0]
+    sock.send(message(32, f_varint(1, transfer) + f_varint(2, size) + f_varint(3, 1700000000), 3, session))
+    block = b"\0" * (1024 * 1024)
+    deadline, pinged = time.time() + seconds, 0
+    while time.time() < deadline and result["cancel"] is None:
+        if time.time() - pinged > 0.5:
+            sock.send(ping(session, 5))
+            pinged = time.time()
+        for reply in replies(sock, 0 if result["credit"] - result["sent"] >= len(block) else 50):
+            credit, cancel = body_of(reply, 33), body_of(reply, 36)
+            if credit is not None:
+                result["credit"] += credit.get(2, [0])[0]
+            if cancel is not None:
+                result["cancel"] = cancel.get(2, [b""])[0].decode()
+        while result["credit"] - result["sent"] >= len(block) and result["sent"] + len(block) < size:
+            header = f_varint(1, transfer) + f_varint(2, result["sent"])
+            sock.send_multipart([message(34, header, 4, session), block], copy=False)
+            result["sent"] += len(block)
+    finish(result)
+
+
+def cmd_greedy(args):
+    req, user, password, owner, path, mib, seconds = args
+    sock = CTX.socket(zmq.DEALER)
+    sock.linger = 0
+    sock.rcvhwm = 1
+    sock.rcvbuf = 64 * 1024
+    curve(sock, None)
+    sock.connect(req)
+    session = online_session(sock, user, password, [])
+    opened = body_of(request(sock, get(owner, path, session, 100)), 32)
+    expect(opened is not None, "the owner did not open %s" % path)
+    result = {"opened": opened is not None, "granted": 0}
+    if opened is None:
+        finish(result)
+    transfer = opened[1][0]
+    deadline, pinged = time.time() + float(seconds), 0
+    while time.time() < deadline:
+        if result["granted"] < int(mib) * 1024 * 1024:
+            credit = f_varint(1, transfer) + f_varint(2, 1024 * 1024)
+            sock.send(message(33, credit, 8, session))
+            result["granted"] += 1024 * 1024
+        if time.time() - pinged > 0.5:
+            sock.send(ping(session, 7))
+            pinged = time.time()
+        time.sleep(0.002)
+    finish(result)
+
+
 COMMANDS = {"login": cmd_login, "guess": cmd_guess, "race": cmd_race, "sub": cmd_sub,
             "paths": cmd_paths, "owner": cmd_owner, "hog": cmd_hog, "checker": cmd_checker,
             "snapflood": cmd_snapflood, "manyitems": cmd_manyitems, "deaf": cmd_deaf,
-            "storm": cmd_storm, "biglist": cmd_biglist, "nul": cmd_nul}
+            "storm": cmd_storm, "biglist": cmd_biglist, "nul": cmd_nul,
+            "flooder": cmd_flooder, "greedy": cmd_greedy}
 
 
 def main():

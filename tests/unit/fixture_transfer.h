@@ -46,15 +46,26 @@ client_opened (client_t *self, uint64_t transfer, uint64_t size, int64_t mtime,
 }
 
 static inline void
-client_credit (client_t *self, uint64_t transfer, uint64_t bytes)
+client_credit_read (client_t *self, uint64_t transfer, uint64_t bytes,
+                    uint64_t received, uint64_t receipt)
 {
     Fshare__Credit credit = FSHARE__CREDIT__INIT;
     credit.transfer = transfer;
     credit.bytes = bytes;
+    credit.received = received;
+    credit.receipt = receipt;
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
     msg.body_case = FSHARE__MESSAGE__BODY_CREDIT;
     msg.credit = &credit;
     client_send (self, &msg);
+}
+
+//  Credit without a receipt (before the first chunk, or a requester that
+//  does not say what it read).
+static inline void
+client_credit (client_t *self, uint64_t transfer, uint64_t bytes)
+{
+    client_credit_read (self, transfer, bytes, 0, 0);
 }
 
 static inline void

@@ -113,8 +113,9 @@ s_chunk (client_t *owner, uint64_t transfer, uint64_t offset, size_t size, bool 
     client_send_chunk (owner, &chunk, &data);
 }
 
-//  The requester receives a chunk: checks header and bytes.
-static void
+//  The requester receives a chunk: checks header and bytes; returns the
+//  chunk's receipt.
+static uint64_t
 s_expect_chunk (client_t *requester, uint64_t get_id, uint64_t transfer,
                 uint64_t offset, size_t size, bool last)
 {
@@ -132,7 +133,9 @@ s_expect_chunk (client_t *requester, uint64_t get_id, uint64_t transfer,
     for (size_t i = 0; i < size; i++)
         assert_int_equal (((uint8_t *) zmq_msg_data (&data)) [i], (uint8_t) ((offset + i) * 7));
     zmq_msg_close (&data);
+    uint64_t receipt = msg->chunk->receipt;
     fsh_msg_destroy (&msg);
+    return receipt;
 }
 
 //  The next message is of this kind; its content does not matter here.
@@ -491,6 +494,55 @@ test_transfer_limits (void **state)
     client_destroy (&alice);
 }
 
+//  Credit is no proof that the requester reads: one that grants credit
+//  and reads nothing gets the owner one window (16 MiB) in all, so unread
+//  chunks cannot pile up in the broker. The receipt of a chunk it did read
+//  moves the window on; a receipt not of a relayed chunk moves nothing.
+static void
+test_credit_needs_receipts (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    s_start_broker (fx, 1000);
+    client_t *alice = client_online (fx, "alice", 1);
+    client_t *bob = client_online (fx, "bob", 0);
+    uint64_t get_id = client_get (bob, "alice", "docs/f0.txt", 0, 0, FIXTURE_FILE_MTIME);
+    Fshare__Message *serve = client_recv (alice);
+    assert_int_equal (serve->body_case, FSHARE__MESSAGE__BODY_SERVE);
+    uint64_t transfer = serve->serve->transfer;
+    fsh_msg_destroy (&serve);
+    const uint64_t mib = 1024 * 1024;
+    client_opened (alice, transfer, 64 * mib, FIXTURE_FILE_MTIME, 0);
+    s_expect_body (bob, FSHARE__MESSAGE__BODY_OPENED);
+
+    //  A window, then credit for 20 MiB more that nothing was read for
+    client_credit (bob, transfer, 8 * mib);
+    s_expect_credit (alice, transfer, 8 * mib);
+    for (int i = 0; i < 20; i++)
+        client_credit (bob, transfer, mib);
+    for (int i = 0; i < 8; i++)
+        s_expect_credit (alice, transfer, mib);
+    s_expect_silence (alice, 200);
+
+    //  A chunk read and its receipt returned: that much more, no more
+    s_chunk (alice, transfer, 0, 1000, false);
+    uint64_t receipt = s_expect_chunk (bob, get_id, transfer, 0, 1000, false);
+    client_credit_read (bob, transfer, 5000, 1000, receipt);
+    s_expect_credit (alice, transfer, 1000);
+    s_expect_silence (alice, 100);
+
+    //  Receipts that are no relayed chunk's: beyond what was relayed, the
+    //  right offset with a wrong value; then the right one
+    s_chunk (alice, transfer, 1000, 1000, false);
+    receipt = s_expect_chunk (bob, get_id, transfer, 1000, 1000, false);
+    client_credit_read (bob, transfer, 1000, 3000, receipt);
+    client_credit_read (bob, transfer, 1000, 2000, receipt ^ 1);
+    s_expect_silence (alice, 200);
+    client_credit_read (bob, transfer, 1000, 2000, receipt);
+    s_expect_credit (alice, transfer, 1000);
+    client_destroy (&bob);
+    client_destroy (&alice);
+}
+
 int
 main (void)
 {
@@ -505,6 +557,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_owner_goes_silent, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_independent_transfers, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_transfer_limits, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_credit_needs_receipts, s_setup, fixture_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

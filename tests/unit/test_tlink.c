@@ -74,7 +74,7 @@ test_send (void **state)
     fx->link.dealer = NULL;
     assert_int_equal (tlink_send (&fx->link, &msg), -1);
     tlink_cancel (&fx->link, 1, FSH_ERR_CANCELLED, NULL);
-    tlink_credit (&fx->link, 1, 100, false);
+    tlink_credit (&fx->link, 1, 100, false, 300, 77);
     fx->link.dealer = fx->dealer;
     //  Nothing arrived meanwhile: the next message is the next one sent
     msg.id = 78;
@@ -121,17 +121,24 @@ test_cancel_and_credit (void **state)
     assert_true (strlen (got->cancel->reason) > 0);
     fsh_msg_destroy (&got);
 
-    tlink_credit (&fx->link, 14, TRANSFER_WINDOW, false);
+    tlink_credit (&fx->link, 14, TRANSFER_WINDOW, false, 0, 0);
     got = s_recv (fx);
     assert_int_equal (got->body_case, FSHARE__MESSAGE__BODY_CREDIT);
     assert_int_equal (got->credit->transfer, 14);
     assert_int_equal (got->credit->bytes, TRANSFER_WINDOW);
     assert_false (got->credit->checking);
     fsh_msg_destroy (&got);
-    tlink_credit (&fx->link, 14, 0, true);
+    tlink_credit (&fx->link, 14, 0, true, 0, 0);
     got = s_recv (fx);
     assert_int_equal (got->credit->bytes, 0);
     assert_true (got->credit->checking);
+    fsh_msg_destroy (&got);
+    //  The last chunk's end and receipt go back with the credit
+    tlink_credit (&fx->link, 14, 1024, false, 5 * 1024, 0x1122334455667788ULL);
+    got = s_recv (fx);
+    assert_int_equal (got->credit->bytes, 1024);
+    assert_int_equal (got->credit->received, 5 * 1024);
+    assert_int_equal (got->credit->receipt, 0x1122334455667788ULL);
     fsh_msg_destroy (&got);
 }
 
