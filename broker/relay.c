@@ -8,6 +8,7 @@
 */
 #include "relay.h"
 #include "chunk.h"
+#include "fairshare.h"
 #include "idtable.h"
 #include "receipt.h"
 #include <malloc.h>
@@ -222,7 +223,7 @@ s_side_lost (relay_t *self, xfer_t *xfer, bool owner_lost, const char *what)
 }
 
 //  --------------------------------------------------------------------------
-//  Start, and the fair share of an owner's serving slots
+//  Start, within the owner's serving slots
 
 static size_t
 s_count (relay_t *self, session_t *session, bool as_owner)
@@ -235,74 +236,29 @@ s_count (relay_t *self, session_t *session, bool as_owner)
     return count;
 }
 
-//  How an owner's transfers are spread: `mine` of them are requester's,
-//  `requesters` different requesters hold them (requester counted in).
-static void
-s_owner_spread (relay_t *self, session_t *owner, session_t *requester, size_t *mine,
-                size_t *requesters)
-{
-    zhashx_t *seen = zhashx_new ();
-    *mine = 0;
-    for (xfer_t *xfer = (xfer_t *) zhashx_first (self->transfers); xfer;
-         xfer = (xfer_t *) zhashx_next (self->transfers))
-        if (xfer->owner == owner) {
-            *mine += xfer->requester == requester;
-            zhashx_update (seen, session_token (xfer->requester), xfer);
-        }
-    zhashx_update (seen, session_token (requester), requester);
-    *requesters = zhashx_size (seen);
-    zhashx_destroy (&seen);
-}
-
-//  The transfer to give up for a requester below its share: one of the
-//  requester holding most of the owner's slots (above its share), the
-//  newest that has moved no byte yet, else its newest.
-static xfer_t *
-s_preemptable (relay_t *self, session_t *owner, size_t share)
-{
-    zhashx_t *counts = zhashx_new ();
-    session_t *hog = NULL;
-    size_t most = share;
-    for (xfer_t *xfer = (xfer_t *) zhashx_first (self->transfers); xfer;
-         xfer = (xfer_t *) zhashx_next (self->transfers)) {
-        if (xfer->owner != owner)
-            continue;
-        const char *key = session_token (xfer->requester);
-        size_t count = (size_t) (uintptr_t) zhashx_lookup (counts, key) + 1;
-        zhashx_update (counts, key, (void *) (uintptr_t) count);
-        if (count > most) {
-            most = count;
-            hog = xfer->requester;
-        }
-    }
-    zhashx_destroy (&counts);
-    xfer_t *victim = NULL;
-    for (xfer_t *xfer = (xfer_t *) zhashx_first (self->transfers); hog && xfer;
-         xfer = (xfer_t *) zhashx_next (self->transfers)) {
-        if (xfer->owner != owner || xfer->requester != hog)
-            continue;
-        bool idle = xfer->relayed == 0, victim_idle = victim && victim->relayed == 0;
-        if (!victim || (idle && !victim_idle) || (idle == victim_idle && xfer->id > victim->id))
-            victim = xfer;
-    }
-    return victim;
-}
-
-//  Whether requester may have one more of owner's slots: free slots go to
-//  anyone; when all are taken, a requester holding less than its fair
-//  share (slots / requesters) gets one from a requester holding more, so
-//  no one can keep an owner from serving others however many Gets it
-//  sends (SPEC 4.3).
+//  Whether requester may have one more of owner's slots (fairshare.h):
+//  when all are taken, the transfer the policy picks gives its slot up.
 static fsh_err_t
 s_owner_slot (relay_t *self, session_t *owner, session_t *requester)
 {
-    if (s_count (self, owner, true) < (size_t) self->max_per_owner)
+    size_t count = s_count (self, owner, true);
+    if (count < (size_t) self->max_per_owner)
         return FSH_ERR_NONE;
-    size_t mine, requesters;
-    s_owner_spread (self, owner, requester, &mine, &requesters);
-    size_t share = (size_t) self->max_per_owner / requesters;
-    share = share? share: 1;
-    xfer_t *victim = mine < share? s_preemptable (self, owner, share): NULL;
+    fairshare_slot_t *slots = (fairshare_slot_t *) zmalloc (sizeof (fairshare_slot_t) * count);
+    xfer_t **xfers = (xfer_t **) zmalloc (sizeof (xfer_t *) * count);
+    size_t held = 0;
+    for (xfer_t *xfer = (xfer_t *) zhashx_first (self->transfers); xfer && held < count;
+         xfer = (xfer_t *) zhashx_next (self->transfers))
+        if (xfer->owner == owner) {
+            slots [held] = (fairshare_slot_t) { .requester = xfer->requester, .id = xfer->id,
+                                                .moved = xfer->relayed > 0 };
+            xfers [held++] = xfer;
+        }
+    size_t share;
+    int index = fairshare_victim (slots, held, requester, (size_t) self->max_per_owner, &share);
+    xfer_t *victim = index < 0? NULL: xfers [index];
+    free (slots);
+    free (xfers);
     if (!victim)
         return FSH_ERR_OWNER_BUSY;
     zsys_info ("relay: transfer %" PRIu64 " of %s gives its slot at %s to %s (fair share %zu)",
