@@ -49,4 +49,8 @@ void broker_config_defaults (broker_config_t *config);
 
 void broker_actor (zsock_t *pipe, void *args);
 
+//  The broker process's malloc policy (process-wide): call first in main,
+//  before any thread exists. See broker.c for why.
+void broker_malloc_policy (void);
+
 #endif

@@ -263,7 +263,9 @@ s_run (zactor_t *broker, int signals)
 int
 main (int argc, char **argv)
 {
-    //  Before any thread exists, so every thread inherits the mask
+    //  Before any thread exists: every thread inherits the mask and the
+    //  malloc policy
+    broker_malloc_policy ();
     int signals = fsh_signals_open (true);
 
     fsh_args_t *args = fsh_args_new (argc, argv, s_options);

@@ -11,7 +11,6 @@
 #include "fairshare.h"
 #include "idtable.h"
 #include "receipt.h"
-#include <malloc.h>
 
 #define DIGEST_BYTES        32
 
@@ -65,13 +64,6 @@ s_xfer_destroy (void **item_p)
 relay_t *
 relay_new (zsock_t *router, fsh_ratelog_t *ratelog, bool verbose)
 {
-    //  Chunk buffers are allocated by libzmq's I/O thread for every chunk
-    //  and freed here once sent on. Left to its defaults, malloc gives
-    //  each one fresh pages (mmap above 128 KiB, or a heap trimmed back
-    //  after every free) and zeroing new pages then dominates the relay.
-    //  Process-wide on purpose: the relay is the broker's heaviest user.
-    mallopt (M_MMAP_THRESHOLD, 4 * 1024 * 1024);
-    mallopt (M_TRIM_THRESHOLD, 32 * 1024 * 1024);
     relay_t *self = (relay_t *) zmalloc (sizeof (relay_t));
     self->router = router;
     self->ratelog = ratelog;
