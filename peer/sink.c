@@ -51,6 +51,7 @@ struct _sink_t {
     bool started;
     bool resumed;
     bool restarted;
+    bool lost;                  //  the writeback failed: the disk's copy is unknown
     bool meta_stored;           //  resumable if interrupted
     bool closed;                //  finished or aborted
     digest_t *digest;
@@ -443,27 +444,47 @@ sink_prepare (sink_t *self, void *buf, size_t buf_size, size_t budget, char **er
     return self->hashed == self->written? 1: 0;
 }
 
+//  sync_file_range, where an error other than the call's absence (a
+//  file system or a sandbox without it: advice only, not an error) is a
+//  write error: the waiting call takes it from the file, so the fsync
+//  before the rename would not report it again.
+static int
+s_sync_range (sink_t *self, uint64_t from, uint64_t length, unsigned int flags,
+              char **error)
+{
+    if (sync_file_range (self->fd, (off_t) from, (off_t) length, flags) == 0
+    ||  errno == ENOSYS || errno == EINVAL || errno == ESPIPE || errno == EOPNOTSUPP)
+        return 0;
+    //  Pages the disk failed to take may read back fine from the cache
+    //  for a while: no resume may trust that partial file
+    self->lost = true;
+    *error = s_write_error (self, errno);
+    return -1;
+}
+
 //  Start the disk writing what the last stretch put in the page cache
 //  (without waiting for it: the network and the disk then work at once),
 //  and drop what lies more than KEEP_BYTES behind once it is on the disk.
-//  Advice only: a file system without it (tmpfs) is not an error.
-static void
-s_flush_behind (sink_t *self)
+static int
+s_flush_behind (sink_t *self, char **error)
 {
     if (self->written < self->flushed + FLUSH_BYTES)
-        return;
+        return 0;
     uint64_t from = self->flushed, length = self->written - self->flushed;
-    sync_file_range (self->fd, (off_t) from, (off_t) length, SYNC_FILE_RANGE_WRITE);
+    if (s_sync_range (self, from, length, SYNC_FILE_RANGE_WRITE, error))
+        return -1;
     self->flushed = self->written;
     if (self->flushed < self->dropped + KEEP_BYTES + FLUSH_BYTES)
-        return;
+        return 0;
     from = self->dropped;
     length = self->flushed - KEEP_BYTES - from;
-    sync_file_range (self->fd, (off_t) from, (off_t) length,
-                     SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE
-                     | SYNC_FILE_RANGE_WAIT_AFTER);
+    if (s_sync_range (self, from, length, SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE
+                                          | SYNC_FILE_RANGE_WAIT_AFTER, error))
+        return -1;              //  and its pages stay: they hold what the disk lost
+    //  Advice only: where there is none (tmpfs), the pages simply stay
     posix_fadvise (self->fd, (off_t) from, (off_t) length, POSIX_FADV_DONTNEED);
     self->dropped = from + length;
+    return 0;
 }
 
 int
@@ -493,8 +514,7 @@ sink_write (sink_t *self, uint64_t offset, const void *data, size_t size, char *
             return -1;
         }
     }
-    s_flush_behind (self);
-    return 0;
+    return s_flush_behind (self, error);
 }
 
 static void
@@ -630,7 +650,7 @@ sink_abort (sink_t *self, bool keep)
     if (self->closed)
         return;
     self->closed = true;
-    bool resumable = self->meta_stored && self->written > 0;
+    bool resumable = self->meta_stored && self->written > 0 && !self->lost;
     //  Not started: the partial file is as it was found (or new and empty)
     if (!self->started)
         resumable = self->offset > 0;

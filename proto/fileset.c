@@ -15,6 +15,7 @@
 */
 #include "fshare.h"
 #include "fileset.h"
+#include <sodium.h>
 
 #define S_MIN_SLOTS 16
 
@@ -26,16 +27,21 @@ struct _fileset_t {
     size_t record_bytes;        //  what a record holds before its path
     size_t bytes;               //  records and paths, as asked of malloc
     zhashx_t *inodes;           //  fileset_file_t (as key) -> first name; NULL if compact
+    uint8_t key [crypto_shorthash_KEYBYTES];    //  the set's own, drawn at its start
 };
 
-//  FNV-1a: paths share long prefixes, every byte counts
+//  SipHash under the set's own random key: the paths are other peers'
+//  choice, and with a hash anyone can compute (FNV-1a, as before) a peer
+//  could publish paths that all share one slot, which with linear probing
+//  makes every insert and lookup walk all of them (a quadratic login)
 static size_t
-s_path_hash (const char *path)
+s_path_hash (fileset_t *self, const char *path)
 {
-    uint64_t hash = 0xcbf29ce484222325ull;
-    for (const unsigned char *at = (const unsigned char *) path; *at; at++)
-        hash = (hash ^ *at) * 0x100000001b3ull;
-    return (size_t) (hash ^ (hash >> 32));
+    uint8_t out [crypto_shorthash_BYTES];
+    crypto_shorthash (out, (const unsigned char *) path, strlen (path), self->key);
+    uint64_t hash;
+    memcpy (&hash, out, sizeof hash);
+    return (size_t) hash;
 }
 
 //  The slot holding path, or the empty slot where it would go.
@@ -43,7 +49,7 @@ static size_t
 s_slot (fileset_t *self, const char *path)
 {
     size_t mask = self->capacity - 1;
-    size_t slot = s_path_hash (path) & mask;
+    size_t slot = s_path_hash (self, path) & mask;
     while (self->slots [slot] && strcmp (self->slots [slot]->path, path) != 0)
         slot = (slot + 1) & mask;
     return slot;
@@ -102,7 +108,7 @@ s_delete (fileset_t *self, size_t slot)
     size_t mask = self->capacity - 1;
     size_t hole = slot;
     for (size_t next = (hole + 1) & mask; self->slots [next]; next = (next + 1) & mask) {
-        size_t home = s_path_hash (self->slots [next]->path) & mask;
+        size_t home = s_path_hash (self, self->slots [next]->path) & mask;
         //  It may fill the hole when its home is not within (hole, next]
         if (((next - home) & mask) >= ((next - hole) & mask)) {
             self->slots [hole] = self->slots [next];
@@ -170,6 +176,11 @@ s_new (size_t record_bytes)
     fileset_t *self = (fileset_t *) zmalloc (sizeof (fileset_t));
     assert (self);
     self->record_bytes = record_bytes;
+    //  Without a random source there is no key, and no program to run
+    int rc = sodium_init ();
+    assert (rc >= 0);
+    (void) rc;
+    crypto_shorthash_keygen (self->key);
     return self;
 }
 

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include "fshare.pb-c.h"
 
-#define FSH_PROTOCOL_VERSION   2   //  2: error codes, digests, instance ids
+#define FSH_PROTOCOL_VERSION   3   //  2: error codes, digests, instance ids; 3: receipts
 
 //  Defaults (SPEC section 3)
 #define FSH_DEFAULT_LISTEN     "tcp://127.0.0.1:5555"

@@ -79,7 +79,7 @@ import time
 
 import zmq
 
-VERSION = 2
+VERSION = 3
 TIMEOUT_MS = 5000
 
 # --- protobuf wire format, by hand ------------------------------------------------

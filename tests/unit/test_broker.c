@@ -117,6 +117,15 @@ test_login_rules (void **state)
     error = client_login_with (again, &future);
     assert_string_equal (error, "unsupported protocol version");
     zstr_free (&error);
+    //  Protocol 2 returns no receipts with its credit: this broker would
+    //  forward one window of it and no more, and every download of such an
+    //  agent beyond 16 MiB would stall. It is told so at login instead.
+    Fshare__Login before = client_login_body ("bob", "pw", false);
+    before.version = 2;
+    error = client_login_with (again, &before);
+    assert_non_null (error);
+    assert_string_equal (error, "unsupported protocol version");
+    zstr_free (&error);
     error = client_login (again, "../etc", "pw");
     assert_string_equal (error, "invalid user or password");
     zstr_free (&error);

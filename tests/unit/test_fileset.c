@@ -6,6 +6,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include "fileset.h"
+#include <inttypes.h>
+#include <time.h>
 
 static void
 test_put_kinds (void **state)
@@ -381,6 +383,69 @@ test_compact (void **state)
     fileset_destroy (&set);
 }
 
+//  CPU seconds of this process
+static double
+s_cpu_seconds (void)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &now);
+    return (double) now.tv_sec + (double) now.tv_nsec / 1e9;
+}
+
+//  FNV-1a folded to a size_t, as a table slot would be chosen by a hash
+//  without a key: anyone can compute it offline
+static size_t
+s_unkeyed_hash (const char *path)
+{
+    uint64_t hash = 0xcbf29ce484222325ull;
+    for (const unsigned char *at = (const unsigned char *) path; *at; at++)
+        hash = (hash ^ *at) * 0x100000001b3ull;
+    return (size_t) (hash ^ (hash >> 32));
+}
+
+//  A hostile peer publishes paths chosen to share their slot in a table
+//  whose hash it can compute: with linear probing each insert then walks
+//  every one before it, and n files cost the broker (and every agent's
+//  view) n^2 / 2 string comparisons. 6,000 such paths must cost about
+//  what 6,000 ordinary ones do (unkeyed: a hundred times as much; at the
+//  default --max-files a single login holds the broker for minutes).
+static void
+test_colliding_paths (void **state)
+{
+    (void) state;
+    const size_t count = 6000, mask = 8192 - 1;  //  the table's size at count
+    char **paths = (char **) calloc (count, sizeof (char *));
+    size_t found = 0;
+    for (uint64_t candidate = 0; found < count; candidate++) {
+        char path [32];
+        snprintf (path, sizeof path, "docs/%" PRIx64, candidate);
+        if ((s_unkeyed_hash (path) & mask) == 0)
+            paths [found++] = strdup (path);
+    }
+    fileset_t *hostile = fileset_new_compact ();
+    double start = s_cpu_seconds ();
+    for (size_t index = 0; index < count; index++)
+        fileset_put (hostile, paths [index], 1, 1);
+    double hostile_cpu = s_cpu_seconds () - start;
+    fileset_t *ordinary = fileset_new_compact ();
+    start = s_cpu_seconds ();
+    for (size_t index = 0; index < count; index++) {
+        char path [32];
+        snprintf (path, sizeof path, "docs/%zx", index * 7919);
+        fileset_put (ordinary, path, 1, 1);
+    }
+    double ordinary_cpu = s_cpu_seconds () - start;
+    assert_int_equal (fileset_size (hostile), count);
+    if (hostile_cpu > 10 * ordinary_cpu + 0.005)
+        fail_msg ("%zu colliding paths took %.3f s of CPU, ordinary ones %.3f s",
+                  count, hostile_cpu, ordinary_cpu);
+    for (size_t index = 0; index < count; index++)
+        free (paths [index]);
+    free (paths);
+    fileset_destroy (&hostile);
+    fileset_destroy (&ordinary);
+}
+
 int
 main (void)
 {
@@ -392,6 +457,7 @@ main (void)
         cmocka_unit_test (test_stat_and_links),
         cmocka_unit_test (test_churn),
         cmocka_unit_test (test_compact),
+        cmocka_unit_test (test_colliding_paths),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

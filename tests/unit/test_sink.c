@@ -22,6 +22,7 @@
 #include <sys/mman.h>
 #include <sys/statfs.h>
 #include <sodium.h>
+#include <sys/syscall.h>
 
 //  Every read and write here is of the fixture's buffer, a chunk
 #define CHUNK FIXTURE_CHUNK
@@ -456,6 +457,80 @@ test_drop_behind (void **state)
     fixture_rm_rf (dir);
 }
 
+//  sync_file_range as the kernel has it, or failing with s_sync_errno:
+//  every call when s_sync_all, else only those that wait for the
+//  writeback (the ones that report, and so consume, a write error)
+static int s_sync_errno = 0;
+static bool s_sync_all = false;
+
+int
+sync_file_range (int fd, off64_t offset, off64_t nbytes, unsigned int flags)
+{
+    if (s_sync_errno && (s_sync_all || (flags & SYNC_FILE_RANGE_WAIT_AFTER))) {
+        errno = s_sync_errno;
+        return -1;
+    }
+    return (int) syscall (SYS_sync_file_range, fd, offset, nbytes, flags);
+}
+
+//  Writes `size` bytes of 'w' to a new sink, then finishes it: 0 when
+//  the file was saved; else -1, with the sink's error in *error
+static int
+s_download_big (fixture_ends_t *fx, size_t size, char **error)
+{
+    sink_t *sink = sink_new (fx->downloads, "big.bin", "alice", "big.bin", NULL,
+                             &(fsh_err_t) { FSH_ERR_NONE }, error);
+    assert_non_null (sink);
+    assert_int_equal (sink_start (sink, size, 1, 0, error), 0);
+    memset (fx->buf, 'w', CHUNK);
+    crypto_hash_sha256_state state;
+    crypto_hash_sha256_init (&state);
+    int rc = 0;
+    for (size_t offset = 0; offset < size && rc == 0; offset += CHUNK) {
+        rc = sink_write (sink, offset, fx->buf, CHUNK, error);
+        crypto_hash_sha256_update (&state, fx->buf, CHUNK);
+    }
+    uint8_t digest [crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final (&state, digest);
+    if (rc == 0)
+        rc = sink_finish (sink, digest, sizeof digest, error);
+    sink_destroy (&sink);
+    return rc;
+}
+
+//  A write error that sync_file_range reports while it waits is taken
+//  from the file: the fsync before the rename would not see it again, so
+//  the sink must fail the download there, not save a file the disk lost
+//  part of. A file system without sync_file_range is no error.
+static void
+test_writeback_errors (void **state)
+{
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
+    const size_t size = 48 * 1024 * 1024;
+    char *error = NULL;
+    s_sync_errno = EIO;
+    s_sync_all = false;
+    assert_int_equal (s_download_big (fx, size, &error), -1);
+    assert_non_null (strstr (error, strerror (EIO)));
+    zstr_free (&error);
+    char *saved = zsys_sprintf ("%s/big.bin", fx->downloads);
+    assert_int_equal (access (saved, F_OK), -1);
+    //  Nor is the partial file kept for a resume: what the disk holds of it is unknown
+    DIR *dir = opendir (fx->downloads);
+    assert_non_null (dir);
+    for (struct dirent *entry = readdir (dir); entry; entry = readdir (dir))
+        assert_true (streq (entry->d_name, ".") || streq (entry->d_name, ".."));
+    closedir (dir);
+
+    s_sync_errno = ENOSYS;
+    s_sync_all = true;
+    assert_int_equal (s_download_big (fx, size, &error), 0);
+    assert_null (error);
+    assert_int_equal (access (saved, F_OK), 0);
+    zstr_free (&saved);
+    s_sync_errno = 0;
+}
+
 int
 main (void)
 {
@@ -473,6 +548,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_finish_early, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test_setup_teardown (test_never_replaces, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test_setup_teardown (test_drop_behind, fixture_ends_setup, fixture_ends_teardown),
+        cmocka_unit_test_setup_teardown (test_writeback_errors, fixture_ends_setup, fixture_ends_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
