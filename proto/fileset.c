@@ -28,6 +28,7 @@ struct _fileset_t {
     size_t bytes;               //  records and paths, as asked of malloc
     zhashx_t *inodes;           //  fileset_file_t (as key) -> first name; NULL if compact
     uint8_t key [crypto_shorthash_KEYBYTES];    //  the set's own, drawn at its start
+    uint64_t probes;            //  occupied slots stepped over, ever (fileset_probes)
 };
 
 //  SipHash under the set's own random key: the paths are other peers'
@@ -50,8 +51,10 @@ s_slot (fileset_t *self, const char *path)
 {
     size_t mask = self->capacity - 1;
     size_t slot = s_path_hash (self, path) & mask;
-    while (self->slots [slot] && strcmp (self->slots [slot]->path, path) != 0)
+    while (self->slots [slot] && strcmp (self->slots [slot]->path, path) != 0) {
         slot = (slot + 1) & mask;
+        self->probes++;
+    }
     return slot;
 }
 
@@ -230,6 +233,13 @@ fileset_memory (fileset_t *self)
 {
     assert (self);
     return self->bytes + self->capacity * sizeof (fileset_file_t *);
+}
+
+uint64_t
+fileset_probes (fileset_t *self)
+{
+    assert (self);
+    return self->probes;
 }
 
 const fileset_file_t *

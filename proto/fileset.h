@@ -54,6 +54,10 @@ size_t fileset_size (fileset_t *self);
 //  The bytes the set holds for its files (records, paths and its table,
 //  as asked of malloc): what a file costs, for budgets and benches.
 size_t fileset_memory (fileset_t *self);
+//  Occupied slots stepped over by every lookup, insert and resize so far,
+//  beyond each one's first: about one per operation in a healthy table,
+//  and what paths chosen to collide would make grow as n^2.
+uint64_t fileset_probes (fileset_t *self);
 const fileset_file_t *fileset_lookup (fileset_t *self, const char *path);
 
 //  Insert or update. Returns FSHARE__CHANGE_KIND__CHANGE_ADDED for a new
