@@ -56,9 +56,26 @@ expect 0 "$CTL" --user bob get alice "$EVIL"
 raw "$T/out" && fail "get printed the saved path raw: $(cat -v "$T/out")"
 grep -qF 'invoice\u202efdp.exe' "$T/out" || fail "get: $(cat "$T/out")"
 cmp -s "$T/alice_files/$EVIL" "$T/bob_dl/$EVIL" || fail "the file did not arrive under its name"
+# Again: the copy is there already, and the line that says so quotes the path
+expect 0 "$CTL" --user bob get alice "$EVIL"
+grep -q 'already there' "$T/out" || fail "a second get did not find the copy: $(cat "$T/out")"
+raw "$T/out" && fail "get printed the identical copy's path raw: $(cat -v "$T/out")"
+grep -qF 'invoice\u202efdp.exe' "$T/out" || fail "get (identical): $(cat "$T/out")"
 expect 1 "$CTL" --user bob get alice "missing${RLO}.txt"
 raw "$T/err" && fail "a failed get printed the name raw: $(cat -v "$T/err")"
 grep -qF 'missing\u202e.txt' "$T/err" || fail "a failed get: $(cat "$T/err")"
+
+# --- completion: the words go to bash, which lists them raw on a double TAB ---------------------
+# A name that escaping would change is not offered (it cannot be shown as
+# it is, and an escaped word would not name the file); the others are
+echo plain >"$T/alice_files/plain.txt"
+wait_until 10 "$CTL" --user bob __complete paths alice pl \
+    || fail "completion does not offer alice's plain file"
+expect 0 "$CTL" --user bob __complete paths alice ""
+raw "$T/out" && fail "completion offered a hostile name raw: $(cat -v "$T/out")"
+grep -qx plain.txt "$T/out" || fail "completion lacks plain.txt: $(cat "$T/out")"
+expect 0 "$CTL" --user bob __complete --quote paths alice ""
+raw "$T/out" && fail "quoted completion offered a hostile name raw: $(cat -v "$T/out")"
 
 # --- the shell --------------------------------------------------------------------------------
 printf 'ls --all\n' | "$CTL" --user bob shell >"$T/shell.out" 2>&1

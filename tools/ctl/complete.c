@@ -8,10 +8,11 @@
     10,000 files in a few folders complete as a few words.
 */
 #include "complete.h"
+#include "escape.h"
 
 //  One word on its line; with `quote`, as the shell must read it: a
 //  backslash before each ASCII byte that is not plain (bytes of UTF-8 stay,
-//  control characters never reach here: paths are validated).
+//  control characters never reach here: s_offerable).
 static void
 s_print (const char *word, bool quote)
 {
@@ -26,6 +27,23 @@ s_print (const char *word, bool quote)
         putchar (c);
     }
     putchar ('\n');
+}
+
+//  Whether a word from the agent may go to the shell: bash lists the
+//  candidates raw on a double TAB, so a name that escaping would change
+//  (C1 controls, bidirectional overrides: escape.h) is not offered, as
+//  an escaped word would not name the file. A word that is no valid
+//  user name or path (the agent's replies are checked like any other
+//  party's) is not offered either.
+static bool
+s_offerable (const char *word, bool is_path)
+{
+    if (is_path? fsh_path_check (word) != NULL: fsh_user_check (word) != NULL)
+        return false;
+    char *shown = fsh_text_escape (word);
+    bool same = shown && streq (shown, word);
+    free (shown);
+    return same;
 }
 
 static bool
@@ -93,7 +111,8 @@ s_users (fsh_ctlclient_t *client, const char *prefix, bool quote)
          reply = (Fshare__CtlReply *) zlistx_next (replies))
         for (size_t index = 0; index < reply->n_peers; index++) {
             const char *user = reply->peers [index]->user;
-            if (user && (!me || !streq (user, me)) && s_starts_with (user, prefix)) {
+            if (s_offerable (user, false) && (!me || !streq (user, me))
+            &&  s_starts_with (user, prefix)) {
                 s_print (user, quote);
                 printed++;
             }
@@ -139,7 +158,7 @@ s_paths (fsh_ctlclient_t *client, const char *owner, const char *prefix, bool qu
          reply = (Fshare__CtlReply *) zlistx_next (replies))
         for (size_t index = 0; index < reply->n_files; index++) {
             const Fshare__FileInfo *file = reply->files [index]->file;
-            if (file && file->path && s_starts_with (file->path, prefix))
+            if (file && s_offerable (file->path, true) && s_starts_with (file->path, prefix))
                 printed += s_path_word (seen, file->path, prefix_len, quote);
         }
     zhashx_destroy (&seen);

@@ -97,21 +97,27 @@ s_get_result (ctl_t *self, const Fshare__GetResult *result, const char *owner)
         ctl_json_print (obj);
         return;
     }
+    //  For people, every name escaped: the saved path ends in the owner's
+    //  file name, and the agent's words are another party's text
+    char *path = fsh_text_escape (ctl_text (result->path));
     if (result->identical) {
-        printf ("already there: %s is identical (nothing transferred)\n",
-                ctl_text (result->path));
+        printf ("already there: %s is identical (nothing transferred)\n", path? path: "?");
         fflush (stdout);
+        free (path);
         return;
     }
-    if (switched)
-        printf ("switched to %s's copy after %s left\n", ctl_text (result->switched_to),
-                ctl_text (owner));
+    if (switched) {
+        char *other = fsh_text_escape (ctl_text (result->switched_to));
+        char *left = fsh_text_escape (ctl_text (owner));
+        printf ("switched to %s's copy after %s left\n", other? other: "?", left? left: "?");
+        free (other);
+        free (left);
+    }
     char size [32], rate [32];
     double seconds = (double) result->duration_ms / 1000.0;
     fsh_human_size (result->size, size, sizeof size);
     fsh_human_size (seconds > 0? (uint64_t) ((double) result->size / seconds): 0,
                     rate, sizeof rate);
-    char *path = fsh_text_escape (ctl_text (result->path));
     printf ("saved %s (%s in %.2f s, %s/s)\n", path? path: "?", size, seconds, rate);
     free (path);
     fflush (stdout);
