@@ -507,6 +507,7 @@ s_agent_wire (agent_t *self, const char *password)
     self->transfers = transfers_new (self->loop, self->control, self->user, self->dir,
                                      self->downloads, self->verbose);
     transfers_set_view (self->transfers, self->view);
+    transfers_set_published (self->transfers, hostdir_files (self->hostdir));
     transfers_on_corrupted (self->transfers, s_on_corrupted, self);
     if (self->statedir) {
         char *db = zsys_sprintf ("%s/digests.db", statedir_path (self->statedir));

@@ -141,6 +141,12 @@ transfers_on_corrupted (transfers_t *self, uploads_corrupted_fn *fn, void *arg)
 }
 
 void
+transfers_set_published (transfers_t *self, fileset_t *files)
+{
+    uploads_set_published (self->uploads, files);
+}
+
+void
 transfers_set_view (transfers_t *self, view_t *view)
 {
     downloads_set_view (self->downloads, view);

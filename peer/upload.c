@@ -29,6 +29,7 @@ struct _uploads_t {
     zhashx_t *distrusted;       //  versions a requester found corrupted
     uploads_corrupted_fn *corrupted;
     void *corrupted_arg;
+    fileset_t *published;       //  not owned; NULL: any file beneath host_dir
 };
 
 static void
@@ -118,6 +119,13 @@ s_distrust (uploads_t *self, upload_t *upload)
 }
 
 void
+uploads_set_published (uploads_t *self, fileset_t *files)
+{
+    assert (self);
+    self->published = files;
+}
+
+void
 uploads_on_corrupted (uploads_t *self, uploads_corrupted_fn *fn, void *arg)
 {
     self->corrupted = fn;
@@ -201,6 +209,16 @@ s_on_serve (uploads_t *self, Fshare__Serve *serve)
         return;                 //  a duplicate: the first one stands
     const char *requester = fsh_text_valid (serve->requester, FSH_USER_MAX)?
                             serve->requester: "(someone)";
+    //  Only what we publish leaves: a broker that asks for an ignored or
+    //  never-published file (a broker we should not trust) gets nothing
+    if (self->published && !fileset_lookup (self->published, serve->path)) {
+        zsys_warning ("%s: the broker asked for '%s' for %s, which is not published",
+                      self->link->user,
+                      fsh_text_valid (serve->path, FSH_PATH_MAX)? serve->path: "(invalid)",
+                      requester);
+        tlink_cancel (self->link, serve->transfer, FSH_ERR_UNKNOWN_FILE, "not published");
+        return;
+    }
     char *error = NULL;
     source_t *source = source_new (self->host_dir, serve->path, serve->offset,
                                    serve->expect_size, serve->expect_mtime, &error);

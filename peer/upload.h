@@ -22,6 +22,7 @@
 #define UPLOAD_H_INCLUDED
 
 #include "tlink.h"
+#include "fileset.h"
 
 typedef struct _uploads_t uploads_t;
 
@@ -31,6 +32,12 @@ void uploads_destroy (uploads_t **self_p);
 //  Serve from the digests of the database at `db_path` (digestdb.h; read
 //  only). NULL, or a database that cannot be opened: hash while reading.
 void uploads_set_digests (uploads_t *self, const char *db_path);
+
+//  Serve only the paths in `files` (the host directory's table: not
+//  owned, must outlive the uploads; NULL, the default: any regular file
+//  beneath the host directory). Anything else the broker asks for, an
+//  ignored file or one never published, is refused `unknown_file`.
+void uploads_set_published (uploads_t *self, fileset_t *files);
 
 //  Called with the path of a file a requester found corrupted (SPEC 4.5:
 //  the owner hashes it again and publishes what it finds).

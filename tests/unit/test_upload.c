@@ -493,10 +493,44 @@ test_end_all_and_offline (void **state)
     s_expect_nothing (fx);
 }
 
+//  Only published files leave: a Serve for anything else (an ignored
+//  file, one never published) is refused, and nothing of it is read.
+static void
+test_serves_only_published (void **state)
+{
+    bench_t *fx = (bench_t *) *state;
+    char *secret = zsys_sprintf ("%s/secret.env", fx->root);
+    FILE *file = fopen (secret, "wb");
+    assert_non_null (file);
+    fputs ("TOKEN=1", file);
+    fclose (file);
+    fileset_t *published = fileset_new ();
+    fileset_put (published, "f.bin", SIZE, s_mtime (fx));
+    uploads_set_published (fx->uploads, published);
+    s_serve (fx, 60, "secret.env", 0, 0, 0);
+    s_expect_cancel (fx, 60, FSH_ERR_UNKNOWN_FILE, NULL);
+    assert_int_equal (uploads_size (fx->uploads), 0);
+    s_serve (fx, 61, "f.bin", 0, 0, 0);
+    Fshare__Message *msg;
+    Fshare__Opened *opened = s_expect_opened (fx, &msg, 61);
+    assert_int_equal (opened->size, SIZE);
+    fsh_msg_destroy (&msg);
+    //  Without a table (the default), any file beneath the root is served
+    uploads_set_published (fx->uploads, NULL);
+    s_serve (fx, 62, "secret.env", 0, 0, 0);
+    opened = s_expect_opened (fx, &msg, 62);
+    assert_int_equal (opened->size, 7);
+    fsh_msg_destroy (&msg);
+    uploads_end_all (fx->uploads, FSH_ERR_CANCELLED, "test over");
+    fileset_destroy (&published);
+    zstr_free (&secret);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests [] = {
+        cmocka_unit_test_setup_teardown (test_serves_only_published, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_serve, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_refusals, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_resume, s_setup, s_teardown),
