@@ -5,6 +5,7 @@
 #include "broker.h"
 #include "curve.h"
 #include "cli.h"
+#include "logescape.h"
 #include <signal.h>
 #include <stddef.h>
 
@@ -281,7 +282,7 @@ main (int argc, char **argv)
         return code;
     }
     zsys_handler_set (NULL);
-    zsys_set_logstream (stderr);
+    fsh_logescape_install (stderr);     //  log lines quote others' names
     zsys_set_logident ("fshare-broker");
     zactor_t *broker = zactor_new (broker_actor, &config);
     char *status = zstr_recv (broker);

@@ -8,6 +8,7 @@
 #include "statedir.h"
 #include "curve.h"
 #include "cli.h"
+#include "logescape.h"
 #include <signal.h>
 #include <sys/socket.h>
 
@@ -253,7 +254,8 @@ main (int argc, char **argv)
         return code;
     }
     zsys_handler_set (NULL);
-    zsys_set_logstream (stderr);
+    //  Log lines quote others' names; the log file (logfile.c) is stderr
+    fsh_logescape_install (stderr);
     zsys_set_logident ("fshare-peer");
 
     char *dir = options.dir? NULL: zsys_sprintf ("%s_files", options.user);

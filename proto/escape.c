@@ -4,10 +4,16 @@
 #include "fshare.h"
 #include "escape.h"
 
-//  Length of the valid UTF-8 sequence at `s` (1..4) and its code point,
-//  or 0 for a byte that starts none (overlong, surrogate, beyond U+10FFFF).
+//  What s_utf8_decode says of bytes that start a character cut short by
+//  the end of the input: the rest may come in the next part
+#define S_CUT_SHORT SIZE_MAX
+
+//  Length of the valid UTF-8 sequence at `s` (1..4, of the `avail` bytes
+//  there) and its code point; 0 for a byte that starts none (overlong,
+//  surrogate, beyond U+10FFFF); S_CUT_SHORT when the bytes there so far
+//  are the start of a sequence that runs past `avail`.
 static size_t
-s_utf8_decode (const unsigned char *s, uint32_t *code)
+s_utf8_decode (const unsigned char *s, size_t avail, uint32_t *code)
 {
     if (s [0] < 0x80) {
         *code = s [0];
@@ -18,6 +24,8 @@ s_utf8_decode (const unsigned char *s, uint32_t *code)
         return 0;
     uint32_t value = s [0] & (0x7F >> length);
     for (size_t i = 1; i < length; i++) {
+        if (i == avail)
+            return S_CUT_SHORT;
         if ((s [i] & 0xC0) != 0x80)
             return 0;
         value = (value << 6) | (s [i] & 0x3F);
@@ -39,34 +47,63 @@ s_hidden (uint32_t code)
         || (code >= 0x2066 && code <= 0x2069);
 }
 
+//  The escaped form of the character at `in` (of `avail` bytes) into
+//  `piece` (16 bytes); its length, and in *consumed the bytes it stands
+//  for. 0 when the character is cut short and `last` is false: the caller
+//  keeps those bytes for the next part.
+static size_t
+s_escape_one (const unsigned char *in, size_t avail, bool last, char *piece, size_t *consumed)
+{
+    uint32_t code = 0;
+    size_t length = s_utf8_decode (in, avail, &code);
+    if (length == S_CUT_SHORT && !last)
+        return 0;
+    if (length == 0 || length == S_CUT_SHORT || code < 0x20 || code == 0x7F) {
+        *consumed = 1;
+        return (size_t) snprintf (piece, 16, "\\x%02x", *in);
+    }
+    *consumed = length;
+    if (s_hidden (code))
+        return (size_t) snprintf (piece, 16, "\\u%04x", (unsigned) code);
+    memcpy (piece, in, length);
+    return length;
+}
+
+size_t
+fsh_text_escape_part (const char *data, size_t size, bool last, char *out, size_t *written)
+{
+    const unsigned char *in = (const unsigned char *) data;
+    size_t used = 0, done = 0;
+    while (done < size) {
+        size_t consumed = 0;
+        size_t length = s_escape_one (in + done, size - done, last, out + used, &consumed);
+        if (length == 0)
+            break;
+        used += length;
+        done += consumed;
+    }
+    *written = used;
+    return done;
+}
+
 char *
 fsh_text_escape_into (const char *text, char *buf, size_t size)
 {
     if (size == 0)
         return buf;
     const unsigned char *in = (const unsigned char *) (text? text: "");
+    size_t avail = strlen ((const char *) in);
     size_t used = 0;
-    while (*in) {
+    while (avail) {
         char piece [16];
-        uint32_t code = 0;
-        size_t length = s_utf8_decode (in, &code);
-        if (length == 0 || code < 0x20 || code == 0x7F) {
-            snprintf (piece, sizeof piece, "\\x%02x", *in);
-            length = 1;
-        }
-        else
-        if (s_hidden (code))
-            snprintf (piece, sizeof piece, "\\u%04x", (unsigned) code);
-        else {
-            memcpy (piece, in, length);
-            piece [length] = 0;
-        }
-        size_t piece_length = strlen (piece);
+        size_t consumed = 0;
+        size_t piece_length = s_escape_one (in, avail, true, piece, &consumed);
         if (used + piece_length >= size)
             break;
         memcpy (buf + used, piece, piece_length);
         used += piece_length;
-        in += length;
+        in += consumed;
+        avail -= consumed;
     }
     buf [used] = 0;
     return buf;

@@ -14,6 +14,7 @@
 #ifndef FSH_ESCAPE_H_INCLUDED
 #define FSH_ESCAPE_H_INCLUDED
 
+#include <stdbool.h>
 #include <stddef.h>
 
 //  The escaped copy of `text` (NULL reads as ""). Caller frees; NULL only
@@ -23,5 +24,14 @@ char *fsh_text_escape (const char *text);
 //  As fsh_text_escape, into `buf` of `size` bytes (cut short, still whole
 //  escapes, when it does not fit). Returns buf.
 char *fsh_text_escape_into (const char *text, char *buf, size_t size);
+
+//  As fsh_text_escape, for a stream: escapes `size` bytes of `data` (NULs
+//  included, no terminator) into `out`, which holds 4 * size bytes, and
+//  sets *written. Returns how many bytes of `data` it took: all of them,
+//  but for a character cut short at the end when `last` is false, whose
+//  first bytes (at most three) the caller passes again with the next part
+//  so that a character split between two writes is not escaped as invalid.
+size_t fsh_text_escape_part (const char *data, size_t size, bool last, char *out,
+                             size_t *written);
 
 #endif

@@ -17,6 +17,7 @@
     gives each a libzmq SUB socket instead.
 */
 #include "bench.h"
+#include "logescape.h"
 
 static const struct option s_options [] = {
     { "peers",   required_argument, NULL, 'n' },
@@ -181,7 +182,7 @@ main (int argc, char **argv)
         return fsh_usage_error ("fshare-bench", "unexpected argument '%s'", argv [optind + 1]);
     s_raise_limits (relay? 1: options.peers);
     //  The actors log every login; a table is what the reader came for.
-    zsys_set_logstream (options.verbose? stderr: NULL);
+    fsh_logescape_install (options.verbose? stderr: NULL);
     if (relay) {
         //  One requester account: the relay's requester is "peer0"
         options.peers = 1;

@@ -12,6 +12,7 @@
 */
 #include "ctl.h"
 #include "complete.h"
+#include "logescape.h"
 
 static const char *s_usage =
     "usage: fshare-ctl [--user NAME | --control EP] [--json] [-v] COMMAND ...\n"
@@ -255,8 +256,8 @@ main (int argc, char *argv [])
     int rc = s_parse_global (self, fsh_args_argc (args), fsh_args_argv (args), &command_index);
     if (rc < 0) {
         zsys_init ();
-        if (!self->verbose)
-            zsys_set_logstream (NULL);      //  no library chatter by default
+        //  No library chatter by default; escaped, it quotes others' names
+        fsh_logescape_install (self->verbose? stdout: NULL);
         rc = ctl_run (self, fsh_args_argc (args) - command_index,
                       fsh_args_argv (args) + command_index);
     }

@@ -5,6 +5,7 @@
     session of --user.
 */
 #include "tap.h"
+#include "logescape.h"
 
 static const char *s_usage =
     "usage: fshare-tap [--events EP] [--broker EP] [--json] [--snapshot]\n"
@@ -201,8 +202,8 @@ main (int argc, char *argv [])
     }
     zsys_handler_set (NULL);
     zsys_init ();
-    if (!options.verbose)
-        zsys_set_logstream (NULL);      //  keep library chatter off stderr
+    //  Library chatter off stderr by default; escaped, it quotes others' names
+    fsh_logescape_install (options.verbose? stdout: NULL);
     rc = s_tap (&options, signals);
     s_options_free (&options);
     close (signals);

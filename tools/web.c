@@ -12,6 +12,7 @@
 #include "fshare.h"
 #include "cli.h"
 #include "ctlclient.h"
+#include "logescape.h"
 #include "bridge.h"
 #include "server.h"
 #include <spawn.h>
@@ -195,8 +196,7 @@ main (int argc, char *argv [])
     signal (SIGPIPE, SIG_IGN);
     zsys_init ();
     zsys_handler_set (NULL);
-    if (!options.verbose)
-        zsys_set_logstream (NULL);
+    fsh_logescape_install (options.verbose? stdout: NULL);
     //  Which agent: the same rules as fshare-ctl
     fsh_ctlclient_t *client = fsh_ctlclient_new ();
     if (options.user || options.control)
