@@ -209,16 +209,6 @@ s_on_serve (uploads_t *self, Fshare__Serve *serve)
         return;                 //  a duplicate: the first one stands
     const char *requester = fsh_text_valid (serve->requester, FSH_USER_MAX)?
                             serve->requester: "(someone)";
-    //  Only what we publish leaves: a broker that asks for an ignored or
-    //  never-published file (a broker we should not trust) gets nothing
-    if (self->published && !fileset_lookup (self->published, serve->path)) {
-        zsys_warning ("%s: the broker asked for '%s' for %s, which is not published",
-                      self->link->user,
-                      fsh_text_valid (serve->path, FSH_PATH_MAX)? serve->path: "(invalid)",
-                      requester);
-        tlink_cancel (self->link, serve->transfer, FSH_ERR_UNKNOWN_FILE, "not published");
-        return;
-    }
     char *error = NULL;
     source_t *source = source_new (self->host_dir, serve->path, serve->offset,
                                    serve->expect_size, serve->expect_mtime, &error);
@@ -228,6 +218,17 @@ s_on_serve (uploads_t *self, Fshare__Serve *serve)
                       requester, error);
         tlink_cancel (self->link, serve->transfer, FSH_ERR_UNREADABLE, error);
         zstr_free (&error);
+        return;
+    }
+    //  Only what we publish leaves: a broker that asks for an ignored or
+    //  never-published file (a broker we should not trust) gets nothing.
+    //  Checked once the file is open, so that a link swapped in is refused
+    //  as such, whichever the agent noticed first
+    if (self->published && !fileset_lookup (self->published, serve->path)) {
+        zsys_warning ("%s: the broker asked for '%s' for %s, which is not published",
+                      self->link->user, serve->path, requester);
+        source_destroy (&source);
+        tlink_cancel (self->link, serve->transfer, FSH_ERR_UNKNOWN_FILE, "not published");
         return;
     }
     upload_t *upload = (upload_t *) zmalloc (sizeof (upload_t));

@@ -71,11 +71,12 @@ s_close (void *cookie)
     return 0;
 }
 
-FILE *
-fsh_logescape_open (FILE *sink)
+static FILE *
+s_open (FILE *sink, s_logescape_t **cookie)
 {
     assert (sink);
     s_logescape_t *self = (s_logescape_t *) calloc (1, sizeof (s_logescape_t));
+    *cookie = self;
     if (!self)
         return NULL;
     self->sink = sink;
@@ -89,11 +90,34 @@ fsh_logescape_open (FILE *sink)
     return stream;
 }
 
+FILE *
+fsh_logescape_open (FILE *sink)
+{
+    s_logescape_t *cookie;
+    return s_open (sink, &cookie);
+}
+
+//  The stream installed last, and its cookie. The one piece of state in
+//  this file, as zsys's own log stream is process-wide: zsys writes to
+//  the stream from any thread until the process ends, so it is never
+//  closed, and the leak checker (which does not reach the cookie through
+//  glibc's list of open streams) must find both from a root.
+static struct {
+    FILE *stream;
+    void *cookie;
+} s_installed;
+
 void
 fsh_logescape_install (FILE *sink)
 {
     zsys_set_logsystem (false);
-    FILE *stream = sink? fsh_logescape_open (sink): NULL;
+    s_logescape_t *cookie = NULL;
+    FILE *stream = sink? s_open (sink, &cookie): NULL;
     //  Out of memory: no log rather than a raw one
     zsys_set_logstream (stream);
+    //  Replaced (tests install twice): nothing logs to the old one now
+    if (s_installed.stream)
+        fclose (s_installed.stream);
+    s_installed.stream = stream;
+    s_installed.cookie = stream? cookie: NULL;
 }

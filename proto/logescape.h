@@ -25,8 +25,9 @@ FILE *fsh_logescape_open (FILE *sink);
 //  Points zsys logging at an escaping stream over `sink`, or at nothing
 //  when `sink` is NULL, and turns zsys's syslog path off, which would
 //  take the raw text past the stream (ZSYS_LOGSYSTEM=true). The stream
-//  lives until the process exits: zsys logs from other threads, and at
-//  exit, with no lock against its replacement.
+//  lives until the process exits (zsys logs from other threads, and at
+//  exit) or until the next call, which closes it: call this while one
+//  thread runs, at a program's start.
 void fsh_logescape_install (FILE *sink);
 
 #endif
