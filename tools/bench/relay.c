@@ -9,15 +9,17 @@
     compared byte for byte with the source. CPU is read from /proc (utime
     + stime of every thread) before and after each run; the owner's
     publish-time digest of the file is waited out before the first run and
-    reported on its own. Before each timed transfer the bench writes and
-    frees the file's size of memory (relay_warm_memory, speeds.c): on a
-    virtual machine whose host takes free memory back, the receiving side
-    would otherwise pay for the host's page faults, and by far more than
-    for the transfer (--no-warm shows it).
+    reported on its own. Before each timed transfer the bench writes the
+    file's size of memory and holds it, freeing it just ahead of the
+    receiver's file as that grows (reserve.c): on a virtual machine whose
+    host takes free memory back, the receiving side would otherwise pay for
+    the host's page faults, and by far more than for the transfer
+    (--no-warm shows it).
 */
 #include "relay.h"
 #include "tlink.h"
 #include "ctlclient.h"
+#include "reserve.h"
 
 #define RELAY_FILE      "relay.bin"
 #define PATTERN_BYTES   (1024 * 1024)
@@ -89,10 +91,12 @@ relay_same_content (const char *a, const char *b, uint64_t size)
 }
 
 //  One download through the requester's agent: usecs it took (or -1),
-//  and the downloaded file's path in *output (caller frees).
+//  and the downloaded file's path in *output (caller frees). The reserve,
+//  if any, follows the download's partial file.
 static int64_t
-s_relay_get (bench_t *self, uint64_t size, char **output)
+s_relay_get (bench_t *self, uint64_t size, reserve_t *reserve, char **output)
 {
+    char *partial = zsys_sprintf ("%s/peer0_downloads/.%s.fshare-part", self->dir, RELAY_FILE);
     char *control = zsys_sprintf ("ipc://%s/peer0.ctl", self->dir);
     zsock_t *ctl = zsock_new_dealer (control);
     zstr_free (&control);
@@ -108,7 +112,9 @@ s_relay_get (bench_t *self, uint64_t size, char **output)
     zpoller_t *poller = zpoller_new (ctl, NULL);
     bool done = false;
     while (!done && zclock_mono () < deadline) {
-        if (!zpoller_wait (poller, 1000))
+        reserve_follow (reserve, partial);
+        //  Often enough that the reserve's lead (64 MiB) is never used up
+        if (!zpoller_wait (poller, reserve? 10: 1000))
             continue;
         Fshare__CtlReply *reply = (Fshare__CtlReply *) fsh_recv_unpack (
             ctl, &fshare__ctl_reply__descriptor, NULL);
@@ -129,18 +135,21 @@ s_relay_get (bench_t *self, uint64_t size, char **output)
         fprintf (stderr, "fshare-bench: the download did not finish in time\n");
     zpoller_destroy (&poller);
     zsock_destroy (&ctl);
+    zstr_free (&partial);
     return took;
 }
 
 //  Memory the next transfer can write without the host's faults (speeds.c).
-static void
+//  Memory the next transfer's writer gets warm (reserve.h), or NULL.
+static reserve_t *
 s_warm (relay_t *self, const bench_options_t *options)
 {
     if (!options->warm)
-        return;
-    double cost = relay_warm_memory (options->size);
-    if (cost >= 0 && self->warm_count < PATHS * MAX_RUNS)
-        self->warm [self->warm_count++] = cost;
+        return NULL;
+    reserve_t *reserve = reserve_new (options->size);
+    if (reserve && self->warm_count < PATHS * MAX_RUNS)
+        self->warm [self->warm_count++] = reserve_fill_cost (reserve);
+    return reserve;
 }
 
 static double
@@ -154,15 +163,19 @@ s_warm_max (relay_t *self)
 
 //  One run of fshare: throughput, CPU per GiB, peak RSS, verified output.
 static int
-s_fshare_run (relay_t *self, int which, uint64_t size, relay_sample_t *sample)
+s_fshare_run (relay_t *self, int which, const bench_options_t *options,
+              relay_sample_t *sample)
 {
     bench_t *trio = &self->trio [which];
+    uint64_t size = options->size;
     pid_t pids [3] = { trio->broker_pid, trio->owner_pid, trio->requester_pid };
     double before [3];
     for (int i = 0; i < 3; i++)
         before [i] = bench_cpu_seconds (pids [i]);
     char *output = NULL;
-    int64_t took = s_relay_get (trio, size, &output);
+    reserve_t *reserve = s_warm (self, options);
+    int64_t took = s_relay_get (trio, size, reserve, &output);
+    reserve_destroy (&reserve);
     if (took <= 0)
         return -1;
     for (int i = 0; i < 3; i++) {
@@ -451,16 +464,17 @@ bench_relay (const bench_options_t *options)
     bool socat = options->socat && relay_have_socat ();
     for (int run = 0; run < options->runs; run++) {
         for (int which = 0; which < trios; which++) {
-            s_warm (&self, options);
-            if (s_fshare_run (&self, which, options->size,
+            if (s_fshare_run (&self, which, options,
                               &self.samples [which][self.count [which]++]))
                 goto done;
         }
         for (int k = 0; socat && k < 2; k++) {
             int path = k? PATH_SOCAT_1M: PATH_SOCAT;
-            s_warm (&self, options);
-            if (relay_socat_run (self.trio [0].dir, self.source, options->size, k? 1048576: 0,
-                                 &self.samples [path][self.count [path]++])) {
+            reserve_t *reserve = s_warm (&self, options);
+            int rc = relay_socat_run (self.trio [0].dir, self.source, options->size,
+                                      k? 1048576: 0, reserve, &self.samples [path][self.count [path]++]);
+            reserve_destroy (&reserve);
+            if (rc) {
                 fprintf (stderr, "fshare-bench: the socat relay failed\n");
                 goto done;
             }

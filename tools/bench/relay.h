@@ -6,6 +6,7 @@
 #define RELAY_H_INCLUDED
 
 #include "bench.h"
+#include "reserve.h"
 
 #define GIB     (1024.0 * 1024 * 1024)
 
@@ -23,10 +24,10 @@ bool relay_same_content (const char *a, const char *b, uint64_t size);
 
 bool relay_have_socat (void);
 //  The source through socat sender -> relay -> receiver in `dir`; buffer 0
-//  for socat's default, else the relay's -b. 0 and *sample filled (the
-//  output verified), or -1.
+//  for socat's default, else the relay's -b; the reserve (or NULL) follows
+//  the receiver's output. 0 and *sample filled (the output verified), or -1.
 int relay_socat_run (const char *dir, const char *source, uint64_t size, long buffer,
-                     relay_sample_t *sample);
+                     reserve_t *reserve, relay_sample_t *sample);
 
 typedef struct {
     size_t block;               //  bytes a call
@@ -39,9 +40,6 @@ typedef struct {
 //  XSalsa20-Poly1305 with a precomputed key (what libzmq's CURVE does to
 //  every message, via crypto_box_afternm) on blocks of 64 KiB to 1 MiB.
 void relay_cipher_speeds (cipher_speed_t speeds [CIPHER_BLOCKS]);
-//  Touch and free `size` bytes of memory, so that the run after it writes
-//  to memory the host backs (see speeds.c). Its CPU s/GiB, or -1.
-double relay_warm_memory (uint64_t size);
 //  SHA-256 speed of OpenSSL (what fshare uses) and libsodium, GB/s.
 void relay_hash_speeds (double *openssl, double *libsodium);
 

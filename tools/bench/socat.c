@@ -71,12 +71,21 @@ s_fsync_path (const char *path)
 }
 
 //  The receiver has finished (its exit status is 0) and the output is
-//  fsynced: the time from the sender's start.
+//  fsynced: the time from the sender's start. The reserve, if any, follows
+//  the output as it grows.
 static int64_t
-s_finish (pid_t receiver, const char *output, int64_t t0)
+s_finish (pid_t receiver, const char *output, reserve_t *reserve, int64_t t0)
 {
     int status = -1;
-    waitpid (receiver, &status, 0);
+    pid_t reaped = 0;
+    while (reserve && reaped == 0) {
+        reserve_follow (reserve, output);
+        reaped = waitpid (receiver, &status, WNOHANG);
+        if (reaped == 0)
+            zclock_sleep (5);   //  pacing the reserve's polls of the output
+    }
+    if (!reserve)
+        waitpid (receiver, &status, 0);
     if (status != 0 || s_fsync_path (output))
         return -1;
     return bench_usecs () - t0;
@@ -102,7 +111,7 @@ s_reap_relay (pid_t relay)
 
 int
 relay_socat_run (const char *dir, const char *source, uint64_t size, long buffer,
-                 relay_sample_t *sample)
+                 reserve_t *reserve, relay_sample_t *sample)
 {
     int relay_port = bench_free_port (), receiver_port = bench_free_port ();
     char *output = zsys_sprintf ("%s/socat.out", dir);
@@ -124,7 +133,7 @@ relay_socat_run (const char *dir, const char *source, uint64_t size, long buffer
         if (relay > 0 && s_wait_listening (relay_port)) {
             int64_t t0 = bench_usecs ();
             sender = s_run (sender_args);
-            took = s_finish (receiver, output, t0);
+            took = s_finish (receiver, output, reserve, t0);
             receiver = -1;
         }
     }

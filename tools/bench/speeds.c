@@ -97,38 +97,3 @@ relay_hash_speeds (double *openssl, double *libsodium)
     *libsodium = (double) HASH_BYTES / (double) (s_cpu_usecs () - t0) / 1000.0;
     free (data);
 }
-
-//  Writes `size` bytes into a memfd in 1 MiB steps and frees them again.
-//  Memory this virtual machine has not touched lately is not backed by the
-//  host (free page reporting hands freed pages back to it after a few
-//  seconds): the first write to such a page makes the host find and zero
-//  one, and that is billed as CPU time to the process writing, in the
-//  kernel. The requester's download (and socat's receiver) would pay up to
-//  ten times the cost of writing warm memory (about 3 against 0.3 s/GiB
-//  measured here), in proportions that vary from run to run: the CPU per
-//  GiB and the speed then measured the machine's memory, not the transfer.
-//  Freed just before the run, these pages are the first the kernel hands
-//  out again. CPU s/GiB of the warm-up itself, or -1.
-double
-relay_warm_memory (uint64_t size)
-{
-    int fd = memfd_create ("fshare-bench-warm", MFD_CLOEXEC);
-    if (fd == -1)
-        return -1;
-    size_t block = 1024 * 1024;
-    uint8_t *data = (uint8_t *) malloc (block);
-    memset (data, 0x5A, block);
-    int64_t t0 = s_cpu_usecs ();
-    uint64_t done = 0;
-    while (done < size) {
-        size_t step = size - done < block? (size_t) (size - done): block;
-        ssize_t put = pwrite (fd, data, step, (off_t) done);
-        if (put <= 0)
-            break;
-        done += (uint64_t) put;
-    }
-    int64_t usecs = s_cpu_usecs () - t0;
-    close (fd);
-    free (data);
-    return done == size && size > 0? s_seconds_per_gib (usecs, (size_t) size): -1;
-}
