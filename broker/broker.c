@@ -182,12 +182,7 @@ broker_malloc_policy (void)
     //  at a time (a chunk buffer per MiB relayed), so sharing one arena
     //  costs nothing measurable.
     mallopt (M_ARENA_MAX, 1);
-    //  Chunk buffers are allocated by libzmq's I/O thread for every chunk
-    //  and freed once sent on. Left to its defaults, malloc gives each one
-    //  fresh pages (mmap above 128 KiB, or a heap trimmed back after every
-    //  free) and zeroing new pages then dominates the relay.
-    mallopt (M_MMAP_THRESHOLD, 4 * 1024 * 1024);
-    mallopt (M_TRIM_THRESHOLD, 32 * 1024 * 1024);
+    fsh_chunk_malloc_policy ();
 }
 
 //  Snapshots that waited for their connection to take the previous one

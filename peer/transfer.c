@@ -3,7 +3,7 @@
 #include "upload.h"
 #include "download.h"
 #include "digest.h"
-#include <malloc.h>
+#include "chunk.h"
 #include <signal.h>
 
 //  Files are hashed this much per loop turn (a few ms)
@@ -61,12 +61,7 @@ transfers_new (zloop_t *loop, control_t *control, const char *user,
 {
     //  Process-wide, on purpose: see transfer.h
     signal (SIGXFSZ, SIG_IGN);
-    //  Every chunk is a fresh zmq message of up to TRANSFER_CHUNK bytes;
-    //  malloc's defaults would hand each one new pages (mmap above
-    //  128 KiB, heap trimmed after each free), and first touches of new
-    //  pages cost more than the hashing. Keep freed buffers for reuse.
-    mallopt (M_MMAP_THRESHOLD, 4 * 1024 * 1024);
-    mallopt (M_TRIM_THRESHOLD, 32 * 1024 * 1024);
+    fsh_chunk_malloc_policy ();
     transfers_t *self = (transfers_t *) zmalloc (sizeof (transfers_t));
     self->loop = loop;
     self->link.user = strdup (user);

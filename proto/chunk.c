@@ -1,6 +1,7 @@
 /*  chunk.c - a Message followed by one raw data frame. See chunk.h. */
 #include "fshare.h"
 #include "chunk.h"
+#include <malloc.h>
 
 int
 fsh_chunk_send (const Fshare__Message *msg, zsock_t *sock,
@@ -76,4 +77,17 @@ fsh_chunk_recv_with (zsock_t *sock, int flags, zmq_msg_t *data, int *frames,
         msg = fsh_msg_decode ((const byte *) zmq_msg_data (&header), zmq_msg_size (&header));
     zmq_msg_close (&header);
     return msg;
+}
+
+void
+fsh_chunk_malloc_policy (void)
+{
+    //  Every chunk is a fresh zmq message of up to 1 MiB, allocated by
+    //  libzmq's I/O thread (or the agent's reader) and freed once sent on
+    //  or written. Left to its defaults, malloc gives each one fresh pages
+    //  (mmap above 128 KiB, or a heap trimmed back after every free), and
+    //  the first touches of new pages then cost more than the relay or the
+    //  hashing. Keep freed buffers for reuse.
+    mallopt (M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+    mallopt (M_TRIM_THRESHOLD, 32 * 1024 * 1024);
 }

@@ -27,4 +27,9 @@ typedef void (fsh_frame_fn) (zmq_msg_t *frame, void *arg);
 Fshare__Message *fsh_chunk_recv_with (zsock_t *sock, int flags, zmq_msg_t *data, int *frames,
                                       fsh_frame_fn *look, void *arg);
 
+//  Process-wide malloc thresholds for a process that moves chunks (the
+//  broker, an agent): freed chunk buffers are kept for the next ones.
+//  Call early: it holds for what is allocated after it.
+void fsh_chunk_malloc_policy (void);
+
 #endif
