@@ -257,7 +257,7 @@ main (int argc, char *argv [])
     if (rc < 0) {
         zsys_init ();
         //  No library chatter by default; escaped, it quotes others' names
-        fsh_logescape_install (self->verbose? stdout: NULL);
+        fsh_logescape_install (self->verbose? stderr: NULL);
         rc = ctl_run (self, fsh_args_argc (args) - command_index,
                       fsh_args_argv (args) + command_index);
     }

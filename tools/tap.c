@@ -203,7 +203,7 @@ main (int argc, char *argv [])
     zsys_handler_set (NULL);
     zsys_init ();
     //  Library chatter off stderr by default; escaped, it quotes others' names
-    fsh_logescape_install (options.verbose? stdout: NULL);
+    fsh_logescape_install (options.verbose? stderr: NULL);
     rc = s_tap (&options, signals);
     s_options_free (&options);
     close (signals);

@@ -196,7 +196,7 @@ main (int argc, char *argv [])
     signal (SIGPIPE, SIG_IGN);
     zsys_init ();
     zsys_handler_set (NULL);
-    fsh_logescape_install (options.verbose? stdout: NULL);
+    fsh_logescape_install (options.verbose? stderr: NULL);
     //  Which agent: the same rules as fshare-ctl
     fsh_ctlclient_t *client = fsh_ctlclient_new ();
     if (options.user || options.control)
