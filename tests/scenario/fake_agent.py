@@ -12,7 +12,14 @@ hand, so that it can answer what no agent would. It serves until killed
       follow, for as long as the client reads them, up to MIB MiB; then
       a last page. Logs "flood: gone after N bytes" when the client went
       away first, "flood: done, N bytes" when it took them all.
+  web ENDPOINT DOWNLOADS MAP
+      an online agent whose downloads directory is DOWNLOADS: alice
+      publishes every path of the JSON object in the file MAP, and a get
+      of one of them "saves" it where MAP says (the saved path reported,
+      absolute, with the size of what is there), whatever that is.
 """
+import json
+import os
 import sys
 
 import zmq
@@ -150,9 +157,50 @@ def flood(endpoint, mib):
     agent.serve(answer)
 
 
+def web(endpoint, downloads, map_file):
+    with open(map_file) as handle:
+        saved = json.load(handle)
+    agent = Agent(endpoint)
+
+    def size_of(path):
+        try:
+            return os.stat(path).st_size
+        except OSError:
+            return 0
+
+    def answer(peer, request):
+        command = request["command"]
+        if command == "status":
+            agent.send(peer, field(6, agent_status("bob", downloads)))
+        elif command == "peers":
+            # PeerInfo: user 1, files 2, since 3
+            peer_info = field(1, "alice") + number(2, len(saved)) + number(3, 1700000000)
+            agent.send(peer, field(5, peer_info))
+        elif command == "ls":
+            agent.send(peer, b"".join(field(4, user_file("alice", path, size_of(target)))
+                                      for path, target in saved.items()))
+        elif command == "events":
+            agent.send(peer, number(3, 1))          # accepted; no event ever
+        elif command == "get" and len(request["args"]) == 2 and request["args"][1] in saved:
+            target = saved[request["args"][1]]
+            # GetResult: path 1, size 2, sha256 3
+            result = field(1, target) + number(2, size_of(target)) + field(3, "0" * 64)
+            agent.send(peer, number(3, 1))
+            agent.send(peer, field(9, result))
+            return "get %s: reported %s" % (request["args"][1], target)
+        else:
+            # status ERROR (1), code bad_request (6)
+            agent.send(peer, number(1, 1) + field(2, "no such command") + number(11, 6))
+        return command
+
+    agent.serve(answer)
+
+
 def main():
     if len(sys.argv) == 4 and sys.argv[1] == "flood":
         flood(sys.argv[2], int(sys.argv[3]))
+    elif len(sys.argv) == 5 and sys.argv[1] == "web":
+        web(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         sys.exit(__doc__)
 
