@@ -52,6 +52,7 @@ struct _sink_t {
     bool resumed;
     bool restarted;
     bool lost;                  //  the writeback failed: the disk's copy is unknown
+    bool no_behind;             //  no flushing or dropping behind for this file
     bool meta_stored;           //  resumable if interrupted
     bool closed;                //  finished or aborted
     digest_t *digest;
@@ -447,14 +448,21 @@ sink_prepare (sink_t *self, void *buf, size_t buf_size, size_t budget, char **er
 //  sync_file_range, where an error other than the call's absence (a
 //  file system or a sandbox without it: advice only, not an error) is a
 //  write error: the waiting call takes it from the file, so the fsync
-//  before the rename would not report it again.
+//  before the rename would not report it again. ENOMEM is memory
+//  pressure, not the disk losing data: the pages it could not start stay
+//  dirty, so the final fsync writes them and reports a real write error
+//  then. Either way the drop-behind ends for this file (no_behind).
 static int
 s_sync_range (sink_t *self, uint64_t from, uint64_t length, unsigned int flags,
               char **error)
 {
-    if (sync_file_range (self->fd, (off_t) from, (off_t) length, flags) == 0
-    ||  errno == ENOSYS || errno == EINVAL || errno == ESPIPE || errno == EOPNOTSUPP)
+    if (sync_file_range (self->fd, (off_t) from, (off_t) length, flags) == 0)
         return 0;
+    if (errno == ENOSYS || errno == EINVAL || errno == ESPIPE || errno == EOPNOTSUPP
+    ||  errno == ENOMEM) {
+        self->no_behind = true;
+        return 0;
+    }
     //  Pages the disk failed to take may read back fine from the cache
     //  for a while: no resume may trust that partial file
     self->lost = true;
@@ -468,19 +476,22 @@ s_sync_range (sink_t *self, uint64_t from, uint64_t length, unsigned int flags,
 static int
 s_flush_behind (sink_t *self, char **error)
 {
-    if (self->written < self->flushed + FLUSH_BYTES)
+    if (self->no_behind || self->written < self->flushed + FLUSH_BYTES)
         return 0;
     uint64_t from = self->flushed, length = self->written - self->flushed;
     if (s_sync_range (self, from, length, SYNC_FILE_RANGE_WRITE, error))
         return -1;
     self->flushed = self->written;
-    if (self->flushed < self->dropped + KEEP_BYTES + FLUSH_BYTES)
+    if (self->no_behind || self->flushed < self->dropped + KEEP_BYTES + FLUSH_BYTES)
         return 0;
     from = self->dropped;
     length = self->flushed - KEEP_BYTES - from;
     if (s_sync_range (self, from, length, SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE
                                           | SYNC_FILE_RANGE_WAIT_AFTER, error))
         return -1;              //  and its pages stay: they hold what the disk lost
+    //  Not known to be on the disk: those pages must stay until the fsync
+    if (self->no_behind)
+        return 0;
     //  Advice only: where there is none (tmpfs), the pages simply stay
     posix_fadvise (self->fd, (off_t) from, (off_t) length, POSIX_FADV_DONTNEED);
     self->dropped = from + length;

@@ -3,7 +3,8 @@
     Three moments: unsynced (events are buffered), loading (snapshot pages
     go into a fresh table, events still buffered), synced (events apply in
     strict sequence). The users of the last good state stay visible while a
-    new snapshot loads, so a resync never empties a listing.
+    new snapshot loads, so a resync never empties a listing. The tables
+    themselves, and the bounds they hold the broker to, are team.c's.
 */
 #include "view.h"
 #include "sequence.h"
@@ -15,19 +16,14 @@
 //  Files per join event when a resync tells of a user it had not seen
 #define VIEW_JOIN_PAGE 500
 
-typedef struct {
-    char *name;
-    int64_t since;
-    fileset_t *files;
-} view_user_t;
-
 struct _view_t {
-    zhashx_t *users;            //  name -> view_user_t, the visible state
+    team_t *users;              //  the visible state
+    team_limits_t limits;       //  of every table the view makes
     fsh_sequence_t *position;   //  broker instance and last event applied
     bool synced;
     //  Snapshot being loaded
     bool loading;
-    zhashx_t *loading_users;
+    team_t *loading_users;
     char *loading_broker;       //  NULL until the first page
     uint64_t loading_seq;
     //  Events waiting for a snapshot, in arrival order (owned copies)
@@ -40,38 +36,6 @@ struct _view_t {
     view_watch_fn *watcher;     //  told what a resync changed
     void *watcher_arg;
 };
-
-static view_user_t *
-s_user_new (const char *name, int64_t since)
-{
-    view_user_t *self = (view_user_t *) zmalloc (sizeof (view_user_t));
-    self->name = strdup (name);
-    self->since = since;
-    //  Another user's files: no host-directory fields (compact records,
-    //  half the memory; every agent holds every user's list)
-    self->files = fileset_new_compact ();
-    return self;
-}
-
-static void
-s_user_destroy (void **item)
-{
-    view_user_t *self = (view_user_t *) *item;
-    if (self) {
-        fileset_destroy (&self->files);
-        free (self->name);
-        free (self);
-        *item = NULL;
-    }
-}
-
-static zhashx_t *
-s_users_new (void)
-{
-    zhashx_t *users = zhashx_new ();
-    zhashx_set_destructor (users, s_user_destroy);
-    return users;
-}
 
 static void
 s_event_free (void **item)
@@ -99,7 +63,8 @@ view_t *
 view_new (void)
 {
     view_t *self = (view_t *) zmalloc (sizeof (view_t));
-    self->users = s_users_new ();
+    self->limits = team_limits_default ();
+    self->users = team_new (&self->limits);
     self->position = fsh_sequence_new ();
     self->buffer = zlistx_new ();
     zlistx_set_destructor (self->buffer, s_event_free);
@@ -112,14 +77,24 @@ view_destroy (view_t **self_p)
 {
     if (*self_p) {
         view_t *self = *self_p;
-        zhashx_destroy (&self->users);
-        zhashx_destroy (&self->loading_users);
+        team_destroy (&self->users);
+        team_destroy (&self->loading_users);
         zlistx_destroy (&self->buffer);
         fsh_sequence_destroy (&self->position);
         free (self->loading_broker);
         free (self);
         *self_p = NULL;
     }
+}
+
+void
+view_set_limits (view_t *self, const team_limits_t *limits)
+{
+    assert (self);
+    self->limits = limits? *limits: team_limits_default ();
+    team_set_limits (self->users, &self->limits);
+    if (self->loading_users)
+        team_set_limits (self->loading_users, &self->limits);
 }
 
 static void
@@ -142,54 +117,52 @@ s_unsync (view_t *self, const char *reason)
     self->reason = reason;
 }
 
-typedef enum { APPLY_OK, APPLY_INVALID, APPLY_INCONSISTENT } apply_t;
+//  REFUSED: in sequence and valid, but beyond the view's bounds (team.h)
+typedef enum { APPLY_OK, APPLY_INVALID, APPLY_INCONSISTENT, APPLY_REFUSED } apply_t;
 
-static void
-s_put_files (fileset_t *files, Fshare__FileInfo **list, size_t count)
+static apply_t
+s_put_files (team_t *users, team_user_t *user, Fshare__FileInfo **list, size_t count)
 {
+    size_t put = 0;
     for (size_t i = 0; i < count; i++)
-        fileset_put_info (files, list [i]);
+        put += team_put (users, user, list [i]);
+    return put == count? APPLY_OK: APPLY_REFUSED;
 }
 
 //  Apply one in-sequence event to a users table.
 static apply_t
-s_apply (zhashx_t *users, const Fshare__Event *event)
+s_apply (team_t *users, const Fshare__Event *event)
 {
     if (fsh_event_check (event))
         return APPLY_INVALID;
     if (event->type == FSHARE__EVENT_TYPE__EVENT_STATS)
         return APPLY_OK;
     if (event->type == FSHARE__EVENT_TYPE__EVENT_LEAVE) {
-        zhashx_delete (users, event->user);
+        team_leave (users, event->user);
         return APPLY_OK;
     }
-    view_user_t *user = (view_user_t *) zhashx_lookup (users, event->user);
-    if (event->type == FSHARE__EVENT_TYPE__EVENT_JOIN && event->page == 0) {
-        user = s_user_new (event->user, event->since);
-        zhashx_update (users, event->user, user);
-    }
-    //  Any other event about a user we don't know: we missed their join
+    team_user_t *user = team_lookup (users, event->user);
+    if (event->type == FSHARE__EVENT_TYPE__EVENT_JOIN && event->page == 0)
+        user = team_join (users, event->user, event->since, false);
+    //  Any other event about a user we don't know: we missed their join,
+    //  unless the view had no room for them
     if (!user)
-        return APPLY_INCONSISTENT;
+        return team_users_refused (users)? APPLY_REFUSED: APPLY_INCONSISTENT;
     switch (event->type) {
         case FSHARE__EVENT_TYPE__EVENT_JOIN:
-            s_put_files (user->files, event->files, event->n_files);
-            break;
+            return s_put_files (users, user, event->files, event->n_files);
         case FSHARE__EVENT_TYPE__EVENT_FILE_ADDED:
         case FSHARE__EVENT_TYPE__EVENT_FILE_CHANGED:
-            fileset_put_info (user->files, event->file);
-            break;
+            return team_put (users, user, event->file)? APPLY_OK: APPLY_REFUSED;
         case FSHARE__EVENT_TYPE__EVENT_FILE_REMOVED:
-            fileset_remove (user->files, event->file->path);
-            break;
+            team_remove (users, user, event->file->path);
+            return APPLY_OK;
         case FSHARE__EVENT_TYPE__EVENT_FILE_RENAMED:
-            fileset_remove (user->files, event->from);
-            fileset_put_info (user->files, event->file);
-            break;
+            team_remove (users, user, event->from);
+            return team_put (users, user, event->file)? APPLY_OK: APPLY_REFUSED;
         default:
             return APPLY_INVALID;
     }
-    return APPLY_OK;
 }
 
 view_result_t
@@ -233,32 +206,33 @@ view_snapshot_begin (view_t *self)
 {
     assert (self);
     s_unsync (self, "snapshot requested");
-    zhashx_destroy (&self->loading_users);
-    self->loading_users = s_users_new ();
+    team_destroy (&self->loading_users);
+    self->loading_users = team_new (&self->limits);
     zstr_free (&self->loading_broker);
     self->loading_seq = 0;
     self->loading = true;
 }
 
+//  One user's entry of a snapshot page; what is beyond the bounds is
+//  refused (team.c logs it).
 static void
-s_load_user (zhashx_t *users, const Fshare__UserFiles *entry)
+s_load_user (team_t *users, const Fshare__UserFiles *entry)
 {
     if (fsh_user_check (entry->user)) {
         zsys_warning ("view: snapshot names an invalid user: skipped");
         return;
     }
-    view_user_t *user = (view_user_t *) zhashx_lookup (users, entry->user);
-    if (!user) {
-        user = s_user_new (entry->user, entry->since);
-        zhashx_insert (users, entry->user, user);
-    }
+    //  A user's files may span several pages: the entry is kept
+    team_user_t *user = team_join (users, entry->user, entry->since, true);
+    if (!user)
+        return;
     size_t invalid = 0;
     for (size_t i = 0; i < entry->n_files; i++) {
         const Fshare__FileInfo *file = entry->files [i];
         if (fsh_file_check (file))
             invalid++;
         else
-            fileset_put_info (user->files, file);
+            team_put (users, user, file);
     }
     if (invalid)
         zsys_warning ("view: snapshot: %zu invalid files of %s skipped", invalid, entry->user);
@@ -294,7 +268,7 @@ s_replay (view_t *self)
 //  Bring `users` to what the stream's subscribers have heard: the buffered
 //  events were passed on as they came, in sequence or not.
 static void
-s_apply_buffered (view_t *self, zhashx_t *users)
+s_apply_buffered (view_t *self, team_t *users)
 {
     for (Fshare__Event *event = (Fshare__Event *) zlistx_first (self->buffer); event;
          event = (Fshare__Event *) zlistx_next (self->buffer))
@@ -325,7 +299,7 @@ s_tell_file (view_t *self, Fshare__EventType type, const char *user,
 
 //  A join with the user's files, in pages as the broker cuts them.
 static void
-s_tell_join (view_t *self, view_user_t *user)
+s_tell_join (view_t *self, team_user_t *user)
 {
     size_t count = fileset_size (user->files);
     size_t room = count < VIEW_JOIN_PAGE? count: VIEW_JOIN_PAGE;
@@ -362,7 +336,7 @@ s_same_file (const fileset_file_t *a, const fileset_file_t *b)
 }
 
 static void
-s_tell_files (view_t *self, view_user_t *told, view_user_t *now)
+s_tell_files (view_t *self, team_user_t *told, team_user_t *now)
 {
     for (const fileset_file_t *file = fileset_first (now->files); file;
          file = fileset_next (now->files)) {
@@ -382,11 +356,10 @@ s_tell_files (view_t *self, view_user_t *told, view_user_t *now)
 //  The events that take `told` to `now`: leaves first, then joins (a user
 //  who logged in again is a leave and a join), then each file's change.
 static void
-s_tell_difference (view_t *self, zhashx_t *told, zhashx_t *now)
+s_tell_difference (view_t *self, team_t *told, team_t *now)
 {
-    for (view_user_t *user = (view_user_t *) zhashx_first (told); user;
-         user = (view_user_t *) zhashx_next (told)) {
-        view_user_t *current = (view_user_t *) zhashx_lookup (now, user->name);
+    for (team_user_t *user = team_first (told); user; user = team_next (told)) {
+        team_user_t *current = team_lookup (now, user->name);
         if (!current || current->since != user->since) {
             Fshare__Event event = FSHARE__EVENT__INIT;
             event.type = FSHARE__EVENT_TYPE__EVENT_LEAVE;
@@ -394,9 +367,8 @@ s_tell_difference (view_t *self, zhashx_t *told, zhashx_t *now)
             s_tell (self, &event);
         }
     }
-    for (view_user_t *user = (view_user_t *) zhashx_first (now); user;
-         user = (view_user_t *) zhashx_next (now)) {
-        view_user_t *was = (view_user_t *) zhashx_lookup (told, user->name);
+    for (team_user_t *user = team_first (now); user; user = team_next (now)) {
+        team_user_t *was = team_lookup (told, user->name);
         if (!was || was->since != user->since)
             s_tell_join (self, user);
         else
@@ -445,7 +417,7 @@ view_snapshot_page (view_t *self, const Fshare__SnapshotPage *page)
 
     //  Complete: the snapshot becomes the visible state. What the event
     //  stream told so far is the old state plus every buffered event.
-    zhashx_t *told = self->users;
+    team_t *told = self->users;
     bool tell = self->watcher && self->ever_synced;
     if (tell)
         s_apply_buffered (self, told);
@@ -457,7 +429,7 @@ view_snapshot_page (view_t *self, const Fshare__SnapshotPage *page)
     bool replayed = s_replay (self);
     if (tell)
         s_tell_difference (self, told, self->users);
-    zhashx_destroy (&told);
+    team_destroy (&told);
     if (!replayed) {
         self->reason = "gap between the snapshot and the buffered events";
         return -1;
@@ -534,17 +506,19 @@ view_buffered (view_t *self)
 size_t
 view_user_count (view_t *self)
 {
-    return zhashx_size (self->users);
+    return team_size (self->users);
 }
 
 uint64_t
 view_file_count (view_t *self)
 {
-    uint64_t total = 0;
-    for (view_user_t *user = (view_user_t *) zhashx_first (self->users); user;
-         user = (view_user_t *) zhashx_next (self->users))
-        total += fileset_size (user->files);
-    return total;
+    return team_files (self->users);
+}
+
+uint64_t
+view_refused (view_t *self)
+{
+    return team_refused (self->users);
 }
 
 static int
@@ -558,8 +532,7 @@ view_users_sorted (view_t *self)
 {
     zlistx_t *names = zlistx_new ();
     zlistx_set_comparator (names, s_compare_names);
-    for (view_user_t *user = (view_user_t *) zhashx_first (self->users); user;
-         user = (view_user_t *) zhashx_next (self->users))
+    for (team_user_t *user = team_first (self->users); user; user = team_next (self->users))
         zlistx_add_end (names, user->name);
     zlistx_sort (names);
     return names;
@@ -568,13 +541,13 @@ view_users_sorted (view_t *self)
 fileset_t *
 view_user_files (view_t *self, const char *user)
 {
-    view_user_t *entry = (view_user_t *) zhashx_lookup (self->users, user);
+    team_user_t *entry = team_lookup (self->users, user);
     return entry? entry->files: NULL;
 }
 
 int64_t
 view_user_since (view_t *self, const char *user)
 {
-    view_user_t *entry = (view_user_t *) zhashx_lookup (self->users, user);
+    team_user_t *entry = team_lookup (self->users, user);
     return entry? entry->since: 0;
 }

@@ -7,16 +7,24 @@
     seq is not last + 1, or which comes from another broker instance, means
     the view may be wrong: the caller must fetch a fresh snapshot. No
     network here: the agent feeds it decoded messages.
+
+    The broker is held to the view's own bounds (team.h: users, files per
+    user, files and bytes in all): what lies beyond is refused and logged
+    with the code too_large, and the view goes on in sequence without it.
+    An event about a user the view had no room for is refused, not taken
+    for a missed join, so a broker beyond the bounds causes no resyncs.
 */
 #ifndef VIEW_H_INCLUDED
 #define VIEW_H_INCLUDED
 
 #include "fileset.h"
+#include "team.h"
 
 typedef enum {
     VIEW_APPLIED,       //  in sequence: the view changed (or a stats event)
     VIEW_BUFFERED,      //  no snapshot yet: held until one is loaded
-    VIEW_IGNORED,       //  stale (seq already covered) or invalid
+    VIEW_IGNORED,       //  stale (seq already covered), invalid, or refused
+                        //  (wholly or in part) beyond the view's bounds
     VIEW_RESYNC         //  gap, new broker or inconsistency: fetch a snapshot
 } view_result_t;
 
@@ -24,6 +32,10 @@ typedef struct _view_t view_t;
 
 view_t *view_new (void);
 void view_destroy (view_t **self_p);
+
+//  Other bounds than team.h's defaults (NULL: those), for every table
+//  from now on; nothing already held is evicted. For tests.
+void view_set_limits (view_t *self, const team_limits_t *limits);
 
 //  Feed one event from the SUB socket. The view never keeps the caller's
 //  pointer (buffered events are copied). After VIEW_RESYNC the view is
@@ -69,6 +81,9 @@ size_t view_buffered (view_t *self);
 //  Contents
 size_t view_user_count (view_t *self);
 uint64_t view_file_count (view_t *self);
+//  Users and files the visible state refused (beyond the bounds) since
+//  it was loaded.
+uint64_t view_refused (view_t *self);
 //  Names of the users, sorted; a new list of const char * owned by the
 //  view (valid until the view changes). Caller destroys the list.
 zlistx_t *view_users_sorted (view_t *self);

@@ -34,6 +34,7 @@ fsh_ctl_result_code (fsh_ctl_result_t result)
         case FSH_CTL_OK:          return FSH_ERR_NONE;
         case FSH_CTL_SEVERAL:     return FSH_ERR_BAD_REQUEST;
         case FSH_CTL_MALFORMED:   return FSH_ERR_PROTOCOL_ERROR;
+        case FSH_CTL_TOO_LARGE:   return FSH_ERR_TOO_LARGE;
         case FSH_CTL_INTERRUPTED: return FSH_ERR_CANCELLED;
         case FSH_CTL_NO_AGENT:
         case FSH_CTL_TIMEOUT:
@@ -74,6 +75,21 @@ fsh_ctl_replies_new (void)
     return replies;
 }
 
+uint64_t
+fsh_ctl_replies_max (void)
+{
+    const char *text = getenv ("FSHARE_CTL_MAX_BYTES");
+    long value = text? fsh_number (text, 4096, 1L << 40): -1;
+    return value > 0? (uint64_t) value: FSH_CTL_REPLIES_MAX_BYTES;
+}
+
+uint64_t
+fsh_ctl_reply_cost (const Fshare__CtlReply *reply)
+{
+    uint64_t entries = 1 + reply->n_files + reply->n_peers;
+    return protobuf_c_message_get_packed_size (&reply->base) + entries * FSH_CTL_REPLY_COST;
+}
+
 bool
 fsh_ctl_endpoint_dead (const char *endpoint)
 {
@@ -109,6 +125,9 @@ s_dealer_new (const char *endpoint)
     if (!dealer)
         return NULL;
     fsh_socket_limits (dealer, 0);
+    //  A request's replies are read one by one and counted against the
+    //  bound: libzmq must not queue thousands of them ahead of that count
+    zsock_set_rcvhwm (dealer, FSH_CTL_RCVHWM);
     zsock_set_sndtimeo (dealer, FSH_CTL_REQUEST_TIMEOUT_MS);
     if (zsock_connect (dealer, "%s", endpoint)) {
         zsock_destroy (&dealer);
@@ -136,6 +155,7 @@ fsh_ctl_exchange (const char *endpoint, const Fshare__CtlRequest *request, int t
     }
     zpoller_t *poller = zpoller_new (dealer, NULL);
     fsh_ctl_result_t result = FSH_CTL_OK;
+    uint64_t max = fsh_ctl_replies_max (), kept = 0;
     bool more = true;
     while (more && result == FSH_CTL_OK) {
         if (!zpoller_wait (poller, timeout_ms)) {
@@ -145,6 +165,13 @@ fsh_ctl_exchange (const char *endpoint, const Fshare__CtlRequest *request, int t
         Fshare__CtlReply *reply = s_reply_recv (dealer);
         if (!reply) {
             result = zsys_interrupted? FSH_CTL_INTERRUPTED: FSH_CTL_MALFORMED;
+            break;
+        }
+        //  Bounded: whatever else the agent streams dies with the socket
+        kept += fsh_ctl_reply_cost (reply);
+        if (kept > max) {
+            fsh_ctl_reply_free (&reply);
+            result = FSH_CTL_TOO_LARGE;
             break;
         }
         zlistx_add_end (replies, reply);

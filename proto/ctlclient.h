@@ -23,6 +23,19 @@
 #define FSH_CTL_REQUEST_TIMEOUT_MS 5000    //  each reply of a request
 #define FSH_CTL_PROBE_TIMEOUT_MS   300     //  is an agent alive?
 
+//  What one request may keep of its replies, at most, so that an agent
+//  (a broken one, or something posing as one) that streams `more` replies
+//  for ever cannot grow a client without bound. A reply costs its encoded
+//  bytes plus FSH_CTL_REPLY_COST, and as much again for each of its files
+//  and peers: about what it takes once decoded. The default keeps about
+//  3 million files of `ls --all`; FSHARE_CTL_MAX_BYTES in the environment
+//  sets another bound (bytes, at least 4096).
+#define FSH_CTL_REPLIES_MAX_BYTES  (1ULL << 30)
+#define FSH_CTL_REPLY_COST         256
+//  Replies of a request that libzmq may hold before they are read and
+//  counted (an agent's pages are 64 KiB: 4 MiB in flight, ample)
+#define FSH_CTL_RCVHWM             64
+
 typedef enum {
     FSH_CTL_OK,             //  replies received; the last may be an error reply
     FSH_CTL_NO_AGENT,       //  nobody listens on the endpoint (or none was found)
@@ -30,13 +43,14 @@ typedef enum {
     FSH_CTL_TIMEOUT,        //  the agent did not answer within the deadline
     FSH_CTL_MALFORMED,      //  the agent sent something that is no CtlReply
     FSH_CTL_INTERRUPTED,    //  a signal ended the wait
-    FSH_CTL_GONE            //  stream: the agent's connection went away
+    FSH_CTL_GONE,           //  stream: the agent's connection went away
+    FSH_CTL_TOO_LARGE       //  the replies went beyond fsh_ctl_replies_max
 } fsh_ctl_result_t;
 
 //  The error code that says a result to scripts (SPEC 5.2): no_agent for
 //  NO_AGENT, TIMEOUT and GONE, bad_request for SEVERAL (the request does
 //  not say which agent), protocol_error for MALFORMED, cancelled for
-//  INTERRUPTED, none for OK.
+//  INTERRUPTED, too_large for TOO_LARGE, none for OK.
 fsh_err_t fsh_ctl_result_code (fsh_ctl_result_t result);
 
 //  The code of an agent's error reply (internal when it carries none);
@@ -69,7 +83,9 @@ fsh_ctl_result_t fsh_ctlclient_find (fsh_ctlclient_t *self, zlistx_t **running_p
 
 //  Sends one request to the chosen agent and appends its replies
 //  (Fshare__CtlReply, owned by the list; see fsh_ctl_replies_new) until the
-//  last one. FSH_CTL_NO_AGENT at once when nobody listens on the endpoint.
+//  last one. FSH_CTL_NO_AGENT at once when nobody listens on the endpoint;
+//  FSH_CTL_TOO_LARGE as soon as the replies cost more than
+//  fsh_ctl_replies_max (the rest are not read).
 fsh_ctl_result_t fsh_ctlclient_call (fsh_ctlclient_t *self, const Fshare__CtlRequest *request,
                                      int timeout_ms, zlistx_t *replies);
 
@@ -82,6 +98,11 @@ bool fsh_ctlclient_dead (fsh_ctlclient_t *self);
 //  A list that owns Fshare__CtlReply items.
 zlistx_t *fsh_ctl_replies_new (void);
 void fsh_ctl_reply_free (Fshare__CtlReply **reply_p);
+
+//  The bound on one request's replies: FSHARE_CTL_MAX_BYTES, else
+//  FSH_CTL_REPLIES_MAX_BYTES. And what one reply costs against it.
+uint64_t fsh_ctl_replies_max (void);
+uint64_t fsh_ctl_reply_cost (const Fshare__CtlReply *reply);
 
 //  True when the endpoint is an ipc socket nobody listens on: answers at
 //  once instead of waiting out a request deadline.

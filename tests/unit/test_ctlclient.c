@@ -1,11 +1,12 @@
 /*  test_ctlclient.c - the control client (proto/ctlclient): finding an
     agent in the control directory, one request with its pages, deadlines,
-    malformed replies, and a stream that ends when the agent goes away.
+    malformed replies, a bound on what one request keeps of its replies,
+    and a stream that ends when the agent goes away.
 
     The "agent" is a ROUTER in an actor answering by a small script: status
-    answers with an AgentStatus, ls with two pages, mute never, junk with
-    bytes that are no CtlReply, events with an acknowledgement and one
-    event. XDG_RUNTIME_DIR points at a temporary directory, so the control
+    answers with an AgentStatus, ls with two pages, flood with 301, mute
+    never, junk with bytes that are no CtlReply, events with an
+    acknowledgement and one event. XDG_RUNTIME_DIR points at a temporary directory, so the control
     directory is the test's own.
 */
 #include "fixture.h"
@@ -53,6 +54,19 @@ s_answer (zsock_t *router, zframe_t *routing_id, const Fshare__CtlRequest *reque
         reply.more = true;
         s_reply_send (router, routing_id, &reply);
         reply.text = "an event";
+        s_reply_send (router, routing_id, &reply);
+    }
+    else
+    if (streq (request->command, "flood")) {
+        //  300 pages of 1 KiB, then the last
+        char text [1024];
+        memset (text, 'f', sizeof text - 1);
+        text [sizeof text - 1] = 0;
+        reply.text = text;
+        reply.more = true;
+        for (int page = 0; page < 300; page++)
+            s_reply_send (router, routing_id, &reply);
+        reply.more = false;
         s_reply_send (router, routing_id, &reply);
     }
     else
@@ -230,6 +244,42 @@ test_stream (void **state)
     zstr_free (&endpoint);
 }
 
+//  What a request keeps of its replies is bounded: beyond, TOO_LARGE, and
+//  no more is read. The bound comes from FSHARE_CTL_MAX_BYTES.
+static void
+test_replies_bounded (void **state)
+{
+    (void) state;
+    zactor_t *agent = s_agent_start ("dave");
+    char *endpoint = fsh_control_endpoint ("dave");
+    Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
+    request.command = "flood";
+    assert_int_equal (fsh_ctl_replies_max (), FSH_CTL_REPLIES_MAX_BYTES);
+    zlistx_t *replies = fsh_ctl_replies_new ();
+    assert_int_equal (fsh_ctl_exchange (endpoint, &request, 5000, replies), FSH_CTL_OK);
+    assert_int_equal (zlistx_size (replies), 301);
+    zlistx_destroy (&replies);
+
+    setenv ("FSHARE_CTL_MAX_BYTES", "65536", 1);
+    assert_int_equal (fsh_ctl_replies_max (), 65536);
+    replies = fsh_ctl_replies_new ();
+    assert_int_equal (fsh_ctl_exchange (endpoint, &request, 5000, replies), FSH_CTL_TOO_LARGE);
+    uint64_t kept = 0;
+    for (Fshare__CtlReply *reply = (Fshare__CtlReply *) zlistx_first (replies); reply;
+         reply = (Fshare__CtlReply *) zlistx_next (replies))
+        kept += fsh_ctl_reply_cost (reply);
+    assert_true (kept <= 65536);
+    assert_true (zlistx_size (replies) > 10 && zlistx_size (replies) < 300);
+    zlistx_destroy (&replies);
+    //  Nonsense in the variable: the default
+    setenv ("FSHARE_CTL_MAX_BYTES", "lots", 1);
+    assert_int_equal (fsh_ctl_replies_max (), FSH_CTL_REPLIES_MAX_BYTES);
+    unsetenv ("FSHARE_CTL_MAX_BYTES");
+    assert_int_equal (fsh_ctl_result_code (FSH_CTL_TOO_LARGE), FSH_ERR_TOO_LARGE);
+    zstr_free (&endpoint);
+    zactor_destroy (&agent);
+}
+
 static void
 test_codes (void **state)
 {
@@ -260,6 +310,7 @@ main (void)
         cmocka_unit_test (test_no_agent),
         cmocka_unit_test (test_only_agent_and_pages),
         cmocka_unit_test (test_stream),
+        cmocka_unit_test (test_replies_bounded),
         cmocka_unit_test (test_codes),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);

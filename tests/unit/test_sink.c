@@ -462,10 +462,12 @@ test_drop_behind (void **state)
 //  writeback (the ones that report, and so consume, a write error)
 static int s_sync_errno = 0;
 static bool s_sync_all = false;
+static size_t s_sync_calls = 0;     //  every call, failed or not
 
 int
 sync_file_range (int fd, off64_t offset, off64_t nbytes, unsigned int flags)
 {
+    s_sync_calls++;
     if (s_sync_errno && (s_sync_all || (flags & SYNC_FILE_RANGE_WAIT_AFTER))) {
         errno = s_sync_errno;
         return -1;
@@ -501,7 +503,10 @@ s_download_big (fixture_ends_t *fx, size_t size, char **error)
 //  A write error that sync_file_range reports while it waits is taken
 //  from the file: the fsync before the rename would not see it again, so
 //  the sink must fail the download there, not save a file the disk lost
-//  part of. A file system without sync_file_range is no error.
+//  part of. A file system without sync_file_range is no error, and nor is
+//  ENOMEM (memory pressure, not a write error: the pages stay dirty for
+//  the final fsync to write and check), after which the sink stops
+//  dropping behind for that file.
 static void
 test_writeback_errors (void **state)
 {
@@ -527,6 +532,26 @@ test_writeback_errors (void **state)
     assert_int_equal (s_download_big (fx, size, &error), 0);
     assert_null (error);
     assert_int_equal (access (saved, F_OK), 0);
+    assert_int_equal (unlink (saved), 0);
+
+    //  ENOMEM while waiting: saved, and no further call once it was seen
+    s_sync_errno = ENOMEM;
+    s_sync_all = false;
+    s_sync_calls = 0;
+    assert_int_equal (s_download_big (fx, size, &error), 0);
+    assert_null (error);
+    assert_int_equal (access (saved, F_OK), 0);
+    //  48 MiB: starts at 8, 16, 24, 32, 40; the first wait at 40 MiB fails
+    assert_int_equal (s_sync_calls, 6);
+    assert_int_equal (unlink (saved), 0);
+
+    //  ENOMEM from the very first call: saved, after that one call only
+    s_sync_all = true;
+    s_sync_calls = 0;
+    assert_int_equal (s_download_big (fx, size, &error), 0);
+    assert_null (error);
+    assert_int_equal (access (saved, F_OK), 0);
+    assert_int_equal (s_sync_calls, 1);
     zstr_free (&saved);
     s_sync_errno = 0;
 }

@@ -2,7 +2,7 @@
     the Host and Origin checks, form and query decoding and their limits,
     --listen, escaping; the listing model's Clone rules (stale events
     skipped, gaps noticed, groups and duplicate marks touched); the live
-    hub's resume and reload.
+    hub's resume and reload; which saved file may be handed out.
 */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +12,8 @@
 #include "webutil.h"
 #include "model.h"
 #include "hub.h"
+#include <fcntl.h>
+#include <sys/stat.h>
 
 static void
 test_token (void **state)
@@ -343,6 +345,136 @@ test_hub (void **state)
     assert_null (hub);
 }
 
+//  --- a saved file, beneath the downloads directory ---------------------------
+
+static char s_top [64];
+
+//  <top>/<name>, the caller frees
+static char *
+s_at (const char *name)
+{
+    return zsys_sprintf ("%s/%s", s_top, name);
+}
+
+static void
+s_make_file (const char *name, const char *content)
+{
+    char *path = s_at (name);
+    FILE *file = fopen (path, "w");
+    assert_non_null (file);
+    fputs (content, file);
+    fclose (file);
+    zstr_free (&path);
+}
+
+static void
+s_make_link (const char *target, const char *name)
+{
+    char *path = s_at (name);
+    assert_int_equal (symlink (target, path), 0);
+    zstr_free (&path);
+}
+
+//  web_open_beneath (<top>/dir, <top>/path or an absolute path): the fd's
+//  content when served, else "errno N"
+static char *
+s_serve (const char *dir, const char *path)
+{
+    char *full_dir = s_at (dir);
+    char *full_path = path [0] == '/'? strdup (path): s_at (path);
+    struct stat st;
+    int fd = web_open_beneath (full_dir, full_path, &st);
+    char *result;
+    if (fd >= 0) {
+        char buf [64] = "";
+        ssize_t got = read (fd, buf, sizeof buf - 1);
+        assert_true (got >= 0 && (uint64_t) got == (uint64_t) st.st_size);
+        close (fd);
+        result = strdup (buf);
+    }
+    else
+        result = zsys_sprintf ("errno %d", errno);
+    zstr_free (&full_dir);
+    zstr_free (&full_path);
+    return result;
+}
+
+static void
+s_serves (const char *dir, const char *path, const char *expected)
+{
+    char *got = s_serve (dir, path);
+    if (!streq (got, expected))
+        fail_msg ("%s beneath %s: '%s', not '%s'", path, dir, got, expected);
+    zstr_free (&got);
+}
+
+//  The agent's word on where it saved a file is checked against its
+//  downloads directory, resolved: not a text prefix, not through a link.
+static void
+test_open_beneath (void **state)
+{
+    (void) state;
+    snprintf (s_top, sizeof s_top, "/tmp/fshare-test-web-XXXXXX");
+    assert_non_null (mkdtemp (s_top));
+    const char *dirs [] = { "dl", "dl/sub", "dl-evil", "away", NULL };
+    for (size_t i = 0; dirs [i]; i++) {
+        char *path = s_at (dirs [i]);
+        assert_int_equal (mkdir (path, 0700), 0);
+        zstr_free (&path);
+    }
+    s_make_file ("dl/good.txt", "good");
+    s_make_file ("dl/sub/deep.txt", "deep");
+    s_make_file ("dl-evil/x.txt", "evil");
+    s_make_file ("away/secret.txt", "secret");
+    s_make_file ("outside.txt", "outside");
+    char *outside = s_at ("outside.txt");
+    s_make_link (outside, "dl/link.txt");
+    zstr_free (&outside);
+    char *away = s_at ("away");
+    s_make_link (away, "dl/linkdir");
+    zstr_free (&away);
+    s_make_link ("sub", "dl/inner");            //  a link that stays inside
+    s_make_link ("dl", "dl-link");              //  the directory itself behind a link
+    char *fifo = s_at ("dl/fifo");
+    assert_int_equal (mkfifo (fifo, 0600), 0);
+    zstr_free (&fifo);
+
+    s_serves ("dl", "dl/good.txt", "good");
+    s_serves ("dl", "dl/sub/deep.txt", "deep");
+    s_serves ("dl", "dl/inner/deep.txt", "deep");       //  resolves beneath
+    s_serves ("dl", "dl/sub/../good.txt", "good");      //  so does this
+    s_serves ("dl-link", "dl/good.txt", "good");
+    s_serves ("dl", "dl-link/sub/deep.txt", "deep");
+    s_serves ("dl/", "dl/good.txt", "good");
+    char *refused = zsys_sprintf ("errno %d", EACCES);
+    s_serves ("dl", "/etc/passwd", refused);
+    s_serves ("dl", "dl-evil/x.txt", refused);          //  a prefix, not beneath
+    s_serves ("dl", "dl/../outside.txt", refused);
+    s_serves ("dl", "dl/sub/../../away/secret.txt", refused);
+    s_serves ("dl", "dl/link.txt", refused);            //  the file is a link
+    s_serves ("dl", "dl/linkdir/secret.txt", refused);  //  so is its directory
+    s_serves ("dl", "dl/sub", refused);                 //  not a regular file
+    s_serves ("dl", "dl/sub/..", refused);
+    s_serves ("dl", "dl/", refused);
+    s_serves ("dl", "dl/fifo", refused);                //  and without hanging
+    s_serves ("dl/sub", "dl/good.txt", refused);        //  above the directory
+    zstr_free (&refused);
+    char *missing = zsys_sprintf ("errno %d", ENOENT);
+    s_serves ("dl", "dl/missing.txt", missing);
+    s_serves ("nowhere", "dl/good.txt", missing);
+    zstr_free (&missing);
+    struct stat st;
+    errno = 0;
+    assert_int_equal (web_open_beneath (NULL, "/etc/passwd", &st), -1);
+    assert_int_equal (errno, EACCES);
+    assert_int_equal (web_open_beneath ("/tmp", "relative.txt", &st), -1);
+    assert_int_equal (errno, EACCES);
+
+    char *command = zsys_sprintf ("rm -rf '%s'", s_top);
+    assert_int_equal (system (command), 0);
+    zstr_free (&command);
+}
+
 int
 main (void)
 {
@@ -355,6 +487,7 @@ main (void)
         cmocka_unit_test (test_escape),
         cmocka_unit_test (test_model),
         cmocka_unit_test (test_hub),
+        cmocka_unit_test (test_open_beneath),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -139,6 +139,11 @@ ctl_call_failed (ctl_t *self, fsh_ctl_result_t result)
     if (result == FSH_CTL_GONE)
         ctl_fail (self, FSH_ERR_NO_AGENT, "the agent went away");
     else
+    if (result == FSH_CTL_TOO_LARGE)
+        ctl_fail (self, FSH_ERR_TOO_LARGE, "the agent's replies exceed %" PRIu64 " bytes "
+                  "(FSHARE_CTL_MAX_BYTES): ask for less (ls --all --user NAME, a glob)",
+                  fsh_ctl_replies_max ());
+    else
     if (result == FSH_CTL_INTERRUPTED)      //  people know: they pressed Ctrl-C
         ctl_print_failure (self, FSH_ERR_CANCELLED, "interrupted");
     else

@@ -306,6 +306,10 @@ s_item_reply (link_t *link, Fshare__CtlReply *reply)
     if (reply->get && fsh_text_valid (reply->get->path, FSH_PATH_MAX)
     &&  reply->get->path [0] == '/') {
         item->saved = strdup (reply->get->path);
+        //  Whatever the agent says it saved, only a file beneath its
+        //  downloads directory is handed out (routes.c)
+        item->downloads = link->bridge->downloads_dir? strdup (link->bridge->downloads_dir)
+                                                     : NULL;
         item->size = reply->get->size;
         item->done = item->total = reply->get->size;
         item->sha256 = strdup (fsh_text_valid (reply->get->sha256, 64)? reply->get->sha256: "");

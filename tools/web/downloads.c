@@ -21,6 +21,7 @@ s_job_destroy (void **item)
         free (it->path);
         free (it->output);
         free (it->saved);
+        free (it->downloads);
         free (it->sha256);
         free (it->error);
     }

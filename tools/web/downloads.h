@@ -27,6 +27,8 @@ typedef struct {
     item_state_t state;
     uint64_t done, total;   //  bytes
     char *saved;            //  where the agent saved it (absolute)
+    char *downloads;        //  the agent's downloads directory then: the
+                            //  file is handed out only from beneath it
     uint64_t size;
     char *sha256;
     char *error;

@@ -130,10 +130,12 @@ s_open_type (const char *path)
     return NULL;
 }
 
-//  The saved file of (job, item), opened without following a link and
-//  only while it is still the verified file (same size). -1: not found.
+//  The saved file of (job, item), opened only beneath the agent's
+//  downloads directory, without following a link, and while it is still
+//  the verified file (same size). -1 with *status: 404 not found (or
+//  changed), 403 refused (not beneath the downloads directory).
 static int
-s_saved_open (request_t *request, char **name, uint64_t *size)
+s_saved_open (request_t *request, char **name, uint64_t *size, unsigned int *status)
 {
     const server_config_t *config = server_config (request->server);
     const char *job_text = webform_get (&request->query, "job");
@@ -141,14 +143,17 @@ s_saved_open (request_t *request, char **name, uint64_t *size)
     long job_id = job_text? fsh_number (job_text, 1, LONG_MAX): -1;
     long index = item_text? fsh_number (item_text, 0, LONG_MAX): -1;
     int fd = -1;
+    *status = MHD_HTTP_NOT_FOUND;
     downloads_lock (config->downloads);
     download_job_t *job = job_id > 0? downloads_job (config->downloads, (uint64_t) job_id): NULL;
     download_item_t *item = job && index >= 0 && (size_t) index < job->count
                           ? &job->items [index]: NULL;
     if (item && item->state == ITEM_DONE && item->saved) {
-        fd = open (item->saved, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         struct stat st;
-        if (fd >= 0 && (fstat (fd, &st) || !S_ISREG (st.st_mode) || (uint64_t) st.st_size != item->size)) {
+        fd = web_open_beneath (item->downloads, item->saved, &st);
+        if (fd < 0 && errno == EACCES)
+            *status = MHD_HTTP_FORBIDDEN;
+        if (fd >= 0 && (uint64_t) st.st_size != item->size) {
             close (fd);
             fd = -1;
         }
@@ -165,9 +170,13 @@ s_saved (request_t *request)
 {
     char *name = NULL;
     uint64_t size = 0;
-    int fd = s_saved_open (request, &name, &size);
+    unsigned int status;
+    int fd = s_saved_open (request, &name, &size, &status);
     if (fd < 0) {
         free (name);
+        if (status == MHD_HTTP_FORBIDDEN)
+            return server_text (request, status, "Refused: the agent reports this file saved "
+                                "outside its downloads directory (or through a link).");
         return server_text (request, MHD_HTTP_NOT_FOUND,
                             "No such saved file (or it changed since it was verified).");
     }

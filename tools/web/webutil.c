@@ -2,6 +2,7 @@
 #include "webutil.h"
 #include "fshare.h"
 #include "cli.h"
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -334,4 +335,97 @@ bool
 web_glob_match (const char *glob, const char *path)
 {
     return !glob || !*glob || fnmatch (glob, path, 0) == 0;
+}
+
+//  --- a saved file, beneath the downloads directory ---------------------------
+
+//  What of `inner` lies below `outer` (both resolved): "" for outer
+//  itself; NULL when inner is neither outer nor below it. Whole
+//  components only: "/dl-evil" is not below "/dl".
+static const char *
+s_below (const char *outer, const char *inner)
+{
+    size_t length = strlen (outer);
+    if (streq (outer, "/"))
+        return inner + 1;
+    if (strncmp (inner, outer, length) != 0)
+        return NULL;
+    if (inner [length] == 0)
+        return inner + length;
+    return inner [length] == '/'? inner + length + 1: NULL;
+}
+
+//  A link met where a directory or the file should be: refused, as is
+//  anything that is not what it was when resolved.
+static int
+s_refused (int error)
+{
+    return error == ELOOP || error == ENOTDIR || error == EMLINK? EACCES: error;
+}
+
+//  Down from the directory `at` through each component of `below`, none
+//  of them a link: the last directory's fd, or -1 with errno. Takes `at`.
+static int
+s_walk (int at, const char *below)
+{
+    char *copy = strdup (below);
+    char *save = NULL;
+    for (char *name = strtok_r (copy, "/", &save); name && at >= 0;
+         name = strtok_r (NULL, "/", &save)) {
+        int next = openat (at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int error = errno;
+        close (at);
+        at = next;
+        errno = error;
+    }
+    free (copy);
+    return at;
+}
+
+//  The file `name` in the resolved directory `parent`, below `dir`.
+static int
+s_open_in (const char *dir, const char *parent, const char *name, struct stat *st)
+{
+    const char *below = s_below (dir, parent);
+    if (!below) {
+        errno = EACCES;
+        return -1;
+    }
+    int at = s_walk (open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), below);
+    //  O_NONBLOCK: a fifo put there must not hang the server in open
+    int fd = at >= 0? openat (at, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC): -1;
+    int error = s_refused (errno);
+    if (at >= 0)
+        close (at);
+    if (fd >= 0 && (fstat (fd, st) || !S_ISREG (st->st_mode))) {
+        close (fd);
+        fd = -1;
+        error = EACCES;
+    }
+    if (fd >= 0)
+        fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) & ~O_NONBLOCK);
+    errno = error;
+    return fd;
+}
+
+int
+web_open_beneath (const char *dir, const char *path, struct stat *st)
+{
+    const char *slash = path? strrchr (path, '/'): NULL;
+    const char *name = slash? slash + 1: "";
+    if (!dir || !slash || path [0] != '/' || !*name || streq (name, ".")
+    ||  streq (name, "..")) {
+        errno = EACCES;
+        return -1;
+    }
+    char *parent = strndup (path, slash == path? 1: (size_t) (slash - path));
+    char *real_dir = realpath (dir, NULL);
+    char *real_parent = real_dir && parent? realpath (parent, NULL): NULL;
+    int fd = real_parent? s_open_in (real_dir, real_parent, name, st): -1;
+    int error = errno;
+    free (real_parent);
+    free (real_dir);
+    free (parent);
+    errno = error;
+    return fd;
 }

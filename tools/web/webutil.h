@@ -3,8 +3,8 @@
     Everything here is pure (no sockets, no HTTP library), so the rules of
     the security model can be unit-tested one by one: the access token and
     its cookie, the Host and Origin checks, form and query decoding with
-    their limits, the --listen syntax, and HTML/JSON escaping into a
-    growing buffer.
+    their limits, the --listen syntax, HTML/JSON escaping into a growing
+    buffer, and which saved file may be handed out.
 */
 #ifndef WEBUTIL_H_INCLUDED
 #define WEBUTIL_H_INCLUDED
@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #define WEB_TOKEN_CHARS   43        //  32 random bytes, base64url, no padding
 #define WEB_FORM_MAX      4096      //  bytes of a POST body
@@ -77,6 +78,19 @@ const char *webform_get (const webform_t *self, const char *key);
 int web_listen_parse (const char *text, char *host, size_t size, int *port);
 //  True for 127.0.0.0/8, ::1 and localhost.
 bool web_host_is_loopback (const char *host);
+
+//  --- a saved file, beneath the downloads directory -----------------------
+//  Opens `path` (absolute, as the agent reported it) for reading only when
+//  it is a regular file beneath the directory `dir`. Resolved, not
+//  compared as text: `dir` and the directory part of `path` are resolved
+//  (realpath), the second must be `dir` or below it component by
+//  component ("/dl-evil" is not below "/dl"; ".." and links are followed
+//  to where they lead), and then each component from `dir` down is opened
+//  with O_NOFOLLOW, the file too, so that a link put in meanwhile is
+//  refused as well. An fd (*st filled), or -1 with errno: EACCES when
+//  refused (outside, through a link, not a regular file, no `dir`),
+//  else why it could not be opened (ENOENT...).
+int web_open_beneath (const char *dir, const char *path, struct stat *st);
 
 //  --- globs like the agent's ls --all --------------------------------------
 bool web_glob_match (const char *glob, const char *path);

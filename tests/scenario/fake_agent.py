@@ -1,0 +1,209 @@
+#!/usr/bin/python3
+"""fake_agent.py - something posing as an agent on a control socket.
+
+Not built on fshare's code: it binds the control endpoint with Debian's
+python3-zmq and encodes the CtlReply messages of proto/fshare.proto by
+hand, so that it can answer what no agent would. It serves until killed
+(SIGTERM), one line on stdout per request it answers. Subcommands:
+
+  flood ENDPOINT MIB
+      answers "status" as an online agent, and any other request (ls,
+      peers, ...) with pages of about 64 KiB of files, each saying more
+      follow, for as long as the client reads them, up to MIB MiB; then
+      a last page. Logs "flood: gone after N bytes" when the client went
+      away first, "flood: done, N bytes" when it took them all.
+  web ENDPOINT DOWNLOADS MAP
+      an online agent whose downloads directory is DOWNLOADS: alice
+      publishes every path of the JSON object in the file MAP, and a get
+      of one of them "saves" it where MAP says (the saved path reported,
+      absolute, with the size of what is there), whatever that is.
+"""
+import json
+import os
+import sys
+
+import zmq
+
+
+def varint(value):
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def field(number, data):
+    if isinstance(data, str):
+        data = data.encode()
+    return varint(number << 3 | 2) + varint(len(data)) + data
+
+
+def number(number, value):
+    return varint(number << 3) + varint(value)
+
+
+def parse(data):
+    """The fields of one message: {number: [values]} (bytes or ints)."""
+    fields, pos = {}, 0
+
+    def read_varint():
+        nonlocal pos
+        value = shift = 0
+        while True:
+            byte = data[pos]
+            pos += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                return value
+
+    while pos < len(data):
+        key = read_varint()
+        kind = key & 7
+        if kind == 0:
+            value = read_varint()
+        elif kind == 2:
+            length = read_varint()
+            value, pos = data[pos:pos + length], pos + length
+        else:
+            raise ValueError("unexpected wire type %d" % kind)
+        fields.setdefault(key >> 3, []).append(value)
+    return fields
+
+
+def request_of(body):
+    fields = parse(body)
+    return {
+        "command": fields.get(1, [b""])[0].decode(),
+        "args": [arg.decode() for arg in fields.get(2, [])],
+        "all": bool(fields.get(3, [0])[0]),
+    }
+
+
+# CtlReply: status 1, error 2, more 3, files 4, peers 5, agent 6, get 9
+def file_info(path, size, mtime=1700000000):
+    return field(1, path) + number(2, size) + number(3, mtime)
+
+
+def user_file(user, path, size):
+    return field(1, user) + field(2, file_info(path, size))
+
+
+def agent_status(user, downloads):
+    # user 1, state 2, broker 3, broker_id 4, seq 5, downloads 10, pid 11
+    return (field(1, user) + field(2, "online") + field(3, "ipc://fake")
+            + field(4, "fake-broker") + number(5, 0) + field(10, downloads)
+            + number(11, 4242))
+
+
+class Agent:
+    def __init__(self, endpoint):
+        self.ctx = zmq.Context.instance()
+        self.sock = self.ctx.socket(zmq.ROUTER)
+        self.sock.linger = 0
+        # An error, not a silent drop, when the client has gone away
+        self.sock.setsockopt(zmq.ROUTER_MANDATORY, 1)
+        # Little queued here: what was sent is about what the client took
+        self.sock.sndhwm = 4
+        self.sock.bind(endpoint)
+
+    def send(self, peer, body, wait_ms=5000):
+        """True once sent; False when the client went away (or stopped
+        reading for wait_ms)."""
+        while True:
+            try:
+                self.sock.send_multipart([peer, body], flags=zmq.NOBLOCK)
+                return True
+            except zmq.ZMQError as error:
+                if error.errno == zmq.EHOSTUNREACH:
+                    return False
+                if error.errno != zmq.EAGAIN:
+                    raise
+            if not self.sock.poll(wait_ms, zmq.POLLOUT):
+                return False
+
+    def serve(self, answer):
+        while True:
+            frames = self.sock.recv_multipart()
+            if len(frames) != 2:
+                continue
+            try:
+                request = request_of(frames[1])
+            except (ValueError, IndexError, UnicodeDecodeError):
+                continue
+            print(answer(frames[0], request), flush=True)
+
+
+def flood(endpoint, mib):
+    agent = Agent(endpoint)
+    limit = mib * 1024 * 1024
+    page = b"".join(field(4, user_file("mallory", "flood/%06d-%s" % (i, "x" * 90), i))
+                    for i in range(500))
+
+    def answer(peer, request):
+        if request["command"] == "status":
+            agent.send(peer, field(6, agent_status("mallory", "/nowhere")))
+            return "status"
+        sent = 0
+        while sent < limit:
+            if not agent.send(peer, number(3, 1) + page):
+                return "flood: gone after %d bytes" % sent
+            sent += len(page)
+        agent.send(peer, page)
+        return "flood: done, %d bytes" % sent
+
+    agent.serve(answer)
+
+
+def web(endpoint, downloads, map_file):
+    with open(map_file) as handle:
+        saved = json.load(handle)
+    agent = Agent(endpoint)
+
+    def size_of(path):
+        try:
+            return os.stat(path).st_size
+        except OSError:
+            return 0
+
+    def answer(peer, request):
+        command = request["command"]
+        if command == "status":
+            agent.send(peer, field(6, agent_status("bob", downloads)))
+        elif command == "peers":
+            # PeerInfo: user 1, files 2, since 3
+            peer_info = field(1, "alice") + number(2, len(saved)) + number(3, 1700000000)
+            agent.send(peer, field(5, peer_info))
+        elif command == "ls":
+            agent.send(peer, b"".join(field(4, user_file("alice", path, size_of(target)))
+                                      for path, target in saved.items()))
+        elif command == "events":
+            agent.send(peer, number(3, 1))          # accepted; no event ever
+        elif command == "get" and len(request["args"]) == 2 and request["args"][1] in saved:
+            target = saved[request["args"][1]]
+            # GetResult: path 1, size 2, sha256 3
+            result = field(1, target) + number(2, size_of(target)) + field(3, "0" * 64)
+            agent.send(peer, number(3, 1))
+            agent.send(peer, field(9, result))
+            return "get %s: reported %s" % (request["args"][1], target)
+        else:
+            # status ERROR (1), code bad_request (6)
+            agent.send(peer, number(1, 1) + field(2, "no such command") + number(11, 6))
+        return command
+
+    agent.serve(answer)
+
+
+def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "flood":
+        flood(sys.argv[2], int(sys.argv[3]))
+    elif len(sys.argv) == 5 and sys.argv[1] == "web":
+        web(sys.argv[2], sys.argv[3], sys.argv[4])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
