@@ -4,9 +4,7 @@
 # is answered at once with status=ERROR and code bad_request, never left
 # unanswered; the agent keeps serving honest requests afterwards.
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
 
-. "$(dirname "$0")/sec_lib.bash"
 start_broker --hash-cost min
 start_peer bob
 wait_online 10 bob

@@ -5,7 +5,6 @@
 # never written raw into the log); a backslash is an ordinary character.
 # Bob's view equals the disk without them.
 . "$(dirname "$0")/../lib.sh" "$1"
-. "$(dirname "$0")/peer_lib.bash"
 files_family
 
 echo nl >"$DIR/start"$'\n'"line"

@@ -12,12 +12,12 @@
 #define ENTRIES 1000
 
 static void
-s_fill (Fshare__FileInfo *infos, char paths [][48], size_t count)
+s_fill (Fshare__FileInfo *infos, char paths [][64], size_t count)
 {
     for (size_t i = 0; i < count; i++) {
         infos [i] = (Fshare__FileInfo) FSHARE__FILE_INFO__INIT;
         //  Sizes of every varint length, paths of several lengths
-        snprintf (paths [i], 48, "d/%.*s%zu", (int) (i % 30), "abcdefghijklmnopqrstuvwxyzabcd", i);
+        snprintf (paths [i], 64, "d/%.*s%zu", (int) (i % 30), "abcdefghijklmnopqrstuvwxyzabcd", i);
         infos [i].path = paths [i];
         infos [i].size = (uint64_t) i << (i % 50);
         infos [i].mtime = (int64_t) i * 1000;
@@ -29,7 +29,7 @@ test_entry_size_is_exact (void **state)
 {
     (void) state;
     Fshare__FileInfo infos [ENTRIES];
-    static char paths [ENTRIES][48];
+    static char paths [ENTRIES][64];
     s_fill (infos, paths, ENTRIES);
     Fshare__FileInfo *list [ENTRIES];
     size_t sum = 0;
@@ -48,7 +48,7 @@ test_pages_keep_the_budget (void **state)
 {
     (void) state;
     Fshare__FileInfo infos [ENTRIES];
-    static char paths [ENTRIES][48];
+    static char paths [ENTRIES][64];
     s_fill (infos, paths, ENTRIES);
     size_t budget = 1500;
     fsh_pager_t *pager = fsh_pager_new (budget);
