@@ -90,25 +90,59 @@ fsh_ctl_reply_cost (const Fshare__CtlReply *reply)
     return protobuf_c_message_get_packed_size (&reply->base) + entries * FSH_CTL_REPLY_COST;
 }
 
+//  A plain stream socket connected to an ipc endpoint's path: its
+//  descriptor, or -1 with errno (EINVAL when the endpoint is not ipc).
+static int
+s_ipc_connect (const char *endpoint)
+{
+    if (strncmp (endpoint, "ipc://", 6) != 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    const char *path = endpoint + 6;
+    struct sockaddr_un address = { .sun_family = AF_UNIX };
+    if (strlen (path) >= sizeof address.sun_path) {
+        errno = EINVAL;
+        return -1;
+    }
+    strcpy (address.sun_path, path);
+    int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd == -1)
+        return -1;
+    if (connect (fd, (struct sockaddr *) &address, sizeof address) == -1) {
+        int error = errno;
+        close (fd);
+        errno = error;
+        return -1;
+    }
+    return fd;
+}
+
 bool
 fsh_ctl_endpoint_dead (const char *endpoint)
 {
     if (!endpoint)
         return true;
-    if (strncmp (endpoint, "ipc://", 6) != 0)
+    int fd = s_ipc_connect (endpoint);
+    if (fd != -1) {
+        close (fd);
         return false;
-    const char *path = endpoint + 6;
-    struct sockaddr_un address = { .sun_family = AF_UNIX };
-    if (strlen (path) >= sizeof address.sun_path)
-        return false;
-    strcpy (address.sun_path, path);
-    int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    }
+    return errno == ENOENT || errno == ECONNREFUSED;
+}
+
+pid_t
+fsh_ctl_endpoint_pid (const char *endpoint)
+{
+    int fd = endpoint? s_ipc_connect (endpoint): -1;
     if (fd == -1)
-        return false;
-    int rc = connect (fd, (struct sockaddr *) &address, sizeof address);
-    int error = errno;
+        return 0;
+    struct ucred credentials = { 0 };
+    socklen_t length = sizeof credentials;
+    if (getsockopt (fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == -1)
+        credentials.pid = 0;
     close (fd);
-    return rc == -1 && (error == ENOENT || error == ECONNREFUSED);
+    return credentials.pid > 0? credentials.pid: 0;
 }
 
 //  One CtlReply in one frame, or NULL.

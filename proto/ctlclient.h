@@ -108,6 +108,11 @@ uint64_t fsh_ctl_reply_cost (const Fshare__CtlReply *reply);
 //  once instead of waiting out a request deadline.
 bool fsh_ctl_endpoint_dead (const char *endpoint);
 
+//  The process listening on an ipc endpoint, as this process's pid
+//  namespace numbers it (the kernel's SO_PEERCRED), or 0 when that is not
+//  known (not ipc, nobody listens, another namespace).
+pid_t fsh_ctl_endpoint_pid (const char *endpoint);
+
 //  One exchange with the agent on `endpoint` (see fsh_ctlclient_call).
 fsh_ctl_result_t fsh_ctl_exchange (const char *endpoint, const Fshare__CtlRequest *request,
                                    int timeout_ms, zlistx_t *replies);

@@ -17,10 +17,15 @@ hand, so that it can answer what no agent would. It serves until killed
       publishes every path of the JSON object in the file MAP, and a get
       of one of them "saves" it where MAP says (the saved path reported,
       absolute, with the size of what is there), whatever that is.
+  linger ENDPOINT SECONDS
+      an online agent that answers "disconnect" with OK, then answers
+      nothing more and exits SECONDS later (never, when SECONDS is
+      negative), its socket still bound: an agent slow to finish.
 """
 import json
 import os
 import sys
+import time
 
 import zmq
 
@@ -196,9 +201,29 @@ def web(endpoint, downloads, map_file):
     agent.serve(answer)
 
 
+def linger(endpoint, seconds):
+    agent = Agent(endpoint)
+    while True:
+        frames = agent.sock.recv_multipart()
+        request = request_of(frames[1]) if len(frames) == 2 else {"command": ""}
+        if request["command"] == "disconnect":
+            agent.send(frames[0], b"")          # status OK
+            print("disconnect", flush=True)
+            break
+        agent.send(frames[0], field(6, agent_status("lena", "/nowhere")))
+        print(request["command"], flush=True)
+    # Deaf from here: requests queue unanswered until the end
+    while seconds < 0:
+        time.sleep(1)
+    time.sleep(seconds)
+    print("exiting", flush=True)
+
+
 def main():
     if len(sys.argv) == 4 and sys.argv[1] == "flood":
         flood(sys.argv[2], int(sys.argv[3]))
+    elif len(sys.argv) == 4 and sys.argv[1] == "linger":
+        linger(sys.argv[2], float(sys.argv[3]))
     elif len(sys.argv) == 5 and sys.argv[1] == "web":
         web(sys.argv[2], sys.argv[3], sys.argv[4])
     else:

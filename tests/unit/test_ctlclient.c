@@ -301,6 +301,29 @@ test_codes (void **state)
     assert_int_equal (fsh_ctl_reply_code (&reply), FSH_ERR_INTERNAL);
 }
 
+//  The listener's pid from its ipc socket: this process's, for a socket
+//  it binds; none for a path nobody listens on, or an endpoint not ipc.
+static void
+test_endpoint_pid (void **state)
+{
+    (void) state;
+    char dir [] = "/tmp/fshare-test-ctlpid-XXXXXX";
+    assert_non_null (mkdtemp (dir));
+    char *endpoint = zsys_sprintf ("ipc://%s/x.ctl", dir);
+    assert_int_equal (fsh_ctl_endpoint_pid (endpoint), 0);
+    zsock_t *router = zsock_new_router (endpoint);
+    assert_non_null (router);
+    assert_int_equal (fsh_ctl_endpoint_pid (endpoint), getpid ());
+    zsock_destroy (&router);        //  closed by libzmq's I/O thread, later
+    assert_int_equal (fsh_ctl_endpoint_pid ("tcp://127.0.0.1:1"), 0);
+    assert_int_equal (fsh_ctl_endpoint_pid (NULL), 0);
+    char *path = zsys_sprintf ("%s/x.ctl", dir);
+    unlink (path);
+    assert_int_equal (rmdir (dir), 0);
+    zstr_free (&path);
+    zstr_free (&endpoint);
+}
+
 int
 main (void)
 {
@@ -312,6 +335,7 @@ main (void)
         cmocka_unit_test (test_stream),
         cmocka_unit_test (test_replies_bounded),
         cmocka_unit_test (test_codes),
+        cmocka_unit_test (test_endpoint_pid),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }

@@ -5,6 +5,26 @@
 
 #define STOP_TIMEOUT_MS      5000   //  disconnect until the agent is gone
 
+//  The process has ended: no such process, or a zombie its parent has not
+//  reaped yet (it holds nothing any more).
+static bool
+s_process_gone (pid_t pid)
+{
+    char path [32];
+    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return kill (pid, 0) == -1 && errno == ESRCH;
+    char line [512];
+    bool zombie = false;
+    if (fgets (line, sizeof line, file)) {
+        char *close = strrchr (line, ')');      //  the name may hold anything
+        zombie = close && close [1] == ' ' && close [2] == 'Z';
+    }
+    fclose (file);
+    return zombie;
+}
+
 int
 ctl_status (ctl_t *self, ctl_args_t *args)
 {
@@ -127,13 +147,13 @@ ctl_events (ctl_t *self, ctl_args_t *args)
 
 //  Waits until the agent's control endpoint stops answering. 0 or -1.
 static int
-s_wait_stopped (const char *endpoint)
+s_wait_stopped (const char *endpoint, pid_t pid)
 {
     int64_t deadline = zclock_mono () + STOP_TIMEOUT_MS;
     while (zclock_mono () < deadline && !zsys_interrupted) {
-        if (!fsh_ctl_alive (endpoint, PROBE_TIMEOUT_MS))
+        if (pid? s_process_gone (pid): !fsh_ctl_alive (endpoint, PROBE_TIMEOUT_MS))
             return 0;
-        zclock_sleep (50);     //  the agent is still answering: let it finish
+        zclock_sleep (20);     //  the agent is still finishing: polling its end
     }
     return -1;
 }
@@ -144,6 +164,10 @@ ctl_disconnect (ctl_t *self, ctl_args_t *args)
     (void) args;
     if (ctl_reach_agent (self, false))
         return 1;
+    //  The agent's process, known from its socket: "disconnected" is said
+    //  once it has exited, so a connect right after starts afresh. An agent
+    //  merely slow to answer (logging out on a loaded machine) is not gone.
+    pid_t pid = fsh_ctl_endpoint_pid (ctl_control (self));
     ctl_stream_close (self);    //  the shell's stream: we know the agent goes away
     Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
     request.command = "disconnect";
@@ -163,7 +187,7 @@ ctl_disconnect (ctl_t *self, ctl_args_t *args)
         rc = 1;
     }
     zlistx_destroy (&replies);
-    if (s_wait_stopped (ctl_control (self))) {
+    if (s_wait_stopped (ctl_control (self), pid)) {
         if (rc == 0)
             ctl_fail (self, FSH_ERR_INTERNAL, "the agent is still running after %d s",
                       STOP_TIMEOUT_MS / 1000);
