@@ -30,6 +30,7 @@
 #define S_READS_MAX     16      //  per call, so a flood cannot starve the agent
 #define S_FLOOD_GRACE_MS 500    //  settling waits no longer for a flood
 #define S_RETRY_MS      5000    //  rescan period while something is unwatched
+#define S_NEW_WAIT_MS   25      //  a new file's wait for a rename over a file
 #define S_PATH_SIZE     (FSH_PATH_MAX + FSH_NAME_MAX + 2)
 #define S_IGNORE_FILE   ".fshareignore"
 
@@ -223,8 +224,19 @@ s_self_event (hostdir_t *self, const char *dir, uint32_t mask)
 static void
 s_file_event (hostdir_t *self, const char *path, uint32_t mask, zlistx_t *changes)
 {
-    if (mask & (IN_CLOSE_WRITE | IN_ATTRIB))
-        hostdir_check (self, path, false, changes);
+    if (mask & (IN_CLOSE_WRITE | IN_ATTRIB)) {
+        //  A new file waits a moment before its first event: tools that
+        //  save by writing a temporary of a name no rule knows (sed -i's
+        //  sedXXXXXX, mkstemp's tmpXXXXXXXX) close it and rename it over
+        //  the file they save at once. Published at its close, the
+        //  temporary would reach every view and the save would read as a
+        //  rename, not as one change of the file saved.
+        if (self->fresh
+        &&  !fileset_lookup (published_files (self->published), path))
+            settle_add (self->fresh, path, zclock_mono ());
+        else
+            hostdir_check (self, path, false, changes);
+    }
     else
     if (mask & IN_MODIFY)               //  a write, or truncate(2): no close
         settle_add (published_settle (self->published), path, zclock_mono ());
@@ -309,11 +321,16 @@ s_handle_event (hostdir_t *self, const struct inotify_event *event,
     }
 }
 
-//  Paths whose settle window ended before `until`.
+//  Paths whose settle window ended before `until`, and new files whose
+//  moment has passed (still there: published; gone: they never were).
 static void
 s_settle_due (hostdir_t *self, int64_t until, zlistx_t *changes)
 {
     char *path;
+    while (self->fresh && (path = settle_take_due (self->fresh, until))) {
+        hostdir_check (self, path, false, changes);
+        free (path);
+    }
     while ((path = settle_take_due (published_settle (self->published), until))) {
         hostdir_check (self, path, true, changes);
         free (path);
@@ -379,6 +396,9 @@ hostdir_timeout (hostdir_t *self)
     int settle = settle_timeout (published_settle (self->published), now);
     if (settle >= 0 && now + settle < next)
         next = now + settle;
+    int fresh = self->fresh? settle_timeout (self->fresh, now): -1;
+    if (fresh >= 0 && now + fresh < next)
+        next = now + fresh;
     if (next == INT64_MAX)
         return -1;
     int64_t wait = next - now;
@@ -477,6 +497,9 @@ s_alloc (const char *root, const hostdir_config_t *config)
     int settle_ms = !config || config->settle_ms == 0? SETTLE_DEFAULT_MS
                   : config->settle_ms < 0? 0: config->settle_ms;
     self->published = published_new (settle_ms);
+    //  No window at all: nothing waits, new files neither
+    if (settle_ms > 0)
+        self->fresh = settle_new (settle_ms < S_NEW_WAIT_MS? settle_ms: S_NEW_WAIT_MS);
     self->moves = moves_new ();
     self->buffer = (char *) malloc (S_BUFFER_SIZE);
     assert (self->buffer);
@@ -540,6 +563,7 @@ hostdir_destroy (hostdir_t **self_p)
         moves_destroy (&self->moves);
         ignore_destroy (&self->ignore);
         published_destroy (&self->published);
+        settle_destroy (&self->fresh);
         free (self->buffer);
         free (self->root);
         free (self);

@@ -16,6 +16,7 @@ struct _hostdir_t {
     int rootfd;                 //  open during one call only, or -1
     int inotify;
     published_t *published;     //  the files, the settle queue
+    settle_t *fresh;            //  new files closed a moment ago, or NULL
     watches_t *watches;
     ignore_t *ignore;
     bool ignore_dirty;          //  an event named it: read it again

@@ -584,6 +584,10 @@ test_editor_saves (void **state)
     free (g);
     s_write (fx->root, "g", "new g");
     s_expect (fx, "changed g", NULL);
+    //  sed -i: a temporary no rule names, closed, then renamed over
+    s_write (fx->root, "sedAbC123", "new f, by sed");
+    s_rename (fx->root, "sedAbC123", fx->root, "f.txt");
+    s_expect (fx, "changed f.txt", NULL);
     //  Deleted for good: removed once the window has passed
     char *gone = s_full (fx->root, "gone");
     assert_int_equal (unlink (gone), 0);
