@@ -30,6 +30,7 @@
 #define S_READS_MAX     16      //  per call, so a flood cannot starve the agent
 #define S_FLOOD_GRACE_MS 500    //  settling waits no longer for a flood
 #define S_RETRY_MS      5000    //  rescan period while something is unwatched
+#define S_ROOT_RETRY_MS 250     //  looks for a root that is gone
 #define S_NEW_WAIT_MS   25      //  a new file's wait for a rename over a file
 #define S_PATH_SIZE     (FSH_PATH_MAX + FSH_NAME_MAX + 2)
 #define S_IGNORE_FILE   ".fshareignore"
@@ -408,13 +409,20 @@ hostdir_timeout (hostdir_t *self)
 // --------------------------------------------------------------------------
 //  Rescan
 
-//  The root is gone: nothing is published until it is back.
+//  The root is gone: nothing is published until it is back. Nothing
+//  watches for its return (its parent is not ours to watch), so it is
+//  looked for often: a directory made anew under its name is a change
+//  like any other, published within a second. Said once, not per look.
 static void
 s_root_lost (hostdir_t *self, zlistx_t *changes)
 {
+    if (!self->root_lost)
+        zsys_error ("hostdir: cannot open '%s': %s: nothing is published until it is back",
+                    self->root, strerror (errno));
+    self->root_lost = true;
     published_remove_under (self->published, "", changes);
     watches_drop_under (self->watches, "");
-    s_schedule_rescan (self, S_RETRY_MS);
+    s_schedule_rescan (self, S_ROOT_RETRY_MS);
 }
 
 void
@@ -426,13 +434,17 @@ hostdir_rescan (hostdir_t *self, zlistx_t *changes)
     self->rescan_at = 0;
     s_root_release (self);              //  it may have been replaced
     if (hostdir_rootfd (self) < 0) {
-        zsys_error ("hostdir: cannot open '%s': %s", self->root, strerror (errno));
         if (errno == ENOENT || errno == ENOTDIR)
             s_root_lost (self, changes);
-        else
+        else {
+            zsys_error ("hostdir: cannot open '%s': %s", self->root, strerror (errno));
             s_schedule_rescan (self, S_RETRY_MS);
+        }
         return;
     }
+    if (self->root_lost)
+        zsys_info ("hostdir: '%s' is back", self->root);
+    self->root_lost = false;
     self->generation++;
     bool was_full = self->watch_full;
     self->watch_full = false;

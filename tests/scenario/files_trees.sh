@@ -4,8 +4,9 @@
 # (2,000 file_renamed, never an addition or removal), moved out, moved
 # back after its files were rewritten outside (same size, mtime set back:
 # the digests must be the new ones), deleted; the host directory itself
-# moved away (every file leaves the view) and back, and replaced by
-# another directory under its name. After each step bob's view equals
+# moved away (every file leaves the view) and back, made anew under its
+# name (published within a second, like any change), and replaced by
+# another directory. After each step bob's view equals
 # the disk, digests included.
 . "$(dirname "$0")/../lib.sh" "$1"
 files_family
@@ -75,6 +76,16 @@ same_as_disk
 same_sums 10 "host directory moved back"
 echo after >"$DIR/after.txt"
 wait_until 5 sees bob alice after.txt || fail "a file written after the host directory came back is not published"
+
+# --- moved away, then a new empty one made under its name and written in -----------
+# (SPEC 4.2: every settled change is published within a second)
+mv "$DIR" "$T/away2"
+wait_until 10 has_files bob alice 0 || fail "bob still sees files of a host directory moved away"
+mkdir "$DIR" && echo fresh >"$DIR/fresh.txt"
+wait_until 2 sees bob alice fresh.txt || fail "a file in the re-made host directory is not published within 2 s"
+rm -r "$DIR" && mv "$T/away2" "$DIR"
+wait_until 10 sees bob alice keep.txt || fail "the host directory moved back is not published again"
+same_as_disk
 
 # --- replaced by another directory under its name ----------------------------------
 # (a restored copy: keep.txt is there with its size and mtime, other bytes)
