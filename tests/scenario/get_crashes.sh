@@ -5,9 +5,10 @@
 # file; the owner killed, its file rewritten while it is down keeping its
 # size and mtime (dd conv=notrunc, touch -r), and started again; the
 # requester killed mid-transfer while the owner's file is rewritten the
-# same way. Never is a mix of two versions (or the old one) saved: the
-# file under its final name is always the owner's disk, and nothing is
-# left under it when a get fails.
+# same way; the requester killed and its partial file damaged; the
+# directory holding a file renamed while it is served. Never is a mix of
+# two versions (or the old one) saved: the file under its final name is
+# always the owner's disk, and nothing is left under it when a get fails.
 . "$(dirname "$0")/../lib.sh" "$1"
 
 start_broker
@@ -19,7 +20,7 @@ make_big() {
     truncate -s 512M "$1"
     head -c 1M /dev/urandom >>"$1"
 }
-for f in a b c d e; do make_big "$T/alice_files/$f.bin"; done
+for f in a b c d e f g; do make_big "$T/alice_files/$f.bin"; done
 start_peer alice
 start_peer bob
 wait_online 10 alice bob
@@ -115,4 +116,38 @@ wait_online 10 bob
 wait_until 10 sees bob alice e.bin || fail "bob does not see e.bin again"
 out=$(get_right e.bin)
 grep -q "resumed at" <<<"$out" && fail "e.bin was resumed over another version: $out"
+
+# --- the requester killed, its partial file damaged meanwhile ------------------------------
+start_get f.bin
+kill -KILL "$PID_bob"
+stopped "$PID_bob" 137
+wait_until 10 gone "$GET_PID" || fail "get did not end when its agent died"
+wait "$GET_PID"
+has_bytes "$(part f.bin)" || fail "the partial file of f.bin is gone"
+printf 'damaged' | dd of="$(part f.bin)" bs=1 seek=1000 conv=notrunc status=none
+start_peer bob
+wait_online 10 bob
+wait_until 10 sees bob alice f.bin || fail "bob does not see f.bin again"
+# (its resume fails the check at the end, "corrupted", which removes the
+# partial file: the get after it saves the file)
+get_right f.bin >/dev/null
+
+# --- the directory holding the file renamed while it is served ------------------------------
+mkdir "$T/alice_files/dir" && mv "$T/alice_files/g.bin" "$T/alice_files/dir/g.bin"
+wait_until 10 sees bob alice dir/g.bin || fail "bob does not see dir/g.bin"
+bg get_g "$CTL" --user bob get alice dir/g.bin
+GET_PID=$LAST_PID
+wait_until 20 has_bytes "$(part g.bin)" || fail "g.bin: no byte arrived"
+halt "$PID_bob"
+mv "$T/alice_files/dir" "$T/alice_files/moved"
+kill -CONT "$PID_bob"
+wait_until 30 gone "$GET_PID" || fail "get of dir/g.bin did not end"
+# the transfer goes on (the file is the one opened), or fails and the
+# file is fetched under its new path; either way the owner's file is saved
+if ! wait "$GET_PID"; then
+    [ -e "$T/bob_dl/g.bin" ] && fail "g.bin is under its final name after a failed get"
+    out=$(ctl bob get alice moved/g.bin 2>&1) || fail "moved/g.bin cannot be fetched: $out"
+fi
+cmp -s "$T/alice_files/moved/g.bin" "$T/bob_dl/g.bin" || fail "g.bin saved is not the owner's file"
+[ -e "$(part g.bin)" ] && fail "the partial file of g.bin was left behind"
 exit 0
