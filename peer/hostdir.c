@@ -31,6 +31,8 @@
 #define S_FLOOD_GRACE_MS 500    //  settling waits no longer for a flood
 #define S_RETRY_MS      5000    //  rescan period while something is unwatched
 #define S_ROOT_RETRY_MS 250     //  looks for a root that is gone
+#define S_OUTLINKS_MS   1000    //  between looks at files linked from outside
+#define S_OUTLINKS_MAX  2000    //  of them looked at per look
 #define S_NEW_WAIT_MS   25      //  a new file's wait for a rename over a file
 #define S_PATH_SIZE     (FSH_PATH_MAX + FSH_NAME_MAX + 2)
 #define S_IGNORE_FILE   ".fshareignore"
@@ -338,6 +340,38 @@ s_settle_due (hostdir_t *self, int64_t until, zlistx_t *changes)
     }
 }
 
+//  Files also linked from outside: a write through that name has no
+//  event here, so each is looked at once a second (a few thousand at
+//  most per look: beyond that, less often).
+static void
+s_outlinks_look (hostdir_t *self, zlistx_t *changes)
+{
+    int64_t now = zclock_mono ();
+    if (outlinks_size (self->outlinks) == 0 || now < self->outlinks_at)
+        return;
+    self->outlinks_at = now + S_OUTLINKS_MS;
+    size_t count = outlinks_size (self->outlinks);
+    for (count = count < S_OUTLINKS_MAX? count: S_OUTLINKS_MAX; count; count--) {
+        uint64_t dev, ino;
+        if (!outlinks_take (self->outlinks, &dev, &ino))
+            break;
+        zlistx_t *names = fileset_links (published_files (self->published), dev, ino);
+        const fileset_file_t *name = (const fileset_file_t *) zlistx_first (names);
+        char *path = name? strdup (name->path): NULL;
+        zlistx_destroy (&names);
+        //  Still written from outside: its close will not be seen here
+        //  either, so the next look is its chance. Else it is brought in
+        //  line with the disk, and noted again if still linked outside.
+        struct stat st;
+        if (path && s_examine (self, path, &st) == S_BUSY)
+            outlinks_note (self->outlinks, dev, ino, true);
+        else
+        if (path)
+            hostdir_check (self, path, false, changes);
+        free (path);
+    }
+}
+
 void
 hostdir_process (hostdir_t *self, zlistx_t *changes)
 {
@@ -382,6 +416,7 @@ hostdir_process (hostdir_t *self, zlistx_t *changes)
     //  be among them: only paths long overdue are looked at then
     int64_t now = zclock_mono ();
     s_settle_due (self, drained? now: now - S_FLOOD_GRACE_MS, changes);
+    s_outlinks_look (self, changes);
     s_root_release (self);
 }
 
@@ -400,6 +435,8 @@ hostdir_timeout (hostdir_t *self)
     int fresh = self->fresh? settle_timeout (self->fresh, now): -1;
     if (fresh >= 0 && now + fresh < next)
         next = now + fresh;
+    if (outlinks_size (self->outlinks) && self->outlinks_at < next)
+        next = self->outlinks_at;
     if (next == INT64_MAX)
         return -1;
     int64_t wait = next - now;
@@ -513,6 +550,7 @@ s_alloc (const char *root, const hostdir_config_t *config)
     if (settle_ms > 0)
         self->fresh = settle_new (settle_ms < S_NEW_WAIT_MS? settle_ms: S_NEW_WAIT_MS);
     self->moves = moves_new ();
+    self->outlinks = outlinks_new ();
     self->buffer = (char *) malloc (S_BUFFER_SIZE);
     assert (self->buffer);
     return self;
@@ -573,6 +611,7 @@ hostdir_destroy (hostdir_t **self_p)
             close (self->inotify);
         s_root_release (self);
         moves_destroy (&self->moves);
+        outlinks_destroy (&self->outlinks);
         ignore_destroy (&self->ignore);
         published_destroy (&self->published);
         settle_destroy (&self->fresh);

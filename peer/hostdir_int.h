@@ -9,6 +9,7 @@
 #include "hostdir.h"
 #include "ignore.h"
 #include "moves.h"
+#include "outlinks.h"
 #include "watches.h"
 
 struct _hostdir_t {
@@ -17,6 +18,8 @@ struct _hostdir_t {
     int inotify;
     published_t *published;     //  the files, the settle queue
     settle_t *fresh;            //  new files closed a moment ago, or NULL
+    outlinks_t *outlinks;       //  files also linked from outside: looked at on a timer
+    int64_t outlinks_at;        //  the next look at them (zclock_mono)
     watches_t *watches;
     ignore_t *ignore;
     bool ignore_dirty;          //  an event named it: read it again

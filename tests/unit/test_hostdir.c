@@ -189,6 +189,27 @@ test_delete_and_hard_link (void **state)
     s_assert_consistent (fx);
 }
 
+//  A file also linked from outside the host directory, written through
+//  that name: no event here, found by the look at such files
+static void
+test_linked_outside (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_write (fx->base, "elsewhere", "out");
+    char *outside = s_full (fx->base, "elsewhere");
+    char *linked = s_full (fx->root, "linked");
+    assert_int_equal (link (outside, linked), 0);
+    s_start (fx);
+    FILE *file = fopen (outside, "a");
+    assert_non_null (file);
+    assert_int_equal (fputs ("more", file) >= 0, true);
+    assert_int_equal (fclose (file), 0);
+    s_expect (fx, "changed linked", NULL);
+    free (outside);
+    free (linked);
+    s_assert_consistent (fx);
+}
+
 static void
 test_mkdir_p_then_file (void **state)
 {
@@ -744,6 +765,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_write_in_steps, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_touch_and_rewrite, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_delete_and_hard_link, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_linked_outside, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_mkdir_p_then_file, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_tree_moved_in, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_remove_tree, s_setup, s_teardown),
