@@ -3,9 +3,10 @@
 # not name (SPEC 4.2: an editor's save is one event): sed -i (sedXXXXXX,
 # closed, then renamed over), a mkstemp-style save (tmpXXXXXXXX renamed
 # over, as Python's and Go's atomic writers do), emacs (the original
-# renamed to f~, the new text written under f), cp over an existing file
-# and a shell's truncate-then-write in place. Each is exactly one
-# file_changed of the file saved, and bob's view and digests equal the disk.
+# renamed to f~, the new text written under f), vim writing in place
+# (backupcopy=yes), cp over an existing file and a shell's
+# truncate-then-write in place. Each is exactly one file_changed of the
+# file saved, and bob's view and digests equal the disk.
 . "$(dirname "$0")/../lib.sh" "$1"
 files_family
 
@@ -35,6 +36,16 @@ same_as_disk '~$'
 rm "$DIR/emacs.txt~"
 expect_events
 same_sums 10 "emacs"
+
+if command -v vim >/dev/null; then
+    # vim writing in place (backupcopy=yes: a copy as backup, then the
+    # file truncated and written), as it does for a file with hard links
+    (cd "$DIR" && vim -u NONE -i NONE -N -n -es -c 'set backupcopy=yes writebackup' \
+        -c 'normal Goby vim' -c 'wq' sh.txt </dev/null >/dev/null 2>&1)
+    grep -q "by vim" "$DIR/sh.txt" || fail "vim did not save sh.txt"
+    expect_events "file_changed sh.txt"
+    same_sums 10 "vim in place"
+fi
 
 echo "new cp content" >"$T/outside/src" && cp "$T/outside/src" "$DIR/cp.txt"
 expect_events "file_changed cp.txt"
