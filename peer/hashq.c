@@ -41,7 +41,6 @@ struct _hashq_t {
 //  The thread
 
 typedef struct {
-    int root_fd;
     digestdb_t *db;
     void *buffer;
     shared_t *shared;
@@ -56,15 +55,25 @@ s_idle_io_priority (void)
     syscall (SYS_ioprio_set, who_process, 0, class_idle << class_shift);
 }
 
-//  Open a path beneath the root without following any symlink.
+//  Open a path beneath the root without following any symlink. The root
+//  is opened afresh each time, as the watcher and the uploads do: a
+//  descriptor kept from the start would go on reading a host directory
+//  moved away or deleted, and vouch for its files under the paths of the
+//  directory that took its place.
 static int
 s_open_beneath (worker_t *self, const char *path)
 {
+    int root_fd = open (self->shared->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (root_fd == -1)
+        return -1;
     struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
                             .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS };
-    long fd = syscall (SYS_openat2, self->root_fd, path, &how, sizeof how);
+    long fd = syscall (SYS_openat2, root_fd, path, &how, sizeof how);
     if (fd == -1 && errno == ENOSYS)
-        fd = openat (self->root_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        fd = openat (root_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    int error = errno;
+    close (root_fd);
+    errno = error;
     return (int) fd;
 }
 
@@ -146,13 +155,12 @@ s_send_result (zsock_t *pipe, hashq_result_t *result)
 static void
 s_worker (zsock_t *pipe, void *args)
 {
-    worker_t self = { .root_fd = -1, .shared = (shared_t *) args };
-    self.root_fd = open (self.shared->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    worker_t self = { .shared = (shared_t *) args };
     self.db = digestdb_open (self.shared->db_path);
     self.buffer = malloc (READ_BYTES);
     s_idle_io_priority ();
-    zsock_signal (pipe, self.root_fd == -1 || !self.db? 1: 0);
-    while (self.root_fd != -1 && self.db) {
+    zsock_signal (pipe, !self.db? 1: 0);
+    while (self.db) {
         zmsg_t *msg = zmsg_recv (pipe);
         if (!msg)
             break;
@@ -178,8 +186,6 @@ s_worker (zsock_t *pipe, void *args)
     }
     free (self.buffer);
     digestdb_destroy (&self.db);
-    if (self.root_fd != -1)
-        close (self.root_fd);
     digest_thread_end ();
 }
 

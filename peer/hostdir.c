@@ -30,6 +30,10 @@
 #define S_READS_MAX     16      //  per call, so a flood cannot starve the agent
 #define S_FLOOD_GRACE_MS 500    //  settling waits no longer for a flood
 #define S_RETRY_MS      5000    //  rescan period while something is unwatched
+#define S_ROOT_RETRY_MS 250     //  looks for a root that is gone
+#define S_OUTLINKS_MS   1000    //  between looks at files linked from outside
+#define S_OUTLINKS_MAX  2000    //  of them looked at per look
+#define S_NEW_WAIT_MS   25      //  a new file's wait for a rename over a file
 #define S_PATH_SIZE     (FSH_PATH_MAX + FSH_NAME_MAX + 2)
 #define S_IGNORE_FILE   ".fshareignore"
 
@@ -223,8 +227,19 @@ s_self_event (hostdir_t *self, const char *dir, uint32_t mask)
 static void
 s_file_event (hostdir_t *self, const char *path, uint32_t mask, zlistx_t *changes)
 {
-    if (mask & (IN_CLOSE_WRITE | IN_ATTRIB))
-        hostdir_check (self, path, false, changes);
+    if (mask & (IN_CLOSE_WRITE | IN_ATTRIB)) {
+        //  A new file waits a moment before its first event: tools that
+        //  save by writing a temporary of a name no rule knows (sed -i's
+        //  sedXXXXXX, mkstemp's tmpXXXXXXXX) close it and rename it over
+        //  the file they save at once. Published at its close, the
+        //  temporary would reach every view and the save would read as a
+        //  rename, not as one change of the file saved.
+        if (self->fresh
+        &&  !fileset_lookup (published_files (self->published), path))
+            settle_add (self->fresh, path, zclock_mono ());
+        else
+            hostdir_check (self, path, false, changes);
+    }
     else
     if (mask & IN_MODIFY)               //  a write, or truncate(2): no close
         settle_add (published_settle (self->published), path, zclock_mono ());
@@ -309,13 +324,50 @@ s_handle_event (hostdir_t *self, const struct inotify_event *event,
     }
 }
 
-//  Paths whose settle window ended before `until`.
+//  Paths whose settle window ended before `until`, and new files whose
+//  moment has passed (still there: published; gone: they never were).
 static void
 s_settle_due (hostdir_t *self, int64_t until, zlistx_t *changes)
 {
     char *path;
+    while (self->fresh && (path = settle_take_due (self->fresh, until))) {
+        hostdir_check (self, path, false, changes);
+        free (path);
+    }
     while ((path = settle_take_due (published_settle (self->published), until))) {
         hostdir_check (self, path, true, changes);
+        free (path);
+    }
+}
+
+//  Files also linked from outside: a write through that name has no
+//  event here, so each is looked at once a second (a few thousand at
+//  most per look: beyond that, less often).
+static void
+s_outlinks_look (hostdir_t *self, zlistx_t *changes)
+{
+    int64_t now = zclock_mono ();
+    if (outlinks_size (self->outlinks) == 0 || now < self->outlinks_at)
+        return;
+    self->outlinks_at = now + S_OUTLINKS_MS;
+    size_t count = outlinks_size (self->outlinks);
+    for (count = count < S_OUTLINKS_MAX? count: S_OUTLINKS_MAX; count; count--) {
+        uint64_t dev, ino;
+        if (!outlinks_take (self->outlinks, &dev, &ino))
+            break;
+        zlistx_t *names = fileset_links (published_files (self->published), dev, ino);
+        const fileset_file_t *name = (const fileset_file_t *) zlistx_first (names);
+        char *path = name? strdup (name->path): NULL;
+        zlistx_destroy (&names);
+        //  Still written from outside: its close will not be seen here
+        //  either, so the next look is its chance. Else it is brought in
+        //  line with the disk, and noted again if still linked outside.
+        struct stat st;
+        if (path && s_examine (self, path, &st) == S_BUSY)
+            outlinks_note (self->outlinks, dev, ino, true);
+        else
+        if (path)
+            hostdir_check (self, path, false, changes);
         free (path);
     }
 }
@@ -364,6 +416,7 @@ hostdir_process (hostdir_t *self, zlistx_t *changes)
     //  be among them: only paths long overdue are looked at then
     int64_t now = zclock_mono ();
     s_settle_due (self, drained? now: now - S_FLOOD_GRACE_MS, changes);
+    s_outlinks_look (self, changes);
     s_root_release (self);
 }
 
@@ -379,6 +432,11 @@ hostdir_timeout (hostdir_t *self)
     int settle = settle_timeout (published_settle (self->published), now);
     if (settle >= 0 && now + settle < next)
         next = now + settle;
+    int fresh = self->fresh? settle_timeout (self->fresh, now): -1;
+    if (fresh >= 0 && now + fresh < next)
+        next = now + fresh;
+    if (outlinks_size (self->outlinks) && self->outlinks_at < next)
+        next = self->outlinks_at;
     if (next == INT64_MAX)
         return -1;
     int64_t wait = next - now;
@@ -388,13 +446,20 @@ hostdir_timeout (hostdir_t *self)
 // --------------------------------------------------------------------------
 //  Rescan
 
-//  The root is gone: nothing is published until it is back.
+//  The root is gone: nothing is published until it is back. Nothing
+//  watches for its return (its parent is not ours to watch), so it is
+//  looked for often: a directory made anew under its name is a change
+//  like any other, published within a second. Said once, not per look.
 static void
 s_root_lost (hostdir_t *self, zlistx_t *changes)
 {
+    if (!self->root_lost)
+        zsys_error ("hostdir: cannot open '%s': %s: nothing is published until it is back",
+                    self->root, strerror (errno));
+    self->root_lost = true;
     published_remove_under (self->published, "", changes);
     watches_drop_under (self->watches, "");
-    s_schedule_rescan (self, S_RETRY_MS);
+    s_schedule_rescan (self, S_ROOT_RETRY_MS);
 }
 
 void
@@ -406,13 +471,17 @@ hostdir_rescan (hostdir_t *self, zlistx_t *changes)
     self->rescan_at = 0;
     s_root_release (self);              //  it may have been replaced
     if (hostdir_rootfd (self) < 0) {
-        zsys_error ("hostdir: cannot open '%s': %s", self->root, strerror (errno));
         if (errno == ENOENT || errno == ENOTDIR)
             s_root_lost (self, changes);
-        else
+        else {
+            zsys_error ("hostdir: cannot open '%s': %s", self->root, strerror (errno));
             s_schedule_rescan (self, S_RETRY_MS);
+        }
         return;
     }
+    if (self->root_lost)
+        zsys_info ("hostdir: '%s' is back", self->root);
+    self->root_lost = false;
     self->generation++;
     bool was_full = self->watch_full;
     self->watch_full = false;
@@ -477,7 +546,11 @@ s_alloc (const char *root, const hostdir_config_t *config)
     int settle_ms = !config || config->settle_ms == 0? SETTLE_DEFAULT_MS
                   : config->settle_ms < 0? 0: config->settle_ms;
     self->published = published_new (settle_ms);
+    //  No window at all: nothing waits, new files neither
+    if (settle_ms > 0)
+        self->fresh = settle_new (settle_ms < S_NEW_WAIT_MS? settle_ms: S_NEW_WAIT_MS);
     self->moves = moves_new ();
+    self->outlinks = outlinks_new ();
     self->buffer = (char *) malloc (S_BUFFER_SIZE);
     assert (self->buffer);
     return self;
@@ -538,8 +611,10 @@ hostdir_destroy (hostdir_t **self_p)
             close (self->inotify);
         s_root_release (self);
         moves_destroy (&self->moves);
+        outlinks_destroy (&self->outlinks);
         ignore_destroy (&self->ignore);
         published_destroy (&self->published);
+        settle_destroy (&self->fresh);
         free (self->buffer);
         free (self->root);
         free (self);

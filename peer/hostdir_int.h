@@ -9,6 +9,7 @@
 #include "hostdir.h"
 #include "ignore.h"
 #include "moves.h"
+#include "outlinks.h"
 #include "watches.h"
 
 struct _hostdir_t {
@@ -16,6 +17,9 @@ struct _hostdir_t {
     int rootfd;                 //  open during one call only, or -1
     int inotify;
     published_t *published;     //  the files, the settle queue
+    settle_t *fresh;            //  new files closed a moment ago, or NULL
+    outlinks_t *outlinks;       //  files also linked from outside: looked at on a timer
+    int64_t outlinks_at;        //  the next look at them (zclock_mono)
     watches_t *watches;
     ignore_t *ignore;
     bool ignore_dirty;          //  an event named it: read it again
@@ -24,6 +28,7 @@ struct _hostdir_t {
     uint64_t calls;             //  hostdir_process calls so far
     int64_t rescan_at;          //  0, or when to rescan (zclock_mono)
     bool watch_full;            //  the watch table is full
+    bool root_lost;             //  the root is gone (and that was logged)
     bool watch_warned;          //  ... and that was logged (once, until it is not)
     char *buffer;               //  for read()
     hostdir_tick_fn *tick;      //  during long walks, or NULL

@@ -225,6 +225,22 @@ s_moved_from (hostdir_t *self, const char *path, const struct stat *st)
     return from;
 }
 
+//  A file with more links than names here can be written through a name
+//  no watch sees: it is looked at on a timer (outlinks.h).
+static void
+s_note_links (hostdir_t *self, const struct stat *st)
+{
+    size_t inside = 1;
+    if (st->st_nlink > 1) {
+        zlistx_t *names = fileset_links (published_files (self->published),
+                                         (uint64_t) st->st_dev, (uint64_t) st->st_ino);
+        inside = zlistx_size (names);
+        zlistx_destroy (&names);
+    }
+    outlinks_note (self->outlinks, (uint64_t) st->st_dev, (uint64_t) st->st_ino,
+                   (size_t) st->st_nlink > inside);
+}
+
 void
 hostdir_publish (hostdir_t *self, const char *path, const struct stat *st,
                  zlistx_t *changes)
@@ -236,6 +252,7 @@ hostdir_publish (hostdir_t *self, const char *path, const struct stat *st,
     else
         published_put (self->published, path, st, changes);
     free (from);
+    s_note_links (self, st);
 }
 
 void

@@ -1,6 +1,7 @@
 # files_changes.sh - every settled change is published, whatever made it
 # (issue 9 item 3, SPEC 4.2): truncate(2) by path, an mtime set by path,
-# a write through another hard link (every name changes), a writer killed
+# a write through another hard link (every name changes), also through
+# a name outside the host directory (no event here), a writer killed
 # before it closed; a file a writer keeps open is not republished until
 # closed. The tap's exact events and bob's view against the disk.
 . "$(dirname "$0")/../lib.sh" "$1"
@@ -11,6 +12,8 @@ mkdir "$DIR/d"
 echo aaa >"$DIR/d/a.txt"
 ln "$DIR/d/a.txt" "$DIR/b.txt"
 echo c >"$DIR/c.txt"
+echo "linked from outside" >"$T/outside/src.txt"
+ln "$T/outside/src.txt" "$DIR/out.txt"
 start_all
 wait_until 5 sees bob alice big.bin || fail "bob does not see big.bin"
 expect_events
@@ -34,6 +37,20 @@ expect_events "file_changed b.txt" "file_changed d/a.txt"
 same_as_disk
 perl -e 'truncate($ARGV[0], 2) or die' "$DIR/d/a.txt"
 expect_events "file_changed d/a.txt" "file_changed b.txt"
+same_as_disk
+
+# --- a write through a name outside the host directory: found all the same ---------
+# (looked at once a second: waited for, then counted)
+echo more >>"$T/outside/src.txt"
+wait_until 3 tap_has "file_changed out.txt" || fail "a write through the outside name is not published"
+expect_events "file_changed out.txt"
+same_as_disk
+same_sums 10 "written through a name outside"
+mv "$DIR/out.txt" "$DIR/d/out.txt"
+expect_events "file_renamed d/out.txt out.txt"
+perl -e 'truncate($ARGV[0], 3) or die' "$T/outside/src.txt"
+wait_until 3 tap_has "file_changed d/out.txt" || fail "a truncate through the outside name is not published"
+expect_events "file_changed d/out.txt"
 same_as_disk
 
 # --- a writer killed before it closed: its exit closes the file -------------------
