@@ -4,19 +4,31 @@
     BATCH rows, so that hashing a large tree costs one commit per batch,
     not one per file; WAL with synchronous=NORMAL, since a lost last batch
     only means hashing those files again.
+
+    Forgetting: every open by the hasher is a new run (a generation kept
+    in the meta table), and each row says in which run it was last used.
+    The agent looks up every file it publishes at its start, so a row not
+    used in the last KEEP_RUNS runs belongs to a file that is gone (deleted,
+    moved out, ignored now): it is deleted at open. Counting runs, not
+    days, keeps an agent that ran for months from losing its digests at
+    its next restart. Without this the database would grow by one row for
+    every inode ever hashed.
 */
 #include "fshare.h"
 #include "digestdb.h"
 #include <sqlite3.h>
 
 #define BATCH 256
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
+#define KEEP_RUNS 3
 
 struct _digestdb_t {
     sqlite3 *db;
     char *path;
     sqlite3_stmt *select;
     sqlite3_stmt *insert;
+    sqlite3_stmt *touch;    //  a row used in this run
+    int64_t run;            //  this run's generation (the hasher's)
     int pending;            //  rows stored in the open transaction
     bool rebuilt;
     bool reader;            //  a read-only connection: never rebuilt
@@ -26,14 +38,17 @@ static const char *s_schema =
     "CREATE TABLE IF NOT EXISTS digests ("
     "  dev INTEGER NOT NULL, ino INTEGER NOT NULL, size INTEGER NOT NULL,"
     "  mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, sha256 BLOB NOT NULL,"
-    "  PRIMARY KEY (dev, ino)) WITHOUT ROWID;";
+    "  seen INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (dev, ino)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);";
 
 static void
 s_close (digestdb_t *self)
 {
     sqlite3_finalize (self->select);
     sqlite3_finalize (self->insert);
-    self->select = self->insert = NULL;
+    sqlite3_finalize (self->touch);
+    self->select = self->insert = self->touch = NULL;
     if (self->db)
         sqlite3_close (self->db);
     self->db = NULL;
@@ -64,12 +79,38 @@ s_healthy (digestdb_t *self)
         found = sqlite3_column_int (version, 0);
     sqlite3_finalize (version);
     if (found == 0)         //  new: ours from now on
-        return s_exec (self, "PRAGMA user_version = 1");
+        return s_exec (self, "PRAGMA user_version = 2");
+    if (found == 1)         //  before forgetting: its rows count as unused
+        return s_exec (self, "ALTER TABLE digests ADD COLUMN seen INTEGER NOT NULL DEFAULT 0")
+            && s_exec (self, "PRAGMA user_version = 2");
     return found == SCHEMA_VERSION;
 }
 
+//  A new run: its generation, and the rows unused for KEEP_RUNS runs gone.
+static bool
+s_new_run (digestdb_t *self)
+{
+    sqlite3_stmt *get = NULL;
+    int64_t last = 0;
+    if (sqlite3_prepare_v2 (self->db, "SELECT value FROM meta WHERE key = 'run'", -1, &get,
+                            NULL) != SQLITE_OK)
+        return false;
+    if (sqlite3_step (get) == SQLITE_ROW)
+        last = sqlite3_column_int64 (get, 0);
+    sqlite3_finalize (get);
+    self->run = last + 1;
+    char *sql = zsys_sprintf (
+        "BEGIN;"
+        "INSERT OR REPLACE INTO meta VALUES ('run', %" PRId64 ");"
+        "DELETE FROM digests WHERE seen <= %" PRId64 ";"
+        "COMMIT;", self->run, self->run - 1 - KEEP_RUNS);
+    bool done = s_exec (self, sql);
+    zstr_free (&sql);
+    return done;
+}
+
 static const char *s_select =
-    "SELECT size, mtime_ns, ctime_ns, sha256 FROM digests WHERE dev = ? AND ino = ?";
+    "SELECT size, mtime_ns, ctime_ns, sha256, seen FROM digests WHERE dev = ? AND ino = ?";
 
 static bool
 s_try_open (digestdb_t *self)
@@ -83,10 +124,14 @@ s_try_open (digestdb_t *self)
         return false;
     s_exec (self, "PRAGMA journal_mode = WAL");
     s_exec (self, "PRAGMA synchronous = NORMAL");
-    return sqlite3_prepare_v2 (self->db, s_select, -1, &self->select, NULL) == SQLITE_OK
+    return s_new_run (self)
+        && sqlite3_prepare_v2 (self->db, s_select, -1, &self->select, NULL) == SQLITE_OK
         && sqlite3_prepare_v2 (self->db,
-               "INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?, ?, ?)",
-               -1, &self->insert, NULL) == SQLITE_OK;
+               "INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?, ?, ?, ?)",
+               -1, &self->insert, NULL) == SQLITE_OK
+        && sqlite3_prepare_v2 (self->db,
+               "UPDATE digests SET seen = ? WHERE dev = ? AND ino = ?",
+               -1, &self->touch, NULL) == SQLITE_OK;
 }
 
 //  Move a broken database aside (kept once, for a post-mortem) and start
@@ -171,6 +216,33 @@ s_failed (digestdb_t *self, int rc)
         s_rebuild (self, "went bad");
 }
 
+//  Opens the batch's transaction if none is open.
+static void
+s_begin (digestdb_t *self)
+{
+    if (self->pending == 0)
+        s_exec (self, "BEGIN");
+}
+
+//  A row was used in this run: kept (batched with the stores).
+static void
+s_touch (digestdb_t *self, const file_key_t *key)
+{
+    s_begin (self);
+    sqlite3_reset (self->touch);
+    sqlite3_bind_int64 (self->touch, 1, self->run);
+    sqlite3_bind_int64 (self->touch, 2, (sqlite3_int64) key->dev);
+    sqlite3_bind_int64 (self->touch, 3, (sqlite3_int64) key->ino);
+    int rc = sqlite3_step (self->touch);
+    sqlite3_reset (self->touch);
+    if (rc != SQLITE_DONE) {
+        s_failed (self, rc);
+        return;
+    }
+    if (++self->pending >= BATCH)
+        digestdb_flush (self);
+}
+
 bool
 digestdb_lookup (digestdb_t *self, const file_key_t *key, uint8_t out [DIGEST_SIZE])
 {
@@ -189,9 +261,12 @@ digestdb_lookup (digestdb_t *self, const file_key_t *key, uint8_t out [DIGEST_SI
              && sqlite3_column_int64 (self->select, 1) == key->mtime_ns
              && sqlite3_column_int64 (self->select, 2) == key->ctime_ns
              && sqlite3_column_bytes (self->select, 3) == DIGEST_SIZE;
+    bool stale = sqlite3_column_int64 (self->select, 4) < self->run;
     if (same)
         memcpy (out, sqlite3_column_blob (self->select, 3), DIGEST_SIZE);
     sqlite3_reset (self->select);
+    if (same && stale && self->touch)
+        s_touch (self, key);
     return same;
 }
 
@@ -200,8 +275,7 @@ digestdb_store (digestdb_t *self, const file_key_t *key, const uint8_t sha [DIGE
 {
     if (!self->insert)
         return;
-    if (self->pending == 0)
-        s_exec (self, "BEGIN");
+    s_begin (self);
     sqlite3_reset (self->insert);
     sqlite3_bind_int64 (self->insert, 1, (sqlite3_int64) key->dev);
     sqlite3_bind_int64 (self->insert, 2, (sqlite3_int64) key->ino);
@@ -209,6 +283,7 @@ digestdb_store (digestdb_t *self, const file_key_t *key, const uint8_t sha [DIGE
     sqlite3_bind_int64 (self->insert, 4, key->mtime_ns);
     sqlite3_bind_int64 (self->insert, 5, key->ctime_ns);
     sqlite3_bind_blob (self->insert, 6, sha, DIGEST_SIZE, SQLITE_TRANSIENT);
+    sqlite3_bind_int64 (self->insert, 7, self->run);
     int rc = sqlite3_step (self->insert);
     sqlite3_reset (self->insert);
     if (rc != SQLITE_DONE) {
@@ -234,4 +309,10 @@ bool
 digestdb_rebuilt (digestdb_t *self)
 {
     return self->rebuilt;
+}
+
+int64_t
+digestdb_run (digestdb_t *self)
+{
+    return self->run;
 }

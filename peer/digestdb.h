@@ -4,6 +4,9 @@
     device and inode and valid only while the file's size, mtime and ctime
     (nanoseconds) are what they were when it was hashed: a restart over
     unchanged files reads nothing. SQLite in the agent's state directory.
+    Each open by the hasher is a run; a row unused (not looked up, not
+    stored) in the last 3 runs is a file gone and is forgotten, so the
+    database holds about what the agent publishes, not every inode ever.
     A database that cannot be opened, is corrupt or of another schema is
     moved aside and rebuilt empty, with a warning: it is a cache, never a
     reason to fail. Not thread-safe: one thread (the hasher) owns it; others
@@ -61,6 +64,9 @@ void digestdb_store (digestdb_t *self, const file_key_t *key, const uint8_t sha 
 
 //  Commit what was stored.
 void digestdb_flush (digestdb_t *self);
+
+//  This run's number (1 for a new database; 0 for a reader).
+int64_t digestdb_run (digestdb_t *self);
 
 //  True when the last open had to rebuild the database.
 bool digestdb_rebuilt (digestdb_t *self);

@@ -77,10 +77,10 @@ test_junk_rows (void **state)
     char *path = fixture_path (fx, "digests.db");
     digestdb_t *db = digestdb_open (path);
     digestdb_destroy (&db);
-    s_sql (path, "INSERT INTO digests VALUES (1, 1, 10, 100, 1000, x'0102');"
-                 "INSERT INTO digests VALUES (1, 2, 10, 100, 1000, 'not a blob at all, no');"
-                 "INSERT INTO digests VALUES (1, 3, 10, 100, 1000, zeroblob (33));"
-                 "INSERT INTO digests VALUES (1, 4, -5, 100, 1000, zeroblob (32));");
+    s_sql (path, "INSERT INTO digests VALUES (1, 1, 10, 100, 1000, x'0102', 1);"
+                 "INSERT INTO digests VALUES (1, 2, 10, 100, 1000, 'not a blob at all, no', 1);"
+                 "INSERT INTO digests VALUES (1, 3, 10, 100, 1000, zeroblob (33), 'junk');"
+                 "INSERT INTO digests VALUES (1, 4, -5, 100, 1000, zeroblob (32), -7);");
     db = digestdb_open (path);
     assert_false (digestdb_rebuilt (db));
     uint8_t got [DIGEST_SIZE], sha [DIGEST_SIZE];
@@ -113,7 +113,7 @@ test_other_schema (void **state)
     char *path = fixture_path (fx, "digests.db");
     char *aside = zsys_sprintf ("%s.broken", path);
     s_sql (path, "CREATE TABLE digests (dev INTEGER, ino INTEGER, sha256 BLOB);"
-                 "PRAGMA user_version = 2;");
+                 "PRAGMA user_version = 3;");
     digestdb_t *db = digestdb_open (path);
     assert_non_null (db);
     assert_true (digestdb_rebuilt (db));
@@ -141,6 +141,85 @@ test_other_schema (void **state)
     assert_true (digestdb_lookup (db, &key, got));
     digestdb_destroy (&db);
     zstr_free (&aside);
+    zstr_free (&path);
+    fixture_destroy (&fx);
+}
+
+//  Rows of files gone are forgotten: one not used (looked up or stored) in
+//  the last 3 runs (opens) is deleted at the next; one looked up is kept,
+//  however many runs pass.
+static void
+test_forgets_unused_rows (void **state)
+{
+    (void) state;
+    fixture_t *fx = fixture_new ("digestdb-forget");
+    char *path = fixture_path (fx, "digests.db");
+    file_key_t kept = { 1, 1, 10, 100, 1000 }, gone = { 1, 2, 10, 100, 1000 };
+    uint8_t sha [DIGEST_SIZE], got [DIGEST_SIZE];
+    memset (sha, 0x5c, sizeof sha);
+    digestdb_t *db = digestdb_open (path);
+    assert_int_equal (digestdb_run (db), 1);
+    digestdb_store (db, &kept, sha);
+    digestdb_store (db, &gone, sha);
+    digestdb_destroy (&db);
+    for (int64_t run = 2; run <= 5; run++) {
+        db = digestdb_open (path);
+        assert_int_equal (digestdb_run (db), run);
+        assert_true (digestdb_lookup (db, &kept, got));
+        digestdb_destroy (&db);
+    }
+    //  Run 5 deleted what no run since the first used
+    db = digestdb_open (path);
+    assert_true (digestdb_lookup (db, &kept, got));
+    assert_false (digestdb_lookup (db, &gone, got));
+    digestdb_destroy (&db);
+    //  Used in run 6, then 3 runs without: still there at run 9...
+    for (int run = 7; run <= 9; run++) {
+        db = digestdb_open (path);
+        digestdb_t *reader = digestdb_open_reader (path);
+        assert_true (digestdb_lookup (reader, &kept, got));
+        digestdb_destroy (&reader);
+        digestdb_destroy (&db);
+    }
+    db = digestdb_open (path);
+    assert_int_equal (digestdb_run (db), 10);
+    //  ...and gone at run 10, which no run since 6 used
+    assert_false (digestdb_lookup (db, &kept, got));
+    //  A reader never counts as a run (its lookups above kept nothing)
+    digestdb_t *reader = digestdb_open_reader (path);
+    assert_non_null (reader);
+    assert_int_equal (digestdb_run (reader), 0);
+    digestdb_destroy (&reader);
+    digestdb_destroy (&db);
+    zstr_free (&path);
+    fixture_destroy (&fx);
+}
+
+//  A database of the first schema (no run counts) is kept: its digests
+//  still hit, nothing is hashed again after the upgrade.
+static void
+test_first_schema_kept (void **state)
+{
+    (void) state;
+    fixture_t *fx = fixture_new ("digestdb-v1");
+    char *path = fixture_path (fx, "digests.db");
+    s_sql (path, "CREATE TABLE digests ("
+                 "  dev INTEGER NOT NULL, ino INTEGER NOT NULL, size INTEGER NOT NULL,"
+                 "  mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, sha256 BLOB NOT NULL,"
+                 "  PRIMARY KEY (dev, ino)) WITHOUT ROWID;"
+                 "INSERT INTO digests VALUES (3, 4, 5, 6, 7, zeroblob (32));"
+                 "PRAGMA user_version = 1;");
+    digestdb_t *db = digestdb_open (path);
+    assert_false (digestdb_rebuilt (db));
+    file_key_t key = { 3, 4, 5, 6, 7 };
+    uint8_t got [DIGEST_SIZE], zero [DIGEST_SIZE] = { 0 };
+    assert_true (digestdb_lookup (db, &key, got));
+    assert_memory_equal (got, zero, DIGEST_SIZE);
+    digestdb_destroy (&db);
+    db = digestdb_open (path);
+    assert_false (digestdb_rebuilt (db));
+    assert_true (digestdb_lookup (db, &key, got));
+    digestdb_destroy (&db);
     zstr_free (&path);
     fixture_destroy (&fx);
 }
@@ -231,6 +310,8 @@ main (void)
         cmocka_unit_test (test_other_schema),
         cmocka_unit_test (test_memory),
         cmocka_unit_test (test_reader),
+        cmocka_unit_test (test_forgets_unused_rows),
+        cmocka_unit_test (test_first_schema_kept),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

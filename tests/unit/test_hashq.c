@@ -182,7 +182,7 @@ test_junk_row (void **state)
     digestdb_destroy (&digests);
     sqlite3 *handle = NULL;
     assert_int_equal (sqlite3_open (db, &handle), SQLITE_OK);
-    char *sql = zsys_sprintf ("INSERT INTO digests VALUES (%lld, %lld, %lld, %lld, %lld, x'00ff')",
+    char *sql = zsys_sprintf ("INSERT INTO digests VALUES (%lld, %lld, %lld, %lld, %lld, x'00ff', 1)",
                               (long long) key.dev, (long long) key.ino, (long long) key.size,
                               (long long) key.mtime_ns, (long long) key.ctime_ns);
     assert_int_equal (sqlite3_exec (handle, sql, NULL, NULL, NULL), SQLITE_OK);
