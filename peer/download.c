@@ -38,6 +38,7 @@ typedef struct {
     char *dir;                  //  destination directory and name
     char *name;
     char *switched_from;        //  the first owner, when another took over
+    bool whole_again;           //  a resume failed its check: fetched whole
     zframe_t *ctl;              //  the ctl waiting; NULL when gone
     bool answered;              //  the ctl has its answer
     bool abandoned;             //  ended here before Opened: cancel it then
@@ -135,7 +136,7 @@ s_progress (downloads_t *self, download_t *download)
         progress.total = sink_size (download->sink);
         progress.resumed = sink_resumed (download->sink);
         progress.resumed_at = download->start_offset;
-        progress.restarted = sink_restarted (download->sink);
+        progress.restarted = sink_restarted (download->sink) || download->whole_again;
     }
     Fshare__CtlReply reply = FSHARE__CTL_REPLY__INIT;
     reply.more = true;
@@ -211,7 +212,7 @@ s_download_succeed (downloads_t *self, download_t *download)
     result.sha256 = (char *) sink_sha256 (sink);
     result.resumed = sink_resumed (sink);
     result.resumed_at = download->start_offset;
-    result.restarted = sink_restarted (sink);
+    result.restarted = sink_restarted (sink) || download->whole_again;
     result.duration_ms = (uint64_t) (seconds * 1000);
     result.switched_to = download->switched_from? download->owner: "";
     s_reply_result (self, download, &result);
@@ -280,6 +281,22 @@ s_ask (downloads_t *self, download_t *download)
     return true;
 }
 
+//  The download under a new Get id (a new Get: another source, or the
+//  whole file again); the old entry is left empty for the caller's table.
+static download_t *
+s_renumber (downloads_t *self, download_t *download)
+{
+    download_t *moved = (download_t *) malloc (sizeof (download_t));
+    *moved = *download;
+    memset (download, 0, sizeof (download_t));
+    download->id = moved->id;
+    zhashx_delete (self->table, &download->id);
+    moved->id = ++self->next_id;
+    moved->transfer = 0;
+    zhashx_insert (self->table, &moved->id, moved);
+    return moved;
+}
+
 //  Another online user publishes the same content: continue from there at
 //  the offset reached. True when the download goes on.
 static bool
@@ -297,14 +314,7 @@ s_switch_source (downloads_t *self, download_t *download)
         zsys_info ("%s: %s:'%s' lost its owner at %" PRIu64 " bytes: continuing from %s:'%s'",
                    self->link->user, download->owner, download->path,
                    sink_written (download->sink), user, file->path);
-        //  A new Get, so a new id: move the download under it
-        download_t *moved = (download_t *) malloc (sizeof (download_t));
-        *moved = *download;
-        memset (download, 0, sizeof (download_t));
-        download->id = moved->id;
-        zhashx_delete (self->table, &download->id);
-        moved->id = ++self->next_id;
-        moved->transfer = 0;
+        download_t *moved = s_renumber (self, download);
         if (!moved->switched_from)
             moved->switched_from = moved->owner;
         else
@@ -316,7 +326,6 @@ s_switch_source (downloads_t *self, download_t *download)
         moved->has_published = true;
         moved->pub_size = file->size;
         moved->pub_mtime = file->mtime;
-        zhashx_insert (self->table, &moved->id, moved);
         s_ask (self, moved);
     }
     free (user);
@@ -376,6 +385,29 @@ s_on_opened (downloads_t *self, download_t *download, Fshare__Opened *opened)
     }
 }
 
+//  A resumed download failed its check at the end: the fault may be the
+//  kept prefix (damaged on our disk while we were down) as well as the
+//  bytes that came. Its partial file is gone; fetch the whole file once
+//  more, from the start, before saying corrupted. True when it goes on.
+static bool
+s_fetch_whole (downloads_t *self, download_t *download, const char *error)
+{
+    if (download->whole_again || download->answered)
+        return false;
+    zsys_warning ("%s: %s:'%s' resumed from %" PRIu64 " did not verify (%s): "
+                  "downloading it whole", self->link->user, download->owner,
+                  download->path, download->start_offset, error);
+    //  This transfer is over for the owner and the broker
+    tlink_cancel (self->link, download->transfer, FSH_ERR_CORRUPTED, error);
+    sink_abort (download->sink, false);
+    sink_destroy (&download->sink);
+    download_t *moved = s_renumber (self, download);
+    moved->whole_again = true;
+    moved->start_offset = 0;
+    s_ask (self, moved);
+    return true;
+}
+
 static void
 s_on_chunk (downloads_t *self, download_t *download, Fshare__Chunk *chunk, zmq_msg_t *data)
 {
@@ -398,7 +430,13 @@ s_on_chunk (downloads_t *self, download_t *download, Fshare__Chunk *chunk, zmq_m
                           chunk->offset + size, chunk->receipt);
         return;
     }
+    bool resumed = sink_resumed (download->sink);
     if (sink_finish (download->sink, chunk->sha256.data, chunk->sha256.len, &error)) {
+        if (resumed && sink_code (download->sink) == FSH_ERR_CORRUPTED
+        &&  s_fetch_whole (self, download, error)) {
+            zstr_free (&error);
+            return;
+        }
         s_download_fail (self, download, sink_code (download->sink), error, true);
         zstr_free (&error);
         return;

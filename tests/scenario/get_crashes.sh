@@ -115,7 +115,10 @@ start_peer bob
 wait_online 10 bob
 wait_until 10 sees bob alice e.bin || fail "bob does not see e.bin again"
 out=$(get_right e.bin)
-grep -q "resumed at" <<<"$out" && fail "e.bin was resumed over another version: $out"
+# Resumed over the other version is fine only if the check at the end
+# caught it and the file was fetched whole (get_right compared it)
+grep -q "resumed at" <<<"$out" && ! grep -q "restarted (the resumed file did not verify)" <<<"$out" \
+    && fail "e.bin was resumed over another version: $out"
 
 # --- the requester killed, its partial file damaged meanwhile ------------------------------
 start_get f.bin
@@ -128,9 +131,13 @@ printf 'damaged' | dd of="$(part f.bin)" bs=1 seek=1000 conv=notrunc status=none
 start_peer bob
 wait_online 10 bob
 wait_until 10 sees bob alice f.bin || fail "bob does not see f.bin again"
-# (its resume fails the check at the end, "corrupted", which removes the
-# partial file: the get after it saves the file)
-get_right f.bin >/dev/null
+# Its resume fails the check at the end; the agent then fetches the whole
+# file once more by itself, so this one get saves it
+out=$(ctl bob get alice f.bin 2>&1) || fail "get f.bin after the damage failed: $out"
+cmp -s "$T/alice_files/f.bin" "$T/bob_dl/f.bin" || fail "f.bin saved is not the owner's file"
+[ -e "$(part f.bin)" ] && fail "the partial file of f.bin was left behind"
+log_has bob "f.bin' resumed from [0-9]* did not verify" || fail "bob did not say why it fetched f.bin whole"
+grep -q "restarted (the resumed file did not verify)" <<<"$out" || fail "get did not say f.bin was fetched whole: $out"
 
 # --- the directory holding the file renamed while it is served ------------------------------
 mkdir "$T/alice_files/dir" && mv "$T/alice_files/g.bin" "$T/alice_files/dir/g.bin"

@@ -14,6 +14,7 @@ typedef struct {
     bool bar;                   //  stdout is a terminal: draw progress
     bool drawn;                 //  a bar is on the screen
     bool told;                  //  "resumed at..." said
+    bool told_whole;            //  and then that it was fetched whole
     int64_t started;            //  first progress report (zclock_mono)
     uint64_t first_done;        //  bytes already there then
     int64_t last_draw;
@@ -39,7 +40,8 @@ s_bar_draw (get_view_t *view, const Fshare__Progress *progress)
     view->last_draw = now;
     uint64_t total = progress->total, done = progress->done < total? progress->done: total;
     double seconds = (double) (now - view->started) / 1000.0;
-    double rate = seconds > 0.3? (double) (done - view->first_done) / seconds: 0;
+    double rate = seconds > 0.3 && done >= view->first_done?
+                  (double) (done - view->first_done) / seconds: 0;
     char bar [31], done_text [32], total_text [32], rate_text [32], eta [32] = "--:--";
     int filled = total? (int) ((double) done / (double) total * 30): 30;
     for (int i = 0; i < 30; i++)
@@ -67,15 +69,25 @@ s_get_progress (ctl_t *self, get_view_t *view, const Fshare__Progress *progress)
         view->started = zclock_mono ();
         view->first_done = progress->done;
     }
+    //  For people: on stdout, unless stdout is the JSON's
+    FILE *out = self->json? stderr: stdout;
     if (!view->told) {
         view->told = true;
-        //  For people: on stdout, unless stdout is the JSON's
-        FILE *out = self->json? stderr: stdout;
+        view->told_whole = progress->restarted;
         if (progress->resumed)
             fprintf (out, "resumed at %" PRIu64 " bytes\n", progress->resumed_at);
         else
         if (progress->restarted)
             fprintf (out, "restarted (the partial file was of another version)\n");
+        fflush (out);
+    }
+    else
+    if (progress->restarted && !view->told_whole) {
+        //  The resume did not verify at its end: the agent fetches it whole
+        view->told_whole = true;
+        view->started = zclock_mono ();         //  the bar's rate starts again too
+        view->first_done = progress->done;
+        fprintf (out, "restarted (the resumed file did not verify)\n");
         fflush (out);
     }
     if (view->bar)
