@@ -7,7 +7,7 @@
 # paths, sizes, mtimes and digests, with nothing left of a temporary.
 . "$(dirname "$0")/../lib.sh" "$1"
 files_family
-command -v git >/dev/null || skip "git is not installed"
+command -v git >/dev/null || fail "git is missing (tools/setup.sh installs it)"
 
 export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@t GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@t
 g() { git -C "$DIR/repo" -c init.defaultBranch=main -c gc.auto=0 "$@" >/dev/null 2>&1 || fail "git $*"; }
