@@ -54,7 +54,7 @@ same_sums 20 "tree moved back after a rewrite outside"
 # --- moved out and back at once, rewritten meanwhile -------------------------------
 perl -e 'my ($in, $out) = @ARGV; rename $in, $out or die;
          my $f = "$out/d03/f001"; my @st = stat $f; open (my $o, "+<", $f) or die;
-         print $o "XX/XXX\n"; close $o or die; utime $st[8], $st[9], $f or die;
+         print $o "edited\n"; close $o or die; utime $st[8], $st[9], $f or die;
          rename $out, $in or die' "$DIR/back" "$T/outside/back"
 same_as_disk
 same_sums 20 "tree moved out and back at once"
