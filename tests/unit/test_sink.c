@@ -315,6 +315,14 @@ test_part_too_long (void **state)
     assert_int_equal (sink_offset (sink), 60);
     assert_int_equal (sink_expect_size (sink), 100);
     assert_int_equal (sink_expect_mtime (sink), 5);
+    //  The owner may resume only the version we asked for, where we asked
+    assert_int_equal (sink_start (sink, 100, 6, 60, &error), -1);
+    assert_int_equal (sink_code (sink), FSH_ERR_PROTOCOL_ERROR);
+    zstr_free (&error);
+    assert_int_equal (sink_start (sink, 101, 5, 60, &error), -1);
+    zstr_free (&error);
+    assert_int_equal (sink_start (sink, 100, 5, 59, &error), -1);
+    zstr_free (&error);
     sink_destroy (&sink);
     //  Grown past its record behind our back
     char *part = zsys_sprintf ("%s/.f.txt.fshare-part", fx->downloads);
