@@ -24,6 +24,7 @@
 #include <signal.h>
 
 #define EVENT_BATCH         256
+#define S_MOUNTS_MS         500     //  between looks at the mount table
 
 typedef struct {
     //  Configuration (owned copies)
@@ -331,6 +332,18 @@ s_on_hostdir (zloop_t *loop, zmq_pollitem_t *item, void *arg)
     return 0;
 }
 
+//  Mounts inside the host directory have no inotify event: a look at
+//  the mount table (a poll, reading nothing unless it changed)
+static int
+s_on_mounts_timer (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop; (void) timer_id;
+    agent_t *self = (agent_t *) arg;
+    if (hostdir_mounts_changed (self->hostdir))
+        s_hostdir_process (self);
+    return 0;
+}
+
 static int
 s_on_hostdir_timer (zloop_t *loop, int timer_id, void *arg)
 {
@@ -536,6 +549,7 @@ s_agent_wire (agent_t *self, const char *password)
     self->hostdir_item.fd = hostdir_fd (self->hostdir);
     self->hostdir_item.events = ZMQ_POLLIN;
     zloop_poller (self->loop, &self->hostdir_item, s_on_hostdir, self);
+    zloop_timer (self->loop, S_MOUNTS_MS, 0, s_on_mounts_timer, self);
     zloop_reader (self->loop, hashq_sock (self->hashq), s_on_digests, self);
 }
 

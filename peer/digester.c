@@ -88,10 +88,13 @@ digester_push (digester_t *self, hostdir_change_t *change)
     if (change->kind != FSHARE__CHANGE_KIND__CHANGE_REMOVED) {
         const fileset_file_t *file = fileset_lookup (self->files, change->path);
         if (!file || !file->has_sha256) {
-            hashq_request (self->hashq, change->path);
             item->waits = change->size <= DIGESTER_SMALL;
-            if (item->waits)
+            if (item->waits) {
+                hashq_request_small (self->hashq, change->path);
                 s_set_waiting (self, change->path, s_waiting (self, change->path) + 1);
+            }
+            else
+                hashq_request (self->hashq, change->path);
         }
     }
     zlistx_add_end (self->queue, item);

@@ -16,7 +16,7 @@
 #include "hostdir.h"
 #include "hashq.h"
 
-#define DIGESTER_SMALL      (1024 * 1024)
+#define DIGESTER_SMALL      HASHQ_SMALL
 #define DIGESTER_HOLD_MS    2000
 
 typedef struct _digester_t digester_t;

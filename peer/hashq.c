@@ -5,6 +5,15 @@
     over the actor's pipe, so the pipe's high-water mark is never reached
     and a burst of 100,000 requests costs memory on one side only. The
     thread owns the database.
+
+    A large file must not hold the small ones behind it (a 4 GiB image
+    takes seconds to read, and a small file's event waits for its
+    digest): requests for files the caller takes for small go first on
+    our side, up to SMALL_IN_FLIGHT more on the thread, and the thread,
+    between two reads of a large file, takes every request waiting in
+    the pipe, hashes the small ones there and then, and keeps the large
+    ones for after. Results may therefore come in another order than
+    the requests.
 */
 #include "fshare.h"
 #include "hashq.h"
@@ -15,6 +24,7 @@
 #include <stdatomic.h>
 
 #define IN_FLIGHT   16
+#define SMALL_IN_FLIGHT 16      //  more, for small files only
 #define READ_BYTES  (1024 * 1024)
 #define TRIES       3           //  reads of a file that changes under us
 
@@ -31,7 +41,9 @@ struct _hashq_t {
     zactor_t *actor;
     shared_t *shared;
     zlistx_t *queue;            //  paths waiting, oldest first
-    zhashx_t *queued;           //  the same paths, for "already asked"
+    zlistx_t *small;            //  paths of small files waiting: before those
+    zhashx_t *queued;           //  path -> its handle in queue
+    zhashx_t *queued_small;     //  path -> its handle in small
     zhashx_t *fresh;            //  paths to read whatever the database says
     size_t in_flight;
     uint64_t bytes_read;
@@ -44,7 +56,13 @@ typedef struct {
     digestdb_t *db;
     void *buffer;
     shared_t *shared;
+    zsock_t *pipe;
+    zlistx_t *later;            //  large files' requests taken from the pipe
+                                //  while reading another: "HASH path", "REHASH path"
+    bool reading_large;         //  so small files are served between reads
 } worker_t;
+
+static void s_serve_waiting (worker_t *self);
 
 static void
 s_idle_io_priority (void)
@@ -96,11 +114,19 @@ s_read_all (worker_t *self, int fd, digest_t *digest, uint64_t *bytes)
         digest_update (digest, self->buffer, (size_t) got);
         offset += got;
         *bytes += (uint64_t) got;
+        if (offset > HASHQ_SMALL && !self->reading_large
+        &&  (zsock_events (self->pipe) & ZMQ_POLLIN)) {
+            self->reading_large = true;
+            s_serve_waiting (self);
+            self->reading_large = false;
+        }
     }
 }
 
-static void
-s_hash (worker_t *self, hashq_result_t *result, bool fresh)
+//  Hash the file of result->path; false, and nothing done, when
+//  small_only and the file is larger than HASHQ_SMALL.
+static bool
+s_hash (worker_t *self, hashq_result_t *result, bool fresh, bool small_only)
 {
     result->status = HASHQ_FAILED;
     int fd = s_open_beneath (self, result->path);
@@ -108,14 +134,18 @@ s_hash (worker_t *self, hashq_result_t *result, bool fresh)
     if (fd == -1 || fstat (fd, &before) == -1 || !S_ISREG (before.st_mode)) {
         if (fd != -1)
             close (fd);
-        return;
+        return true;
+    }
+    if (small_only && before.st_size > HASHQ_SMALL) {
+        close (fd);
+        return false;
     }
     file_key_of (&before, &result->key);
     result->mode = before.st_mode & 07777;
     if (!fresh && digestdb_lookup (self->db, &result->key, result->sha256)) {
         result->status = HASHQ_DIGEST;
         close (fd);
-        return;
+        return true;
     }
     posix_fadvise (fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     digest_t *digest = digest_new ();
@@ -137,6 +167,7 @@ s_hash (worker_t *self, hashq_result_t *result, bool fresh)
     }
     digest_destroy (&digest);
     close (fd);
+    return true;
 }
 
 static void
@@ -152,38 +183,98 @@ s_send_result (zsock_t *pipe, hashq_result_t *result)
     zmsg_send (&msg, pipe);
 }
 
+//  One request ("HASH"/"REHASH", path); false when it was kept for later
+//  (small_only, and the file is large).
+static bool
+s_handle (worker_t *self, const char *command, const char *path, bool small_only)
+{
+    hashq_result_t result = { .path = (char *) path };
+    if (!s_hash (self, &result, streq (command, "REHASH"), small_only))
+        return false;
+    //  One commit per burst, not per file: commit when no request waits
+    //  (a batch lost to a crash is only hashed again; the database
+    //  flushes at every BATCH rows too)
+    if (!self->reading_large && !(zsock_events (self->pipe) & ZMQ_POLLIN))
+        digestdb_flush (self->db);
+    s_send_result (self->pipe, &result);
+    return true;
+}
+
+//  While a large file is read: every request waiting in the pipe, the
+//  small files hashed now, the large ones kept; $TERM stops the read.
+static void
+s_serve_waiting (worker_t *self)
+{
+    while (zsock_events (self->pipe) & ZMQ_POLLIN) {
+        zmsg_t *msg = zmsg_recv (self->pipe);
+        if (!msg)
+            return;
+        char *command = zmsg_popstr (msg);
+        char *path = zmsg_popstr (msg);
+        zmsg_destroy (&msg);
+        if (command && streq (command, "$TERM")) {
+            atomic_store (&self->shared->stop, true);
+            zlistx_add_end (self->later, command);      //  ends the loop after
+            command = NULL;
+        }
+        else
+        if (command && path && !s_handle (self, command, path, true)) {
+            zlistx_add_end (self->later, zsys_sprintf ("%s %s", command, path));
+        }
+        zstr_free (&command);
+        zstr_free (&path);
+    }
+}
+
+//  The next request: one kept for later first, else from the pipe.
+//  False on $TERM or when the pipe is gone.
+static bool
+s_next (worker_t *self, char **command, char **path)
+{
+    char *kept = (char *) zlistx_detach (self->later, NULL);
+    if (kept) {
+        char *space = strchr (kept, ' ');
+        if (!space) {                   //  $TERM
+            zstr_free (&kept);
+            return false;
+        }
+        *space = 0;
+        *command = kept;
+        *path = strdup (space + 1);
+        return true;
+    }
+    zmsg_t *msg = zmsg_recv (self->pipe);
+    if (!msg)
+        return false;
+    *command = zmsg_popstr (msg);
+    *path = zmsg_popstr (msg);
+    zmsg_destroy (&msg);
+    if (*command && streq (*command, "$TERM")) {
+        zstr_free (command);
+        zstr_free (path);
+        return false;
+    }
+    return true;
+}
+
 static void
 s_worker (zsock_t *pipe, void *args)
 {
-    worker_t self = { .shared = (shared_t *) args };
+    worker_t self = { .shared = (shared_t *) args, .pipe = pipe };
     self.db = digestdb_open (self.shared->db_path);
     self.buffer = malloc (READ_BYTES);
+    self.later = zlistx_new ();
+    zlistx_set_destructor (self.later, (zlistx_destructor_fn *) zstr_free);
     s_idle_io_priority ();
     zsock_signal (pipe, !self.db? 1: 0);
-    while (self.db) {
-        zmsg_t *msg = zmsg_recv (pipe);
-        if (!msg)
-            break;
-        char *command = zmsg_popstr (msg);
-        if (command && (streq (command, "HASH") || streq (command, "REHASH"))) {
-            hashq_result_t result = { .path = zmsg_popstr (msg) };
-            if (result.path) {
-                s_hash (&self, &result, streq (command, "REHASH"));
-                //  One commit per burst, not per file: commit when no
-                //  request waits (a batch lost to a crash is only hashed
-                //  again; the database flushes at every BATCH rows too)
-                if (!(zsock_events (pipe) & ZMQ_POLLIN))
-                    digestdb_flush (self.db);
-                s_send_result (pipe, &result);
-            }
-            zstr_free (&result.path);
-        }
-        bool term = command && streq (command, "$TERM");
+    char *command = NULL, *path = NULL;
+    while (self.db && s_next (&self, &command, &path)) {
+        if (command && path && (streq (command, "HASH") || streq (command, "REHASH")))
+            s_handle (&self, command, path, false);
         zstr_free (&command);
-        zmsg_destroy (&msg);
-        if (term)
-            break;
+        zstr_free (&path);
     }
+    zlistx_destroy (&self.later);
     free (self.buffer);
     digestdb_destroy (&self.db);
     digest_thread_end ();
@@ -216,7 +307,10 @@ hashq_new (const char *root, const char *db_path)
     self->shared = shared;
     self->queue = zlistx_new ();
     zlistx_set_destructor (self->queue, (zlistx_destructor_fn *) zstr_free);
+    self->small = zlistx_new ();
+    zlistx_set_destructor (self->small, (zlistx_destructor_fn *) zstr_free);
     self->queued = zhashx_new ();
+    self->queued_small = zhashx_new ();
     self->fresh = zhashx_new ();
     return self;
 }
@@ -233,7 +327,9 @@ hashq_destroy (hashq_t **self_p)
     free (self->shared->db_path);
     free (self->shared);
     zlistx_destroy (&self->queue);
+    zlistx_destroy (&self->small);
     zhashx_destroy (&self->queued);
+    zhashx_destroy (&self->queued_small);
     zhashx_destroy (&self->fresh);
     free (self);
     *self_p = NULL;
@@ -245,12 +341,18 @@ hashq_sock (hashq_t *self)
     return zactor_sock (self->actor);
 }
 
+//  Hand the thread what it may take: small files first, beyond the cap
 static void
 s_feed (hashq_t *self)
 {
-    while (self->in_flight < IN_FLIGHT && zlistx_size (self->queue)) {
-        char *path = (char *) zlistx_detach (self->queue, NULL);
-        zhashx_delete (self->queued, path);
+    while (true) {
+        zlistx_t *from = zlistx_size (self->small) && self->in_flight < IN_FLIGHT + SMALL_IN_FLIGHT
+                       ? self->small
+                       : zlistx_size (self->queue) && self->in_flight < IN_FLIGHT? self->queue: NULL;
+        if (!from)
+            return;
+        char *path = (char *) zlistx_detach (from, NULL);
+        zhashx_delete (from == self->small? self->queued_small: self->queued, path);
         bool fresh = zhashx_lookup (self->fresh, path) != NULL;
         zhashx_delete (self->fresh, path);
         zstr_sendx (self->actor, fresh? "REHASH": "HASH", path, NULL);
@@ -259,15 +361,35 @@ s_feed (hashq_t *self)
     }
 }
 
+static void
+s_enqueue (hashq_t *self, const char *path, bool small)
+{
+    if (zhashx_lookup (self->queued_small, path))
+        return;
+    void *handle = zhashx_lookup (self->queued, path);
+    if (handle && !small)
+        return;
+    if (handle) {                       //  now small: moves up
+        zhashx_delete (self->queued, path);
+        zlistx_delete (self->queue, handle);
+    }
+    char *copy = strdup (path);
+    zlistx_t *list = small? self->small: self->queue;
+    zhashx_insert (small? self->queued_small: self->queued, copy,
+                   zlistx_add_end (list, copy));
+    s_feed (self);
+}
+
 void
 hashq_request (hashq_t *self, const char *path)
 {
-    if (zhashx_lookup (self->queued, path))
-        return;
-    char *copy = strdup (path);
-    zlistx_add_end (self->queue, copy);
-    zhashx_insert (self->queued, copy, (void *) 1);
-    s_feed (self);
+    s_enqueue (self, path, false);
+}
+
+void
+hashq_request_small (hashq_t *self, const char *path)
+{
+    s_enqueue (self, path, true);
 }
 
 void
@@ -321,7 +443,7 @@ hashq_result_destroy (hashq_result_t **result_p)
 size_t
 hashq_pending (hashq_t *self)
 {
-    return zlistx_size (self->queue) + self->in_flight;
+    return zlistx_size (self->queue) + zlistx_size (self->small) + self->in_flight;
 }
 
 uint64_t

@@ -14,6 +14,10 @@
 
 #include "digestdb.h"
 
+//  A file up to this size is small: its first event waits for its digest
+//  (digester.h), so it is never held behind a large file's read.
+#define HASHQ_SMALL     (1024 * 1024)
+
 typedef enum {
     HASHQ_DIGEST,       //  sha256 is the digest of the version `key` names
     HASHQ_CHANGING,     //  the file changed under every read: ask again when it settles
@@ -41,6 +45,12 @@ zsock_t *hashq_sock (hashq_t *self);
 
 //  Ask for the digest of `path` (relative to the root).
 void hashq_request (hashq_t *self, const char *path);
+
+//  The same for a file the caller takes for small (up to HASHQ_SMALL
+//  bytes; an event waits for its digest): it goes before every request
+//  still waiting on our side, and the thread hashes it between two reads
+//  of a large file.
+void hashq_request_small (hashq_t *self, const char *path);
 
 //  The same, reading the file whatever the database holds for it (a
 //  requester found the content served from that digest corrupted: the

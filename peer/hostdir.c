@@ -423,6 +423,19 @@ hostdir_process (hostdir_t *self, zlistx_t *changes)
     s_root_release (self);
 }
 
+//  A file system mounted or unmounted inside: inotify tells nothing
+bool
+hostdir_mounts_changed (hostdir_t *self)
+{
+    assert (self);
+    if (!self->mounts || !mounts_changed (self->mounts))
+        return false;
+    zsys_info ("hostdir: a file system was mounted or unmounted in '%s': rescanning",
+               self->root);
+    s_schedule_rescan (self, 0);
+    return true;
+}
+
 int
 hostdir_timeout (hostdir_t *self)
 {
@@ -578,6 +591,7 @@ s_alloc (const char *root, const hostdir_config_t *config)
         self->fresh = settle_new (settle_ms < S_NEW_WAIT_MS? settle_ms: S_NEW_WAIT_MS);
     self->moves = moves_new ();
     self->outlinks = outlinks_new ();
+    self->mounts = mounts_new (self->root);
     self->buffer = (char *) malloc (S_BUFFER_SIZE);
     assert (self->buffer);
     return self;
@@ -639,6 +653,7 @@ hostdir_destroy (hostdir_t **self_p)
         s_root_release (self);
         moves_destroy (&self->moves);
         outlinks_destroy (&self->outlinks);
+        mounts_destroy (&self->mounts);
         ignore_destroy (&self->ignore);
         published_destroy (&self->published);
         settle_destroy (&self->fresh);

@@ -56,6 +56,13 @@ int hostdir_fd (hostdir_t *self);
 //  (caller owns them: free with hostdir_change_destroy). Never blocks.
 void hostdir_process (hostdir_t *self, zlistx_t *changes);
 
+//  A look at the mount table (a poll(2), reading it only when it changed):
+//  true when a file system was mounted or unmounted at or below the root,
+//  which inotify does not report; a rescan is then due, and
+//  hostdir_process should be called. For a timer of the caller's (about
+//  twice a second).
+bool hostdir_mounts_changed (hostdir_t *self);
+
 //  Milliseconds until hostdir_process should be called again even without
 //  new inotify events (an unpaired move waiting for its partner, a path
 //  settling, a rescan), or -1.

@@ -8,6 +8,7 @@
 
 #include "hostdir.h"
 #include "ignore.h"
+#include "mounts.h"
 #include "moves.h"
 #include "outlinks.h"
 #include "watches.h"
@@ -20,6 +21,7 @@ struct _hostdir_t {
     settle_t *fresh;            //  new files closed a moment ago, or NULL
     outlinks_t *outlinks;       //  files also linked from outside: looked at on a timer
     int64_t outlinks_at;        //  the next look at them (zclock_mono)
+    mounts_t *mounts;           //  mounts below the root, or NULL (no /proc)
     watches_t *watches;
     ignore_t *ignore;
     bool ignore_dirty;          //  an event named it: read it again

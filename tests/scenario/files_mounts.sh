@@ -1,0 +1,48 @@
+#!/bin/bash
+# files_mounts.sh - a file system mounted inside the host directory, or
+# unmounted (SPEC 4.2: bob's view is what alice's disk shows under her
+# host directory). inotify says nothing of a mount: a tmpfs mounted over a
+# directory hides the files below it and shows its own, a bind mount
+# shows another directory's files; both are published within seconds,
+# what they hide is removed, files written in them later are published,
+# and an unmount brings back what was hidden. It runs in a mount
+# namespace of its own (unshare; as a user, with a user namespace where
+# that user is root), so no mount outlives it.
+if [ -z "${FSHARE_UNSHARED:-}" ]; then
+    build=$1
+    if [ "$(id -u)" -eq 0 ]; then set -- --mount --propagation private; else set -- --user --map-root-user --mount; fi
+    FSHARE_UNSHARED=1 exec unshare "$@" bash "$0" "$build"
+fi
+. "$(dirname "$0")/../lib.sh" "$1"
+files_family
+mkdir "$DIR/mnt" "$DIR/bind" "$T/outside/src"
+echo under >"$DIR/mnt/under.txt"
+echo b >"$T/outside/src/b.txt"
+start_all
+wait_until 10 sees bob alice mnt/under.txt || fail "bob does not see mnt/under.txt"
+mount -t tmpfs fshare-test "$DIR/mnt" || fail "cannot mount a tmpfs (root in a container without CAP_SYS_ADMIN?)"
+MOUNTED="$DIR/mnt"
+trap 'for m in $MOUNTED; do umount "$m" 2>/dev/null; done; cleanup' EXIT
+echo "on tmpfs" >"$DIR/mnt/t.txt"
+wait_until 10 sees bob alice mnt/t.txt || fail "bob does not see mnt/t.txt (on the tmpfs)"
+same_as_disk
+mount --bind "$T/outside/src" "$DIR/bind" || fail "cannot bind-mount"
+MOUNTED="$MOUNTED $DIR/bind"
+wait_until 10 sees bob alice bind/b.txt || fail "bob does not see bind/b.txt (bind mount)"
+same_as_disk
+# watched once found: a file written later is published at its close
+echo "later" >"$DIR/mnt/later.txt"
+echo "later" >"$DIR/bind/later.txt"
+wait_until 10 sees bob alice mnt/later.txt || fail "bob does not see mnt/later.txt"
+wait_until 10 sees bob alice bind/later.txt || fail "bob does not see bind/later.txt"
+same_sums 10 "in the mounts"
+umount "$DIR/mnt" && umount "$DIR/bind" || fail "cannot unmount"
+MOUNTED=""
+wait_until 10 sees bob alice mnt/under.txt || fail "bob does not see mnt/under.txt again"
+same_as_disk
+same_sums 10 "unmounted"
+# the directories below are watched again
+echo again >"$DIR/mnt/again.txt"
+wait_until 10 sees bob alice mnt/again.txt || fail "bob does not see mnt/again.txt"
+same_as_disk
+exit 0
