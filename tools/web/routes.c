@@ -269,6 +269,10 @@ s_download (request_t *request, uint64_t *job_id, const char **error)
                                  count, paths, NULL);
         downloads_unlock (config->downloads);
         free (paths);
+        if (*job_id == 0) {
+            status = MHD_HTTP_TOO_MANY_REQUESTS;
+            *error = "too many downloads waiting: let some finish, or cancel them";
+        }
     }
     zlistx_destroy (&files);
     model_unlock (config->model);
