@@ -332,6 +332,25 @@ test_hub (void **state)
     assert_non_null (strstr (buf, "event: reload"));
     hub_client_destroy (&client);
 
+    //  Ready: at once for the state, then only once something is published
+    client = hub_client_new (hub, 0);
+    assert_true (hub_client_ready (client, 10));
+    hub_client_read (client, buf, sizeof buf - 1, 10);
+    assert_false (hub_client_ready (client, 10));
+    hub_publish (hub, "downloads", "{}");
+    assert_true (hub_client_ready (client, 10));
+    hub_client_destroy (&client);
+
+    //  At most HUB_CLIENTS readers; one that ends makes room
+    hub_client_t *readers [HUB_CLIENTS];
+    for (size_t i = 0; i < HUB_CLIENTS; i++)
+        assert_non_null ((readers [i] = hub_client_new (hub, 0)));
+    assert_null (hub_client_new (hub, 0));
+    hub_client_destroy (&readers [0]);
+    assert_non_null ((readers [0] = hub_client_new (hub, 0)));
+    for (size_t i = 0; i < HUB_CLIENTS; i++)
+        hub_client_destroy (&readers [i]);
+
     //  Small reads take a frame in pieces; stop ends the stream
     client = hub_client_new (hub, 0);
     size = hub_client_read (client, buf, 5, 10);
@@ -340,6 +359,7 @@ test_hub (void **state)
     while ((size = hub_client_read (client, buf, sizeof buf, 10)) > 0)
         ;
     assert_int_equal (size, -1);
+    assert_true (hub_client_ready (client, 10));
     hub_client_destroy (&client);
     hub_destroy (&hub);
     assert_null (hub);

@@ -23,7 +23,7 @@
 #include <microhttpd.h>
 
 #define SERVER_URL_MAX       2048
-#define SERVER_CONNECTIONS   64
+#define SERVER_CONNECTIONS   (HUB_CLIENTS + 96)   //  live streams and the rest
 #define SERVER_PORT_TRIES    20      //  default port taken: try the next ones
 
 typedef struct _server_t server_t;
