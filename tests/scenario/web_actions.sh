@@ -10,7 +10,11 @@
 # no data without the token (a prefix of it, the token longer, in the
 # query of another address, or the cookie cut short), the token never
 # in a refusal, the cookie's flags, actions refused without Origin (a
-# Referer is not enough) and as GET, encoded '..' and odd methods.
+# Referer is not enough) and as GET, encoded '..' and odd methods. A name
+# with a right-to-left override (invoice<U+202E>fdp.exe, which a browser
+# shows as invoiceexe.pdf) shows escaped, as fshare-ctl shows it
+# (invoice\u202efdp.exe), in the listing and in the downloads panel, while
+# the form still posts the name itself.
 . "$(dirname "$0")/../lib.sh" "$1"
 need_pyzmq
 
@@ -18,10 +22,13 @@ FAKE="$(dirname "$0")/fake_agent.py"
 DL="$T/dl"
 mkdir -p "$DL"
 echo "good file" >"$DL/good.txt"
+RLO=$(printf '\u202e')
+echo "not a pdf" >"$DL/invoice${RLO}fdp.exe"
 "$PY" -c '
 import json, sys
 paths = {"slow/%03d" % i: None for i in range(150)}
 paths["good.txt"] = sys.argv[1] + "/good.txt"
+paths["docs/invoice\u202efdp.exe"] = sys.argv[1] + "/invoice\u202efdp.exe"
 json.dump(paths, open(sys.argv[2], "w"))' "$DL" "$T/map.json"
 
 mkdir -p "$XDG_RUNTIME_DIR/fshare"
@@ -92,6 +99,17 @@ status, _, page = request("GET", "/", {"Cookie": jar})
 check(status == 200 and b"good.txt" in page, "the page with the cookie: %d" % status)
 check(token.encode() not in page, "the token is in the page")
 
+# --- a name that re-orders what is shown ------------------------------------
+rlo = "invoice\u202efdp.exe"
+text = page.decode()
+check('data-path="docs/%s"' % rlo in text and 'value="docs/%s"' % rlo in text,
+      "the row's data-path and form lost the name itself")
+check('<td class="name">invoice\\u202efdp.exe</td>' in text, "the name is not shown escaped")
+check('aria-label="Download docs/invoice\\u202efdp.exe from alice"' in text,
+      "the button's name is not escaped")
+shown = text.replace('data-path="docs/%s"' % rlo, "").replace('value="docs/%s"' % rlo, "")
+check("\u202e" not in shown, "the override is shown raw elsewhere in the page")
+
 # --- actions ---------------------------------------------------------------
 form = {"Cookie": jar, "Content-Type": "application/x-www-form-urlencoded",
         "Accept": "application/json"}
@@ -120,6 +138,19 @@ for target in ["/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/%252e%252e/et
 for method in ["OPTIONS", "PUT", "DELETE", "TRACE", "PATCH"]:
     head = raw("%s / HTTP/1.1\r\n%sContent-Length: 0\r\n\r\n" % (method, host)).split(b"\r\n", 1)[0]
     check(head.startswith(b"HTTP/1.1 405"), "%s /: %r" % (method, head))
+
+# the saved file's name, in the downloads panel
+status, _, data = request("POST", "/download", dict(form, Origin=origin),
+                          "user=alice&path=" + urllib.parse.quote("docs/" + rlo))
+check(status == 200, "the download of %r: %d %r" % (rlo, status, data[:80]))
+deadline = time.monotonic() + 20
+panel = ""
+while time.monotonic() < deadline and "Save " not in panel:
+    status, _, data = request("GET", "/frag/downloads", {"Cookie": jar})
+    panel = json.loads(data)["html"]
+    time.sleep(0.05)
+check("Save invoice\\u202efdp.exe</a>" in panel, "the saved name is not shown escaped: %r" % panel)
+check("\u202e" not in panel, "the override is shown raw in the downloads panel: %r" % panel)
 
 # --- downloads that never end: the same one twice, then too many -------------
 def download(path):

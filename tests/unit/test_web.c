@@ -157,6 +157,11 @@ test_escape (void **state)
     text = webbuf_take (&buf, NULL);
     assert_string_equal (text, "docs/a%20b%26c%3Dd");
     free (text);
+    //  What people read: a bidi override and a C1 control shown, then HTML
+    webbuf_shown (&buf, "<b>invoice\xe2\x80\xae" "fdp.exe\xc2\x9b");
+    text = webbuf_take (&buf, NULL);
+    assert_string_equal (text, "&lt;b&gt;invoice\\u202efdp.exe\\u009b");
+    free (text);
 }
 
 //  An event of the stream, for the model.

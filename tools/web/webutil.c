@@ -2,6 +2,7 @@
 #include "webutil.h"
 #include "fshare.h"
 #include "cli.h"
+#include "escape.h"
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <sodium.h>
@@ -90,6 +91,15 @@ webbuf_html (webbuf_t *self, const char *text)
             default:   webbuf_addn (self, p, 1);
         }
     }
+}
+
+void
+webbuf_shown (webbuf_t *self, const char *text)
+{
+    char *shown = fsh_text_escape (text);
+    assert (shown);
+    webbuf_html (self, shown);
+    free (shown);
 }
 
 void

@@ -36,6 +36,12 @@ void webbuf_printf (webbuf_t *self, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));
 //  Text made safe for HTML element content and quoted attribute values.
 void webbuf_html (webbuf_t *self, const char *text);
+//  Text of others (a file name, an agent's error) as people read it:
+//  escaped as fshare-ctl shows it (proto/escape.h: a bidirectional
+//  override as \u202e, a control character as \xNN), then as HTML. For
+//  what the page shows; data the page sends back (data-path, a form's
+//  value) stays the name itself, with webbuf_html.
+void webbuf_shown (webbuf_t *self, const char *text);
 //  A JSON string literal, quotes included.
 void webbuf_json (webbuf_t *self, const char *text);
 //  Percent-encoded for a query value (unreserved characters kept).
