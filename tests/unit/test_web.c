@@ -137,6 +137,12 @@ test_listen (void **state)
     assert_true (web_host_is_loopback ("localhost"));
     assert_false (web_host_is_loopback ("0.0.0.0"));
     assert_false (web_host_is_loopback ("192.168.1.2"));
+    //  Names that only begin like loopback resolve wherever their DNS says
+    assert_false (web_host_is_loopback ("127.0.0.1.evil.example"));
+    assert_false (web_host_is_loopback ("127.evil.example"));
+    assert_false (web_host_is_loopback ("localhost.evil.example"));
+    assert_false (web_host_is_loopback ("127.0.0.256"));
+    assert_false (web_host_is_loopback ("::2"));
 }
 
 static void

@@ -337,8 +337,13 @@ web_listen_parse (const char *text, char *host, size_t size, int *port)
 bool
 web_host_is_loopback (const char *host)
 {
-    return streq (host, "::1") || strcasecmp (host, "localhost") == 0
-        || strncmp (host, "127.", 4) == 0;
+    //  The agents' own test, so that a look-alike (127.0.0.1.evil.example,
+    //  a name resolving anywhere) is no more loopback here than there
+    char endpoint [300];
+    if (strlen (host) > 256)
+        return false;
+    snprintf (endpoint, sizeof endpoint, strchr (host, ':')? "tcp://[%s]:1": "tcp://%s:1", host);
+    return fsh_endpoint_is_local (endpoint);
 }
 
 bool

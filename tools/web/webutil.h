@@ -82,7 +82,8 @@ const char *webform_get (const webform_t *self, const char *key);
 //  "127.0.0.1:8080", "localhost:0", "[::1]:8080", "0.0.0.0:80". host is
 //  copied without brackets. 0 or -1.
 int web_listen_parse (const char *text, char *host, size_t size, int *port);
-//  True for 127.0.0.0/8, ::1 and localhost.
+//  True for 127.0.0.0/8, ::1 and localhost, as fsh_endpoint_is_local
+//  decides it: a name only beginning so (127.0.0.1.example) is not.
 bool web_host_is_loopback (const char *host);
 
 //  --- a saved file, beneath the downloads directory -----------------------
