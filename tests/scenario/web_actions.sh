@@ -95,6 +95,10 @@ for what, target, hdrs in [
     check(token.encode() not in data and token not in json.dumps(headers),
           "%s: the token is in the refusal" % what)
     check("set-cookie" not in headers, "%s: a cookie was set" % what)
+# a page of another port of this host may set a cookie of the same name
+# (for a longer path, sent first): the page still opens
+status, _, _ = request("GET", "/frag/all", {"Cookie": "%s=%s; %s" % (name, "x" * 43, jar)})
+check(status == 200, "a same-named cookie before ours: %d" % status)
 status, _, page = request("GET", "/", {"Cookie": jar})
 check(status == 200 and b"good.txt" in page, "the page with the cookie: %d" % status)
 check(token.encode() not in page, "the token is in the page")

@@ -61,6 +61,17 @@ test_cookie (void **state)
     memcpy (big, "c=", 2);
     big [sizeof big - 1] = 0;
     assert_false (web_cookie_get (big, "c", value, sizeof value));
+    //  Another page of this host set one of the same name: either may hold it
+    const char *token = "t0k3n";
+    assert_true (web_cookie_holds ("fshare_web_8080=evil; fshare_web_8080=t0k3n",
+                                   "fshare_web_8080", token));
+    assert_true (web_cookie_holds ("a=b; fshare_web_8080=t0k3n", "fshare_web_8080", token));
+    assert_false (web_cookie_holds ("fshare_web_8080=evil; fshare_web_8081=t0k3n",
+                                    "fshare_web_8080", token));
+    assert_false (web_cookie_holds ("fshare_web_8080=t0k3", "fshare_web_8080", token));
+    assert_false (web_cookie_holds ("fshare_web_8080=t0k3nn", "fshare_web_8080", token));
+    assert_false (web_cookie_holds (NULL, "fshare_web_8080", token));
+    assert_false (web_cookie_holds ("fshare_web_8080", "fshare_web_8080", token));
 }
 
 static void

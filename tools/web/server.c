@@ -171,10 +171,8 @@ s_unescape (void *cls, struct MHD_Connection *connection, char *text)
 static bool
 s_cookie_ok (server_t *self, struct MHD_Connection *connection)
 {
-    char value [WEB_TOKEN_CHARS + 2];
     const char *header = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Cookie");
-    return web_cookie_get (header, self->cookie, value, sizeof value)
-        && web_token_equal (value, self->token);
+    return web_cookie_holds (header, self->cookie, self->token);
 }
 
 //  The access token, from the cookie (or, on "/", the query). -1: none

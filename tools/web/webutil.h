@@ -55,6 +55,10 @@ bool web_token_equal (const char *given, const char *token);
 //  The value of cookie `name` in a Cookie header, copied into buf; false
 //  when absent, malformed or too long.
 bool web_cookie_get (const char *header, const char *name, char *buf, size_t size);
+//  Some cookie `name` of the header holds the token. Any of them: a page
+//  of another port of this host (the same site, for cookies) may set one
+//  of the same name for a longer path, which the browser sends first.
+bool web_cookie_holds (const char *header, const char *name, const char *token);
 
 //  --- where requests come from ---------------------------------------------
 //  The Host header names this server: one of `hosts` (NULL-terminated
