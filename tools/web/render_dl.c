@@ -31,6 +31,31 @@ s_saved_link (webbuf_t *buf, download_job_t *job, size_t index)
                        item->sha256, item->sha256);
 }
 
+//  At most `limit` items of a folder's job in this state, listed; how many.
+static size_t
+s_items (webbuf_t *buf, download_job_t *job, item_state_t state, size_t limit)
+{
+    size_t listed = 0;
+    for (size_t i = 0; i < job->count && listed < limit; i++) {
+        download_item_t *item = &job->items [i];
+        if (item->state != state)
+            continue;
+        listed++;
+        if (state == ITEM_DONE) {
+            webbuf_add (buf, "<li>");
+            s_saved_link (buf, job, i);
+            webbuf_add (buf, "</li>");
+            continue;
+        }
+        webbuf_add (buf, "<li class=\"error\">");
+        webbuf_shown (buf, item->path);
+        webbuf_add (buf, ": ");
+        webbuf_shown (buf, item->error? item->error: "failed");
+        webbuf_add (buf, "</li>");
+    }
+    return listed;
+}
+
 static void
 s_job (webbuf_t *buf, download_job_t *job)
 {
@@ -68,22 +93,11 @@ s_job (webbuf_t *buf, download_job_t *job)
     if (job->folder && (done || failed)) {
         webbuf_printf (buf, "<details><summary>%zu of %zu files saved%s</summary><ul>", done,
                        job->count, failed? ", some failed": "");
-        for (size_t i = 0; i < job->count; i++) {
-            download_item_t *item = &job->items [i];
-            if (item->state == ITEM_DONE) {
-                webbuf_add (buf, "<li>");
-                s_saved_link (buf, job, i);
-                webbuf_add (buf, "</li>");
-            }
-            else
-            if (item->state == ITEM_FAILED) {
-                webbuf_add (buf, "<li class=\"error\">");
-                webbuf_shown (buf, item->path);
-                webbuf_add (buf, ": ");
-                webbuf_shown (buf, item->error? item->error: "failed");
-                webbuf_add (buf, "</li>");
-            }
-        }
+        size_t shown = s_items (buf, job, ITEM_FAILED, RENDER_JOB_ITEMS);
+        shown += s_items (buf, job, ITEM_DONE, RENDER_JOB_ITEMS - shown);
+        if (done + failed > shown)
+            webbuf_printf (buf, "<li class=\"more\">and %zu more, in the downloads "
+                           "directory</li>", done + failed - shown);
         webbuf_add (buf, "</ul></details>");
     }
     else
