@@ -85,9 +85,10 @@ s_accept (gate_t *self)
 
 //  What the connection sent so far, looked at in place: 1 when its head
 //  is complete (or as long as the gate looks), 0 to wait for more, -1
-//  when it went away.
+//  when it went away, or closed its end (`ended`) with the head unfinished:
+//  it can send no more, and poll would wake for it again at once.
 static int
-s_head (waiting_t *entry)
+s_head (waiting_t *entry, bool ended)
 {
     char buf [GATE_HEAD_MAX];
     ssize_t size = recv (entry->fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
@@ -98,6 +99,8 @@ s_head (waiting_t *entry)
     if ((size_t) size == sizeof buf || memmem (buf, (size_t) size, "\r\n\r\n", 4)
     ||  memmem (buf, (size_t) size, "\n\n", 2))
         return 1;
+    if (ended)
+        return -1;
     //  poll wakes for this socket again only once more has come
     int more = (int) size + 1;
     setsockopt (entry->fd, SOL_SOCKET, SO_RCVLOWAT, &more, sizeof more);
@@ -128,7 +131,8 @@ s_round (gate_t *self)
     if (now < self->accept_after && self->accept_after < wake)
         wake = self->accept_after;
     for (size_t i = 0; i < self->count; i++) {
-        items [i + 2] = (struct pollfd) { .fd = self->waiting [i].fd, .events = POLLIN };
+        items [i + 2] = (struct pollfd) { .fd = self->waiting [i].fd,
+                                          .events = POLLIN | POLLRDHUP };
         if (self->waiting [i].deadline < wake)
             wake = self->waiting [i].deadline;
     }
@@ -142,7 +146,9 @@ s_round (gate_t *self)
     //  the place of the one taken, which has been seen already
     now = zclock_mono ();
     for (size_t i = polled; i-- > 0; ) {
-        int state = items [i + 2].revents? s_head (&self->waiting [i]): 0;
+        short revents = items [i + 2].revents;
+        int state = revents? s_head (&self->waiting [i],
+                                     revents & (POLLRDHUP | POLLHUP | POLLERR)): 0;
         if (state > 0)
             s_hand_over (self, i);
         else
