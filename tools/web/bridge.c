@@ -332,17 +332,12 @@ s_on_item (zloop_t *loop, zsock_t *sock, void *arg)
         return 0;
     downloads_lock (self->downloads);
     link->heard = zclock_mono ();
-    download_item_t *item = link->item;
     if (result == FSH_CTL_GONE)
         s_item_end (link, ITEM_FAILED, "the agent went away");
     else
         s_item_reply (link, reply);
-    //  An item that ended makes room: the next starts now, not at the tick
-    bool ended = !item->link;
     downloads_unlock (self->downloads);
     s_downloads_changed (self);
-    if (ended)
-        bridge_poke (self);
     fsh_ctl_reply_free (&reply);
     return 0;
 }
