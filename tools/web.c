@@ -6,7 +6,8 @@
     folder, live updates, downloads with progress. The pieces live in
     tools/web/: the agent link and its thread (bridge, on proto/ctlclient), the
     copy of the listing (model), the downloads table, the live stream
-    (hub), the HTTP server and its security checks (server, routes), the
+    (hub), the door that takes connections once their request head is whole
+    (gate), the HTTP server and its security checks (server, routes), the
     HTML (render) and the built-in script and style (assets/).
 */
 #include "fshare.h"

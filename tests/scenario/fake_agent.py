@@ -16,7 +16,10 @@ hand, so that it can answer what no agent would. It serves until killed
       an online agent whose downloads directory is DOWNLOADS: alice
       publishes every path of the JSON object in the file MAP, and a get
       of one of them "saves" it where MAP says (the saved path reported,
-      absolute, with the size of what is there), whatever that is.
+      absolute, with the size of what is there), whatever that is. A
+      path that MAP maps to null is a download that never ends: its get
+      is accepted and then told of progress every 0.2 s, never of a
+      result, until the client sends "cancel" or goes away.
   linger ENDPOINT SECONDS
       an online agent that answers "disconnect" with OK, then answers
       nothing more and exits SECONDS later (never, when SECONDS is
@@ -129,8 +132,12 @@ class Agent:
             if not self.sock.poll(wait_ms, zmq.POLLOUT):
                 return False
 
-    def serve(self, answer):
+    def serve(self, answer, tick=None):
+        """answer(peer, request) for each request; tick() every 0.2 s."""
         while True:
+            if tick and not self.sock.poll(200):
+                tick()
+                continue
             frames = self.sock.recv_multipart()
             if len(frames) != 2:
                 continue
@@ -168,13 +175,32 @@ def web(endpoint, downloads, map_file):
     agent = Agent(endpoint)
 
     def size_of(path):
+        if path is None:
+            return 100
         try:
             return os.stat(path).st_size
         except OSError:
             return 0
 
+    stalled = set()                 # peers of the gets that never end
+
+    def tick():
+        for peer in list(stalled):
+            # Progress: done 1, total 2
+            if not agent.send(peer, number(3, 1) + field(8, number(1, 1) + number(2, 100)), 1000):
+                stalled.discard(peer)
+
     def answer(peer, request):
         command = request["command"]
+        if command == "cancel" and peer in stalled:
+            stalled.discard(peer)
+            # status ERROR (1), code cancelled (20)
+            agent.send(peer, number(1, 1) + field(2, "cancelled") + number(11, 20))
+            return "cancel"
+        if command == "get" and len(request["args"]) == 2 and saved.get(request["args"][1], 0) is None:
+            stalled.add(peer)
+            agent.send(peer, number(3, 1))
+            return "get %s: stalled" % request["args"][1]
         if command == "status":
             agent.send(peer, field(6, agent_status("bob", downloads)))
         elif command == "peers":
@@ -198,7 +224,7 @@ def web(endpoint, downloads, map_file):
             agent.send(peer, number(1, 1) + field(2, "no such command") + number(11, 6))
         return command
 
-    agent.serve(answer)
+    agent.serve(answer, tick)
 
 
 def linger(endpoint, seconds):

@@ -17,6 +17,8 @@ expect 2 "$WEB" --bogus
 expect 2 "$WEB" --listen 127.0.0.1
 expect 2 "$WEB" --listen 0.0.0.0:0
 err_has "add --allow-remote"
+expect 2 "$WEB" --listen 127.0.0.1.evil.example:0     # resolves wherever its DNS says
+err_has "add --allow-remote"
 expect 2 "$WEB" --user 'bad name'
 expect 2 "$WEB" --user alice --control ipc://x
 expect 1 "$WEB"

@@ -61,6 +61,17 @@ test_cookie (void **state)
     memcpy (big, "c=", 2);
     big [sizeof big - 1] = 0;
     assert_false (web_cookie_get (big, "c", value, sizeof value));
+    //  Another page of this host set one of the same name: either may hold it
+    const char *token = "t0k3n";
+    assert_true (web_cookie_holds ("fshare_web_8080=evil; fshare_web_8080=t0k3n",
+                                   "fshare_web_8080", token));
+    assert_true (web_cookie_holds ("a=b; fshare_web_8080=t0k3n", "fshare_web_8080", token));
+    assert_false (web_cookie_holds ("fshare_web_8080=evil; fshare_web_8081=t0k3n",
+                                    "fshare_web_8080", token));
+    assert_false (web_cookie_holds ("fshare_web_8080=t0k3", "fshare_web_8080", token));
+    assert_false (web_cookie_holds ("fshare_web_8080=t0k3nn", "fshare_web_8080", token));
+    assert_false (web_cookie_holds (NULL, "fshare_web_8080", token));
+    assert_false (web_cookie_holds ("fshare_web_8080", "fshare_web_8080", token));
 }
 
 static void
@@ -137,6 +148,12 @@ test_listen (void **state)
     assert_true (web_host_is_loopback ("localhost"));
     assert_false (web_host_is_loopback ("0.0.0.0"));
     assert_false (web_host_is_loopback ("192.168.1.2"));
+    //  Names that only begin like loopback resolve wherever their DNS says
+    assert_false (web_host_is_loopback ("127.0.0.1.evil.example"));
+    assert_false (web_host_is_loopback ("127.evil.example"));
+    assert_false (web_host_is_loopback ("localhost.evil.example"));
+    assert_false (web_host_is_loopback ("127.0.0.256"));
+    assert_false (web_host_is_loopback ("::2"));
 }
 
 static void
@@ -156,6 +173,11 @@ test_escape (void **state)
     webbuf_url (&buf, "docs/a b&c=d");
     text = webbuf_take (&buf, NULL);
     assert_string_equal (text, "docs/a%20b%26c%3Dd");
+    free (text);
+    //  What people read: a bidi override and a C1 control shown, then HTML
+    webbuf_shown (&buf, "<b>invoice\xe2\x80\xae" "fdp.exe\xc2\x9b");
+    text = webbuf_take (&buf, NULL);
+    assert_string_equal (text, "&lt;b&gt;invoice\\u202efdp.exe\\u009b");
     free (text);
 }
 
@@ -332,6 +354,25 @@ test_hub (void **state)
     assert_non_null (strstr (buf, "event: reload"));
     hub_client_destroy (&client);
 
+    //  Ready: at once for the state, then only once something is published
+    client = hub_client_new (hub, 0);
+    assert_true (hub_client_ready (client, 10));
+    hub_client_read (client, buf, sizeof buf - 1, 10);
+    assert_false (hub_client_ready (client, 10));
+    hub_publish (hub, "downloads", "{}");
+    assert_true (hub_client_ready (client, 10));
+    hub_client_destroy (&client);
+
+    //  At most HUB_CLIENTS readers; one that ends makes room
+    hub_client_t *readers [HUB_CLIENTS];
+    for (size_t i = 0; i < HUB_CLIENTS; i++)
+        assert_non_null ((readers [i] = hub_client_new (hub, 0)));
+    assert_null (hub_client_new (hub, 0));
+    hub_client_destroy (&readers [0]);
+    assert_non_null ((readers [0] = hub_client_new (hub, 0)));
+    for (size_t i = 0; i < HUB_CLIENTS; i++)
+        hub_client_destroy (&readers [i]);
+
     //  Small reads take a frame in pieces; stop ends the stream
     client = hub_client_new (hub, 0);
     size = hub_client_read (client, buf, 5, 10);
@@ -340,6 +381,7 @@ test_hub (void **state)
     while ((size = hub_client_read (client, buf, sizeof buf, 10)) > 0)
         ;
     assert_int_equal (size, -1);
+    assert_true (hub_client_ready (client, 10));
     hub_client_destroy (&client);
     hub_destroy (&hub);
     assert_null (hub);

@@ -88,10 +88,42 @@ s_trim (downloads_t *self)
     }
 }
 
+download_job_t *
+downloads_unfinished (downloads_t *self, const char *owner, const char *what, bool folder)
+{
+    for (download_job_t *job = (download_job_t *) zlistx_first (self->jobs); job;
+         job = (download_job_t *) zlistx_next (self->jobs))
+        if (!job->cancelled && job->folder == folder && streq (job->owner, owner)
+        &&  streq (job->what, what) && !downloads_job_over (job))
+            return job;
+    return NULL;
+}
+
+//  Room for one more unfinished job of `count` items.
+static bool
+s_room (downloads_t *self, size_t count)
+{
+    size_t jobs = 0, items = 0;
+    for (download_job_t *job = (download_job_t *) zlistx_first (self->jobs); job;
+         job = (download_job_t *) zlistx_next (self->jobs)) {
+        size_t waiting = 0;
+        for (size_t i = 0; i < job->count; i++)
+            waiting += job->items [i].state == ITEM_QUEUED || job->items [i].state == ITEM_RUNNING;
+        jobs += waiting > 0;
+        items += waiting;
+    }
+    return jobs < DOWNLOADS_PENDING && count <= DOWNLOADS_ITEMS && items <= DOWNLOADS_ITEMS - count;
+}
+
 uint64_t
 downloads_add (downloads_t *self, const char *owner, const char *what, bool folder,
                size_t count, const char *const *paths, const char *const *outputs)
 {
+    download_job_t *same = downloads_unfinished (self, owner, what, folder);
+    if (same)
+        return same->id;
+    if (!s_room (self, count))
+        return 0;
     download_job_t *job = (download_job_t *) zmalloc (sizeof (download_job_t));
     job->id = ++self->next_id;
     job->owner = strdup (owner);

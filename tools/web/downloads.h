@@ -16,6 +16,11 @@
 
 #define DOWNLOADS_JOBS      200     //  finished jobs beyond this are forgotten
 #define DOWNLOADS_RUNNING   4       //  items moving at once
+//  Unfinished work the page may queue: a click repeated (or a script
+//  posting for ever) must not grow the table, the agent's queue and the
+//  downloads directory without end. Twice the 100,000 files of SPEC 9.
+#define DOWNLOADS_PENDING   100     //  unfinished jobs
+#define DOWNLOADS_ITEMS     200000  //  their files, together
 
 typedef enum {
     ITEM_QUEUED, ITEM_RUNNING, ITEM_DONE, ITEM_FAILED, ITEM_CANCELLED
@@ -52,9 +57,15 @@ void downloads_destroy (downloads_t **self_p);
 void downloads_lock (downloads_t *self);
 void downloads_unlock (downloads_t *self);
 
-//  A new job of `count` items (paths, and outputs or NULL); its id.
+//  A new job of `count` items (paths, and outputs or NULL); its id. The
+//  same download (owner, what, folder) while one is unfinished is that
+//  one: its id again. 0 when the unfinished jobs or their items would
+//  pass DOWNLOADS_PENDING or DOWNLOADS_ITEMS (nothing added).
 uint64_t downloads_add (downloads_t *self, const char *owner, const char *what, bool folder,
                         size_t count, const char *const *paths, const char *const *outputs);
+//  The unfinished job of this download (not one cancelled), or NULL.
+download_job_t *downloads_unfinished (downloads_t *self, const char *owner, const char *what,
+                                      bool folder);
 download_job_t *downloads_job (downloads_t *self, uint64_t id);
 //  Jobs, newest first (the list is the table's; do not destroy).
 zlistx_t *downloads_jobs (downloads_t *self);

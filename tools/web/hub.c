@@ -16,6 +16,7 @@ struct _hub_t {
     uint64_t last;              //  number of the newest message
     char *state;                //  JSON of the agent's state
     char *text;                 //  the banner's text
+    size_t clients;             //  readers now
     bool stopped;
 };
 
@@ -123,10 +124,15 @@ hub_last (hub_t *self)
 hub_client_t *
 hub_client_new (hub_t *self, uint64_t since)
 {
+    pthread_mutex_lock (&self->lock);
+    if (self->clients == HUB_CLIENTS) {
+        pthread_mutex_unlock (&self->lock);
+        return NULL;
+    }
+    self->clients++;
     hub_client_t *client = (hub_client_t *) calloc (1, sizeof (hub_client_t));
     assert (client);
     client->hub = self;
-    pthread_mutex_lock (&self->lock);
     client->next = since && since <= self->last? since + 1: self->last + 1;
     //  Asked to resume from beyond what the ring holds: start afresh
     if (since && (since > self->last || self->last - since >= HUB_RING))
@@ -139,6 +145,10 @@ void
 hub_client_destroy (hub_client_t **self_p)
 {
     if (*self_p) {
+        hub_t *hub = (*self_p)->hub;
+        pthread_mutex_lock (&hub->lock);
+        hub->clients--;
+        pthread_mutex_unlock (&hub->lock);
         free ((*self_p)->pending);
         free (*self_p);
         *self_p = NULL;
@@ -206,4 +216,20 @@ hub_client_read (hub_client_t *self, char *buf, size_t max, int wait_ms)
         self->pending = NULL;
     }
     return (ssize_t) size;
+}
+
+bool
+hub_client_ready (hub_client_t *self, int wait_ms)
+{
+    if (self->pending || !self->started)
+        return true;
+    hub_t *hub = self->hub;
+    struct timespec deadline = s_deadline (wait_ms);
+    pthread_mutex_lock (&hub->lock);
+    while (!hub->stopped && self->next > hub->last)
+        if (pthread_cond_timedwait (&hub->changed, &hub->lock, &deadline))
+            break;
+    bool ready = hub->stopped || self->next <= hub->last;
+    pthread_mutex_unlock (&hub->lock);
+    return ready;
 }

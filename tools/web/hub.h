@@ -18,6 +18,10 @@
 
 #define HUB_RING        1024        //  messages kept for late readers
 #define HUB_KEEPALIVE_MS 10000
+//  Readers at once: each holds one of the server's connections (and its
+//  thread) for as long as its page is open, so they are fewer than those
+//  (SERVER_CONNECTIONS): more open pages cannot keep the rest from loading.
+#define HUB_CLIENTS     64
 
 typedef struct _hub_t hub_t;
 typedef struct _hub_client_t hub_client_t;
@@ -38,12 +42,16 @@ char *hub_state_text (hub_t *self);
 //  The number of the last message published.
 uint64_t hub_last (hub_t *self);
 
-//  A reader that resumes after message `since` (0: from now on).
+//  A reader that resumes after message `since` (0: from now on); NULL
+//  when HUB_CLIENTS read already.
 hub_client_t *hub_client_new (hub_t *self, uint64_t since);
 void hub_client_destroy (hub_client_t **self_p);
 //  Fill buf with the next part of the stream, waiting at most
 //  `wait_ms` (then a keep-alive comment). Bytes written, or -1 when the
 //  hub stopped.
 ssize_t hub_client_read (hub_client_t *self, char *buf, size_t max, int wait_ms);
+//  Wait at most `wait_ms` for something to send (or the stop): true when
+//  hub_client_read would not wait.
+bool hub_client_ready (hub_client_t *self, int wait_ms);
 
 #endif

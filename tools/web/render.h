@@ -21,6 +21,10 @@
 #define RENDER_EXPAND   2000
 #define RENDER_ROWS     500
 #define RENDER_GROUPS   300
+//  Files of one folder download listed in the downloads panel (its
+//  failures first): the panel is fetched again on every progress, and a
+//  folder of 100,000 files would make it megabytes each time
+#define RENDER_JOB_ITEMS 100
 
 //  What the address asks to see.
 typedef struct {

@@ -20,15 +20,40 @@ s_saved_link (webbuf_t *buf, download_job_t *job, size_t index)
     const char *name = job->folder? item->path: s_base (item->saved);
     webbuf_printf (buf, "<a class=\"save\" href=\"/saved?job=%llu&amp;item=%zu\" download>Save ",
                    (unsigned long long) job->id, index);
-    webbuf_html (buf, name);
+    webbuf_shown (buf, name);
     webbuf_printf (buf, "</a> <a class=\"open\" href=\"/saved?job=%llu&amp;item=%zu&amp;open=1\" "
                    "target=\"_blank\" rel=\"noopener\" aria-label=\"Open ", (unsigned long long) job->id,
                    index);
-    webbuf_html (buf, name);
+    webbuf_shown (buf, name);
     webbuf_add (buf, "\">Open</a>");
     if (item->sha256 && *item->sha256)
         webbuf_printf (buf, " <small title=\"verified SHA-256 %s\">verified %.12s</small>",
                        item->sha256, item->sha256);
+}
+
+//  At most `limit` items of a folder's job in this state, listed; how many.
+static size_t
+s_items (webbuf_t *buf, download_job_t *job, item_state_t state, size_t limit)
+{
+    size_t listed = 0;
+    for (size_t i = 0; i < job->count && listed < limit; i++) {
+        download_item_t *item = &job->items [i];
+        if (item->state != state)
+            continue;
+        listed++;
+        if (state == ITEM_DONE) {
+            webbuf_add (buf, "<li>");
+            s_saved_link (buf, job, i);
+            webbuf_add (buf, "</li>");
+            continue;
+        }
+        webbuf_add (buf, "<li class=\"error\">");
+        webbuf_shown (buf, item->path);
+        webbuf_add (buf, ": ");
+        webbuf_shown (buf, item->error? item->error: "failed");
+        webbuf_add (buf, "</li>");
+    }
+    return listed;
 }
 
 static void
@@ -46,7 +71,7 @@ s_job (webbuf_t *buf, download_job_t *job)
                    (unsigned long long) job->id, state);
     webbuf_html (buf, job->owner);
     webbuf_add (buf, ": ");
-    webbuf_html (buf, job->folder? (*job->what? job->what: "(all files)"): job->what);
+    webbuf_shown (buf, job->folder? (*job->what? job->what: "(all files)"): job->what);
     webbuf_add (buf, job->folder && *job->what? "/</span> ": "</span> ");
     char have [32], all [32];
     fsh_human_size (bytes, have, sizeof have);
@@ -60,7 +85,7 @@ s_job (webbuf_t *buf, download_job_t *job)
         webbuf_printf (buf, "</span> <form method=\"post\" action=\"/cancel\" class=\"act\">"
                        "<input type=\"hidden\" name=\"job\" value=\"%llu\"><button type=\"submit\" "
                        "aria-label=\"Cancel the download of ", (unsigned long long) job->id);
-        webbuf_html (buf, job->what);
+        webbuf_shown (buf, job->what);
         webbuf_add (buf, "\">Cancel</button></form>");
     }
     else
@@ -68,22 +93,11 @@ s_job (webbuf_t *buf, download_job_t *job)
     if (job->folder && (done || failed)) {
         webbuf_printf (buf, "<details><summary>%zu of %zu files saved%s</summary><ul>", done,
                        job->count, failed? ", some failed": "");
-        for (size_t i = 0; i < job->count; i++) {
-            download_item_t *item = &job->items [i];
-            if (item->state == ITEM_DONE) {
-                webbuf_add (buf, "<li>");
-                s_saved_link (buf, job, i);
-                webbuf_add (buf, "</li>");
-            }
-            else
-            if (item->state == ITEM_FAILED) {
-                webbuf_add (buf, "<li class=\"error\">");
-                webbuf_html (buf, item->path);
-                webbuf_add (buf, ": ");
-                webbuf_html (buf, item->error? item->error: "failed");
-                webbuf_add (buf, "</li>");
-            }
-        }
+        size_t shown = s_items (buf, job, ITEM_FAILED, RENDER_JOB_ITEMS);
+        shown += s_items (buf, job, ITEM_DONE, RENDER_JOB_ITEMS - shown);
+        if (done + failed > shown)
+            webbuf_printf (buf, "<li class=\"more\">and %zu more, in the downloads "
+                           "directory</li>", done + failed - shown);
         webbuf_add (buf, "</ul></details>");
     }
     else
@@ -92,7 +106,7 @@ s_job (webbuf_t *buf, download_job_t *job)
     else
     if (!job->folder && failed && job->items [0].error) {
         webbuf_add (buf, "<span class=\"error\">");
-        webbuf_html (buf, job->items [0].error);
+        webbuf_shown (buf, job->items [0].error);
         webbuf_add (buf, "</span>");
     }
     webbuf_add (buf, "</li>\n");

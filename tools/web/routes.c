@@ -12,7 +12,10 @@
 #include "render.h"
 #include "assets.h"
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
+
+#define ROUTES_HANGUP_MS    500     //  how often a quiet stream looks for its page
 
 //  Checks the view's arguments; NULL when fine, else what is wrong.
 static const char *
@@ -49,19 +52,45 @@ s_owned (request_t *request, unsigned int status, const char *type, char *body)
     return rc;
 }
 
+//  One page's live stream: its reader of the hub, and its connection's
+//  socket, looked at while there is nothing to send.
+typedef struct {
+    hub_client_t *client;
+    int fd;
+} stream_t;
+
+//  The page went away (closed its end): nothing written would tell
+//  before the next keep-alive, and its connection would be held till then.
+static bool
+s_hung_up (int fd)
+{
+    struct pollfd item = { .fd = fd, .events = POLLRDHUP };
+    return fd >= 0 && poll (&item, 1, 0) > 0
+        && (item.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
+
 static ssize_t
 s_sse_read (void *cls, uint64_t pos, char *buf, size_t max)
 {
     (void) pos;
-    ssize_t size = hub_client_read ((hub_client_t *) cls, buf, max, HUB_KEEPALIVE_MS);
+    stream_t *stream = (stream_t *) cls;
+    int64_t keepalive = zclock_mono () + HUB_KEEPALIVE_MS;
+    while (!hub_client_ready (stream->client, ROUTES_HANGUP_MS)) {
+        if (s_hung_up (stream->fd))
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        if (zclock_mono () >= keepalive)
+            break;
+    }
+    ssize_t size = hub_client_read (stream->client, buf, max, 0);
     return size < 0? MHD_CONTENT_READER_END_OF_STREAM: size;
 }
 
 static void
 s_sse_free (void *cls)
 {
-    hub_client_t *client = (hub_client_t *) cls;
-    hub_client_destroy (&client);
+    stream_t *stream = (stream_t *) cls;
+    hub_client_destroy (&stream->client);
+    free (stream);
 }
 
 static enum MHD_Result
@@ -75,10 +104,18 @@ s_events (request_t *request)
     if (from < 0)
         return server_text (request, MHD_HTTP_BAD_REQUEST, "bad stream position");
     hub_client_t *client = hub_client_new (config->hub, (uint64_t) from);
+    if (!client)
+        return server_text (request, MHD_HTTP_SERVICE_UNAVAILABLE,
+                            "Too many pages are open on this server: close some.");
+    stream_t *stream = (stream_t *) zmalloc (sizeof (stream_t));
+    stream->client = client;
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info (
+        request->connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    stream->fd = info? info->connect_fd: -1;
     struct MHD_Response *response = MHD_create_response_from_callback (
-        MHD_SIZE_UNKNOWN, 4096, s_sse_read, client, s_sse_free);
+        MHD_SIZE_UNKNOWN, 4096, s_sse_read, stream, s_sse_free);
     if (!response) {
-        hub_client_destroy (&client);
+        s_sse_free (stream);
         return MHD_NO;
     }
     MHD_add_response_header (response, "Content-Type", "text/event-stream");
@@ -269,6 +306,10 @@ s_download (request_t *request, uint64_t *job_id, const char **error)
                                  count, paths, NULL);
         downloads_unlock (config->downloads);
         free (paths);
+        if (*job_id == 0) {
+            status = MHD_HTTP_TOO_MANY_REQUESTS;
+            *error = "too many downloads waiting: let some finish, or cancel them";
+        }
     }
     zlistx_destroy (&files);
     model_unlock (config->model);

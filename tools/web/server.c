@@ -1,5 +1,6 @@
 /*  server.c - the HTTP server and its security checks. See server.h. */
 #include "server.h"
+#include "gate.h"
 #include <netdb.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -10,6 +11,7 @@
 struct _server_t {
     server_config_t config;
     struct MHD_Daemon *daemon;
+    gate_t *gate;               //  accepts; hands over whole request heads
     char token [WEB_TOKEN_CHARS + 1];
     char cookie [32];           //  cookie name: fshare_web_<port>
     char *hosts [5];            //  accepted Host headers, NULL-terminated
@@ -165,22 +167,38 @@ s_unescape (void *cls, struct MHD_Connection *connection, char *text)
     return MHD_http_unescape (text);
 }
 
+//  The request carries the access token's cookie.
+static bool
+s_cookie_ok (server_t *self, struct MHD_Connection *connection)
+{
+    const char *header = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Cookie");
+    return web_cookie_holds (header, self->cookie, self->token);
+}
+
 //  The access token, from the cookie (or, on "/", the query). -1: none
 //  valid; 0: the cookie; 1: the query's token (to become the cookie).
 static int
 s_authorized (server_t *self, request_t *request)
 {
-    char value [WEB_TOKEN_CHARS + 2];
-    const char *header = MHD_lookup_connection_value (request->connection, MHD_HEADER_KIND,
-                                                      "Cookie");
-    if (web_cookie_get (header, self->cookie, value, sizeof value)
-    &&  web_token_equal (value, self->token))
+    if (s_cookie_ok (self, request->connection))
         return 0;
     const char *given = webform_get (&request->query, "token");
     if (streq (request->url, "/") && streq (request->method, "GET")
     &&  web_token_equal (given, self->token))
         return 1;
     return -1;
+}
+
+//  A POST's body is read only for a request that may act: any other is
+//  refused before it, so that no one without the token holds a
+//  connection by sending a body slowly.
+static bool
+s_may_send_body (server_t *self, struct MHD_Connection *connection)
+{
+    const char *host = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Host");
+    if (!self->config.allow_remote && !web_host_ok (host, (const char *const *) self->hosts))
+        return false;
+    return s_cookie_ok (self, connection);
 }
 
 static enum MHD_Result
@@ -240,7 +258,7 @@ s_handle (void *cls, struct MHD_Connection *connection, const char *url, const c
                                                           "Content-Length");
         if (length && fsh_number (length, 0, WEB_FORM_MAX) < 0)
             upload->too_large = true;
-        if (post && !upload->too_large)
+        if (post && !upload->too_large && s_may_send_body (self, connection))
             return MHD_YES;     //  the body follows
     }
     if (post && *upload_data_size) {
@@ -296,6 +314,16 @@ s_hosts (server_t *self)
     self->hosts [count] = NULL;
 }
 
+//  A connection whose request head has come (gate.c) to the HTTP server,
+//  which closes it when it cannot take it (all its connections busy)
+static void
+s_pass (void *arg, int fd, const struct sockaddr *address, socklen_t length)
+{
+    server_t *self = (server_t *) arg;
+    if (MHD_add_connection (self->daemon, fd, address, length) != MHD_YES && self->config.verbose)
+        fprintf (stderr, "fshare-web: a connection refused: %s\n", strerror (errno));
+}
+
 server_t *
 server_new (const server_config_t *config, int fd, char **error)
 {
@@ -305,10 +333,11 @@ server_new (const server_config_t *config, int fd, char **error)
     web_token_new (self->token, sizeof self->token);
     snprintf (self->cookie, sizeof self->cookie, "fshare_web_%d", config->port);
     s_hosts (self);
+    //  No listening socket of its own: the gate accepts (see gate.h)
     unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD
+                       | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC
                        | (config->verbose? MHD_USE_ERROR_LOG: 0);
     self->daemon = MHD_start_daemon (flags, 0, NULL, NULL, s_handle, self,
-        MHD_OPTION_LISTEN_SOCKET, (MHD_socket) fd,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int) SERVER_CONNECTIONS,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 60,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) (32 * 1024),
@@ -321,6 +350,12 @@ server_new (const server_config_t *config, int fd, char **error)
         server_destroy (&self);
         return NULL;
     }
+    self->gate = gate_new (fd, s_pass, self);
+    if (!self->gate) {
+        *error = strdup ("cannot start the HTTP server's thread");
+        server_destroy (&self);
+        return NULL;
+    }
     return self;
 }
 
@@ -329,6 +364,8 @@ server_destroy (server_t **self_p)
 {
     if (*self_p) {
         server_t *self = *self_p;
+        //  The gate first: it hands connections to the daemon
+        gate_destroy (&self->gate);
         if (self->daemon)
             MHD_stop_daemon (self->daemon);
         for (size_t i = 0; self->hosts [i]; i++)

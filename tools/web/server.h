@@ -1,6 +1,10 @@
 /*  server.h - fshare-web's HTTP server (libmicrohttpd, a thread per
     connection) and the security model every request passes through.
 
+    Connections reach it through the gate (gate.h) once their request
+    head has come whole; a POST's body is read only when it carries the
+    token's cookie and names this host.
+
     Order of checks, the same for every request: a method we serve (GET,
     HEAD, POST; else 405), a Host that names this server (else 403: no DNS
     rebinding), a bounded URL and body (else 414/413), then the access
@@ -23,7 +27,7 @@
 #include <microhttpd.h>
 
 #define SERVER_URL_MAX       2048
-#define SERVER_CONNECTIONS   64
+#define SERVER_CONNECTIONS   (HUB_CLIENTS + 96)   //  live streams and the rest
 #define SERVER_PORT_TRIES    20      //  default port taken: try the next ones
 
 typedef struct _server_t server_t;

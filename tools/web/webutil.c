@@ -2,6 +2,7 @@
 #include "webutil.h"
 #include "fshare.h"
 #include "cli.h"
+#include "escape.h"
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <sodium.h>
@@ -93,6 +94,15 @@ webbuf_html (webbuf_t *self, const char *text)
 }
 
 void
+webbuf_shown (webbuf_t *self, const char *text)
+{
+    char *shown = fsh_text_escape (text);
+    assert (shown);
+    webbuf_html (self, shown);
+    free (shown);
+}
+
+void
 webbuf_json (webbuf_t *self, const char *text)
 {
     webbuf_add (self, "\"");
@@ -140,30 +150,53 @@ web_token_equal (const char *given, const char *token)
     return sodium_memcmp (given, token, length) == 0;
 }
 
-bool
-web_cookie_get (const char *header, const char *name, char *buf, size_t size)
+//  The next cookie named `name` from *at on: its value into buf (true),
+//  *at past it. False when there is none more; a value too long for buf
+//  is passed over.
+static bool
+s_cookie_next (const char **at, const char *name, char *buf, size_t size)
 {
-    if (!header)
-        return false;
     size_t name_len = strlen (name);
-    const char *p = header;
+    const char *p = *at;
     while (*p) {
         while (*p == ' ' || *p == ';')
             p++;
         const char *end = strchr (p, ';');
         size_t len = end? (size_t) (end - p): strlen (p);
-        if (len > name_len && memcmp (p, name, name_len) == 0 && p [name_len] == '=') {
-            size_t value_len = len - name_len - 1;
-            while (value_len && p [name_len + 1 + value_len - 1] == ' ')
-                value_len--;
-            if (value_len + 1 > size)
-                return false;
-            memcpy (buf, p + name_len + 1, value_len);
-            buf [value_len] = 0;
-            return true;
-        }
+        const char *start = p;
         p += len;
+        if (len <= name_len || memcmp (start, name, name_len) != 0 || start [name_len] != '=')
+            continue;
+        const char *value = start + name_len + 1;
+        size_t value_len = len - name_len - 1;
+        while (value_len && value [value_len - 1] == ' ')
+            value_len--;
+        if (value_len + 1 > size)
+            continue;
+        memcpy (buf, value, value_len);
+        buf [value_len] = 0;
+        *at = p;
+        return true;
     }
+    *at = p;
+    return false;
+}
+
+bool
+web_cookie_get (const char *header, const char *name, char *buf, size_t size)
+{
+    const char *at = header;
+    return header && s_cookie_next (&at, name, buf, size);
+}
+
+bool
+web_cookie_holds (const char *header, const char *name, const char *token)
+{
+    char value [WEB_TOKEN_CHARS + 2];
+    const char *at = header;
+    while (header && s_cookie_next (&at, name, value, sizeof value))
+        if (web_token_equal (value, token))
+            return true;
     return false;
 }
 
@@ -327,8 +360,13 @@ web_listen_parse (const char *text, char *host, size_t size, int *port)
 bool
 web_host_is_loopback (const char *host)
 {
-    return streq (host, "::1") || strcasecmp (host, "localhost") == 0
-        || strncmp (host, "127.", 4) == 0;
+    //  The agents' own test, so that a look-alike (127.0.0.1.evil.example,
+    //  a name resolving anywhere) is no more loopback here than there
+    char endpoint [300];
+    if (strlen (host) > 256)
+        return false;
+    snprintf (endpoint, sizeof endpoint, strchr (host, ':')? "tcp://[%s]:1": "tcp://%s:1", host);
+    return fsh_endpoint_is_local (endpoint);
 }
 
 bool

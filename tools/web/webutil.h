@@ -36,6 +36,12 @@ void webbuf_printf (webbuf_t *self, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));
 //  Text made safe for HTML element content and quoted attribute values.
 void webbuf_html (webbuf_t *self, const char *text);
+//  Text of others (a file name, an agent's error) as people read it:
+//  escaped as fshare-ctl shows it (proto/escape.h: a bidirectional
+//  override as \u202e, a control character as \xNN), then as HTML. For
+//  what the page shows; data the page sends back (data-path, a form's
+//  value) stays the name itself, with webbuf_html.
+void webbuf_shown (webbuf_t *self, const char *text);
 //  A JSON string literal, quotes included.
 void webbuf_json (webbuf_t *self, const char *text);
 //  Percent-encoded for a query value (unreserved characters kept).
@@ -49,6 +55,10 @@ bool web_token_equal (const char *given, const char *token);
 //  The value of cookie `name` in a Cookie header, copied into buf; false
 //  when absent, malformed or too long.
 bool web_cookie_get (const char *header, const char *name, char *buf, size_t size);
+//  Some cookie `name` of the header holds the token. Any of them: a page
+//  of another port of this host (the same site, for cookies) may set one
+//  of the same name for a longer path, which the browser sends first.
+bool web_cookie_holds (const char *header, const char *name, const char *token);
 
 //  --- where requests come from ---------------------------------------------
 //  The Host header names this server: one of `hosts` (NULL-terminated
@@ -76,7 +86,8 @@ const char *webform_get (const webform_t *self, const char *key);
 //  "127.0.0.1:8080", "localhost:0", "[::1]:8080", "0.0.0.0:80". host is
 //  copied without brackets. 0 or -1.
 int web_listen_parse (const char *text, char *host, size_t size, int *port);
-//  True for 127.0.0.0/8, ::1 and localhost.
+//  True for 127.0.0.0/8, ::1 and localhost, as fsh_endpoint_is_local
+//  decides it: a name only beginning so (127.0.0.1.example) is not.
 bool web_host_is_loopback (const char *host);
 
 //  --- a saved file, beneath the downloads directory -----------------------
