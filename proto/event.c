@@ -197,8 +197,11 @@ fsh_event_json (const Fshare__Event *event)
         if (event->type == FSHARE__EVENT_TYPE__EVENT_FILE_RENAMED)
             json_object_set_new (obj, "from", json_string (event->from));
     }
-    char *text = json_dumps (obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *dumped = json_dumps (obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref (obj);
+    //  Others' names may be read on a terminal: no raw C1 or bidi (escape.h)
+    char *text = dumped? fsh_json_unhide (dumped): NULL;
+    free (dumped);
     return text;
 }
 

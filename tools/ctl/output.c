@@ -94,7 +94,10 @@ s_json_text (const char *text)
 void
 ctl_json_print (json_t *json)
 {
-    char *text = json_dumps (json, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *dumped = json_dumps (json, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    //  Others' names may be read on a terminal: no raw C1 or bidi (escape.h)
+    char *text = dumped? fsh_json_unhide (dumped): NULL;
+    free (dumped);
     if (text)
         printf ("%s\n", text);
     free (text);
