@@ -59,7 +59,7 @@ s_row (webbuf_t *buf, model_t *model, const char *user, const model_file_t *file
     webbuf_add (buf, "\" data-path=\"");
     webbuf_html (buf, file->path);
     webbuf_add (buf, "\"><td class=\"name\">");
-    webbuf_html (buf, name);
+    webbuf_shown (buf, name);
     webbuf_add (buf, "</td><td class=\"size\">");
     s_size (buf, file->size);
     webbuf_add (buf, "</td><td>");
@@ -123,7 +123,7 @@ s_group (webbuf_t *buf, model_t *model, const char *user, const char *dir,
     webbuf_html (buf, dir);
     webbuf_printf (buf, "\"%s%s><summary><span class=\"dir\">", open? " open": "",
                    open? "": " data-lazy=\"1\"");
-    webbuf_html (buf, *dir? dir: "(top level)");
+    webbuf_shown (buf, *dir? dir: "(top level)");
     webbuf_add (buf, *dir? "/": "");
     webbuf_printf (buf, "</span> <small>%zu file%s, ", count, count == 1? "": "s");
     s_size (buf, bytes);

@@ -20,7 +20,7 @@ s_saved_link (webbuf_t *buf, download_job_t *job, size_t index)
     const char *name = job->folder? item->path: s_base (item->saved);
     webbuf_printf (buf, "<a class=\"save\" href=\"/saved?job=%llu&amp;item=%zu\" download>Save ",
                    (unsigned long long) job->id, index);
-    webbuf_html (buf, name);
+    webbuf_shown (buf, name);
     webbuf_printf (buf, "</a> <a class=\"open\" href=\"/saved?job=%llu&amp;item=%zu&amp;open=1\" "
                    "target=\"_blank\" rel=\"noopener\" aria-label=\"Open ", (unsigned long long) job->id,
                    index);
@@ -46,7 +46,7 @@ s_job (webbuf_t *buf, download_job_t *job)
                    (unsigned long long) job->id, state);
     webbuf_html (buf, job->owner);
     webbuf_add (buf, ": ");
-    webbuf_html (buf, job->folder? (*job->what? job->what: "(all files)"): job->what);
+    webbuf_shown (buf, job->folder? (*job->what? job->what: "(all files)"): job->what);
     webbuf_add (buf, job->folder && *job->what? "/</span> ": "</span> ");
     char have [32], all [32];
     fsh_human_size (bytes, have, sizeof have);
@@ -78,9 +78,9 @@ s_job (webbuf_t *buf, download_job_t *job)
             else
             if (item->state == ITEM_FAILED) {
                 webbuf_add (buf, "<li class=\"error\">");
-                webbuf_html (buf, item->path);
+                webbuf_shown (buf, item->path);
                 webbuf_add (buf, ": ");
-                webbuf_html (buf, item->error? item->error: "failed");
+                webbuf_shown (buf, item->error? item->error: "failed");
                 webbuf_add (buf, "</li>");
             }
         }
@@ -92,7 +92,7 @@ s_job (webbuf_t *buf, download_job_t *job)
     else
     if (!job->folder && failed && job->items [0].error) {
         webbuf_add (buf, "<span class=\"error\">");
-        webbuf_html (buf, job->items [0].error);
+        webbuf_shown (buf, job->items [0].error);
         webbuf_add (buf, "</span>");
     }
     webbuf_add (buf, "</li>\n");

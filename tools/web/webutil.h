@@ -36,6 +36,11 @@ void webbuf_printf (webbuf_t *self, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));
 //  Text made safe for HTML element content and quoted attribute values.
 void webbuf_html (webbuf_t *self, const char *text);
+//  Others' text as people see it in the page: escaped as plain output is
+//  (escape.h: C0/C1 controls, bidirectional overrides shown, never obeyed),
+//  then made safe for HTML. For text that is shown; values that go back to
+//  the agent (hidden inputs, data-path) keep webbuf_html and the text as is.
+void webbuf_shown (webbuf_t *self, const char *text);
 //  A JSON string literal, quotes included.
 void webbuf_json (webbuf_t *self, const char *text);
 //  Percent-encoded for a query value (unreserved characters kept).
