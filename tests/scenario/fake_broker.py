@@ -33,6 +33,10 @@ A Get of PATH from mallory is answered per MODE:
   stray         a chunk under a Get id never asked, then like good
   huge          Opened{size 2^64-1} and a chunk of 10 bytes, last
 The agent's later Done or Cancel are printed ("done T", "cancel T CODE").
+"serve_flood": {"path": P, "count": N} asks the agent, once it is online,
+to serve its file P N times at once (Serve, transfers 1000001...), and
+never grants credit; the agent's Opened and Cancel are counted and printed
+as they come ("opened N", "cancelled CODE N" every 1,000).
 """
 import hashlib
 import json
@@ -95,9 +99,17 @@ class Fake:
         self.seq = 0
         self.sent_events = False
         self.subscribed = False
+        self.agent = None
+        self.counts = {}
         self.loaded = False
         self.next_transfer = 100
         self.transfers = {}
+
+    def count(self, what, code):
+        key = "%s %d" % (what, code) if code else what
+        self.counts[key] = self.counts.get(key, 0) + 1
+        if self.counts[key] % 1000 == 0:
+            self.say("%s %d" % (key, self.counts[key]))
 
     def say(self, text):
         print(text, flush=True)
@@ -186,6 +198,7 @@ class Fake:
         body = next((n for n in fields if n >= 10), None)
         inner = parse(fields[body][0]) if body else {}
         if body == 10:
+            self.agent = rid
             self.say("login")
             ok = f_bytes(1, SESSION) + f_bytes(2, BROKER) + f_varint(3, self.seq)
             ok += f_bytes(4, self.pub_ep) + f_varint(5, 1000) + f_varint(6, 1 << 20)
@@ -210,13 +223,27 @@ class Fake:
             self.on_credit(inner.get(1, [0])[0])
         elif body == 35:
             self.say("done %d" % inner.get(1, [0])[0])
+        elif body == 36 and inner.get(1, [0])[0] > 10**6:
+            self.count("cancelled", inner.get(3, [0])[0])
         elif body == 36:
             self.say("cancel %d %d" % (inner.get(1, [0])[0], inner.get(3, [0])[0]))
+        elif body == 32:
+            self.count("opened", 0)
 
     def maybe_publish(self):
         if self.loaded and self.subscribed and not self.sent_events:
             self.sent_events = True
             self.publish_events()
+            self.serve_flood()
+
+    def serve_flood(self):
+        flood = self.script.get("serve_flood")
+        if not flood or not self.agent:
+            return
+        for transfer in range(1, flood["count"] + 1):
+            serve = f_varint(1, 10**6 + transfer) + f_bytes(2, flood["path"]) + f_bytes(6, "eve")
+            self.send(self.agent, reply(0, 31, serve))
+        self.say("served %d" % flood["count"])
 
     def run(self):
         poller = zmq.Poller()
