@@ -536,6 +536,12 @@ s_get_check (downloads_t *self, Fshare__CtlRequest *request, fsh_err_t *code)
     const char *problem = fsh_user_check (request->args [0]);
     if (!problem)
         problem = fsh_path_check (request->args [1]);
+    //  Never published, so unknown, as the broker says: asked of a broker
+    //  that serves one anyway, the download would land under that name
+    if (!problem && fsh_path_is_partial (request->args [1])) {
+        *code = FSH_ERR_UNKNOWN_FILE;
+        return strdup (fsh_err_text (*code));
+    }
     if (problem)
         return zsys_sprintf ("invalid request: %s", problem);
     if (!self->link->dealer) {

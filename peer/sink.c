@@ -99,7 +99,8 @@ static bool
 s_name_valid (const char *name)
 {
     return name && *name && strlen (name) <= FSH_NAME_MAX && !strchr (name, '/')
-        && !streq (name, ".") && !streq (name, "..") && fsh_text_valid (name, FSH_NAME_MAX);
+        && !streq (name, ".") && !streq (name, "..") && fsh_text_valid (name, FSH_NAME_MAX)
+        && !fsh_path_is_partial (name);     //  the name partial files take
 }
 
 //  --------------------------------------------------------------------------

@@ -5,8 +5,9 @@
 # files, and downloads answered badly (a chunk longer than announced, more
 # bytes than the file's size, a digest of the wrong length or of other
 # bytes, a chunk out of place, under another transfer, without its data,
-# opened twice, a stray chunk). The agent keeps its session, its view holds
-# only valid names (shown escaped), each bad download fails with its code
+# opened twice, a stray chunk), files listed under a partial download's
+# name. The agent keeps its session, its view holds only valid names (shown
+# escaped; no partial names, so a folder get saves none), each bad download fails with its code
 # (protocol_error, corrupted), nothing is written outside its downloads
 # directory, and the good downloads arrive.
 . "$(dirname "$0")/../lib.sh" "$1"
@@ -18,7 +19,8 @@ cat >"$T/script.json" <<'EOF'
 {"serve": {"good.bin": "good", "longer.bin": "longer", "beyond.bin": "beyond",
            "short.bin": "short_digest", "wrong.bin": "wrong_digest", "offset.bin": "offset",
            "twice.bin": "twice", "other.bin": "other_id", "nodata.bin": "no_data",
-           "stray.bin": "stray", "huge.bin": "huge"},
+           "stray.bin": "stray", "huge.bin": "huge", "d/x.bin": "good",
+           "d/.x.bin.fshare-part": "good", ".p.bin.fshare-part": "good"},
  "snapshot": [{"user": "eve", "files": [{"path": "../escape.txt"}, {"path": "/abs"},
                                         {"path": "ok/inv\u202efdp.exe"}, {"path": "a//b"},
                                         {"path": "c1\u009b2J.txt"}, {"path": "short", "sha256": "ab"}]},
@@ -40,7 +42,7 @@ log_has bob "invalid files of eve skipped" || fail "the invalid snapshot files w
 log_has bob "invalid user" || fail "the invalid user was not logged"
 log_has bob "dropped a malformed event" || fail "the malformed event was not logged"
 expect 0 "$CTL" --user bob --json ls --all
-json_is '[.[].path] | sort == ["beyond.bin", "c1\u009b2J.txt", "good.bin", "longer.bin",
+json_is '[.[].path] | sort == ["beyond.bin", "c1\u009b2J.txt", "d/x.bin", "good.bin", "longer.bin",
          "nodata.bin", "offset.bin", "ok/inv\u202efdp.exe", "other.bin", "short.bin",
          "stray.bin", "twice.bin", "wrong.bin"]' <"$T/out" || fail "bob's view: $(cat "$T/out")"
 expect 0 "$CTL" --user bob ls --all
@@ -64,11 +66,18 @@ for name in good stray; do
     expect 0 "$CTL" --user bob --json get mallory "$name.bin"
     [ "$(cat "$T/bob_dl/$name.bin")" = 0123456789 ] || fail "$name.bin: $(cat "$T/out")"
 done
+# A partial download's name, listed or asked for: never saved under it
+expect 1 "$CTL" --user bob --json get mallory .p.bin.fshare-part
+json_is '.code == "unknown_file"' <"$T/out" || fail "get of a partial name: $(cat "$T/out")"
+log_has fake "get .p.bin.fshare-part" && fail "the agent asked for a partial name"
+expect 0 "$CTL" --user bob --json get mallory d/
+json_is 'length == 1 and .[0].path == $p' --arg p "$T/bob_dl/d/x.bin" <"$T/out" \
+    || fail "get d/: $(cat "$T/out")"
 after=$(find "$T" -type f -newer "$T/script.json" ! -path "$T/san/*" ! -name '*.log' \
             ! -path "$T/state/*" ! -path "$T/bob_dl/*" | sort)
 [ "$before" = "$after" ] || fail "files written outside the downloads: $(diff <(echo "$before") <(echo "$after"))"
-[ "$(ls -A "$T/bob_dl" | sort | tr '\n' ' ')" = "good.bin stray.bin " ] \
-    || fail "bob's downloads: $(ls -A "$T/bob_dl")"
+[ "$(cd "$T/bob_dl" && find . -type f | sort | tr '\n' ' ')" = "./d/x.bin ./good.bin ./stray.bin " ] \
+    || fail "bob's downloads: $(cd "$T/bob_dl" && find .)"
 log_has fake "cancel .* 7" || fail "the agent did not cancel a broken transfer as protocol_error"
 online bob || fail "bob lost its session"
 exit 0

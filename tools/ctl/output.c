@@ -131,7 +131,7 @@ ctl_collect_files (zlistx_t *replies, const char *default_user, const char *excl
             const Fshare__UserFile *entry = reply->files [i];
             //  own files may come without a user name
             const char *user = *entry->user || !default_user? entry->user: default_user;
-            if (fsh_file_check (entry->file) || (*user && fsh_user_check (user)))
+            if (fsh_listed_check (entry->file) || (*user && fsh_user_check (user)))
                 skipped++;
             else
             if (!exclude_user || !streq (user, exclude_user)) {
