@@ -10,8 +10,9 @@ it did. Usage:
 
   fake_broker.py REQ PUB SCRIPT
 
-SCRIPT is a JSON file: {"snapshot": [USER...], "events": [EVENT...],
-"serve": {PATH: MODE}}. USER: {"user": NAME, "files": [FILE...]}, FILE:
+SCRIPT is a JSON file: {"broker": ID, "snapshot": [USER...], "events":
+[EVENT...], "serve": {PATH: MODE}} (ID: the broker's instance id,
+"fakebroker1" unless given). USER: {"user": NAME, "files": [FILE...]}, FILE:
 {"path", "size", "mtime", "sha256": hex}. The snapshot lists those users
 (mallory is always one, with every PATH of "serve" as a file of the size
 its mode gives). EVENT: {"type": N, "user", "file": FILE, "files": [...],
@@ -96,6 +97,7 @@ class Fake:
         self.pub.bind(pub)
         self.pub_ep = pub
         self.script = script
+        self.broker = script.get("broker", BROKER)
         self.seq = 0
         self.sent_events = False
         self.subscribed = False
@@ -121,7 +123,7 @@ class Fake:
         users = list(self.script.get("snapshot", []))
         mallory = [{"path": p, "size": s} for p, s in serve_sizes(self.script.get("serve", {})).items()]
         users.append({"user": "mallory", "files": mallory})
-        body = f_bytes(1, BROKER) + f_varint(2, self.seq)
+        body = f_bytes(1, self.broker) + f_varint(2, self.seq)
         for user in users:
             entry = f_bytes(1, user["user"]) + f_varint(2, 1700000000)
             entry += b"".join(f_bytes(3, file_info(f)) for f in user.get("files", []))
@@ -131,7 +133,7 @@ class Fake:
     def publish_events(self):
         for spec in self.script.get("events", []):
             self.seq += 1 + spec.get("seq_skip", 0)
-            self.pub.send_multipart([b"files", event(self.seq, spec)])
+            self.pub.send_multipart([b"files", event(self.seq, spec, self.broker)])
             self.say("event %d type %d" % (self.seq, spec["type"]))
 
     def on_get(self, rid, msg_id, get):
@@ -200,7 +202,7 @@ class Fake:
         if body == 10:
             self.agent = rid
             self.say("login")
-            ok = f_bytes(1, SESSION) + f_bytes(2, BROKER) + f_varint(3, self.seq)
+            ok = f_bytes(1, SESSION) + f_bytes(2, self.broker) + f_varint(3, self.seq)
             ok += f_bytes(4, self.pub_ep) + f_varint(5, 1000) + f_varint(6, 1 << 20)
             ok += f_varint(7, 30000)
             self.send(rid, reply(msg_id, 11, ok))
@@ -213,7 +215,7 @@ class Fake:
             self.loaded = True
             self.maybe_publish()
         elif body == 16:
-            self.send(rid, reply(msg_id, 17, f_bytes(1, BROKER) + f_varint(2, self.seq)))
+            self.send(rid, reply(msg_id, 17, f_bytes(1, self.broker) + f_varint(2, self.seq)))
         elif body == 14:
             self.send(rid, reply(msg_id, 15, b""))
             self.say("logout")

@@ -16,7 +16,8 @@ need_pyzmq
 FAKE="$(dirname "$0")/fake_broker.py"
 REQ="ipc://$T/fake-req" PUB="ipc://$T/fake-pub"
 cat >"$T/script.json" <<'EOF'
-{"serve": {"good.bin": "good", "longer.bin": "longer", "beyond.bin": "beyond",
+{"broker": "fake\u009b2Jid\u202e",
+ "serve": {"good.bin": "good", "longer.bin": "longer", "beyond.bin": "beyond",
            "short.bin": "short_digest", "wrong.bin": "wrong_digest", "offset.bin": "offset",
            "twice.bin": "twice", "other.bin": "other_id", "nodata.bin": "no_data",
            "stray.bin": "stray", "huge.bin": "huge", "d/x.bin": "good",
@@ -48,6 +49,10 @@ json_is '[.[].path] | sort == ["beyond.bin", "c1\u009b2J.txt", "d/x.bin", "good.
 expect 0 "$CTL" --user bob ls --all
 grep -qF 'ok/inv\u202efdp.exe' "$T/out" || fail "ls --all does not escape the RLO: $(cat "$T/out")"
 grep -qF 'c1\u009b2J.txt' "$T/out" || fail "ls --all does not escape the CSI: $(cat "$T/out")"
+# The broker's id, as the status shows it: escaped
+expect 0 "$CTL" --user bob status
+grep -qF 'broker id:   fake\u009b2Jid\u202e' "$T/out" || fail "status: $(cat -v "$T/out")"
+grep -q $'\xc2\x9b' "$T/out" && fail "status printed the broker id raw: $(cat -v "$T/out")"
 rss=$(rss_of "$PID_bob")
 [ "$rss" -lt 300000 ] || fail "the agent holds $rss KiB after 100,000 files in one event"
 

@@ -314,6 +314,16 @@ s_print_status_json (const Fshare__AgentStatus *agent)
     ctl_json_print (obj);
 }
 
+//  One line of the status: the broker names its event endpoint and its
+//  id, so the text is others' and shown escaped (escape.h)
+static void
+s_status_line (const char *label, const char *text)
+{
+    char *shown = fsh_text_escape (ctl_text (text));
+    printf ("%-13s%s\n", label, shown? shown: "");
+    free (shown);
+}
+
 void
 ctl_print_status (ctl_t *self, const Fshare__AgentStatus *agent)
 {
@@ -321,17 +331,17 @@ ctl_print_status (ctl_t *self, const Fshare__AgentStatus *agent)
         s_print_status_json (agent);
         return;
     }
-    printf ("user:        %s\n", ctl_text (agent->user));
-    printf ("state:       %s\n", ctl_text (agent->state));
-    printf ("broker:      %s\n", ctl_text (agent->broker));
-    printf ("events:      %s\n", ctl_text (agent->events));
-    printf ("broker id:   %s\n", ctl_text (agent->broker_id));
+    s_status_line ("user:", agent->user);
+    s_status_line ("state:", agent->state);
+    s_status_line ("broker:", agent->broker);
+    s_status_line ("events:", agent->events);
+    s_status_line ("broker id:", agent->broker_id);
     printf ("seq:         %" PRIu64 "\n", agent->seq);
     printf ("my files:    %" PRIu64 "\n", agent->my_files);
     printf ("peers:       %" PRIu64 "\n", agent->peers);
     printf ("other files: %" PRIu64 "\n", agent->other_files);
-    printf ("dir:         %s\n", ctl_text (agent->dir));
-    printf ("downloads:   %s\n", ctl_text (agent->downloads));
+    s_status_line ("dir:", agent->dir);
+    s_status_line ("downloads:", agent->downloads);
     printf ("pid:         %" PRId64 "\n", agent->pid);
     fflush (stdout);
 }
