@@ -13,6 +13,7 @@
 #include "sink.h"
 #include "already.h"
 #include "dlsource.h"
+#include "dlrequest.h"
 #include "idtable.h"
 #include <sys/stat.h>
 
@@ -484,100 +485,37 @@ downloads_on_message (downloads_t *self, Fshare__Message *msg, zmq_msg_t *data)
 //  --------------------------------------------------------------------------
 //  The ctl's commands
 
-//  Where the ctl wants the file: (dir, name) from -o, else the downloads
-//  directory (re-created when it went missing) and the file's base name;
-//  *named when -o chose the file's own name. -1 with *error.
-static int
-s_destination (downloads_t *self, const char *path, const char *output,
-               char **dir, char **name, bool *named, char **error)
-{
-    *named = false;
-    const char *slash = strrchr (path, '/');
-    const char *base = slash? slash + 1: path;
-    if (!output || !*output) {
-        struct stat st;
-        if (lstat (self->downloads_dir, &st) == -1 && errno == ENOENT) {
-            if (fsh_mkdirs (self->downloads_dir, 0755) == 0)
-                zsys_notice ("%s: downloads directory %s was missing: created it",
-                             self->link->user, self->downloads_dir);
-        }
-        *dir = strdup (self->downloads_dir);
-        *name = strdup (base);
-        return 0;
-    }
-    if (output [0] != '/' || !fsh_text_valid (output, FSH_PATH_MAX)) {
-        *error = strdup ("-o: not an absolute path");
-        return -1;
-    }
-    struct stat st;
-    if (stat (output, &st) == 0 && S_ISDIR (st.st_mode)) {
-        *dir = strdup (output);
-        *name = strdup (base);
-        return 0;
-    }
-    slash = strrchr (output, '/');
-    if (!slash [1]) {
-        *error = zsys_sprintf ("-o %s: no such directory", output);
-        return -1;
-    }
-    *dir = slash == output? strdup ("/"): zsys_sprintf ("%.*s", (int) (slash - output), output);
-    *name = strdup (slash + 1);
-    *named = true;
-    return 0;
-}
-
-//  The request's arguments, checked: NULL, or the error for the ctl.
-static char *
-s_get_check (downloads_t *self, Fshare__CtlRequest *request, fsh_err_t *code)
-{
-    *code = FSH_ERR_BAD_REQUEST;
-    if (request->n_args != 2)
-        return strdup ("get needs OWNER and PATH");
-    const char *problem = fsh_user_check (request->args [0]);
-    if (!problem)
-        problem = fsh_path_check (request->args [1]);
-    //  Never published, so unknown, as the broker says: asked of a broker
-    //  that serves one anyway, the download would land under that name
-    if (!problem && fsh_path_is_partial (request->args [1])) {
-        *code = FSH_ERR_UNKNOWN_FILE;
-        return strdup (fsh_err_text (*code));
-    }
-    if (problem)
-        return zsys_sprintf ("invalid request: %s", problem);
-    if (!self->link->dealer) {
-        *code = FSH_ERR_BROKER_UNREACHABLE;
-        return strdup (fsh_err_text (*code));
-    }
-    return NULL;
-}
-
 void
 downloads_get (downloads_t *self, zframe_t *to, Fshare__CtlRequest *request)
 {
     fsh_err_t code;
-    char *error = s_get_check (self, request, &code);
-    const char *owner = request->n_args == 2? request->args [0]: "";
-    const char *path = request->n_args == 2? request->args [1]: "";
-    char *dir = NULL, *name = NULL;
-    bool named = false;
-    if (!error && s_destination (self, path, request->output, &dir, &name, &named, &error))
-        code = FSH_ERR_BAD_REQUEST;
-    if (error) {
-        zsys_warning ("%s: download of %s:'%s' refused: %s", self->link->user, owner, path,
-                      error);
+    char *error = NULL;
+    dlrequest_t *asked = dlrequest_new (request, self->downloads_dir, self->link->user,
+                                        &code, &error);
+    if (asked && !self->link->dealer) {
+        code = FSH_ERR_BROKER_UNREACHABLE;
+        error = strdup (fsh_err_text (code));
+        dlrequest_destroy (&asked);
+    }
+    if (!asked) {
+        zsys_warning ("%s: download of %s:'%s' refused: %s", self->link->user,
+                      request->n_args == 2? request->args [0]: "",
+                      request->n_args == 2? request->args [1]: "", error);
         control_reply_error (self->control, to, code, error);
         zstr_free (&error);
         return;
     }
     download_t *download = (download_t *) zmalloc (sizeof (download_t));
     download->id = ++self->next_id;
-    download->owner = strdup (owner);
-    download->path = strdup (path);
-    download->dir = dir;
-    download->name = name;
+    download->owner = asked->owner;
+    download->path = asked->path;
+    download->dir = asked->dir;
+    download->name = asked->name;
+    asked->owner = asked->path = asked->dir = asked->name = NULL;
     download->ctl = zframe_dup (to);
     download->started = zclock_mono ();
-    const fileset_file_t *file = dlsource_published (self->view, owner, path);
+    const fileset_file_t *file = dlsource_published (self->view, download->owner,
+                                                     download->path);
     if (file) {
         download->has_published = true;
         download->pub_size = file->size;
@@ -587,14 +525,16 @@ downloads_get (downloads_t *self, zframe_t *to, Fshare__CtlRequest *request)
     }
     zhashx_insert (self->table, &download->id, download);
     //  Already there? Not asked when -o names the file to write
-    if (download->has_sha256 && !request->again && !named) {
+    if (download->has_sha256 && !asked->again && !asked->named) {
         download->state = DL_LOOKING;
-        download->search = already_search_new (self->already, dir, file->size, file->sha256);
+        download->search = already_search_new (self->already, download->dir, file->size,
+                                               file->sha256);
         s_progress (self, download);    //  accepted: the ctl can wait now
     }
     else
     if (s_ask (self, download))
         s_progress (self, download);
+    dlrequest_destroy (&asked);
 }
 
 void

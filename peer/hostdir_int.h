@@ -75,6 +75,11 @@ void hostdir_moved_to (hostdir_t *self, uint32_t cookie, const char *path, bool 
 void hostdir_publish (hostdir_t *self, const char *path, const struct stat *st,
                       zlistx_t *changes);
 
+//  The published file of this stat may have more links than names here,
+//  and so be written through a name no watch sees: it is then looked at on
+//  a timer (outlinks.h); else forgotten there.
+void hostdir_note_links (hostdir_t *self, const struct stat *st);
+
 //  Settle waiting halves as moves out: those at or above path (an event
 //  about that place must be reported after them), or, path NULL, those
 //  that had their chance (read by an earlier call, or past their deadline).

@@ -225,10 +225,8 @@ s_moved_from (hostdir_t *self, const char *path, const struct stat *st)
     return from;
 }
 
-//  A file with more links than names here can be written through a name
-//  no watch sees: it is looked at on a timer (outlinks.h).
-static void
-s_note_links (hostdir_t *self, const struct stat *st)
+void
+hostdir_note_links (hostdir_t *self, const struct stat *st)
 {
     size_t inside = 1;
     if (st->st_nlink > 1) {
@@ -252,7 +250,7 @@ hostdir_publish (hostdir_t *self, const char *path, const struct stat *st,
     else
         published_put (self->published, path, st, changes);
     free (from);
-    s_note_links (self, st);
+    hostdir_note_links (self, st);
 }
 
 void

@@ -153,6 +153,12 @@ s_exit_code (tap_t *self, tap_result_t result)
     const tap_options_t *options = self->options;
     if (result == TAP_FAILED)
         return 1;
+    //  --snapshot promises the state first: without it the run failed
+    if (result == TAP_TIMEOUT && options->snapshot && !self->synced) {
+        fprintf (stderr, "fshare-tap: broker unreachable: no snapshot from %s within %s s\n",
+                 options->broker, options->timeout_text);
+        return 1;
+    }
     if (result == TAP_TIMEOUT && options->count) {
         fprintf (stderr, "fshare-tap: timeout after %s s (%ld of %ld events)\n",
                  options->timeout_text, self->printed, options->count);

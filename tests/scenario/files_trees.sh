@@ -6,7 +6,8 @@
 # the digests must be the new ones), deleted; the host directory itself
 # moved away (every file leaves the view) and back, made anew under its
 # name (published within a second, like any change), and replaced by
-# another directory. After each step bob's view equals
+# another directory (a file in it linked from outside is looked at for
+# writes through that name). After each step bob's view equals
 # the disk, digests included.
 . "$(dirname "$0")/../lib.sh" "$1"
 files_family
@@ -54,7 +55,7 @@ same_sums 20 "tree moved back after a rewrite outside"
 # --- moved out and back at once, rewritten meanwhile -------------------------------
 perl -e 'my ($in, $out) = @ARGV; rename $in, $out or die;
          my $f = "$out/d03/f001"; my @st = stat $f; open (my $o, "+<", $f) or die;
-         print $o "XX/XXX\n"; close $o or die; utime $st[8], $st[9], $f or die;
+         print $o "edited\n"; close $o or die; utime $st[8], $st[9], $f or die;
          rename $out, $in or die' "$DIR/back" "$T/outside/back"
 same_as_disk
 same_sums 20 "tree moved out and back at once"
@@ -91,6 +92,7 @@ same_as_disk
 # (a restored copy: keep.txt is there with its size and mtime, other bytes)
 mkdir -p "$T/other/sub" && echo other >"$T/other/sub/o.txt"
 echo KEEP >"$T/other/keep.txt" && touch -r "$DIR/keep.txt" "$T/other/keep.txt"
+echo linked >"$T/linksrc" && ln "$T/linksrc" "$T/other/linked.txt"
 same_sums 10 "before the host directory is replaced"
 mv "$DIR" "$T/old"
 mv "$T/other" "$DIR"
@@ -100,4 +102,9 @@ echo later >"$DIR/sub/later.txt"
 wait_until 5 sees bob alice sub/later.txt || fail "a file written in the new host directory is not published"
 same_as_disk
 same_sums 10 "new host directory"
+# a file the scan of the new directory found linked from outside is looked
+# at like one published by an event: a write through the outside name shows
+echo "more through the outside name" >>"$T/linksrc"
+same_as_disk
+same_sums 10 "written through a link from outside the new host directory"
 exit 0

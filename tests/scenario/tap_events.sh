@@ -34,6 +34,9 @@ started=$(now_ms)
 expect 1 "$TAP" --events "$EVENTS_EP" --broker "$BROKER_EP" --snapshot
 err_has "fshare-tap: broker unreachable"; lines "$T/err" 1
 [ $(( $(now_ms) - started )) -lt 8000 ] || fail "an unreachable broker took too long"
+# a --timeout shorter than the snapshot's own deadline: still no snapshot, still a failure
+expect 1 "$TAP" --events "$EVENTS_EP" --broker "$BROKER_EP" --snapshot --timeout 0.5
+err_is "fshare-tap: broker unreachable: no snapshot from $BROKER_EP within 0.5 s"
 
 # --- live stream ---------------------------------------------------------------------------
 start_broker --hash-cost min

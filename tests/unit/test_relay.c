@@ -337,6 +337,39 @@ test_protocol_violations (void **state)
     client_expect_error (bob, get_id, FSH_ERR_PROTOCOL_ERROR,
                          "protocol error: owner sent beyond its credit");
 
+    //  More than the file's size within the credit, likewise
+    transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
+    client_credit (bob, transfer, 2000);
+    s_expect_credit (alice, transfer, 2000);
+    s_chunk (alice, transfer, 0, 1001, false);
+    client_expect_cancel (alice, transfer, FSH_ERR_PROTOCOL_ERROR,
+                          "protocol error: owner sent more than the file's size");
+    client_expect_error (bob, get_id, FSH_ERR_PROTOCOL_ERROR,
+                         "protocol error: owner sent more than the file's size");
+
+    //  A chunk before Opened, likewise
+    get_id = s_get (bob, "alice", "docs/f0.txt", 0, 0);
+    Fshare__Message *serve = client_recv (alice);
+    transfer = serve->serve->transfer;
+    fsh_msg_destroy (&serve);
+    s_chunk (alice, transfer, 0, 0, true);
+    client_expect_cancel (alice, transfer, FSH_ERR_PROTOCOL_ERROR,
+                          "protocol error: chunk outside a running transfer");
+    client_expect_error (bob, get_id, FSH_ERR_PROTOCOL_ERROR,
+                         "protocol error: chunk outside a running transfer");
+
+    //  A last chunk sent twice: the second is not relayed as a chunk
+    transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
+    client_credit (bob, transfer, 2000);
+    s_expect_credit (alice, transfer, 2000);
+    s_chunk (alice, transfer, 0, 1000, true);
+    s_expect_chunk (bob, get_id, transfer, 0, 1000, true);
+    s_chunk (alice, transfer, 1000, 0, true);
+    client_expect_cancel (alice, transfer, FSH_ERR_PROTOCOL_ERROR,
+                          "protocol error: chunk outside a running transfer");
+    client_expect_error (bob, get_id, FSH_ERR_PROTOCOL_ERROR,
+                         "protocol error: chunk outside a running transfer");
+
     //  A last chunk short of the size, likewise
     transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
     client_credit (bob, transfer, 2000);
@@ -346,7 +379,7 @@ test_protocol_violations (void **state)
                           "protocol error: last chunk before the end of the file");
     client_expect_error (bob, get_id, FSH_ERR_PROTOCOL_ERROR,
                          "protocol error: last chunk before the end of the file");
-    s_expect_stats (bob, 0, 0);
+    s_expect_stats (bob, 0, 1000);      //  the file sent before its last chunk again
     client_destroy (&carol);
     client_destroy (&bob);
     client_destroy (&alice);

@@ -2,7 +2,10 @@
     fed by hand: free names that never replace a file (nor a link), names
     that are not file names, corruption and out-of-place chunks, write
     failures with their codes, a partial file that cannot be created, and
-    the choice of partial file: a slot held by a directory, a link, a FIFO,
+    content that agrees with the owner's digest but not with the published
+    one; the saved mode (executable bits only where readable under the
+    umask, never set-id); the choice of partial file: a slot held by a
+    directory, a link, a FIFO,
     a running download (locked) or another source's bytes is passed over;
     a partial file with a damaged record is nobody's; one longer than its
     file restarts; the transfer's end checked before anything is saved.
@@ -312,6 +315,14 @@ test_part_too_long (void **state)
     assert_int_equal (sink_offset (sink), 60);
     assert_int_equal (sink_expect_size (sink), 100);
     assert_int_equal (sink_expect_mtime (sink), 5);
+    //  The owner may resume only the version we asked for, where we asked
+    assert_int_equal (sink_start (sink, 100, 6, 60, &error), -1);
+    assert_int_equal (sink_code (sink), FSH_ERR_PROTOCOL_ERROR);
+    zstr_free (&error);
+    assert_int_equal (sink_start (sink, 101, 5, 60, &error), -1);
+    zstr_free (&error);
+    assert_int_equal (sink_start (sink, 100, 5, 59, &error), -1);
+    zstr_free (&error);
     sink_destroy (&sink);
     //  Grown past its record behind our back
     char *part = zsys_sprintf ("%s/.f.txt.fshare-part", fx->downloads);
@@ -404,6 +415,67 @@ test_never_replaces (void **state)
     zstr_free (&dir);
     zstr_free (&target);
     zstr_free (&link);
+}
+
+//  The bytes agree with the owner's digest but not with the one that was
+//  published (a stale publication, or the copy switched from): corrupted.
+static void
+test_not_published_content (void **state)
+{
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
+    char *error = NULL;
+    uint8_t published [32], sent [32];
+    memset (fx->buf, 'p', 10);
+    crypto_hash_sha256 (published, fx->buf, 10);
+    memset (fx->buf, 'c', 10);
+    crypto_hash_sha256 (sent, fx->buf, 10);
+    fsh_err_t code = FSH_ERR_NONE;
+    sink_t *sink = sink_new (fx->downloads, "p.txt", "alice", "p.txt", published, &code, &error);
+    assert_non_null (sink);
+    assert_int_equal (sink_start (sink, 10, 5, 0, &error), 0);
+    assert_int_equal (sink_write (sink, 0, fx->buf, 10, &error), 0);
+    assert_int_equal (sink_finish (sink, sent, 32, &error), -1);
+    assert_int_equal (sink_code (sink), FSH_ERR_CORRUPTED);
+    assert_string_equal (error, "file corrupted in transit: not the content that was published");
+    zstr_free (&error);
+    sink_destroy (&sink);
+    assert_int_equal (fixture_count_entries (fx->downloads), 0);
+}
+
+//  The saved file's mode bits, from the owner's `mode` under `mask`.
+static mode_t
+s_saved_mode (fixture_ends_t *fx, const char *name, uint32_t mode, mode_t mask)
+{
+    char *error = NULL;
+    uint8_t sha [32];
+    memset (fx->buf, 'm', 10);
+    crypto_hash_sha256 (sha, fx->buf, 10);
+    mode_t old = umask (mask);
+    sink_t *sink = s_sink (fx, name, name);
+    assert_int_equal (sink_start (sink, 10, 5, 0, &error), 0);
+    sink_set_mode (sink, mode);
+    assert_int_equal (sink_write (sink, 0, fx->buf, 10, &error), 0);
+    assert_int_equal (sink_finish (sink, sha, 32, &error), 0);
+    umask (old);
+    struct stat st;
+    assert_int_equal (stat (sink_saved (sink), &st), 0);
+    sink_destroy (&sink);
+    return st.st_mode & 07777;
+}
+
+//  Executable bits are copied where reading is allowed, under our umask;
+//  set-id and sticky bits never.
+static void
+test_saved_mode (void **state)
+{
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
+    assert_int_equal (s_saved_mode (fx, "a", 0755, 022), 0755);
+    assert_int_equal (s_saved_mode (fx, "b", 0644, 022), 0644);
+    assert_int_equal (s_saved_mode (fx, "c", 06755, 022), 0755);
+    assert_int_equal (s_saved_mode (fx, "d", 01777, 0), 0777);
+    assert_int_equal (s_saved_mode (fx, "e", 0755, 077), 0700);
+    assert_int_equal (s_saved_mode (fx, "f", 0700, 0), 0766);
+    assert_int_equal (s_saved_mode (fx, "g", 0755, 027), 0750);
 }
 
 //  Pages of [from, from + length) of the file at `path` in the page cache.
@@ -572,6 +644,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_part_too_long, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test_setup_teardown (test_finish_early, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test_setup_teardown (test_never_replaces, fixture_ends_setup, fixture_ends_teardown),
+        cmocka_unit_test_setup_teardown (test_not_published_content, fixture_ends_setup, fixture_ends_teardown),
+        cmocka_unit_test_setup_teardown (test_saved_mode, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test_setup_teardown (test_drop_behind, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test_setup_teardown (test_writeback_errors, fixture_ends_setup, fixture_ends_teardown),
     };

@@ -281,6 +281,7 @@ tap_sync (tap_t *self)
             fprintf (stderr, "fshare-tap: snapshot of %s at #%" PRIu64 ": %zu users\n",
                      snapshot->broker_id, snapshot->seq, zhashx_size (snapshot->joins));
         result = s_print_snapshot (self, snapshot);
+        self->synced = true;
         for (Fshare__Event *event = (Fshare__Event *) zlistx_first (buffer);
              event && result == TAP_GO_ON && !self->resync;
              event = (Fshare__Event *) zlistx_next (buffer))

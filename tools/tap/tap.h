@@ -87,6 +87,7 @@ typedef struct {
     int64_t deadline;           //  zclock_mono () of --timeout; 0 = none
     fsh_sequence_t *position;   //  broker instance and seq of the last event
     bool resync;                //  a gap or restart waits for a snapshot
+    bool synced;                //  a snapshot has been printed (--snapshot)
     long printed;
     uint64_t request_id;
     zhashx_t *users;            //  users present as far as we printed
