@@ -63,6 +63,13 @@ dlrequest_new (const Fshare__CtlRequest *request, const char *downloads_dir,
         *error = zsys_sprintf ("invalid request: %s", problem);
         return NULL;
     }
+    //  Never published, so unknown, as the broker says: asked of a broker
+    //  that serves one anyway, the download would land under that name
+    if (fsh_path_is_partial (request->args [1])) {
+        *code = FSH_ERR_UNKNOWN_FILE;
+        *error = strdup (fsh_err_text (*code));
+        return NULL;
+    }
     dlrequest_t *self = (dlrequest_t *) zmalloc (sizeof (dlrequest_t));
     self->owner = strdup (request->args [0]);
     self->path = strdup (request->args [1]);

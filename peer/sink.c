@@ -99,7 +99,8 @@ static bool
 s_name_valid (const char *name)
 {
     return name && *name && strlen (name) <= FSH_NAME_MAX && !strchr (name, '/')
-        && !streq (name, ".") && !streq (name, "..") && fsh_text_valid (name, FSH_NAME_MAX);
+        && !streq (name, ".") && !streq (name, "..") && fsh_text_valid (name, FSH_NAME_MAX)
+        && !fsh_path_is_partial (name);     //  the name partial files take
 }
 
 //  --------------------------------------------------------------------------
@@ -597,9 +598,18 @@ sink_finish (sink_t *self, const uint8_t *sha256, size_t sha256_size, char **err
         return -1;
     }
     self->closed = true;
+    //  A malformed digest is the sender breaking the protocol, not our
+    //  bytes going bad: no "corrupted" (which re-fetches, and makes the
+    //  owner re-hash) for it
+    if (sha256_size != DIGEST_SIZE) {
+        self->code = FSH_ERR_PROTOCOL_ERROR;
+        *error = strdup ("protocol error: the last chunk's digest is not 32 bytes");
+        s_remove_part (self);
+        return -1;
+    }
     uint8_t mine [DIGEST_SIZE];
     digest_final (self->digest, mine);
-    if (sha256_size != DIGEST_SIZE || memcmp (mine, sha256, DIGEST_SIZE) != 0) {
+    if (memcmp (mine, sha256, DIGEST_SIZE) != 0) {
         self->code = FSH_ERR_CORRUPTED;
         *error = strdup (fsh_err_text (FSH_ERR_CORRUPTED));
         s_remove_part (self);

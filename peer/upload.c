@@ -6,6 +6,17 @@
 #include "source.h"
 #include "chunk.h"
 #include "idtable.h"
+#include "ratelog.h"
+#include <sys/resource.h>
+
+//  Uploads at once: a broker asks for at most its --max-serving (at most
+//  4096), but the agent's descriptors bound it first: each upload holds
+//  its file open, and libzmq aborts the whole process when it cannot
+//  accept a connection (a ctl's) for want of one. Half of what the
+//  descriptor limit leaves beyond a reserve for everything else.
+#define UPLOADS_MAX         4096
+#define UPLOADS_MIN         16
+#define FD_RESERVE          256
 
 typedef struct {
     uint64_t id;                //  the broker's transfer id (key)
@@ -30,7 +41,22 @@ struct _uploads_t {
     uploads_corrupted_fn *corrupted;
     void *corrupted_arg;
     fileset_t *published;       //  not owned; NULL: any file beneath host_dir
+    size_t max;                 //  uploads at once (UPLOADS_MAX)
+    fsh_ratelog_t *ratelog;     //  refusals of a flood of Serves
 };
+
+//  How many uploads this process can hold open (UPLOADS_MAX).
+static size_t
+s_max_uploads (void)
+{
+    struct rlimit limit;
+    if (getrlimit (RLIMIT_NOFILE, &limit) == -1 || limit.rlim_cur == RLIM_INFINITY)
+        return UPLOADS_MAX;
+    rlim_t spare = limit.rlim_cur > FD_RESERVE? (limit.rlim_cur - FD_RESERVE) / 2: 0;
+    if (spare < UPLOADS_MIN)
+        return UPLOADS_MIN;
+    return spare < UPLOADS_MAX? (size_t) spare: UPLOADS_MAX;
+}
 
 static void
 s_upload_destroy (void **item_p)
@@ -52,6 +78,8 @@ uploads_new (tlink_t *link, const char *host_dir)
     self->link = link;
     self->host_dir = strdup (host_dir);
     self->table = fsh_idtable_new (s_upload_destroy);
+    self->max = s_max_uploads ();
+    self->ratelog = fsh_ratelog_new (5);
     return self;
 }
 
@@ -63,6 +91,7 @@ uploads_destroy (uploads_t **self_p)
         zhashx_destroy (&self->table);
         zhashx_destroy (&self->distrusted);
         digestdb_destroy (&self->digests);
+        fsh_ratelog_destroy (&self->ratelog);
         free (self->host_dir);
         free (self);
         *self_p = NULL;
@@ -209,6 +238,12 @@ s_on_serve (uploads_t *self, Fshare__Serve *serve)
         return;                 //  a duplicate: the first one stands
     const char *requester = fsh_text_valid (serve->requester, FSH_USER_MAX)?
                             serve->requester: "(someone)";
+    if (zhashx_size (self->table) >= self->max) {
+        fsh_ratelog_warning (self->ratelog, self->link->user, "refused to serve %s: already "
+                             "serving %zu transfers", requester, zhashx_size (self->table));
+        tlink_cancel (self->link, serve->transfer, FSH_ERR_OWNER_BUSY, NULL);
+        return;
+    }
     char *error = NULL;
     source_t *source = source_new (self->host_dir, serve->path, serve->offset,
                                    serve->expect_size, serve->expect_mtime, &error);

@@ -17,6 +17,11 @@
     Opened carries it and nothing is hashed, a resume prefix included. The
     requester verifies every byte; should it still find the content
     corrupted, that version is never served from the database again.
+
+    Uploads at once are bounded by the descriptor limit (upload.c,
+    UPLOADS_MAX): a Serve beyond it is refused owner_busy, so that a
+    broker asking for thousands cannot leave the agent without
+    descriptors (libzmq aborts when it cannot accept a connection).
 */
 #ifndef UPLOAD_H_INCLUDED
 #define UPLOAD_H_INCLUDED

@@ -229,7 +229,7 @@ s_load_user (team_t *users, const Fshare__UserFiles *entry)
     size_t invalid = 0;
     for (size_t i = 0; i < entry->n_files; i++) {
         const Fshare__FileInfo *file = entry->files [i];
-        if (fsh_file_check (file))
+        if (fsh_listed_check (file))
             invalid++;
         else
             team_put (users, user, file);

@@ -47,6 +47,43 @@ s_hidden (uint32_t code)
         || (code >= 0x2066 && code <= 0x2069);
 }
 
+size_t
+fsh_text_hidden (const char *text, size_t avail, unsigned *code)
+{
+    uint32_t value = 0;
+    size_t length = s_utf8_decode ((const unsigned char *) text, avail, &value);
+    if (length == 0 || length == S_CUT_SHORT || !s_hidden (value))
+        return 0;
+    *code = (unsigned) value;
+    return length;
+}
+
+char *
+fsh_json_unhide (const char *json)
+{
+    //  A hidden character takes 2 or 3 bytes and becomes 6 ("\uNNNN")
+    size_t avail = strlen (json? json: "");
+    char *out = (char *) malloc (3 * avail + 1);
+    if (!out)
+        return NULL;
+    size_t used = 0;
+    while (avail) {
+        unsigned code = 0;
+        size_t length = fsh_text_hidden (json, avail, &code);
+        if (length) {
+            used += (size_t) sprintf (out + used, "\\u%04x", code);
+            json += length;
+            avail -= length;
+        }
+        else {
+            out [used++] = *json++;
+            avail--;
+        }
+    }
+    out [used] = 0;
+    return out;
+}
+
 //  The escaped form of the character at `in` (of `avail` bytes) into
 //  `piece` (16 bytes); its length, and in *consumed the bytes it stands
 //  for. 0 when the character is cut short and `last` is false: the caller

@@ -63,13 +63,13 @@ fsh_event_check (const Fshare__Event *event)
         return error;
     if (event->type == FSHARE__EVENT_TYPE__EVENT_JOIN) {
         for (size_t i = 0; i < event->n_files; i++)
-            if ((error = fsh_file_check (event->files [i])))
+            if ((error = fsh_listed_check (event->files [i])))
                 return error;
         return NULL;
     }
     if (event->type == FSHARE__EVENT_TYPE__EVENT_LEAVE)
         return NULL;
-    if ((error = fsh_file_check (event->file)))
+    if ((error = fsh_listed_check (event->file)))
         return error;
     if (event->type == FSHARE__EVENT_TYPE__EVENT_FILE_RENAMED)
         return fsh_path_check (event->from);
@@ -197,8 +197,11 @@ fsh_event_json (const Fshare__Event *event)
         if (event->type == FSHARE__EVENT_TYPE__EVENT_FILE_RENAMED)
             json_object_set_new (obj, "from", json_string (event->from));
     }
-    char *text = json_dumps (obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *dumped = json_dumps (obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref (obj);
+    //  Others' names may be read on a terminal: no raw C1 or bidi (escape.h)
+    char *text = dumped? fsh_json_unhide (dumped): NULL;
+    free (dumped);
     return text;
 }
 

@@ -129,3 +129,16 @@ fsh_file_check (const Fshare__FileInfo *file)
         return "mode out of range";
     return NULL;
 }
+
+const char *
+fsh_listed_check (const Fshare__FileInfo *file)
+{
+    const char *error = fsh_file_check (file);
+    if (error)
+        return error;
+    //  A broker never lists one (it refuses them): one listed anyway would
+    //  be saved under a name that a download's own partial file takes
+    if (fsh_path_is_partial (file->path))
+        return "partial download names are never published";
+    return NULL;
+}

@@ -20,6 +20,11 @@ bool fsh_path_is_partial (const char *name);
 //  A whole FileInfo: path rules, and size/mtime within sane ranges.
 const char *fsh_file_check (const Fshare__FileInfo *file);
 
+//  A file of a list that came from the broker (events, snapshots, the
+//  agent's replies to its tools): fsh_file_check, and not a partial
+//  download's name, which no broker lists.
+const char *fsh_listed_check (const Fshare__FileInfo *file);
+
 //  Valid UTF-8 without control characters, at most max_bytes long.
 bool fsh_text_valid (const char *text, size_t max_bytes);
 

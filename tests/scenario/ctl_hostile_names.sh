@@ -1,7 +1,9 @@
 # ctl_hostile_names.sh - names that would re-order or hide text on a
 # terminal (a right-to-left override, C1 controls, an isolate) are shown
 # escaped in every plain output for people (ls, events, get, the shell,
-# fshare-tap), never raw; JSON carries them as they are.
+# fshare-tap), never raw; JSON (ctl --json, tap --json) carries them as
+# they are, written as JSON's \uNNNN escapes, so that a JSON stream read on
+# a terminal is safe too.
 . "$(dirname "$0")/../lib.sh" "$1"
 
 export FSHARE_PASSWORD=pw
@@ -16,11 +18,13 @@ raw() { grep -q -e "$RLO" -e "$CSI" -e "$FSI" -e "$PDI" "$1"; }
 
 start_broker --hash-cost min
 bg tap_plain "$TAP" --events "$EVENTS_EP"
+bg tap_json "$TAP" --json --events "$EVENTS_EP"
 connect bob
 bg events "$CTL" --user bob events
 # Both subscribed (they print the broker's periodic stats) before alice comes
 wait_until 10 log_has tap_plain " stats " || fail "the tap is not subscribed"
 wait_until 10 log_has events " stats " || fail "events is not subscribed"
+wait_until 10 log_has tap_json '"type":"stats"' || fail "the JSON tap is not subscribed"
 
 mkdir -p "$T/alice_files"
 echo one >"$T/alice_files/$EVIL"
@@ -37,8 +41,10 @@ grep -qF 'invoice\u202efdp.exe' "$T/out" || fail "ls --all lacks the escaped RLO
 grep -qF 'c1\u009b2Jname' "$T/out" || fail "ls --all lacks the escaped CSI: $(cat "$T/out")"
 grep -qF '\u2068x\u2069.txt' "$T/out" || fail "ls --all lacks the escaped isolate: $(cat "$T/out")"
 expect 0 "$CTL" --user bob --json ls --all --user alice
-json_is --arg p "$EVIL" 'any(.path == $p)' <"$T/out" \
+json_is --arg p "$EVIL" --arg s "$SHOUT" 'any(.path == $p) and any(.path == $s)' <"$T/out" \
     || fail "JSON does not carry the name as it is: $(cat "$T/out")"
+raw "$T/out" && fail "JSON ls --all wrote a hostile name raw: $(cat -v "$T/out")"
+grep -qF 'invoice\u202efdp.exe' "$T/out" || fail "JSON ls lacks the \\u202e escape: $(cat "$T/out")"
 expect 0 "$CTL" --user alice ls
 raw "$T/out" && fail "ls printed a hostile name raw"
 grep -qF 'invoice\u202efdp.exe' "$T/out" || fail "ls lacks the escaped name: $(cat "$T/out")"
@@ -50,6 +56,9 @@ wait_until 10 grep -qF '\u2068x\u2069.txt' "$T/tap_plain.log" \
     || fail "the tap shows no escaped name: $(cat "$T/tap_plain.log")"
 raw "$T/events.log" && fail "events printed a hostile name raw"
 raw "$T/tap_plain.log" && fail "the tap printed a hostile name raw"
+tap_has_iso() { grep '^{' "$T/tap_json.log" | json_is --arg p "$ISO" 'select(.path == $p) | true'; }
+wait_until 10 tap_has_iso || fail "the JSON tap lacks the isolate's name: $(cat "$T/tap_json.log")"
+raw "$T/tap_json.log" && fail "the JSON tap wrote a hostile name raw: $(cat -v "$T/tap_json.log")"
 
 # --- get: the saved path, and a failure that quotes the name ------------------------------------
 expect 0 "$CTL" --user bob get alice "$EVIL"
@@ -61,6 +70,9 @@ expect 0 "$CTL" --user bob get alice "$EVIL"
 grep -q 'already there' "$T/out" || fail "a second get did not find the copy: $(cat "$T/out")"
 raw "$T/out" && fail "get printed the identical copy's path raw: $(cat -v "$T/out")"
 grep -qF 'invoice\u202efdp.exe' "$T/out" || fail "get (identical): $(cat "$T/out")"
+expect 0 "$CTL" --user bob --json get alice "$EVIL"
+json_is --arg p "$T/bob_dl/$EVIL" '.path == $p' <"$T/out" || fail "get --json: $(cat "$T/out")"
+raw "$T/out" && fail "get --json wrote the saved path raw: $(cat -v "$T/out")"
 expect 1 "$CTL" --user bob get alice "missing${RLO}.txt"
 raw "$T/err" && fail "a failed get printed the name raw: $(cat -v "$T/err")"
 grep -qF 'missing\u202e.txt' "$T/err" || fail "a failed get: $(cat "$T/err")"

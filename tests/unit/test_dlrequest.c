@@ -45,6 +45,11 @@ test_refused (void **state)
     assert_null (s_get ("", "a.txt", NULL, "/tmp", &code, &error));
     assert_non_null (strstr (error, "invalid request: "));
     zstr_free (&error);
+    //  A partial download's name is never published: unknown, not asked
+    assert_null (s_get ("alice", "d/.a.txt.fshare-part", NULL, "/tmp", &code, &error));
+    assert_int_equal (code, FSH_ERR_UNKNOWN_FILE);
+    assert_string_equal (error, "unknown file");
+    zstr_free (&error);
     assert_null (s_get ("alice", "a.txt", "relative/out", "/tmp", &code, &error));
     assert_string_equal (error, "-o: not an absolute path");
     zstr_free (&error);

@@ -82,6 +82,25 @@ test_into_a_buffer (void **state)
     free (escaped);
 }
 
+//  JSON text: C1 and bidi become JSON escapes, nothing else changes
+static void
+test_json_unhide (void **state)
+{
+    (void) state;
+    char *text = fsh_json_unhide ("{\"path\":\"inv\xe2\x80\xae" "fdp \xc2\x9b" "2J \xc3\xa9 \\u0041\"}");
+    assert_string_equal (text, "{\"path\":\"inv\\u202efdp \\u009b2J \xc3\xa9 \\u0041\"}");
+    free (text);
+    text = fsh_json_unhide ("");
+    assert_string_equal (text, "");
+    free (text);
+    unsigned code = 0;
+    assert_int_equal (fsh_text_hidden ("\xe2\x81\xa9x", 4, &code), 3);
+    assert_int_equal (code, 0x2069);
+    assert_int_equal (fsh_text_hidden ("\xe2\x81", 2, &code), 0);
+    assert_int_equal (fsh_text_hidden ("\xc3\xa9", 2, &code), 0);
+    assert_int_equal (fsh_text_hidden ("a", 1, &code), 0);
+}
+
 int
 main (void)
 {
@@ -91,6 +110,7 @@ main (void)
         cmocka_unit_test (test_bidi),
         cmocka_unit_test (test_bad_utf8),
         cmocka_unit_test (test_into_a_buffer),
+        cmocka_unit_test (test_json_unhide),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

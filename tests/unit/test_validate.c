@@ -216,9 +216,17 @@ test_files (void **state)
     file.mode = UINT32_MAX;
     assert_non_null (fsh_file_check (&file));
     file.mode = 0644;
+    //  Listed by a broker: never a partial download's name
+    file.path = "d/.x.bin.fshare-part";
+    assert_null (fsh_file_check (&file));
+    assert_string_equal (fsh_listed_check (&file), "partial download names are never published");
+    file.path = "d/x.bin";
+    assert_null (fsh_listed_check (&file));
+    assert_non_null (fsh_listed_check (NULL));
     //  The path rules apply
     file.path = "../x";
     assert_non_null (fsh_file_check (&file));
+    assert_non_null (fsh_listed_check (&file));
     file.path = NULL;
     assert_non_null (fsh_file_check (&file));
 }

@@ -170,6 +170,15 @@ test_escape (void **state)
     text = webbuf_take (&buf, NULL);
     assert_string_equal (text, "\"a\\\"b\\\\c\\u000a\\u003c/script\\u003e\"");
     free (text);
+    //  Shown text escaped as plain output is; JSON without raw C1 or bidi
+    webbuf_shown (&buf, "inv\xe2\x80\xae" "fdp<b>");
+    text = webbuf_take (&buf, NULL);
+    assert_string_equal (text, "inv\\u202efdp&lt;b&gt;");
+    free (text);
+    webbuf_json (&buf, "inv\xe2\x80\xae" "fdp \xc2\x9b \xc3\xa9");
+    text = webbuf_take (&buf, NULL);
+    assert_string_equal (text, "\"inv\\u202efdp \\u009b \xc3\xa9\"");
+    free (text);
     webbuf_url (&buf, "docs/a b&c=d");
     text = webbuf_take (&buf, NULL);
     assert_string_equal (text, "docs/a%20b%26c%3Dd");

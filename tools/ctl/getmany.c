@@ -76,7 +76,7 @@ s_plan (many_t *self, const char *what, const char *root)
          reply = (Fshare__CtlReply *) zlistx_next (replies))
     for (size_t i = 0; i < reply->n_files; i++) {
         const Fshare__FileInfo *file = reply->files [i]->file;
-        if (fsh_file_check (file))
+        if (fsh_listed_check (file))
             continue;               //  never a name from outside unchecked
         const char *rel = NULL;
         char *target = NULL;

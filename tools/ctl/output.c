@@ -94,7 +94,10 @@ s_json_text (const char *text)
 void
 ctl_json_print (json_t *json)
 {
-    char *text = json_dumps (json, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *dumped = json_dumps (json, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    //  Others' names may be read on a terminal: no raw C1 or bidi (escape.h)
+    char *text = dumped? fsh_json_unhide (dumped): NULL;
+    free (dumped);
     if (text)
         printf ("%s\n", text);
     free (text);
@@ -128,7 +131,7 @@ ctl_collect_files (zlistx_t *replies, const char *default_user, const char *excl
             const Fshare__UserFile *entry = reply->files [i];
             //  own files may come without a user name
             const char *user = *entry->user || !default_user? entry->user: default_user;
-            if (fsh_file_check (entry->file) || (*user && fsh_user_check (user)))
+            if (fsh_listed_check (entry->file) || (*user && fsh_user_check (user)))
                 skipped++;
             else
             if (!exclude_user || !streq (user, exclude_user)) {
@@ -311,6 +314,16 @@ s_print_status_json (const Fshare__AgentStatus *agent)
     ctl_json_print (obj);
 }
 
+//  One line of the status: the broker names its event endpoint and its
+//  id, so the text is others' and shown escaped (escape.h)
+static void
+s_status_line (const char *label, const char *text)
+{
+    char *shown = fsh_text_escape (ctl_text (text));
+    printf ("%-13s%s\n", label, shown? shown: "");
+    free (shown);
+}
+
 void
 ctl_print_status (ctl_t *self, const Fshare__AgentStatus *agent)
 {
@@ -318,17 +331,17 @@ ctl_print_status (ctl_t *self, const Fshare__AgentStatus *agent)
         s_print_status_json (agent);
         return;
     }
-    printf ("user:        %s\n", ctl_text (agent->user));
-    printf ("state:       %s\n", ctl_text (agent->state));
-    printf ("broker:      %s\n", ctl_text (agent->broker));
-    printf ("events:      %s\n", ctl_text (agent->events));
-    printf ("broker id:   %s\n", ctl_text (agent->broker_id));
+    s_status_line ("user:", agent->user);
+    s_status_line ("state:", agent->state);
+    s_status_line ("broker:", agent->broker);
+    s_status_line ("events:", agent->events);
+    s_status_line ("broker id:", agent->broker_id);
     printf ("seq:         %" PRIu64 "\n", agent->seq);
     printf ("my files:    %" PRIu64 "\n", agent->my_files);
     printf ("peers:       %" PRIu64 "\n", agent->peers);
     printf ("other files: %" PRIu64 "\n", agent->other_files);
-    printf ("dir:         %s\n", ctl_text (agent->dir));
-    printf ("downloads:   %s\n", ctl_text (agent->downloads));
+    s_status_line ("dir:", agent->dir);
+    s_status_line ("downloads:", agent->downloads);
     printf ("pid:         %" PRId64 "\n", agent->pid);
     fflush (stdout);
 }

@@ -104,7 +104,7 @@ snapshot_add (snapshot_t *self, Fshare__Message *msg)
         join->files = (Fshare__FileInfo **) realloc (join->files,
             (join->n_files + user->n_files + 1) * sizeof (Fshare__FileInfo *));
         for (size_t f = 0; f < user->n_files; f++) {
-            if ((error = fsh_file_check (user->files [f])))
+            if ((error = fsh_listed_check (user->files [f])))
                 return error;
             join->files [join->n_files++] = user->files [f];
         }

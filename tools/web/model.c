@@ -177,7 +177,7 @@ model_add_user (model_t *self, const char *user, int64_t since)
 static bool
 s_put (model_t *self, model_user_t *user, const Fshare__FileInfo *info)
 {
-    if (!info || fsh_file_check (info))
+    if (!info || fsh_listed_check (info))
         return false;
     model_file_t *old = (model_file_t *) zhashx_lookup (user->files, info->path);
     if (old) {

@@ -97,8 +97,7 @@ void
 webbuf_shown (webbuf_t *self, const char *text)
 {
     char *shown = fsh_text_escape (text);
-    assert (shown);
-    webbuf_html (self, shown);
+    webbuf_html (self, shown? shown: "");
     free (shown);
 }
 
@@ -106,7 +105,16 @@ void
 webbuf_json (webbuf_t *self, const char *text)
 {
     webbuf_add (self, "\"");
+    const char *end = text + strlen (text);
     for (const unsigned char *p = (const unsigned char *) text; *p; p++) {
+        unsigned code = 0;
+        size_t hidden = fsh_text_hidden ((const char *) p, (size_t) (end - (const char *) p), &code);
+        if (hidden) {
+            //  The same string, but no raw C1 or bidi in what is sent (escape.h)
+            webbuf_printf (self, "\\u%04x", code);
+            p += hidden - 1;
+        }
+        else
         if (*p == '"' || *p == '\\')
             webbuf_printf (self, "\\%c", *p);
         else
