@@ -701,7 +701,9 @@ test_ignore_rules (void **state)
     free (root);
 }
 
-//  From close() to the change in hand.
+//  From close() to the change in hand, within SPEC 4.2's second. What it
+//  takes (tens of ms) is printed; how fast is the events bench's to say:
+//  a tighter bound here measures the machine's load, not the code.
 static void
 test_latency (void **state)
 {
@@ -721,7 +723,7 @@ test_latency (void **state)
             worst = elapsed;
     }
     print_message ("hostdir: worst of 20, close to change: %.3f ms\n", worst / 1000.0);
-    assert_true (worst < 100 * 1000);
+    assert_true (worst < 1000 * 1000);
 }
 
 static void
