@@ -9,43 +9,11 @@ start_broker --hash-cost min
 start_peer bob
 wait_online 10 bob
 
-"$PY" - "ipc://$XDG_RUNTIME_DIR/fshare/bob.ctl" >"$T/raw.out" 2>"$T/raw.err" <<'EOF' ||
+"$PY" - "ipc://$XDG_RUNTIME_DIR/fshare/bob.ctl" "$(cd "$(dirname "$0")" && pwd)" \
+    >"$T/raw.out" 2>"$T/raw.err" <<'EOF' ||
 import json, os, sys, zmq
-
-def varint(value):
-    out = bytearray()
-    while True:
-        byte, value = value & 0x7F, value >> 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
-
-def field(number, data):
-    return varint(number << 3 | 2) + varint(len(data)) + data
-
-def parse(data):
-    fields, pos = {}, 0
-    while pos < len(data):
-        key = 0
-        shift = 0
-        while True:
-            byte = data[pos]; pos += 1
-            key |= (byte & 0x7F) << shift; shift += 7
-            if not byte & 0x80:
-                break
-        number, kind = key >> 3, key & 7
-        if kind == 0:
-            value = shift = 0
-            while True:
-                byte = data[pos]; pos += 1
-                value |= (byte & 0x7F) << shift; shift += 7
-                if not byte & 0x80:
-                    break
-        else:
-            length = data[pos]; pos += 1
-            value, pos = data[pos:pos + length], pos + length
-        fields[number] = value
-    return fields
+sys.path.insert(0, sys.argv[2])
+from hostile_client import f_bytes as field, parse
 
 ctx = zmq.Context.instance()
 cases = {
@@ -65,7 +33,7 @@ for name, frames in cases.items():
     sock.send_multipart(frames)
     if sock.poll(3000):
         reply = parse(sock.recv_multipart()[-1])
-        answers[name] = [reply.get(1, 0), reply.get(11, 0)]
+        answers[name] = [reply.get(1, [0])[0], reply.get(11, [0])[0]]
     else:
         answers[name] = None
     sock.close()
