@@ -701,6 +701,16 @@ downloads_tick (downloads_t *self)
 }
 
 void
+downloads_pause (downloads_t *self, int64_t ms)
+{
+    zlistx_t *list = fsh_idtable_items (self->table);
+    for (download_t *download = (download_t *) zlistx_first (list); download;
+         download = (download_t *) zlistx_next (list))
+        download->heard += ms;
+    zlistx_destroy (&list);
+}
+
+void
 downloads_end_all (downloads_t *self, fsh_err_t code, const char *reason)
 {
     zlistx_t *list = fsh_idtable_items (self->table);

@@ -369,6 +369,16 @@ uploads_tick (uploads_t *self)
 }
 
 void
+uploads_pause (uploads_t *self, int64_t ms)
+{
+    zlistx_t *list = fsh_idtable_items (self->table);
+    for (upload_t *upload = (upload_t *) zlistx_first (list); upload;
+         upload = (upload_t *) zlistx_next (list))
+        upload->heard += ms;
+    zlistx_destroy (&list);
+}
+
+void
 uploads_end_all (uploads_t *self, fsh_err_t code, const char *reason)
 {
     zlistx_t *list = fsh_idtable_items (self->table);
