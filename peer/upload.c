@@ -30,6 +30,7 @@ struct _uploads_t {
     uploads_corrupted_fn *corrupted;
     void *corrupted_arg;
     fileset_t *published;       //  not owned; NULL: any file beneath host_dir
+    uint64_t work_turn;         //  fsh_idtable_turn's
 };
 
 static void
@@ -321,16 +322,22 @@ uploads_pending (uploads_t *self)
     return false;
 }
 
+static bool
+s_wants_work (void *item)
+{
+    return !((upload_t *) item)->ready;
+}
+
 bool
 uploads_work (uploads_t *self, uint8_t *buf, size_t buf_size, size_t budget)
 {
     char *error = NULL;
-    zlistx_t *list = fsh_idtable_items (self->table);
+    //  The turn's budget, shared out in slices (see downloads_work)
+    size_t slices = budget / buf_size? budget / buf_size: 1;
+    zlistx_t *list = fsh_idtable_turn (self->table, s_wants_work, slices, &self->work_turn);
     for (upload_t *upload = (upload_t *) zlistx_first (list); upload;
          upload = (upload_t *) zlistx_next (list)) {
-        if (upload->ready)
-            continue;
-        int rc = source_prepare (upload->source, buf, buf_size, budget, &error);
+        int rc = source_prepare (upload->source, buf, buf_size, buf_size, &error);
         if (rc == -1) {
             s_upload_end (self, upload, source_code (upload->source), error, true);
             zstr_free (&error);
