@@ -669,16 +669,17 @@ s_wants_work (void *item)
 bool
 downloads_work (downloads_t *self, uint8_t *buf, size_t buf_size, size_t budget)
 {
-    //  The budget is the loop turn's, a slice of buf_size to as many
-    //  downloads as it covers, the next ones at the next turn. A budget
-    //  for each made a turn last as many budgets as resumes were hashing
-    //  at once: 32 of them kept the agent from answering for seconds, and
-    //  gets failed `agent not responding`.
+    //  The budget is the loop turn's, shared by at most budget / buf_size
+    //  downloads, the next ones at the next turn. A budget for each made a
+    //  turn last as many budgets as resumes were hashing at once: 32 of
+    //  them kept the agent from answering for seconds, and gets failed
+    //  `agent not responding`.
     size_t slices = budget / buf_size? budget / buf_size: 1;
     zlistx_t *list = fsh_idtable_turn (self->table, s_wants_work, slices, &self->work_turn);
+    size_t slice = zlistx_size (list)? budget / zlistx_size (list): budget;
     for (download_t *download = (download_t *) zlistx_first (list); download;
          download = (download_t *) zlistx_next (list))
-        s_work_one (self, download, buf, buf_size, buf_size);
+        s_work_one (self, download, buf, buf_size, slice);
     zlistx_destroy (&list);
     return downloads_pending (self);
 }

@@ -335,9 +335,10 @@ uploads_work (uploads_t *self, uint8_t *buf, size_t buf_size, size_t budget)
     //  The turn's budget, shared out in slices (see downloads_work)
     size_t slices = budget / buf_size? budget / buf_size: 1;
     zlistx_t *list = fsh_idtable_turn (self->table, s_wants_work, slices, &self->work_turn);
+    size_t slice = zlistx_size (list)? budget / zlistx_size (list): budget;
     for (upload_t *upload = (upload_t *) zlistx_first (list); upload;
          upload = (upload_t *) zlistx_next (list)) {
-        int rc = source_prepare (upload->source, buf, buf_size, buf_size, &error);
+        int rc = source_prepare (upload->source, buf, buf_size, slice, &error);
         if (rc == -1) {
             s_upload_end (self, upload, source_code (upload->source), error, true);
             zstr_free (&error);

