@@ -62,6 +62,7 @@ struct _downloads_t {
     zhashx_t *table;            //  &id -> download_t
     uint64_t next_id;
     already_t *already;
+    uint64_t work_turn;         //  fsh_idtable_turn's
 };
 
 static void
@@ -604,14 +605,27 @@ s_work_one (downloads_t *self, download_t *download, uint8_t *buf, size_t buf_si
     }
 }
 
+static bool
+s_wants_work (void *item)
+{
+    download_t *download = (download_t *) item;
+    return download->state == DL_LOOKING || download->state == DL_PREPARING;
+}
+
 bool
 downloads_work (downloads_t *self, uint8_t *buf, size_t buf_size, size_t budget)
 {
-    zlistx_t *list = fsh_idtable_items (self->table);
+    //  The budget is the loop turn's, shared by at most budget / buf_size
+    //  downloads, the next ones at the next turn. A budget for each made a
+    //  turn last as many budgets as resumes were hashing at once: 32 of
+    //  them kept the agent from answering for seconds, and gets failed
+    //  `agent not responding`.
+    size_t slices = budget / buf_size? budget / buf_size: 1;
+    zlistx_t *list = fsh_idtable_turn (self->table, s_wants_work, slices, &self->work_turn);
+    size_t slice = zlistx_size (list)? budget / zlistx_size (list): budget;
     for (download_t *download = (download_t *) zlistx_first (list); download;
          download = (download_t *) zlistx_next (list))
-        if (download->state == DL_LOOKING || download->state == DL_PREPARING)
-            s_work_one (self, download, buf, buf_size, budget);
+        s_work_one (self, download, buf, buf_size, slice);
     zlistx_destroy (&list);
     return downloads_pending (self);
 }
@@ -643,6 +657,16 @@ downloads_tick (downloads_t *self)
         &&  now - download->heard > limit)
             s_download_fail (self, download, FSH_ERR_STALLED, "owner stalled", true);
     }
+    zlistx_destroy (&list);
+}
+
+void
+downloads_pause (downloads_t *self, int64_t ms)
+{
+    zlistx_t *list = fsh_idtable_items (self->table);
+    for (download_t *download = (download_t *) zlistx_first (list); download;
+         download = (download_t *) zlistx_next (list))
+        download->heard += ms;
     zlistx_destroy (&list);
 }
 

@@ -49,6 +49,9 @@ bool downloads_pending (downloads_t *self);
 //  noticed here), "checking" credits, the stall clock.
 void downloads_tick (downloads_t *self);
 
+//  This process did not run for `ms`: see uploads_pause.
+void downloads_pause (downloads_t *self, int64_t ms);
+
 //  End every download (the broker's session is gone).
 void downloads_end_all (downloads_t *self, fsh_err_t code, const char *reason);
 

@@ -29,6 +29,10 @@ struct _sink_t {
     fsh_err_t code;             //  of the last error (sink_code)
     int dir_fd;
     char *dir;
+    dev_t dir_dev;              //  what dir was when opened (s_dir_check)
+    ino_t dir_ino;
+    bool dir_gone;              //  it was moved or removed since
+    uint64_t dir_checked;       //  written when last checked
     char *name;                 //  the name wanted
     char *part;                 //  partial file's name in dir
     char *part_path;            //  for messages
@@ -295,6 +299,11 @@ sink_new (const char *dir, const char *name, const char *owner, const char *path
     }
     sink_t *self = (sink_t *) zmalloc (sizeof (sink_t));
     self->dir_fd = dir_fd;
+    struct stat st;
+    if (fstat (dir_fd, &st) == 0) {
+        self->dir_dev = st.st_dev;
+        self->dir_ino = st.st_ino;
+    }
     self->fd = -1;
     self->dir = strdup (dir);
     self->name = strdup (name);
@@ -499,6 +508,26 @@ s_flush_behind (sink_t *self, char **error)
     return 0;
 }
 
+//  The directory written into is still the one its path names. Every
+//  write goes through the descriptor opened at the start: a directory
+//  renamed meanwhile would receive the file while `get` named the old
+//  path, and one removed would take a whole transfer to a file nobody
+//  can reach, for a rename that fails at the end.
+static int
+s_dir_check (sink_t *self, char **error)
+{
+    struct stat here, there;
+    if (fstat (self->dir_fd, &here) == 0 && here.st_nlink > 0
+    &&  stat (self->dir, &there) == 0 && S_ISDIR (there.st_mode)
+    &&  there.st_dev == self->dir_dev && there.st_ino == self->dir_ino)
+        return 0;
+    self->dir_gone = true;
+    self->code = FSH_ERR_NOT_WRITABLE;
+    *error = zsys_sprintf ("downloads directory moved or removed during the transfer: %s",
+                           self->dir);
+    return -1;
+}
+
 int
 sink_write (sink_t *self, uint64_t offset, const void *data, size_t size, char **error)
 {
@@ -525,6 +554,12 @@ sink_write (sink_t *self, uint64_t offset, const void *data, size_t size, char *
             *error = s_write_error (self, put == 0? EIO: errno);
             return -1;
         }
+    }
+    //  A look at the directory per stretch: cheap, and soon enough
+    if (self->written >= self->dir_checked + FLUSH_BYTES) {
+        self->dir_checked = self->written;
+        if (s_dir_check (self, error))
+            return -1;
     }
     return s_flush_behind (self, error);
 }
@@ -633,6 +668,10 @@ sink_finish (sink_t *self, const uint8_t *sha256, size_t sha256_size, char **err
         s_remove_part (self);
         return -1;
     }
+    if (s_dir_check (self, error)) {
+        s_remove_part (self);
+        return -1;
+    }
     if (self->meta_stored)
         fremovexattr (self->fd, META_XATTR);
     if (s_publish (self, error)) {
@@ -675,7 +714,8 @@ sink_abort (sink_t *self, bool keep)
     //  Not started: the partial file is as it was found (or new and empty)
     if (!self->started)
         resumable = self->offset > 0;
-    if (!keep || !resumable)
+    //  A partial file in a directory that moved away is no later get's
+    if (!keep || !resumable || self->dir_gone)
         s_remove_part (self);
 }
 

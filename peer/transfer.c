@@ -11,6 +11,8 @@
 //  Progress to the ctl and the stall clocks; a ctl that is gone is
 //  noticed at the next one
 #define TICK_MS         200
+//  A tick this much later than due: the process did not run meanwhile
+#define TICK_LATE_MS    1000
 
 struct _transfers_t {
     zloop_t *loop;
@@ -19,6 +21,7 @@ struct _transfers_t {
     downloads_t *downloads;
     int work_timer;
     int tick_timer;
+    int64_t ticked_at;          //  the last tick
     uint8_t *scratch;           //  hashing reads through this
 };
 
@@ -50,6 +53,17 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop; (void) timer_id;
     transfers_t *self = (transfers_t *) arg;
+    //  Stopped or suspended, we read nothing: the broker's answer (its
+    //  own stall verdict, say, which names the right side) may wait in
+    //  the socket. Our clocks fired late would blame the other side for
+    //  our own silence, so they move on by the time we did not run.
+    int64_t now = zclock_mono ();
+    int64_t late = self->ticked_at? now - self->ticked_at - TICK_MS: 0;
+    self->ticked_at = now;
+    if (late > TICK_LATE_MS) {
+        uploads_pause (self->uploads, late);
+        downloads_pause (self->downloads, late);
+    }
     uploads_tick (self->uploads);
     downloads_tick (self->downloads);
     return 0;

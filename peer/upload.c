@@ -43,6 +43,7 @@ struct _uploads_t {
     fileset_t *published;       //  not owned; NULL: any file beneath host_dir
     size_t max;                 //  uploads at once (UPLOADS_MAX)
     fsh_ratelog_t *ratelog;     //  refusals of a flood of Serves
+    uint64_t work_turn;         //  fsh_idtable_turn's
 };
 
 //  How many uploads this process can hold open (UPLOADS_MAX).
@@ -356,16 +357,23 @@ uploads_pending (uploads_t *self)
     return false;
 }
 
+static bool
+s_wants_work (void *item)
+{
+    return !((upload_t *) item)->ready;
+}
+
 bool
 uploads_work (uploads_t *self, uint8_t *buf, size_t buf_size, size_t budget)
 {
     char *error = NULL;
-    zlistx_t *list = fsh_idtable_items (self->table);
+    //  The turn's budget, shared out in slices (see downloads_work)
+    size_t slices = budget / buf_size? budget / buf_size: 1;
+    zlistx_t *list = fsh_idtable_turn (self->table, s_wants_work, slices, &self->work_turn);
+    size_t slice = zlistx_size (list)? budget / zlistx_size (list): budget;
     for (upload_t *upload = (upload_t *) zlistx_first (list); upload;
          upload = (upload_t *) zlistx_next (list)) {
-        if (upload->ready)
-            continue;
-        int rc = source_prepare (upload->source, buf, buf_size, budget, &error);
+        int rc = source_prepare (upload->source, buf, buf_size, slice, &error);
         if (rc == -1) {
             s_upload_end (self, upload, source_code (upload->source), error, true);
             zstr_free (&error);
@@ -400,6 +408,16 @@ uploads_tick (uploads_t *self)
         if (owed && now - upload->heard > limit)
             s_upload_end (self, upload, FSH_ERR_STALLED, "requester stalled", true);
     }
+    zlistx_destroy (&list);
+}
+
+void
+uploads_pause (uploads_t *self, int64_t ms)
+{
+    zlistx_t *list = fsh_idtable_items (self->table);
+    for (upload_t *upload = (upload_t *) zlistx_first (list); upload;
+         upload = (upload_t *) zlistx_next (list))
+        upload->heard += ms;
     zlistx_destroy (&list);
 }
 

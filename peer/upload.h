@@ -60,6 +60,11 @@ bool uploads_pending (uploads_t *self);
 //  The stall clock, called a few times a second.
 void uploads_tick (uploads_t *self);
 
+//  This process did not run for `ms` (stopped, suspended, a loop busy for
+//  that long): every stall clock moves on by as much, since the other
+//  side's silence meanwhile says nothing.
+void uploads_pause (uploads_t *self, int64_t ms);
+
 //  End every upload (the broker's session is gone): nothing is sent.
 void uploads_end_all (uploads_t *self, fsh_err_t code, const char *reason);
 

@@ -29,6 +29,31 @@ fsh_idtable_new (zhashx_destructor_fn *destructor)
 }
 
 zlistx_t *
+fsh_idtable_turn (zhashx_t *table, fsh_idtable_wants_fn *wants, size_t max, uint64_t *turn)
+{
+    size_t count = 0;
+    for (void *item = zhashx_first (table); item; item = zhashx_next (table))
+        count += wants (item);
+    zlistx_t *list = zlistx_new ();
+    if (count == 0 || max == 0)
+        return list;
+    size_t take = max < count? max: count;
+    size_t start = (size_t) (*turn % count);
+    *turn += take;
+    //  Positions start .. start + take - 1 among those that want, wrapped
+    size_t index = 0;
+    for (void *item = zhashx_first (table); item; item = zhashx_next (table)) {
+        if (!wants (item))
+            continue;
+        size_t from_start = (index + count - start) % count;
+        if (from_start < take)
+            zlistx_add_end (list, item);
+        index++;
+    }
+    return list;
+}
+
+zlistx_t *
 fsh_idtable_items (zhashx_t *table)
 {
     zlistx_t *list = zlistx_new ();

@@ -17,4 +17,15 @@ zhashx_t *fsh_idtable_new (zhashx_destructor_fn *destructor);
 //  deleting some of them. The caller destroys the list.
 zlistx_t *fsh_idtable_items (zhashx_t *table);
 
+//  Whether an item has work to do now.
+typedef bool (fsh_idtable_wants_fn) (void *item);
+
+//  Up to `max` of the items that `wants`, in a new list that owns
+//  nothing, starting where the last call's turn ended (*turn counts the
+//  items handed out): work shared out a slice at a time reaches each item
+//  in turn, and a loop turn's work stays bounded however many items there
+//  are. The caller destroys the list.
+zlistx_t *fsh_idtable_turn (zhashx_t *table, fsh_idtable_wants_fn *wants, size_t max,
+                            uint64_t *turn);
+
 #endif

@@ -150,6 +150,53 @@ test_items (void **state)
     assert_int_equal (freed, 3);
 }
 
+static bool
+s_odd (void *item)
+{
+    return ((id_item_t *) item)->id % 2 == 1;
+}
+
+//  fsh_idtable_turn: at most max of the items that want work, the next
+//  ones each call, every one reached in turn; nothing when none wants
+static void
+test_turn (void **state)
+{
+    (void) state;
+    int freed = 0;
+    zhashx_t *table = fsh_idtable_new (s_id_item_destroy);
+    for (uint64_t id = 1; id <= 20; id++) {
+        id_item_t *item = s_item (id, &freed);
+        assert_int_equal (zhashx_insert (table, &item->id, item), 0);
+    }
+    //  10 odd ids, 3 a turn: after 10 turns each was served 3 times
+    int served [21] = { 0 };
+    uint64_t turn = 0;
+    for (int round = 0; round < 10; round++) {
+        zlistx_t *list = fsh_idtable_turn (table, s_odd, 3, &turn);
+        assert_int_equal (zlistx_size (list), 3);
+        for (id_item_t *item = (id_item_t *) zlistx_first (list); item;
+             item = (id_item_t *) zlistx_next (list)) {
+            assert_true (item->id % 2 == 1);
+            served [item->id]++;
+        }
+        zlistx_destroy (&list);
+    }
+    for (uint64_t id = 1; id <= 20; id++)
+        assert_int_equal (served [id], id % 2 == 1? 3: 0);
+    //  More room than items: each once
+    zlistx_t *list = fsh_idtable_turn (table, s_odd, 100, &turn);
+    assert_int_equal (zlistx_size (list), 10);
+    zlistx_destroy (&list);
+    //  The list owns nothing
+    zhashx_destroy (&table);
+    assert_int_equal (freed, 20);
+    table = fsh_idtable_new (NULL);
+    list = fsh_idtable_turn (table, s_odd, 3, &turn);
+    assert_int_equal (zlistx_size (list), 0);
+    zlistx_destroy (&list);
+    zhashx_destroy (&table);
+}
+
 int
 main (void)
 {
@@ -158,6 +205,7 @@ main (void)
         cmocka_unit_test (test_many),
         cmocka_unit_test (test_no_destructor),
         cmocka_unit_test (test_items),
+        cmocka_unit_test (test_turn),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

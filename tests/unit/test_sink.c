@@ -1,11 +1,11 @@
 /*  test_sink.c - the requester's side of one download (peer/sink.c),
     fed by hand: free names that never replace a file (nor a link), names
     that are not file names, corruption and out-of-place chunks, write
-    failures with their codes, a partial file that cannot be created, and
-    content that agrees with the owner's digest but not with the published
-    one; the saved mode (executable bits only where readable under the
-    umask, never set-id); the choice of partial file: a slot held by a
-    directory, a link, a FIFO,
+    failures with their codes, a partial file that cannot be created, a
+    downloads directory moved mid-download, content that agrees with the
+    owner's digest but not with the published one; the saved mode
+    (executable bits only where readable under the umask, never set-id);
+    the choice of partial file: a slot held by a directory, a link, a FIFO,
     a running download (locked) or another source's bytes is passed over;
     a partial file with a damaged record is nobody's; one longer than its
     file restarts; the transfer's end checked before anything is saved.
@@ -387,6 +387,56 @@ test_finish_early (void **state)
     sink_destroy (&sink);
 }
 
+//  The downloads directory renamed while a download writes into it: the
+//  write of the next stretch fails not_writable, as does a finish (the
+//  file is never saved in the directory that moved, nor reported saved
+//  under the old path), and nothing of it is left there.
+static void
+test_dir_moved (void **state)
+{
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
+    char *error = NULL;
+    char moved [128];
+    snprintf (moved, sizeof moved, "%s/moved", fx->dir);
+    uint8_t sha [32];
+    memset (fx->buf, 'c', 100);
+    crypto_hash_sha256 (sha, fx->buf, 100);
+    //  Caught at the finish
+    sink_t *sink = s_sink (fx, "f.txt", "f.txt");
+    assert_int_equal (sink_start (sink, 100, 5, 0, &error), 0);
+    assert_int_equal (sink_write (sink, 0, fx->buf, 100, &error), 0);
+    assert_int_equal (rename (fx->downloads, moved), 0);
+    assert_int_equal (sink_finish (sink, sha, 32, &error), -1);
+    assert_int_equal (sink_code (sink), FSH_ERR_NOT_WRITABLE);
+    assert_non_null (strstr (error, "downloads directory moved or removed"));
+    zstr_free (&error);
+    assert_null (sink_saved (sink));
+    sink_destroy (&sink);
+    assert_int_equal (fixture_count_entries (moved), 0);
+    assert_int_equal (rename (moved, fx->downloads), 0);
+    //  Caught within a stretch of writes (8 MiB), and the partial file
+    //  not kept for a resume no later get would find
+    size_t size = 64 * CHUNK;
+    sink = s_sink (fx, "g.bin", "g.bin");
+    assert_int_equal (sink_start (sink, size, 5, 0, &error), 0);
+    assert_int_equal (sink_write (sink, 0, fx->buf, CHUNK, &error), 0);
+    assert_int_equal (rename (fx->downloads, moved), 0);
+    int rc = 0;
+    size_t at = CHUNK;
+    while (rc == 0 && at < size) {
+        rc = sink_write (sink, at, fx->buf, CHUNK, &error);
+        at += CHUNK;
+    }
+    assert_int_equal (rc, -1);
+    assert_true (at <= CHUNK + 8 * 1024 * 1024 + CHUNK);
+    assert_int_equal (sink_code (sink), FSH_ERR_NOT_WRITABLE);
+    zstr_free (&error);
+    sink_abort (sink, true);
+    sink_destroy (&sink);
+    assert_int_equal (fixture_count_entries (moved), 0);
+    assert_int_equal (rename (moved, fx->downloads), 0);
+}
+
 //  A free final name is never one that something already holds: a
 //  dangling symbolic link, a directory.
 static void
@@ -637,6 +687,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_name_collisions, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test_setup_teardown (test_corruption_detected, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test_setup_teardown (test_write_failures, fixture_ends_setup, fixture_ends_teardown),
+        cmocka_unit_test_setup_teardown (test_dir_moved, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test (test_part_not_creatable),
         cmocka_unit_test_setup_teardown (test_part_slot_taken, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test_setup_teardown (test_part_locked, fixture_ends_setup, fixture_ends_teardown),
