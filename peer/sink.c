@@ -1,15 +1,12 @@
 /*  sink.c - the requester's side of one download. See sink.h. */
 #include "sink.h"
+#include "partrecord.h"
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/xattr.h>
 
-#define META_XATTR      "user.fshare.source"
-#define META_VERSION    "fshare2"   //  fshare1: without the digest line
-#define META_MAX        (FSH_PATH_MAX + FSH_USER_MAX + 160)
 #define PART_SUFFIX     ".fshare-part"
 #define NAME_TRIES      10000   //  name_1 ... before giving up
 //  Writeback is started every this many bytes: the fsync before the
@@ -107,94 +104,20 @@ s_name_valid (const char *name)
         && !fsh_path_is_partial (name);     //  the name partial files take
 }
 
-//  --------------------------------------------------------------------------
-//  What a partial file is a part of
-
-typedef struct {
-    char owner [FSH_USER_MAX + 1];
-    char path [FSH_PATH_MAX + 1];
-    uint64_t size;
-    int64_t mtime;
-    bool has_sha256;
-    uint8_t sha256 [DIGEST_SIZE];
-} meta_t;
-
-//  64 lower-case hex digits into 32 bytes; -1 when it is not that.
+//  The partial file's record (partrecord.h): the download is resumable
+//  once it is there.
 static int
-s_unhex (const char *hex, uint8_t out [DIGEST_SIZE])
+s_record_write (sink_t *self)
 {
-    if (strlen (hex) != DIGEST_SIZE * 2)
-        return -1;
-    for (int i = 0; i < DIGEST_SIZE * 2; i++) {
-        char c = hex [i];
-        int value = c >= '0' && c <= '9'? c - '0': c >= 'a' && c <= 'f'? c - 'a' + 10: -1;
-        if (value < 0)
-            return -1;
-        if (i % 2 == 0)
-            out [i / 2] = (uint8_t) (value << 4);
-        else
-            out [i / 2] |= (uint8_t) value;
-    }
-    return 0;
-}
-
-static int
-s_meta_read (int fd, meta_t *meta)
-{
-    char value [META_MAX + 1];
-    ssize_t len = fgetxattr (fd, META_XATTR, value, META_MAX);
-    if (len <= 0)
-        return -1;
-    value [len] = 0;
-    //  version \n owner \n size \n mtime [\n sha256 hex or empty] \n path
-    //  (fshare1 has no digest line)
-    bool v1 = strncmp (value, "fshare1\n", 8) == 0;
-    int count = v1? 5: 6;
-    char *fields [6];
-    char *cursor = value;
-    for (int i = 0; i < count; i++) {
-        fields [i] = cursor;
-        char *newline = strchr (cursor, '\n');
-        if (i < count - 1) {
-            if (!newline)
-                return -1;
-            *newline = 0;
-            cursor = newline + 1;
-        }
-    }
-    char *end;
-    const char *path = fields [count - 1];
-    if ((!v1 && !streq (fields [0], META_VERSION)) || strlen (fields [1]) > FSH_USER_MAX
-    ||  strlen (path) > FSH_PATH_MAX)
-        return -1;
-    strcpy (meta->owner, fields [1]);
-    strcpy (meta->path, path);
-    meta->has_sha256 = !v1 && *fields [4];
-    if (meta->has_sha256 && s_unhex (fields [4], meta->sha256))
-        return -1;
-    errno = 0;
-    meta->size = strtoull (fields [2], &end, 10);
-    if (errno || *end)
-        return -1;
-    meta->mtime = strtoll (fields [3], &end, 10);
-    if (errno || *end)
-        return -1;
-    return 0;
-}
-
-static int
-s_meta_write (sink_t *self)
-{
-    char hex [DIGEST_HEX_SIZE] = "";
-    if (self->has_sha256)
-        digest_hex (self->sha256, hex);
-    char *value = zsys_sprintf ("%s\n%s\n%" PRIu64 "\n%" PRId64 "\n%s\n%s", META_VERSION,
-                                self->owner, self->size, self->mtime, hex, self->path);
-    int rc = fsetxattr (self->fd, META_XATTR, value, strlen (value), 0);
+    partrecord_t record = { .size = self->size, .mtime = self->mtime,
+                            .has_sha256 = self->has_sha256 };
+    snprintf (record.owner, sizeof record.owner, "%s", self->owner);
+    snprintf (record.path, sizeof record.path, "%s", self->path);
+    memcpy (record.sha256, self->sha256, DIGEST_SIZE);
+    int rc = partrecord_write (self->fd, &record);
     if (rc == -1)
         zsys_warning ("sink: %s: cannot record its source (%s): it will not be resumable",
                       self->part_path, strerror (errno));
-    zstr_free (&value);
     return rc;
 }
 
@@ -230,8 +153,8 @@ s_try_part (sink_t *self, const char *part, char **error)
         close (fd);             //  not a file, or another download's
         return 0;
     }
-    meta_t meta;
-    bool known = s_meta_read (fd, &meta) == 0;
+    partrecord_t meta;
+    bool known = partrecord_read (fd, &meta) == 0;
     //  The same source, or the same content from whichever owner
     bool same = known && streq (meta.owner, self->owner) && streq (meta.path, self->path);
     bool same_content = known && self->has_sha256 && meta.has_sha256
@@ -427,7 +350,7 @@ sink_start (sink_t *self, uint64_t size, int64_t mtime, uint64_t offset, char **
         *error = s_write_error (self, EFBIG);
         return -1;
     }
-    self->meta_stored = s_meta_write (self) == 0;
+    self->meta_stored = s_record_write (self) == 0;
     return 0;
 }
 
@@ -673,7 +596,7 @@ sink_finish (sink_t *self, const uint8_t *sha256, size_t sha256_size, char **err
         return -1;
     }
     if (self->meta_stored)
-        fremovexattr (self->fd, META_XATTR);
+        partrecord_remove (self->fd);
     if (s_publish (self, error)) {
         s_remove_part (self);
         return -1;

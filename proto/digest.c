@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <assert.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct _digest_t {
     EVP_MD_CTX *ctx;
@@ -74,4 +75,26 @@ digest_hex (const uint8_t digest [DIGEST_SIZE], char out [DIGEST_HEX_SIZE])
         out [i * 2 + 1] = hex [digest [i] & 15];
     }
     out [DIGEST_SIZE * 2] = 0;
+}
+
+static int
+s_hex_value (char c)
+{
+    return c >= '0' && c <= '9'? c - '0'
+         : c >= 'a' && c <= 'f'? c - 'a' + 10
+         : c >= 'A' && c <= 'F'? c - 'A' + 10: -1;
+}
+
+int
+digest_unhex (const char *hex, uint8_t out [DIGEST_SIZE])
+{
+    if (strlen (hex) != DIGEST_SIZE * 2)
+        return -1;
+    for (int i = 0; i < DIGEST_SIZE; i++) {
+        int high = s_hex_value (hex [2 * i]), low = s_hex_value (hex [2 * i + 1]);
+        if (high < 0 || low < 0)
+            return -1;
+        out [i] = (uint8_t) (high << 4 | low);
+    }
+    return 0;
 }

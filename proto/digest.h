@@ -32,4 +32,7 @@ void digest_thread_end (void);
 //  Lower-case hex of a digest, NUL-terminated.
 void digest_hex (const uint8_t digest [DIGEST_SIZE], char out [DIGEST_HEX_SIZE]);
 
+//  64 hex digits (either case) into a digest; -1 when the text is not that.
+int digest_unhex (const char *hex, uint8_t out [DIGEST_SIZE]);
+
 #endif

@@ -1,6 +1,6 @@
 /*  test_digest.c - SHA-256 of a stream (proto/digest.c): the known
     answers of FIPS 180-2, the same digest however the stream is cut, a
-    reset in the middle, final resetting, and the hex form.
+    reset in the middle, final resetting, and the hex form and back.
 */
 #include "digest.h"
 #include <stdarg.h>
@@ -75,6 +75,38 @@ test_hex (void **state)
     assert_string_equal (hex + 60, "fe0f");   //  30 * 17 and 31 * 17, mod 256
 }
 
+//  Hex back into a digest: either case; anything but 64 hex digits refused.
+static void
+test_unhex (void **state)
+{
+    (void) state;
+    uint8_t sha [DIGEST_SIZE], back [DIGEST_SIZE];
+    for (size_t i = 0; i < DIGEST_SIZE; i++)
+        sha [i] = (uint8_t) (i * 37 + 5);
+    char hex [DIGEST_HEX_SIZE];
+    digest_hex (sha, hex);
+    assert_int_equal (digest_unhex (hex, back), 0);
+    assert_memory_equal (back, sha, DIGEST_SIZE);
+    for (char *c = hex; *c; c++)
+        if (*c >= 'a' && *c <= 'f')
+            *c = (char) (*c - 'a' + 'A');
+    memset (back, 0, sizeof back);
+    assert_int_equal (digest_unhex (hex, back), 0);
+    assert_memory_equal (back, sha, DIGEST_SIZE);
+    hex [10] = 'g';
+    assert_int_equal (digest_unhex (hex, back), -1);
+    hex [10] = ' ';
+    assert_int_equal (digest_unhex (hex, back), -1);
+    hex [10] = '0';
+    hex [63] = 0;
+    assert_int_equal (digest_unhex (hex, back), -1);
+    assert_int_equal (digest_unhex ("", back), -1);
+    char longer [DIGEST_HEX_SIZE + 1];
+    memset (longer, 'a', sizeof longer - 1);
+    longer [sizeof longer - 1] = 0;
+    assert_int_equal (digest_unhex (longer, back), -1);
+}
+
 int
 main (void)
 {
@@ -82,6 +114,7 @@ main (void)
         cmocka_unit_test (test_known_answers),
         cmocka_unit_test (test_cut_anywhere),
         cmocka_unit_test (test_hex),
+        cmocka_unit_test (test_unhex),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -2,6 +2,7 @@
     status, ls, peers, events, disconnect. See ctl.h.
 */
 #include "ctl.h"
+#include "digest.h"
 
 #define STOP_TIMEOUT_MS      5000   //  disconnect until the agent is gone
 
@@ -88,7 +89,7 @@ ctl_ls (ctl_t *self, ctl_args_t *args)
     uint8_t sha256 [32];
     if (args->sha256 && !args->all)
         return ctl_command_error (self, "ls", "%s", "--sha256 needs --all");
-    if (args->sha256 && ctl_sha256_parse (args->sha256, sha256) == -1)
+    if (args->sha256 && digest_unhex (args->sha256, sha256) == -1)
         return ctl_command_error (self, "ls", "%s", "--sha256 needs 64 hexadecimal digits");
     zlistx_t *replies = ctl_files (self, args->all, args->user,
                                    args->n_words? args->words [0]: NULL);

@@ -148,8 +148,6 @@ void ctl_clear_prompt (ctl_t *self);
 //  --------------------------------------------------------------------------
 //  The commands: commands.c, get.c, connect.c, shell.c
 
-//  A --sha256 argument: 64 hex digits into 32 bytes; -1 when it is not.
-int ctl_sha256_parse (const char *hex, uint8_t out [32]);
 //  Keep only the rows whose content has this digest.
 void ctl_files_keep_content (zlistx_t *files, const uint8_t sha256 [32]);
 

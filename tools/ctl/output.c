@@ -146,21 +146,6 @@ ctl_collect_files (zlistx_t *replies, const char *default_user, const char *excl
     return files;
 }
 
-int
-ctl_sha256_parse (const char *hex, uint8_t out [32])
-{
-    if (strlen (hex) != 64)
-        return -1;
-    for (int i = 0; i < 32; i++) {
-        unsigned byte;
-        if (!isxdigit ((unsigned char) hex [2 * i]) || !isxdigit ((unsigned char) hex [2 * i + 1])
-        ||  sscanf (hex + 2 * i, "%2x", &byte) != 1)
-            return -1;
-        out [i] = (uint8_t) byte;
-    }
-    return 0;
-}
-
 static bool
 s_has_digest (const Fshare__FileInfo *file)
 {
