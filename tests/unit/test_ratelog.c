@@ -67,15 +67,26 @@ static void
 test_share_then_count (void **state)
 {
     capture_t *self = (capture_t *) *state;
-    fsh_ratelog_t *ratelog = fsh_ratelog_new (3);
-    assert_int_equal (fsh_ratelog_suppressed (ratelog), 0);
-    int64_t start = zclock_mono ();
-    fsh_ratelog_warning (ratelog, "test", "bad input %d", 0);
-    int64_t first = zclock_mono ();
-    for (int i = 1; i < 5; i++)
-        fsh_ratelog_warning (ratelog, "test", "bad input %d", i);
-    if (zclock_mono () - start >= 1000)
-        skip ();                //  a second went by in five calls: nothing to assert
+    //  Five calls within one second; a machine so loaded that a second
+    //  went by in them is tried again, never counted as a pass
+    fsh_ratelog_t *ratelog = NULL;
+    int64_t start = 0, first = 0, took = 0;
+    for (int attempt = 0; attempt < 10; attempt++) {
+        fsh_ratelog_destroy (&ratelog);
+        assert_int_equal (ftruncate (fileno (self->log), 0), 0);
+        rewind (self->log);
+        ratelog = fsh_ratelog_new (3);
+        assert_int_equal (fsh_ratelog_suppressed (ratelog), 0);
+        start = zclock_mono ();
+        fsh_ratelog_warning (ratelog, "test", "bad input %d", 0);
+        first = zclock_mono ();
+        for (int i = 1; i < 5; i++)
+            fsh_ratelog_warning (ratelog, "test", "bad input %d", i);
+        took = zclock_mono () - start;
+        if (took < 1000)
+            break;
+    }
+    assert_true (took < 1000);
     assert_int_equal (fsh_ratelog_suppressed (ratelog), 2);
     assert_int_equal (s_count (self, "test: bad input "), 3);
     assert_int_equal (s_count (self, "test: bad input 2"), 1);
