@@ -27,7 +27,7 @@ bg web "$BIN/fshare-web" --user bob --listen 127.0.0.1:0
 wait_until 10 grep -q "http://" "$T/web.log" || fail "fshare-web printed no address"
 WEB_URL=$(grep -o 'http://[^ ]*' "$T/web.log" | head -n 1)
 
-"$PY" - "$WEB_URL" "$T/map.json" >"$T/http.out" 2>"$T/http.err" <<'EOF' ||
+"$PY" - "$WEB_URL" "$T/map.json" "$(cd "$(dirname "$0")" && pwd)" >"$T/http.out" 2>"$T/http.err" <<'EOF' ||
 import html.parser, http.client, json, re, sys, time, urllib.parse
 
 url = urllib.parse.urlsplit(sys.argv[1])
@@ -36,26 +36,11 @@ origin = "http://" + url.netloc
 HIDDEN = re.compile("[\u0080-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 problems = []
 
-def request(method, target, headers=None, body=None):
-    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
-    conn.request(method, target, body=body, headers=headers or {})
-    response = conn.getresponse()
-    data = response.read()
-    conn.close()
-    return response.status, response.getheader("Set-Cookie") or "", data
-
-status, cookie, _ = request("GET", "/?" + url.query)
-if status != 303 or "=" not in cookie:
-    sys.exit("no cookie for the token: %d %r" % (status, cookie))
-jar = cookie.split(";")[0]
-
-def until(deadline, check):
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.05)
-    return None
+sys.path.insert(0, sys.argv[3])
+from webclient import Web, until  # noqa: E402
+web = Web(sys.argv[1])
+request = web.request
+jar = web.login()
 
 class Page(html.parser.HTMLParser):
     """The text people see, and the data-path / hidden path values."""

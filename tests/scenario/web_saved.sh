@@ -33,33 +33,18 @@ WEB_URL=$(grep -o 'http://[^ ]*' "$T/web.log" | head -n 1)
 
 # Each file downloaded from the page, then asked for as a saved file:
 # {path: [HTTP status, the first bytes of the body]}
-"$PY" - "$WEB_URL" "$T/map.json" >"$T/http.out" 2>"$T/http.err" <<'EOF' ||
+"$PY" - "$WEB_URL" "$T/map.json" "$(cd "$(dirname "$0")" && pwd)" >"$T/http.out" 2>"$T/http.err" <<'EOF' ||
 import http.client, json, sys, time, urllib.parse
 
 url = urllib.parse.urlsplit(sys.argv[1])
 paths = list(json.load(open(sys.argv[2])))
 origin = "http://" + url.netloc
 
-def request(method, target, headers=None, body=None):
-    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
-    conn.request(method, target, body=body, headers=headers or {})
-    response = conn.getresponse()
-    data = response.read()
-    conn.close()
-    return response.status, response.getheader("Set-Cookie") or "", data
-
-status, cookie, _ = request("GET", "/?" + url.query)
-if status != 303 or "=" not in cookie:
-    sys.exit("no cookie for the token: %d %r" % (status, cookie))
-jar = cookie.split(";")[0]
-
-def until(deadline, check):
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.05)
-    return None
+sys.path.insert(0, sys.argv[3])
+from webclient import Web, until  # noqa: E402
+web = Web(sys.argv[1])
+request = web.request
+jar = web.login()
 
 def download(path):
     headers = {"Cookie": jar, "Origin": origin, "Accept": "application/json",
