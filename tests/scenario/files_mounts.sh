@@ -8,19 +8,32 @@
 # and an unmount brings back what was hidden. It runs in a mount
 # namespace of its own (unshare; as a user, with a user namespace where
 # that user is root), so no mount outlives it.
+# slave_here DIR: the mount holding DIR, in this namespace, takes the
+# machine's mounts but gives none back (for a namespace whose propagation
+# could not be made private: a chroot's / is no mount point)
+slave_here() { [ -z "${FSHARE_SLAVE:-}" ] || mount --make-rslave "$(findmnt -n -o TARGET -T "$1")"; }
 if [ -z "${FSHARE_UNSHARED:-}" ]; then
     build=$1
-    if [ "$(id -u)" -eq 0 ]; then set -- --mount --propagation private; else set -- --user --map-root-user --mount; fi
+    if [ "$(id -u)" -ne 0 ]; then set -- --user --map-root-user --mount
+    elif unshare --mount --propagation private true 2>/dev/null; then set -- --mount --propagation private
+    else set -- --mount --propagation unchanged; export FSHARE_SLAVE=1
+    fi
     # like get_disk_full: a machine that allows no mount namespace (a
     # container without CAP_SYS_ADMIN) cannot run this; said, not passed
-    if ! unshare "$@" mount -t tmpfs fshare-probe /mnt 2>/dev/null; then
+    probe=$(mktemp -d)
+    # shellcheck disable=SC2016
+    if ! unshare "$@" bash -c "$(declare -f slave_here)"'; slave_here "$1" && mount -t tmpfs fshare-probe "$1"' \
+            probe "$probe" 2>/dev/null; then
+        rmdir "$probe"
         echo "SKIP: files_mounts: no mount namespace with mounts here (needs root or user namespaces)"
         exit 77
     fi
+    rmdir "$probe"
     FSHARE_UNSHARED=1 exec unshare "$@" bash "$0" "$build"
 fi
 . "$(dirname "$0")/../lib.sh" "$1"
 files_family
+slave_here "$T" || fail "cannot keep the test's mounts in its own namespace"
 mkdir "$DIR/mnt" "$DIR/bind" "$T/outside/src"
 echo under >"$DIR/mnt/under.txt"
 echo b >"$T/outside/src/b.txt"
