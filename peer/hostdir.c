@@ -42,7 +42,6 @@ typedef struct {
     hostdir_t *self;
     zlistx_t *changes;          //  where to report, or NULL
     fileset_t *into;            //  rescan: collect here, not in the published set
-    zlistx_t *linked;           //  rescan: struct stat of files with several links
 } s_walk_ctx_t;
 
 // --------------------------------------------------------------------------
@@ -184,8 +183,10 @@ s_on_file (void *arg, const char *path, int dirfd, const char *name, const struc
         else
         if (!busy)
             fileset_put_stat (ctx->into, path, st);
+        //  Counted against the set being replaced: a file new to it is
+        //  taken as linked from outside until its first look says otherwise
         if (!busy && st->st_nlink > 1)
-            zlistx_add_end (ctx->linked, (void *) st);
+            hostdir_note_links (self, st);
         return;
     }
     if (!busy)
@@ -197,7 +198,7 @@ s_on_file (void *arg, const char *path, int dirfd, const char *name, const struc
 void
 hostdir_add_dir (hostdir_t *self, const char *path, zlistx_t *changes)
 {
-    s_walk_ctx_t ctx = { self, changes, NULL, NULL };
+    s_walk_ctx_t ctx = { self, changes, NULL };
     if (scanner_walk (hostdir_rootfd (self), path, s_on_dir, s_on_file, &ctx) < 0)
         zsys_debug ("hostdir: new directory '%s' is gone: %s", path, strerror (errno));
 }
@@ -478,22 +479,6 @@ s_root_lost (hostdir_t *self, zlistx_t *changes)
     s_schedule_rescan (self, S_ROOT_RETRY_MS);
 }
 
-static void *
-s_stat_dup (const void *item)
-{
-    struct stat *copy = (struct stat *) malloc (sizeof (struct stat));
-    assert (copy);
-    memcpy (copy, item, sizeof (struct stat));
-    return copy;
-}
-
-static void
-s_stat_free (void **item_p)
-{
-    free (*item_p);
-    *item_p = NULL;
-}
-
 void
 hostdir_rescan (hostdir_t *self, zlistx_t *changes)
 {
@@ -518,13 +503,10 @@ hostdir_rescan (hostdir_t *self, zlistx_t *changes)
     bool was_full = self->watch_full;
     self->watch_full = false;
     fileset_t *fresh = fileset_new ();
-    s_walk_ctx_t ctx = { self, changes, fresh, zlistx_new () };
-    zlistx_set_duplicator (ctx.linked, s_stat_dup);
-    zlistx_set_destructor (ctx.linked, s_stat_free);
+    s_walk_ctx_t ctx = { self, changes, fresh };
     if (scanner_walk (self->rootfd, "", s_on_dir, s_on_file, &ctx) < 0) {
         zsys_error ("hostdir: cannot scan '%s': %s", self->root, strerror (errno));
         fileset_destroy (&fresh);
-        zlistx_destroy (&ctx.linked);
         self->watch_full = was_full;
         s_schedule_rescan (self, S_RETRY_MS);
         s_root_release (self);
@@ -538,11 +520,6 @@ hostdir_rescan (hostdir_t *self, zlistx_t *changes)
     watches_drop_unseen (self->watches, self->generation);
     published_replace (self->published, fresh, changes);
     fileset_destroy (&fresh);
-    //  Now that every name is published, count the names of each inode
-    for (struct stat *st = (struct stat *) zlistx_first (ctx.linked); st;
-         st = (struct stat *) zlistx_next (ctx.linked))
-        hostdir_note_links (self, st);
-    zlistx_destroy (&ctx.linked);
     s_root_release (self);
 }
 
@@ -628,7 +605,7 @@ hostdir_new (const char *root, const hostdir_config_t *config)
     self->watches = watches_new (self->inotify, S_WATCH_MASK);
     s_sigio_ignore ();
     ignore_load_file (self->ignore, self->rootfd, S_IGNORE_FILE);
-    s_walk_ctx_t ctx = { self, NULL, NULL, NULL };
+    s_walk_ctx_t ctx = { self, NULL, NULL };
     int count = scanner_walk (self->rootfd, "", s_on_dir, s_on_file, &ctx);
     s_root_release (self);
     if (count < 0 || !watches_has (self->watches, "")) {
