@@ -1,5 +1,5 @@
 /*  fixture_hostdir.h - a host directory (hostdir.h) on a real temporary
-    tree, for test_hostdir.c and test_moves.c: a root and a directory
+    tree, for test_hostdir.c, test_hostdir_writes.c and test_moves.c: a root and a directory
     outside it, file helpers, and the checks of what the host directory
     reports (s_expect: exactly these changes, in any order) and publishes
     (s_assert_consistent: what a fresh scan of the disk finds).
