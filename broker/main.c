@@ -179,6 +179,23 @@ s_parse_other (int c, char **argv, broker_config_t *config, bool *print_key)
     return -1;
 }
 
+//  The endpoints and paths given, checked before libzmq or the disk sees
+//  them. Returns -1 to go on, else an exit code.
+static int
+s_check (const broker_config_t *config)
+{
+    int code = -1;
+    if (code < 0 && config->listen)
+        code = fsh_endpoint_option (PROGRAM, "--listen", config->listen, FSH_EP_BIND);
+    if (code < 0 && config->publish)
+        code = fsh_endpoint_option (PROGRAM, "--publish", config->publish, FSH_EP_BIND);
+    if (code < 0 && config->state_dir)
+        code = fsh_path_option (PROGRAM, "--state-dir", config->state_dir);
+    if (code < 0 && config->accounts)
+        code = fsh_path_option (PROGRAM, "--accounts", config->accounts);
+    return code;
+}
+
 //  Parse argv into config; returns -1 to go on, else an exit code.
 static int
 s_parse (int argc, char **argv, broker_config_t *config, bool *print_key)
@@ -194,7 +211,7 @@ s_parse (int argc, char **argv, broker_config_t *config, bool *print_key)
     }
     if (optind < argc)
         return fsh_usage_error (PROGRAM, "unexpected argument '%s'", argv [optind]);
-    return -1;
+    return s_check (config);
 }
 
 //  --print-key: the public key of the certificate in the state dir (made

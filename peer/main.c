@@ -71,6 +71,25 @@ s_usage (FILE *out)
         FSH_DEFAULT_LISTEN);
 }
 
+//  The endpoints and paths given, checked before libzmq or the disk sees
+//  them. Returns -1 to go on, else an exit code.
+static int
+s_check (const options_t *options)
+{
+    int code = fsh_endpoint_option (PROGRAM, "--broker", options->broker, FSH_EP_CONNECT);
+    if (code < 0 && options->events)
+        code = fsh_endpoint_option (PROGRAM, "--events", options->events, FSH_EP_CONNECT);
+    if (code < 0 && options->control)
+        code = fsh_endpoint_option (PROGRAM, "--control", options->control, FSH_EP_CONTROL);
+    if (code < 0 && options->dir)
+        code = fsh_path_option (PROGRAM, "--dir", options->dir);
+    if (code < 0 && options->downloads)
+        code = fsh_path_option (PROGRAM, "--downloads", options->downloads);
+    if (code < 0 && options->password_file)
+        code = fsh_path_option (PROGRAM, "--password-file", options->password_file);
+    return code;
+}
+
 //  Parse argv into options; returns -1 to go on, else an exit code.
 static int
 s_parse (int argc, char **argv, options_t *options)
@@ -118,7 +137,7 @@ s_parse (int argc, char **argv, options_t *options)
     problem = options->server_key? fsh_curve_key_check (options->server_key): NULL;
     if (problem)
         return fsh_usage_error (PROGRAM, "--server-key: %s", problem);
-    return -1;
+    return s_check (options);
 }
 
 //  Why the agent stops: on stderr, and as "CODE TEXT" to fshare-ctl

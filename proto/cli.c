@@ -1,6 +1,7 @@
 /*  cli.c - what every fshare program's main() needs. See cli.h. */
 #include "fshare.h"
 #include "cli.h"
+#include "escape.h"
 #include <signal.h>
 #include <sys/signalfd.h>
 
@@ -28,6 +29,31 @@ fsh_number (const char *text, long min, long max)
     if (errno || end == text || *end || value < min || value > max)
         return -1;
     return value;
+}
+
+int
+fsh_endpoint_option (const char *program, const char *option, const char *value,
+                     fsh_ep_use_t use)
+{
+    const char *why = fsh_endpoint_invalid (value, use == FSH_EP_BIND);
+    if (!why && use == FSH_EP_CONTROL && strncmp (value, "ipc://", 6) != 0)
+        why = "an agent's control socket is an ipc:// endpoint";
+    if (!why)
+        return -1;
+    char *shown = fsh_text_escape (value? value: "");
+    int code = fsh_usage_error (program, "%s: '%s' is not a usable endpoint: %s", option,
+                                shown, why);
+    free (shown);
+    return code;
+}
+
+int
+fsh_path_option (const char *program, const char *option, const char *value)
+{
+    if (value && *value && strlen (value) < PATH_MAX)
+        return -1;
+    return fsh_usage_error (program, "%s: %s", option,
+                            value && *value? "the path is too long": "no path given");
 }
 
 int

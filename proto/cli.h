@@ -19,6 +19,21 @@ int fsh_usage_error (const char *program, const char *format, ...)
 //  A whole decimal number in [min, max] (min >= 0), or -1.
 long fsh_number (const char *text, long min, long max);
 
+//  What an endpoint option is for: an endpoint to bind (may use '*'), one
+//  to connect to, or an agent's control socket (ipc:// only: its 0700
+//  directory is what keeps other local users from driving the agent, and
+//  `disconnect` knows the agent's process from the socket's peer).
+typedef enum { FSH_EP_BIND, FSH_EP_CONNECT, FSH_EP_CONTROL } fsh_ep_use_t;
+
+//  -1 when `value`, given to `option`, is an endpoint fit for `use`;
+//  else 2 after a usage error saying why (fsh_endpoint_invalid).
+int fsh_endpoint_option (const char *program, const char *option, const char *value,
+                         fsh_ep_use_t use);
+
+//  -1 when `value`, given to a path `option`, names a path at all (not
+//  empty, shorter than PATH_MAX); else 2 after a usage error.
+int fsh_path_option (const char *program, const char *option, const char *value);
+
 //  Block SIGINT and SIGTERM (and SIGHUP when `hangup`) in this thread and
 //  every thread started after, and return a signalfd that reads them;
 //  call it first in main(), before CZMQ starts any thread. -1 on failure.

@@ -1,6 +1,7 @@
 /*  endpoint.c - where things live. See endpoint.h. */
 #include "fshare.h"
 #include <sys/stat.h>
+#include "cli.h"
 
 bool
 fsh_endpoint_is_local (const char *endpoint)
@@ -25,6 +26,74 @@ fsh_endpoint_is_local (const char *endpoint)
     if (sscanf (host, "127.%d.%d.%d:%n", &a, &b, &c, &n) != 3 || n == 0)
         return false;
     return a >= 0 && a < 256 && b >= 0 && b < 256 && c >= 0 && c < 256;
+}
+
+//  A tcp host: '*' (bind), [IPv6] or a name/IPv4 address; `end` is
+//  where the port's ':' is.
+static bool
+s_tcp_host_valid (const char *host, const char *end, bool bind)
+{
+    size_t len = (size_t) (end - host);
+    if (len == 1 && *host == '*')
+        return bind;
+    if (len >= 2 && host [0] == '[')
+        return host [len - 1] == ']'
+            && strspn (host + 1, "0123456789abcdefABCDEF:.%") == len - 2;
+    if (len == 0 || len > 253)
+        return false;
+    for (const char *at = host; at < end; at++)
+        if (!isalnum ((unsigned char) *at) && *at != '.' && *at != '-' && *at != '_')
+            return false;
+    return true;
+}
+
+static const char *
+s_tcp_invalid (const char *address, bool bind)
+{
+    //  "source;destination" connects from a given local address
+    const char *semi = strchr (address, ';');
+    if (semi) {
+        if (bind)
+            return "a source address (';') only applies to connecting";
+        const char *colon = memrchr (address, ':', (size_t) (semi - address));
+        if (!s_tcp_host_valid (address, colon? colon: semi, false))
+            return "the source address is not a host name or address";
+        address = semi + 1;
+    }
+    const char *colon = strrchr (address, ':');
+    if (!colon)
+        return "tcp:// needs HOST:PORT";
+    if (!s_tcp_host_valid (address, colon, bind))
+        return bind? "the host is not a name, an address or '*'"
+                   : "the host is not a name or an address";
+    const char *port = colon + 1;
+    if (streq (port, "*"))
+        return bind? NULL: "a port of '*' only applies to binding";
+    if (fsh_number (port, 1, 65535) < 0)
+        return "the port is not a number from 1 to 65535";
+    return NULL;
+}
+
+const char *
+fsh_endpoint_invalid (const char *endpoint, bool bind)
+{
+    if (!endpoint || !*endpoint)
+        return "no endpoint given";
+    for (const char *at = endpoint; *at; at++)
+        if ((unsigned char) *at < 0x21 || (unsigned char) *at > 0x7e)
+            return "it holds a space, a control or a non-ASCII byte";
+    if (strncmp (endpoint, "tcp://", 6) == 0)
+        return s_tcp_invalid (endpoint + 6, bind);
+    if (strncmp (endpoint, "ipc://", 6) == 0) {
+        size_t len = strlen (endpoint + 6);
+        if (len == 0)
+            return "ipc:// needs a path";
+        //  sun_path holds 108 bytes with its NUL
+        return len > 107? "an ipc:// path is at most 107 bytes": NULL;
+    }
+    if (strncmp (endpoint, "inproc://", 9) == 0)
+        return endpoint [9]? NULL: "inproc:// needs a name";
+    return "not a tcp://, ipc:// or inproc:// endpoint";
 }
 
 char *

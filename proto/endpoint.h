@@ -9,6 +9,14 @@
 //  True for ipc://, inproc:// and tcp:// on 127.0.0.0/8, ::1 or localhost.
 bool fsh_endpoint_is_local (const char *endpoint);
 
+//  NULL when `endpoint` is one fshare can bind (`bind`) or connect to,
+//  else why not, a static text. tcp://HOST:PORT with a port of 1 to 65535
+//  (libzmq takes 99999 as 34463), a host of letters, digits, '.', '-' and
+//  '_' or a bracketed IPv6 address, '*' as host or port only to bind;
+//  ipc://PATH of 1 to 107 bytes (the kernel's limit); inproc://NAME.
+//  No byte below 0x21 or above 0x7e anywhere, no other transport.
+const char *fsh_endpoint_invalid (const char *endpoint, bool bind);
+
 //  $XDG_STATE_HOME/fshare, else ~/.local/state/fshare. Caller frees.
 char *fsh_state_dir (void);
 

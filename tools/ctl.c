@@ -83,6 +83,25 @@ s_command_find (const char *name)
     return NULL;
 }
 
+//  A command's endpoint and paths, checked before libzmq or the disk
+//  sees them: -1 when good, else the exit code.
+static int
+s_command_check (ctl_t *self, const ctl_command_t *command, const ctl_args_t *args)
+{
+    const char *why = args->broker? fsh_endpoint_invalid (args->broker, false): NULL;
+    if (why)
+        return ctl_command_error (self, command->name, "--broker: not a usable endpoint: %s",
+                                  why);
+    const char *paths [] = { args->dir, args->downloads, args->output, args->password_file };
+    const char *names [] = { "--dir", "--downloads", "--output", "--password-file" };
+    for (size_t i = 0; i < sizeof paths / sizeof paths [0]; i++)
+        if (paths [i] && (!*paths [i] || strlen (paths [i]) >= PATH_MAX))
+            return ctl_command_error (self, command->name, *paths [i]? "%s: the path is too long"
+                                                                     : "%s: no path given",
+                                      names [i]);
+    return -1;
+}
+
 //  Parses the words after the command name. -1 when good, else exit code.
 static int
 s_command_parse (ctl_t *self, const ctl_command_t *command, int argc, char **argv,
@@ -143,7 +162,7 @@ s_command_parse (ctl_t *self, const ctl_command_t *command, int argc, char **arg
     }
     if (args->n_words < command->min_words)
         return ctl_command_error (self, command->name, "%s", "missing argument");
-    return -1;
+    return s_command_check (self, command, args);
 }
 
 //  Runs one command line (argv [0] is the command name): its exit code.
@@ -227,6 +246,9 @@ s_parse_global (ctl_t *self, int argc, char **argv, int *command_index)
     const char *error = user? fsh_user_check (user): NULL;
     if (error)
         return fsh_usage_error (PROGRAM, "bad user name: %s", error);
+    int code = control? fsh_endpoint_option (PROGRAM, "--control", control, FSH_EP_CONTROL): -1;
+    if (code >= 0)
+        return code;
     if (optind >= argc)
         return fsh_usage_error (PROGRAM, "%s", "missing command");
     if (user)

@@ -37,6 +37,12 @@ static const char *s_usage =
 static bool
 s_parse_seconds (const char *text, int64_t *ms)
 {
+    //  Digits with an optional fraction: strtod alone would also take
+    //  " 5", "+5", "1e3", "0x10" and "infinity"
+    size_t whole = strspn (text, "0123456789");
+    if (whole == 0 || (text [whole] && (text [whole] != '.'
+                   ||  text [whole + 1 + strspn (text + whole + 1, "0123456789")])))
+        return false;
     char *end;
     errno = 0;
     double seconds = strtod (text, &end);
@@ -127,10 +133,19 @@ s_parse_options (tap_options_t *options, int argc, char **argv)
     if (rc == -1 && options->server_key && !options->user)
         rc = fsh_usage_error (PROGRAM, "%s", "--server-key needs --user NAME: a CURVE broker sends "
                                   "events only to logged-in clients");
+    if (rc == -1 && options->password_file && !options->user)
+        rc = fsh_usage_error (PROGRAM, "%s", "--password-file needs --user NAME: only a "
+                                  "logged-in tap uses a password");
     if (rc == -1 && !options->events)
         options->events = strdup (FSH_DEFAULT_PUBLISH);
     if (rc == -1 && !options->broker)
         options->broker = strdup (FSH_DEFAULT_LISTEN);
+    if (rc == -1)
+        rc = fsh_endpoint_option (PROGRAM, "--events", options->events, FSH_EP_CONNECT);
+    if (rc == -1)
+        rc = fsh_endpoint_option (PROGRAM, "--broker", options->broker, FSH_EP_CONNECT);
+    if (rc == -1 && options->password_file)
+        rc = fsh_path_option (PROGRAM, "--password-file", options->password_file);
     return rc;
 }
 

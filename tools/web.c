@@ -98,6 +98,8 @@ s_parse_options (web_options_t *options, int argc, char **argv)
         rc = fsh_usage_error (PROGRAM, "--user: %s", problem);
     if (rc == -1 && options->user && options->control)
         rc = fsh_usage_error (PROGRAM, "%s", "--user and --control exclude each other");
+    if (rc == -1 && options->control)
+        rc = fsh_endpoint_option (PROGRAM, "--control", options->control, FSH_EP_CONTROL);
     char host [256];
     int port;
     if (rc == -1 && options->listen

@@ -24,10 +24,11 @@ echo "bogus = 1" >"$T/bad.cfg"
 expect 2 "$PEER" -c "$T/bad.cfg" --user alice
 expect 1 "$PEER" --user alice --broker tcp://192.0.2.1:5555 --password-file "$T/pw"
 err_has "refusing to send a password unencrypted to tcp://192.0.2.1:5555"; err_lines 1
-expect 1 "$PEER" --user alice --broker tcp://127.0.0.1:notaport --password-file "$T/pw"
-err_has "fshare-peer: broker endpoint tcp://127.0.0.1:notaport:"; err_lines 1
-expect 1 "$PEER" --user alice --broker "$BROKER_EP" --events bogus://x --password-file "$T/pw"
-err_has "fshare-peer: events endpoint bogus://x:"; err_lines 1
+expect 2 "$PEER" --user alice --broker tcp://127.0.0.1:notaport --password-file "$T/pw"
+err_has "fshare-peer: --broker: 'tcp://127.0.0.1:notaport' is not a usable endpoint: the port"
+err_lines 2
+expect 2 "$PEER" --user alice --broker "$BROKER_EP" --events bogus://x --password-file "$T/pw"
+err_has "fshare-peer: --events: 'bogus://x' is not a usable endpoint"; err_lines 2
 expect 1 "$PEER" --user alice --broker "$BROKER_EP" --password-file "$T/pw" --dir /dev/null
 err_has "host directory /dev/null"
 expect 1 "$PEER" --user alice --broker "$BROKER_EP" --password-file "$T/nonexistent"

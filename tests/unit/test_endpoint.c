@@ -51,6 +51,53 @@ s_env (const char *name, const char *value)
         assert_int_equal (unsetenv (name), 0);
 }
 
+//  Endpoints from the command line are checked before libzmq sees them:
+//  it takes port 99999 as 34463 and -5 as 65531, and binds them.
+static void
+test_invalid_endpoints (void **state)
+{
+    (void) state;
+    const char *good_both [] = {
+        "tcp://127.0.0.1:5555", "tcp://localhost:1", "tcp://[::1]:65535",
+        "tcp://host-name.example_x:80", "ipc:///tmp/x.ipc", "ipc://@abstract",
+        "inproc://a", NULL
+    };
+    for (int i = 0; good_both [i]; i++) {
+        assert_null (fsh_endpoint_invalid (good_both [i], true));
+        assert_null (fsh_endpoint_invalid (good_both [i], false));
+    }
+    assert_null (fsh_endpoint_invalid ("tcp://*:5555", true));
+    assert_null (fsh_endpoint_invalid ("tcp://127.0.0.1:*", true));
+    assert_non_null (fsh_endpoint_invalid ("tcp://*:5555", false));
+    assert_non_null (fsh_endpoint_invalid ("tcp://127.0.0.1:*", false));
+    assert_null (fsh_endpoint_invalid ("tcp://127.0.0.2;127.0.0.1:5555", false));
+    assert_null (fsh_endpoint_invalid ("tcp://127.0.0.2:0;127.0.0.1:5555", false));
+    assert_non_null (fsh_endpoint_invalid ("tcp://127.0.0.2;127.0.0.1:5555", true));
+
+    char long_ipc [200] = "ipc://";
+    memset (long_ipc + 6, 'a', 107);
+    assert_null (fsh_endpoint_invalid (long_ipc, true));
+    long_ipc [6 + 107] = 'a';
+    assert_non_null (fsh_endpoint_invalid (long_ipc, true));
+
+    const char *bad [] = {
+        NULL, "", "-1", "5555", "127.0.0.1:5555", "tcp://", "tcp://127.0.0.1",
+        "tcp://127.0.0.1:", "tcp://127.0.0.1:0", "tcp://127.0.0.1:65536",
+        "tcp://127.0.0.1:99999", "tcp://127.0.0.1:-5", "tcp://127.0.0.1:+5",
+        "tcp://127.0.0.1: 5", "tcp://127.0.0.1:5x", "tcp://127.0.0.1:0x10",
+        "tcp://[::1", "tcp://[::1]", "tcp://[zz]:5", "tcp://:5555", "tcp://a b:5",
+        "tcp://a\nb:5", "tcp://a/b:5", "tcp://host\xff:5", "ipc://", "inproc://",
+        "pgm://eth0;239.192.1.1:5555", "udp://127.0.0.1:5", "TCP://127.0.0.1:5",
+        "ipc:///tmp/a\nb", NULL
+    };
+    for (int i = 1; bad [i]; i++) {
+        assert_non_null (fsh_endpoint_invalid (bad [i], true));
+        assert_non_null (fsh_endpoint_invalid (bad [i], false));
+    }
+    assert_non_null (fsh_endpoint_invalid (NULL, true));
+    assert_non_null (fsh_endpoint_invalid ("tcp://127.0.0.1:5555\x01", false));
+}
+
 static void
 test_directories (void **state)
 {
@@ -213,6 +260,7 @@ main (void)
     zsys_set_logstream (NULL);
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_local_endpoints),
+        cmocka_unit_test (test_invalid_endpoints),
         cmocka_unit_test (test_directories),
         cmocka_unit_test (test_path_absolute),
         cmocka_unit_test (test_mkdirs),

@@ -1,0 +1,90 @@
+# cli_bad_values.sh - every program's endpoint, path and number options,
+# given values that libzmq or the disk would take differently from what the
+# user meant: each is a usage error (exit 2, one line and the hint) at
+# once, before anything is bound, connected, created or waited for. libzmq
+# binds tcp://127.0.0.1:99999 as port 34463 and :-5 as 65531; strtod reads
+# "0x10" seconds as 16.
+. "$(dirname "$0")/../lib.sh" "$1"
+
+BROKER="$BIN/fshare-broker"
+WEB="$BIN/fshare-web"
+
+# bad STATUS PROGRAM ARGS...: exits STATUS within 20 s (timeout's 124 is a
+# hang), says it in two lines (error and hint) with no sanitizer report
+bad() {
+    local want=$1; shift
+    timeout -k 5 20 "$@" >"$T/out" 2>"$T/err" </dev/null
+    local got=$?
+    [ "$got" -eq "$want" ] || fail "exit $got, not $want: $* ($(head -c 300 "$T/err"))"
+    grep -E -q "$SAN_REPORT" "$T/err" && fail "sanitizer report: $*: $(cat "$T/err")"
+    err_lines 2
+    err_has "--help"
+}
+
+LONG_IPC="ipc://$T/$(head -c 120 /dev/zero | tr '\0' a)"
+for ep in tcp://127.0.0.1:99999 tcp://127.0.0.1:-5 tcp://127.0.0.1:0 tcp://127.0.0.1:+5 \
+          "tcp://127.0.0.1: 5" tcp://127.0.0.1 "tcp://[::1" "" ipc:// "$LONG_IPC" \
+          $'tcp://127.0.0.1:5555\n' udp://127.0.0.1:5 5555; do
+    bad 2 "$BROKER" --listen "$ep" --publish "ipc://$T/p"
+    err_has "fshare-broker: --listen: '.*' is not a usable endpoint"
+    bad 2 "$BROKER" --listen "ipc://$T/l" --publish "$ep"
+    err_has "fshare-broker: --publish:"
+    bad 2 "$PEER" --user alice --broker "$ep" --password-file "$T/pw"
+    err_has "fshare-peer: --broker:"
+    bad 2 "$PEER" --user alice --broker "ipc://$T/l" --events "$ep" --password-file "$T/pw"
+    err_has "fshare-peer: --events:"
+    bad 2 "$TAP" --broker "$ep"
+    err_has "fshare-tap: --broker:"
+    bad 2 "$TAP" --events "$ep"
+    err_has "fshare-tap: --events:"
+    bad 2 "$CTL" connect alice --broker "$ep" --password-file "$T/pw"
+    err_has "fshare-ctl: connect: --broker: not a usable endpoint"
+done
+[ ! -e "$T/l" ] && [ ! -e "$T/p" ] || fail "a refused run bound an endpoint"
+
+# '*' binds any port or address, but is nothing to connect to
+bad 2 "$PEER" --user alice --broker "tcp://127.0.0.1:*" --password-file "$T/pw"
+err_has "'\\*' only applies to binding"
+bad 2 "$TAP" --broker "tcp://*:5555"
+
+# An agent's control socket is ipc:// only: its 0700 directory is what
+# keeps other local users from driving the agent
+for ep in tcp://127.0.0.1:5999 "" "ipc://" inproc://x; do
+    bad 2 "$PEER" --user alice --control "$ep" --broker "ipc://$T/l" --password-file "$T/pw"
+    err_has "fshare-peer: --control:"
+    bad 2 "$CTL" --control "$ep" status
+    err_has "fshare-ctl: --control:"
+    bad 2 "$WEB" --control "$ep"
+    err_has "fshare-web: --control:"
+done
+
+# An empty path is no path (the broker would keep "0 accounts in ''")
+bad 2 "$BROKER" --listen "ipc://$T/l" --publish "ipc://$T/p" --accounts ""
+err_has "fshare-broker: --accounts: no path given"
+bad 2 "$BROKER" --listen "ipc://$T/l" --publish "ipc://$T/p" --state-dir ""
+bad 2 "$PEER" --user alice --dir "" --broker "ipc://$T/l" --password-file "$T/pw"
+err_has "fshare-peer: --dir: no path given"
+bad 2 "$PEER" --user alice --downloads "" --broker "ipc://$T/l" --password-file "$T/pw"
+bad 2 "$CTL" --user alice get -o "" bob x
+err_has "fshare-ctl: get: --output: no path given"
+bad 2 "$CTL" connect alice --dir "" --password-file "$T/pw"
+bad 2 "$CTL" connect alice --downloads "" --password-file "$T/pw"
+[ ! -e "$T/state" ] || fail "a refused run made its state directory"
+
+# A password file only a logged-in tap would read
+bad 2 "$TAP" --password-file "$T/pw"
+err_has "needs --user"
+
+# Seconds are digits with an optional fraction
+for s in 0x10 1e3 " 5" +5 1.5x inf nan 0 -1 ""; do
+    bad 2 "$TAP" --timeout "$s" --broker "ipc://$T/l"
+    err_has "fshare-tap: --timeout needs a positive number of seconds"
+done
+# ... and a good one still works: nothing there, so it times out (exit 0)
+timeout 20 "$TAP" --timeout 0.2 --events "ipc://$T/none" --broker "ipc://$T/none" \
+    >"$T/out" 2>"$T/err" </dev/null || fail "a good --timeout failed: $(cat "$T/err")"
+
+# Good endpoints of every form pass the check (the broker binds them)
+bg broker "$BROKER" --listen "tcp://127.0.0.1:*" --publish "ipc://$T/good.pub" \
+    --state-dir "$T/state/fshare"
+wait_until 20 log_has broker "requests on tcp://127.0.0.1:" || fail "no broker on a wildcard port"
