@@ -38,6 +38,13 @@ printf 'connect bob wrong %s\nlist_my_files\n' "$opts" | "$CTL" shell >"$T/out" 
     || fail "the shell did not exit 0 after errors"
 grep -q "^fshare-ctl: connect failed: login refused: invalid user or password$" "$T/err" \
     || fail "wrong password: $(cat "$T/err")"
+
+# a line of 5 MB (the shell keeps 64 KiB): refused once, the next line runs
+{ printf 'ls '; head -c 5000000 /dev/zero | tr '\0' a; printf '\nlist_my_files\n'; } \
+    | "$CTL" --user alice shell >"$T/out" 2>"$T/err" || fail "the shell failed on a long line"
+[ "$(grep -c "input line too long" "$T/err")" -eq 1 ] \
+    || fail "not said once: $(grep -c "input line too long" "$T/err") times"
+out_has " a.pdf$"
 # list_my_files went to the only agent left: alice's
 out_has "a.pdf"
 

@@ -165,7 +165,9 @@ static void
 s_input_read (shell_input_t *input)
 {
     if (input->used == sizeof input->data) {
-        fprintf (stderr, "fshare-ctl: input line too long, ignored\n");
+        //  Said once a line, however many buffers its rest fills
+        if (!input->overlong)
+            fprintf (stderr, "fshare-ctl: input line too long, ignored\n");
         input->used = 0;
         input->overlong = true;
     }
