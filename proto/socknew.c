@@ -7,6 +7,7 @@
 */
 #include "socknew.h"
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 
 zsock_t *
 fsh_socket_new (int type)
@@ -24,4 +25,18 @@ fsh_socket_new (int type)
         return NULL;
     }
     return zsock_new (type);
+}
+
+void
+fsh_sockets_limit (void)
+{
+    struct rlimit limit;
+    size_t wanted = 1024;
+    if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY
+    &&  limit.rlim_cur > wanted)
+        wanted = (size_t) limit.rlim_cur;
+    //  libzmq's own ceiling (ZMQ_SOCKET_LIMIT) is 65535 on Linux
+    if (wanted > 65535)
+        wanted = 65535;
+    zsys_set_max_sockets (wanted);
 }

@@ -8,10 +8,13 @@
     request), never an abort. fsh_socket_new looks first: it holds
     FSH_SOCKET_SPARE_FDS descriptors for an instant, so that the socket,
     its connection (opened later by libzmq's I/O thread) and one taken
-    meanwhile by another thread of the program still find room. (Every
-    program bounds its sockets far below ZMQ_MAX_SOCKETS, 1024: the
-    web view's running downloads, fshare-ctl's --jobs; descriptors are
-    what a low `ulimit -n` or a flood of connections exhausts.)
+    meanwhile by another thread of the program still find room.
+    It cannot look at libzmq's count of sockets, and zmq_close frees a
+    socket's slot among ZMQ_MAX_SOCKETS only later (its reaper thread):
+    a program that makes sockets quickly (fshare-web, one control socket
+    per file of a folder) calls fsh_sockets_limit first, so that there
+    are at least as many slots as descriptors, and descriptors (which the
+    look sees) run out first.
 */
 #ifndef FSH_SOCKNEW_H_INCLUDED
 #define FSH_SOCKNEW_H_INCLUDED
@@ -23,5 +26,8 @@
 //  A new socket of `type` (destroyed with zsock_destroy), or NULL with
 //  errno (EMFILE: out of descriptors) when libzmq could not make it.
 zsock_t *fsh_socket_new (int type);
+//  Before zsys_init: ZMQ_MAX_SOCKETS no lower than the descriptor limit
+//  (RLIMIT_NOFILE), within libzmq's ceiling.
+void fsh_sockets_limit (void);
 
 #endif

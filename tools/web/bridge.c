@@ -333,13 +333,21 @@ s_on_item (zloop_t *loop, zsock_t *sock, void *arg)
         return 0;
     downloads_lock (self->downloads);
     link->heard = zclock_mono ();
+    download_item_t *item = link->item;
     if (result == FSH_CTL_GONE)
         s_item_end (link, ITEM_FAILED, "the agent went away");
     else
         s_item_reply (link, reply);
+    bool link_running = item->state == ITEM_RUNNING;
+    bool ended = !link_running;
     downloads_unlock (self->downloads);
     s_downloads_changed (self);
     fsh_ctl_reply_free (&reply);
+    //  The next queued item starts on the wake-up this sends (not here:
+    //  see s_tick), not on the next tick's: a folder of small files ran at
+    //  four files a tick
+    if (ended)
+        bridge_poke (self);
     return 0;
 }
 
