@@ -1,12 +1,12 @@
 #!/bin/bash
 # web_descriptors.sh - fshare-web run out of file descriptors (ulimit -n 32)
 # by a hostile local process that holds connections open (no token needed
-# to connect: the gate accepts until the limit) while a folder of 200 files
+# to connect: the gate accepts until the limit) while a folder of 1,500 files
 # downloads: libzmq cannot make the downloads' control sockets, and CZMQ's
 # zsock_new aborts when it cannot (src/zsock.c: Assertion `self->handle').
 # fshare-web keeps running instead, says once that downloads wait for
 # descriptors, and, once the connections go, finishes the folder, every
-# one of the 200 files saved, with the page answering again.
+# one of the 1,500 files saved, with the page answering again.
 . "$(dirname "$0")/../lib.sh" "$1"
 need_pyzmq
 
@@ -16,7 +16,7 @@ mkdir -p "$DL"
 echo "good file" >"$DL/good.txt"
 "$PY" -c '
 import json, sys
-paths = {"many/%03d.txt" % i: sys.argv[1] + "/good.txt" for i in range(200)}
+paths = {"many/%04d.txt" % i: sys.argv[1] + "/good.txt" for i in range(1500)}
 json.dump(paths, open(sys.argv[2], "w"))' "$DL" "$T/map.json"
 mkdir -p "$XDG_RUNTIME_DIR/fshare"
 chmod 700 "$XDG_RUNTIME_DIR/fshare"
@@ -71,8 +71,8 @@ def panel():
         return None
     return status == 200 and json.loads(data)["html"]
 done = 'data-job="%s" data-state="done"' % job
-html = until(time.monotonic() + 120, lambda: (lambda h: h if h and done in h else None)(panel()))
-check(html and "200 of 200 files saved" in html,
+html = until(time.monotonic() + 200, lambda: (lambda h: h if h and done in h else None)(panel()))
+check(html and "1500 of 1500 files saved" in html,
       "the folder after the descriptors came back: %r" % (html or panel() or "")[:600])
 status, _, _ = web.request("GET", "/", {"Cookie": jar})
 check(status == 200, "the page afterwards: %d" % status)
@@ -80,7 +80,7 @@ print(json.dumps({"problems": problems}))
 sys.exit(1 if problems else 0)
 EOF
 grep -q '"problems": \[\]' "$T/http.out" || fail "no verdict: $(cat "$T/http.out")"
-[ "$(log_count fake "get many/.*: reported")" -ge 200 ] || fail "the agent was not asked for the 200 files"
+[ "$(log_count fake "get many/.*: reported")" -ge 1500 ] || fail "the agent was not asked for the 1,500 files"
 [ "$(log_count web "busy: no file descriptor left")" -ge 1 ] || fail "the shortage was not logged"
 kill -0 "$WEB_PID" 2>/dev/null || fail "fshare-web died: $(tail -n 5 "$T/web.log")"
 exit 0
