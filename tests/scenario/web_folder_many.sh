@@ -3,8 +3,9 @@
 # web page between two real agents: every file arrives under
 # <downloads>/<folder name>/ with its structure, byte for byte the owner's,
 # and the panel says 2000 of 2000 saved. The time it took is printed (not
-# asserted: the machine's load decides it); it was 80-100 files/s when
-# each file waited for the bridge's next wake-up.
+# asserted: the machine's load decides it): 16 files/s before a9a92c9, when
+# each file waited for the bridge's next 250 ms tick (four a tick); about
+# 600 after, on a loaded 2-core machine.
 . "$(dirname "$0")/../lib.sh" "$1"
 
 export FSHARE_PASSWORD="secret-$$"
