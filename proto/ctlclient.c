@@ -9,6 +9,7 @@
 #include "ctlclient.h"
 #include "cli.h"
 #include "monitor.h"
+#include "socknew.h"
 #include <dirent.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -155,7 +156,7 @@ s_reply_recv (zsock_t *dealer)
 static zsock_t *
 s_dealer_new (const char *endpoint)
 {
-    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    zsock_t *dealer = fsh_socket_new (ZMQ_DEALER);
     if (!dealer)
         return NULL;
     fsh_socket_limits (dealer, 0);
@@ -433,7 +434,7 @@ fsh_ctlclient_call (fsh_ctlclient_t *self, const Fshare__CtlRequest *request,
 fsh_ctlstream_t *
 fsh_ctlstream_new (const char *endpoint, const Fshare__CtlRequest *request)
 {
-    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    zsock_t *dealer = fsh_socket_new (ZMQ_DEALER);
     if (!dealer)
         return NULL;
     fsh_socket_limits (dealer, 0);
@@ -446,9 +447,11 @@ fsh_ctlstream_new (const char *endpoint, const Fshare__CtlRequest *request)
     char *name = zsys_sprintf ("ctl-%p-%" PRIx64 "-%lx", (void *) dealer,
                                (uint64_t) zclock_usecs (), (unsigned long) random ());
     monitor_t *monitor = name? monitor_new (dealer, name): NULL;
+    int error = errno;
     zstr_free (&name);
     if (!monitor) {
         zsock_destroy (&dealer);
+        errno = error;          //  EMFILE: the caller may wait for descriptors
         return NULL;
     }
     fsh_ctlstream_t *self = (fsh_ctlstream_t *) zmalloc (sizeof (fsh_ctlstream_t));

@@ -129,7 +129,8 @@ zlistx_t *fsh_ctl_running_agents (void);
 //  Streams: a request whose replies come for as long as the agent likes
 
 //  Connects to `endpoint` and sends `request`; NULL when the socket cannot
-//  be made or the request not sent.
+//  be made (errno EMFILE when the process is out of descriptors) or the
+//  request not sent.
 fsh_ctlstream_t *fsh_ctlstream_new (const char *endpoint, const Fshare__CtlRequest *request);
 void fsh_ctlstream_destroy (fsh_ctlstream_t **self_p);
 

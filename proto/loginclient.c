@@ -8,6 +8,7 @@
 #include "fshare.h"
 #include "loginclient.h"
 #include "curve.h"
+#include "socknew.h"
 
 #define ERROR_MAX   512
 
@@ -102,7 +103,7 @@ int
 fsh_loginclient_connect (fsh_loginclient_t *self, const char **error)
 {
     fsh_loginclient_drop (self);
-    self->dealer = zsock_new (ZMQ_DEALER);
+    self->dealer = fsh_socket_new (ZMQ_DEALER);
     if (!self->dealer) {
         *error = "cannot create a socket";
         return -1;

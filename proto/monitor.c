@@ -4,6 +4,7 @@
     then its value, 32 bits, host order) and the endpoint.
 */
 #include "monitor.h"
+#include "socknew.h"
 
 #define MONITOR_EVENTS (ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
 
@@ -22,8 +23,9 @@ monitor_new (zsock_t *sock, const char *name)
     }
     monitor_t *self = (monitor_t *) zmalloc (sizeof (monitor_t));
     self->watched = sock;
-    self->pair = zsock_new (ZMQ_PAIR);
-    zsock_set_linger (self->pair, 0);
+    self->pair = fsh_socket_new (ZMQ_PAIR);
+    if (self->pair)
+        zsock_set_linger (self->pair, 0);
     if (!self->pair || zsock_connect (self->pair, "%s", endpoint) == -1)
         monitor_destroy (&self);
     zstr_free (&endpoint);

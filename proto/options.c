@@ -40,9 +40,11 @@ s_append (zlist_t *words, char *word)
     zstr_free (&word);
 }
 
-//  Appends the words for one config key; -1 when the key is not an option.
+//  Appends the words for one config key (on `line` of `file`); -1 when
+//  the key is not an option.
 static int
-s_add_key (zlist_t *words, const struct option *options, zconfig_t *item, const char *file)
+s_add_key (zlist_t *words, const struct option *options, zconfig_t *item, const char *file,
+           size_t line)
 {
     const char *name = zconfig_name (item);
     const char *value = zconfig_value (item);
@@ -50,19 +52,19 @@ s_add_key (zlist_t *words, const struct option *options, zconfig_t *item, const 
         value = "";
     const struct option *option = s_find (options, name);
     if (!option || streq (name, "config")) {
-        fprintf (stderr, "error: %s: unknown option '%s'\n", file, name);
+        fprintf (stderr, "error: %s:%zu: unknown option '%s'\n", file, line, name);
         return -1;
     }
     //  Keys are one level deep: a nested line would otherwise be dropped
     if (zconfig_child (item)) {
-        fprintf (stderr, "error: %s: option '%s' has nested lines\n", file, name);
+        fprintf (stderr, "error: %s:%zu: option '%s' has nested lines\n", file, line, name);
         return -1;
     }
     if (option->has_arg == no_argument) {
         //  A typo ("ture") must not quietly mean "false"
         if (!s_truthy (value) && !s_falsy (value)) {
-            fprintf (stderr, "error: %s: '%s' is neither true nor false for '%s'\n", file,
-                     value, name);
+            fprintf (stderr, "error: %s:%zu: '%s' is neither true nor false for '%s'\n",
+                     file, line, value, name);
             return -1;
         }
         char *negated = zsys_sprintf ("no-%s", name);
@@ -77,6 +79,100 @@ s_add_key (zlist_t *words, const struct option *options, zconfig_t *item, const 
     s_append (words, zsys_sprintf ("--%s", name));
     zlist_append (words, (void *) value);
     return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Lines: zconfig says neither where a file is malformed nor where a key
+//  is, and a key given twice would be two options, the second quietly
+//  winning. ZPL is read line by line: a key is a line that starts in
+//  its first column and is neither blank nor a comment.
+
+//  The line (from 1) of each key, in order; their count in *count.
+static size_t *
+s_key_lines (const char *data, size_t size, size_t *count)
+{
+    size_t *lines = NULL;
+    *count = 0;
+    size_t line = 1, capacity = 0;
+    for (size_t at = 0; at < size; line++) {
+        const char *end = memchr (data + at, '\n', size - at);
+        size_t length = end? (size_t) (end - data - at): size - at;
+        char first = length? data [at]: 0;
+        if (first && first != '#' && first != ' ' && first != '\t' && first != '\r') {
+            if (*count == capacity) {
+                capacity = capacity? capacity * 2: 16;
+                lines = (size_t *) realloc (lines, capacity * sizeof (size_t));
+                assert (lines);
+            }
+            lines [(*count)++] = line;
+        }
+        at += length + 1;
+    }
+    return lines;
+}
+
+//  Whether the file's first `lines` lines parse.
+static bool
+s_prefix_parses (const char *data, size_t size, size_t lines)
+{
+    size_t at = 0;
+    for (size_t line = 0; line < lines && at < size; line++) {
+        const char *end = memchr (data + at, '\n', size - at);
+        at = end? (size_t) (end - data) + 1: size;
+    }
+    zchunk_t *chunk = zchunk_new (data, at);
+    zconfig_t *config = chunk? zconfig_chunk_load (chunk): NULL;
+    bool parses = config != NULL || at == 0;
+    zconfig_destroy (&config);
+    zchunk_destroy (&chunk);
+    return parses;
+}
+
+//  The first line that does not parse (a malformed file), found by halves:
+//  a prefix that holds it no longer parses.
+static size_t
+s_malformed_line (const char *data, size_t size)
+{
+    size_t good = 0, bad = 1;
+    for (size_t at = 0; at < size; at++)
+        bad += data [at] == '\n';
+    while (bad - good > 1) {
+        size_t middle = good + (bad - good) / 2;
+        if (s_prefix_parses (data, size, middle))
+            good = middle;
+        else
+            bad = middle;
+    }
+    return bad;
+}
+
+//  The words of a parsed file's keys; -1 (said) when one is wrong or twice.
+static int
+s_add_keys (zlist_t *words, const struct option *options, zconfig_t *config,
+            const char *data, size_t size, const char *file)
+{
+    size_t count;
+    size_t *lines = s_key_lines (data, size, &count);
+    zhashx_t *seen = zhashx_new ();         //  key -> its line, as a pointer
+    int rc = 0;
+    size_t index = 0;
+    for (zconfig_t *item = zconfig_child (config); item && rc == 0;
+         item = zconfig_next (item), index++) {
+        size_t line = index < count? lines [index]: 0;
+        size_t first = (size_t) (uintptr_t) zhashx_lookup (seen, zconfig_name (item));
+        if (first) {
+            fprintf (stderr, "error: %s:%zu: option '%s' given twice (first on line %zu)\n",
+                     file, line, zconfig_name (item), first);
+            rc = -1;
+        }
+        else {
+            zhashx_insert (seen, zconfig_name (item), (void *) (uintptr_t) (line? line: 1));
+            rc = s_add_key (words, options, item, file, line);
+        }
+    }
+    zhashx_destroy (&seen);
+    free (lines);
+    return rc;
 }
 
 static const char *
@@ -108,25 +204,41 @@ fsh_args_new (int argc, char **argv, const struct option *options)
             fsh_args_destroy (&self);
             return NULL;
         }
-        //  zconfig_load leaks its zfile on a malformed file (CZMQ 4.2.1):
-        //  parse from a chunk we own instead.
-        zchunk_t *chunk = zchunk_slurp (file, 0);
-        //  zconfig stops reading a line at a NUL byte: the rest of it
-        //  would be lost without a word
-        bool nul = chunk && zchunk_size (chunk)
-                && memchr (zchunk_data (chunk), 0, zchunk_size (chunk));
-        zconfig_t *config = chunk && !nul? zconfig_chunk_load (chunk): NULL;
-        zchunk_destroy (&chunk);
-        if (!config) {
-            fprintf (stderr, "error: %s is not a valid ZPL config file\n", file);
+        if (st.st_size > FSH_CONFIG_MAX) {
+            fprintf (stderr, "error: %s is larger than %d bytes: not a config file\n", file,
+                     FSH_CONFIG_MAX);
             fsh_args_destroy (&self);
             return NULL;
         }
+        //  zconfig_load leaks its zfile on a malformed file (CZMQ 4.2.1):
+        //  parse from a chunk we own instead.
+        zchunk_t *chunk = zchunk_slurp (file, FSH_CONFIG_MAX);
+        const char *data = chunk? (const char *) zchunk_data (chunk): "";
+        size_t size = chunk? zchunk_size (chunk): 0;
+        //  zconfig stops reading a line at a NUL byte: the rest of it
+        //  would be lost without a word
+        const char *nul = size? memchr (data, 0, size): NULL;
+        zconfig_t *config = chunk && !nul? zconfig_chunk_load (chunk): NULL;
         int rc = 0;
-        for (zconfig_t *item = zconfig_child (config); item && rc == 0;
-             item = zconfig_next (item))
-            rc = s_add_key (self->words, options, item, file);
+        if (!chunk) {
+            fprintf (stderr, "error: cannot read config file %s\n", file);
+            rc = -1;
+        }
+        else
+        if (!config) {
+            size_t line = 1;
+            for (const char *at = data; nul && at < nul; at++)
+                line += *at == '\n';
+            if (!nul)
+                line = s_malformed_line (data, size);
+            fprintf (stderr, "error: %s:%zu: %s: not a valid ZPL config file\n", file, line,
+                     nul? "a NUL byte": "malformed line");
+            rc = -1;
+        }
+        else
+            rc = s_add_keys (self->words, options, config, data, size, file);
         zconfig_destroy (&config);
+        zchunk_destroy (&chunk);
         if (rc) {
             fsh_args_destroy (&self);
             return NULL;

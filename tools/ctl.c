@@ -13,6 +13,7 @@
 #include "ctl.h"
 #include "complete.h"
 #include "logescape.h"
+#include "socknew.h"
 
 static const char *s_usage =
     "usage: fshare-ctl [--user NAME | --control EP] [--json] [-v] COMMAND ...\n"
@@ -277,6 +278,7 @@ main (int argc, char *argv [])
     int command_index = 0;
     int rc = s_parse_global (self, fsh_args_argc (args), fsh_args_argv (args), &command_index);
     if (rc < 0) {
+        fsh_sockets_limit ();
         zsys_init ();
         //  No library chatter by default; escaped, it quotes others' names
         fsh_logescape_install (self->verbose? stderr: NULL);

@@ -6,6 +6,7 @@
 */
 #include "tap.h"
 #include "logescape.h"
+#include "socknew.h"
 
 static const char *s_usage =
     "usage: fshare-tap [--events EP] [--broker EP] [--json] [--snapshot]\n"
@@ -222,6 +223,7 @@ main (int argc, char *argv [])
         return 1;
     }
     zsys_handler_set (NULL);
+    fsh_sockets_limit ();
     zsys_init ();
     //  Library chatter off stderr by default; escaped, it quotes others' names
     fsh_logescape_install (options.verbose? stderr: NULL);

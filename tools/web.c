@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "ctlclient.h"
 #include "logescape.h"
+#include "socknew.h"
 #include "bridge.h"
 #include "server.h"
 #include <spawn.h>
@@ -197,6 +198,7 @@ main (int argc, char *argv [])
     }
     signal (SIGCHLD, SIG_IGN);      //  xdg-open is not waited for
     signal (SIGPIPE, SIG_IGN);
+    fsh_sockets_limit ();
     zsys_init ();
     zsys_handler_set (NULL);
     fsh_logescape_install (options.verbose? stderr: NULL);

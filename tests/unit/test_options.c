@@ -150,8 +150,6 @@ test_values (void **state)
     s_expect (self, "listen = ipc://a # why\n", "--listen ipc://a");
     s_expect (self, "listen = \"tcp://h:1 x=y\"\n", "--listen tcp://h:1 x=y");
     s_expect (self, "listen = a\r\n", "--listen a");
-    //  A later line wins, as a later option does
-    s_expect (self, "listen = a\nlisten = b\n", "--listen a --listen b");
     //  A value that looks like an option stays the argument of its key
     s_expect (self, "listen = --verbose\n", "--listen --verbose");
     //  Booleans, with and without a no- form
@@ -182,6 +180,9 @@ test_bad_files (void **state)
     config_t *self = (config_t *) *state;
     //  Unknown keys, -c inside the file, malformed ZPL
     s_expect (self, "bogus = 1\n", NULL);
+    //  A key given twice is a mistake (the second quietly won)
+    s_expect (self, "listen = a\nlisten = b\n", NULL);
+    s_expect (self, "listen = a\n# c\n\nverbose = 1\nlisten = a\n", NULL);
     s_expect (self, "listen = a\nbogus = 1\n", NULL);
     s_expect (self, "config = /etc/other\n", NULL);
     s_expect (self, "listen = \"unterminated\n", NULL);

@@ -16,6 +16,7 @@
 
 #define JOBS_DEFAULT 4
 #define JOBS_MAX     64
+#define FDS_WAIT_MS  5000        //  for a descriptor, with no download running
 
 typedef enum { ITEM_WAITING, ITEM_RUNNING, ITEM_SAVED, ITEM_IDENTICAL, ITEM_FAILED } item_state_t;
 
@@ -141,8 +142,11 @@ s_fail (item_t *item, fsh_err_t code, const char *text)
     fsh_ctlstream_destroy (&item->stream);
 }
 
-static void
-s_start (many_t *self, item_t *item)
+//  Starts a waiting item (`running` others run). True when the program is
+//  out of descriptors for its socket while others run: it waits for one
+//  of them to end (with none running, it fails: busy).
+static bool
+s_start (many_t *self, item_t *item, int running)
 {
     char *dir = strdup (item->target);
     *strrchr (dir, '/') = 0;
@@ -151,14 +155,14 @@ s_start (many_t *self, item_t *item)
         s_fail (item, FSH_ERR_NOT_WRITABLE, why);
         zstr_free (&why);
         free (dir);
-        return;
+        return false;
     }
     free (dir);
     if (s_already_there (item)) {
         item->state = ITEM_IDENTICAL;
         item->saved = strdup (item->target);
         digest_hex (item->sha256, item->sha256_hex);
-        return;
+        return false;
     }
     char *words [2] = { (char *) self->owner, item->path };
     Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
@@ -168,11 +172,29 @@ s_start (many_t *self, item_t *item)
     request.output = item->target;
     //  This very place is the one that counts, not a copy elsewhere
     request.again = true;
+    errno = 0;
     item->stream = fsh_ctlstream_new (ctl_control (self->ctl), &request);
-    if (!item->stream)
+    //  With none running, the descriptors of those just ended come back
+    //  once libzmq's reaper thread has closed them: a moment
+    int64_t deadline = zclock_mono () + FDS_WAIT_MS;
+    while (!item->stream && errno == EMFILE && running == 0 && zclock_mono () < deadline
+    &&     !zsys_interrupted) {
+        zclock_sleep (20);
+        errno = 0;
+        item->stream = fsh_ctlstream_new (ctl_control (self->ctl), &request);
+    }
+    if (item->stream)
+        item->state = ITEM_RUNNING;
+    else
+    if (errno != EMFILE)
         s_fail (item, FSH_ERR_NO_AGENT, "agent not responding");
     else
-        item->state = ITEM_RUNNING;
+    if (running == 0)
+        s_fail (item, FSH_ERR_BUSY, "no file descriptor left for a control socket "
+                                    "(raise ulimit -n)");
+    else
+        return true;            //  waits for one of the running to end
+    return false;
 }
 
 static void
@@ -232,11 +254,12 @@ s_run (many_t *self, int jobs)
 {
     while (!zsys_interrupted) {
         int running = 0;
+        bool short_of_fds = false;  //  no more start this round
         zpoller_t *poller = NULL;
         for (item_t *item = (item_t *) zlistx_first (self->items); item;
              item = (item_t *) zlistx_next (self->items)) {
-            if (item->state == ITEM_WAITING && running < jobs)
-                s_start (self, item);
+            if (item->state == ITEM_WAITING && running < jobs && !short_of_fds)
+                short_of_fds = s_start (self, item, running);
             if (item->state != ITEM_RUNNING)
                 continue;
             running++;

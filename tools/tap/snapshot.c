@@ -207,7 +207,7 @@ s_snapshot_reply (tap_t *self, snapshot_t *snapshot, zsock_t *dealer)
 static zsock_t *
 s_request_snapshot (tap_t *self)
 {
-    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    zsock_t *dealer = fsh_socket_new (ZMQ_DEALER);
     if (!dealer)
         return NULL;
     fsh_socket_limits (dealer, 0);

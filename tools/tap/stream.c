@@ -71,7 +71,7 @@ int
 tap_subscribe (tap_t *self)
 {
     zsock_destroy (&self->sub);
-    self->sub = zsock_new (ZMQ_SUB);
+    self->sub = fsh_socket_new (ZMQ_SUB);
     if (!self->sub)
         return -1;
     fsh_socket_limits (self->sub, 0);

@@ -18,6 +18,7 @@
 #include "fshare.h"
 #include "cli.h"
 #include "curve.h"
+#include "socknew.h"
 #include "sequence.h"
 #include "loginclient.h"
 

@@ -21,6 +21,7 @@ struct _bridge_t {
     bool relist;                //  the model needs a new listing
     int64_t relist_after;
     bool tick_due;
+    bool short_of_fds;          //  a download waits for descriptors (said once)
 };
 
 //  A running item's stream and deadline.
@@ -332,13 +333,21 @@ s_on_item (zloop_t *loop, zsock_t *sock, void *arg)
         return 0;
     downloads_lock (self->downloads);
     link->heard = zclock_mono ();
+    download_item_t *item = link->item;
     if (result == FSH_CTL_GONE)
         s_item_end (link, ITEM_FAILED, "the agent went away");
     else
         s_item_reply (link, reply);
+    bool link_running = item->state == ITEM_RUNNING;
+    bool ended = !link_running;
     downloads_unlock (self->downloads);
     s_downloads_changed (self);
     fsh_ctl_reply_free (&reply);
+    //  The next queued item starts on the wake-up this sends (not here:
+    //  see s_tick), not on the next tick's: a folder of small files ran at
+    //  four files a tick
+    if (ended)
+        bridge_poke (self);
     return 0;
 }
 
@@ -368,7 +377,10 @@ s_output (bridge_t *self, download_job_t *job, download_item_t *item, char **err
     return output;
 }
 
-static void
+//  Starts a queued item: true when it runs or has ended (failed), false
+//  when the program has no descriptor left for its socket: it is queued
+//  again, to start once some are free (a shortage is not the file's fault).
+static bool
 s_item_start (bridge_t *self, download_job_t *job, download_item_t *item)
 {
     char *error = NULL;
@@ -386,18 +398,32 @@ s_item_start (bridge_t *self, download_job_t *job, download_item_t *item)
         request.n_args = 2;
         request.args = args;
         request.output = output? output: "";
+        errno = 0;
         link->stream = fsh_ctlstream_new (self->endpoint, &request);
+        if (!link->stream && errno == EMFILE) {
+            if (!self->short_of_fds)
+                fprintf (stderr, "fshare-web: busy: no file descriptor left for a "
+                         "download's control socket: downloads wait (raise ulimit -n)\n");
+            self->short_of_fds = true;
+            item->state = ITEM_QUEUED;
+            item->link = NULL;
+            free (link);
+            free (output);
+            return false;
+        }
     }
     if (!link->stream) {
         s_item_end (link, ITEM_FAILED, error? error: "cannot reach the agent");
         zstr_free (&error);
         free (output);
-        return;
+        return true;
     }
+    self->short_of_fds = false;
     zloop_reader (self->loop, (zsock_t *) fsh_ctlstream_socket (link->stream), s_on_item, link);
     zloop_reader (self->loop, (zsock_t *) fsh_ctlstream_monitor (link->stream), s_on_item, link);
     free (item->output);
     item->output = output;
+    return true;
 }
 
 //  Start what may start, cancel what was asked to stop, fail the silent.
@@ -426,10 +452,10 @@ s_pump (bridge_t *self)
         }
     download_job_t *job;
     download_item_t *item;
-    while ((item = downloads_next (self->downloads, &job))) {
-        s_item_start (self, job, item);
+    //  Out of descriptors: the rest waits for the next tick
+    while ((item = downloads_next (self->downloads, &job))
+    &&      s_item_start (self, job, item))
         changed = true;
-    }
     downloads_unlock (self->downloads);
     if (changed)
         s_downloads_changed (self);

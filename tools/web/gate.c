@@ -24,16 +24,21 @@ struct _gate_t {
     int64_t accept_after;       //  accept failed for want of fds: wait
 };
 
+//  A best-effort answer for a client the gate will not hand over (too
+//  slow, too many arguments): never waited for
+static const char s_late [] = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+                              "Content-Length: 0\r\n\r\n";
+static const char s_bad [] = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n"
+                             "Content-Type: text/plain; charset=utf-8\r\n"
+                             "Content-Length: 17\r\n\r\nMalformed query.\n";
+
 static void
-s_drop (gate_t *self, size_t index, bool timed_out)
+s_drop_with (gate_t *self, size_t index, const char *answer)
 {
-    //  A best-effort word for a client that was too slow: never waited for
-    static const char late [] = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
-                                "Content-Length: 0\r\n\r\n";
     int fd = self->waiting [index].fd;
-    if (timed_out && send (fd, late, sizeof late - 1, MSG_DONTWAIT | MSG_NOSIGNAL) > 0) {
+    if (answer && send (fd, answer, strlen (answer), MSG_DONTWAIT | MSG_NOSIGNAL) > 0) {
         //  What it sent is taken first: closed with bytes unread, the
-        //  socket would reset the connection, and the 408 be lost
+        //  socket would reset the connection, and the answer be lost
         char buf [GATE_HEAD_MAX];
         for (int reads = 0; reads < 4 && recv (fd, buf, sizeof buf, MSG_DONTWAIT) > 0; reads++)
             ;
@@ -41,6 +46,12 @@ s_drop (gate_t *self, size_t index, bool timed_out)
     }
     close (fd);
     self->waiting [index] = self->waiting [--self->count];
+}
+
+static void
+s_drop (gate_t *self, size_t index, bool timed_out)
+{
+    s_drop_with (self, index, timed_out? s_late: NULL);
 }
 
 static size_t
@@ -83,8 +94,22 @@ s_accept (gate_t *self)
     }
 }
 
+//  How many query arguments the request line (its first line) may hold:
+//  its separators, counted as libmicrohttpd splits them.
+static size_t
+s_arguments (const char *head, size_t size)
+{
+    const char *end = memchr (head, '\n', size);
+    size_t length = end? (size_t) (end - head): size;
+    size_t count = 0;
+    for (size_t i = 0; i < length; i++)
+        count += head [i] == '&' || head [i] == ';';
+    return count;
+}
+
 //  What the connection sent so far, looked at in place: 1 when its head
-//  is complete (or as long as the gate looks), 0 to wait for more, -1
+//  is complete (or as long as the gate looks), 2 when it is complete with
+//  too many query arguments (refused), 0 to wait for more, -1
 //  when it went away, or closed its end (`ended`) with the head unfinished:
 //  it can send no more, and poll would wake for it again at once.
 static int
@@ -98,7 +123,7 @@ s_head (waiting_t *entry, bool ended)
         return -1;
     if ((size_t) size == sizeof buf || memmem (buf, (size_t) size, "\r\n\r\n", 4)
     ||  memmem (buf, (size_t) size, "\n\n", 2))
-        return 1;
+        return s_arguments (buf, (size_t) size) > GATE_ARGS_MAX? 2: 1;
     if (ended)
         return -1;
     //  poll wakes for this socket again only once more has come
@@ -149,6 +174,9 @@ s_round (gate_t *self)
         short revents = items [i + 2].revents;
         int state = revents? s_head (&self->waiting [i],
                                      revents & (POLLRDHUP | POLLHUP | POLLERR)): 0;
+        if (state == 2)
+            s_drop_with (self, i, s_bad);
+        else
         if (state > 0)
             s_hand_over (self, i);
         else

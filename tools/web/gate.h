@@ -13,6 +13,10 @@
     then refuses it), and is closed, with 408, when GATE_HEAD_MS pass
     first, however it trickles. At most GATE_PENDING wait; one more
     closes the oldest waiting, so the gate's own fds stay bounded too.
+    A request line of more than GATE_ARGS_MAX query arguments gets 400
+    from the gate: libmicrohttpd keeps each in its connection's memory
+    pool and, out of it, closes the connection without a word (the
+    server takes WEB_FORM_FIELDS at most anyway).
     One thread; the server is told of each connection by `pass`.
 */
 #ifndef GATE_H_INCLUDED
@@ -24,6 +28,7 @@
 #define GATE_PENDING    256         //  connections waiting for their head
 #define GATE_HEAD_MS    10000       //  time to send a whole request head
 #define GATE_HEAD_MAX   16384       //  bytes looked at for its end
+#define GATE_ARGS_MAX   64          //  '&' or ';' in the request line
 
 typedef struct _gate_t gate_t;
 

@@ -189,14 +189,36 @@ s_authorized (server_t *self, request_t *request)
     return -1;
 }
 
+static enum MHD_Result
+s_count_host (void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void) kind; (void) value;
+    if (key && strcasecmp (key, "Host") == 0)
+        (*(size_t *) cls)++;
+    return MHD_YES;
+}
+
+//  The request's Host, or NULL when it has none or several (RFC 9112:
+//  400; which of them a proxy on the way believed is anyone's guess).
+static const char *
+s_host (struct MHD_Connection *connection, bool *several)
+{
+    size_t count = 0;
+    MHD_get_connection_values (connection, MHD_HEADER_KIND, s_count_host, &count);
+    *several = count > 1;
+    return count == 1? MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Host"): NULL;
+}
+
 //  A POST's body is read only for a request that may act: any other is
 //  refused before it, so that no one without the token holds a
 //  connection by sending a body slowly.
 static bool
 s_may_send_body (server_t *self, struct MHD_Connection *connection)
 {
-    const char *host = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Host");
-    if (!self->config.allow_remote && !web_host_ok (host, (const char *const *) self->hosts))
+    bool several;
+    const char *host = s_host (connection, &several);
+    if (several || (!self->config.allow_remote
+                    && !web_host_ok (host, (const char *const *) self->hosts)))
         return false;
     return s_cookie_ok (self, connection);
 }
@@ -205,7 +227,10 @@ static enum MHD_Result
 s_checks (server_t *self, request_t *request, upload_t *upload)
 {
     struct MHD_Connection *connection = request->connection;
-    const char *host = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Host");
+    bool several;
+    const char *host = s_host (connection, &several);
+    if (several)
+        return server_text (request, MHD_HTTP_BAD_REQUEST, "More than one Host header.");
     if (!self->config.allow_remote && !web_host_ok (host, (const char *const *) self->hosts))
         return server_text (request, MHD_HTTP_FORBIDDEN, "This server answers to its own address only.");
     if (strlen (request->url) > SERVER_URL_MAX)

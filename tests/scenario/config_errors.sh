@@ -1,0 +1,39 @@
+#!/bin/bash
+# config_errors.sh - fshare.conf(5) files that are wrong, given to
+# fshare-broker (the service's) and fshare-peer with -c: a key given twice
+# (the second quietly won), a malformed line, an unknown key, a nested line
+# and a file of 2 MiB each end the program with exit status 2 and an error
+# that names the file and the line (only "not a valid ZPL config file"
+# before, or nothing at all for the key given twice), before anything
+# starts; a good file with comments and blank lines still works.
+. "$(dirname "$0")/../lib.sh" "$1"
+
+conf() { printf '%b' "$1" >"$T/bad.conf"; }
+# refused BROKER|PEER LINE WORDS: exit 2 and the error names the line
+refused() {
+    local program=$1 line=$2 words=$3
+    expect 2 "$BIN/$program" -c "$T/bad.conf" --help
+    grep -q -- "$T/bad.conf:$line: .*$words" "$T/err" \
+        || fail "$program: no error naming line $line ($words): $(cat "$T/err")"
+}
+
+conf '# comment\nstate-dir = /tmp/a\n\nheartbeat = 500\nstate-dir = /tmp/b\n'
+refused fshare-broker 5 "given twice (first on line 2)"
+conf 'user = alice\n# c\nuser = bob\n'
+refused fshare-peer 3 "given twice (first on line 1)"
+conf 'heartbeat = 500\n\n# fine so far\nlisten = "tcp://127.0.0.1:1\n'
+refused fshare-broker 4 "malformed"
+conf 'heartbeat = 500\nlisten = tcp://x\n  = = =\n'
+refused fshare-broker 3 "malformed"
+conf '# comment\n\nbogus-key = 1\n'
+refused fshare-broker 3 "unknown option 'bogus-key'"
+conf 'heartbeat = 500\nlisten = tcp://127.0.0.1:1\n    nested = 1\n'
+refused fshare-broker 2 "nested lines"
+head -c $((2 * 1024 * 1024)) /dev/zero | tr '\0' '#' >"$T/bad.conf"
+expect 2 "$BIN/fshare-broker" -c "$T/bad.conf" --help
+err_has "larger than"
+
+# a good one: comments, blank lines, every key once
+printf '# the broker\n\nheartbeat = 500   # ms\n\nlisten = ipc://%s/b.sock\n' "$T" >"$T/good.conf"
+expect 0 "$BIN/fshare-broker" -c "$T/good.conf" --help
+exit 0
