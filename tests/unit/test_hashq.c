@@ -396,12 +396,12 @@ test_sparse (void **state)
     else
         print_message ("no holes on this file system: read in full\n");
     hashq_result_destroy (&result);
-    //  All hole: 2 GiB of zeros
+    //  All hole: 256 MiB of zeros (the hashing of which remains)
     assert_int_equal (truncate (file, 0), 0);
-    assert_int_equal (truncate (file, 2048LL * 1024 * 1024), 0);
+    assert_int_equal (truncate (file, 256LL * 1024 * 1024), 0);
     hashq_request (hashq, "disk.img");
     result = s_result (hashq);
-    s_hex_is (result->sha256, "a7c744c13cc101ed66c29f672f92455547889cc586ce6d44fe76ae824958ea51");
+    s_hex_is (result->sha256, "a6d72ac7690f53be6ae46ba88506bd97302a093f7108472bd9efc3cefda06484");
     if (holes)
         assert_int_equal (result->bytes_read, 0);
     hashq_result_destroy (&result);
