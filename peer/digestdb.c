@@ -13,6 +13,13 @@
     days, keeps an agent that ran for months from losing its digests at
     its next restart. Without this the database would grow by one row for
     every inode ever hashed.
+
+    A database that cannot be written now (its disk full, its directory
+    read-only, locked by another program) is not a broken one: moving it
+    aside would make the next start read every file again. It is left as
+    it is and read without locks or a wal-index (SQLite's immutable mode:
+    nobody writes it while our lock on the state directory is held), and
+    this run's new digests go to a database in memory.
 */
 #include "fshare.h"
 #include "digestdb.h"
@@ -32,6 +39,8 @@ struct _digestdb_t {
     int pending;            //  rows stored in the open transaction
     bool rebuilt;
     bool reader;            //  a read-only connection: never rebuilt
+    bool write_warned;      //  a failed write was logged
+    digestdb_t *disk;       //  the file, read-only, when it cannot be written
 };
 
 static const char *s_schema =
@@ -61,29 +70,46 @@ s_exec (digestdb_t *self, const char *sql)
     return sqlite3_exec (self->db, sql, NULL, NULL, NULL) == SQLITE_OK;
 }
 
-//  True when the file opened is a sound database of our schema.
-static bool
+//  What SQLite says of the last call on the connection (its primary code)
+static int
+s_errcode (digestdb_t *self)
+{
+    int rc = self->db? sqlite3_errcode (self->db) & 0xff: SQLITE_CANTOPEN;
+    return rc == SQLITE_OK? SQLITE_ERROR: rc;
+}
+
+//  SQLITE_OK when the file opened is a sound database of our schema;
+//  SQLITE_CORRUPT when it is not; else why it could not be told.
+static int
 s_healthy (digestdb_t *self)
 {
     sqlite3_stmt *check = NULL;
-    bool ok = sqlite3_prepare_v2 (self->db, "PRAGMA quick_check", -1, &check, NULL) == SQLITE_OK
-           && sqlite3_step (check) == SQLITE_ROW
-           && streq ((const char *) sqlite3_column_text (check, 0), "ok");
+    int rc = SQLITE_OK;
+    if (sqlite3_prepare_v2 (self->db, "PRAGMA quick_check", -1, &check, NULL) != SQLITE_OK
+    ||  sqlite3_step (check) != SQLITE_ROW)
+        rc = s_errcode (self);
+    else
+    if (!streq ((const char *) sqlite3_column_text (check, 0), "ok"))
+        rc = SQLITE_CORRUPT;
     sqlite3_finalize (check);
-    if (!ok)
-        return false;
+    if (rc != SQLITE_OK)
+        return rc;
     sqlite3_stmt *version = NULL;
     int found = -1;
     if (sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &version, NULL) == SQLITE_OK
     &&  sqlite3_step (version) == SQLITE_ROW)
         found = sqlite3_column_int (version, 0);
+    else
+        rc = s_errcode (self);
     sqlite3_finalize (version);
+    if (rc != SQLITE_OK)
+        return rc;
     if (found == 0)         //  new: ours from now on
-        return s_exec (self, "PRAGMA user_version = 2");
+        return s_exec (self, "PRAGMA user_version = 2")? SQLITE_OK: s_errcode (self);
     if (found == 1)         //  before forgetting: its rows count as unused
         return s_exec (self, "ALTER TABLE digests ADD COLUMN seen INTEGER NOT NULL DEFAULT 0")
-            && s_exec (self, "PRAGMA user_version = 2");
-    return found == SCHEMA_VERSION;
+            && s_exec (self, "PRAGMA user_version = 2")? SQLITE_OK: s_errcode (self);
+    return found == SCHEMA_VERSION? SQLITE_OK: SQLITE_CORRUPT;
 }
 
 //  A new run: its generation, and the rows unused for KEEP_RUNS runs gone.
@@ -112,19 +138,22 @@ s_new_run (digestdb_t *self)
 static const char *s_select =
     "SELECT size, mtime_ns, ctime_ns, sha256, seen FROM digests WHERE dev = ? AND ino = ?";
 
-static bool
-s_try_open (digestdb_t *self)
+//  SQLITE_OK, or why the database at `path` could not be opened
+static int
+s_try_open (digestdb_t *self, const char *path)
 {
-    const char *path = self->path? self->path: ":memory:";
     if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                          | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-        return false;
+        return s_errcode (self);
     sqlite3_busy_timeout (self->db, 1000);
-    if (!s_healthy (self) || !s_exec (self, s_schema))
-        return false;
+    int rc = s_healthy (self);
+    if (rc != SQLITE_OK)
+        return rc;
+    if (!s_exec (self, s_schema))
+        return s_errcode (self);
     s_exec (self, "PRAGMA journal_mode = WAL");
     s_exec (self, "PRAGMA synchronous = NORMAL");
-    return s_new_run (self)
+    bool ready = s_new_run (self)
         && sqlite3_prepare_v2 (self->db, s_select, -1, &self->select, NULL) == SQLITE_OK
         && sqlite3_prepare_v2 (self->db,
                "INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -132,6 +161,34 @@ s_try_open (digestdb_t *self)
         && sqlite3_prepare_v2 (self->db,
                "UPDATE digests SET seen = ? WHERE dev = ? AND ino = ?",
                -1, &self->touch, NULL) == SQLITE_OK;
+    return ready? SQLITE_OK: s_errcode (self);
+}
+
+//  True for a failure that says nothing against the file: it could not
+//  be written or locked now (a full disk, a read-only or busy one).
+static bool
+s_cannot_write (int rc)
+{
+    return rc == SQLITE_FULL || rc == SQLITE_IOERR || rc == SQLITE_READONLY
+        || rc == SQLITE_BUSY || rc == SQLITE_LOCKED || rc == SQLITE_CANTOPEN
+        || rc == SQLITE_PERM || rc == SQLITE_NOMEM || rc == SQLITE_PROTOCOL;
+}
+
+static digestdb_t *s_open_immutable (const char *path);
+
+//  The file cannot be written: read it as it is, store in memory.
+static void
+s_keep_read_only (digestdb_t *self, int rc)
+{
+    s_close (self);
+    self->disk = s_open_immutable (self->path);
+    zsys_warning ("digest database %s cannot be written (%s): %s; this run's new "
+                  "digests are kept in memory", self->path, sqlite3_errstr (rc),
+                  self->disk? "using what it holds, left as it is"
+                            : "it cannot be read either, left as it is");
+    zstr_free (&self->path);
+    if (s_try_open (self, ":memory:") != SQLITE_OK)
+        s_close (self);
 }
 
 //  Move a broken database aside (kept once, for a post-mortem) and start
@@ -154,13 +211,14 @@ s_rebuild (digestdb_t *self, const char *why)
         unlink (extra);
         zstr_free (&extra);
     }
-    if (!s_try_open (self)) {
+    if (s_try_open (self, self->path) != SQLITE_OK) {
         //  Even a fresh file fails (read-only state dir?): memory only
         s_close (self);
         zsys_warning ("digest database %s cannot be created: keeping digests in memory",
                       self->path);
         zstr_free (&self->path);
-        s_try_open (self);
+        if (s_try_open (self, ":memory:") != SQLITE_OK)
+            s_close (self);
     }
 }
 
@@ -169,7 +227,11 @@ digestdb_open (const char *path)
 {
     digestdb_t *self = (digestdb_t *) zmalloc (sizeof (digestdb_t));
     self->path = path? strdup (path): NULL;
-    if (!s_try_open (self))
+    int rc = s_try_open (self, path? path: ":memory:");
+    if (rc != SQLITE_OK && path && s_cannot_write (rc))
+        s_keep_read_only (self, rc);
+    else
+    if (rc != SQLITE_OK)
         s_rebuild (self, "is unreadable or corrupt");
     if (!self->db) {
         zstr_free (&self->path);
@@ -179,19 +241,47 @@ digestdb_open (const char *path)
     return self;
 }
 
-digestdb_t *
-digestdb_open_reader (const char *path)
+//  A read-only connection to `name` (a path, or a URI with `flags`)
+static digestdb_t *
+s_open_reader (const char *name, int flags)
 {
     digestdb_t *self = (digestdb_t *) zmalloc (sizeof (digestdb_t));
     self->reader = true;
-    //  The hasher commits in WAL mode: readers never wait for it
-    if (!path || sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-                                  NULL) != SQLITE_OK
+    if (!name || sqlite3_open_v2 (name, &self->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX
+                                  | flags, NULL) != SQLITE_OK
     ||  sqlite3_prepare_v2 (self->db, s_select, -1, &self->select, NULL) != SQLITE_OK) {
         s_close (self);
         free (self);
         return NULL;
     }
+    return self;
+}
+
+digestdb_t *
+digestdb_open_reader (const char *path)
+{
+    //  The hasher commits in WAL mode: readers never wait for it
+    return s_open_reader (path, 0);
+}
+
+//  The file at `path` read as it is: no locks, no wal-index (which a full
+//  disk cannot hold), no look at a write-ahead log. Only for a file nobody
+//  writes; what a crash left in its log is simply not known.
+static digestdb_t *
+s_open_immutable (const char *path)
+{
+    //  A URI: the path's bytes other than [A-Za-z0-9/._~-] as %XX
+    char *uri = (char *) zmalloc (strlen (path) * 3 + 32);
+    char *end = stpcpy (uri, "file:");
+    for (const unsigned char *at = (const unsigned char *) path; *at; at++) {
+        if (isalnum (*at) || strchr ("/._~-", *at))
+            *end++ = (char) *at;
+        else
+            end += sprintf (end, "%%%02X", *at);
+    }
+    strcpy (end, "?immutable=1");
+    digestdb_t *self = s_open_reader (uri, SQLITE_OPEN_URI);
+    free (uri);
     return self;
 }
 
@@ -203,17 +293,32 @@ digestdb_destroy (digestdb_t **self_p)
         return;
     digestdb_flush (self);
     s_close (self);
+    digestdb_destroy (&self->disk);
     zstr_free (&self->path);
     free (self);
     *self_p = NULL;
 }
 
-//  A statement failed: a database that went bad under us is rebuilt.
+//  A statement failed: a database that went bad under us is rebuilt; one
+//  that cannot be written now (a full disk) loses the batch (those files
+//  are hashed again after a restart), which is logged once.
 static void
 s_failed (digestdb_t *self, int rc)
 {
-    if (!self->reader && (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB || rc == SQLITE_IOERR))
+    if (self->reader)
+        return;
+    rc &= 0xff;
+    if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) {
         s_rebuild (self, "went bad");
+        return;
+    }
+    s_exec (self, "ROLLBACK");      //  fails harmlessly when SQLite did it
+    self->pending = 0;
+    if (!self->write_warned)
+        zsys_warning ("digest database %s: cannot store digests (%s): they will be "
+                      "computed again after a restart", self->path? self->path: "in memory",
+                      sqlite3_errstr (rc));
+    self->write_warned = true;
 }
 
 //  Opens the batch's transaction if none is open.
@@ -255,7 +360,8 @@ digestdb_lookup (digestdb_t *self, const file_key_t *key, uint8_t out [DIGEST_SI
     if (rc != SQLITE_ROW) {
         if (rc != SQLITE_DONE)
             s_failed (self, rc);
-        return false;
+        sqlite3_reset (self->select);
+        return self->disk && digestdb_lookup (self->disk, key, out);
     }
     bool same = (uint64_t) sqlite3_column_int64 (self->select, 0) == key->size
              && sqlite3_column_int64 (self->select, 1) == key->mtime_ns

@@ -124,15 +124,23 @@ s_release (digester_t *self, const char *path)
     s_set_waiting (self, path, 0);
 }
 
-//  The version hashed is the one the table has (mtime to the second, as
-//  published).
+//  The version hashed is the one the table has: the size and the mtime's
+//  second as published, and, where the table knows them (the host
+//  directory's), the inode and the mtime's nanoseconds. A file renamed
+//  over the one being read, of the same size and second (a save, a
+//  checkout, tar -x), is another version: its digest is still to come.
 static bool
 s_current (const fileset_file_t *file, const hashq_result_t *result)
 {
     int64_t seconds = result->key.mtime_ns / 1000000000;
     if (result->key.mtime_ns < 0 && result->key.mtime_ns % 1000000000)
         seconds--;
-    return file && file->size == result->key.size && file->mtime == seconds;
+    int64_t nanos = result->key.mtime_ns - seconds * 1000000000;
+    if (!file || file->size != result->key.size || file->mtime != seconds)
+        return false;
+    return !file->ino
+        || (file->ino == result->key.ino && file->dev == result->key.dev
+            && file->mtime_ns == nanos);
 }
 
 //  A result is worth a change of its own when it brings a digest the

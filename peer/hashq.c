@@ -55,6 +55,7 @@ struct _hashq_t {
 typedef struct {
     digestdb_t *db;
     void *buffer;
+    void *zeros;                //  READ_BYTES of zeros, once a hole is met
     shared_t *shared;
     zsock_t *pipe;
     zlistx_t *later;            //  large files' requests taken from the pipe
@@ -95,14 +96,55 @@ s_open_beneath (worker_t *self, const char *path)
     return (int) fd;
 }
 
-//  Read the whole file into the digest. -1 on a read error.
+//  Where the data after `offset` starts: `offset` when it holds data (or
+//  the file system cannot tell), else the end of the hole there (`size`,
+//  the file's size when it was opened, when the hole runs to its end).
+static off_t
+s_next_data (int fd, off_t offset, off_t size)
+{
+    if (offset >= size)
+        return offset;          //  grown since: read what is there
+    off_t data = lseek (fd, offset, SEEK_DATA);
+    if (data == -1)
+        return errno == ENXIO? size: offset;
+    return data < size? data: size;
+}
+
+//  Between two reads of a large file: the small files waiting, now.
+static void
+s_between_reads (worker_t *self, off_t offset)
+{
+    if (offset > HASHQ_SMALL && !self->reading_large
+    &&  (zsock_events (self->pipe) & ZMQ_POLLIN)) {
+        self->reading_large = true;
+        s_serve_waiting (self);
+        self->reading_large = false;
+    }
+}
+
+//  Read the whole file (`size` bytes when opened) into the digest; its
+//  holes (a sparse disk image) are hashed as the zeros they read as,
+//  without reading them. -1 on a read error. A write into a hole while
+//  we hash it moves the mtime: the caller's check of the key catches it.
 static int
-s_read_all (worker_t *self, int fd, digest_t *digest, uint64_t *bytes)
+s_read_all (worker_t *self, int fd, off_t size, digest_t *digest, uint64_t *bytes)
 {
     off_t offset = 0;
     while (true) {
         if (atomic_load (&self->shared->stop))
             return -1;
+        off_t data = s_next_data (fd, offset, size);
+        if (data > offset) {
+            if (!self->zeros)
+                self->zeros = calloc (1, READ_BYTES);
+            if (!self->zeros)
+                return -1;
+            size_t hole = data - offset < READ_BYTES? (size_t) (data - offset): READ_BYTES;
+            digest_update (digest, self->zeros, hole);
+            offset += (off_t) hole;
+            s_between_reads (self, offset);
+            continue;
+        }
         ssize_t got = pread (fd, self->buffer, READ_BYTES, offset);
         if (got == 0)
             return 0;
@@ -114,12 +156,7 @@ s_read_all (worker_t *self, int fd, digest_t *digest, uint64_t *bytes)
         digest_update (digest, self->buffer, (size_t) got);
         offset += got;
         *bytes += (uint64_t) got;
-        if (offset > HASHQ_SMALL && !self->reading_large
-        &&  (zsock_events (self->pipe) & ZMQ_POLLIN)) {
-            self->reading_large = true;
-            s_serve_waiting (self);
-            self->reading_large = false;
-        }
+        s_between_reads (self, offset);
     }
 }
 
@@ -151,7 +188,7 @@ s_hash (worker_t *self, hashq_result_t *result, bool fresh, bool small_only)
     digest_t *digest = digest_new ();
     for (int attempt = 0; attempt < TRIES; attempt++) {
         digest_reset (digest);
-        if (s_read_all (self, fd, digest, &result->bytes_read) == -1
+        if (s_read_all (self, fd, (off_t) result->key.size, digest, &result->bytes_read) == -1
         ||  fstat (fd, &after) == -1)
             break;
         file_key_t now;
@@ -276,6 +313,7 @@ s_worker (zsock_t *pipe, void *args)
     }
     zlistx_destroy (&self.later);
     free (self.buffer);
+    free (self.zeros);
     digestdb_destroy (&self.db);
     digest_thread_end ();
 }

@@ -608,7 +608,10 @@ hostdir_new (const char *root, const hostdir_config_t *config)
     s_walk_ctx_t ctx = { self, NULL, NULL };
     int count = scanner_walk (self->rootfd, "", s_on_dir, s_on_file, &ctx);
     s_root_release (self);
-    if (count < 0 || !watches_has (self->watches, "")) {
+    //  A full watch table (other programs hold them all) leaves even the
+    //  root unwatched: it is rescanned every S_RETRY_MS like any
+    //  directory without a watch, and watched once there is room
+    if (count < 0 || (!watches_has (self->watches, "") && !self->watch_full)) {
         zsys_error ("hostdir: cannot watch '%s'", self->root);
         hostdir_destroy (&self);
         return NULL;

@@ -16,13 +16,16 @@
 
 const char *const ignore_defaults [] = {
     "*~",                       //  emacs, vim backups; vim's save renames to it
-    ".*.swp",                   //  vim swap files
+    ".*.sw[a-p]",               //  vim swap files: .swp, then .swo, .swn...
+                                //  when one is there (a second vim, a crash)
     ".*.swx",                   //  vim's probe of a swap file
     "*.tmp",                    //  "write f.tmp, rename over f" savers
     ".#*",                      //  emacs lock files
     "4913",                     //  vim's probe of a writable directory
     ".goutputstream-*",         //  GLib/GNOME atomic saves
     "~$*",                      //  Microsoft Office owner files
+    "\\#*#",                    //  emacs auto-saves, kept while a file is edited
+    ".~lock.*#",                //  LibreOffice lock files (the user and host inside)
     NULL
 };
 

@@ -336,12 +336,45 @@ published_exchange_dir (published_t *self, const char *a, const char *b, zlistx_
     fileset_destroy (&moved);
 }
 
+//  The published name that `file`, found by a walk at a name not
+//  published, had before it moved there unseen: a name of the same inode,
+//  size and mtime (to the nanosecond) that the walk did not find. NULL
+//  for a new file (or an inode reused for other content). Caller frees.
+static char *
+s_unseen_move (published_t *self, fileset_t *fresh, const fileset_file_t *file)
+{
+    if (!file->ino || fileset_lookup (self->files, file->path))
+        return NULL;
+    char *from = NULL;
+    zlistx_t *names = fileset_links (self->files, file->dev, file->ino);
+    for (const fileset_file_t *name = (const fileset_file_t *) zlistx_first (names);
+         name && !from; name = (const fileset_file_t *) zlistx_next (names))
+        if (name->size == file->size && name->mtime == file->mtime
+        &&  name->mtime_ns == file->mtime_ns && !fileset_lookup (fresh, name->path))
+            from = strdup (name->path);
+    zlistx_destroy (&names);
+    return from;
+}
+
 void
 published_replace (published_t *self, fileset_t *fresh, zlistx_t *changes)
 {
     assert (self);
     assert (fresh);
-    zlistx_t *list = fileset_sorted (self->files);
+    //  Moves made while nothing watched (a full watch table, a queue
+    //  overflow) are renames, as the watches would have said: a removal
+    //  and an addition would make every peer fetch the file again
+    zlistx_t *list = fileset_sorted (fresh);
+    for (const fileset_file_t *file = (const fileset_file_t *) zlistx_first (list); file;
+         file = (const fileset_file_t *) zlistx_next (list)) {
+        char *from = s_unseen_move (self, fresh, file);
+        if (from)
+            published_rename (self, from, file->path, NULL, changes);
+        free (from);
+    }
+    zlistx_destroy (&list);
+
+    list = fileset_sorted (self->files);
     const fileset_file_t *file = (const fileset_file_t *) zlistx_first (list);
     while (file) {
         const fileset_file_t *next = (const fileset_file_t *) zlistx_next (list);

@@ -153,6 +153,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# at_exit 'COMMANDS': COMMANDS run at exit (an unmount), then cleanup, with
+# the test's own exit status: cleanup takes $? for it, and a trap that
+# ran something else first once made every failure of such a test exit 0
+at_exit() {
+    # shellcheck disable=SC2064
+    trap "at_exit_rc=\$?; $1; (exit \$at_exit_rc); cleanup" EXIT
+}
+
 fail() {
     echo "FAIL: $*" >&2
     for log in "$T"/*.log "$T"/run/fshare/*.log; do

@@ -2,7 +2,7 @@
 # files_large_hash.sh - a large file being hashed holds nobody else's
 # changes (SPEC 4.2: every settled change within a second; 4.5: a small
 # file's first event carries its digest): a sparse 2 GiB image (truncate
-# -s: seconds of reading for the hasher, nothing on disk), then small
+# -s: seconds of hashing its zeros, nothing on disk), then small
 # files written while it is read. Each small file's first event carries
 # its digest, and comes before the image's digest; the image's digest
 # follows, that of 2 GiB of zeros. (The hasher once read requests in

@@ -41,7 +41,7 @@ start_all
 wait_until 10 sees bob alice mnt/under.txt || fail "bob does not see mnt/under.txt"
 mount -t tmpfs fshare-test "$DIR/mnt" || fail "cannot mount a tmpfs (root in a container without CAP_SYS_ADMIN?)"
 MOUNTED="$DIR/mnt"
-trap 'for m in $MOUNTED; do umount "$m" 2>/dev/null; done; cleanup' EXIT
+at_exit 'for m in $MOUNTED; do umount "$m" 2>/dev/null; done'
 echo "on tmpfs" >"$DIR/mnt/t.txt"
 wait_until 10 sees bob alice mnt/t.txt || fail "bob does not see mnt/t.txt (on the tmpfs)"
 same_as_disk

@@ -12,7 +12,7 @@ mkdir -p "$DL"
 if ! mount -t tmpfs -o size=3m,mode=0700 fshare-test "$DL" 2>/dev/null; then
     skip "get_disk_full: cannot mount a tmpfs here (needs root or CAP_SYS_ADMIN)"
 fi
-trap 'umount "$DL" 2>/dev/null || umount -l "$DL" 2>/dev/null; cleanup' EXIT
+at_exit 'umount "$DL" 2>/dev/null || umount -l "$DL" 2>/dev/null'
 
 start_broker
 mkdir -p "$T/alice_files"

@@ -301,6 +301,60 @@ test_reader (void **state)
     fixture_destroy (&fx);
 }
 
+//  A sound database that cannot be written (its state directory on a full
+//  disk, a read-only one, a wal-index that cannot be made: here the
+//  -shm's name taken by a directory, as an unwritable directory is for
+//  root) is no broken one: it stays where it is, as it is, its digests
+//  are still found (a restart reads nothing), and this run's new digests
+//  are kept in memory. Once it can be written again it is used as before.
+static void
+test_unwritable_kept (void **state)
+{
+    (void) state;
+    fixture_t *fx = fixture_new ("digestdb-unwritable");
+    char *path = fixture_path (fx, "digests.db");
+    char *aside = zsys_sprintf ("%s.broken", path);
+    char *shm = zsys_sprintf ("%s-shm", path);
+    uint8_t sha [DIGEST_SIZE], other [DIGEST_SIZE], got [DIGEST_SIZE];
+    memset (sha, 0x55, sizeof sha);
+    memset (other, 0x66, sizeof other);
+    file_key_t key = { 7, 7, 7, 7, 7 }, fresh = { 7, 8, 8, 8, 8 };
+    digestdb_t *db = digestdb_open (path);
+    digestdb_store (db, &key, sha);
+    digestdb_destroy (&db);
+    struct stat before;
+    assert_int_equal (stat (path, &before), 0);
+
+    assert_int_equal (mkdir (shm, 0700), 0);
+    db = digestdb_open (path);
+    assert_non_null (db);
+    assert_false (digestdb_rebuilt (db));
+    assert_int_equal (access (aside, F_OK), -1);
+    assert_true (digestdb_lookup (db, &key, got));
+    assert_memory_equal (got, sha, DIGEST_SIZE);
+    digestdb_store (db, &fresh, other);
+    digestdb_flush (db);
+    assert_true (digestdb_lookup (db, &fresh, got));
+    assert_memory_equal (got, other, DIGEST_SIZE);
+    digestdb_destroy (&db);
+    struct stat after;
+    assert_int_equal (stat (path, &after), 0);
+    assert_int_equal (after.st_size, before.st_size);
+    assert_int_equal (after.st_ino, before.st_ino);
+
+    //  Room again: the same file, its digest still there
+    assert_int_equal (rmdir (shm), 0);
+    db = digestdb_open (path);
+    assert_false (digestdb_rebuilt (db));
+    assert_true (digestdb_lookup (db, &key, got));
+    assert_memory_equal (got, sha, DIGEST_SIZE);
+    digestdb_destroy (&db);
+    zstr_free (&shm);
+    zstr_free (&aside);
+    zstr_free (&path);
+    fixture_destroy (&fx);
+}
+
 int
 main (void)
 {
@@ -312,6 +366,7 @@ main (void)
         cmocka_unit_test (test_reader),
         cmocka_unit_test (test_forgets_unused_rows),
         cmocka_unit_test (test_first_schema_kept),
+        cmocka_unit_test (test_unwritable_kept),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -369,6 +369,57 @@ test_verify (void **state)
     fixture_destroy (&fx);
 }
 
+//  A digest is of one version: the inode and the mtime to the nanosecond
+//  that were hashed. The path now names another file of the same size
+//  and second (renamed over it while the first was read: a save, a
+//  checkout, tar -x of files of one mtime): the digest of what was read
+//  is not that file's, and must not be published for it, even for a
+//  moment (a peer holding the old content would take it for "already
+//  there"). The version that was hashed still gets it.
+static void
+test_other_version (void **state)
+{
+    (void) state;
+    fixture_t *fx = fixture_new ("digester-version");
+    char *root = fixture_mkdir (fx, "root");
+    char *path = zsys_sprintf ("%s/a.txt", root);
+    fixture_write (path, "hello\n");
+    struct stat st;
+    assert_int_equal (stat (path, &st), 0);
+    fileset_t *files = fileset_new ();
+    hashq_t *hashq = hashq_new (root, NULL);
+    digester_t *digester = digester_new (hashq, files);
+    struct stat other [2] = { st, st };
+    other [0].st_ino += 1000;                       //  another inode
+    other [1].st_mtim.tv_nsec = (st.st_mtim.tv_nsec + 1) % 1000000000;  //  another write
+    for (int i = 0; i < 2; i++) {
+        fileset_put_stat (files, "a.txt", &other [i]);
+        assert_false (fileset_lookup (files, "a.txt")->has_sha256);
+        digester_push (digester, s_change (FSHARE__CHANGE_KIND__CHANGE_ADDED, "a.txt", 6,
+                                           st.st_mtim.tv_sec));
+        hostdir_change_t *change = s_pop (digester, hashq);
+        assert_string_equal (change->path, "a.txt");
+        hostdir_change_destroy (&change);
+        assert_false (fileset_lookup (files, "a.txt")->has_sha256);
+        assert_null (digester_pop (digester));
+    }
+    //  The version that was read
+    fileset_put_stat (files, "a.txt", &st);
+    digester_push (digester, s_change (FSHARE__CHANGE_KIND__CHANGE_CHANGED, "a.txt", 6,
+                                       st.st_mtim.tv_sec));
+    hostdir_change_t *change = s_pop (digester, hashq);
+    hostdir_change_destroy (&change);
+    const fileset_file_t *file = fileset_lookup (files, "a.txt");
+    assert_true (file->has_sha256);
+    s_hex_is (file->sha256, HELLO_SHA);
+    digester_destroy (&digester);
+    hashq_destroy (&hashq);
+    fileset_destroy (&files);
+    zstr_free (&path);
+    zstr_free (&root);
+    fixture_destroy (&fx);
+}
+
 int
 main (void)
 {
@@ -378,6 +429,7 @@ main (void)
         cmocka_unit_test (test_hold_limit),
         cmocka_unit_test (test_request_all_and_clear),
         cmocka_unit_test (test_verify),
+        cmocka_unit_test (test_other_version),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -17,7 +17,12 @@ test_defaults (void **state)
     ignore_t *ignore = ignore_new ();
     const char *ignored [] = {
         "f.txt~", "d/v.txt~", ".v.txt.swp", "d/.v.swx", "a.tmp", "d/e/x.tmp", ".#lock",
-        "4913", "d/4913", ".goutputstream-XYZ12", "~$report.docx", NULL
+        "4913", "d/4913", ".goutputstream-XYZ12", "~$report.docx",
+        //  emacs's auto-saves, LibreOffice's lock files (which name the
+        //  user and the machine), vim's next swap files (a second vim of
+        //  the same file, or a swap a crash left)
+        "#notes.txt#", "d/#a.c#", ".~lock.report.odt#", "d/.~lock.b.ods#",
+        ".v.txt.swo", "d/.v.swn", ".v.swa", NULL
     };
     for (const char **path = ignored; *path; path++) {
         if (!ignore_match (ignore, *path, false))
@@ -25,7 +30,8 @@ test_defaults (void **state)
         assert_true (ignore_match (ignore, *path, false));
     }
     const char *kept [] = {
-        "f.txt", "v.swp", "a.tmpl", "49130", "tmp", "~x", "d/report.docx", ".fshareignore", NULL
+        "f.txt", "v.swp", "a.tmpl", "49130", "tmp", "~x", "d/report.docx", ".fshareignore",
+        "#notes", "a#", "x#y", ".~lock.odt", "v.swo", ".v.swq", ".v.swz", NULL
     };
     for (const char **path = kept; *path; path++) {
         if (ignore_match (ignore, *path, false))
@@ -34,7 +40,7 @@ test_defaults (void **state)
     }
     //  A directory named like a temporary is ignored with all inside
     assert_true (ignore_match (ignore, "cache.tmp/file", false));
-    assert_int_equal (ignore_count (ignore, IGNORE_DEFAULTS), 8);
+    assert_int_equal (ignore_count (ignore, IGNORE_DEFAULTS), 10);
     ignore_destroy (&ignore);
     assert_null (ignore);
 }

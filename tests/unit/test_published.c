@@ -375,6 +375,50 @@ test_replace (void **state)
     published_destroy (&published);
 }
 
+//  A rescan that finds a published file at a new name, its old name gone
+//  from the walk (the same inode, size and mtime to the nanosecond), saw
+//  a rename (made while no watch saw it: a full watch table, a queue
+//  overflow): one rename, never a removal and a second file. A name of a
+//  hard link counts on its own; an inode reused for other content, or a
+//  file changed as it moved, is removed and added.
+static void
+test_replace_renames (void **state)
+{
+    (void) state;
+    published_t *published = published_new (0);
+    zlistx_t *changes = s_changes ();
+    struct stat a = s_st (1, 1, 10, 1), b = s_st (2, 1, 11, 1), h = s_st (3, 1, 12, 2),
+                m = s_st (4, 1, 13, 1), r = s_st (5, 1, 14, 1);
+    published_put (published, "a", &a, NULL);
+    published_put (published, "d/b", &b, NULL);
+    published_put (published, "h1", &h, NULL);
+    published_put (published, "h2", &h, NULL);
+    published_put (published, "m", &m, NULL);
+    published_put (published, "r", &r, NULL);
+    fileset_t *fresh = fileset_new ();
+    fileset_put_stat (fresh, "x", &a);
+    fileset_put_stat (fresh, "d2/b", &b);
+    fileset_put_stat (fresh, "h1", &h);
+    fileset_put_stat (fresh, "h3", &h);
+    m.st_mtim.tv_nsec++;
+    fileset_put_stat (fresh, "m2", &m);
+    r.st_size = 9;
+    fileset_put_stat (fresh, "r2", &r);
+    published_replace (published, fresh, changes);
+    s_expect (changes, RENAMED, "d2/b", "d/b", 2);
+    s_expect (changes, RENAMED, "h3", "h2", 3);
+    s_expect (changes, RENAMED, "x", "a", 1);
+    s_expect (changes, REMOVED, "m", NULL, 4);
+    s_expect (changes, REMOVED, "r", NULL, 5);
+    s_expect (changes, ADDED, "m2", NULL, 4);
+    s_expect (changes, ADDED, "r2", NULL, 9);
+    s_expect_none (changes);
+    assert_int_equal (fileset_size (published_files (published)), 6);
+    fileset_destroy (&fresh);
+    zlistx_destroy (&changes);
+    published_destroy (&published);
+}
+
 int
 main (void)
 {
@@ -387,6 +431,7 @@ main (void)
         cmocka_unit_test (test_exchange),
         cmocka_unit_test (test_exchange_dir),
         cmocka_unit_test (test_replace),
+        cmocka_unit_test (test_replace_renames),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -1,0 +1,64 @@
+#!/bin/bash
+# files_watch_limit.sh - an inotify watch table that other programs have
+# filled (SPEC 4.2: a full watch table triggers a rescan and a warning,
+# never silent loss). alice's agent runs in a user namespace of its own
+# whose limit (/proc/sys/user/max_inotify_watches, that namespace's, never
+# the machine's fs.inotify.max_user_watches) is 0: not even her host
+# directory can be watched. She must start all the same (she once exited
+# "cannot watch it"), say why, publish her files, and publish changes at
+# the root and below by rescanning; once the limit is raised her
+# directories are watched again.
+# Without user namespaces this is skipped (exit 77).
+. "$(dirname "$0")/../lib.sh" "$1"
+files_family
+LIMIT=/proc/sys/user/max_inotify_watches
+GLOBAL=$(cat /proc/sys/fs/inotify/max_user_watches)
+# shellcheck disable=SC2016
+unshare --user --map-root-user sh -c 'echo 0 >"$1"' sh "$LIMIT" 2>/dev/null \
+    || skip "files_watch_limit: no user namespace with its own inotify limits here"
+[ "$(cat /proc/sys/fs/inotify/max_user_watches)" = "$GLOBAL" ] \
+    || fail "a user namespace's limit changed the machine's"
+for d in a b c; do mkdir -p "$DIR/$d/deep"; echo "$d" >"$DIR/$d/deep/$d.txt"; done
+echo top >"$DIR/top.txt"
+start_all_limited() {
+    start_broker --hash-cost min
+    bg tap "$BIN/fshare-tap" --events "$EVENTS_EP" --json
+    wait_until 10 log_has tap '"type":"stats"' || fail "the tap saw no stats event"
+    # shellcheck disable=SC2016
+    bg alice unshare --user --map-root-user sh -c 'echo 0 >"$1" && shift && exec "$@"' sh "$LIMIT" \
+        "$PEER" --user alice --dir "$DIR" --downloads "$T/alice_dl" --broker "$BROKER_EP" \
+        --password-file "$T/pw"
+    PID_alice=$LAST_PID
+    start_peer bob
+    wait_online 20 alice bob
+    wait_until 10 has_peer bob alice || fail "bob does not see alice"
+}
+start_all_limited
+log_has alice "watch table full" || fail "alice did not say her watch table is full: $(cat "$T/alice.log")"
+same_as_disk
+same_sums 20 "at start"
+
+# Changes at the root and below: found by the rescans
+echo new >"$DIR/new.txt"
+echo more >>"$DIR/b/deep/b.txt"
+mv "$DIR/c" "$DIR/c2"
+rm "$DIR/top.txt"
+mkdir -p "$DIR/n/m" && echo n >"$DIR/n/m/n.txt"
+wait_until 20 view_is_disk || fail "the changes were not published:
+$(diff <(view_lines) <(disk_lines '^$'))"
+same_sums 20 "after the changes"
+expect_set "file_added new.txt" "file_changed b/deep/b.txt" "file_renamed c2/deep/c.txt c/deep/c.txt" \
+    "file_removed top.txt" "file_added n/m/n.txt"
+
+# Room again: every directory watched at the next rescan
+# shellcheck disable=SC2016
+nsenter -t "$PID_alice" -U sh -c 'echo 1000 >"$1"' sh "$LIMIT" || fail "cannot raise alice's limit"
+wait_until 20 log_has alice "watched again" || fail "alice did not watch her directories again"
+start=$(now_ms)
+echo later >"$DIR/n/m/later.txt"
+wait_until 10 sees bob alice n/m/later.txt || fail "n/m/later.txt was not published"
+took=$(( $(now_ms) - start ))
+same_as_disk
+[ "$(cat /proc/sys/fs/inotify/max_user_watches)" = "$GLOBAL" ] \
+    || fail "the machine's fs.inotify.max_user_watches changed"
+echo "files_watch_limit: ok (a change with watches again: $took ms)"
