@@ -244,6 +244,27 @@ test_search_not_there (void **state)
     zstr_free (&outside);
 }
 
+//  What the index knows is held against the whole digest: one that
+//  differs in its last byte only is another content.
+static void
+test_search_whole_digest (void **state)
+{
+    bench_t *fx = (bench_t *) *state;
+    uint8_t sha [DIGEST_SIZE];
+    s_make (fx, "near.bin", SIZE, 42, sha);
+    struct stat st;
+    s_stat (fx, "near.bin", &st);
+    already_t *index = already_new ();
+    uint8_t near [DIGEST_SIZE];
+    memcpy (near, sha, DIGEST_SIZE);
+    near [DIGEST_SIZE - 1] ^= 1;
+    already_add (index, &st, near);
+    already_search_t *search = already_search_new (index, fx->dir, SIZE, sha);
+    assert_int_equal (s_search (fx, search, 1 << 20, NULL), -1);
+    already_search_destroy (&search);
+    already_destroy (&index);
+}
+
 //  Hashed in steps of the budget; and a search given up half way is
 //  destroyed cleanly.
 static void
@@ -328,6 +349,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_index_bounded, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_search_finds, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_search_not_there, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_search_whole_digest, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_search_steps, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_search_changed, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_search_changed_nsec, s_setup, s_teardown),

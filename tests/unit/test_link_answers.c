@@ -3,7 +3,8 @@
     retried login end the agent and which wait (SPEC 4.1: our own stale
     session is waited for, a wrong password or protocol is not); a bad
     snapshot page while loading or online asks for a new snapshot, and the
-    agent is told "online" once, after the first good one; replies matched
+    agent is told "online" once, after the first good one; a pong of
+    another broker instance resyncs; replies matched
     to what the state awaits; and a stop while a login is in flight logs
     out of that login once it succeeds, never before.
 */
@@ -247,6 +248,30 @@ test_resync_while_loading (void **state)
     assert_int_equal (fx->calls.online, 1);
 }
 
+//  Online, a pong from another broker instance than the view's: resync.
+static void
+test_pong_of_another_broker (void **state)
+{
+    bench_t *fx = (bench_t *) *state;
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    link_force_state (fx->link, LINK_LOGGING_IN, 0);
+    assert_int_equal (link_dispatch (fx->link, LINK_MSG_LOGIN_OK, &msg), 0);
+    assert_int_equal (link_dispatch (fx->link, LINK_MSG_PUBLISH_OK, &msg), 0);
+    assert_int_equal (s_page (fx, "b1"), 0);
+    assert_int_equal (link_state (fx->link), LINK_ONLINE);
+    Fshare__Pong pong = FSHARE__PONG__INIT;
+    pong.broker = "b1";
+    pong.seq = 5;
+    Fshare__Message reply = FSHARE__MESSAGE__INIT;
+    fsh_msg_set_body (&reply, 77, FSHARE__MESSAGE__BODY_PONG, &pong);
+    assert_int_equal (link_dispatch (fx->link, LINK_MSG_PONG, &reply), 0);
+    assert_int_equal (link_state (fx->link), LINK_ONLINE);
+    pong.broker = "b2";
+    assert_int_equal (link_dispatch (fx->link, LINK_MSG_PONG, &reply), 0);
+    assert_int_equal (link_state (fx->link), LINK_RESYNCING);
+    assert_true (fx->link->resyncs == 1);
+}
+
 //  Replies count as the awaited one only when the state awaits one, and
 //  only that one: a stale snapshot page is not applied.
 static void
@@ -311,6 +336,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_retry_verdicts_end, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_retry_bad_password_ends, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_resync_while_loading, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_pong_of_another_broker, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_classify_awaited, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_stop_during_login, s_setup, s_teardown),
     };
