@@ -216,6 +216,48 @@ test_get_refusals (void **state)
     client_destroy (&alice);
 }
 
+//  The stats events say what a snapshot says: peers and files online (a
+//  tap's session is none), a transfer in progress, bytes relayed (SPEC 4.4).
+static void
+test_stats_events (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    broker_config_t config = fixture_broker_config (fx);
+    config.heartbeat_ms = 1000;
+    config.liveness = 3;
+    config.stats_ms = 100;
+    fixture_broker_start (fx, &config);
+    zsock_t *sub = fixture_subscriber (fx, NULL, 0);
+    client_t *alice = client_online (fx, "alice", 1);
+    client_t *bob = client_online (fx, "bob", 0);
+    uint64_t get_id;
+    //  A tap is a session, not a peer online
+    client_t *tap = client_new (fx, NULL);
+    Fshare__Login login = client_login_body ("alice", "pw", true);
+    char *error = client_login_with (tap, &login);
+    assert_null (error);
+    uint64_t transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
+    client_credit (bob, transfer, 600);
+    s_expect_credit (alice, transfer, 600);
+    s_chunk (alice, transfer, 0, 400, false);
+    s_expect_chunk (bob, get_id, transfer, 0, 400, false);
+    int64_t deadline = zclock_mono () + DEADLINE_MS;
+    bool seen = false;
+    while (!seen && zclock_mono () < deadline) {
+        Fshare__Event *event = fixture_event (sub, 500, true);
+        if (event && event->type == FSHARE__EVENT_TYPE__EVENT_STATS && event->stats)
+            seen = event->stats->peers == 2 && event->stats->files >= 1
+                && event->stats->transfers == 1 && event->stats->bytes_relayed == 400;
+        fsh_event_destroy (&event);
+    }
+    if (!seen)
+        fail_msg ("no stats event told 2 peers, 1 transfer, 400 bytes relayed");
+    client_destroy (&tap);
+    client_destroy (&bob);
+    client_destroy (&alice);
+    zsock_destroy (&sub);
+}
+
 static void
 test_whole_flow (void **state)
 {
@@ -584,6 +626,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_get_refusals, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_whole_flow, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_stats_events, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_resume_and_empty, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_protocol_violations, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_cancels, s_setup, fixture_teardown),
