@@ -263,7 +263,15 @@ test_events_and_snapshot (void **state)
         fsh_event_destroy (&event);
     }
 
-    //  A snapshot holds alice's 3 files at a seq at least the last one seen.
+    //  A snapshot holds alice's 3 files at a seq at least the last one seen,
+    //  and nobody who is not online: bob logged in without publishing yet,
+    //  and a tap's (observer's) session
+    client_t *bob = client_new (fx, NULL);
+    assert_null (client_login (bob, "bob", "pw"));
+    client_t *observer = client_new (fx, NULL);
+    Fshare__Login login = client_login_body ("alice", "pw", true);
+    char *error = client_login_with (observer, &login);
+    assert_null (error);
     client_t *tap = client_new (fx, NULL);
     Fshare__Message *page = client_snapshot (tap);
     assert_int_equal (page->body_case, FSHARE__MESSAGE__BODY_SNAPSHOT_PAGE);
@@ -273,6 +281,8 @@ test_events_and_snapshot (void **state)
     assert_string_equal (page->snapshot_page->users [0]->user, "alice");
     assert_int_equal (page->snapshot_page->users [0]->n_files, 3);
     fsh_msg_destroy (&page);
+    client_destroy (&observer);
+    client_destroy (&bob);
 
     client_logout (alice);
     Fshare__Event *leave = s_next_event (sub);
