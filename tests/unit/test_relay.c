@@ -216,6 +216,40 @@ test_get_refusals (void **state)
     client_destroy (&alice);
 }
 
+//  Each side sends only its own messages: data and Opened from the owner,
+//  credit and Done from the requester. The other side's are dropped, and
+//  the transfer goes on as if they had never been sent.
+static void
+test_each_side_its_own (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    s_start_broker (fx, 1000);
+    client_t *alice = client_online (fx, "alice", 1);
+    client_t *bob = client_online (fx, "bob", 0);
+    uint64_t get_id;
+    uint64_t transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
+    s_chunk (bob, transfer, 0, 100, false);
+    client_opened (bob, transfer, FILE_SIZE, FIXTURE_FILE_MTIME, 0);
+    client_credit (alice, transfer, 77);
+    s_done (alice, transfer);
+
+    client_credit (bob, transfer, 600);
+    s_expect_credit (alice, transfer, 600);
+    s_chunk (alice, transfer, 0, 400, false);
+    s_expect_chunk (bob, get_id, transfer, 0, 400, false);
+    client_credit (bob, transfer, 600);
+    s_expect_credit (alice, transfer, 600);
+    s_chunk (alice, transfer, 400, 600, true);
+    s_expect_chunk (bob, get_id, transfer, 400, 600, true);
+    s_done (bob, transfer);
+    Fshare__Message *done = client_recv (alice);
+    assert_int_equal (done->body_case, FSHARE__MESSAGE__BODY_DONE);
+    fsh_msg_destroy (&done);
+    s_expect_stats (bob, 0, FILE_SIZE);
+    client_destroy (&bob);
+    client_destroy (&alice);
+}
+
 //  The stats events say what a snapshot says: peers and files online (a
 //  tap's session is none), a transfer in progress, bytes relayed (SPEC 4.4).
 static void
@@ -627,6 +661,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_get_refusals, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_whole_flow, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_stats_events, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_each_side_its_own, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_resume_and_empty, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_protocol_violations, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_cancels, s_setup, fixture_teardown),
