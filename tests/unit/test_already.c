@@ -203,6 +203,8 @@ test_search_not_there (void **state)
     bench_t *fx = (bench_t *) *state;
     uint8_t sha [DIGEST_SIZE];
     s_make (fx, "other.bin", SIZE, 43, NULL);
+    //  Longer, and its first SIZE bytes are the content: not it
+    s_make (fx, "longer.bin", SIZE + 100, 42, NULL);
     s_make (fx, ".hidden.bin", SIZE, 42, sha);
     //  A link to the content, outside the directory: never followed
     char *outside = zsys_sprintf ("%s-outside", fx->dir);
@@ -221,6 +223,11 @@ test_search_not_there (void **state)
     assert_int_equal (s_search (fx, search, 1 << 20, NULL), -1);
     assert_null (already_search_found (search));
     already_search_destroy (&search);
+    //  ...nor remembered under that prefix's digest
+    struct stat st;
+    s_stat (fx, "longer.bin", &st);
+    uint8_t known [DIGEST_SIZE];
+    assert_false (already_lookup (index, &st, known) && memcmp (known, sha, DIGEST_SIZE) == 0);
 
     search = already_search_new (index, "/nonexistent/fshare/downloads", SIZE, sha);
     assert_int_equal (already_search_step (search, fx->buf, sizeof fx->buf, 1 << 20), -1);
@@ -235,6 +242,27 @@ test_search_not_there (void **state)
     zstr_free (&fifo);
     zstr_free (&link);
     zstr_free (&outside);
+}
+
+//  What the index knows is held against the whole digest: one that
+//  differs in its last byte only is another content.
+static void
+test_search_whole_digest (void **state)
+{
+    bench_t *fx = (bench_t *) *state;
+    uint8_t sha [DIGEST_SIZE];
+    s_make (fx, "near.bin", SIZE, 42, sha);
+    struct stat st;
+    s_stat (fx, "near.bin", &st);
+    already_t *index = already_new ();
+    uint8_t near [DIGEST_SIZE];
+    memcpy (near, sha, DIGEST_SIZE);
+    near [DIGEST_SIZE - 1] ^= 1;
+    already_add (index, &st, near);
+    already_search_t *search = already_search_new (index, fx->dir, SIZE, sha);
+    assert_int_equal (s_search (fx, search, 1 << 20, NULL), -1);
+    already_search_destroy (&search);
+    already_destroy (&index);
 }
 
 //  Hashed in steps of the budget; and a search given up half way is
@@ -290,6 +318,29 @@ test_search_changed (void **state)
     already_destroy (&index);
 }
 
+//  Touched under the search within the same second (another nanosecond
+//  of mtime, the same bytes): changed as well.
+static void
+test_search_changed_nsec (void **state)
+{
+    bench_t *fx = (bench_t *) *state;
+    uint8_t sha [DIGEST_SIZE];
+    s_make (fx, "wanted.bin", SIZE, 42, sha);
+    char *path = zsys_sprintf ("%s/wanted.bin", fx->dir);
+    struct timespec times [2] = { { 0, UTIME_OMIT }, { 1500000000, 5000 } };
+    assert_int_equal (utimensat (AT_FDCWD, path, times, 0), 0);
+    already_t *index = already_new ();
+    already_search_t *search = already_search_new (index, fx->dir, SIZE, sha);
+    assert_int_equal (already_search_step (search, fx->buf, 1000, 1000), 0);
+    times [1].tv_nsec = 6000;
+    assert_int_equal (utimensat (AT_FDCWD, path, times, 0), 0);
+    assert_int_equal (s_search (fx, search, 1000, NULL), -1);
+    already_search_destroy (&search);
+    assert_int_equal (already_size (index), 0);
+    zstr_free (&path);
+    already_destroy (&index);
+}
+
 int
 main (void)
 {
@@ -298,8 +349,10 @@ main (void)
         cmocka_unit_test_setup_teardown (test_index_bounded, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_search_finds, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_search_not_there, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_search_whole_digest, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_search_steps, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_search_changed, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_search_changed_nsec, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -171,6 +171,12 @@ test_no_register (void **state)
     assert_string_equal (wrong, unknown);
     zstr_free (&unknown);
     zstr_free (&wrong);
+    //  An unknown user is checked against a dummy hash for the time it
+    //  takes; the dummy's own password opens nothing
+    unknown = client_login (client, "mallory", "fshare: no such user");
+    assert_non_null (unknown);
+    assert_string_equal (unknown, "invalid user or password");
+    zstr_free (&unknown);
     assert_null (client_login (client, "carol", "pw"));
     client_destroy (&client);
 }
@@ -257,7 +263,15 @@ test_events_and_snapshot (void **state)
         fsh_event_destroy (&event);
     }
 
-    //  A snapshot holds alice's 3 files at a seq at least the last one seen.
+    //  A snapshot holds alice's 3 files at a seq at least the last one seen,
+    //  and nobody who is not online: bob logged in without publishing yet,
+    //  and a tap's (observer's) session
+    client_t *bob = client_new (fx, NULL);
+    assert_null (client_login (bob, "bob", "pw"));
+    client_t *observer = client_new (fx, NULL);
+    Fshare__Login login = client_login_body ("alice", "pw", true);
+    char *error = client_login_with (observer, &login);
+    assert_null (error);
     client_t *tap = client_new (fx, NULL);
     Fshare__Message *page = client_snapshot (tap);
     assert_int_equal (page->body_case, FSHARE__MESSAGE__BODY_SNAPSHOT_PAGE);
@@ -267,6 +281,8 @@ test_events_and_snapshot (void **state)
     assert_string_equal (page->snapshot_page->users [0]->user, "alice");
     assert_int_equal (page->snapshot_page->users [0]->n_files, 3);
     fsh_msg_destroy (&page);
+    client_destroy (&observer);
+    client_destroy (&bob);
 
     client_logout (alice);
     Fshare__Event *leave = s_next_event (sub);

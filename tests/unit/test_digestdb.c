@@ -30,6 +30,20 @@ test_database (void **state)
     file_key_t touched = key;
     touched.ctime_ns++;
     assert_false (digestdb_lookup (db, &touched, got));
+    //  ...whichever part of the version differs
+    file_key_t other = key;
+    other.mtime_ns++;
+    assert_false (digestdb_lookup (db, &other, got));
+    other = key;
+    other.size++;
+    assert_false (digestdb_lookup (db, &other, got));
+    other = key;
+    other.dev++;
+    assert_false (digestdb_lookup (db, &other, got));
+    other = key;
+    other.ino++;
+    assert_false (digestdb_lookup (db, &other, got));
+    assert_true (digestdb_lookup (db, &key, got));
     digestdb_destroy (&db);
 
     //  It persists

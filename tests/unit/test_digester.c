@@ -121,6 +121,59 @@ test_digester (void **state)
     fixture_destroy (&fx);
 }
 
+//  "Up to 1 MiB" (SPEC 4.5): a file of exactly DIGESTER_SMALL bytes waits
+//  for its digest; one byte more goes at once.
+static void
+test_small_boundary (void **state)
+{
+    (void) state;
+    fixture_t *fx = fixture_new ("digester-edge");
+    char *root = fixture_mkdir (fx, "root");
+    const char *names [2] = { "edge.bin", "over.bin" };
+    struct stat st [2];
+    for (int i = 0; i < 2; i++) {
+        char *path = zsys_sprintf ("%s/%s", root, names [i]);
+        FILE *file = fopen (path, "w");
+        assert_non_null (file);
+        for (size_t n = 0; n < DIGESTER_SMALL + (size_t) i; n++)
+            fputc ('a' + (int) (n % 26), file);
+        fclose (file);
+        assert_int_equal (stat (path, &st [i]), 0);
+        zstr_free (&path);
+    }
+    assert_int_equal (st [0].st_size, DIGESTER_SMALL);
+    fileset_t *files = fileset_new ();
+    hashq_t *hashq = hashq_new (root, NULL);
+    digester_t *digester = digester_new (hashq, files);
+    fileset_put (files, "edge.bin", (uint64_t) st [0].st_size, st [0].st_mtim.tv_sec);
+    digester_push (digester, s_change (FSHARE__CHANGE_KIND__CHANGE_ADDED, "edge.bin",
+                                       (uint64_t) st [0].st_size, st [0].st_mtim.tv_sec));
+    assert_null (digester_pop (digester));
+    hostdir_change_t *change = s_pop (digester, hashq);
+    assert_string_equal (change->path, "edge.bin");
+    Fshare__FileInfo info;
+    fileset_info (fileset_lookup (files, change->path), &info);
+    assert_int_equal (info.sha256.len, 32);
+    hostdir_change_destroy (&change);
+
+    fileset_put (files, "over.bin", (uint64_t) st [1].st_size, st [1].st_mtim.tv_sec);
+    digester_push (digester, s_change (FSHARE__CHANGE_KIND__CHANGE_ADDED, "over.bin",
+                                       (uint64_t) st [1].st_size, st [1].st_mtim.tv_sec));
+    change = digester_pop (digester);
+    assert_non_null (change);
+    assert_string_equal (change->path, "over.bin");
+    hostdir_change_destroy (&change);
+    //  Its digest follows as a change
+    change = s_pop (digester, hashq);
+    assert_string_equal (change->path, "over.bin");
+    hostdir_change_destroy (&change);
+    digester_destroy (&digester);
+    hashq_destroy (&hashq);
+    fileset_destroy (&files);
+    zstr_free (&root);
+    fixture_destroy (&fx);
+}
+
 //  Changes that need no digest, or cannot have one, are not held.
 static void
 test_not_held (void **state)
@@ -425,6 +478,7 @@ main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_digester),
+        cmocka_unit_test (test_small_boundary),
         cmocka_unit_test (test_not_held),
         cmocka_unit_test (test_hold_limit),
         cmocka_unit_test (test_request_all_and_clear),

@@ -34,6 +34,16 @@ test_refused (void **state)
     assert_int_equal (code, FSH_ERR_BAD_REQUEST);
     assert_string_equal (error, "get needs OWNER and PATH");
     zstr_free (&error);
+    //  ...and no more: a third word is no part of any get
+    Fshare__CtlRequest three = FSHARE__CTL_REQUEST__INIT;
+    char *words [3] = { "alice", "a.txt", "b.txt" };
+    three.args = words;
+    three.n_args = 3;
+    code = FSH_ERR_NONE;
+    assert_null (dlrequest_new (&three, "/tmp", "me", &code, &error));
+    assert_int_equal (code, FSH_ERR_BAD_REQUEST);
+    assert_string_equal (error, "get needs OWNER and PATH");
+    zstr_free (&error);
     const char *paths [] = { "../etc/passwd", "/abs", "a//b", "", "a/./b", "bad\nname" };
     for (size_t i = 0; i < sizeof paths / sizeof paths [0]; i++) {
         code = FSH_ERR_NONE;

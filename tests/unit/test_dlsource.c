@@ -125,6 +125,10 @@ test_opened_check (void **state)
     reason = s_check (view, &asked, 11, 200, 0, 0, &code);
     assert_non_null (reason);
     assert_int_equal (code, FSH_ERR_FILE_CHANGED);
+    //  ...of the same size: the mtime alone tells it changed
+    reason = s_check (view, &asked, 10, 200, 0, 0, &code);
+    assert_non_null (reason);
+    assert_int_equal (code, FSH_ERR_FILE_CHANGED);
 
     //  The view moved on since we asked: the version published now stands
     s_publish (view, "alice", "a.txt", 12, 300, 0);

@@ -15,6 +15,10 @@ test_match (void **state)
     assert_true (fsh_glob_match ("*.txt", "a.txt"));
     assert_false (fsh_glob_match ("*.txt", "d/a.txt"));
     assert_true (fsh_glob_match ("d/*.txt", "d/a.txt"));
+    //  A trailing * stays in its component too: "d/*" is d's own files
+    assert_true (fsh_glob_match ("d/*", "d/a.txt"));
+    assert_false (fsh_glob_match ("d/*", "d/x/a.txt"));
+    assert_false (fsh_glob_match ("*", "d/a.txt"));
     assert_false (fsh_glob_match ("d/?.txt", "d/ab.txt"));
     assert_true (fsh_glob_match ("d/??.txt", "d/ab.txt"));
     assert_false (fsh_glob_match ("d?a.txt", "d/a.txt"));

@@ -419,6 +419,29 @@ test_replace_renames (void **state)
     published_destroy (&published);
 }
 
+//  Another ctime, the same size and mtime: a digest to check (kind NONE),
+//  however little the ctime moved (here one nanosecond within its second)
+static void
+test_ctime_nanoseconds (void **state)
+{
+    (void) state;
+    published_t *published = published_new (0);
+    zlistx_t *changes = s_changes ();
+    struct stat st = s_st (10, 100, 1, 1);
+    st.st_ctim.tv_sec = 200;
+    st.st_ctim.tv_nsec = 1;
+    published_put (published, "a.txt", &st, changes);
+    s_expect (changes, FSHARE__CHANGE_KIND__CHANGE_ADDED, "a.txt", NULL, 10);
+    published_put (published, "a.txt", &st, changes);
+    assert_int_equal (zlistx_size (changes), 0);
+    st.st_ctim.tv_nsec = 2;
+    published_put (published, "a.txt", &st, changes);
+    s_expect (changes, FSHARE__CHANGE_KIND__CHANGE_NONE, "a.txt", NULL, 10);
+    assert_int_equal (zlistx_size (changes), 0);
+    zlistx_destroy (&changes);
+    published_destroy (&published);
+}
+
 int
 main (void)
 {
@@ -432,6 +455,7 @@ main (void)
         cmocka_unit_test (test_exchange_dir),
         cmocka_unit_test (test_replace),
         cmocka_unit_test (test_replace_renames),
+        cmocka_unit_test (test_ctime_nanoseconds),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

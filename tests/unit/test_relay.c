@@ -216,6 +216,82 @@ test_get_refusals (void **state)
     client_destroy (&alice);
 }
 
+//  Each side sends only its own messages: data and Opened from the owner,
+//  credit and Done from the requester. The other side's are dropped, and
+//  the transfer goes on as if they had never been sent.
+static void
+test_each_side_its_own (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    s_start_broker (fx, 1000);
+    client_t *alice = client_online (fx, "alice", 1);
+    client_t *bob = client_online (fx, "bob", 0);
+    uint64_t get_id;
+    uint64_t transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
+    s_chunk (bob, transfer, 0, 100, false);
+    client_opened (bob, transfer, FILE_SIZE, FIXTURE_FILE_MTIME, 0);
+    client_credit (alice, transfer, 77);
+    s_done (alice, transfer);
+
+    client_credit (bob, transfer, 600);
+    s_expect_credit (alice, transfer, 600);
+    s_chunk (alice, transfer, 0, 400, false);
+    s_expect_chunk (bob, get_id, transfer, 0, 400, false);
+    client_credit (bob, transfer, 600);
+    s_expect_credit (alice, transfer, 600);
+    s_chunk (alice, transfer, 400, 600, true);
+    s_expect_chunk (bob, get_id, transfer, 400, 600, true);
+    s_done (bob, transfer);
+    Fshare__Message *done = client_recv (alice);
+    assert_int_equal (done->body_case, FSHARE__MESSAGE__BODY_DONE);
+    fsh_msg_destroy (&done);
+    s_expect_stats (bob, 0, FILE_SIZE);
+    client_destroy (&bob);
+    client_destroy (&alice);
+}
+
+//  The stats events say what a snapshot says: peers and files online (a
+//  tap's session is none), a transfer in progress, bytes relayed (SPEC 4.4).
+static void
+test_stats_events (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    broker_config_t config = fixture_broker_config (fx);
+    config.heartbeat_ms = 1000;
+    config.liveness = 3;
+    config.stats_ms = 100;
+    fixture_broker_start (fx, &config);
+    zsock_t *sub = fixture_subscriber (fx, NULL, 0);
+    client_t *alice = client_online (fx, "alice", 1);
+    client_t *bob = client_online (fx, "bob", 0);
+    uint64_t get_id;
+    //  A tap is a session, not a peer online
+    client_t *tap = client_new (fx, NULL);
+    Fshare__Login login = client_login_body ("alice", "pw", true);
+    char *error = client_login_with (tap, &login);
+    assert_null (error);
+    uint64_t transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
+    client_credit (bob, transfer, 600);
+    s_expect_credit (alice, transfer, 600);
+    s_chunk (alice, transfer, 0, 400, false);
+    s_expect_chunk (bob, get_id, transfer, 0, 400, false);
+    int64_t deadline = zclock_mono () + DEADLINE_MS;
+    bool seen = false;
+    while (!seen && zclock_mono () < deadline) {
+        Fshare__Event *event = fixture_event (sub, 500, true);
+        if (event && event->type == FSHARE__EVENT_TYPE__EVENT_STATS && event->stats)
+            seen = event->stats->peers == 2 && event->stats->files >= 1
+                && event->stats->transfers == 1 && event->stats->bytes_relayed == 400;
+        fsh_event_destroy (&event);
+    }
+    if (!seen)
+        fail_msg ("no stats event told 2 peers, 1 transfer, 400 bytes relayed");
+    client_destroy (&tap);
+    client_destroy (&bob);
+    client_destroy (&alice);
+    zsock_destroy (&sub);
+}
+
 static void
 test_whole_flow (void **state)
 {
@@ -584,6 +660,8 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_get_refusals, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_whole_flow, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_stats_events, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_each_side_its_own, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_resume_and_empty, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_protocol_violations, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_cancels, s_setup, fixture_teardown),
