@@ -608,6 +608,16 @@ relay_handle (relay_t *self, session_t *sender, Fshare__Message *msg, zmq_msg_t 
     }
 }
 
+void
+relay_malformed (relay_t *self, session_t *sender, Fshare__Message *msg)
+{
+    uint64_t id = s_transfer_id (msg);
+    xfer_t *xfer = (xfer_t *) zhashx_lookup (self->transfers, &id);
+    if (xfer && s_sender_allowed (xfer, sender, msg))
+        s_cancel (self, xfer, FSH_ERR_PROTOCOL_ERROR, "protocol error: a malformed message",
+                  true, true);
+}
+
 //  Who owes the other a step: the owner its answer or data against the
 //  credit it holds; the requester credit for data sent, or its Done.
 static bool

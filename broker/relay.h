@@ -71,6 +71,11 @@ bool relay_accepts (const Fshare__Message *msg);
 //  on, or closed here), NULL for the others.
 void relay_handle (relay_t *self, session_t *sender, Fshare__Message *msg, zmq_msg_t *data);
 
+//  The same kinds, of the wrong shape (too many frames, a data frame on
+//  anything but a Chunk): the transfer it names, if the sender's, ends
+//  protocol_error on both sides at once rather than stall.
+void relay_malformed (relay_t *self, session_t *sender, Fshare__Message *msg);
+
 //  `session` ends: cancel each of its transfers, telling the other side
 //  "<role> <user> <why>" (e.g. "owner alice logged out").
 void relay_session_gone (relay_t *self, session_t *session, const char *why);

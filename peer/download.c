@@ -476,11 +476,27 @@ downloads_on_message (downloads_t *self, Fshare__Message *msg, zmq_msg_t *data)
     }
     if (download->abandoned && msg->body_case == FSHARE__MESSAGE__BODY_CHUNK)
         return true;            //  crossed our cancel
+    if (msg->body_case != FSHARE__MESSAGE__BODY_OPENED
+    &&  msg->body_case != FSHARE__MESSAGE__BODY_CHUNK) {
+        s_download_fail (self, download, FSH_ERR_PROTOCOL_ERROR,
+                         "protocol error: a reply of the wrong kind", true);
+        return true;
+    }
     if (msg->body_case == FSHARE__MESSAGE__BODY_OPENED)
         s_on_opened (self, download, msg->opened);
     else
         s_on_chunk (self, download, msg->chunk, data);
     return true;
+}
+
+bool
+downloads_on_malformed (downloads_t *self, uint64_t id)
+{
+    download_t *download = (download_t *) zhashx_lookup (self->table, &id);
+    if (download)
+        s_download_fail (self, download, FSH_ERR_PROTOCOL_ERROR,
+                         "protocol error: a malformed reply", true);
+    return download != NULL;
 }
 
 //  --------------------------------------------------------------------------

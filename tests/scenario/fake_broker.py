@@ -31,6 +31,10 @@ A Get of PATH from mallory is answered per MODE:
   other_id      Opened, then a chunk under another transfer id
   no_data       Opened, then a last chunk without its data frame
   three_frames  Opened, then a chunk with two data frames
+  opened_data   Opened with a data frame (no Opened has one)
+  opened_three  Opened with two data frames
+  wrong_body    a PublishOk (status ok) as the answer to the Get
+  credit_body   Opened, then a Credit (a request's body) under the Get's id
   stray         a chunk under a Get id never asked, then like good
   huge          Opened{size 2^64-1} and a chunk of 10 bytes, last
 The agent's later Done or Cancel are printed ("done T", "cancel T CODE").
@@ -148,6 +152,15 @@ class Fake:
         self.next_transfer += 1
         size = 2**64 - 1 if mode == "huge" else 10
         opened = f_varint(1, transfer) + f_varint(2, size) + f_varint(3, 1700000000)
+        if mode == "opened_data":
+            self.send(rid, reply(msg_id, 32, opened), CONTENT)
+            return
+        if mode == "opened_three":
+            self.send(rid, reply(msg_id, 32, opened), CONTENT, CONTENT)
+            return
+        if mode == "wrong_body":
+            self.send(rid, reply(msg_id, 13, b""))
+            return
         if mode == "stray":
             self.send(rid, reply(msg_id + 1000, 34, f_varint(1, transfer)), CONTENT)
             mode = "good"
@@ -189,6 +202,8 @@ class Fake:
             c(0, CONTENT, True, frames=[])
         elif mode == "three_frames":
             c(0, CONTENT, True, frames=[CONTENT[:5], CONTENT[5:]])
+        elif mode == "credit_body":
+            self.send(rid, reply(msg_id, 33, f_varint(1, transfer) + f_varint(2, 10)))
 
     def on_message(self, rid, data, extra):
         try:

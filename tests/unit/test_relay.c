@@ -385,6 +385,76 @@ test_protocol_violations (void **state)
     client_destroy (&alice);
 }
 
+//  A transfer message as `frames` frames (a header and frames - 1 data
+//  frames of 10 bytes).
+static void
+s_send_shaped (client_t *client, Fshare__Message *msg, int frames)
+{
+    msg->id = ++client->next_id;
+    msg->session = client->session;
+    size_t size = fshare__message__get_packed_size (msg);
+    byte *header = (byte *) malloc (size);
+    fshare__message__pack (msg, header);
+    zmsg_t *out = zmsg_new ();
+    zmsg_addmem (out, header, size);
+    for (int i = 1; i < frames; i++)
+        zmsg_addmem (out, "0123456789", 10);
+    assert_int_equal (zmsg_send (&out, client->dealer), 0);
+    free (header);
+}
+
+//  Transfer messages of the wrong shape (a chunk of three frames, an
+//  Opened or a Credit with data frames): the transfer ends protocol_error
+//  on both sides at once, rather than stall.
+static void
+test_misshapen (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    s_start_broker (fx, 1000);
+    client_t *alice = client_online (fx, "alice", 1);
+    client_t *bob = client_online (fx, "bob", 0);
+    const char *why = "protocol error: a malformed message";
+    for (int round = 0; round < 3; round++) {
+        uint64_t get_id, transfer;
+        Fshare__Message msg = FSHARE__MESSAGE__INIT;
+        Fshare__Chunk chunk = FSHARE__CHUNK__INIT;
+        Fshare__Opened opened = FSHARE__OPENED__INIT;
+        Fshare__Credit credit = FSHARE__CREDIT__INIT;
+        if (round == 0) {
+            transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
+            client_credit (bob, transfer, 2000);
+            s_expect_credit (alice, transfer, 2000);
+            chunk.transfer = transfer;
+            fsh_msg_set_body (&msg, 0, FSHARE__MESSAGE__BODY_CHUNK, &chunk);
+            s_send_shaped (alice, &msg, 3);
+        }
+        else
+        if (round == 1) {
+            get_id = s_get (bob, "alice", "docs/f0.txt", 0, 0);
+            Fshare__Message *serve = client_recv (alice);
+            transfer = serve->serve->transfer;
+            fsh_msg_destroy (&serve);
+            opened.transfer = transfer;
+            opened.size = FILE_SIZE;
+            opened.mtime = FILE_MTIME;
+            fsh_msg_set_body (&msg, 0, FSHARE__MESSAGE__BODY_OPENED, &opened);
+            s_send_shaped (alice, &msg, 2);
+        }
+        else {
+            transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
+            credit.transfer = transfer;
+            credit.bytes = 100;
+            fsh_msg_set_body (&msg, 0, FSHARE__MESSAGE__BODY_CREDIT, &credit);
+            s_send_shaped (bob, &msg, 4);
+        }
+        client_expect_cancel (alice, transfer, FSH_ERR_PROTOCOL_ERROR, why);
+        client_expect_error (bob, get_id, FSH_ERR_PROTOCOL_ERROR, why);
+    }
+    s_expect_stats (bob, 0, 0);
+    client_destroy (&bob);
+    client_destroy (&alice);
+}
+
 static void
 test_cancels (void **state)
 {
@@ -586,6 +656,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_whole_flow, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_resume_and_empty, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_protocol_violations, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_misshapen, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_cancels, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_owner_goes_silent, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_independent_transfers, s_setup, fixture_teardown),
