@@ -28,6 +28,7 @@
 #define RELAY_MAX_PER_OWNER     64
 #define RELAY_STALL_TIMEOUT_MS  30000
 #define RELAY_CHECK_BYTES_PER_MS 1024   //  slowest a partial file is read back
+#define RELAY_PROGRESS_BYTES    FSH_PROGRESS_BYTES
 
 typedef struct _relay_t relay_t;
 
