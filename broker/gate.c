@@ -45,7 +45,7 @@ gate_recv (zsock_t *router, zmq_msg_t *data, int *frames, gate_caller_t *caller)
 {
     caller->key [0] = caller->address [0] = 0;
     caller->fd = -1;
-    return fsh_chunk_recv_with (router, 0, data, frames, s_read_caller, caller);
+    return fsh_chunk_recv_any (router, 0, data, frames, s_read_caller, caller);
 }
 
 static void

@@ -6,6 +6,7 @@
 #include "curve.h"
 #include "cli.h"
 #include "logescape.h"
+#include "fdlimit.h"
 #include <signal.h>
 #include <stddef.h>
 
@@ -301,6 +302,11 @@ main (int argc, char **argv)
     zsys_handler_set (NULL);
     fsh_logescape_install (stderr);     //  log lines quote others' names
     zsys_set_logident ("fshare-broker");
+    //  A descriptor per connection: the hard limit is the user's choice
+    uint64_t fds_before, fds = fsh_fdlimit_raise (&fds_before);
+    if (config.verbose)
+        zsys_debug ("descriptors: up to %" PRIu64 " open (the soft limit was %" PRIu64 ")",
+                    fds, fds_before);
     zactor_t *broker = zactor_new (broker_actor, &config);
     char *status = zstr_recv (broker);
     if (status && strncmp (status, "OK ", 3) == 0) {

@@ -34,6 +34,7 @@ typedef struct {
     uint64_t read;              //  of relayed, what the requester showed it read
     int64_t started;            //  zclock_mono at Get
     int64_t progress;           //  zclock_mono of the last step forward
+    uint64_t marked;            //  relayed at that step (RELAY_PROGRESS_BYTES)
     int64_t opened;             //  zclock_mono of the owner's Opened
 } xfer_t;
 
@@ -399,7 +400,14 @@ s_on_credit (relay_t *self, xfer_t *xfer, Fshare__Credit *credit)
     if (bytes == 0)
         return;
     xfer->granted += bytes;
-    xfer->progress = zclock_mono ();
+    //  The requester's step when the owner had (about) nothing left to
+    //  send and now has: credit in dribs is no step, nor is credit while
+    //  the owner owes (the owner's chunks are what counts then)
+    uint64_t left = xfer->size - xfer->start > xfer->relayed?
+                    xfer->size - xfer->start - xfer->relayed: 0;
+    uint64_t step = left < RELAY_PROGRESS_BYTES? left: RELAY_PROGRESS_BYTES;
+    if (unspent < step && xfer->granted - xfer->relayed >= step)
+        xfer->progress = zclock_mono ();
     Fshare__Credit forward = FSHARE__CREDIT__INIT;
     forward.transfer = xfer->id;
     forward.bytes = bytes;
@@ -463,7 +471,12 @@ s_on_chunk (relay_t *self, xfer_t *xfer, Fshare__Message *in, zmq_msg_t *data)
         return;
     }
     xfer->relayed += size;
-    xfer->progress = zclock_mono ();
+    //  Bytes dribbled a few at a time are no progress: an owner that
+    //  trickles would hold the transfer and its slots for ever
+    if (chunk->last || xfer->relayed - xfer->marked >= RELAY_PROGRESS_BYTES) {
+        xfer->progress = zclock_mono ();
+        xfer->marked = xfer->relayed;
+    }
     self->bytes += size;
     if (chunk->last)
         xfer->state = XFER_FINISHING;
@@ -606,6 +619,16 @@ relay_handle (relay_t *self, session_t *sender, Fshare__Message *msg, zmq_msg_t 
         default:
             s_on_cancel (self, xfer, sender == xfer->owner, msg->cancel);
     }
+}
+
+void
+relay_malformed (relay_t *self, session_t *sender, Fshare__Message *msg)
+{
+    uint64_t id = s_transfer_id (msg);
+    xfer_t *xfer = (xfer_t *) zhashx_lookup (self->transfers, &id);
+    if (xfer && s_sender_allowed (xfer, sender, msg))
+        s_cancel (self, xfer, FSH_ERR_PROTOCOL_ERROR, "protocol error: a malformed message",
+                  true, true);
 }
 
 //  Who owes the other a step: the owner its answer or data against the

@@ -28,6 +28,7 @@
 #define RELAY_MAX_PER_OWNER     64
 #define RELAY_STALL_TIMEOUT_MS  30000
 #define RELAY_CHECK_BYTES_PER_MS 1024   //  slowest a partial file is read back
+#define RELAY_PROGRESS_BYTES    FSH_PROGRESS_BYTES
 
 typedef struct _relay_t relay_t;
 
@@ -70,6 +71,11 @@ bool relay_accepts (const Fshare__Message *msg);
 //  A transfer message from `sender`; `data` is a Chunk's data frame (moved
 //  on, or closed here), NULL for the others.
 void relay_handle (relay_t *self, session_t *sender, Fshare__Message *msg, zmq_msg_t *data);
+
+//  The same kinds, of the wrong shape (too many frames, a data frame on
+//  anything but a Chunk): the transfer it names, if the sender's, ends
+//  protocol_error on both sides at once rather than stall.
+void relay_malformed (relay_t *self, session_t *sender, Fshare__Message *msg);
 
 //  `session` ends: cancel each of its transfers, telling the other side
 //  "<role> <user> <why>" (e.g. "owner alice logged out").

@@ -267,16 +267,33 @@ s_sender_session (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
     return session;
 }
 
+//  A request of the wrong shape: too many frames, or a data frame on
+//  anything but a chunk. A transfer's ends (the relay tells both sides);
+//  any other is answered protocol_error.
 static void
-s_dispatch (broker_t *self, zframe_t *routing_id, Fshare__Message *msg, zmq_msg_t *data)
+s_misshapen (broker_t *self, zframe_t *routing_id, Fshare__Message *msg, int frames)
+{
+    broker_complain (self, "dropped a %s request of %d frames", fsh_msg_kind (msg), frames);
+    if (relay_accepts (msg)) {
+        session_t *session = s_sender_session (self, routing_id, msg);
+        if (session)
+            relay_malformed (self->relay, session, msg);
+        return;
+    }
+    broker_reply_error (self, routing_id, msg->id, FSH_ERR_PROTOCOL_ERROR,
+                        frames > 2? "too many frames": "unexpected data frame");
+}
+
+static void
+s_dispatch (broker_t *self, zframe_t *routing_id, Fshare__Message *msg, zmq_msg_t *data,
+            int frames)
 {
     //  Chunks come by the thousand: they are the relay's to log
     if (self->config.verbose && msg->body_case != FSHARE__MESSAGE__BODY_CHUNK
     &&  msg->body_case != FSHARE__MESSAGE__BODY_CREDIT)
         zsys_debug ("broker: %s #%" PRIu64, fsh_msg_kind (msg), msg->id);
-    if (data && msg->body_case != FSHARE__MESSAGE__BODY_CHUNK) {
-        broker_complain (self, "dropped a %s request with a data frame", fsh_msg_kind (msg));
-        broker_reply_error (self, routing_id, msg->id, FSH_ERR_PROTOCOL_ERROR, "unexpected data frame");
+    if (frames > 2 || (data && msg->body_case != FSHARE__MESSAGE__BODY_CHUNK)) {
+        s_misshapen (self, routing_id, msg, frames);
         return;
     }
     const route_t *route = s_route (msg->body_case);
@@ -313,7 +330,8 @@ s_receive_one (broker_t *self)
     Fshare__Message *msg = more? gate_recv (self->router, &data, &frames, &self->caller): NULL;
     if (!more)
         zmq_msg_init (&data);
-    if (frames != 1 && frames != 2)
+    //  Too many frames whose first is a Message: s_dispatch ends what it names
+    if (frames < 1 || (frames > 2 && !msg))
         broker_complain (self, "dropped a request of %d frames", frames);
     else
     if (!msg) {
@@ -321,7 +339,7 @@ s_receive_one (broker_t *self)
         broker_reply_error (self, routing_id, 0, FSH_ERR_BAD_REQUEST, "malformed message");
     }
     else
-        s_dispatch (self, routing_id, msg, frames == 2? &data: NULL);
+        s_dispatch (self, routing_id, msg, frames == 2? &data: NULL, frames);
     zmq_msg_close (&data);
     fsh_msg_destroy (&msg);
     zframe_destroy (&routing_id);

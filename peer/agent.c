@@ -209,10 +209,17 @@ s_on_message (void *arg, Fshare__Message *msg, zmq_msg_t *data)
     return transfers_on_message (self->transfers, msg, data);
 }
 
+static bool
+s_on_malformed (void *arg, Fshare__Message *msg)
+{
+    agent_t *self = (agent_t *) arg;
+    return transfers_on_malformed (self->transfers, msg);
+}
+
 static const link_handler_t s_link_handler = {
     .session = s_on_session, .lost = s_on_lost, .online = s_on_online,
     .changed = s_on_changed, .failed = s_on_failed, .stopped = s_on_stopped,
-    .message = s_on_message
+    .message = s_on_message, .malformed = s_on_malformed
 };
 
 //  Log out; -1 when the loop must end now.

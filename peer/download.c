@@ -50,6 +50,7 @@ typedef struct {
     int64_t pub_mtime;
     int64_t started;
     int64_t heard;              //  the owner's last progress, for the stall clock
+    uint64_t heard_bytes;       //  written then (FSH_PROGRESS_BYTES)
     int64_t checking_sent;
     uint64_t start_offset;
 } download_t;
@@ -418,13 +419,17 @@ s_on_chunk (downloads_t *self, download_t *download, Fshare__Chunk *chunk, zmq_m
                          "protocol error: unexpected chunk", true);
         return;
     }
-    download->heard = zclock_mono ();
     char *error = NULL;
     size_t size = zmq_msg_size (data);
     if (sink_write (download->sink, chunk->offset, zmq_msg_data (data), size, &error)) {
         s_download_fail (self, download, sink_code (download->sink), error, true);
         zstr_free (&error);
         return;
+    }
+    //  A trickle of bytes is no progress (the broker's rule too)
+    if (sink_written (download->sink) - download->heard_bytes >= FSH_PROGRESS_BYTES) {
+        download->heard = zclock_mono ();
+        download->heard_bytes = sink_written (download->sink);
     }
     if (!chunk->last) {
         if (size)
@@ -476,11 +481,27 @@ downloads_on_message (downloads_t *self, Fshare__Message *msg, zmq_msg_t *data)
     }
     if (download->abandoned && msg->body_case == FSHARE__MESSAGE__BODY_CHUNK)
         return true;            //  crossed our cancel
+    if (msg->body_case != FSHARE__MESSAGE__BODY_OPENED
+    &&  msg->body_case != FSHARE__MESSAGE__BODY_CHUNK) {
+        s_download_fail (self, download, FSH_ERR_PROTOCOL_ERROR,
+                         "protocol error: a reply of the wrong kind", true);
+        return true;
+    }
     if (msg->body_case == FSHARE__MESSAGE__BODY_OPENED)
         s_on_opened (self, download, msg->opened);
     else
         s_on_chunk (self, download, msg->chunk, data);
     return true;
+}
+
+bool
+downloads_on_malformed (downloads_t *self, uint64_t id)
+{
+    download_t *download = (download_t *) zhashx_lookup (self->table, &id);
+    if (download)
+        s_download_fail (self, download, FSH_ERR_PROTOCOL_ERROR,
+                         "protocol error: a malformed reply", true);
+    return download != NULL;
 }
 
 //  --------------------------------------------------------------------------

@@ -36,9 +36,15 @@ void downloads_set_view (downloads_t *self, view_t *view);
 void downloads_get (downloads_t *self, zframe_t *to, Fshare__CtlRequest *request);
 void downloads_cancel (downloads_t *self, zframe_t *to);
 
-//  Opened, Chunk, or an error reply about one of our Gets. False when the
-//  error also concerns the agent ("unknown session").
+//  Opened, Chunk, or an error reply about one of our Gets (any other kind
+//  under a Get's id fails it protocol_error). False when the error also
+//  concerns the agent ("unknown session").
 bool downloads_on_message (downloads_t *self, Fshare__Message *msg, zmq_msg_t *data);
+
+//  A message of the wrong shape (frame count) under the id of one of our
+//  Gets: that download fails protocol_error at once. False when no
+//  download has the id.
+bool downloads_on_malformed (downloads_t *self, uint64_t id);
 
 //  Hash partial files and candidates, up to `budget` bytes each, through
 //  buf. True when some download still needs more of this.

@@ -15,8 +15,8 @@ static const char *s_state_texts [LINK_STATES] = {
 
 static const char *s_msg_texts [LINK_MSGS] = {
     "login-ok", "login refusal", "malformed login-ok", "publish-ok", "snapshot-page",
-    "pong", "logout-ok", "unknown session", "refusal", "error reply", "stale reply",
-    "unexpected message"
+    "pong", "logout-ok", "unknown session", "refusal", "error reply", "bad reply",
+    "stale reply", "unexpected message"
 };
 
 const char *
@@ -224,6 +224,19 @@ s_error (link_t *self, Fshare__Message *msg)
     return 0;
 }
 
+//  Our pages or snapshot request answered with something else: this
+//  broker does not speak our protocol; a new session may go better.
+static int
+s_bad_reply (link_t *self, Fshare__Message *msg)
+{
+    char *why = zsys_sprintf ("protocol error: the broker answered our %s with a malformed %s",
+                              self->state == LINK_PUBLISHING? "file list": "snapshot request",
+                              fsh_msg_kind (msg));
+    link_reconnect_later (self, why);
+    zstr_free (&why);
+    return 0;
+}
+
 //  What every state with a session takes alike: the broker forgot us,
 //  an error reply, a stale answer.
 #define IN_SESSION \
@@ -239,16 +252,19 @@ static handler_fn *s_table [LINK_STATES][LINK_MSGS] = {
         [LINK_MSG_LOGIN_OK] = s_login_ok,
         [LINK_MSG_LOGIN_REFUSED] = s_login_refused,
         [LINK_MSG_LOGIN_MALFORMED] = s_login_malformed,
+        [LINK_MSG_BAD_REPLY] = s_login_malformed,
         [LINK_MSG_PONG] = s_ignore,             //  probes: life, nothing more
         [LINK_MSG_ERROR] = s_ignore,
         [LINK_MSG_STALE] = s_ignore },
     [LINK_PUBLISHING] = {
         [LINK_MSG_PUBLISH_OK] = s_publish_ok,
+        [LINK_MSG_BAD_REPLY] = s_bad_reply,
         [LINK_MSG_PONG] = s_pong_ack,
         [LINK_MSG_REFUSED] = s_refused,
         IN_SESSION },
     [LINK_LOADING] = {
         [LINK_MSG_SNAPSHOT_PAGE] = s_snapshot_page,
+        [LINK_MSG_BAD_REPLY] = s_bad_reply,
         [LINK_MSG_PONG] = s_pong_ack,
         [LINK_MSG_REFUSED] = s_refused,
         IN_SESSION },
@@ -257,6 +273,7 @@ static handler_fn *s_table [LINK_STATES][LINK_MSGS] = {
         IN_SESSION },
     [LINK_RESYNCING] = {
         [LINK_MSG_SNAPSHOT_PAGE] = s_snapshot_page,
+        [LINK_MSG_BAD_REPLY] = s_bad_reply,
         [LINK_MSG_PONG] = s_pong_ack,
         [LINK_MSG_REFUSED] = s_refused,
         IN_SESSION },
@@ -271,6 +288,7 @@ static handler_fn *s_table [LINK_STATES][LINK_MSGS] = {
         [LINK_MSG_UNKNOWN_SESSION] = s_nothing_left,
         [LINK_MSG_REFUSED] = s_ignore,
         [LINK_MSG_ERROR] = s_ignore,
+        [LINK_MSG_BAD_REPLY] = s_ignore,        //  the stop timer ends it
         [LINK_MSG_STALE] = s_ignore },
     [LINK_ENDED] = {
         [LINK_MSG_STALE] = s_ignore },
@@ -297,6 +315,7 @@ link_accepts (link_state_t state, link_msg_t kind)
 link_msg_t
 link_classify (link_t *self, const Fshare__Message *msg)
 {
+    bool awaited = self->awaiting && msg->id == self->awaiting;
     switch (fsh_loginclient_on_message (self->client, msg)) {
         case FSH_LOGIN_OK:          return LINK_MSG_LOGIN_OK;
         case FSH_LOGIN_REFUSED:     return LINK_MSG_LOGIN_REFUSED;
@@ -304,17 +323,21 @@ link_classify (link_t *self, const Fshare__Message *msg)
         case FSH_LOGIN_PONG:        return LINK_MSG_PONG;
         case FSH_LOGIN_UNKNOWN:     return LINK_MSG_UNKNOWN_SESSION;
         case FSH_LOGIN_LOGGED_OUT:  return LINK_MSG_LOGGED_OUT;
-        case FSH_LOGIN_STALE:       return LINK_MSG_STALE;
+        case FSH_LOGIN_STALE:       return awaited? LINK_MSG_BAD_REPLY: LINK_MSG_STALE;
         default:                    break;
     }
-    bool awaited = self->awaiting && msg->id == self->awaiting;
+    if (fsh_loginclient_awaits (self->client, msg->id))
+        return LINK_MSG_BAD_REPLY;      //  our login, answered with another kind
     if (msg->status == FSHARE__STATUS__STATUS_ERROR)
         return awaited? LINK_MSG_REFUSED: LINK_MSG_ERROR;
+    //  The one answer each state waits for; any other under its id is bad
+    bool loading = self->state == LINK_LOADING || self->state == LINK_RESYNCING;
     if (msg->body_case == FSHARE__MESSAGE__BODY_PUBLISH_OK)
-        return awaited? LINK_MSG_PUBLISH_OK: LINK_MSG_STALE;
+        return !awaited? LINK_MSG_STALE: loading? LINK_MSG_BAD_REPLY: LINK_MSG_PUBLISH_OK;
     if (msg->body_case == FSHARE__MESSAGE__BODY_SNAPSHOT_PAGE && msg->snapshot_page)
-        return awaited? LINK_MSG_SNAPSHOT_PAGE: LINK_MSG_STALE;
-    return LINK_MSG_UNEXPECTED;
+        return !awaited? LINK_MSG_STALE
+             : self->state == LINK_PUBLISHING? LINK_MSG_BAD_REPLY: LINK_MSG_SNAPSHOT_PAGE;
+    return awaited? LINK_MSG_BAD_REPLY: LINK_MSG_UNEXPECTED;
 }
 
 int
@@ -339,6 +362,21 @@ link_handle (link_t *self, Fshare__Message *msg, zmq_msg_t *data)
         s_debug (self, "%s: <- %s #%" PRIu64 " (%s) while %s", self->user, fsh_msg_kind (msg),
                  msg->id, s_msg_texts [kind], s_state_texts [self->state]);
     return link_dispatch (self, kind, msg);
+}
+
+int
+link_handle_malformed (link_t *self, Fshare__Message *msg, int frames)
+{
+    self->heard_at = zclock_mono ();
+    fsh_loginclient_heard (self->client);
+    fsh_ratelog_warning (self->ratelog, self->user,
+                         "malformed %s #%" PRIu64 " from the broker (%d frames) while %s",
+                         fsh_msg_kind (msg), msg->id, frames, s_state_texts [self->state]);
+    if (self->handler.malformed && self->handler.malformed (self->arg, msg))
+        return 0;
+    bool awaited = (self->awaiting && msg->id == self->awaiting)
+                || fsh_loginclient_awaits (self->client, msg->id);
+    return awaited? link_dispatch (self, LINK_MSG_BAD_REPLY, msg): 0;
 }
 
 //  --------------------------------------------------------------------------

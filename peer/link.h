@@ -61,6 +61,8 @@ typedef enum {
     LINK_MSG_UNKNOWN_SESSION,   //  the broker does not know our session
     LINK_MSG_REFUSED,           //  error reply to our pages or snapshot request
     LINK_MSG_ERROR,             //  any other error reply (a change refused...)
+    LINK_MSG_BAD_REPLY,         //  our login, pages or snapshot answered with
+                                //  the wrong kind, or a malformed message
     LINK_MSG_STALE,             //  an answer to a request nobody waits for
     LINK_MSG_UNEXPECTED,        //  a body the link has no use for
     LINK_MSGS
@@ -85,6 +87,9 @@ typedef struct {
     //  A message that is not the link's: true when it was handled
     //  (`data` is a chunk's data frame or NULL).
     bool (*message) (void *arg, Fshare__Message *msg, zmq_msg_t *data);
+    //  A message of the wrong shape (frame count) that is not the link's:
+    //  true when it ended the transfer it names.
+    bool (*malformed) (void *arg, Fshare__Message *msg);
 } link_handler_t;
 
 typedef struct {
@@ -125,6 +130,11 @@ void link_keepalive (link_t *self);
 //  One message from the broker (also a sign of life): classified and
 //  dispatched through the table. -1 when the agent's loop must end.
 int link_handle (link_t *self, Fshare__Message *msg, zmq_msg_t *data);
+
+//  A message of the wrong shape (too many frames, a data frame where none
+//  belongs): the transfer or the link's request it answers ends
+//  protocol_error; anything else is logged and dropped.
+int link_handle_malformed (link_t *self, Fshare__Message *msg, int frames);
 
 //  Run the table's entry for `kind` in the current state, or refuse.
 //  link_handle is link_classify then this; tests call it directly.

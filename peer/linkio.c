@@ -217,9 +217,12 @@ s_on_dealer (zloop_t *loop, zsock_t *sock, void *arg)
         //  Download chunks come with a data frame: one extra frame allowed
         zmq_msg_t data;
         int frames;
-        Fshare__Message *msg = fsh_chunk_recv (sock, 0, &data, &frames);
+        Fshare__Message *msg = fsh_chunk_recv_any (sock, 0, &data, &frames, NULL, NULL);
         self->heard_at = zclock_mono ();
         int rc = 0;
+        if (msg && (frames > 2 || (frames == 2 && msg->body_case != FSHARE__MESSAGE__BODY_CHUNK)))
+            rc = link_handle_malformed (self, msg, frames);
+        else
         if (msg)
             rc = link_handle (self, msg, frames == 2? &data: NULL);
         else

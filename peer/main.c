@@ -9,6 +9,7 @@
 #include "curve.h"
 #include "cli.h"
 #include "logescape.h"
+#include "fdlimit.h"
 #include <signal.h>
 #include <sys/socket.h>
 
@@ -276,6 +277,11 @@ main (int argc, char **argv)
     //  Log lines quote others' names; the log file (logfile.c) is stderr
     fsh_logescape_install (stderr);
     zsys_set_logident ("fshare-peer");
+    //  Before the agent sizes its upload cap on it (upload.c)
+    uint64_t fds_before, fds = fsh_fdlimit_raise (&fds_before);
+    if (options.verbose)
+        zsys_debug ("descriptors: up to %" PRIu64 " open (the soft limit was %" PRIu64 ")",
+                    fds, fds_before);
 
     char *dir = options.dir? NULL: zsys_sprintf ("%s_files", options.user);
     char *downloads = options.downloads? NULL: zsys_sprintf ("%s_downloads", options.user);

@@ -165,6 +165,11 @@ bool
 transfers_on_message (transfers_t *self, Fshare__Message *msg, zmq_msg_t *data)
 {
     bool handled = true;
+    //  The broker's requests to an owner carry no id; a reply under one of
+    //  our Gets' ids is that download's, whatever its kind
+    if (msg->id > DOWNLOAD_ID_BASE)
+        handled = downloads_on_message (self->downloads, msg, data);
+    else
     switch (msg->body_case) {
         case FSHARE__MESSAGE__BODY_SERVE:
         case FSHARE__MESSAGE__BODY_CREDIT:
@@ -183,13 +188,27 @@ transfers_on_message (transfers_t *self, Fshare__Message *msg, zmq_msg_t *data)
             handled = downloads_on_message (self->downloads, msg, data);
             break;
         default:
-            if (msg->status == FSHARE__STATUS__STATUS_ERROR && msg->id > DOWNLOAD_ID_BASE)
-                handled = downloads_on_message (self->downloads, msg, NULL);
-            else
-                return false;
+            return false;
     }
     s_schedule_work (self);
     return handled;
+}
+
+bool
+transfers_on_malformed (transfers_t *self, Fshare__Message *msg)
+{
+    if (msg->id > DOWNLOAD_ID_BASE)
+        return downloads_on_malformed (self->downloads, msg->id);
+    switch (msg->body_case) {
+        case FSHARE__MESSAGE__BODY_SERVE:
+        case FSHARE__MESSAGE__BODY_CREDIT:
+        case FSHARE__MESSAGE__BODY_DONE:
+        case FSHARE__MESSAGE__BODY_CANCEL:
+            uploads_on_malformed (self->uploads, msg);
+            return true;
+        default:
+            return false;
+    }
 }
 
 void

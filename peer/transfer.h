@@ -57,6 +57,11 @@ void transfers_set_published (transfers_t *self, fileset_t *files);
 //  false after ending the download.
 bool transfers_on_message (transfers_t *self, Fshare__Message *msg, zmq_msg_t *data);
 
+//  A message of the wrong shape (too many frames, a data frame where none
+//  belongs). True when it named a transfer of ours, which ended
+//  protocol_error; false when it is none of the transfers' business.
+bool transfers_on_malformed (transfers_t *self, Fshare__Message *msg);
+
 //  ctl "get" (args OWNER PATH, output = -o PATH, absolute; again = a new
 //  copy even when the content is already there): start a download for
 //  the ctl `to`; its replies follow (see the .proto).

@@ -347,6 +347,23 @@ uploads_on_message (uploads_t *self, Fshare__Message *msg)
     }
 }
 
+void
+uploads_on_malformed (uploads_t *self, Fshare__Message *msg)
+{
+    const char *reason = "protocol error: a malformed message from the broker";
+    if (msg->body_case == FSHARE__MESSAGE__BODY_SERVE) {
+        //  Never started here: the broker is told, and frees its slot
+        tlink_cancel (self->link, msg->serve->transfer, FSH_ERR_PROTOCOL_ERROR, reason);
+        return;
+    }
+    uint64_t id = msg->body_case == FSHARE__MESSAGE__BODY_CREDIT? msg->credit->transfer
+                : msg->body_case == FSHARE__MESSAGE__BODY_DONE? msg->done->transfer
+                : msg->cancel->transfer;
+    upload_t *upload = (upload_t *) zhashx_lookup (self->table, &id);
+    if (upload)
+        s_upload_end (self, upload, FSH_ERR_PROTOCOL_ERROR, reason, true);
+}
+
 bool
 uploads_pending (uploads_t *self)
 {

@@ -52,6 +52,10 @@ void uploads_on_corrupted (uploads_t *self, uploads_corrupted_fn *fn, void *arg)
 //  Serve, Credit, Done, or a Cancel addressed to the owner.
 void uploads_on_message (uploads_t *self, Fshare__Message *msg);
 
+//  The same kinds of message, of the wrong shape (frame count): the
+//  upload it names ends protocol_error, the broker told.
+void uploads_on_malformed (uploads_t *self, Fshare__Message *msg);
+
 //  Hash resume prefixes, up to `budget` bytes each, through buf. True
 //  when some upload still needs more of this.
 bool uploads_work (uploads_t *self, uint8_t *buf, size_t buf_size, size_t budget);

@@ -45,6 +45,16 @@ Fshare__Message *
 fsh_chunk_recv_with (zsock_t *sock, int flags, zmq_msg_t *data, int *frames,
                      fsh_frame_fn *look, void *arg)
 {
+    Fshare__Message *msg = fsh_chunk_recv_any (sock, flags, data, frames, look, arg);
+    if (*frames > 2)
+        fsh_msg_destroy (&msg);
+    return msg;
+}
+
+Fshare__Message *
+fsh_chunk_recv_any (zsock_t *sock, int flags, zmq_msg_t *data, int *frames,
+                    fsh_frame_fn *look, void *arg)
+{
     void *handle = zsock_resolve (sock);
     zmq_msg_init (data);
     *frames = 0;
@@ -72,9 +82,8 @@ fsh_chunk_recv_with (zsock_t *sock, int flags, zmq_msg_t *data, int *frames,
         zmq_msg_close (&extra);
         (*frames)++;
     }
-    Fshare__Message *msg = NULL;
-    if (*frames <= 2)
-        msg = fsh_msg_decode ((const byte *) zmq_msg_data (&header), zmq_msg_size (&header));
+    Fshare__Message *msg = fsh_msg_decode ((const byte *) zmq_msg_data (&header),
+                                           zmq_msg_size (&header));
     zmq_msg_close (&header);
     return msg;
 }

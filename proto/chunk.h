@@ -27,6 +27,13 @@ typedef void (fsh_frame_fn) (zmq_msg_t *frame, void *arg);
 Fshare__Message *fsh_chunk_recv_with (zsock_t *sock, int flags, zmq_msg_t *data, int *frames,
                                       fsh_frame_fn *look, void *arg);
 
+//  As fsh_chunk_recv_with, but the first frame is decoded whatever the
+//  frame count: a message of more than two frames is malformed, yet its id
+//  and body still say which request or transfer it breaks, which the
+//  caller then ends (rather than leave it to stall).
+Fshare__Message *fsh_chunk_recv_any (zsock_t *sock, int flags, zmq_msg_t *data, int *frames,
+                                     fsh_frame_fn *look, void *arg);
+
 //  Process-wide malloc thresholds for a process that moves chunks (the
 //  broker, an agent): freed chunk buffers are kept for the next ones.
 //  Call early: it holds for what is allocated after it.

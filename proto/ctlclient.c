@@ -179,10 +179,12 @@ s_request_send (zsock_t *dealer, const char *command)
     return fsh_pack_send (&request.base, dealer, NULL);
 }
 
-fsh_ctl_result_t
-fsh_ctl_exchange (const char *endpoint, const Fshare__CtlRequest *request, int timeout_ms,
-                  zlistx_t *replies)
+//  Each reply within reply_ms, all of them within total_ms.
+static fsh_ctl_result_t
+s_exchange (const char *endpoint, const Fshare__CtlRequest *request, int reply_ms,
+            int total_ms, zlistx_t *replies)
 {
+    int64_t deadline = zclock_mono () + total_ms;
     zsock_t *dealer = s_dealer_new (endpoint);
     if (!dealer || fsh_pack_send (&request->base, dealer, NULL)) {
         zsock_destroy (&dealer);
@@ -193,7 +195,12 @@ fsh_ctl_exchange (const char *endpoint, const Fshare__CtlRequest *request, int t
     uint64_t max = fsh_ctl_replies_max (), kept = 0;
     bool more = true;
     while (more && result == FSH_CTL_OK) {
-        if (!zpoller_wait (poller, timeout_ms)) {
+        int64_t left = deadline - zclock_mono ();
+        if (left <= 0) {
+            result = FSH_CTL_TIMEOUT;
+            break;
+        }
+        if (!zpoller_wait (poller, left < reply_ms? (int) left: reply_ms)) {
             result = zpoller_terminated (poller)? FSH_CTL_INTERRUPTED: FSH_CTL_TIMEOUT;
             break;
         }
@@ -217,6 +224,13 @@ fsh_ctl_exchange (const char *endpoint, const Fshare__CtlRequest *request, int t
     return result;
 }
 
+fsh_ctl_result_t
+fsh_ctl_exchange (const char *endpoint, const Fshare__CtlRequest *request, int timeout_ms,
+                  zlistx_t *replies)
+{
+    return s_exchange (endpoint, request, timeout_ms, FSH_CTL_ANSWER_TIMEOUT_MS, replies);
+}
+
 Fshare__CtlReply *
 fsh_ctl_probe (const char *endpoint, int timeout_ms)
 {
@@ -226,7 +240,8 @@ fsh_ctl_probe (const char *endpoint, int timeout_ms)
     request.command = "status";
     zlistx_t *replies = fsh_ctl_replies_new ();
     Fshare__CtlReply *status = NULL;
-    if (fsh_ctl_exchange (endpoint, &request, timeout_ms, replies) == FSH_CTL_OK) {
+    //  A status is one reply: the probe's deadline holds for all of it
+    if (s_exchange (endpoint, &request, timeout_ms, timeout_ms, replies) == FSH_CTL_OK) {
         Fshare__CtlReply *last = (Fshare__CtlReply *) zlistx_last (replies);
         if (last->agent)
             status = (Fshare__CtlReply *) zlistx_detach_cur (replies);
@@ -334,7 +349,10 @@ fsh_ctl_running_agents (void)
         Fshare__CtlReply *reply = s_reply_recv (which);
         zpoller_remove (poller, which);
         answered++;
-        for (probe_t *probe = (probe_t *) zlistx_first (probes); probe && reply;
+        //  Only an agent's status makes one: not "more follow" for ever
+        bool status = reply && reply->agent && !reply->more
+                   && reply->status == FSHARE__STATUS__STATUS_OK;
+        for (probe_t *probe = (probe_t *) zlistx_first (probes); probe && status;
              probe = (probe_t *) zlistx_next (probes))
             if (probe->dealer == which)
                 zlistx_add_end (alive, probe->user);

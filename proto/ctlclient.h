@@ -22,6 +22,11 @@
 
 #define FSH_CTL_REQUEST_TIMEOUT_MS 5000    //  each reply of a request
 #define FSH_CTL_PROBE_TIMEOUT_MS   300     //  is an agent alive?
+//  The whole answer to a request (not a stream: events, get), however
+//  often its replies come: an agent that keeps saying "more follow"
+//  without ever ending (a broken one, or something posing as one) cannot
+//  hold a client for ever. An honest agent answers in well under a second.
+#define FSH_CTL_ANSWER_TIMEOUT_MS  60000
 
 //  What one request may keep of its replies, at most, so that an agent
 //  (a broken one, or something posing as one) that streams `more` replies
@@ -84,6 +89,8 @@ fsh_ctl_result_t fsh_ctlclient_find (fsh_ctlclient_t *self, zlistx_t **running_p
 //  Sends one request to the chosen agent and appends its replies
 //  (Fshare__CtlReply, owned by the list; see fsh_ctl_replies_new) until the
 //  last one. FSH_CTL_NO_AGENT at once when nobody listens on the endpoint;
+//  FSH_CTL_TIMEOUT when a reply takes more than timeout_ms or the whole
+//  answer more than FSH_CTL_ANSWER_TIMEOUT_MS;
 //  FSH_CTL_TOO_LARGE as soon as the replies cost more than
 //  fsh_ctl_replies_max (the rest are not read).
 fsh_ctl_result_t fsh_ctlclient_call (fsh_ctlclient_t *self, const Fshare__CtlRequest *request,
@@ -113,7 +120,9 @@ bool fsh_ctl_endpoint_dead (const char *endpoint);
 //  known (not ipc, nobody listens, another namespace).
 pid_t fsh_ctl_endpoint_pid (const char *endpoint);
 
-//  One exchange with the agent on `endpoint` (see fsh_ctlclient_call).
+//  One exchange with the agent on `endpoint` (see fsh_ctlclient_call):
+//  each reply within timeout_ms, the whole answer within
+//  FSH_CTL_ANSWER_TIMEOUT_MS, else FSH_CTL_TIMEOUT.
 fsh_ctl_result_t fsh_ctl_exchange (const char *endpoint, const Fshare__CtlRequest *request,
                                    int timeout_ms, zlistx_t *replies);
 

@@ -22,6 +22,10 @@
 #define FSH_DEFAULT_HEARTBEAT_MS 1000
 #define FSH_DEFAULT_LIVENESS   3       //  missed heartbeats before a peer is gone
 #define FSH_PAGE_BYTES         (64 * 1024)  //  target size of one file-list page
+//  A transfer makes progress, for every stall clock (the broker's and the
+//  agents'), by moving at least this much or its last chunk: a side that
+//  trickles bytes or credit a few at a time is stalled like a silent one
+#define FSH_PROGRESS_BYTES     (64 * 1024)
 //  Events are small, so that a high-water mark in messages bounds bytes:
 //  a join page holds at most this many bytes of files, and no event is
 //  larger than FSH_EVENT_MAX_BYTES (a file event's two paths included).

@@ -269,6 +269,12 @@ fsh_loginclient_on_message (fsh_loginclient_t *self, const Fshare__Message *msg)
     }
 }
 
+bool
+fsh_loginclient_awaits (fsh_loginclient_t *self, uint64_t id)
+{
+    return self->login_id && id == self->login_id;
+}
+
 void
 fsh_loginclient_heard (fsh_loginclient_t *self)
 {

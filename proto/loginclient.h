@@ -99,6 +99,9 @@ fsh_login_event_t fsh_loginclient_on_message (fsh_loginclient_t *self,
 //  A sign of life the caller saw itself (a frame it decoded on its own).
 void fsh_loginclient_heard (fsh_loginclient_t *self);
 
+//  Whether `id` is that of our Login in flight.
+bool fsh_loginclient_awaits (fsh_loginclient_t *self, uint64_t id);
+
 //  Milliseconds since the broker last said anything (since the connect
 //  while it has said nothing yet); whether it ever answered this DEALER.
 int64_t fsh_loginclient_silence (fsh_loginclient_t *self);

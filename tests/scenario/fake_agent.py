@@ -20,6 +20,10 @@ hand, so that it can answer what no agent would. It serves until killed
       path that MAP maps to null is a download that never ends: its get
       is accepted and then told of progress every 0.2 s, never of a
       result, until the client sends "cancel" or goes away.
+  drip ENDPOINT SECONDS
+      answers every request (status included) with empty replies that
+      each say more follow, one every SECONDS, for ever: an agent that
+      answers without ever finishing an answer.
   linger ENDPOINT SECONDS
       an online agent that answers "disconnect" with OK, then answers
       nothing more and exits SECONDS later (never, when SECONDS is
@@ -185,6 +189,19 @@ def web(endpoint, downloads, map_file):
     agent.serve(answer, tick)
 
 
+def drip(endpoint, seconds):
+    agent = Agent(endpoint)
+    peers = set()
+    while True:
+        if agent.sock.poll(int(seconds * 1000)):
+            frames = agent.sock.recv_multipart()
+            peers.add(frames[0])
+            print("request", flush=True)
+        for peer in list(peers):
+            if not agent.send(peer, number(3, 1), 1000):
+                peers.discard(peer)
+
+
 def linger(endpoint, seconds):
     agent = Agent(endpoint)
     while True:
@@ -206,6 +223,8 @@ def linger(endpoint, seconds):
 def main():
     if len(sys.argv) == 4 and sys.argv[1] == "flood":
         flood(sys.argv[2], int(sys.argv[3]))
+    elif len(sys.argv) == 4 and sys.argv[1] == "drip":
+        drip(sys.argv[2], float(sys.argv[3]))
     elif len(sys.argv) == 4 and sys.argv[1] == "linger":
         linger(sys.argv[2], float(sys.argv[3]))
     elif len(sys.argv) == 5 and sys.argv[1] == "web":

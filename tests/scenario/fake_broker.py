@@ -31,6 +31,12 @@ A Get of PATH from mallory is answered per MODE:
   other_id      Opened, then a chunk under another transfer id
   no_data       Opened, then a last chunk without its data frame
   three_frames  Opened, then a chunk with two data frames
+  opened_data   Opened with a data frame (no Opened has one)
+  opened_three  Opened with two data frames
+  wrong_body    a PublishOk (status ok) as the answer to the Get
+  credit_body   Opened, then a Credit (a request's body) under the Get's id
+  trickle       Opened{size 10 MiB}, then a chunk of 100 bytes every 0.2 s
+"stall_ms": N is the stall timeout told at login (30000 unless given).
   stray         a chunk under a Get id never asked, then like good
   huge          Opened{size 2^64-1} and a chunk of 10 bytes, last
 The agent's later Done or Cancel are printed ("done T", "cancel T CODE").
@@ -43,6 +49,7 @@ import hashlib
 import json
 import os
 import sys
+import time
 
 import zmq
 
@@ -81,8 +88,11 @@ def event(seq, spec, broker=BROKER):
     return body
 
 
+SIZES = {"huge": 2**64 - 1, "trickle": 10 << 20}
+
+
 def serve_sizes(serve):
-    return {path: (2**64 - 1 if mode == "huge" else 10) for path, mode in serve.items()}
+    return {path: SIZES.get(mode, 10) for path, mode in serve.items()}
 
 
 class Fake:
@@ -106,6 +116,7 @@ class Fake:
         self.loaded = False
         self.next_transfer = 100
         self.transfers = {}
+        self.trickles = {}
 
     def count(self, what, code):
         key = "%s %d" % (what, code) if code else what
@@ -146,8 +157,17 @@ class Fake:
             return
         transfer = self.next_transfer
         self.next_transfer += 1
-        size = 2**64 - 1 if mode == "huge" else 10
+        size = SIZES.get(mode, 10)
         opened = f_varint(1, transfer) + f_varint(2, size) + f_varint(3, 1700000000)
+        if mode == "opened_data":
+            self.send(rid, reply(msg_id, 32, opened), CONTENT)
+            return
+        if mode == "opened_three":
+            self.send(rid, reply(msg_id, 32, opened), CONTENT, CONTENT)
+            return
+        if mode == "wrong_body":
+            self.send(rid, reply(msg_id, 13, b""))
+            return
         if mode == "stray":
             self.send(rid, reply(msg_id + 1000, 34, f_varint(1, transfer)), CONTENT)
             mode = "good"
@@ -189,6 +209,10 @@ class Fake:
             c(0, CONTENT, True, frames=[])
         elif mode == "three_frames":
             c(0, CONTENT, True, frames=[CONTENT[:5], CONTENT[5:]])
+        elif mode == "trickle":
+            self.trickles[transfer] = (rid, msg_id, 0)
+        elif mode == "credit_body":
+            self.send(rid, reply(msg_id, 33, f_varint(1, transfer) + f_varint(2, 10)))
 
     def on_message(self, rid, data, extra):
         try:
@@ -204,7 +228,7 @@ class Fake:
             self.say("login")
             ok = f_bytes(1, SESSION) + f_bytes(2, self.broker) + f_varint(3, self.seq)
             ok += f_bytes(4, self.pub_ep) + f_varint(5, 1000) + f_varint(6, 1 << 20)
-            ok += f_varint(7, 30000)
+            ok += f_varint(7, self.script.get("stall_ms", 30000))
             self.send(rid, reply(msg_id, 11, ok))
         elif body == 12:
             if not inner.get(2, [0])[0]:
@@ -229,6 +253,7 @@ class Fake:
             self.count("cancelled", inner.get(3, [0])[0])
         elif body == 36:
             self.say("cancel %d %d" % (inner.get(1, [0])[0], inner.get(3, [0])[0]))
+            self.trickles.pop(inner.get(1, [0])[0], None)
         elif body == 32:
             self.count("opened", 0)
 
@@ -251,8 +276,14 @@ class Fake:
         poller = zmq.Poller()
         poller.register(self.router, zmq.POLLIN)
         poller.register(self.pub, zmq.POLLIN)
+        trickled = 0
         while True:
-            ready = dict(poller.poll())
+            ready = dict(poller.poll(200 if self.trickles else None))
+            if self.trickles and time.monotonic() >= trickled + 0.2:
+                trickled = time.monotonic()
+                for transfer, (rid, msg_id, offset) in list(self.trickles.items()):
+                    self.chunk(rid, msg_id, transfer, offset, b"x" * 100, False)
+                    self.trickles[transfer] = (rid, msg_id, offset + 100)
             if self.pub in ready:
                 if self.pub.recv()[:1] == b"\x01":
                     self.say("subscribed")

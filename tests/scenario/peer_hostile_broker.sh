@@ -5,7 +5,8 @@
 # files, and downloads answered badly (a chunk longer than announced, more
 # bytes than the file's size, a digest of the wrong length or of other
 # bytes, a chunk out of place, under another transfer, without its data,
-# opened twice, a stray chunk), files listed under a partial download's
+# opened twice, a stray chunk, a reply of three frames, an Opened with data
+# frames, a reply of the wrong kind), files listed under a partial download's
 # name. The agent keeps its session, its view holds only valid names (shown
 # escaped; no partial names, so a folder get saves none), each bad download fails with its code
 # (protocol_error, corrupted), nothing is written outside its downloads
@@ -20,7 +21,9 @@ cat >"$T/script.json" <<'EOF'
  "serve": {"good.bin": "good", "longer.bin": "longer", "beyond.bin": "beyond",
            "short.bin": "short_digest", "wrong.bin": "wrong_digest", "offset.bin": "offset",
            "twice.bin": "twice", "other.bin": "other_id", "nodata.bin": "no_data",
-           "stray.bin": "stray", "huge.bin": "huge", "d/x.bin": "good",
+           "stray.bin": "stray", "huge.bin": "huge", "three.bin": "three_frames",
+           "odata.bin": "opened_data", "othree.bin": "opened_three",
+           "wbody.bin": "wrong_body", "cbody.bin": "credit_body", "d/x.bin": "good",
            "d/.x.bin.fshare-part": "good", ".p.bin.fshare-part": "good"},
  "snapshot": [{"user": "eve", "files": [{"path": "../escape.txt"}, {"path": "/abs"},
                                         {"path": "ok/inv\u202efdp.exe"}, {"path": "a//b"},
@@ -43,9 +46,10 @@ log_has bob "invalid files of eve skipped" || fail "the invalid snapshot files w
 log_has bob "invalid user" || fail "the invalid user was not logged"
 log_has bob "dropped a malformed event" || fail "the malformed event was not logged"
 expect 0 "$CTL" --user bob --json ls --all
-json_is '[.[].path] | sort == ["beyond.bin", "c1\u009b2J.txt", "d/x.bin", "good.bin", "longer.bin",
-         "nodata.bin", "offset.bin", "ok/inv\u202efdp.exe", "other.bin", "short.bin",
-         "stray.bin", "twice.bin", "wrong.bin"]' <"$T/out" || fail "bob's view: $(cat "$T/out")"
+json_is '[.[].path] | sort == ["beyond.bin", "c1\u009b2J.txt", "cbody.bin", "d/x.bin", "good.bin",
+         "longer.bin", "nodata.bin", "odata.bin", "offset.bin", "ok/inv\u202efdp.exe", "other.bin",
+         "othree.bin", "short.bin", "stray.bin", "three.bin", "twice.bin", "wbody.bin",
+         "wrong.bin"]' <"$T/out" || fail "bob's view: $(cat "$T/out")"
 expect 0 "$CTL" --user bob ls --all
 grep -qF 'ok/inv\u202efdp.exe' "$T/out" || fail "ls --all does not escape the RLO: $(cat "$T/out")"
 grep -qF 'c1\u009b2J.txt' "$T/out" || fail "ls --all does not escape the CSI: $(cat "$T/out")"
@@ -61,10 +65,15 @@ before=$(find "$T" -type f -newer "$T/script.json" ! -path "$T/san/*" ! -name '*
              ! -path "$T/state/*" ! -path "$T/bob_dl/*" | sort)
 for case in longer:protocol_error beyond:protocol_error short:protocol_error \
             wrong:corrupted offset:protocol_error twice:protocol_error other:protocol_error \
-            nodata:protocol_error huge:protocol_error; do
+            nodata:protocol_error huge:protocol_error three:protocol_error \
+            odata:protocol_error othree:protocol_error wbody:protocol_error \
+            cbody:protocol_error; do
     name=${case%%:*} code=${case#*:}
+    # A malformed reply ends its get at once, not after the 30 s stall
+    began=$(date +%s)
     expect 1 "$CTL" --user bob --json get mallory "$name.bin"
     json_is --arg c "$code" '.code == $c' <"$T/out" || fail "get $name.bin: $(cat "$T/out")"
+    [ $(($(date +%s) - began)) -lt 25 ] || fail "get $name.bin took $(($(date +%s) - began)) s"
     [ -e "$T/bob_dl/$name.bin" ] && fail "$name.bin was saved"
 done
 for name in good stray; do

@@ -196,6 +196,9 @@ test_classify (void **state)
     reply.id = 7;
     reply.body_case = FSHARE__MESSAGE__BODY_LOGIN_OK;
     reply.login_ok = &login_ok;
+    //  Under the id of the request the state waits for: a bad reply
+    assert_int_equal (link_classify (fx->link, &reply), LINK_MSG_BAD_REPLY);
+    reply.id = 6;
     assert_int_equal (link_classify (fx->link, &reply), LINK_MSG_STALE);
 
     Fshare__Chunk chunk = FSHARE__CHUNK__INIT;
@@ -207,6 +210,50 @@ test_classify (void **state)
     uint64_t before = link_refusals (fx->link);
     assert_int_equal (link_handle (fx->link, &other, NULL), 0);
     assert_true (link_refusals (fx->link) == before + 1);
+}
+
+//  A request the state waits for, answered with the wrong kind or a
+//  message of the wrong shape: the session is given up at once (and a new
+//  one tried), rather than wait forever for the right answer.
+static void
+test_bad_replies (void **state)
+{
+    bench_t *fx = (bench_t *) *state;
+    Fshare__SnapshotPage page = FSHARE__SNAPSHOT_PAGE__INIT;
+    Fshare__PublishOk ok = FSHARE__PUBLISH_OK__INIT;
+    Fshare__Chunk chunk = FSHARE__CHUNK__INIT;
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.id = 7;
+    link_force_state (fx->link, LINK_PUBLISHING, 7);
+    msg.body_case = FSHARE__MESSAGE__BODY_SNAPSHOT_PAGE;
+    msg.snapshot_page = &page;
+    assert_int_equal (link_classify (fx->link, &msg), LINK_MSG_BAD_REPLY);
+    msg.body_case = FSHARE__MESSAGE__BODY_CHUNK;
+    msg.chunk = &chunk;
+    assert_int_equal (link_classify (fx->link, &msg), LINK_MSG_BAD_REPLY);
+    link_force_state (fx->link, LINK_LOADING, 7);
+    msg.body_case = FSHARE__MESSAGE__BODY_PUBLISH_OK;
+    msg.publish_ok = &ok;
+    assert_int_equal (link_classify (fx->link, &msg), LINK_MSG_BAD_REPLY);
+    //  Each state that waits for an answer gives its session up
+    msg.body_case = FSHARE__MESSAGE__BODY_CHUNK;
+    msg.chunk = &chunk;
+    link_state_t waiting [] = { LINK_PUBLISHING, LINK_LOADING, LINK_RESYNCING };
+    for (size_t i = 0; i < sizeof waiting / sizeof waiting [0]; i++) {
+        link_force_state (fx->link, waiting [i], 7);
+        assert_int_equal (link_handle (fx->link, &msg, NULL), 0);
+        assert_int_equal (link_state (fx->link), LINK_DOWN);
+    }
+    //  The same for a well-formed answer of the wrong shape (frames)
+    msg.body_case = FSHARE__MESSAGE__BODY_SNAPSHOT_PAGE;
+    msg.snapshot_page = &page;
+    link_force_state (fx->link, LINK_LOADING, 7);
+    assert_int_equal (link_handle_malformed (fx->link, &msg, 3), 0);
+    assert_int_equal (link_state (fx->link), LINK_DOWN);
+    //  Under no awaited id: logged, nothing changes
+    link_force_state (fx->link, LINK_ONLINE, 0);
+    assert_int_equal (link_handle_malformed (fx->link, &msg, 3), 0);
+    assert_int_equal (link_state (fx->link), LINK_ONLINE);
 }
 
 //  Stopping: "confirmed" only when the broker has nothing of ours left.
@@ -259,6 +306,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_table_shape, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_login_to_online, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_login_refused, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_bad_replies, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_classify, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_stop, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_stop_after_unknown_session, s_setup, s_teardown),

@@ -461,6 +461,140 @@ test_protocol_violations (void **state)
     client_destroy (&alice);
 }
 
+//  A transfer message as `frames` frames (a header and frames - 1 data
+//  frames of 10 bytes).
+static void
+s_send_shaped (client_t *client, Fshare__Message *msg, int frames)
+{
+    msg->id = ++client->next_id;
+    msg->session = client->session;
+    size_t size = fshare__message__get_packed_size (msg);
+    byte *header = (byte *) malloc (size);
+    fshare__message__pack (msg, header);
+    zmsg_t *out = zmsg_new ();
+    zmsg_addmem (out, header, size);
+    for (int i = 1; i < frames; i++)
+        zmsg_addmem (out, "0123456789", 10);
+    assert_int_equal (zmsg_send (&out, client->dealer), 0);
+    free (header);
+}
+
+//  Transfer messages of the wrong shape (a chunk of three frames, an
+//  Opened or a Credit with data frames): the transfer ends protocol_error
+//  on both sides at once, rather than stall.
+static void
+test_misshapen (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    s_start_broker (fx, 1000);
+    client_t *alice = client_online (fx, "alice", 1);
+    client_t *bob = client_online (fx, "bob", 0);
+    const char *why = "protocol error: a malformed message";
+    for (int round = 0; round < 3; round++) {
+        uint64_t get_id, transfer;
+        Fshare__Message msg = FSHARE__MESSAGE__INIT;
+        Fshare__Chunk chunk = FSHARE__CHUNK__INIT;
+        Fshare__Opened opened = FSHARE__OPENED__INIT;
+        Fshare__Credit credit = FSHARE__CREDIT__INIT;
+        if (round == 0) {
+            transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
+            client_credit (bob, transfer, 2000);
+            s_expect_credit (alice, transfer, 2000);
+            chunk.transfer = transfer;
+            fsh_msg_set_body (&msg, 0, FSHARE__MESSAGE__BODY_CHUNK, &chunk);
+            s_send_shaped (alice, &msg, 3);
+        }
+        else
+        if (round == 1) {
+            get_id = s_get (bob, "alice", "docs/f0.txt", 0, 0);
+            Fshare__Message *serve = client_recv (alice);
+            transfer = serve->serve->transfer;
+            fsh_msg_destroy (&serve);
+            opened.transfer = transfer;
+            opened.size = FILE_SIZE;
+            opened.mtime = FILE_MTIME;
+            fsh_msg_set_body (&msg, 0, FSHARE__MESSAGE__BODY_OPENED, &opened);
+            s_send_shaped (alice, &msg, 2);
+        }
+        else {
+            transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
+            credit.transfer = transfer;
+            credit.bytes = 100;
+            fsh_msg_set_body (&msg, 0, FSHARE__MESSAGE__BODY_CREDIT, &credit);
+            s_send_shaped (bob, &msg, 4);
+        }
+        client_expect_cancel (alice, transfer, FSH_ERR_PROTOCOL_ERROR, why);
+        client_expect_error (bob, get_id, FSH_ERR_PROTOCOL_ERROR, why);
+    }
+    s_expect_stats (bob, 0, 0);
+    client_destroy (&bob);
+    client_destroy (&alice);
+}
+
+//  An owner that trickles (100 bytes every 50 ms, under ample credit) to a
+//  requester that reads and credits each chunk back: no progress, so the
+//  stall timeout ends it as it would a silent owner, on both sides.
+static void
+test_trickling_owner (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    broker_config_t config = fixture_broker_config (fx);
+    config.heartbeat_ms = 200;
+    config.liveness = 10;
+    config.stall_timeout_ms = 1000;
+    fixture_broker_start (fx, &config);
+    client_t *alice = client_online (fx, "alice", 1);
+    client_t *bob = client_online (fx, "bob", 0);
+    uint64_t get_id = s_get (bob, "alice", "docs/f0.txt", 0, 0);
+    Fshare__Message *serve = client_recv (alice);
+    uint64_t transfer = serve->serve->transfer;
+    fsh_msg_destroy (&serve);
+    client_opened (alice, transfer, 64 * 1024 * 1024, FILE_MTIME, 0);
+    Fshare__Message *opened = client_recv (bob);
+    assert_int_equal (opened->body_case, FSHARE__MESSAGE__BODY_OPENED);
+    fsh_msg_destroy (&opened);
+    client_credit (bob, transfer, 8 * 1024 * 1024);
+    s_expect_credit (alice, transfer, 8 * 1024 * 1024);
+    zpoller_t *poller = zpoller_new (bob->dealer, alice->dealer, NULL);
+    int64_t began = zclock_mono ();
+    uint64_t offset = 0;
+    Fshare__Message *ended = NULL;
+    while (!ended && zclock_mono () - began < 8000) {
+        s_chunk (alice, transfer, offset, 100, false);
+        offset += 100;
+        client_ping (alice);
+        client_ping (bob);
+        int64_t until = zclock_mono () + 50;
+        while (!ended && zclock_mono () < until) {
+            zsock_t *which = (zsock_t *) zpoller_wait (poller, (int) (until - zclock_mono ()));
+            if (!which)
+                break;
+            zmq_msg_t data;
+            int frames;
+            Fshare__Message *msg = fsh_chunk_recv (which, 0, &data, &frames);
+            zmq_msg_close (&data);
+            if (which == bob->dealer && msg && msg->body_case == FSHARE__MESSAGE__BODY_CHUNK)
+                client_credit_read (bob, transfer, 100, msg->chunk->offset + 100,
+                                    msg->chunk->receipt);
+            else
+            if (which == bob->dealer && msg && msg->status == FSHARE__STATUS__STATUS_ERROR) {
+                ended = msg;
+                msg = NULL;
+            }
+            fsh_msg_destroy (&msg);
+        }
+    }
+    zpoller_destroy (&poller);
+    assert_non_null (ended);
+    assert_int_equal (ended->id, get_id);
+    assert_int_equal (ended->code, FSH_ERR_STALLED);
+    assert_string_equal (ended->error, "owner stalled");
+    assert_true (zclock_mono () - began < 6000);
+    fsh_msg_destroy (&ended);
+    client_destroy (&bob);
+    client_destroy (&alice);
+}
+
 static void
 test_cancels (void **state)
 {
@@ -664,6 +798,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_each_side_its_own, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_resume_and_empty, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_protocol_violations, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_misshapen, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_trickling_owner, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_cancels, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_owner_goes_silent, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_independent_transfers, s_setup, fixture_teardown),

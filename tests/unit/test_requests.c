@@ -272,6 +272,24 @@ test_not_requests (void **state)
     zstr_sendx (client->dealer, "one", "two", "three", NULL);
     zstr_sendx (client->dealer, "one", "two", "three", "four", NULL);
     s_still_serves (client);
+    //  ... unless the first is a Message: answered protocol_error under its id
+    body_t body;
+    Fshare__Message ping = s_message (FSHARE__MESSAGE__BODY_PING, &body);
+    ping.id = ++client->next_id;
+    ping.session = client->session;
+    size_t size = fshare__message__get_packed_size (&ping);
+    byte *packed = (byte *) malloc (size);
+    fshare__message__pack (&ping, packed);
+    zmsg_t *three = zmsg_new ();
+    zmsg_addmem (three, packed, size);
+    zmsg_addstr (three, "two");
+    zmsg_addstr (three, "three");
+    assert_int_equal (zmsg_send (&three, client->dealer), 0);
+    free (packed);
+    reply = client_recv (client);
+    assert_int_equal (reply->id, ping.id);
+    s_expect_error (reply, FSH_ERR_PROTOCOL_ERROR, "too many frames");
+    fsh_msg_destroy (&reply);
     client_destroy (&client);
     client_destroy (&stranger);
 }
