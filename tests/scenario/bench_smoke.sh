@@ -40,6 +40,11 @@ json_is '(.cipher | length) == 3 and all(.cipher[]; .seal_s_per_gib > 0 and .ope
     and .sha256_gbps.openssl > 0' <"$T/relay.json" \
     || fail "relay: bad cipher or hash speeds: $(cat "$T/relay.json")"
 # Memory is warmed before each transfer (a figure of its own), unless --no-warm
+json_is '.requester_floor_s_per_gib.write > 0 and .requester_floor_s_per_gib.sha256 > 0
+    and (.requester_floor_s_per_gib.total - .requester_floor_s_per_gib.write
+         - .requester_floor_s_per_gib.sha256 | fabs) < 0.001' \
+    <"$T/relay.json" || fail "relay: no requester floor: $(cat "$T/relay.json")"
+[ -z "$(ls "$T" | grep write-floor)" ] || fail "relay left its write-floor file in $T"
 json_is '.warmup_cpu_s_per_gib.median > 0
     and .warmup_cpu_s_per_gib.max >= .warmup_cpu_s_per_gib.median' <"$T/relay.json" \
     || fail "relay: no memory warm-up: $(cat "$T/relay.json")"

@@ -38,6 +38,7 @@ typedef struct {
     double publish_cpu [2];     //  the owner's CPU before the first run
     cipher_speed_t cipher [CIPHER_BLOCKS];
     double sha_openssl, sha_libsodium;
+    double write_cost;          //  CPU s/GiB to write the file (speeds.c)
     double warm [PATHS * MAX_RUNS];     //  the warm-ups' CPU s/GiB
     int warm_count;
 } relay_t;
@@ -334,6 +335,13 @@ s_path_json (relay_t *self, int path)
     return obj;
 }
 
+//  CPU seconds per GiB of SHA-256 (OpenSSL, as the requester hashes)
+static double
+s_sha_cost (relay_t *self)
+{
+    return self->sha_openssl > 0? GIB / 1e9 / self->sha_openssl: 0;
+}
+
 static double
 s_ratio (relay_t *self, int a, int b)
 {
@@ -377,6 +385,12 @@ s_report_json (relay_t *self, const bench_options_t *options, const char *base)
         json_object_set_new (obj, "warmup_cpu_s_per_gib", json_null ());
     json_object_set_new (obj, "sha256_gbps", json_pack ("{s:f, s:f}",
         "openssl", self->sha_openssl, "libsodium", self->sha_libsodium));
+    if (self->write_cost >= 0)
+        json_object_set_new (obj, "requester_floor_s_per_gib", json_pack ("{s:f, s:f, s:f}",
+            "write", self->write_cost, "sha256", s_sha_cost (self),
+            "total", self->write_cost + s_sha_cost (self)));
+    else
+        json_object_set_new (obj, "requester_floor_s_per_gib", json_null ());
     bench_print_json (obj);
 }
 
@@ -443,6 +457,13 @@ s_report (relay_t *self, const bench_options_t *options, const char *base)
         printf ("  no memory warm-up (--no-warm): fresh memory may be in the figures\n");
     printf ("  SHA-256 per CPU second: OpenSSL %.2f GB, libsodium %.2f GB (fshare uses OpenSSL)\n",
             self->sha_openssl, self->sha_libsodium);
+    if (self->write_cost >= 0)
+        printf ("  the requester's floor: writing the file in %s %.2f + SHA-256 %.2f = %.2f s CPU/GiB\n"
+                "    (before a byte is received; fshare's requester above is %.2f over it)\n",
+                base, self->write_cost, s_sha_cost (self), self->write_cost + s_sha_cost (self),
+                s_median_of (self, PATH_FSHARE, 2) - self->write_cost - s_sha_cost (self));
+    else
+        printf ("  the requester's floor: writing a file in %s failed\n", base);
 }
 
 int
@@ -483,6 +504,7 @@ bench_relay (const bench_options_t *options)
     if (options->curve)
         relay_cipher_speeds (self.cipher);
     relay_hash_speeds (&self.sha_openssl, &self.sha_libsodium);
+    self.write_cost = relay_write_cost (self.trio [0].dir, options->size, options->warm);
     s_report (&self, options, base);
     code = 0;
 done:

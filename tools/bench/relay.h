@@ -42,5 +42,9 @@ typedef struct {
 void relay_cipher_speeds (cipher_speed_t speeds [CIPHER_BLOCKS]);
 //  SHA-256 speed of OpenSSL (what fshare uses) and libsodium, GB/s.
 void relay_hash_speeds (double *openssl, double *libsodium);
+//  CPU seconds per GiB (this thread's, the kernel's part included) to write
+//  `size` bytes in 1 MiB blocks to a file in `dir` and fsync it, with a
+//  reserve of warm memory when `warm`; -1 if the write failed.
+double relay_write_cost (const char *dir, uint64_t size, bool warm);
 
 #endif

@@ -7,6 +7,11 @@
     other side opens it. A byte from owner to requester crosses two CURVE
     connections (owner -> broker, broker -> requester): sealed twice and
     opened twice, "four passes".
+
+    The requester's floor: whatever the transport, it writes every byte to
+    its file and hashes every byte (SHA-256) to verify it, so its CPU per
+    GiB cannot go below the two measured here, on the run's own directory
+    and with the same warm memory as the timed transfers.
 */
 #include "relay.h"
 
@@ -96,4 +101,41 @@ relay_hash_speeds (double *openssl, double *libsodium)
     crypto_hash_sha256_final (&state, out);
     *libsodium = (double) HASH_BYTES / (double) (s_cpu_usecs () - t0) / 1000.0;
     free (data);
+}
+
+#define WRITE_BLOCK     (1024 * 1024)   //  what the requester's chunks are
+
+double
+relay_write_cost (const char *dir, uint64_t size, bool warm)
+{
+    char *path = zsys_sprintf ("%s/write-floor.tmp", dir);
+    int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    uint8_t *block = (uint8_t *) malloc (WRITE_BLOCK);
+    double cost = -1;
+    if (fd == -1 || !block)
+        goto done;
+    randombytes_buf (block, WRITE_BLOCK);
+    reserve_t *reserve = warm? reserve_new (size): NULL;
+    uint64_t written = 0;
+    int64_t t0 = s_cpu_usecs ();
+    while (written < size) {
+        size_t step = size - written < WRITE_BLOCK? (size_t) (size - written): WRITE_BLOCK;
+        if (pwrite (fd, block, step, (off_t) written) != (ssize_t) step)
+            break;
+        written += step;
+        if (reserve && written % (64 * WRITE_BLOCK) == 0)
+            reserve_follow (reserve, path);
+    }
+    bool synced = fsync (fd) == 0;
+    int64_t took = s_cpu_usecs () - t0;
+    reserve_destroy (&reserve);
+    if (written == size && synced)
+        cost = s_seconds_per_gib (took, size);
+done:
+    if (fd != -1)
+        close (fd);
+    unlink (path);
+    free (block);
+    zstr_free (&path);
+    return cost;
 }
