@@ -553,9 +553,11 @@ s_agent_wire (agent_t *self, const char *password)
         .stop = s_stop, .arg = self, .verbose = self->verbose
     };
     self->commands = commands_new (self->loop, &commands);
+    //  Without inotify the host directory is rescanned on its timer only
     self->hostdir_item.fd = hostdir_fd (self->hostdir);
     self->hostdir_item.events = ZMQ_POLLIN;
-    zloop_poller (self->loop, &self->hostdir_item, s_on_hostdir, self);
+    if (self->hostdir_item.fd >= 0)
+        zloop_poller (self->loop, &self->hostdir_item, s_on_hostdir, self);
     zloop_timer (self->loop, S_MOUNTS_MS, 0, s_on_mounts_timer, self);
     zloop_reader (self->loop, hashq_sock (self->hashq), s_on_digests, self);
 }

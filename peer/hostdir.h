@@ -49,8 +49,12 @@ typedef struct _hostdir_t hostdir_t;
 hostdir_t *hostdir_new (const char *root, const hostdir_config_t *config);
 void hostdir_destroy (hostdir_t **self_p);
 
-//  The inotify descriptor, for zloop/zpoller.
+//  The inotify descriptor, for zloop/zpoller; -1 when no inotify instance
+//  could be had (the tree is then rescanned on hostdir_timeout's timer).
 int hostdir_fd (hostdir_t *self);
+
+//  How changes are found, for a status: "inotify", or with rescans and why.
+const char *hostdir_watching (hostdir_t *self);
 
 //  Read pending events and append hostdir_change_t * items to `changes`
 //  (caller owns them: free with hostdir_change_destroy). Never blocks.
