@@ -340,13 +340,15 @@ s_on_hostdir (zloop_t *loop, zmq_pollitem_t *item, void *arg)
 }
 
 //  Mounts inside the host directory have no inotify event: a look at
-//  the mount table (a poll, reading nothing unless it changed)
+//  the mount table (a poll, reading nothing unless it changed); nor has
+//  the root's path naming another directory: a stat of it
 static int
 s_on_mounts_timer (zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop; (void) timer_id;
     agent_t *self = (agent_t *) arg;
-    if (hostdir_mounts_changed (self->hostdir))
+    bool moved = hostdir_root_moved (self->hostdir);
+    if (hostdir_mounts_changed (self->hostdir) || moved)
         s_hostdir_process (self);
     return 0;
 }

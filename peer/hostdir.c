@@ -441,6 +441,26 @@ hostdir_mounts_changed (hostdir_t *self)
     return true;
 }
 
+//  The root's path names another directory than the one watched (its
+//  parent renamed away, a new directory made there): no event says so,
+//  since the watch goes with the directory that moved. One stat(2).
+bool
+hostdir_root_moved (hostdir_t *self)
+{
+    assert (self);
+    uint64_t dev, ino;
+    if (self->root_lost || !watches_inode (self->watches, "", &dev, &ino))
+        return false;                   //  rescans look for it already
+    struct stat st;
+    if (stat (self->root, &st) == 0 && S_ISDIR (st.st_mode)
+    &&  (uint64_t) st.st_dev == dev && (uint64_t) st.st_ino == ino)
+        return false;
+    zsys_warning ("hostdir: '%s' is not the directory watched any more (moved or "
+                  "replaced): rescanning", self->root);
+    s_schedule_rescan (self, 0);
+    return true;
+}
+
 int
 hostdir_timeout (hostdir_t *self)
 {

@@ -67,6 +67,12 @@ void hostdir_process (hostdir_t *self, zlistx_t *changes);
 //  twice a second).
 bool hostdir_mounts_changed (hostdir_t *self);
 
+//  A look at the root's path (one stat(2)): true when it names another
+//  directory than the one watched, or none, which inotify does not report
+//  (its parent renamed, a new directory made at the path); a rescan is
+//  then due, and hostdir_process should be called. For the same timer.
+bool hostdir_root_moved (hostdir_t *self);
+
 //  Milliseconds until hostdir_process should be called again even without
 //  new inotify events (an unpaired move waiting for its partner, a path
 //  settling, a rescan), or -1.
