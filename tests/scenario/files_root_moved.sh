@@ -37,4 +37,23 @@ wait_until 10 sees bob alice later.txt || fail "a change at her path was not pub
 same_as_disk
 not_sees bob alice old.txt || fail "a file of the directory moved away was published"
 log_has alice "rescanning" || fail "alice did not say what she did: $(cat "$T/alice.log")"
+
+# A subfolder replaced by a symlink loop: its files are gone, nothing
+# below the link is published (nor walked for ever)
+mkdir -p "$DIR/s/t" && echo s >"$DIR/s/t/s.txt"
+wait_until 10 sees bob alice s/t/s.txt || fail "s/t/s.txt was not published"
+mv "$DIR/s" "$T/s.away" && ln -s . "$DIR/s"
+wait_until 10 not_sees bob alice s/t/s.txt || fail "s/t/s.txt stayed after s became a link"
+echo after >"$DIR/after.txt"
+wait_until 10 sees bob alice after.txt || fail "after.txt was not published"
+ctl bob --json ls --all --user alice | jq -e 'all(.[]; .path | startswith("s/") | not)' >/dev/null \
+    || fail "something below the link was published: $(ctl bob ls --all --user alice)"
+
+# The host directory replaced by a file: nothing published, no crash; a
+# directory back at the path is published
+mv "$DIR" "$T/share.away" && echo "not a directory" >"$DIR"
+wait_until 10 has_files bob alice 0 || fail "alice still publishes files: $(peer_files bob alice)"
+rm "$DIR" && mkdir "$DIR" && echo back >"$DIR/back.txt"
+wait_until 10 sees bob alice back.txt || fail "back.txt was not published"
+same_as_disk
 echo "files_root_moved: ok"
