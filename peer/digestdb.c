@@ -25,6 +25,7 @@
 #include "digestdb.h"
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define BATCH 256
 #define SCHEMA_VERSION 2
@@ -146,6 +147,15 @@ s_not_a_file (const char *path)
     return lstat (path, &st) == 0 && !S_ISREG (st.st_mode);
 }
 
+//  A file of another user's (an agent once run with sudo, a copy): not
+//  ours to trust, whose digests we would publish as ours, nor to write.
+static bool
+s_not_ours (const char *path)
+{
+    struct stat st;
+    return lstat (path, &st) == 0 && st.st_uid != geteuid ();
+}
+
 static const char *s_select =
     "SELECT size, mtime_ns, ctime_ns, sha256, seen FROM digests WHERE dev = ? AND ino = ?";
 
@@ -240,6 +250,9 @@ digestdb_open (const char *path)
     self->path = path? strdup (path): NULL;
     if (path && s_not_a_file (path))
         s_rebuild (self, "is not a regular file");
+    else
+    if (path && s_not_ours (path))
+        s_rebuild (self, "belongs to another user");
     else {
         int rc = s_try_open (self, path? path: ":memory:");
         if (rc != SQLITE_OK && path && s_cannot_write (rc))

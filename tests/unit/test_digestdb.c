@@ -4,13 +4,15 @@
     version of a file; it persists; a database that is garbage, of another
     schema or of our schema with junk rows is never fatal (rebuilt, or the
     junk is a miss), nor is its name held by a FIFO, a symlink or a
-    directory (moved aside, never followed); the readers of other threads see what was committed,
+    directory (moved aside, never followed), nor one of another user's
+    (moved aside, not trusted); the readers of other threads see what was committed,
     never write, and never rebuild.
 */
 #include "fixture.h"
 #include "digestdb.h"
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void
 test_database (void **state)
@@ -436,6 +438,40 @@ test_not_a_file (void **state)
     fixture_destroy (&fx);
 }
 
+//  A database of another user's in our state directory (an agent once run
+//  with sudo): neither trusted nor written, moved aside, a fresh one made.
+//  Only root can make one.
+static void
+test_other_users (void **state)
+{
+    (void) state;
+    if (geteuid () != 0)
+        skip ();
+    fixture_t *fx = fixture_new ("digestdb-other-user");
+    char *path = fixture_path (fx, "digests.db");
+    char *aside = zsys_sprintf ("%s.broken", path);
+    file_key_t key = { 9, 9, 9, 9, 9 };
+    uint8_t sha [DIGEST_SIZE], got [DIGEST_SIZE];
+    memset (sha, 0x33, sizeof sha);
+    digestdb_t *db = digestdb_open (path);
+    digestdb_store (db, &key, sha);
+    digestdb_destroy (&db);
+    assert_int_equal (chown (path, 12345, 12345), 0);
+    db = digestdb_open (path);
+    assert_non_null (db);
+    assert_true (digestdb_rebuilt (db));
+    assert_false (digestdb_lookup (db, &key, got));
+    digestdb_destroy (&db);
+    struct stat st;
+    assert_int_equal (stat (aside, &st), 0);
+    assert_int_equal (st.st_uid, 12345);
+    assert_int_equal (stat (path, &st), 0);
+    assert_int_equal (st.st_uid, 0);
+    zstr_free (&aside);
+    zstr_free (&path);
+    fixture_destroy (&fx);
+}
+
 int
 main (void)
 {
@@ -444,6 +480,7 @@ main (void)
         cmocka_unit_test (test_junk_rows),
         cmocka_unit_test (test_other_schema),
         cmocka_unit_test (test_not_a_file),
+        cmocka_unit_test (test_other_users),
         cmocka_unit_test (test_memory),
         cmocka_unit_test (test_reader),
         cmocka_unit_test (test_forgets_unused_rows),
