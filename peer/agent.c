@@ -340,13 +340,15 @@ s_on_hostdir (zloop_t *loop, zmq_pollitem_t *item, void *arg)
 }
 
 //  Mounts inside the host directory have no inotify event: a look at
-//  the mount table (a poll, reading nothing unless it changed)
+//  the mount table (a poll, reading nothing unless it changed); nor has
+//  the root's path naming another directory: a stat of it
 static int
 s_on_mounts_timer (zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop; (void) timer_id;
     agent_t *self = (agent_t *) arg;
-    if (hostdir_mounts_changed (self->hostdir))
+    bool moved = hostdir_root_moved (self->hostdir);
+    if (hostdir_mounts_changed (self->hostdir) || moved)
         s_hostdir_process (self);
     return 0;
 }
@@ -553,9 +555,11 @@ s_agent_wire (agent_t *self, const char *password)
         .stop = s_stop, .arg = self, .verbose = self->verbose
     };
     self->commands = commands_new (self->loop, &commands);
+    //  Without inotify the host directory is rescanned on its timer only
     self->hostdir_item.fd = hostdir_fd (self->hostdir);
     self->hostdir_item.events = ZMQ_POLLIN;
-    zloop_poller (self->loop, &self->hostdir_item, s_on_hostdir, self);
+    if (self->hostdir_item.fd >= 0)
+        zloop_poller (self->loop, &self->hostdir_item, s_on_hostdir, self);
     zloop_timer (self->loop, S_MOUNTS_MS, 0, s_on_mounts_timer, self);
     zloop_reader (self->loop, hashq_sock (self->hashq), s_on_digests, self);
 }

@@ -68,6 +68,7 @@ s_status (commands_t *self, zframe_t *to, Fshare__CtlRequest *request, int *rc)
     status.downloads = (char *) c->downloads;
     status.pid = getpid ();
     status.events = self->events? self->events: (char *) "";
+    status.watching = (char *) hostdir_watching (c->hostdir);
     Fshare__CtlReply reply = FSHARE__CTL_REPLY__INIT;
     reply.agent = &status;
     control_reply (c->control, to, &reply);

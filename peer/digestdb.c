@@ -24,6 +24,8 @@
 #include "fshare.h"
 #include "digestdb.h"
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define BATCH 256
 #define SCHEMA_VERSION 2
@@ -135,6 +137,25 @@ s_new_run (digestdb_t *self)
     return done;
 }
 
+//  Something other than a regular file (or nothing) at path: a FIFO, a
+//  device, a directory, a symlink. SQLite would follow the link, and its
+//  first read of a FIFO would block the hasher (and the agent) for ever.
+static bool
+s_not_a_file (const char *path)
+{
+    struct stat st;
+    return lstat (path, &st) == 0 && !S_ISREG (st.st_mode);
+}
+
+//  A file of another user's (an agent once run with sudo, a copy): not
+//  ours to trust, whose digests we would publish as ours, nor to write.
+static bool
+s_not_ours (const char *path)
+{
+    struct stat st;
+    return lstat (path, &st) == 0 && st.st_uid != geteuid ();
+}
+
 static const char *s_select =
     "SELECT size, mtime_ns, ctime_ns, sha256, seen FROM digests WHERE dev = ? AND ino = ?";
 
@@ -211,7 +232,7 @@ s_rebuild (digestdb_t *self, const char *why)
         unlink (extra);
         zstr_free (&extra);
     }
-    if (s_try_open (self, self->path) != SQLITE_OK) {
+    if (s_not_a_file (self->path) || s_try_open (self, self->path) != SQLITE_OK) {
         //  Even a fresh file fails (read-only state dir?): memory only
         s_close (self);
         zsys_warning ("digest database %s cannot be created: keeping digests in memory",
@@ -227,12 +248,19 @@ digestdb_open (const char *path)
 {
     digestdb_t *self = (digestdb_t *) zmalloc (sizeof (digestdb_t));
     self->path = path? strdup (path): NULL;
-    int rc = s_try_open (self, path? path: ":memory:");
-    if (rc != SQLITE_OK && path && s_cannot_write (rc))
-        s_keep_read_only (self, rc);
+    if (path && s_not_a_file (path))
+        s_rebuild (self, "is not a regular file");
     else
-    if (rc != SQLITE_OK)
-        s_rebuild (self, "is unreadable or corrupt");
+    if (path && s_not_ours (path))
+        s_rebuild (self, "belongs to another user");
+    else {
+        int rc = s_try_open (self, path? path: ":memory:");
+        if (rc != SQLITE_OK && path && s_cannot_write (rc))
+            s_keep_read_only (self, rc);
+        else
+        if (rc != SQLITE_OK)
+            s_rebuild (self, "is unreadable or corrupt");
+    }
     if (!self->db) {
         zstr_free (&self->path);
         free (self);
@@ -261,7 +289,7 @@ digestdb_t *
 digestdb_open_reader (const char *path)
 {
     //  The hasher commits in WAL mode: readers never wait for it
-    return s_open_reader (path, 0);
+    return path && s_not_a_file (path)? NULL: s_open_reader (path, 0);
 }
 
 //  The file at `path` read as it is: no locks, no wal-index (which a full
@@ -270,6 +298,8 @@ digestdb_open_reader (const char *path)
 static digestdb_t *
 s_open_immutable (const char *path)
 {
+    if (s_not_a_file (path))
+        return NULL;
     //  A URI: the path's bytes other than [A-Za-z0-9/._~-] as %XX
     char *uri = (char *) zmalloc (strlen (path) * 3 + 32);
     char *end = stpcpy (uri, "file:");

@@ -147,6 +147,10 @@ s_on_dir (void *arg, const char *path, int fd)
     s_walked (self);
     if (*path && ignore_match_entry (self->ignore, path, true))
         return false;
+    if (self->inotify < 0) {            //  no instance: rescans find it all
+        s_schedule_rescan (self, S_RETRY_MS);
+        return true;
+    }
     if (watches_add (self->watches, self->root, path, fd, self->generation) == 0)
         return true;
     if (errno == ENOSPC) {
@@ -383,7 +387,7 @@ hostdir_process (hostdir_t *self, zlistx_t *changes)
     assert (changes);
     self->calls++;
     bool overflow = false;
-    bool drained = false;
+    bool drained = self->inotify < 0;   //  no instance: nothing to read
     for (int reads = 0; reads < S_READS_MAX && !drained; reads++) {
         ssize_t size = read (self->inotify, self->buffer, S_BUFFER_SIZE);
         if (size < 0 && errno == EINTR)
@@ -433,6 +437,26 @@ hostdir_mounts_changed (hostdir_t *self)
         return false;
     zsys_info ("hostdir: a file system was mounted or unmounted in '%s': rescanning",
                self->root);
+    s_schedule_rescan (self, 0);
+    return true;
+}
+
+//  The root's path names another directory than the one watched (its
+//  parent renamed away, a new directory made there): no event says so,
+//  since the watch goes with the directory that moved. One stat(2).
+bool
+hostdir_root_moved (hostdir_t *self)
+{
+    assert (self);
+    uint64_t dev, ino;
+    if (self->root_lost || !watches_inode (self->watches, "", &dev, &ino))
+        return false;                   //  rescans look for it already
+    struct stat st;
+    if (stat (self->root, &st) == 0 && S_ISDIR (st.st_mode)
+    &&  (uint64_t) st.st_dev == dev && (uint64_t) st.st_ino == ino)
+        return false;
+    zsys_warning ("hostdir: '%s' is not the directory watched any more (moved or "
+                  "replaced): rescanning", self->root);
     s_schedule_rescan (self, 0);
     return true;
 }
@@ -596,11 +620,17 @@ hostdir_new (const char *root, const hostdir_config_t *config)
         hostdir_destroy (&self);
         return NULL;
     }
+    //  No inotify instance (other programs hold fs.inotify.max_user_instances
+    //  of them, or the kernel has none): the agent still runs, and finds
+    //  every change by rescanning, as with a full watch table. Not retried:
+    //  the descriptor polled is the one taken here.
     self->inotify = inotify_init1 (IN_NONBLOCK | IN_CLOEXEC);
     if (self->inotify < 0) {
-        zsys_error ("hostdir: inotify: %s", strerror (errno));
-        hostdir_destroy (&self);
-        return NULL;
+        zsys_warning ("hostdir: no inotify instance (%s%s): rescanning '%s' every %d s "
+                      "until the agent restarts", strerror (errno),
+                      errno == EMFILE? ": raise fs.inotify.max_user_instances": "",
+                      self->root, S_RETRY_MS / 1000);
+        self->inotify_errno = errno;
     }
     self->watches = watches_new (self->inotify, S_WATCH_MASK);
     s_sigio_ignore ();
@@ -611,7 +641,8 @@ hostdir_new (const char *root, const hostdir_config_t *config)
     //  A full watch table (other programs hold them all) leaves even the
     //  root unwatched: it is rescanned every S_RETRY_MS like any
     //  directory without a watch, and watched once there is room
-    if (count < 0 || (!watches_has (self->watches, "") && !self->watch_full)) {
+    if (count < 0 || (!watches_has (self->watches, "") && !self->watch_full
+                      && self->inotify >= 0)) {
         zsys_error ("hostdir: cannot watch '%s'", self->root);
         hostdir_destroy (&self);
         return NULL;
@@ -663,6 +694,17 @@ hostdir_root (hostdir_t *self)
 {
     assert (self);
     return self->root;
+}
+
+const char *
+hostdir_watching (hostdir_t *self)
+{
+    assert (self);
+    if (self->inotify < 0)
+        return self->inotify_errno == EMFILE
+             ? "rescans (no inotify instance: fs.inotify.max_user_instances reached)"
+             : "rescans (no inotify instance)";
+    return self->watch_full? "inotify and rescans (watch table full)": "inotify";
 }
 
 void

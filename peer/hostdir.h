@@ -49,8 +49,12 @@ typedef struct _hostdir_t hostdir_t;
 hostdir_t *hostdir_new (const char *root, const hostdir_config_t *config);
 void hostdir_destroy (hostdir_t **self_p);
 
-//  The inotify descriptor, for zloop/zpoller.
+//  The inotify descriptor, for zloop/zpoller; -1 when no inotify instance
+//  could be had (the tree is then rescanned on hostdir_timeout's timer).
 int hostdir_fd (hostdir_t *self);
+
+//  How changes are found, for a status: "inotify", or with rescans and why.
+const char *hostdir_watching (hostdir_t *self);
 
 //  Read pending events and append hostdir_change_t * items to `changes`
 //  (caller owns them: free with hostdir_change_destroy). Never blocks.
@@ -62,6 +66,12 @@ void hostdir_process (hostdir_t *self, zlistx_t *changes);
 //  hostdir_process should be called. For a timer of the caller's (about
 //  twice a second).
 bool hostdir_mounts_changed (hostdir_t *self);
+
+//  A look at the root's path (one stat(2)): true when it names another
+//  directory than the one watched, or none, which inotify does not report
+//  (its parent renamed, a new directory made at the path); a rescan is
+//  then due, and hostdir_process should be called. For the same timer.
+bool hostdir_root_moved (hostdir_t *self);
 
 //  Milliseconds until hostdir_process should be called again even without
 //  new inotify events (an unpaired move waiting for its partner, a path

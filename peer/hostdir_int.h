@@ -16,7 +16,8 @@
 struct _hostdir_t {
     char *root;
     int rootfd;                 //  open during one call only, or -1
-    int inotify;
+    int inotify;                //  or -1: none to be had, rescans only
+    int inotify_errno;          //  why there is none
     published_t *published;     //  the files, the settle queue
     settle_t *fresh;            //  new files closed a moment ago, or NULL
     outlinks_t *outlinks;       //  files also linked from outside: looked at on a timer

@@ -137,6 +137,11 @@ s_errno_code (int error, fsh_err_t otherwise)
 static int
 s_try_part (sink_t *self, const char *part, char **error)
 {
+    //  A device or a FIFO is not even opened: an open can have effects
+    struct stat there;
+    if (fstatat (self->dir_fd, part, &there, AT_SYMLINK_NOFOLLOW) == 0
+    &&  !S_ISREG (there.st_mode))
+        return 0;
     int fd = openat (self->dir_fd, part,
                      O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0666);
     if (fd == -1) {
@@ -147,8 +152,10 @@ s_try_part (sink_t *self, const char *part, char **error)
                                self->dir, strerror (errno));
         return -1;
     }
+    //  A file of more than one name (a hard link to one elsewhere, even
+    //  an empty one) would be written through: never ours
     struct stat st;
-    if (fstat (fd, &st) == -1 || !S_ISREG (st.st_mode)
+    if (fstat (fd, &st) == -1 || !S_ISREG (st.st_mode) || st.st_nlink != 1
     ||  flock (fd, LOCK_EX | LOCK_NB) == -1) {
         close (fd);             //  not a file, or another download's
         return 0;
@@ -431,6 +438,25 @@ s_flush_behind (sink_t *self, char **error)
     return 0;
 }
 
+//  The partial file's name still names the file written, and only it: a
+//  name swapped meanwhile for a symlink, a FIFO, a hard link or another
+//  file would take the rename, and put what it is under the final name.
+//  Not removed then: what sits there is not ours.
+static int
+s_part_check (sink_t *self, char **error)
+{
+    struct stat mine, there;
+    if (fstat (self->fd, &mine) == 0
+    &&  fstatat (self->dir_fd, self->part, &there, AT_SYMLINK_NOFOLLOW) == 0
+    &&  S_ISREG (there.st_mode) && there.st_nlink == 1
+    &&  there.st_dev == mine.st_dev && there.st_ino == mine.st_ino)
+        return 0;
+    self->code = FSH_ERR_NOT_WRITABLE;
+    *error = zsys_sprintf ("partial file replaced or linked during the transfer: %s",
+                           self->part_path);
+    return -1;
+}
+
 //  The directory written into is still the one its path names. Every
 //  write goes through the descriptor opened at the start: a directory
 //  renamed meanwhile would receive the file while `get` named the old
@@ -595,6 +621,8 @@ sink_finish (sink_t *self, const uint8_t *sha256, size_t sha256_size, char **err
         s_remove_part (self);
         return -1;
     }
+    if (s_part_check (self, error))
+        return -1;
     if (self->meta_stored)
         partrecord_remove (self->fd);
     if (s_publish (self, error)) {

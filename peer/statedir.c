@@ -9,6 +9,7 @@
 #include "loginclient.h"
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 
 #define INSTANCE_HEX    (FSH_INSTANCE_BYTES * 2)
 
@@ -39,17 +40,24 @@ s_hex_value (char c)
 }
 
 //  The instance id from the file: true when it holds 32 lower-case hex digits.
+//  Only a regular file is read: a FIFO there would block the start for
+//  ever, a symlink lead elsewhere. Anything else is replaced.
 static bool
 s_instance_read (statedir_t *self, const char *name)
 {
-    FILE *file = fopen (name, "r");
-    if (!file)
+    int fd = open (name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
         return false;
+    struct stat st;
     char text [INSTANCE_HEX + 2] = "";
-    bool ok = fgets (text, sizeof text, file) != NULL;
-    fclose (file);
+    ssize_t size = fstat (fd, &st) == 0 && S_ISREG (st.st_mode)
+                 ? pread (fd, text, sizeof text - 1, 0): -1;
+    close (fd);
+    if (size <= 0)
+        return false;
+    text [size] = 0;
     text [strcspn (text, "\n")] = 0;
-    if (!ok || strlen (text) != INSTANCE_HEX)
+    if (strlen (text) != INSTANCE_HEX)
         return false;
     for (size_t i = 0; i < FSH_INSTANCE_BYTES; i++) {
         int high = s_hex_value (text [2 * i]), low = s_hex_value (text [2 * i + 1]);
@@ -71,13 +79,18 @@ s_instance_make (statedir_t *self, const char *name)
     for (size_t i = 0; i < FSH_INSTANCE_BYTES; i++)
         snprintf (self->instance_text + 2 * i, 3, "%02x", self->instance [i]);
     zuuid_destroy (&uuid);
+    //  Made anew (O_EXCL, no link followed): what a crash left under the
+    //  temporary name, whatever it is, is not written through
     char *temp = zsys_sprintf ("%s.tmp", name);
-    FILE *file = fopen (temp, "w");
-    int rc = file? 0: -1;
-    if (file) {
-        if (fprintf (file, "%s\n", self->instance_text) < 0)
+    unlink (temp);
+    int fd = open (temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int rc = fd < 0? -1: 0;
+    if (fd >= 0) {
+        char line [INSTANCE_HEX + 2];
+        int size = snprintf (line, sizeof line, "%s\n", self->instance_text);
+        if (write (fd, line, (size_t) size) != size)
             rc = -1;
-        if (fclose (file))
+        if (close (fd))
             rc = -1;
     }
     if (rc == 0)
@@ -106,10 +119,19 @@ static char *
 s_lock (statedir_t *self)
 {
     char *name = zsys_sprintf ("%s/lock", self->path);
-    self->lock_fd = open (name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    //  O_NONBLOCK: a FIFO there must not block the open
+    self->lock_fd = open (name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK
+                                | O_NOCTTY, 0600);
     zstr_free (&name);
+    if (self->lock_fd < 0 && errno == ELOOP)
+        return zsys_sprintf ("state directory %s: its lock file is a symbolic link "
+                             "(remove it)", self->path);
     if (self->lock_fd < 0)
         return zsys_sprintf ("state directory %s: %s", self->path, strerror (errno));
+    struct stat st;
+    if (fstat (self->lock_fd, &st) || !S_ISREG (st.st_mode))
+        return zsys_sprintf ("state directory %s: its lock file is not a regular file "
+                             "(remove it)", self->path);
     if (flock (self->lock_fd, LOCK_EX | LOCK_NB)) {
         if (errno != EWOULDBLOCK)
             return zsys_sprintf ("state directory %s: cannot lock it: %s",

@@ -8,6 +8,10 @@
     as the kernel's max_user_watches does. Watches the kernel drops by
     itself (a directory removed) still count: the limit is then stricter,
     never looser.
+
+    FSHARE_INOTIFY_INSTANCES_FULL set (to anything) makes inotify_init and
+    inotify_init1 fail EMFILE, as the kernel's max_user_instances does when
+    other programs hold every instance allowed.
 */
 #include <dlfcn.h>
 #include <errno.h>
@@ -85,4 +89,23 @@ inotify_rm_watch (int fd, int wd)
     }
     pthread_mutex_unlock (&s_lock);
     return real_rm (fd, wd);
+}
+
+int
+inotify_init1 (int flags)
+{
+    static int (*real_init1) (int);
+    if (getenv ("FSHARE_INOTIFY_INSTANCES_FULL")) {
+        errno = EMFILE;
+        return -1;
+    }
+    if (!real_init1)
+        real_init1 = (int (*) (int)) dlsym (RTLD_NEXT, "inotify_init1");
+    return real_init1 (flags);
+}
+
+int
+inotify_init (void)
+{
+    return inotify_init1 (0);
 }

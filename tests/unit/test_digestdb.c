@@ -3,12 +3,16 @@
     What SPEC 4.5 promises of it: a digest valid only for the exact
     version of a file; it persists; a database that is garbage, of another
     schema or of our schema with junk rows is never fatal (rebuilt, or the
-    junk is a miss); the readers of other threads see what was committed,
+    junk is a miss), nor is its name held by a FIFO, a symlink or a
+    directory (moved aside, never followed), nor one of another user's
+    (moved aside, not trusted); the readers of other threads see what was committed,
     never write, and never rebuild.
 */
 #include "fixture.h"
 #include "digestdb.h"
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void
 test_database (void **state)
@@ -369,6 +373,105 @@ test_unwritable_kept (void **state)
     fixture_destroy (&fx);
 }
 
+//  The database's name held by something other than a file: a FIFO (once
+//  the hasher's first read blocked the agent for ever), a symlink (never
+//  followed: its target is not touched), a directory. Each is moved aside
+//  and a fresh database made; readers open nothing there.
+static void
+test_not_a_file (void **state)
+{
+    (void) state;
+    fixture_t *fx = fixture_new ("digestdb-notfile");
+    char *path = fixture_path (fx, "digests.db");
+    char *aside = zsys_sprintf ("%s.broken", path);
+    char *target = fixture_path (fx, "target");
+    s_sql (target, "CREATE TABLE t (x INTEGER);");
+    struct stat before;
+    assert_int_equal (stat (target, &before), 0);
+    file_key_t key = { 9, 9, 9, 9, 9 };
+    uint8_t sha [DIGEST_SIZE], got [DIGEST_SIZE];
+    memset (sha, 0x21, sizeof sha);
+    for (int how = 0; how < 3; how++) {
+        if (how == 0)
+            assert_int_equal (mkfifo (path, 0600), 0);
+        else
+        if (how == 1)
+            assert_int_equal (symlink (target, path), 0);
+        else
+            assert_int_equal (mkdir (path, 0700), 0);
+        assert_null (digestdb_open_reader (path));
+        digestdb_t *db = digestdb_open (path);
+        assert_non_null (db);
+        assert_true (digestdb_rebuilt (db));
+        digestdb_store (db, &key, sha);
+        digestdb_destroy (&db);
+        struct stat st;
+        assert_int_equal (lstat (path, &st), 0);
+        assert_true (S_ISREG (st.st_mode));
+        assert_int_equal (lstat (aside, &st), 0);
+        assert_int_equal (how == 0? S_ISFIFO (st.st_mode): how == 1? S_ISLNK (st.st_mode)
+                                                       : S_ISDIR (st.st_mode), 1);
+        //  The fresh one is a sound database, kept at the next open
+        db = digestdb_open (path);
+        assert_false (digestdb_rebuilt (db));
+        assert_true (digestdb_lookup (db, &key, got));
+        digestdb_destroy (&db);
+        unlink (path);
+        if (how == 2)
+            rmdir (aside);
+        else
+            unlink (aside);
+        char *extra = zsys_sprintf ("%s-wal", path);
+        unlink (extra);
+        zstr_free (&extra);
+        extra = zsys_sprintf ("%s-shm", path);
+        unlink (extra);
+        zstr_free (&extra);
+    }
+    struct stat after;
+    assert_int_equal (stat (target, &after), 0);
+    assert_int_equal (after.st_size, before.st_size);
+    assert_int_equal (after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+    zstr_free (&target);
+    zstr_free (&aside);
+    zstr_free (&path);
+    fixture_destroy (&fx);
+}
+
+//  A database of another user's in our state directory (an agent once run
+//  with sudo): neither trusted nor written, moved aside, a fresh one made.
+//  Only root can make one.
+static void
+test_other_users (void **state)
+{
+    (void) state;
+    if (geteuid () != 0)
+        skip ();
+    fixture_t *fx = fixture_new ("digestdb-other-user");
+    char *path = fixture_path (fx, "digests.db");
+    char *aside = zsys_sprintf ("%s.broken", path);
+    file_key_t key = { 9, 9, 9, 9, 9 };
+    uint8_t sha [DIGEST_SIZE], got [DIGEST_SIZE];
+    memset (sha, 0x33, sizeof sha);
+    digestdb_t *db = digestdb_open (path);
+    digestdb_store (db, &key, sha);
+    digestdb_destroy (&db);
+    assert_int_equal (chown (path, 12345, 12345), 0);
+    db = digestdb_open (path);
+    assert_non_null (db);
+    assert_true (digestdb_rebuilt (db));
+    assert_false (digestdb_lookup (db, &key, got));
+    digestdb_destroy (&db);
+    struct stat st;
+    assert_int_equal (stat (aside, &st), 0);
+    assert_int_equal (st.st_uid, 12345);
+    assert_int_equal (stat (path, &st), 0);
+    assert_int_equal (st.st_uid, 0);
+    zstr_free (&aside);
+    zstr_free (&path);
+    fixture_destroy (&fx);
+}
+
 int
 main (void)
 {
@@ -376,6 +479,8 @@ main (void)
         cmocka_unit_test (test_database),
         cmocka_unit_test (test_junk_rows),
         cmocka_unit_test (test_other_schema),
+        cmocka_unit_test (test_not_a_file),
+        cmocka_unit_test (test_other_users),
         cmocka_unit_test (test_memory),
         cmocka_unit_test (test_reader),
         cmocka_unit_test (test_forgets_unused_rows),

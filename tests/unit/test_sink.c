@@ -6,7 +6,9 @@
     owner's digest but not with the published one; the saved mode
     (executable bits only where readable under the umask, never set-id);
     the choice of partial file: a slot held by a directory, a link, a FIFO,
-    a running download (locked) or another source's bytes is passed over;
+    a running download (locked), another source's bytes or a hard link
+    to a file elsewhere is passed over, and one swapped for another thing
+    during the transfer is not saved;
     a partial file with a damaged record is nobody's; one longer than its
     file restarts; the transfer's end checked before anything is saved.
 */
@@ -229,6 +231,87 @@ test_part_slot_taken (void **state)
     zstr_free (&slot2);
     zstr_free (&slot1);
     zstr_free (&slot);
+}
+
+//  The partial file's slot a hard link to a file elsewhere (even an empty
+//  one, which looks like a fresh partial file): passed over, never
+//  written through. And its name swapped during the transfer for a
+//  symlink, a FIFO, a hard link or another file: nothing saved, nothing
+//  written through, what sits there left alone.
+static void
+test_part_linked (void **state)
+{
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
+    char *victim = zsys_sprintf ("%s/victim", fx->dir);
+    char *slot = zsys_sprintf ("%s/.f.txt.fshare-part", fx->downloads);
+    int fd = open (victim, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true (fd >= 0);
+    close (fd);
+    assert_int_equal (link (victim, slot), 0);
+    char *error = NULL;
+    uint8_t sha [32];
+    memset (fx->buf, 'h', 100);
+    crypto_hash_sha256 (sha, fx->buf, 100);
+    sink_t *sink = s_sink (fx, "f.txt", "f.txt");
+    assert_string_equal (s_part_name (sink), ".f_1.txt.fshare-part");
+    assert_int_equal (sink_start (sink, 100, 5, 0, &error), 0);
+    assert_int_equal (sink_write (sink, 0, fx->buf, 100, &error), 0);
+    assert_int_equal (sink_finish (sink, sha, 32, &error), 0);
+    sink_destroy (&sink);
+    struct stat st;
+    assert_int_equal (stat (victim, &st), 0);
+    assert_int_equal (st.st_size, 0);
+    assert_int_equal (st.st_nlink, 2);
+    assert_int_equal (unlink (slot), 0);
+    assert_true (fixture_exists (fx->downloads, "f.txt"));
+
+    //  Swapped mid-transfer: 0 a symlink, 1 a FIFO, 2 a hard link added
+    //  elsewhere, 3 another file renamed over it
+    for (int how = 0; how < 4; how++) {
+        char name [16];
+        snprintf (name, sizeof name, "g%d.txt", how);
+        sink = s_sink (fx, name, name);
+        char *part = strdup (sink_part (sink));
+        char *other = zsys_sprintf ("%s/other%d", fx->dir, how);
+        assert_int_equal (sink_start (sink, 100, 5, 0, &error), 0);
+        assert_int_equal (sink_write (sink, 0, fx->buf, 50, &error), 0);
+        if (how == 0) {
+            assert_int_equal (unlink (part), 0);
+            assert_int_equal (symlink (victim, part), 0);
+        }
+        else
+        if (how == 1) {
+            assert_int_equal (unlink (part), 0);
+            assert_int_equal (mkfifo (part, 0600), 0);
+        }
+        else
+        if (how == 2)
+            assert_int_equal (link (part, other), 0);
+        else {
+            fixture_make_file (fx->dir, strrchr (other, '/') + 1, 100, 9, NULL);
+            assert_int_equal (rename (other, part), 0);
+        }
+        assert_int_equal (sink_write (sink, 50, fx->buf + 50, 50, &error), 0);
+        assert_int_equal (sink_finish (sink, sha, 32, &error), -1);
+        assert_int_equal (sink_code (sink), FSH_ERR_NOT_WRITABLE);
+        assert_non_null (strstr (error, "partial file replaced"));
+        zstr_free (&error);
+        assert_null (sink_saved (sink));
+        sink_destroy (&sink);
+        assert_false (fixture_exists (fx->downloads, name));
+        //  What sits there is left as it is
+        assert_int_equal (lstat (part, &st), 0);
+        assert_true (how == 0? S_ISLNK (st.st_mode): how == 1? S_ISFIFO (st.st_mode)
+                                                    : S_ISREG (st.st_mode));
+        assert_int_equal (unlink (part), 0);
+        unlink (other);
+        zstr_free (&other);
+        free (part);
+    }
+    assert_int_equal (stat (victim, &st), 0);
+    assert_int_equal (st.st_size, 0);
+    zstr_free (&slot);
+    zstr_free (&victim);
 }
 
 //  Two downloads of the same name and source at once: the second does
@@ -691,6 +774,7 @@ main (void)
         cmocka_unit_test (test_part_not_creatable),
         cmocka_unit_test_setup_teardown (test_part_slot_taken, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test_setup_teardown (test_part_locked, fixture_ends_setup, fixture_ends_teardown),
+        cmocka_unit_test_setup_teardown (test_part_linked, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test_setup_teardown (test_part_damaged_record, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test_setup_teardown (test_part_too_long, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test_setup_teardown (test_finish_early, fixture_ends_setup, fixture_ends_teardown),

@@ -2,7 +2,9 @@
     with mode 0700 and its parents, an instance id made once and kept, a
     damaged instance file replaced, the lock refusing a second agent (in
     this process and in another one, named by its pid) and released by
-    kill -9, and the places it cannot be made.
+    kill -9, and the places it cannot be made; an instance, a temporary or
+    a lock that is a FIFO, a symlink or a directory (no hang, nothing
+    written through).
 */
 #include "fixture.h"
 #include "statedir.h"
@@ -272,6 +274,84 @@ test_cannot_be_made (void **state)
     zstr_free (&file);
 }
 
+//  What a crash, another program or a hostile hand left in the state
+//  directory instead of files: an instance that is a FIFO (once a start
+//  blocked for ever on it), a symlink or a directory is replaced, nothing
+//  written through a link, and a leftover temporary of any kind too; a
+//  lock that is a FIFO or a directory is a clear error, never a hang.
+static void
+test_hostile_entries (void **state)
+{
+    fixture_dir_t *fx = (fixture_dir_t *) *state;
+    char *path = zsys_sprintf ("%s/peer-alice", fx->dir);
+    char *instance = zsys_sprintf ("%s/instance", path);
+    char *temp = zsys_sprintf ("%s.tmp", instance);
+    char *lock = zsys_sprintf ("%s/lock", path);
+    char *target = zsys_sprintf ("%s/target", fx->dir);
+    assert_int_equal (mkdir (path, 0700), 0);
+    for (int how = 0; how < 3; how++) {
+        unlink (instance);
+        rmdir (instance);
+        if (how == 0)
+            assert_int_equal (mkfifo (instance, 0600), 0);
+        else
+        if (how == 1) {
+            fixture_write (target, "00112233445566778899aabbccddeeff\n");
+            assert_int_equal (symlink (target, instance), 0);
+        }
+        else
+            assert_int_equal (mkdir (instance, 0700), 0);
+        //  ... and a temporary of the same kind: a link to the target
+        unlink (temp);
+        assert_int_equal (symlink (target, temp), 0);
+        char *error = NULL;
+        statedir_t *statedir = statedir_open (path, &error);
+        if (how == 2) {         //  a directory cannot be renamed over
+            assert_null (statedir);
+            assert_non_null (error);
+            zstr_free (&error);
+            continue;
+        }
+        assert_non_null (statedir);
+        assert_true (s_is_instance_text (statedir_instance_text (statedir)));
+        assert_string_not_equal (statedir_instance_text (statedir),
+                                 "00112233445566778899aabbccddeeff");
+        struct stat st;
+        assert_int_equal (lstat (instance, &st), 0);
+        assert_true (S_ISREG (st.st_mode));
+        statedir_destroy (&statedir);
+    }
+    char *line = s_read_line (target);
+    assert_string_equal (line, "00112233445566778899aabbccddeeff");
+    zstr_free (&line);
+    rmdir (instance);
+
+    const int kinds [] = { S_IFIFO, S_IFDIR };
+    for (size_t i = 0; i < 2; i++) {
+        unlink (lock);
+        if (kinds [i] == S_IFIFO)
+            assert_int_equal (mkfifo (lock, 0600), 0);
+        else
+            assert_int_equal (mkdir (lock, 0700), 0);
+        char *error = NULL;
+        assert_null (statedir_open (path, &error));
+        assert_non_null (error);
+        assert_non_null (strstr (error, path));
+        zstr_free (&error);
+        rmdir (lock);
+    }
+    unlink (lock);
+    char *error = NULL;
+    statedir_t *statedir = statedir_open (path, &error);
+    assert_non_null (statedir);
+    statedir_destroy (&statedir);
+    zstr_free (&target);
+    zstr_free (&lock);
+    zstr_free (&temp);
+    zstr_free (&instance);
+    zstr_free (&path);
+}
+
 int
 main (void)
 {
@@ -281,6 +361,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_damaged_instance, s_setup, fixture_dir_teardown),
         cmocka_unit_test_setup_teardown (test_lock, s_setup, fixture_dir_teardown),
         cmocka_unit_test_setup_teardown (test_cannot_be_made, s_setup, fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown (test_hostile_entries, s_setup, fixture_dir_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -296,6 +296,7 @@ s_print_status_json (const Fshare__AgentStatus *agent)
     json_object_set_new (obj, "downloads", s_json_text (agent->downloads));
     json_object_set_new (obj, "pid", json_integer ((json_int_t) agent->pid));
     json_object_set_new (obj, "events", s_json_text (agent->events));
+    json_object_set_new (obj, "watching", s_json_text (agent->watching));
     ctl_json_print (obj);
 }
 
@@ -327,6 +328,7 @@ ctl_print_status (ctl_t *self, const Fshare__AgentStatus *agent)
     printf ("other files: %" PRIu64 "\n", agent->other_files);
     s_status_line ("dir:", agent->dir);
     s_status_line ("downloads:", agent->downloads);
+    s_status_line ("watching:", agent->watching);
     printf ("pid:         %" PRId64 "\n", agent->pid);
     fflush (stdout);
 }
