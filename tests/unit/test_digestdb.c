@@ -487,5 +487,11 @@ main (void)
         cmocka_unit_test (test_first_schema_kept),
         cmocka_unit_test (test_unwritable_kept),
     };
-    return cmocka_run_group_tests (tests, NULL, NULL);
+    int rc = cmocka_run_group_tests (tests, NULL, NULL);
+    //  cmocka's skip() passes in ctest's eyes: the run says it (77)
+    if (rc == 0 && geteuid () != 0) {
+        printf ("SKIP: test_other_users needs root (it chowns a database)\n");
+        return 77;
+    }
+    return rc;
 }
