@@ -317,7 +317,6 @@ class Sweep:
         """Whatever is left of the transfer is cancelled by the sweeper."""
         body = f_varint(1, transfer) + f_bytes(2, b"sweep") + f_varint(3, CANCELLED)
         self.sock.send(message(36, body, get_id, self.session))
-        self.canary_wait(36, 0.3)
 
     # --- the effect -----------------------------------------------------------------
     def snapshot(self):
@@ -362,11 +361,13 @@ class Sweep:
             if decoded is None or any(ord(ch) < 0x20 or 0x7f <= ord(ch) < 0xa0
                                       for ch in decoded) or len(text) > 1024:
                 self.failures.append("%s: the error text is not clean: %r" % (case, text[:80]))
-        pong = answer(self.canary, message(16, b"", 9, self.canary_session), 9)
+        ping_id = self.id()
+        pong = answer(self.canary, message(16, b"", ping_id, self.canary_session), ping_id)
         if pong is None or pong.body != 17:
             self.failures.append("%s: the broker no longer answers the canary" % case)
             return False
-        pong = answer(self.sock, message(16, b"", 9, self.session), 9)
+        ping_id = self.id()
+        pong = answer(self.sock, message(16, b"", ping_id, self.session), ping_id)
         if pong is None or pong.body != 17:
             self.failures.append("%s: the sweeper's session is gone (%s)"
                                  % (case, pong and pong.error))
