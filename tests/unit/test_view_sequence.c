@@ -7,6 +7,9 @@
     event about a user who never joined resyncs, a snapshot older than
     what the view applied is refused (the view stays as it was), buffered
     duplicates and gaps at a snapshot's replay. Adding a trick is one row.
+    Then each string field of an event (user, path, rename's from, a join's
+    file, broker id, digest) given each hostile value: refused, the view
+    unchanged.
 */
 #include "fixture_view.h"
 
@@ -177,12 +180,81 @@ test_tricks (void **state)
     }
 }
 
+//  --- Hostile values in each of an event's fields --------------------------------
+
+static const char *s_hostile [] = {
+    "", "a\xff" "b", "\xc0\xae", "a\nb", "a\x1b[2Jb", "..", "a/../b", "/abs", "a//b", "a/",
+    ".a.fshare-part", NULL
+};
+
+typedef enum { AT_USER, AT_PATH, AT_FROM, AT_JOIN_PATH, AT_BROKER, AT_DIGEST, FIELDS } field_t;
+
+static view_result_t
+s_hostile_event (view_t *view, field_t field, const char *value, size_t digest)
+{
+    Fshare__Event event = FSHARE__EVENT__INIT;
+    Fshare__FileInfo file = FSHARE__FILE_INFO__INIT;
+    Fshare__FileInfo *files [] = { &file };
+    uint8_t sha [64] = { 0 };
+    event.broker = field == AT_BROKER? (char *) value: B1;
+    event.seq = 11;
+    event.user = field == AT_USER? (char *) value: "alice";
+    file.path = field == AT_PATH || field == AT_JOIN_PATH? (char *) value: "c.txt";
+    file.size = 1;
+    file.sha256.data = sha;
+    file.sha256.len = field == AT_DIGEST? digest: 0;
+    if (field == AT_JOIN_PATH) {
+        event.type = FSHARE__EVENT_TYPE__EVENT_JOIN;
+        event.files = files;
+        event.n_files = 1;
+    }
+    else {
+        event.type = field == AT_FROM? FSHARE__EVENT_TYPE__EVENT_FILE_RENAMED
+                                     : FSHARE__EVENT_TYPE__EVENT_FILE_ADDED;
+        event.file = &file;
+        event.from = field == AT_FROM? (char *) value: "";
+    }
+    return view_event (view, &event);
+}
+
+//  Each field x each value: refused (or, for the broker id, a resync),
+//  and the view holds what it held.
+static void
+test_hostile_fields (void **state)
+{
+    (void) state;
+    size_t cases = 0;
+    for (field_t field = 0; field < FIELDS; field++)
+        for (size_t i = 0; field == AT_DIGEST? i < 4: s_hostile [i] != NULL; i++) {
+            size_t digests [] = { 1, 31, 33, 64 };
+            view_t *view = s_synced_view (10);
+            //  A partial download's name is a valid user or broker id
+            bool partial = s_hostile [i] && s_hostile [i][0] == '.' && s_hostile [i][1] == 'a';
+            if (partial && (field == AT_USER || field == AT_BROKER || field == AT_FROM)) {
+                view_destroy (&view);
+                continue;
+            }
+            view_result_t got = s_hostile_event (view, field, s_hostile [i],
+                                                 field == AT_DIGEST? digests [i]: 0);
+            view_result_t want = field == AT_BROKER? VIEW_RESYNC: VIEW_IGNORED;
+            char *holds = s_holds (view);
+            if (got != want || strneq (holds, "alice:a.txt alice:b.txt"))
+                fail_msg ("field %d, value %zu: %d, not %d; holds '%s'", field, i, got, want,
+                          holds);
+            free (holds);
+            view_destroy (&view);
+            cases++;
+        }
+    assert_true (cases > 50);
+}
+
 int
 main (void)
 {
     zsys_init ();
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_tricks),
+        cmocka_unit_test (test_hostile_fields),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
