@@ -267,8 +267,7 @@ relay_start (relay_t *self, session_t *requester, session_t *owner,
              uint64_t request_id, const Fshare__Get *get, const char **error)
 {
     *error = NULL;
-    //  Everything the relay tells the requester carries its Get's id: a
-    //  second transfer under the same id would be told apart by nobody
+    //  All the requester is told carries its Get's id: one id, one transfer
     for (xfer_t *xfer = (xfer_t *) zhashx_first (self->transfers); xfer;
          xfer = (xfer_t *) zhashx_next (self->transfers))
         if (xfer->requester == requester && xfer->request_id == request_id) {
@@ -328,7 +327,6 @@ s_on_opened (relay_t *self, xfer_t *xfer, Fshare__Opened *opened)
         return;
     }
     //  The requester checks it too, but nothing malformed is passed on
-    //  (a digest of 100 KB, a mode of 32 bits, an mtime of year -292e9)
     const char *invalid = fsh_opened_check (opened);
     if (invalid) {
         s_complain (self, "transfer %" PRIu64 ": %s opened the file with %s", xfer->id,
