@@ -267,6 +267,16 @@ relay_start (relay_t *self, session_t *requester, session_t *owner,
              uint64_t request_id, const Fshare__Get *get, const char **error)
 {
     *error = NULL;
+    //  All the requester is told carries its Get's id: one id, one transfer
+    for (xfer_t *xfer = (xfer_t *) zhashx_first (self->transfers); xfer;
+         xfer = (xfer_t *) zhashx_next (self->transfers))
+        if (xfer->requester == requester && xfer->request_id == request_id) {
+            s_complain (self, "%s sent Get #%" PRIu64 " while its transfer %" PRIu64
+                        " of that id runs; refused", session_user (requester), request_id,
+                        xfer->id);
+            *error = "a download of that request id is in progress";
+            return FSH_ERR_BAD_REQUEST;
+        }
     if (s_count (self, requester, false) >= (size_t) self->max_per_requester)
         return FSH_ERR_TOO_MANY_TRANSFERS;
     fsh_err_t code = s_owner_slot (self, owner, requester);
@@ -316,8 +326,13 @@ s_on_opened (relay_t *self, xfer_t *xfer, Fshare__Opened *opened)
         s_cancel (self, xfer, FSH_ERR_PROTOCOL_ERROR, "protocol error: owner opened twice", true, true);
         return;
     }
-    if (opened->size > (uint64_t) INT64_MAX || opened->offset > opened->size) {
-        s_cancel (self, xfer, FSH_ERR_PROTOCOL_ERROR, "protocol error: owner sent an impossible size", true, true);
+    //  The requester checks it too, but nothing malformed is passed on
+    const char *invalid = fsh_opened_check (opened);
+    if (invalid) {
+        s_complain (self, "transfer %" PRIu64 ": %s opened the file with %s", xfer->id,
+                    session_user (xfer->owner), invalid);
+        s_cancel (self, xfer, FSH_ERR_PROTOCOL_ERROR, "protocol error: owner sent an impossible "
+                  "answer", true, true);
         return;
     }
     xfer->state = XFER_RUNNING;

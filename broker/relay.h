@@ -60,7 +60,8 @@ void relay_check_stalls (relay_t *self, int64_t now);
 //  code's own). An owner's --max-serving slots are shared fairly: when
 //  they are all taken, a requester below its share (slots / requesters
 //  asking that owner) takes one from the requester holding most, whose
-//  newest idle transfer ends FSH_ERR_OWNER_BUSY.
+//  newest idle transfer ends FSH_ERR_OWNER_BUSY. A Get whose id is that of
+//  a transfer the requester still has is refused FSH_ERR_BAD_REQUEST.
 fsh_err_t relay_start (relay_t *self, session_t *requester, session_t *owner,
                        uint64_t request_id, const Fshare__Get *get, const char **error);
 

@@ -16,8 +16,9 @@ dlsource_opened_check (view_t *view, const char *owner, const char *path,
                        fsh_err_t *code)
 {
     *code = FSH_ERR_PROTOCOL_ERROR;
-    if (opened->sha256.len != 0 && opened->sha256.len != DIGEST_SIZE)
-        return "protocol error: a malformed digest in the owner's answer";
+    //  The broker checks it too; a broker we should not trust might not
+    if (fsh_opened_check (opened))
+        return "protocol error: a malformed answer from the owner";
     //  The view may have moved on since we asked: either version will do
     const fileset_file_t *now = dlsource_published (view, owner, path);
     bool as_asked = asked->has_published && opened->size == asked->size

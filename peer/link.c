@@ -123,6 +123,16 @@ s_publish_ok (link_t *self, Fshare__Message *msg)
 static int
 s_snapshot_page (link_t *self, Fshare__Message *msg)
 {
+    //  Our session lives in the broker instance that logged us in: a
+    //  snapshot of another (a stale one, or a restarted broker that
+    //  answers without a session) is not the state our session sees, and
+    //  its events would be taken for stale. Log in to whoever is there.
+    const char *ours = fsh_loginclient_broker_id (self->client);
+    const char *theirs = msg->snapshot_page->broker;
+    if (ours && *ours && theirs && strneq (ours, theirs)) {
+        link_reconnect_later (self, "a snapshot from another broker instance than our session's");
+        return 0;
+    }
     int rc = view_snapshot_page (self->view, msg->snapshot_page);
     if (rc == -1) {
         link_resync (self, view_resync_reason (self->view));

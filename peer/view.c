@@ -400,6 +400,14 @@ view_snapshot_page (view_t *self, const Fshare__SnapshotPage *page)
         self->reason = "snapshot page with an invalid broker id";
         return -1;
     }
+    //  The view has applied events of this instance beyond the snapshot:
+    //  taking it would set the view back (a broker's seq only grows)
+    const char *at = fsh_sequence_broker (self->position);
+    if (at && streq (at, page->broker) && page->seq < fsh_sequence_seq (self->position)) {
+        self->loading = false;
+        self->reason = "snapshot older than the events already applied";
+        return -1;
+    }
     if (!self->loading_broker) {
         self->loading_broker = strdup (page->broker);
         self->loading_seq = page->seq;

@@ -51,7 +51,9 @@ void view_snapshot_begin (view_t *self);
 
 //  One page of the snapshot reply. Returns 0 when more pages are expected,
 //  1 when the snapshot is complete and the view synced, -1 when the view
-//  must be fetched again (pages disagree, or buffered events show a gap).
+//  must be fetched again (pages disagree, the snapshot is older than the
+//  events of its broker instance the view has applied, or buffered events
+//  show a gap); the state visible before stays.
 int view_snapshot_page (view_t *self, const Fshare__SnapshotPage *page);
 
 //  Who is told what a resync changed. After a snapshot replaces a view

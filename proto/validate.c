@@ -110,6 +110,23 @@ fsh_path_check (const char *path)
     return NULL;
 }
 
+//  What a file's size, mtime, digest and mode may be, wherever they come
+//  (a listed FileInfo, an owner's Opened).
+static const char *
+s_attributes_check (uint64_t size, int64_t mtime, size_t digest_len, uint32_t mode)
+{
+    if (size > (uint64_t) INT64_MAX)
+        return "file size out of range";
+    //  Up to year 9999 both ways; anything beyond is corrupt.
+    if (mtime < -253402300800LL || mtime > 253402300800LL)
+        return "mtime out of range";
+    if (digest_len != 0 && digest_len != 32)
+        return "digest not 32 bytes";
+    if (mode > 07777)
+        return "mode out of range";
+    return NULL;
+}
+
 const char *
 fsh_file_check (const Fshare__FileInfo *file)
 {
@@ -118,15 +135,20 @@ fsh_file_check (const Fshare__FileInfo *file)
     const char *error = fsh_path_check (file->path);
     if (error)
         return error;
-    if (file->size > (uint64_t) INT64_MAX)
-        return "file size out of range";
-    //  Up to year 9999 both ways; anything beyond is corrupt.
-    if (file->mtime < -253402300800LL || file->mtime > 253402300800LL)
-        return "mtime out of range";
-    if (file->sha256.len != 0 && file->sha256.len != 32)
-        return "digest not 32 bytes";
-    if (file->mode > 07777)
-        return "mode out of range";
+    return s_attributes_check (file->size, file->mtime, file->sha256.len, file->mode);
+}
+
+const char *
+fsh_opened_check (const Fshare__Opened *opened)
+{
+    if (!opened)
+        return "missing answer";
+    const char *error = s_attributes_check (opened->size, opened->mtime, opened->sha256.len,
+                                            opened->mode);
+    if (error)
+        return error;
+    if (opened->offset > opened->size)
+        return "offset beyond the size";
     return NULL;
 }
 

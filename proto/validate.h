@@ -20,6 +20,10 @@ bool fsh_path_is_partial (const char *name);
 //  A whole FileInfo: path rules, and size/mtime within sane ranges.
 const char *fsh_file_check (const Fshare__FileInfo *file);
 
+//  An owner's Opened: size, mtime, digest and mode as for a FileInfo, and
+//  the offset within the size.
+const char *fsh_opened_check (const Fshare__Opened *opened);
+
 //  A file of a list that came from the broker (events, snapshots, the
 //  agent's replies to its tools): fsh_file_check, and not a partial
 //  download's name, which no broker lists.

@@ -40,6 +40,11 @@ A Get of PATH from mallory is answered per MODE:
   stray         a chunk under a Get id never asked, then like good
   huge          Opened{size 2^64-1} and a chunk of 10 bytes, last
 The agent's later Done or Cancel are printed ("done T", "cancel T CODE").
+"serves": [SERVE...] asks the agent, once it is online, to serve each
+SERVE: {"transfer", "path", "offset", "expect_size", "expect_mtime",
+"requester"} (path as a string, or "hex" for raw bytes), one after the
+other; the agent's answers are printed ("opened T OFFSET SIZE", "cancel T
+CODE"), each Opened cancelled at once (code cancelled).
 "serve_flood": {"path": P, "count": N} asks the agent, once it is online,
 to serve its file P N times at once (Serve, transfers 1000001...), and
 never grants credit; the agent's Opened and Cancel are counted and printed
@@ -258,6 +263,11 @@ class Fake:
         elif body == 36:
             self.say("cancel %d %d" % (inner.get(1, [0])[0], inner.get(3, [0])[0]))
             self.trickles.pop(inner.get(1, [0])[0], None)
+        elif body == 32 and inner.get(1, [0])[0] <= 10**6:
+            transfer = inner.get(1, [0])[0]
+            self.say("opened %d %d %d" % (transfer, inner.get(4, [0])[0], inner.get(2, [0])[0]))
+            cancel = f_varint(1, transfer) + f_bytes(2, "enough") + f_varint(3, 20)
+            self.send(rid, reply(0, 36, cancel))
         elif body == 32:
             self.count("opened", 0)
 
@@ -266,6 +276,18 @@ class Fake:
             self.sent_events = True
             self.publish_events()
             self.serve_flood()
+            self.serve_list()
+
+    def serve_list(self):
+        for spec in self.script.get("serves", []):
+            path = bytes.fromhex(spec["hex"]) if "hex" in spec else spec["path"]
+            body = f_varint(1, spec["transfer"]) + f_bytes(2, path)
+            for field, key in ((3, "offset"), (4, "expect_size"), (5, "expect_mtime")):
+                body += f_varint(field, spec.get(key, 0))
+            body += f_bytes(6, spec.get("requester", "eve"))
+            self.send(self.agent, reply(0, 31, body))
+        if self.script.get("serves"):
+            self.say("served list")
 
     def serve_flood(self):
         flood = self.script.get("serve_flood")

@@ -145,6 +145,11 @@ test_opened_check (void **state)
     view = s_view ();
     assert_null (s_check (view, &blind, 5, 5, 0, 0, &code));
     assert_null (s_check (NULL, &blind, 5, 5, 0x33, DIGEST_SIZE, &code));
+    //  ...but its numbers must be in range (a saved file would take them)
+    assert_non_null (s_check (view, &blind, 5, INT64_MIN, 0, 0, &code));
+    assert_int_equal (code, FSH_ERR_PROTOCOL_ERROR);
+    assert_non_null (s_check (view, &blind, UINT64_MAX, 5, 0, 0, &code));
+    assert_int_equal (code, FSH_ERR_PROTOCOL_ERROR);
     //  Known only now (published after we asked)
     s_publish (view, "alice", "a.txt", 7, 70, 0);
     assert_null (s_check (view, &blind, 7, 70, 0, 0, &code));

@@ -4,7 +4,8 @@
     session is waited for, a wrong password or protocol is not); a bad
     snapshot page while loading or online asks for a new snapshot, and the
     agent is told "online" once, after the first good one; a pong of
-    another broker instance resyncs; replies matched
+    another broker instance resyncs, a snapshot of another instance than
+    our session's is never loaded (we log in again); replies matched
     to what the state awaits; and a stop while a login is in flight logs
     out of that login once it succeeds, never before.
 */
@@ -272,6 +273,37 @@ test_pong_of_another_broker (void **state)
     assert_true (fx->link->resyncs == 1);
 }
 
+//  A snapshot of another broker instance than the one that logged us in
+//  (b1): never loaded; the link logs in again, the view is not synced.
+static void
+test_snapshot_of_another_instance (void **state)
+{
+    bench_t *fx = (bench_t *) *state;
+    uint64_t id = s_login_sent (fx);
+    assert_int_equal (s_accept_login (fx, id), 0);
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    assert_int_equal (link_dispatch (fx->link, LINK_MSG_PUBLISH_OK, &msg), 0);
+    assert_int_equal (link_state (fx->link), LINK_LOADING);
+    assert_int_equal (s_page (fx, "b0"), 0);
+    assert_int_equal (link_state (fx->link), LINK_DOWN);
+    assert_false (view_synced (fx->view));
+    assert_string_equal (view_broker (fx->view), "");
+    assert_int_equal (fx->calls.online, 0);
+
+    //  Logged in again (b1): its own snapshot is taken; then, resyncing,
+    //  another instance's is not
+    id = s_login_sent (fx);
+    assert_int_equal (s_accept_login (fx, id), 0);
+    assert_int_equal (link_dispatch (fx->link, LINK_MSG_PUBLISH_OK, &msg), 0);
+    assert_int_equal (s_page (fx, "b1"), 0);
+    assert_int_equal (link_state (fx->link), LINK_ONLINE);
+    link_resync (fx->link, "test gap");
+    assert_int_equal (s_page (fx, "b2"), 0);
+    assert_int_equal (link_state (fx->link), LINK_DOWN);
+    assert_false (view_synced (fx->view));
+    assert_string_equal (view_broker (fx->view), "b1");
+}
+
 //  Replies count as the awaited one only when the state awaits one, and
 //  only that one: a stale snapshot page is not applied.
 static void
@@ -337,6 +369,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_retry_bad_password_ends, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_resync_while_loading, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_pong_of_another_broker, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_snapshot_of_another_instance, s_setup,
+                                         s_teardown),
         cmocka_unit_test_setup_teardown (test_classify_awaited, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_stop_during_login, s_setup, s_teardown),
     };
