@@ -37,6 +37,8 @@ A Get of PATH from mallory is answered per MODE:
   credit_body   Opened, then a Credit (a request's body) under the Get's id
   trickle       Opened{size 10 MiB}, then a chunk of 100 bytes every 0.2 s
 "stall_ms": N is the stall timeout told at login (30000 unless given).
+"login": "busy" answers every Login `busy` (code 4), as a broker whose
+login queue is always full, printing "busy login" for each.
   stray         a chunk under a Get id never asked, then like good
   huge          Opened{size 2^64-1} and a chunk of 10 bytes, last
 The agent's later Done or Cancel are printed ("done T", "cancel T CODE").
@@ -227,7 +229,12 @@ class Fake:
         msg_id = fields.get(1, [0])[0]
         body = next((n for n in fields if n >= 10), None)
         inner = parse(fields[body][0]) if body else {}
-        if body == 10:
+        if body == 10 and self.script.get("login") == "busy":
+            self.say("busy login")
+            busy = f_varint(1, msg_id) + f_varint(3, 1)
+            busy += f_bytes(4, "busy: too many logins at once, try again") + f_varint(5, 4)
+            self.send(rid, busy)
+        elif body == 10:
             self.agent = rid
             self.say("login")
             ok = f_bytes(1, SESSION) + f_bytes(2, self.broker) + f_varint(3, self.seq)
