@@ -264,12 +264,13 @@ ctl_get (ctl_t *self, ctl_args_t *args)
     request.n_args = 2;
     request.output = output? output: "";
     request.again = args->again;
+    errno = 0;
     fsh_ctlstream_t *stream = fsh_ctlstream_new (ctl_control (self), &request);
     int rc = 1;
     if (stream)
         rc = s_get_follow (self, stream, args);
     else
-        ctl_fail (self, FSH_ERR_NO_AGENT, "agent not responding");
+        ctl_call_failed (self, errno == EMFILE? FSH_CTL_NO_FDS: FSH_CTL_TIMEOUT);
     fsh_ctlstream_destroy (&stream);
     free (output);
     return rc;

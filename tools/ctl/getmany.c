@@ -190,8 +190,7 @@ s_start (many_t *self, item_t *item, int running)
         s_fail (item, FSH_ERR_NO_AGENT, "agent not responding");
     else
     if (running == 0)
-        s_fail (item, FSH_ERR_BUSY, "no file descriptor left for a control socket "
-                                    "(raise ulimit -n)");
+        s_fail (item, FSH_ERR_BUSY, FSH_CTL_NO_FDS_TEXT);
     else
         return true;            //  waits for one of the running to end
     return false;
