@@ -41,6 +41,9 @@ A Get of PATH from mallory is answered per MODE:
 login queue is always full, printing "busy login" for each.
   stray         a chunk under a Get id never asked, then like good
   huge          Opened{size 2^64-1} and a chunk of 10 bytes, last
+  held          not answered while further Gets keep coming: once none has
+                come for "hold_quiet_s" (1 unless given), "held K" (the
+                Gets held then) and the oldest is answered as good
 The agent's later Done or Cancel are printed ("done T", "cancel T CODE").
 "serve_flood": {"path": P, "count": N} asks the agent, once it is online,
 to serve its file P N times at once (Serve, transfers 1000001...), and
@@ -123,6 +126,8 @@ class Fake:
         self.next_transfer = 100
         self.transfers = {}
         self.trickles = {}
+        self.held = []
+        self.last_get = 0.0
 
     def count(self, what, code):
         key = "%s %d" % (what, code) if code else what
@@ -161,6 +166,10 @@ class Fake:
             self.send(rid, f_varint(1, msg_id) + f_varint(3, 1) + f_bytes(4, "unknown file")
                       + f_varint(5, 10))
             return
+        if mode == "held":
+            self.held.append((rid, msg_id, get))
+            self.last_get = time.monotonic()
+            return
         transfer = self.next_transfer
         self.next_transfer += 1
         size = SIZES.get(mode, 10)
@@ -179,6 +188,19 @@ class Fake:
             mode = "good"
         self.send(rid, reply(msg_id, 32, opened))
         self.transfers[transfer] = (rid, msg_id, mode)
+
+    def release_held(self):
+        """The oldest held Get, answered as good once the Gets are quiet."""
+        if not self.held or time.monotonic() < self.last_get + self.script.get("hold_quiet_s", 1):
+            return
+        self.say("held %d" % len(self.held))
+        rid, msg_id, get = self.held.pop(0)
+        self.last_get = time.monotonic()
+        transfer = self.next_transfer
+        self.next_transfer += 1
+        opened = f_varint(1, transfer) + f_varint(2, 10) + f_varint(3, 1700000000)
+        self.send(rid, reply(msg_id, 32, opened))
+        self.transfers[transfer] = (rid, msg_id, "good")
 
     def chunk(self, rid, msg_id, transfer, offset, data, last, digest=None, frames=None):
         body = f_varint(1, transfer) + f_varint(2, offset)
@@ -289,7 +311,8 @@ class Fake:
         poller.register(self.pub, zmq.POLLIN)
         trickled = 0
         while True:
-            ready = dict(poller.poll(200 if self.trickles else None))
+            ready = dict(poller.poll(200 if self.trickles or self.held else None))
+            self.release_held()
             if self.trickles and time.monotonic() >= trickled + 0.2:
                 trickled = time.monotonic()
                 for transfer, (rid, msg_id, offset) in list(self.trickles.items()):
