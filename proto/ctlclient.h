@@ -27,6 +27,11 @@
 //  without ever ending (a broken one, or something posing as one) cannot
 //  hold a client for ever. An honest agent answers in well under a second.
 #define FSH_CTL_ANSWER_TIMEOUT_MS  60000
+//  A get's stream may last for ever, but the agent speaks on it about
+//  every 200 ms (progress, or a bare "still working"), stalled or not:
+//  silence this long is an agent that is not running (stopped, hung),
+//  which its connection going away does not show.
+#define FSH_CTL_STREAM_SILENT_MS   30000
 
 //  What one request may keep of its replies, at most, so that an agent
 //  (a broken one, or something posing as one) that streams `more` replies

@@ -211,9 +211,10 @@ s_get_follow (ctl_t *self, fsh_ctlstream_t *stream, ctl_args_t *args)
     int rc = -1;
     while (rc == -1) {
         Fshare__CtlReply *reply = NULL;
-        //  The agent dying is the only silence that ends a download: a slow
-        //  or stalled transfer may go quiet for as long as it likes
-        fsh_ctl_result_t result = fsh_ctlstream_recv (stream, answered? -1: REQUEST_TIMEOUT_MS,
+        //  A slow or stalled transfer may last as long as it likes, but the
+        //  agent speaks about it every 200 ms: a silent one is not running
+        fsh_ctl_result_t result = fsh_ctlstream_recv (stream, answered? FSH_CTL_STREAM_SILENT_MS
+                                                                      : REQUEST_TIMEOUT_MS,
                                                       &reply);
         if (result != FSH_CTL_TIMEOUT)
             answered = true;
