@@ -69,6 +69,14 @@ s_status (commands_t *self, zframe_t *to, Fshare__CtlRequest *request, int *rc)
     status.pid = getpid ();
     status.events = self->events? self->events: (char *) "";
     status.watching = (char *) hostdir_watching (c->hostdir);
+    fsh_err_t retry_code = FSH_ERR_NONE;
+    int64_t retry_in = 0;
+    const char *retrying = link_retrying (c->link, &retry_code, &retry_in);
+    if (retrying) {
+        status.retrying = (char *) retrying;
+        status.retry_code = retry_code;
+        status.retry_in_ms = (uint64_t) retry_in;
+    }
     Fshare__CtlReply reply = FSHARE__CTL_REPLY__INIT;
     reply.agent = &status;
     control_reply (c->control, to, &reply);

@@ -8,63 +8,19 @@
     carries it; a switch to another source is a new Get, so a new id.
     What the view says about the source (may the owner's Opened stand,
     who else has the content) is dlsource.c's.
+    What each end does (the ctl's answer, the partial file, the
+    broker's cancel) is dlend.c's.
 */
-#include "download.h"
-#include "sink.h"
-#include "already.h"
+#include "download_int.h"
+#include "dlend.h"
 #include "dlsource.h"
 #include "dlrequest.h"
 #include "idtable.h"
-#include <sys/stat.h>
 
 //  A "still checking" credit while our partial file is hashed: every
 //  second, or more often under a short stall timeout
 #define CHECKING_MS     1000
 
-typedef enum {
-    DL_LOOKING,
-    DL_ASKED,
-    DL_PREPARING,
-    DL_RUNNING
-} dl_state_t;
-
-typedef struct {
-    uint64_t id;                //  our Get's id (key)
-    uint64_t transfer;          //  the broker's, from Opened; 0 before
-    dl_state_t state;
-    sink_t *sink;               //  NULL before the Get, and once failed
-    already_search_t *search;   //  DL_LOOKING
-    char *owner;
-    char *path;
-    char *dir;                  //  destination directory and name
-    char *name;
-    char *switched_from;        //  the first owner, when another took over
-    bool whole_again;           //  a resume failed its check: fetched whole
-    zframe_t *ctl;              //  the ctl waiting; NULL when gone
-    bool answered;              //  the ctl has its answer
-    bool abandoned;             //  ended here before Opened: cancel it then
-    bool has_sha256;            //  the content's published digest
-    uint8_t sha256 [DIGEST_SIZE];
-    bool has_published;         //  what the view said when we asked
-    uint64_t pub_size;
-    int64_t pub_mtime;
-    int64_t started;
-    int64_t heard;              //  the owner's last progress, for the stall clock
-    uint64_t heard_bytes;       //  written then (FSH_PROGRESS_BYTES)
-    int64_t checking_sent;
-    uint64_t start_offset;
-} download_t;
-
-struct _downloads_t {
-    tlink_t *link;
-    control_t *control;
-    view_t *view;
-    char *downloads_dir;
-    zhashx_t *table;            //  &id -> download_t
-    uint64_t next_id;
-    already_t *already;
-    uint64_t work_turn;         //  fsh_idtable_turn's
-};
 
 static void
 s_download_destroy (void **item_p)
@@ -123,122 +79,6 @@ downloads_size (downloads_t *self)
 }
 
 //  --------------------------------------------------------------------------
-//  To the ctl
-
-//  Progress; before the owner has answered, a bare "still working" reply.
-//  Either way a ctl that is gone is noticed here.
-static void
-s_progress (downloads_t *self, download_t *download)
-{
-    if (!download->ctl || download->answered)
-        return;
-    Fshare__Progress progress = FSHARE__PROGRESS__INIT;
-    bool opened = download->sink && download->transfer;
-    if (opened) {
-        progress.done = sink_written (download->sink);
-        progress.total = sink_size (download->sink);
-        progress.resumed = sink_resumed (download->sink);
-        progress.resumed_at = download->start_offset;
-        progress.restarted = sink_restarted (download->sink) || download->whole_again;
-    }
-    Fshare__CtlReply reply = FSHARE__CTL_REPLY__INIT;
-    reply.more = true;
-    reply.progress = opened? &progress: NULL;
-    if (control_reply (self->control, download->ctl, &reply) == -1)
-        zframe_destroy (&download->ctl);    //  gone: the tick cancels it
-}
-
-//  End a download here: tell the broker (now, or when the Opened that is
-//  still on its way arrives), answer the ctl, keep or drop the partial file.
-static void
-s_download_fail (downloads_t *self, download_t *download, fsh_err_t code, const char *reason,
-                 bool tell_broker)
-{
-    if (!reason)
-        reason = fsh_err_text (code);
-    if (!download->answered)
-        zsys_warning ("%s: download of %s:'%s' failed after %.3f s: %s", self->link->user,
-                      download->owner, download->path,
-                      tlink_seconds_since (download->started), reason);
-    if (download->sink) {
-        //  A failure that leaves the partial file a valid prefix of the
-        //  owner's file keeps it for a resume; one about the content not
-        sink_abort (download->sink, fsh_err_keeps_partial (code));
-        sink_destroy (&download->sink);
-    }
-    if (download->ctl && !download->answered)
-        control_reply_error (self->control, download->ctl, code, reason);
-    download->answered = true;
-    zframe_destroy (&download->ctl);
-    if (tell_broker && download->state == DL_ASKED && !download->transfer
-    &&  self->link->dealer) {
-        download->abandoned = true;
-        return;
-    }
-    if (tell_broker && download->transfer)
-        tlink_cancel (self->link, download->transfer, code, reason);
-    zhashx_delete (self->table, &download->id);
-}
-
-static void
-s_reply_result (downloads_t *self, download_t *download, Fshare__GetResult *result)
-{
-    if (download->ctl) {
-        Fshare__CtlReply reply = FSHARE__CTL_REPLY__INIT;
-        reply.get = result;
-        control_reply (self->control, download->ctl, &reply);
-    }
-    download->answered = true;
-    zhashx_delete (self->table, &download->id);
-}
-
-static void
-s_download_succeed (downloads_t *self, download_t *download)
-{
-    sink_t *sink = download->sink;
-    double seconds = tlink_seconds_since (download->started);
-    uint64_t bytes = sink_size (sink) - download->start_offset;
-    zsys_info ("%s: downloaded %s:'%s' to %s: %" PRIu64 " bytes in %.3f s (%.1f MB/s)%s%s%s",
-               self->link->user, download->owner, download->path, sink_saved (sink),
-               sink_size (sink), seconds, tlink_rate (bytes, seconds),
-               sink_resumed (sink)? ", resumed": "",
-               download->switched_from? ", switched from ": "",
-               download->switched_from? download->switched_from: "");
-    //  Remember its digest: the next get of this content finds it at once
-    struct stat st;
-    uint8_t digest [DIGEST_SIZE];
-    if (stat (sink_saved (sink), &st) == 0 && sink_digest (sink, digest) == 0)
-        already_add (self->already, &st, digest);
-    Fshare__GetResult result = FSHARE__GET_RESULT__INIT;
-    result.path = (char *) sink_saved (sink);
-    result.size = sink_size (sink);
-    result.sha256 = (char *) sink_sha256 (sink);
-    result.resumed = sink_resumed (sink);
-    result.resumed_at = download->start_offset;
-    result.restarted = sink_restarted (sink) || download->whole_again;
-    result.duration_ms = (uint64_t) (seconds * 1000);
-    result.switched_to = download->switched_from? download->owner: "";
-    s_reply_result (self, download, &result);
-}
-
-//  The content is already there: nothing is transferred.
-static void
-s_download_identical (downloads_t *self, download_t *download, const char *found)
-{
-    char hex [DIGEST_HEX_SIZE];
-    digest_hex (download->sha256, hex);
-    zsys_info ("%s: %s:'%s' is already in %s: nothing to transfer", self->link->user,
-               download->owner, download->path, found);
-    Fshare__GetResult result = FSHARE__GET_RESULT__INIT;
-    result.path = (char *) found;
-    result.size = download->pub_size;
-    result.sha256 = hex;
-    result.identical = true;
-    result.duration_ms = (uint64_t) (tlink_seconds_since (download->started) * 1000);
-    s_reply_result (self, download, &result);
-}
-
-//  --------------------------------------------------------------------------
 //  Asking the broker
 
 //  Send the Get (creating the partial file first). False when it failed
@@ -253,7 +93,7 @@ s_ask (downloads_t *self, download_t *download)
                                    download->path, download->has_sha256? download->sha256: NULL,
                                    &code, &error);
         if (!download->sink) {
-            s_download_fail (self, download, code, error, false);
+            dlend_fail (self, download, code, error, false);
             zstr_free (&error);
             return false;
         }
@@ -278,7 +118,7 @@ s_ask (downloads_t *self, download_t *download)
     download->state = DL_ASKED;
     download->heard = zclock_mono ();
     if (tlink_send (self->link, &msg)) {
-        s_download_fail (self, download, FSH_ERR_BROKER_UNREACHABLE, NULL, false);
+        dlend_fail (self, download, FSH_ERR_BROKER_UNREACHABLE, NULL, false);
         return false;
     }
     return true;
@@ -342,13 +182,13 @@ static void
 s_on_opened (downloads_t *self, download_t *download, Fshare__Opened *opened)
 {
     if (download->transfer || !opened->transfer || download->state != DL_ASKED) {
-        s_download_fail (self, download, FSH_ERR_PROTOCOL_ERROR,
-                         "protocol error: opened twice", false);
+        dlend_fail (self, download, FSH_ERR_PROTOCOL_ERROR,
+                    "protocol error: opened twice", false);
         return;
     }
     download->transfer = opened->transfer;
     if (download->abandoned) {
-        s_download_fail (self, download, FSH_ERR_CANCELLED, NULL, true);
+        dlend_fail (self, download, FSH_ERR_CANCELLED, NULL, true);
         return;
     }
     fsh_err_t code;
@@ -360,12 +200,12 @@ s_on_opened (downloads_t *self, download_t *download, Fshare__Opened *opened)
         zsys_warning ("%s: %s:'%s' opened as %" PRIu64 " bytes, mtime %" PRId64 ": refused",
                       self->link->user, download->owner, download->path, opened->size,
                       opened->mtime);
-        s_download_fail (self, download, code, problem, true);
+        dlend_fail (self, download, code, problem, true);
         return;
     }
     char *error = NULL;
     if (sink_start (download->sink, opened->size, opened->mtime, opened->offset, &error)) {
-        s_download_fail (self, download, sink_code (download->sink), error, true);
+        dlend_fail (self, download, sink_code (download->sink), error, true);
         zstr_free (&error);
         return;
     }
@@ -376,7 +216,7 @@ s_on_opened (downloads_t *self, download_t *download, Fshare__Opened *opened)
     tlink_debug (self->link, "%s: %s:'%s' opened: %" PRIu64 " bytes from %" PRIu64,
                  self->link->user, download->owner, download->path, opened->size,
                  opened->offset);
-    s_progress (self, download);
+    dlend_progress (self, download);
     if (sink_resumed (download->sink)) {
         download->state = DL_PREPARING;
         download->checking_sent = zclock_mono ();
@@ -415,14 +255,14 @@ static void
 s_on_chunk (downloads_t *self, download_t *download, Fshare__Chunk *chunk, zmq_msg_t *data)
 {
     if (download->state != DL_RUNNING || chunk->transfer != download->transfer || !data) {
-        s_download_fail (self, download, FSH_ERR_PROTOCOL_ERROR,
-                         "protocol error: unexpected chunk", true);
+        dlend_fail (self, download, FSH_ERR_PROTOCOL_ERROR,
+                    "protocol error: unexpected chunk", true);
         return;
     }
     char *error = NULL;
     size_t size = zmq_msg_size (data);
     if (sink_write (download->sink, chunk->offset, zmq_msg_data (data), size, &error)) {
-        s_download_fail (self, download, sink_code (download->sink), error, true);
+        dlend_fail (self, download, sink_code (download->sink), error, true);
         zstr_free (&error);
         return;
     }
@@ -444,7 +284,7 @@ s_on_chunk (downloads_t *self, download_t *download, Fshare__Chunk *chunk, zmq_m
             zstr_free (&error);
             return;
         }
-        s_download_fail (self, download, sink_code (download->sink), error, true);
+        dlend_fail (self, download, sink_code (download->sink), error, true);
         zstr_free (&error);
         return;
     }
@@ -454,7 +294,7 @@ s_on_chunk (downloads_t *self, download_t *download, Fshare__Chunk *chunk, zmq_m
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
     fsh_msg_set_body (&msg, 0, FSHARE__MESSAGE__BODY_DONE, &done);
     tlink_send (self->link, &msg);
-    s_download_succeed (self, download);
+    dlend_succeed (self, download);
 }
 
 bool
@@ -475,16 +315,16 @@ downloads_on_message (downloads_t *self, Fshare__Message *msg, zmq_msg_t *data)
         bool agent_too = code == FSH_ERR_UNKNOWN_SESSION;
         if (code == FSH_ERR_OWNER_GONE && s_switch_source (self, download))
             return true;
-        s_download_fail (self, download, code, agent_too? "lost the broker's session": error,
-                         false);
+        dlend_fail (self, download, code, agent_too? "lost the broker's session": error,
+                    false);
         return !agent_too;
     }
     if (download->abandoned && msg->body_case == FSHARE__MESSAGE__BODY_CHUNK)
         return true;            //  crossed our cancel
     if (msg->body_case != FSHARE__MESSAGE__BODY_OPENED
     &&  msg->body_case != FSHARE__MESSAGE__BODY_CHUNK) {
-        s_download_fail (self, download, FSH_ERR_PROTOCOL_ERROR,
-                         "protocol error: a reply of the wrong kind", true);
+        dlend_fail (self, download, FSH_ERR_PROTOCOL_ERROR,
+                    "protocol error: a reply of the wrong kind", true);
         return true;
     }
     if (msg->body_case == FSHARE__MESSAGE__BODY_OPENED)
@@ -499,8 +339,8 @@ downloads_on_malformed (downloads_t *self, uint64_t id)
 {
     download_t *download = (download_t *) zhashx_lookup (self->table, &id);
     if (download)
-        s_download_fail (self, download, FSH_ERR_PROTOCOL_ERROR,
-                         "protocol error: a malformed reply", true);
+        dlend_fail (self, download, FSH_ERR_PROTOCOL_ERROR,
+                    "protocol error: a malformed reply", true);
     return download != NULL;
 }
 
@@ -551,11 +391,11 @@ downloads_get (downloads_t *self, zframe_t *to, Fshare__CtlRequest *request)
         download->state = DL_LOOKING;
         download->search = already_search_new (self->already, download->dir, file->size,
                                                file->sha256);
-        s_progress (self, download);    //  accepted: the ctl can wait now
+        dlend_progress (self, download);    //  accepted: the ctl can wait now
     }
     else
     if (s_ask (self, download))
-        s_progress (self, download);
+        dlend_progress (self, download);
     dlrequest_destroy (&asked);
 }
 
@@ -570,7 +410,7 @@ downloads_cancel (downloads_t *self, zframe_t *to)
     size_t count = zlistx_size (mine);
     for (download_t *download = (download_t *) zlistx_first (mine); download;
          download = (download_t *) zlistx_next (mine))
-        s_download_fail (self, download, FSH_ERR_CANCELLED, "interrupted", true);
+        dlend_fail (self, download, FSH_ERR_CANCELLED, "interrupted", true);
     zlistx_destroy (&mine);
     char *text = zsys_sprintf ("%zu download%s cancelled", count, count == 1? "": "s");
     control_reply_ok (self->control, to, text);
@@ -597,7 +437,7 @@ s_work_one (downloads_t *self, download_t *download, uint8_t *buf, size_t buf_si
     if (download->state == DL_LOOKING) {
         int rc = already_search_step (download->search, buf, buf_size, budget);
         if (rc == 1)
-            s_download_identical (self, download, already_search_found (download->search));
+            dlend_identical (self, download, already_search_found (download->search));
         else
         if (rc == -1) {
             already_search_destroy (&download->search);
@@ -615,7 +455,7 @@ s_work_one (downloads_t *self, download_t *download, uint8_t *buf, size_t buf_si
     char *error = NULL;
     int rc = sink_prepare (download->sink, buf, buf_size, budget, &error);
     if (rc == -1) {
-        s_download_fail (self, download, sink_code (download->sink), error, true);
+        dlend_fail (self, download, sink_code (download->sink), error, true);
         zstr_free (&error);
     }
     else
@@ -659,7 +499,7 @@ downloads_tick (downloads_t *self)
     zlistx_t *list = fsh_idtable_items (self->table);
     for (download_t *download = (download_t *) zlistx_first (list); download;
          download = (download_t *) zlistx_next (list)) {
-        s_progress (self, download);
+        dlend_progress (self, download);
         if (download->answered) {
             //  Waiting to cancel an Opened that never came
             if (now - download->heard > limit)
@@ -670,13 +510,13 @@ downloads_tick (downloads_t *self)
         if (!download->ctl) {
             zsys_info ("%s: the ctl of %s:'%s' went away: cancelling", self->link->user,
                        download->owner, download->path);
-            s_download_fail (self, download, FSH_ERR_CANCELLED, "interrupted", true);
+            dlend_fail (self, download, FSH_ERR_CANCELLED, "interrupted", true);
         }
         else
         //  The owner owes us Opened, or data against our credit
         if ((download->state == DL_ASKED || download->state == DL_RUNNING)
         &&  now - download->heard > limit)
-            s_download_fail (self, download, FSH_ERR_STALLED, "owner stalled", true);
+            dlend_fail (self, download, FSH_ERR_STALLED, "owner stalled", true);
     }
     zlistx_destroy (&list);
 }
@@ -697,6 +537,6 @@ downloads_end_all (downloads_t *self, fsh_err_t code, const char *reason)
     zlistx_t *list = fsh_idtable_items (self->table);
     for (download_t *download = (download_t *) zlistx_first (list); download;
          download = (download_t *) zlistx_next (list))
-        s_download_fail (self, download, code, reason, false);
+        dlend_fail (self, download, code, reason, false);
     zlistx_destroy (&list);
 }

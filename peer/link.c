@@ -49,6 +49,7 @@ s_login_ok (link_t *self, Fshare__Message *msg)
     self->sessions++;
     self->ever_session = true;
     self->backoff_ms = LINK_BACKOFF_MIN_MS;
+    self->retry_why [0] = 0;
     uint32_t heartbeat = fsh_loginclient_heartbeat_ms (self->client);
     if (heartbeat != self->heartbeat_ms)
         link_heartbeat_start (self, heartbeat);
@@ -89,7 +90,7 @@ s_login_refused (link_t *self, Fshare__Message *msg)
     //  Not about us: many logins from our address are waiting their turn.
     //  Not an answer to our login either, so it leaves "first" alone.
     if (code == FSH_ERR_BUSY) {
-        link_reconnect_later (self, reason);
+        link_reconnect_later_code (self, code, reason);
         return 0;
     }
     bool first = self->login_replies++ == 0;
@@ -460,6 +461,17 @@ link_state_name (link_t *self)
         case LINK_RESYNCING:    return "online";
         default:                return "stopping";
     }
+}
+
+const char *
+link_retrying (link_t *self, fsh_err_t *code, int64_t *next_ms)
+{
+    if (!self->retry_why [0] || self->state == LINK_ONLINE || self->state == LINK_RESYNCING)
+        return NULL;
+    int64_t left = self->retry_at - zclock_mono ();
+    *code = self->retry_code;
+    *next_ms = left > 0? left: 0;
+    return self->retry_why;
 }
 
 void

@@ -153,6 +153,11 @@ link_state_t link_state (link_t *self);
 //  "logging in", "online", "stopping".
 const char *link_state_name (link_t *self);
 const char *link_state_text (link_state_t state);
+//  Not online after a failed try: why (for people), its code (busy or
+//  broker_unreachable) and the ms until the next try; NULL when online or
+//  before any try failed. The agent tries again for ever, backing off
+//  from LINK_BACKOFF_MIN_MS to LINK_BACKOFF_MAX_MS (SPEC 4.1).
+const char *link_retrying (link_t *self, fsh_err_t *code, int64_t *next_ms);
 const char *link_msg_text (link_msg_t kind);
 bool link_online (link_t *self);
 //  The broker answered within the liveness window.

@@ -30,6 +30,9 @@ struct _link_t {
     int64_t heard_at;           //  last sign of life, whatever the DEALER
     int64_t ticked_at;          //  the last heartbeat tick, 0 before the first
     int backoff_ms;
+    char retry_why [256];       //  the last failed try, while not online; "" else
+    fsh_err_t retry_code;       //  its code: busy or broker_unreachable
+    int64_t retry_at;           //  the next try (zclock_mono)
     uint32_t heartbeat_ms;
     uint32_t page_bytes;
     int heartbeat_timer;
@@ -52,6 +55,8 @@ void link_dealer_drop (link_t *self);
 void link_reconnect (link_t *self, const char *why, int delay);
 //  The same with the current backoff, which doubles.
 void link_reconnect_later (link_t *self, const char *why);
+//  The same, for a try that failed with `code` (busy, not unreachable).
+void link_reconnect_later_code (link_t *self, fsh_err_t code, const char *why);
 //  The link is over: stopped is called; -1 (the agent's loop ends).
 int link_end (link_t *self, bool confirmed);
 void link_heartbeat_start (link_t *self, uint32_t interval);

@@ -72,14 +72,19 @@ s_on_retry (zloop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
-//  Forget the session and the DEALER; try again after `delay` ms.
-void
-link_reconnect (link_t *self, const char *why, int delay)
+//  Forget the session and the DEALER; try again after `delay` ms. What
+//  failed stays for fshare-ctl status until a login succeeds.
+static void
+s_reconnect (link_t *self, fsh_err_t code, const char *why, int delay)
 {
     if (self->state == LINK_STOPPING || self->state == LINK_ENDED)
         return;
     if (why)
         zsys_warning ("%s: %s: reconnecting in %d ms", self->user, why, delay);
+    snprintf (self->retry_why, sizeof self->retry_why, "%s",
+              why? why: "no answer from the broker");
+    self->retry_code = code;
+    self->retry_at = zclock_mono () + delay;
     bool had_session = link_in_session (self->state);
     link_dealer_drop (self);
     outbox_clear (self->outbox);
@@ -93,14 +98,26 @@ link_reconnect (link_t *self, const char *why, int delay)
     self->retry_timer = link_timer (self, delay, s_on_retry);
 }
 
+void
+link_reconnect (link_t *self, const char *why, int delay)
+{
+    s_reconnect (self, FSH_ERR_BROKER_UNREACHABLE, why, delay);
+}
+
 //  Reconnect with the current backoff, and back off further.
 void
-link_reconnect_later (link_t *self, const char *why)
+link_reconnect_later_code (link_t *self, fsh_err_t code, const char *why)
 {
     int delay = self->backoff_ms;
     self->backoff_ms = self->backoff_ms * 2 > LINK_BACKOFF_MAX_MS? LINK_BACKOFF_MAX_MS
                                                                   : self->backoff_ms * 2;
-    link_reconnect (self, why, delay);
+    s_reconnect (self, code, why, delay);
+}
+
+void
+link_reconnect_later (link_t *self, const char *why)
+{
+    link_reconnect_later_code (self, FSH_ERR_BROKER_UNREACHABLE, why);
 }
 
 //  The link is over: -1 ends the agent's loop.

@@ -47,13 +47,19 @@ fsh_endpoint_option (const char *program, const char *option, const char *value,
     return code;
 }
 
+const char *
+fsh_path_problem (const char *value)
+{
+    if (!value || !*value)
+        return "no path given";
+    return strlen (value) < PATH_MAX? NULL: "the path is too long";
+}
+
 int
 fsh_path_option (const char *program, const char *option, const char *value)
 {
-    if (value && *value && strlen (value) < PATH_MAX)
-        return -1;
-    return fsh_usage_error (program, "%s: %s", option,
-                            value && *value? "the path is too long": "no path given");
+    const char *problem = fsh_path_problem (value);
+    return problem? fsh_usage_error (program, "%s: %s", option, problem): -1;
 }
 
 int

@@ -30,8 +30,13 @@ typedef enum { FSH_EP_BIND, FSH_EP_CONNECT, FSH_EP_CONTROL } fsh_ep_use_t;
 int fsh_endpoint_option (const char *program, const char *option, const char *value,
                          fsh_ep_use_t use);
 
-//  -1 when `value`, given to a path `option`, names a path at all (not
-//  empty, shorter than PATH_MAX); else 2 after a usage error.
+//  NULL when `value` names a path at all (not empty, shorter than
+//  PATH_MAX), else why not: "no path given" or "the path is too long".
+//  The one home of that check and its words (options and ctl commands).
+const char *fsh_path_problem (const char *value);
+
+//  -1 when `value`, given to a path `option`, names a path at all
+//  (fsh_path_problem); else 2 after a usage error.
 int fsh_path_option (const char *program, const char *option, const char *value);
 
 //  Block SIGINT and SIGTERM (and SIGHUP when `hangup`) in this thread and

@@ -40,6 +40,7 @@ fsh_ctl_result_code (fsh_ctl_result_t result)
         case FSH_CTL_NO_AGENT:
         case FSH_CTL_TIMEOUT:
         case FSH_CTL_GONE:        return FSH_ERR_NO_AGENT;
+        case FSH_CTL_NO_FDS:      return FSH_ERR_BUSY;
     }
     return FSH_ERR_INTERNAL;
 }
@@ -186,7 +187,10 @@ s_exchange (const char *endpoint, const Fshare__CtlRequest *request, int reply_m
 {
     int64_t deadline = zclock_mono () + total_ms;
     zsock_t *dealer = s_dealer_new (endpoint);
-    if (!dealer || fsh_pack_send (&request->base, dealer, NULL)) {
+    //  Our own shortage, not the agent's silence: said as such
+    if (!dealer)
+        return errno == EMFILE? FSH_CTL_NO_FDS: FSH_CTL_TIMEOUT;
+    if (fsh_pack_send (&request->base, dealer, NULL)) {
         zsock_destroy (&dealer);
         return FSH_CTL_TIMEOUT;
     }
@@ -232,8 +236,9 @@ fsh_ctl_exchange (const char *endpoint, const Fshare__CtlRequest *request, int t
 }
 
 Fshare__CtlReply *
-fsh_ctl_probe (const char *endpoint, int timeout_ms)
+fsh_ctl_probe_why (const char *endpoint, int timeout_ms, fsh_ctl_result_t *result)
 {
+    *result = FSH_CTL_NO_AGENT;
     if (fsh_ctl_endpoint_dead (endpoint))
         return NULL;
     Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
@@ -241,13 +246,23 @@ fsh_ctl_probe (const char *endpoint, int timeout_ms)
     zlistx_t *replies = fsh_ctl_replies_new ();
     Fshare__CtlReply *status = NULL;
     //  A status is one reply: the probe's deadline holds for all of it
-    if (s_exchange (endpoint, &request, timeout_ms, timeout_ms, replies) == FSH_CTL_OK) {
+    *result = s_exchange (endpoint, &request, timeout_ms, timeout_ms, replies);
+    if (*result == FSH_CTL_OK) {
         Fshare__CtlReply *last = (Fshare__CtlReply *) zlistx_last (replies);
         if (last->agent)
             status = (Fshare__CtlReply *) zlistx_detach_cur (replies);
+        else
+            *result = FSH_CTL_MALFORMED;
     }
     zlistx_destroy (&replies);
     return status;
+}
+
+Fshare__CtlReply *
+fsh_ctl_probe (const char *endpoint, int timeout_ms)
+{
+    fsh_ctl_result_t result;
+    return fsh_ctl_probe_why (endpoint, timeout_ms, &result);
 }
 
 bool
@@ -281,16 +296,19 @@ s_probe_free (void **item_p)
 }
 
 //  A status probe sent to `user`'s control socket, or NULL when nobody
-//  listens there.
+//  listens there (or, *no_fds set, when we had no descriptor to ask).
 static probe_t *
-s_probe_start (const char *user)
+s_probe_start (const char *user, bool *no_fds)
 {
     if (fsh_user_check (user))
         return NULL;
     char *endpoint = fsh_control_endpoint (user);
     zsock_t *dealer = NULL;
+    errno = 0;
     if (!fsh_ctl_endpoint_dead (endpoint))
         dealer = s_dealer_new (endpoint);
+    if (!dealer && errno == EMFILE)
+        *no_fds = true;
     zstr_free (&endpoint);
     if (!dealer || s_request_send (dealer, "status")) {
         zsock_destroy (&dealer);
@@ -302,14 +320,17 @@ s_probe_start (const char *user)
     return probe;
 }
 
-//  Probes for the *.ctl names of the control directory.
+//  Probes for the *.ctl names of the control directory; *no_fds set when
+//  some could not be made for want of descriptors.
 static zlistx_t *
-s_probes_start (zpoller_t *poller)
+s_probes_start (zpoller_t *poller, bool *no_fds)
 {
     zlistx_t *probes = zlistx_new ();
     zlistx_set_destructor (probes, s_probe_free);
     char *dir = fsh_control_dir ();
     DIR *handle = opendir (dir);
+    if (!handle && (errno == EMFILE || errno == ENFILE))
+        *no_fds = true;
     zstr_free (&dir);
     if (!handle)
         return probes;
@@ -319,7 +340,7 @@ s_probes_start (zpoller_t *poller)
         if (len <= 4 || !streq (entry->d_name + len - 4, ".ctl"))
             continue;
         char *user = strndup (entry->d_name, len - 4);
-        probe_t *probe = user? s_probe_start (user): NULL;
+        probe_t *probe = user? s_probe_start (user, no_fds): NULL;
         if (probe) {
             zlistx_add_end (probes, probe);
             zpoller_add (poller, probe->dealer);
@@ -330,15 +351,15 @@ s_probes_start (zpoller_t *poller)
     return probes;
 }
 
-zlistx_t *
-fsh_ctl_running_agents (void)
+static zlistx_t *
+s_running_agents (bool *no_fds)
 {
     zlistx_t *alive = zlistx_new ();
     zlistx_set_destructor (alive, (zlistx_destructor_fn *) zstr_free);
     zlistx_set_duplicator (alive, (zlistx_duplicator_fn *) strdup);
     zlistx_set_comparator (alive, (zlistx_comparator_fn *) strcmp);
     zpoller_t *poller = zpoller_new (NULL);
-    zlistx_t *probes = s_probes_start (poller);
+    zlistx_t *probes = s_probes_start (poller, no_fds);
 
     int64_t deadline = zclock_mono () + FSH_CTL_PROBE_TIMEOUT_MS;
     size_t answered = 0;
@@ -362,6 +383,13 @@ fsh_ctl_running_agents (void)
     zlistx_destroy (&probes);
     zlistx_sort (alive);
     return alive;
+}
+
+zlistx_t *
+fsh_ctl_running_agents (void)
+{
+    bool no_fds = false;
+    return s_running_agents (&no_fds);
 }
 
 
@@ -414,8 +442,13 @@ fsh_ctlclient_find (fsh_ctlclient_t *self, zlistx_t **running_p)
 {
     if (self->endpoint)
         return FSH_CTL_OK;
-    zlistx_t *running = fsh_ctl_running_agents ();
+    bool no_fds = false;
+    zlistx_t *running = s_running_agents (&no_fds);
     fsh_ctl_result_t result = FSH_CTL_OK;
+    //  Not knowing them all, we cannot say "the only one" nor "none"
+    if (no_fds)
+        result = FSH_CTL_NO_FDS;
+    else
     if (zlistx_size (running) == 1)
         fsh_ctlclient_set_agent (self, (const char *) zlistx_first (running), NULL);
     else

@@ -27,6 +27,11 @@
 //  without ever ending (a broken one, or something posing as one) cannot
 //  hold a client for ever. An honest agent answers in well under a second.
 #define FSH_CTL_ANSWER_TIMEOUT_MS  60000
+//  A get's stream may last for ever, but the agent speaks on it about
+//  every 200 ms (progress, or a bare "still working"), stalled or not:
+//  silence this long is an agent that is not running (stopped, hung),
+//  which its connection going away does not show.
+#define FSH_CTL_STREAM_SILENT_MS   30000
 
 //  What one request may keep of its replies, at most, so that an agent
 //  (a broken one, or something posing as one) that streams `more` replies
@@ -49,13 +54,19 @@ typedef enum {
     FSH_CTL_MALFORMED,      //  the agent sent something that is no CtlReply
     FSH_CTL_INTERRUPTED,    //  a signal ended the wait
     FSH_CTL_GONE,           //  stream: the agent's connection went away
-    FSH_CTL_TOO_LARGE       //  the replies went beyond fsh_ctl_replies_max
+    FSH_CTL_TOO_LARGE,      //  the replies went beyond fsh_ctl_replies_max
+    FSH_CTL_NO_FDS          //  this process had no file descriptor for the socket
 } fsh_ctl_result_t;
+
+//  What FSH_CTL_NO_FDS means, for people (code busy): one text for every
+//  client of the control socket.
+#define FSH_CTL_NO_FDS_TEXT "no file descriptor left for a control socket (raise ulimit -n)"
 
 //  The error code that says a result to scripts (SPEC 5.2): no_agent for
 //  NO_AGENT, TIMEOUT and GONE, bad_request for SEVERAL (the request does
 //  not say which agent), protocol_error for MALFORMED, cancelled for
-//  INTERRUPTED, too_large for TOO_LARGE, none for OK.
+//  INTERRUPTED, too_large for TOO_LARGE, busy for NO_FDS (the caller is
+//  short of descriptors: nothing is said of the agent), none for OK.
 fsh_err_t fsh_ctl_result_code (fsh_ctl_result_t result);
 
 //  The code of an agent's error reply (internal when it carries none);
@@ -81,7 +92,8 @@ const char *fsh_ctlclient_endpoint (fsh_ctlclient_t *self);
 const char *fsh_ctlclient_user (fsh_ctlclient_t *self);
 
 //  Makes sure an agent is chosen: keeps the one set, else takes the only
-//  running agent. FSH_CTL_OK, FSH_CTL_NO_AGENT or FSH_CTL_SEVERAL; when
+//  running agent. FSH_CTL_OK, FSH_CTL_NO_AGENT, FSH_CTL_SEVERAL or
+//  FSH_CTL_NO_FDS (some control socket could not be asked); when
 //  running_p is given it receives the running users (sorted; caller
 //  destroys) whenever a search was made.
 fsh_ctl_result_t fsh_ctlclient_find (fsh_ctlclient_t *self, zlistx_t **running_p);
@@ -128,6 +140,11 @@ fsh_ctl_result_t fsh_ctl_exchange (const char *endpoint, const Fshare__CtlReques
 
 //  The agent's status reply (agent set) within the deadline, or NULL.
 Fshare__CtlReply *fsh_ctl_probe (const char *endpoint, int timeout_ms);
+//  The same, saying why there is none: FSH_CTL_NO_FDS when this process
+//  could not make the socket, else the exchange's result (NO_AGENT when
+//  nobody listens; OK with a reply that is no status: MALFORMED).
+Fshare__CtlReply *fsh_ctl_probe_why (const char *endpoint, int timeout_ms,
+                                     fsh_ctl_result_t *result);
 bool fsh_ctl_alive (const char *endpoint, int timeout_ms);
 
 //  Users whose control socket in the control directory answers a status

@@ -47,6 +47,30 @@ s_tcp_host_valid (const char *host, const char *end, bool bind)
     return true;
 }
 
+//  The source of "source;destination": a host (a name, an address, an
+//  interface) with an optional port, a number from 0 (any) to 65535 or
+//  '*'; `end` is the ';'.
+static const char *
+s_tcp_source_invalid (const char *source, const char *end)
+{
+    //  An IPv6 address's own colons are inside its brackets
+    const char *close = source [0] == '['? memchr (source, ']', (size_t) (end - source)): NULL;
+    const char *from = close? close: source;
+    const char *colon = memrchr (from, ':', (size_t) (end - from));
+    if (!s_tcp_host_valid (source, colon? colon: end, false))
+        return "the source address is not a host name or address";
+    if (!colon)
+        return NULL;
+    const char *port = colon + 1;
+    size_t len = (size_t) (end - port);
+    if (len == 1 && *port == '*')
+        return NULL;
+    if (len == 0 || len > 5 || strspn (port, "0123456789") < len
+    ||  strtol (port, NULL, 10) > 65535)
+        return "the source port is not a number from 0 to 65535";
+    return NULL;
+}
+
 static const char *
 s_tcp_invalid (const char *address, bool bind)
 {
@@ -55,9 +79,9 @@ s_tcp_invalid (const char *address, bool bind)
     if (semi) {
         if (bind)
             return "a source address (';') only applies to connecting";
-        const char *colon = memrchr (address, ':', (size_t) (semi - address));
-        if (!s_tcp_host_valid (address, colon? colon: semi, false))
-            return "the source address is not a host name or address";
+        const char *problem = s_tcp_source_invalid (address, semi);
+        if (problem)
+            return problem;
         address = semi + 1;
     }
     const char *colon = strrchr (address, ':');

@@ -9,6 +9,11 @@
     FSH_SOCKET_SPARE_FDS descriptors for an instant, so that the socket,
     its connection (opened later by libzmq's I/O thread) and one taken
     meanwhile by another thread of the program still find room.
+    Looking first is a race with the program's other threads, and making
+    the socket first and taking EMFILE from libzmq would close it, but
+    CZMQ 4.2's zsock_new asserts on a NULL handle (src/zsock.c:88,
+    checked) and a zsock_t cannot be made around a handle of our own:
+    the look stays, with room enough for the worst single socket.
     It cannot look at libzmq's count of sockets, and zmq_close frees a
     socket's slot among ZMQ_MAX_SOCKETS only later (its reaper thread):
     a program that makes sockets quickly (fshare-web, one control socket
@@ -21,7 +26,10 @@
 
 #include "fshare.h"
 
-#define FSH_SOCKET_SPARE_FDS    4
+//  The first socket of a context also starts libzmq's reaper and I/O
+//  threads, a mailbox and an epoll descriptor each: with 4, a limit that
+//  left room for 4 and not 8 passed the look and zsock_new aborted.
+#define FSH_SOCKET_SPARE_FDS    8
 
 //  A new socket of `type` (destroyed with zsock_destroy), or NULL with
 //  errno (EMFILE: out of descriptors) when libzmq could not make it.

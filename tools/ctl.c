@@ -95,11 +95,15 @@ s_command_check (ctl_t *self, const ctl_command_t *command, const ctl_args_t *ar
                                   why);
     const char *paths [] = { args->dir, args->downloads, args->output, args->password_file };
     const char *names [] = { "--dir", "--downloads", "--output", "--password-file" };
-    for (size_t i = 0; i < sizeof paths / sizeof paths [0]; i++)
-        if (paths [i] && (!*paths [i] || strlen (paths [i]) >= PATH_MAX))
-            return ctl_command_error (self, command->name, *paths [i]? "%s: the path is too long"
-                                                                     : "%s: no path given",
-                                      names [i]);
+    for (size_t i = 0; i < sizeof paths / sizeof paths [0]; i++) {
+        const char *problem = paths [i]? fsh_path_problem (paths [i]): NULL;
+        char *why = problem? zsys_sprintf ("%s: %s", names [i], problem): NULL;
+        if (why) {
+            int rc = ctl_command_error (self, command->name, "%s", why);
+            zstr_free (&why);
+            return rc;
+        }
+    }
     return -1;
 }
 

@@ -38,12 +38,16 @@ static const char *s_usage =
 static bool
 s_parse_seconds (const char *text, int64_t *ms)
 {
-    //  Digits with an optional fraction: strtod alone would also take
-    //  " 5", "+5", "1e3", "0x10" and "infinity"
+    //  digits[.digits], strictly: strtod alone would also take " 5",
+    //  "+5", "1e3", "0x10", "infinity" and "5."
     size_t whole = strspn (text, "0123456789");
-    if (whole == 0 || (text [whole] && (text [whole] != '.'
-                   ||  text [whole + 1 + strspn (text + whole + 1, "0123456789")])))
+    if (whole == 0)
         return false;
+    if (text [whole]) {
+        size_t fraction = strspn (text + whole + 1, "0123456789");
+        if (text [whole] != '.' || fraction == 0 || text [whole + 1 + fraction])
+            return false;
+    }
     char *end;
     errno = 0;
     double seconds = strtod (text, &end);

@@ -75,8 +75,8 @@ bad 2 "$CTL" connect alice --downloads "" --password-file "$T/pw"
 bad 2 "$TAP" --password-file "$T/pw"
 err_has "needs --user"
 
-# Seconds are digits with an optional fraction
-for s in 0x10 1e3 " 5" +5 1.5x inf nan 0 -1 ""; do
+# Seconds are digits with an optional fraction: digits[.digits], strictly
+for s in 0x10 1e3 " 5" +5 1.5x inf nan 0 -1 "" 5. .5 1..2; do
     bad 2 "$TAP" --timeout "$s" --broker "ipc://$T/l"
     err_has "fshare-tap: --timeout needs a positive number of seconds"
 done

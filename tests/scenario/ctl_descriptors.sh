@@ -3,8 +3,11 @@
 # `ulimit -n 20`: it cannot open 64 control sockets at once. It ran the
 # downloads it could and failed the rest as "agent not responding" (exit
 # 1), and CZMQ's zsock_new could abort it; now the rest wait for a running
-# one to end, and all 200 files arrive, exit 0. A single get that finds no
-# descriptor at all fails with busy, not with the agent's absence.
+# one to end, and all 200 files arrive, exit 0. A single get, and a status
+# that looks for the only agent, that find no descriptor fail with busy
+# (`no file descriptor left for a control socket`), never with the agent's
+# absence (no_agent), nor by CZMQ's abort: under every limit from 4 to 24
+# that lets the program load at all.
 . "$(dirname "$0")/../lib.sh" "$1"
 
 export FSHARE_PASSWORD="secret-$$"
@@ -22,4 +25,32 @@ status=$?
 (cd "$T/bob_dl/set" && sha256sum f*.txt) >"$T/got" || fail "nothing in $T/bob_dl/set"
 cmp -s "$T/want" "$T/got" || fail "bob's copy differs: $(diff "$T/want" "$T/got" | head -n 5)"
 lines "$T/got" 200
+
+busy=0
+for n in $(seq 4 24); do
+    rm -f "$T/one.txt"
+    (ulimit -n "$n" && exec "$CTL" --user bob --json get alice set/f000.txt -o "$T/one.txt") \
+        >"$T/out" 2>"$T/err"
+    status=$?
+    # Below what the dynamic loader itself needs (ctest's own descriptors
+    # count too): not fshare-ctl's to answer
+    if [ $status -eq 127 ] && grep -q "error while loading shared libraries" "$T/err"; then
+        continue
+    fi
+    if [ $status -eq 1 ]; then
+        json_is '.code == "busy"' <"$T/out" || fail "get under ulimit -n $n: $(cat "$T/out")"
+        err_is "fshare-ctl: busy: no file descriptor left for a control socket (raise ulimit -n)"
+        busy=$((busy + 1))
+    else
+        [ $status -eq 0 ] || fail "get under ulimit -n $n: exit $status: $(cat "$T/err")"
+        cmp -s "$T/one.txt" "$T/alice_files/set/f000.txt" || fail "get under ulimit -n $n: $(cat "$T/out")"
+    fi
+    # Two agents run: "several" when it could ask them all, else busy
+    (ulimit -n "$n" && exec "$CTL" --json status) >"$T/out" 2>"$T/err"
+    status=$?
+    [ $status -eq 1 ] || fail "status under ulimit -n $n: exit $status: $(cat "$T/err")"
+    json_is '.code == "busy" or .code == "bad_request"' <"$T/out" \
+        || fail "status under ulimit -n $n: $(cat "$T/out")"
+done
+[ $busy -ge 3 ] || fail "only $busy of the limits 4 to 24 were too low for a get"
 exit 0

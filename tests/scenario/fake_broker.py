@@ -37,8 +37,13 @@ A Get of PATH from mallory is answered per MODE:
   credit_body   Opened, then a Credit (a request's body) under the Get's id
   trickle       Opened{size 10 MiB}, then a chunk of 100 bytes every 0.2 s
 "stall_ms": N is the stall timeout told at login (30000 unless given).
+"login": "busy" answers every Login `busy` (code 4), as a broker whose
+login queue is always full, printing "busy login" for each.
   stray         a chunk under a Get id never asked, then like good
   huge          Opened{size 2^64-1} and a chunk of 10 bytes, last
+  held          not answered while further Gets keep coming: once none has
+                come for "hold_quiet_s" (1 unless given), "held K" (the
+                Gets held then) and the oldest is answered as good
 The agent's later Done or Cancel are printed ("done T", "cancel T CODE").
 "serves": [SERVE...] asks the agent, once it is online, to serve each
 SERVE: {"transfer", "path", "offset", "expect_size", "expect_mtime",
@@ -126,6 +131,8 @@ class Fake:
         self.next_transfer = 100
         self.transfers = {}
         self.trickles = {}
+        self.held = []
+        self.last_get = 0.0
 
     def count(self, what, code):
         key = "%s %d" % (what, code) if code else what
@@ -164,6 +171,10 @@ class Fake:
             self.send(rid, f_varint(1, msg_id) + f_varint(3, 1) + f_bytes(4, "unknown file")
                       + f_varint(5, 10))
             return
+        if mode == "held":
+            self.held.append((rid, msg_id, get))
+            self.last_get = time.monotonic()
+            return
         transfer = self.next_transfer
         self.next_transfer += 1
         size = SIZES.get(mode, 10)
@@ -182,6 +193,19 @@ class Fake:
             mode = "good"
         self.send(rid, reply(msg_id, 32, opened))
         self.transfers[transfer] = (rid, msg_id, mode)
+
+    def release_held(self):
+        """The oldest held Get, answered as good once the Gets are quiet."""
+        if not self.held or time.monotonic() < self.last_get + self.script.get("hold_quiet_s", 1):
+            return
+        self.say("held %d" % len(self.held))
+        rid, msg_id, get = self.held.pop(0)
+        self.last_get = time.monotonic()
+        transfer = self.next_transfer
+        self.next_transfer += 1
+        opened = f_varint(1, transfer) + f_varint(2, 10) + f_varint(3, 1700000000)
+        self.send(rid, reply(msg_id, 32, opened))
+        self.transfers[transfer] = (rid, msg_id, "good")
 
     def chunk(self, rid, msg_id, transfer, offset, data, last, digest=None, frames=None):
         body = f_varint(1, transfer) + f_varint(2, offset)
@@ -232,7 +256,12 @@ class Fake:
         msg_id = fields.get(1, [0])[0]
         body = next((n for n in fields if n >= 10), None)
         inner = parse(fields[body][0]) if body else {}
-        if body == 10:
+        if body == 10 and self.script.get("login") == "busy":
+            self.say("busy login")
+            busy = f_varint(1, msg_id) + f_varint(3, 1)
+            busy += f_bytes(4, "busy: too many logins at once, try again") + f_varint(5, 4)
+            self.send(rid, busy)
+        elif body == 10:
             self.agent = rid
             self.say("login")
             ok = f_bytes(1, SESSION) + f_bytes(2, self.broker) + f_varint(3, self.seq)
@@ -304,7 +333,8 @@ class Fake:
         poller.register(self.pub, zmq.POLLIN)
         trickled = 0
         while True:
-            ready = dict(poller.poll(200 if self.trickles else None))
+            ready = dict(poller.poll(200 if self.trickles or self.held else None))
+            self.release_held()
             if self.trickles and time.monotonic() >= trickled + 0.2:
                 trickled = time.monotonic()
                 for transfer, (rid, msg_id, offset) in list(self.trickles.items()):

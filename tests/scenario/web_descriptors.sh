@@ -44,7 +44,11 @@ def check(condition, what):
 jar = web.login()
 post = {"Cookie": jar, "Origin": web.origin, "Accept": "application/json",
         "Content-Type": "application/x-www-form-urlencoded"}
-status, _, data = web.request("POST", "/download", post, "user=alice&dir=many")
+# The folder is known once fshare-web has its first listing (slow under load)
+def asked():
+    answer = web.request("POST", "/download", post, "user=alice&dir=many")
+    return answer if answer[0] != 404 else None
+status, _, data = until(time.monotonic() + 60, asked) or (404, None, b"never listed")
 check(status == 200, "the folder's download: %d %r" % (status, data[:200]))
 job = json.loads(data).get("job")
 

@@ -93,4 +93,23 @@ fixture_ends_download (fixture_ends_t *fx, const char *path, const char *name)
     return saved;
 }
 
+//  A sink for alice's `path`, saved as `name` in the downloads directory.
+static inline sink_t *
+fixture_ends_sink (fixture_ends_t *fx, const char *name, const char *path)
+{
+    char *error = NULL;
+    fsh_err_t code = FSH_ERR_NONE;
+    sink_t *sink = sink_new (fx->downloads, name, "alice", path, NULL, &code, &error);
+    if (!sink)
+        fail_msg ("sink_new: %s", error);
+    return sink;
+}
+
+//  The partial file's own name.
+static inline const char *
+fixture_ends_part_name (sink_t *sink)
+{
+    return strrchr (sink_part (sink), '/') + 1;
+}
+
 #endif

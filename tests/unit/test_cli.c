@@ -45,6 +45,25 @@ test_number (void **state)
     assert_int_equal (fsh_number ("12\0junk", 0, 100), 12);
 }
 
+//  The one check of a path option, and its words
+static void
+test_path_problem (void **state)
+{
+    (void) state;
+    assert_null (fsh_path_problem ("a"));
+    assert_null (fsh_path_problem ("/tmp/x"));
+    assert_string_equal (fsh_path_problem (""), "no path given");
+    assert_string_equal (fsh_path_problem (NULL), "no path given");
+    char *longest = (char *) malloc (PATH_MAX + 1);
+    memset (longest, 'a', PATH_MAX);
+    longest [PATH_MAX - 1] = 0;
+    assert_null (fsh_path_problem (longest));
+    longest [PATH_MAX - 1] = 'a';
+    longest [PATH_MAX] = 0;
+    assert_string_equal (fsh_path_problem (longest), "the path is too long");
+    free (longest);
+}
+
 static void
 test_usage_error (void **state)
 {
@@ -205,6 +224,7 @@ main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_number),
+        cmocka_unit_test (test_path_problem),
         cmocka_unit_test (test_usage_error),
         cmocka_unit_test (test_signal_slice),
         cmocka_unit_test (test_signals),

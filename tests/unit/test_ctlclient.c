@@ -12,6 +12,8 @@
 #include "fixture.h"
 #include "fshare.h"
 #include "ctlclient.h"
+#include <fcntl.h>
+#include <sys/resource.h>
 
 static char s_dir [64];
 
@@ -291,6 +293,7 @@ test_codes (void **state)
     assert_int_equal (fsh_ctl_result_code (FSH_CTL_SEVERAL), FSH_ERR_BAD_REQUEST);
     assert_int_equal (fsh_ctl_result_code (FSH_CTL_MALFORMED), FSH_ERR_PROTOCOL_ERROR);
     assert_int_equal (fsh_ctl_result_code (FSH_CTL_INTERRUPTED), FSH_ERR_CANCELLED);
+    assert_int_equal (fsh_ctl_result_code (FSH_CTL_NO_FDS), FSH_ERR_BUSY);
     Fshare__CtlReply reply = FSHARE__CTL_REPLY__INIT;
     assert_int_equal (fsh_ctl_reply_code (&reply), FSH_ERR_NONE);
     reply.status = FSHARE__STATUS__STATUS_ERROR;
@@ -299,6 +302,50 @@ test_codes (void **state)
     assert_int_equal (fsh_ctl_reply_code (&reply), FSH_ERR_UNKNOWN_USER);
     reply.code = (Fshare__ErrorCode) 999;                                 //  a newer agent's
     assert_int_equal (fsh_ctl_reply_code (&reply), FSH_ERR_INTERNAL);
+}
+
+//  With every file descriptor of this process taken, a request and a
+//  probe say so (NO_FDS: busy), not that the agent is silent or absent:
+//  the web view's banner and fshare-ctl's message depend on it.
+static void
+test_out_of_descriptors (void **state)
+{
+    (void) state;
+    zactor_t *agent = s_agent_start ("alice");
+    char *endpoint = fsh_control_endpoint ("alice");
+    assert_true (fsh_ctl_alive (endpoint, 2000));
+    struct rlimit saved, low;
+    assert_int_equal (getrlimit (RLIMIT_NOFILE, &saved), 0);
+    low = saved;
+    low.rlim_cur = saved.rlim_max < 256? saved.rlim_max: 256;
+    assert_int_equal (setrlimit (RLIMIT_NOFILE, &low), 0);
+    int held [256];
+    size_t count = 0;
+    while (count < 256 && (held [count] = open ("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+        count++;
+    assert_int_equal (errno, EMFILE);
+
+    Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
+    request.command = "status";
+    zlistx_t *replies = fsh_ctl_replies_new ();
+    fsh_ctl_result_t exchanged = fsh_ctl_exchange (endpoint, &request, 2000, replies);
+    fsh_ctl_result_t probed = FSH_CTL_OK;
+    Fshare__CtlReply *status = fsh_ctl_probe_why (endpoint, 300, &probed);
+
+    for (size_t i = 0; i < count; i++)
+        close (held [i]);
+    assert_int_equal (setrlimit (RLIMIT_NOFILE, &saved), 0);
+    assert_int_equal (exchanged, FSH_CTL_NO_FDS);
+    assert_int_equal (probed, FSH_CTL_NO_FDS);
+    assert_null (status);
+    zlistx_destroy (&replies);
+    //  And with descriptors back, the agent answers again
+    status = fsh_ctl_probe_why (endpoint, 2000, &probed);
+    assert_non_null (status);
+    assert_int_equal (probed, FSH_CTL_OK);
+    fsh_ctl_reply_free (&status);
+    zstr_free (&endpoint);
+    zactor_destroy (&agent);
 }
 
 //  The listener's pid from its ipc socket: this process's, for a socket
@@ -335,6 +382,7 @@ main (void)
         cmocka_unit_test (test_stream),
         cmocka_unit_test (test_replies_bounded),
         cmocka_unit_test (test_codes),
+        cmocka_unit_test (test_out_of_descriptors),
         cmocka_unit_test (test_endpoint_pid),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);

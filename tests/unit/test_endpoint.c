@@ -73,6 +73,24 @@ test_invalid_endpoints (void **state)
     assert_null (fsh_endpoint_invalid ("tcp://127.0.0.2;127.0.0.1:5555", false));
     assert_null (fsh_endpoint_invalid ("tcp://127.0.0.2:0;127.0.0.1:5555", false));
     assert_non_null (fsh_endpoint_invalid ("tcp://127.0.0.2;127.0.0.1:5555", true));
+    //  The source's port is checked as the destination's is (0 and '*': any)
+    const char *good_sources [] = {
+        "tcp://127.0.0.2:*;127.0.0.1:5555", "tcp://127.0.0.2:65535;127.0.0.1:5555",
+        "tcp://[::1];[::1]:5555", "tcp://[::1]:4000;[::1]:5555", "tcp://eth0;localhost:1", NULL
+    };
+    for (int i = 0; good_sources [i]; i++)
+        assert_null (fsh_endpoint_invalid (good_sources [i], false));
+    const char *bad_sources [] = {
+        "tcp://127.0.0.2:;127.0.0.1:5555", "tcp://127.0.0.2:x;127.0.0.1:5555",
+        "tcp://127.0.0.2:65536;127.0.0.1:5555", "tcp://127.0.0.2:-1;127.0.0.1:5555",
+        "tcp://127.0.0.2:123456;127.0.0.1:5555", "tcp://127.0.0.2:1x;127.0.0.1:5555",
+        "tcp://[::1]:;[::1]:5555", "tcp://[::1]:99999;[::1]:5555", NULL
+    };
+    for (int i = 0; bad_sources [i]; i++) {
+        const char *why = fsh_endpoint_invalid (bad_sources [i], false);
+        if (!why || !strstr (why, "source port"))
+            fail_msg ("%s: %s", bad_sources [i], why? why: "accepted");
+    }
 
     char long_ipc [200] = "ipc://";
     memset (long_ipc + 6, 'a', 107);

@@ -94,6 +94,9 @@ ctl_find_agent (ctl_t *self, bool quiet)
         ctl_fail (self, FSH_ERR_NO_AGENT, "no agent running (start one with: %s)",
                   self->in_shell? "connect USER PASS": "fshare-ctl connect USER");
     else
+    if (result == FSH_CTL_NO_FDS && !quiet)
+        ctl_call_failed (self, result);
+    else
     if (result == FSH_CTL_SEVERAL && !quiet) {
         char *users = s_join (alive);
         ctl_fail (self, FSH_ERR_BAD_REQUEST, "several agents running (%s): choose one with "
@@ -147,6 +150,9 @@ ctl_call_failed (ctl_t *self, fsh_ctl_result_t result)
     if (result == FSH_CTL_INTERRUPTED)      //  people know: they pressed Ctrl-C
         ctl_print_failure (self, FSH_ERR_CANCELLED, "interrupted");
     else
+    if (result == FSH_CTL_NO_FDS)           //  ours, not the agent's
+        ctl_fail (self, FSH_ERR_BUSY, "busy: %s", FSH_CTL_NO_FDS_TEXT);
+    else
         ctl_fail (self, FSH_ERR_NO_AGENT, "agent not responding");
 }
 
@@ -182,10 +188,12 @@ ctl_stream_open (ctl_t *self)
         return -1;
     Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
     request.command = "events";
+    errno = 0;
     fsh_ctlstream_t *stream = fsh_ctlstream_new (ctl_control (self), &request);
+    fsh_ctl_result_t result = !stream && errno == EMFILE? FSH_CTL_NO_FDS: FSH_CTL_NO_AGENT;
     Fshare__CtlReply *ack = NULL;
-    fsh_ctl_result_t result = stream? fsh_ctlstream_recv (stream, REQUEST_TIMEOUT_MS, &ack)
-                                    : FSH_CTL_NO_AGENT;
+    if (stream)
+        result = fsh_ctlstream_recv (stream, REQUEST_TIMEOUT_MS, &ack);
     if (result != FSH_CTL_OK)
         fsh_ctl_reply_free (&ack);
     int rc = -1;

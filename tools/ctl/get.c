@@ -211,9 +211,10 @@ s_get_follow (ctl_t *self, fsh_ctlstream_t *stream, ctl_args_t *args)
     int rc = -1;
     while (rc == -1) {
         Fshare__CtlReply *reply = NULL;
-        //  The agent dying is the only silence that ends a download: a slow
-        //  or stalled transfer may go quiet for as long as it likes
-        fsh_ctl_result_t result = fsh_ctlstream_recv (stream, answered? -1: REQUEST_TIMEOUT_MS,
+        //  A slow or stalled transfer may last as long as it likes, but the
+        //  agent speaks about it every 200 ms: a silent one is not running
+        fsh_ctl_result_t result = fsh_ctlstream_recv (stream, answered? FSH_CTL_STREAM_SILENT_MS
+                                                                      : REQUEST_TIMEOUT_MS,
                                                       &reply);
         if (result != FSH_CTL_TIMEOUT)
             answered = true;
@@ -264,12 +265,13 @@ ctl_get (ctl_t *self, ctl_args_t *args)
     request.n_args = 2;
     request.output = output? output: "";
     request.again = args->again;
+    errno = 0;
     fsh_ctlstream_t *stream = fsh_ctlstream_new (ctl_control (self), &request);
     int rc = 1;
     if (stream)
         rc = s_get_follow (self, stream, args);
     else
-        ctl_fail (self, FSH_ERR_NO_AGENT, "agent not responding");
+        ctl_call_failed (self, errno == EMFILE? FSH_CTL_NO_FDS: FSH_CTL_TIMEOUT);
     fsh_ctlstream_destroy (&stream);
     free (output);
     return rc;

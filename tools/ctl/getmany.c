@@ -32,6 +32,7 @@ typedef struct {
     char *saved;                //  where it was saved, or the error text
     char sha256_hex [DIGEST_HEX_SIZE];
     fsh_err_t code;
+    int64_t heard;              //  the agent's last word about it (zclock_mono)
 } item_t;
 
 typedef struct {
@@ -183,15 +184,16 @@ s_start (many_t *self, item_t *item, int running)
         errno = 0;
         item->stream = fsh_ctlstream_new (ctl_control (self->ctl), &request);
     }
-    if (item->stream)
+    if (item->stream) {
         item->state = ITEM_RUNNING;
+        item->heard = zclock_mono ();
+    }
     else
     if (errno != EMFILE)
         s_fail (item, FSH_ERR_NO_AGENT, "agent not responding");
     else
     if (running == 0)
-        s_fail (item, FSH_ERR_BUSY, "no file descriptor left for a control socket "
-                                    "(raise ulimit -n)");
+        s_fail (item, FSH_ERR_BUSY, FSH_CTL_NO_FDS_TEXT);
     else
         return true;            //  waits for one of the running to end
     return false;
@@ -277,8 +279,13 @@ s_run (many_t *self, int jobs)
         for (item_t *item = (item_t *) zlistx_first (self->items); item;
              item = (item_t *) zlistx_next (self->items)) {
             void *which = item->state == ITEM_RUNNING? fsh_ctlstream_ready (item->stream): NULL;
+            //  The agent speaks of each every 200 ms: silence is no agent
+            if (!which && item->state == ITEM_RUNNING
+            &&  zclock_mono () - item->heard > FSH_CTL_STREAM_SILENT_MS)
+                s_fail (item, FSH_ERR_NO_AGENT, "agent not responding");
             if (!which)
                 continue;
+            item->heard = zclock_mono ();
             Fshare__CtlReply *reply = NULL;
             fsh_ctl_result_t result = fsh_ctlstream_read (item->stream, which, &reply);
             if (result == FSH_CTL_OK && reply)

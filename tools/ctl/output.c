@@ -297,6 +297,14 @@ s_print_status_json (const Fshare__AgentStatus *agent)
     json_object_set_new (obj, "pid", json_integer ((json_int_t) agent->pid));
     json_object_set_new (obj, "events", s_json_text (agent->events));
     json_object_set_new (obj, "watching", s_json_text (agent->watching));
+    json_t *retrying = json_null ();
+    if (agent->retrying && *agent->retrying) {
+        retrying = json_object ();
+        json_object_set_new (retrying, "error", s_json_text (agent->retrying));
+        json_object_set_new (retrying, "code", json_string (fsh_err_name (agent->retry_code)));
+        json_object_set_new (retrying, "next_ms", json_integer ((json_int_t) agent->retry_in_ms));
+    }
+    json_object_set_new (obj, "retrying", retrying);
     ctl_json_print (obj);
 }
 
@@ -319,6 +327,14 @@ ctl_print_status (ctl_t *self, const Fshare__AgentStatus *agent)
     }
     s_status_line ("user:", agent->user);
     s_status_line ("state:", agent->state);
+    if (agent->retrying && *agent->retrying) {
+        //  The agent tries again for ever (SPEC 4.1): say why and when
+        char *line = zsys_sprintf ("%s (%s; next try in %.1f s)", agent->retrying,
+                                   fsh_err_name (agent->retry_code),
+                                   (double) agent->retry_in_ms / 1000);
+        s_status_line ("retrying:", line);
+        zstr_free (&line);
+    }
     s_status_line ("broker:", agent->broker);
     s_status_line ("events:", agent->events);
     s_status_line ("broker id:", agent->broker_id);

@@ -293,6 +293,9 @@ spawn_wait_online (spawn_t *self, ctl_t *ctl, const char *endpoint)
 {
     int64_t deadline = zclock_mono () + CONNECT_TIMEOUT_MS;
     char state [32] = "not started";
+    //  Why the agent's last login failed (it tries again for ever)
+    char retrying [128] = "";
+    fsh_err_t code = FSH_ERR_BROKER_UNREACHABLE;
     while (!zsys_interrupted) {
         int status;
         if (waitpid (self->pid, &status, WNOHANG) == self->pid) {
@@ -300,15 +303,20 @@ spawn_wait_online (spawn_t *self, ctl_t *ctl, const char *endpoint)
             return -1;
         }
         if (zclock_mono () >= deadline) {
-            ctl_fail (ctl, FSH_ERR_BROKER_UNREACHABLE, "connect failed: the agent is not "
-                      "online after %d s (state: %s; see %s)", CONNECT_TIMEOUT_MS / 1000, state,
-                      self->log);
+            ctl_fail (ctl, code, "connect failed: the agent is not online after %d s "
+                      "(state: %s%s%s; see %s)", CONNECT_TIMEOUT_MS / 1000, state,
+                      *retrying? ", ": "", retrying, self->log);
             s_stop (self->pid);
             return -1;
         }
         Fshare__CtlReply *reply = fsh_ctl_probe (endpoint, PROBE_TIMEOUT_MS);
         if (reply && fsh_text_valid (reply->agent->state, 30))
             snprintf (state, sizeof state, "%s", reply->agent->state);
+        if (reply && reply->agent->retrying && fsh_text_valid (reply->agent->retrying, 256)) {
+            snprintf (retrying, sizeof retrying, "%s", reply->agent->retrying);
+            code = reply->agent->retry_code == FSH_ERR_BUSY? FSH_ERR_BUSY
+                                                           : FSH_ERR_BROKER_UNREACHABLE;
+        }
         //  Another agent on that endpoint is not ours (it refused to start).
         bool online = reply && streq (reply->agent->state, "online")
                    && reply->agent->pid == (int64_t) self->pid;

@@ -16,6 +16,8 @@ struct _observer_t {
     bool in_session;            //  a login succeeded and was not lost since
     int64_t retry_at;           //  next login attempt while logged out
     bool busy;                  //  the last login was answered FSH_ERR_BUSY
+    int64_t busy_since;         //  the first of the busy answers in a row; 0: none
+    int busy_delay;             //  the wait before the next try while busy
     bool interrupted;           //  a signal ended the last login
     int signals;
 };
@@ -120,6 +122,32 @@ s_login (observer_t *self, int64_t deadline, bool *refused)
     return error;
 }
 
+//  After a busy answer: the wait before the next login (ms, doubling), or
+//  -1 when the broker has been busy for LOGIN_BUSY_TOTAL_MS: give up.
+static int
+s_busy_delay (observer_t *self)
+{
+    int64_t now = zclock_mono ();
+    if (!self->busy_since) {
+        self->busy_since = now;
+        self->busy_delay = LOGIN_BUSY_FIRST_MS;
+    }
+    int delay = self->busy_delay;
+    if (now + delay - self->busy_since > LOGIN_BUSY_TOTAL_MS)
+        return -1;
+    self->busy_delay = delay * 2 > LOGIN_BUSY_MAX_DELAY_MS? LOGIN_BUSY_MAX_DELAY_MS: delay * 2;
+    return delay;
+}
+
+//  The message for giving up on a busy broker (caller frees).
+static char *
+s_busy_error (observer_t *self)
+{
+    return zsys_sprintf ("busy: %s answered every login \"busy\" for %d s: giving up "
+                         "(try again later)", self->options->broker,
+                         LOGIN_BUSY_TOTAL_MS / 1000);
+}
+
 //  A password travels only inside CURVE, or on loopback/ipc (SPEC 6).
 //  The password, or NULL (said why on stderr).
 static char *
@@ -150,16 +178,28 @@ observer_start (const tap_options_t *options, int signals, int64_t deadline,
     fsh_password_free (&password);
     bool refused;
     char *error = s_login (self, deadline, &refused);
-    //  A busy broker (many logins from our address at once): wait our turn
+    //  A busy broker (many logins from our address at once): wait our
+    //  turn, backing off, but not for ever
     bool stopped = self->interrupted;
-    while (error && self->busy && !stopped
-    &&     (!deadline || zclock_mono () + LOGIN_RETRY_MS < deadline)) {
+    while (error && self->busy && !stopped) {
+        int delay = s_busy_delay (self);
+        if (delay == -1) {
+            zstr_free (&error);
+            error = s_busy_error (self);
+            break;
+        }
+        if (deadline && zclock_mono () + delay >= deadline)
+            break;
+        if (self->options->verbose)
+            fprintf (stderr, "fshare-tap: %s: trying again in %d ms\n", error, delay);
         zstr_free (&error);
-        tap_wait (signals, NULL, NULL, LOGIN_RETRY_MS, &stopped);
+        tap_wait (signals, NULL, NULL, delay, &stopped);
         if (!stopped)
             error = s_login (self, deadline, &refused);
         stopped = stopped || self->interrupted;
     }
+    if (!error)
+        self->busy_since = 0;
     if (!error)
         return -1;
     if (stopped) {
@@ -187,14 +227,23 @@ observer_keep (observer_t *self, int64_t deadline, bool *renewed)
     bool refused;
     char *error = s_login (self, deadline, &refused);
     if (error) {
+        int delay = self->busy? s_busy_delay (self): LOGIN_RETRY_MS;
+        if (!self->busy)
+            self->busy_since = 0;
+        if (delay == -1) {
+            zstr_free (&error);
+            error = s_busy_error (self);
+            refused = true;
+        }
         if (refused || self->options->verbose)
             fprintf (stderr, "fshare-tap: %s\n", error);
         zstr_free (&error);
-        self->retry_at = zclock_mono () + LOGIN_RETRY_MS;
+        self->retry_at = zclock_mono () + delay;
         if (self->interrupted)
             return TAP_DONE;
         return refused? TAP_FAILED: TAP_GO_ON;
     }
+    self->busy_since = 0;
     *renewed = true;
     return TAP_GO_ON;
 }

@@ -28,6 +28,12 @@
 #define LOGIN_TIMEOUT_MS     5000
 #define WARNING_INTERVAL_MS  1000
 #define LOGIN_RETRY_MS       1000
+//  A broker that answers "busy" is retried with backoff (doubling from
+//  the first to the second), for this long in all since the first busy
+//  answer: then the tap gives up (exit 1, `busy`). Nothing waits for ever.
+#define LOGIN_BUSY_FIRST_MS  250
+#define LOGIN_BUSY_MAX_DELAY_MS  4000
+#define LOGIN_BUSY_TOTAL_MS  30000
 
 typedef struct {
     char *events;               //  event endpoint (SUB connects)
@@ -53,7 +59,8 @@ typedef enum { TAP_GO_ON, TAP_DONE, TAP_TIMEOUT, TAP_FAILED } tap_result_t;
 
 typedef struct _observer_t observer_t;
 
-//  The password, then the first login (waiting while the broker is busy),
+//  The password, then the first login (waiting while the broker is busy,
+//  with backoff, at most LOGIN_BUSY_TOTAL_MS),
 //  before anyone subscribes: the broker admits our key to the events only
 //  once it knows it. -1 with *observer_p set when logged in, else the exit
 //  code (0 when a signal stopped it).
@@ -67,7 +74,8 @@ zcert_t *observer_cert (observer_t *self);
 const char *observer_token (observer_t *self);
 
 //  Keep the session: read the broker's answers, ping when due; when it is
-//  lost, log in again (once LOGIN_RETRY_MS after a failed attempt).
+//  lost, log in again (once LOGIN_RETRY_MS after a failed attempt, with
+//  backoff after "busy", TAP_FAILED once busy for LOGIN_BUSY_TOTAL_MS).
 //  *renewed says a new session began: the caller subscribes afresh.
 tap_result_t observer_keep (observer_t *self, int64_t deadline, bool *renewed);
 

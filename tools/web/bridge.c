@@ -16,7 +16,7 @@ struct _bridge_t {
     fsh_ctlstream_t *stream;    //  "events" subscription
     int64_t answered;           //  when the agent last answered a status
     int64_t pid;                //  the agent's, 0 until known
-    char *state;                //  the agent's state word, or "unreachable"
+    char *state;                //  the agent's state word, "unreachable" or "no_fds"
     char *downloads_dir;
     bool relist;                //  the model needs a new listing
     int64_t relist_after;
@@ -54,6 +54,8 @@ s_publish_state (bridge_t *self)
     const char *state = self->state? self->state: "starting";
     const char *text = streq (state, "online")? ""
                      : streq (state, "unreachable")? "The agent is not answering: waiting for it…"
+                     : streq (state, "no_fds")? "fshare-web has no file descriptor left to ask "
+                                                "the agent (raise ulimit -n): waiting…"
                      : "The agent is reconnecting to the broker…";
     webbuf_add (&buf, "{\"agent\":");
     webbuf_json (&buf, state);
@@ -239,8 +241,15 @@ static void
 s_poll_status (bridge_t *self)
 {
     int64_t now = zclock_mono ();
-    Fshare__CtlReply *reply = fsh_ctl_probe (self->endpoint, FSH_CTL_PROBE_TIMEOUT_MS);
+    fsh_ctl_result_t result;
+    Fshare__CtlReply *reply = fsh_ctl_probe_why (self->endpoint, FSH_CTL_PROBE_TIMEOUT_MS,
+                                                 &result);
     Fshare__AgentStatus *status = reply? reply->agent: NULL;
+    //  Our own shortage says nothing about the agent: the true cause
+    if (!status && result == FSH_CTL_NO_FDS) {
+        s_set_state (self, "no_fds");
+        return;
+    }
     if (!status || !fsh_text_valid (status->state, 64)) {
         //  A busy agent may miss one probe: say so only when it keeps silent
         if (now - self->answered > BRIDGE_STATUS_LATE_MS)
@@ -402,8 +411,8 @@ s_item_start (bridge_t *self, download_job_t *job, download_item_t *item)
         link->stream = fsh_ctlstream_new (self->endpoint, &request);
         if (!link->stream && errno == EMFILE) {
             if (!self->short_of_fds)
-                fprintf (stderr, "fshare-web: busy: no file descriptor left for a "
-                         "download's control socket: downloads wait (raise ulimit -n)\n");
+                fprintf (stderr, "fshare-web: busy: %s: downloads wait\n",
+                         FSH_CTL_NO_FDS_TEXT);
             self->short_of_fds = true;
             item->state = ITEM_QUEUED;
             item->link = NULL;
