@@ -37,6 +37,21 @@ listening() {
         '$2 == want && $4 == "0A" { found = 1 } END { exit !found }' /proc/net/tcp
 }
 LOOPBACK=0100007F
+name=rd$$                           # /tmp is the machine's: a name of this test's own
+ctldir=/tmp/fshare-$(id -u)
+# at exit, whatever passed or failed: what the README's block left in the
+# background (its tap; agents a failed block did not stop) lives in
+# $T/work, it is stopped and checked like the test's own processes; and
+# the fallback control directory loses this test's files
+adopt_work() {
+    local cwd pid
+    for cwd in /proc/[0-9]*/cwd; do
+        pid=${cwd#/proc/}; pid=${pid%/cwd}
+        [ "$(readlink "$cwd" 2>/dev/null)" = "$T/work" ] && PIDS="$PIDS $pid"
+    done
+    rm -f "$ctldir/$name.ctl" "$ctldir/$name.log" "$ctldir/$name.log.1"
+}
+at_exit adopt_work
 
 # --- the broker, as `sh tools/setup.sh broker` starts it: no option ------------------------------
 bg broker env -u XDG_STATE_HOME "$BIN/fshare-broker" --hash-cost min
@@ -55,12 +70,6 @@ mkdir "$T/work"
 ln -s "$BIN" "$T/work/build"        # the block runs in the checkout: PATH=$PWD/build
 (cd "$T/work" && bash -e "$T/block.sh") >"$T/readme.log" 2>"$T/readme.err" \
     || fail "the README's block failed: $(cat "$T/readme.err")"
-# what it started in the background (its tap) lives in $T/work: stopped
-# and checked at the end like the test's own
-for cwd in /proc/[0-9]*/cwd; do
-    pid=${cwd#/proc/}; pid=${pid%/cwd}
-    [ "$(readlink "$cwd" 2>/dev/null)" = "$T/work" ] && PIDS="$PIDS $pid"
-done
 grep -q "^connected as bob" "$T/readme.log" || fail "no 'connected as bob': $(cat "$T/readme.log")"
 grep -q "^alice .* hello.txt" "$T/readme.log" || fail "bob did not see hello.txt: $(cat "$T/readme.log")"
 grep -q "^saved .*/work/bob_downloads/hello.txt" "$T/readme.log" || fail "no download: $(cat "$T/readme.log")"
@@ -76,9 +85,6 @@ grep -q '^alice:\$argon2id\$' "$accounts" && grep -q '^bob:\$argon2id\$' "$accou
 grep -rq "alice-pw" "$T/home" "$T/readme.log" "$T/broker.log" && fail "a password reached the disk"
 
 # --- the control endpoint without XDG_RUNTIME_DIR: /tmp/fshare-UID/ ---------------------------------
-name=rd$$                           # /tmp is the machine's: a name of this test's own
-ctldir=/tmp/fshare-$(id -u)
-at_exit "rm -f '$ctldir/$name.ctl' '$ctldir/$name.log' '$ctldir/$name.log.1'"
 (cd "$T/work" && FSHARE_PASSWORD=pw env -u XDG_RUNTIME_DIR "$CTL" connect "$name" --dir "$T/work/${name}_files") \
     >"$T/out" 2>"$T/err" || fail "connect without XDG_RUNTIME_DIR: $(cat "$T/err")"
 [ -S "$ctldir/$name.ctl" ] || fail "no control socket at $ctldir/$name.ctl"
@@ -95,5 +101,6 @@ listening $LOOPBACK 8080 || fail "web: nothing listens on 127.0.0.1:8080"
 bg web2 "$WEB" --user alice
 wait_until 10 log_has web2 "http://127.0.0.1:8081/?token=" || fail "web: not the next port: $(cat "$T/web2.log")"
 listening $LOOPBACK 8081 || fail "web: nothing listens on 127.0.0.1:8081"
+adopt_work
 end_clean
 echo "readme_defaults: ok"
