@@ -279,6 +279,12 @@ s_broker_destroy (broker_t **self_p)
 static char *
 s_bind (zsock_t *sock, const char *endpoint, char **error)
 {
+    //  A second broker on a live broker's ipc endpoint: refused as a TCP
+    //  bind would be, not a silent take-over of the first one's name
+    if (fsh_endpoint_in_use (endpoint)) {
+        *error = zsys_sprintf ("cannot bind %s: another process is listening there", endpoint);
+        return NULL;
+    }
     if (fsh_endpoint_prepare (endpoint) || zsock_bind (sock, "%s", endpoint) == -1) {
         *error = zsys_sprintf ("cannot bind %s: %s", endpoint, zmq_strerror (zmq_errno ()));
         return NULL;

@@ -1,8 +1,6 @@
 /*  control.c - the agent's control socket. See control.h. */
 #include "control.h"
 #include "ratelog.h"
-#include <sys/socket.h>
-#include <sys/un.h>
 
 //  Room left in a page for the reply's own fields
 #define PAGE_MARGIN 256
@@ -25,26 +23,6 @@ struct _control_pager_t {
     bool failed;                //  the ctl went away: stop sending
 };
 
-//  True when something accepts connections on the ipc socket file: an
-//  agent is running there. libzmq would silently take the name over.
-static bool
-s_ipc_in_use (const char *endpoint)
-{
-    if (strncmp (endpoint, "ipc://", 6) != 0)
-        return false;
-    const char *path = endpoint + 6;
-    struct sockaddr_un addr = { .sun_family = AF_UNIX };
-    if (strlen (path) >= sizeof addr.sun_path)
-        return false;
-    strcpy (addr.sun_path, path);
-    int fd = socket (AF_UNIX, SOCK_STREAM, 0);
-    if (fd < 0)
-        return false;
-    bool in_use = connect (fd, (struct sockaddr *) &addr, sizeof addr) == 0;
-    close (fd);
-    return in_use;
-}
-
 static void
 s_frame_free (void **item)
 {
@@ -61,14 +39,9 @@ control_new (const char *endpoint, const char **error)
         *error = strerror (errno);
         return NULL;
     }
-    //  A socket closed a moment ago in this process may accept for a few
-    //  more ms (libzmq closes listeners in its I/O thread): look again
-    for (int tries = 0; s_ipc_in_use (endpoint); tries++) {
-        if (tries == 15) {
-            *error = "another agent is listening there";
-            return NULL;
-        }
-        zclock_sleep (20);
+    if (fsh_endpoint_in_use (endpoint)) {
+        *error = "another agent is listening there";
+        return NULL;
     }
     zsock_t *router = zsock_new (ZMQ_ROUTER);
     if (!router) {

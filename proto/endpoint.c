@@ -1,6 +1,8 @@
 /*  endpoint.c - where things live. See endpoint.h. */
 #include "fshare.h"
 #include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include "cli.h"
 
 bool
@@ -197,6 +199,35 @@ fsh_endpoint_prepare (const char *endpoint)
     }
     free (dir);
     return rc;
+}
+
+//  One look: does anything accept on the socket file?
+static bool
+s_ipc_accepts (const char *path)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    if (strlen (path) >= sizeof addr.sun_path)
+        return false;
+    strcpy (addr.sun_path, path);
+    int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    bool accepts = connect (fd, (struct sockaddr *) &addr, sizeof addr) == 0;
+    close (fd);
+    return accepts;
+}
+
+bool
+fsh_endpoint_in_use (const char *endpoint)
+{
+    if (strncmp (endpoint, "ipc://", 6) != 0)
+        return false;
+    for (int tries = 0; s_ipc_accepts (endpoint + 6); tries++) {
+        if (tries == 15)
+            return true;
+        zclock_sleep (20);
+    }
+    return false;
 }
 
 char *

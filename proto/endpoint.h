@@ -30,6 +30,14 @@ char *fsh_control_endpoint (const char *user);
 //  owned by someone else). Other transports: nothing to do. 0 or -1.
 int fsh_endpoint_prepare (const char *endpoint);
 
+//  True when a process accepts connections on an ipc:// endpoint's socket
+//  file (a running broker or agent): libzmq's bind would silently unlink
+//  it and take the name over, where a TCP bind fails "address in use".
+//  Retries for a moment: a listener closed a few ms ago in this process
+//  may still accept (libzmq closes listeners in its I/O thread). False
+//  for other transports.
+bool fsh_endpoint_in_use (const char *endpoint);
+
 //  mkdir -p with the given mode for directories it creates. 0 or -1.
 int fsh_mkdirs (const char *path, mode_t mode);
 

@@ -1,6 +1,7 @@
 # peer_refused.sh - fshare-peer's command line and its failures: usage errors
 # (exit 2), a refused login (exit 1 with the broker's reason), a second
-# agent of the same user, a non-local broker; and an unreachable broker,
+# agent of the same user, a second broker on the first one's ipc
+# endpoints, a non-local broker; and an unreachable broker,
 # which is not a failure: the agent waits for it.
 . "$(dirname "$0")/../lib.sh" "$1"
 
@@ -62,6 +63,21 @@ XDG_STATE_HOME=$T/state2 expect 1 "$PEER" --user alice --dir "$T/alice2" \
     --broker "$BROKER_EP" --password-file "$T/pw" --control "ipc://$T/alice2.ctl"
 err_has "fshare-peer: login refused: already logged in"
 online alice || fail "the refused twin disturbed alice"
+
+# --- a second broker on the first one's ipc endpoints ----------------------------------
+# refused (exit 1, one line), as a TCP bind in use is; libzmq alone would
+# unlink the socket file and take the name over, the first broker running on
+# unreachable to every new connection
+expect 1 timeout 20 "$BIN/fshare-broker" --listen "$BROKER_EP" --publish "ipc://$T/b2.pub" \
+    --state-dir "$T/state-b2" --hash-cost min
+err_has "^fshare-broker: cannot bind $BROKER_EP: another process is listening there$"; err_lines 1
+expect 1 timeout 20 "$BIN/fshare-broker" --listen "ipc://$T/b2.req" --publish "$EVENTS_EP" \
+    --state-dir "$T/state-b2" --hash-cost min
+err_has "^fshare-broker: cannot bind $EVENTS_EP: another process is listening there$"; err_lines 1
+start_peer dan
+wait_online 10 dan                  # a new agent still reaches the first broker
+ctl dan disconnect >/dev/null || fail "disconnect dan"
+stopped "$PID_dan" 0
 
 # --- wrong password ------------------------------------------------------------------------
 ctl alice disconnect >/dev/null || fail "disconnect failed"

@@ -1,7 +1,8 @@
 # tap_restart.sh - fshare-tap across a broker restart: without --snapshot it
 # warns "broker restarted" once; with --snapshot it silently re-fetches the
 # state of the new broker and goes on, so its stream ends in the truth (alice
-# present, under the new broker id, sequence numbers growing).
+# present, under the new broker id, sequence numbers growing). A tap whose
+# --events and --broker are two brokers says so and exits 1.
 . "$(dirname "$0")/../lib.sh" "$1"
 
 export FSHARE_PASSWORD="pw-$$"
@@ -41,5 +42,15 @@ wait_until 10 alice_at_new \
 grep -q "fshare-tap:" "$T/snap.log" && fail "the snapshot tap warned: $(cat "$T/snap.log")"
 json_is -s --arg b "$NEW" 'map(select(.broker == $b) | .seq) | length > 0 and . == sort' <"$T/snap.log" \
     || fail "new broker's events out of order: $(cat "$T/snap.log")"
+
+# --events of one broker, --broker of another: every event of the first
+# asked for a snapshot of the second, printed again every 2 s for ever; now
+# the second such event ends the tap, exit 1, saying so (its stats suffice)
+bg other "$BIN/fshare-broker" --listen "ipc://$T/other.req" --publish "ipc://$T/other.pub" \
+    --state-dir "$T/state/other" --hash-cost min
+wait_until 10 test -S "$T/other.pub" || fail "the other broker did not start"
+expect 1 timeout 60 "$TAP" --events "ipc://$T/other.pub" --broker "$BROKER_EP" --snapshot
+err_has "^fshare-tap: --events ipc://$T/other.pub and --broker $BROKER_EP are not the same broker"
+err_lines 1
 "$CTL" --user alice disconnect >/dev/null || fail "disconnect alice"
 echo "tap_restart: ok"

@@ -282,6 +282,14 @@ tap_sync (tap_t *self)
                      snapshot->broker_id, snapshot->seq, zhashx_size (snapshot->joins));
         result = s_print_snapshot (self, snapshot);
         self->synced = true;
+        //  Asked for by an event of another instance than the snapshot's:
+        //  remembered, a second such event is two brokers (stream.c)
+        zstr_free (&self->stranger);
+        if (self->trigger && !streq (self->trigger, snapshot->broker_id)) {
+            self->stranger = self->trigger;
+            self->trigger = NULL;
+        }
+        zstr_free (&self->trigger);
         for (Fshare__Event *event = (Fshare__Event *) zlistx_first (buffer);
              event && result == TAP_GO_ON && !self->resync;
              event = (Fshare__Event *) zlistx_next (buffer))

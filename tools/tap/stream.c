@@ -62,6 +62,8 @@ tap_destroy (tap_t **self_p)
         observer_destroy (&self->observer);
         zhashx_destroy (&self->users);
         fsh_sequence_destroy (&self->position);
+        zstr_free (&self->trigger);
+        zstr_free (&self->stranger);
         free (self);
         *self_p = NULL;
     }
@@ -132,8 +134,19 @@ tap_handle (tap_t *self, const Fshare__Event *event)
     if (verdict == FSH_SEQ_STALE)
         return TAP_GO_ON;           //  already covered by a snapshot
     if (verdict == FSH_SEQ_RESTART || verdict == FSH_SEQ_GAP) {
-        //  The snapshot we fetch now covers this event
+        //  The snapshot we fetch now covers this event, unless the last
+        //  one came from another broker than this event's: then --events
+        //  and --broker name two brokers, and fetching again would print
+        //  the other one's state for ever, every time this one publishes
         if (options->snapshot) {
+            if (self->stranger && streq (self->stranger, event->broker)) {
+                fprintf (stderr, "fshare-tap: --events %s and --broker %s are not the same broker "
+                         "(events of %s, snapshots of %s)\n", options->events, options->broker,
+                         event->broker, fsh_sequence_broker (self->position));
+                return TAP_FAILED;
+            }
+            zstr_free (&self->trigger);
+            self->trigger = strdup (event->broker);
             self->resync = true;
             return TAP_GO_ON;
         }

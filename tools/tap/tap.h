@@ -97,6 +97,8 @@ typedef struct {
     fsh_sequence_t *position;   //  broker instance and seq of the last event
     bool resync;                //  a gap or restart waits for a snapshot
     bool synced;                //  a snapshot has been printed (--snapshot)
+    char *trigger;              //  instance of the live event that asked for a snapshot
+    char *stranger;             //  that instance, when the snapshot came from another one
     long printed;
     uint64_t request_id;
     zhashx_t *users;            //  users present as far as we printed
