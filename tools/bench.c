@@ -33,6 +33,7 @@ static const struct option s_options [] = {
     { "files",   required_argument, NULL, 'f' },
     { "sample",  required_argument, NULL, 'm' },
     { "heartbeat", required_argument, NULL, 'H' },
+    { "settle-ms", required_argument, NULL, 'M' },
     { "json",    no_argument,       NULL, 'j' },
     FSH_OPTIONS_END
 };
@@ -48,6 +49,9 @@ s_usage (FILE *out)
         "  --rounds N          files to time (default 200)\n"
         "  --zmq-subscribers   a libzmq SUB socket per simulated peer instead of a\n"
         "                      bare ZMTP subscriber (costs this process far more)\n"
+        "  --settle-ms MS      the owner's settle window (default the agent's: a\n"
+        "                      new file then waits 25 ms for an editor's rename\n"
+        "                      before its event); 0 times the event path alone\n"
         "  login               N peers with M files each log in at once: time until\n"
         "                      every peer has every join, broker RSS per file, and\n"
         "                      argon2id logins per second at the real cost\n"
@@ -115,7 +119,8 @@ int
 main (int argc, char **argv)
 {
     bench_options_t options = { .peers = 0, .rounds = 200, .size = 1 << 30, .runs = 3,
-                                .socat = true, .warm = true, .files = 1000, .sample = 4 };
+                                .socat = true, .warm = true, .files = 1000, .sample = 4,
+                                .settle_ms = -1 };
     int c;
     long n;
     opterr = 0;
@@ -154,6 +159,11 @@ main (int argc, char **argv)
                 if ((n = fsh_number (optarg, 100, 60000)) < 0)
                     return fsh_usage_error ("fshare-bench", "--heartbeat takes 100..60000, not '%s'", optarg);
                 options.heartbeat_ms = (int) n;
+                break;
+            case 'M':
+                if ((n = fsh_number (optarg, 0, 10000)) < 0)
+                    return fsh_usage_error ("fshare-bench", "--settle-ms takes 0..10000, not '%s'", optarg);
+                options.settle_ms = (int) n;
                 break;
             case 'C': options.curve = true; break;
             case 'd': options.base = optarg; break;

@@ -63,6 +63,11 @@ for mode in "" --zmq-subscribers; do
         || fail "events $mode: bad JSON: $(cat "$T/events.json")"
 done
 json_is '.subscribers == "libzmq"' <"$T/events.json" || fail "events: not the libzmq mode"
+json_is '.owner_settle_ms == -1' <"$T/events.json" || fail "events: not the owner's default window"
+"$B" events --peers 3 --rounds 5 --settle-ms 0 --json >"$T/events0.json" 2>"$T/events.err" \
+    || fail "events --settle-ms 0 failed: $(cat "$T/events.err")"
+json_is '.ok == true and .owner_settle_ms == 0 and .rounds_done == 5' <"$T/events0.json" \
+    || fail "events --settle-ms 0: $(cat "$T/events0.json")"
 
 # --- login: 3 peers x 10 files, all three keeping views ----------------------------
 "$B" login --peers 3 --files 10 --sample 3 --json >"$T/login.json" 2>"$T/login.err" \

@@ -45,6 +45,7 @@ typedef struct {
     int files;                  //  login: files each peer publishes
     int sample;                 //  login: peers keeping a real view
     int heartbeat_ms;           //  the broker's --heartbeat (0: its default)
+    int settle_ms;              //  the agents' --settle-ms (-1: their default)
 } bench_options_t;
 
 typedef struct {

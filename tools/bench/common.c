@@ -240,6 +240,12 @@ bench_start_agent (bench_t *self, const bench_options_t *options, const char *us
         args [count++] = "--server-key";
         args [count++] = self->broker_key;
     }
+    char settle [16];
+    if (options->settle_ms >= 0) {
+        snprintf (settle, sizeof settle, "%d", options->settle_ms);
+        args [count++] = "--settle-ms";
+        args [count++] = settle;
+    }
     if (options->verbose)
         args [count++] = "-v";
     *pid = bench_spawn (self, "fshare-peer", args, log);

@@ -137,7 +137,7 @@ s_report (const bench_options_t *options, events_result_t *result)
     if (options->json) {
         bench_print_json (json_pack (
             "{s:s, s:i, s:i, s:i, s:s, s:s, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f,"
-            " s:{s:i, s:f, s:f, s:f}, s:b, s:s}",
+            " s:{s:i, s:f, s:f, s:f}, s:b, s:s, s:i}",
             "bench", "events", "peers", options->peers, "rounds", options->rounds,
             "rounds_done", (int) nr, "transport", options->ipc? "ipc": "tcp",
             "subscribers", subscribers, "views", options->peers,
@@ -148,12 +148,15 @@ s_report (const bench_options_t *options, events_result_t *result)
             "samples", (int) result->probe.samples, "p50", result->probe.p50_ms,
             "p99", result->probe.p99_ms, "max", result->probe.max_ms,
             "ok", result->failure == NULL,
-            "failure", result->failure? result->failure: ""));
+            "failure", result->failure? result->failure: "",
+            "owner_settle_ms", options->settle_ms));
         return;
     }
     printf ("events: %d peers (each a real view, %s subscribers), %zu of %d files, %s,\n"
-            "  file closed -> view holds it\n", options->peers, subscribers, nr,
-            options->rounds, options->ipc? "ipc": "tcp loopback");
+            "  file closed -> view holds it; the owner's settle window %s\n", options->peers,
+            subscribers, nr, options->rounds, options->ipc? "ipc": "tcp loopback",
+            options->settle_ms < 0? "its default (a new file waits 25 ms)":
+            options->settle_ms == 0? "0 (no wait)": "as given");
     printf ("  %-22s %9s %9s %9s\n", "", "p50 ms", "p99 ms", "max ms");
     printf ("  %-22s %9.3f %9.3f %9.3f\n", "each peer's view", each [0], each [1], each [2]);
     printf ("  %-22s %9.3f %9.3f %9.3f\n", "every peer's view", every [0], every [1], every [2]);
