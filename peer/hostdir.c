@@ -63,8 +63,8 @@ s_root_release (hostdir_t *self)
     self->rootfd = -1;
 }
 
-static void
-s_schedule_rescan (hostdir_t *self, int delay_ms)
+void
+hostdir_schedule_rescan (hostdir_t *self, int delay_ms)
 {
     int64_t when = zclock_mono () + delay_ms;
     if (self->rescan_at == 0 || when < self->rescan_at)
@@ -148,7 +148,7 @@ s_on_dir (void *arg, const char *path, int fd)
     if (*path && ignore_match_entry (self->ignore, path, true))
         return false;
     if (self->inotify < 0) {            //  no instance: rescans find it all
-        s_schedule_rescan (self, S_RETRY_MS);
+        hostdir_schedule_rescan (self, S_RETRY_MS);
         return true;
     }
     if (watches_add (self->watches, self->root, path, fd, self->generation) == 0)
@@ -160,7 +160,7 @@ s_on_dir (void *arg, const char *path, int fd)
                           S_RETRY_MS / 1000);
         self->watch_full = true;
         self->watch_warned = true;
-        s_schedule_rescan (self, S_RETRY_MS);
+        hostdir_schedule_rescan (self, S_RETRY_MS);
     }
     else
         zsys_warning ("hostdir: cannot watch '%s': %s", *path? path: ".", strerror (errno));
@@ -227,7 +227,7 @@ s_self_event (hostdir_t *self, const char *dir, uint32_t mask)
     if (mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
         zsys_warning ("hostdir: '%s' was %s: rescanning", self->root,
                       mask & IN_DELETE_SELF? "deleted": "moved away");
-        s_schedule_rescan (self, 0);
+        hostdir_schedule_rescan (self, 0);
     }
 }
 
@@ -428,39 +428,6 @@ hostdir_process (hostdir_t *self, zlistx_t *changes)
     s_root_release (self);
 }
 
-//  A file system mounted or unmounted inside: inotify tells nothing
-bool
-hostdir_mounts_changed (hostdir_t *self)
-{
-    assert (self);
-    if (!self->mounts || !mounts_changed (self->mounts))
-        return false;
-    zsys_info ("hostdir: a file system was mounted or unmounted in '%s': rescanning",
-               self->root);
-    s_schedule_rescan (self, 0);
-    return true;
-}
-
-//  The root's path names another directory than the one watched (its
-//  parent renamed away, a new directory made there): no event says so,
-//  since the watch goes with the directory that moved. One stat(2).
-bool
-hostdir_root_moved (hostdir_t *self)
-{
-    assert (self);
-    uint64_t dev, ino;
-    if (self->root_lost || !watches_inode (self->watches, "", &dev, &ino))
-        return false;                   //  rescans look for it already
-    struct stat st;
-    if (stat (self->root, &st) == 0 && S_ISDIR (st.st_mode)
-    &&  (uint64_t) st.st_dev == dev && (uint64_t) st.st_ino == ino)
-        return false;
-    zsys_warning ("hostdir: '%s' is not the directory watched any more (moved or "
-                  "replaced): rescanning", self->root);
-    s_schedule_rescan (self, 0);
-    return true;
-}
-
 int
 hostdir_timeout (hostdir_t *self)
 {
@@ -500,7 +467,7 @@ s_root_lost (hostdir_t *self, zlistx_t *changes)
     self->root_lost = true;
     published_remove_under (self->published, "", changes);
     watches_drop_under (self->watches, "");
-    s_schedule_rescan (self, S_ROOT_RETRY_MS);
+    hostdir_schedule_rescan (self, S_ROOT_RETRY_MS);
 }
 
 void
@@ -516,7 +483,7 @@ hostdir_rescan (hostdir_t *self, zlistx_t *changes)
             s_root_lost (self, changes);
         else {
             zsys_error ("hostdir: cannot open '%s': %s", self->root, strerror (errno));
-            s_schedule_rescan (self, S_RETRY_MS);
+            hostdir_schedule_rescan (self, S_RETRY_MS);
         }
         return;
     }
@@ -532,7 +499,7 @@ hostdir_rescan (hostdir_t *self, zlistx_t *changes)
         zsys_error ("hostdir: cannot scan '%s': %s", self->root, strerror (errno));
         fileset_destroy (&fresh);
         self->watch_full = was_full;
-        s_schedule_rescan (self, S_RETRY_MS);
+        hostdir_schedule_rescan (self, S_RETRY_MS);
         s_root_release (self);
         return;
     }
@@ -694,17 +661,6 @@ hostdir_root (hostdir_t *self)
 {
     assert (self);
     return self->root;
-}
-
-const char *
-hostdir_watching (hostdir_t *self)
-{
-    assert (self);
-    if (self->inotify < 0)
-        return self->inotify_errno == EMFILE
-             ? "rescans (no inotify instance: fs.inotify.max_user_instances reached)"
-             : "rescans (no inotify instance)";
-    return self->watch_full? "inotify and rescans (watch table full)": "inotify";
 }
 
 void

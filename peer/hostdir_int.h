@@ -1,7 +1,8 @@
 /*  hostdir_int.h - the inside of the host directory (hostdir.h), shared by
-    its two files: hostdir.c holds the inotify intake, the walks and the
+    its files: hostdir.c holds the inotify intake, the walks and the
     rescan; moves.c pairs the two halves of each move and applies what a
-    move means. Nobody else includes it.
+    move means; hostdir_root.c looks for what inotify does not tell.
+    Nobody else includes it.
 */
 #ifndef HOSTDIR_INT_H_INCLUDED
 #define HOSTDIR_INT_H_INCLUDED
@@ -44,6 +45,9 @@ struct _hostdir_t {
 //  The root's descriptor for this call, opened on first use; -1 when the
 //  root cannot be opened (what uses it then fails with EBADF).
 int hostdir_rootfd (hostdir_t *self);
+
+//  A rescan due within delay_ms (an earlier one due stays).
+void hostdir_schedule_rescan (hostdir_t *self, int delay_ms);
 
 //  path is a complete regular file (nobody writes it, or that cannot be
 //  told); st is filled.
