@@ -9,7 +9,8 @@
     events, it sees a gap and recovers by snapshot. A snapshot is the
     whole state at the current sequence number, in pages sent back to
     back on the ROUTER (the broker's loop does nothing else meanwhile, so
-    the pages agree).
+    the pages agree); a page holds as many users as its budget takes, so
+    a crowd of small users costs a few messages, not one a user.
 */
 #ifndef PUBLISHER_H_INCLUDED
 #define PUBLISHER_H_INCLUDED

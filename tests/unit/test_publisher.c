@@ -190,12 +190,18 @@ test_snapshot (void **state)
         msg = fsh_msg_recv (dealer);
         assert_non_null (msg);
         assert_int_equal (msg->id, 8);
-        assert_int_equal (msg->snapshot_page->n_users, 1);
-        Fshare__UserFiles *user = msg->snapshot_page->users [0];
-        if (streq (user->user, "carol"))
-            carols += user->n_files;
-        else
-            daves += user->n_files;
+        assert_true (msg->snapshot_page->n_users >= 1);
+        assert_true (fshare__message__get_packed_size (msg) <= FSH_PAGE_BYTES + 256);
+        for (size_t k = 0; k < msg->snapshot_page->n_users; k++) {
+            Fshare__UserFiles *user = msg->snapshot_page->users [k];
+            if (streq (user->user, "carol"))
+                carols += user->n_files;
+            else
+                daves += user->n_files;
+            //  Only a page's last user goes on in the next one
+            if (user->more)
+                assert_int_equal (k + 1, msg->snapshot_page->n_users);
+        }
         more = msg->snapshot_page->more;
         pages++;
         fsh_msg_destroy (&msg);
@@ -212,6 +218,76 @@ test_snapshot (void **state)
     zsock_destroy (&router);
 }
 
+//  A crowd of small users shares pages: a snapshot of 1,000 users with a
+//  file each is a few messages, not a thousand, and every user is in it
+//  once, with its file.
+static void
+test_snapshot_crowd (void **state)
+{
+    bench_t *self = (bench_t *) *state;
+    zsock_t *router = zsock_new_router ("@inproc://test-publisher-crowd");
+    zsock_t *dealer = zsock_new_dealer (">inproc://test-publisher-crowd");
+    zsock_set_rcvtimeo (router, 5000);
+    zsock_set_rcvtimeo (dealer, 5000);
+    zsock_set_rcvhwm (dealer, 0);
+    zsock_set_sndhwm (router, 0);
+    zstr_send (dealer, "hello");
+    zmsg_t *hello = zmsg_recv (router);
+    zframe_t *routing_id = zmsg_pop (hello);
+    zmsg_destroy (&hello);
+
+    enum { CROWD = 1000 };
+    zlistx_t *online = zlistx_new ();
+    session_t *sessions [CROWD];
+    for (int i = 0; i < CROWD; i++) {
+        char user [32];
+        snprintf (user, sizeof user, "peer%04d", i);
+        sessions [i] = s_session (user, i == CROWD / 2? 2 * FSH_PAGE_BYTES / 40: 1);
+        zlistx_add_end (online, sessions [i]);
+    }
+    snapflow_t *flow = snapflow_new ();
+    bool replaced;
+    publisher_snapshot (self->publisher, router, routing_id,
+                        snapflow_admit (flow, routing_id, 9, &replaced), 9, online, 0, 0);
+    int seen [CROWD] = { 0 };
+    size_t pages = 0, big = 0;
+    bool more = true;
+    while (more) {
+        Fshare__Message *msg = fsh_msg_recv (dealer);
+        assert_non_null (msg);
+        assert_true (fshare__message__get_packed_size (msg) <= FSH_PAGE_BYTES + 256);
+        for (size_t k = 0; k < msg->snapshot_page->n_users; k++) {
+            Fshare__UserFiles *user = msg->snapshot_page->users [k];
+            int index = atoi (user->user + 4);
+            assert_in_range (index, 0, CROWD - 1);
+            if (index == CROWD / 2)
+                big += user->n_files;
+            else {
+                assert_int_equal (user->n_files, 1);
+                assert_false (user->more);
+                seen [index]++;
+            }
+        }
+        more = msg->snapshot_page->more;
+        pages++;
+        fsh_msg_destroy (&msg);
+    }
+    for (int i = 0; i < CROWD; i++)
+        if (i != CROWD / 2)
+            assert_int_equal (seen [i], 1);
+    assert_int_equal (big, session_file_count (sessions [CROWD / 2]));
+    //  1,000 users of about 60 bytes and 2 pages of one user's files
+    assert_true (pages >= 3);
+    assert_true (pages <= 8);
+    for (int i = 0; i < CROWD; i++)
+        session_destroy (&sessions [i]);
+    zlistx_destroy (&online);
+    snapflow_destroy (&flow);
+    zframe_destroy (&routing_id);
+    zsock_destroy (&dealer);
+    zsock_destroy (&router);
+}
+
 int
 main (void)
 {
@@ -219,6 +295,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_stamps, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_join_pages, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_snapshot, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_snapshot_crowd, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, s_group_setup, s_group_teardown);
 }
