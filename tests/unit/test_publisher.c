@@ -145,18 +145,33 @@ test_join_pages (void **state)
     s_expect_join (self, many, 2);
 }
 
+//  A ROUTER and a DEALER connected to it; the DEALER's routing id.
+static zframe_t *
+s_pair (const char *endpoint, zsock_t **router, zsock_t **dealer)
+{
+    char bind [64], connect [64];
+    snprintf (bind, sizeof bind, "@%s", endpoint);
+    snprintf (connect, sizeof connect, ">%s", endpoint);
+    *router = zsock_new_router (bind);
+    *dealer = zsock_new_dealer (connect);
+    assert_non_null (*router);
+    assert_non_null (*dealer);
+    zsock_set_rcvtimeo (*router, 5000);
+    zsock_set_rcvtimeo (*dealer, 5000);
+    zstr_send (*dealer, "hello");
+    zmsg_t *hello = zmsg_recv (*router);
+    assert_non_null (hello);
+    zframe_t *routing_id = zmsg_pop (hello);
+    zmsg_destroy (&hello);
+    return routing_id;
+}
+
 static void
 test_snapshot (void **state)
 {
     bench_t *self = (bench_t *) *state;
-    zsock_t *router = zsock_new_router ("@inproc://test-publisher-snapshot");
-    zsock_t *dealer = zsock_new_dealer (">inproc://test-publisher-snapshot");
-    zsock_set_rcvtimeo (router, 5000);
-    zsock_set_rcvtimeo (dealer, 5000);
-    zstr_send (dealer, "hello");
-    zmsg_t *hello = zmsg_recv (router);
-    zframe_t *routing_id = zmsg_pop (hello);
-    zmsg_destroy (&hello);
+    zsock_t *router, *dealer;
+    zframe_t *routing_id = s_pair ("inproc://test-publisher-snapshot", &router, &dealer);
 
     //  Nobody online: one empty last page
     snapflow_t *flow = snapflow_new ();
@@ -225,16 +240,8 @@ static void
 test_snapshot_crowd (void **state)
 {
     bench_t *self = (bench_t *) *state;
-    zsock_t *router = zsock_new_router ("@inproc://test-publisher-crowd");
-    zsock_t *dealer = zsock_new_dealer (">inproc://test-publisher-crowd");
-    zsock_set_rcvtimeo (router, 5000);
-    zsock_set_rcvtimeo (dealer, 5000);
-    zsock_set_rcvhwm (dealer, 0);
-    zsock_set_sndhwm (router, 0);
-    zstr_send (dealer, "hello");
-    zmsg_t *hello = zmsg_recv (router);
-    zframe_t *routing_id = zmsg_pop (hello);
-    zmsg_destroy (&hello);
+    zsock_t *router, *dealer;
+    zframe_t *routing_id = s_pair ("inproc://test-publisher-crowd", &router, &dealer);
 
     enum { CROWD = 1000 };
     zlistx_t *online = zlistx_new ();
