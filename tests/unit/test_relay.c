@@ -395,6 +395,9 @@ test_protocol_violations (void **state)
     Fshare__Message *credit = client_recv (alice);
     assert_int_equal (credit->credit->bytes, 16 * 1024 * 1024);
     fsh_msg_destroy (&credit);
+    //  ... and the window is full: not one byte more reaches the owner
+    client_credit (bob, transfer, 1);
+    s_expect_silence (alice, 100);
     //  A chunk out of order ends the transfer on both sides
     s_chunk (alice, transfer, 10, 100, false);
     client_expect_cancel (alice, transfer, FSH_ERR_PROTOCOL_ERROR,
@@ -456,6 +459,36 @@ test_protocol_violations (void **state)
     client_expect_error (bob, get_id, FSH_ERR_PROTOCOL_ERROR,
                          "protocol error: last chunk before the end of the file");
     s_expect_stats (bob, 0, 1000);      //  the file sent before its last chunk again
+
+    //  Opened twice: the second would reset the size and the offset that
+    //  the relay checks the chunks against
+    transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
+    client_opened (alice, transfer, FIXTURE_FILE_SIZE * 2, FIXTURE_FILE_MTIME, 0);
+    client_expect_cancel (alice, transfer, FSH_ERR_PROTOCOL_ERROR,
+                          "protocol error: owner opened twice");
+    client_expect_error (bob, get_id, FSH_ERR_PROTOCOL_ERROR,
+                         "protocol error: owner opened twice");
+
+    //  An empty chunk that is not the last: no step at all
+    transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
+    client_credit (bob, transfer, 100);
+    s_expect_credit (alice, transfer, 100);
+    s_chunk (alice, transfer, 0, 0, false);
+    client_expect_cancel (alice, transfer, FSH_ERR_PROTOCOL_ERROR,
+                          "protocol error: empty chunk");
+    client_expect_error (bob, get_id, FSH_ERR_PROTOCOL_ERROR, "protocol error: empty chunk");
+
+    //  Credit before the owner answered (the requester cannot know the
+    //  transfer's number yet, but may guess it): no credit reaches the owner
+    get_id = s_get (bob, "alice", "docs/f0.txt", 0, 0);
+    serve = client_recv (alice);
+    transfer = serve->serve->transfer;
+    fsh_msg_destroy (&serve);
+    client_credit (bob, transfer, 100);
+    client_expect_cancel (alice, transfer, FSH_ERR_PROTOCOL_ERROR,
+                          "protocol error: credit before the owner answered");
+    client_expect_error (bob, get_id, FSH_ERR_PROTOCOL_ERROR,
+                         "protocol error: credit before the owner answered");
     client_destroy (&carol);
     client_destroy (&bob);
     client_destroy (&alice);
