@@ -478,6 +478,38 @@ test_protocol_violations (void **state)
                           "protocol error: empty chunk");
     client_expect_error (bob, get_id, FSH_ERR_PROTOCOL_ERROR, "protocol error: empty chunk");
 
+    //  A last chunk whose digest is not 32 bytes
+    transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
+    client_credit (bob, transfer, 2000);
+    s_expect_credit (alice, transfer, 2000);
+    uint8_t short_digest [31] = { 0 };
+    Fshare__Chunk chunk = FSHARE__CHUNK__INIT;
+    chunk.transfer = transfer;
+    chunk.last = true;
+    chunk.sha256.data = short_digest;
+    chunk.sha256.len = sizeof short_digest;
+    zmq_msg_t data;
+    zmq_msg_init_size (&data, 1000);
+    memset (zmq_msg_data (&data), 7, 1000);
+    client_send_chunk (alice, &chunk, &data);
+    client_expect_cancel (alice, transfer, FSH_ERR_PROTOCOL_ERROR,
+                          "protocol error: last chunk without a digest");
+    client_expect_error (bob, get_id, FSH_ERR_PROTOCOL_ERROR,
+                         "protocol error: last chunk without a digest");
+
+    //  The requester's Done before the last chunk: the owner is not told
+    //  of a complete transfer
+    transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
+    client_credit (bob, transfer, 100);
+    s_expect_credit (alice, transfer, 100);
+    s_chunk (alice, transfer, 0, 100, false);
+    s_expect_chunk (bob, get_id, transfer, 0, 100, false);
+    s_done (bob, transfer);
+    client_expect_cancel (alice, transfer, FSH_ERR_PROTOCOL_ERROR,
+                          "protocol error: done before the last chunk");
+    client_expect_error (bob, get_id, FSH_ERR_PROTOCOL_ERROR,
+                         "protocol error: done before the last chunk");
+
     //  Credit before the owner answered (the requester cannot know the
     //  transfer's number yet, but may guess it): no credit reaches the owner
     get_id = s_get (bob, "alice", "docs/f0.txt", 0, 0);
