@@ -689,6 +689,43 @@ test_cancels (void **state)
     client_cancel (alice, transfer, "file changed during transfer");
     client_expect_error (bob, get_id, FSH_ERR_CANCELLED, "file changed during transfer");
 
+    //  A code that speaks of a session or a login is not a side's to
+    //  tell the other (unknown_session would make bob's agent take its
+    //  own session for lost): passed on as cancelled, either way; a
+    //  transfer's own code as it came
+    const fsh_err_t foreign [] = {
+        FSH_ERR_UNKNOWN_SESSION, FSH_ERR_INVALID_CREDENTIALS, FSH_ERR_ALREADY_LOGGED_IN,
+        FSH_ERR_UNSUPPORTED_VERSION, FSH_ERR_BUSY, FSH_ERR_BROKER_UNREACHABLE, FSH_ERR_NO_AGENT
+    };
+    for (size_t i = 0; i < sizeof foreign / sizeof foreign [0]; i++) {
+        for (int side = 0; side < 2; side++) {
+            transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
+            Fshare__Cancel cancel = FSHARE__CANCEL__INIT;
+            cancel.transfer = transfer;
+            cancel.reason = "mischief";
+            cancel.code = foreign [i];
+            Fshare__Message msg = FSHARE__MESSAGE__INIT;
+            msg.body_case = FSHARE__MESSAGE__BODY_CANCEL;
+            msg.cancel = &cancel;
+            client_send (side? bob: alice, &msg);
+            if (side)
+                client_expect_cancel (alice, transfer, FSH_ERR_CANCELLED,
+                                      "cancelled by bob: mischief");
+            else
+                client_expect_error (bob, get_id, FSH_ERR_CANCELLED, "mischief");
+        }
+    }
+    transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
+    Fshare__Cancel unreadable = FSHARE__CANCEL__INIT;
+    unreadable.transfer = transfer;
+    unreadable.reason = "cannot read file";
+    unreadable.code = FSH_ERR_UNREADABLE;
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.body_case = FSHARE__MESSAGE__BODY_CANCEL;
+    msg.cancel = &unreadable;
+    client_send (alice, &msg);
+    client_expect_error (bob, get_id, FSH_ERR_UNREADABLE, "cannot read file");
+
     //  The requester logs out: the owner is told
     transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
     client_logout (bob);
