@@ -319,8 +319,16 @@ s_read_all (int fd, size_t *size_p)
     while (data) {
         if (size == capacity) {
             if (capacity >= ACCOUNTS_FILE_MAX) {
+                //  At the limit: a file of exactly that size ends here
+                char probe;
+                ssize_t more = read (fd, &probe, 1);
+                if (more < 0 && errno == EINTR)
+                    continue;
+                if (more == 0)
+                    break;
+                int saved = more < 0? errno: EFBIG;
                 free (data);
-                errno = EFBIG;
+                errno = saved;
                 return NULL;
             }
             capacity *= 2;

@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 PACKAGES="build-essential cmake pkg-config ca-certificates
   libzmq3-dev libczmq-dev libprotobuf-c-dev protobuf-c-compiler libsodium-dev
   libssl-dev libjansson-dev libedit-dev libcmocka-dev libsqlite3-dev libmicrohttpd-dev
-  procps psmisc coreutils findutils socat jq python3 python3-zmq stress-ng git
+  procps psmisc coreutils findutils socat jq python3 python3-zmq stress-ng git vim
   clang libclang-rt-14-dev
   chromium chromium-driver python3-selenium
   dpkg-dev mandoc man-db lintian systemd bash-completion"

@@ -58,6 +58,20 @@ for ep in tcp://127.0.0.1:5999 "" "ipc://" inproc://x; do
     err_has "fshare-web: --control:"
 done
 
+# Every number of the broker, one beyond either end of its range
+for range in "--heartbeat 49 60001" "--liveness 0 101" "--max-message 65535 1073741825" \
+             "--max-files 0 100000001" "--max-path 0 4097" "--max-depth 0 65" \
+             "--max-observers -1 1025" "--max-transfers 0 4097" "--max-serving 0 4097" \
+             "--stall-timeout 0 3601" "--max-list-bytes 4095 1099511627777" \
+             "--max-total-bytes 4095 1099511627777" "--login-delay-ms 0 60001" \
+             "--login-delay-max-ms 0 600001"; do
+    read -r option below above <<<"$range"
+    for value in "$below" "$above"; do
+        bad 2 "$BROKER" --listen "ipc://$T/l" --publish "ipc://$T/p" "$option" "$value"
+        err_has "fshare-broker: $option: '$value' is not "
+    done
+done
+
 # An empty path is no path (the broker would keep "0 accounts in ''")
 bad 2 "$BROKER" --listen "ipc://$T/l" --publish "ipc://$T/p" --accounts ""
 err_has "fshare-broker: --accounts: no path given"

@@ -25,6 +25,8 @@ failed 1 no_agent events
 failed 2 bad_request ls --bogus
 failed 2 bad_request frobnicate
 failed 2 bad_request ls --user alice           # --user needs --all
+failed 2 bad_request ls --all --user -rf       # not a user name
+failed 2 bad_request ls --sha256 "$(printf '%064d' 0)"   # --sha256 needs --all
 failed 2 bad_request get alice                 # PATH missing
 failed 2 bad_request connect                   # USER missing
 failed 2 bad_request get alice x --jobs 0      # --jobs is 1 to 64

@@ -66,21 +66,21 @@ wait "$SHELL_PID" || fail "the shell did not exit 0 at EOF"
 kill -0 "$ALICE" || fail "the shell's end stopped the agent"
 
 # --- on a terminal (script(1) gives it one): libedit's prompt, notifications while typing --------
-if command -v script >/dev/null; then
-    mkfifo "$T/tty_in"
-    exec 4<>"$T/tty_in"
-    script -qfec "$CTL --user alice shell" /dev/null <"$T/tty_in" >"$T/tty.log" 2>&1 4>&- &
-    TTY_SHELL=$!
-    PIDS="$PIDS $TTY_SHELL"
-    wait_until 10 log_has tty "fshare> " || fail "no prompt on a terminal: $(cat "$T/tty.log")"
-    printf 'pee' >&4            # half a command typed when the notification comes
-    printf 'x' >"$T/alice_files/typing.txt"
-    wait_until 10 log_has tty "file_added *alice: typing.txt" || fail "no notification at the prompt"
-    printf 'rs\n' >&4
-    wait_until 10 log_has tty "^alice  *3 " || fail "the typed command did not survive: $(cat "$T/tty.log")"
-    printf 'quit\n' >&4
-    wait "$TTY_SHELL" || fail "the terminal shell did not exit 0"
-    exec 4>&-
-fi
+# (script is in bsdutils, which every Debian system has: its absence fails)
+command -v script >/dev/null || fail "script(1) is missing (bsdutils)"
+mkfifo "$T/tty_in"
+exec 4<>"$T/tty_in"
+script -qfec "$CTL --user alice shell" /dev/null <"$T/tty_in" >"$T/tty.log" 2>&1 4>&- &
+TTY_SHELL=$!
+PIDS="$PIDS $TTY_SHELL"
+wait_until 10 log_has tty "fshare> " || fail "no prompt on a terminal: $(cat "$T/tty.log")"
+printf 'pee' >&4            # half a command typed when the notification comes
+printf 'x' >"$T/alice_files/typing.txt"
+wait_until 10 log_has tty "file_added *alice: typing.txt" || fail "no notification at the prompt"
+printf 'rs\n' >&4
+wait_until 10 log_has tty "^alice  *3 " || fail "the typed command did not survive: $(cat "$T/tty.log")"
+printf 'quit\n' >&4
+wait "$TTY_SHELL" || fail "the terminal shell did not exit 0"
+exec 4>&-
 "$CTL" --user alice disconnect >/dev/null || fail "disconnect alice"
 echo "ctl_shell: ok"

@@ -34,14 +34,11 @@ dpkg-deb -c "$DEB" | awk '{ print $2 }' | sort -u | grep -vx root/root \
     && fail "files not owned by root"
 
 # --- lintian: no error (warnings are printed) ------------------------------------------------
-if command -v lintian >/dev/null; then
-    lintian "$DEB" >"$T/lintian" 2>&1
-    grep -v "running with root privileges" "$T/lintian" | sed 's/^/deb_package: lintian: /'
-    grep -q "^E:" "$T/lintian" && fail "lintian reports errors"
-    [ "$(grep -c '^W:' "$T/lintian")" = 0 ] || echo "deb_package: lintian warnings above"
-else
-    echo "deb_package: no lintian; not checked"
-fi
+command -v lintian >/dev/null || fail "lintian is missing (tools/setup.sh installs it)"
+lintian "$DEB" >"$T/lintian" 2>&1
+grep -v "running with root privileges" "$T/lintian" | sed 's/^/deb_package: lintian: /'
+grep -q "^E:" "$T/lintian" && fail "lintian reports errors"
+[ "$(grep -c '^W:' "$T/lintian")" = 0 ] || echo "deb_package: lintian warnings above"
 
 # --- unpacked: the README's walk-through with the packaged programs ---------------------------
 ROOT=$T/root

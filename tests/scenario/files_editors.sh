@@ -56,15 +56,14 @@ rm "$DIR/.~lock.r.odt#" "$DIR/.sh.txt.swp" "$DIR/.sh.txt.swo"
 expect_set "file_changed r.odt" "file_changed emacs.txt"
 same_sums 10 "a long editing session"
 
-if command -v vim >/dev/null; then
-    # vim writing in place (backupcopy=yes: a copy as backup, then the
-    # file truncated and written), as it does for a file with hard links
-    (cd "$DIR" && vim -u NONE -i NONE -N -n -es -c 'set backupcopy=yes writebackup' \
-        -c 'normal Goby vim' -c 'wq' sh.txt </dev/null >/dev/null 2>&1)
-    grep -q "by vim" "$DIR/sh.txt" || fail "vim did not save sh.txt"
-    expect_events "file_changed sh.txt"
-    same_sums 10 "vim in place"
-fi
+command -v vim >/dev/null || fail "vim is missing (tools/setup.sh installs it)"
+# vim writing in place (backupcopy=yes: a copy as backup, then the
+# file truncated and written), as it does for a file with hard links
+(cd "$DIR" && vim -u NONE -i NONE -N -n -es -c 'set backupcopy=yes writebackup' \
+    -c 'normal Goby vim' -c 'wq' sh.txt </dev/null >/dev/null 2>&1)
+grep -q "by vim" "$DIR/sh.txt" || fail "vim did not save sh.txt"
+expect_events "file_changed sh.txt"
+same_sums 10 "vim in place"
 
 echo "new cp content" >"$T/outside/src" && cp "$T/outside/src" "$DIR/cp.txt"
 expect_events "file_changed cp.txt"

@@ -101,7 +101,7 @@ path = sys.argv[1]
 st = os.stat(path)
 with open(path, "r+b") as f:
     f.write(b"X" * st.st_size)
-os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))' "$DIR/small.txt"
+os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))' "$DIR/small.txt" || fail "cannot rewrite small.txt"
 start_peer alice
 wait_until 10 online alice || fail "alice not online again"
 wait_until 10 sees bob alice small.txt || fail "bob does not see alice again"

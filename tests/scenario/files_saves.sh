@@ -32,13 +32,12 @@ expect_events "file_changed f.txt"
 perl -e 'my $f = shift; rename $f, "$f~" or die; open (my $o, ">", $f) or die;
          print $o "new v content\n"; close $o or die; unlink "$f~" or die' "$DIR/v.txt"
 expect_events "file_changed v.txt"
-if command -v vim >/dev/null; then
-    # the real thing: swap file, 4913 probe, backup renamed away
-    (cd "$DIR" && vim -u NONE -i NONE -N -n -es -c 'set backupcopy=no writebackup' \
-        -c 'normal Goappended by vim' -c 'wq' v.txt </dev/null >/dev/null 2>&1)
-    grep -q "appended by vim" "$DIR/v.txt" || fail "vim did not save v.txt"
-    expect_events "file_changed v.txt"
-fi
+command -v vim >/dev/null || fail "vim is missing (tools/setup.sh installs it)"
+# the real thing: swap file, 4913 probe, backup renamed away
+(cd "$DIR" && vim -u NONE -i NONE -N -n -es -c 'set backupcopy=no writebackup' \
+    -c 'normal Goappended by vim' -c 'wq' v.txt </dev/null >/dev/null 2>&1)
+grep -q "appended by vim" "$DIR/v.txt" || fail "vim did not save v.txt"
+expect_events "file_changed v.txt"
 
 # --- deleted and written again at once ---------------------------------------------
 perl -e 'my $f = shift; unlink $f or die; open (my $o, ">", $f) or die;

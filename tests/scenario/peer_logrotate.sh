@@ -25,14 +25,22 @@ expect 0 "$CTL" --user alice disconnect
 wait_until 10 grep -qi "log" "$LOG" || fail "nothing logged after the rotation"
 [ "$(stat -c %s "$LOG")" -lt 4096 ] || fail "the new log is already $(stat -c %s "$LOG") bytes"
 
-# without a file behind standard error (a pipe, the journal) nothing happens
+# without a file behind standard error (a pipe, the journal) nothing happens.
+# The agent is this shell's child (its output through a process
+# substitution, not a pipeline): its exit status is checked.
 start_peer_pipe() {
     "$BIN/fshare-peer" --user bob --broker "$BROKER_EP" --dir "$T/bob_files" \
-        --downloads "$T/bob_dl" 2>&1 | cat >"$T/bob-pipe.log" &
+        --downloads "$T/bob_dl" > >(cat >"$T/bob-pipe.log") 2>&1 &
+    BOB_PIPE=$!
+    PIDS="$PIDS $BOB_PIPE"
+    PID_NAME[$BOB_PIPE]=bob-pipe
 }
 mkdir -p "$T/bob_files"
 start_peer_pipe
 wait_online 10 bob
+[ -p "/proc/$BOB_PIPE/fd/2" ] || fail "bob's standard error is not a pipe"
 expect 0 "$CTL" --user bob disconnect
+wait_until 10 gone "$BOB_PIPE" || fail "bob's agent did not stop on disconnect"
+wait "$BOB_PIPE" || fail "bob's agent (standard error a pipe) exited $?: $(cat "$T/bob-pipe.log")"
 [ -e "$T/bob-pipe.log.1" ] && fail "a pipe was 'rotated'"
 echo "peer_logrotate: ok"

@@ -57,5 +57,17 @@ ctl carol get alice two.txt >"$T/get4.log" 2>&1 || fail "carol's get: $(cat "$T/
 cmp -s "$T/alice_files/two.txt" "$T/carol_dl/two.txt" || fail "two.txt differs"
 [ -e "$T/bob_dl/two.txt" ] && fail "a refused get wrote a file"
 
+# --- --max-observers 0 on the command line: no tap at all (not the default 8) -----------------
+# A second broker on alice's accounts, which the first one registered
+bg broker0 "$BIN/fshare-broker" --listen "ipc://$T/b0.req" --publish "ipc://$T/b0.pub" \
+    --state-dir "$T/state0" --accounts "$T/state/fshare/accounts" --hash-cost min \
+    --max-observers 0
+BROKER0=$LAST_PID
+wait_until 10 test -S "$T/b0.req" || fail "the second broker did not start"
+expect 1 "$TAP" --events "ipc://$T/b0.pub" --broker "ipc://$T/b0.req" --user alice \
+    --password-file "$T/pw" --timeout 5
+grep -q "login refused: too many observer sessions" "$T/err" \
+    || fail "a tap under --max-observers 0: $(cat "$T/err")"
+
 end_clean
 echo "sec_limits: ok"

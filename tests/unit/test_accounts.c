@@ -256,6 +256,73 @@ test_malformed_lines (void **state)
     accounts_destroy (&accounts);
 }
 
+//  A hash string of `length` characters, well-formed but for its length
+//  (caller frees)
+static char *
+s_hash_of_length (size_t length)
+{
+    const char *prefix = "$argon2id$v=19$m=8,t=1,p=1$";
+    size_t salt = length - strlen (prefix) - 1 - 43;
+    char *hash = (char *) zmalloc (length + 1);
+    strcpy (hash, prefix);
+    memset (hash + strlen (prefix), 'c', salt);
+    hash [strlen (prefix) + salt] = '$';
+    memset (hash + strlen (prefix) + salt + 1, 'h', 43);
+    return hash;
+}
+
+//  The bounds of what is read: a line of ACCOUNTS_LINE_MAX (512) bytes
+//  and not one more, a file of 16 MiB and not one byte more (it is read
+//  whole into memory), a hash string shorter than crypto_pwhash_STRBYTES
+//  (it is copied into a buffer of that size)
+static void
+test_bounds (void **state)
+{
+    fixture_t *self = (fixture_t *) *state;
+    accounts_t *accounts = s_load_good (self);
+    char line [514];
+    memset (line, 'x', sizeof line);
+    line [0] = '#';
+    line [512] = '\n';
+    s_write (self->path, line, 513);
+    char *error = NULL;
+    assert_int_equal (accounts_load (accounts, &error), 0);
+    assert_null (error);
+    line [512] = 'x';
+    line [513] = '\n';
+    s_write (self->path, line, 514);
+    assert_int_equal (accounts_load (accounts, &error), -1);
+    assert_non_null (strstr (error, "line too long"));
+    zstr_free (&error);
+
+    //  16 MiB of comment lines load; one byte more does not
+    size_t max = 16 * 1024 * 1024;
+    char *big = (char *) malloc (max + 1);
+    for (size_t at = 0; at < max; at += 512) {
+        memset (big + at, 'x', 511);
+        big [at] = '#';
+        big [at + 511] = '\n';
+    }
+    s_write (self->path, big, max);
+    assert_int_equal (accounts_load (accounts, &error), 0);
+    big [max] = '\n';
+    s_write (self->path, big, max + 1);
+    assert_int_equal (accounts_load (accounts, &error), -1);
+    assert_non_null (strstr (error, "file too large"));
+    zstr_free (&error);
+    free (big);
+
+    //  A hash of crypto_pwhash_STRBYTES characters or more is refused
+    //  before it is copied
+    char *hash = s_hash_of_length (crypto_pwhash_STRBYTES);
+    assert_false (accounts_hash_valid (hash));
+    zstr_free (&hash);
+    hash = s_hash_of_length (3 * crypto_pwhash_STRBYTES);
+    assert_false (accounts_hash_valid (hash));
+    zstr_free (&hash);
+    accounts_destroy (&accounts);
+}
+
 static void
 test_not_a_file (void **state)
 {
@@ -528,6 +595,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_missing_file, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_malformed_lines, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_not_a_file, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_bounds, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_hash_valid, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_interactive_cost, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_set_delete, s_setup, s_teardown),

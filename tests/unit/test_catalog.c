@@ -234,6 +234,31 @@ test_change_refused (void **state)
     assert_int_equal (session_file_count (self->session), 4);
 }
 
+//  A change that adds a file is held to both budgets as a page is: the
+//  session's list, and what all lists together may still grow by (else
+//  many sessions, each within its own list, grow the broker without end)
+static void
+test_change_budgets (void **state)
+{
+    bench_t *self = (bench_t *) *state;
+    const char *reason;
+    session_set_online (self->session, 1);
+    self->limits.total_left = session_file_bytes ("a") - 1;
+    assert_int_equal (s_change (self, FSHARE__CHANGE_KIND__CHANGE_ADDED, "a", NULL, 1,
+                                &reason), FSH_ERR_TOO_LARGE);
+    assert_string_equal (reason, "the broker holds all the file lists it may");
+    assert_int_equal (session_file_count (self->session), 0);
+    self->limits.total_left = session_file_bytes ("a");
+    assert_int_equal (s_change (self, FSHARE__CHANGE_KIND__CHANGE_ADDED, "a", NULL, 1,
+                                &reason), FSH_ERR_NONE);
+    self->limits.total_left = CATALOG_TOTAL_BYTES_DEFAULT;
+    self->limits.max_bytes = session_list_bytes (self->session);
+    assert_int_equal (s_change (self, FSHARE__CHANGE_KIND__CHANGE_ADDED, "b", NULL, 1,
+                                &reason), FSH_ERR_TOO_LARGE);
+    assert_string_equal (reason, "file list too large");
+    assert_int_equal (session_file_count (self->session), 1);
+}
+
 int
 main (void)
 {
@@ -242,6 +267,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_publish_budgets, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_change, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_change_refused, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_change_budgets, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, s_group_setup, s_group_teardown);
 }

@@ -87,6 +87,41 @@ test_requester_cancel_and_resume (void **state)
     client_destroy (&alice);
 }
 
+//  Cancelled before the owner answered: the Opened that comes later is
+//  cancelled end to end (nothing is credited, nothing written), however
+//  late it comes.
+static void
+test_requester_cancel_before_opened (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    client_t *alice = s_client_new (fx, "alice", "big.bin", 10 * CHUNK);
+    zactor_t *bob = s_agent_start (fx, "bob");
+    zsock_t *ctl = fixture_ctl_connect (fx, "bob");
+    s_get_send (ctl, "alice", "big.bin", NULL);
+    Fshare__Message *serve = client_recv (alice);
+    assert_int_equal (serve->body_case, FSHARE__MESSAGE__BODY_SERVE);
+    uint64_t transfer = serve->serve->transfer;
+    fsh_msg_destroy (&serve);
+    Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
+    request.command = "cancel";
+    assert_int_equal (fsh_pack_send (&request.base, ctl, NULL), 0);
+    Fshare__CtlReply *reply = s_get_wait (ctl, NULL);
+    assert_int_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
+    assert_string_equal (reply->error, "interrupted");
+    fshare__ctl_reply__free_unpacked (reply, NULL);
+    reply = fixture_ctl_recv (ctl);
+    assert_string_equal (reply->text, "1 download cancelled");
+    fshare__ctl_reply__free_unpacked (reply, NULL);
+    client_opened (alice, transfer, 10 * CHUNK, 1700000000, 0);
+    s_expect_cancel (alice, "cancelled by bob: cancelled");
+    char *final = s_path (fx, "bob", "downloads", "big.bin");
+    assert_false (s_exists (final));
+    zstr_free (&final);
+    zsock_destroy (&ctl);
+    zactor_destroy (&bob);
+    client_destroy (&alice);
+}
+
 static void
 test_requester_ctl_vanishes (void **state)
 {
@@ -306,6 +341,7 @@ main (void)
     zsys_set_logstream (stderr);
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_requester_cancel_and_resume, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_requester_cancel_before_opened, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_requester_ctl_vanishes, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_requester_checks_opened, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_requester_already_there, s_setup, fixture_teardown),

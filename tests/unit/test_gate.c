@@ -231,6 +231,33 @@ test_observer (void **state)
     client_destroy (&alice);
 }
 
+//  Under CURVE a session belongs to the key that logged in: its token
+//  presented from another key is no session at all (unknown session), for
+//  a ping as for a publish, and the owner's session lives on untouched.
+static void
+test_token_of_another_key (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    client_t *alice = client_new (fx, fx->key);
+    assert_null (client_login (alice, "alice", "pw"));
+    client_t *mallory = client_new (fx, fx->key);
+    mallory->session = strdup (alice->session);
+    uint64_t id = client_ping (mallory);
+    Fshare__Message *reply = client_recv (mallory);
+    assert_int_equal (reply->id, id);
+    assert_int_equal (reply->status, FSHARE__STATUS__STATUS_ERROR);
+    assert_int_equal (reply->code, FSH_ERR_UNKNOWN_SESSION);
+    fsh_msg_destroy (&reply);
+    char *error = s_publish (mallory, "stolen.txt");
+    assert_non_null (error);
+    assert_string_equal (error, "unknown session");
+    zstr_free (&error);
+    //  Alice's own key still has her session, files unpublished yet
+    assert_null (s_publish (alice, "a.txt"));
+    client_destroy (&mallory);
+    client_destroy (&alice);
+}
+
 static void
 test_one_gate_per_process (void **state)
 {
@@ -298,6 +325,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_plain_and_wrong_key, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_snapshot_needs_session, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_observer, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_token_of_another_key, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_one_gate_per_process, s_setup, fixture_teardown),
         cmocka_unit_test (test_registry),
     };

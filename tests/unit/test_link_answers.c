@@ -359,6 +359,38 @@ test_stop_during_login (void **state)
     fsh_msg_destroy (&logout);
 }
 
+//  The awaited answer of the wrong kind, or a refusal: each state goes
+//  down to try again later, saying why, rather than wait on for ever.
+static void
+test_wrong_answers_retry (void **state)
+{
+    bench_t *fx = (bench_t *) *state;
+    //  Our login answered with a PublishOk under its id
+    uint64_t id = s_login_sent (fx);
+    Fshare__PublishOk ok = FSHARE__PUBLISH_OK__INIT;
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    fsh_msg_set_body (&msg, id, FSHARE__MESSAGE__BODY_PUBLISH_OK, &ok);
+    assert_int_equal (link_handle (fx->link, &msg, NULL), 0);
+    assert_int_equal (link_state (fx->link), LINK_DOWN);
+    fsh_err_t code;
+    int64_t next_ms;
+    const char *why = link_retrying (fx->link, &code, &next_ms);
+    assert_non_null (why);
+    assert_string_equal (why, "malformed login reply");
+    assert_int_equal (fx->calls.failed, 0);
+
+    //  Our file list refused
+    link_force_state (fx->link, LINK_PUBLISHING, 7);
+    Fshare__Message refused = FSHARE__MESSAGE__INIT;
+    fsh_msg_set_error (&refused, 7, FSH_ERR_BAD_REQUEST, "too many files");
+    assert_int_equal (link_handle (fx->link, &refused, NULL), 0);
+    assert_int_equal (link_state (fx->link), LINK_DOWN);
+    why = link_retrying (fx->link, &code, &next_ms);
+    assert_non_null (why);
+    assert_string_equal (why, "the broker refused our file list: too many files");
+    assert_int_equal (fx->calls.failed, 0);
+}
+
 int
 main (void)
 {
@@ -373,6 +405,7 @@ main (void)
                                          s_teardown),
         cmocka_unit_test_setup_teardown (test_classify_awaited, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_stop_during_login, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_wrong_answers_retry, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

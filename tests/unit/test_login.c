@@ -141,6 +141,49 @@ test_takeover_by_instance (void **state)
     zsock_destroy (&sub);
 }
 
+//  What a login may carry, at its bounds: a password of 1 to 1024 bytes
+//  (an empty one would register an account anyone logs in to), an
+//  instance id of at most 64 bytes; beyond, refused as any bad login,
+//  and no account is made.
+static void
+test_login_bounds (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    s_start (fx, 0);
+    client_t *client = client_new (fx, NULL);
+    char *error = s_login_instance (client, "eve", "", "i");
+    assert_non_null (error);
+    assert_string_equal (error, "invalid user or password");
+    zstr_free (&error);
+    char password [1026];
+    memset (password, 'p', sizeof password - 1);
+    password [1025] = 0;
+    error = s_login_instance (client, "eve", password, "i");
+    assert_non_null (error);
+    assert_string_equal (error, "invalid user or password");
+    zstr_free (&error);
+    char instance [66];
+    memset (instance, 'i', sizeof instance - 1);
+    instance [65] = 0;
+    error = s_login_instance (client, "eve", "pw", instance);
+    assert_non_null (error);
+    assert_string_equal (error, "invalid user or password");
+    zstr_free (&error);
+    client_destroy (&client);
+    //  At the bounds: registered, and that password is eve's
+    password [1024] = 0;
+    instance [64] = 0;
+    client = client_new (fx, NULL);
+    assert_null (s_login_instance (client, "eve", password, instance));
+    client_destroy (&client);
+    client = client_new (fx, NULL);
+    error = s_login_instance (client, "eve", "pw", "other");
+    assert_non_null (error);
+    assert_string_equal (error, "invalid user or password");
+    zstr_free (&error);
+    client_destroy (&client);
+}
+
 static void
 test_token_bound_to_key (void **state)
 {
@@ -174,6 +217,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_password_before_presence, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_takeover_by_instance, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_token_bound_to_key, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_login_bounds, s_setup, fixture_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

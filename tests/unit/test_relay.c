@@ -395,6 +395,9 @@ test_protocol_violations (void **state)
     Fshare__Message *credit = client_recv (alice);
     assert_int_equal (credit->credit->bytes, 16 * 1024 * 1024);
     fsh_msg_destroy (&credit);
+    //  ... and the window is full: not one byte more reaches the owner
+    client_credit (bob, transfer, 1);
+    s_expect_silence (alice, 100);
     //  A chunk out of order ends the transfer on both sides
     s_chunk (alice, transfer, 10, 100, false);
     client_expect_cancel (alice, transfer, FSH_ERR_PROTOCOL_ERROR,
@@ -456,6 +459,68 @@ test_protocol_violations (void **state)
     client_expect_error (bob, get_id, FSH_ERR_PROTOCOL_ERROR,
                          "protocol error: last chunk before the end of the file");
     s_expect_stats (bob, 0, 1000);      //  the file sent before its last chunk again
+
+    //  Opened twice: the second would reset the size and the offset that
+    //  the relay checks the chunks against
+    transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
+    client_opened (alice, transfer, FIXTURE_FILE_SIZE * 2, FIXTURE_FILE_MTIME, 0);
+    client_expect_cancel (alice, transfer, FSH_ERR_PROTOCOL_ERROR,
+                          "protocol error: owner opened twice");
+    client_expect_error (bob, get_id, FSH_ERR_PROTOCOL_ERROR,
+                         "protocol error: owner opened twice");
+
+    //  An empty chunk that is not the last: no step at all
+    transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
+    client_credit (bob, transfer, 100);
+    s_expect_credit (alice, transfer, 100);
+    s_chunk (alice, transfer, 0, 0, false);
+    client_expect_cancel (alice, transfer, FSH_ERR_PROTOCOL_ERROR,
+                          "protocol error: empty chunk");
+    client_expect_error (bob, get_id, FSH_ERR_PROTOCOL_ERROR, "protocol error: empty chunk");
+
+    //  A last chunk whose digest is not 32 bytes
+    transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
+    client_credit (bob, transfer, 2000);
+    s_expect_credit (alice, transfer, 2000);
+    uint8_t short_digest [31] = { 0 };
+    Fshare__Chunk chunk = FSHARE__CHUNK__INIT;
+    chunk.transfer = transfer;
+    chunk.last = true;
+    chunk.sha256.data = short_digest;
+    chunk.sha256.len = sizeof short_digest;
+    zmq_msg_t data;
+    zmq_msg_init_size (&data, 1000);
+    memset (zmq_msg_data (&data), 7, 1000);
+    client_send_chunk (alice, &chunk, &data);
+    client_expect_cancel (alice, transfer, FSH_ERR_PROTOCOL_ERROR,
+                          "protocol error: last chunk without a digest");
+    client_expect_error (bob, get_id, FSH_ERR_PROTOCOL_ERROR,
+                         "protocol error: last chunk without a digest");
+
+    //  The requester's Done before the last chunk: the owner is not told
+    //  of a complete transfer
+    transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
+    client_credit (bob, transfer, 100);
+    s_expect_credit (alice, transfer, 100);
+    s_chunk (alice, transfer, 0, 100, false);
+    s_expect_chunk (bob, get_id, transfer, 0, 100, false);
+    s_done (bob, transfer);
+    client_expect_cancel (alice, transfer, FSH_ERR_PROTOCOL_ERROR,
+                          "protocol error: done before the last chunk");
+    client_expect_error (bob, get_id, FSH_ERR_PROTOCOL_ERROR,
+                         "protocol error: done before the last chunk");
+
+    //  Credit before the owner answered (the requester cannot know the
+    //  transfer's number yet, but may guess it): no credit reaches the owner
+    get_id = s_get (bob, "alice", "docs/f0.txt", 0, 0);
+    serve = client_recv (alice);
+    transfer = serve->serve->transfer;
+    fsh_msg_destroy (&serve);
+    client_credit (bob, transfer, 100);
+    client_expect_cancel (alice, transfer, FSH_ERR_PROTOCOL_ERROR,
+                          "protocol error: credit before the owner answered");
+    client_expect_error (bob, get_id, FSH_ERR_PROTOCOL_ERROR,
+                         "protocol error: credit before the owner answered");
     client_destroy (&carol);
     client_destroy (&bob);
     client_destroy (&alice);
@@ -623,6 +688,43 @@ test_cancels (void **state)
     transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
     client_cancel (alice, transfer, "file changed during transfer");
     client_expect_error (bob, get_id, FSH_ERR_CANCELLED, "file changed during transfer");
+
+    //  A code that speaks of a session or a login is not a side's to
+    //  tell the other (unknown_session would make bob's agent take its
+    //  own session for lost): passed on as cancelled, either way; a
+    //  transfer's own code as it came
+    const fsh_err_t foreign [] = {
+        FSH_ERR_UNKNOWN_SESSION, FSH_ERR_INVALID_CREDENTIALS, FSH_ERR_ALREADY_LOGGED_IN,
+        FSH_ERR_UNSUPPORTED_VERSION, FSH_ERR_BUSY, FSH_ERR_BROKER_UNREACHABLE, FSH_ERR_NO_AGENT
+    };
+    for (size_t i = 0; i < sizeof foreign / sizeof foreign [0]; i++) {
+        for (int side = 0; side < 2; side++) {
+            transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
+            Fshare__Cancel cancel = FSHARE__CANCEL__INIT;
+            cancel.transfer = transfer;
+            cancel.reason = "mischief";
+            cancel.code = foreign [i];
+            Fshare__Message msg = FSHARE__MESSAGE__INIT;
+            msg.body_case = FSHARE__MESSAGE__BODY_CANCEL;
+            msg.cancel = &cancel;
+            client_send (side? bob: alice, &msg);
+            if (side)
+                client_expect_cancel (alice, transfer, FSH_ERR_CANCELLED,
+                                      "cancelled by bob: mischief");
+            else
+                client_expect_error (bob, get_id, FSH_ERR_CANCELLED, "mischief");
+        }
+    }
+    transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
+    Fshare__Cancel unreadable = FSHARE__CANCEL__INIT;
+    unreadable.transfer = transfer;
+    unreadable.reason = "cannot read file";
+    unreadable.code = FSH_ERR_UNREADABLE;
+    Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    msg.body_case = FSHARE__MESSAGE__BODY_CANCEL;
+    msg.cancel = &unreadable;
+    client_send (alice, &msg);
+    client_expect_error (bob, get_id, FSH_ERR_UNREADABLE, "cannot read file");
 
     //  The requester logs out: the owner is told
     transfer = client_open (alice, bob, "docs/f0.txt", &get_id);

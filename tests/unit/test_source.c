@@ -262,6 +262,45 @@ test_use_digest (void **state)
     zstr_free (&path);
 }
 
+//  Served from a known digest the ctime is not looked at (a rename goes
+//  on), so the size and the mtime are what tell a rewrite: grown with its
+//  mtime put back (cp -p, rsync -t), or an mtime moved by whole seconds
+//  (a file system that keeps no nanoseconds) ends the transfer.
+static void
+test_known_sees_changes (void **state)
+{
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
+    char *path = zsys_sprintf ("%s/k.bin", fx->root);
+    uint8_t told [32];
+    memset (told, 0x77, sizeof told);
+    char *error = NULL;
+    bool last;
+    for (int round = 0; round < 2; round++) {
+        fixture_make_file (fx->root, "k.bin", 3 * CHUNK, 5, NULL);
+        struct stat st;
+        assert_int_equal (stat (path, &st), 0);
+        source_t *source = source_new (fx->root, "k.bin", 0, 0, 0, &error);
+        assert_non_null (source);
+        source_use_digest (source, told);
+        assert_int_equal (source_read (source, fx->buf, CHUNK, &last, &error), CHUNK);
+        struct timespec times [2] = { st.st_atim, st.st_mtim };
+        if (round == 0) {
+            FILE *file = fopen (path, "ab");
+            fputs ("more", file);
+            fclose (file);
+        }
+        else
+            times [1].tv_sec += 10;
+        assert_int_equal (utimensat (AT_FDCWD, path, times, 0), 0);
+        assert_int_equal (source_read (source, fx->buf, CHUNK, &last, &error), -1);
+        assert_string_equal (error, "file changed during transfer");
+        assert_int_equal (source_code (source), FSH_ERR_FILE_CHANGED);
+        zstr_free (&error);
+        source_destroy (&source);
+    }
+    zstr_free (&path);
+}
+
 int
 main (void)
 {
@@ -273,6 +312,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_resume_offset, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test_setup_teardown (test_empty_and_mode, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test_setup_teardown (test_use_digest, fixture_ends_setup, fixture_ends_teardown),
+        cmocka_unit_test_setup_teardown (test_known_sees_changes, fixture_ends_setup, fixture_ends_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -231,6 +231,39 @@ test_files (void **state)
     assert_non_null (fsh_file_check (&file));
 }
 
+//  An owner's Opened: the FileInfo's ranges, and a resume offset within
+//  the size (at the size is a whole file already there, one more is not)
+static void
+test_opened (void **state)
+{
+    (void) state;
+    Fshare__Opened opened = FSHARE__OPENED__INIT;
+    assert_non_null (fsh_opened_check (NULL));
+    assert_null (fsh_opened_check (&opened));
+    opened.size = 100;
+    opened.offset = 100;
+    assert_null (fsh_opened_check (&opened));
+    opened.offset = 101;
+    assert_string_equal (fsh_opened_check (&opened), "offset beyond the size");
+    opened.offset = UINT64_MAX;
+    assert_non_null (fsh_opened_check (&opened));
+    opened.offset = 0;
+    opened.size = (uint64_t) INT64_MAX + 1;
+    assert_string_equal (fsh_opened_check (&opened), "file size out of range");
+    opened.size = 1;
+    opened.mtime = 253402300801LL;
+    assert_string_equal (fsh_opened_check (&opened), "mtime out of range");
+    opened.mtime = 0;
+    uint8_t digest [32] = { 0 };
+    opened.sha256.data = digest;
+    opened.sha256.len = 31;
+    assert_string_equal (fsh_opened_check (&opened), "digest not 32 bytes");
+    opened.sha256.len = 32;
+    assert_null (fsh_opened_check (&opened));
+    opened.mode = 010000;
+    assert_string_equal (fsh_opened_check (&opened), "mode out of range");
+}
+
 int
 main (void)
 {
@@ -240,6 +273,7 @@ main (void)
         cmocka_unit_test (test_paths),
         cmocka_unit_test (test_partial_names),
         cmocka_unit_test (test_files),
+        cmocka_unit_test (test_opened),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

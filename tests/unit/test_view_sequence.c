@@ -88,6 +88,13 @@ static const trick_t s_tricks [] = {
     { "stale snapshot", { { ADDED, B1, 11, "alice", "c.txt", APPLIED },
                           ASK, { PAGE, B1, 5, NULL, "old.txt", -1 }, STOP },
       false, "alice:a.txt alice:b.txt alice:c.txt" },
+    { "snapshot one event behind", { { ADDED, B1, 11, "alice", "c.txt", APPLIED },
+                                     ASK, { PAGE, B1, 10, NULL, "old.txt", -1 }, STOP },
+      false, "alice:a.txt alice:b.txt alice:c.txt" },
+    //  A broker id that is no text (a terminal escape): refused as a whole
+    { "snapshot of a broker id with a control byte",
+      { ASK, { PAGE, "b1\x1b[2J", 10, NULL, "x.txt", -1 }, STOP },
+      false, "alice:a.txt alice:b.txt" },
     { "snapshot at the view's seq", { ASK, { PAGE, B1, 10, NULL, "now.txt", 1 },
                                       { ADDED, B1, 11, "alice", "c.txt", APPLIED }, STOP },
       true, "alice:c.txt alice:now.txt" },
