@@ -19,14 +19,17 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include "digest.h"
+#include "fileset.h"
 
 //  What identifies one version of a file's content on this machine.
 typedef struct {
     uint64_t dev;
     uint64_t ino;
     uint64_t size;
-    int64_t mtime_ns;
+    int64_t mtime_ns;       //  the mtime as one number (fileset_time_ns), as stored
     int64_t ctime_ns;
+    int64_t mtime_sec;      //  the mtime as stat has it: mtime_ns may have wrapped
+    int64_t mtime_nsec;
 } file_key_t;
 
 //  The key of the version a stat describes.
@@ -36,8 +39,10 @@ file_key_of (const struct stat *st, file_key_t *key)
     key->dev = (uint64_t) st->st_dev;
     key->ino = (uint64_t) st->st_ino;
     key->size = (uint64_t) st->st_size;
-    key->mtime_ns = (int64_t) st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-    key->ctime_ns = (int64_t) st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+    key->mtime_sec = (int64_t) st->st_mtim.tv_sec;
+    key->mtime_nsec = (int64_t) st->st_mtim.tv_nsec;
+    key->mtime_ns = fileset_time_ns (&st->st_mtim);
+    key->ctime_ns = fileset_time_ns (&st->st_ctim);
 }
 
 typedef struct _digestdb_t digestdb_t;

@@ -132,15 +132,11 @@ s_release (digester_t *self, const char *path)
 static bool
 s_current (const fileset_file_t *file, const hashq_result_t *result)
 {
-    int64_t seconds = result->key.mtime_ns / 1000000000;
-    if (result->key.mtime_ns < 0 && result->key.mtime_ns % 1000000000)
-        seconds--;
-    int64_t nanos = result->key.mtime_ns - seconds * 1000000000;
-    if (!file || file->size != result->key.size || file->mtime != seconds)
+    if (!file || file->size != result->key.size || file->mtime != result->key.mtime_sec)
         return false;
     return !file->ino
         || (file->ino == result->key.ino && file->dev == result->key.dev
-            && file->mtime_ns == nanos);
+            && file->mtime_ns == result->key.mtime_nsec);
 }
 
 //  A result is worth a change of its own when it brings a digest the

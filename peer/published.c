@@ -127,7 +127,7 @@ published_put (published_t *self, const char *path, const struct stat *st, zlist
         .path = (char *) path, .size = (uint64_t) st->st_size,
         .mtime = (int64_t) st->st_mtim.tv_sec, .mtime_ns = (int64_t) st->st_mtim.tv_nsec,
         .dev = (uint64_t) st->st_dev, .ino = (uint64_t) st->st_ino,
-        .ctime_ns = (int64_t) st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec
+        .ctime_ns = fileset_time_ns (&st->st_ctim)
     };
     s_put (self, &file, st->st_nlink > 1, changes);
 }

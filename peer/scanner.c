@@ -22,6 +22,9 @@ typedef struct {
     char path [FSH_PATH_MAX + 1];       //  current path, relative to root
 } s_walk_t;
 
+//  Why a regular file is not shared although its name is fine
+#define S_DATED "its mtime is out of the range fshare carries (the year 9999 either way)"
+
 //  Names come from disk: never write control characters or broken UTF-8
 //  into the log.
 static void
@@ -118,6 +121,10 @@ s_walk_entry (s_walk_t *walk, int dirfd, const char *name, unsigned char type,
     if (type != DT_DIR) {
         if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
             return;                     //  vanished meanwhile
+        if (S_ISREG (st.st_mode) && fsh_mtime_check ((int64_t) st.st_mtim.tv_sec)) {
+            s_log_skip ("warning", walk->path, S_DATED);
+            return;
+        }
         if (S_ISREG (st.st_mode)) {
             walk->count++;
             if (walk->on_file)
@@ -284,7 +291,11 @@ scanner_examine (int rootfd, const char *path, struct stat *st)
     if (fstatat (dirfd, name, st, AT_SYMLINK_NOFOLLOW) == 0) {
         if (S_ISLNK (st->st_mode))
             s_log_skip ("info", path, "symlinks are not followed");
-        state = !S_ISREG (st->st_mode)? SCANNER_OTHER
+        //  Not shared, like a fifo: a published file dated so leaves the view
+        bool dated = S_ISREG (st->st_mode) && fsh_mtime_check ((int64_t) st->st_mtim.tv_sec);
+        if (dated)
+            s_log_skip ("warning", path, S_DATED);
+        state = !S_ISREG (st->st_mode) || dated? SCANNER_OTHER
               : scanner_probe (dirfd, name, st) == SCANNER_BUSY? SCANNER_BUSY: SCANNER_READY;
     }
     if (dirfd != rootfd)

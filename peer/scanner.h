@@ -61,7 +61,8 @@ scanner_state_t scanner_probe (int dirfd, const char *name, struct stat *st);
 
 //  What root/path is now, reached one O_NOFOLLOW component at a time:
 //  SCANNER_GONE (also when a directory on the way is not one), _OTHER (a
-//  symlink, logged; a directory, a fifo...: st filled), or for a regular
+//  symlink, logged; a directory, a fifo, a regular file dated beyond the
+//  year 9999, logged...: st filled), or for a regular
 //  file _BUSY or _READY (a probe that cannot tell counts as ready), with
 //  st filled.
 scanner_state_t scanner_examine (int rootfd, const char *path, struct stat *st);

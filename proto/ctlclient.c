@@ -94,8 +94,10 @@ fsh_ctl_reply_cost (const Fshare__CtlReply *reply)
 
 //  A plain stream socket connected to an ipc endpoint's path: its
 //  descriptor, or -1 with errno (EINVAL when the endpoint is not ipc).
+//  `nonblock`: EAGAIN instead of waiting when the listener's backlog is
+//  full (a stopped agent, probed again and again).
 static int
-s_ipc_connect (const char *endpoint)
+s_ipc_connect (const char *endpoint, bool nonblock)
 {
     if (strncmp (endpoint, "ipc://", 6) != 0) {
         errno = EINVAL;
@@ -108,7 +110,7 @@ s_ipc_connect (const char *endpoint)
         return -1;
     }
     strcpy (address.sun_path, path);
-    int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | (nonblock? SOCK_NONBLOCK: 0), 0);
     if (fd == -1)
         return -1;
     if (connect (fd, (struct sockaddr *) &address, sizeof address) == -1) {
@@ -125,7 +127,7 @@ fsh_ctl_endpoint_dead (const char *endpoint)
 {
     if (!endpoint)
         return true;
-    int fd = s_ipc_connect (endpoint);
+    int fd = s_ipc_connect (endpoint, true);
     if (fd != -1) {
         close (fd);
         return false;
@@ -136,7 +138,7 @@ fsh_ctl_endpoint_dead (const char *endpoint)
 pid_t
 fsh_ctl_endpoint_pid (const char *endpoint)
 {
-    int fd = endpoint? s_ipc_connect (endpoint): -1;
+    int fd = endpoint? s_ipc_connect (endpoint, false): -1;
     if (fd == -1)
         return 0;
     struct ucred credentials = { 0 };

@@ -124,7 +124,8 @@ uint64_t fsh_ctl_replies_max (void);
 uint64_t fsh_ctl_reply_cost (const Fshare__CtlReply *reply);
 
 //  True when the endpoint is an ipc socket nobody listens on: answers at
-//  once instead of waiting out a request deadline.
+//  once instead of waiting out a request deadline, and never waits itself
+//  (a listener whose backlog is full, a stopped agent, is alive).
 bool fsh_ctl_endpoint_dead (const char *endpoint);
 
 //  The process listening on an ipc endpoint, as this process's pid

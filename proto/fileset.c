@@ -332,7 +332,7 @@ fileset_put_stat (fileset_t *self, const char *path, const struct stat *st)
         .path = (char *) path, .size = (uint64_t) st->st_size,
         .mtime = (int64_t) st->st_mtim.tv_sec, .mtime_ns = (int64_t) st->st_mtim.tv_nsec,
         .dev = (uint64_t) st->st_dev, .ino = (uint64_t) st->st_ino,
-        .ctime_ns = (int64_t) st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec
+        .ctime_ns = fileset_time_ns (&st->st_ctim)
     };
     return fileset_put_file (self, &with);
 }

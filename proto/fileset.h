@@ -17,6 +17,7 @@
 #define FILESET_H_INCLUDED
 
 #include "fshare.h"
+#include <string.h>
 #include <sys/stat.h>
 
 typedef struct _fileset_file_t fileset_file_t;
@@ -35,6 +36,22 @@ struct _fileset_file_t {
     int64_t ctime_ns;           //  status change time, ns since the epoch; 0 when unknown
     fileset_file_t *same_inode; //  private: the next name of the inode
 };
+
+//  A time as one number for equality tests: nanoseconds since the epoch
+//  where that fits in 64 bits (1677 to 2262), and beyond, the same sum
+//  taken modulo 2^64, so that a file dated 2300 or 1500 (touch -d, an
+//  archive's mtime) still gets one number per time (two times 584 years
+//  apart share one) instead of a signed overflow, which is undefined and
+//  aborts a sanitized build.
+static inline int64_t
+fileset_time_ns (const struct timespec *ts)
+{
+    uint64_t sum = (uint64_t) (int64_t) ts->tv_sec * UINT64_C (1000000000)
+                 + (uint64_t) (int64_t) ts->tv_nsec;
+    int64_t value;
+    memcpy (&value, &sum, sizeof value);
+    return value;
+}
 
 //  The bytes of a compact set's record before its path
 #define FILESET_COMPACT_BYTES   offsetof (fileset_file_t, mtime_ns)

@@ -110,6 +110,15 @@ fsh_path_check (const char *path)
     return NULL;
 }
 
+const char *
+fsh_mtime_check (int64_t mtime)
+{
+    //  Up to year 9999 both ways; anything beyond is corrupt.
+    if (mtime < -253402300800LL || mtime > 253402300800LL)
+        return "mtime out of range";
+    return NULL;
+}
+
 //  What a file's size, mtime, digest and mode may be, wherever they come
 //  (a listed FileInfo, an owner's Opened).
 static const char *
@@ -117,9 +126,9 @@ s_attributes_check (uint64_t size, int64_t mtime, size_t digest_len, uint32_t mo
 {
     if (size > (uint64_t) INT64_MAX)
         return "file size out of range";
-    //  Up to year 9999 both ways; anything beyond is corrupt.
-    if (mtime < -253402300800LL || mtime > 253402300800LL)
-        return "mtime out of range";
+    const char *error = fsh_mtime_check (mtime);
+    if (error)
+        return error;
     if (digest_len != 0 && digest_len != 32)
         return "digest not 32 bytes";
     if (mode > 07777)

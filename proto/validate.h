@@ -17,6 +17,12 @@ const char *fsh_path_check (const char *path);
 //  True for names never published: ".*.fshare-part" partial downloads.
 bool fsh_path_is_partial (const char *name);
 
+//  An mtime the protocol carries: up to year 9999 both ways. A file
+//  system of 64-bit times (tmpfs, XFS, btrfs) can hold one beyond
+//  (touch -d @300000000000): such a file is not published, as the broker
+//  would refuse the whole list or change that holds it.
+const char *fsh_mtime_check (int64_t mtime);
+
 //  A whole FileInfo: path rules, and size/mtime within sane ranges.
 const char *fsh_file_check (const Fshare__FileInfo *file);
 

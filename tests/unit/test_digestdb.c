@@ -23,7 +23,7 @@ test_database (void **state)
     digestdb_t *db = digestdb_open (path);
     assert_non_null (db);
     assert_false (digestdb_rebuilt (db));
-    file_key_t key = { 1, 2, 3, 4, 5 };
+    file_key_t key = { 1, 2, 3, 4, 5, 0, 0 };
     uint8_t sha [DIGEST_SIZE], got [DIGEST_SIZE];
     memset (sha, 0xab, sizeof sha);
     assert_false (digestdb_lookup (db, &key, got));
@@ -104,11 +104,11 @@ test_junk_rows (void **state)
     uint8_t got [DIGEST_SIZE], sha [DIGEST_SIZE];
     memset (sha, 0x42, sizeof sha);
     for (uint64_t ino = 1; ino <= 3; ino++) {
-        file_key_t key = { 1, ino, 10, 100, 1000 };
+        file_key_t key = { 1, ino, 10, 100, 1000, 0, 0 };
         assert_false (digestdb_lookup (db, &key, got));
     }
     //  A row whose size is not the file's is another version
-    file_key_t key = { 1, 4, 10, 100, 1000 };
+    file_key_t key = { 1, 4, 10, 100, 1000, 0, 0 };
     assert_false (digestdb_lookup (db, &key, got));
     //  Stored again: the junk row is replaced
     key.ino = 1;
@@ -136,7 +136,7 @@ test_other_schema (void **state)
     assert_non_null (db);
     assert_true (digestdb_rebuilt (db));
     assert_int_equal (access (aside, F_OK), 0);
-    file_key_t key = { 9, 9, 9, 9, 9 };
+    file_key_t key = { 9, 9, 9, 9, 9, 0, 0 };
     uint8_t sha [DIGEST_SIZE], got [DIGEST_SIZE];
     memset (sha, 0x17, sizeof sha);
     digestdb_store (db, &key, sha);
@@ -172,7 +172,7 @@ test_forgets_unused_rows (void **state)
     (void) state;
     fixture_t *fx = fixture_new ("digestdb-forget");
     char *path = fixture_path (fx, "digests.db");
-    file_key_t kept = { 1, 1, 10, 100, 1000 }, gone = { 1, 2, 10, 100, 1000 };
+    file_key_t kept = { 1, 1, 10, 100, 1000, 0, 0 }, gone = { 1, 2, 10, 100, 1000, 0, 0 };
     uint8_t sha [DIGEST_SIZE], got [DIGEST_SIZE];
     memset (sha, 0x5c, sizeof sha);
     digestdb_t *db = digestdb_open (path);
@@ -229,7 +229,7 @@ test_first_schema_kept (void **state)
                  "PRAGMA user_version = 1;");
     digestdb_t *db = digestdb_open (path);
     assert_false (digestdb_rebuilt (db));
-    file_key_t key = { 3, 4, 5, 6, 7 };
+    file_key_t key = { 3, 4, 5, 6, 7, 0, 0 };
     uint8_t got [DIGEST_SIZE], zero [DIGEST_SIZE] = { 0 };
     assert_true (digestdb_lookup (db, &key, got));
     assert_memory_equal (got, zero, DIGEST_SIZE);
@@ -249,7 +249,7 @@ test_memory (void **state)
     (void) state;
     uint8_t sha [DIGEST_SIZE], got [DIGEST_SIZE];
     memset (sha, 0x33, sizeof sha);
-    file_key_t key = { 1, 2, 3, 4, 5 };
+    file_key_t key = { 1, 2, 3, 4, 5, 0, 0 };
     const char *paths [] = { NULL, "/nonexistent/fshare/dir/digests.db" };
     for (int i = 0; i < 2; i++) {
         digestdb_t *db = digestdb_open (paths [i]);
@@ -280,7 +280,7 @@ test_reader (void **state)
     digestdb_t *db = digestdb_open (path);
     digestdb_t *reader = digestdb_open_reader (path);
     assert_non_null (reader);
-    file_key_t key = { 4, 4, 4, 4, 4 };
+    file_key_t key = { 4, 4, 4, 4, 4, 0, 0 };
     uint8_t sha [DIGEST_SIZE], got [DIGEST_SIZE];
     memset (sha, 0x44, sizeof sha);
     digestdb_store (db, &key, sha);
@@ -289,7 +289,7 @@ test_reader (void **state)
     assert_true (digestdb_lookup (reader, &key, got));
     assert_memory_equal (got, sha, DIGEST_SIZE);
     //  A batch commits by itself after a few hundred stores
-    file_key_t many = { 5, 0, 1, 1, 1 };
+    file_key_t many = { 5, 0, 1, 1, 1, 0, 0 };
     for (int i = 0; i < 300; i++) {
         many.ino = (uint64_t) i + 1;
         digestdb_store (db, &many, sha);
@@ -336,7 +336,7 @@ test_unwritable_kept (void **state)
     uint8_t sha [DIGEST_SIZE], other [DIGEST_SIZE], got [DIGEST_SIZE];
     memset (sha, 0x55, sizeof sha);
     memset (other, 0x66, sizeof other);
-    file_key_t key = { 7, 7, 7, 7, 7 }, fresh = { 7, 8, 8, 8, 8 };
+    file_key_t key = { 7, 7, 7, 7, 7, 0, 0 }, fresh = { 7, 8, 8, 8, 8, 0, 0 };
     digestdb_t *db = digestdb_open (path);
     digestdb_store (db, &key, sha);
     digestdb_destroy (&db);
@@ -388,7 +388,7 @@ test_not_a_file (void **state)
     s_sql (target, "CREATE TABLE t (x INTEGER);");
     struct stat before;
     assert_int_equal (stat (target, &before), 0);
-    file_key_t key = { 9, 9, 9, 9, 9 };
+    file_key_t key = { 9, 9, 9, 9, 9, 0, 0 };
     uint8_t sha [DIGEST_SIZE], got [DIGEST_SIZE];
     memset (sha, 0x21, sizeof sha);
     for (int how = 0; how < 3; how++) {
@@ -450,7 +450,7 @@ test_other_users (void **state)
     fixture_t *fx = fixture_new ("digestdb-other-user");
     char *path = fixture_path (fx, "digests.db");
     char *aside = zsys_sprintf ("%s.broken", path);
-    file_key_t key = { 9, 9, 9, 9, 9 };
+    file_key_t key = { 9, 9, 9, 9, 9, 0, 0 };
     uint8_t sha [DIGEST_SIZE], got [DIGEST_SIZE];
     memset (sha, 0x33, sizeof sha);
     digestdb_t *db = digestdb_open (path);

@@ -429,6 +429,25 @@ test_colliding_paths (void **state)
     fileset_destroy (&hostile);
 }
 
+//  Times beyond 1677..2262 (touch -d 2300, an archive's 1500) are one
+//  number each without a signed overflow (UBSan aborts on one); within,
+//  they are nanoseconds since the epoch.
+static void
+test_time_ns (void **state)
+{
+    (void) state;
+    struct timespec now = { 1700000000, 5 }, far = { 10413792000, 250000000 },
+                    past = { -15135609600, 0 }, before = { -1, 999999999 };
+    assert_true (fileset_time_ns (&now) == INT64_C (1700000000000000005));
+    assert_true (fileset_time_ns (&before) == -1);
+    struct timespec far_next = far, past_next = past;
+    far_next.tv_nsec++;
+    past_next.tv_sec++;
+    assert_true (fileset_time_ns (&far) != fileset_time_ns (&far_next));
+    assert_true (fileset_time_ns (&past) != fileset_time_ns (&past_next));
+    assert_true (fileset_time_ns (&far) != fileset_time_ns (&past));
+}
+
 int
 main (void)
 {
@@ -441,6 +460,7 @@ main (void)
         cmocka_unit_test (test_churn),
         cmocka_unit_test (test_compact),
         cmocka_unit_test (test_colliding_paths),
+        cmocka_unit_test (test_time_ns),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -143,6 +143,25 @@ s_fail (item_t *item, fsh_err_t code, const char *text)
     fsh_ctlstream_destroy (&item->stream);
 }
 
+//  The agent's connection of one download dropped, or it fell silent: when
+//  nothing listens on its control socket any more (killed, crashed), no
+//  other download of the folder can be had either. Each would otherwise
+//  wait out the silence allowed to a live agent (a stream to a dead socket
+//  never connects, so it never hears of a disconnection): 30 s per --jobs
+//  files, hours for a large folder. The files already there keep their
+//  state; every other one fails now, with the same words. One probe per
+//  round that lost a download: never a stream of connects at a stopped agent.
+static void
+s_on_agent_lost (many_t *self)
+{
+    if (!fsh_ctl_endpoint_dead (ctl_control (self->ctl)))
+        return;
+    for (item_t *item = (item_t *) zlistx_first (self->items); item;
+         item = (item_t *) zlistx_next (self->items))
+        if (item->state == ITEM_WAITING || item->state == ITEM_RUNNING)
+            s_fail (item, FSH_ERR_NO_AGENT, "the agent went away");
+}
+
 //  Starts a waiting item (`running` others run). True when the program is
 //  out of descriptors for its socket while others run: it waits for one
 //  of them to end (with none running, it fails: busy).
@@ -276,13 +295,16 @@ s_run (many_t *self, int jobs)
             return 0;
         zpoller_wait (poller, 200);
         zpoller_destroy (&poller);
+        bool lost = false;
         for (item_t *item = (item_t *) zlistx_first (self->items); item;
              item = (item_t *) zlistx_next (self->items)) {
             void *which = item->state == ITEM_RUNNING? fsh_ctlstream_ready (item->stream): NULL;
             //  The agent speaks of each every 200 ms: silence is no agent
             if (!which && item->state == ITEM_RUNNING
-            &&  zclock_mono () - item->heard > FSH_CTL_STREAM_SILENT_MS)
+            &&  zclock_mono () - item->heard > FSH_CTL_STREAM_SILENT_MS) {
                 s_fail (item, FSH_ERR_NO_AGENT, "agent not responding");
+                lost = true;
+            }
             if (!which)
                 continue;
             item->heard = zclock_mono ();
@@ -291,13 +313,17 @@ s_run (many_t *self, int jobs)
             if (result == FSH_CTL_OK && reply)
                 s_on_reply (item, reply);
             else
-            if (result == FSH_CTL_GONE)
+            if (result == FSH_CTL_GONE) {
                 s_fail (item, FSH_ERR_NO_AGENT, "the agent went away");
+                lost = true;
+            }
             else
             if (result == FSH_CTL_MALFORMED)
                 s_fail (item, FSH_ERR_INTERNAL, "the agent sent a malformed reply");
             fsh_ctl_reply_free (&reply);
         }
+        if (lost)
+            s_on_agent_lost (self);
     }
     //  Interrupted: every download still running is cancelled end to end
     for (item_t *item = (item_t *) zlistx_first (self->items); item;

@@ -22,6 +22,7 @@ struct _bridge_t {
     int64_t relist_after;
     bool tick_due;
     bool short_of_fds;          //  a download waits for descriptors (said once)
+    bool agent_lost;            //  a download lost the agent: probe before the next
 };
 
 //  A running item's stream and deadline.
@@ -343,8 +344,10 @@ s_on_item (zloop_t *loop, zsock_t *sock, void *arg)
     downloads_lock (self->downloads);
     link->heard = zclock_mono ();
     download_item_t *item = link->item;
-    if (result == FSH_CTL_GONE)
+    if (result == FSH_CTL_GONE) {
         s_item_end (link, ITEM_FAILED, "the agent went away");
+        self->agent_lost = true;
+    }
     else
         s_item_reply (link, reply);
     bool link_running = item->state == ITEM_RUNNING;
@@ -400,6 +403,15 @@ s_item_start (bridge_t *self, download_job_t *job, download_item_t *item)
     link->item = item;
     link->heard = zclock_mono ();
     item->link = link;
+    //  Once a download lost the agent, each next one first looks whether
+    //  anything listens on its socket: a stream to a dead one never
+    //  connects and never hears of a disconnection, so every queued file
+    //  of a folder would wait out the silence allowed to a live agent
+    if (!error && self->agent_lost) {
+        self->agent_lost = fsh_ctl_endpoint_dead (self->endpoint);
+        if (self->agent_lost)
+            error = strdup ("the agent went away");
+    }
     if (!error) {
         Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
         char *args [2] = { job->owner, item->path };
@@ -456,6 +468,7 @@ s_pump (bridge_t *self)
             else
             if (now - link->heard > BRIDGE_ITEM_SILENT_MS) {
                 s_item_end (link, ITEM_FAILED, "agent not responding");
+                self->agent_lost = true;
                 changed = true;
             }
         }
