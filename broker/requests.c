@@ -267,6 +267,23 @@ s_sender_session (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
     return session;
 }
 
+//  A request the broker will not act on (a wrong shape, a NUL byte in a
+//  string) but whose id and body it could read. A transfer's ends (the
+//  relay tells both sides); any other is answered `code` under the
+//  request's own id, so the sender stops waiting at once.
+static void
+s_refuse_malformed (broker_t *self, zframe_t *routing_id, Fshare__Message *msg,
+                    fsh_err_t code, const char *why)
+{
+    if (relay_accepts (msg)) {
+        session_t *session = s_sender_session (self, routing_id, msg);
+        if (session)
+            relay_malformed (self->relay, session, msg);
+        return;
+    }
+    broker_reply_error (self, routing_id, msg->id, code, why);
+}
+
 //  A request of the wrong shape: too many frames, or a data frame on
 //  anything but a chunk. A transfer's ends (the relay tells both sides);
 //  any other is answered protocol_error.
@@ -274,13 +291,7 @@ static void
 s_misshapen (broker_t *self, zframe_t *routing_id, Fshare__Message *msg, int frames)
 {
     broker_complain (self, "dropped a %s request of %d frames", fsh_msg_kind (msg), frames);
-    if (relay_accepts (msg)) {
-        session_t *session = s_sender_session (self, routing_id, msg);
-        if (session)
-            relay_malformed (self->relay, session, msg);
-        return;
-    }
-    broker_reply_error (self, routing_id, msg->id, FSH_ERR_PROTOCOL_ERROR,
+    s_refuse_malformed (self, routing_id, msg, FSH_ERR_PROTOCOL_ERROR,
                         frames > 2? "too many frames": "unexpected data frame");
 }
 
@@ -326,8 +337,10 @@ s_receive_one (broker_t *self)
     zmq_msg_close (&id_frame);
     zmq_msg_t data;
     int frames = 0;
+    bool tainted = false;
     //  fsh_chunk_recv, plus who sent it (CURVE key, peer address: gate.h)
-    Fshare__Message *msg = more? gate_recv (self->router, &data, &frames, &self->caller): NULL;
+    Fshare__Message *msg = more? gate_recv (self->router, &data, &frames, &self->caller,
+                                            &tainted): NULL;
     if (!more)
         zmq_msg_init (&data);
     //  Too many frames whose first is a Message: s_dispatch ends what it names
@@ -337,6 +350,13 @@ s_receive_one (broker_t *self)
     if (!msg) {
         broker_complain (self, "dropped a malformed request (not a Message, a NUL byte in a string, or too many items)");
         broker_reply_error (self, routing_id, 0, FSH_ERR_BAD_REQUEST, "malformed message");
+    }
+    else
+    if (tainted) {
+        broker_complain (self, "refused a %s request #%" PRIu64 " with a NUL byte in a string",
+                         fsh_msg_kind (msg), msg->id);
+        s_refuse_malformed (self, routing_id, msg, FSH_ERR_BAD_REQUEST,
+                            "a NUL byte in a string");
     }
     else
         s_dispatch (self, routing_id, msg, frames == 2? &data: NULL, frames);
