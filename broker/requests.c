@@ -241,9 +241,15 @@ s_route (Fshare__Message__BodyCase body)
     return NULL;
 }
 
-//  The sender's session, or NULL (refused as unknown). Under CURVE a
-//  session belongs to the key that logged in: its token from another key
-//  is no session at all.
+//  The sender's session, or NULL (refused as unknown). A session belongs
+//  to what logged in: under CURVE its key (its token from another key is
+//  no session at all; the same key on a new connection is the same agent,
+//  whose DEALER reconnected), without CURVE the connection itself (its
+//  routing id), since nothing else says who sends: a token that another
+//  client learnt or guessed is refused unknown_session from its DEALER and
+//  changes nothing of the session. An agent whose connection dropped hears
+//  unknown_session too, and logs in again at once (SPEC 4.1), replacing
+//  its stale session by its instance id.
 static session_t *
 s_sender_session (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
 {
@@ -253,12 +259,18 @@ s_sender_session (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
                          session_user (session));
         session = NULL;
     }
+    if (session && !self->gate && routing_id
+    &&  !zframe_eq (routing_id, session_routing_id (session))) {
+        broker_complain (self, "%s's session token presented from another connection "
+                         "(refused: unknown session)", session_user (session));
+        session = NULL;
+    }
     if (!session) {
         broker_reply_error (self, routing_id, msg->id, FSH_ERR_UNKNOWN_SESSION, NULL);
         return NULL;
     }
-    //  A new routing id: the DEALER reconnected, so whatever of its
-    //  transfers was in flight on the old connection is lost
+    //  A new routing id under CURVE: the DEALER reconnected, so whatever
+    //  of its transfers was in flight on the old connection is lost
     if (session_touch (session, routing_id, zclock_mono ())) {
         zsys_info ("broker: %s is back on a new connection", session_user (session));
         relay_session_gone (self->relay, session, "went away (its connection dropped)");
