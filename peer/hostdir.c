@@ -29,7 +29,14 @@
 #define S_BUFFER_SIZE   (64 * 1024)
 #define S_READS_MAX     16      //  per call, so a flood cannot starve the agent
 #define S_FLOOD_GRACE_MS 500    //  settling waits no longer for a flood
-#define S_RETRY_MS      5000    //  rescan period while something is unwatched
+#define S_RETRY_MS      5000    //  retries after an error (the root unreadable)
+//  While something is unwatched (no inotify instance, a full watch table)
+//  rescans find the changes: one every S_UNWATCHED_MS, so a settled change
+//  is published within a second (SPEC 4.2), but never more often than
+//  S_UNWATCHED_SHARE times what the last one took, so rescans of a huge
+//  tree take at most a fifth of a core (and then a change takes longer).
+#define S_UNWATCHED_MS  500
+#define S_UNWATCHED_SHARE 4
 #define S_ROOT_RETRY_MS 250     //  looks for a root that is gone
 #define S_OUTLINKS_MS   1000    //  between looks at files linked from outside
 #define S_OUTLINKS_MAX  2000    //  of them looked at per look
@@ -61,6 +68,15 @@ s_root_release (hostdir_t *self)
     if (self->rootfd >= 0)
         close (self->rootfd);
     self->rootfd = -1;
+}
+
+//  The wait before the next rescan while something is unwatched.
+static int
+s_unwatched_period (hostdir_t *self)
+{
+    int64_t paced = S_UNWATCHED_SHARE * self->rescan_ms;
+    return paced > S_UNWATCHED_MS? (int) (paced < S_RETRY_MS * 12? paced: S_RETRY_MS * 12)
+                                 : S_UNWATCHED_MS;
 }
 
 void
@@ -148,7 +164,7 @@ s_on_dir (void *arg, const char *path, int fd)
     if (*path && ignore_match_entry (self->ignore, path, true))
         return false;
     if (self->inotify < 0) {            //  no instance: rescans find it all
-        hostdir_schedule_rescan (self, S_RETRY_MS);
+        hostdir_schedule_rescan (self, s_unwatched_period (self));
         return true;
     }
     if (watches_add (self->watches, self->root, path, fd, self->generation) == 0)
@@ -156,15 +172,57 @@ s_on_dir (void *arg, const char *path, int fd)
     if (errno == ENOSPC) {
         if (!self->watch_warned)
             zsys_warning ("hostdir: inotify watch table full (raise "
-                          "fs.inotify.max_user_watches): rescanning every %d s",
-                          S_RETRY_MS / 1000);
+                          "fs.inotify.max_user_watches): rescanning every %d ms or so",
+                          s_unwatched_period (self));
         self->watch_full = true;
         self->watch_warned = true;
-        hostdir_schedule_rescan (self, S_RETRY_MS);
+        hostdir_schedule_rescan (self, s_unwatched_period (self));
     }
     else
         zsys_warning ("hostdir: cannot watch '%s': %s", *path? path: ".", strerror (errno));
     return true;
+}
+
+//  A published record that says everything this stat says: same inode,
+//  size, mtime and ctime (any write, truncate, chmod or utime moves one).
+static bool
+s_unchanged (const fileset_file_t *known, const struct stat *st)
+{
+    return known->ino && known->dev == (uint64_t) st->st_dev
+        && known->ino == (uint64_t) st->st_ino && known->size == (uint64_t) st->st_size
+        && known->mtime == (int64_t) st->st_mtim.tv_sec
+        && known->mtime_ns == (int64_t) st->st_mtim.tv_nsec
+        && known->ctime_ns == (int64_t) st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+}
+
+//  Rescan: collect what the file is now into ctx->into. A file exactly as
+//  published is taken as it is without a probe: whether a writer holds it
+//  changes nothing to publish, and a probe (an open and a lease) per file
+//  per rescan would make rescans of a large tree cost many times more.
+static void
+s_rescan_file (s_walk_ctx_t *ctx, const char *path, int dirfd, const char *name,
+               const struct stat *st)
+{
+    hostdir_t *self = ctx->self;
+    fileset_t *files = published_files (self->published);
+    const fileset_file_t *known = fileset_lookup (files, path);
+    struct stat now = *st;
+    bool busy = false;
+    if (known && s_unchanged (known, st))
+        fileset_put_file (ctx->into, known);
+    else {
+        busy = scanner_probe (dirfd, name, &now) == SCANNER_BUSY;
+        //  A file being written keeps what was published of it
+        if (busy && known)
+            fileset_put_file (ctx->into, known);
+        else
+        if (!busy)
+            fileset_put_stat (ctx->into, path, &now);
+    }
+    //  Counted against the set being replaced: a file new to it is taken
+    //  as linked from outside until its first look says otherwise
+    if (!busy && now.st_nlink > 1)
+        hostdir_note_links (self, &now);
 }
 
 static void
@@ -175,26 +233,13 @@ s_on_file (void *arg, const char *path, int dirfd, const char *name, const struc
     s_walked (self);
     if (ignore_match_entry (self->ignore, path, false))
         return;
-    struct stat now = *st;
-    bool busy = scanner_probe (dirfd, name, &now) == SCANNER_BUSY;
-    st = &now;
     if (ctx->into) {
-        //  Rescan: a file being written keeps what was published of it
-        fileset_t *files = published_files (self->published);
-        const fileset_file_t *known = busy? fileset_lookup (files, path): NULL;
-        if (known)
-            fileset_put_file (ctx->into, known);
-        else
-        if (!busy)
-            fileset_put_stat (ctx->into, path, st);
-        //  Counted against the set being replaced: a file new to it is
-        //  taken as linked from outside until its first look says otherwise
-        if (!busy && st->st_nlink > 1)
-            hostdir_note_links (self, st);
+        s_rescan_file (ctx, path, dirfd, name, st);
         return;
     }
-    if (!busy)
-        hostdir_publish (self, path, st, ctx->changes);
+    struct stat now = *st;
+    if (scanner_probe (dirfd, name, &now) != SCANNER_BUSY)
+        hostdir_publish (self, path, &now, ctx->changes);
 }
 
 //  Watch every directory first, then read it, so no file can slip between
@@ -493,6 +538,7 @@ hostdir_rescan (hostdir_t *self, zlistx_t *changes)
     self->generation++;
     bool was_full = self->watch_full;
     self->watch_full = false;
+    int64_t started = zclock_mono ();
     fileset_t *fresh = fileset_new ();
     s_walk_ctx_t ctx = { self, changes, fresh };
     if (scanner_walk (self->rootfd, "", s_on_dir, s_on_file, &ctx) < 0) {
@@ -512,6 +558,12 @@ hostdir_rescan (hostdir_t *self, zlistx_t *changes)
     published_replace (self->published, fresh, changes);
     fileset_destroy (&fresh);
     s_root_release (self);
+    //  Something is still unwatched: the next rescan, paced by this one
+    self->rescan_ms = zclock_mono () - started;
+    if (self->rescan_at > zclock_mono ()) {
+        self->rescan_at = 0;
+        hostdir_schedule_rescan (self, s_unwatched_period (self));
+    }
 }
 
 // --------------------------------------------------------------------------
@@ -593,10 +645,10 @@ hostdir_new (const char *root, const hostdir_config_t *config)
     //  the descriptor polled is the one taken here.
     self->inotify = inotify_init1 (IN_NONBLOCK | IN_CLOEXEC);
     if (self->inotify < 0) {
-        zsys_warning ("hostdir: no inotify instance (%s%s): rescanning '%s' every %d s "
-                      "until the agent restarts", strerror (errno),
+        zsys_warning ("hostdir: no inotify instance (%s%s): rescanning '%s' every %d ms "
+                      "or so until the agent restarts", strerror (errno),
                       errno == EMFILE? ": raise fs.inotify.max_user_instances": "",
-                      self->root, S_RETRY_MS / 1000);
+                      self->root, S_UNWATCHED_MS);
         self->inotify_errno = errno;
     }
     self->watches = watches_new (self->inotify, S_WATCH_MASK);
@@ -606,7 +658,7 @@ hostdir_new (const char *root, const hostdir_config_t *config)
     int count = scanner_walk (self->rootfd, "", s_on_dir, s_on_file, &ctx);
     s_root_release (self);
     //  A full watch table (other programs hold them all) leaves even the
-    //  root unwatched: it is rescanned every S_RETRY_MS like any
+    //  root unwatched: it is rescanned every S_UNWATCHED_MS like any
     //  directory without a watch, and watched once there is room
     if (count < 0 || (!watches_has (self->watches, "") && !self->watch_full
                       && self->inotify >= 0)) {

@@ -31,6 +31,7 @@ struct _hostdir_t {
     uint64_t generation;        //  of the current walk of the whole tree
     uint64_t calls;             //  hostdir_process calls so far
     int64_t rescan_at;          //  0, or when to rescan (zclock_mono)
+    int64_t rescan_ms;          //  how long the last whole rescan took
     bool watch_full;            //  the watch table is full
     bool root_lost;             //  the root is gone (and that was logged)
     bool watch_warned;          //  ... and that was logged (once, until it is not)
