@@ -57,6 +57,13 @@ hostdir_root_release (hostdir_t *self)
 void
 hostdir_schedule_rescan (hostdir_t *self, int delay_ms)
 {
+    self->rescan_full = true;
+    hostdir_schedule_look (self, delay_ms);
+}
+
+void
+hostdir_schedule_look (hostdir_t *self, int delay_ms)
+{
     int64_t when = zclock_mono () + delay_ms;
     if (self->rescan_at == 0 || when < self->rescan_at)
         self->rescan_at = when;

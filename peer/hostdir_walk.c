@@ -62,7 +62,7 @@ s_pace (hostdir_t *self, int64_t started)
     self->rescan_ms = s_cpu_ms () - started;
     if (self->rescan_at > zclock_mono ()) {
         self->rescan_at = 0;
-        hostdir_schedule_rescan (self, s_unwatched_period (self));
+        hostdir_schedule_look (self, s_unwatched_period (self));
     }
 }
 
@@ -87,7 +87,7 @@ s_on_dir (void *arg, const char *path, int fd)
     if (*path && ignore_match_entry (self->ignore, path, true))
         return false;
     if (self->inotify < 0) {            //  no instance: rescans find it all
-        hostdir_schedule_rescan (self, s_unwatched_period (self));
+        hostdir_schedule_look (self, s_unwatched_period (self));
         return true;
     }
     if (ctx->quick && watches_has (self->watches, path))
@@ -103,7 +103,7 @@ s_on_dir (void *arg, const char *path, int fd)
                           s_unwatched_period (self));
         self->watch_full = true;
         self->watch_warned = true;
-        hostdir_schedule_rescan (self, s_unwatched_period (self));
+        hostdir_schedule_look (self, s_unwatched_period (self));
     }
     else
         zsys_warning ("hostdir: cannot watch '%s': %s", *path? path: ".", strerror (errno));
@@ -220,6 +220,7 @@ hostdir_rescan (hostdir_t *self, zlistx_t *changes)
     //  Waiting moves are settled by what the walk finds now
     moves_purge (self->moves);
     self->rescan_at = 0;
+    self->rescan_full = false;
     hostdir_root_release (self);              //  it may have been replaced
     if (hostdir_rootfd (self) < 0) {
         if (errno == ENOENT || errno == ENOTDIR)
@@ -280,6 +281,10 @@ hostdir_rescan_due (hostdir_t *self, bool full, zlistx_t *changes)
 {
     int64_t started = s_cpu_ms ();
     self->rescan_at = 0;
+    //  A mount or a replaced root may show nothing new at first, yet its
+    //  directories need their watches again: a full rescan
+    full |= self->rescan_full;
+    self->rescan_full = false;
     if (full || !s_quick_same (self))
         hostdir_rescan (self, changes);
     s_pace (self, started);
