@@ -41,11 +41,12 @@ s_read_caller (zmq_msg_t *frame, void *arg)
 }
 
 Fshare__Message *
-gate_recv (zsock_t *router, zmq_msg_t *data, int *frames, gate_caller_t *caller)
+gate_recv (zsock_t *router, zmq_msg_t *data, int *frames, gate_caller_t *caller,
+           bool *tainted)
 {
     caller->key [0] = caller->address [0] = 0;
     caller->fd = -1;
-    return fsh_chunk_recv_any (router, 0, data, frames, s_read_caller, caller);
+    return fsh_chunk_recv_any (router, 0, data, frames, s_read_caller, caller, tainted);
 }
 
 static void

@@ -39,8 +39,9 @@ void gate_caller_read (gate_caller_t *caller, zmq_msg_t *frame);
 //  frame: fsh_chunk_recv (chunk.h), plus the caller read from the header
 //  frame. (libzmq attaches no properties to a routing-id frame that a
 //  poll has prefetched, so they must come from the body.)
+//  *tainted as fsh_chunk_recv_any's: a NUL in a string, to be refused.
 Fshare__Message *gate_recv (zsock_t *router, zmq_msg_t *data, int *frames,
-                            gate_caller_t *caller);
+                            gate_caller_t *caller, bool *tainted);
 
 typedef struct _gate_t gate_t;
 

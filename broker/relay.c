@@ -42,6 +42,7 @@ struct _relay_t {
     zsock_t *router;
     zhashx_t *transfers;        //  &id -> xfer_t (owned)
     uint64_t next_id;
+    uint64_t strays;            //  messages for transfers not the sender's
     uint64_t bytes;
     bool verbose;
     int max_per_requester;
@@ -597,20 +598,46 @@ s_sender_allowed (xfer_t *xfer, session_t *sender, Fshare__Message *msg)
     }
 }
 
+//  A message for a transfer that is not the sender's: counted, logged
+//  (rate-limited; the user name was checked at login), never acted on.
+//  One for a transfer that ended crossed its end, which is normal and not
+//  answered: the sender has been told of the end, and an answer to every
+//  chunk in flight would only echo. An owner's Opened or chunk for an id
+//  never given out is answered Cancel protocol_error, so whatever it
+//  holds open for it is let go at once; nothing else is answered (a
+//  requester's messages have no reply, a Cancel never one).
+static void
+s_stray (relay_t *self, session_t *sender, Fshare__Message *msg, xfer_t *xfer, uint64_t id)
+{
+    self->strays++;
+    if (xfer || id > self->next_id)
+        s_complain (self, "%s sent %s for transfer %" PRIu64 ", %s (%" PRIu64 " such so far)",
+                    session_user (sender), fsh_msg_kind (msg), id,
+                    xfer? "which is not its own": "which never existed", self->strays);
+    else
+    if (self->verbose)
+        zsys_debug ("relay: %s for ended transfer %" PRIu64 " from %s", fsh_msg_kind (msg),
+                    id, session_user (sender));
+    if (xfer || id <= self->next_id
+    ||  (msg->body_case != FSHARE__MESSAGE__BODY_OPENED
+         && msg->body_case != FSHARE__MESSAGE__BODY_CHUNK))
+        return;
+    Fshare__Cancel cancel = FSHARE__CANCEL__INIT;
+    cancel.transfer = id;
+    cancel.code = FSH_ERR_PROTOCOL_ERROR;
+    cancel.reason = "protocol error: no such transfer";
+    Fshare__Message reply = FSHARE__MESSAGE__INIT;
+    fsh_msg_set_body (&reply, id, FSHARE__MESSAGE__BODY_CANCEL, &cancel);
+    s_send_to (self, sender, &reply);
+}
+
 void
 relay_handle (relay_t *self, session_t *sender, Fshare__Message *msg, zmq_msg_t *data)
 {
     uint64_t id = s_transfer_id (msg);
     xfer_t *xfer = (xfer_t *) zhashx_lookup (self->transfers, &id);
     if (!xfer || !s_sender_allowed (xfer, sender, msg)) {
-        //  Messages that crossed a cancel are normal; others' transfers not
-        if (xfer)
-            s_complain (self, "%s sent %s for a transfer it is not part of",
-                        session_user (sender), fsh_msg_kind (msg));
-        else
-        if (self->verbose)
-            zsys_debug ("relay: %s for unknown transfer %" PRIu64 " from %s",
-                        fsh_msg_kind (msg), id, session_user (sender));
+        s_stray (self, sender, msg, xfer, id);
         s_drop_data (data);
         return;
     }

@@ -241,9 +241,15 @@ s_route (Fshare__Message__BodyCase body)
     return NULL;
 }
 
-//  The sender's session, or NULL (refused as unknown). Under CURVE a
-//  session belongs to the key that logged in: its token from another key
-//  is no session at all.
+//  The sender's session, or NULL (refused as unknown). A session belongs
+//  to what logged in: under CURVE its key (its token from another key is
+//  no session at all; the same key on a new connection is the same agent,
+//  whose DEALER reconnected), without CURVE the connection itself (its
+//  routing id), since nothing else says who sends: a token that another
+//  client learnt or guessed is refused unknown_session from its DEALER and
+//  changes nothing of the session. An agent whose connection dropped hears
+//  unknown_session too, and logs in again at once (SPEC 4.1), replacing
+//  its stale session by its instance id.
 static session_t *
 s_sender_session (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
 {
@@ -253,18 +259,41 @@ s_sender_session (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
                          session_user (session));
         session = NULL;
     }
+    if (session && !self->gate && routing_id
+    &&  !zframe_eq (routing_id, session_routing_id (session))) {
+        broker_complain (self, "%s's session token presented from another connection "
+                         "(refused: unknown session)", session_user (session));
+        session = NULL;
+    }
     if (!session) {
         broker_reply_error (self, routing_id, msg->id, FSH_ERR_UNKNOWN_SESSION, NULL);
         return NULL;
     }
-    //  A new routing id: the DEALER reconnected, so whatever of its
-    //  transfers was in flight on the old connection is lost
+    //  A new routing id under CURVE: the DEALER reconnected, so whatever
+    //  of its transfers was in flight on the old connection is lost
     if (session_touch (session, routing_id, zclock_mono ())) {
         zsys_info ("broker: %s is back on a new connection", session_user (session));
         relay_session_gone (self->relay, session, "went away (its connection dropped)");
     }
     session_set_fd (session, self->caller.fd);
     return session;
+}
+
+//  A request the broker will not act on (a wrong shape, a NUL byte in a
+//  string) but whose id and body it could read. A transfer's ends (the
+//  relay tells both sides); any other is answered `code` under the
+//  request's own id, so the sender stops waiting at once.
+static void
+s_refuse_malformed (broker_t *self, zframe_t *routing_id, Fshare__Message *msg,
+                    fsh_err_t code, const char *why)
+{
+    if (relay_accepts (msg)) {
+        session_t *session = s_sender_session (self, routing_id, msg);
+        if (session)
+            relay_malformed (self->relay, session, msg);
+        return;
+    }
+    broker_reply_error (self, routing_id, msg->id, code, why);
 }
 
 //  A request of the wrong shape: too many frames, or a data frame on
@@ -274,13 +303,7 @@ static void
 s_misshapen (broker_t *self, zframe_t *routing_id, Fshare__Message *msg, int frames)
 {
     broker_complain (self, "dropped a %s request of %d frames", fsh_msg_kind (msg), frames);
-    if (relay_accepts (msg)) {
-        session_t *session = s_sender_session (self, routing_id, msg);
-        if (session)
-            relay_malformed (self->relay, session, msg);
-        return;
-    }
-    broker_reply_error (self, routing_id, msg->id, FSH_ERR_PROTOCOL_ERROR,
+    s_refuse_malformed (self, routing_id, msg, FSH_ERR_PROTOCOL_ERROR,
                         frames > 2? "too many frames": "unexpected data frame");
 }
 
@@ -326,8 +349,10 @@ s_receive_one (broker_t *self)
     zmq_msg_close (&id_frame);
     zmq_msg_t data;
     int frames = 0;
+    bool tainted = false;
     //  fsh_chunk_recv, plus who sent it (CURVE key, peer address: gate.h)
-    Fshare__Message *msg = more? gate_recv (self->router, &data, &frames, &self->caller): NULL;
+    Fshare__Message *msg = more? gate_recv (self->router, &data, &frames, &self->caller,
+                                            &tainted): NULL;
     if (!more)
         zmq_msg_init (&data);
     //  Too many frames whose first is a Message: s_dispatch ends what it names
@@ -337,6 +362,13 @@ s_receive_one (broker_t *self)
     if (!msg) {
         broker_complain (self, "dropped a malformed request (not a Message, a NUL byte in a string, or too many items)");
         broker_reply_error (self, routing_id, 0, FSH_ERR_BAD_REQUEST, "malformed message");
+    }
+    else
+    if (tainted) {
+        broker_complain (self, "refused a %s request #%" PRIu64 " with a NUL byte in a string",
+                         fsh_msg_kind (msg), msg->id);
+        s_refuse_malformed (self, routing_id, msg, FSH_ERR_BAD_REQUEST,
+                            "a NUL byte in a string");
     }
     else
         s_dispatch (self, routing_id, msg, frames == 2? &data: NULL, frames);

@@ -20,6 +20,7 @@
 #include "view.h"
 #include "curve.h"
 #include "ratelog.h"
+#include "strangers.h"
 #include <pthread.h>
 #include <signal.h>
 
@@ -54,6 +55,7 @@ typedef struct {
     view_t *view;
     transfers_t *transfers;     //  downloads, as owner and as requester
     fsh_ratelog_t *ratelog;
+    strangers_t *strangers;     //  events of another broker than our session's
 
     bool reported;              //  "ONLINE" was sent to the owner
     bool finished;              //  the loop must end
@@ -80,6 +82,11 @@ s_on_events (zloop_t *loop, zsock_t *sock, void *arg)
         Fshare__Event *event = fsh_event_recv (sock);
         if (!event) {
             fsh_ratelog_warning (self->ratelog, self->user, "dropped a malformed event");
+            continue;
+        }
+        if (!strangers_pass (self->strangers, event->broker, link_broker_id (self->link),
+                             self->sub_endpoint, zclock_mono ())) {
+            fsh_event_destroy (&event);
             continue;
         }
         control_publish (self->control, event, false);
@@ -412,6 +419,7 @@ s_agent_destroy (agent_t **self_p)
         view_destroy (&self->view);
         statedir_destroy (&self->statedir);
         fsh_ratelog_destroy (&self->ratelog);
+        strangers_destroy (&self->strangers);
         free (self->user);
         free (self->dir);
         free (self->downloads);
@@ -508,6 +516,7 @@ s_agent_setup (agent_t *self, agent_config_t *config)
     self->view = view_new ();
     view_set_watcher (self->view, s_on_view_told, self);
     self->ratelog = fsh_ratelog_new (1);
+    self->strangers = strangers_new (self->user);
     char *db = self->statedir? zsys_sprintf ("%s/digests.db", statedir_path (self->statedir))
                              : NULL;
     self->hashq = hashq_new (config->dir, db);
@@ -547,12 +556,13 @@ s_agent_wire (agent_t *self, const char *password)
     };
     self->link = link_new (self->loop, &link, hostdir_files (self->hostdir), self->view,
                            &s_link_handler, self);
+    link_set_strangers (self->link, self->strangers);
     hostdir_set_tick (self->hostdir, s_on_walk_tick, self);
     commands_config_t commands = {
         .user = self->user, .dir = self->dir, .downloads = self->downloads,
         .broker = self->broker_ep, .control = self->control, .link = self->link,
         .view = self->view, .hostdir = self->hostdir, .transfers = self->transfers,
-        .stop = s_stop, .arg = self, .verbose = self->verbose
+        .strangers = self->strangers, .stop = s_stop, .arg = self, .verbose = self->verbose
     };
     self->commands = commands_new (self->loop, &commands);
     //  Without inotify the host directory is rescanned on its timer only

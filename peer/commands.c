@@ -69,6 +69,9 @@ s_status (commands_t *self, zframe_t *to, Fshare__CtlRequest *request, int *rc)
     status.pid = getpid ();
     status.events = self->events? self->events: (char *) "";
     status.watching = (char *) hostdir_watching (c->hostdir);
+    const char *problem = c->strangers? strangers_problem (c->strangers, link_broker_id (c->link))
+                                      : NULL;
+    status.events_problem = (char *) (problem? problem: "");
     fsh_err_t retry_code = FSH_ERR_NONE;
     int64_t retry_in = 0;
     const char *retrying = link_retrying (c->link, &retry_code, &retry_in);

@@ -23,6 +23,7 @@
 #include "link.h"
 #include "hostdir.h"
 #include "transfer.h"
+#include "strangers.h"
 
 #define COMMANDS_WAIT_MS    2000
 
@@ -36,6 +37,7 @@ typedef struct {
     view_t *view;
     hostdir_t *hostdir;
     transfers_t *transfers;
+    strangers_t *strangers;         //  for status: events of another broker
     //  "disconnect": the agent stops. -1 when its loop must end now.
     int (*stop) (void *arg);
     void *arg;

@@ -29,20 +29,11 @@
 #define S_BUFFER_SIZE   (64 * 1024)
 #define S_READS_MAX     16      //  per call, so a flood cannot starve the agent
 #define S_FLOOD_GRACE_MS 500    //  settling waits no longer for a flood
-#define S_RETRY_MS      5000    //  rescan period while something is unwatched
-#define S_ROOT_RETRY_MS 250     //  looks for a root that is gone
 #define S_OUTLINKS_MS   1000    //  between looks at files linked from outside
 #define S_OUTLINKS_MAX  2000    //  of them looked at per look
 #define S_NEW_WAIT_MS   25      //  a new file's wait for a rename over a file
 #define S_PATH_SIZE     (FSH_PATH_MAX + FSH_NAME_MAX + 2)
 #define S_IGNORE_FILE   ".fshareignore"
-
-//  What a walk of part of the tree does with what it finds.
-typedef struct {
-    hostdir_t *self;
-    zlistx_t *changes;          //  where to report, or NULL
-    fileset_t *into;            //  rescan: collect here, not in the published set
-} s_walk_ctx_t;
 
 // --------------------------------------------------------------------------
 //  The root and what is below it
@@ -55,8 +46,8 @@ hostdir_rootfd (hostdir_t *self)
     return self->rootfd;
 }
 
-static void
-s_root_release (hostdir_t *self)
+void
+hostdir_root_release (hostdir_t *self)
 {
     if (self->rootfd >= 0)
         close (self->rootfd);
@@ -65,6 +56,13 @@ s_root_release (hostdir_t *self)
 
 void
 hostdir_schedule_rescan (hostdir_t *self, int delay_ms)
+{
+    self->rescan_full = true;
+    hostdir_schedule_look (self, delay_ms);
+}
+
+void
+hostdir_schedule_look (hostdir_t *self, int delay_ms)
 {
     int64_t when = zclock_mono () + delay_ms;
     if (self->rescan_at == 0 || when < self->rescan_at)
@@ -127,91 +125,6 @@ hostdir_check (hostdir_t *self, const char *path, bool final, zlistx_t *changes)
         if (!final)
             settle_add (settle, path, zclock_mono ());
     }
-}
-
-// --------------------------------------------------------------------------
-//  Walks
-
-static void
-s_walked (hostdir_t *self)
-{
-    if (++self->walked % HOSTDIR_TICK_ENTRIES == 0 && self->tick)
-        self->tick (self->tick_arg);
-}
-
-static bool
-s_on_dir (void *arg, const char *path, int fd)
-{
-    s_walk_ctx_t *ctx = (s_walk_ctx_t *) arg;
-    hostdir_t *self = ctx->self;
-    s_walked (self);
-    if (*path && ignore_match_entry (self->ignore, path, true))
-        return false;
-    if (self->inotify < 0) {            //  no instance: rescans find it all
-        hostdir_schedule_rescan (self, S_RETRY_MS);
-        return true;
-    }
-    if (watches_add (self->watches, self->root, path, fd, self->generation) == 0)
-        return true;
-    if (errno == ENOSPC) {
-        if (!self->watch_warned)
-            zsys_warning ("hostdir: inotify watch table full (raise "
-                          "fs.inotify.max_user_watches): rescanning every %d s",
-                          S_RETRY_MS / 1000);
-        self->watch_full = true;
-        self->watch_warned = true;
-        hostdir_schedule_rescan (self, S_RETRY_MS);
-    }
-    else
-        zsys_warning ("hostdir: cannot watch '%s': %s", *path? path: ".", strerror (errno));
-    return true;
-}
-
-static void
-s_on_file (void *arg, const char *path, int dirfd, const char *name, const struct stat *st)
-{
-    s_walk_ctx_t *ctx = (s_walk_ctx_t *) arg;
-    hostdir_t *self = ctx->self;
-    s_walked (self);
-    if (ignore_match_entry (self->ignore, path, false))
-        return;
-    struct stat now = *st;
-    bool busy = scanner_probe (dirfd, name, &now) == SCANNER_BUSY;
-    st = &now;
-    if (ctx->into) {
-        //  Rescan: a file being written keeps what was published of it
-        fileset_t *files = published_files (self->published);
-        const fileset_file_t *known = busy? fileset_lookup (files, path): NULL;
-        if (known)
-            fileset_put_file (ctx->into, known);
-        else
-        if (!busy)
-            fileset_put_stat (ctx->into, path, st);
-        //  Counted against the set being replaced: a file new to it is
-        //  taken as linked from outside until its first look says otherwise
-        if (!busy && st->st_nlink > 1)
-            hostdir_note_links (self, st);
-        return;
-    }
-    if (!busy)
-        hostdir_publish (self, path, st, ctx->changes);
-}
-
-//  Watch every directory first, then read it, so no file can slip between
-//  the two; a file still being written is published at its close.
-void
-hostdir_add_dir (hostdir_t *self, const char *path, zlistx_t *changes)
-{
-    s_walk_ctx_t ctx = { self, changes, NULL };
-    if (scanner_walk (hostdir_rootfd (self), path, s_on_dir, s_on_file, &ctx) < 0)
-        zsys_debug ("hostdir: new directory '%s' is gone: %s", path, strerror (errno));
-}
-
-void
-hostdir_remove_dir (hostdir_t *self, const char *path, zlistx_t *changes)
-{
-    published_hold_under (self->published, path, changes);
-    watches_drop_under (self->watches, path);
 }
 
 // --------------------------------------------------------------------------
@@ -419,13 +332,13 @@ hostdir_process (hostdir_t *self, zlistx_t *changes)
         zsys_warning ("hostdir: inotify queue overflowed: rescanning '%s'", self->root);
     if (overflow || rules_changed
     ||  (self->rescan_at && zclock_mono () >= self->rescan_at))
-        hostdir_rescan (self, changes);
+        hostdir_rescan_due (self, overflow || rules_changed, changes);
     //  While events are still queued, the event that brings a path back may
     //  be among them: only paths long overdue are looked at then
     int64_t now = zclock_mono ();
     s_settle_due (self, drained? now: now - S_FLOOD_GRACE_MS, changes);
     s_outlinks_look (self, changes);
-    s_root_release (self);
+    hostdir_root_release (self);
 }
 
 int
@@ -449,69 +362,6 @@ hostdir_timeout (hostdir_t *self)
         return -1;
     int64_t wait = next - now;
     return wait < 0? 0: wait > INT_MAX? INT_MAX: (int) wait;
-}
-
-// --------------------------------------------------------------------------
-//  Rescan
-
-//  The root is gone: nothing is published until it is back. Nothing
-//  watches for its return (its parent is not ours to watch), so it is
-//  looked for often: a directory made anew under its name is a change
-//  like any other, published within a second. Said once, not per look.
-static void
-s_root_lost (hostdir_t *self, zlistx_t *changes)
-{
-    if (!self->root_lost)
-        zsys_error ("hostdir: cannot open '%s': %s: nothing is published until it is back",
-                    self->root, strerror (errno));
-    self->root_lost = true;
-    published_remove_under (self->published, "", changes);
-    watches_drop_under (self->watches, "");
-    hostdir_schedule_rescan (self, S_ROOT_RETRY_MS);
-}
-
-void
-hostdir_rescan (hostdir_t *self, zlistx_t *changes)
-{
-    assert (self);
-    //  Waiting moves are settled by what the walk finds now
-    moves_purge (self->moves);
-    self->rescan_at = 0;
-    s_root_release (self);              //  it may have been replaced
-    if (hostdir_rootfd (self) < 0) {
-        if (errno == ENOENT || errno == ENOTDIR)
-            s_root_lost (self, changes);
-        else {
-            zsys_error ("hostdir: cannot open '%s': %s", self->root, strerror (errno));
-            hostdir_schedule_rescan (self, S_RETRY_MS);
-        }
-        return;
-    }
-    if (self->root_lost)
-        zsys_info ("hostdir: '%s' is back", self->root);
-    self->root_lost = false;
-    self->generation++;
-    bool was_full = self->watch_full;
-    self->watch_full = false;
-    fileset_t *fresh = fileset_new ();
-    s_walk_ctx_t ctx = { self, changes, fresh };
-    if (scanner_walk (self->rootfd, "", s_on_dir, s_on_file, &ctx) < 0) {
-        zsys_error ("hostdir: cannot scan '%s': %s", self->root, strerror (errno));
-        fileset_destroy (&fresh);
-        self->watch_full = was_full;
-        hostdir_schedule_rescan (self, S_RETRY_MS);
-        s_root_release (self);
-        return;
-    }
-    if (was_full && !self->watch_full) {
-        zsys_info ("hostdir: every directory is watched again");
-        self->watch_warned = false;
-    }
-    //  Directories not found again are gone, or ignored now
-    watches_drop_unseen (self->watches, self->generation);
-    published_replace (self->published, fresh, changes);
-    fileset_destroy (&fresh);
-    s_root_release (self);
 }
 
 // --------------------------------------------------------------------------
@@ -593,20 +443,19 @@ hostdir_new (const char *root, const hostdir_config_t *config)
     //  the descriptor polled is the one taken here.
     self->inotify = inotify_init1 (IN_NONBLOCK | IN_CLOEXEC);
     if (self->inotify < 0) {
-        zsys_warning ("hostdir: no inotify instance (%s%s): rescanning '%s' every %d s "
-                      "until the agent restarts", strerror (errno),
+        zsys_warning ("hostdir: no inotify instance (%s%s): rescanning '%s' every %d ms "
+                      "or so until the agent restarts", strerror (errno),
                       errno == EMFILE? ": raise fs.inotify.max_user_instances": "",
-                      self->root, S_RETRY_MS / 1000);
+                      self->root, HOSTDIR_UNWATCHED_MS);
         self->inotify_errno = errno;
     }
     self->watches = watches_new (self->inotify, S_WATCH_MASK);
     s_sigio_ignore ();
     ignore_load_file (self->ignore, self->rootfd, S_IGNORE_FILE);
-    s_walk_ctx_t ctx = { self, NULL, NULL };
-    int count = scanner_walk (self->rootfd, "", s_on_dir, s_on_file, &ctx);
-    s_root_release (self);
+    int count = hostdir_walk_start (self);
+    hostdir_root_release (self);
     //  A full watch table (other programs hold them all) leaves even the
-    //  root unwatched: it is rescanned every S_RETRY_MS like any
+    //  root unwatched: it is rescanned every HOSTDIR_UNWATCHED_MS like any
     //  directory without a watch, and watched once there is room
     if (count < 0 || (!watches_has (self->watches, "") && !self->watch_full
                       && self->inotify >= 0)) {
@@ -628,7 +477,7 @@ hostdir_destroy (hostdir_t **self_p)
         watches_destroy (&self->watches);
         if (self->inotify >= 0)
             close (self->inotify);
-        s_root_release (self);
+        hostdir_root_release (self);
         moves_destroy (&self->moves);
         outlinks_destroy (&self->outlinks);
         mounts_destroy (&self->mounts);

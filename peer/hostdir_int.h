@@ -31,6 +31,8 @@ struct _hostdir_t {
     uint64_t generation;        //  of the current walk of the whole tree
     uint64_t calls;             //  hostdir_process calls so far
     int64_t rescan_at;          //  0, or when to rescan (zclock_mono)
+    int64_t rescan_ms;          //  CPU time the last rescan took
+    bool rescan_full;           //  the rescan due must be a full one
     bool watch_full;            //  the watch table is full
     bool root_lost;             //  the root is gone (and that was logged)
     bool watch_warned;          //  ... and that was logged (once, until it is not)
@@ -46,8 +48,31 @@ struct _hostdir_t {
 //  root cannot be opened (what uses it then fails with EBADF).
 int hostdir_rootfd (hostdir_t *self);
 
-//  A rescan due within delay_ms (an earlier one due stays).
+//  A full rescan due within delay_ms (an earlier one due stays): what
+//  inotify cannot say happened (a mount, the root replaced, an error).
 void hostdir_schedule_rescan (hostdir_t *self, int delay_ms);
+
+//  The same, but the look of a pace while something is unwatched: a quick
+//  walk first (hostdir_rescan_due), unless a full one is due anyway.
+void hostdir_schedule_look (hostdir_t *self, int delay_ms);
+
+//  Closes the root's descriptor of this call, if open.
+void hostdir_root_release (hostdir_t *self);
+
+//  hostdir_walk.c
+
+//  While something is unwatched, rescans come this often at most (SPEC
+//  4.2: every settled change within a second), slower for a huge tree.
+#define HOSTDIR_UNWATCHED_MS    500
+
+//  The start-up scan of the whole tree: every directory watched, every
+//  complete file published. Returns what scanner_walk returns.
+int hostdir_walk_start (hostdir_t *self);
+
+//  A rescan that is due: a quick walk first unless `full`, and the whole
+//  rescan only when it finds something that differs from what is
+//  published. Paces the next one while something is unwatched.
+void hostdir_rescan_due (hostdir_t *self, bool full, zlistx_t *changes);
 
 //  path is a complete regular file (nobody writes it, or that cannot be
 //  told); st is filled.

@@ -170,7 +170,11 @@ static int
 s_pong_online (link_t *self, Fshare__Message *msg)
 {
     s_pong_ack (self, msg);
+    //  Our broker's events may never come (--events names another): then
+    //  the view is checked against the pongs only now and then
     if (self->state == LINK_ONLINE
+    &&  (!self->strangers || strangers_resync_allowed (self->strangers, link_broker_id (self),
+                                                       zclock_mono ()))
     &&  view_pong (self->view, msg->pong->broker, msg->pong->seq))
         link_resync (self, view_resync_reason (self->view));
     return 0;
@@ -392,6 +396,12 @@ link_handle_malformed (link_t *self, Fshare__Message *msg, int frames)
 
 //  --------------------------------------------------------------------------
 //  What the agent asks of the link
+
+void
+link_set_strangers (link_t *self, strangers_t *strangers)
+{
+    self->strangers = strangers;
+}
 
 void
 link_resync (link_t *self, const char *why)

@@ -37,6 +37,7 @@
 #include "fileset.h"
 #include "hostdir.h"
 #include "view.h"
+#include "strangers.h"
 
 #define LINK_BACKOFF_MIN_MS  250
 #define LINK_BACKOFF_MAX_MS  4000
@@ -104,6 +105,11 @@ typedef struct {
 link_t *link_new (zloop_t *loop, const link_config_t *config, fileset_t *files,
                   view_t *view, const link_handler_t *handler, void *arg);
 void link_destroy (link_t **self_p);
+
+//  The agent's watch on events of another broker (strangers.h), or NULL:
+//  the pongs' "the broker is ahead" resyncs ask it first. Stays the
+//  caller's.
+void link_set_strangers (link_t *self, strangers_t *strangers);
 
 //  The first login attempt.
 void link_start (link_t *self);

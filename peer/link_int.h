@@ -16,6 +16,7 @@ struct _link_t {
     fsh_loginclient_t *client;
     fileset_t *files;
     view_t *view;
+    strangers_t *strangers;     //  not owned; NULL: none
     link_handler_t handler;
     void *arg;
     outbox_t *outbox;

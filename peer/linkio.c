@@ -234,10 +234,15 @@ s_on_dealer (zloop_t *loop, zsock_t *sock, void *arg)
         //  Download chunks come with a data frame: one extra frame allowed
         zmq_msg_t data;
         int frames;
-        Fshare__Message *msg = fsh_chunk_recv_any (sock, 0, &data, &frames, NULL, NULL);
+        bool tainted;
+        Fshare__Message *msg = fsh_chunk_recv_any (sock, 0, &data, &frames, NULL, NULL,
+                                                   &tainted);
         self->heard_at = zclock_mono ();
         int rc = 0;
-        if (msg && (frames > 2 || (frames == 2 && msg->body_case != FSHARE__MESSAGE__BODY_CHUNK)))
+        //  A NUL in a string is refused like a wrong shape: what it names
+        //  (a Serve, a transfer) is answered or ended now, never acted on
+        if (msg && (tainted || frames > 2
+                    || (frames == 2 && msg->body_case != FSHARE__MESSAGE__BODY_CHUNK)))
             rc = link_handle_malformed (self, msg, frames);
         else
         if (msg)

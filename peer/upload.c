@@ -44,6 +44,7 @@ struct _uploads_t {
     size_t max;                 //  uploads at once (UPLOADS_MAX)
     fsh_ratelog_t *ratelog;     //  refusals of a flood of Serves
     uint64_t work_turn;         //  fsh_idtable_turn's
+    uint64_t strays;            //  messages for uploads we do not hold
 };
 
 //  How many uploads this process can hold open (UPLOADS_MAX).
@@ -318,8 +319,15 @@ uploads_on_message (uploads_t *self, Fshare__Message *msg)
                 : msg->body_case == FSHARE__MESSAGE__BODY_DONE? msg->done->transfer
                 : msg->cancel->transfer;
     upload_t *upload = (upload_t *) zhashx_lookup (self->table, &id);
-    if (!upload)
-        return;                 //  crossed our own end of it
+    if (!upload) {
+        //  Crossed our own end of it (normal), or the broker is confused:
+        //  counted, said under -v, and nothing else is touched
+        self->strays++;
+        zsys_debug ("%s: %s for transfer %" PRIu64 ", not an upload of ours: dropped "
+                    "(%" PRIu64 " such so far)", self->link->user, fsh_msg_kind (msg), id,
+                    self->strays);
+        return;
+    }
     if (msg->body_case == FSHARE__MESSAGE__BODY_CREDIT) {
         upload->heard = zclock_mono ();
         upload->credit += msg->credit->bytes;

@@ -45,17 +45,21 @@ Fshare__Message *
 fsh_chunk_recv_with (zsock_t *sock, int flags, zmq_msg_t *data, int *frames,
                      fsh_frame_fn *look, void *arg)
 {
-    Fshare__Message *msg = fsh_chunk_recv_any (sock, flags, data, frames, look, arg);
-    if (*frames > 2)
+    bool tainted;
+    Fshare__Message *msg = fsh_chunk_recv_any (sock, flags, data, frames, look, arg, &tainted);
+    if (*frames > 2 || tainted)
         fsh_msg_destroy (&msg);
     return msg;
 }
 
 Fshare__Message *
 fsh_chunk_recv_any (zsock_t *sock, int flags, zmq_msg_t *data, int *frames,
-                    fsh_frame_fn *look, void *arg)
+                    fsh_frame_fn *look, void *arg, bool *tainted)
 {
     void *handle = zsock_resolve (sock);
+    bool nul = false;
+    if (tainted)
+        *tainted = false;
     zmq_msg_init (data);
     *frames = 0;
     zmq_msg_t header;
@@ -82,9 +86,14 @@ fsh_chunk_recv_any (zsock_t *sock, int flags, zmq_msg_t *data, int *frames,
         zmq_msg_close (&extra);
         (*frames)++;
     }
-    Fshare__Message *msg = fsh_msg_decode ((const byte *) zmq_msg_data (&header),
-                                           zmq_msg_size (&header));
+    Fshare__Message *msg = fsh_msg_decode_tainted ((const byte *) zmq_msg_data (&header),
+                                                   zmq_msg_size (&header), &nul);
     zmq_msg_close (&header);
+    if (nul && !tainted)
+        fsh_msg_destroy (&msg);
+    else
+    if (nul)
+        *tainted = msg != NULL;
     return msg;
 }
 

@@ -30,9 +30,12 @@ Fshare__Message *fsh_chunk_recv_with (zsock_t *sock, int flags, zmq_msg_t *data,
 //  As fsh_chunk_recv_with, but the first frame is decoded whatever the
 //  frame count: a message of more than two frames is malformed, yet its id
 //  and body still say which request or transfer it breaks, which the
-//  caller then ends (rather than leave it to stall).
+//  caller then ends (rather than leave it to stall). Likewise a message
+//  with a NUL in a string comes back with *tainted set (fsh_msg_decode_
+//  tainted), for the caller to refuse as malformed; `tainted` NULL drops
+//  it instead.
 Fshare__Message *fsh_chunk_recv_any (zsock_t *sock, int flags, zmq_msg_t *data, int *frames,
-                                     fsh_frame_fn *look, void *arg);
+                                     fsh_frame_fn *look, void *arg, bool *tainted);
 
 //  Process-wide malloc thresholds for a process that moves chunks (the
 //  broker, an agent): freed chunk buffers are kept for the next ones.

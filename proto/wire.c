@@ -81,12 +81,12 @@ s_varint (const byte *data, size_t size, size_t *pos, uint64_t *value)
     return -1;
 }
 
-//  True for a NUL in a string, or more than `max` allocations. Malformed
-//  encodings are not this walk's business: it stops, and protobuf-c
-//  refuses them.
+//  True for more than `max` allocations; *nul is set for a NUL in a
+//  string (and the walk goes on counting). Malformed encodings are not
+//  this walk's business: it stops, and protobuf-c refuses them.
 static bool
 s_refused (const ProtobufCMessageDescriptor *desc, const byte *data, size_t size, int depth,
-           size_t *items, size_t max)
+           size_t *items, size_t max, bool *nul)
 {
     size_t pos = 0;
     while (pos < size) {
@@ -111,10 +111,10 @@ s_refused (const ProtobufCMessageDescriptor *desc, const byte *data, size_t size
         if (s_varint (data, size, &pos, &length) || length > size - pos)
             return false;
         if (field && field->type == PROTOBUF_C_TYPE_STRING && memchr (data + pos, 0, length))
-            return true;
+            *nul = true;
         if (field && field->type == PROTOBUF_C_TYPE_MESSAGE && depth < NESTING_MAX
         &&  s_refused ((const ProtobufCMessageDescriptor *) field->descriptor, data + pos,
-                       length, depth + 1, items, max))
+                       length, depth + 1, items, max, nul))
             return true;
         pos += length;
     }
@@ -125,16 +125,31 @@ bool
 fsh_wire_has_nul (const ProtobufCMessageDescriptor *desc, const byte *data, size_t size)
 {
     size_t items = 0;
-    return s_refused (desc, data, size, 0, &items, SIZE_MAX);
+    bool nul = false;
+    s_refused (desc, data, size, 0, &items, SIZE_MAX, &nul);
+    return nul;
 }
 
 ProtobufCMessage *
 fsh_unpack (const ProtobufCMessageDescriptor *desc, const byte *data, size_t size)
 {
     size_t items = 0;
-    if (s_refused (desc, data, size, 0, &items, FSH_DECODE_ITEMS_MAX))
+    bool nul = false;
+    if (s_refused (desc, data, size, 0, &items, FSH_DECODE_ITEMS_MAX, &nul) || nul)
         return NULL;
     return protobuf_c_message_unpack (desc, NULL, size, data);
+}
+
+Fshare__Message *
+fsh_msg_decode_tainted (const byte *data, size_t size, bool *tainted)
+{
+    size_t items = 0;
+    *tainted = false;
+    if (s_refused (&fshare__message__descriptor, data, size, 0, &items,
+                   FSH_DECODE_ITEMS_MAX, tainted))
+        return NULL;
+    return (Fshare__Message *) protobuf_c_message_unpack (&fshare__message__descriptor, NULL,
+                                                          size, data);
 }
 
 Fshare__Message *

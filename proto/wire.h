@@ -44,6 +44,13 @@ fsh_err_t fsh_msg_error_code (const Fshare__Message *msg, fsh_err_t fallback);
 //  it would take more than FSH_DECODE_ITEMS_MAX allocations.
 Fshare__Message *fsh_msg_decode (const byte *data, size_t size);
 
+//  As fsh_msg_decode, but a message whose only fault is a NUL in a string
+//  is decoded too (each such string cut at its NUL) and *tainted set: its
+//  id and body still say which request or transfer it was, so the
+//  receiver can refuse it at once with a code (never act on it) rather
+//  than leave the sender waiting for the stall timeout.
+Fshare__Message *fsh_msg_decode_tainted (const byte *data, size_t size, bool *tainted);
+
 //  Receive one single-frame Message from a DEALER. NULL when interrupted
 //  or malformed (logged).
 Fshare__Message *fsh_msg_recv (zsock_t *sock);

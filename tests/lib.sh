@@ -449,6 +449,22 @@ next_events() {
     SEEN=$(wc -l <"$T/events.all")
 }
 
+# every_change_within MS N: N new files in $DIR, each made as soon as the
+# tap showed the one before, so each starts afresh whatever finds changes
+# (a rescan every 5 s would take about 5 s for every one after the first);
+# each must be on the tap within MS ms, else the test fails naming it
+every_change_within() {
+    local ms=$1 count=$2 i start took
+    for i in $(seq "$count"); do
+        start=$(now_ms)
+        echo "$i" >"$DIR/within-$i.txt"
+        wait_until $(( ms / 1000 + 10 )) tap_has "file_added within-$i.txt" \
+            || fail "within-$i.txt was never published"
+        took=$(( $(now_ms) - start ))
+        [ "$took" -le "$ms" ] || fail "within-$i.txt took $took ms to publish (at most $ms)"
+    done
+}
+
 # expect_events LINE...: exactly these events (none if no LINE), in order
 expect_events() {
     local got want

@@ -34,7 +34,7 @@ fi
 . "$(dirname "$0")/../lib.sh" "$1"
 files_family
 slave_here "$T" || fail "cannot keep the test's mounts in its own namespace"
-mkdir "$DIR/mnt" "$DIR/bind" "$T/outside/src"
+mkdir "$DIR/mnt" "$DIR/bind" "$DIR/empty" "$T/outside/src"
 echo under >"$DIR/mnt/under.txt"
 echo b >"$T/outside/src/b.txt"
 start_all
@@ -55,6 +55,19 @@ echo "later" >"$DIR/bind/later.txt"
 wait_until 10 sees bob alice mnt/later.txt || fail "bob does not see mnt/later.txt"
 wait_until 10 sees bob alice bind/later.txt || fail "bob does not see bind/later.txt"
 same_sums 10 "in the mounts"
+# an empty tmpfs over an empty directory shows no file that differs, yet
+# its directory needs a watch anew: a file written there later is published
+mounted=$(log_count alice "was mounted or unmounted")
+mount -t tmpfs fshare-empty "$DIR/empty" || fail "cannot mount a second tmpfs"
+MOUNTED="$MOUNTED $DIR/empty"
+wait_until 10 log_has_n alice "was mounted or unmounted" $((mounted + 1)) \
+    || fail "alice did not notice the empty mount"
+next_events     # once its sentinel is out, the rescan the mount asked for is done
+echo e >"$DIR/empty/e.txt"
+wait_until 10 sees bob alice empty/e.txt || fail "bob does not see empty/e.txt (in an empty mount)"
+rm "$DIR/empty/e.txt"
+wait_until 10 not_sees bob alice empty/e.txt || fail "bob still sees empty/e.txt"
+umount "$DIR/empty" || fail "cannot unmount the empty tmpfs"
 umount "$DIR/mnt" && umount "$DIR/bind" || fail "cannot unmount"
 MOUNTED=""
 wait_until 10 sees bob alice mnt/under.txt || fail "bob does not see mnt/under.txt again"

@@ -731,11 +731,14 @@ def cmd_nul(args):
         "get_path": get(user + "_owner", "fine.txt\0../../etc/passwd", session, 17),
     }
     answers = {}
+    ids = {"login_user": 10, "login_password": 11, "session_token": 12, "publish_path": 13,
+           "change_path": 14, "rename_from": 15, "get_owner": 16, "get_path": 17}
     for name, data in cases.items():
         reply = request(sock, data)
-        answers[name] = [reply.error, reply.code] if reply else "no answer"
-        expect(reply is not None and not reply.ok and reply.code == BAD_REQUEST,
-               "%s: %s" % (name, answers[name]))
+        answers[name] = [reply.error, reply.code, reply.id] if reply else "no answer"
+        # Under the request's own id: the sender stops waiting at once
+        expect(reply is not None and not reply.ok and reply.code == BAD_REQUEST
+               and reply.id == ids[name], "%s: %s" % (name, answers[name]))
     # The session is intact, and the owner's list holds no cut name
     reply = request(sock, ping(session, 30))
     expect(reply is not None and reply.ok, "session lost: %s" % (reply and reply.error))

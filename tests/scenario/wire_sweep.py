@@ -183,10 +183,13 @@ FIELDS = [
     # Get: an owner or path that is not listed
     ("Get.owner", VALUES, lambda c, v: get_with(c, owner=v), path_code(USER)),
     ("Get.path", VALUES, lambda c, v: get_with(c, path=v), path_code(FILE)),
-    # Transfer messages for no transfer: dropped (they may have crossed a cancel)
-    ("Opened.transfer", NUMBERS, lambda c, v: stray(c, "opened", v), only(NONE)),
+    # Transfer messages for no transfer: dropped (they may have crossed a
+    # cancel), but an owner's Opened or chunk for an id never given out (any
+    # beyond the last) is answered a Cancel (protocol_error), so that the
+    # owner lets go of what it opened
+    ("Opened.transfer", NUMBERS, lambda c, v: stray(c, "opened", v), only(OK, zero=NONE)),
     ("Credit.transfer", NUMBERS, lambda c, v: stray(c, "credit", v), only(NONE)),
-    ("Chunk.transfer", NUMBERS, lambda c, v: stray(c, "chunk", v), only(NONE)),
+    ("Chunk.transfer", NUMBERS, lambda c, v: stray(c, "chunk", v), only(OK, zero=NONE)),
     ("Done.transfer", NUMBERS, lambda c, v: stray(c, "done", v), only(NONE)),
     ("Cancel.transfer", NUMBERS, lambda c, v: stray(c, "cancel", v), only(NONE)),
     # A live transfer of the canary's c.txt, the canary answering badly
@@ -204,9 +207,10 @@ FIELDS = [
      only(PROTO, d0=PROTO)),
     ("Chunk.offset", NUMBERS, lambda c, v: c.transfer(chunk=dict(offset=v)),
      only(PROTO, zero=OK)),
-    # (a NUL: the owner's Cancel is refused whole, bad_request to the owner)
+    # (a NUL: the owner's Cancel is malformed, never passed on; the transfer
+    # ends protocol_error on both sides at once)
     ("Cancel.reason", VALUES, lambda c, v: c.transfer(cancel=dict(reason=v)),
-     only(UNREADABLE, nul=NONE)),
+     only(UNREADABLE, nul=PROTO)),
     # (no code: cancelled; a code beyond the table: internal, errcode.h)
     ("Cancel.code", NUMBERS, lambda c, v: c.transfer(cancel=dict(code=v)),
      only(INTERNAL, zero=CANCELLED, min_i64=CANCELLED)),

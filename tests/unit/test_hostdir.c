@@ -425,17 +425,18 @@ test_watch_table_full (void **state)
     s_mkdir (fx->root, "new");
     s_write (fx->root, "new/x", "x");
     s_expect (fx, "added new/x", NULL);
-    //  A rescan is due, and none of new/'s changes come live meanwhile
+    //  A rescan is due within a second (SPEC 4.2: every settled change
+    //  within a second, whatever finds it), and it finds new/'s changes
     int timeout = hostdir_timeout (fx->hostdir);
-    assert_true (timeout > 0 && timeout <= 5000);
+    assert_true (timeout > 0 && timeout <= 1000);
     s_write (fx->root, "new/y", "y");
-    s_expect (fx, NULL);
+    s_expect (fx, "added new/y", NULL);
     //  Watched directories are still followed
     s_write (fx->root, "old/z", "z");
     s_expect (fx, "added old/z", NULL);
     hostdir_rescan (fx->hostdir, fx->changes);
-    s_expect (fx, "added new/y", NULL);
-    assert_true (hostdir_timeout (fx->hostdir) > 0);     //  still not watched
+    s_expect (fx, NULL);
+    assert_true (hostdir_timeout (fx->hostdir) >= 0);    //  still not watched
     //  Room again: the next rescan watches new/, and it is live from then
     hostdir_set_watch_limit (fx->hostdir, 0);
     hostdir_rescan (fx->hostdir, fx->changes);

@@ -204,25 +204,51 @@ test_dropped_connection (void **state)
     assert_string_equal (msg->error, "owner alice went away (its connection dropped)");
     fsh_msg_destroy (&msg);
 
-    //  The session lives on from its new connection (once it has spoken
-    //  on it, the broker knows where it is); a second transfer, then her
-    //  token from another DEALER (a reconnection): it ends too
+    //  Her DEALER reconnected on its own: a new connection, where her
+    //  token is no session without CURVE (an agent logs in again at once)
     alice->keepalive_ms = 0;
     uint64_t ping = client_ping (alice);
     while ((msg = client_recv (alice))->id != ping)
-        fsh_msg_destroy (&msg);     //  pongs of earlier keep-alive pings
-    assert_int_equal (msg->body_case, FSHARE__MESSAGE__BODY_PONG);
+        fsh_msg_destroy (&msg);     //  refusals of earlier keep-alive pings
+    assert_int_equal (msg->status, FSHARE__STATUS__STATUS_ERROR);
+    assert_int_equal (msg->code, FSH_ERR_UNKNOWN_SESSION);
     fsh_msg_destroy (&msg);
-    alice->keepalive_ms = 100;
-    transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
-    client_t *again = client_new (fx, NULL);
-    again->session = strdup (alice->session);
-    client_ping (again);
-    msg = client_recv (bob);
-    assert_int_equal (msg->id, get_id);
-    assert_string_equal (msg->error, "owner alice went away (its connection dropped)");
+    client_destroy (&bob);
+    client_destroy (&alice);
+}
+
+//  A session's token from another connection (a client that learnt or
+//  guessed it) is refused unknown_session whatever it asks, and changes
+//  nothing: the session's transfer runs on, its owner still serves
+static void
+test_token_elsewhere (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    s_start (fx, 0, 0);
+    client_t *alice = s_client (fx, "alice", 1);
+    client_t *bob = s_client (fx, "bob", 0);
+    uint64_t get_id;
+    uint64_t transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
+    client_t *thief = client_new (fx, NULL);
+    thief->session = strdup (alice->session);
+    uint64_t ping = client_ping (thief);
+    client_cancel (thief, transfer, "stolen");
+    Fshare__Message *msg = client_recv (thief);
+    assert_int_equal (msg->id, ping);
+    assert_int_equal (msg->code, FSH_ERR_UNKNOWN_SESSION);
     fsh_msg_destroy (&msg);
-    client_destroy (&again);
+    msg = client_recv (thief);
+    assert_int_equal (msg->id, ping + 1);
+    assert_int_equal (msg->code, FSH_ERR_UNKNOWN_SESSION);
+    fsh_msg_destroy (&msg);
+    //  bob's transfer is untouched: his credit reaches alice
+    client_credit (bob, transfer, 500);
+    msg = client_recv (alice);
+    assert_int_equal (msg->body_case, FSHARE__MESSAGE__BODY_CREDIT);
+    assert_int_equal (msg->credit->transfer, transfer);
+    fsh_msg_destroy (&msg);
+    assert_null (client_recv_within (bob, 200, NULL));
+    client_destroy (&thief);
     client_destroy (&bob);
     client_destroy (&alice);
 }
@@ -286,6 +312,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_requester_stalls_unless_checking, s_setup,
                                          fixture_teardown),
         cmocka_unit_test_setup_teardown (test_owner_never_answers, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_token_elsewhere, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_dropped_connection, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_fair_share, s_setup, fixture_teardown),
     };

@@ -2,7 +2,9 @@
     hostile clients: a second Get under the id of a transfer still running
     (everything the requester is told carries that id) is refused
     bad_request and the first goes on; messages for another pair's
-    transfer, or for a transfer that ended, change nothing; a logged-out
+    transfer, or for a transfer that ended, change nothing; an owner's
+    Opened or chunk for one that never existed is answered Cancel
+    protocol_error, and nothing else is; a logged-out
     session's token is an unknown session, for a Get as for a transfer's
     message; an owner's Opened with a malformed digest, mode, mtime or
     offset ends the transfer protocol_error on both sides and is never
@@ -157,6 +159,39 @@ test_foreign_and_ended (void **state)
     client_destroy (&alice);
 }
 
+//  Every transfer message for an id never given out: the owner's Opened
+//  and chunk are answered Cancel protocol_error under that id (so it lets
+//  go of what it opened), nothing else is answered, and the transfer
+//  running meanwhile is untouched
+static void
+test_never_existed (void **state)
+{
+    fixture_t *fx = (fixture_t *) *state;
+    client_t *alice = s_client (fx, "alice", 1);
+    client_t *bob = s_client (fx, "bob", 0);
+    uint64_t get_id;
+    uint64_t transfer = client_open (alice, bob, "docs/f0.txt", &get_id);
+    uint64_t bogus = transfer + 1000;
+    s_meddle (alice, bogus);
+    for (int i = 0; i < 2; i++) {
+        Fshare__Message *msg = client_recv (alice);
+        assert_int_equal (msg->body_case, FSHARE__MESSAGE__BODY_CANCEL);
+        assert_int_equal (msg->id, bogus);
+        assert_int_equal (msg->cancel->transfer, bogus);
+        assert_int_equal (msg->cancel->code, FSH_ERR_PROTOCOL_ERROR);
+        fsh_msg_destroy (&msg);
+    }
+    s_expect_nothing (alice);
+    client_credit (bob, bogus + 1, 100);
+    s_done (bob, bogus + 1);
+    client_cancel (bob, bogus + 1, "never mine");
+    s_expect_nothing (bob);
+    s_expect_nothing (alice);
+    s_finish (alice, bob, transfer, get_id);
+    client_destroy (&bob);
+    client_destroy (&alice);
+}
+
 static void
 test_logged_out_token (void **state)
 {
@@ -242,6 +277,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_duplicate_get_id, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_foreign_and_ended, s_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_never_existed, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_logged_out_token, s_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_malformed_opened, s_setup, fixture_teardown),
     };

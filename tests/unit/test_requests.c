@@ -402,8 +402,8 @@ test_session_requests (void **state)
     client_destroy (&bob);
 }
 
-//  An observer (a tap) publishes nothing; a session's token works from a
-//  new connection (the DEALER reconnected)
+//  An observer (a tap) publishes nothing; without CURVE a session's token
+//  works only from the connection that logged in
 static void
 test_observer_and_reconnection (void **state)
 {
@@ -420,9 +420,17 @@ test_observer_and_reconnection (void **state)
     fsh_msg_destroy (&reply);
     s_still_serves (tap);
 
+    //  Its token from another connection (learnt, guessed, or a DEALER
+    //  that reconnected): unknown_session, and the session itself is
+    //  untouched (an agent that lost its connection logs in again)
     client_t *moved = client_new (fx, NULL);
     moved->session = strdup (agent->session);
-    s_still_serves (moved);
+    uint64_t id = client_ping (moved);
+    reply = client_recv (moved);
+    assert_int_equal (reply->id, id);
+    assert_int_equal (reply->code, FSH_ERR_UNKNOWN_SESSION);
+    fsh_msg_destroy (&reply);
+    s_still_serves (agent);
     //  Still the same online session: its file can be asked for
     client_t *dave = s_online (fx, "dave", NULL);
     reply = s_get (dave, "carol", "nothing-here.txt");

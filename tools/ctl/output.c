@@ -297,6 +297,9 @@ s_print_status_json (const Fshare__AgentStatus *agent)
     json_object_set_new (obj, "pid", json_integer ((json_int_t) agent->pid));
     json_object_set_new (obj, "events", s_json_text (agent->events));
     json_object_set_new (obj, "watching", s_json_text (agent->watching));
+    json_object_set_new (obj, "events_problem", agent->events_problem && *agent->events_problem
+                                                ? s_json_text (agent->events_problem)
+                                                : json_null ());
     json_t *retrying = json_null ();
     if (agent->retrying && *agent->retrying) {
         retrying = json_object ();
@@ -337,6 +340,8 @@ ctl_print_status (ctl_t *self, const Fshare__AgentStatus *agent)
     }
     s_status_line ("broker:", agent->broker);
     s_status_line ("events:", agent->events);
+    if (agent->events_problem && *agent->events_problem)
+        s_status_line ("problem:", agent->events_problem);
     s_status_line ("broker id:", agent->broker_id);
     printf ("seq:         %" PRIu64 "\n", agent->seq);
     printf ("my files:    %" PRIu64 "\n", agent->my_files);
