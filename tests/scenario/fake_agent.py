@@ -170,8 +170,13 @@ def web(endpoint, downloads, map_file):
             peer_info = field(1, "alice") + number(2, len(saved)) + number(3, 1700000000)
             agent.send(peer, field(5, peer_info))
         elif command == "ls":
-            agent.send(peer, b"".join(field(4, user_file("alice", path, size_of(target)))
-                                      for path, target in saved.items()))
+            # Pages of 1,000 files, as an agent sends them (one message of
+            # a big MAP would pass the client's message size)
+            files = [field(4, user_file("alice", path, size_of(target)))
+                     for path, target in saved.items()]
+            for start in range(0, max(len(files), 1), 1000):
+                more = number(3, 1) if start + 1000 < len(files) else b""
+                agent.send(peer, more + b"".join(files[start:start + 1000]))
         elif command == "events":
             agent.send(peer, number(3, 1))          # accepted; no event ever
         elif command == "get" and len(request["args"]) == 2 and request["args"][1] in saved:

@@ -13,9 +13,11 @@
   const filter = document.getElementById('q');
   let agentText = banner.hidden ? '' : banner.textContent;
   let streamLost = false;
+  let streamText = '';          // why the stream is lost, when it is not retried by itself
 
   function showBanner() {
-    const text = streamLost ? 'Lost the connection to fshare-web: reconnecting…' : agentText;
+    const text = streamLost ? streamText || 'Lost the connection to fshare-web: reconnecting…'
+                            : agentText;
     banner.textContent = text;
     banner.hidden = !text;
   }
@@ -100,11 +102,13 @@
                                  '"][data-dir="' + CSS.escape(dir) + '"]');
   }
 
-  async function refreshGroup(user, dir) {
+  // `opening`: the user opened a folder that came closed, without its
+  // files: fetch it open. Otherwise it is fetched as it is shown now.
+  async function refreshGroup(user, dir, opening) {
     const params = view();
     if (params.has('u') || params.has('p')) return refreshAll();
     const old = groupElement(user, dir);
-    const open = old ? old.open && !old.dataset.lazy : !listing.querySelector('[data-lazy]');
+    const open = opening || (old ? old.open : !listing.querySelector('[data-lazy]'));
     params.set('u', user);
     params.set('d', dir);
     params.set('open', open ? '1' : '0');
@@ -137,12 +141,50 @@
     for (const group of groups) await refreshGroup(group[0], group[1]);
   });
 
-  function connect() {
-    const source = new EventSource('/events?since=' + encodeURIComponent(body.dataset.hub || '0'));
+  // The stream's failures. A network error EventSource retries by itself
+  // (the banner says so meanwhile); an answer that is no stream closes it
+  // for good: 403 when fshare-web was started again (a new token: this
+  // page can do nothing more), 503 when too many pages hold streams. The
+  // page asks which, says it, and in the second case tries again.
+  let retryMs = 1000;
+  async function whyClosed() {
+    try {
+      const response = await fetch('/frag/peers', { credentials: 'same-origin', cache: 'no-store',
+                                                    headers: { Accept: 'application/json' } });
+      return response.status;
+    } catch (e) {
+      return 0;
+    }
+  }
+  async function closed(source) {
+    source.close();
+    const status = await whyClosed();
+    if (status === 403) {
+      streamText = 'fshare-web was started again (or stopped): this page is no longer ' +
+                   'valid. Open the address that fshare-web printed, with its new token.';
+      showBanner();
+      return;
+    }
+    streamText = status === 200
+      ? 'Too many pages of fshare-web are open: live updates wait for one to close…'
+      : 'Lost the connection to fshare-web: reconnecting…';
+    showBanner();
+    setTimeout(function () { connect('0'); }, retryMs);
+    retryMs = Math.min(retryMs * 2, 8000);
+  }
+
+  function connect(since) {
+    const source = new EventSource('/events?since=' + encodeURIComponent(since));
     source.addEventListener('open', function () {
-      if (streamLost) { streamLost = false; showBanner(); refreshAll(); }
+      retryMs = 1000;
+      if (streamLost) { streamLost = false; streamText = ''; showBanner(); refreshAll(); }
     });
-    source.addEventListener('error', function () { streamLost = true; showBanner(); });
+    source.addEventListener('error', function () {
+      streamLost = true;
+      streamText = '';
+      showBanner();
+      if (source.readyState === EventSource.CLOSED) closed(source);
+    });
     source.addEventListener('state', function (e) {
       const state = JSON.parse(e.data);
       agentText = state.text || '';
@@ -162,7 +204,7 @@
   document.addEventListener('toggle', function (e) {
     const group = e.target;
     if (group.matches && group.matches('details.group[data-lazy]') && group.open) {
-      refreshGroup(group.dataset.user, group.dataset.dir);
+      refreshGroup(group.dataset.user, group.dataset.dir, true).catch(console.warn);
     }
   }, true);
 
@@ -213,5 +255,5 @@
   });
 
   body.classList.add('live');
-  connect();
+  connect(body.dataset.hub || '0');
 })();

@@ -1,0 +1,197 @@
+"""web_live_driver.py - drives fshare-web in headless Chromium (python3-selenium)
+for tests/scenario/web_page_live.sh: a big listing's closed folders open, a
+refused live stream is tried again, a page of an fshare-web started again
+says so. Named .py so that CMake does not take it for a scenario. Exits 0
+when every check held, 1 (with the reason) otherwise.
+
+Environment: WEB_URL (the printed address with its token), T (the test's
+directory), WEB_PID and WEB_CMD (to stop fshare-web and start it again on
+the same port; the new pid goes to $T/web2.pid).
+"""
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from webclient import Web  # noqa: E402
+
+URL = os.environ["WEB_URL"]
+T = os.environ["T"]
+WEB = Web(URL)
+STREAMS = 64                    # HUB_CLIENTS
+
+
+def fail(message):
+    print("FAIL: " + message, file=sys.stderr)
+    sys.exit(1)
+
+
+def wait_for(driver, seconds, condition, what):
+    try:
+        return WebDriverWait(driver, seconds, poll_frequency=0.05).until(
+            lambda d: condition(d))
+    except TimeoutException:
+        driver.save_screenshot(os.path.join(T, "web-live-failed.png"))
+        fail("%s (within %s s); banner: %r" % (what, seconds, banner(driver)))
+
+
+def js(driver, script, *args):
+    """Reads the page in one step: parts of it are replaced as events come."""
+    return driver.execute_script(script, *args)
+
+
+def banner(driver):
+    return js(driver, "const b = document.getElementById('banner');"
+                      "return b && !b.hidden ? b.textContent : '';")
+
+
+def group(user, folder):
+    return 'details.group[data-user="%s"][data-dir="%s"]' % (user, folder)
+
+
+def rows_of(driver, selector):
+    """How many rows the folder shows, and whether it is open: (rows, open)."""
+    return tuple(js(driver, "const g = document.querySelector(arguments[0]);"
+                            "return g ? [g.querySelectorAll('tr.file').length, g.open] : [0, false];",
+                    selector))
+
+
+def start_browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                     "--disable-dev-shm-usage", "--window-size=1280,1000",
+                     "--user-data-dir=" + os.path.join(T, "chrome")):
+        options.add_argument(argument)
+    service = Service("/usr/bin/chromedriver", log_output=os.path.join(T, "chromedriver.log"))
+    return webdriver.Chrome(service=service, options=options)
+
+
+def check_folders(driver):
+    """The 2,100 files of big/ come closed; a click opens it with its first
+    500 rows, and it stays open; small/ opens from the keyboard alone."""
+    big = group("alice", "big")
+    wait_for(driver, 10, lambda d: d.find_elements(By.CSS_SELECTOR, big + "[data-lazy]"),
+             "big/ is not shown closed in a listing of 2,103 files")
+    driver.find_element(By.CSS_SELECTOR, big + " > summary").click()
+    wait_for(driver, 10, lambda d: rows_of(d, big) == (500, True),
+             "big/ opened by a click does not show its 500 first files: %r" % (rows_of(driver, big),))
+    # Still open a while later: nothing fetched it closed again
+    time.sleep(0.5)
+    if rows_of(driver, big) != (500, True):
+        fail("big/ closed again after it was opened: %r" % (rows_of(driver, big),))
+    small = group("alice", "small")
+    js(driver, "document.querySelector(arguments[0] + ' > summary').focus();", small)
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    wait_for(driver, 10, lambda d: rows_of(d, small) == (3, True),
+             "small/ opened from the keyboard does not show its 3 files: %r" % (rows_of(driver, small),))
+    print("folders of a big listing open, by click and keyboard")
+
+
+def open_stream(jar):
+    """A live stream with the page's cookie (a raw socket), or None when refused."""
+    sock = socket.create_connection((WEB.url.hostname, WEB.url.port), timeout=10)
+    sock.sendall(b"GET /events HTTP/1.1\r\nHost: %s\r\nCookie: %s\r\n\r\n"
+                 % (WEB.url.netloc.encode(), jar.encode()))
+    head = b""
+    while b"\r\n\r\n" not in head:
+        data = sock.recv(4096)
+        if not data:
+            break
+        head += data
+    if head.startswith(b"HTTP/1.1 200"):
+        return sock
+    if not head.startswith(b"HTTP/1.1 503"):
+        fail("a stream got %r" % head[:40])
+    sock.close()
+    return None
+
+
+def hold_streams(jar, count):
+    """count live streams held open; the browser's last page may still hold
+    one for a moment (given back within half a second)."""
+    held = []
+    deadline = time.monotonic() + 10
+    while len(held) < count and time.monotonic() < deadline:
+        sock = open_stream(jar)
+        if sock:
+            held.append(sock)
+        else:
+            time.sleep(0.1)
+    if len(held) < count:
+        fail("only %d streams could be held" % len(held))
+    return held
+
+
+def check_refused_stream(driver, jar):
+    """With every stream held, a page's own is refused (503): it says so;
+    once the streams are let go it is live again (a download started
+    elsewhere shows in its panel without a reload)."""
+    driver.get("about:blank")
+    held = hold_streams(jar, STREAMS)
+    driver.get(URL)
+    wait_for(driver, 10, lambda d: "Too many pages" in banner(d),
+             "the page whose stream was refused does not say why")
+    js(driver, "window.notReloaded = true;")
+    for sock in held:
+        sock.close()
+    wait_for(driver, 20, lambda d: not banner(d),
+             "the banner stayed after the streams were let go")
+    headers = {"Cookie": jar, "Origin": WEB.origin, "Accept": "application/json",
+               "Content-Type": "application/x-www-form-urlencoded"}
+    status, _, data = WEB.request("POST", "/download", headers, "user=alice&path=small/s1.txt")
+    if status != 200:
+        fail("a download: %d %r" % (status, data[:200]))
+    wait_for(driver, 10, lambda d: d.find_elements(By.CSS_SELECTOR, "li.job"),
+             "the page is not live again: a download does not show in its panel")
+    if not js(driver, "return window.notReloaded === true;"):
+        fail("the page reloaded itself")
+    print("a refused stream is tried again")
+
+
+def check_restarted(driver):
+    """fshare-web stopped and started again on the same port: the page says
+    it is no longer valid (the new token), not that it is reconnecting."""
+    os.kill(int(os.environ["WEB_PID"]), signal.SIGTERM)
+    wait_for(driver, 10, lambda d: "reconnecting" in banner(d),
+             "no banner while fshare-web is stopped")
+    with open(os.path.join(T, "web2.log"), "wb") as log:
+        web = subprocess.Popen(shlex.split(os.environ["WEB_CMD"]), stdout=log,
+                               stderr=subprocess.STDOUT)
+    with open(os.path.join(T, "web2.pid"), "w") as out:
+        out.write(str(web.pid))
+    wait_for(driver, 20, lambda d: "started again" in banner(d),
+             "the page of a restarted fshare-web does not say so")
+    print("banner: " + banner(driver))
+
+
+def main():
+    jar = WEB.login()
+    driver = start_browser()
+    try:
+        driver.get(URL)
+        if "token=" in driver.current_url:
+            fail("the token stayed in the address bar: " + driver.current_url)
+        wait_for(driver, 5, lambda d: d.find_elements(By.CSS_SELECTOR, "body.live"),
+                 "the page's script did not start")
+        check_folders(driver)
+        check_refused_stream(driver, jar)
+        check_restarted(driver)
+    finally:
+        driver.quit()
+    print("live page checks passed")
+
+
+main()
