@@ -84,7 +84,7 @@ def check_folders(driver):
     500 rows, and it stays open; small/ opens from the keyboard alone."""
     big = group("alice", "big")
     wait_for(driver, 10, lambda d: d.find_elements(By.CSS_SELECTOR, big + "[data-lazy]"),
-             "big/ is not shown closed in a listing of 2,103 files")
+             "big/ is not shown closed in a listing of 2,104 files")
     driver.find_element(By.CSS_SELECTOR, big + " > summary").click()
     wait_for(driver, 10, lambda d: rows_of(d, big) == (500, True),
              "big/ opened by a click does not show its 500 first files: %r" % (rows_of(driver, big),))
@@ -117,6 +117,24 @@ def open_stream(jar):
         fail("a stream got %r" % head[:40])
     sock.close()
     return None
+
+
+def check_long_names(driver):
+    """A 250-byte name without spaces wraps: its row's download button is
+    within the window, and the page does not scroll sideways."""
+    folder = "x" * 200
+    driver.get(URL.split("/?", 1)[0] + "/?u=alice&d=" + folder)
+    where = js(driver, "const b = document.querySelector('tr.file button');"
+                       "if (!b) return null; const r = b.getBoundingClientRect();"
+                       "return [r.right, window.innerWidth, document.documentElement.scrollWidth];")
+    if not where:
+        fail("the folder page of a long name lists no file")
+    right, width, scroll = where
+    if right > width or scroll > width:
+        driver.save_screenshot(os.path.join(T, "web-live-failed.png"))
+        fail("a long name puts its download button at %d px of a %d px window (the page %d px wide)"
+             % (right, width, scroll))
+    print("long names wrap")
 
 
 def hold_streams(jar, count):
@@ -187,6 +205,7 @@ def main():
         wait_for(driver, 5, lambda d: d.find_elements(By.CSS_SELECTOR, "body.live"),
                  "the page's script did not start")
         check_folders(driver)
+        check_long_names(driver)
         check_refused_stream(driver, jar)
         check_restarted(driver)
     finally:

@@ -9,7 +9,9 @@
 # was refused (64 pages held the streams: 503) says so, and once one
 # closes it is live again (it said "reconnecting" for ever and never
 # tried); a page whose fshare-web was started again (a new token) says
-# that the page is no longer valid, not "reconnecting". Without a browser
+# that the page is no longer valid, not "reconnecting"; a folder and a
+# file of 200- and 250-byte names wrap, and the file's row with its
+# download button stays within the window. Without a browser
 # the test is skipped (77), never passed.
 . "$(dirname "$0")/../lib.sh" "$1"
 need_pyzmq
@@ -22,12 +24,14 @@ FAKE="$(dirname "$0")/fake_agent.py"
 DL="$T/dl"
 mkdir -p "$DL" "$XDG_RUNTIME_DIR/fshare"
 chmod 700 "$XDG_RUNTIME_DIR/fshare"
-# big/: 2,100 files (more than RENDER_EXPAND alone); small/: 3; their
-# downloads never end (null), so that a started one stays in the panel
+# big/: 2,100 files (more than RENDER_EXPAND alone); small/: 3; one long
+# name; their downloads never end (null), so that a started one stays in
+# the panel
 "$PY" -c '
 import json, sys
 paths = {"big/f%04d.txt" % i: None for i in range(2100)}
 paths.update({"small/s%d.txt" % i: None for i in range(3)})
+paths["x" * 200 + "/" + "y" * 250] = None
 json.dump(paths, open(sys.argv[1], "w"))' "$T/map.json"
 bg fake "$PY" "$FAKE" web "ipc://$XDG_RUNTIME_DIR/fshare/bob.ctl" "$DL" "$T/map.json"
 wait_until 10 test -S "$XDG_RUNTIME_DIR/fshare/bob.ctl" || fail "the fake agent did not bind"
