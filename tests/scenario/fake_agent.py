@@ -62,8 +62,10 @@ def user_file(user, path, size):
 
 
 def agent_status(user, downloads):
-    # user 1, state 2, broker 3, broker_id 4, seq 5, downloads 10, pid 11
-    return (field(1, user) + field(2, "online") + field(3, "ipc://fake")
+    # user 1, state 2, broker 3, broker_id 4, seq 5, downloads 10, pid 11;
+    # FAKE_STATE: another state word than "online" (a hostile one)
+    state = os.environ.get("FAKE_STATE", "online")
+    return (field(1, user) + field(2, state) + field(3, "ipc://fake")
             + field(4, "fake-broker") + number(5, 0) + field(10, downloads)
             + number(11, 4242))
 
