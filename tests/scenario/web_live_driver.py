@@ -68,12 +68,15 @@ def rows_of(driver, selector):
                     selector))
 
 
-def start_browser():
+def start_browser(script=True):
     options = webdriver.ChromeOptions()
+    if not script:
+        options.add_experimental_option(
+            "prefs", {"profile.managed_default_content_settings.javascript": 2})
     options.binary_location = "/usr/bin/chromium"
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
                      "--disable-dev-shm-usage", "--window-size=1280,1000",
-                     "--user-data-dir=" + os.path.join(T, "chrome")):
+                     "--user-data-dir=" + os.path.join(T, "chrome" if script else "chrome-plain")):
         options.add_argument(argument)
     service = Service("/usr/bin/chromedriver", log_output=os.path.join(T, "chromedriver.log"))
     return webdriver.Chrome(service=service, options=options)
@@ -137,6 +140,43 @@ def check_long_names(driver):
     print("long names wrap")
 
 
+def check_without_script():
+    """The page without JavaScript: a folder's link shows its files, the
+    filter is a form, and a download button and then its cancel button
+    work as plain form posts (they were refused: under no-referrer the
+    browser sent Origin: null)."""
+    driver = start_browser(script=False)
+    try:
+        driver.get(URL)
+        if driver.find_elements(By.CSS_SELECTOR, "body.live"):
+            fail("the page's script ran in a browser without JavaScript")
+        small = group("alice", "small")
+        driver.find_element(By.CSS_SELECTOR, small + " > summary").click()
+        driver.find_element(By.CSS_SELECTOR, small + " p.lazy a").click()
+        wait_for(driver, 10, lambda d: len(d.find_elements(By.CSS_SELECTOR, "tr.file")) == 3,
+                 "the folder's page without script does not list its 3 files")
+        driver.find_element(By.CSS_SELECTOR, 'tr.file[data-path="small/s2.txt"] button').click()
+        wait_for(driver, 10, lambda d: d.find_elements(By.CSS_SELECTOR, "li.job form.act button"),
+                 "a download without script: %r" % driver.find_element(By.TAG_NAME, "body").text[:200])
+        driver.find_element(By.CSS_SELECTOR, "li.job form.act button").click()
+        wait_for(driver, 10, lambda d: urllib.parse.urlsplit(d.current_url).path == "/"
+                 and d.find_elements(By.ID, "downloads"),
+                 "a cancel without script: %r" % driver.find_element(By.TAG_NAME, "body").text[:200])
+
+        def cancelled(d):
+            # the agent ends it a moment later: without script, one reloads
+            d.refresh()
+            return d.find_elements(By.CSS_SELECTOR, 'li.job[data-state="cancelled"]')
+        wait_for(driver, 10, cancelled, "the download cancelled without script does not say so")
+        driver.find_element(By.ID, "q").send_keys("*/s1.txt" + Keys.ENTER)
+        wait_for(driver, 10, lambda d: [e.get_attribute("data-path") for e in
+                                        d.find_elements(By.CSS_SELECTOR, "tr.file")] == ["small/s1.txt"],
+                 "the filter form without script does not narrow to small/s1.txt")
+    finally:
+        driver.quit()
+    print("the page works without script")
+
+
 def hold_streams(jar, count):
     """count live streams held open; the browser's last page may still hold
     one for a moment (given back within half a second)."""
@@ -197,6 +237,7 @@ def check_restarted(driver):
 
 def main():
     jar = WEB.login()
+    check_without_script()
     driver = start_browser()
     try:
         driver.get(URL)

@@ -11,7 +11,10 @@
 # tried); a page whose fshare-web was started again (a new token) says
 # that the page is no longer valid, not "reconnecting"; a folder and a
 # file of 200- and 250-byte names wrap, and the file's row with its
-# download button stays within the window. Without a browser
+# download button stays within the window; and in a browser without
+# JavaScript a folder's link, a download, its cancel and the filter work
+# as plain forms (every action was refused as from another origin: under
+# Referrer-Policy no-referrer the browser sends Origin: null). Without a browser
 # the test is skipped (77), never passed.
 . "$(dirname "$0")/../lib.sh" "$1"
 need_pyzmq

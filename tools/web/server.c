@@ -78,7 +78,11 @@ server_queue (request_t *request, unsigned int status, struct MHD_Response *resp
     MHD_add_response_header (response, "Content-Security-Policy", csp? csp: CSP);
     MHD_add_response_header (response, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header (response, "X-Frame-Options", "DENY");
-    MHD_add_response_header (response, "Referrer-Policy", "no-referrer");
+    //  Not no-referrer: under it a browser sends a form's Origin as "null",
+    //  and every action of the page without script was refused. The page's
+    //  addresses carry no token (it leaves them at once), and a referrer
+    //  goes to this server only.
+    MHD_add_response_header (response, "Referrer-Policy", "same-origin");
     MHD_add_response_header (response, "Cross-Origin-Opener-Policy", "same-origin");
     MHD_add_response_header (response, "Cross-Origin-Resource-Policy", "same-origin");
     MHD_add_response_header (response, "Cache-Control", "no-store");
