@@ -2,20 +2,24 @@
 # web_page_live.sh - fshare-web's page in a real browser (headless Chromium
 # through python3-selenium, driven by web_live_driver.py) where the plain
 # page test does not go, against something posing as bob's agent
-# (fake_agent.py web) that publishes 2,100 files: a listing that big shows
-# its folders closed, and a folder opened by a click or from the keyboard
-# shows its files and stays open (the script fetched it closed again, so
-# no folder of a big listing could be opened); a page whose live stream
-# was refused (64 pages held the streams: 503) says so, and once one
-# closes it is live again (it said "reconnecting" for ever and never
-# tried); a page whose fshare-web was started again (a new token) says
-# that the page is no longer valid, not "reconnecting"; a folder and a
-# file of 200- and 250-byte names wrap, and the file's row with its
-# download button stays within the window; and in a browser without
-# JavaScript a folder's link, a download, its cancel and the filter work
-# as plain forms (every action was refused as from another origin: under
-# Referrer-Policy no-referrer the browser sends Origin: null). Without a browser
-# the test is skipped (77), never passed.
+# (fake_agent.py web) where alice and carol publish the same 2,104 paths:
+# - a listing that big shows its folders closed, and a folder opened by a
+#   click or from the keyboard shows its files and stays open (the script
+#   fetched it closed again: no folder of a big listing could be opened);
+# - the keyboard's focus on carol's Download button stays there when part
+#   of the page is refreshed (it moved to alice's file of the same path);
+# - a folder and a file of 200- and 250-byte names wrap, and the file's
+#   row with its download button stays within the window;
+# - a page whose live stream was refused (64 pages held the streams: 503)
+#   says so, and once one closes it is live again (it said "reconnecting"
+#   for ever and never tried again);
+# - a page whose fshare-web was started again (a new token) says that it
+#   is no longer valid, not "reconnecting";
+# - in a browser without JavaScript a folder's link, a download, its
+#   cancel and the filter work as plain forms (every action was refused as
+#   from another origin: under Referrer-Policy no-referrer the browser
+#   sends Origin: null).
+# Without a browser the test is skipped (77), never passed.
 . "$(dirname "$0")/../lib.sh" "$1"
 need_pyzmq
 for need in /usr/bin/chromium /usr/bin/chromedriver; do
@@ -36,7 +40,7 @@ paths = {"big/f%04d.txt" % i: None for i in range(2100)}
 paths.update({"small/s%d.txt" % i: None for i in range(3)})
 paths["x" * 200 + "/" + "y" * 250] = None
 json.dump(paths, open(sys.argv[1], "w"))' "$T/map.json"
-bg fake "$PY" "$FAKE" web "ipc://$XDG_RUNTIME_DIR/fshare/bob.ctl" "$DL" "$T/map.json"
+FAKE_USERS=alice,carol bg fake "$PY" "$FAKE" web "ipc://$XDG_RUNTIME_DIR/fshare/bob.ctl" "$DL" "$T/map.json"
 wait_until 10 test -S "$XDG_RUNTIME_DIR/fshare/bob.ctl" || fail "the fake agent did not bind"
 bg web "$BIN/fshare-web" --user bob --listen 127.0.0.1:0
 WEB_PID=$LAST_PID

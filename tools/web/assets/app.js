@@ -55,14 +55,18 @@
     if (!element || element === body) return null;
     const row = element.closest('tr.file, details.group, li.job');
     if (!row) return null;
-    return { path: row.dataset.path, dir: row.dataset.dir, job: row.dataset.job,
-             tag: element.tagName, cls: element.className };
+    return { user: row.dataset.user, path: row.dataset.path, dir: row.dataset.dir,
+             job: row.dataset.job, tag: element.tagName, cls: element.className };
   }
+  // The same row: its user too, since two users may have the same path
+  // (focus on one's Download button moved to the other's, where Enter
+  // would download the other file).
   function restoreFocus(key) {
     if (!key) return;
-    let selector = key.path !== undefined ? 'tr.file[data-path="' + CSS.escape(key.path) + '"]'
+    const user = key.user !== undefined ? '[data-user="' + CSS.escape(key.user) + '"]' : '';
+    let selector = key.path !== undefined ? 'tr.file' + user + '[data-path="' + CSS.escape(key.path) + '"]'
       : key.job !== undefined ? 'li.job[data-job="' + CSS.escape(key.job) + '"]'
-      : 'details.group[data-dir="' + CSS.escape(key.dir || '') + '"]';
+      : 'details.group' + user + '[data-dir="' + CSS.escape(key.dir || '') + '"]';
     const row = document.querySelector(selector);
     const target = row && (row.querySelector(key.tag.toLowerCase() + (key.cls ? '.' + key.cls.split(' ')[0] : '')) ||
                            row.querySelector('button, summary, a'));
