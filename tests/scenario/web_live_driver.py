@@ -39,12 +39,19 @@ def fail(message):
 
 
 def wait_for(driver, seconds, condition, what):
+    """condition(driver) within seconds, else fail saying `what` (a text,
+    or a function of the page then: the page may change meanwhile)."""
     try:
         return WebDriverWait(driver, seconds, poll_frequency=0.05).until(
             lambda d: condition(d))
     except TimeoutException:
         driver.save_screenshot(os.path.join(T, "web-live-failed.png"))
-        fail("%s (within %s s); banner: %r" % (what, seconds, banner(driver)))
+        fail("%s (within %s s); banner: %r" % (what(driver) if callable(what) else what,
+                                              seconds, banner(driver)))
+
+
+def page_text(driver):
+    return js(driver, "return document.body ? document.body.innerText.slice(0, 200) : '';")
 
 
 def js(driver, script, *args):
@@ -90,7 +97,7 @@ def check_folders(driver):
              "big/ is not shown closed in a listing of 4,208 files")
     driver.find_element(By.CSS_SELECTOR, big + " > summary").click()
     wait_for(driver, 10, lambda d: rows_of(d, big) == (500, True),
-             "big/ opened by a click does not show its 500 first files: %r" % (rows_of(driver, big),))
+             lambda d: "big/ opened by a click does not show its 500 first files: %r" % (rows_of(d, big),))
     # Still open a while later: nothing fetched it closed again
     time.sleep(0.5)
     if rows_of(driver, big) != (500, True):
@@ -99,7 +106,7 @@ def check_folders(driver):
     js(driver, "document.querySelector(arguments[0] + ' > summary').focus();", small)
     driver.switch_to.active_element.send_keys(Keys.ENTER)
     wait_for(driver, 10, lambda d: rows_of(d, small) == (3, True),
-             "small/ opened from the keyboard does not show its 3 files: %r" % (rows_of(driver, small),))
+             lambda d: "small/ opened from the keyboard does not show its 3 files: %r" % (rows_of(d, small),))
     print("folders of a big listing open, by click and keyboard")
 
 
@@ -181,11 +188,11 @@ def check_without_script():
                  "the folder's page without script does not list its 3 files")
         driver.find_element(By.CSS_SELECTOR, 'tr.file[data-path="small/s2.txt"] button').click()
         wait_for(driver, 10, lambda d: d.find_elements(By.CSS_SELECTOR, "li.job form.act button"),
-                 "a download without script: %r" % driver.find_element(By.TAG_NAME, "body").text[:200])
+                 lambda d: "a download without script: %r" % page_text(d))
         driver.find_element(By.CSS_SELECTOR, "li.job form.act button").click()
         wait_for(driver, 10, lambda d: urllib.parse.urlsplit(d.current_url).path == "/"
                  and d.find_elements(By.ID, "downloads"),
-                 "a cancel without script: %r" % driver.find_element(By.TAG_NAME, "body").text[:200])
+                 lambda d: "a cancel without script: %r" % page_text(d))
 
         def cancelled(d):
             # the agent ends it a moment later: without script, one reloads
