@@ -257,6 +257,16 @@ def check_restarted(driver):
     os.kill(int(os.environ["WEB_PID"]), signal.SIGTERM)
     wait_for(driver, 10, lambda d: "reconnecting" in banner(d),
              "no banner while fshare-web is stopped")
+
+    def port_free(d):
+        # the stream ends before the listening socket closes (and under
+        # ASan the exit takes a while): the next one binds the port after
+        try:
+            socket.create_connection((WEB.url.hostname, WEB.url.port), timeout=1).close()
+            return False
+        except OSError:
+            return True
+    wait_for(driver, 60, port_free, "the stopped fshare-web still holds its port")
     with open(os.path.join(T, "web2.log"), "wb") as log:
         web = subprocess.Popen(shlex.split(os.environ["WEB_CMD"]), stdout=log,
                                stderr=subprocess.STDOUT)
