@@ -13,8 +13,9 @@ hand, so that it can answer what no agent would. It serves until killed
       a last page. Logs "flood: gone after N bytes" when the client went
       away first, "flood: done, N bytes" when it took them all.
   web ENDPOINT DOWNLOADS MAP
-      an online agent whose downloads directory is DOWNLOADS: alice
-      publishes every path of the JSON object in the file MAP, and a get
+      an online agent whose downloads directory is DOWNLOADS: alice (or
+      each user of FAKE_USERS, comma-separated) publishes every path of
+      the JSON object in the file MAP, and a get
       of one of them "saves" it where MAP says (the saved path reported,
       absolute, with the size of what is there), whatever that is. A
       path that MAP maps to null is a download that never ends: its get
@@ -62,8 +63,10 @@ def user_file(user, path, size):
 
 
 def agent_status(user, downloads):
-    # user 1, state 2, broker 3, broker_id 4, seq 5, downloads 10, pid 11
-    return (field(1, user) + field(2, "online") + field(3, "ipc://fake")
+    # user 1, state 2, broker 3, broker_id 4, seq 5, downloads 10, pid 11;
+    # FAKE_STATE: another state word than "online" (a hostile one)
+    state = os.environ.get("FAKE_STATE", "online")
+    return (field(1, user) + field(2, state) + field(3, "ipc://fake")
             + field(4, "fake-broker") + number(5, 0) + field(10, downloads)
             + number(11, 4242))
 
@@ -135,6 +138,8 @@ def web(endpoint, downloads, map_file):
     with open(map_file) as handle:
         saved = json.load(handle)
     agent = Agent(endpoint)
+    # FAKE_USERS: who publishes the MAP (default alice alone)
+    users = os.environ.get("FAKE_USERS", "alice").split(",")
 
     def size_of(path):
         if path is None:
@@ -167,11 +172,17 @@ def web(endpoint, downloads, map_file):
             agent.send(peer, field(6, agent_status("bob", downloads)))
         elif command == "peers":
             # PeerInfo: user 1, files 2, since 3
-            peer_info = field(1, "alice") + number(2, len(saved)) + number(3, 1700000000)
-            agent.send(peer, field(5, peer_info))
+            agent.send(peer, b"".join(
+                field(5, field(1, user) + number(2, len(saved)) + number(3, 1700000000))
+                for user in users))
         elif command == "ls":
-            agent.send(peer, b"".join(field(4, user_file("alice", path, size_of(target)))
-                                      for path, target in saved.items()))
+            # Pages of 1,000 files, as an agent sends them (one message of
+            # a big MAP would pass the client's message size)
+            files = [field(4, user_file(user, path, size_of(target)))
+                     for user in users for path, target in saved.items()]
+            for start in range(0, max(len(files), 1), 1000):
+                more = number(3, 1) if start + 1000 < len(files) else b""
+                agent.send(peer, more + b"".join(files[start:start + 1000]))
         elif command == "events":
             agent.send(peer, number(3, 1))          # accepted; no event ever
         elif command == "get" and len(request["args"]) == 2 and request["args"][1] in saved:

@@ -5,8 +5,11 @@
 # with a trailing dot, missing, or given twice (the second one evil: the
 # request is refused, as RFC 9112 wants, not judged by the first), and a
 # query of 2,000 arguments (libmicrohttpd ran out of its connection's
-# memory and closed the connection without an answer): each gets an HTTP
-# error, and fshare-web goes on serving.
+# memory and closed the connection without an answer), a path or query
+# with %00 (which cut it short: /app.js%00.html served /app.js), a bad
+# escape, a control character or bytes that are no UTF-8 (400), a query
+# value over 4 KiB (414), two body lengths (400): each gets an HTTP error,
+# and fshare-web goes on serving.
 . "$(dirname "$0")/../lib.sh" "$1"
 need_pyzmq
 
@@ -67,6 +70,28 @@ cases = [
     ("a query of 100 arguments", get(b"/?" + b"&".join(b"a%d=1" % i for i in range(100)), [here]), 400),
     ("a query of 2,000 arguments", get(b"/?" + b"&".join(b"a%d=1" % i for i in range(2000)), [here]), 400),
     ("a query of 5,000 empty arguments", get(b"/?" + b"&" * 5000, [here]), 400),
+    # Escapes: a NUL cut the text short (/app.js%00.html was /app.js, ?q=%00
+    # no filter at all), a bad one was taken as it is
+    ("a path with %00", get(b"/app.js%00.html", [here]), 400),
+    ("a path of %00 alone", get(b"/%00", [here]), 400),
+    ("a path with a bad escape", get(b"/%zz", [here]), 400),
+    ("a path with a control character", get(b"/\x01", [here]), 400),
+    ("a path that is no UTF-8 (overlong '.')", get(b"/%C0%AE%C0%AE/etc/passwd", [here]), 400),
+    ("a path with an encoded '..'", get(b"/%2e%2e/%2e%2e/etc/passwd", [here]), 404),
+    ("a good escape in the path", get(b"/%61pp.js", [here]), 200),
+    ("a query value with %00", get(b"/?q=%00", [here]), 400),
+    ("a query value with a bad escape", get(b"/?q=%zz", [here]), 400),
+    ("a query value with an escape cut short", get(b"/?q=a%2", [here]), 400),
+    ("a query key with %00", get(b"/?%00=1", [here]), 400),
+    ("a query value that is no UTF-8", get(b"/?q=%ff", [here]), 400),
+    ("a good escape in a query value", get(b"/?q=%2A.md", [here]), 200),
+    ("a query value of 5,000 bytes", get(b"/?q=" + b"a" * 5000, [here]), 414),
+    ("an address of 3,000 bytes", get(b"/" + b"a" * 3000, [here]), 414),
+    # Which body length is meant is anyone's guess (RFC 9112 6.3)
+    ("two Content-Lengths", get(b"/", [here]).replace(
+        b"\r\n\r\n", b"\r\nContent-Length: 0\r\nContent-Length: 1\r\n\r\nx"), 400),
+    ("Content-Length with chunked", get(b"/", [here]).replace(
+        b"\r\n\r\n", b"\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), 400),
 ]
 for what, head, want in cases:
     got = status_of(head)

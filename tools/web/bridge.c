@@ -3,6 +3,7 @@
 #include "ctlclient.h"
 #include "webutil.h"
 #include "cli.h"
+#include "escape.h"
 #include <sys/eventfd.h>
 
 struct _bridge_t {
@@ -35,13 +36,19 @@ typedef struct {
     bool cancel_sent;
 } link_t;
 
+//  A line of the verbose log; `arg` (the agent's text) escaped as plain
+//  output shows it: something posing as an agent may send a state word
+//  with a bidirectional override or a C1 control, which would re-order or
+//  drive the terminal that reads the log.
 static void
 s_log (bridge_t *self, const char *format, const char *arg)
 {
     if (self->verbose) {
+        char *shown = fsh_text_escape (arg);
         fprintf (stderr, "fshare-web: ");
-        fprintf (stderr, format, arg);
+        fprintf (stderr, format, shown? shown: "?");
         fprintf (stderr, "\n");
+        free (shown);
     }
 }
 

@@ -78,7 +78,11 @@ server_queue (request_t *request, unsigned int status, struct MHD_Response *resp
     MHD_add_response_header (response, "Content-Security-Policy", csp? csp: CSP);
     MHD_add_response_header (response, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header (response, "X-Frame-Options", "DENY");
-    MHD_add_response_header (response, "Referrer-Policy", "no-referrer");
+    //  Not no-referrer: under it a browser sends a form's Origin as "null",
+    //  and every action of the page without script was refused. The page's
+    //  addresses carry no token (it leaves them at once), and a referrer
+    //  goes to this server only.
+    MHD_add_response_header (response, "Referrer-Policy", "same-origin");
     MHD_add_response_header (response, "Cross-Origin-Opener-Policy", "same-origin");
     MHD_add_response_header (response, "Cross-Origin-Resource-Policy", "same-origin");
     MHD_add_response_header (response, "Cache-Control", "no-store");
@@ -136,19 +140,21 @@ server_redirect (request_t *request, const char *location, const char *cookie)
     return server_queue (request, MHD_HTTP_SEE_OTHER, response, NULL);
 }
 
-//  Query arguments into request->query; a bad one marks the form invalid.
+//  Query arguments into request->query; the first bad one stops it and
+//  says why (request->query_refused).
 static enum MHD_Result
 s_collect_arg (void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
     (void) kind;
-    webform_t *query = (webform_t *) cls;
-    if (query->count == (size_t) -1)
+    request_t *request = (request_t *) cls;
+    webform_t *query = &request->query;
+    if (request->query_refused)
         return MHD_NO;
-    bool bad = !key || !fsh_text_valid (key, 64) || (value && !fsh_text_valid (value, WEB_VALUE_MAX))
-            || query->count == WEB_FORM_FIELDS || webform_get (query, key);
-    if (bad) {
+    bool valid = key && fsh_text_valid (key, SIZE_MAX) && (!value || fsh_text_valid (value, SIZE_MAX));
+    bool too_long = valid && value && strlen (value) > WEB_VALUE_MAX;
+    if (!valid || too_long || strlen (key) > 64 || query->count == WEB_FORM_FIELDS || webform_get (query, key)) {
+        request->query_refused = too_long? MHD_HTTP_URI_TOO_LONG: MHD_HTTP_BAD_REQUEST;
         webform_free (query);
-        query->count = (size_t) -1;
         return MHD_NO;
     }
     query->keys [query->count] = strdup (key);
@@ -156,11 +162,32 @@ s_collect_arg (void *cls, enum MHD_ValueKind kind, const char *key, const char *
     return MHD_YES;
 }
 
+//  The escapes of a path or query piece are whole and none is %00, which
+//  would cut the decoded text short (MHD_http_unescape leaves a bad one
+//  as it is, and a NUL ends what the server reads: "/app.js%00.html"
+//  was /app.js, "?q=%00" no filter at all).
+static bool
+s_escapes_ok (const char *text)
+{
+    for (const char *p = strchr (text, '%'); p; p = strchr (p + 1, '%')) {
+        if (!isxdigit ((unsigned char) p [1]) || !isxdigit ((unsigned char) p [2])
+        ||  (p [1] == '0' && p [2] == '0'))
+            return false;
+    }
+    return true;
+}
+
 //  Browsers send a form's spaces as '+': decode them with the escapes.
+//  A piece with a bad escape becomes one control character, which the
+//  checks refuse (400): the callback cannot refuse it itself.
 static size_t
 s_unescape (void *cls, struct MHD_Connection *connection, char *text)
 {
     (void) cls; (void) connection;
+    if (!s_escapes_ok (text)) {
+        strcpy (text, "\x01");     //  text holds a '%' at least
+        return 1;
+    }
     for (char *p = text; *p; p++)
         if (*p == '+')
             *p = ' ';
@@ -189,13 +216,28 @@ s_authorized (server_t *self, request_t *request)
     return -1;
 }
 
+//  Counts the request's headers of one name.
+typedef struct {
+    const char *name;
+    size_t count;
+} header_count_t;
+
 static enum MHD_Result
-s_count_host (void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+s_count_header (void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
     (void) kind; (void) value;
-    if (key && strcasecmp (key, "Host") == 0)
-        (*(size_t *) cls)++;
+    header_count_t *counting = (header_count_t *) cls;
+    if (key && strcasecmp (key, counting->name) == 0)
+        counting->count++;
     return MHD_YES;
+}
+
+static size_t
+s_headers (struct MHD_Connection *connection, const char *name)
+{
+    header_count_t counting = { name, 0 };
+    MHD_get_connection_values (connection, MHD_HEADER_KIND, s_count_header, &counting);
+    return counting.count;
 }
 
 //  The request's Host, or NULL when it has none or several (RFC 9112:
@@ -203,8 +245,7 @@ s_count_host (void *cls, enum MHD_ValueKind kind, const char *key, const char *v
 static const char *
 s_host (struct MHD_Connection *connection, bool *several)
 {
-    size_t count = 0;
-    MHD_get_connection_values (connection, MHD_HEADER_KIND, s_count_host, &count);
+    size_t count = s_headers (connection, "Host");
     *several = count > 1;
     return count == 1? MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Host"): NULL;
 }
@@ -231,14 +272,18 @@ s_checks (server_t *self, request_t *request, upload_t *upload)
     const char *host = s_host (connection, &several);
     if (several)
         return server_text (request, MHD_HTTP_BAD_REQUEST, "More than one Host header.");
+    //  RFC 9112 6.3: which body length is meant is anyone's guess
+    if (s_headers (connection, "Content-Length") > 1
+    ||  (s_headers (connection, "Content-Length") && s_headers (connection, "Transfer-Encoding")))
+        return server_text (request, MHD_HTTP_BAD_REQUEST, "Conflicting body lengths.");
     if (!self->config.allow_remote && !web_host_ok (host, (const char *const *) self->hosts))
         return server_text (request, MHD_HTTP_FORBIDDEN, "This server answers to its own address only.");
-    if (strlen (request->url) > SERVER_URL_MAX)
+    if (strlen (request->url) > SERVER_URL_MAX || request->query_refused == MHD_HTTP_URI_TOO_LONG)
         return server_text (request, MHD_HTTP_URI_TOO_LONG, "The address is too long.");
-    if (request->query.count == (size_t) -1) {
-        request->query.count = 0;
+    if (!fsh_text_valid (request->url, SERVER_URL_MAX))
+        return server_text (request, MHD_HTTP_BAD_REQUEST, "Malformed address.");
+    if (request->query_refused)
         return server_text (request, MHD_HTTP_BAD_REQUEST, "Malformed query.");
-    }
     int auth = s_authorized (self, request);
     if (auth < 0)
         return server_text (request, MHD_HTTP_FORBIDDEN,
@@ -301,11 +346,10 @@ s_handle (void *cls, struct MHD_Connection *connection, const char *url, const c
     if (!streq (method, "GET") && !streq (method, "HEAD") && !post)
         rc = server_text (&request, MHD_HTTP_METHOD_NOT_ALLOWED, "Method not allowed.");
     else {
-        MHD_get_connection_values (connection, MHD_GET_ARGUMENT_KIND, s_collect_arg, &request.query);
+        MHD_get_connection_values (connection, MHD_GET_ARGUMENT_KIND, s_collect_arg, &request);
         rc = s_checks (self, &request, upload);
     }
-    if (request.query.count != (size_t) -1)
-        webform_free (&request.query);
+    webform_free (&request.query);
     webform_free (&request.form);
     return rc;
 }

@@ -7,7 +7,9 @@
 
     Order of checks, the same for every request: a method we serve (GET,
     HEAD, POST; else 405), a Host that names this server (else 403: no DNS
-    rebinding), a bounded URL and body (else 414/413), then the access
+    rebinding), one body length (else 400), a bounded URL, query and body
+    (else 414/413), a path and query of whole escapes, no NUL, control
+    character or bytes that are no UTF-8 (else 400), then the access
     token: the printed URL's ?token=... on "/" is exchanged for an
     HttpOnly, SameSite=Strict cookie named after the port, and every other
     request must carry that cookie (else 403). A POST must also come from
@@ -60,6 +62,7 @@ typedef struct {
     const char *url;
     const char *method;
     webform_t query;            //  decoded query string
+    unsigned int query_refused; //  0, or why it was not taken: 400 malformed, 414 too long
     webform_t form;             //  decoded POST body
     bool wants_json;            //  the script asked (Accept: application/json)
 } request_t;

@@ -13,9 +13,11 @@
   const filter = document.getElementById('q');
   let agentText = banner.hidden ? '' : banner.textContent;
   let streamLost = false;
+  let streamText = '';          // why the stream is lost, when it is not retried by itself
 
   function showBanner() {
-    const text = streamLost ? 'Lost the connection to fshare-web: reconnecting…' : agentText;
+    const text = streamLost ? streamText || 'Lost the connection to fshare-web: reconnecting…'
+                            : agentText;
     banner.textContent = text;
     banner.hidden = !text;
   }
@@ -53,14 +55,18 @@
     if (!element || element === body) return null;
     const row = element.closest('tr.file, details.group, li.job');
     if (!row) return null;
-    return { path: row.dataset.path, dir: row.dataset.dir, job: row.dataset.job,
-             tag: element.tagName, cls: element.className };
+    return { user: row.dataset.user, path: row.dataset.path, dir: row.dataset.dir,
+             job: row.dataset.job, tag: element.tagName, cls: element.className };
   }
+  // The same row: its user too, since two users may have the same path
+  // (focus on one's Download button moved to the other's, where Enter
+  // would download the other file).
   function restoreFocus(key) {
     if (!key) return;
-    let selector = key.path !== undefined ? 'tr.file[data-path="' + CSS.escape(key.path) + '"]'
+    const user = key.user !== undefined ? '[data-user="' + CSS.escape(key.user) + '"]' : '';
+    let selector = key.path !== undefined ? 'tr.file' + user + '[data-path="' + CSS.escape(key.path) + '"]'
       : key.job !== undefined ? 'li.job[data-job="' + CSS.escape(key.job) + '"]'
-      : 'details.group[data-dir="' + CSS.escape(key.dir || '') + '"]';
+      : 'details.group' + user + '[data-dir="' + CSS.escape(key.dir || '') + '"]';
     const row = document.querySelector(selector);
     const target = row && (row.querySelector(key.tag.toLowerCase() + (key.cls ? '.' + key.cls.split(' ')[0] : '')) ||
                            row.querySelector('button, summary, a'));
@@ -100,11 +106,13 @@
                                  '"][data-dir="' + CSS.escape(dir) + '"]');
   }
 
-  async function refreshGroup(user, dir) {
+  // `opening`: the user opened a folder that came closed, without its
+  // files: fetch it open. Otherwise it is fetched as it is shown now.
+  async function refreshGroup(user, dir, opening) {
     const params = view();
     if (params.has('u') || params.has('p')) return refreshAll();
     const old = groupElement(user, dir);
-    const open = old ? old.open && !old.dataset.lazy : !listing.querySelector('[data-lazy]');
+    const open = opening || (old ? old.open : !listing.querySelector('[data-lazy]'));
     params.set('u', user);
     params.set('d', dir);
     params.set('open', open ? '1' : '0');
@@ -137,12 +145,50 @@
     for (const group of groups) await refreshGroup(group[0], group[1]);
   });
 
-  function connect() {
-    const source = new EventSource('/events?since=' + encodeURIComponent(body.dataset.hub || '0'));
+  // The stream's failures. A network error EventSource retries by itself
+  // (the banner says so meanwhile); an answer that is no stream closes it
+  // for good: 403 when fshare-web was started again (a new token: this
+  // page can do nothing more), 503 when too many pages hold streams. The
+  // page asks which, says it, and in the second case tries again.
+  let retryMs = 1000;
+  async function whyClosed() {
+    try {
+      const response = await fetch('/frag/peers', { credentials: 'same-origin', cache: 'no-store',
+                                                    headers: { Accept: 'application/json' } });
+      return response.status;
+    } catch (e) {
+      return 0;
+    }
+  }
+  async function closed(source) {
+    source.close();
+    const status = await whyClosed();
+    if (status === 403) {
+      streamText = 'fshare-web was started again (or stopped): this page is no longer ' +
+                   'valid. Open the address that fshare-web printed, with its new token.';
+      showBanner();
+      return;
+    }
+    streamText = status === 200
+      ? 'Too many pages of fshare-web are open: live updates wait for one to close…'
+      : 'Lost the connection to fshare-web: reconnecting…';
+    showBanner();
+    setTimeout(function () { connect('0'); }, retryMs);
+    retryMs = Math.min(retryMs * 2, 8000);
+  }
+
+  function connect(since) {
+    const source = new EventSource('/events?since=' + encodeURIComponent(since));
     source.addEventListener('open', function () {
-      if (streamLost) { streamLost = false; showBanner(); refreshAll(); }
+      retryMs = 1000;
+      if (streamLost) { streamLost = false; streamText = ''; showBanner(); refreshAll(); }
     });
-    source.addEventListener('error', function () { streamLost = true; showBanner(); });
+    source.addEventListener('error', function () {
+      streamLost = true;
+      streamText = '';
+      showBanner();
+      if (source.readyState === EventSource.CLOSED) closed(source);
+    });
     source.addEventListener('state', function (e) {
       const state = JSON.parse(e.data);
       agentText = state.text || '';
@@ -162,7 +208,7 @@
   document.addEventListener('toggle', function (e) {
     const group = e.target;
     if (group.matches && group.matches('details.group[data-lazy]') && group.open) {
-      refreshGroup(group.dataset.user, group.dataset.dir);
+      refreshGroup(group.dataset.user, group.dataset.dir, true).catch(console.warn);
     }
   }, true);
 
@@ -213,5 +259,5 @@
   });
 
   body.classList.add('live');
-  connect();
+  connect(body.dataset.hub || '0');
 })();
