@@ -17,7 +17,7 @@ FAKE_STATE=$(printf 'on\u202eline\u009b2J') \
 wait_until 10 test -S "$XDG_RUNTIME_DIR/fshare/bob.ctl" || fail "the fake agent did not bind"
 bg web "$BIN/fshare-web" -v --user bob --listen 127.0.0.1:0
 wait_until 10 grep -q "agent state: " "$T/web.log" || fail "fshare-web -v logged no agent state"
-grep -aF 'agent state: on\u202eline\u009b2J' "$T/web.log" >/dev/null \
+grep -aiF 'agent state: on\u202eline\u009b2J' "$T/web.log" >/dev/null \
     || fail "the state is not logged escaped: $(grep -a 'agent state' "$T/web.log" | od -c | head)"
 if LC_ALL=C grep -aq "$(printf '\342\200\256')\|$(printf '\302\233')" "$T/web.log"; then
     fail "the log holds a raw override or C1 control"
