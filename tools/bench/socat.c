@@ -2,7 +2,8 @@
     sender -> socat relay -> receiver, all socat, on 127.0.0.1. See relay.h.
 
     The relay in the middle is what fshare's broker is compared with; it
-    runs with socat's default buffers (8 KiB) and with -b 1048576. The
+    runs with socat's default buffers (8 KiB) and with -b 1048576 given
+    to all three socat processes (sender, relay, receiver). The
     receiver's output is fsynced (inside the timing, as fshare's requester
     fsyncs its download) and compared byte for byte with the source.
 */
@@ -122,10 +123,14 @@ relay_socat_run (const char *dir, const char *source, uint64_t size, long buffer
     char *to_receiver = zsys_sprintf ("TCP:127.0.0.1:%d", receiver_port);
     char *to_relay = zsys_sprintf ("TCP:127.0.0.1:%d", relay_port);
     char *bytes = zsys_sprintf ("%ld", buffer);
-    char *receiver_args [] = { "socat", "-u", listen_receiver, sink, NULL };
+    //  -b goes to all three: with it on the relay alone the ends' 8 KiB
+    //  reads and writes set the pace and the yardstick is a weak one
+    char *receiver_args [] = { "socat", "-u", buffer? "-b": listen_receiver, buffer? bytes: sink,
+                               buffer? listen_receiver: NULL, sink, NULL };
     char *relay_args [] = { "socat", buffer? "-b": listen_relay, buffer? bytes: to_receiver,
                             buffer? listen_relay: NULL, to_receiver, NULL };
-    char *sender_args [] = { "socat", "-u", file, to_relay, NULL };
+    char *sender_args [] = { "socat", "-u", buffer? "-b": file, buffer? bytes: to_relay,
+                             buffer? file: NULL, to_relay, NULL };
     int64_t took = -1;
     pid_t receiver = s_run (receiver_args), relay = -1, sender = -1;
     if (receiver > 0 && s_wait_listening (receiver_port)) {
