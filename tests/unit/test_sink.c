@@ -164,6 +164,32 @@ test_write_failures (void **state)
 }
 
 //  is not 32 bytes is a corruption; a switch needs a started download.
+//  A digest longer or shorter than 32 bytes is refused even when its
+//  first 32 bytes are the right digest: nothing is saved.
+static void
+test_finish_digest_lengths (void **state)
+{
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
+    uint8_t sha [64];
+    memset (fx->buf, 'c', 100);
+    crypto_hash_sha256 (sha, fx->buf, 100);
+    memset (sha + 32, 0, 32);
+    size_t lengths [] = { 0, 1, 31, 33, 64 };
+    for (size_t i = 0; i < sizeof lengths / sizeof lengths [0]; i++) {
+        char *error = NULL;
+        sink_t *sink = fixture_ends_sink (fx, "g.txt", "g.txt");
+        assert_int_equal (sink_start (sink, 100, 5, 0, &error), 0);
+        assert_int_equal (sink_write (sink, 0, fx->buf, 100, &error), 0);
+        assert_int_equal (sink_finish (sink, sha, lengths [i], &error), -1);
+        assert_int_equal (sink_code (sink), FSH_ERR_PROTOCOL_ERROR);
+        assert_non_null (error);
+        zstr_free (&error);
+        assert_null (sink_saved (sink));
+        sink_destroy (&sink);
+        assert_int_equal (fixture_count_entries (fx->downloads), 0);
+    }
+}
+
 static void
 test_finish_early (void **state)
 {
@@ -514,6 +540,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_write_failures, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test_setup_teardown (test_dir_moved, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test_setup_teardown (test_finish_early, fixture_ends_setup, fixture_ends_teardown),
+        cmocka_unit_test_setup_teardown (test_finish_digest_lengths, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test_setup_teardown (test_never_replaces, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test_setup_teardown (test_not_published_content, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test_setup_teardown (test_saved_mode, fixture_ends_setup, fixture_ends_teardown),
