@@ -63,7 +63,7 @@ s_usage (FILE *out)
         "  relay               one file owner -> broker -> requester through real\n"
         "                      agents: throughput, CPU per GiB and peak RSS of the\n"
         "                      three processes, beside socat byte relays (default\n"
-        "                      buffers and -b 1048576) of the same file\n"
+        "                      buffers, and -b 1048576 on all three) of the same file\n"
         "  --size BYTES        file size, suffixes K M G (binary; default 1G)\n"
         "  --runs N            runs, medians are reported (default 3)\n"
         "  --dir DIR           where the files go (default /dev/shm, else /tmp:\n"

@@ -32,7 +32,8 @@ if command -v socat >/dev/null; then
             and .relay_cpu_s_per_gib >= 0' <"$T/relay.json" \
             || fail "relay: bad $path: $(cat "$T/relay.json")"
     done
-    json_is '.ratios.fshare_vs_socat_1m > 0 and .ratios.curve_vs_plain > 0' <"$T/relay.json" \
+    json_is '.ratios.fshare_vs_socat_1m > 0 and .ratios.curve_vs_plain > 0
+        and .run_ratios.fshare_vs_socat_1m > 0 and .run_ratios.curve_vs_plain > 0' <"$T/relay.json" \
         || fail "relay: bad ratios: $(cat "$T/relay.json")"
 fi
 json_is '(.cipher | length) == 3 and all(.cipher[]; .seal_s_per_gib > 0 and .open_s_per_gib > 0)

@@ -349,6 +349,20 @@ s_ratio (relay_t *self, int a, int b)
     return self->count [a] && self->count [b] && below > 0? s_median_of (self, a, -1) / below: 0;
 }
 
+//  The median of the runs' own ratios: each run moves the file through
+//  every path one after the other, so a run's ratio shares its moment's
+//  noise, which the ratio of two medians (from different runs) does not.
+static double
+s_run_ratio (relay_t *self, int a, int b)
+{
+    int runs = self->count [a] < self->count [b]? self->count [a]: self->count [b];
+    double ratios [MAX_RUNS];
+    for (int i = 0; i < runs; i++)
+        ratios [i] = self->samples [b][i].gbps > 0?
+            self->samples [a][i].gbps / self->samples [b][i].gbps: 0;
+    return runs? bench_median (ratios, runs): 0;
+}
+
 static void
 s_report_json (relay_t *self, const bench_options_t *options, const char *base)
 {
@@ -363,6 +377,10 @@ s_report_json (relay_t *self, const bench_options_t *options, const char *base)
         "fshare_vs_socat_1m", s_ratio (self, PATH_FSHARE, PATH_SOCAT_1M),
         "fshare_vs_socat_default", s_ratio (self, PATH_FSHARE, PATH_SOCAT),
         "curve_vs_plain", s_ratio (self, PATH_CURVE, PATH_FSHARE)));
+    json_object_set_new (obj, "run_ratios", json_pack ("{s:f, s:f, s:f}",
+        "fshare_vs_socat_1m", s_run_ratio (self, PATH_FSHARE, PATH_SOCAT_1M),
+        "fshare_vs_socat_default", s_run_ratio (self, PATH_FSHARE, PATH_SOCAT),
+        "curve_vs_plain", s_run_ratio (self, PATH_CURVE, PATH_FSHARE)));
     if (options->curve) {
         json_t *cipher = json_array ();
         for (int i = 0; i < CIPHER_BLOCKS; i++)
@@ -429,13 +447,16 @@ s_report (relay_t *self, const bench_options_t *options, const char *base)
     s_report_path (self, PATH_CURVE, "fshare CURVE");
     s_report_path (self, PATH_SOCAT, "socat default");
     s_report_path (self, PATH_SOCAT_1M, "socat -b 1M");
+    printf ("  ratios (of the medians; median of each run's own in brackets):");
     if (self->count [PATH_SOCAT_1M])
-        printf ("  fshare / socat -b 1M %.2f, fshare / socat default %.2f",
-                s_ratio (self, PATH_FSHARE, PATH_SOCAT_1M), s_ratio (self, PATH_FSHARE, PATH_SOCAT));
+        printf (" fshare / socat -b 1M %.2f (%.2f), fshare / socat default %.2f (%.2f)",
+                s_ratio (self, PATH_FSHARE, PATH_SOCAT_1M), s_run_ratio (self, PATH_FSHARE, PATH_SOCAT_1M),
+                s_ratio (self, PATH_FSHARE, PATH_SOCAT), s_run_ratio (self, PATH_FSHARE, PATH_SOCAT));
     else
-        printf ("  no socat comparison (--no-socat, or socat missing)");
+        printf (" no socat comparison (--no-socat, or socat missing)");
     if (options->curve)
-        printf (", CURVE / plain %.2f", s_ratio (self, PATH_CURVE, PATH_FSHARE));
+        printf ("%s CURVE / plain %.2f (%.2f)", self->count [PATH_SOCAT_1M]? ",": "",
+                s_ratio (self, PATH_CURVE, PATH_FSHARE), s_run_ratio (self, PATH_CURVE, PATH_FSHARE));
     printf ("\n  the owner's publish-time digest (not in the runs): %.2f s CPU\n",
             self->publish_cpu [0]);
     if (options->curve) {
