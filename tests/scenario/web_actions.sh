@@ -142,8 +142,11 @@ for target in ["/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/%252e%252e/et
     head = raw("GET %s HTTP/1.1\r\n%s\r\n" % (target, host)).split(b"\r\n", 1)[0]
     check(head.startswith(b"HTTP/1.1 404"), "GET %s: %r" % (target, head))
 for method in ["OPTIONS", "PUT", "DELETE", "TRACE", "PATCH"]:
-    head = raw("%s / HTTP/1.1\r\n%sContent-Length: 0\r\n\r\n" % (method, host)).split(b"\r\n", 1)[0]
+    reply = raw("%s / HTTP/1.1\r\n%sContent-Length: 0\r\n\r\n" % (method, host))
+    head = reply.split(b"\r\n", 1)[0]
     check(head.startswith(b"HTTP/1.1 405"), "%s /: %r" % (method, head))
+    check(b"\r\nAllow: GET, HEAD, POST\r\n" in reply.split(b"\r\n\r\n", 1)[0] + b"\r\n",
+          "%s /: no Allow header: %r" % (method, reply[:300]))
 
 # the saved file's name, in the downloads panel
 status, _, data = request("POST", "/download", dict(form, Origin=origin),

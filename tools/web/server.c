@@ -86,6 +86,8 @@ server_queue (request_t *request, unsigned int status, struct MHD_Response *resp
     MHD_add_response_header (response, "Cross-Origin-Opener-Policy", "same-origin");
     MHD_add_response_header (response, "Cross-Origin-Resource-Policy", "same-origin");
     MHD_add_response_header (response, "Cache-Control", "no-store");
+    if (status == MHD_HTTP_METHOD_NOT_ALLOWED)      //  RFC 9110 15.5.6: say which
+        MHD_add_response_header (response, "Allow", "GET, HEAD, POST");
     enum MHD_Result rc = MHD_queue_response (request->connection, status, response);
     MHD_destroy_response (response);
     return rc;
