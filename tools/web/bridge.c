@@ -24,6 +24,7 @@ struct _bridge_t {
     bool tick_due;
     bool short_of_fds;          //  a download waits for descriptors (said once)
     bool agent_lost;            //  a download lost the agent: probe before the next
+    zlistx_t *links;            //  link_t of the running items (not owned)
 };
 
 //  A running item's stream and deadline.
@@ -34,6 +35,7 @@ typedef struct {
     fsh_ctlstream_t *stream;
     int64_t heard;
     bool cancel_sent;
+    void *handle;               //  in the bridge's links
 } link_t;
 
 //  A line of the verbose log; `arg` (the agent's text) escaped as plain
@@ -294,12 +296,13 @@ static void
 s_item_end (link_t *link, item_state_t state, const char *error)
 {
     download_item_t *item = link->item;
-    item->state = state;
+    downloads_item_end (link->bridge->downloads, link->job, item, state);
     if (error) {
         free (item->error);
         item->error = strdup (error);
     }
     item->link = NULL;
+    zlistx_delete (link->bridge->links, link->handle);
     if (link->stream) {
         zloop_reader_end (link->bridge->loop, (zsock_t *) fsh_ctlstream_socket (link->stream));
         zloop_reader_end (link->bridge->loop, (zsock_t *) fsh_ctlstream_monitor (link->stream));
@@ -410,6 +413,7 @@ s_item_start (bridge_t *self, download_job_t *job, download_item_t *item)
     link->item = item;
     link->heard = zclock_mono ();
     item->link = link;
+    link->handle = zlistx_add_end (self->links, link);
     //  Once a download lost the agent, each next one first looks whether
     //  anything listens on its socket: a stream to a dead one never
     //  connects and never hears of a disconnection, so every queued file
@@ -433,8 +437,9 @@ s_item_start (bridge_t *self, download_job_t *job, download_item_t *item)
                 fprintf (stderr, "fshare-web: busy: %s: downloads wait\n",
                          FSH_CTL_NO_FDS_TEXT);
             self->short_of_fds = true;
-            item->state = ITEM_QUEUED;
+            downloads_requeue (self->downloads, job, item);
             item->link = NULL;
+            zlistx_delete (self->links, link->handle);
             free (link);
             free (output);
             return false;
@@ -461,24 +466,25 @@ s_pump (bridge_t *self)
     bool changed = false;
     int64_t now = zclock_mono ();
     downloads_lock (self->downloads);
-    zlistx_t *jobs = downloads_jobs (self->downloads);
-    for (download_job_t *job = (download_job_t *) zlistx_first (jobs); job;
-         job = (download_job_t *) zlistx_next (jobs))
-        for (size_t i = 0; i < job->count; i++) {
-            link_t *link = (link_t *) job->items [i].link;
-            if (!link)
-                continue;
-            if (job->cancelled && !link->cancel_sent) {
-                fsh_ctlstream_send (link->stream, "cancel");
-                link->cancel_sent = true;
-            }
-            else
-            if (now - link->heard > BRIDGE_ITEM_SILENT_MS) {
-                s_item_end (link, ITEM_FAILED, "agent not responding");
-                self->agent_lost = true;
-                changed = true;
-            }
+    //  The running items only: a folder's queue is never walked here
+    zlistx_t *silent = zlistx_new ();
+    for (link_t *link = (link_t *) zlistx_first (self->links); link;
+         link = (link_t *) zlistx_next (self->links)) {
+        if (link->job->cancelled && !link->cancel_sent) {
+            fsh_ctlstream_send (link->stream, "cancel");
+            link->cancel_sent = true;
         }
+        else
+        if (now - link->heard > BRIDGE_ITEM_SILENT_MS)
+            zlistx_add_end (silent, link);
+    }
+    for (link_t *link = (link_t *) zlistx_first (silent); link;
+         link = (link_t *) zlistx_next (silent)) {
+        s_item_end (link, ITEM_FAILED, "agent not responding");
+        self->agent_lost = true;
+        changed = true;
+    }
+    zlistx_destroy (&silent);
     download_job_t *job;
     download_item_t *item;
     //  Out of descriptors: the rest waits for the next tick
@@ -552,7 +558,8 @@ bridge_new (const char *endpoint, model_t *model, downloads_t *downloads, hub_t 
     self->verbose = verbose;
     self->wake_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
     self->loop = zloop_new ();
-    assert (self->wake_fd >= 0 && self->loop);
+    self->links = zlistx_new ();
+    assert (self->wake_fd >= 0 && self->loop && self->links);
     return self;
 }
 
@@ -563,13 +570,11 @@ bridge_destroy (bridge_t **self_p)
         bridge_t *self = *self_p;
         //  Closing a download's socket is how the agent learns to cancel it
         downloads_lock (self->downloads);
-        zlistx_t *jobs = downloads_jobs (self->downloads);
-        for (download_job_t *job = (download_job_t *) zlistx_first (jobs); job;
-             job = (download_job_t *) zlistx_next (jobs))
-            for (size_t i = 0; i < job->count; i++)
-                if (job->items [i].link)
-                    s_item_end ((link_t *) job->items [i].link, ITEM_CANCELLED, "stopped");
+        link_t *link;
+        while ((link = (link_t *) zlistx_first (self->links)))
+            s_item_end (link, ITEM_CANCELLED, "stopped");
         downloads_unlock (self->downloads);
+        zlistx_destroy (&self->links);
         s_unsubscribe (self);
         zloop_destroy (&self->loop);
         close (self->wake_fd);

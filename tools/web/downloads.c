@@ -7,6 +7,7 @@ struct _downloads_t {
     zlistx_t *jobs;         //  download_job_t, newest first
     uint64_t next_id;
     uint64_t version;
+    size_t running;         //  items running, of every job
 };
 
 static void
@@ -66,13 +67,32 @@ downloads_unlock (downloads_t *self)
     pthread_mutex_unlock (&self->lock);
 }
 
+//  Every change of an item's state: the tallies follow it.
+static void
+s_move (downloads_t *self, download_job_t *job, download_item_t *item, item_state_t to)
+{
+    assert (job->tally [item->state] > 0);
+    job->tally [item->state]--;
+    self->running -= item->state == ITEM_RUNNING;
+    item->state = to;
+    job->tally [to]++;
+    self->running += to == ITEM_RUNNING;
+    size_t index = (size_t) (item - job->items);
+    if (to == ITEM_QUEUED && index < job->cursor)
+        job->cursor = index;
+    self->version++;
+}
+
+static size_t
+s_waiting (download_job_t *job)
+{
+    return job->tally [ITEM_QUEUED] + job->tally [ITEM_RUNNING];
+}
+
 bool
 downloads_job_over (download_job_t *job)
 {
-    for (size_t i = 0; i < job->count; i++)
-        if (job->items [i].state == ITEM_QUEUED || job->items [i].state == ITEM_RUNNING)
-            return false;
-    return true;
+    return s_waiting (job) == 0;
 }
 
 //  Forget the oldest finished jobs beyond the limit.
@@ -106,9 +126,7 @@ s_room (downloads_t *self, size_t count)
     size_t jobs = 0, items = 0;
     for (download_job_t *job = (download_job_t *) zlistx_first (self->jobs); job;
          job = (download_job_t *) zlistx_next (self->jobs)) {
-        size_t waiting = 0;
-        for (size_t i = 0; i < job->count; i++)
-            waiting += job->items [i].state == ITEM_QUEUED || job->items [i].state == ITEM_RUNNING;
+        size_t waiting = s_waiting (job);
         jobs += waiting > 0;
         items += waiting;
     }
@@ -130,6 +148,7 @@ downloads_add (downloads_t *self, const char *owner, const char *what, bool fold
     job->what = strdup (what);
     job->folder = folder;
     job->count = count;
+    job->tally [ITEM_QUEUED] = count;
     job->items = (download_item_t *) calloc (count? count: 1, sizeof (download_item_t));
     assert (job->items);
     for (size_t i = 0; i < count; i++) {
@@ -165,9 +184,9 @@ downloads_cancel (downloads_t *self, uint64_t id)
     if (!job || downloads_job_over (job))
         return false;
     job->cancelled = true;
-    for (size_t i = 0; i < job->count; i++)
+    for (size_t i = job->cursor; i < job->count; i++)
         if (job->items [i].state == ITEM_QUEUED)
-            job->items [i].state = ITEM_CANCELLED;
+            s_move (self, job, &job->items [i], ITEM_CANCELLED);
     self->version++;
     return true;
 }
@@ -175,38 +194,48 @@ downloads_cancel (downloads_t *self, uint64_t id)
 download_item_t *
 downloads_next (downloads_t *self, download_job_t **job_p)
 {
-    size_t running = 0;
-    for (download_job_t *job = (download_job_t *) zlistx_first (self->jobs); job;
-         job = (download_job_t *) zlistx_next (self->jobs))
-        for (size_t i = 0; i < job->count; i++)
-            running += job->items [i].state == ITEM_RUNNING;
-    if (running >= DOWNLOADS_RUNNING)
+    if (self->running >= DOWNLOADS_RUNNING)
         return NULL;
     //  Oldest job first: the list is newest first
     for (download_job_t *job = (download_job_t *) zlistx_last (self->jobs); job;
-         job = (download_job_t *) zlistx_prev (self->jobs))
-        for (size_t i = 0; i < job->count && !job->cancelled; i++)
-            if (job->items [i].state == ITEM_QUEUED) {
-                job->items [i].state = ITEM_RUNNING;
-                *job_p = job;
-                self->version++;
-                return &job->items [i];
-            }
+         job = (download_job_t *) zlistx_prev (self->jobs)) {
+        if (job->cancelled || job->tally [ITEM_QUEUED] == 0)
+            continue;
+        while (job->cursor < job->count && job->items [job->cursor].state != ITEM_QUEUED)
+            job->cursor++;
+        assert (job->cursor < job->count);
+        download_item_t *item = &job->items [job->cursor];
+        s_move (self, job, item, ITEM_RUNNING);
+        *job_p = job;
+        return item;
+    }
     return NULL;
+}
+
+void
+downloads_item_end (downloads_t *self, download_job_t *job, download_item_t *item,
+                    item_state_t state)
+{
+    assert (item->state == ITEM_RUNNING);
+    assert (state == ITEM_DONE || state == ITEM_FAILED || state == ITEM_CANCELLED);
+    s_move (self, job, item, state);
+}
+
+void
+downloads_requeue (downloads_t *self, download_job_t *job, download_item_t *item)
+{
+    assert (item->state == ITEM_RUNNING);
+    s_move (self, job, item, ITEM_QUEUED);
 }
 
 void
 downloads_counts (download_job_t *job, size_t *running, size_t *done, size_t *failed,
                   size_t *cancelled)
 {
-    *running = *done = *failed = *cancelled = 0;
-    for (size_t i = 0; i < job->count; i++) {
-        item_state_t state = job->items [i].state;
-        *running += state == ITEM_RUNNING || state == ITEM_QUEUED;
-        *done += state == ITEM_DONE;
-        *failed += state == ITEM_FAILED;
-        *cancelled += state == ITEM_CANCELLED;
-    }
+    *running = s_waiting (job);
+    *done = job->tally [ITEM_DONE];
+    *failed = job->tally [ITEM_FAILED];
+    *cancelled = job->tally [ITEM_CANCELLED];
 }
 
 void

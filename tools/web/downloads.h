@@ -23,7 +23,7 @@
 #define DOWNLOADS_ITEMS     200000  //  their files, together
 
 typedef enum {
-    ITEM_QUEUED, ITEM_RUNNING, ITEM_DONE, ITEM_FAILED, ITEM_CANCELLED
+    ITEM_QUEUED, ITEM_RUNNING, ITEM_DONE, ITEM_FAILED, ITEM_CANCELLED, ITEM_STATES
 } item_state_t;
 
 typedef struct {
@@ -48,6 +48,10 @@ typedef struct {
     bool cancelled;         //  asked to stop: the bridge ends its items
     size_t count;
     download_item_t *items;
+    //  Kept by every change of state (all go through the calls below), so
+    //  that a folder of 100,000 files costs no scan of them per file
+    size_t tally [ITEM_STATES];     //  items in each state
+    size_t cursor;                  //  no item before this one is queued
 } download_job_t;
 
 typedef struct _downloads_t downloads_t;
@@ -74,9 +78,14 @@ zlistx_t *downloads_jobs (downloads_t *self);
 bool downloads_cancel (downloads_t *self, uint64_t id);
 
 //  The bridge: the next queued item to start (marked running) while fewer
-//  than DOWNLOADS_RUNNING run, or NULL.
+//  than DOWNLOADS_RUNNING run, or NULL. Oldest job first.
 download_item_t *downloads_next (downloads_t *self, download_job_t **job);
-//  Counts of a job's items, for its summary.
+//  A running item has ended: ITEM_DONE, ITEM_FAILED or ITEM_CANCELLED.
+void downloads_item_end (downloads_t *self, download_job_t *job, download_item_t *item,
+                         item_state_t state);
+//  A running item could not start after all: queued again, in its place.
+void downloads_requeue (downloads_t *self, download_job_t *job, download_item_t *item);
+//  Counts of a job's items, for its summary (running counts the queued).
 void downloads_counts (download_job_t *job, size_t *running, size_t *done, size_t *failed,
                        size_t *cancelled);
 bool downloads_job_over (download_job_t *job);
