@@ -1,56 +1,18 @@
 /*  relay.c - the broker's downloads: transfer table and credit accounting.
-    See relay.h.
+    See relay.h; relay_ends.c ends transfers that no message ends.
 
     Fairness needs no scheduler here: each transfer has its own window, the
     ROUTER fair-queues its peers, and an owner serves its transfers in
     turn. A requester that stops granting credit stops only its own
     transfer: nothing of it waits in front of anyone else's chunks.
 */
-#include "relay.h"
+#include "relay_int.h"
 #include "chunk.h"
 #include "fairshare.h"
 #include "idtable.h"
 #include "receipt.h"
 
 #define DIGEST_BYTES        32
-
-typedef enum {
-    XFER_OPENING,               //  Serve sent, waiting for Opened
-    XFER_RUNNING,               //  chunks flow against credit
-    XFER_FINISHING              //  last chunk relayed, waiting for Done
-} xfer_state_t;
-
-typedef struct {
-    uint64_t id;                //  the key
-    session_t *requester;
-    session_t *owner;
-    uint64_t request_id;        //  the requester's Get
-    char *path;
-    xfer_state_t state;
-    uint64_t size;              //  from Opened
-    uint64_t start;             //  first byte served
-    uint64_t relayed;           //  bytes relayed since start
-    uint64_t granted;           //  credit given by the requester (forwarded)
-    uint64_t read;              //  of relayed, what the requester showed it read
-    int64_t started;            //  zclock_mono at Get
-    int64_t progress;           //  zclock_mono of the last step forward
-    uint64_t marked;            //  relayed at that step (RELAY_PROGRESS_BYTES)
-    int64_t opened;             //  zclock_mono of the owner's Opened
-} xfer_t;
-
-struct _relay_t {
-    zsock_t *router;
-    zhashx_t *transfers;        //  &id -> xfer_t (owned)
-    uint64_t next_id;
-    uint64_t strays;            //  messages for transfers not the sender's
-    uint64_t bytes;
-    bool verbose;
-    int max_per_requester;
-    int max_per_owner;
-    int64_t stall_ms;           //  a transfer without progress this long ends
-    fsh_ratelog_t *ratelog;     //  the broker's
-    receipt_t *receipts;        //  what chunks carry, credit returns
-};
 
 static void
 s_xfer_destroy (void **item_p)
@@ -116,8 +78,8 @@ relay_bytes (relay_t *self)
 }
 
 //  Bad input is logged, but a flood of it does not flood the log.
-static void
-s_complain (relay_t *self, const char *format, ...)
+void
+relay_complain (relay_t *self, const char *format, ...)
 {
     va_list args;
     va_start (args, format);
@@ -128,8 +90,8 @@ s_complain (relay_t *self, const char *format, ...)
 //  --------------------------------------------------------------------------
 //  Sending to either side
 
-static int
-s_send_to (relay_t *self, session_t *session, Fshare__Message *msg)
+int
+relay_send_to (relay_t *self, session_t *session, Fshare__Message *msg)
 {
     int rc = fsh_msg_send_to (msg, self->router, session_routing_id (session));
     if (rc == -1 && self->verbose)
@@ -142,14 +104,14 @@ static int
 s_send_owner (relay_t *self, xfer_t *xfer, Fshare__Message *msg)
 {
     msg->id = xfer->id;
-    return s_send_to (self, xfer->owner, msg);
+    return relay_send_to (self, xfer->owner, msg);
 }
 
 static int
 s_send_requester (relay_t *self, xfer_t *xfer, Fshare__Message *msg)
 {
     msg->id = xfer->request_id;
-    return s_send_to (self, xfer->requester, msg);
+    return relay_send_to (self, xfer->requester, msg);
 }
 
 static void
@@ -182,9 +144,9 @@ s_forget (relay_t *self, xfer_t *xfer)
 
 //  End a transfer on both sides at once. `tell_owner`/`tell_requester`
 //  are false for the side that asked for the end (or is gone).
-static void
-s_cancel (relay_t *self, xfer_t *xfer, fsh_err_t code, const char *reason, bool tell_owner,
-          bool tell_requester)
+void
+relay_cancel (relay_t *self, xfer_t *xfer, fsh_err_t code, const char *reason, bool tell_owner,
+              bool tell_requester)
 {
     Fshare__Cancel cancel = FSHARE__CANCEL__INIT;
     cancel.transfer = xfer->id;
@@ -211,8 +173,8 @@ s_side_lost (relay_t *self, xfer_t *xfer, bool owner_lost, const char *what)
 {
     char *reason = zsys_sprintf ("%s %s %s", owner_lost? "owner": "requester",
                                  session_user (owner_lost? xfer->owner: xfer->requester), what);
-    s_cancel (self, xfer, owner_lost? FSH_ERR_OWNER_GONE: FSH_ERR_REQUESTER_GONE, reason,
-              !owner_lost, owner_lost);
+    relay_cancel (self, xfer, owner_lost? FSH_ERR_OWNER_GONE: FSH_ERR_REQUESTER_GONE, reason,
+                  !owner_lost, owner_lost);
     zstr_free (&reason);
 }
 
@@ -258,8 +220,8 @@ s_owner_slot (relay_t *self, session_t *owner, session_t *requester)
     zsys_info ("relay: transfer %" PRIu64 " of %s gives its slot at %s to %s (fair share %zu)",
                victim->id, session_user (victim->requester), session_user (owner),
                session_user (requester), share);
-    s_cancel (self, victim, FSH_ERR_OWNER_BUSY,
-              "the owner is serving too many transfers; try again later", true, true);
+    relay_cancel (self, victim, FSH_ERR_OWNER_BUSY,
+                  "the owner is serving too many transfers; try again later", true, true);
     return FSH_ERR_NONE;
 }
 
@@ -272,9 +234,9 @@ relay_start (relay_t *self, session_t *requester, session_t *owner,
     for (xfer_t *xfer = (xfer_t *) zhashx_first (self->transfers); xfer;
          xfer = (xfer_t *) zhashx_next (self->transfers))
         if (xfer->requester == requester && xfer->request_id == request_id) {
-            s_complain (self, "%s sent Get #%" PRIu64 " while its transfer %" PRIu64
-                        " of that id runs; refused", session_user (requester), request_id,
-                        xfer->id);
+            relay_complain (self, "%s sent Get #%" PRIu64 " while its transfer %" PRIu64
+                            " of that id runs; refused", session_user (requester), request_id,
+                            xfer->id);
             *error = "a download of that request id is in progress";
             return FSH_ERR_BAD_REQUEST;
         }
@@ -324,16 +286,17 @@ static void
 s_on_opened (relay_t *self, xfer_t *xfer, Fshare__Opened *opened)
 {
     if (xfer->state != XFER_OPENING) {
-        s_cancel (self, xfer, FSH_ERR_PROTOCOL_ERROR, "protocol error: owner opened twice", true, true);
+        relay_cancel (self, xfer, FSH_ERR_PROTOCOL_ERROR,
+                      "protocol error: owner opened twice", true, true);
         return;
     }
     //  The requester checks it too, but nothing malformed is passed on
     const char *invalid = fsh_opened_check (opened);
     if (invalid) {
-        s_complain (self, "transfer %" PRIu64 ": %s opened the file with %s", xfer->id,
-                    session_user (xfer->owner), invalid);
-        s_cancel (self, xfer, FSH_ERR_PROTOCOL_ERROR, "protocol error: owner sent an impossible "
-                  "answer", true, true);
+        relay_complain (self, "transfer %" PRIu64 ": %s opened the file with %s", xfer->id,
+                        session_user (xfer->owner), invalid);
+        relay_cancel (self, xfer, FSH_ERR_PROTOCOL_ERROR,
+                      "protocol error: owner sent an impossible answer", true, true);
         return;
     }
     xfer->state = XFER_RUNNING;
@@ -378,9 +341,9 @@ s_on_receipt (relay_t *self, xfer_t *xfer, Fshare__Credit *credit)
         xfer->read = end - xfer->start;
         return;
     }
-    s_complain (self, "transfer %" PRIu64 ": %s returned a receipt for offset %" PRIu64
-                " that no chunk relayed to it had; ignored", xfer->id,
-                session_user (xfer->requester), end);
+    relay_complain (self, "transfer %" PRIu64 ": %s returned a receipt for offset %" PRIu64
+                    " that no chunk relayed to it had; ignored", xfer->id,
+                    session_user (xfer->requester), end);
 }
 
 static void
@@ -389,7 +352,8 @@ s_on_credit (relay_t *self, xfer_t *xfer, Fshare__Credit *credit)
     if (xfer->state == XFER_FINISHING)
         return;                 //  credit that crossed the last chunk
     if (xfer->state != XFER_RUNNING) {
-        s_cancel (self, xfer, FSH_ERR_PROTOCOL_ERROR, "protocol error: credit before the owner answered", true, true);
+        relay_cancel (self, xfer, FSH_ERR_PROTOCOL_ERROR,
+                      "protocol error: credit before the owner answered", true, true);
         return;
     }
     uint64_t unspent = xfer->granted - xfer->relayed;
@@ -408,9 +372,9 @@ s_on_credit (relay_t *self, xfer_t *xfer, Fshare__Credit *credit)
     uint64_t room = limit > xfer->granted? limit - xfer->granted: 0;
     uint64_t bytes = credit->bytes;
     if (bytes > room) {
-        s_complain (self, "transfer %" PRIu64 ": %s granted %" PRIu64
-                    " bytes beyond the window; clamped", xfer->id,
-                    session_user (xfer->requester), bytes - room);
+        relay_complain (self, "transfer %" PRIu64 ": %s granted %" PRIu64
+                        " bytes beyond the window; clamped", xfer->id,
+                        session_user (xfer->requester), bytes - room);
         bytes = room;
     }
     if (bytes == 0)
@@ -460,16 +424,17 @@ s_on_chunk (relay_t *self, xfer_t *xfer, Fshare__Message *in, zmq_msg_t *data)
 {
     Fshare__Chunk *chunk = in->chunk;
     if (!data) {
-        s_cancel (self, xfer, FSH_ERR_PROTOCOL_ERROR, "protocol error: chunk without data", true, true);
+        relay_cancel (self, xfer, FSH_ERR_PROTOCOL_ERROR,
+                      "protocol error: chunk without data", true, true);
         return;
     }
     size_t size = zmq_msg_size (data);
     const char *error = s_chunk_check (xfer, chunk, size);
     if (error) {
         s_drop_data (data);
-        s_complain (self, "transfer %" PRIu64 " from %s: %s", xfer->id,
-                    session_user (xfer->owner), error);
-        s_cancel (self, xfer, FSH_ERR_PROTOCOL_ERROR, error, true, true);
+        relay_complain (self, "transfer %" PRIu64 " from %s: %s", xfer->id,
+                        session_user (xfer->owner), error);
+        relay_cancel (self, xfer, FSH_ERR_PROTOCOL_ERROR, error, true, true);
         return;
     }
     //  A new header: the owner's session token must not reach the requester
@@ -502,7 +467,8 @@ static void
 s_on_done (relay_t *self, xfer_t *xfer)
 {
     if (xfer->state != XFER_FINISHING) {
-        s_cancel (self, xfer, FSH_ERR_PROTOCOL_ERROR, "protocol error: done before the last chunk", true, true);
+        relay_cancel (self, xfer, FSH_ERR_PROTOCOL_ERROR,
+                      "protocol error: done before the last chunk", true, true);
         return;
     }
     Fshare__Done done = FSHARE__DONE__INIT;
@@ -541,8 +507,8 @@ s_on_cancel (relay_t *self, xfer_t *xfer, bool from_owner, Fshare__Cancel *cance
     fsh_err_t code = fsh_err_received (cancel->code, FSH_ERR_CANCELLED);
     if (!s_transfer_code (code)) {
         session_t *sender = from_owner? xfer->owner: xfer->requester;
-        s_complain (self, "transfer %" PRIu64 ": %s sent a cancel with code %s; passed on "
-                    "as cancelled", xfer->id, session_user (sender), fsh_err_name (code));
+        relay_complain (self, "transfer %" PRIu64 ": %s sent a cancel with code %s; passed on "
+                        "as cancelled", xfer->id, session_user (sender), fsh_err_name (code));
         code = FSH_ERR_CANCELLED;
     }
     const char *reason = fsh_text_valid (cancel->reason, 512) && *cancel->reason?
@@ -550,7 +516,7 @@ s_on_cancel (relay_t *self, xfer_t *xfer, bool from_owner, Fshare__Cancel *cance
     char *text = from_owner? zsys_sprintf ("%s", reason)
                            : zsys_sprintf ("cancelled by %s: %s",
                                            session_user (xfer->requester), reason);
-    s_cancel (self, xfer, code, text, !from_owner, from_owner);
+    relay_cancel (self, xfer, code, text, !from_owner, from_owner);
     zstr_free (&text);
 }
 
@@ -598,46 +564,13 @@ s_sender_allowed (xfer_t *xfer, session_t *sender, Fshare__Message *msg)
     }
 }
 
-//  A message for a transfer that is not the sender's: counted, logged
-//  (rate-limited; the user name was checked at login), never acted on.
-//  One for a transfer that ended crossed its end, which is normal and not
-//  answered: the sender has been told of the end, and an answer to every
-//  chunk in flight would only echo. An owner's Opened or chunk for an id
-//  never given out is answered Cancel protocol_error, so whatever it
-//  holds open for it is let go at once; nothing else is answered (a
-//  requester's messages have no reply, a Cancel never one).
-static void
-s_stray (relay_t *self, session_t *sender, Fshare__Message *msg, xfer_t *xfer, uint64_t id)
-{
-    self->strays++;
-    if (xfer || id > self->next_id)
-        s_complain (self, "%s sent %s for transfer %" PRIu64 ", %s (%" PRIu64 " such so far)",
-                    session_user (sender), fsh_msg_kind (msg), id,
-                    xfer? "which is not its own": "which never existed", self->strays);
-    else
-    if (self->verbose)
-        zsys_debug ("relay: %s for ended transfer %" PRIu64 " from %s", fsh_msg_kind (msg),
-                    id, session_user (sender));
-    if (xfer || id <= self->next_id
-    ||  (msg->body_case != FSHARE__MESSAGE__BODY_OPENED
-         && msg->body_case != FSHARE__MESSAGE__BODY_CHUNK))
-        return;
-    Fshare__Cancel cancel = FSHARE__CANCEL__INIT;
-    cancel.transfer = id;
-    cancel.code = FSH_ERR_PROTOCOL_ERROR;
-    cancel.reason = "protocol error: no such transfer";
-    Fshare__Message reply = FSHARE__MESSAGE__INIT;
-    fsh_msg_set_body (&reply, id, FSHARE__MESSAGE__BODY_CANCEL, &cancel);
-    s_send_to (self, sender, &reply);
-}
-
 void
 relay_handle (relay_t *self, session_t *sender, Fshare__Message *msg, zmq_msg_t *data)
 {
     uint64_t id = s_transfer_id (msg);
     xfer_t *xfer = (xfer_t *) zhashx_lookup (self->transfers, &id);
     if (!xfer || !s_sender_allowed (xfer, sender, msg)) {
-        s_stray (self, sender, msg, xfer, id);
+        relay_stray (self, sender, msg, xfer, id);
         s_drop_data (data);
         return;
     }
@@ -669,58 +602,6 @@ relay_malformed (relay_t *self, session_t *sender, Fshare__Message *msg)
     uint64_t id = s_transfer_id (msg);
     xfer_t *xfer = (xfer_t *) zhashx_lookup (self->transfers, &id);
     if (xfer && s_sender_allowed (xfer, sender, msg))
-        s_cancel (self, xfer, FSH_ERR_PROTOCOL_ERROR, "protocol error: a malformed message",
-                  true, true);
-}
-
-//  Who owes the other a step: the owner its answer or data against the
-//  credit it holds; the requester credit for data sent, or its Done.
-static bool
-s_owner_owes (xfer_t *xfer)
-{
-    return xfer->state == XFER_OPENING
-        || (xfer->state == XFER_RUNNING && xfer->granted > xfer->relayed);
-}
-
-void
-relay_check_stalls (relay_t *self, int64_t now)
-{
-    zlistx_t *stalled = zlistx_new ();
-    for (xfer_t *xfer = (xfer_t *) zhashx_first (self->transfers); xfer;
-         xfer = (xfer_t *) zhashx_next (self->transfers))
-        if (now - xfer->progress >= self->stall_ms)
-            zlistx_add_end (stalled, xfer);
-    for (xfer_t *xfer = (xfer_t *) zlistx_first (stalled); xfer;
-         xfer = (xfer_t *) zlistx_next (stalled)) {
-        bool owner = s_owner_owes (xfer);
-        zsys_warning ("relay: transfer %" PRIu64 " %s -> %s '%s': no progress for %" PRId64
-                      " ms, the %s owes the next step", xfer->id,
-                      session_user (xfer->owner), session_user (xfer->requester),
-                      xfer->path, now - xfer->progress, owner? "owner": "requester");
-        s_cancel (self, xfer, FSH_ERR_STALLED, owner? "owner stalled": "requester stalled",
-                  true, true);
-    }
-    zlistx_destroy (&stalled);
-}
-
-void
-relay_session_gone (relay_t *self, session_t *session, const char *why)
-{
-    zlistx_t *ended = zlistx_new ();
-    for (xfer_t *xfer = (xfer_t *) zhashx_first (self->transfers); xfer;
-         xfer = (xfer_t *) zhashx_next (self->transfers))
-        if (xfer->owner == session || xfer->requester == session)
-            zlistx_add_end (ended, xfer);
-    for (xfer_t *xfer = (xfer_t *) zlistx_first (ended); xfer;
-         xfer = (xfer_t *) zlistx_next (ended)) {
-        bool owner_gone = xfer->owner == session;
-        char *reason = zsys_sprintf ("%s %s %s", owner_gone? "owner": "requester",
-                                     session_user (session), why);
-        //  A user fetching a file from itself is refused at the start, so
-        //  exactly one side remains to be told.
-        s_cancel (self, xfer, owner_gone? FSH_ERR_OWNER_GONE: FSH_ERR_REQUESTER_GONE, reason,
-                  !owner_gone, owner_gone);
-        zstr_free (&reason);
-    }
-    zlistx_destroy (&ended);
+        relay_cancel (self, xfer, FSH_ERR_PROTOCOL_ERROR, "protocol error: a malformed message",
+                      true, true);
 }
