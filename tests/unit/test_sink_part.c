@@ -16,6 +16,7 @@
 #include <sys/xattr.h>
 #include <sys/file.h>
 #include <dirent.h>
+#include <sys/inotify.h>
 
 //  A partial file that cannot be created (here: a directory that takes
 //  no new files, as a read-only or full file system) is a failure with
@@ -45,8 +46,27 @@ test_part_slot_taken (void **state)
     assert_int_equal (mkdir (slot, 0755), 0);
     assert_int_equal (symlink (target, slot1), 0);
     assert_int_equal (mkfifo (slot2, 0600), 0);
+    //  The FIFO is never even opened (an open of one wakes a reader
+    //  waiting on it; of a device, may rewind a tape): inotify is told of
+    //  every open in the directory, synchronously, as the open happens
+    int watch = inotify_init1 (IN_NONBLOCK | IN_CLOEXEC);
+    assert_true (watch >= 0);
+    assert_true (inotify_add_watch (watch, fx->downloads, IN_OPEN) >= 0);
     sink_t *sink = fixture_ends_sink (fx, "f.txt", "f.txt");
     assert_string_equal (fixture_ends_part_name (sink), ".f_3.txt.fshare-part");
+    char events [4096] __attribute__ ((aligned (__alignof__ (struct inotify_event))));
+    ssize_t got;
+    bool opened_f3 = false;
+    while ((got = read (watch, events, sizeof events)) > 0)
+        for (char *at = events; at < events + got;
+             at += sizeof (struct inotify_event) + ((struct inotify_event *) at)->len) {
+            struct inotify_event *event = (struct inotify_event *) at;
+            const char *name = event->len? event->name: "";
+            assert_string_not_equal (name, ".f_2.txt.fshare-part");
+            opened_f3 = opened_f3 || streq (name, ".f_3.txt.fshare-part");
+        }
+    assert_true (opened_f3);    //  the watch sees the opens it should
+    close (watch);
     assert_int_equal (sink_offset (sink), 0);
     sink_abort (sink, false);
     sink_destroy (&sink);
