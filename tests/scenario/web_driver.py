@@ -8,6 +8,7 @@ kill the broker and start it again; the new pid goes to $T/broker2.pid).
 """
 import http.client as httplib
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -206,6 +207,18 @@ def run(driver, jar):
     box.send_keys("*.md")
     wait_for(driver, 5, absent(row_selector("alice", "hello.txt")), "the filter did not narrow")
     wait_for(driver, 5, present(row_selector("alice", "docs/a.md")), "the filter hid a match")
+    # A new match appears under the filter, and its counts follow live
+    count_js = "const p = document.querySelector('p.count'); return p ? p.textContent : '';"
+    before = js(driver, count_js)
+    matched = re.match(r"(\d+) files? match\.$", before or "")
+    if not matched:
+        fail("the filtered listing says no match count: %r" % before)
+    publish("docs/live.md", b"a live match\n")
+    wait_for(driver, 5, present(row_selector("alice", "docs/live.md")),
+             "a new match did not appear under the filter")
+    want = "%d files match." % (int(matched.group(1)) + 1)
+    wait_for(driver, 5, lambda d: js(d, count_js) == want,
+             "the match count did not become %r" % want)
     box.send_keys(Keys.CONTROL, "a")
     box.send_keys(Keys.DELETE)
     wait_for(driver, 5, present(row_selector("alice", "hello.txt")), "clearing the filter")

@@ -377,7 +377,7 @@ render_group_json (model_t *model, const char *user, const char *dir, const char
 }
 
 char *
-render_peers_json (model_t *model)
+render_peers_json (model_t *model, const char *glob)
 {
     webbuf_t out, part;
     webbuf_init (&out);
@@ -387,9 +387,17 @@ render_peers_json (model_t *model)
     s_peers (&part, model);
     zlistx_t *users = model_users (model);
     const char *separator = "";
+    bool filtered = glob && *glob;
+    size_t total = 0;
     for (const char *user = (const char *) zlistx_first (users); user;
          user = (const char *) zlistx_next (users)) {
         size_t files = model_user_files (model, user);
+        if (filtered) {
+            zlistx_t *matching = model_files (model, user, glob, NULL, false);
+            files = zlistx_size (matching);
+            zlistx_destroy (&matching);
+        }
+        total += files;
         webbuf_add (&out, separator);
         webbuf_json (&out, user);
         webbuf_printf (&out, ":\"%zu file%s\"", files, files == 1? "": "s");
@@ -398,6 +406,9 @@ render_peers_json (model_t *model)
     zlistx_destroy (&users);
     model_unlock (model);
     webbuf_add (&out, "},");
+    //  The listing's "N files match." as the filter's matches change
+    if (filtered)
+        webbuf_printf (&out, "\"match\":\"%zu file%s match.\",", total, total == 1? "": "s");
     s_json_field (&out, "html", &part, true);
     webbuf_add (&out, "}");
     return webbuf_take (&out, NULL);

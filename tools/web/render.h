@@ -43,8 +43,10 @@ char *render_all_json (model_t *model, downloads_t *downloads, hub_t *hub,
 //  {"html": one group's <details>, or "" when it has no files now}
 char *render_group_json (model_t *model, const char *user, const char *dir,
                          const char *glob, bool open);
-//  {"counts": {user: "N files"}, "html": who is online}
-char *render_peers_json (model_t *model);
+//  {"counts": {user: "N files"}, "html": who is online}; with a filter
+//  (`glob` not NULL or empty), the counts are of the files it matches and
+//  "match" is the listing's "N files match." line
+char *render_peers_json (model_t *model, const char *glob);
 //  {"html": the downloads panel}
 char *render_downloads_json (downloads_t *downloads);
 //  The downloads panel (render_dl.c).

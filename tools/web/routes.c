@@ -136,7 +136,7 @@ s_fragment (request_t *request)
                         render_all_json (config->model, config->downloads, config->hub, &view));
     if (streq (url, "/frag/peers"))
         return s_owned (request, MHD_HTTP_OK, "application/json",
-                        render_peers_json (config->model));
+                        render_peers_json (config->model, view.glob));
     if (streq (url, "/frag/downloads"))
         return s_owned (request, MHD_HTTP_OK, "application/json",
                         render_downloads_json (config->downloads));

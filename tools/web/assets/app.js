@@ -89,16 +89,21 @@
     restoreFocus(key);
   });
 
-  // Who is online, and each user's count in the listing's headings.
+  // Who is online, and each user's count in the listing's headings (of
+  // the files the filter matches, and their total, while one is set).
   const refreshPeers = serial(async function () {
-    const data = await getJSON('/frag/peers', new URLSearchParams());
+    const params = new URLSearchParams();
+    const filtered = view().get('q');
+    if (filtered) params.set('q', filtered);
+    const data = await getJSON('/frag/peers', params);
     document.getElementById('peers').innerHTML = data.html;
-    if (view().has('q')) return;
     for (const section of listing.querySelectorAll('section.user')) {
       const count = section.querySelector('h3 small.count');
       const text = data.counts[section.dataset.user];
       if (count && text) count.textContent = text;
     }
+    const match = listing.querySelector('p.count');
+    if (match && data.match) match.textContent = data.match;
   });
 
   function groupElement(user, dir) {
