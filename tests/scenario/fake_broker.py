@@ -36,6 +36,8 @@ A Get of PATH from mallory is answered per MODE:
   wrong_body    a PublishOk (status ok) as the answer to the Get
   credit_body   Opened, then a Credit (a request's body) under the Get's id
   trickle       Opened{size 10 MiB}, then a chunk of 100 bytes every 0.2 s
+  no_session    an error unknown_session (code 5): as a broker that lost the
+                agent's session, which must log in again
 "stall_ms": N is the stall timeout told at login (30000 unless given).
 "login": "busy" answers every Login `busy` (code 4), as a broker whose
 login queue is always full, printing "busy login" for each.
@@ -170,6 +172,10 @@ class Fake:
         if mode is None:
             self.send(rid, f_varint(1, msg_id) + f_varint(3, 1) + f_bytes(4, "unknown file")
                       + f_varint(5, 10))
+            return
+        if mode == "no_session":
+            self.send(rid, f_varint(1, msg_id) + f_varint(3, 1) + f_bytes(4, "unknown session")
+                      + f_varint(5, 5))
             return
         if mode == "held":
             self.held.append((rid, msg_id, get))

@@ -9,7 +9,8 @@
 # frames, a reply of the wrong kind), files listed under a partial download's
 # name. The agent keeps its session, its view holds only valid names (shown
 # escaped; no partial names, so a folder get saves none), each bad download fails with its code
-# (protocol_error, corrupted), nothing is written outside its downloads
+# (protocol_error, corrupted; unknown_session makes the agent log in
+# again), nothing is written outside its downloads
 # directory, and the good downloads arrive.
 . "$(dirname "$0")/../lib.sh" "$1"
 need_pyzmq
@@ -23,7 +24,7 @@ cat >"$T/script.json" <<'EOF'
            "twice.bin": "twice", "other.bin": "other_id", "nodata.bin": "no_data",
            "stray.bin": "stray", "huge.bin": "huge", "three.bin": "three_frames",
            "odata.bin": "opened_data", "othree.bin": "opened_three",
-           "wbody.bin": "wrong_body", "cbody.bin": "credit_body", "d/x.bin": "good",
+           "wbody.bin": "wrong_body", "cbody.bin": "credit_body", "nos.bin": "no_session", "d/x.bin": "good",
            "d/.x.bin.fshare-part": "good", ".p.bin.fshare-part": "good"},
  "snapshot": [{"user": "eve", "files": [{"path": "../escape.txt"}, {"path": "/abs"},
                                         {"path": "ok/inv\u202efdp.exe"}, {"path": "a//b"},
@@ -47,7 +48,7 @@ log_has bob "invalid user" || fail "the invalid user was not logged"
 log_has bob "dropped a malformed event" || fail "the malformed event was not logged"
 expect 0 "$CTL" --user bob --json ls --all
 json_is '[.[].path] | sort == ["beyond.bin", "c1\u009b2J.txt", "cbody.bin", "d/x.bin", "good.bin",
-         "longer.bin", "nodata.bin", "odata.bin", "offset.bin", "ok/inv\u202efdp.exe", "other.bin",
+         "longer.bin", "nodata.bin", "nos.bin", "odata.bin", "offset.bin", "ok/inv\u202efdp.exe", "other.bin",
          "othree.bin", "short.bin", "stray.bin", "three.bin", "twice.bin", "wbody.bin",
          "wrong.bin"]' <"$T/out" || fail "bob's view: $(cat "$T/out")"
 expect 0 "$CTL" --user bob ls --all
@@ -92,6 +93,15 @@ after=$(find "$T" -type f -newer "$T/script.json" ! -path "$T/san/*" ! -name '*.
 [ "$before" = "$after" ] || fail "files written outside the downloads: $(diff <(echo "$before") <(echo "$after"))"
 [ "$(cd "$T/bob_dl" && find . -type f | sort | tr '\n' ' ')" = "./d/x.bin ./good.bin ./stray.bin " ] \
     || fail "bob's downloads: $(cd "$T/bob_dl" && find .)"
+# A broker that no longer knows the session: that get fails, and the agent
+# logs in again (the link, not only the download, hears of it)
+logins=$(log_count fake '^login$')
+expect 1 "$CTL" --user bob --json get mallory nos.bin
+json_is '.code == "unknown_session"' <"$T/out" || fail "get nos.bin: $(cat "$T/out")"
+wait_until 20 log_has_n fake '^login$' $((logins + 1)) \
+    || fail "the agent did not log in again after unknown_session: $(tail -5 "$T/bob.log")"
+log_has bob "does not know our session" || fail "the relogin was not logged"
+wait_online 20 bob
 log_has fake "cancel .* 7" || fail "the agent did not cancel a broken transfer as protocol_error"
 online bob || fail "bob lost its session"
 exit 0
