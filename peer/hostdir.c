@@ -32,6 +32,7 @@
 #define S_OUTLINKS_MS   1000    //  between looks at files linked from outside
 #define S_OUTLINKS_MAX  2000    //  of them looked at per look
 #define S_NEW_WAIT_MS   25      //  a new file's wait for a rename over a file
+#define S_UNREACHABLE_MS 1000   //  a look at the tree after a file could not be
 #define S_PATH_SIZE     (FSH_PATH_MAX + FSH_NAME_MAX + 2)
 #define S_IGNORE_FILE   ".fshareignore"
 
@@ -70,7 +71,8 @@ hostdir_schedule_look (hostdir_t *self, int delay_ms)
 }
 
 typedef enum {
-    S_GONE,                     //  nothing there (or cannot be reached)
+    S_GONE,                     //  nothing there
+    S_UNREACHABLE,              //  cannot be looked at now (logged)
     S_OTHER,                    //  a symlink, a directory, a fifo...
     S_BUSY,                     //  a regular file a writer holds open
     S_READY                     //  a regular file nobody writes
@@ -82,6 +84,7 @@ s_examine (hostdir_t *self, const char *path, struct stat *st)
 {
     scanner_state_t state = scanner_examine (hostdir_rootfd (self), path, st);
     return state == SCANNER_GONE? S_GONE: state == SCANNER_OTHER? S_OTHER
+         : state == SCANNER_UNREACHABLE? S_UNREACHABLE
          : state == SCANNER_BUSY? S_BUSY: S_READY;
 }
 
@@ -102,7 +105,11 @@ s_publishable (hostdir_t *self, const char *path, const char *name, bool is_dir)
 }
 
 //  Bring path in line with the disk. A file a writer holds open waits for
-//  its close; a path gone is held (final: removed). A busy file is looked
+//  its close; a path gone is held (final: removed). One that cannot be
+//  looked at now (its directory made unreadable for a moment, an I/O
+//  error) is not gone: what was published of it stays, and it is looked
+//  at again when its directory changes mode (s_handle_event) and at the
+//  next look at the tree, soon. A busy file is looked
 //  at again after the settle window: the kernel queues IN_CLOSE_WRITE
 //  before it drops the closing writer's count, so the probe after that
 //  event can still see the writer whose close it was.
@@ -119,6 +126,9 @@ hostdir_check (hostdir_t *self, const char *path, bool final, zlistx_t *changes)
     else
     if (state == S_GONE)
         published_hold (self->published, path, changes);
+    else
+    if (state == S_UNREACHABLE)
+        hostdir_schedule_look (self, S_UNREACHABLE_MS);
     else {                              //  S_BUSY
         settle_t *settle = published_settle (self->published);
         settle_cancel (settle, path);
@@ -142,6 +152,9 @@ s_self_event (hostdir_t *self, const char *dir, uint32_t mask)
                       mask & IN_DELETE_SELF? "deleted": "moved away");
         hostdir_schedule_rescan (self, 0);
     }
+    else
+    if (mask & IN_ATTRIB)               //  its mode: what it holds may be readable again
+        hostdir_schedule_look (self, 0);
 }
 
 //  An event about a file (not a directory) that may be published.
@@ -243,6 +256,11 @@ s_handle_event (hostdir_t *self, const struct inotify_event *event,
         published_remove (self->published, path, changes);    //  a file held there is gone
         hostdir_add_dir (self, path, changes);
     }
+    else
+    if (mask & IN_ATTRIB)
+        //  Its mode changed: made readable again, what changed in it while
+        //  it could not be looked at is found now
+        hostdir_add_dir (self, path, changes);
 }
 
 //  Paths whose settle window ended before `until`, and new files whose

@@ -76,6 +76,23 @@ s_walked (hostdir_t *self)
         self->tick (self->tick_arg);
 }
 
+//  A directory that is there but cannot be read now (made unreadable
+//  for a moment, an I/O error): what was published under it is not known
+//  to be gone, so it stays as it was, and counts as found. Its mode's
+//  change back brings a walk of it (hostdir.c).
+static void
+s_keep_under (s_walk_ctx_t *ctx, const char *path)
+{
+    zlistx_t *kept = fileset_under (published_files (ctx->self->published), path);
+    for (const fileset_file_t *file = (const fileset_file_t *) zlistx_first (kept);
+         file; file = (const fileset_file_t *) zlistx_next (kept)) {
+        if (ctx->into)
+            fileset_put_file (ctx->into, file);
+        ctx->same++;
+    }
+    zlistx_destroy (&kept);
+}
+
 static bool
 s_on_dir (void *arg, const char *path, int fd)
 {
@@ -84,6 +101,11 @@ s_on_dir (void *arg, const char *path, int fd)
     s_walked (self);
     if (ctx->differs)
         return false;                   //  quick: the full rescan follows
+    if (fd < 0) {
+        if (!ignore_match_entry (self->ignore, path, true))
+            s_keep_under (ctx, path);
+        return false;
+    }
     if (*path && ignore_match_entry (self->ignore, path, true))
         return false;
     if (self->inotify < 0) {            //  no instance: rescans find it all

@@ -216,8 +216,10 @@ s_moved_from (hostdir_t *self, const char *path, const struct stat *st)
         ||  name->mtime_ns != (int64_t) st->st_mtim.tv_nsec)
             continue;
         scanner_state_t state = scanner_examine (hostdir_rootfd (self), name->path, &there);
-        bool holds = state != SCANNER_GONE && state != SCANNER_OTHER
-                  && there.st_dev == st->st_dev && there.st_ino == st->st_ino;
+        //  One we cannot look at now may still hold it: not taken as moved
+        bool holds = state == SCANNER_UNREACHABLE
+                  || (state != SCANNER_GONE && state != SCANNER_OTHER
+                      && there.st_dev == st->st_dev && there.st_ino == st->st_ino);
         if (!holds)
             from = strdup (name->path);
     }

@@ -28,7 +28,7 @@ typedef struct {
 //  Names come from disk: never write control characters or broken UTF-8
 //  into the log.
 static void
-s_log_skip (const char *level, const char *path, const char *reason)
+s_log_path (const char *level, const char *what, const char *path, const char *reason)
 {
     bool ascii_only = !fsh_text_valid (path, SIZE_MAX);
     char clean [256];
@@ -43,9 +43,15 @@ s_log_skip (const char *level, const char *path, const char *reason)
     else
         clean [index] = 0;
     if (streq (level, "info"))
-        zsys_info ("scanner: skipping '%s': %s", clean, reason);
+        zsys_info ("scanner: %s '%s': %s", what, clean, reason);
     else
-        zsys_warning ("scanner: skipping '%s': %s", clean, reason);
+        zsys_warning ("scanner: %s '%s': %s", what, clean, reason);
+}
+
+static void
+s_log_skip (const char *level, const char *path, const char *reason)
+{
+    s_log_path (level, "skipping", path, reason);
 }
 
 bool
@@ -101,6 +107,16 @@ scanner_open_dir (int rootfd, const char *subdir)
 
 static void s_walk_dir (s_walk_t *walk, int fd, size_t path_len, int depth);
 
+//  An error that says nothing is there (or no directory, where one was
+//  on the way); any other (EACCES, EIO, EMFILE...) says only that we
+//  cannot look now.
+static bool
+s_gone (int error)
+{
+    return error == ENOENT || error == ENOTDIR || error == ELOOP
+        || error == ENAMETOOLONG || error == EINVAL;
+}
+
 //  One entry of a directory; walk->path already holds its path.
 static void
 s_walk_entry (s_walk_t *walk, int dirfd, const char *name, unsigned char type,
@@ -141,8 +157,11 @@ s_walk_entry (s_walk_t *walk, int dirfd, const char *name, unsigned char type,
     int fd = openat (dirfd, name, S_DIR_FLAGS);
     if (fd < 0) {
         //  ELOOP/ENOTDIR: replaced by a symlink or a file since readdir
-        if (errno != ENOENT && errno != ELOOP && errno != ENOTDIR)
-            s_log_skip ("warning", walk->path, strerror (errno));
+        if (s_gone (errno))
+            return;
+        s_log_skip ("warning", walk->path, strerror (errno));
+        if (walk->on_dir)
+            walk->on_dir (walk->arg, walk->path, -1);
         return;
     }
     s_walk_dir (walk, fd, path_len, depth);
@@ -284,8 +303,12 @@ scanner_examine (int rootfd, const char *path, struct stat *st)
         memcpy (dir, path, len);
         dir [len] = 0;
         dirfd = scanner_open_dir (rootfd, dir);
-        if (dirfd < 0)
+        if (dirfd < 0 && s_gone (errno))
             return SCANNER_GONE;
+        if (dirfd < 0) {
+            s_log_path ("warning", "cannot look at", path, strerror (errno));
+            return SCANNER_UNREACHABLE;
+        }
     }
     scanner_state_t state = SCANNER_GONE;
     if (fstatat (dirfd, name, st, AT_SYMLINK_NOFOLLOW) == 0) {
@@ -297,6 +320,11 @@ scanner_examine (int rootfd, const char *path, struct stat *st)
             s_log_skip ("warning", path, S_DATED);
         state = !S_ISREG (st->st_mode) || dated? SCANNER_OTHER
               : scanner_probe (dirfd, name, st) == SCANNER_BUSY? SCANNER_BUSY: SCANNER_READY;
+    }
+    else
+    if (!s_gone (errno)) {
+        s_log_path ("warning", "cannot look at", path, strerror (errno));
+        state = SCANNER_UNREACHABLE;
     }
     if (dirfd != rootfd)
         close (dirfd);

@@ -20,7 +20,10 @@ int scanner_scan (const char *root, const char *subdir, fileset_t *into);
 //  directory adds an inotify watch on each directory before reading it).
 //  on_dir is called for every directory walked, starting directory included
 //  (path "" for the root), with a descriptor open on it, before its entries
-//  are read; when it returns false the directory is not read. on_file is
+//  are read; when it returns false the directory is not read. A directory
+//  that is there but cannot be opened (permission denied, an I/O error)
+//  is logged and given to on_dir with fd -1 (its return then ignored):
+//  what it holds is not known, which is not the same as nothing. on_file is
 //  called for every publishable regular file, with the descriptor of its
 //  directory, its name, and st from fstatat without following. Either may
 //  be NULL. Returns the number of files reported, or -1 (errno set) when
@@ -55,12 +58,17 @@ typedef enum {
     SCANNER_UNKNOWN,            //  cannot tell (not ours, no lease support,
                                 //  unreadable, gone)
     SCANNER_GONE,               //  scanner_examine: nothing there
+    SCANNER_UNREACHABLE,        //  scanner_examine: cannot be looked at now (a
+                                //  directory on the way unreadable, an I/O
+                                //  error): not known to be gone
     SCANNER_OTHER               //  scanner_examine: no regular file
 } scanner_state_t;
 scanner_state_t scanner_probe (int dirfd, const char *name, struct stat *st);
 
 //  What root/path is now, reached one O_NOFOLLOW component at a time:
-//  SCANNER_GONE (also when a directory on the way is not one), _OTHER (a
+//  SCANNER_GONE (also when a directory on the way is not one),
+//  _UNREACHABLE (the way or the file cannot be looked at: permission
+//  denied, an I/O error, no descriptor left; st not filled), _OTHER (a
 //  symlink, logged; a directory, a fifo, a regular file dated beyond the
 //  year 9999, logged...: st filled), or for a regular
 //  file _BUSY or _READY (a probe that cannot tell counts as ready), with
