@@ -27,7 +27,7 @@ echo o1 >"$DIR/open/o1"
 echo d1 >"$DIR/open/deep/d1"
 echo top >"$DIR/top.txt"
 # Whatever fails, the temporary directory must stay removable
-trap 'chmod -R u+rwx "$DIR" 2>/dev/null' EXIT
+at_exit 'chmod -R u+rwx "$DIR" 2>/dev/null'
 
 start_broker --hash-cost min
 bg tap "$BIN/fshare-tap" --events "$EVENTS_EP" --json
