@@ -318,6 +318,15 @@ s_curve_setup (broker_t *self)
 }
 
 static int
+s_handle_subscriptions (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    broker_t *self = (broker_t *) arg;
+    subscriptions_take (reader, self->ratelog, NULL, NULL);
+    return 0;
+}
+
+static int
 s_handle_gate (zloop_t *loop, zsock_t *reader, void *arg)
 {
     (void) loop; (void) reader;
@@ -339,9 +348,10 @@ s_broker_new (zsock_t *pipe, broker_config_t *config, char **error)
     self->ratelog = fsh_ratelog_new (COMPLAINTS_PER_SEC);
     self->loop = zloop_new ();
     self->router = zsock_new (ZMQ_ROUTER);
-    self->pub = zsock_new (ZMQ_PUB);
+    self->pub = zsock_new (ZMQ_XPUB);
     fsh_socket_limits (self->router, self->config.max_message);
     fsh_socket_limits (self->pub, self->config.max_message);
+    subscriptions_setup (self->pub);    //  after the limits: its own, smaller
     //  A subscriber that never reads costs at most FSH_SUBSCRIBER_BYTES
     zsock_set_sndhwm (self->pub, publisher_hwm ());
     self->publisher = publisher_new (self->pub, self->id);
@@ -383,6 +393,7 @@ s_broker_new (zsock_t *pipe, broker_config_t *config, char **error)
                  s_check_stalls, self);
     zloop_reader (self->loop, self->pipe, s_handle_pipe, self);
     zloop_reader (self->loop, self->router, requests_handle_router, self);
+    zloop_reader (self->loop, self->pub, s_handle_subscriptions, self);
     zloop_timer (self->loop, (size_t) self->config.heartbeat_ms, 0, s_expire_sessions, self);
     zloop_timer (self->loop, (size_t) self->config.stats_ms, 0, s_publish_stats, self);
     if (self->gate)

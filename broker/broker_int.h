@@ -16,6 +16,7 @@
 #include "monitor.h"
 #include "publisher.h"
 #include "catalog.h"
+#include "subscriptions.h"
 #include "registry.h"
 #include "snapflow.h"
 #include <sodium.h>

@@ -61,6 +61,9 @@ object on stdout, and exits 1 when an expectation fails):
       "session": whether it still answers a ping}
   deaf PUB SECONDS
       subscribe to everything and never read (receive high-water mark 1)
+  subflood PUB COUNT SIZE SECONDS
+      COUNT subscriptions of SIZE random bytes, then "stats": prints "heard"
+      at the first stats event; any event of another topic fails
   storm REQ USER PASSWORD FILES ROUNDS
       ROUNDS times: log in, publish FILES files with long paths (a storm of
       join pages), log out; {"rounds"}
@@ -756,6 +759,29 @@ def cmd_deaf(args):
     time.sleep(float(seconds))
 
 
+def cmd_subflood(args):
+    """subflood PUB COUNT SIZE SECONDS: COUNT subscriptions of SIZE random
+    bytes, then one to "stats"; prints "heard" once a stats event came
+    (the broker has taken every subscription before it), then holds the
+    connection SECONDS."""
+    pub, count, size, seconds = args
+    sub = CTX.socket(zmq.SUB)
+    sub.linger = 0
+    for _ in range(int(count)):
+        sub.setsockopt(zmq.SUBSCRIBE, b"\xff" + os.urandom(int(size) - 1))
+    sub.setsockopt(zmq.SUBSCRIBE, b"stats")
+    sub.connect(pub)
+    deadline = time.monotonic() + float(seconds)
+    heard = False
+    while time.monotonic() < deadline:
+        if sub.poll(200):
+            topic = sub.recv_multipart()[0]
+            expect(topic == b"stats", "an event of topic %r came" % topic[:20])
+            if not heard:
+                print("heard", flush=True)
+                heard = True
+
+
 def long_files(count, tag):
     return [file_info("%s/%s/file-%06d.dat" % (tag, "d" * 120, i), i) for i in range(count)]
 
@@ -855,6 +881,7 @@ def cmd_greedy(args):
 COMMANDS = {"login": cmd_login, "guess": cmd_guess, "race": cmd_race, "sub": cmd_sub,
             "paths": cmd_paths, "owner": cmd_owner, "hog": cmd_hog, "checker": cmd_checker,
             "snapflood": cmd_snapflood, "manyitems": cmd_manyitems, "deaf": cmd_deaf,
+            "subflood": cmd_subflood,
             "storm": cmd_storm, "biglist": cmd_biglist, "nul": cmd_nul,
             "flooder": cmd_flooder, "greedy": cmd_greedy}
 

@@ -4,7 +4,8 @@
 # 100 MB of events each subscriber never takes), cost the broker at most
 # FSH_SUBSCRIBER_BYTES (32 MiB) each: the PUB's high-water mark times the
 # largest event (4 KiB join pages, 9 KiB file events); a live agent's view is still exact
-# afterwards. Published lists are bounded by --max-list-bytes per account
+# afterwards. Subscriptions to anything but fshare's topics are refused
+# (a PUB kept them all: 1 MB frames cost it 32 times their size). Published lists are bounded by --max-list-bytes per account
 # and --max-total-bytes in all: beyond, "file list too large" (too_large).
 . "$(dirname "$0")/../lib.sh" "$1"
 need_pyzmq
@@ -48,6 +49,28 @@ if [ -z "$SANITIZED" ]; then
     wait_until 20 back || fail "the broker kept $(rss_of "$BROKER_PID") kB after the crowd left (${rss_start} kB at start)"
 fi
 echo "broker VmRSS after the subscribers left: $(rss_of "$BROKER_PID") kB"
+
+# --- subscriptions: only the topics fshare publishes are kept ------------------------
+# A PUB kept every prefix a subscriber sent: 10 subscriptions of 1 MB of
+# random bytes cost it some 300 MB for as long as the connection lasted.
+# Now a frame longer than any topic ends the connection (its subscriber,
+# reconnecting, sends them again: dropped again), and 20,000 subscriptions
+# of 60 random bytes are refused one by one; the second one still gets the
+# "stats" it asked for, and no event of its junk topics.
+rss_before=$(rss_of "$BROKER_PID")
+bg subbig "$PY" "$HOSTILE" subflood "$EVENTS_EP" 20 1000000 30
+SUBBIG=$LAST_PID
+bg subjunk "$PY" "$HOSTILE" subflood "$EVENTS_EP" 20000 60 30
+SUBJUNK=$LAST_PID
+wait_until 20 log_has subjunk heard || fail "the junk subscriber heard no stats: $(cat "$T/subjunk.log")"
+kill -0 "$BROKER_PID" || fail "the broker died"
+rss_sub=$(rss_of "$BROKER_PID")
+echo "broker VmRSS: ${rss_before} kB before the subscription floods, ${rss_sub} kB with them"
+[ "$rss_sub" -lt $((rss_before + 32768)) ] || fail "subscriptions grew the broker from $rss_before to $rss_sub kB"
+log_has broker "dropped a subscription to a topic fshare does not publish" \
+    || fail "the refused subscriptions were not logged"
+kill "$SUBBIG" "$SUBJUNK"
+for pid in $SUBBIG $SUBJUNK; do wait_until 10 gone "$pid" || fail "a subscriber did not stop"; done
 
 # --- list budgets ------------------------------------------------------------------------
 # 8,000,000 bytes at 150 + 96 bytes a file: 40,000 files are too many
