@@ -484,10 +484,16 @@ s_on_done (relay_t *self, xfer_t *xfer)
 //  session or a login are not one side's to tell the other: unknown_session
 //  above all, which the requester's agent takes for the loss of its own
 //  session (it would log in again, and its other transfers would end).
+//  Nor owner_gone and requester_gone: only the broker sees a session end,
+//  and a requester takes owner_gone as its cue to switch to another
+//  source (two owners that each opened and then claimed to be gone kept
+//  a download bouncing between them for ever).
 static bool
 s_transfer_code (fsh_err_t code)
 {
     switch (code) {
+        case FSH_ERR_OWNER_GONE:
+        case FSH_ERR_REQUESTER_GONE:
         case FSH_ERR_INVALID_CREDENTIALS:
         case FSH_ERR_ALREADY_LOGGED_IN:
         case FSH_ERR_UNSUPPORTED_VERSION:

@@ -20,6 +20,8 @@
 //  A "still checking" credit while our partial file is hashed: every
 //  second, or more often under a short stall timeout
 #define CHECKING_MS     1000
+//  Switches to another source in a row without progress (FSH_PROGRESS_BYTES)
+#define DL_IDLE_SWITCHES 4
 
 
 static void
@@ -141,13 +143,27 @@ s_renumber (downloads_t *self, download_t *download)
 }
 
 //  Another online user publishes the same content: continue from there at
-//  the offset reached. True when the download goes on.
+//  the offset reached. True when the download goes on. Sources that come
+//  and go without moving the download on (two owners of a made-up digest
+//  that each open and then say they are gone, or two that keep dropping
+//  off) get DL_IDLE_SWITCHES turns in all: then the download fails, as it
+//  would have with one source, instead of bouncing between them forever.
 static bool
 s_switch_source (downloads_t *self, download_t *download)
 {
     if (!download->has_sha256 || !download->sink || !self->view || download->answered
     ||  (download->state != DL_RUNNING && download->state != DL_PREPARING))
         return false;
+    uint64_t written = sink_written (download->sink);
+    if (written >= download->switch_written + FSH_PROGRESS_BYTES)
+        download->idle_switches = 0;
+    if (download->idle_switches >= DL_IDLE_SWITCHES) {
+        zsys_warning ("%s: %s:'%s' lost its owner again at %" PRIu64 " bytes, after %u "
+                      "sources in a row that moved it no further: not switching again",
+                      self->link->user, download->owner, download->path, written,
+                      download->idle_switches);
+        return false;
+    }
     char *user = NULL;
     const fileset_file_t *file = dlsource_other (self->view, download->owner, self->link->user,
                                                  download->sha256, sink_size (download->sink),
@@ -158,6 +174,8 @@ s_switch_source (downloads_t *self, download_t *download)
                    self->link->user, download->owner, download->path,
                    sink_written (download->sink), user, file->path);
         download_t *moved = s_renumber (self, download);
+        moved->idle_switches++;
+        moved->switch_written = written;
         if (!moved->switched_from)
             moved->switched_from = moved->owner;
         else

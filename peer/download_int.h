@@ -28,6 +28,8 @@ typedef struct {
     char *dir;                  //  destination directory and name
     char *name;
     char *switched_from;        //  the first owner, when another took over
+    unsigned idle_switches;     //  switches since the last real progress
+    uint64_t switch_written;    //  written at the last switch
     bool whole_again;           //  a resume failed its check: fetched whole
     zframe_t *ctl;              //  the ctl waiting; NULL when gone
     bool answered;              //  the ctl has its answer

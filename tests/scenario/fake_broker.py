@@ -38,6 +38,9 @@ A Get of PATH from mallory is answered per MODE:
   trickle       Opened{size 10 MiB}, then a chunk of 100 bytes every 0.2 s
   no_session    an error unknown_session (code 5): as a broker that lost the
                 agent's session, which must log in again
+  gone          Opened{size 10}, then at the first credit an error owner_gone
+                (code 11): with two users publishing PATH under one digest,
+                the download switches between them, each "gone" at once
 "stall_ms": N is the stall timeout told at login (30000 unless given).
 "login": "busy" answers every Login `busy` (code 4), as a broker whose
 login queue is always full, printing "busy login" for each.
@@ -228,6 +231,9 @@ class Fake:
         c = lambda *a, **k: self.chunk(rid, msg_id, transfer, *a, **k)  # noqa: E731
         if mode in ("good", "huge"):
             c(0, CONTENT, True)
+        elif mode == "gone":
+            self.send(rid, f_varint(1, msg_id) + f_varint(3, 1) + f_bytes(4, "the owner went away")
+                      + f_varint(5, 11))
         elif mode == "longer":
             c(0, CONTENT * 2, True)
         elif mode == "beyond":

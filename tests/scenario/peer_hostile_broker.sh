@@ -24,12 +24,14 @@ cat >"$T/script.json" <<'EOF'
            "twice.bin": "twice", "other.bin": "other_id", "nodata.bin": "no_data",
            "stray.bin": "stray", "huge.bin": "huge", "three.bin": "three_frames",
            "odata.bin": "opened_data", "othree.bin": "opened_three",
-           "wbody.bin": "wrong_body", "cbody.bin": "credit_body", "nos.bin": "no_session", "d/x.bin": "good",
+           "wbody.bin": "wrong_body", "cbody.bin": "credit_body", "nos.bin": "no_session", "evil.bin": "gone", "d/x.bin": "good",
            "d/.x.bin.fshare-part": "good", ".p.bin.fshare-part": "good"},
  "snapshot": [{"user": "eve", "files": [{"path": "../escape.txt"}, {"path": "/abs"},
                                         {"path": "ok/inv\u202efdp.exe"}, {"path": "a//b"},
                                         {"path": "c1\u009b2J.txt"}, {"path": "short", "sha256": "ab"}]},
-              {"user": "../evil", "files": [{"path": "x"}]}],
+              {"user": "../evil", "files": [{"path": "x"}]},
+              {"user": "m1", "files": [{"path": "evil.bin", "size": 10, "sha256": "abababababababababababababababababababababababababababababababab"}]},
+              {"user": "m2", "files": [{"path": "evil.bin", "size": 10, "sha256": "abababababababababababababababababababababababababababababababab"}]}],
  "events": [{"type": 3, "user": "eve", "file": {"path": "a/../../b"}},
             {"type": 3, "user": "eve", "file": {"path": "ev.txt"}, "broker": "otherbroker"},
             {"type": 1, "user": "big", "count": 100000},
@@ -47,7 +49,7 @@ log_has bob "invalid files of eve skipped" || fail "the invalid snapshot files w
 log_has bob "invalid user" || fail "the invalid user was not logged"
 log_has bob "dropped a malformed event" || fail "the malformed event was not logged"
 expect 0 "$CTL" --user bob --json ls --all
-json_is '[.[].path] | sort == ["beyond.bin", "c1\u009b2J.txt", "cbody.bin", "d/x.bin", "good.bin",
+json_is '[.[].path] | sort == ["beyond.bin", "c1\u009b2J.txt", "cbody.bin", "d/x.bin", "evil.bin", "evil.bin", "evil.bin", "good.bin",
          "longer.bin", "nodata.bin", "nos.bin", "odata.bin", "offset.bin", "ok/inv\u202efdp.exe", "other.bin",
          "othree.bin", "short.bin", "stray.bin", "three.bin", "twice.bin", "wbody.bin",
          "wrong.bin"]' <"$T/out" || fail "bob's view: $(cat "$T/out")"
@@ -93,6 +95,16 @@ after=$(find "$T" -type f -newer "$T/script.json" ! -path "$T/san/*" ! -name '*.
 [ "$before" = "$after" ] || fail "files written outside the downloads: $(diff <(echo "$before") <(echo "$after"))"
 [ "$(cd "$T/bob_dl" && find . -type f | sort | tr '\n' ' ')" = "./d/x.bin ./good.bin ./stray.bin " ] \
     || fail "bob's downloads: $(cd "$T/bob_dl" && find .)"
+# Two sources of one digest that each open and then are "gone" at once: the
+# download switches between them a few times, then fails owner_gone (it
+# bounced between them for ever, and the get never ended)
+began=$(date +%s)
+expect 1 timeout 60 "$CTL" --user bob --json get m1 evil.bin
+json_is '.code == "owner_gone"' <"$T/out" || fail "get evil.bin: $(cat "$T/out")"
+gets=$(log_count fake "get evil.bin gone")
+[ "$gets" -ge 2 ] && [ "$gets" -le 6 ] || fail "evil.bin asked $gets times"
+[ $(($(date +%s) - began)) -lt 25 ] || fail "get evil.bin took $(($(date +%s) - began)) s"
+log_has bob "not switching again" || fail "the last switch refused was not logged"
 # A broker that no longer knows the session: that get fails, and the agent
 # logs in again (the link, not only the download, hears of it)
 logins=$(log_count fake '^login$')

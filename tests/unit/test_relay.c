@@ -689,13 +689,16 @@ test_cancels (void **state)
     client_cancel (alice, transfer, "file changed during transfer");
     client_expect_error (bob, get_id, FSH_ERR_CANCELLED, "file changed during transfer");
 
-    //  A code that speaks of a session or a login is not a side's to
+    //  A code that speaks of a session, its end or a login is not a side's to
     //  tell the other (unknown_session would make bob's agent take its
     //  own session for lost): passed on as cancelled, either way; a
     //  transfer's own code as it came
     const fsh_err_t foreign [] = {
         FSH_ERR_UNKNOWN_SESSION, FSH_ERR_INVALID_CREDENTIALS, FSH_ERR_ALREADY_LOGGED_IN,
-        FSH_ERR_UNSUPPORTED_VERSION, FSH_ERR_BUSY, FSH_ERR_BROKER_UNREACHABLE, FSH_ERR_NO_AGENT
+        FSH_ERR_UNSUPPORTED_VERSION, FSH_ERR_BUSY, FSH_ERR_BROKER_UNREACHABLE, FSH_ERR_NO_AGENT,
+        //  only the broker sees a session end (owner_gone sends the
+        //  requester to another source)
+        FSH_ERR_OWNER_GONE, FSH_ERR_REQUESTER_GONE
     };
     for (size_t i = 0; i < sizeof foreign / sizeof foreign [0]; i++) {
         for (int side = 0; side < 2; side++) {
