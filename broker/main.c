@@ -12,6 +12,9 @@
 
 #define PROGRAM "fshare-broker"
 
+//  The short options, for the parse and for finding -c (fsh_args_new)
+#define S_SHORTS ":c:vh"
+
 static const struct option s_options [] = {
     { "config",      required_argument, NULL, 'c' },
     { "listen",      required_argument, NULL, 'l' },
@@ -203,7 +206,7 @@ s_parse (int argc, char **argv, broker_config_t *config, bool *print_key)
 {
     int c;
     opterr = 0;
-    while ((c = getopt_long (argc, argv, ":c:vh", s_options, NULL)) != -1) {
+    while ((c = getopt_long (argc, argv, S_SHORTS, s_options, NULL)) != -1) {
         const number_option_t *number = s_number_option (c);
         int code = number? s_parse_number (number, config)
                          : s_parse_other (c, argv, config, print_key);
@@ -287,7 +290,7 @@ main (int argc, char **argv)
     broker_malloc_policy ();
     int signals = fsh_signals_open (true);
 
-    fsh_args_t *args = fsh_args_new (argc, argv, s_options);
+    fsh_args_t *args = fsh_args_new (argc, argv, s_options, S_SHORTS);
     if (!args)
         return 2;
     broker_config_t config = { .registration = -1, .curve = -1 };

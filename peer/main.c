@@ -15,6 +15,9 @@
 
 #define PROGRAM "fshare-peer"
 
+//  The short options, for the parse and for finding -c (fsh_args_new)
+#define S_SHORTS ":c:vh"
+
 static const struct option s_options [] = {
     { "config",        required_argument, NULL, 'c' },
     { "user",          required_argument, NULL, 'u' },
@@ -97,7 +100,7 @@ s_parse (int argc, char **argv, options_t *options)
 {
     int c;
     opterr = 0;
-    while ((c = getopt_long (argc, argv, ":c:vh", s_options, NULL)) != -1) {
+    while ((c = getopt_long (argc, argv, S_SHORTS, s_options, NULL)) != -1) {
         switch (c) {
             case 'c': break;   //  already read by fsh_args_new
             case 'u': options->user = optarg; break;
@@ -263,7 +266,7 @@ main (int argc, char **argv)
     //  Before any thread exists, so every thread inherits the mask
     int signals = fsh_signals_open (false);
 
-    fsh_args_t *args = fsh_args_new (argc, argv, s_options);
+    fsh_args_t *args = fsh_args_new (argc, argv, s_options, S_SHORTS);
     if (!args)
         return 2;
     options_t options = { .broker = FSH_DEFAULT_LISTEN };

@@ -210,6 +210,10 @@ ctl_run (ctl_t *self, int argc, char **argv)
 //  --------------------------------------------------------------------------
 //  main
 
+//  The global short options, for the parse and for finding -c in them
+//  (fsh_args_new); '+': stop at the command name, its options are its own
+#define S_GLOBAL_SHORTS "+:vhc:"
+
 //  The global options a config file may set too (with --verbose)
 #define S_GLOBAL_OPTIONS \
     { "user",    required_argument, NULL, 'u' }, \
@@ -229,8 +233,7 @@ s_parse_global (ctl_t *self, int argc, char **argv, int *command_index)
     opterr = 0;
     optind = 0;
     int opt;
-    //  '+': stop at the command name, its options are its own
-    while ((opt = getopt_long (argc, argv, "+:vhc:", longs, NULL)) != -1) {
+    while ((opt = getopt_long (argc, argv, S_GLOBAL_SHORTS, longs, NULL)) != -1) {
         switch (opt) {
             case 'u': user = optarg; break;
             case 'C': control = optarg; break;
@@ -275,7 +278,7 @@ main (int argc, char *argv [])
         { "verbose", no_argument,       NULL, 'v' },
         { NULL, 0, NULL, 0 }
     };
-    fsh_args_t *args = fsh_args_new (argc, argv, config_keys);
+    fsh_args_t *args = fsh_args_new (argc, argv, config_keys, S_GLOBAL_SHORTS);
     if (!args)
         return fsh_usage_error (PROGRAM, "%s", "bad config file");
     ctl_t *self = ctl_new ();

@@ -47,6 +47,9 @@ s_usage (FILE *out)
         "Exit status: 0 done, 1 failure, 2 bad usage.\n");
 }
 
+//  The short options, for the parse and for finding -c (fsh_args_new)
+#define S_SHORTS ":hc:"
+
 static const struct option s_options [] = {
     { "help",    no_argument,       NULL, 'h' },
     { "version", no_argument,       NULL, 'V' },
@@ -127,7 +130,7 @@ s_parse_args (fsh_args_t *words, passwd_args_t *args)
     opterr = 0;
     optind = 1;
     int option;
-    while ((option = getopt_long (count, vector, ":hc:", s_options, NULL)) != -1) {
+    while ((option = getopt_long (count, vector, S_SHORTS, s_options, NULL)) != -1) {
         int status = s_take_option (option, vector, args);
         if (status != -1)
             return status;
@@ -213,7 +216,7 @@ s_update (accounts_t *accounts, const passwd_args_t *args, const char **done)
 int
 main (int argc, char **argv)
 {
-    fsh_args_t *words = fsh_args_new (argc, argv, s_options);
+    fsh_args_t *words = fsh_args_new (argc, argv, s_options, S_SHORTS);
     if (!words)
         return 2;
     passwd_args_t args = { .cost = ACCOUNTS_COST_INTERACTIVE };
