@@ -228,11 +228,11 @@ s_print_key (broker_config_t *config)
     char *error = NULL;
     zcert_t *cert = fsh_curve_broker_cert (dir, &created, &error);
     if (created)
-        fprintf (stderr, "fshare-broker: created a new CURVE key pair in %s\n", dir);
+        fsh_error_line (PROGRAM, "created a new CURVE key pair in %s", dir);
     if (cert)
         printf ("%s\n", zcert_public_txt (cert));
     else
-        fprintf (stderr, "fshare-broker: %s\n", error);
+        fsh_error_line (PROGRAM, "%s", error);
     int code = cert? 0: 1;
     zcert_destroy (&cert);
     zstr_free (&error);
@@ -317,7 +317,7 @@ main (int argc, char **argv)
         code = s_run (broker, signals);
     }
     else {
-        fprintf (stderr, "fshare-broker: %s\n", status? status + 6: "failed to start");
+        fsh_error_line (PROGRAM, "%s", status? status + 6: "failed to start");
         code = 1;
     }
     zstr_free (&status);

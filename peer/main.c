@@ -151,7 +151,7 @@ static int
 s_fail (fsh_err_t code, const char *what, const char *why)
 {
     char *line = what? zsys_sprintf ("%s: %s", what, why): strdup (why);
-    fprintf (stderr, "fshare-peer: %s\n", line);
+    fsh_error_line ("fshare-peer", "%s", line);
     long fd = fsh_number (getenv ("FSHARE_REPORT_FD"), 3, INT_MAX);
     char *report = zsys_sprintf ("%s %s\n", fsh_err_name (code), line);
     if (fd != -1 && report)     //  nobody reading it any more is no failure of ours

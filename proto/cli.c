@@ -5,15 +5,35 @@
 #include <signal.h>
 #include <sys/signalfd.h>
 
-int
-fsh_usage_error (const char *program, const char *format, ...)
+//  The escaped "<program>: <message>" line of a format and its arguments
+static void
+s_error_line (const char *program, const char *format, va_list args)
+{
+    char *message = zsys_vprintf (format, args);
+    char *shown = fsh_text_escape (message? message: format);
+    fprintf (stderr, "%s: %s\n", program, shown? shown: "(out of memory)");
+    free (shown);
+    zstr_free (&message);
+}
+
+void
+fsh_error_line (const char *program, const char *format, ...)
 {
     va_list args;
     va_start (args, format);
-    char *message = zsys_vprintf (format, args);
+    s_error_line (program, format, args);
     va_end (args);
-    fprintf (stderr, "%s: %s\ntry '%s --help'\n", program, message? message: format, program);
-    zstr_free (&message);
+}
+
+int
+fsh_usage_error (const char *program, const char *format, ...)
+{
+    //  What a usage error quotes is the command line's: any bytes at all
+    va_list args;
+    va_start (args, format);
+    s_error_line (program, format, args);
+    va_end (args);
+    fprintf (stderr, "try '%s --help'\n", program);
     return 2;
 }
 
@@ -40,11 +60,8 @@ fsh_endpoint_option (const char *program, const char *option, const char *value,
         why = "an agent's control socket is an ipc:// endpoint";
     if (!why)
         return -1;
-    char *shown = fsh_text_escape (value? value: "");
-    int code = fsh_usage_error (program, "%s: '%s' is not a usable endpoint: %s", option,
-                                shown, why);
-    free (shown);
-    return code;
+    return fsh_usage_error (program, "%s: '%s' is not a usable endpoint: %s", option,
+                            value? value: "", why);
 }
 
 const char *

@@ -11,9 +11,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-//  "<program>: <message>" and "try '<program> --help'" on stderr; returns
-//  2, the exit code of a usage error.
+//  "<program>: <message>" (escaped, as fsh_error_line) and "try
+//  '<program> --help'" on stderr; returns 2, the exit code of a usage error.
 int fsh_usage_error (const char *program, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+//  "<program>: <message>" on stderr, the message escaped (fsh_text_escape):
+//  whatever it quotes (a word or path from the command line, a file's
+//  name, a peer's text) cannot move the cursor, retitle or clear the
+//  terminal. The one home of a program's error line.
+void fsh_error_line (const char *program, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));
 
 //  A whole decimal number in [min, max] (min >= 0), or -1.

@@ -178,8 +178,11 @@ ctl_run (ctl_t *self, int argc, char **argv)
         return ctl_complete (self->client, argc - 1, argv + 1);
     const ctl_command_t *command = s_command_find (argv [0]);
     if (!command || (self->in_shell && command->run == ctl_shell)) {
-        fprintf (stderr, "fshare-ctl: unknown command '%s'%s\n", argv [0],
-                 self->in_shell? " (type help)": "\ntry 'fshare-ctl --help'");
+        //  The word is the user's, or a pipe's: any bytes at all
+        fsh_error_line (PROGRAM, "unknown command '%s'%s", argv [0],
+                        self->in_shell? " (type help)": "");
+        if (!self->in_shell)
+            fprintf (stderr, "try 'fshare-ctl --help'\n");
         char *text = zsys_sprintf ("unknown command '%s'", argv [0]);
         ctl_print_failure (self, FSH_ERR_BAD_REQUEST, text? text: "unknown command");
         zstr_free (&text);

@@ -12,6 +12,7 @@
 */
 #include "accounts.h"
 #include "cli.h"
+#include "escape.h"
 
 #define PROGRAM "fshare-passwd"
 
@@ -141,10 +142,11 @@ s_parse_args (fsh_args_t *words, passwd_args_t *args)
 static int
 s_fail (const char *message, const char *detail)
 {
+    //  The message may quote the file's name: escaped
     if (detail)
-        fprintf (stderr, PROGRAM ": %s: %s\n", message, detail);
+        fsh_error_line (PROGRAM, "%s: %s", message, detail);
     else
-        fprintf (stderr, PROGRAM ": %s\n", message);
+        fsh_error_line (PROGRAM, "%s", message);
     return 1;
 }
 
@@ -192,7 +194,7 @@ s_update (accounts_t *accounts, const passwd_args_t *args, const char **done)
 {
     if (args->delete) {
         if (accounts_delete (accounts, args->user) != 0) {
-            fprintf (stderr, PROGRAM ": no user '%s' in %s\n", args->user, args->file);
+            fsh_error_line (PROGRAM, "no user '%s' in %s", args->user, args->file);
             return 1;
         }
         *done = "deleted user";
@@ -238,11 +240,13 @@ main (int argc, char **argv)
     const char *done = NULL;
     status = s_update (accounts, &args, &done);
     if (status == 0 && accounts_save (accounts) != 0) {
-        fprintf (stderr, PROGRAM ": cannot write %s: %s\n", args.file, strerror (errno));
+        fsh_error_line (PROGRAM, "cannot write %s: %s", args.file, strerror (errno));
         status = 1;
     }
-    if (status == 0)
-        printf ("%s '%s' in %s\n", done, args.user, args.file);
+    char *shown = status == 0? fsh_text_escape (args.file): NULL;
+    if (shown)
+        printf ("%s '%s' in %s\n", done, args.user, shown);
+    free (shown);
     accounts_destroy (&accounts);
     fsh_args_destroy (&words);
     return status;

@@ -3,7 +3,9 @@
 # user meant: each is a usage error (exit 2, one line and the hint) at
 # once, before anything is bound, connected, created or waited for. libzmq
 # binds tcp://127.0.0.1:99999 as port 34463 and :-5 as 65531; strtod reads
-# "0x10" seconds as 16.
+# "0x10" seconds as 16. What an error line quotes of the command line (an
+# unknown option or command, a stray word, a path) is escaped: an ESC, BEL
+# or OSC there went to the terminal raw.
 . "$(dirname "$0")/../lib.sh" "$1"
 
 BROKER="$BIN/fshare-broker"
@@ -97,6 +99,37 @@ done
 # ... and a good one still works: nothing there, so it times out (exit 0)
 timeout 20 "$TAP" --timeout 0.2 --events "ipc://$T/none" --broker "ipc://$T/none" \
     >"$T/out" 2>"$T/err" </dev/null || fail "a good --timeout failed: $(cat "$T/err")"
+
+# Words of the command line quoted in error lines: escaped, never raw
+HOSTILE=$'x\033]0;PWNED\007\033[2J\xff'
+# raw_ctl FILE: FILE holds an ESC, a BEL or a byte that is no UTF-8
+raw_ctl() { LC_ALL=C grep -q -e $'\033' -e $'\007' -e $'\xff' "$1"; }
+escaped() {
+    raw_ctl "$T/err" && fail "$1 wrote a word of the command line raw: $(cat -v "$T/err")"
+    grep -q 'x\\x1b\]0;PWNED\\x07' "$T/err" || fail "$1: no escaped word: $(cat -v "$T/err")"
+}
+for program in fshare-broker fshare-peer fshare-tap fshare-web fshare-passwd fshare-ctl; do
+    bad 2 "$BIN/$program" "--$HOSTILE"
+    escaped "$program (unknown option)"
+done
+bad 2 "$BIN/fshare-peer" --user alice "$HOSTILE"
+escaped "fshare-peer (unexpected argument)"
+bad 2 "$BIN/fshare-ctl" "$HOSTILE"
+escaped "fshare-ctl (unknown command)"
+bad 2 "$BIN/fshare-ctl" status "$HOSTILE"
+escaped "fshare-ctl status (unexpected argument)"
+bad 2 "$BIN/fshare-ctl" get alice a -o "" "--$HOSTILE"
+escaped "fshare-ctl get (unknown option)"
+printf '%s\n' "$HOSTILE" | "$BIN/fshare-ctl" --control "ipc://$T/none.ctl" shell \
+    >"$T/out" 2>"$T/err"
+escaped "fshare-ctl shell (unknown command)"
+touch "$T/plain"
+echo secret1 | "$BIN/fshare-passwd" --stdin "$T/plain/$HOSTILE" alice >"$T/out" 2>"$T/err"
+[ $? -eq 1 ] || fail "fshare-passwd: not exit 1 for a file it cannot write: $(cat -v "$T/err")"
+escaped "fshare-passwd (a file it cannot write)"
+echo secret1 | "$BIN/fshare-passwd" --stdin --cost min "$T/$HOSTILE" alice >"$T/err" 2>&1 \
+    || fail "fshare-passwd: cannot add a user: $(cat -v "$T/err")"
+escaped "fshare-passwd (the file it wrote)"
 
 # Good endpoints of every form pass the check (the broker binds them)
 bg broker "$BROKER" --listen "tcp://127.0.0.1:*" --publish "ipc://$T/good.pub" \

@@ -163,7 +163,7 @@ s_password (const tap_options_t *options)
     char *password = fsh_password_get (options->password_file, prompt, &problem);
     zstr_free (&prompt);
     if (!password)
-        fprintf (stderr, "fshare-tap: password: %s\n", problem);
+        fsh_error_line ("fshare-tap", "password: %s", problem);
     return password;
 }
 
