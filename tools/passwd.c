@@ -111,6 +111,11 @@ s_take_operands (int left, char **operands, passwd_args_t *args)
     args->user = operands [1];
     if (args->delete && args->from_stdin)
         return fsh_usage_error (PROGRAM, "%s", "--delete takes no password, so no --stdin");
+    //  As every program's path option: "" names no file (it was "cannot
+    //  write : No such file or directory", a runtime failure)
+    const char *problem = fsh_path_problem (args->file);
+    if (problem)
+        return fsh_usage_error (PROGRAM, "ACCOUNTS: %s", problem);
     const char *reason = fsh_user_check (args->user);
     if (reason) {
         char *message = zsys_sprintf ("invalid USER: %s", reason);

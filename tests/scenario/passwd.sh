@@ -28,6 +28,11 @@ err_has "missing"; err_lines 2
 expect 2 "$P" "$F" alice extra
 expect 2 "$P" --stdin "$F" ".alice" </dev/null
 err_has "invalid USER"
+# an empty ACCOUNTS path is a usage error, as any program's empty path
+expect 2 "$P" --stdin "" alice
+err_has "ACCOUNTS: no path given"; err_lines 2
+expect 2 "$P" --delete "" alice
+err_has "no path given"
 expect 2 "$P" --cost
 expect 2 "$P" --cost huge "$F" alice
 [ -e "$F" ] && fail "a usage error created the file"
