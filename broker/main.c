@@ -296,9 +296,19 @@ main (int argc, char **argv)
     broker_config_t config = { .registration = -1, .curve = -1 };
     bool print_key = false;
     int code = s_parse (fsh_args_argc (args), fsh_args_argv (args), &config, &print_key);
+    //  The default state directory, once for all who use it: none without a home
+    char *state_dir = code < 0 && !config.state_dir? fsh_state_dir (): NULL;
+    if (state_dir)
+        config.state_dir = state_dir;
+    else
+    if (code < 0 && !config.state_dir) {
+        fsh_error_line (PROGRAM, "state directory: %s, or give --state-dir", FSH_NO_STATE_DIR);
+        code = 1;
+    }
     if (code < 0 && print_key)
         code = s_print_key (&config);
     if (code >= 0) {
+        zstr_free (&state_dir);
         fsh_args_destroy (&args);
         return code;
     }
@@ -322,6 +332,7 @@ main (int argc, char **argv)
     }
     zstr_free (&status);
     zactor_destroy (&broker);
+    zstr_free (&state_dir);
     fsh_args_destroy (&args);
     close (signals);
     return code;

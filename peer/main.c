@@ -238,6 +238,10 @@ s_run (options_t *options, int signals)
 
     //  The instance id and the lock of this user's agents on this machine
     char *state_dir = statedir_default (options->user);
+    if (!state_dir) {
+        fsh_password_free (&password);
+        return s_fail (FSH_ERR_NOT_WRITABLE, "state directory", FSH_NO_STATE_DIR);
+    }
     agent_config_t config = {
         .user = options->user, .password = password, .dir = options->dir,
         .downloads = options->downloads, .broker = options->broker,

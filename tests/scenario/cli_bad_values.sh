@@ -131,6 +131,28 @@ echo secret1 | "$BIN/fshare-passwd" --stdin --cost min "$T/$HOSTILE" alice >"$T/
     || fail "fshare-passwd: cannot add a user: $(cat -v "$T/err")"
 escaped "fshare-passwd (the file it wrote)"
 
+# No home at all (HOME and XDG_STATE_HOME unset, a uid the password
+# database does not know): the broker and the agent refuse to start, saying
+# why, rather than keeping their state under the current directory
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && ! getent passwd 54321 >/dev/null; then
+    chmod 711 "$T"      #  the other uid walks through to its directories
+    mkdir -m 777 "$T/cwd" "$T/nohome"
+    echo pw >"$T/nohome/pw"; chmod 644 "$T/nohome/pw"
+    homeless() {
+        (cd "$T/cwd" && timeout -k 5 20 setpriv --reuid 54321 --regid 54321 --clear-groups \
+            env -u HOME -u XDG_STATE_HOME XDG_RUNTIME_DIR="$T/nohome" "$@") \
+            >"$T/out" 2>"$T/err" </dev/null
+    }
+    homeless "$BROKER" --listen "ipc://$T/nohome/b" --publish "ipc://$T/nohome/p"
+    [ $? -eq 1 ] || fail "a broker without a home did not fail: $(cat "$T/err")"
+    err_has "fshare-broker: state directory: no home directory"
+    homeless "$BIN/fshare-peer" --user alice --dir "$T/nohome/f" --downloads "$T/nohome/d" \
+        --broker "ipc://$T/nohome/b" --password-file "$T/nohome/pw"
+    [ $? -eq 1 ] || fail "an agent without a home did not fail: $(cat "$T/err")"
+    err_has "fshare-peer: state directory: no home directory"
+    [ -z "$(ls -A "$T/cwd")" ] || fail "state written under the current directory: $(ls -AR "$T/cwd")"
+fi
+
 # Good endpoints of every form pass the check (the broker binds them)
 bg broker "$BROKER" --listen "tcp://127.0.0.1:*" --publish "ipc://$T/good.pub" \
     --state-dir "$T/state/fshare"
