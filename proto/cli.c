@@ -51,13 +51,20 @@ fsh_number (const char *text, long min, long max)
     return value;
 }
 
-int
-fsh_endpoint_option (const char *program, const char *option, const char *value,
-                     fsh_ep_use_t use)
+const char *
+fsh_endpoint_problem (const char *value, fsh_ep_use_t use)
 {
     const char *why = fsh_endpoint_invalid (value, use == FSH_EP_BIND);
     if (!why && use == FSH_EP_CONTROL && strncmp (value, "ipc://", 6) != 0)
         why = "an agent's control socket is an ipc:// endpoint";
+    return why;
+}
+
+int
+fsh_endpoint_option (const char *program, const char *option, const char *value,
+                     fsh_ep_use_t use)
+{
+    const char *why = fsh_endpoint_problem (value, use);
     if (!why)
         return -1;
     return fsh_usage_error (program, "%s: '%s' is not a usable endpoint: %s", option,

@@ -32,6 +32,9 @@ long fsh_number (const char *text, long min, long max);
 //  `disconnect` knows the agent's process from the socket's peer).
 typedef enum { FSH_EP_BIND, FSH_EP_CONNECT, FSH_EP_CONTROL } fsh_ep_use_t;
 
+//  NULL when `value` is an endpoint fit for `use`, else why not (static).
+const char *fsh_endpoint_problem (const char *value, fsh_ep_use_t use);
+
 //  -1 when `value`, given to `option`, is an endpoint fit for `use`;
 //  else 2 after a usage error saying why (fsh_endpoint_invalid).
 int fsh_endpoint_option (const char *program, const char *option, const char *value,

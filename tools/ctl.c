@@ -109,32 +109,35 @@ s_command_check (ctl_t *self, const ctl_command_t *command, const ctl_args_t *ar
     return -1;
 }
 
+//  The options of every command (each takes those its entry names)
+#define S_COMMAND_SHORTS ":o:"
+static const struct option s_command_longs [] = {
+    { "json",          no_argument,       NULL, 'j' },
+    { "all",           no_argument,       NULL, 'a' },
+    { "user",          required_argument, NULL, 'u' },
+    { "sha256",        required_argument, NULL, 's' },
+    { "dir",           required_argument, NULL, 'd' },
+    { "downloads",     required_argument, NULL, 'D' },
+    { "broker",        required_argument, NULL, 'b' },
+    { "password-file", required_argument, NULL, 'p' },
+    { "server-key",    required_argument, NULL, 'k' },
+    { "output",        required_argument, NULL, 'o' },
+    { "jobs",          required_argument, NULL, 'J' },
+    { "again",         no_argument,       NULL, 'A' },
+    { NULL, 0, NULL, 0 }
+};
+
 //  Parses the words after the command name. -1 when good, else exit code.
 static int
 s_command_parse (ctl_t *self, const ctl_command_t *command, int argc, char **argv,
                  ctl_args_t *args)
 {
-    static const struct option longs [] = {
-        { "json",          no_argument,       NULL, 'j' },
-        { "all",           no_argument,       NULL, 'a' },
-        { "user",          required_argument, NULL, 'u' },
-        { "sha256",        required_argument, NULL, 's' },
-        { "dir",           required_argument, NULL, 'd' },
-        { "downloads",     required_argument, NULL, 'D' },
-        { "broker",        required_argument, NULL, 'b' },
-        { "password-file", required_argument, NULL, 'p' },
-        { "server-key",    required_argument, NULL, 'k' },
-        { "output",        required_argument, NULL, 'o' },
-        { "jobs",          required_argument, NULL, 'J' },
-        { "again",         no_argument,       NULL, 'A' },
-        { NULL, 0, NULL, 0 }
-    };
     memset (args, 0, sizeof *args);
     args->all = command->all;
     opterr = 0;
     optind = 0;
     int opt;
-    while ((opt = getopt_long (argc, argv, ":o:", longs, NULL)) != -1) {
+    while ((opt = getopt_long (argc, argv, S_COMMAND_SHORTS, s_command_longs, NULL)) != -1) {
         if (opt == ':')
             return ctl_command_error (self, command->name, "option '%s' needs an argument",
                                     argv [optind - 1]);
@@ -226,14 +229,55 @@ ctl_run (ctl_t *self, int argc, char **argv)
     { "json",    no_argument,       NULL, 'j' }, \
     { "config",  required_argument, NULL, 'c' }
 
+static const struct option s_global_longs [] = {
+    S_GLOBAL_OPTIONS,
+    FSH_OPTIONS_END
+};
+
+//  Whether the command line asks for --json, among the global options or
+//  the command's, wherever it is: a usage error before it, or a config
+//  file that cannot be read, still answers with a JSON object (SPEC 5.1).
+//  getopt_long finds it as the parses will (abbreviations too, none
+//  after "--"), on a copy of argv, which it would permute.
+static bool
+s_json_wanted (int argc, char **argv)
+{
+    char **copy = (char **) zmalloc (sizeof (char *) * (argc + 1));
+    memcpy (copy, argv, sizeof (char *) * argc);
+    bool json = false;
+    opterr = 0;
+    optind = 0;
+    int opt;
+    while ((opt = getopt_long (argc, copy, S_GLOBAL_SHORTS, s_global_longs, NULL)) != -1)
+        json |= opt == 'j';
+    int command = optind;
+    optind = 0;
+    while (command < argc
+       &&  (opt = getopt_long (argc - command, copy + command, S_COMMAND_SHORTS,
+                               s_command_longs, NULL)) != -1)
+        json |= opt == 'j';
+    optind = 0;
+    free (copy);
+    return json;
+}
+
+//  A usage error of the global options: the line and hint on stderr, and
+//  under --json the object on stdout. Returns 2.
+static int
+s_global_error (ctl_t *self, const char *format, const char *arg)
+{
+    char *text = zsys_sprintf (format, arg);
+    fsh_usage_error (PROGRAM, "%s", text? text: format);
+    ctl_print_failure (self, FSH_ERR_BAD_REQUEST, text? text: format);
+    zstr_free (&text);
+    return 2;
+}
+
 //  Global options, up to the command name. -1 when good, else exit code.
 static int
 s_parse_global (ctl_t *self, int argc, char **argv, int *command_index)
 {
-    static const struct option longs [] = {
-        S_GLOBAL_OPTIONS,
-        FSH_OPTIONS_END
-    };
+    const struct option *longs = s_global_longs;
     const char *user = NULL, *control = NULL;
     opterr = 0;
     optind = 0;
@@ -250,20 +294,26 @@ s_parse_global (ctl_t *self, int argc, char **argv, int *command_index)
                 return 0;
             case 'V':
                 return fsh_options_version (PROGRAM);
+            case ':':
+                return s_global_error (self, "option '%s' needs an argument", argv [optind - 1]);
             default:
-                return fsh_options_refused (PROGRAM, opt, argv);
+                return s_global_error (self, "unknown option '%s'", argv [optind - 1]);
         }
     }
     if (user && control)
-        return fsh_usage_error (PROGRAM, "%s", "give --user or --control, not both");
+        return s_global_error (self, "%s", "give --user or --control, not both");
     const char *error = user? fsh_user_check (user): NULL;
     if (error)
-        return fsh_usage_error (PROGRAM, "bad user name: %s", error);
-    int code = control? fsh_endpoint_option (PROGRAM, "--control", control, FSH_EP_CONTROL): -1;
-    if (code >= 0)
+        return s_global_error (self, "bad user name: %s", error);
+    const char *why = control? fsh_endpoint_problem (control, FSH_EP_CONTROL): NULL;
+    if (why) {
+        char *text = zsys_sprintf ("--control: '%s' is not a usable endpoint: %s", control, why);
+        int code = s_global_error (self, "%s", text? text: why);
+        zstr_free (&text);
         return code;
+    }
     if (optind >= argc)
-        return fsh_usage_error (PROGRAM, "%s", "missing command");
+        return s_global_error (self, "%s", "missing command");
     if (user)
         ctl_set_agent (self, user, NULL);
     if (control) {
@@ -283,10 +333,16 @@ main (int argc, char *argv [])
         { "verbose", no_argument,       NULL, 'v' },
         { NULL, 0, NULL, 0 }
     };
-    fsh_args_t *args = fsh_args_new (argc, argv, config_keys, S_GLOBAL_SHORTS);
-    if (!args)
-        return fsh_usage_error (PROGRAM, "%s", "bad config file");
     ctl_t *self = ctl_new ();
+    self->json = s_json_wanted (argc, argv);
+    fsh_args_t *args = fsh_args_new (argc, argv, config_keys, S_GLOBAL_SHORTS);
+    if (!args) {
+        int rc = s_global_error (self, "%s", "bad config file");
+        ctl_destroy (&self);
+        return rc;
+    }
+    //  A config file may say json = true
+    self->json = self->json || s_json_wanted (fsh_args_argc (args), fsh_args_argv (args));
     int command_index = 0;
     int rc = s_parse_global (self, fsh_args_argc (args), fsh_args_argv (args), &command_index);
     if (rc < 0) {

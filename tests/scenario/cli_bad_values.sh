@@ -131,6 +131,28 @@ echo secret1 | "$BIN/fshare-passwd" --stdin --cost min "$T/$HOSTILE" alice >"$T/
     || fail "fshare-passwd: cannot add a user: $(cat -v "$T/err")"
 escaped "fshare-passwd (the file it wrote)"
 
+# fshare-ctl --json: a usage error in the global options (before or after
+# --json, or a config file that cannot be read) prints its JSON object
+# too, as one in a command's options does (stdout was empty)
+printf 'json = true\n' >"$T/json.conf"
+json_error() {
+    lines "$T/out" 1
+    json_is '.code == "bad_request" and (.error | length > 0)' <"$T/out" \
+        || fail "fshare-ctl $*: no JSON error object: [$(cat "$T/out")]"
+}
+for words in "--user .x status" "--control tcp://127.0.0.1:1 status" "--bogus status" "" \
+             "--user a --control ipc://$T/x.ctl status" "-c $T/nonexistent status" "--user"; do
+    # shellcheck disable=SC2086
+    expect 2 "$CTL" --json $words
+    json_error --json "$words"
+    [ -n "$words" ] || continue
+    # shellcheck disable=SC2086
+    expect 2 "$CTL" $words --json
+    [ "$words" = "--user" ] || json_error "$words" --json
+done
+expect 2 "$CTL" -c "$T/json.conf" --bogus status
+json_error "-c (json = true) --bogus status"
+
 # No home at all (HOME and XDG_STATE_HOME unset, a uid the password
 # database does not know): the broker and the agent refuse to start, saying
 # why, rather than keeping their state under the current directory
