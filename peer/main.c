@@ -233,6 +233,11 @@ s_run (options_t *options, int signals)
     const char *error = NULL;
     char *password = fsh_password_get (options->password_file, prompt, &error);
     zstr_free (&prompt);
+    //  Stopped while waiting for it: what a signal always means, not a failure
+    if (!password && fsh_password_signal ()) {
+        fsh_error_line (PROGRAM, "stopped: %s", error);
+        return 0;
+    }
     if (!password)
         return s_fail (FSH_ERR_BAD_REQUEST, "password", error);
 

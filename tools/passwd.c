@@ -169,6 +169,10 @@ s_read_password (const passwd_args_t *args)
         char *prompt = zsys_sprintf ("New password for %s: ", args->user);
         password = fsh_password_prompt (prompt);
         zstr_free (&prompt);
+        if (!password && fsh_password_signal ()) {
+            s_fail ("interrupted: file left unchanged", NULL);
+            return NULL;
+        }
         if (!password) {
             s_fail ("cannot read a password: no terminal (use --stdin)", NULL);
             return NULL;
