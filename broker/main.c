@@ -12,6 +12,9 @@
 
 #define PROGRAM "fshare-broker"
 
+//  The short options, for the parse and for finding -c (fsh_args_new)
+#define S_SHORTS ":c:vh"
+
 static const struct option s_options [] = {
     { "config",      required_argument, NULL, 'c' },
     { "listen",      required_argument, NULL, 'l' },
@@ -203,7 +206,7 @@ s_parse (int argc, char **argv, broker_config_t *config, bool *print_key)
 {
     int c;
     opterr = 0;
-    while ((c = getopt_long (argc, argv, ":c:vh", s_options, NULL)) != -1) {
+    while ((c = getopt_long (argc, argv, S_SHORTS, s_options, NULL)) != -1) {
         const number_option_t *number = s_number_option (c);
         int code = number? s_parse_number (number, config)
                          : s_parse_other (c, argv, config, print_key);
@@ -225,11 +228,11 @@ s_print_key (broker_config_t *config)
     char *error = NULL;
     zcert_t *cert = fsh_curve_broker_cert (dir, &created, &error);
     if (created)
-        fprintf (stderr, "fshare-broker: created a new CURVE key pair in %s\n", dir);
+        fsh_error_line (PROGRAM, "created a new CURVE key pair in %s", dir);
     if (cert)
         printf ("%s\n", zcert_public_txt (cert));
     else
-        fprintf (stderr, "fshare-broker: %s\n", error);
+        fsh_error_line (PROGRAM, "%s", error);
     int code = cert? 0: 1;
     zcert_destroy (&cert);
     zstr_free (&error);
@@ -287,15 +290,25 @@ main (int argc, char **argv)
     broker_malloc_policy ();
     int signals = fsh_signals_open (true);
 
-    fsh_args_t *args = fsh_args_new (argc, argv, s_options);
+    fsh_args_t *args = fsh_args_new (argc, argv, s_options, S_SHORTS);
     if (!args)
         return 2;
     broker_config_t config = { .registration = -1, .curve = -1 };
     bool print_key = false;
     int code = s_parse (fsh_args_argc (args), fsh_args_argv (args), &config, &print_key);
+    //  The default state directory, once for all who use it: none without a home
+    char *state_dir = code < 0 && !config.state_dir? fsh_state_dir (): NULL;
+    if (state_dir)
+        config.state_dir = state_dir;
+    else
+    if (code < 0 && !config.state_dir) {
+        fsh_error_line (PROGRAM, "state directory: %s, or give --state-dir", FSH_NO_STATE_DIR);
+        code = 1;
+    }
     if (code < 0 && print_key)
         code = s_print_key (&config);
     if (code >= 0) {
+        zstr_free (&state_dir);
         fsh_args_destroy (&args);
         return code;
     }
@@ -314,11 +327,12 @@ main (int argc, char **argv)
         code = s_run (broker, signals);
     }
     else {
-        fprintf (stderr, "fshare-broker: %s\n", status? status + 6: "failed to start");
+        fsh_error_line (PROGRAM, "%s", status? status + 6: "failed to start");
         code = 1;
     }
     zstr_free (&status);
     zactor_destroy (&broker);
+    zstr_free (&state_dir);
     fsh_args_destroy (&args);
     close (signals);
     return code;

@@ -15,6 +15,9 @@
 
 #define PROGRAM "fshare-peer"
 
+//  The short options, for the parse and for finding -c (fsh_args_new)
+#define S_SHORTS ":c:vh"
+
 static const struct option s_options [] = {
     { "config",        required_argument, NULL, 'c' },
     { "user",          required_argument, NULL, 'u' },
@@ -97,7 +100,7 @@ s_parse (int argc, char **argv, options_t *options)
 {
     int c;
     opterr = 0;
-    while ((c = getopt_long (argc, argv, ":c:vh", s_options, NULL)) != -1) {
+    while ((c = getopt_long (argc, argv, S_SHORTS, s_options, NULL)) != -1) {
         switch (c) {
             case 'c': break;   //  already read by fsh_args_new
             case 'u': options->user = optarg; break;
@@ -148,7 +151,7 @@ static int
 s_fail (fsh_err_t code, const char *what, const char *why)
 {
     char *line = what? zsys_sprintf ("%s: %s", what, why): strdup (why);
-    fprintf (stderr, "fshare-peer: %s\n", line);
+    fsh_error_line ("fshare-peer", "%s", line);
     long fd = fsh_number (getenv ("FSHARE_REPORT_FD"), 3, INT_MAX);
     char *report = zsys_sprintf ("%s %s\n", fsh_err_name (code), line);
     if (fd != -1 && report)     //  nobody reading it any more is no failure of ours
@@ -230,11 +233,20 @@ s_run (options_t *options, int signals)
     const char *error = NULL;
     char *password = fsh_password_get (options->password_file, prompt, &error);
     zstr_free (&prompt);
+    //  Stopped while waiting for it: what a signal always means, not a failure
+    if (!password && fsh_password_signal ()) {
+        fsh_error_line (PROGRAM, "stopped: %s", error);
+        return 0;
+    }
     if (!password)
         return s_fail (FSH_ERR_BAD_REQUEST, "password", error);
 
     //  The instance id and the lock of this user's agents on this machine
     char *state_dir = statedir_default (options->user);
+    if (!state_dir) {
+        fsh_password_free (&password);
+        return s_fail (FSH_ERR_NOT_WRITABLE, "state directory", FSH_NO_STATE_DIR);
+    }
     agent_config_t config = {
         .user = options->user, .password = password, .dir = options->dir,
         .downloads = options->downloads, .broker = options->broker,
@@ -263,7 +275,7 @@ main (int argc, char **argv)
     //  Before any thread exists, so every thread inherits the mask
     int signals = fsh_signals_open (false);
 
-    fsh_args_t *args = fsh_args_new (argc, argv, s_options);
+    fsh_args_t *args = fsh_args_new (argc, argv, s_options, S_SHORTS);
     if (!args)
         return 2;
     options_t options = { .broker = FSH_DEFAULT_LISTEN };

@@ -24,6 +24,8 @@ char *
 statedir_default (const char *user)
 {
     char *root = fsh_state_dir ();
+    if (!root)
+        return NULL;
     char *path = zsys_sprintf ("%s/peer-%s", root, user);
     zstr_free (&root);
     return path;

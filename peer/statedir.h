@@ -21,7 +21,7 @@
 typedef struct _statedir_t statedir_t;
 
 //  The default state directory of `user`. Caller frees.
-char *statedir_default (const char *user);
+char *statedir_default (const char *user);     //  NULL: no home (fsh_state_dir)
 
 //  Create the directory if missing, take the lock, read or make the
 //  instance id. NULL with *error set (caller frees) when the directory

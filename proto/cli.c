@@ -5,15 +5,35 @@
 #include <signal.h>
 #include <sys/signalfd.h>
 
-int
-fsh_usage_error (const char *program, const char *format, ...)
+//  The escaped "<program>: <message>" line of a format and its arguments
+static void
+s_error_line (const char *program, const char *format, va_list args)
+{
+    char *message = zsys_vprintf (format, args);
+    char *shown = fsh_text_escape (message? message: format);
+    fprintf (stderr, "%s: %s\n", program, shown? shown: "(out of memory)");
+    free (shown);
+    zstr_free (&message);
+}
+
+void
+fsh_error_line (const char *program, const char *format, ...)
 {
     va_list args;
     va_start (args, format);
-    char *message = zsys_vprintf (format, args);
+    s_error_line (program, format, args);
     va_end (args);
-    fprintf (stderr, "%s: %s\ntry '%s --help'\n", program, message? message: format, program);
-    zstr_free (&message);
+}
+
+int
+fsh_usage_error (const char *program, const char *format, ...)
+{
+    //  What a usage error quotes is the command line's: any bytes at all
+    va_list args;
+    va_start (args, format);
+    s_error_line (program, format, args);
+    va_end (args);
+    fprintf (stderr, "try '%s --help'\n", program);
     return 2;
 }
 
@@ -31,20 +51,24 @@ fsh_number (const char *text, long min, long max)
     return value;
 }
 
-int
-fsh_endpoint_option (const char *program, const char *option, const char *value,
-                     fsh_ep_use_t use)
+const char *
+fsh_endpoint_problem (const char *value, fsh_ep_use_t use)
 {
     const char *why = fsh_endpoint_invalid (value, use == FSH_EP_BIND);
     if (!why && use == FSH_EP_CONTROL && strncmp (value, "ipc://", 6) != 0)
         why = "an agent's control socket is an ipc:// endpoint";
+    return why;
+}
+
+int
+fsh_endpoint_option (const char *program, const char *option, const char *value,
+                     fsh_ep_use_t use)
+{
+    const char *why = fsh_endpoint_problem (value, use);
     if (!why)
         return -1;
-    char *shown = fsh_text_escape (value? value: "");
-    int code = fsh_usage_error (program, "%s: '%s' is not a usable endpoint: %s", option,
-                                shown, why);
-    free (shown);
-    return code;
+    return fsh_usage_error (program, "%s: '%s' is not a usable endpoint: %s", option,
+                            value? value: "", why);
 }
 
 const char *

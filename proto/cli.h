@@ -11,9 +11,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-//  "<program>: <message>" and "try '<program> --help'" on stderr; returns
-//  2, the exit code of a usage error.
+//  "<program>: <message>" (escaped, as fsh_error_line) and "try
+//  '<program> --help'" on stderr; returns 2, the exit code of a usage error.
 int fsh_usage_error (const char *program, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+//  "<program>: <message>" on stderr, the message escaped (fsh_text_escape):
+//  whatever it quotes (a word or path from the command line, a file's
+//  name, a peer's text) cannot move the cursor, retitle or clear the
+//  terminal. The one home of a program's error line.
+void fsh_error_line (const char *program, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));
 
 //  A whole decimal number in [min, max] (min >= 0), or -1.
@@ -24,6 +31,9 @@ long fsh_number (const char *text, long min, long max);
 //  directory is what keeps other local users from driving the agent, and
 //  `disconnect` knows the agent's process from the socket's peer).
 typedef enum { FSH_EP_BIND, FSH_EP_CONNECT, FSH_EP_CONTROL } fsh_ep_use_t;
+
+//  NULL when `value` is an endpoint fit for `use`, else why not (static).
+const char *fsh_endpoint_problem (const char *value, fsh_ep_use_t use);
 
 //  -1 when `value`, given to `option`, is an endpoint fit for `use`;
 //  else 2 after a usage error saying why (fsh_endpoint_invalid).

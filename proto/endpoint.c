@@ -1,6 +1,7 @@
 /*  endpoint.c - where things live. See endpoint.h. */
 #include "fshare.h"
 #include <sys/stat.h>
+#include <pwd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include "cli.h"
@@ -128,8 +129,16 @@ fsh_state_dir (void)
     const char *xdg = getenv ("XDG_STATE_HOME");
     if (xdg && *xdg == '/')
         return zsys_sprintf ("%s/fshare", xdg);
+    //  Without HOME, the password database's home: "." would put the
+    //  state (accounts, keys, instance ids) wherever the program started
     const char *home = getenv ("HOME");
-    return zsys_sprintf ("%s/.local/state/fshare", home && *home? home: ".");
+    if (!home || *home != '/') {
+        struct passwd *entry = getpwuid (getuid ());
+        home = entry? entry->pw_dir: NULL;
+    }
+    if (!home || *home != '/')
+        return NULL;
+    return zsys_sprintf ("%s/.local/state/fshare", home);
 }
 
 char *

@@ -17,8 +17,15 @@ bool fsh_endpoint_is_local (const char *endpoint);
 //  No byte below 0x21 or above 0x7e anywhere, no other transport.
 const char *fsh_endpoint_invalid (const char *endpoint, bool bind);
 
-//  $XDG_STATE_HOME/fshare, else ~/.local/state/fshare. Caller frees.
+//  $XDG_STATE_HOME/fshare, else ~/.local/state/fshare: ~ is $HOME, else
+//  the user's home in the password database (getpwuid). Only absolute
+//  paths count. NULL when there is no home at all (never a path relative
+//  to the current directory). Caller frees.
 char *fsh_state_dir (void);
+
+//  Why fsh_state_dir gave NULL, for an error line.
+#define FSH_NO_STATE_DIR "no home directory (HOME is unset and the password database " \
+                         "has none): set HOME or XDG_STATE_HOME"
 
 //  $XDG_RUNTIME_DIR/fshare, else /tmp/fshare-<uid>. Caller frees.
 char *fsh_control_dir (void);

@@ -175,26 +175,37 @@ s_add_keys (zlist_t *words, const struct option *options, zconfig_t *config,
     return rc;
 }
 
+//  The config file the command line names. getopt_long itself finds it,
+//  with the program's own table and short options, so that every spelling
+//  it takes names the file (--config=FILE, -cFILE, -vcFILE, an abbreviation
+//  such as --conf FILE) and a word that is another option's argument
+//  (--dir -c) or comes after "--" does not. The last -c wins, as the real
+//  parse would have it. On a copy of argv: GNU getopt permutes what it scans.
 static const char *
-s_config_file (int argc, char **argv)
+s_config_file (int argc, char **argv, const struct option *options, const char *shorts)
 {
-    for (int i = 1; i < argc - 1; i++) {
-        if (streq (argv [i], "--"))
-            break;
-        if (streq (argv [i], "-c") || streq (argv [i], "--config"))
-            return argv [i + 1];
-    }
-    return NULL;
+    char **copy = (char **) zmalloc (sizeof (char *) * (argc + 1));
+    memcpy (copy, argv, sizeof (char *) * argc);
+    const char *file = NULL;
+    opterr = 0;
+    optind = 0;
+    int opt;
+    while ((opt = getopt_long (argc, copy, shorts, options, NULL)) != -1)
+        if (opt == 'c')
+            file = optarg;      //  points into argv's strings, not the copy
+    optind = 0;
+    free (copy);
+    return file;
 }
 
 fsh_args_t *
-fsh_args_new (int argc, char **argv, const struct option *options)
+fsh_args_new (int argc, char **argv, const struct option *options, const char *shorts)
 {
     fsh_args_t *self = (fsh_args_t *) zmalloc (sizeof (fsh_args_t));
     self->words = zlist_new ();
     zlist_autofree (self->words);
     zlist_append (self->words, argv [0]);
-    const char *file = s_config_file (argc, argv);
+    const char *file = s_config_file (argc, argv, options, shorts);
     if (file) {
         //  Only a regular file: zchunk_slurp reads a directory or a pipe
         //  as an empty file, which would quietly give no options at all
@@ -298,7 +309,7 @@ int
 fsh_options_parse (const char *program, int argc, char **argv, const struct option *longs,
                    const char *shorts, fsh_option_fn *handler, void *arg)
 {
-    fsh_args_t *args = fsh_args_new (argc, argv, longs);
+    fsh_args_t *args = fsh_args_new (argc, argv, longs, shorts);
     if (!args)
         return fsh_usage_error (program, "%s", "bad config file");
     argc = args->argc;

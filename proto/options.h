@@ -17,11 +17,14 @@ typedef struct _fsh_args_t fsh_args_t;
 #define FSH_CONFIG_MAX  (1024 * 1024)   //  bytes of a config file
 
 //  Build the argument vector from argv and, when argv holds -c FILE or
-//  --config FILE, that file. Returns NULL (error printed, naming the
+//  --config FILE (in any spelling getopt_long takes with `options` and
+//  `shorts`, the program's own: --config=FILE, -cFILE, --conf FILE...;
+//  the option must be 'c'), that file. Returns NULL (error printed, naming the
 //  file and the line: "error: FILE:LINE: ...") when the file cannot be
 //  read, is larger than FSH_CONFIG_MAX, is malformed, names an unknown
 //  option or gives one twice.
-fsh_args_t *fsh_args_new (int argc, char **argv, const struct option *options);
+fsh_args_t *fsh_args_new (int argc, char **argv, const struct option *options,
+                          const char *shorts);
 void fsh_args_destroy (fsh_args_t **self_p);
 int fsh_args_argc (fsh_args_t *self);
 char **fsh_args_argv (fsh_args_t *self);

@@ -7,11 +7,19 @@
 #define FSH_PASSWORD_H_INCLUDED
 
 //  Returns the password (caller frees with fsh_password_free) or NULL with
-//  a reason in *error (static text).
+//  a reason in *error (static text, good until the next call): the read
+//  error apart from an empty file. A FIFO is waited for, a person at the
+//  prompt too, but SIGINT, SIGTERM or SIGHUP ends the wait (even while the
+//  caller blocks them for a signalfd): NULL, and fsh_password_signal says
+//  which; the terminal's echo is restored.
 char *fsh_password_get (const char *file, const char *prompt, const char **error);
 
-//  Prompt on /dev/tty without echo. NULL when there is no terminal.
+//  Prompt on /dev/tty without echo. NULL when there is no terminal, or
+//  after a signal (fsh_password_signal).
 char *fsh_password_prompt (const char *prompt);
+
+//  The signal that ended the last wait for a password, else 0.
+int fsh_password_signal (void);
 
 //  First line of a stream, without its newline (nor a CR before it); of
 //  a longer line, its first 1025 bytes, which no reader takes (at most

@@ -28,9 +28,11 @@ static const char *s_usage =
     "  ls --all [--user NAME] [--sha256 HEX] [GLOB]\n"
     "                every file of every logged-in user     (original: list_all_files)\n"
     "  peers         logged-in users and their file counts\n"
-    "  get OWNER PATH [-o PATH] [--again]\n"
+    "  get OWNER PATH|DIR/|GLOB [-o PATH] [--jobs N] [--again]\n"
     "                download OWNER's file PATH into the downloads directory\n"
     "                (or PATH given with -o: a file name or a directory);\n"
+    "                a folder DIR/ or every file matching GLOB ('*.pdf',\n"
+    "                'docs/**'), up to N files at once (default 4);\n"
     "                a progress bar on a terminal     (original: download_file);\n"
     "                content already there is not fetched again unless --again\n"
     "  events        print notifications as they arrive, until interrupted\n"
@@ -107,32 +109,35 @@ s_command_check (ctl_t *self, const ctl_command_t *command, const ctl_args_t *ar
     return -1;
 }
 
+//  The options of every command (each takes those its entry names)
+#define S_COMMAND_SHORTS ":o:"
+static const struct option s_command_longs [] = {
+    { "json",          no_argument,       NULL, 'j' },
+    { "all",           no_argument,       NULL, 'a' },
+    { "user",          required_argument, NULL, 'u' },
+    { "sha256",        required_argument, NULL, 's' },
+    { "dir",           required_argument, NULL, 'd' },
+    { "downloads",     required_argument, NULL, 'D' },
+    { "broker",        required_argument, NULL, 'b' },
+    { "password-file", required_argument, NULL, 'p' },
+    { "server-key",    required_argument, NULL, 'k' },
+    { "output",        required_argument, NULL, 'o' },
+    { "jobs",          required_argument, NULL, 'J' },
+    { "again",         no_argument,       NULL, 'A' },
+    { NULL, 0, NULL, 0 }
+};
+
 //  Parses the words after the command name. -1 when good, else exit code.
 static int
 s_command_parse (ctl_t *self, const ctl_command_t *command, int argc, char **argv,
                  ctl_args_t *args)
 {
-    static const struct option longs [] = {
-        { "json",          no_argument,       NULL, 'j' },
-        { "all",           no_argument,       NULL, 'a' },
-        { "user",          required_argument, NULL, 'u' },
-        { "sha256",        required_argument, NULL, 's' },
-        { "dir",           required_argument, NULL, 'd' },
-        { "downloads",     required_argument, NULL, 'D' },
-        { "broker",        required_argument, NULL, 'b' },
-        { "password-file", required_argument, NULL, 'p' },
-        { "server-key",    required_argument, NULL, 'k' },
-        { "output",        required_argument, NULL, 'o' },
-        { "jobs",          required_argument, NULL, 'J' },
-        { "again",         no_argument,       NULL, 'A' },
-        { NULL, 0, NULL, 0 }
-    };
     memset (args, 0, sizeof *args);
     args->all = command->all;
     opterr = 0;
     optind = 0;
     int opt;
-    while ((opt = getopt_long (argc, argv, ":o:", longs, NULL)) != -1) {
+    while ((opt = getopt_long (argc, argv, S_COMMAND_SHORTS, s_command_longs, NULL)) != -1) {
         if (opt == ':')
             return ctl_command_error (self, command->name, "option '%s' needs an argument",
                                     argv [optind - 1]);
@@ -178,8 +183,11 @@ ctl_run (ctl_t *self, int argc, char **argv)
         return ctl_complete (self->client, argc - 1, argv + 1);
     const ctl_command_t *command = s_command_find (argv [0]);
     if (!command || (self->in_shell && command->run == ctl_shell)) {
-        fprintf (stderr, "fshare-ctl: unknown command '%s'%s\n", argv [0],
-                 self->in_shell? " (type help)": "\ntry 'fshare-ctl --help'");
+        //  The word is the user's, or a pipe's: any bytes at all
+        fsh_error_line (PROGRAM, "unknown command '%s'%s", argv [0],
+                        self->in_shell? " (type help)": "");
+        if (!self->in_shell)
+            fprintf (stderr, "try 'fshare-ctl --help'\n");
         char *text = zsys_sprintf ("unknown command '%s'", argv [0]);
         ctl_print_failure (self, FSH_ERR_BAD_REQUEST, text? text: "unknown command");
         zstr_free (&text);
@@ -210,6 +218,10 @@ ctl_run (ctl_t *self, int argc, char **argv)
 //  --------------------------------------------------------------------------
 //  main
 
+//  The global short options, for the parse and for finding -c in them
+//  (fsh_args_new); '+': stop at the command name, its options are its own
+#define S_GLOBAL_SHORTS "+:vhc:"
+
 //  The global options a config file may set too (with --verbose)
 #define S_GLOBAL_OPTIONS \
     { "user",    required_argument, NULL, 'u' }, \
@@ -217,20 +229,60 @@ ctl_run (ctl_t *self, int argc, char **argv)
     { "json",    no_argument,       NULL, 'j' }, \
     { "config",  required_argument, NULL, 'c' }
 
+static const struct option s_global_longs [] = {
+    S_GLOBAL_OPTIONS,
+    FSH_OPTIONS_END
+};
+
+//  Whether the command line asks for --json, among the global options or
+//  the command's, wherever it is: a usage error before it, or a config
+//  file that cannot be read, still answers with a JSON object (SPEC 5.1).
+//  getopt_long finds it as the parses will (abbreviations too, none
+//  after "--"), on a copy of argv, which it would permute.
+static bool
+s_json_wanted (int argc, char **argv)
+{
+    char **copy = (char **) zmalloc (sizeof (char *) * (argc + 1));
+    memcpy (copy, argv, sizeof (char *) * argc);
+    bool json = false;
+    opterr = 0;
+    optind = 0;
+    int opt;
+    while ((opt = getopt_long (argc, copy, S_GLOBAL_SHORTS, s_global_longs, NULL)) != -1)
+        json |= opt == 'j';
+    int command = optind;
+    optind = 0;
+    while (command < argc
+       &&  (opt = getopt_long (argc - command, copy + command, S_COMMAND_SHORTS,
+                               s_command_longs, NULL)) != -1)
+        json |= opt == 'j';
+    optind = 0;
+    free (copy);
+    return json;
+}
+
+//  A usage error of the global options: the line and hint on stderr, and
+//  under --json the object on stdout. Returns 2.
+static int
+s_global_error (ctl_t *self, const char *format, const char *arg)
+{
+    char *text = zsys_sprintf (format, arg);
+    fsh_usage_error (PROGRAM, "%s", text? text: format);
+    ctl_print_failure (self, FSH_ERR_BAD_REQUEST, text? text: format);
+    zstr_free (&text);
+    return 2;
+}
+
 //  Global options, up to the command name. -1 when good, else exit code.
 static int
 s_parse_global (ctl_t *self, int argc, char **argv, int *command_index)
 {
-    static const struct option longs [] = {
-        S_GLOBAL_OPTIONS,
-        FSH_OPTIONS_END
-    };
+    const struct option *longs = s_global_longs;
     const char *user = NULL, *control = NULL;
     opterr = 0;
     optind = 0;
     int opt;
-    //  '+': stop at the command name, its options are its own
-    while ((opt = getopt_long (argc, argv, "+:vhc:", longs, NULL)) != -1) {
+    while ((opt = getopt_long (argc, argv, S_GLOBAL_SHORTS, longs, NULL)) != -1) {
         switch (opt) {
             case 'u': user = optarg; break;
             case 'C': control = optarg; break;
@@ -242,20 +294,26 @@ s_parse_global (ctl_t *self, int argc, char **argv, int *command_index)
                 return 0;
             case 'V':
                 return fsh_options_version (PROGRAM);
+            case ':':
+                return s_global_error (self, "option '%s' needs an argument", argv [optind - 1]);
             default:
-                return fsh_options_refused (PROGRAM, opt, argv);
+                return s_global_error (self, "unknown option '%s'", argv [optind - 1]);
         }
     }
     if (user && control)
-        return fsh_usage_error (PROGRAM, "%s", "give --user or --control, not both");
+        return s_global_error (self, "%s", "give --user or --control, not both");
     const char *error = user? fsh_user_check (user): NULL;
     if (error)
-        return fsh_usage_error (PROGRAM, "bad user name: %s", error);
-    int code = control? fsh_endpoint_option (PROGRAM, "--control", control, FSH_EP_CONTROL): -1;
-    if (code >= 0)
+        return s_global_error (self, "bad user name: %s", error);
+    const char *why = control? fsh_endpoint_problem (control, FSH_EP_CONTROL): NULL;
+    if (why) {
+        char *text = zsys_sprintf ("--control: '%s' is not a usable endpoint: %s", control, why);
+        int code = s_global_error (self, "%s", text? text: why);
+        zstr_free (&text);
         return code;
+    }
     if (optind >= argc)
-        return fsh_usage_error (PROGRAM, "%s", "missing command");
+        return s_global_error (self, "%s", "missing command");
     if (user)
         ctl_set_agent (self, user, NULL);
     if (control) {
@@ -275,10 +333,16 @@ main (int argc, char *argv [])
         { "verbose", no_argument,       NULL, 'v' },
         { NULL, 0, NULL, 0 }
     };
-    fsh_args_t *args = fsh_args_new (argc, argv, config_keys);
-    if (!args)
-        return fsh_usage_error (PROGRAM, "%s", "bad config file");
     ctl_t *self = ctl_new ();
+    self->json = s_json_wanted (argc, argv);
+    fsh_args_t *args = fsh_args_new (argc, argv, config_keys, S_GLOBAL_SHORTS);
+    if (!args) {
+        int rc = s_global_error (self, "%s", "bad config file");
+        ctl_destroy (&self);
+        return rc;
+    }
+    //  A config file may say json = true
+    self->json = self->json || s_json_wanted (fsh_args_argc (args), fsh_args_argv (args));
     int command_index = 0;
     int rc = s_parse_global (self, fsh_args_argc (args), fsh_args_argv (args), &command_index);
     if (rc < 0) {

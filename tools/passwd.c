@@ -12,6 +12,7 @@
 */
 #include "accounts.h"
 #include "cli.h"
+#include "escape.h"
 
 #define PROGRAM "fshare-passwd"
 
@@ -46,6 +47,9 @@ s_usage (FILE *out)
         "created, mode 0700, when missing).\n"
         "Exit status: 0 done, 1 failure, 2 bad usage.\n");
 }
+
+//  The short options, for the parse and for finding -c (fsh_args_new)
+#define S_SHORTS ":hc:"
 
 static const struct option s_options [] = {
     { "help",    no_argument,       NULL, 'h' },
@@ -107,6 +111,11 @@ s_take_operands (int left, char **operands, passwd_args_t *args)
     args->user = operands [1];
     if (args->delete && args->from_stdin)
         return fsh_usage_error (PROGRAM, "%s", "--delete takes no password, so no --stdin");
+    //  As every program's path option: "" names no file (it was "cannot
+    //  write : No such file or directory", a runtime failure)
+    const char *problem = fsh_path_problem (args->file);
+    if (problem)
+        return fsh_usage_error (PROGRAM, "ACCOUNTS: %s", problem);
     const char *reason = fsh_user_check (args->user);
     if (reason) {
         char *message = zsys_sprintf ("invalid USER: %s", reason);
@@ -127,7 +136,7 @@ s_parse_args (fsh_args_t *words, passwd_args_t *args)
     opterr = 0;
     optind = 1;
     int option;
-    while ((option = getopt_long (count, vector, ":hc:", s_options, NULL)) != -1) {
+    while ((option = getopt_long (count, vector, S_SHORTS, s_options, NULL)) != -1) {
         int status = s_take_option (option, vector, args);
         if (status != -1)
             return status;
@@ -138,10 +147,11 @@ s_parse_args (fsh_args_t *words, passwd_args_t *args)
 static int
 s_fail (const char *message, const char *detail)
 {
+    //  The message may quote the file's name: escaped
     if (detail)
-        fprintf (stderr, PROGRAM ": %s: %s\n", message, detail);
+        fsh_error_line (PROGRAM, "%s: %s", message, detail);
     else
-        fprintf (stderr, PROGRAM ": %s\n", message);
+        fsh_error_line (PROGRAM, "%s", message);
     return 1;
 }
 
@@ -159,6 +169,10 @@ s_read_password (const passwd_args_t *args)
         char *prompt = zsys_sprintf ("New password for %s: ", args->user);
         password = fsh_password_prompt (prompt);
         zstr_free (&prompt);
+        if (!password && fsh_password_signal ()) {
+            s_fail ("interrupted: file left unchanged", NULL);
+            return NULL;
+        }
         if (!password) {
             s_fail ("cannot read a password: no terminal (use --stdin)", NULL);
             return NULL;
@@ -189,7 +203,7 @@ s_update (accounts_t *accounts, const passwd_args_t *args, const char **done)
 {
     if (args->delete) {
         if (accounts_delete (accounts, args->user) != 0) {
-            fprintf (stderr, PROGRAM ": no user '%s' in %s\n", args->user, args->file);
+            fsh_error_line (PROGRAM, "no user '%s' in %s", args->user, args->file);
             return 1;
         }
         *done = "deleted user";
@@ -213,7 +227,7 @@ s_update (accounts_t *accounts, const passwd_args_t *args, const char **done)
 int
 main (int argc, char **argv)
 {
-    fsh_args_t *words = fsh_args_new (argc, argv, s_options);
+    fsh_args_t *words = fsh_args_new (argc, argv, s_options, S_SHORTS);
     if (!words)
         return 2;
     passwd_args_t args = { .cost = ACCOUNTS_COST_INTERACTIVE };
@@ -235,11 +249,13 @@ main (int argc, char **argv)
     const char *done = NULL;
     status = s_update (accounts, &args, &done);
     if (status == 0 && accounts_save (accounts) != 0) {
-        fprintf (stderr, PROGRAM ": cannot write %s: %s\n", args.file, strerror (errno));
+        fsh_error_line (PROGRAM, "cannot write %s: %s", args.file, strerror (errno));
         status = 1;
     }
-    if (status == 0)
-        printf ("%s '%s' in %s\n", done, args.user, args.file);
+    char *shown = status == 0? fsh_text_escape (args.file): NULL;
+    if (shown)
+        printf ("%s '%s' in %s\n", done, args.user, shown);
+    free (shown);
     accounts_destroy (&accounts);
     fsh_args_destroy (&words);
     return status;

@@ -149,7 +149,7 @@ s_serve (web_options_t *options, const char *endpoint, int signals)
     int bound = 0;
     int fd = server_listen (host, port, !options->listen, &bound, &error);
     if (fd < 0) {
-        fprintf (stderr, "%s: %s\n", PROGRAM, error);
+        fsh_error_line (PROGRAM, "%s", error);
         free (error);
         return 1;
     }
@@ -160,7 +160,7 @@ s_serve (web_options_t *options, const char *endpoint, int signals)
     web.server = server_new (&config, fd, &error);
     int rc = 0;
     if (!web.server) {
-        fprintf (stderr, "%s: %s\n", PROGRAM, error);
+        fsh_error_line (PROGRAM, "%s", error);
         free (error);
         rc = 1;
     }

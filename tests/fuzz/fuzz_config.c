@@ -10,6 +10,9 @@
 */
 #include "fuzz.h"
 
+//  The short options, for fsh_args_new and the parse after it
+#define S_SHORTS "c:l:u:d:RNM:vh"
+
 static const struct option s_options [] = {
     { "config",      required_argument, NULL, 'c' },
     { "listen",      required_argument, NULL, 'l' },
@@ -59,7 +62,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     char *given [] = {
         "fshare-fuzz", "-c", (char *) fuzz_file (data, size), "--verbose", "--user=alice", NULL
     };
-    fsh_args_t *args = fsh_args_new (1 + TAIL_WORDS, given, s_options);
+    fsh_args_t *args = fsh_args_new (1 + TAIL_WORDS, given, s_options, S_SHORTS);
     if (!args)
         return 0;
     int argc = fsh_args_argc (args);
@@ -68,7 +71,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     //  And what every program does next (glibc: optind 0 resets getopt).
     optind = 0;
     opterr = 0;
-    while (getopt_long (argc, argv, "c:l:u:d:RNM:vh", s_options, NULL) != -1)
+    while (getopt_long (argc, argv, S_SHORTS, s_options, NULL) != -1)
         ;
     fsh_args_destroy (&args);
     FUZZ_ASSERT (args == NULL);

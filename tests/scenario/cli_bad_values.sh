@@ -3,7 +3,9 @@
 # user meant: each is a usage error (exit 2, one line and the hint) at
 # once, before anything is bound, connected, created or waited for. libzmq
 # binds tcp://127.0.0.1:99999 as port 34463 and :-5 as 65531; strtod reads
-# "0x10" seconds as 16.
+# "0x10" seconds as 16. What an error line quotes of the command line (an
+# unknown option or command, a stray word, a path) is escaped: an ESC, BEL
+# or OSC there went to the terminal raw.
 . "$(dirname "$0")/../lib.sh" "$1"
 
 BROKER="$BIN/fshare-broker"
@@ -97,6 +99,81 @@ done
 # ... and a good one still works: nothing there, so it times out (exit 0)
 timeout 20 "$TAP" --timeout 0.2 --events "ipc://$T/none" --broker "ipc://$T/none" \
     >"$T/out" 2>"$T/err" </dev/null || fail "a good --timeout failed: $(cat "$T/err")"
+
+# Words of the command line quoted in error lines: escaped, never raw
+HOSTILE=$'x\033]0;PWNED\007\033[2J\xff'
+# raw_ctl FILE: FILE holds an ESC, a BEL or a byte that is no UTF-8
+raw_ctl() { LC_ALL=C grep -q -e $'\033' -e $'\007' -e $'\xff' "$1"; }
+escaped() {
+    raw_ctl "$T/err" && fail "$1 wrote a word of the command line raw: $(cat -v "$T/err")"
+    grep -q 'x\\x1b\]0;PWNED\\x07' "$T/err" || fail "$1: no escaped word: $(cat -v "$T/err")"
+}
+for program in fshare-broker fshare-peer fshare-tap fshare-web fshare-passwd fshare-ctl; do
+    bad 2 "$BIN/$program" "--$HOSTILE"
+    escaped "$program (unknown option)"
+done
+bad 2 "$BIN/fshare-peer" --user alice "$HOSTILE"
+escaped "fshare-peer (unexpected argument)"
+bad 2 "$BIN/fshare-ctl" "$HOSTILE"
+escaped "fshare-ctl (unknown command)"
+bad 2 "$BIN/fshare-ctl" status "$HOSTILE"
+escaped "fshare-ctl status (unexpected argument)"
+bad 2 "$BIN/fshare-ctl" get alice a -o "" "--$HOSTILE"
+escaped "fshare-ctl get (unknown option)"
+printf '%s\n' "$HOSTILE" | "$BIN/fshare-ctl" --control "ipc://$T/none.ctl" shell \
+    >"$T/out" 2>"$T/err"
+escaped "fshare-ctl shell (unknown command)"
+touch "$T/plain"
+echo secret1 | "$BIN/fshare-passwd" --stdin "$T/plain/$HOSTILE" alice >"$T/out" 2>"$T/err"
+[ $? -eq 1 ] || fail "fshare-passwd: not exit 1 for a file it cannot write: $(cat -v "$T/err")"
+escaped "fshare-passwd (a file it cannot write)"
+echo secret1 | "$BIN/fshare-passwd" --stdin --cost min "$T/$HOSTILE" alice >"$T/err" 2>&1 \
+    || fail "fshare-passwd: cannot add a user: $(cat -v "$T/err")"
+escaped "fshare-passwd (the file it wrote)"
+
+# fshare-ctl --json: a usage error in the global options (before or after
+# --json, or a config file that cannot be read) prints its JSON object
+# too, as one in a command's options does (stdout was empty)
+printf 'json = true\n' >"$T/json.conf"
+json_error() {
+    lines "$T/out" 1
+    json_is '.code == "bad_request" and (.error | length > 0)' <"$T/out" \
+        || fail "fshare-ctl $*: no JSON error object: [$(cat "$T/out")]"
+}
+for words in "--user .x status" "--control tcp://127.0.0.1:1 status" "--bogus status" "" \
+             "--user a --control ipc://$T/x.ctl status" "-c $T/nonexistent status" "--user"; do
+    # shellcheck disable=SC2086
+    expect 2 "$CTL" --json $words
+    json_error --json "$words"
+    [ -n "$words" ] || continue
+    # shellcheck disable=SC2086
+    expect 2 "$CTL" $words --json
+    [ "$words" = "--user" ] || json_error "$words" --json
+done
+expect 2 "$CTL" -c "$T/json.conf" --bogus status
+json_error "-c (json = true) --bogus status"
+
+# No home at all (HOME and XDG_STATE_HOME unset, a uid the password
+# database does not know): the broker and the agent refuse to start, saying
+# why, rather than keeping their state under the current directory
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && ! getent passwd 54321 >/dev/null; then
+    chmod 711 "$T"      #  the other uid walks through to its directories
+    mkdir -m 777 "$T/cwd" "$T/nohome"
+    echo pw >"$T/nohome/pw"; chmod 644 "$T/nohome/pw"
+    homeless() {
+        (cd "$T/cwd" && timeout -k 5 20 setpriv --reuid 54321 --regid 54321 --clear-groups \
+            env -u HOME -u XDG_STATE_HOME XDG_RUNTIME_DIR="$T/nohome" "$@") \
+            >"$T/out" 2>"$T/err" </dev/null
+    }
+    homeless "$BROKER" --listen "ipc://$T/nohome/b" --publish "ipc://$T/nohome/p"
+    [ $? -eq 1 ] || fail "a broker without a home did not fail: $(cat "$T/err")"
+    err_has "fshare-broker: state directory: no home directory"
+    homeless "$BIN/fshare-peer" --user alice --dir "$T/nohome/f" --downloads "$T/nohome/d" \
+        --broker "ipc://$T/nohome/b" --password-file "$T/nohome/pw"
+    [ $? -eq 1 ] || fail "an agent without a home did not fail: $(cat "$T/err")"
+    err_has "fshare-peer: state directory: no home directory"
+    [ -z "$(ls -A "$T/cwd")" ] || fail "state written under the current directory: $(ls -AR "$T/cwd")"
+fi
 
 # Good endpoints of every form pass the check (the broker binds them)
 bg broker "$BROKER" --listen "tcp://127.0.0.1:*" --publish "ipc://$T/good.pub" \

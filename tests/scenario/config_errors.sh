@@ -6,6 +6,9 @@
 # that names the file and the line (only "not a valid ZPL config file"
 # before, or nothing at all for the key given twice), before anything
 # starts; a good file with comments and blank lines still works.
+# Every program reads the file whatever spelling of -c getopt_long takes
+# (--config=FILE, -cFILE, --conf FILE, -vcFILE): those were accepted and
+# the file quietly ignored.
 . "$(dirname "$0")/../lib.sh" "$1"
 
 conf() { printf '%b' "$1" >"$T/bad.conf"; }
@@ -32,6 +35,24 @@ refused fshare-broker 2 "nested lines"
 head -c $((2 * 1024 * 1024)) /dev/zero | tr '\0' '#' >"$T/bad.conf"
 expect 2 "$BIN/fshare-broker" -c "$T/bad.conf" --help
 err_has "larger than"
+
+# every spelling of -c, every program: the bad file is read and refused
+conf 'bogus-key = 1\n'
+for program in fshare-broker fshare-peer fshare-tap fshare-web fshare-passwd fshare-ctl; do
+    for spelling in "--config=$T/bad.conf" "-c$T/bad.conf" "--conf $T/bad.conf" \
+                    "--config $T/bad.conf"; do
+        # shellcheck disable=SC2086
+        expect 2 "$BIN/$program" $spelling --help
+        err_has "$T/bad.conf:1: unknown option 'bogus-key'"
+    done
+done
+# bundled after a short option that takes none
+for program in fshare-broker fshare-peer fshare-tap fshare-web fshare-ctl; do
+    expect 2 "$BIN/$program" -vc "$T/bad.conf" --help
+    err_has "$T/bad.conf:1: unknown option 'bogus-key'"
+done
+# a -c that is another option's argument names no file
+expect 0 "$BIN/fshare-peer" --dir -c "$T/bad.conf" --help
 
 # a good one: comments, blank lines, every key once
 printf '# the broker\n\nheartbeat = 500   # ms\n\nlisten = ipc://%s/b.sock\n' "$T" >"$T/good.conf"

@@ -59,6 +59,16 @@ render "$MAN/man1/fshare-ctl.1" >"$T/page"
 while read -r cmd; do
     grep -qE "^ +$cmd( |$)" "$T/page" || fail "fshare-ctl's page lacks the command $cmd"
 done <"$T/commands"
+# ... and each command's line in the help names every option and form of
+# its line in the page (get lacked --jobs, DIR/ and GLOB, which SPEC 5 lists)
+while read -r cmd; do
+    grep -E "^ +$cmd( |$)" "$T/page" | head -1 >"$T/page_line"
+    "$BIN/fshare-ctl" --help | grep -E "^  $cmd( |$)" | head -1 >"$T/help_line"
+    for word in $(grep -oE -- '--?[a-z][a-z-]*|[A-Za-z]+/|GLOB' "$T/page_line"); do
+        grep -qiF -- "$word" "$T/help_line" \
+            || fail "fshare-ctl --help's $cmd line lacks $word: $(cat "$T/help_line")"
+    done
+done <"$T/commands"
 
 page="$MAN/man5/fshare.conf.5"
 [ -f "$page" ] || fail "no man page $page"

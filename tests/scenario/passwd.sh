@@ -28,6 +28,11 @@ err_has "missing"; err_lines 2
 expect 2 "$P" "$F" alice extra
 expect 2 "$P" --stdin "$F" ".alice" </dev/null
 err_has "invalid USER"
+# an empty ACCOUNTS path is a usage error, as any program's empty path
+expect 2 "$P" --stdin "" alice
+err_has "ACCOUNTS: no path given"; err_lines 2
+expect 2 "$P" --delete "" alice
+err_has "no path given"
 expect 2 "$P" --cost
 expect 2 "$P" --cost huge "$F" alice
 [ -e "$F" ] && fail "a usage error created the file"
@@ -127,3 +132,30 @@ expect 1 "$P" --stdin --cost min /proc/fshare-no-such-dir/accounts dave <<<"pw"
 err_has "cannot write /proc/fshare-no-such-dir/accounts"; err_lines 1
 
 echo "passwd: ok"
+
+# A --password-file that is a FIFO nobody writes: fshare-peer and fshare-tap
+# wait for it, but SIGTERM ends the wait (it hung for ever in the open with
+# the signal blocked for the signalfd; the tap's --timeout did nothing
+# either); they stop as a signal always stops them, exit 0, saying so
+mkfifo "$T/pw.fifo"
+waiting() { grep -q poll "/proc/$1/wchan" 2>/dev/null; }
+bg fifo_peer "$BIN/fshare-peer" --user dave --dir "$T/df" --downloads "$T/dd" \
+    --broker "ipc://$T/none.req" --password-file "$T/pw.fifo"
+peer=$LAST_PID
+bg fifo_tap "$BIN/fshare-tap" --user dave --broker "ipc://$T/none.req" \
+    --events "ipc://$T/none.pub" --password-file "$T/pw.fifo" --timeout 1
+tap=$LAST_PID
+wait_until 10 waiting "$peer" || fail "the agent is not waiting for the FIFO: $(cat "/proc/$peer/wchan")"
+wait_until 10 waiting "$tap" || fail "the tap is not waiting for the FIFO: $(cat "/proc/$tap/wchan")"
+kill -TERM "$peer" "$tap"
+stopped "$peer" 0
+stopped "$tap" 0
+grep -q "fshare-peer: stopped: interrupted by signal 15" "$T/fifo_peer.log" \
+    || fail "the agent did not say why it stopped: $(cat "$T/fifo_peer.log")"
+grep -q "fshare-tap: password: interrupted by signal 15" "$T/fifo_tap.log" \
+    || fail "the tap did not say why it stopped: $(cat "$T/fifo_tap.log")"
+# ... and a directory named as the password file says so (not "empty")
+expect 1 "$BIN/fshare-peer" --user dave --dir "$T/df" --downloads "$T/dd" \
+    --broker "ipc://$T/none.req" --password-file "$T"
+err_has "cannot read the password file: Is a directory"
+exit 0

@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include "fshare.h"
+#include <pwd.h>
 #include <sys/stat.h>
 
 static void
@@ -145,11 +146,23 @@ test_directories (void **state)
     dir = fsh_state_dir ();
     assert_string_equal (dir, "/home/carol/.local/state/fshare");
     zstr_free (&dir);
+    //  No HOME (nor a relative one): the password database's home, never
+    //  the current directory ("./.local/state/fshare" before)
+    struct passwd *entry = getpwuid (getuid ());
+    char *from_db = entry && entry->pw_dir [0] == '/'?
+                    zsys_sprintf ("%s/.local/state/fshare", entry->pw_dir): NULL;
+    const char *homeless [] = { NULL, "", "relative/home" };
     s_env ("XDG_STATE_HOME", NULL);
-    s_env ("HOME", NULL);
-    dir = fsh_state_dir ();
-    assert_string_equal (dir, "./.local/state/fshare");
-    zstr_free (&dir);
+    for (int i = 0; i < 3; i++) {
+        s_env ("HOME", homeless [i]);
+        dir = fsh_state_dir ();
+        if (from_db)
+            assert_string_equal (dir, from_db);
+        else
+            assert_null (dir);
+        zstr_free (&dir);
+    }
+    zstr_free (&from_db);
     s_env ("HOME", home);
     free (home);
 }

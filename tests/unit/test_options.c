@@ -18,6 +18,9 @@ static const struct option s_options [] = {
     { NULL, 0, NULL, 0 }
 };
 
+//  The short options of that table (what fsh_args_new scans with)
+#define S_SHORTS ":c:l:v"
+
 typedef struct {
     char path [64];
 } config_t;
@@ -60,7 +63,7 @@ s_words (config_t *self, const char *text, size_t size)
 {
     s_write (self, text, size);
     char *argv [] = { "prog", "-c", self->path, NULL };
-    fsh_args_t *args = fsh_args_new (3, argv, s_options);
+    fsh_args_t *args = fsh_args_new (3, argv, s_options, S_SHORTS);
     if (!args)
         return NULL;
     char **words = fsh_args_argv (args);
@@ -102,7 +105,7 @@ test_command_line_wins (void **state)
     const char *text = "listen = \"tcp://127.0.0.1:7000\"\nregister = 0\n";
     s_write (self, text, strlen (text));
     char *argv [] = { "prog", "-c", self->path, "--listen", "ipc://x", NULL };
-    fsh_args_t *args = fsh_args_new (5, argv, s_options);
+    fsh_args_t *args = fsh_args_new (5, argv, s_options, S_SHORTS);
     assert_non_null (args);
     //  Config words first, then the command line's, so the command line wins.
     assert_int_equal (fsh_args_argc (args), 8);
@@ -119,26 +122,85 @@ test_command_line_wins (void **state)
 
     //  --config works as -c does; without either, argv as it is
     char *longer [] = { "prog", "--config", self->path, NULL };
-    args = fsh_args_new (3, longer, s_options);
+    args = fsh_args_new (3, longer, s_options, S_SHORTS);
     assert_non_null (args);
     assert_int_equal (fsh_args_argc (args), 6);
     fsh_args_destroy (&args);
     char *plain [] = { "prog", "--verbose", "word", NULL };
-    args = fsh_args_new (3, plain, s_options);
+    args = fsh_args_new (3, plain, s_options, S_SHORTS);
     assert_non_null (args);
     assert_int_equal (fsh_args_argc (args), 3);
     assert_string_equal (fsh_args_argv (args) [2], "word");
     fsh_args_destroy (&args);
     //  After "--", -c is a word like any other; -c last names no file
     char *after [] = { "prog", "--", "-c", "/nonexistent", NULL };
-    args = fsh_args_new (4, after, s_options);
+    args = fsh_args_new (4, after, s_options, S_SHORTS);
     assert_non_null (args);
     assert_int_equal (fsh_args_argc (args), 4);
     fsh_args_destroy (&args);
     char *last [] = { "prog", "-c", NULL };
-    args = fsh_args_new (2, last, s_options);
+    args = fsh_args_new (2, last, s_options, S_SHORTS);
     assert_non_null (args);
     fsh_args_destroy (&args);
+}
+
+//  Whether fsh_args_new, given `argv` (argc words), read the config file:
+//  it holds one key, so that its words come first.
+static bool
+s_read_file (config_t *self, int argc, char **argv)
+{
+    const char *text = "listen = from-file\n";
+    s_write (self, text, strlen (text));
+    fsh_args_t *args = fsh_args_new (argc, argv, s_options, S_SHORTS);
+    assert_non_null (args);
+    char **words = fsh_args_argv (args);
+    bool read = fsh_args_argc (args) > argc && streq (words [2], "from-file");
+    fsh_args_destroy (&args);
+    return read;
+}
+
+//  Every spelling of -c FILE that getopt_long takes reads the file (only
+//  "-c FILE" and "--config FILE" did: the others were quietly ignored),
+//  and a -c that getopt_long does not take as the option reads nothing.
+static void
+test_config_spellings (void **state)
+{
+    config_t *self = (config_t *) *state;
+    char *joined = zsys_sprintf ("--config=%s", self->path);
+    char *glued = zsys_sprintf ("-c%s", self->path);
+    char *bundled = zsys_sprintf ("-vc%s", self->path);
+    char *p = self->path;
+    char *eq [] = { "prog", joined, NULL };
+    assert_true (s_read_file (self, 2, eq));
+    char *short_glued [] = { "prog", glued, NULL };
+    assert_true (s_read_file (self, 2, short_glued));
+    char *short_bundled [] = { "prog", bundled, NULL };
+    assert_true (s_read_file (self, 2, short_bundled));
+    char *bundled_apart [] = { "prog", "-vc", p, NULL };
+    assert_true (s_read_file (self, 3, bundled_apart));
+    char *abbreviated [] = { "prog", "--conf", p, NULL };
+    assert_true (s_read_file (self, 3, abbreviated));
+    char *shortest [] = { "prog", "--c", p, NULL };
+    assert_true (s_read_file (self, 3, shortest));
+    //  After a word that is no option (getopt permutes it away)
+    char *later [] = { "prog", "word", "-c", p, NULL };
+    assert_true (s_read_file (self, 4, later));
+    //  The last -c wins, as any later option does
+    char *twice [] = { "prog", "-c", "/nonexistent", "-c", p, NULL };
+    assert_true (s_read_file (self, 5, twice));
+    //  The argument of another option is no -c, nor is "-c" after "--"
+    char *argument [] = { "prog", "--listen", "-c", p, NULL };
+    assert_false (s_read_file (self, 4, argument));
+    char *glued_argument [] = { "prog", "-l", "-c", p, NULL };
+    assert_false (s_read_file (self, 4, glued_argument));
+    char *ended [] = { "prog", "--", "-c", p, NULL };
+    assert_false (s_read_file (self, 4, ended));
+    //  The caller's argv is left in its order (getopt permutes what it scans)
+    assert_string_equal (later [1], "word");
+    assert_string_equal (later [2], "-c");
+    free (joined);
+    free (glued);
+    free (bundled);
 }
 
 static void
@@ -203,9 +265,9 @@ test_bad_files (void **state)
     assert_null (s_words (self, nul_line, sizeof nul_line - 1));
     //  Files that are not there or not files
     char *missing [] = { "prog", "-c", "/nonexistent/fshare.cfg", NULL };
-    assert_null (fsh_args_new (3, missing, s_options));
+    assert_null (fsh_args_new (3, missing, s_options, S_SHORTS));
     char *directory [] = { "prog", "-c", "/tmp", NULL };
-    assert_null (fsh_args_new (3, directory, s_options));
+    assert_null (fsh_args_new (3, directory, s_options, S_SHORTS));
 }
 
 //  The handler of test_options_parse: collects "<opt>=<value>" words.
@@ -279,6 +341,7 @@ main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_command_line_wins, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_config_spellings, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_values, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_files, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_options_parse, s_setup, s_teardown),

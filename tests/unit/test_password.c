@@ -11,6 +11,8 @@
 #include "fshare.h"
 #include <fcntl.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
+#include <signal.h>
 
 #define PASSWORD_MAX 1024       //  what the broker and fshare-passwd take
 
@@ -158,7 +160,54 @@ test_sources (void **state)
     assert_non_null (error);
     error = NULL;
     assert_null (fsh_password_get ("/nonexistent/password", "Password: ", &error));
-    assert_string_equal (error, "cannot read the password file");
+    assert_string_equal (error, "cannot read the password file: No such file or directory");
+    //  A read error is said as such, not as an empty file (EISDIR was
+    //  "the password file is empty or its first line holds a NUL byte")
+    assert_null (fsh_password_get ("/tmp", "Password: ", &error));
+    assert_string_equal (error, "cannot read the password file: Is a directory");
+    s_write (self, "", 0);
+    assert_null (fsh_password_get (self->path, "Password: ", &error));
+    assert_string_equal (error, "the password file is empty or its first line holds a NUL byte");
+}
+
+//  A FIFO that nobody writes: the wait ends at SIGTERM, though the caller
+//  blocks it for a signalfd as the programs do (the open blocked for ever,
+//  the signal pending). Sent before the call: it is pending, so the wait
+//  must let it in to end.
+static void
+test_fifo_signal (void **state)
+{
+    file_t *self = (file_t *) *state;
+    unlink (self->path);
+    assert_int_equal (mkfifo (self->path, 0600), 0);
+    sigset_t term, before;
+    sigemptyset (&term);
+    sigaddset (&term, SIGTERM);
+    assert_int_equal (pthread_sigmask (SIG_BLOCK, &term, &before), 0);
+    raise (SIGTERM);
+    const char *error = NULL;
+    assert_null (fsh_password_get (self->path, "Password: ", &error));
+    assert_int_equal (fsh_password_signal (), SIGTERM);
+    assert_non_null (strstr (error, "interrupted by signal 15"));
+    //  It was taken by the wait, not left pending for the caller
+    sigset_t pending;
+    sigpending (&pending);
+    assert_false (sigismember (&pending, SIGTERM));
+    //  A writer's line is read as from a file
+    pid_t pid = fork ();
+    assert_true (pid >= 0);
+    if (pid == 0) {
+        int fd = open (self->path, O_WRONLY);
+        _exit (fd >= 0 && write (fd, "from-fifo\n", 10) == 10? 0: 1);
+    }
+    char *password = fsh_password_get (self->path, "Password: ", &error);
+    assert_non_null (password);
+    assert_string_equal (password, "from-fifo");
+    assert_int_equal (fsh_password_signal (), 0);
+    fsh_password_free (&password);
+    int status;
+    assert_int_equal (waitpid (pid, &status, 0), pid);
+    pthread_sigmask (SIG_SETMASK, &before, NULL);
 }
 
 //  Neither file nor environment: the terminal, or a reason when there is
@@ -194,6 +243,7 @@ main (void)
         cmocka_unit_test (test_read_line),
         cmocka_unit_test_setup_teardown (test_sources, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_no_terminal, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_fifo_signal, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

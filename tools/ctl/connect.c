@@ -54,6 +54,10 @@ s_connect_password (ctl_t *self, ctl_args_t *args, const char *user, char **pass
     zstr_free (&prompt);
     if (*password_p)
         return 0;
+    if (fsh_password_signal ()) {
+        ctl_fail (self, FSH_ERR_CANCELLED, "connect interrupted at the password prompt");
+        return -1;
+    }
     ctl_fail (self, FSH_ERR_BAD_REQUEST, "no password: use --password-file, FSHARE_PASSWORD "
               "or a terminal");
     return -1;

@@ -51,8 +51,11 @@ int
 ctl_command_error (ctl_t *self, const char *command, const char *fmt, const char *arg)
 {
     char *what = zsys_sprintf (fmt, arg);
-    fprintf (stderr, "fshare-ctl: %s: %s", command, what? what: fmt);
-    fprintf (stderr, self->in_shell? " (type help)\n": "\ntry 'fshare-ctl --help'\n");
+    //  `arg` is a word of the command line or of the shell: escaped
+    fsh_error_line (PROGRAM, "%s: %s%s", command, what? what: fmt,
+                    self->in_shell? " (type help)": "");
+    if (!self->in_shell)
+        fprintf (stderr, "try 'fshare-ctl --help'\n");
     if (self->json) {
         char *text = zsys_sprintf ("%s: %s", command, what? what: fmt);
         ctl_print_failure (self, FSH_ERR_BAD_REQUEST, text? text: fmt);

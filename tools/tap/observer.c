@@ -163,7 +163,7 @@ s_password (const tap_options_t *options)
     char *password = fsh_password_get (options->password_file, prompt, &problem);
     zstr_free (&prompt);
     if (!password)
-        fprintf (stderr, "fshare-tap: password: %s\n", problem);
+        fsh_error_line ("fshare-tap", "password: %s", problem);
     return password;
 }
 
@@ -173,7 +173,7 @@ observer_start (const tap_options_t *options, int signals, int64_t deadline,
 {
     char *password = s_password (options);
     if (!password)
-        return 1;
+        return fsh_password_signal ()? 0: 1;   //  stopped while waiting: no failure
     observer_t *self = *observer_p = s_observer_new (options, password, signals);
     fsh_password_free (&password);
     bool refused;
