@@ -33,7 +33,8 @@ struct _hasher_t {
     zsock_t *results;           //  PULL, bound; workers PUSH to it
     worker_t *workers;
     int nbr_workers;
-    zlistx_t *queue;            //  job_t waiting for an idle worker
+    zlistx_t *queue [HASHER_LANES];  //  job_t waiting for an idle worker
+    int next_lane;              //  the lane whose turn it is
 };
 
 
@@ -129,8 +130,10 @@ hasher_new (int workers, accounts_cost_t cost)
     self->endpoint = zsys_sprintf ("inproc://fshare-hasher-%s", zuuid_str (uuid));
     zuuid_destroy (&uuid);
     self->results = zsock_new_pull (NULL);
-    self->queue = zlistx_new ();
-    zlistx_set_destructor (self->queue, (zlistx_destructor_fn *) s_job_destroy);
+    for (int lane = 0; lane < HASHER_LANES; lane++) {
+        self->queue [lane] = zlistx_new ();
+        zlistx_set_destructor (self->queue [lane], (zlistx_destructor_fn *) s_job_destroy);
+    }
     self->workers = (worker_t *) zmalloc (sizeof (worker_t) * (size_t) workers);
     if (!self->results || zsock_bind (self->results, "%s", self->endpoint) != 0) {
         hasher_destroy (&self);
@@ -160,7 +163,8 @@ hasher_destroy (hasher_t **self_p)
         //  PULL socket, which outlives the workers) and then sees $TERM.
         for (int index = 0; index < self->nbr_workers; index++)
             zactor_destroy (&self->workers [index].actor);
-        zlistx_destroy (&self->queue);
+        for (int lane = 0; lane < HASHER_LANES; lane++)
+            zlistx_destroy (&self->queue [lane]);
         zsock_destroy (&self->results);
         free (self->workers);
         free (self->endpoint);
@@ -176,15 +180,30 @@ hasher_socket (hasher_t *self)
     return self->results;
 }
 
+//  The next job by turns of the lanes, NULL when none waits.
+static job_t *
+s_next_job (hasher_t *self)
+{
+    for (int tries = 0; tries < HASHER_LANES; tries++) {
+        int lane = self->next_lane;
+        self->next_lane = (self->next_lane + 1) % HASHER_LANES;
+        if (zlistx_size (self->queue [lane]))
+            return (job_t *) zlistx_detach (self->queue [lane], NULL);
+    }
+    return NULL;
+}
+
 //  Hands queued jobs to idle workers.
 static void
 s_dispatch (hasher_t *self)
 {
-    for (int index = 0; index < self->nbr_workers && zlistx_size (self->queue); index++) {
+    for (int index = 0; index < self->nbr_workers; index++) {
         worker_t *worker = &self->workers [index];
         if (worker->busy)
             continue;
-        job_t *job = (job_t *) zlistx_detach (self->queue, NULL);
+        job_t *job = s_next_job (self);
+        if (!job)
+            return;
         if (zsock_send (worker->actor, "sp", "JOB", job) != 0) {
             //  Only when interrupted; the job stays ours to free.
             s_job_destroy (&job);
@@ -194,25 +213,50 @@ s_dispatch (hasher_t *self)
     }
 }
 
-static void
-s_queue (hasher_t *self, job_t *job)
+static int
+s_lane (int lane)
 {
-    zlistx_add_end (self->queue, job);
+    return lane < 0? 0: lane >= HASHER_LANES? HASHER_LANES - 1: lane;
+}
+
+static void
+s_queue (hasher_t *self, int lane, job_t *job)
+{
+    zlistx_add_end (self->queue [s_lane (lane)], job);
     s_dispatch (self);
 }
 
 void
 hasher_verify (hasher_t *self, uint64_t ticket, const char *hash, const char *password)
 {
-    assert (self);
-    s_queue (self, s_job_new (JOB_VERIFY, ticket, hash, password));
+    hasher_verify_in (self, 0, ticket, hash, password);
 }
 
 void
 hasher_hash (hasher_t *self, uint64_t ticket, const char *password)
 {
+    hasher_hash_in (self, 0, ticket, password);
+}
+
+void
+hasher_verify_in (hasher_t *self, int lane, uint64_t ticket, const char *hash,
+                  const char *password)
+{
     assert (self);
-    s_queue (self, s_job_new (JOB_HASH, ticket, NULL, password));
+    s_queue (self, lane, s_job_new (JOB_VERIFY, ticket, hash, password));
+}
+
+void
+hasher_hash_in (hasher_t *self, int lane, uint64_t ticket, const char *password)
+{
+    assert (self);
+    s_queue (self, lane, s_job_new (JOB_HASH, ticket, NULL, password));
+}
+
+size_t
+hasher_queued (hasher_t *self, int lane)
+{
+    return zlistx_size (self->queue [s_lane (lane)]);
 }
 
 int

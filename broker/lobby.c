@@ -6,6 +6,7 @@ typedef struct {
     lobby_t *lobby;
     zframe_t *routing_id;
     gate_caller_t caller;
+    throttle_lane_t lane;       //  held login: the lane it counts in
     byte *packed;               //  held login, encoded (holds a password)
     size_t packed_size;
     uint64_t request_id;        //  refusal: the request it answers
@@ -20,8 +21,9 @@ struct _lobby_t {
     lobby_fn *release;
     void *arg;
     zlistx_t *items;            //  item_t (owned)
-    zhashx_t *held;             //  address -> held logins from it
-    size_t per_address;         //  most held logins from one address
+    zhashx_t *held;             //  lane letter ':' address -> held logins
+    size_t held_in [2];         //  held logins per lane
+    size_t per_address;         //  most held logins of one address and lane
 };
 
 static void
@@ -84,20 +86,48 @@ lobby_size (lobby_t *self)
     return zlistx_size (self->items);
 }
 
-static size_t
-s_held_count (lobby_t *self, const char *address)
+size_t
+lobby_held (lobby_t *self, throttle_lane_t lane)
 {
-    return (size_t) (uintptr_t) zhashx_lookup (self->held, address);
+    return self->held_in [lane == THROTTLE_SUSPECT];
 }
 
 static void
-s_held_add (lobby_t *self, const char *address, int change)
+s_held_key (char *key, size_t size, throttle_lane_t lane, const char *address)
 {
-    size_t count = s_held_count (self, address) + (size_t) change;
+    snprintf (key, size, "%c:%s", lane == THROTTLE_SUSPECT? 's': 'c', address);
+}
+
+static size_t
+s_held_count (lobby_t *self, throttle_lane_t lane, const char *address)
+{
+    char key [sizeof ((gate_caller_t *) 0)->address + 2];
+    s_held_key (key, sizeof key, lane, address);
+    return (size_t) (uintptr_t) zhashx_lookup (self->held, key);
+}
+
+static void
+s_held_add (lobby_t *self, throttle_lane_t lane, const char *address, int change)
+{
+    char key [sizeof ((gate_caller_t *) 0)->address + 2];
+    s_held_key (key, sizeof key, lane, address);
+    size_t count = (size_t) (uintptr_t) zhashx_lookup (self->held, key) + (size_t) change;
     if (count)
-        zhashx_update (self->held, address, (void *) (uintptr_t) count);
+        zhashx_update (self->held, key, (void *) (uintptr_t) count);
     else
-        zhashx_delete (self->held, address);
+        zhashx_delete (self->held, key);
+    self->held_in [lane == THROTTLE_SUSPECT] += (size_t) change;
+}
+
+//  Whether one more login may be held in lane from address.
+static bool
+s_room (lobby_t *self, throttle_lane_t lane, const char *address)
+{
+    if (self->held_in [0] + self->held_in [1] >= LOBBY_HELD_MAX)
+        return false;
+    if (lane == THROTTLE_SUSPECT && lobby_held (self, lane) >= LOBBY_SUSPECT_MAX)
+        return false;
+    return s_held_count (self, lane, address) < self->per_address;
 }
 
 //  Takes the item out of the list without destroying it.
@@ -121,7 +151,7 @@ s_on_timer (zloop_t *loop, int timer_id, void *arg)
         fsh_msg_send_to (&reply, self->router, item->routing_id);
     }
     else {
-        s_held_add (self, item->caller.address, -1);
+        s_held_add (self, item->lane, item->caller.address, -1);
         Fshare__Message *msg = fsh_msg_decode (item->packed, item->packed_size);
         if (msg)
             self->release (self->arg, item->routing_id, msg, &item->caller);
@@ -141,11 +171,10 @@ s_arm (lobby_t *self, item_t *item, int64_t delay_ms)
 
 int
 lobby_hold (lobby_t *self, zframe_t *routing_id, const Fshare__Message *msg,
-            const gate_caller_t *caller, int64_t delay_ms)
+            const gate_caller_t *caller, throttle_lane_t lane, int64_t delay_ms)
 {
     if (msg->body_case != FSHARE__MESSAGE__BODY_LOGIN || !msg->login
-    ||  zlistx_size (self->items) >= LOBBY_HELD_MAX
-    ||  s_held_count (self, caller->address) >= self->per_address)
+    ||  !s_room (self, lane, caller->address))
         return -1;
     //  Only what a login needs is kept, never what else the sender packed
     //  in (unknown fields, a long session string): a message may be up to
@@ -161,10 +190,11 @@ lobby_hold (lobby_t *self, zframe_t *routing_id, const Fshare__Message *msg,
     item_t *item = (item_t *) zmalloc (sizeof (item_t));
     item->routing_id = zframe_dup (routing_id);
     item->caller = *caller;
+    item->lane = lane;
     item->packed_size = fshare__message__get_packed_size (&kept);
     item->packed = (byte *) zmalloc (item->packed_size + 1);
     fshare__message__pack (&kept, item->packed);
-    s_held_add (self, caller->address, 1);
+    s_held_add (self, lane, caller->address, 1);
     s_arm (self, item, delay_ms);
     return 0;
 }

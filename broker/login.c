@@ -26,6 +26,8 @@ typedef struct {
     byte instance [LOGIN_INSTANCE_MAX];
     size_t instance_size;
     gate_caller_t caller;       //  CURVE key and address it came from
+    char *connection;           //  its routing id as hex (the throttle's)
+    throttle_lane_t lane;       //  the throttle's lane it is checked in
 } pending_t;
 
 struct _login_t {
@@ -68,6 +70,7 @@ s_pending_destroy (void **item_p)
     pending_t *pending = (pending_t *) *item_p;
     if (pending) {
         free (pending->user);
+        free (pending->connection);
         zframe_destroy (&pending->routing_id);
         free (pending);
         *item_p = NULL;
@@ -77,14 +80,14 @@ s_pending_destroy (void **item_p)
 //  --------------------------------------------------------------------------
 //  A login arrives (or comes back from the lobby)
 
-void
-login_handle (login_t *self, zframe_t *routing_id, const Fshare__Message *msg,
-              const gate_caller_t *caller)
+//  Refuses a malformed login; false when it is well formed.
+static bool
+s_malformed (login_t *self, zframe_t *routing_id, const Fshare__Message *msg)
 {
     Fshare__Login *login = msg->login;
     if (login->version != FSH_PROTOCOL_VERSION) {
         s_refuse (self, routing_id, msg->id, FSH_ERR_UNSUPPORTED_VERSION, NULL);
-        return;
+        return true;
     }
     const char *reason = fsh_user_check (login->user);
     size_t password_len = strlen (login->password);
@@ -92,26 +95,55 @@ login_handle (login_t *self, zframe_t *routing_id, const Fshare__Message *msg,
         reason = "bad password length";
     if (!reason && login->instance.len > LOGIN_INSTANCE_MAX)
         reason = "instance id too long";
-    if (reason) {
-        s_complain (self, "login refused: %s", reason);
-        s_refuse (self, routing_id, msg->id, FSH_ERR_INVALID_CREDENTIALS, NULL);
+    if (!reason)
+        return false;
+    s_complain (self, "login refused: %s", reason);
+    s_refuse (self, routing_id, msg->id, FSH_ERR_INVALID_CREDENTIALS, NULL);
+    return true;
+}
+
+//  Guessing is slowed (throttle.h): a login that must wait is held in the
+//  lobby and comes back, or refused busy when its lane is full. Nothing
+//  about the account is said before the password is checked. False when
+//  the login may be checked now, in *lane.
+static bool
+s_throttled (login_t *self, zframe_t *routing_id, const Fshare__Message *msg,
+             const gate_caller_t *caller, const throttle_login_t *who, throttle_lane_t *lane)
+{
+    int64_t now = zclock_mono ();
+    *lane = throttle_lane (self->throttle, who, now);
+    int64_t wait = throttle_wait (self->throttle, who, *lane, now);
+    if (wait <= 0)
+        return false;
+    if (lobby_hold (self->lobby, routing_id, msg, caller, *lane, wait) == 0)
+        return true;
+    s_complain (self, "login of %s refused: too many logins waiting from %s (%s ones)",
+                who->user, *caller->address? caller->address: "(local)",
+                *lane == THROTTLE_SUSPECT? "suspect": "clean");
+    s_refuse (self, routing_id, msg->id, FSH_ERR_BUSY, NULL);
+    return true;
+}
+
+void
+login_handle (login_t *self, zframe_t *routing_id, const Fshare__Message *msg,
+              const gate_caller_t *caller)
+{
+    if (s_malformed (self, routing_id, msg))
         return;
-    }
-    //  Guessing is slowed (throttle.h): wait in the lobby, then come back.
-    //  Nothing about the account is said before the password is checked.
-    int64_t wait = throttle_wait (self->throttle, login->user, caller->address, zclock_mono ());
-    if (wait > 0) {
-        if (lobby_hold (self->lobby, routing_id, msg, caller, wait) == 0)
-            return;
-        s_complain (self, "login of %s refused: too many logins waiting from %s", login->user,
-                    *caller->address? caller->address: "(local)");
-        s_refuse (self, routing_id, msg->id, FSH_ERR_BUSY, NULL);
+    Fshare__Login *login = msg->login;
+    char *connection = zframe_strhex (routing_id);
+    throttle_login_t who = { login->user, caller->address, connection };
+    throttle_lane_t lane;
+    if (s_throttled (self, routing_id, msg, caller, &who, &lane)) {
+        free (connection);
         return;
     }
     accounts_refresh (self->accounts);
     const char *hash = accounts_lookup (self->accounts, login->user);
     pending_t *pending = (pending_t *) zmalloc (sizeof (pending_t));
     pending->user = strdup (login->user);
+    pending->connection = connection;
+    pending->lane = lane;
     pending->routing_id = zframe_dup (routing_id);
     pending->request_id = msg->id;
     pending->known = hash != NULL;
@@ -122,17 +154,21 @@ login_handle (login_t *self, zframe_t *routing_id, const Fshare__Message *msg,
     if (login->instance.len)
         memcpy (pending->instance, login->instance.data, login->instance.len);
     pending->caller = *caller;
-    throttle_begin (self->throttle, login->user, caller->address);
+    throttle_begin (self->throttle, &who, lane);
     uint64_t ticket = ++self->next_ticket;
     char key [24];
     snprintf (key, sizeof key, "%" PRIu64, ticket);
     zhashx_insert (self->pending, key, pending);
+    //  A clean login has a hasher lane of its own: logins that failed
+    //  lately, however many, cannot take every turn
+    int hasher_lane = lane == THROTTLE_SUSPECT? 1: 0;
     if (pending->registering)
-        hasher_hash (self->hasher, ticket, login->password);
+        hasher_hash_in (self->hasher, hasher_lane, ticket, login->password);
     else
         //  Unknown users cost the same verification as known ones, so the
         //  reply time does not tell which user names exist.
-        hasher_verify (self->hasher, ticket, hash? hash: self->dummy_hash, login->password);
+        hasher_verify_in (self->hasher, hasher_lane, ticket, hash? hash: self->dummy_hash,
+                          login->password);
 }
 
 //  --------------------------------------------------------------------------
@@ -167,10 +203,19 @@ s_register (login_t *self, pending_t *pending, const char *hash)
     return false;
 }
 
+//  The throttle's view of a pending login
+static throttle_login_t
+s_who (pending_t *pending)
+{
+    throttle_login_t who = { pending->user, pending->caller.address, pending->connection };
+    return who;
+}
+
 static void
 s_granted (login_t *self, pending_t *pending)
 {
-    throttle_succeeded (self->throttle, pending->user);
+    throttle_login_t who = s_who (pending);
+    throttle_succeeded (self->throttle, &who);
     login_grant_t grant = {
         .user = pending->user, .routing_id = pending->routing_id,
         .request_id = pending->request_id, .observer = pending->observer,
@@ -187,12 +232,12 @@ static void
 s_failed (login_t *self, pending_t *pending)
 {
     //  The refusal, like the next attempt, waits out the delay
-    int64_t delay = throttle_failed (self->throttle, pending->user,
-                                     pending->caller.address, zclock_mono ());
+    throttle_login_t who = s_who (pending);
+    int64_t delay = throttle_failed (self->throttle, &who, pending->lane, zclock_mono ());
     s_complain (self, "login of %s from %s refused: invalid user or password "
                 "(%u failures; answered after %" PRId64 " ms)", pending->user,
                 *pending->caller.address? pending->caller.address: "(local)",
-                throttle_failures (self->throttle, pending->user, NULL), delay);
+                throttle_failures (self->throttle, 'u', pending->user), delay);
     lobby_refuse_later (self->lobby, pending->routing_id, pending->request_id,
                         FSH_ERR_INVALID_CREDENTIALS, NULL, delay);
 }
@@ -211,7 +256,8 @@ s_handle_hasher (zloop_t *loop, zsock_t *reader, void *arg)
     snprintf (key, sizeof key, "%" PRIu64, ticket);
     pending_t *pending = (pending_t *) zhashx_lookup (self->pending, key);
     if (pending) {
-        throttle_end (self->throttle, pending->user, pending->caller.address);
+        throttle_login_t who = s_who (pending);
+        throttle_end (self->throttle, &who, pending->lane);
         if (pending->registering)
             ok = ok && hash && s_register (self, pending, hash);
         else

@@ -9,7 +9,7 @@ typedef struct {
 } record_t;
 
 struct _throttle_t {
-    zhashx_t *records;          //  "u:NAME" / "a:ADDRESS" -> record_t
+    zhashx_t *records;          //  "u:NAME" / "c:CONNECTION" / "a:" "f:" ADDRESS -> record_t
     int64_t base_ms;
     int64_t max_ms;
     int64_t quiet_ms;
@@ -47,10 +47,13 @@ throttle_destroy (throttle_t **self_p)
     *self_p = NULL;
 }
 
+//  A routing id as hex is up to 510 characters
+#define KEY_MAX 640
+
 static record_t *
 s_find (throttle_t *self, char kind, const char *name)
 {
-    char key [160];
+    char key [KEY_MAX];
     snprintf (key, sizeof key, "%c:%s", kind, name? name: "");
     return (record_t *) zhashx_lookup (self->records, key);
 }
@@ -60,7 +63,7 @@ s_get (throttle_t *self, char kind, const char *name)
 {
     record_t *record = s_find (self, kind, name);
     if (!record) {
-        char key [160];
+        char key [KEY_MAX];
         snprintf (key, sizeof key, "%c:%s", kind, name? name: "");
         record = (record_t *) zmalloc (sizeof (record_t));
         zhashx_insert (self->records, key, record);
@@ -88,31 +91,69 @@ s_record_wait (throttle_t *self, record_t *record, int64_t now, unsigned paralle
     return wait;
 }
 
+//  The address's record of a lane: 'a' suspect, 'f' clean ("fresh")
+static char
+s_address_kind (throttle_lane_t lane)
+{
+    return lane == THROTTLE_SUSPECT? 'a': 'f';
+}
+
+throttle_lane_t
+throttle_lane (throttle_t *self, const throttle_login_t *login, int64_t now)
+{
+    record_t *user = s_find (self, 'u', login->user);
+    record_t *connection = s_find (self, 'c', login->connection);
+    if ((user && !s_stale (self, user, now)) || (connection && !s_stale (self, connection, now)))
+        return THROTTLE_SUSPECT;
+    return THROTTLE_CLEAN;
+}
+
+static int64_t
+s_longer (int64_t one, int64_t other)
+{
+    return one > other? one: other;
+}
+
 int64_t
-throttle_wait (throttle_t *self, const char *user, const char *address, int64_t now)
+throttle_wait (throttle_t *self, const throttle_login_t *login, throttle_lane_t lane,
+               int64_t now)
 {
-    int64_t by_user = s_record_wait (self, s_find (self, 'u', user), now, 1);
-    int64_t by_address = s_record_wait (self, s_find (self, 'a', address), now,
-                                        THROTTLE_PARALLEL);
-    return by_user > by_address? by_user: by_address;
+    int64_t wait = s_record_wait (self, s_find (self, 'u', login->user), now, 1);
+    wait = s_longer (wait, s_record_wait (self, s_find (self, 'c', login->connection), now, 1));
+    record_t *address = s_find (self, s_address_kind (lane), login->address);
+    return s_longer (wait, s_record_wait (self, address, now, THROTTLE_PARALLEL));
 }
 
 void
-throttle_begin (throttle_t *self, const char *user, const char *address)
+throttle_begin (throttle_t *self, const throttle_login_t *login, throttle_lane_t lane)
 {
-    s_get (self, 'u', user)->busy++;
-    s_get (self, 'a', address)->busy++;
+    s_get (self, 'u', login->user)->busy++;
+    s_get (self, 'c', login->connection)->busy++;
+    s_get (self, s_address_kind (lane), login->address)->busy++;
+}
+
+//  One check less on a record; one with nothing left to say goes.
+static void
+s_record_end (throttle_t *self, char kind, const char *name)
+{
+    record_t *record = s_find (self, kind, name);
+    if (!record)
+        return;
+    if (record->busy)
+        record->busy--;
+    if (record->busy == 0 && record->failures == 0) {
+        char key [KEY_MAX];
+        snprintf (key, sizeof key, "%c:%s", kind, name? name: "");
+        zhashx_delete (self->records, key);
+    }
 }
 
 void
-throttle_end (throttle_t *self, const char *user, const char *address)
+throttle_end (throttle_t *self, const throttle_login_t *login, throttle_lane_t lane)
 {
-    record_t *record = s_find (self, 'u', user);
-    if (record && record->busy)
-        record->busy--;
-    record = s_find (self, 'a', address);
-    if (record && record->busy)
-        record->busy--;
+    s_record_end (self, 'u', login->user);
+    s_record_end (self, 'c', login->connection);
+    s_record_end (self, s_address_kind (lane), login->address);
 }
 
 //  One more failure on a record; returns its new delay.
@@ -132,32 +173,50 @@ s_record_fail (throttle_t *self, record_t *record, int64_t now)
     return delay;
 }
 
+//  The record of kind/name, made when there is room; NULL when the table
+//  is full even after a purge.
+static record_t *
+s_get_bounded (throttle_t *self, char kind, const char *name)
+{
+    record_t *record = s_find (self, kind, name);
+    if (record || zhashx_size (self->records) >= THROTTLE_RECORDS_MAX)
+        return record;
+    return s_get (self, kind, name);
+}
+
 int64_t
-throttle_failed (throttle_t *self, const char *user, const char *address, int64_t now)
+throttle_failed (throttle_t *self, const throttle_login_t *login, throttle_lane_t lane,
+                 int64_t now)
 {
     if (zhashx_size (self->records) >= THROTTLE_RECORDS_MAX)
         throttle_purge (self, now);
-    int64_t delay = s_record_fail (self, s_get (self, 'a', address), now);
-    //  Still full after a purge: guesses at ever new names from many
-    //  addresses. The addresses are slowed; do not grow without bound.
-    record_t *user_record = zhashx_size (self->records) < THROTTLE_RECORDS_MAX
-                          ? s_get (self, 'u', user): s_find (self, 'u', user);
-    if (user_record) {
-        int64_t by_user = s_record_fail (self, user_record, now);
-        if (by_user > delay)
-            delay = by_user;
-    }
+    //  The address's first: still full after a purge means guesses at ever
+    //  new names from many connections, and the address lane still slows
+    //  them; the table does not grow without bound.
+    int64_t delay = s_record_fail (self, s_get (self, s_address_kind (lane), login->address), now);
+    record_t *user = s_get_bounded (self, 'u', login->user);
+    if (user)
+        delay = s_longer (delay, s_record_fail (self, user, now));
+    record_t *connection = s_get_bounded (self, 'c', login->connection);
+    if (connection)
+        delay = s_longer (delay, s_record_fail (self, connection, now));
     return delay;
 }
 
-void
-throttle_succeeded (throttle_t *self, const char *user)
+static void
+s_record_clear (record_t *record)
 {
-    record_t *record = s_find (self, 'u', user);
     if (record) {
         record->failures = 0;
         record->next_ok = 0;
     }
+}
+
+void
+throttle_succeeded (throttle_t *self, const throttle_login_t *login)
+{
+    s_record_clear (s_find (self, 'u', login->user));
+    s_record_clear (s_find (self, 'c', login->connection));
 }
 
 size_t
@@ -178,8 +237,8 @@ throttle_purge (throttle_t *self, int64_t now)
 }
 
 unsigned
-throttle_failures (throttle_t *self, const char *user, const char *address)
+throttle_failures (throttle_t *self, char kind, const char *name)
 {
-    record_t *record = user? s_find (self, 'u', user): s_find (self, 'a', address);
+    record_t *record = s_find (self, kind, name);
     return record? record->failures: 0;
 }

@@ -72,10 +72,17 @@ object on stdout, and exits 1 when an expectation fails):
   nul REQ USER PASSWORD
       strings with an embedded NUL in every place a name, path or token
       goes; {"answers": {name: [error, code]}} - each a bad_request
+  lockflood REQ CONNS SECONDS USER...
+      wrong-password logins for the USERs (round robin) from CONNS
+      connections, each sent again the moment its answer comes, for
+      SECONDS or until SIGTERM; prints {"in_force": true} once each USER
+      has been refused 3 times, at the end {"answers": {code: count},
+      "refused": {user: count}}
 """
 import json
 import os
 import random
+import signal
 import socket
 import sys
 import time
@@ -878,7 +885,34 @@ def cmd_greedy(args):
     finish(result)
 
 
-COMMANDS = {"login": cmd_login, "guess": cmd_guess, "race": cmd_race, "sub": cmd_sub,
+def cmd_lockflood(args):
+    req, conns, seconds, users = args[0], int(args[1]), float(args[2]), args[3:]
+    stop = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+    socks = [dealer(req) for _ in range(conns)]
+    poller, sending = zmq.Poller(), {}
+    for i, sock in enumerate(socks):
+        poller.register(sock, zmq.POLLIN)
+        sending[sock] = users[i % len(users)]
+        sock.send(login(sending[sock], "wrong", 1))
+    answers, refused, sent, in_force = {}, dict.fromkeys(users, 0), conns, False
+    deadline = time.time() + seconds
+    while not stop["now"] and time.time() < deadline:
+        for sock, _ in poller.poll(100):
+            reply = Reply(sock.recv_multipart()[0])
+            answers[reply.code] = answers.get(reply.code, 0) + 1
+            if reply.error == "invalid user or password":
+                refused[sending[sock]] += 1
+            sending[sock] = users[sent % len(users)]
+            sock.send(login(sending[sock], "wrong", reply.id + 1))
+            sent += 1
+        if not in_force and min(refused.values()) >= 3:
+            in_force = True
+            print(json.dumps({"in_force": True}), flush=True)
+    finish({"answers": answers, "refused": refused})
+
+
+COMMANDS = {"lockflood": cmd_lockflood, "login": cmd_login, "guess": cmd_guess, "race": cmd_race, "sub": cmd_sub,
             "paths": cmd_paths, "owner": cmd_owner, "hog": cmd_hog, "checker": cmd_checker,
             "snapflood": cmd_snapflood, "manyitems": cmd_manyitems, "deaf": cmd_deaf,
             "subflood": cmd_subflood,

@@ -162,6 +162,36 @@ test_bad_arguments (void **state)
     assert_null (hasher_new (-1, ACCOUNTS_COST_MIN));
 }
 
+//  Lanes take turns: a job queued behind many of another lane is the next
+//  but one to run, not the last; within a lane, first come first served.
+static void
+test_lanes_take_turns (void **state)
+{
+    (void) state;
+    char *hash = accounts_hash_password ("pw", ACCOUNTS_COST_MIN);
+    hasher_t *hasher = hasher_new (1, ACCOUNTS_COST_MIN);
+    for (uint64_t ticket = 1; ticket <= 20; ticket++)
+        hasher_verify_in (hasher, 1, ticket, hash, "wrong");
+    hasher_verify_in (hasher, 0, 100, hash, "pw");
+    hasher_verify_in (hasher, 7, 21, hash, "wrong");      //  beyond: the last lane
+    assert_int_equal (hasher_queued (hasher, 0), 1);
+    assert_int_equal (hasher_queued (hasher, 1), 20);       //  one of 21 is running
+    uint64_t order [22];
+    for (int count = 0; count < 22; count++) {
+        result_t result = s_next_result (hasher);
+        order [count] = result.ticket;
+        assert_int_equal (result.ok, result.ticket == 100);
+    }
+    //  Ticket 1 was running already; then lane 0's only job
+    assert_true (order [0] == 1);
+    assert_true (order [1] == 100);
+    for (int count = 2; count < 22; count++)
+        assert_true (order [count] == (uint64_t) count);
+    assert_int_equal (hasher_queued (hasher, 1), 0);
+    hasher_destroy (&hasher);
+    zstr_free (&hash);
+}
+
 int
 main (void)
 {
@@ -170,6 +200,7 @@ main (void)
         cmocka_unit_test (test_hash_then_verify),
         cmocka_unit_test (test_hash_result_without_pointer),
         cmocka_unit_test (test_many_jobs),
+        cmocka_unit_test (test_lanes_take_turns),
         cmocka_unit_test (test_destroy_pending),
         cmocka_unit_test (test_bad_arguments),
     };

@@ -2,7 +2,9 @@
     test drives, then the whole broker: refusals come later and later, a
     burst of guesses sent without waiting is taken one at a time, a new
     connection does not reset a user name's delay, the right password still
-    gets in, and a flood of held logins stays bounded.
+    gets in, and a flood of held logins stays bounded. One name's failures,
+    from any number of connections of one address, do not slow a clean
+    login of another name from that address.
 */
 #define DEADLINE_MS 8000
 #include "fixture.h"
@@ -12,55 +14,150 @@
 //  --------------------------------------------------------------------------
 //  The throttle alone
 
+//  A login of user from address on connection, and its lane now
+static throttle_login_t
+s_who (const char *user, const char *address, const char *connection)
+{
+    throttle_login_t who = { user, address, connection };
+    return who;
+}
+
+//  The wait of a login in the lane the throttle gives it now
+static int64_t
+s_wait (throttle_t *throttle, const char *user, const char *address, const char *connection,
+        int64_t now)
+{
+    throttle_login_t who = s_who (user, address, connection);
+    return throttle_wait (throttle, &who, throttle_lane (throttle, &who, now), now);
+}
+
+//  A failed check of a login, in the lane it had
+static int64_t
+s_fail (throttle_t *throttle, const char *user, const char *address, const char *connection,
+        int64_t now)
+{
+    throttle_login_t who = s_who (user, address, connection);
+    throttle_lane_t lane = throttle_lane (throttle, &who, now);
+    throttle_begin (throttle, &who, lane);
+    throttle_end (throttle, &who, lane);
+    return throttle_failed (throttle, &who, lane, now);
+}
+
 static void
 test_doubling_and_cap (void **state)
 {
     (void) state;
     throttle_t *throttle = throttle_new (250, 30000);
     int64_t now = 1000000;
-    assert_int_equal (throttle_wait (throttle, "alice", "10.0.0.1", now), 0);
+    assert_int_equal (s_wait (throttle, "alice", "10.0.0.1", "c1", now), 0);
     int64_t expected = 250;
     for (int i = 0; i < 12; i++) {
-        int64_t delay = throttle_failed (throttle, "alice", "10.0.0.1", now);
+        int64_t delay = s_fail (throttle, "alice", "10.0.0.1", "c1", now);
         assert_int_equal (delay, expected);
-        assert_int_equal (throttle_wait (throttle, "alice", "10.0.0.1", now), delay);
+        assert_int_equal (s_wait (throttle, "alice", "10.0.0.1", "c1", now), delay);
         //  The wait runs out exactly when the delay does
-        assert_int_equal (throttle_wait (throttle, "alice", "10.0.0.1", now + delay - 1), 1);
+        assert_int_equal (s_wait (throttle, "alice", "10.0.0.1", "c1", now + delay - 1), 1);
         now += delay;
-        assert_int_equal (throttle_wait (throttle, "alice", "10.0.0.1", now), 0);
+        assert_int_equal (s_wait (throttle, "alice", "10.0.0.1", "c1", now), 0);
         expected = expected * 2 > 30000? 30000: expected * 2;
     }
-    assert_int_equal (throttle_failures (throttle, "alice", NULL), 12);
+    assert_int_equal (throttle_failures (throttle, 'u', "alice"), 12);
+    assert_int_equal (throttle_failures (throttle, 'c', "c1"), 12);
     //  However many failures: never more than the cap, never locked out
     for (int i = 0; i < 1000; i++)
-        assert_true (throttle_failed (throttle, "alice", "10.0.0.1", now) <= 30000);
-    assert_true (throttle_wait (throttle, "alice", "10.0.0.1", now) <= 30000);
+        assert_true (s_fail (throttle, "alice", "10.0.0.1", "c1", now) <= 30000);
+    assert_true (s_wait (throttle, "alice", "10.0.0.1", "c1", now) <= 30000);
     throttle_destroy (&throttle);
     assert_null (throttle);
 }
 
 static void
-test_user_and_address (void **state)
+test_user_and_connection (void **state)
 {
     (void) state;
     throttle_t *throttle = throttle_new (100, 1000);
     int64_t now = 5000;
-    throttle_failed (throttle, "alice", "10.0.0.1", now);
-    throttle_failed (throttle, "alice", "10.0.0.1", now);
+    s_fail (throttle, "alice", "10.0.0.1", "c1", now);
+    s_fail (throttle, "alice", "10.0.0.1", "c1", now);
     //  The user name waits wherever it comes from: a new connection or
     //  another address does not reset it
-    assert_int_equal (throttle_wait (throttle, "alice", "10.0.0.2", now), 200);
-    //  The address waits whatever name it tries
-    assert_int_equal (throttle_wait (throttle, "bob", "10.0.0.1", now), 200);
-    //  Others are not slowed
-    assert_int_equal (throttle_wait (throttle, "bob", "10.0.0.2", now), 0);
+    assert_int_equal (s_wait (throttle, "alice", "10.0.0.2", "c2", now), 200);
+    assert_int_equal (s_wait (throttle, "alice", "10.0.0.1", "c3", now), 200);
+    //  The connection waits whatever name it tries, and so does the
+    //  address for a suspect login
+    assert_int_equal (s_wait (throttle, "bob", "10.0.0.1", "c1", now), 200);
+    assert_int_equal (s_wait (throttle, "bob", "10.0.0.2", "c1", now), 200);
+    //  A clean login is not slowed: another name on another connection,
+    //  from anywhere, the same address too. (alice's first failure was
+    //  clean: 10.0.0.1's clean lane waits 100 ms, now over.)
+    assert_int_equal (s_wait (throttle, "bob", "10.0.0.2", "c4", now), 0);
+    assert_int_equal (s_wait (throttle, "bob", "10.0.0.1", "c4", now + 100), 0);
+    //  The right password clears the name and the connection, not the
+    //  address (it decays)
+    throttle_login_t who = s_who ("alice", "10.0.0.1", "c1");
+    throttle_succeeded (throttle, &who);
+    assert_int_equal (throttle_failures (throttle, 'u', "alice"), 0);
+    assert_int_equal (throttle_failures (throttle, 'c', "c1"), 0);
+    assert_int_equal (s_wait (throttle, "alice", "10.0.0.2", "c1", now), 0);
+    assert_int_equal (throttle_failures (throttle, 'f', "10.0.0.1"), 1);
+    assert_int_equal (throttle_failures (throttle, 'a', "10.0.0.1"), 1);
+    throttle_destroy (&throttle);
+}
 
-    //  The right password clears the name, not the address (it decays)
-    throttle_succeeded (throttle, "alice");
-    assert_int_equal (throttle_failures (throttle, "alice", NULL), 0);
-    assert_int_equal (throttle_wait (throttle, "alice", "10.0.0.2", now), 0);
-    assert_int_equal (throttle_wait (throttle, "alice", "10.0.0.1", now), 200);
-    assert_int_equal (throttle_failures (throttle, NULL, "10.0.0.1"), 2);
+//  The bug: mallory's failures of her own name from many connections on
+//  one address (127.0.0.1 is every local user's) kept alice, with another
+//  name on a connection of her own, waiting on the address for good.
+static void
+test_flood_of_one_name (void **state)
+{
+    (void) state;
+    throttle_t *throttle = throttle_new (250, 30000);
+    int64_t now = 0;
+    for (int i = 0; i < 500; i++) {
+        char connection [16];
+        snprintf (connection, sizeof connection, "m%d", i % 70);
+        s_fail (throttle, "mallory", "127.0.0.1", connection, now);
+        now += 10;
+        //  alice is clean, and her address's clean lane saw one failure
+        //  only (mallory's first, long over)
+        throttle_login_t alice = s_who ("alice", "127.0.0.1", "a1");
+        assert_int_equal (throttle_lane (throttle, &alice, now), THROTTLE_CLEAN);
+        if (now > 250)
+            assert_int_equal (throttle_wait (throttle, &alice, THROTTLE_CLEAN, now), 0);
+    }
+    assert_int_equal (throttle_failures (throttle, 'f', "127.0.0.1"), 1);
+    assert_int_equal (throttle_failures (throttle, 'a', "127.0.0.1"), 499);
+    //  mallory stays slowed, on any connection, new ones too
+    assert_int_equal (s_wait (throttle, "mallory", "127.0.0.1", "m-new", now), 30000 - 10);
+    //  A fresh connection guessing another name after failing is suspect:
+    //  the address's suspect lane slows it
+    s_fail (throttle, "x1", "127.0.0.1", "spray", now);
+    assert_true (s_wait (throttle, "x2", "127.0.0.1", "spray", now) >= 30000 - 10);
+    throttle_destroy (&throttle);
+}
+
+//  Guessing ever new names on ever new connections (spraying) is clean
+//  every time, and slowed by the address's clean lane
+static void
+test_spraying (void **state)
+{
+    (void) state;
+    throttle_t *throttle = throttle_new (100, 1000);
+    int64_t now = 0;
+    int64_t expected = 100;
+    for (int i = 0; i < 6; i++) {
+        char name [16], connection [16];
+        snprintf (name, sizeof name, "n%d", i);
+        snprintf (connection, sizeof connection, "c%d", i);
+        assert_int_equal (s_fail (throttle, name, "10.0.0.5", connection, now), expected);
+        assert_int_equal (s_wait (throttle, "fresh", "10.0.0.5", "new", now), expected);
+        //  Not from elsewhere
+        assert_int_equal (s_wait (throttle, "fresh", "10.0.0.6", "new", now), 0);
+        now += expected;
+        expected = expected * 2 > 1000? 1000: expected * 2;
+    }
+    assert_int_equal (throttle_failures (throttle, 'f', "10.0.0.5"), 6);
+    assert_int_equal (throttle_failures (throttle, 'a', "10.0.0.5"), 0);
     throttle_destroy (&throttle);
 }
 
@@ -71,19 +168,23 @@ test_decay_and_purge (void **state)
     throttle_t *throttle = throttle_new (100, 1000);
     int64_t now = 0;
     for (int i = 0; i < 6; i++)
-        throttle_failed (throttle, "carol", "10.0.0.9", now);
-    assert_int_equal (throttle_wait (throttle, "carol", "10.0.0.7", now), 1000);
+        s_fail (throttle, "carol", "10.0.0.9", "c9", now);
+    assert_int_equal (s_wait (throttle, "carol", "10.0.0.7", "c7", now), 1000);
     //  After a quiet period (4 x the cap) the record counts as clean: the
     //  next failure starts again from the base delay
     now += 4001;
-    assert_int_equal (throttle_wait (throttle, "carol", "10.0.0.7", now), 0);
-    assert_int_equal (throttle_failed (throttle, "carol", "10.0.0.7", now), 100);
-    //  Purge forgets quiet records, keeps recent and busy ones
-    throttle_begin (throttle, "dave", "10.0.0.8");
-    assert_int_equal (throttle_purge (throttle, now), 4);
+    assert_int_equal (s_wait (throttle, "carol", "10.0.0.7", "c7", now), 0);
+    assert_int_equal (s_fail (throttle, "carol", "10.0.0.7", "c7", now), 100);
+    //  Purge forgets quiet records, keeps recent and busy ones: carol,
+    //  c9, 10.0.0.9 (clean lane, then suspect) are quiet; carol, c7 and
+    //  10.0.0.7's clean lane recent; dave's three busy
+    throttle_login_t dave = s_who ("dave", "10.0.0.8", "c8");
+    throttle_begin (throttle, &dave, THROTTLE_CLEAN);
+    assert_int_equal (throttle_purge (throttle, now), 6);
     now += 5000;
-    assert_int_equal (throttle_purge (throttle, now), 2);
-    throttle_end (throttle, "dave", "10.0.0.8");
+    assert_int_equal (throttle_purge (throttle, now), 3);
+    //  A check that ends with nothing on record leaves no record
+    throttle_end (throttle, &dave, THROTTLE_CLEAN);
     assert_int_equal (throttle_purge (throttle, now), 0);
     throttle_destroy (&throttle);
 }
@@ -95,23 +196,30 @@ test_parallel_caps (void **state)
     throttle_t *throttle = throttle_new (0, 0);
     int64_t now = 0;
     //  One check per user name at a time
-    throttle_begin (throttle, "alice", "10.0.0.1");
-    assert_int_equal (throttle_wait (throttle, "alice", "10.0.0.2", now), THROTTLE_RECHECK_MS);
-    assert_int_equal (throttle_wait (throttle, "bob", "10.0.0.1", now), 0);
-    //  THROTTLE_PARALLEL per address
-    throttle_begin (throttle, "bob", "10.0.0.1");
-    assert_int_equal (throttle_wait (throttle, "carol", "10.0.0.1", now), THROTTLE_RECHECK_MS);
-    assert_int_equal (throttle_wait (throttle, "carol", "10.0.0.2", now), 0);
-    throttle_end (throttle, "bob", "10.0.0.1");
-    assert_int_equal (throttle_wait (throttle, "carol", "10.0.0.1", now), 0);
-    throttle_end (throttle, "alice", "10.0.0.1");
-    assert_int_equal (throttle_wait (throttle, "alice", "10.0.0.2", now), 0);
+    throttle_login_t alice = s_who ("alice", "10.0.0.1", "c1");
+    throttle_begin (throttle, &alice, THROTTLE_CLEAN);
+    assert_int_equal (s_wait (throttle, "alice", "10.0.0.2", "c2", now), THROTTLE_RECHECK_MS);
+    assert_int_equal (s_wait (throttle, "bob", "10.0.0.1", "c2", now), 0);
+    //  ... and per connection
+    assert_int_equal (s_wait (throttle, "bob", "10.0.0.2", "c1", now), THROTTLE_RECHECK_MS);
+    //  THROTTLE_PARALLEL per address and lane
+    throttle_login_t bob = s_who ("bob", "10.0.0.1", "c3");
+    throttle_begin (throttle, &bob, THROTTLE_CLEAN);
+    assert_int_equal (s_wait (throttle, "carol", "10.0.0.1", "c4", now), THROTTLE_RECHECK_MS);
+    assert_int_equal (s_wait (throttle, "carol", "10.0.0.2", "c4", now), 0);
+    throttle_login_t carol = s_who ("carol", "10.0.0.1", "c4");
+    assert_int_equal (throttle_wait (throttle, &carol, THROTTLE_SUSPECT, now), 0);
+    throttle_end (throttle, &bob, THROTTLE_CLEAN);
+    assert_int_equal (s_wait (throttle, "carol", "10.0.0.1", "c4", now), 0);
+    throttle_end (throttle, &alice, THROTTLE_CLEAN);
+    assert_int_equal (s_wait (throttle, "alice", "10.0.0.2", "c2", now), 0);
     //  Unpaired ends do no harm
-    throttle_end (throttle, "alice", "10.0.0.1");
-    throttle_end (throttle, "nobody", "nowhere");
-    assert_int_equal (throttle_wait (throttle, "alice", "10.0.0.1", now), 0);
+    throttle_end (throttle, &alice, THROTTLE_CLEAN);
+    throttle_login_t nobody = s_who ("nobody", "nowhere", NULL);
+    throttle_end (throttle, &nobody, THROTTLE_SUSPECT);
+    assert_int_equal (s_wait (throttle, "alice", "10.0.0.1", "c1", now), 0);
     //  Defaults
-    assert_int_equal (throttle_failed (throttle, "x", "y", now), THROTTLE_BASE_MS);
+    assert_int_equal (s_fail (throttle, "x", "y", "z", now), THROTTLE_BASE_MS);
     throttle_destroy (&throttle);
 }
 
@@ -263,7 +371,9 @@ main (void)
     zsys_set_logstream (NULL);
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_doubling_and_cap),
-        cmocka_unit_test (test_user_and_address),
+        cmocka_unit_test (test_user_and_connection),
+        cmocka_unit_test (test_flood_of_one_name),
+        cmocka_unit_test (test_spraying),
         cmocka_unit_test (test_decay_and_purge),
         cmocka_unit_test (test_parallel_caps),
         cmocka_unit_test_setup_teardown (test_broker_slows_guesses, s_setup, fixture_teardown),
