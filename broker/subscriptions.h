@@ -8,7 +8,7 @@
     connection lasted). Accepted: a prefix of a topic fshare publishes
     ("presence", "files", "stats"), the empty one (everything) included;
     any other subscription is dropped (logged, a bounded number a
-    second), and a frame longer than any topic ends the connection
+    second), and a frame of more than 4 KiB ends the connection
     (SUBSCRIPTIONS_MAX_MESSAGE, libzmq's ZMQ_MAXMSGSIZE).
 */
 #ifndef SUBSCRIPTIONS_H_INCLUDED
@@ -18,9 +18,11 @@
 #include "ratelog.h"
 
 //  A (un)subscription frame: one byte, then the topic; or, from a ZMTP
-//  3.1 peer, a SUBSCRIBE command (ten bytes, then the topic). Room for a
-//  junk topic or two is fine: it is refused, not kept.
-#define SUBSCRIPTIONS_MAX_MESSAGE   256
+//  3.1 peer, a SUBSCRIBE command (ten bytes, then the topic). The limit
+//  holds for the handshake too, and CURVE's INITIATE (vouch, metadata) is
+//  some hundreds of bytes: room for it. A junk topic within it is
+//  refused, not kept.
+#define SUBSCRIPTIONS_MAX_MESSAGE   4096
 //  Frames taken per call: the loop's other readers get their turn
 #define SUBSCRIPTIONS_BATCH         256
 
