@@ -185,12 +185,17 @@ broker_malloc_policy (void)
     fsh_chunk_malloc_policy ();
 }
 
-//  Snapshots that waited for their connection to take the previous one
+//  Snapshots that stalled, and those that waited for their connection to
+//  take the previous one
 static int
 s_release_snapshots (zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop; (void) timer_id;
     broker_t *self = (broker_t *) arg;
+    size_t dropped = snapflow_expire (self->snapflow, zclock_mono ());
+    if (dropped)
+        broker_complain (self, "dropped %zu connections whose snapshot was not read for %d ms",
+                         dropped, self->config.stall_timeout_ms);
     snapflow_release (self->snapflow, broker_send_snapshot, self);
     return 0;
 }
@@ -220,6 +225,7 @@ s_handle_monitor (zloop_t *loop, zsock_t *reader, void *arg)
         broker_complain (self, "a connection failed the ZMTP handshake (protocol error 0x%x)", value);
         return 0;
     }
+    snapflow_disconnected (self->snapflow, value);
     for (session_t *session = registry_first (self->registry); session;
          session = registry_next (self->registry))
         if (value >= 0 && session_fd (session) == value) {
@@ -380,7 +386,7 @@ s_broker_new (zsock_t *pipe, broker_config_t *config, char **error)
     self->relay = relay_new (self->router, self->ratelog, self->config.verbose);
     relay_set_limits (self->relay, self->config.max_transfers, self->config.max_serving);
     relay_set_stall_timeout (self->relay, self->config.stall_timeout_ms);
-    self->snapflow = snapflow_new ();
+    self->snapflow = snapflow_new (SNAPFLOW_BUDGET_BYTES, self->config.stall_timeout_ms);
     zloop_timer (self->loop, SNAPSHOT_RELEASE_MS, 0, s_release_snapshots, self);
     self->monitor = monitor_new (self->router, self->id);
     if (self->monitor)

@@ -53,8 +53,9 @@ void broker_reply_error (broker_t *self, zframe_t *routing_id, uint64_t request_
 void broker_session_drop (broker_t *self, session_t *session, bool publish_leave,
                           const char *why);
 
-//  Answer a Snapshot request (requests.c), or let it wait while that
-//  connection still holds its previous one (snapflow.h).
+//  Answer a Snapshot request (requests.c), let it wait while that
+//  connection still holds its previous one, or refuse it busy while every
+//  connection's snapshots in flight reach their budget (snapflow.h).
 void broker_send_snapshot (void *arg, zframe_t *routing_id, uint64_t request_id);
 
 //  The ROUTER's reader (requests.c): takes a batch of requests.

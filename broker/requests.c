@@ -14,23 +14,36 @@
 //  --------------------------------------------------------------------------
 //  Snapshot: every online session, at the current sequence number
 
-void
-broker_send_snapshot (void *arg, zframe_t *routing_id, uint64_t request_id)
+//  A snapshot for the connection on socket fd (-1: the one it asked on).
+//  Refused busy when every connection's pages in flight reach the budget
+//  (snapflow.h): the client asks again, as after a busy login.
+static void
+s_send_snapshot (broker_t *self, zframe_t *routing_id, int fd, uint64_t request_id)
 {
-    broker_t *self = (broker_t *) arg;
-    bool replaced;
-    snapflow_account_t *account = snapflow_admit (self->snapflow, routing_id, request_id,
-                                                  &replaced);
-    if (!account) {
-        if (replaced)
-            broker_complain (self, "a client asks for snapshots faster than it reads them; "
-                             "its newest request waits");
-        return;
+    snapflow_verdict_t verdict;
+    snapflow_account_t *account = snapflow_admit (self->snapflow, routing_id, fd, request_id,
+                                                  &verdict);
+    if (verdict == SNAPFLOW_REPLACED)
+        broker_complain (self, "a client asks for snapshots faster than it reads them; "
+                         "its newest request waits");
+    if (verdict == SNAPFLOW_BUSY) {
+        broker_complain (self, "snapshot refused busy: %zu bytes of snapshots in flight "
+                         "(at most %d)", snapflow_bytes (self->snapflow), SNAPFLOW_BUDGET_BYTES);
+        broker_reply_error (self, routing_id, request_id, FSH_ERR_BUSY,
+                            "too many snapshots in flight");
     }
+    if (!account)
+        return;
     zlistx_t *online = registry_online (self->registry);
     publisher_snapshot (self->publisher, self->router, routing_id, account, request_id, online,
                         relay_active (self->relay), relay_bytes (self->relay));
     zlistx_destroy (&online);
+}
+
+void
+broker_send_snapshot (void *arg, zframe_t *routing_id, uint64_t request_id)
+{
+    s_send_snapshot ((broker_t *) arg, routing_id, -1, request_id);
 }
 
 
@@ -186,7 +199,7 @@ s_on_snapshot (broker_t *self, session_t *session, zframe_t *routing_id,
                Fshare__Message *msg, zmq_msg_t *data)
 {
     (void) session; (void) data;
-    broker_send_snapshot (self, routing_id, msg->id);
+    s_send_snapshot (self, routing_id, self->caller.fd, msg->id);
 }
 
 static void

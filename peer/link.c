@@ -143,6 +143,7 @@ s_snapshot_page (link_t *self, Fshare__Message *msg)
         return 0;
     bool first = self->state == LINK_LOADING;
     self->awaiting = 0;
+    self->snapshot_delay_ms = 0;
     link_set_state (self, LINK_ONLINE);
     if (first) {
         zsys_info ("%s: online: %zu users, %" PRIu64 " files (broker %s, seq %" PRIu64 ")",
@@ -218,8 +219,37 @@ s_stop_login_ok (link_t *self, Fshare__Message *msg)
 }
 
 static int
+s_on_snapshot_retry (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop; (void) timer_id;
+    link_t *self = (link_t *) arg;
+    self->snapshot_timer = 0;
+    if (self->state == LINK_LOADING || self->state == LINK_RESYNCING)
+        link_snapshot_request (self);
+    return 0;
+}
+
+//  Our snapshot request refused busy: the broker has too many snapshots
+//  in flight (others', perhaps never read). Our session is fine, so the
+//  same request goes again after a backoff; a new login would not help.
+static int
+s_snapshot_busy (link_t *self)
+{
+    int delay = self->snapshot_delay_ms? self->snapshot_delay_ms: LINK_BACKOFF_MIN_MS;
+    self->snapshot_delay_ms = delay * 2 > LINK_BACKOFF_MAX_MS? LINK_BACKOFF_MAX_MS: delay * 2;
+    fsh_ratelog_warning (self->ratelog, self->user,
+                         "the broker is busy with snapshots: asking again in %d ms", delay);
+    link_timer_cancel (self, &self->snapshot_timer);
+    self->snapshot_timer = link_timer (self, delay, s_on_snapshot_retry);
+    return 0;
+}
+
+static int
 s_refused (link_t *self, Fshare__Message *msg)
 {
+    if (self->state != LINK_PUBLISHING
+    &&  fsh_msg_error_code (msg, FSH_ERR_INTERNAL) == FSH_ERR_BUSY)
+        return s_snapshot_busy (self);
     const char *error = fsh_text_valid (msg->error, 512) && *msg->error? msg->error
                       : fsh_err_text (fsh_msg_error_code (msg, FSH_ERR_INTERNAL));
     char *why = zsys_sprintf ("the broker refused our %s: %s",

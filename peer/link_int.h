@@ -40,6 +40,8 @@ struct _link_t {
     int retry_timer;
     int stop_timer;
     int flush_timer;
+    int snapshot_timer;         //  a snapshot refused busy is asked again
+    int snapshot_delay_ms;      //  ...after this; 0: not refused since the last one
     uint64_t pongs, sessions, refusals, resyncs;
 };
 

@@ -89,6 +89,7 @@ s_reconnect (link_t *self, fsh_err_t code, const char *why, int delay)
     link_dealer_drop (self);
     outbox_clear (self->outbox);
     link_timer_cancel (self, &self->flush_timer);
+    link_timer_cancel (self, &self->snapshot_timer);
     self->awaiting = 0;
     view_invalidate (self->view);
     link_set_state (self, LINK_DOWN);
@@ -127,6 +128,7 @@ link_end (link_t *self, bool confirmed)
     link_timer_cancel (self, &self->stop_timer);
     link_timer_cancel (self, &self->retry_timer);
     link_timer_cancel (self, &self->flush_timer);
+    link_timer_cancel (self, &self->snapshot_timer);
     link_set_state (self, LINK_ENDED);
     if (self->handler.stopped)
         self->handler.stopped (self->arg, confirmed);
@@ -210,6 +212,7 @@ link_snapshot_request (link_t *self)
 {
     Fshare__Snapshot snapshot = FSHARE__SNAPSHOT__INIT;
     Fshare__Message msg = FSHARE__MESSAGE__INIT;
+    link_timer_cancel (self, &self->snapshot_timer);     //  this is the one asked
     self->awaiting = fsh_loginclient_new_id (self->client);
     fsh_msg_set_body (&msg, self->awaiting, FSHARE__MESSAGE__BODY_SNAPSHOT, &snapshot);
     view_snapshot_begin (self->view);
@@ -435,6 +438,7 @@ link_destroy (link_t **self_p)
         link_timer_cancel (self, &self->retry_timer);
         link_timer_cancel (self, &self->stop_timer);
         link_timer_cancel (self, &self->flush_timer);
+        link_timer_cancel (self, &self->snapshot_timer);
         link_dealer_drop (self);
         fsh_loginclient_destroy (&self->client);
         outbox_destroy (&self->outbox);

@@ -54,6 +54,10 @@ object on stdout, and exits 1 when an expectation fails):
       COUNT Snapshot requests that it does not read for SECONDS (pinging
       the first to keep it online); then it reads: {"answered": [ids of
       the requests answered], "pages"}
+  snapmany REQ USER PASSWORD FILES COUNT SECONDS
+      publish FILES files (200-byte paths), then COUNT connections (no
+      login) that each ask one snapshot and never read; prints {"asked":
+      COUNT} and holds them (and the session, pinging) for SECONDS
   manyitems REQ USER PASSWORD MAX_MESSAGE
       log in, then frames of MAX_MESSAGE bytes that cost the decoder an
       allocation every two bytes: a Publish of empty FileInfo entries, a
@@ -707,6 +711,33 @@ def cmd_snapflood(args):
     finish({"answered": answered, "pages": got})
 
 
+def cmd_snapmany(args):
+    req, user, password, count, connections, seconds = args
+    sock = dealer(req)
+    reply = do_login(sock, user, password)
+    session = reply.session if reply and reply.ok else ""
+    files = long_files(int(count), "snap")
+    pages = [files[i:i + 2000] for i in range(0, len(files), 2000)]
+    for i, page in enumerate(pages):
+        sock.send(publish(page, session, 10 + i, more=i < len(pages) - 1))
+    reply = replies(sock, 10000, 1)
+    expect(reply and reply[0] and reply[0].ok, "publish refused")
+    crowd = []
+    for i in range(int(connections)):
+        d = CTX.socket(zmq.DEALER)
+        d.linger = 0
+        d.rcvhwm = 1
+        d.rcvbuf = 4096
+        d.connect(req)
+        d.send(message(19, b"", 1))
+        crowd.append(d)
+    print(json.dumps({"asked": len(crowd)}), flush=True)
+    deadline = time.time() + float(seconds)
+    while time.time() < deadline:
+        sock.send(ping(session, 5))
+        replies(sock, 500)
+
+
 def cmd_manyitems(args):
     req, user, password, max_message = args
     room = int(max_message) - 100
@@ -914,8 +945,8 @@ def cmd_lockflood(args):
 
 COMMANDS = {"lockflood": cmd_lockflood, "login": cmd_login, "guess": cmd_guess, "race": cmd_race, "sub": cmd_sub,
             "paths": cmd_paths, "owner": cmd_owner, "hog": cmd_hog, "checker": cmd_checker,
-            "snapflood": cmd_snapflood, "manyitems": cmd_manyitems, "deaf": cmd_deaf,
-            "subflood": cmd_subflood,
+            "snapflood": cmd_snapflood, "snapmany": cmd_snapmany,
+            "manyitems": cmd_manyitems, "deaf": cmd_deaf, "subflood": cmd_subflood,
             "storm": cmd_storm, "biglist": cmd_biglist, "nul": cmd_nul,
             "flooder": cmd_flooder, "greedy": cmd_greedy}
 

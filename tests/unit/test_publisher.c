@@ -174,11 +174,11 @@ test_snapshot (void **state)
     zframe_t *routing_id = s_pair ("inproc://test-publisher-snapshot", &router, &dealer);
 
     //  Nobody online: one empty last page
-    snapflow_t *flow = snapflow_new ();
-    bool replaced;
+    snapflow_t *flow = snapflow_new (SNAPFLOW_BUDGET_BYTES, 30000);
+    snapflow_verdict_t verdict;
     zlistx_t *online = zlistx_new ();
     publisher_snapshot (self->publisher, router, routing_id,
-                        snapflow_admit (flow, routing_id, 7, &replaced), 7, online, 2, 99);
+                        snapflow_admit (flow, routing_id, -1, 7, &verdict), 7, online, 2, 99);
     Fshare__Message *msg = fsh_msg_recv (dealer);
     assert_non_null (msg);
     assert_int_equal (msg->id, 7);
@@ -198,7 +198,7 @@ test_snapshot (void **state)
     zlistx_add_end (online, dave);
     snapflow_release (flow, NULL, NULL);   //  taken: nothing waits
     publisher_snapshot (self->publisher, router, routing_id,
-                        snapflow_admit (flow, routing_id, 8, &replaced), 8, online, 0, 0);
+                        snapflow_admit (flow, routing_id, -1, 8, &verdict), 8, online, 0, 0);
     size_t carols = 0, daves = 0, pages = 0;
     bool more = true;
     while (more) {
@@ -252,10 +252,10 @@ test_snapshot_crowd (void **state)
         sessions [i] = s_session (user, i == CROWD / 2? 2 * FSH_PAGE_BYTES / 40: 1);
         zlistx_add_end (online, sessions [i]);
     }
-    snapflow_t *flow = snapflow_new ();
-    bool replaced;
+    snapflow_t *flow = snapflow_new (SNAPFLOW_BUDGET_BYTES, 30000);
+    snapflow_verdict_t verdict;
     publisher_snapshot (self->publisher, router, routing_id,
-                        snapflow_admit (flow, routing_id, 9, &replaced), 9, online, 0, 0);
+                        snapflow_admit (flow, routing_id, -1, 9, &verdict), 9, online, 0, 0);
     int seen [CROWD] = { 0 };
     size_t pages = 0, big = 0;
     bool more = true;

@@ -16,6 +16,7 @@ typedef struct {
     uint64_t seq;
     bool complete;
     bool abandoned;             //  our session was gone: log in, then retry
+    bool busy;                  //  the last request was refused busy
 } snapshot_t;
 
 static void
@@ -184,6 +185,14 @@ s_snapshot_reply (tap_t *self, snapshot_t *snapshot, zsock_t *dealer)
         fsh_msg_destroy (&msg);
         return TAP_GO_ON;
     }
+    //  Too many snapshots in flight (others' that nobody reads, perhaps):
+    //  nothing about us, so ask again a moment later
+    if (msg->status != FSHARE__STATUS__STATUS_OK
+    &&  fsh_msg_error_code (msg, FSH_ERR_INTERNAL) == FSH_ERR_BUSY) {
+        snapshot->busy = true;
+        fsh_msg_destroy (&msg);
+        return TAP_GO_ON;
+    }
     if (msg->status != FSHARE__STATUS__STATUS_OK) {
         fprintf (stderr, "fshare-tap: snapshot refused by the broker: %s\n",
                  fsh_text_valid (msg->error, 256)? msg->error: "(unreadable reason)");
@@ -203,6 +212,19 @@ s_snapshot_reply (tap_t *self, snapshot_t *snapshot, zsock_t *dealer)
     return TAP_GO_ON;
 }
 
+//  A Snapshot request on dealer, under a new id.
+static void
+s_send_request (tap_t *self, zsock_t *dealer)
+{
+    const char *token = self->observer? observer_token (self->observer): NULL;
+    Fshare__Snapshot body = FSHARE__SNAPSHOT__INIT;
+    Fshare__Message request = FSHARE__MESSAGE__INIT;
+    self->request_id++;
+    fsh_msg_set_body (&request, self->request_id, FSHARE__MESSAGE__BODY_SNAPSHOT, &body);
+    request.session = (char *) (token? token: "");
+    fsh_msg_send (&request, dealer);
+}
+
 //  A DEALER to the broker with a Snapshot request sent on it, or NULL.
 static zsock_t *
 s_request_snapshot (tap_t *self)
@@ -218,14 +240,52 @@ s_request_snapshot (tap_t *self)
         zsock_destroy (&dealer);
         return NULL;
     }
-    const char *token = self->observer? observer_token (self->observer): NULL;
-    Fshare__Snapshot body = FSHARE__SNAPSHOT__INIT;
-    Fshare__Message request = FSHARE__MESSAGE__INIT;
-    self->request_id++;
-    fsh_msg_set_body (&request, self->request_id, FSHARE__MESSAGE__BODY_SNAPSHOT, &body);
-    request.session = (char *) (token? token: "");
-    fsh_msg_send (&request, dealer);
+    s_send_request (self, dealer);
     return dealer;
+}
+
+//  Retries of a snapshot refused busy, as of a busy login (tap.h)
+typedef struct {
+    int64_t since;              //  the first busy answer; 0: none
+    int64_t retry_at;           //  when to ask again; 0: nothing to ask
+    int delay;
+} busy_t;
+
+//  A busy answer: when to ask again, and the limit moved past it; false
+//  once the broker has been busy for LOGIN_BUSY_TOTAL_MS.
+static bool
+s_busy_again (tap_t *self, busy_t *busy, int64_t *limit)
+{
+    int64_t now = zclock_mono ();
+    if (!busy->since) {
+        busy->since = now;
+        busy->delay = LOGIN_BUSY_FIRST_MS;
+    }
+    if (now + busy->delay - busy->since > LOGIN_BUSY_TOTAL_MS) {
+        fprintf (stderr, "fshare-tap: busy: %s answered every snapshot request \"busy\" "
+                 "for %d s: giving up\n", self->options->broker, LOGIN_BUSY_TOTAL_MS / 1000);
+        return false;
+    }
+    if (self->options->verbose)
+        fprintf (stderr, "fshare-tap: snapshot refused busy: asking again in %d ms\n",
+                 busy->delay);
+    busy->retry_at = now + busy->delay;
+    *limit = busy->retry_at + SNAPSHOT_TIMEOUT_MS;
+    busy->delay = busy->delay * 2 > LOGIN_BUSY_MAX_DELAY_MS? LOGIN_BUSY_MAX_DELAY_MS
+                                                           : busy->delay * 2;
+    return true;
+}
+
+//  The next wait: up to the retry when one is due, else up to limit.
+static int
+s_wait_ms (tap_t *self, busy_t *busy, int64_t limit)
+{
+    int wait = tap_wait_ms (self, limit);
+    if (!busy->retry_at)
+        return wait;
+    int64_t left = busy->retry_at - zclock_mono ();
+    int until_retry = left > 0? (int) left: 0;
+    return wait < 0 || until_retry < wait? until_retry: wait;
 }
 
 //  Collects the snapshot's pages; the live events meanwhile go to buffer.
@@ -233,13 +293,22 @@ static tap_result_t
 s_collect (tap_t *self, zsock_t *dealer, snapshot_t *snapshot, zlistx_t *buffer)
 {
     int64_t limit = zclock_mono () + SNAPSHOT_TIMEOUT_MS;
+    busy_t busy = { 0, 0, 0 };
     tap_result_t result = TAP_GO_ON;
     while (result == TAP_GO_ON && !snapshot->complete && !snapshot->abandoned) {
+        if (busy.retry_at && zclock_mono () >= busy.retry_at) {
+            busy.retry_at = 0;
+            s_send_request (self, dealer);
+        }
         bool stopped;
         zsock_t *which = tap_wait (self->signals, dealer, self->sub,
-                                   tap_wait_ms (self, limit), &stopped);
-        if (which == dealer)
+                                   s_wait_ms (self, &busy, limit), &stopped);
+        if (which == dealer) {
             result = s_snapshot_reply (self, snapshot, dealer);
+            if (snapshot->busy && !s_busy_again (self, &busy, &limit))
+                result = TAP_FAILED;
+            snapshot->busy = false;
+        }
         else
         if (which == self->sub) {
             Fshare__Event *event = fsh_event_recv (self->sub);

@@ -28,9 +28,10 @@
 #define LOGIN_TIMEOUT_MS     5000
 #define WARNING_INTERVAL_MS  1000
 #define LOGIN_RETRY_MS       1000
-//  A broker that answers "busy" is retried with backoff (doubling from
-//  the first to the second), for this long in all since the first busy
-//  answer: then the tap gives up (exit 1, `busy`). Nothing waits for ever.
+//  A broker that answers "busy" (a login, or a snapshot while too many
+//  are in flight) is retried with backoff (doubling from the first to the
+//  second), for this long in all since the first busy answer: then the
+//  tap gives up (exit 1, `busy`). Nothing waits for ever.
 #define LOGIN_BUSY_FIRST_MS  250
 #define LOGIN_BUSY_MAX_DELAY_MS  4000
 #define LOGIN_BUSY_TOTAL_MS  30000
