@@ -24,6 +24,7 @@ struct _bridge_t {
     bool tick_due;
     bool short_of_fds;          //  a download waits for descriptors (said once)
     bool agent_lost;            //  a download lost the agent: probe before the next
+    int64_t probed_at;          //  the last look for a quiet download's agent
     zlistx_t *links;            //  link_t of the running items (not owned)
 };
 
@@ -468,6 +469,7 @@ s_pump (bridge_t *self)
     downloads_lock (self->downloads);
     //  The running items only: a folder's queue is never walked here
     zlistx_t *silent = zlistx_new ();
+    zlistx_t *quiet = zlistx_new ();
     for (link_t *link = (link_t *) zlistx_first (self->links); link;
          link = (link_t *) zlistx_next (self->links)) {
         if (link->job->cancelled && !link->cancel_sent) {
@@ -477,7 +479,25 @@ s_pump (bridge_t *self)
         else
         if (now - link->heard > BRIDGE_ITEM_SILENT_MS)
             zlistx_add_end (silent, link);
+        else
+        if (now - link->heard > BRIDGE_ITEM_QUIET_MS)
+            zlistx_add_end (quiet, link);
     }
+    //  A stream started just as the agent died never connects, so it never
+    //  hears of a disconnection either: quiet ones look whether anything
+    //  listens (once a second), rather than wait out the silence allowed
+    //  to a live agent
+    if (zlistx_size (quiet) && now - self->probed_at >= BRIDGE_ITEM_QUIET_MS) {
+        self->probed_at = now;
+        if (fsh_ctl_endpoint_dead (self->endpoint)) {
+            for (link_t *link = (link_t *) zlistx_first (quiet); link;
+                 link = (link_t *) zlistx_next (quiet))
+                s_item_end (link, ITEM_FAILED, "the agent went away");
+            self->agent_lost = true;
+            changed = true;
+        }
+    }
+    zlistx_destroy (&quiet);
     for (link_t *link = (link_t *) zlistx_first (silent); link;
          link = (link_t *) zlistx_next (silent)) {
         s_item_end (link, ITEM_FAILED, "agent not responding");

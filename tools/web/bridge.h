@@ -18,6 +18,7 @@
 #define BRIDGE_TICK_MS        250
 #define BRIDGE_STATUS_LATE_MS 1500   //  no status answer: agent not responding
 #define BRIDGE_ITEM_SILENT_MS 15000  //  a download that says nothing: failed
+#define BRIDGE_ITEM_QUIET_MS  1000   //  ...and past this, is the agent still there?
 
 typedef struct _bridge_t bridge_t;
 
