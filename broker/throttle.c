@@ -50,11 +50,18 @@ throttle_destroy (throttle_t **self_p)
 //  A routing id as hex is up to 510 characters
 #define KEY_MAX 640
 
+//  The table's key of a record: "KIND:NAME"
+static void
+s_key (char key [KEY_MAX], char kind, const char *name)
+{
+    snprintf (key, KEY_MAX, "%c:%s", kind, name? name: "");
+}
+
 static record_t *
 s_find (throttle_t *self, char kind, const char *name)
 {
     char key [KEY_MAX];
-    snprintf (key, sizeof key, "%c:%s", kind, name? name: "");
+    s_key (key, kind, name);
     return (record_t *) zhashx_lookup (self->records, key);
 }
 
@@ -64,7 +71,7 @@ s_get (throttle_t *self, char kind, const char *name)
     record_t *record = s_find (self, kind, name);
     if (!record) {
         char key [KEY_MAX];
-        snprintf (key, sizeof key, "%c:%s", kind, name? name: "");
+        s_key (key, kind, name);
         record = (record_t *) zmalloc (sizeof (record_t));
         zhashx_insert (self->records, key, record);
     }
@@ -143,7 +150,7 @@ s_record_end (throttle_t *self, char kind, const char *name)
         record->busy--;
     if (record->busy == 0 && record->failures == 0) {
         char key [KEY_MAX];
-        snprintf (key, sizeof key, "%c:%s", kind, name? name: "");
+        s_key (key, kind, name);
         zhashx_delete (self->records, key);
     }
 }

@@ -23,7 +23,7 @@ PACKAGES="build-essential cmake pkg-config ca-certificates
   procps psmisc coreutils findutils socat jq python3 python3-zmq stress-ng git vim
   clang libclang-rt-14-dev
   chromium chromium-driver python3-selenium
-  dpkg-dev mandoc man-db lintian systemd bash-completion"
+  dpkg-dev mandoc man-db lintian systemd bash-completion util-linux"
 
 as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"

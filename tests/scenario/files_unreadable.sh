@@ -1,16 +1,17 @@
 #!/bin/bash
 # files_unreadable.sh - a directory of the host directory made unreadable
-# for a moment (chmod 300 or 000: no reading; then back), as its owner may do. A file written
-# into it just before, or a published file rewritten so, once read as
+# for a moment (chmod 300 or 000: no reading; then back), as its owner may
+# do. A file written into it just before, or a published file rewritten so, once read as
 # deleted: removed from every view, silently, and never published again
 # (nothing looked at the directory when it was readable again). Now what
 # cannot be looked at is not gone: what was published of it stays, the
 # agent says why in its log, and once the directory is readable again the
 # view is the disk's. The same for the host directory's root, and for a
 # rescan (a new .fshareignore) that meets the unreadable directory.
-# (The test writes while the directory is locked, as root may: a write
-# just before the lock races the agent's look.) alice's agent runs without the capabilities that let root read anything
-# (setpriv), so permissions bind it as they bind a user's agent.
+# The test writes while the directory is locked (mode 300 keeps writing
+# and searching): a write just before the lock would race the agent's
+# look. alice's agent runs without the capabilities that let root read
+# anything (setpriv), so permissions bind it as they bind a user's agent.
 . "$(dirname "$0")/../lib.sh" "$1"
 files_family
 if [ "$(id -u)" = 0 ]; then
@@ -48,8 +49,8 @@ removed() {
 }
 in_view() { ctl bob --json ls --all --user alice | jq -e --arg p "$1" 'map(.path) | index($p)' >/dev/null; }
 
-# The test's shell writes into the locked directories (root's override is
-# its own): the agent then sees the change while it cannot look.
+# The test's shell writes into the locked directories (300: write and
+# search, no reading): the agent then sees the change while it cannot look.
 # --- a new file in a locked directory, then unlocked ----------------------------------
 chmod 300 "$DIR/open"
 echo o3 >"$DIR/open/o3"
