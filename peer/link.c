@@ -15,7 +15,7 @@ static const char *s_state_texts [LINK_STATES] = {
 
 static const char *s_msg_texts [LINK_MSGS] = {
     "login-ok", "login refusal", "malformed login-ok", "publish-ok", "snapshot-page",
-    "pong", "logout-ok", "unknown session", "refusal", "error reply", "bad reply",
+    "pong", "logout-ok", "unknown session", "refusal", "busy refusal", "error reply", "bad reply",
     "stale reply", "unexpected message"
 };
 
@@ -48,7 +48,7 @@ s_login_ok (link_t *self, Fshare__Message *msg)
     self->login_replies++;
     self->sessions++;
     self->ever_session = true;
-    self->backoff_ms = LINK_BACKOFF_MIN_MS;
+    fsh_backoff_reset (&self->backoff);
     self->retry_why [0] = 0;
     uint32_t heartbeat = fsh_loginclient_heartbeat_ms (self->client);
     if (heartbeat != self->heartbeat_ms)
@@ -143,7 +143,7 @@ s_snapshot_page (link_t *self, Fshare__Message *msg)
         return 0;
     bool first = self->state == LINK_LOADING;
     self->awaiting = 0;
-    self->snapshot_delay_ms = 0;
+    fsh_backoff_reset (&self->snapshot_backoff);
     link_set_state (self, LINK_ONLINE);
     if (first) {
         zsys_info ("%s: online: %zu users, %" PRIu64 " files (broker %s, seq %" PRIu64 ")",
@@ -233,10 +233,10 @@ s_on_snapshot_retry (zloop_t *loop, int timer_id, void *arg)
 //  in flight (others', perhaps never read). Our session is fine, so the
 //  same request goes again after a backoff; a new login would not help.
 static int
-s_snapshot_busy (link_t *self)
+s_snapshot_busy (link_t *self, Fshare__Message *msg)
 {
-    int delay = self->snapshot_delay_ms? self->snapshot_delay_ms: LINK_BACKOFF_MIN_MS;
-    self->snapshot_delay_ms = delay * 2 > LINK_BACKOFF_MAX_MS? LINK_BACKOFF_MAX_MS: delay * 2;
+    (void) msg;
+    int delay = fsh_backoff_next (&self->snapshot_backoff, zclock_mono ());
     fsh_ratelog_warning (self->ratelog, self->user,
                          "the broker is busy with snapshots: asking again in %d ms", delay);
     link_timer_cancel (self, &self->snapshot_timer);
@@ -247,9 +247,6 @@ s_snapshot_busy (link_t *self)
 static int
 s_refused (link_t *self, Fshare__Message *msg)
 {
-    if (self->state != LINK_PUBLISHING
-    &&  fsh_msg_error_code (msg, FSH_ERR_INTERNAL) == FSH_ERR_BUSY)
-        return s_snapshot_busy (self);
     const char *error = fsh_text_valid (msg->error, 512) && *msg->error? msg->error
                       : fsh_err_text (fsh_msg_error_code (msg, FSH_ERR_INTERNAL));
     char *why = zsys_sprintf ("the broker refused our %s: %s",
@@ -306,12 +303,14 @@ static handler_fn *s_table [LINK_STATES][LINK_MSGS] = {
         [LINK_MSG_BAD_REPLY] = s_bad_reply,
         [LINK_MSG_PONG] = s_pong_ack,
         [LINK_MSG_REFUSED] = s_refused,
+        [LINK_MSG_BUSY] = s_refused,            //  our pages: a new session may go better
         IN_SESSION },
     [LINK_LOADING] = {
         [LINK_MSG_SNAPSHOT_PAGE] = s_snapshot_page,
         [LINK_MSG_BAD_REPLY] = s_bad_reply,
         [LINK_MSG_PONG] = s_pong_ack,
         [LINK_MSG_REFUSED] = s_refused,
+        [LINK_MSG_BUSY] = s_snapshot_busy,
         IN_SESSION },
     [LINK_ONLINE] = {
         [LINK_MSG_PONG] = s_pong_online,
@@ -321,6 +320,7 @@ static handler_fn *s_table [LINK_STATES][LINK_MSGS] = {
         [LINK_MSG_BAD_REPLY] = s_bad_reply,
         [LINK_MSG_PONG] = s_pong_ack,
         [LINK_MSG_REFUSED] = s_refused,
+        [LINK_MSG_BUSY] = s_snapshot_busy,
         IN_SESSION },
     [LINK_STOPPING] = {
         [LINK_MSG_LOGIN_OK] = s_stop_login_ok,
@@ -332,6 +332,7 @@ static handler_fn *s_table [LINK_STATES][LINK_MSGS] = {
         [LINK_MSG_LOGGED_OUT] = s_logged_out,
         [LINK_MSG_UNKNOWN_SESSION] = s_nothing_left,
         [LINK_MSG_REFUSED] = s_ignore,
+        [LINK_MSG_BUSY] = s_ignore,
         [LINK_MSG_ERROR] = s_ignore,
         [LINK_MSG_BAD_REPLY] = s_ignore,        //  the stop timer ends it
         [LINK_MSG_STALE] = s_ignore },
@@ -373,8 +374,11 @@ link_classify (link_t *self, const Fshare__Message *msg)
     }
     if (fsh_loginclient_awaits (self->client, msg->id))
         return LINK_MSG_BAD_REPLY;      //  our login, answered with another kind
+    if (msg->status == FSHARE__STATUS__STATUS_ERROR && !awaited)
+        return LINK_MSG_ERROR;
     if (msg->status == FSHARE__STATUS__STATUS_ERROR)
-        return awaited? LINK_MSG_REFUSED: LINK_MSG_ERROR;
+        return fsh_msg_error_code (msg, FSH_ERR_INTERNAL) == FSH_ERR_BUSY? LINK_MSG_BUSY
+                                                                          : LINK_MSG_REFUSED;
     //  The one answer each state waits for; any other under its id is bad
     bool loading = self->state == LINK_LOADING || self->state == LINK_RESYNCING;
     if (msg->body_case == FSHARE__MESSAGE__BODY_PUBLISH_OK)

@@ -8,6 +8,7 @@
 #include "link.h"
 #include "outbox.h"
 #include "ratelog.h"
+#include "backoff.h"
 
 struct _link_t {
     char *user;
@@ -30,7 +31,7 @@ struct _link_t {
     int64_t login_sent_at;
     int64_t heard_at;           //  last sign of life, whatever the DEALER
     int64_t ticked_at;          //  the last heartbeat tick, 0 before the first
-    int backoff_ms;
+    fsh_backoff_t backoff;      //  before the next login after a failed one
     char retry_why [256];       //  the last failed try, while not online; "" else
     fsh_err_t retry_code;       //  its code: busy or broker_unreachable
     int64_t retry_at;           //  the next try (zclock_mono)
@@ -41,7 +42,7 @@ struct _link_t {
     int stop_timer;
     int flush_timer;
     int snapshot_timer;         //  a snapshot refused busy is asked again
-    int snapshot_delay_ms;      //  ...after this; 0: not refused since the last one
+    fsh_backoff_t snapshot_backoff;  //  ...after this
     uint64_t pongs, sessions, refusals, resyncs;
 };
 

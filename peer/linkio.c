@@ -109,9 +109,7 @@ link_reconnect (link_t *self, const char *why, int delay)
 void
 link_reconnect_later_code (link_t *self, fsh_err_t code, const char *why)
 {
-    int delay = self->backoff_ms;
-    self->backoff_ms = self->backoff_ms * 2 > LINK_BACKOFF_MAX_MS? LINK_BACKOFF_MAX_MS
-                                                                  : self->backoff_ms * 2;
+    int delay = fsh_backoff_next (&self->backoff, zclock_mono ());
     s_reconnect (self, code, why, delay);
 }
 
@@ -422,7 +420,8 @@ link_new (zloop_t *loop, const link_config_t *config, fileset_t *files, view_t *
     self->arg = arg;
     self->outbox = outbox_new ();
     self->ratelog = fsh_ratelog_new (5);
-    self->backoff_ms = LINK_BACKOFF_MIN_MS;
+    fsh_backoff_init (&self->backoff, LINK_BACKOFF_MIN_MS, LINK_BACKOFF_MAX_MS, 0);
+    fsh_backoff_init (&self->snapshot_backoff, LINK_BACKOFF_MIN_MS, LINK_BACKOFF_MAX_MS, 0);
     self->page_bytes = FSH_PAGE_BYTES;
     self->state = LINK_DOWN;
     link_heartbeat_start (self, FSH_DEFAULT_HEARTBEAT_MS);

@@ -230,16 +230,20 @@ s_run (options_t *options, int signals)
         return code;
     }
     char *prompt = zsys_sprintf ("Password for %s: ", options->user);
-    const char *error = NULL;
+    char *error = NULL;
     char *password = fsh_password_get (options->password_file, prompt, &error);
     zstr_free (&prompt);
     //  Stopped while waiting for it: what a signal always means, not a failure
     if (!password && fsh_password_signal ()) {
         fsh_error_line (PROGRAM, "stopped: %s", error);
+        zstr_free (&error);
         return 0;
     }
-    if (!password)
-        return s_fail (FSH_ERR_BAD_REQUEST, "password", error);
+    if (!password) {
+        int code = s_fail (FSH_ERR_BAD_REQUEST, "password", error);
+        zstr_free (&error);
+        return code;
+    }
 
     //  The instance id and the lock of this user's agents on this machine
     char *state_dir = statedir_default (options->user);

@@ -3,13 +3,14 @@
 */
 #include "strangers.h"
 #include "validate.h"
+#include "backoff.h"
 
 struct _strangers_t {
     char *user;                 //  for the log line
     char *stranger;             //  the last other instance heard, or NULL
     char *problem;              //  status text, once it is another broker
     int64_t next_at;            //  the next of its events let through
-    int64_t backoff_ms;
+    fsh_backoff_t backoff;      //  between the resyncs it lets through
     uint64_t dropped;
 };
 
@@ -49,8 +50,8 @@ strangers_pass (strangers_t *self, const char *theirs, const char *ours,
         return true;
     }
     if (!self->problem) {
-        self->backoff_ms = STRANGERS_FIRST_MS;
-        self->next_at = now + self->backoff_ms;
+        fsh_backoff_init (&self->backoff, STRANGERS_FIRST_MS, STRANGERS_MAX_MS, 0);
+        self->next_at = now + fsh_backoff_next (&self->backoff, now);
         //  The ids were checked as text when their messages were decoded;
         //  the endpoint may be the broker's word (LoginOk.events)
         self->problem = zsys_sprintf ("events on %s come from broker %s, not from broker %s "
@@ -72,9 +73,7 @@ strangers_resync_allowed (strangers_t *self, const char *ours, int64_t now)
         return true;
     if (now < self->next_at)
         return false;
-    self->backoff_ms = self->backoff_ms * 2 < STRANGERS_MAX_MS? self->backoff_ms * 2
-                                                              : STRANGERS_MAX_MS;
-    self->next_at = now + self->backoff_ms;
+    self->next_at = now + fsh_backoff_next (&self->backoff, now);
     return true;
 }
 

@@ -16,7 +16,6 @@
 
 //  The signal that ended the last wait (0: none)
 static volatile sig_atomic_t s_signal;
-static char s_error [160];
 
 static void
 s_on_signal (int signo)
@@ -53,80 +52,105 @@ fsh_password_read_line (FILE *in)
     return s_take_line (buffer, len);
 }
 
-//  Waits until fd is readable with SIGINT, SIGTERM and SIGHUP let in and
-//  caught: 0, or -1 when one of them came (s_signal) or poll failed.
-static int
-s_wait_readable (int fd)
+//  While a password is waited for: SIGINT, SIGTERM and SIGHUP caught
+//  (s_signal) and blocked but inside ppoll, so none is lost between a
+//  look at s_signal and the wait.
+typedef struct {
+    sigset_t before;            //  the caller's mask, put back at the end
+    sigset_t during;            //  the mask inside ppoll: the stops let in
+    struct sigaction saved [3];
+} catcher_t;
+
+static const int s_stops [3] = { SIGINT, SIGTERM, SIGHUP };
+
+static void
+s_catch_start (catcher_t *self)
 {
-    sigset_t stops, before, during;
+    sigset_t stops;
     sigemptyset (&stops);
-    sigaddset (&stops, SIGINT);
-    sigaddset (&stops, SIGTERM);
-    sigaddset (&stops, SIGHUP);
-    //  Blocked but for the ppoll itself: no signal is lost between them
-    pthread_sigmask (SIG_BLOCK, &stops, &before);
-    during = before;
-    sigdelset (&during, SIGINT);
-    sigdelset (&during, SIGTERM);
-    sigdelset (&during, SIGHUP);
-    struct sigaction catcher = { .sa_handler = s_on_signal }, saved [3];
+    for (int i = 0; i < 3; i++)
+        sigaddset (&stops, s_stops [i]);
+    pthread_sigmask (SIG_BLOCK, &stops, &self->before);
+    self->during = self->before;
+    struct sigaction catcher = { .sa_handler = s_on_signal };
     sigemptyset (&catcher.sa_mask);
-    int signals [3] = { SIGINT, SIGTERM, SIGHUP };
-    for (int i = 0; i < 3; i++)
-        sigaction (signals [i], &catcher, &saved [i]);
+    for (int i = 0; i < 3; i++) {
+        sigdelset (&self->during, s_stops [i]);
+        sigaction (s_stops [i], &catcher, &self->saved [i]);
+    }
     s_signal = 0;
-    struct pollfd item = { .fd = fd, .events = POLLIN };
-    int rc;
-    while ((rc = ppoll (&item, 1, NULL, &during)) == -1 && errno == EINTR && !s_signal)
-        ;
-    for (int i = 0; i < 3; i++)
-        sigaction (signals [i], &saved [i], NULL);
-    pthread_sigmask (SIG_SETMASK, &before, NULL);
-    return rc > 0 && !s_signal? 0: -1;
 }
 
-//  The first line of fd (non-blocking), waited for as s_wait_readable
-//  says. NULL with *error_no set (0: end of file, or a NUL byte; EINTR: a
-//  signal, in s_signal).
+static void
+s_catch_stop (catcher_t *self)
+{
+    for (int i = 0; i < 3; i++)
+        sigaction (s_stops [i], &self->saved [i], NULL);
+    pthread_sigmask (SIG_SETMASK, &self->before, NULL);
+}
+
+//  Reads the first line of fd (non-blocking) a byte at a time, so that
+//  nothing past it is taken from a FIFO or a terminal. Each read waits in
+//  ppoll first: a FIFO no writer opened yet reads as its end, but does
+//  not poll readable. 0 with *len bytes, or an errno (EINTR: a signal
+//  came, in s_signal).
+static int
+s_read_line (int fd, char *buffer, size_t size, size_t *len, bool *eof)
+{
+    catcher_t catcher;
+    s_catch_start (&catcher);
+    int error_no = 0;
+    *len = 0;
+    *eof = false;
+    while (*len < size) {
+        struct pollfd item = { .fd = fd, .events = POLLIN };
+        int rc = ppoll (&item, 1, NULL, &catcher.during);
+        if (s_signal || (rc == -1 && errno != EINTR)) {
+            error_no = s_signal? EINTR: errno;
+            break;
+        }
+        ssize_t got = rc == 1? read (fd, buffer + *len, 1): -1;
+        if (got == 0)
+            *eof = true;
+        if (got == 0 || (got == 1 && buffer [*len] == '\n'))
+            break;
+        if (got == 1)
+            (*len)++;
+        else
+        if (rc == 1 && errno != EAGAIN && errno != EINTR) {
+            error_no = errno;
+            break;
+        }
+    }
+    s_catch_stop (&catcher);
+    return error_no;
+}
+
+//  The first line of fd, waited for as s_read_line says. NULL with
+//  *error_no set (0: end of file, or a NUL byte; EINTR: a signal).
 static char *
 s_read_fd (int fd, int *error_no)
 {
+    //  One byte more than a password may have: a longer line is too long
     char buffer [PASSWORD_MAX + 2];
-    size_t len = 0;
-    *error_no = 0;
-    while (len < PASSWORD_MAX + 1) {
-        if (s_wait_readable (fd)) {
-            *error_no = s_signal? EINTR: errno;
-            explicit_bzero (buffer, len);
-            return NULL;
-        }
-        ssize_t got = read (fd, buffer + len, 1);    //  not past the first line
-        if (got == -1 && (errno == EAGAIN || errno == EINTR))
-            continue;
-        if (got == -1) {
-            *error_no = errno;
-            explicit_bzero (buffer, len);
-            return NULL;
-        }
-        if (got == 0 && len == 0)
-            return NULL;            //  nothing at all: no password (a lone newline is "")
-        if (got == 0 || buffer [len] == '\n')
-            break;
-        len++;
+    size_t len;
+    bool eof;
+    *error_no = s_read_line (fd, buffer, PASSWORD_MAX + 1, &len, &eof);
+    if (*error_no || (eof && len == 0)) {
+        explicit_bzero (buffer, len);
+        return NULL;            //  nothing at all: no password (a lone newline is "")
     }
     return s_take_line (buffer, len);
 }
 
-//  The text for a read that gave nothing (static, until the next call).
-static const char *
+//  The text for a read that gave nothing (caller frees).
+static char *
 s_why (const char *what, int error_no)
 {
     if (error_no == EINTR)
-        snprintf (s_error, sizeof s_error, "interrupted by signal %d (%s) while %s",
-                  (int) s_signal, strsignal (s_signal), what);
-    else
-        snprintf (s_error, sizeof s_error, "%s: %s", what, strerror (error_no));
-    return s_error;
+        return zsys_sprintf ("interrupted by signal %d (%s) while %s",
+                             (int) s_signal, strsignal (s_signal), what);
+    return zsys_sprintf ("%s: %s", what, strerror (error_no));
 }
 
 char *
@@ -160,7 +184,7 @@ fsh_password_signal (void)
 }
 
 char *
-fsh_password_get (const char *file, const char *prompt, const char **error)
+fsh_password_get (const char *file, const char *prompt, char **error)
 {
     *error = NULL;
     s_signal = 0;
@@ -182,7 +206,7 @@ fsh_password_get (const char *file, const char *prompt, const char **error)
             *error = s_why ("cannot read the password file", error_no);
         else
         if (!password)
-            *error = "the password file is empty or its first line holds a NUL byte";
+            *error = strdup ("the password file is empty or its first line holds a NUL byte");
         return password;
     }
     const char *env = getenv ("FSHARE_PASSWORD");
@@ -193,7 +217,7 @@ fsh_password_get (const char *file, const char *prompt, const char **error)
         *error = s_why ("waiting for the password at the prompt", EINTR);
     else
     if (!password)
-        *error = "no password: use --password-file, FSHARE_PASSWORD or a terminal";
+        *error = strdup ("no password: use --password-file, FSHARE_PASSWORD or a terminal");
     return password;
 }
 

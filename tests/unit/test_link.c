@@ -190,6 +190,11 @@ test_classify (void **state)
     assert_int_equal (link_classify (fx->link, &error), LINK_MSG_REFUSED);
     fsh_msg_set_error (&error, 8, FSH_ERR_BAD_REQUEST, NULL);
     assert_int_equal (link_classify (fx->link, &error), LINK_MSG_ERROR);
+    //  "busy" is a kind of its own, decided on the code: ask again later
+    fsh_msg_set_error (&error, 7, FSH_ERR_BUSY, "any words at all");
+    assert_int_equal (link_classify (fx->link, &error), LINK_MSG_BUSY);
+    fsh_msg_set_error (&error, 8, FSH_ERR_BUSY, NULL);
+    assert_int_equal (link_classify (fx->link, &error), LINK_MSG_ERROR);
 
     Fshare__LoginOk login_ok = FSHARE__LOGIN_OK__INIT;
     Fshare__Message reply = FSHARE__MESSAGE__INIT;
@@ -256,6 +261,28 @@ test_bad_replies (void **state)
     assert_int_equal (link_state (fx->link), LINK_ONLINE);
 }
 
+//  A snapshot request refused busy keeps the session and asks again
+//  later; pages refused busy give the session up, as any refusal of them.
+static void
+test_busy_refusals (void **state)
+{
+    bench_t *fx = (bench_t *) *state;
+    Fshare__Message busy = FSHARE__MESSAGE__INIT;
+    fsh_msg_set_error (&busy, 7, FSH_ERR_BUSY, NULL);
+    link_state_t loading [] = { LINK_LOADING, LINK_RESYNCING };
+    for (size_t i = 0; i < sizeof loading / sizeof loading [0]; i++) {
+        link_force_state (fx->link, loading [i], 7);
+        uint64_t refusals = link_refusals (fx->link);
+        assert_int_equal (link_handle (fx->link, &busy, NULL), 0);
+        assert_int_equal (link_state (fx->link), loading [i]);
+        assert_true (link_refusals (fx->link) == refusals);
+        assert_int_equal (fx->calls.lost, 0);
+    }
+    link_force_state (fx->link, LINK_PUBLISHING, 7);
+    assert_int_equal (link_handle (fx->link, &busy, NULL), 0);
+    assert_int_equal (link_state (fx->link), LINK_DOWN);
+}
+
 //  Stopping: "confirmed" only when the broker has nothing of ours left.
 static void
 test_stop (void **state)
@@ -308,6 +335,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_login_refused, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_replies, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_classify, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_busy_refusals, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_stop, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_stop_after_unknown_session, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_stopping_answers, s_setup, s_teardown),

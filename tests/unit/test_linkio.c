@@ -190,16 +190,16 @@ static void
 test_reconnect_backoff (void **state)
 {
     bench_t *fx = (bench_t *) *state;
-    assert_int_equal (fx->link->backoff_ms, LINK_BACKOFF_MIN_MS);
+    assert_int_equal (fx->link->backoff.delay_ms, LINK_BACKOFF_MIN_MS);
     int expect = LINK_BACKOFF_MIN_MS;
     for (int i = 0; i < 8; i++) {
         link_force_state (fx->link, LINK_LOGGING_IN, 0);
         link_reconnect_later (fx->link, NULL);
         expect = expect * 2 > LINK_BACKOFF_MAX_MS? LINK_BACKOFF_MAX_MS: expect * 2;
-        assert_int_equal (fx->link->backoff_ms, expect);
+        assert_int_equal (fx->link->backoff.delay_ms, expect);
         assert_int_equal (link_state (fx->link), LINK_DOWN);
     }
-    assert_int_equal (fx->link->backoff_ms, LINK_BACKOFF_MAX_MS);
+    assert_int_equal (fx->link->backoff.delay_ms, LINK_BACKOFF_MAX_MS);
     assert_int_equal (fx->calls.lost, 0);
 
     link_force_state (fx->link, LINK_ONLINE, 0);

@@ -129,7 +129,7 @@ static void
 test_sources (void **state)
 {
     file_t *self = (file_t *) *state;
-    const char *error = "unset";
+    char *error = NULL;
     //  The file wins over the environment
     setenv ("FSHARE_PASSWORD", "from-env", 1);
     s_write (self, "from-file\nignored\n", 18);
@@ -139,7 +139,6 @@ test_sources (void **state)
     assert_null (error);
     fsh_password_free (&password);
     //  Without a file, the environment as it is (even an empty value)
-    error = "unset";
     password = fsh_password_get (NULL, "Password: ", &error);
     assert_string_equal (password, "from-env");
     assert_null (error);
@@ -154,20 +153,23 @@ test_sources (void **state)
     s_write (self, "", 0);
     assert_null (fsh_password_get (self->path, "Password: ", &error));
     assert_non_null (error);
+    zstr_free (&error);
     s_write (self, "pass\0word\n", 10);
-    error = NULL;
     assert_null (fsh_password_get (self->path, "Password: ", &error));
     assert_non_null (error);
-    error = NULL;
+    zstr_free (&error);
     assert_null (fsh_password_get ("/nonexistent/password", "Password: ", &error));
     assert_string_equal (error, "cannot read the password file: No such file or directory");
+    zstr_free (&error);
     //  A read error is said as such, not as an empty file (EISDIR was
     //  "the password file is empty or its first line holds a NUL byte")
     assert_null (fsh_password_get ("/tmp", "Password: ", &error));
     assert_string_equal (error, "cannot read the password file: Is a directory");
+    zstr_free (&error);
     s_write (self, "", 0);
     assert_null (fsh_password_get (self->path, "Password: ", &error));
     assert_string_equal (error, "the password file is empty or its first line holds a NUL byte");
+    zstr_free (&error);
 }
 
 //  A FIFO that nobody writes: the wait ends at SIGTERM, though the caller
@@ -185,10 +187,11 @@ test_fifo_signal (void **state)
     sigaddset (&term, SIGTERM);
     assert_int_equal (pthread_sigmask (SIG_BLOCK, &term, &before), 0);
     raise (SIGTERM);
-    const char *error = NULL;
+    char *error = NULL;
     assert_null (fsh_password_get (self->path, "Password: ", &error));
     assert_int_equal (fsh_password_signal (), SIGTERM);
     assert_non_null (strstr (error, "interrupted by signal 15"));
+    zstr_free (&error);
     //  It was taken by the wait, not left pending for the caller
     sigset_t pending;
     sigpending (&pending);
@@ -203,6 +206,7 @@ test_fifo_signal (void **state)
     char *password = fsh_password_get (self->path, "Password: ", &error);
     assert_non_null (password);
     assert_string_equal (password, "from-fifo");
+    assert_null (error);
     assert_int_equal (fsh_password_signal (), 0);
     fsh_password_free (&password);
     int status;
@@ -223,7 +227,7 @@ test_no_terminal (void **state)
     if (pid == 0) {
         if (setsid () == -1)
             _exit (2);
-        const char *error = NULL;
+        char *error = NULL;
         bool right = !fsh_password_prompt ("Password: ")
                   && !fsh_password_get (NULL, "Password: ", &error)
                   && error && streq (error, "no password: use --password-file, "

@@ -16,8 +16,7 @@ struct _observer_t {
     bool in_session;            //  a login succeeded and was not lost since
     int64_t retry_at;           //  next login attempt while logged out
     bool busy;                  //  the last login was answered FSH_ERR_BUSY
-    int64_t busy_since;         //  the first of the busy answers in a row; 0: none
-    int busy_delay;             //  the wait before the next try while busy
+    fsh_backoff_t busy_backoff; //  the waits between logins while busy
     bool interrupted;           //  a signal ended the last login
     int signals;
 };
@@ -28,6 +27,8 @@ s_observer_new (const tap_options_t *options, const char *password, int signals)
     observer_t *self = (observer_t *) zmalloc (sizeof (observer_t));
     self->options = options;
     self->signals = signals;
+    fsh_backoff_init (&self->busy_backoff, LOGIN_BUSY_FIRST_MS, LOGIN_BUSY_MAX_DELAY_MS,
+                      LOGIN_BUSY_TOTAL_MS);
     //  A fresh key pair per run, the same for the DEALER and the SUB: the
     //  login is what makes the broker admit this key to the events
     self->cert = zcert_new ();
@@ -122,23 +123,6 @@ s_login (observer_t *self, int64_t deadline, bool *refused)
     return error;
 }
 
-//  After a busy answer: the wait before the next login (ms, doubling), or
-//  -1 when the broker has been busy for LOGIN_BUSY_TOTAL_MS: give up.
-static int
-s_busy_delay (observer_t *self)
-{
-    int64_t now = zclock_mono ();
-    if (!self->busy_since) {
-        self->busy_since = now;
-        self->busy_delay = LOGIN_BUSY_FIRST_MS;
-    }
-    int delay = self->busy_delay;
-    if (now + delay - self->busy_since > LOGIN_BUSY_TOTAL_MS)
-        return -1;
-    self->busy_delay = delay * 2 > LOGIN_BUSY_MAX_DELAY_MS? LOGIN_BUSY_MAX_DELAY_MS: delay * 2;
-    return delay;
-}
-
 //  The message for giving up on a busy broker (caller frees).
 static char *
 s_busy_error (observer_t *self)
@@ -159,11 +143,12 @@ s_password (const tap_options_t *options)
         return NULL;
     }
     char *prompt = zsys_sprintf ("Password for %s: ", options->user);
-    const char *problem = NULL;
+    char *problem = NULL;
     char *password = fsh_password_get (options->password_file, prompt, &problem);
     zstr_free (&prompt);
     if (!password)
         fsh_error_line ("fshare-tap", "password: %s", problem);
+    zstr_free (&problem);
     return password;
 }
 
@@ -182,7 +167,7 @@ observer_start (const tap_options_t *options, int signals, int64_t deadline,
     //  turn, backing off, but not for ever
     bool stopped = self->interrupted;
     while (error && self->busy && !stopped) {
-        int delay = s_busy_delay (self);
+        int delay = fsh_backoff_next (&self->busy_backoff, zclock_mono ());
         if (delay == -1) {
             zstr_free (&error);
             error = s_busy_error (self);
@@ -199,7 +184,7 @@ observer_start (const tap_options_t *options, int signals, int64_t deadline,
         stopped = stopped || self->interrupted;
     }
     if (!error)
-        self->busy_since = 0;
+        fsh_backoff_reset (&self->busy_backoff);
     if (!error)
         return -1;
     if (stopped) {
@@ -227,9 +212,11 @@ observer_keep (observer_t *self, int64_t deadline, bool *renewed)
     bool refused;
     char *error = s_login (self, deadline, &refused);
     if (error) {
-        int delay = self->busy? s_busy_delay (self): LOGIN_RETRY_MS;
+        //  Busy: a doubling wait, -1 once busy for LOGIN_BUSY_TOTAL_MS
+        int delay = self->busy? fsh_backoff_next (&self->busy_backoff, zclock_mono ())
+                              : LOGIN_RETRY_MS;
         if (!self->busy)
-            self->busy_since = 0;
+            fsh_backoff_reset (&self->busy_backoff);
         if (delay == -1) {
             zstr_free (&error);
             error = s_busy_error (self);
@@ -243,7 +230,7 @@ observer_keep (observer_t *self, int64_t deadline, bool *renewed)
             return TAP_DONE;
         return refused? TAP_FAILED: TAP_GO_ON;
     }
-    self->busy_since = 0;
+    fsh_backoff_reset (&self->busy_backoff);
     *renewed = true;
     return TAP_GO_ON;
 }

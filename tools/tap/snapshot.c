@@ -246,9 +246,8 @@ s_request_snapshot (tap_t *self)
 
 //  Retries of a snapshot refused busy, as of a busy login (tap.h)
 typedef struct {
-    int64_t since;              //  the first busy answer; 0: none
+    fsh_backoff_t backoff;
     int64_t retry_at;           //  when to ask again; 0: nothing to ask
-    int delay;
 } busy_t;
 
 //  A busy answer: when to ask again, and the limit moved past it; false
@@ -257,22 +256,17 @@ static bool
 s_busy_again (tap_t *self, busy_t *busy, int64_t *limit)
 {
     int64_t now = zclock_mono ();
-    if (!busy->since) {
-        busy->since = now;
-        busy->delay = LOGIN_BUSY_FIRST_MS;
-    }
-    if (now + busy->delay - busy->since > LOGIN_BUSY_TOTAL_MS) {
+    int delay = fsh_backoff_next (&busy->backoff, now);
+    if (delay == -1) {
         fprintf (stderr, "fshare-tap: busy: %s answered every snapshot request \"busy\" "
                  "for %d s: giving up\n", self->options->broker, LOGIN_BUSY_TOTAL_MS / 1000);
         return false;
     }
     if (self->options->verbose)
         fprintf (stderr, "fshare-tap: snapshot refused busy: asking again in %d ms\n",
-                 busy->delay);
-    busy->retry_at = now + busy->delay;
+                 delay);
+    busy->retry_at = now + delay;
     *limit = busy->retry_at + SNAPSHOT_TIMEOUT_MS;
-    busy->delay = busy->delay * 2 > LOGIN_BUSY_MAX_DELAY_MS? LOGIN_BUSY_MAX_DELAY_MS
-                                                           : busy->delay * 2;
     return true;
 }
 
@@ -293,7 +287,9 @@ static tap_result_t
 s_collect (tap_t *self, zsock_t *dealer, snapshot_t *snapshot, zlistx_t *buffer)
 {
     int64_t limit = zclock_mono () + SNAPSHOT_TIMEOUT_MS;
-    busy_t busy = { 0, 0, 0 };
+    busy_t busy = { .retry_at = 0 };
+    fsh_backoff_init (&busy.backoff, LOGIN_BUSY_FIRST_MS, LOGIN_BUSY_MAX_DELAY_MS,
+                      LOGIN_BUSY_TOTAL_MS);
     tap_result_t result = TAP_GO_ON;
     while (result == TAP_GO_ON && !snapshot->complete && !snapshot->abandoned) {
         if (busy.retry_at && zclock_mono () >= busy.retry_at) {

@@ -21,6 +21,7 @@
 #include "socknew.h"
 #include "sequence.h"
 #include "loginclient.h"
+#include "backoff.h"
 
 #define PROGRAM "fshare-tap"
 
