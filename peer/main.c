@@ -231,7 +231,7 @@ s_run (options_t *options, int signals)
     }
     char *prompt = zsys_sprintf ("Password for %s: ", options->user);
     char *error = NULL;
-    char *password = fsh_password_get (options->password_file, prompt, &error);
+    char *password = fsh_password_get (options->password_file, prompt, 0, &error);
     zstr_free (&prompt);
     //  Stopped while waiting for it: what a signal always means, not a failure
     if (!password && fsh_password_signal ()) {

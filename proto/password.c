@@ -92,19 +92,30 @@ s_catch_stop (catcher_t *self)
 //  Reads the first line of fd (non-blocking) a byte at a time, so that
 //  nothing past it is taken from a FIFO or a terminal. Each read waits in
 //  ppoll first: a FIFO no writer opened yet reads as its end, but does
-//  not poll readable. 0 with *len bytes, or an errno (EINTR: a signal
-//  came, in s_signal).
+//  not poll readable. Until `deadline` (zclock_mono, 0: none), with the
+//  caller's catcher started. 0 with *len bytes, or an errno (EINTR: a
+//  signal came, in s_signal; ETIMEDOUT).
 static int
-s_read_line (int fd, char *buffer, size_t size, size_t *len, bool *eof)
+s_read_line (int fd, int64_t deadline, const catcher_t *catcher, char *buffer, size_t size,
+             size_t *len, bool *eof)
 {
-    catcher_t catcher;
-    s_catch_start (&catcher);
     int error_no = 0;
     *len = 0;
     *eof = false;
     while (*len < size) {
+        struct timespec left, *timeout = NULL;
+        if (deadline) {
+            int64_t ms = deadline - zclock_mono ();
+            if (ms <= 0) {
+                error_no = ETIMEDOUT;
+                break;
+            }
+            left.tv_sec = (time_t) (ms / 1000);
+            left.tv_nsec = (long) (ms % 1000) * 1000000;
+            timeout = &left;
+        }
         struct pollfd item = { .fd = fd, .events = POLLIN };
-        int rc = ppoll (&item, 1, NULL, &catcher.during);
+        int rc = ppoll (&item, 1, timeout, &catcher->during);
         if (s_signal || (rc == -1 && errno != EINTR)) {
             error_no = s_signal? EINTR: errno;
             break;
@@ -122,20 +133,19 @@ s_read_line (int fd, char *buffer, size_t size, size_t *len, bool *eof)
             break;
         }
     }
-    s_catch_stop (&catcher);
     return error_no;
 }
 
 //  The first line of fd, waited for as s_read_line says. NULL with
 //  *error_no set (0: end of file, or a NUL byte; EINTR: a signal).
 static char *
-s_read_fd (int fd, int *error_no)
+s_read_fd (int fd, int64_t deadline, const catcher_t *catcher, int *error_no)
 {
     //  One byte more than a password may have: a longer line is too long
     char buffer [PASSWORD_MAX + 2];
     size_t len;
     bool eof;
-    *error_no = s_read_line (fd, buffer, PASSWORD_MAX + 1, &len, &eof);
+    *error_no = s_read_line (fd, deadline, catcher, buffer, PASSWORD_MAX + 1, &len, &eof);
     if (*error_no || (eof && len == 0)) {
         explicit_bzero (buffer, len);
         return NULL;            //  nothing at all: no password (a lone newline is "")
@@ -150,15 +160,25 @@ s_why (const char *what, int error_no)
     if (error_no == EINTR)
         return zsys_sprintf ("interrupted by signal %d (%s) while %s",
                              (int) s_signal, strsignal (s_signal), what);
+    if (error_no == ETIMEDOUT)
+        return zsys_sprintf ("timed out %s", what);
     return zsys_sprintf ("%s: %s", what, strerror (error_no));
 }
 
-char *
-fsh_password_prompt (const char *prompt)
+//  The prompt, until deadline (0: none); NULL with *error_no as
+//  s_read_fd says, or ENXIO: no terminal.
+static char *
+s_prompt (const char *prompt, int64_t deadline, int *error_no)
 {
+    *error_no = ENXIO;
+    s_signal = 0;
     int fd = open ("/dev/tty", O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd == -1)
         return NULL;
+    //  Caught from before the echo goes off: a Ctrl-C as the prompt
+    //  appears must not end the program with the echo still off
+    catcher_t catcher;
+    s_catch_start (&catcher);
     struct termios saved, quiet;
     bool restore = tcgetattr (fd, &saved) == 0;
     if (restore) {
@@ -167,14 +187,21 @@ fsh_password_prompt (const char *prompt)
         tcsetattr (fd, TCSAFLUSH, &quiet);
     }
     if (write (fd, prompt, strlen (prompt)) < 0) { }
-    int error_no;
-    char *password = s_read_fd (fd, &error_no);
+    char *password = s_read_fd (fd, deadline, &catcher, error_no);
     //  Whatever ended the read, a signal included: echo back on
     if (restore)
         tcsetattr (fd, TCSAFLUSH, &saved);
     if (write (fd, "\n", 1) < 0) { }
     close (fd);
+    s_catch_stop (&catcher);
     return password;
+}
+
+char *
+fsh_password_prompt (const char *prompt)
+{
+    int error_no;
+    return s_prompt (prompt, 0, &error_no);
 }
 
 int
@@ -184,7 +211,7 @@ fsh_password_signal (void)
 }
 
 char *
-fsh_password_get (const char *file, const char *prompt, char **error)
+fsh_password_get (const char *file, const char *prompt, int64_t deadline, char **error)
 {
     *error = NULL;
     s_signal = 0;
@@ -197,9 +224,12 @@ fsh_password_get (const char *file, const char *prompt, char **error)
             return NULL;
         }
         int error_no;
-        char *password = s_read_fd (fd, &error_no);
+        catcher_t catcher;
+        s_catch_start (&catcher);
+        char *password = s_read_fd (fd, deadline, &catcher, &error_no);
+        s_catch_stop (&catcher);
         close (fd);
-        if (!password && error_no == EINTR)
+        if (!password && (error_no == EINTR || error_no == ETIMEDOUT))
             *error = s_why ("waiting for the password file", error_no);
         else
         if (!password && error_no)
@@ -212,9 +242,10 @@ fsh_password_get (const char *file, const char *prompt, char **error)
     const char *env = getenv ("FSHARE_PASSWORD");
     if (env)
         return strdup (env);
-    char *password = fsh_password_prompt (prompt);
-    if (!password && s_signal)
-        *error = s_why ("waiting for the password at the prompt", EINTR);
+    int error_no;
+    char *password = s_prompt (prompt, deadline, &error_no);
+    if (!password && (error_no == EINTR || error_no == ETIMEDOUT))
+        *error = s_why ("waiting for the password at the prompt", error_no);
     else
     if (!password)
         *error = strdup ("no password: use --password-file, FSHARE_PASSWORD or a terminal");

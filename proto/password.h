@@ -6,13 +6,17 @@
 #ifndef FSH_PASSWORD_H_INCLUDED
 #define FSH_PASSWORD_H_INCLUDED
 
+#include <stdint.h>
+
 //  Returns the password (caller frees with fsh_password_free) or NULL with
 //  a reason in *error (caller frees with zstr_free): the read
 //  error apart from an empty file. A FIFO is waited for, a person at the
 //  prompt too, but SIGINT, SIGTERM or SIGHUP ends the wait (even while the
 //  caller blocks them for a signalfd): NULL, and fsh_password_signal says
-//  which; the terminal's echo is restored.
-char *fsh_password_get (const char *file, const char *prompt, char **error);
+//  which; the terminal's echo is restored. So does `deadline` (zclock_mono
+//  ms; 0: none): NULL, "timed out waiting for ...".
+char *fsh_password_get (const char *file, const char *prompt, int64_t deadline,
+                        char **error);
 
 //  Prompt on /dev/tty without echo. NULL when there is no terminal, or
 //  after a signal (fsh_password_signal).

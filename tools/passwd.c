@@ -180,6 +180,11 @@ s_read_password (const passwd_args_t *args)
         char *again = fsh_password_prompt ("Retype the new password: ");
         bool same = again && streq (again, password);
         fsh_password_free (&again);
+        if (!same && fsh_password_signal ()) {
+            fsh_password_free (&password);
+            s_fail ("interrupted: file left unchanged", NULL);
+            return NULL;
+        }
         if (!same) {
             fsh_password_free (&password);
             s_fail ("the passwords do not match", NULL);

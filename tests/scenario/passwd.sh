@@ -143,7 +143,7 @@ bg fifo_peer "$BIN/fshare-peer" --user dave --dir "$T/df" --downloads "$T/dd" \
     --broker "ipc://$T/none.req" --password-file "$T/pw.fifo"
 peer=$LAST_PID
 bg fifo_tap "$BIN/fshare-tap" --user dave --broker "ipc://$T/none.req" \
-    --events "ipc://$T/none.pub" --password-file "$T/pw.fifo" --timeout 1
+    --events "ipc://$T/none.pub" --password-file "$T/pw.fifo" --timeout 600
 tap=$LAST_PID
 wait_until 10 waiting "$peer" || fail "the agent is not waiting for the FIFO: $(cat "/proc/$peer/wchan")"
 wait_until 10 waiting "$tap" || fail "the tap is not waiting for the FIFO: $(cat "/proc/$tap/wchan")"
@@ -154,6 +154,68 @@ grep -q "fshare-peer: stopped: interrupted by signal 15" "$T/fifo_peer.log" \
     || fail "the agent did not say why it stopped: $(cat "$T/fifo_peer.log")"
 grep -q "fshare-tap: password: interrupted by signal 15" "$T/fifo_tap.log" \
     || fail "the tap did not say why it stopped: $(cat "$T/fifo_tap.log")"
+# The tap's --timeout bounds that wait too (it waited until a signal): it
+# gives up when its time is up, exit 1 as for any login that did not
+# happen in time
+bg fifo_tap_timeout "$BIN/fshare-tap" --user dave --broker "ipc://$T/none.req" \
+    --events "ipc://$T/none.pub" --password-file "$T/pw.fifo" --timeout 0.5
+tap=$LAST_PID
+wait_until 20 gone "$tap" || fail "the tap's --timeout did not end its wait for the FIFO"
+wait "$tap"; got=$?
+[ "$got" -eq 1 ] || fail "the tap timed out waiting for its password with exit $got, not 1"
+grep -q "fshare-tap: password: timed out waiting for the password file" "$T/fifo_tap_timeout.log" \
+    || fail "the tap did not say its wait timed out: $(cat "$T/fifo_tap_timeout.log")"
+# A signal at either prompt is an interruption that leaves the echo on: at
+# "Retype" it said "the passwords do not match", and a SIGINT just as a
+# prompt appeared (before the catcher was set) killed the program with
+# the echo off, 4 runs in 12. The prompts read the terminal, so this runs
+# on a pseudo-terminal
+cat >"$T/pty_passwd.py" <<'PYEOF'
+# pty_passwd.py BINARY ACCOUNTS USER first|retype: SIGINT as that prompt
+# appears; exit 0 when the program ended 1 with the terminal's echo on
+import os, pty, select, signal, sys, termios, time
+binary, accounts, user, where = sys.argv[1:5]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(binary, [binary, accounts, user])
+out = b""
+def read_until(text, limit):
+    global out
+    end = time.monotonic() + limit
+    while text not in out:
+        left = end - time.monotonic()
+        if left <= 0:
+            return False
+        if select.select([fd], [], [], left)[0]:
+            try:
+                chunk = os.read(fd, 1024)
+            except OSError:
+                return False
+            if not chunk:
+                return False
+            out += chunk
+    return True
+ok = read_until(b"New password", 10)
+if ok and where == "retype":
+    os.write(fd, b"secret-one\n")
+    ok = read_until(b"Retype", 10)
+if ok:
+    os.kill(pid, signal.SIGINT)
+read_until(b"left unchanged", 10)
+_, status = os.waitpid(pid, 0)
+echo = bool(termios.tcgetattr(fd)[3] & termios.ECHO)
+print(out.decode(errors="replace"))
+print("status", status, "echo", echo)
+sys.exit(0 if ok and echo and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 1 else 3)
+PYEOF
+for where in first retype; do
+    "$PY" "$T/pty_passwd.py" "$P" "$T/$where.accounts" bob "$where" >"$T/$where.out" 2>&1 \
+        || fail "fshare-passwd interrupted at the $where prompt: $(cat "$T/$where.out")"
+    grep -q "fshare-passwd: interrupted: file left unchanged" "$T/$where.out" \
+        || fail "a signal at the $where prompt was not an interruption: $(cat "$T/$where.out")"
+    grep -q "do not match" "$T/$where.out" && fail "a signal at the $where prompt said mismatch"
+    [ -e "$T/$where.accounts" ] && fail "an interrupted fshare-passwd wrote its file"
+done
 # ... and a directory named as the password file says so (not "empty")
 expect 1 "$BIN/fshare-peer" --user dave --dir "$T/df" --downloads "$T/dd" \
     --broker "ipc://$T/none.req" --password-file "$T"

@@ -133,41 +133,41 @@ test_sources (void **state)
     //  The file wins over the environment
     setenv ("FSHARE_PASSWORD", "from-env", 1);
     s_write (self, "from-file\nignored\n", 18);
-    char *password = fsh_password_get (self->path, "Password: ", &error);
+    char *password = fsh_password_get (self->path, "Password: ", 0, &error);
     assert_non_null (password);
     assert_string_equal (password, "from-file");
     assert_null (error);
     fsh_password_free (&password);
     //  Without a file, the environment as it is (even an empty value)
-    password = fsh_password_get (NULL, "Password: ", &error);
+    password = fsh_password_get (NULL, "Password: ", 0, &error);
     assert_string_equal (password, "from-env");
     assert_null (error);
     fsh_password_free (&password);
     setenv ("FSHARE_PASSWORD", "", 1);
-    password = fsh_password_get (NULL, "Password: ", &error);
+    password = fsh_password_get (NULL, "Password: ", 0, &error);
     assert_string_equal (password, "");
     fsh_password_free (&password);
     //  A file that is named must be usable: no falling back to the
     //  environment
     setenv ("FSHARE_PASSWORD", "from-env", 1);
     s_write (self, "", 0);
-    assert_null (fsh_password_get (self->path, "Password: ", &error));
+    assert_null (fsh_password_get (self->path, "Password: ", 0, &error));
     assert_non_null (error);
     zstr_free (&error);
     s_write (self, "pass\0word\n", 10);
-    assert_null (fsh_password_get (self->path, "Password: ", &error));
+    assert_null (fsh_password_get (self->path, "Password: ", 0, &error));
     assert_non_null (error);
     zstr_free (&error);
-    assert_null (fsh_password_get ("/nonexistent/password", "Password: ", &error));
+    assert_null (fsh_password_get ("/nonexistent/password", "Password: ", 0, &error));
     assert_string_equal (error, "cannot read the password file: No such file or directory");
     zstr_free (&error);
     //  A read error is said as such, not as an empty file (EISDIR was
     //  "the password file is empty or its first line holds a NUL byte")
-    assert_null (fsh_password_get ("/tmp", "Password: ", &error));
+    assert_null (fsh_password_get ("/tmp", "Password: ", 0, &error));
     assert_string_equal (error, "cannot read the password file: Is a directory");
     zstr_free (&error);
     s_write (self, "", 0);
-    assert_null (fsh_password_get (self->path, "Password: ", &error));
+    assert_null (fsh_password_get (self->path, "Password: ", 0, &error));
     assert_string_equal (error, "the password file is empty or its first line holds a NUL byte");
     zstr_free (&error);
 }
@@ -188,7 +188,7 @@ test_fifo_signal (void **state)
     assert_int_equal (pthread_sigmask (SIG_BLOCK, &term, &before), 0);
     raise (SIGTERM);
     char *error = NULL;
-    assert_null (fsh_password_get (self->path, "Password: ", &error));
+    assert_null (fsh_password_get (self->path, "Password: ", 0, &error));
     assert_int_equal (fsh_password_signal (), SIGTERM);
     assert_non_null (strstr (error, "interrupted by signal 15"));
     zstr_free (&error);
@@ -203,7 +203,7 @@ test_fifo_signal (void **state)
         int fd = open (self->path, O_WRONLY);
         _exit (fd >= 0 && write (fd, "from-fifo\n", 10) == 10? 0: 1);
     }
-    char *password = fsh_password_get (self->path, "Password: ", &error);
+    char *password = fsh_password_get (self->path, "Password: ", 0, &error);
     assert_non_null (password);
     assert_string_equal (password, "from-fifo");
     assert_null (error);
@@ -212,6 +212,28 @@ test_fifo_signal (void **state)
     int status;
     assert_int_equal (waitpid (pid, &status, 0), pid);
     pthread_sigmask (SIG_SETMASK, &before, NULL);
+}
+
+//  A FIFO that nobody writes, with a deadline: the wait ends when it
+//  passes, said as a timeout, not as a signal nor as an empty file.
+static void
+test_fifo_deadline (void **state)
+{
+    file_t *self = (file_t *) *state;
+    unlink (self->path);
+    assert_int_equal (mkfifo (self->path, 0600), 0);
+    char *error = NULL;
+    int64_t start = zclock_mono ();
+    assert_null (fsh_password_get (self->path, "Password: ", start + 200, &error));
+    assert_true (zclock_mono () - start >= 200);
+    assert_int_equal (fsh_password_signal (), 0);
+    assert_non_null (error);
+    assert_string_equal (error, "timed out waiting for the password file");
+    zstr_free (&error);
+    //  A deadline already past: no wait at all
+    assert_null (fsh_password_get (self->path, "Password: ", zclock_mono () - 1, &error));
+    assert_string_equal (error, "timed out waiting for the password file");
+    zstr_free (&error);
 }
 
 //  Neither file nor environment: the terminal, or a reason when there is
@@ -229,7 +251,7 @@ test_no_terminal (void **state)
             _exit (2);
         char *error = NULL;
         bool right = !fsh_password_prompt ("Password: ")
-                  && !fsh_password_get (NULL, "Password: ", &error)
+                  && !fsh_password_get (NULL, "Password: ", 0, &error)
                   && error && streq (error, "no password: use --password-file, "
                                             "FSHARE_PASSWORD or a terminal");
         _exit (right? 0: 1);
@@ -248,6 +270,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_sources, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_no_terminal, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_fifo_signal, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_fifo_deadline, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -133,9 +133,10 @@ s_busy_error (observer_t *self)
 }
 
 //  A password travels only inside CURVE, or on loopback/ipc (SPEC 6).
-//  The password, or NULL (said why on stderr).
+//  The password, waited for until deadline (--timeout; 0: none), or NULL
+//  (said why on stderr).
 static char *
-s_password (const tap_options_t *options)
+s_password (const tap_options_t *options, int64_t deadline)
 {
     if (!options->server_key && !fsh_endpoint_is_local (options->broker)) {
         fprintf (stderr, "fshare-tap: refusing to send a password unencrypted to %s "
@@ -144,7 +145,7 @@ s_password (const tap_options_t *options)
     }
     char *prompt = zsys_sprintf ("Password for %s: ", options->user);
     char *problem = NULL;
-    char *password = fsh_password_get (options->password_file, prompt, &problem);
+    char *password = fsh_password_get (options->password_file, prompt, deadline, &problem);
     zstr_free (&prompt);
     if (!password)
         fsh_error_line ("fshare-tap", "password: %s", problem);
@@ -156,7 +157,7 @@ int
 observer_start (const tap_options_t *options, int signals, int64_t deadline,
                 observer_t **observer_p)
 {
-    char *password = s_password (options);
+    char *password = s_password (options, deadline);
     if (!password)
         return fsh_password_signal ()? 0: 1;   //  stopped while waiting: no failure
     observer_t *self = *observer_p = s_observer_new (options, password, signals);
