@@ -9,7 +9,7 @@
 //  (dir, name) from -o, else the downloads directory and the base name;
 //  -1 with *error.
 static int
-s_destination (dlrequest_t *self, const char *output, const char *downloads_dir,
+s_destination (dlrequest_t *self, const char *output, bool exact, const char *downloads_dir,
                const char *user, char **error)
 {
     const char *slash = strrchr (self->path, '/');
@@ -28,8 +28,11 @@ s_destination (dlrequest_t *self, const char *output, const char *downloads_dir,
         *error = strdup ("-o: not an absolute path");
         return -1;
     }
+    //  A folder's member names its own place: a directory that stands
+    //  there (a hostile list holding "d/a" and "d/a/b") is a name taken,
+    //  as a file would be, not a place to save into
     struct stat st;
-    if (stat (output, &st) == 0 && S_ISDIR (st.st_mode)) {
+    if (!exact && stat (output, &st) == 0 && S_ISDIR (st.st_mode)) {
         self->dir = strdup (output);
         self->name = strdup (base);
         return 0;
@@ -74,7 +77,8 @@ dlrequest_new (const Fshare__CtlRequest *request, const char *downloads_dir,
     self->owner = strdup (request->args [0]);
     self->path = strdup (request->args [1]);
     self->again = request->again;
-    if (s_destination (self, request->output, downloads_dir, user, error))
+    if (s_destination (self, request->output, request->output_exact, downloads_dir, user,
+                       error))
         dlrequest_destroy (&self);
     return self;
 }

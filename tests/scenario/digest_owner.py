@@ -14,7 +14,9 @@ as an agent would: Opened (resuming at the offset asked when size and mtime
 match), chunks of at most 1 MiB against the requester's credit, the last
 with the whole file's digest. With --pause-after it stops sending any
 transfer once that many bytes of it went out (it keeps pinging), so a test
-can kill it mid-transfer. Runs until killed.
+can kill it mid-transfer. A PATH given as PUBLISHED=ONDISK publishes the
+file ONDISK (under ROOT) as PUBLISHED: lists no file system could hold
+(a file "d/a" beside "d/a/b"). Runs until killed.
 """
 import hashlib
 import os
@@ -36,17 +38,17 @@ def sha256_of(path):
     return digest.digest()
 
 
-def info_of(root, path):
-    st = os.stat(os.path.join(root, path))
+def info_of(root, path, on_disk):
+    full = os.path.join(root, on_disk)
+    st = os.stat(full)
     return (f_bytes(1, path) + f_varint(2, st.st_size) + f_varint(3, int(st.st_mtime))
-            + f_bytes(4, sha256_of(os.path.join(root, path)))
-            + f_varint(5, st.st_mode & 0o777))
+            + f_bytes(4, sha256_of(full)) + f_varint(5, st.st_mode & 0o777))
 
 
 class Upload:
-    def __init__(self, root, serve):
+    def __init__(self, root, serve, places):
         self.id = serve[1][0]
-        self.path = serve[2][0].decode()
+        self.path = places.get(serve[2][0].decode(), serve[2][0].decode())
         offset = serve.get(3, [0])[0]
         expect_size = serve.get(4, [0])[0]
         expect_mtime = serve.get(5, [0])[0]
@@ -63,7 +65,7 @@ class Upload:
         self.done = False
 
 
-def serve_loop(sock, session, root, pause_after):
+def serve_loop(sock, session, root, places, pause_after):
     uploads = {}
     msg_id = 100
     while True:
@@ -73,7 +75,7 @@ def serve_loop(sock, session, root, pause_after):
                 continue
             serve = body_of(reply, 31)
             if serve is not None:
-                upload = Upload(root, serve)
+                upload = Upload(root, serve, places)
                 uploads[upload.id] = upload
                 opened = (f_varint(1, upload.id) + f_varint(2, upload.size)
                           + f_varint(3, upload.mtime) + f_varint(4, upload.offset))
@@ -114,12 +116,14 @@ def main():
     if len(args) < 5:
         sys.exit(__doc__)
     req, user, password, root, paths = args[0], args[1], args[2], args[3], args[4:]
+    places = dict(p.split("=", 1) if "=" in p else (p, p) for p in paths)
     sock = dealer(req)
-    session = online_session(sock, user, password, [info_of(root, p) for p in paths])
+    session = online_session(sock, user, password,
+                             [info_of(root, p, places[p]) for p in places])
     if not session:
         sys.exit("digest_owner.py: login failed")
     print("online", flush=True)
-    serve_loop(sock, session, root, pause_after)
+    serve_loop(sock, session, root, places, pause_after)
 
 
 if __name__ == "__main__":

@@ -190,6 +190,7 @@ s_start (many_t *self, item_t *item, int running)
     request.args = words;
     request.n_args = 2;
     request.output = item->target;
+    request.output_exact = true;
     //  This very place is the one that counts, not a copy elsewhere
     request.again = true;
     errno = 0;
