@@ -35,6 +35,7 @@ typedef struct {
     int max_serving;            //  transfers in flight per owner; 0 = 64
     uint64_t max_list_bytes;    //  one account's list (catalog.h); 0 = default
     uint64_t max_total_bytes;   //  every list together; 0 = default
+    uint64_t max_change_rate;   //  one session's changes, bytes/s; 0 = 16 MiB
     int stall_timeout_ms;       //  a transfer without progress ends; 0 = 30000
     int curve;                  //  -1 auto (on unless loopback/ipc only), 0 off, 1 on
     int login_delay_ms;         //  first failed-login delay; 0 = THROTTLE_BASE_MS

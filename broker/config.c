@@ -41,6 +41,8 @@ broker_config_defaults (broker_config_t *config)
         config->max_list_bytes = CATALOG_LIST_BYTES_DEFAULT;
     if (config->max_total_bytes == 0)
         config->max_total_bytes = CATALOG_TOTAL_BYTES_DEFAULT;
+    if (config->max_change_rate == 0)
+        config->max_change_rate = SESSION_CHANGE_RATE_DEFAULT;
     if (config->stall_timeout_ms <= 0)
         config->stall_timeout_ms = RELAY_STALL_TIMEOUT_MS;
 }

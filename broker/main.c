@@ -39,6 +39,7 @@ static const struct option s_options [] = {
     { "stall-timeout", required_argument, NULL, 't' },
     { "max-list-bytes", required_argument, NULL, 'B' },
     { "max-total-bytes", required_argument, NULL, 'G' },
+    { "max-change-rate", required_argument, NULL, 'Q' },
     //  Not in --help: tests shorten the failed-login delays
     { "login-delay-ms",     required_argument, NULL, 'W' },
     { "login-delay-max-ms", required_argument, NULL, 'Y' },
@@ -75,6 +76,9 @@ s_usage (FILE *out)
         "  --max-list-bytes BYTES  what one user's file list may cost: each path's\n"
         "                        bytes plus 96 per file (default 268435456)\n"
         "  --max-total-bytes BYTES  what every list together may cost (default 1073741824)\n"
+        "  --max-change-rate BYTES  what one user's changes may cost a second: each\n"
+        "                        path's bytes plus 512 per change, 4 s of it at once\n"
+        "                        (default 16777216); beyond, refused busy\n"
         "  --curve               encrypt with CURVE; the key pair lives in the state dir\n"
         "  --no-curve            no CURVE even on a non-loopback endpoint\n"
         "                        (default: CURVE unless every endpoint is loopback/ipc)\n"
@@ -118,6 +122,7 @@ static const number_option_t s_numbers [] = {
     NUMBER ('t', "--stall-timeout", 1, 3600, " seconds", 1000, NUMBER_INT, stall_timeout_ms),
     NUMBER ('B', "--max-list-bytes", 4096, 1L << 40, "", 1, NUMBER_U64, max_list_bytes),
     NUMBER ('G', "--max-total-bytes", 4096, 1L << 40, "", 1, NUMBER_U64, max_total_bytes),
+    NUMBER ('Q', "--max-change-rate", 4096, 1L << 40, "", 1, NUMBER_U64, max_change_rate),
     NUMBER ('W', "--login-delay-ms", 1, 60000, "", 1, NUMBER_INT, login_delay_ms),
     NUMBER ('Y', "--login-delay-max-ms", 1, 600000, "", 1, NUMBER_INT, login_delay_max_ms),
 };

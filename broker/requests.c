@@ -105,6 +105,19 @@ s_handle_change (broker_t *self, session_t *session, zframe_t *routing_id,
                  Fshare__Message *msg, zmq_msg_t *data)
 {
     (void) data;
+    //  Every change is an event in every subscriber's queue: a session
+    //  that changes faster than its budget is refused, and its agent
+    //  publishes its list anew once it has slowed down
+    if (msg->change
+    &&  !session_spend_change (session, session_change_cost (msg->change),
+                               self->config.max_change_rate, zclock_mono ())) {
+        fsh_ratelog_warning (self->ratelog, session_user (session),
+                             "changes beyond --max-change-rate (%" PRIu64 " bytes/s): refused",
+                             self->config.max_change_rate);
+        broker_reply_error (self, routing_id, msg->id, FSH_ERR_BUSY,
+                            "too many changes at once: slow down");
+        return;
+    }
     catalog_limits_t limits = s_catalog_limits (self, session);
     const char *reason = NULL;
     fsh_err_t code = catalog_change (session, msg->change, &limits, self->publisher,

@@ -1,5 +1,6 @@
 /*  session.c - one logged-in user as the broker sees it. See session.h. */
 #include "session.h"
+#include "budget.h"
 #include <sodium.h>
 
 struct _session_t {
@@ -15,6 +16,8 @@ struct _session_t {
     int64_t last_seen;
     int64_t since;
     bool online;
+    budget_t changes;           //  what its Changes may still cost
+    bool budgeted;              //  changes set up (at the first Change)
 };
 
 session_t *
@@ -185,4 +188,26 @@ fileset_t *
 session_files (session_t *self)
 {
     return self->files;
+}
+
+uint64_t
+session_change_cost (const Fshare__Change *change)
+{
+    uint64_t cost = SESSION_CHANGE_OVERHEAD;
+    if (change && change->file && change->file->path)
+        cost += strlen (change->file->path);
+    if (change && change->from)
+        cost += strlen (change->from);
+    return cost;
+}
+
+bool
+session_spend_change (session_t *self, uint64_t cost, uint64_t rate, int64_t now)
+{
+    assert (self);
+    if (!self->budgeted) {
+        budget_init (&self->changes, rate, rate * SESSION_CHANGE_BURST_S, now);
+        self->budgeted = true;
+    }
+    return budget_spend (&self->changes, cost, now);
 }

@@ -62,6 +62,19 @@ uint64_t session_list_bytes (session_t *self);
 const fileset_file_t *session_file (session_t *self, const char *path);
 size_t session_file_count (session_t *self);
 
+//  What a Change costs against the session's change budget: its paths'
+//  bytes and a fixed part for the event every subscriber receives. A
+//  session may spend SESSION_CHANGE_BURST_S seconds of its rate at once.
+#define SESSION_CHANGE_OVERHEAD      512
+#define SESSION_CHANGE_RATE_DEFAULT  (16ULL * 1024 * 1024)
+#define SESSION_CHANGE_BURST_S       4
+uint64_t session_change_cost (const Fshare__Change *change);
+
+//  Spends `cost` of the session's change budget (`rate` bytes a second,
+//  fixed at the first call): false when too little is left (nothing
+//  spent), the change to be refused busy.
+bool session_spend_change (session_t *self, uint64_t cost, uint64_t rate, int64_t now);
+
 //  The whole table, e.g. to cut pages from (owned by the session).
 fileset_t *session_files (session_t *self);
 

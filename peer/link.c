@@ -15,7 +15,7 @@ static const char *s_state_texts [LINK_STATES] = {
 
 static const char *s_msg_texts [LINK_MSGS] = {
     "login-ok", "login refusal", "malformed login-ok", "publish-ok", "snapshot-page",
-    "pong", "logout-ok", "unknown session", "refusal", "busy refusal", "error reply", "bad reply",
+    "pong", "logout-ok", "unknown session", "refusal", "busy refusal", "change refused busy", "error reply", "bad reply",
     "stale reply", "unexpected message"
 };
 
@@ -257,6 +257,19 @@ s_refused (link_t *self, Fshare__Message *msg)
     return 0;
 }
 
+//  A change refused busy (--max-change-rate): the broker's copy of our list
+//  now misses it, and no answer says which it was. A new session
+//  publishes the whole list again, after the backoff, which also slows us.
+static int
+s_change_busy (link_t *self, Fshare__Message *msg)
+{
+    (void) msg;
+    link_reconnect_later_code (self, FSH_ERR_BUSY,
+                               "the broker refused our changes as too many at once: "
+                               "publishing the list again");
+    return 0;
+}
+
 static int
 s_error (link_t *self, Fshare__Message *msg)
 {
@@ -283,6 +296,7 @@ s_bad_reply (link_t *self, Fshare__Message *msg)
 //  an error reply, a stale answer.
 #define IN_SESSION \
         [LINK_MSG_UNKNOWN_SESSION] = s_unknown_session, \
+        [LINK_MSG_CHANGE_BUSY] = s_change_busy, \
         [LINK_MSG_ERROR] = s_error, \
         [LINK_MSG_STALE] = s_ignore
 
@@ -296,6 +310,7 @@ static handler_fn *s_table [LINK_STATES][LINK_MSGS] = {
         [LINK_MSG_LOGIN_MALFORMED] = s_login_malformed,
         [LINK_MSG_BAD_REPLY] = s_login_malformed,
         [LINK_MSG_PONG] = s_ignore,             //  probes: life, nothing more
+        [LINK_MSG_CHANGE_BUSY] = s_ignore,      //  of the session before
         [LINK_MSG_ERROR] = s_ignore,
         [LINK_MSG_STALE] = s_ignore },
     [LINK_PUBLISHING] = {
@@ -333,6 +348,7 @@ static handler_fn *s_table [LINK_STATES][LINK_MSGS] = {
         [LINK_MSG_UNKNOWN_SESSION] = s_nothing_left,
         [LINK_MSG_REFUSED] = s_ignore,
         [LINK_MSG_BUSY] = s_ignore,
+        [LINK_MSG_CHANGE_BUSY] = s_ignore,
         [LINK_MSG_ERROR] = s_ignore,
         [LINK_MSG_BAD_REPLY] = s_ignore,        //  the stop timer ends it
         [LINK_MSG_STALE] = s_ignore },
@@ -374,11 +390,11 @@ link_classify (link_t *self, const Fshare__Message *msg)
     }
     if (fsh_loginclient_awaits (self->client, msg->id))
         return LINK_MSG_BAD_REPLY;      //  our login, answered with another kind
+    bool busy = fsh_msg_error_code (msg, FSH_ERR_INTERNAL) == FSH_ERR_BUSY;
     if (msg->status == FSHARE__STATUS__STATUS_ERROR && !awaited)
-        return LINK_MSG_ERROR;
+        return busy? LINK_MSG_CHANGE_BUSY: LINK_MSG_ERROR;
     if (msg->status == FSHARE__STATUS__STATUS_ERROR)
-        return fsh_msg_error_code (msg, FSH_ERR_INTERNAL) == FSH_ERR_BUSY? LINK_MSG_BUSY
-                                                                          : LINK_MSG_REFUSED;
+        return busy? LINK_MSG_BUSY: LINK_MSG_REFUSED;
     //  The one answer each state waits for; any other under its id is bad
     bool loading = self->state == LINK_LOADING || self->state == LINK_RESYNCING;
     if (msg->body_case == FSHARE__MESSAGE__BODY_PUBLISH_OK)

@@ -62,6 +62,7 @@ typedef enum {
     LINK_MSG_UNKNOWN_SESSION,   //  the broker does not know our session
     LINK_MSG_REFUSED,           //  error reply to our pages or snapshot request
     LINK_MSG_BUSY,              //  the same, with code busy: ask again later
+    LINK_MSG_CHANGE_BUSY,       //  error reply busy to a change: too many at once
     LINK_MSG_ERROR,             //  any other error reply (a change refused...)
     LINK_MSG_BAD_REPLY,         //  our login, pages or snapshot answered with
                                 //  the wrong kind, or a malformed message

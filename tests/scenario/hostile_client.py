@@ -888,6 +888,44 @@ def cmd_flooder(args):
     finish(result)
 
 
+def long_path(tag, length):
+    """A path of about `length` bytes, components of 250."""
+    parts, total = [], 0
+    while total + 251 < length - 10:
+        parts.append(tag * 250)
+        total += 251
+    return "/".join(parts + ["f" + tag])
+
+
+def cmd_churn(args):
+    """churn REQ USER PASSWORD SECONDS: one file of a ~3.7 KB path renamed
+    back and forth as fast as the socket takes it; JSON counts of what was
+    sent and how the broker answered (busy refusals by code)."""
+    req, user, password, seconds = args[0], args[1], args[2], float(args[3])
+    paths = [long_path("a", 3800), long_path("b", 3800)]
+    sock = dealer(req)
+    session = online_session(sock, user, password, [file_info(paths[0], 5)])
+    result = {"sent": 0, "busy": 0, "other": 0, "path_bytes": len(paths[0])}
+    start, pinged = time.time(), 0
+    while time.time() - start < seconds:
+        if time.time() - pinged > 0.5:
+            sock.send(ping(session, 7))
+            pinged = time.time()
+        for reply in replies(sock, 0):
+            if reply is None or reply.ok:
+                continue
+            result["busy" if reply.code == 4 else "other"] += 1
+        n = result["sent"]
+        sock.send(change(4, file_info(paths[(n + 1) % 2], 5), session, 100 + n,
+                         from_path=paths[n % 2]))
+        result["sent"] += 1
+    for reply in replies(sock, 1000):
+        if reply is not None and not reply.ok:
+            result["busy" if reply.code == 4 else "other"] += 1
+    result["seconds"] = time.time() - start
+    finish(result)
+
+
 def cmd_greedy(args):
     req, user, password, owner, path, mib, seconds = args
     sock = CTX.socket(zmq.DEALER)
@@ -948,7 +986,7 @@ COMMANDS = {"lockflood": cmd_lockflood, "login": cmd_login, "guess": cmd_guess, 
             "snapflood": cmd_snapflood, "snapmany": cmd_snapmany,
             "manyitems": cmd_manyitems, "deaf": cmd_deaf, "subflood": cmd_subflood,
             "storm": cmd_storm, "biglist": cmd_biglist, "nul": cmd_nul,
-            "flooder": cmd_flooder, "greedy": cmd_greedy}
+            "flooder": cmd_flooder, "greedy": cmd_greedy, "churn": cmd_churn}
 
 
 def main():

@@ -193,8 +193,9 @@ test_classify (void **state)
     //  "busy" is a kind of its own, decided on the code: ask again later
     fsh_msg_set_error (&error, 7, FSH_ERR_BUSY, "any words at all");
     assert_int_equal (link_classify (fx->link, &error), LINK_MSG_BUSY);
+    //  ...and under no awaited id, it is a change refused busy
     fsh_msg_set_error (&error, 8, FSH_ERR_BUSY, NULL);
-    assert_int_equal (link_classify (fx->link, &error), LINK_MSG_ERROR);
+    assert_int_equal (link_classify (fx->link, &error), LINK_MSG_CHANGE_BUSY);
 
     Fshare__LoginOk login_ok = FSHARE__LOGIN_OK__INIT;
     Fshare__Message reply = FSHARE__MESSAGE__INIT;
@@ -281,6 +282,20 @@ test_busy_refusals (void **state)
     link_force_state (fx->link, LINK_PUBLISHING, 7);
     assert_int_equal (link_handle (fx->link, &busy, NULL), 0);
     assert_int_equal (link_state (fx->link), LINK_DOWN);
+    //  A change refused busy (no request of the state's): the broker's
+    //  list misses it, so the session is given up and the list published
+    //  anew; while logging in, it belongs to the session before
+    fsh_msg_set_error (&busy, 99, FSH_ERR_BUSY, NULL);
+    link_force_state (fx->link, LINK_ONLINE, 0);
+    assert_int_equal (link_handle (fx->link, &busy, NULL), 0);
+    assert_int_equal (link_state (fx->link), LINK_DOWN);
+    fsh_err_t code;
+    int64_t next;
+    assert_non_null (link_retrying (fx->link, &code, &next));
+    assert_int_equal (code, FSH_ERR_BUSY);
+    link_force_state (fx->link, LINK_LOGGING_IN, 0);
+    assert_int_equal (link_handle (fx->link, &busy, NULL), 0);
+    assert_int_equal (link_state (fx->link), LINK_LOGGING_IN);
 }
 
 //  Stopping: "confirmed" only when the broker has nothing of ours left.
