@@ -15,8 +15,8 @@ static const char *s_state_texts [LINK_STATES] = {
 
 static const char *s_msg_texts [LINK_MSGS] = {
     "login-ok", "login refusal", "malformed login-ok", "publish-ok", "snapshot-page",
-    "pong", "logout-ok", "unknown session", "refusal", "busy refusal", "change refused busy", "error reply", "bad reply",
-    "stale reply", "unexpected message"
+    "pong", "logout-ok", "unknown session", "refusal", "busy refusal",
+    "change refused busy", "error reply", "bad reply", "stale reply", "unexpected message"
 };
 
 const char *

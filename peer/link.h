@@ -63,7 +63,7 @@ typedef enum {
     LINK_MSG_REFUSED,           //  error reply to our pages or snapshot request
     LINK_MSG_BUSY,              //  the same, with code busy: ask again later
     LINK_MSG_CHANGE_BUSY,       //  error reply busy to a change: too many at once
-    LINK_MSG_ERROR,             //  any other error reply (a change refused...)
+    LINK_MSG_ERROR,             //  any other error reply (an invalid change...)
     LINK_MSG_BAD_REPLY,         //  our login, pages or snapshot answered with
                                 //  the wrong kind, or a malformed message
     LINK_MSG_STALE,             //  an answer to a request nobody waits for
