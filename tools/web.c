@@ -185,12 +185,13 @@ s_serve (web_options_t *options, const char *endpoint, int signals)
 int
 main (int argc, char *argv [])
 {
+    fsh_stdio_open ();
     int signals = fsh_signals_open (false);
     web_options_t options = { 0 };
     int rc = s_parse_options (&options, argc, argv);
     if (rc >= 0) {
         s_options_free (&options);
-        return rc;
+        return fsh_output_close (PROGRAM, rc);
     }
     if (signals < 0) {
         fprintf (stderr, "%s: cannot take signals: %s\n", PROGRAM, strerror (errno));
