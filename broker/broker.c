@@ -291,8 +291,10 @@ s_bind (zsock_t *sock, const char *endpoint, char **error)
         *error = zsys_sprintf ("cannot bind %s: another process is listening there", endpoint);
         return NULL;
     }
-    if (fsh_endpoint_prepare (endpoint) || zsock_bind (sock, "%s", endpoint) == -1) {
-        *error = zsys_sprintf ("cannot bind %s: %s", endpoint, zmq_strerror (zmq_errno ()));
+    const char *why = fsh_endpoint_prepare (endpoint);
+    if (why || zsock_bind (sock, "%s", endpoint) == -1) {
+        *error = zsys_sprintf ("cannot bind %s: %s%s", endpoint, why? "its directory: ": "",
+                               why? why: zmq_strerror (zmq_errno ()));
         return NULL;
     }
     return zsock_last_endpoint (sock);

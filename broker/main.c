@@ -293,6 +293,7 @@ main (int argc, char **argv)
 {
     //  Before any thread exists: every thread inherits the mask and the
     //  malloc policy
+    fsh_stdio_open ();
     broker_malloc_policy ();
     int signals = fsh_signals_open (true);
 
@@ -316,7 +317,7 @@ main (int argc, char **argv)
     if (code >= 0) {
         zstr_free (&state_dir);
         fsh_args_destroy (&args);
-        return code;
+        return fsh_output_close (PROGRAM, code);    //  --help, --version, --print-key
     }
     zsys_handler_set (NULL);
     fsh_logescape_install (stderr);     //  log lines quote others' names

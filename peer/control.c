@@ -34,11 +34,9 @@ s_frame_free (void **item)
 control_t *
 control_new (const char *endpoint, const char **error)
 {
-    *error = NULL;
-    if (fsh_endpoint_prepare (endpoint)) {
-        *error = strerror (errno);
+    *error = fsh_endpoint_prepare (endpoint);
+    if (*error)
         return NULL;
-    }
     if (fsh_endpoint_in_use (endpoint)) {
         *error = "another agent is listening there";
         return NULL;

@@ -276,6 +276,7 @@ s_run (options_t *options, int signals)
 int
 main (int argc, char **argv)
 {
+    fsh_stdio_open ();
     //  Before any thread exists, so every thread inherits the mask
     int signals = fsh_signals_open (false);
 
@@ -287,7 +288,7 @@ main (int argc, char **argv)
     if (code >= 0) {
         free (options.ignore);
         fsh_args_destroy (&args);
-        return code;
+        return fsh_output_close (PROGRAM, code);    //  --help, --version
     }
     zsys_handler_set (NULL);
     //  Log lines quote others' names; the log file (logfile.c) is stderr

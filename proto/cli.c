@@ -118,3 +118,53 @@ fsh_signals_read (int fd)
         return 0;
     return (int) info.ssi_signo;
 }
+
+void
+fsh_stdio_open (void)
+{
+    for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+        if (fcntl (fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        //  The lowest free number: this one, as those below it are open
+        int null = open ("/dev/null", O_RDONLY | O_NOCTTY);
+        if (null != -1 && null != fd) {
+            dup2 (null, fd);
+            close (null);
+        }
+    }
+}
+
+//  Why standard output first failed (an errno), 0 while it has not, or
+//  EIO when stdio's error flag is all that is left of it.
+static int s_output_error;
+
+int
+fsh_output_flush (void)
+{
+    bool flagged = ferror (stdout) != 0;
+    errno = 0;
+    if (fflush (stdout) == 0 && !flagged)
+        return 0;
+    if (!s_output_error)
+        s_output_error = errno? errno: EIO;
+    return -1;
+}
+
+bool
+fsh_output_failed (void)
+{
+    return s_output_error != 0 || ferror (stdout);
+}
+
+int
+fsh_output_close (const char *program, int code)
+{
+    fsh_output_flush ();
+    errno = 0;
+    if (fclose (stdout) && !s_output_error)
+        s_output_error = errno? errno: EIO;
+    if (!s_output_error)
+        return code;
+    fsh_error_line (program, "cannot write the output: %s", strerror (s_output_error));
+    return code? code: 1;
+}

@@ -1,9 +1,10 @@
 /*  cli.h - what every fshare program's main() needs the same way.
 
     Numbers from the command line, checked whole (no trailing junk, no
-    overflow, within a range); and signals taken as input rather than as
+    overflow, within a range); signals taken as input rather than as
     interrupts: blocked in every thread, then read from a descriptor that
-    a poll loop can watch next to an actor.
+    a poll loop can watch next to an actor; and standard output that is
+    known to have gone out, or said to have failed (SPEC 2).
 */
 #ifndef FSH_CLI_H_INCLUDED
 #define FSH_CLI_H_INCLUDED
@@ -67,5 +68,29 @@ int fsh_signals_read (int fd);
 //  The timeout for one such poll: timeout_ms (-1: none) capped at
 //  FSH_SIGNAL_SLICE_MS.
 int fsh_signal_slice (int64_t timeout_ms);
+
+//  Descriptors 0, 1 and 2 that are closed get /dev/null, read-only: the
+//  first socket, eventfd or file the program opens would otherwise take
+//  the number, and the program's output would go into it. Read-only, so
+//  that a write to a descriptor the caller closed still fails (EBADF), as
+//  it did before, and fsh_output_close says so. Call it first in main(),
+//  before anything opens a descriptor.
+void fsh_stdio_open (void);
+
+//  fflush (stdout), remembering why it failed: stdio drops its buffer at
+//  a failed flush and keeps only the error flag, so by exit the reason
+//  would be gone. Use it wherever a program flushes its results. 0 or -1.
+int fsh_output_flush (void);
+
+//  True once anything written to standard output failed to go out.
+bool fsh_output_failed (void);
+
+//  At the end of a program that prints results: flushes and closes
+//  standard output. Returns `code` when everything written went out; else
+//  says "<program>: cannot write the output: <why>" on stderr (a full
+//  disk, a closed descriptor) and returns 1, or `code` when that is
+//  already a failure (a usage error stays 2). A pipe whose reader left
+//  still ends the program by SIGPIPE before this.
+int fsh_output_close (const char *program, int code);
 
 #endif

@@ -187,27 +187,35 @@ fsh_mkdirs (const char *path, mode_t mode)
     return 0;
 }
 
-int
+const char *
+fsh_private_dir (const char *dir)
+{
+    struct stat st;
+    if (fsh_mkdirs (dir, 0700) || stat (dir, &st))
+        return strerror (errno);
+    //  Whoever owns it or may write into it can put a link or a FIFO where
+    //  our log or socket goes, or replace the socket with one of theirs
+    if (st.st_uid != geteuid ())
+        return "it belongs to another user: refusing to use it";
+    if (st.st_mode & (S_IWGRP | S_IWOTH))
+        return "group or others may write into it: refusing to use it (chmod 700 it)";
+    return NULL;
+}
+
+const char *
 fsh_endpoint_prepare (const char *endpoint)
 {
     if (strncmp (endpoint, "ipc://", 6) != 0)
-        return 0;
+        return NULL;
     char *dir = strdup (endpoint + 6);
     char *slash = strrchr (dir, '/');
-    if (!slash || slash == dir) {
-        free (dir);
-        return 0;
-    }
-    *slash = 0;
-    int rc = fsh_mkdirs (dir, 0700);
-    struct stat st;
-    if (rc == 0 && stat (dir, &st) == 0 && st.st_uid != getuid ()) {
-        zsys_error ("%s belongs to another user; refusing to use it", dir);
-        errno = EPERM;
-        rc = -1;
+    const char *why = NULL;
+    if (slash && slash != dir) {
+        *slash = 0;
+        why = fsh_private_dir (dir);
     }
     free (dir);
-    return rc;
+    return why;
 }
 
 //  One look: does anything accept on the socket file?

@@ -33,9 +33,18 @@ char *fsh_control_dir (void);
 //  ipc://<control dir>/<user>.ctl. Caller frees.
 char *fsh_control_endpoint (const char *user);
 
-//  For an ipc:// endpoint, create its directory (mode 0700, refusing one
-//  owned by someone else). Other transports: nothing to do. 0 or -1.
-int fsh_endpoint_prepare (const char *endpoint);
+//  NULL when `dir` is fit to hold what only its user may touch (sockets,
+//  the agent's log, a page carrying a token): made if missing (mkdir -p,
+//  mode 0700 for what it creates), a directory owned by us that neither
+//  group nor others may write into. Else why not, a static text. The
+//  fallback /tmp/fshare-<uid> is a name anyone can take first, with a
+//  mode of their choosing, and fill with symlinks or FIFOs.
+const char *fsh_private_dir (const char *dir);
+
+//  For an ipc:// endpoint, create its directory and check it
+//  (fsh_private_dir). Other transports: nothing to do. NULL, or why the
+//  directory cannot be used (static text).
+const char *fsh_endpoint_prepare (const char *endpoint);
 
 //  True when a process accepts connections on an ipc:// endpoint's socket
 //  file (a running broker or agent): libzmq's bind would silently unlink

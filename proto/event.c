@@ -260,5 +260,4 @@ fsh_event_write (const Fshare__Event *event, bool json, FILE *out)
     }
     else
         fsh_event_print (event, out);
-    fflush (out);
 }

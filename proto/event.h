@@ -37,8 +37,9 @@ struct json_t *fsh_sha256_json (const Fshare__FileInfo *file);
 void fsh_event_print (const Fshare__Event *event, FILE *out);
 
 //  An event as the tools print their streams (SPEC 5.1): one JSON object
-//  per line (json) or one line for people; flushed, so a pipe sees each
-//  event as it comes.
+//  per line (json) or one line for people. Not flushed: the caller flushes
+//  after each event, so a pipe sees each as it comes (standard output with
+//  fsh_output_flush, which keeps why a write failed).
 void fsh_event_write (const Fshare__Event *event, bool json, FILE *out);
 
 //  ISO-8601 UTC with milliseconds into buf (at least 32 bytes).

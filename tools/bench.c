@@ -115,8 +115,9 @@ s_raise_limits (int peers)
     zsys_set_max_sockets ((size_t) peers * 2 + 256);
 }
 
-int
-main (int argc, char **argv)
+//  The whole run from the command line: its exit code.
+static int
+s_bench (int argc, char **argv)
 {
     bench_options_t options = { .peers = 0, .rounds = 200, .size = 1 << 30, .runs = 3,
                                 .socat = true, .warm = true, .files = 1000, .sample = 4,
@@ -201,3 +202,10 @@ main (int argc, char **argv)
     return login? bench_login (&options): bench_events (&options);
 }
 
+int
+main (int argc, char **argv)
+{
+    fsh_stdio_open ();
+    //  The table is what the reader came for: one that did not go out fails
+    return fsh_output_close ("fshare-bench", s_bench (argc, argv));
+}

@@ -333,13 +333,14 @@ main (int argc, char *argv [])
         { "verbose", no_argument,       NULL, 'v' },
         { NULL, 0, NULL, 0 }
     };
+    fsh_stdio_open ();
     ctl_t *self = ctl_new ();
     self->json = s_json_wanted (argc, argv);
     fsh_args_t *args = fsh_args_new (argc, argv, config_keys, S_GLOBAL_SHORTS);
     if (!args) {
         int rc = s_global_error (self, "%s", "bad config file");
         ctl_destroy (&self);
-        return rc;
+        return fsh_output_close (PROGRAM, rc);
     }
     //  A config file may say json = true
     self->json = self->json || s_json_wanted (fsh_args_argc (args), fsh_args_argv (args));
@@ -355,5 +356,5 @@ main (int argc, char *argv [])
     }
     ctl_destroy (&self);
     fsh_args_destroy (&args);
-    return rc;
+    return fsh_output_close (PROGRAM, rc);
 }

@@ -232,6 +232,7 @@ s_update (accounts_t *accounts, const passwd_args_t *args, const char **done)
 int
 main (int argc, char **argv)
 {
+    fsh_stdio_open ();
     fsh_args_t *words = fsh_args_new (argc, argv, s_options, S_SHORTS);
     if (!words)
         return 2;
@@ -239,7 +240,7 @@ main (int argc, char **argv)
     int status = s_parse_args (words, &args);
     if (status != -1) {
         fsh_args_destroy (&words);
-        return status;
+        return fsh_output_close (PROGRAM, status);
     }
 
     accounts_t *accounts = accounts_new (args.file);
@@ -263,5 +264,5 @@ main (int argc, char **argv)
     free (shown);
     accounts_destroy (&accounts);
     fsh_args_destroy (&words);
-    return status;
+    return fsh_output_close (PROGRAM, status);
 }

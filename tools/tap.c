@@ -213,11 +213,12 @@ s_tap (const tap_options_t *options, int signals)
 int
 main (int argc, char *argv [])
 {
+    fsh_stdio_open ();
     tap_options_t options = { 0 };
     int rc = s_parse_options (&options, argc, argv);
     if (rc >= 0) {
         s_options_free (&options);
-        return rc;
+        return fsh_output_close (PROGRAM, rc);
     }
     //  Before any thread exists, so every thread inherits the mask
     int signals = fsh_signals_open (false);
@@ -234,5 +235,5 @@ main (int argc, char *argv [])
     rc = s_tap (&options, signals);
     s_options_free (&options);
     close (signals);
-    return rc;
+    return fsh_output_close (PROGRAM, rc);
 }

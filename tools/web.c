@@ -8,7 +8,8 @@
     copy of the listing (model), the downloads table, the live stream
     (hub), the door that takes connections once their request head is whole
     (gate), the HTTP server and its security checks (server, routes), the
-    HTML (render) and the built-in script and style (assets/).
+    HTML (render), the built-in script and style (assets/), and --open's
+    page that keeps the token off xdg-open's command line (opener).
 */
 #include "fshare.h"
 #include "cli.h"
@@ -17,14 +18,11 @@
 #include "socknew.h"
 #include "bridge.h"
 #include "server.h"
-#include <spawn.h>
-#include <sys/wait.h>
+#include "opener.h"
 
 #define PROGRAM "fshare-web"
 #define DEFAULT_HOST "127.0.0.1"
 #define DEFAULT_PORT 8080
-
-extern char **environ;
 
 static const char *s_usage =
     "usage: fshare-web [--user NAME | --control EP] [--listen HOST:PORT] [--allow-remote]\n"
@@ -112,17 +110,17 @@ s_parse_options (web_options_t *options, int argc, char **argv)
     return rc;
 }
 
-static void
+//  --open: the browser gets a page that leads to `url`, never `url` on a
+//  command line (opener.h). NULL when it could not (said on stderr).
+static opener_t *
 s_open_browser (const char *url)
 {
-    char *argv [] = { "xdg-open", (char *) url, NULL };
-    pid_t pid;
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init (&actions);
-    posix_spawn_file_actions_addopen (&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    if (posix_spawnp (&pid, "xdg-open", &actions, NULL, argv, environ) != 0)
-        fprintf (stderr, "%s: no xdg-open here: open the address yourself\n", PROGRAM);
-    posix_spawn_file_actions_destroy (&actions);
+    char *error = NULL;
+    opener_t *opener = opener_new (url, &error);
+    if (!opener)
+        fsh_error_line (PROGRAM, "%s", error);
+    free (error);
+    return opener;
 }
 
 typedef struct {
@@ -168,10 +166,10 @@ s_serve (web_options_t *options, const char *endpoint, int signals)
         char *url = server_url (web.server);
         printf ("%s: open %s\n", PROGRAM, url);
         fflush (stdout);
-        if (options->open)
-            s_open_browser (url);
+        opener_t *opener = options->open? s_open_browser (url): NULL;
         free (url);
         bridge_run (web.bridge, signals);
+        opener_destroy (&opener);
     }
     hub_stop (web.hub);
     server_destroy (&web.server);
@@ -185,12 +183,13 @@ s_serve (web_options_t *options, const char *endpoint, int signals)
 int
 main (int argc, char *argv [])
 {
+    fsh_stdio_open ();
     int signals = fsh_signals_open (false);
     web_options_t options = { 0 };
     int rc = s_parse_options (&options, argc, argv);
     if (rc >= 0) {
         s_options_free (&options);
-        return rc;
+        return fsh_output_close (PROGRAM, rc);
     }
     if (signals < 0) {
         fprintf (stderr, "%s: cannot take signals: %s\n", PROGRAM, strerror (errno));

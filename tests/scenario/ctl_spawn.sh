@@ -1,15 +1,20 @@
 # ctl_spawn.sh - connect learns why its agent stopped from the agent itself
 # (the report socket of FSHARE_REPORT_FD), not from the agent's log: with
-# the log going to /dev/null the reasons still arrive, word for word; a
+# a decoy reason in the log the agent's own still arrives, word for word; a
 # bad --server-key is refused before any agent starts; no agent is left.
+# (The logs once led to /dev/null through links: connect now refuses a log
+# that is a link, ctl_spawn_private.sh.)
 . "$(dirname "$0")/../lib.sh" "$1"
 
 
 start_broker --hash-cost min
 mkdir -p "$T/run/fshare" && chmod 700 "$T/run/fshare"
 
-# The logs of these users lead nowhere: nothing can be read back from them
-for user in dave erin; do ln -s /dev/null "$T/run/fshare/$user.log"; done
+# The logs of these users start with a reason that is not the agent's: one
+# read back from the log would show it
+for user in dave erin; do
+    echo "internal decoy: the log was read" >"$T/run/fshare/$user.log"
+done
 
 # connect_as USER PASSWORD [OPTIONS]: try_connect with that password
 connect_as() { local user=$1 password=$2; shift 2; FSHARE_PASSWORD=$password try_connect "$user" "$@"; }

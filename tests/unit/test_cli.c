@@ -1,9 +1,11 @@
 /*  test_cli.c - proto/cli: numbers from the command line checked whole
     (no blanks, signs, trailing junk or overflow, within the range), the
-    usage error's text and exit code, the poll slice, and signals taken
-    through a signalfd. Each signal case runs in a child process of its
-    own (its mask must not leak into the other cases), with an alarm as
-    the deadline: a read that blocked would end the child, not hang.
+    usage error's text and exit code, the poll slice, signals taken
+    through a signalfd, and standard descriptors: closed ones held on
+    /dev/null, output that did not go out said at the end. Each signal and
+    descriptor case runs in a child process of its own (its mask or its
+    descriptors must not leak into the other cases), with an alarm as the
+    deadline: a read that blocked would end the child, not hang.
 */
 #include <stdarg.h>
 #include <stddef.h>
@@ -219,6 +221,64 @@ test_signals (void **state)
     s_in_child (s_no_hangup, 5);
 }
 
+//  Closed 1 and 2 are held: the next descriptor opened is not 1, a write
+//  to 1 still fails as on the closed one, and the end says so (exit 1).
+static int
+s_closed_output (void)
+{
+    int error = open ("/dev/null", O_WRONLY);
+    close (STDOUT_FILENO);
+    close (STDERR_FILENO);
+    fsh_stdio_open ();
+    int next = open ("/dev/null", O_RDONLY);
+    if (next <= STDERR_FILENO)
+        return 1;
+    if (write (STDOUT_FILENO, "x", 1) != -1 || errno != EBADF)
+        return 2;
+    printf ("lost\n");
+    if (fsh_output_close ("test", 0) != 1)
+        return 3;
+    close (next);
+    close (error);
+    return 0;
+}
+
+//  A full disk is said with its reason even when the program's own flush
+//  met it first (stdio keeps only a flag by then); a failure already said
+//  keeps its status; output that went out is no failure.
+static int
+s_full_output (void)
+{
+    if (!freopen ("/dev/full", "w", stdout) || !freopen ("/dev/null", "w", stderr))
+        return 2;
+    printf ("lost\n");
+    if (fsh_output_flush () != -1 || !fsh_output_failed ())
+        return 3;
+    if (fsh_output_close ("test", 2) != 2)
+        return 4;
+    return 0;
+}
+
+static int
+s_output_written (void)
+{
+    if (!freopen ("/dev/null", "w", stdout))
+        return 1;
+    printf ("kept\n");
+    if (fsh_output_flush () || fsh_output_failed () || fsh_output_close ("test", 0) != 0)
+        return 2;
+    return 0;
+}
+
+static void
+test_output (void **state)
+{
+    (void) state;
+    s_in_child (s_closed_output, 5);
+    s_in_child (s_full_output, 5);
+    s_in_child (s_output_written, 5);
+}
+
 int
 main (void)
 {
@@ -228,6 +288,7 @@ main (void)
         cmocka_unit_test (test_usage_error),
         cmocka_unit_test (test_signal_slice),
         cmocka_unit_test (test_signals),
+        cmocka_unit_test (test_output),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

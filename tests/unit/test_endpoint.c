@@ -246,12 +246,12 @@ test_endpoint_prepare (void **state)
     char base [] = "/tmp/fshare-test-endpoint-XXXXXX";
     assert_non_null (mkdtemp (base));
     //  Other transports and bare names: nothing to create
-    assert_int_equal (fsh_endpoint_prepare ("tcp://127.0.0.1:5555"), 0);
-    assert_int_equal (fsh_endpoint_prepare ("inproc://x"), 0);
-    assert_int_equal (fsh_endpoint_prepare ("ipc://bare"), 0);
-    assert_int_equal (fsh_endpoint_prepare ("ipc:///root-level"), 0);
+    assert_null (fsh_endpoint_prepare ("tcp://127.0.0.1:5555"));
+    assert_null (fsh_endpoint_prepare ("inproc://x"));
+    assert_null (fsh_endpoint_prepare ("ipc://bare"));
+    assert_null (fsh_endpoint_prepare ("ipc:///root-level"));
     char *endpoint = zsys_sprintf ("ipc://%s/x/y.ctl", base);
-    assert_int_equal (fsh_endpoint_prepare (endpoint), 0);
+    assert_null (fsh_endpoint_prepare (endpoint));
     char *dir = zsys_sprintf ("%s/x", base);
     struct stat st;
     assert_int_equal (stat (dir, &st), 0);
@@ -264,7 +264,7 @@ test_endpoint_prepare (void **state)
     FILE *out = fopen (endpoint + 6, "w");
     assert_non_null (out);
     fclose (out);
-    assert_int_equal (fsh_endpoint_prepare (blocked), -1);
+    assert_non_null (fsh_endpoint_prepare (blocked));
     //  A directory that belongs to someone else is refused (root can
     //  make one; others cannot, and skip this part)
     if (getuid () == 0) {
@@ -272,12 +272,25 @@ test_endpoint_prepare (void **state)
         assert_int_equal (mkdir (theirs, 0700), 0);
         assert_int_equal (chown (theirs, 4242, 4242), 0);
         char *their_endpoint = zsys_sprintf ("ipc://%s/a.ctl", theirs);
-        errno = 0;
-        assert_int_equal (fsh_endpoint_prepare (their_endpoint), -1);
-        assert_int_equal (errno, EPERM);
+        const char *why = fsh_endpoint_prepare (their_endpoint);
+        assert_non_null (why);
+        assert_non_null (strstr (why, "another user"));
         zstr_free (&their_endpoint);
         zstr_free (&theirs);
     }
+    //  Ours, but others may write into it: they could plant a link where
+    //  the log or socket goes
+    char *open_dir = zsys_sprintf ("%s/open", base);
+    assert_int_equal (mkdir (open_dir, 0700), 0);
+    assert_int_equal (chmod (open_dir, 0777), 0);
+    const char *why = fsh_private_dir (open_dir);
+    assert_non_null (why);
+    assert_non_null (strstr (why, "group or others may write"));
+    assert_int_equal (chmod (open_dir, 0720), 0);
+    assert_non_null (fsh_private_dir (open_dir));
+    assert_int_equal (chmod (open_dir, 0755), 0);
+    assert_null (fsh_private_dir (open_dir));
+    zstr_free (&open_dir);
     assert_int_equal (s_remove_tree (base), 0);
     zstr_free (&blocked);
     zstr_free (&dir);

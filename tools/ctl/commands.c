@@ -133,6 +133,8 @@ ctl_events (ctl_t *self, ctl_args_t *args)
             continue;   //  a slice: a signal just before the wait is seen
         if (!which)
             break;      //  interrupted: that is how events ends
+        if (fsh_output_failed ())
+            break;      //  nobody reads the events: the exit says why
         if (ctl_stream_read (self, which)) {
             if (!zsys_interrupted) {
                 ctl_fail (self, FSH_ERR_NO_AGENT, "the agent stopped");
@@ -202,7 +204,7 @@ ctl_disconnect (ctl_t *self, ctl_args_t *args)
             ctl_json_print (json_pack ("{s:s}", "status", "disconnected"));
         else
             printf ("disconnected\n");
-        fflush (stdout);
+        fsh_output_flush ();
     }
     ctl_forget_agent (self);
     return rc;

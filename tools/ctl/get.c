@@ -25,7 +25,7 @@ s_bar_clear (get_view_t *view)
 {
     if (view->drawn) {
         printf ("\r\033[K");
-        fflush (stdout);
+        fsh_output_flush ();
         view->drawn = false;
     }
 }
@@ -57,7 +57,7 @@ s_bar_draw (get_view_t *view, const Fshare__Progress *progress)
     printf ("\r[%s] %3d%%  %s / %s  %s/s  ETA %s\033[K", bar,
             total? (int) ((double) done * 100 / (double) total): 100,
             done_text, total_text, rate_text, eta);
-    fflush (stdout);
+    fsh_output_flush ();
     view->drawn = true;
 }
 
@@ -114,7 +114,7 @@ s_get_result (ctl_t *self, const Fshare__GetResult *result, const char *owner)
     char *path = fsh_text_escape (ctl_text (result->path));
     if (result->identical) {
         printf ("already there: %s is identical (nothing transferred)\n", path? path: "?");
-        fflush (stdout);
+        fsh_output_flush ();
         free (path);
         return;
     }
@@ -132,7 +132,7 @@ s_get_result (ctl_t *self, const Fshare__GetResult *result, const char *owner)
                     rate, sizeof rate);
     printf ("saved %s (%s in %.2f s, %s/s)\n", path? path: "?", size, seconds, rate);
     free (path);
-    fflush (stdout);
+    fsh_output_flush ();
 }
 
 //  -o PATH as the agent needs it: absolute (the agent runs elsewhere).

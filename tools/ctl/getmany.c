@@ -266,7 +266,7 @@ s_bar (many_t *self, bool force)
     printf ("\r[%s] %3d%%  %s / %s  %zu/%zu files\033[K", bar,
             self->total? (int) ((double) done * 100 / (double) self->total): 100,
             done_text, total_text, finished, zlistx_size (self->items));
-    fflush (stdout);
+    fsh_output_flush ();
 }
 
 //  Keep up to `jobs` downloads going until all have ended. -1 when
@@ -372,7 +372,7 @@ s_report (many_t *self)
         printf ("%zu files (%s): %zu saved, %zu already there, %zu failed\n",
                 zlistx_size (self->items), total, saved, identical, failed);
     }
-    fflush (stdout);
+    fsh_output_flush ();
     return failed? 1: 0;
 }
 

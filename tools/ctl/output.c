@@ -105,7 +105,7 @@ ctl_json_print (json_t *json)
         printf ("%s\n", text);
     free (text);
     json_decref (json);
-    fflush (stdout);
+    fsh_output_flush ();
 }
 
 //  One line of a file listing; the strings belong to the replies.
@@ -242,7 +242,7 @@ s_print_files_plain (zlistx_t *files, bool with_user)
     if (marked)
         printf ("(=): the same content is published more than once (ls --all --sha256 HEX)\n");
     zhashx_destroy (&counts);
-    fflush (stdout);
+    fsh_output_flush ();
 }
 
 void
@@ -255,7 +255,7 @@ ctl_print_files (ctl_t *self, zlistx_t *files, bool with_user, const char *empty
         printf ("%s\n", empty);
     else
         s_print_files_plain (files, with_user);
-    fflush (stdout);
+    fsh_output_flush ();
 }
 
 //  A notification is about to print over the shell's prompt line.
@@ -264,7 +264,7 @@ ctl_clear_prompt (ctl_t *self)
 {
     if (self->prompting && !self->prompt_cleared) {
         printf ("\r\033[K");
-        fflush (stdout);
+        fsh_output_flush ();
         self->prompt_cleared = true;
     }
 }
@@ -279,6 +279,7 @@ ctl_print_event (ctl_t *self, const Fshare__Event *event)
     }
     ctl_clear_prompt (self);
     fsh_event_write (event, self->json, stdout);
+    fsh_output_flush ();
 }
 
 
@@ -354,7 +355,7 @@ ctl_print_status (ctl_t *self, const Fshare__AgentStatus *agent)
     s_status_line ("downloads:", agent->downloads);
     s_status_line ("watching:", agent->watching);
     printf ("pid:         %" PRId64 "\n", agent->pid);
-    fflush (stdout);
+    fsh_output_flush ();
 }
 
 void
@@ -388,5 +389,5 @@ ctl_print_peers (ctl_t *self, zlistx_t *replies)
                 json_integer_value (json_object_get (peer, "files")), since);
     }
     json_decref (array);
-    fflush (stdout);
+    fsh_output_flush ();
 }

@@ -115,7 +115,7 @@ s_shell_line (ctl_t *self, char *line)
         return false;
     if (streq (words [0], "help") || streq (words [0], "?")) {
         fputs (s_shell_help, stdout);
-        fflush (stdout);
+        fsh_output_flush ();
         return true;
     }
     int rc = ctl_run (self, count, words);
@@ -296,7 +296,7 @@ ctl_shell (ctl_t *self, ctl_args_t *args)
         ctl_stream_open (self);
     if (self->interactive) {
         printf ("fshare-ctl %s shell: type help for the commands\n", FSHARE_VERSION);
-        fflush (stdout);
+        fsh_output_flush ();
     }
     int rc = self->interactive? s_shell_tty (self): s_shell_piped (self);
     ctl_stream_close (self);

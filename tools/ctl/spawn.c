@@ -7,6 +7,7 @@
 */
 #include "spawn.h"
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -142,17 +143,46 @@ s_fork (spawn_t *self, const char *program, char **argv, const char *password,
     return 0;
 }
 
+//  The log, opened to append: a regular file of ours, or -1 with the
+//  reason printed. Never through a link, and without waiting on a FIFO
+//  (O_NONBLOCK, cleared once it is known to be a file): the private
+//  directory keeps others from planting anything now, and this refuses a
+//  link, FIFO or foreign file that was left there before it was private.
+static int
+s_open_log (spawn_t *self)
+{
+    int fd = open (self->log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK
+                   | O_NOCTTY | O_CLOEXEC, 0600);
+    struct stat st;
+    //  A FIFO without a reader (or a socket) is ENXIO under O_NONBLOCK
+    const char *why = fd == -1 && errno == ELOOP? "it is a symbolic link"
+                    : fd == -1 && errno == ENXIO? "not a regular file"
+                    : fd == -1 || fstat (fd, &st)? strerror (errno)
+                    : !S_ISREG (st.st_mode)? "not a regular file"
+                    : st.st_uid != geteuid ()? "it belongs to another user"
+                    : fcntl (fd, F_SETFL, O_APPEND)? strerror (errno): NULL;
+    if (!why)
+        return fd;
+    ctl_fail (self->ctl, FSH_ERR_NOT_WRITABLE, "cannot open the agent's log %s: %s",
+              self->log, why);
+    if (fd != -1)
+        close (fd);
+    return -1;
+}
+
 //  Opens the log (append) and /dev/null, makes the report socket, forks.
 static int
 s_start (spawn_t *self, const char *program, char **argv, const char *password)
 {
-    int log_fd = open (self->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    int null_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+    int log_fd = s_open_log (self);
+    int null_fd = log_fd == -1? -1: open ("/dev/null", O_RDONLY | O_CLOEXEC);
     int pair [2] = { -1, -1 };
     int rc = -1;
-    if (log_fd == -1 || null_fd == -1)
-        ctl_fail (self->ctl, FSH_ERR_NOT_WRITABLE, "cannot open %s: %s", self->log,
-                  strerror (errno));
+    if (log_fd == -1)
+        ;               //  said
+    else
+    if (null_fd == -1)
+        ctl_fail (self->ctl, FSH_ERR_INTERNAL, "cannot open /dev/null: %s", strerror (errno));
     else
     if (s_report_pair (pair))
         ctl_fail (self->ctl, FSH_ERR_INTERNAL, "cannot start the agent: %s", strerror (errno));
@@ -176,9 +206,11 @@ spawn_t *
 spawn_new (ctl_t *ctl, const char *program, char **argv, const char *user,
            const char *password)
 {
+    //  Where the log goes: checked as the agent checks its control directory
     char *dir = fsh_control_dir ();
-    if (fsh_mkdirs (dir, 0700)) {
-        ctl_fail (ctl, FSH_ERR_NOT_WRITABLE, "cannot create %s: %s", dir, strerror (errno));
+    const char *why = fsh_private_dir (dir);
+    if (why) {
+        ctl_fail (ctl, FSH_ERR_NOT_WRITABLE, "control directory %s: %s", dir, why);
         zstr_free (&dir);
         return NULL;
     }

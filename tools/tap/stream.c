@@ -115,6 +115,9 @@ tap_result_t
 tap_print (tap_t *self, const Fshare__Event *event)
 {
     fsh_event_write (event, self->options->json, stdout);
+    //  Nobody reads what cannot be written: stop, and the exit says why
+    if (fsh_output_flush ())
+        return TAP_FAILED;
     if (event->type == FSHARE__EVENT_TYPE__EVENT_JOIN)
         zhashx_update (self->users, event->user, (void *) 1);
     else
