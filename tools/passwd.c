@@ -232,7 +232,7 @@ s_update (accounts_t *accounts, const passwd_args_t *args, const char **done)
 int
 main (int argc, char **argv)
 {
-    fsh_args_t *words = fsh_args_new (argc, argv, s_options, S_SHORTS);
+    fsh_args_t *words = fsh_args_new (PROGRAM, argc, argv, s_options, S_SHORTS);
     if (!words)
         return 2;
     passwd_args_t args = { .cost = ACCOUNTS_COST_INTERACTIVE };
