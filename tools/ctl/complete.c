@@ -97,15 +97,16 @@ s_agents (const char *prefix, bool quote)
     return printed? 0: 1;
 }
 
+//  The online users that begin with `prefix`; the agent's own only `with_me`
 static int
-s_users (fsh_ctlclient_t *client, const char *prefix, bool quote)
+s_users (fsh_ctlclient_t *client, const char *prefix, bool with_me, bool quote)
 {
     Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
     request.command = "peers";
     zlistx_t *replies = s_call (client, &request);
     if (!replies)
         return 1;
-    const char *me = fsh_ctlclient_user (client);
+    const char *me = with_me? NULL: fsh_ctlclient_user (client);
     int printed = 0;
     for (Fshare__CtlReply *reply = (Fshare__CtlReply *) zlistx_first (replies); reply;
          reply = (Fshare__CtlReply *) zlistx_next (replies))
@@ -177,8 +178,8 @@ ctl_complete (fsh_ctlclient_t *client, int argc, char **argv)
     const char *kind = argc > 0? argv [0]: "";
     if (streq (kind, "agents") && argc <= 2)
         return s_agents (argc > 1? argv [1]: "", quote);
-    if (streq (kind, "users") && argc <= 2)
-        return s_users (client, argc > 1? argv [1]: "", quote);
+    if ((streq (kind, "users") || streq (kind, "owners")) && argc <= 2)
+        return s_users (client, argc > 1? argv [1]: "", streq (kind, "owners"), quote);
     if (streq (kind, "paths") && argc >= 2 && argc <= 3)
         return s_paths (client, argv [1], argc > 2? argv [2]: "", quote);
     return 2;
