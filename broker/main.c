@@ -297,7 +297,7 @@ main (int argc, char **argv)
     broker_malloc_policy ();
     int signals = fsh_signals_open (true);
 
-    fsh_args_t *args = fsh_args_new (argc, argv, s_options, S_SHORTS);
+    fsh_args_t *args = fsh_args_new (PROGRAM, argc, argv, s_options, S_SHORTS);
     if (!args)
         return 2;
     broker_config_t config = { .registration = -1, .curve = -1 };

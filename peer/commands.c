@@ -5,7 +5,6 @@
     change of the link, and a short timer, review the parked requests.
 */
 #include "commands.h"
-#include <fnmatch.h>
 
 #define REVIEW_MS   50
 
@@ -85,13 +84,16 @@ s_status (commands_t *self, zframe_t *to, Fshare__CtlRequest *request, int *rc)
     control_reply (c->control, to, &reply);
 }
 
+//  The files matching `glob` (all without one) into the pager. The glob is
+//  get's (fsh_glob_match: `*` within a component, `**/` across them), so
+//  that ls --all GLOB lists exactly what get OWNER GLOB fetches.
 static void
 s_ls_add (control_pager_t *pager, const char *user, fileset_t *files, const char *glob)
 {
     zlistx_t *sorted = fileset_sorted (files);
     for (const fileset_file_t *file = (const fileset_file_t *) zlistx_first (sorted); file;
          file = (const fileset_file_t *) zlistx_next (sorted))
-        if (!glob || fnmatch (glob, file->path, 0) == 0)
+        if (!glob || fsh_glob_match (glob, file->path))
             control_pager_add (pager, user, file);
     zlistx_destroy (&sorted);
 }

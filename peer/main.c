@@ -280,7 +280,7 @@ main (int argc, char **argv)
     //  Before any thread exists, so every thread inherits the mask
     int signals = fsh_signals_open (false);
 
-    fsh_args_t *args = fsh_args_new (argc, argv, s_options, S_SHORTS);
+    fsh_args_t *args = fsh_args_new (PROGRAM, argc, argv, s_options, S_SHORTS);
     if (!args)
         return 2;
     options_t options = { .broker = FSH_DEFAULT_LISTEN };

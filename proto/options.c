@@ -2,6 +2,7 @@
 #include "fshare.h"
 #include "cli.h"
 #include <sys/stat.h>
+#include <fcntl.h>
 
 struct _fsh_args_t {
     zlist_t *words;         //  owned strings
@@ -43,8 +44,8 @@ s_append (zlist_t *words, char *word)
 //  Appends the words for one config key (on `line` of `file`); -1 when
 //  the key is not an option.
 static int
-s_add_key (zlist_t *words, const struct option *options, zconfig_t *item, const char *file,
-           size_t line)
+s_add_key (zlist_t *words, const struct option *options, zconfig_t *item,
+           const char *program, const char *file, size_t line)
 {
     const char *name = zconfig_name (item);
     const char *value = zconfig_value (item);
@@ -52,19 +53,19 @@ s_add_key (zlist_t *words, const struct option *options, zconfig_t *item, const 
         value = "";
     const struct option *option = s_find (options, name);
     if (!option || streq (name, "config")) {
-        fprintf (stderr, "error: %s:%zu: unknown option '%s'\n", file, line, name);
+        fsh_error_line (program, "%s:%zu: unknown option '%s'", file, line, name);
         return -1;
     }
     //  Keys are one level deep: a nested line would otherwise be dropped
     if (zconfig_child (item)) {
-        fprintf (stderr, "error: %s:%zu: option '%s' has nested lines\n", file, line, name);
+        fsh_error_line (program, "%s:%zu: option '%s' has nested lines", file, line, name);
         return -1;
     }
     if (option->has_arg == no_argument) {
         //  A typo ("ture") must not quietly mean "false"
         if (!s_truthy (value) && !s_falsy (value)) {
-            fprintf (stderr, "error: %s:%zu: '%s' is neither true nor false for '%s'\n",
-                     file, line, value, name);
+            fsh_error_line (program, "%s:%zu: '%s' is neither true nor false for '%s'", file,
+                            line, value, name);
             return -1;
         }
         char *negated = zsys_sprintf ("no-%s", name);
@@ -82,97 +83,243 @@ s_add_key (zlist_t *words, const struct option *options, zconfig_t *item, const 
 }
 
 //  --------------------------------------------------------------------------
-//  Lines: zconfig says neither where a file is malformed nor where a key
-//  is, and a key given twice would be two options, the second quietly
-//  winning. ZPL is read line by line: a key is a line that starts in
-//  its first column and is neither blank nor a comment.
+//  Lines: zconfig_chunk_load says neither where a file is malformed nor
+//  why, except through zclock_log: on stdout, the line's raw bytes (a
+//  terminal's escapes), with no way to silence it. And a key given twice
+//  would be two options, the second quietly winning. So the file is read
+//  here first, line by line as zconfig reads it, and zconfig only ever
+//  parses a file this scan found good: every malformed file is one line
+//  of ours, naming the line and why.
 
-//  The line (from 1) of each key, in order; their count in *count.
-static size_t *
-s_key_lines (const char *data, size_t size, size_t *count)
+typedef struct {
+    size_t *keys;           //  the line (from 1) of each top-level key, in order
+    size_t count;
+    size_t capacity;
+    int depth;              //  how deep the next key may be indented
+} s_scan_t;
+
+//  zconfig's: what a key's name is made of
+static bool
+s_is_namechar (char c)
 {
-    size_t *lines = NULL;
-    *count = 0;
-    size_t line = 1, capacity = 0;
+    return isalnum ((unsigned char) c) || (c && strchr ("$-_@.&+/", c));
+}
+
+//  NULL when the rest of a line is blanks or a comment, else `why`
+static const char *
+s_line_end (const char *at, const char *why)
+{
+    while (isspace ((unsigned char) *at))
+        at++;
+    return *at == 0 || *at == '#'? NULL: why;
+}
+
+//  NULL when what follows a name is good (nothing, "= value", "= 'value'"),
+//  else why not.
+static const char *
+s_value_problem (const char *at)
+{
+    while (isspace ((unsigned char) *at))
+        at++;
+    if (*at != '=')
+        return s_line_end (at, "text after a name with no '='");
+    at++;
+    while (isspace ((unsigned char) *at))
+        at++;
+    if (*at != '"' && *at != '\'')
+        return NULL;
+    const char *close = strchr (at + 1, *at);
+    if (!close)
+        return *at == '"'? "no closing \"": "no closing '";
+    return s_line_end (close + 1, "text after a quoted value");
+}
+
+static void
+s_add_key_line (s_scan_t *self, size_t line)
+{
+    if (self->count == self->capacity) {
+        self->capacity = self->capacity? self->capacity * 2: 16;
+        self->keys = (size_t *) realloc (self->keys, self->capacity * sizeof (size_t));
+        assert (self->keys);
+    }
+    self->keys [self->count++] = line;
+}
+
+//  NULL when one line (NUL-terminated, trailing blanks gone) is good ZPL,
+//  else why not; the checks and their order are zconfig_chunk_load's.
+static const char *
+s_line_problem (s_scan_t *self, const char *text, size_t line)
+{
+    size_t spaces = strspn (text, " ");
+    if (spaces % 4)
+        return "indented by other than a multiple of 4 spaces";
+    int level = (int) (spaces / 4);
+    const char *name = text + spaces, *end = name;
+    while (s_is_namechar (*end))
+        end++;
+    if (end == name)
+        return s_line_end (name, "not a name (letters, digits, $-_@.&+/)");
+    if (*name == '/' || end [-1] == '/')
+        return "a name that starts or ends with '/'";
+    const char *problem = s_value_problem (end);
+    if (problem)
+        return problem;
+    //  A line may go one level below the key before it, no deeper
+    if (level > self->depth)
+        return "indented deeper than the line before allows";
+    self->depth = level + 1;
+    if (level == 0)
+        s_add_key_line (self, line);
+    return NULL;
+}
+
+//  NULL when the whole file is good ZPL (its keys' lines then in self),
+//  else why not and the line in *bad_line.
+static const char *
+s_scan (s_scan_t *self, const char *data, size_t size, size_t *bad_line)
+{
+    const char *problem = NULL;
+    size_t line = 1;
     for (size_t at = 0; at < size; line++) {
-        const char *end = memchr (data + at, '\n', size - at);
-        size_t length = end? (size_t) (end - data - at): size - at;
-        char first = length? data [at]: 0;
-        if (first && first != '#' && first != ' ' && first != '\t' && first != '\r') {
-            if (*count == capacity) {
-                capacity = capacity? capacity * 2: 16;
-                lines = (size_t *) realloc (lines, capacity * sizeof (size_t));
-                assert (lines);
-            }
-            lines [(*count)++] = line;
-        }
+        const char *eoln = memchr (data + at, '\n', size - at);
+        size_t length = eoln? (size_t) (eoln - data - at): size - at;
+        *bad_line = line;
+        //  zconfig stops reading a line at a NUL byte: the rest of it
+        //  would be lost without a word
+        if (memchr (data + at, 0, length))
+            return "a NUL byte";
+        char *text = (char *) zmalloc (length + 1);
+        memcpy (text, data + at, length);
+        size_t kept = length;
+        while (kept && isspace ((unsigned char) text [kept - 1]))
+            kept--;
+        text [kept] = 0;
+        problem = s_line_problem (self, text, line);
+        free (text);
+        if (problem)
+            break;
         at += length + 1;
     }
-    return lines;
+    return problem;
 }
 
-//  Whether the file's first `lines` lines parse.
-static bool
-s_prefix_parses (const char *data, size_t size, size_t lines)
-{
-    size_t at = 0;
-    for (size_t line = 0; line < lines && at < size; line++) {
-        const char *end = memchr (data + at, '\n', size - at);
-        at = end? (size_t) (end - data) + 1: size;
-    }
-    zchunk_t *chunk = zchunk_new (data, at);
-    zconfig_t *config = chunk? zconfig_chunk_load (chunk): NULL;
-    bool parses = config != NULL || at == 0;
-    zconfig_destroy (&config);
-    zchunk_destroy (&chunk);
-    return parses;
-}
-
-//  The first line that does not parse (a malformed file), found by halves:
-//  a prefix that holds it no longer parses.
-static size_t
-s_malformed_line (const char *data, size_t size)
-{
-    size_t good = 0, bad = 1;
-    for (size_t at = 0; at < size; at++)
-        bad += data [at] == '\n';
-    while (bad - good > 1) {
-        size_t middle = good + (bad - good) / 2;
-        if (s_prefix_parses (data, size, middle))
-            good = middle;
-        else
-            bad = middle;
-    }
-    return bad;
-}
-
-//  The words of a parsed file's keys; -1 (said) when one is wrong or twice.
+//  The words of a parsed file's keys (their lines from the scan); -1
+//  (said) when one is wrong or twice.
 static int
 s_add_keys (zlist_t *words, const struct option *options, zconfig_t *config,
-            const char *data, size_t size, const char *file)
+            const s_scan_t *scan, const char *program, const char *file)
 {
-    size_t count;
-    size_t *lines = s_key_lines (data, size, &count);
     zhashx_t *seen = zhashx_new ();         //  key -> its line, as a pointer
     int rc = 0;
     size_t index = 0;
     for (zconfig_t *item = zconfig_child (config); item && rc == 0;
          item = zconfig_next (item), index++) {
-        size_t line = index < count? lines [index]: 0;
+        size_t line = index < scan->count? scan->keys [index]: 0;
         size_t first = (size_t) (uintptr_t) zhashx_lookup (seen, zconfig_name (item));
         if (first) {
-            fprintf (stderr, "error: %s:%zu: option '%s' given twice (first on line %zu)\n",
-                     file, line, zconfig_name (item), first);
+            fsh_error_line (program, "%s:%zu: option '%s' given twice (first on line %zu)",
+                            file, line, zconfig_name (item), first);
             rc = -1;
         }
         else {
             zhashx_insert (seen, zconfig_name (item), (void *) (uintptr_t) (line? line: 1));
-            rc = s_add_key (words, options, item, file, line);
+            rc = s_add_key (words, options, item, program, file, line);
         }
     }
     zhashx_destroy (&seen);
-    free (lines);
     return rc;
+}
+
+//  Up to `size` bytes from `fd` (fewer when it shrank since fstat), or
+//  NULL (errno says why)
+static zchunk_t *
+s_read_all (int fd, size_t size)
+{
+    zchunk_t *chunk = zchunk_new (NULL, size);
+    if (!chunk) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    while (zchunk_size (chunk) < size) {
+        ssize_t got = read (fd, zchunk_data (chunk) + zchunk_size (chunk),
+                            size - zchunk_size (chunk));
+        if (got == 0)
+            break;
+        if (got > 0)
+            zchunk_set (chunk, NULL, zchunk_size (chunk) + (size_t) got);
+        else
+        if (errno != EINTR) {
+            zchunk_destroy (&chunk);
+            break;
+        }
+    }
+    return chunk;
+}
+
+//  The bytes of a config file, or NULL (said, with why). Opened first and
+//  then looked at, so what is checked is what is read; non-blocking, so a
+//  FIFO cannot hold the program before it is refused. Only a regular
+//  file: a directory or a pipe would read as empty, quietly no options.
+static zchunk_t *
+s_read_file (const char *program, const char *file)
+{
+    const char *problem = fsh_path_problem (file);
+    if (problem) {
+        fsh_error_line (program, "config file: %s", problem);
+        return NULL;
+    }
+    zchunk_t *chunk = NULL;
+    struct stat st;
+    int fd = open (file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd == -1 || fstat (fd, &st))
+        problem = strerror (errno);
+    else
+    if (!S_ISREG (st.st_mode))
+        problem = S_ISDIR (st.st_mode)? strerror (EISDIR): "not a regular file";
+    else
+    if (st.st_size > FSH_CONFIG_MAX)
+        fsh_error_line (program, "%s is larger than %d bytes: not a config file", file,
+                        FSH_CONFIG_MAX);
+    else {
+        chunk = s_read_all (fd, (size_t) st.st_size);
+        if (!chunk)
+            problem = strerror (errno);
+    }
+    if (fd != -1)
+        close (fd);
+    if (problem)
+        fsh_error_line (program, "cannot read config file %s: %s", file, problem);
+    return chunk;
+}
+
+//  Whether the words of config `file` went into `words` (else said why)
+static bool
+s_add_file (zlist_t *words, const struct option *options, const char *program,
+            const char *file)
+{
+    zchunk_t *chunk = s_read_file (program, file);
+    if (!chunk)
+        return false;
+    s_scan_t scan = { NULL, 0, 0, 0 };
+    size_t bad_line = 0;
+    const char *problem = s_scan (&scan, (const char *) zchunk_data (chunk),
+                                  zchunk_size (chunk), &bad_line);
+    //  zconfig_load leaks its zfile on a malformed file (CZMQ 4.2.1):
+    //  parse from a chunk we own instead
+    zconfig_t *config = problem? NULL: zconfig_chunk_load (chunk);
+    int rc = -1;
+    if (problem)
+        fsh_error_line (program, "%s:%zu: malformed line (%s): not a valid ZPL config file",
+                        file, bad_line, problem);
+    else
+    if (!config)
+        fsh_error_line (program, "%s: not a valid ZPL config file", file);
+    else
+        rc = s_add_keys (words, options, config, &scan, program, file);
+    zconfig_destroy (&config);
+    zchunk_destroy (&chunk);
+    free (scan.keys);
+    return rc == 0;
 }
 
 //  The config file the command line names. getopt_long itself finds it,
@@ -199,61 +346,17 @@ s_config_file (int argc, char **argv, const struct option *options, const char *
 }
 
 fsh_args_t *
-fsh_args_new (int argc, char **argv, const struct option *options, const char *shorts)
+fsh_args_new (const char *program, int argc, char **argv, const struct option *options,
+              const char *shorts)
 {
     fsh_args_t *self = (fsh_args_t *) zmalloc (sizeof (fsh_args_t));
     self->words = zlist_new ();
     zlist_autofree (self->words);
     zlist_append (self->words, argv [0]);
     const char *file = s_config_file (argc, argv, options, shorts);
-    if (file) {
-        //  Only a regular file: zchunk_slurp reads a directory or a pipe
-        //  as an empty file, which would quietly give no options at all
-        struct stat st;
-        if (stat (file, &st) || !S_ISREG (st.st_mode)) {
-            fprintf (stderr, "error: cannot read config file %s\n", file);
-            fsh_args_destroy (&self);
-            return NULL;
-        }
-        if (st.st_size > FSH_CONFIG_MAX) {
-            fprintf (stderr, "error: %s is larger than %d bytes: not a config file\n", file,
-                     FSH_CONFIG_MAX);
-            fsh_args_destroy (&self);
-            return NULL;
-        }
-        //  zconfig_load leaks its zfile on a malformed file (CZMQ 4.2.1):
-        //  parse from a chunk we own instead.
-        zchunk_t *chunk = zchunk_slurp (file, FSH_CONFIG_MAX);
-        const char *data = chunk? (const char *) zchunk_data (chunk): "";
-        size_t size = chunk? zchunk_size (chunk): 0;
-        //  zconfig stops reading a line at a NUL byte: the rest of it
-        //  would be lost without a word
-        const char *nul = size? memchr (data, 0, size): NULL;
-        zconfig_t *config = chunk && !nul? zconfig_chunk_load (chunk): NULL;
-        int rc = 0;
-        if (!chunk) {
-            fprintf (stderr, "error: cannot read config file %s\n", file);
-            rc = -1;
-        }
-        else
-        if (!config) {
-            size_t line = 1;
-            for (const char *at = data; nul && at < nul; at++)
-                line += *at == '\n';
-            if (!nul)
-                line = s_malformed_line (data, size);
-            fprintf (stderr, "error: %s:%zu: %s: not a valid ZPL config file\n", file, line,
-                     nul? "a NUL byte": "malformed line");
-            rc = -1;
-        }
-        else
-            rc = s_add_keys (self->words, options, config, data, size, file);
-        zconfig_destroy (&config);
-        zchunk_destroy (&chunk);
-        if (rc) {
-            fsh_args_destroy (&self);
-            return NULL;
-        }
+    if (file && !s_add_file (self->words, options, program, file)) {
+        fsh_args_destroy (&self);
+        return NULL;
     }
     for (int i = 1; i < argc; i++)
         zlist_append (self->words, argv [i]);
@@ -309,9 +412,10 @@ int
 fsh_options_parse (const char *program, int argc, char **argv, const struct option *longs,
                    const char *shorts, fsh_option_fn *handler, void *arg)
 {
-    fsh_args_t *args = fsh_args_new (argc, argv, longs, shorts);
+    //  A config file that cannot be used is said in its one line, no more
+    fsh_args_t *args = fsh_args_new (program, argc, argv, longs, shorts);
     if (!args)
-        return fsh_usage_error (program, "%s", "bad config file");
+        return 2;
     argc = args->argc;
     argv = args->argv;
     int rc = -1;

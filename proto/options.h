@@ -19,12 +19,16 @@ typedef struct _fsh_args_t fsh_args_t;
 //  Build the argument vector from argv and, when argv holds -c FILE or
 //  --config FILE (in any spelling getopt_long takes with `options` and
 //  `shorts`, the program's own: --config=FILE, -cFILE, --conf FILE...;
-//  the option must be 'c'), that file. Returns NULL (error printed, naming the
-//  file and the line: "error: FILE:LINE: ...") when the file cannot be
-//  read, is larger than FSH_CONFIG_MAX, is malformed, names an unknown
-//  option or gives one twice.
-fsh_args_t *fsh_args_new (int argc, char **argv, const struct option *options,
-                          const char *shorts);
+//  the option must be 'c'), that file. Returns NULL when the file cannot
+//  be read (no path, not there, not a regular file, larger than
+//  FSH_CONFIG_MAX), is malformed, names an unknown option or gives one
+//  twice; the error is then said in one line, escaped (fsh_error_line of
+//  `program`), naming the file and why, the line when it is one:
+//  "PROGRAM: FILE:LINE: ...". Nothing else is printed: CZMQ's zconfig,
+//  which would log a malformed line's raw bytes on stdout, only ever
+//  parses a file found good.
+fsh_args_t *fsh_args_new (const char *program, int argc, char **argv,
+                          const struct option *options, const char *shorts);
 void fsh_args_destroy (fsh_args_t **self_p);
 int fsh_args_argc (fsh_args_t *self);
 char **fsh_args_argv (fsh_args_t *self);
@@ -36,8 +40,8 @@ typedef int (fsh_option_fn) (int opt, const char *value, void *arg);
 
 //  The whole command line, config file first (fsh_args_new; then `-c` is
 //  skipped): each option to the handler. A config file that cannot be
-//  read, a missing argument, an unknown option or a word that is no
-//  option is a usage error of `program`. `shorts` begins with ':'.
+//  used is its one line (fsh_args_new) and exit 2; a missing argument, an
+//  unknown option or a word that is no option is a usage error of `program`. `shorts` begins with ':'.
 //  Returns -1 when every option was taken, else the exit code (2 after a
 //  usage error; the handler's own, e.g. 0 after --help).
 int fsh_options_parse (const char *program, int argc, char **argv, const struct option *longs,

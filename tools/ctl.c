@@ -336,11 +336,12 @@ main (int argc, char *argv [])
     fsh_stdio_open ();
     ctl_t *self = ctl_new ();
     self->json = s_json_wanted (argc, argv);
-    fsh_args_t *args = fsh_args_new (argc, argv, config_keys, S_GLOBAL_SHORTS);
+    fsh_args_t *args = fsh_args_new (PROGRAM, argc, argv, config_keys, S_GLOBAL_SHORTS);
     if (!args) {
-        int rc = s_global_error (self, "%s", "bad config file");
+        //  Its one line is said; under --json the object too
+        ctl_print_failure (self, FSH_ERR_BAD_REQUEST, "bad config file");
         ctl_destroy (&self);
-        return fsh_output_close (PROGRAM, rc);
+        return fsh_output_close (PROGRAM, 2);
     }
     //  A config file may say json = true
     self->json = self->json || s_json_wanted (fsh_args_argc (args), fsh_args_argv (args));

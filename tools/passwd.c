@@ -233,7 +233,7 @@ int
 main (int argc, char **argv)
 {
     fsh_stdio_open ();
-    fsh_args_t *words = fsh_args_new (argc, argv, s_options, S_SHORTS);
+    fsh_args_t *words = fsh_args_new (PROGRAM, argc, argv, s_options, S_SHORTS);
     if (!words)
         return 2;
     passwd_args_t args = { .cost = ACCOUNTS_COST_INTERACTIVE };

@@ -62,7 +62,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     char *given [] = {
         "fshare-fuzz", "-c", (char *) fuzz_file (data, size), "--verbose", "--user=alice", NULL
     };
-    fsh_args_t *args = fsh_args_new (1 + TAIL_WORDS, given, s_options, S_SHORTS);
+    fsh_args_t *args = fsh_args_new ("fshare-fuzz", 1 + TAIL_WORDS, given, s_options,
+                                     S_SHORTS);
     if (!args)
         return 0;
     int argc = fsh_args_argc (args);

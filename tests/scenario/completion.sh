@@ -3,6 +3,14 @@
 # every program's --help options, fshare-ctl's commands and command options,
 # and, asked live from the running agent, the online users, the running
 # agents and `get OWNER <TAB>` paths, one directory at a time, quoted.
+# Every option offered, for every program and every fshare-ctl command, is
+# one the program takes (and, but for a command's, one its --help lists on
+# an option line), offered once: options were scraped from the prose of
+# --help too, so broker --u<TAB> gave --user (fshare-tap's), peer --pr<TAB>
+# --print-key (the broker's), bench -b (socat's) and ctl --pa<TAB>
+# --password-file (connect's), and `fshare-ctl <TAB>` listed ls twice;
+# `ls --all --user <TAB>` left out the agent's own user, whose files
+# ls --all lists too.
 # Prints how long `get OWNER <TAB>` takes with 10,000 files (no assert).
 . "$(dirname "$0")/../lib.sh" "$1"
 
@@ -30,19 +38,65 @@ has() { printf '%s\n' "${COMPREPLY[@]}" | grep -qxF -- "$1" || fail "completion 
 lacks() { printf '%s\n' "${COMPREPLY[@]}" | grep -qxF -- "$1" && fail "completion offers '$1'"; return 0; }
 count_is() { [ "${#COMPREPLY[@]}" -eq "$1" ] || fail "expected $1 completions, got ${#COMPREPLY[@]}: ${COMPREPLY[*]:0:20}"; }
 
-# --- every program: registered, and every option of its --help -----------------------
+# no_duplicates: COMPREPLY offers each word once
+no_duplicates() {
+    local twice
+    twice=$(printf '%s\n' "${COMPREPLY[@]}" | sort | uniq -d)
+    [ -z "$twice" ] || fail "completion offers twice: $twice"
+}
+# taken PROGRAM [WORD...] OPTION: PROGRAM takes OPTION (with a value when
+# its help shows one) after WORD...: the parse goes past it to the unknown
+# --zz-end (which also keeps anything from starting), or stops at a value
+# it checks, never at OPTION itself
+taken() {
+    local option=${*: -1} value=()
+    _fshare_takes_value "${1##*/}" "$option" && value=(1)
+    "$@" "${value[@]}" --zz-end >"$T/out" 2>"$T/err" </dev/null
+    grep -q -- "unknown option '$option'\|option '$option' needs" "$T/err" \
+        && fail "$* is offered but refused: $(cat "$T/err")"
+    return 0
+}
+# on_option_line PROGRAM OPTION: its --help lists OPTION on an option line
+on_option_line() {
+    "$BIN/$1" --help | grep -qE -- "^ {2,6}(-.*[ ,])?$2([ ,]|\$)" \
+        || fail "$1 --help has no option line for $2"
+}
+
+# --- every program: registered, and every option it offers is its own ---------------
+PATH=$BIN:$PATH     # the completion reads the help of the program on the line
 for program in fshare-broker fshare-peer fshare-ctl fshare-tap fshare-passwd fshare-bench \
                fshare-web; do
     complete -p "$program" >/dev/null 2>&1 || fail "no completion registered for $program"
     [ -x "$BIN/$program" ] || { [ "$program" = fshare-web ] && continue; fail "$program not built"; }
-    [ "$program" = fshare-ctl ] && continue     # global options and commands: below
-    comp "$BIN/$program" --
-    n=0
-    for option in $("$BIN/$program" --help | grep -oE -- '(^|[][ ,|(])--[a-z][a-z0-9-]*' \
-                    | sed 's/^[][ ,|(]//' | sort -u); do
-        has "$option"; n=$((n + 1))
+    comp "$program" -
+    no_duplicates
+    [ "${#COMPREPLY[@]}" -ge 3 ] || fail "$program: only ${#COMPREPLY[@]} options offered"
+    for option in "${COMPREPLY[@]}"; do
+        on_option_line "$program" "$option"
+        taken "$BIN/$program" "$option"
     done
-    [ "$n" -ge 3 ] || fail "found only $n options in $program --help"
+done
+comp fshare-broker --u
+count_is 0
+comp fshare-broker --pr
+has --print-key; count_is 1
+comp fshare-peer --pr
+count_is 0
+comp fshare-bench -
+lacks -b; has --files; has --peers; has --no-socat
+comp fshare-ctl --pa
+count_is 0
+comp fshare-passwd --
+has --stdin; has --delete; has --config
+# fshare-ctl's commands, once each, and each command's options
+comp fshare-ctl ""
+no_duplicates
+for command in "${COMPREPLY[@]}"; do
+    comp fshare-ctl "$command" -
+    no_duplicates
+    for option in "${COMPREPLY[@]}"; do
+        taken "$BIN/fshare-ctl" --user nobody "$command" alice path "$option"
+    done
 done
 comp "$BIN/fshare-tap" --topic ""
 has presence; has files; has stats; count_is 3
@@ -83,6 +137,8 @@ comp "$CTL" --user bob get ""
 has alice; lacks bob; count_is 1
 comp "$CTL" --user bob ls --all --user a
 has alice; count_is 1
+comp "$CTL" --user bob ls --all --user ""
+has alice; has bob; count_is 2
 
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 t0=$(date +%s%N)

@@ -9,7 +9,14 @@
 # Every program reads the file whatever spelling of -c getopt_long takes
 # (--config=FILE, -cFILE, --conf FILE, -vcFILE): those were accepted and
 # the file quietly ignored.
+# Whatever is wrong with the file, every program says so in one line on
+# stderr, escaped, naming what failed and why, and nothing on stdout:
+# CZMQ's zconfig printed its own "E (zconfig): invalid syntax" lines
+# (twice, on stdout, the file's raw bytes) before ours, a missing file had
+# no reason and its raw name, and tap, web and ctl added more lines.
 . "$(dirname "$0")/../lib.sh" "$1"
+PROGRAMS="fshare-broker fshare-peer fshare-tap fshare-web fshare-passwd fshare-ctl"
+ESC=$(printf '\033')
 
 conf() { printf '%b' "$1" >"$T/bad.conf"; }
 # refused BROKER|PEER LINE WORDS: exit 2 and the error names the line
@@ -53,6 +60,32 @@ for program in fshare-broker fshare-peer fshare-tap fshare-web fshare-ctl; do
 done
 # a -c that is another option's argument names no file
 expect 0 "$BIN/fshare-peer" --dir -c "$T/bad.conf" --help
+
+# one_line PROGRAM FILE WORDS: -c FILE is refused in one escaped line
+# of stderr that holds WORDS, and nothing on stdout
+one_line() {
+    local program=$1 file=$2 words=$3
+    expect 2 "$BIN/$program" -c "$file" --help
+    err_lines 1
+    [ -s "$T/out" ] && fail "$program: stdout: $(cat -v "$T/out")"
+    grep -q "$ESC" "$T/err" && fail "$program: a raw ESC on stderr: $(cat -v "$T/err")"
+    grep -q -- "^$program: .*$words" "$T/err" \
+        || fail "$program: stderr lacks '$words': $(cat -v "$T/err")"
+}
+for program in $PROGRAMS; do
+    conf 'li\033[31mx = 1\n'
+    one_line "$program" "$T/bad.conf" "bad.conf:1: malformed line (text after a name"
+    conf 'heartbeat = 500\nlisten = "tcp://127.0.0.1:1\n'
+    one_line "$program" "$T/bad.conf" "bad.conf:2: malformed line (no closing \")"
+    conf 'heartbeat = 500\n  listen = x\n'
+    one_line "$program" "$T/bad.conf" "bad.conf:2: malformed line (indented by other"
+    conf 'heartbeat = 500\n        listen = x\n'
+    one_line "$program" "$T/bad.conf" "bad.conf:2: malformed line (indented deeper"
+    one_line "$program" "$T/no"$'\e]0;TITLE\a'"SUCH" \
+        "cannot read config file $T/no\\\\x1b]0;TITLE\\\\x07SUCH: No such file or directory"
+    one_line "$program" "$T" "cannot read config file $T: Is a directory"
+    one_line "$program" "" "config file: no path given"
+done
 
 # a good one: comments, blank lines, every key once
 printf '# the broker\n\nheartbeat = 500   # ms\n\nlisten = ipc://%s/b.sock\n' "$T" >"$T/good.conf"

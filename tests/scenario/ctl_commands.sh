@@ -96,8 +96,10 @@ out_has "USER *SIZE *MODIFIED *PATH"; out_has "alice .* docs/report.pdf"; out_ha
 lines "$T/out" 4
 expect 0 "$CTL" --user bob --json ls --all
 json 'map([.user, .path]) == [["alice","docs/report.pdf"],["alice","notes.txt"],["bob","b.txt"]]'
-expect 0 "$CTL" --user bob ls --all --user alice '*.pdf' --json
+expect 0 "$CTL" --user bob ls --all --user alice '**/*.pdf' --json
 json 'map(.path) == ["docs/report.pdf"]'
+expect 0 "$CTL" --user bob ls --all --user alice '*.pdf' --json    # as get: '*' stays in docs/
+json 'length == 0'
 expect 0 "$CTL" --user bob ls --all '*.nothing'
 out_has "no files"
 expect 1 "$CTL" --user bob ls --all --user nobody

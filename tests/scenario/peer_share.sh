@@ -21,11 +21,11 @@ has_peer bob bob || fail "bob's peers lack bob himself"
 ctl_jq alice '.my_files == 2 and .peers == 1 and .other_files == 0' -- status \
     || fail "alice's status: $(ctl alice --json status)"
 
-# ls: my own files; a glob matches across directories; --user
+# ls: my own files; a glob's **/ matches across directories; --user
 [ "$(ctl alice --json ls | jq -r '[.[].path] | join(",")')" = "a.txt,sub/b.pdf" ] \
     || fail "alice's own files: $(ctl alice --json ls)"
-[ "$(ctl bob --json ls --all '*.pdf' | jq -r '[.[].path] | join(",")')" = "sub/b.pdf" ] \
-    || fail "glob *.pdf: $(ctl bob --json ls --all '*.pdf')"
+[ "$(ctl bob --json ls --all '**/*.pdf' | jq -r '[.[].path] | join(",")')" = "sub/b.pdf" ] \
+    || fail "glob **/*.pdf: $(ctl bob --json ls --all '**/*.pdf')"
 [ "$(ctl bob --json ls --all --user alice | jq length)" = 2 ] || fail "ls --all --user alice"
 ctl bob ls --all --user nobody >"$T/out" 2>&1 && fail "an unknown user was accepted"
 grep -q "unknown user nobody" "$T/out" || fail "no 'unknown user': $(cat "$T/out")"

@@ -63,7 +63,7 @@ s_words (config_t *self, const char *text, size_t size)
 {
     s_write (self, text, size);
     char *argv [] = { "prog", "-c", self->path, NULL };
-    fsh_args_t *args = fsh_args_new (3, argv, s_options, S_SHORTS);
+    fsh_args_t *args = fsh_args_new ("prog", 3, argv, s_options, S_SHORTS);
     if (!args)
         return NULL;
     char **words = fsh_args_argv (args);
@@ -105,7 +105,7 @@ test_command_line_wins (void **state)
     const char *text = "listen = \"tcp://127.0.0.1:7000\"\nregister = 0\n";
     s_write (self, text, strlen (text));
     char *argv [] = { "prog", "-c", self->path, "--listen", "ipc://x", NULL };
-    fsh_args_t *args = fsh_args_new (5, argv, s_options, S_SHORTS);
+    fsh_args_t *args = fsh_args_new ("prog", 5, argv, s_options, S_SHORTS);
     assert_non_null (args);
     //  Config words first, then the command line's, so the command line wins.
     assert_int_equal (fsh_args_argc (args), 8);
@@ -122,24 +122,24 @@ test_command_line_wins (void **state)
 
     //  --config works as -c does; without either, argv as it is
     char *longer [] = { "prog", "--config", self->path, NULL };
-    args = fsh_args_new (3, longer, s_options, S_SHORTS);
+    args = fsh_args_new ("prog", 3, longer, s_options, S_SHORTS);
     assert_non_null (args);
     assert_int_equal (fsh_args_argc (args), 6);
     fsh_args_destroy (&args);
     char *plain [] = { "prog", "--verbose", "word", NULL };
-    args = fsh_args_new (3, plain, s_options, S_SHORTS);
+    args = fsh_args_new ("prog", 3, plain, s_options, S_SHORTS);
     assert_non_null (args);
     assert_int_equal (fsh_args_argc (args), 3);
     assert_string_equal (fsh_args_argv (args) [2], "word");
     fsh_args_destroy (&args);
     //  After "--", -c is a word like any other; -c last names no file
     char *after [] = { "prog", "--", "-c", "/nonexistent", NULL };
-    args = fsh_args_new (4, after, s_options, S_SHORTS);
+    args = fsh_args_new ("prog", 4, after, s_options, S_SHORTS);
     assert_non_null (args);
     assert_int_equal (fsh_args_argc (args), 4);
     fsh_args_destroy (&args);
     char *last [] = { "prog", "-c", NULL };
-    args = fsh_args_new (2, last, s_options, S_SHORTS);
+    args = fsh_args_new ("prog", 2, last, s_options, S_SHORTS);
     assert_non_null (args);
     fsh_args_destroy (&args);
 }
@@ -151,7 +151,7 @@ s_read_file (config_t *self, int argc, char **argv)
 {
     const char *text = "listen = from-file\n";
     s_write (self, text, strlen (text));
-    fsh_args_t *args = fsh_args_new (argc, argv, s_options, S_SHORTS);
+    fsh_args_t *args = fsh_args_new ("prog", argc, argv, s_options, S_SHORTS);
     assert_non_null (args);
     char **words = fsh_args_argv (args);
     bool read = fsh_args_argc (args) > argc && streq (words [2], "from-file");
@@ -251,6 +251,14 @@ test_bad_files (void **state)
     s_expect (self, "li sten = a\n", NULL);
     s_expect (self, "    listen = a\n", NULL);
     s_expect (self, "\xff\xfe = 1\n", NULL);
+    s_expect (self, "/listen = a\n", NULL);
+    s_expect (self, "listen = 'a' b\n", NULL);
+    s_expect (self, "listen = a\n        verbose = 1\n", NULL);
+    //  What zconfig takes, the scan before it takes too (the scan, not
+    //  zconfig, says what is malformed: zconfig would print on stdout)
+    s_expect (self, "listen = 'a b'  # c\r\n", "--listen a b");
+    s_expect (self, "\t# c\n \t\n\f\nlisten = \"a # b\" # c\n", "--listen a # b");
+    s_expect (self, "listen=a#b\n", "--listen a");
     //  A boolean that is neither true nor false is a mistake, not "false"
     s_expect (self, "verbose = ture\n", NULL);
     s_expect (self, "register = maybe\n", NULL);
@@ -265,9 +273,9 @@ test_bad_files (void **state)
     assert_null (s_words (self, nul_line, sizeof nul_line - 1));
     //  Files that are not there or not files
     char *missing [] = { "prog", "-c", "/nonexistent/fshare.cfg", NULL };
-    assert_null (fsh_args_new (3, missing, s_options, S_SHORTS));
+    assert_null (fsh_args_new ("prog", 3, missing, s_options, S_SHORTS));
     char *directory [] = { "prog", "-c", "/tmp", NULL };
-    assert_null (fsh_args_new (3, directory, s_options, S_SHORTS));
+    assert_null (fsh_args_new ("prog", 3, directory, s_options, S_SHORTS));
 }
 
 //  The handler of test_options_parse: collects "<opt>=<value>" words.

@@ -322,6 +322,20 @@ test_model (void **state)
     files = model_files (model, "alice", "*.txt", NULL, false);
     assert_int_equal (zlistx_size (files), 2);
     zlistx_destroy (&files);
+    //  The filter's globs are get's and ls's (fsh_glob_match): `*` within
+    //  one component, `**/` across any number, none included
+    const char *globs [] = { "*", "**/y", "a/**/b", "a/**", "**", "a/*" };
+    const size_t matches [] = { 3, 1, 1, 3, 6, 2 };
+    for (size_t i = 0; i < 6; i++) {
+        files = model_files (model, "alice", globs [i], NULL, false);
+        if (zlistx_size (files) != matches [i])
+            fail_msg ("filter '%s': %zu files, not %zu", globs [i], zlistx_size (files),
+                      matches [i]);
+        for (file = (model_file_t *) zlistx_first (files); file;
+             file = (model_file_t *) zlistx_next (files))
+            assert_true (fsh_glob_match (globs [i], file->path));
+        zlistx_destroy (&files);
+    }
     model_destroy (&model);
     assert_null (model);
 }

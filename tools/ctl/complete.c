@@ -2,8 +2,10 @@
     See complete.h.
 
     Paths come from the agent's view (`ls --all --user OWNER`), filtered by
-    the agent itself with a glob built from the prefix, so that a TAB after
-    a few letters moves only the paths that can match. Below the prefix,
+    the agent itself with globs built from the prefix (PREFIX* for files,
+    PREFIX* + "/<two stars>" for what is below directories: ls's `*` stays
+    within one component), so that a TAB after a few letters moves only the paths
+    that can match. Below the prefix,
     each path is cut after its next '/', and the cuts are printed once:
     10,000 files in a few folders complete as a few words.
 */
@@ -52,18 +54,20 @@ s_starts_with (const char *text, const char *prefix)
     return strncmp (text, prefix, strlen (prefix)) == 0;
 }
 
-//  PREFIX* as an fnmatch glob: the prefix's own *?[\ escaped.
+//  PREFIX* as a glob (fsh_glob_match, ls's), the prefix's own *?[\ escaped;
+//  with `below`, PREFIX*/**: what lies in the directories it begins (a
+//  `*` stays within one component, so one glob cannot say both).
 static char *
-s_prefix_glob (const char *prefix)
+s_prefix_glob (const char *prefix, bool below)
 {
-    char *glob = (char *) zmalloc (2 * strlen (prefix) + 2);
+    char *glob = (char *) zmalloc (2 * strlen (prefix) + 5);
     char *out = glob;
     for (const char *in = prefix; *in; in++) {
         if (strchr ("*?[\\", *in))
             *out++ = '\\';
         *out++ = *in;
     }
-    *out = '*';
+    strcpy (out, below? "*/**": "*");
     return glob;
 }
 
@@ -97,15 +101,16 @@ s_agents (const char *prefix, bool quote)
     return printed? 0: 1;
 }
 
+//  The online users that begin with `prefix`; the agent's own only `with_me`
 static int
-s_users (fsh_ctlclient_t *client, const char *prefix, bool quote)
+s_users (fsh_ctlclient_t *client, const char *prefix, bool with_me, bool quote)
 {
     Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
     request.command = "peers";
     zlistx_t *replies = s_call (client, &request);
     if (!replies)
         return 1;
-    const char *me = fsh_ctlclient_user (client);
+    const char *me = with_me? NULL: fsh_ctlclient_user (client);
     int printed = 0;
     for (Fshare__CtlReply *reply = (Fshare__CtlReply *) zlistx_first (replies); reply;
          reply = (Fshare__CtlReply *) zlistx_next (replies))
@@ -136,12 +141,13 @@ s_path_word (zhashx_t *seen, const char *path, size_t prefix_len, bool quote)
     return printed;
 }
 
+//  The words of OWNER's paths matching one glob (s_prefix_glob) into
+//  `seen`; -1 when the request failed.
 static int
-s_paths (fsh_ctlclient_t *client, const char *owner, const char *prefix, bool quote)
+s_paths_of (fsh_ctlclient_t *client, const char *owner, const char *prefix, bool below,
+            bool quote, zhashx_t *seen)
 {
-    if (fsh_user_check (owner))
-        return 1;
-    char *glob = s_prefix_glob (prefix);
+    char *glob = s_prefix_glob (prefix, below);
     Fshare__CtlRequest request = FSHARE__CTL_REQUEST__INIT;
     request.command = "ls";
     request.all = true;
@@ -150,8 +156,7 @@ s_paths (fsh_ctlclient_t *client, const char *owner, const char *prefix, bool qu
     zlistx_t *replies = s_call (client, &request);
     zstr_free (&glob);
     if (!replies)
-        return 1;
-    zhashx_t *seen = zhashx_new ();
+        return -1;
     size_t prefix_len = strlen (prefix);
     int printed = 0;
     for (Fshare__CtlReply *reply = (Fshare__CtlReply *) zlistx_first (replies); reply;
@@ -161,9 +166,21 @@ s_paths (fsh_ctlclient_t *client, const char *owner, const char *prefix, bool qu
             if (file && s_offerable (file->path, true) && s_starts_with (file->path, prefix))
                 printed += s_path_word (seen, file->path, prefix_len, quote);
         }
-    zhashx_destroy (&seen);
     zlistx_destroy (&replies);
-    return printed? 0: 1;
+    return printed;
+}
+
+//  OWNER's files that begin with the prefix, then its directories that do
+static int
+s_paths (fsh_ctlclient_t *client, const char *owner, const char *prefix, bool quote)
+{
+    if (fsh_user_check (owner))
+        return 1;
+    zhashx_t *seen = zhashx_new ();
+    int files = s_paths_of (client, owner, prefix, false, quote, seen);
+    int below = files < 0? -1: s_paths_of (client, owner, prefix, true, quote, seen);
+    zhashx_destroy (&seen);
+    return files > 0 || below > 0? 0: 1;
 }
 
 int
@@ -177,8 +194,8 @@ ctl_complete (fsh_ctlclient_t *client, int argc, char **argv)
     const char *kind = argc > 0? argv [0]: "";
     if (streq (kind, "agents") && argc <= 2)
         return s_agents (argc > 1? argv [1]: "", quote);
-    if (streq (kind, "users") && argc <= 2)
-        return s_users (client, argc > 1? argv [1]: "", quote);
+    if ((streq (kind, "users") || streq (kind, "owners")) && argc <= 2)
+        return s_users (client, argc > 1? argv [1]: "", streq (kind, "owners"), quote);
     if (streq (kind, "paths") && argc >= 2 && argc <= 3)
         return s_paths (client, argv [1], argc > 2? argv [2]: "", quote);
     return 2;

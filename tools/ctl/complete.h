@@ -4,10 +4,13 @@
 
         fshare-ctl [--user NAME | --control EP] __complete [--quote] agents [PREFIX]
         fshare-ctl [--user NAME | --control EP] __complete [--quote] users [PREFIX]
+        fshare-ctl [--user NAME | --control EP] __complete [--quote] owners [PREFIX]
         fshare-ctl [--user NAME | --control EP] __complete [--quote] paths OWNER [PREFIX]
 
     `agents`: users whose agent runs on this machine (for --user); `users`:
-    the online users other than the agent's own (for get OWNER, ls --user);
+    the online users other than the agent's own (for get OWNER: one does
+    not download one's own files); `owners`: every online user, the agent's
+    own too (for ls --all --user, which lists one's own files as well);
     `paths`: OWNER's published paths that begin with PREFIX, completed one
     directory at a time as a shell completes files (`docs/` stands for
     everything below it). One word a line, nothing on standard error, exit 0

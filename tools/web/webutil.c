@@ -4,7 +4,6 @@
 #include "cli.h"
 #include "escape.h"
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <sodium.h>
 #include <stdarg.h>
 
@@ -380,7 +379,7 @@ web_host_is_loopback (const char *host)
 bool
 web_glob_match (const char *glob, const char *path)
 {
-    return !glob || !*glob || fnmatch (glob, path, 0) == 0;
+    return !glob || !*glob || fsh_glob_match (glob, path);
 }
 
 //  --- a saved file, beneath the downloads directory ---------------------------

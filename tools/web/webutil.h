@@ -104,6 +104,8 @@ bool web_host_is_loopback (const char *host);
 int web_open_beneath (const char *dir, const char *path, struct stat *st);
 
 //  --- globs like the agent's ls --all --------------------------------------
+//  Whether the filter `glob` (none: NULL or "") takes `path`: fsh_glob_match,
+//  the matcher of ls --all and get, so the page shows what they would.
 bool web_glob_match (const char *glob, const char *path);
 
 #endif
