@@ -76,6 +76,7 @@ s_on_events (zloop_t *loop, zsock_t *sock, void *arg)
 {
     (void) loop;
     agent_t *self = (agent_t *) arg;
+    bool applied = false;
     for (int count = 0; count < EVENT_BATCH; count++) {
         if (count && !(zsock_events (sock) & ZMQ_POLLIN))
             break;
@@ -90,10 +91,14 @@ s_on_events (zloop_t *loop, zsock_t *sock, void *arg)
             continue;
         }
         control_publish (self->control, event, false);
-        if (view_event (self->view, event) == VIEW_RESYNC)
+        view_result_t result = view_event (self->view, event);
+        if (result == VIEW_RESYNC)
             link_resync (self->link, view_resync_reason (self->view));
+        applied = applied || result == VIEW_APPLIED;
         fsh_event_destroy (&event);
     }
+    if (applied)
+        transfers_on_view (self->transfers);
     return 0;
 }
 

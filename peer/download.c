@@ -193,6 +193,37 @@ s_switch_source (downloads_t *self, download_t *download)
     return switched;
 }
 
+//  The content's digest became known after the Get was sent (a file the
+//  owner was still hashing when we asked): kept for the end's check, the
+//  partial file's record and another source when the owner goes.
+static void
+s_learn_digest (downloads_t *self, download_t *download, const uint8_t *sha256)
+{
+    if (download->has_sha256 || !download->sink || sink_learn_digest (download->sink, sha256))
+        return;
+    download->has_sha256 = true;
+    memcpy (download->sha256, sha256, DIGEST_SIZE);
+    tlink_debug (self->link, "%s: %s:'%s': its digest is known now", self->link->user,
+                 download->owner, download->path);
+}
+
+void
+downloads_on_view (downloads_t *self)
+{
+    for (download_t *download = (download_t *) zhashx_first (self->table); download;
+         download = (download_t *) zhashx_next (self->table)) {
+        if (download->has_sha256 || download->answered || !download->sink
+        ||  !sink_started (download->sink))
+            continue;
+        //  The very version being fetched, as the owner publishes it now
+        const fileset_file_t *file = dlsource_published (self->view, download->owner,
+                                                         download->path);
+        if (file && file->has_sha256 && file->size == sink_size (download->sink)
+        &&  file->mtime == sink_mtime (download->sink))
+            s_learn_digest (self, download, file->sha256);
+    }
+}
+
 //  --------------------------------------------------------------------------
 //  The owner's messages
 
@@ -228,6 +259,8 @@ s_on_opened (downloads_t *self, download_t *download, Fshare__Opened *opened)
         return;
     }
     sink_set_mode (download->sink, opened->mode);
+    if (opened->sha256.len == DIGEST_SIZE)
+        s_learn_digest (self, download, opened->sha256.data);
     if (!download->switched_from)
         download->start_offset = opened->offset;
     download->heard = zclock_mono ();
@@ -514,6 +547,8 @@ downloads_tick (downloads_t *self)
 {
     int64_t now = zclock_mono ();
     int64_t limit = tlink_stall_limit (self->link);
+    //  A digest published in a resync's snapshot is learnt here
+    downloads_on_view (self);
     zlistx_t *list = fsh_idtable_items (self->table);
     for (download_t *download = (download_t *) zlistx_first (list); download;
          download = (download_t *) zlistx_next (list)) {

@@ -32,6 +32,11 @@ void downloads_destroy (downloads_t **self_p);
 //  then checked against what was published, and no digest is known).
 void downloads_set_view (downloads_t *self, view_t *view);
 
+//  The view changed: a download whose digest was not known when it was
+//  asked for takes it up once the owner publishes it for the very version
+//  being fetched (so another source can take over if the owner goes).
+void downloads_on_view (downloads_t *self);
+
 //  ctl "get" and "cancel" (see transfer.h).
 void downloads_get (downloads_t *self, zframe_t *to, Fshare__CtlRequest *request);
 void downloads_cancel (downloads_t *self, zframe_t *to);

@@ -283,6 +283,8 @@ uint64_t sink_offset (sink_t *self)       { return self->offset; }
 uint64_t sink_expect_size (sink_t *self)  { return self->expect_size; }
 int64_t sink_expect_mtime (sink_t *self)  { return self->expect_mtime; }
 uint64_t sink_size (sink_t *self)         { return self->size; }
+int64_t sink_mtime (sink_t *self)         { return self->mtime; }
+bool sink_started (sink_t *self)          { return self->started; }
 uint64_t sink_written (sink_t *self)      { return self->written; }
 bool sink_resumed (sink_t *self)          { return self->resumed; }
 bool sink_restarted (sink_t *self)        { return self->restarted; }
@@ -629,6 +631,18 @@ sink_finish (sink_t *self, const uint8_t *sha256, size_t sha256_size, char **err
         s_remove_part (self);
         return -1;
     }
+    return 0;
+}
+
+int
+sink_learn_digest (sink_t *self, const uint8_t sha256 [DIGEST_SIZE])
+{
+    if (self->has_sha256)
+        return memcmp (self->sha256, sha256, DIGEST_SIZE) == 0? 0: -1;
+    self->has_sha256 = true;
+    memcpy (self->sha256, sha256, DIGEST_SIZE);
+    if (self->meta_stored && !self->closed)
+        self->meta_stored = s_record_write (self) == 0;
     return 0;
 }
 

@@ -81,12 +81,21 @@ int sink_write (sink_t *self, uint64_t offset, const void *data, size_t size, ch
 //  then removed: it cannot be trusted).
 int sink_finish (sink_t *self, const uint8_t *sha256, size_t sha256_size, char **error);
 
+//  The content's digest, learnt after the download began (the owner
+//  published it since, or said it in its Opened): the end is checked
+//  against it, and the partial file's record names it, so another source
+//  and a later get can take the bytes up. 0, or -1 when another digest is
+//  known already (nothing changes).
+int sink_learn_digest (sink_t *self, const uint8_t sha256 [DIGEST_SIZE]);
+
 //  Give up: the partial file stays for a resume when `keep` and it holds
 //  some bytes of a known source; otherwise it is removed.
 void sink_abort (sink_t *self, bool keep);
 
 //  Progress and outcome.
 uint64_t sink_size (sink_t *self);
+int64_t sink_mtime (sink_t *self);      //  the version's, once started
+bool sink_started (sink_t *self);
 uint64_t sink_written (sink_t *self);
 bool sink_resumed (sink_t *self);
 bool sink_restarted (sink_t *self);

@@ -161,6 +161,12 @@ transfers_set_view (transfers_t *self, view_t *view)
     downloads_set_view (self->downloads, view);
 }
 
+void
+transfers_on_view (transfers_t *self)
+{
+    downloads_on_view (self->downloads);
+}
+
 bool
 transfers_on_message (transfers_t *self, Fshare__Message *msg, zmq_msg_t *data)
 {

@@ -48,6 +48,8 @@ void transfers_on_corrupted (transfers_t *self, uploads_corrupted_fn *fn, void *
 //  The agent's view of the other users' files: downloads check the
 //  owner's answer against what it published, and find content by digest.
 void transfers_set_view (transfers_t *self, view_t *view);
+//  The view has applied new events (downloads_on_view)
+void transfers_on_view (transfers_t *self);
 //  Serve only these files (uploads_set_published)
 void transfers_set_published (transfers_t *self, fileset_t *files);
 

@@ -3,7 +3,7 @@
     that are not file names, corruption and out-of-place chunks, write
     failures with their codes, a downloads directory moved mid-download,
     content that agrees with the owner's digest but not with the published
-    one; the saved mode (executable bits only where readable under the
+    one, or with one learnt after the start; the saved mode (executable bits only where readable under the
     umask, never set-id); the transfer's end checked before anything is
     saved; cache drop-behind and write-back errors. The partial file
     (its choice, its record) is test_sink_part.c's.
@@ -12,6 +12,7 @@
 #include "source.h"
 #include "sink.h"
 #include "digestdb.h"
+#include "partrecord.h"
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -343,6 +344,44 @@ test_not_published_content (void **state)
     assert_int_equal (fixture_count_entries (fx->downloads), 0);
 }
 
+//  A digest learnt after the start (the owner published it late) is
+//  recorded on the partial file and held against the end like one known
+//  from the start; another digest after it is refused.
+static void
+test_learnt_digest (void **state)
+{
+    fixture_ends_t *fx = (fixture_ends_t *) *state;
+    char *error = NULL;
+    uint8_t published [32], sent [32];
+    memset (fx->buf, 'p', 10);
+    crypto_hash_sha256 (published, fx->buf, 10);
+    memset (fx->buf, 'c', 10);
+    crypto_hash_sha256 (sent, fx->buf, 10);
+    fsh_err_t code = FSH_ERR_NONE;
+    sink_t *sink = sink_new (fx->downloads, "l.txt", "alice", "l.txt", NULL, &code, &error);
+    assert_non_null (sink);
+    assert_int_equal (sink_start (sink, 10, 5, 0, &error), 0);
+    assert_true (sink_started (sink));
+    assert_int_equal (sink_mtime (sink), 5);
+    assert_int_equal (sink_learn_digest (sink, published), 0);
+    assert_int_equal (sink_learn_digest (sink, published), 0);
+    assert_int_equal (sink_learn_digest (sink, sent), -1);
+    int fd = open (sink_part (sink), O_RDONLY);
+    assert_true (fd >= 0);
+    partrecord_t record;
+    assert_int_equal (partrecord_read (fd, &record), 0);
+    close (fd);
+    assert_true (record.has_sha256);
+    assert_memory_equal (record.sha256, published, 32);
+    assert_int_equal (sink_write (sink, 0, fx->buf, 10, &error), 0);
+    assert_int_equal (sink_finish (sink, sent, 32, &error), -1);
+    assert_int_equal (sink_code (sink), FSH_ERR_CORRUPTED);
+    assert_string_equal (error, "file corrupted in transit: not the content that was published");
+    zstr_free (&error);
+    sink_destroy (&sink);
+    assert_int_equal (fixture_count_entries (fx->downloads), 0);
+}
+
 //  The saved file's mode bits, from the owner's `mode` under `mask`.
 static mode_t
 s_saved_mode (fixture_ends_t *fx, const char *name, uint32_t mode, mode_t mask)
@@ -543,6 +582,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_finish_digest_lengths, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test_setup_teardown (test_never_replaces, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test_setup_teardown (test_not_published_content, fixture_ends_setup, fixture_ends_teardown),
+        cmocka_unit_test_setup_teardown (test_learnt_digest, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test_setup_teardown (test_saved_mode, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test_setup_teardown (test_drop_behind, fixture_ends_setup, fixture_ends_teardown),
         cmocka_unit_test_setup_teardown (test_writeback_errors, fixture_ends_setup, fixture_ends_teardown),
