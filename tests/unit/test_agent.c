@@ -162,9 +162,13 @@ test_two_agents_share (void **state)
     zsock_t *ctl = fixture_ctl_connect (fx, "bob");
     s_wait_view (ctl, "alice:b.txt,alice:docs/a.pdf");
 
-    //  Glob, one user, an unknown user, my own files
-    char *text = s_ls (ctl, true, NULL, "*.pdf");
+    //  Glob (matched as get matches: '*' stays within a directory), one
+    //  user, an unknown user, my own files
+    char *text = s_ls (ctl, true, NULL, "docs/*.pdf");
     assert_string_equal (text, "alice:docs/a.pdf");
+    zstr_free (&text);
+    text = s_ls (ctl, true, NULL, "*.pdf");
+    assert_string_equal (text, "");
     zstr_free (&text);
     text = s_ls (ctl, true, "alice", NULL);
     assert_string_equal (text, "alice:b.txt,alice:docs/a.pdf");
