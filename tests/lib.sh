@@ -284,6 +284,17 @@ need_pyzmq() {
     "$PY" -c "import zmq" 2>/dev/null || fail "python3-zmq is missing (tools/setup.sh installs it)"
 }
 
+# start_owner NAME [OPTIONS] PATH...: digest_owner.py logged in as NAME
+# (password pw), serving PATHs under $T/NAME_files (a trailing number is no
+# part of that dir: alice2 serves $T/alice_files); online before it
+# returns; its pid in PID_NAME.
+start_owner() {
+    local name=$1; shift
+    bg "$name" "$PY" "$OWNER_PY" "$BROKER_EP" "$name" pw "$T/${name%%[0-9]*}_files" "$@"
+    eval "PID_$name=$LAST_PID"
+    wait_until 10 log_has "$name" online || fail "$name is not online"
+}
+
 # start_peer NAME [OPTIONS]: NAME's agent, host dir $T/NAME_files, password
 # $T/pw; its pid in PID_NAME.
 start_peer() {

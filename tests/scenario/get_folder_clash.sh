@@ -12,8 +12,7 @@ start_broker
 mkdir -p "$T/mal_files"
 printf 'file a\n' >"$T/mal_files/a.bin"
 printf 'file under a\n' >"$T/mal_files/b.bin"
-bg mal "$PY" "$OWNER_PY" "$BROKER_EP" mal pw "$T/mal_files" d/a=a.bin d/a/b=b.bin
-wait_until 10 log_has mal online || fail "mal is not online"
+start_owner mal d/a=a.bin d/a/b=b.bin
 start_peer bob
 wait_online 10 bob
 listed() { ctl_jq bob 'length == 2' -- ls --all --user mal; }

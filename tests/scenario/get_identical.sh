@@ -12,9 +12,7 @@ start_broker
 mkdir -p "$T/alice_files"
 head -c 3000000 /dev/urandom >"$T/alice_files/doc.pdf"
 head -c 3000000 /dev/urandom >"$T/alice_files/same-size.bin"
-bg alice "$PY" "$OWNER_PY" "$BROKER_EP" alice pw "$T/alice_files" \
-    doc.pdf same-size.bin
-wait_until 10 log_has alice online || fail "alice is not online"
+start_owner alice doc.pdf same-size.bin
 start_peer bob
 wait_online 10 bob
 has_digest() {

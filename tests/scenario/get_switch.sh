@@ -17,14 +17,8 @@ mkdir -p "$T/alice_files" "$T/carol_files/copies"
 head -c $((24 * MIB + 123)) /dev/urandom >"$T/alice_files/big.bin"
 cp "$T/alice_files/big.bin" "$T/carol_files/copies/same.bin"
 touch -d '2001-02-03' "$T/carol_files/copies/same.bin"     # another mtime
-owner() {   # NAME [OPTIONS] PATH: a digest_owner.py named NAME
-    local name=$1; shift
-    bg "$name" "$PY" "$OWNER_PY" "$BROKER_EP" "$name" pw "$T/${name%%[0-9]*}_files" "$@"
-    eval "PID_$name=$LAST_PID"
-    wait_until 10 log_has "$name" online || fail "$name is not online"
-}
-owner alice --pause-after $((4 * MIB)) big.bin
-owner carol copies/same.bin
+start_owner alice --pause-after $((4 * MIB)) big.bin
+start_owner carol copies/same.bin
 start_peer bob
 wait_online 10 bob
 wait_until 10 sees bob alice big.bin && wait_until 10 sees bob carol copies/same.bin \
@@ -52,7 +46,7 @@ kill -KILL "$PID_carol"
 stopped "$PID_carol" 137
 wait_until 10 not_sees bob carol copies/same.bin || fail "carol's copy still seen"
 rm "$T/bob_dl/big.bin"
-owner alice2 --pause-after $((4 * MIB)) big.bin
+start_owner alice2 --pause-after $((4 * MIB)) big.bin
 wait_until 10 sees bob alice2 big.bin || fail "bob does not see alice2's big.bin"
 bg get2 "$CTL" --user bob get alice2 big.bin
 GET=$LAST_PID
@@ -66,7 +60,7 @@ kept=$(size_of "$PART")
 [ "$kept" -ge $((4 * MIB)) ] || fail "the partial file was not kept ($kept bytes)"
 
 # carol comes back: her copy resumes that partial file, keyed on the digest
-owner carol2 copies/same.bin
+start_owner carol2 copies/same.bin
 wait_until 10 sees bob carol2 copies/same.bin || fail "bob does not see carol2's copy"
 expect 0 ctl bob get carol2 copies/same.bin -o "$T/bob_dl/big.bin"
 grep -q "resumed at $kept bytes" "$T/out" || fail "no resume from the digest: $(cat "$T/out")"

@@ -18,12 +18,6 @@ start_broker
 mkdir -p "$T/alice_files" "$T/carol_files/copies"
 head -c $((24 * MIB + 77)) /dev/urandom >"$T/alice_files/big.bin"
 cp "$T/alice_files/big.bin" "$T/carol_files/copies/same.bin"
-owner() {   # NAME [OPTIONS] PATH: a digest_owner.py named NAME
-    local name=$1; shift
-    bg "$name" "$PY" "$OWNER_PY" "$BROKER_EP" "$name" pw "$T/${name%%[0-9]*}_files" "$@"
-    eval "PID_$name=$LAST_PID"
-    wait_until 10 log_has "$name" online || fail "$name is not online"
-}
 # sha NAME OWNER PATH: OWNER's PATH has a digest in NAME's view
 has_sha() {
     ctl_jq "$1" 'any(.[]; .user == $u and .path == $p and (.sha256 // "") != "")' \
@@ -34,10 +28,10 @@ reached() { [ "$(size_of "$PART")" -ge $((4 * MIB)) ]; }
 
 start_peer bob
 wait_online 10 bob
-owner alice --late-digest --pause-after $((4 * MIB)) big.bin
+start_owner alice --late-digest --pause-after $((4 * MIB)) big.bin
 wait_until 10 sees bob alice big.bin || fail "bob does not see alice's big.bin"
 has_sha bob alice big.bin && fail "alice's digest is known before the get"
-owner carol copies/same.bin
+start_owner carol copies/same.bin
 wait_until 10 has_sha bob carol copies/same.bin || fail "bob does not see carol's digest"
 
 # The digest comes out at 4 MiB; alice dies after bob's view has it
@@ -61,7 +55,7 @@ kill -KILL "$PID_carol"
 stopped "$PID_carol" 137
 wait_until 10 not_sees bob carol copies/same.bin || fail "carol's copy still seen"
 rm "$T/bob_dl/big.bin"
-owner alice2 --late-digest --pause-after $((4 * MIB)) big.bin
+start_owner alice2 --late-digest --pause-after $((4 * MIB)) big.bin
 wait_until 10 sees bob alice2 big.bin || fail "bob does not see alice2's big.bin"
 bg get2 "$CTL" --user bob get alice2 big.bin
 GET=$LAST_PID
@@ -75,7 +69,7 @@ wait "$GET" && fail "the get succeeded without any owner"
 grep -q "owner alice2" "$T/get2.log" || fail "not an owner failure: $(cat "$T/get2.log")"
 kept=$(size_of "$PART")
 [ "$kept" -ge $((4 * MIB)) ] || fail "the partial file was not kept ($kept bytes)"
-owner carol2 copies/same.bin
+start_owner carol2 copies/same.bin
 wait_until 10 has_sha bob carol2 copies/same.bin || fail "bob does not see carol2's digest"
 expect 0 ctl bob get carol2 copies/same.bin -o "$T/bob_dl/big.bin"
 grep -q "resumed at $kept bytes" "$T/out" || fail "no resume from the digest: $(cat "$T/out")"
