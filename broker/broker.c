@@ -14,6 +14,9 @@
 #define COMPLAINTS_PER_SEC   10
 //  How often snapshots that wait for their connection are looked at
 #define SNAPSHOT_RELEASE_MS  50
+//  Requests one connection may have waiting in the broker (64 bytes each
+//  and what a frame holds beyond 33 bytes; a chunk is held by its credit)
+#define BROKER_RCVHWM        256
 
 //  --------------------------------------------------------------------------
 //  Logging bad input without letting a flood of it flood the log
@@ -33,7 +36,10 @@ broker_complain (broker_t *self, const char *format, ...)
 void
 broker_send (broker_t *self, zframe_t *routing_id, Fshare__Message *reply)
 {
-    if (fsh_msg_send_to (reply, self->router, routing_id) == -1 && self->config.verbose)
+    //  The connection's socket is known for the request being handled
+    int fd = routing_id == self->caller_routing_id? self->caller.fd: -1;
+    if (outflow_send (self->outflow, routing_id, fd, reply) == OUTFLOW_FAILED
+    &&  self->config.verbose)
         zsys_debug ("broker: could not send %s: %s", fsh_msg_kind (reply), zmq_strerror (errno));
 }
 
@@ -109,7 +115,7 @@ s_login_setup (broker_t *self, bool local)
         .queue = self->config.login_queue
     };
     char *error = NULL;
-    self->login = login_new (&config, self->loop, self->router, self->ratelog,
+    self->login = login_new (&config, self->loop, self->outflow, self->ratelog,
                              s_login_accept, self, &error);
     if (self->login && config.registration)
         zsys_warning ("broker: registration is ON: the first login of an unknown user "
@@ -192,10 +198,12 @@ s_release_snapshots (zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop; (void) timer_id;
     broker_t *self = (broker_t *) arg;
-    size_t dropped = snapflow_expire (self->snapflow, zclock_mono ());
+    int64_t now = zclock_mono ();
+    size_t dropped = snapflow_expire (self->snapflow, now);
     if (dropped)
         broker_complain (self, "dropped %zu connections whose snapshot was not read for %d ms",
                          dropped, self->config.stall_timeout_ms);
+    outflow_expire (self->outflow, now);
     snapflow_release (self->snapflow, broker_send_snapshot, self);
     return 0;
 }
@@ -226,6 +234,7 @@ s_handle_monitor (zloop_t *loop, zsock_t *reader, void *arg)
         return 0;
     }
     snapflow_disconnected (self->snapflow, value);
+    outflow_disconnected (self->outflow, value);
     for (session_t *session = registry_first (self->registry); session;
          session = registry_next (self->registry))
         if (value >= 0 && session_fd (session) == value) {
@@ -271,6 +280,7 @@ s_broker_destroy (broker_t **self_p)
     monitor_destroy (&self->monitor);
     zsock_destroy (&self->router);
     snapflow_destroy (&self->snapflow);
+    outflow_destroy (&self->outflow);
     zsock_destroy (&self->pub);
     publisher_destroy (&self->publisher);
     gate_destroy (&self->gate);
@@ -358,11 +368,17 @@ s_broker_new (zsock_t *pipe, broker_config_t *config, char **error)
     self->router = zsock_new (ZMQ_ROUTER);
     self->pub = zsock_new (ZMQ_XPUB);
     fsh_socket_limits (self->router, self->config.max_message);
+    //  A connection's requests not yet read: beyond, libzmq stops reading
+    //  that connection (its sender waits; nothing is lost), so a flood of
+    //  requests from many connections cannot pile up here
+    zsock_set_rcvhwm (self->router, BROKER_RCVHWM);
     fsh_socket_limits (self->pub, self->config.max_message);
     subscriptions_setup (self->pub);    //  after the limits: its own, smaller
     //  A subscriber that never reads costs at most FSH_SUBSCRIBER_BYTES
     zsock_set_sndhwm (self->pub, publisher_hwm ());
     self->publisher = publisher_new (self->pub, self->id);
+    self->outflow = outflow_new (self->router, OUTFLOW_BUDGET_BYTES,
+                                 self->config.stall_timeout_ms);
     if ((*error = s_curve_setup (self)))
         return self;
     char *listen = s_bind (self->router, self->config.listen, error);

@@ -19,6 +19,7 @@
 #include "subscriptions.h"
 #include "registry.h"
 #include "snapflow.h"
+#include "outflow.h"
 #include <sodium.h>
 
 struct _broker_t {
@@ -36,15 +37,18 @@ struct _broker_t {
     zcert_t *cert;              //  CURVE key pair; NULL without CURVE
     gate_t *gate;               //  ZAP handler; NULL without CURVE
     gate_caller_t caller;       //  who sent the request being handled
+    zframe_t *caller_routing_id;    //  ...on this connection (while handled)
     fsh_ratelog_t *ratelog;     //  bad-input warnings, shared with the relay
     monitor_t *monitor;         //  connections libzmq dropped (monitor.h)
     snapflow_t *snapflow;       //  snapshots not yet taken (snapflow.h)
+    outflow_t *outflow;         //  replies not yet taken (outflow.h)
 };
 typedef struct _broker_t broker_t;
 
 //  A bad-input warning, rate-limited (the ratelog shared with the relay).
 void broker_complain (broker_t *self, const char *format, ...);
-//  Send a reply to routing_id on the ROUTER (never blocks).
+//  Send a reply to routing_id on the ROUTER (never blocks); dropped when
+//  that connection reads none of its replies (outflow.h).
 void broker_send (broker_t *self, zframe_t *routing_id, Fshare__Message *reply);
 void broker_reply_error (broker_t *self, zframe_t *routing_id, uint64_t request_id,
                          fsh_err_t code, const char *error);

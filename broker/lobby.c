@@ -17,7 +17,7 @@ typedef struct {
 
 struct _lobby_t {
     zloop_t *loop;
-    zsock_t *router;
+    outflow_t *outflow;         //  replies (outflow.h)
     lobby_fn *release;
     void *arg;
     zlistx_t *items;            //  item_t (owned)
@@ -48,11 +48,11 @@ s_item_destructor (void **item_p)
 }
 
 lobby_t *
-lobby_new (zloop_t *loop, zsock_t *router, lobby_fn *release, void *arg)
+lobby_new (zloop_t *loop, outflow_t *outflow, lobby_fn *release, void *arg)
 {
     lobby_t *self = (lobby_t *) zmalloc (sizeof (lobby_t));
     self->loop = loop;
-    self->router = router;
+    self->outflow = outflow;
     self->release = release;
     self->arg = arg;
     self->items = zlistx_new ();
@@ -148,7 +148,7 @@ s_on_timer (zloop_t *loop, int timer_id, void *arg)
         Fshare__Message reply = FSHARE__MESSAGE__INIT;
         fsh_msg_set_error (&reply, item->request_id, item->code, item->error);
         //  The client may be gone by now: nothing to do about it
-        fsh_msg_send_to (&reply, self->router, item->routing_id);
+        outflow_send (self->outflow, item->routing_id, item->caller.fd, &reply);
     }
     else {
         s_held_add (self, item->lane, item->caller.address, -1);

@@ -21,6 +21,7 @@
 #include "fshare.h"
 #include "gate.h"
 #include "throttle.h"
+#include "outflow.h"
 
 //  Generous per address and lane: a broker restart makes every agent
 //  behind one NAT log in again at once. Beyond it a login is answered
@@ -36,7 +37,7 @@ typedef struct _lobby_t lobby_t;
 typedef void (lobby_fn) (void *arg, zframe_t *routing_id, Fshare__Message *msg,
                          const gate_caller_t *caller);
 
-lobby_t *lobby_new (zloop_t *loop, zsock_t *router, lobby_fn *release, void *arg);
+lobby_t *lobby_new (zloop_t *loop, outflow_t *outflow, lobby_fn *release, void *arg);
 //  After the loop has been destroyed, or at least stopped for good: timers
 //  still armed point at the lobby's items.
 void lobby_destroy (lobby_t **self_p);

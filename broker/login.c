@@ -32,7 +32,7 @@ typedef struct {
 
 struct _login_t {
     login_config_t config;
-    zsock_t *router;
+    outflow_t *outflow;         //  replies (outflow.h)
     zloop_t *loop;
     accounts_t *accounts;
     hasher_t *hasher;
@@ -61,7 +61,7 @@ s_refuse (login_t *self, zframe_t *routing_id, uint64_t request_id, fsh_err_t co
 {
     Fshare__Message reply = FSHARE__MESSAGE__INIT;
     fsh_msg_set_error (&reply, request_id, code, text);
-    fsh_msg_send_to (&reply, self->router, routing_id);
+    outflow_send (self->outflow, routing_id, -1, &reply);
 }
 
 static void
@@ -338,13 +338,13 @@ login_accounts_path (login_t *self)
 //  Set-up and tear-down
 
 login_t *
-login_new (const login_config_t *config, zloop_t *loop, zsock_t *router,
+login_new (const login_config_t *config, zloop_t *loop, outflow_t *outflow,
            fsh_ratelog_t *ratelog, login_accept_fn *accept, void *arg, char **error)
 {
     login_t *self = (login_t *) zmalloc (sizeof (login_t));
     self->config = *config;
     self->loop = loop;
-    self->router = router;
+    self->outflow = outflow;
     self->ratelog = ratelog;
     self->accept = accept;
     self->arg = arg;
@@ -358,7 +358,7 @@ login_new (const login_config_t *config, zloop_t *loop, zsock_t *router,
     self->hasher = hasher_new (HASHER_WORKERS, config->cost);
     self->dummy_hash = accounts_hash_password ("fshare: no such user", config->cost);
     self->throttle = throttle_new (config->delay_ms, config->delay_max_ms);
-    self->lobby = lobby_new (loop, router, s_login_release, self);
+    self->lobby = lobby_new (loop, outflow, s_login_release, self);
     if (config->queue > 0)
         lobby_set_per_address (self->lobby, config->queue);
     zloop_reader (loop, hasher_socket (self->hasher), s_handle_hasher, self);

@@ -22,6 +22,7 @@
 #include "accounts.h"
 #include "gate.h"
 #include "ratelog.h"
+#include "outflow.h"
 
 //  The longest Login.instance kept (an agent sends 16 random bytes).
 #define LOGIN_INSTANCE_MAX  64
@@ -60,10 +61,10 @@ typedef struct {
 typedef struct _login_t login_t;
 
 //  Loads the account file; NULL with *error (caller frees) when it cannot.
-//  Replies go out on router; the lobby's timers, the hasher's results and
+//  Replies go out through outflow (outflow.h); the lobby's timers, the hasher's results and
 //  the account file's check run on loop.
 //  Bad input is warned of through ratelog (the broker's).
-login_t *login_new (const login_config_t *config, zloop_t *loop, zsock_t *router,
+login_t *login_new (const login_config_t *config, zloop_t *loop, outflow_t *outflow,
                     fsh_ratelog_t *ratelog, login_accept_fn *accept, void *arg,
                     char **error);
 //  After the loop has been destroyed: its timers point at the login.

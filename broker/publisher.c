@@ -167,7 +167,7 @@ s_cut_flush (snapcut_t *self, bool more, bool continued)
         self->entries [k].more = continued && k + 1 == users;
     }
     self->page.more = more;
-    snapflow_send (self->account, &self->reply, self->router, self->routing_id);
+    snapflow_send (self->account, &self->reply, self->router);
     fsh_pager_reset (self->pager);
     size_t keep = continued && users? users - 1: users;
     for (size_t k = 0; k < keep; k++)

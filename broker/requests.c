@@ -292,6 +292,9 @@ s_sender_session (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
         session = NULL;
     }
     if (!session) {
+        //  An agent whose broker restarted says one such; a flood is bounded
+        broker_complain (self, "a %s request #%" PRIu64 " with a session token this broker "
+                         "does not know: answered unknown_session", fsh_msg_kind (msg), msg->id);
         broker_reply_error (self, routing_id, msg->id, FSH_ERR_UNKNOWN_SESSION, NULL);
         return NULL;
     }
@@ -379,6 +382,7 @@ s_receive_one (broker_t *self)
     //  fsh_chunk_recv, plus who sent it (CURVE key, peer address: gate.h)
     Fshare__Message *msg = more? gate_recv (self->router, &data, &frames, &self->caller,
                                             &tainted): NULL;
+    self->caller_routing_id = more? routing_id: NULL;
     if (!more)
         zmq_msg_init (&data);
     //  Too many frames whose first is a Message: s_dispatch ends what it names
@@ -398,6 +402,7 @@ s_receive_one (broker_t *self)
     }
     else
         s_dispatch (self, routing_id, msg, frames == 2? &data: NULL, frames);
+    self->caller_routing_id = NULL;
     zmq_msg_close (&data);
     fsh_msg_destroy (&msg);
     zframe_destroy (&routing_id);

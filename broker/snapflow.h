@@ -55,9 +55,9 @@ void snapflow_destroy (snapflow_t **self_p);
 snapflow_account_t *snapflow_admit (snapflow_t *self, zframe_t *routing_id, int fd,
                                     uint64_t request_id, snapflow_verdict_t *verdict);
 
-//  Send msg to routing_id on router (ZMQ_DONTWAIT), counted on account.
-int snapflow_send (snapflow_account_t *account, const Fshare__Message *msg, zsock_t *router,
-                   zframe_t *routing_id);
+//  Send msg to the account's connection on router (ZMQ_DONTWAIT), counted
+//  on account.
+int snapflow_send (snapflow_account_t *account, const Fshare__Message *msg, zsock_t *router);
 
 //  Answer (fn) each waiting request whose connection is clear now, and
 //  forget the accounts with nothing queued and nothing waiting.

@@ -65,6 +65,10 @@ object on stdout, and exits 1 when an expectation fails):
       "session": whether it still answers a ping}
   deaf PUB SECONDS
       subscribe to everything and never read (receive high-water mark 1)
+  mute REQ CONNECTIONS COUNT SECONDS [garbage]
+      CONNECTIONS connections (no login) that each send COUNT Pings with a
+      made-up session token (or COUNT frames that are no Message) and
+      never read an answer; prints {"sent"} and holds them for SECONDS
   subflood PUB COUNT SIZE SECONDS
       COUNT subscriptions of SIZE random bytes, then "stats": prints "heard"
       at the first stats event; any event of another topic fails
@@ -797,6 +801,26 @@ def cmd_deaf(args):
     time.sleep(float(seconds))
 
 
+def cmd_mute(args):
+    req, connections, count, seconds = args[:4]
+    payload = b"\xff\xff\xff" if args[4:] == ["garbage"] else ping("made-up-token", 1)
+    CTX.max_sockets = int(connections) + 64
+    socks = []
+    for _ in range(int(connections)):
+        sock = CTX.socket(zmq.DEALER)
+        sock.linger = 0
+        sock.rcvhwm = 1
+        sock.rcvbuf = 4096
+        sock.sndhwm = 0
+        sock.connect(req)
+        socks.append(sock)
+    for sock in socks:
+        for _ in range(int(count)):
+            sock.send(payload)
+    print(json.dumps({"sent": int(connections) * int(count)}), flush=True)
+    time.sleep(float(seconds))
+
+
 def cmd_subflood(args):
     """subflood PUB COUNT SIZE SECONDS: COUNT subscriptions of SIZE random
     bytes, then one to "stats"; prints "heard" once a stats event came
@@ -984,7 +1008,7 @@ def cmd_lockflood(args):
 COMMANDS = {"lockflood": cmd_lockflood, "login": cmd_login, "guess": cmd_guess, "race": cmd_race, "sub": cmd_sub,
             "paths": cmd_paths, "owner": cmd_owner, "hog": cmd_hog, "checker": cmd_checker,
             "snapflood": cmd_snapflood, "snapmany": cmd_snapmany,
-            "manyitems": cmd_manyitems, "deaf": cmd_deaf, "subflood": cmd_subflood,
+            "manyitems": cmd_manyitems, "deaf": cmd_deaf, "mute": cmd_mute, "subflood": cmd_subflood,
             "storm": cmd_storm, "biglist": cmd_biglist, "nul": cmd_nul,
             "flooder": cmd_flooder, "greedy": cmd_greedy, "churn": cmd_churn}
 

@@ -67,7 +67,8 @@ test_hold_and_refuse (void **state)
 
     zloop_t *loop = zloop_new ();
     seen_t seen = { 0 };
-    lobby_t *lobby = lobby_new (loop, router, s_release, &seen);
+    outflow_t *outflow = outflow_new (router, OUTFLOW_BUDGET_BYTES, 1000);
+    lobby_t *lobby = lobby_new (loop, outflow, s_release, &seen);
     gate_caller_t caller = { .fd = -1 };
     snprintf (caller.address, sizeof caller.address, "192.0.2.1");
     int64_t start = zclock_mono ();
@@ -120,6 +121,7 @@ test_hold_and_refuse (void **state)
 
     zloop_destroy (&loop);
     lobby_destroy (&lobby);
+    outflow_destroy (&outflow);
     zframe_destroy (&routing_id);
     zsock_destroy (&dealer);
     zsock_destroy (&router);
@@ -146,7 +148,8 @@ test_lanes_bounded (void **state)
     zframe_t *routing_id = zframe_new ("\0abcd", 5);
     zloop_t *loop = zloop_new ();
     seen_t seen = { 0 };
-    lobby_t *lobby = lobby_new (loop, router, s_release, &seen);
+    outflow_t *outflow = outflow_new (router, OUTFLOW_BUDGET_BYTES, 1000);
+    lobby_t *lobby = lobby_new (loop, outflow, s_release, &seen);
     for (int i = 0; i < 3000; i++)
         lobby_refuse_later (lobby, routing_id, (uint64_t) i, FSH_ERR_INVALID_CREDENTIALS,
                             NULL, 60000);
@@ -176,6 +179,7 @@ test_lanes_bounded (void **state)
     assert_int_equal (lobby_size (lobby), 3000 + LOBBY_HELD_MAX);
     zloop_destroy (&loop);
     lobby_destroy (&lobby);
+    outflow_destroy (&outflow);
     zframe_destroy (&routing_id);
     zsock_destroy (&router);
 }

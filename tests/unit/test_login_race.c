@@ -55,7 +55,8 @@ test_admin_account_wins (void **state)
         .delay_ms = 10, .delay_max_ms = 10
     };
     char *error = NULL;
-    login_t *login = login_new (&config, loop, router, ratelog, s_accept, &race, &error);
+    outflow_t *outflow = outflow_new (router, OUTFLOW_BUDGET_BYTES, 1000);
+    login_t *login = login_new (&config, loop, outflow, ratelog, s_accept, &race, &error);
     assert_non_null (login);
 
     //  carol's first login: unknown, so registration starts hashing "mine"
@@ -98,6 +99,7 @@ test_admin_account_wins (void **state)
     zmsg_destroy (&request);
     zloop_destroy (&loop);
     login_destroy (&login);
+    outflow_destroy (&outflow);
     fsh_ratelog_destroy (&ratelog);
     zsock_destroy (&dealer);
     zsock_destroy (&router);

@@ -44,8 +44,8 @@ test_snapshot_flow (void **state)
     assert_int_equal (verdict, SNAPFLOW_SEND);
     Fshare__Message page = FSHARE__MESSAGE__INIT;
     page.id = 1;
-    assert_int_equal (snapflow_send (account, &page, router, routing_id), 0);
-    assert_int_equal (snapflow_send (account, &page, router, routing_id), 0);
+    assert_int_equal (snapflow_send (account, &page, router), 0);
+    assert_int_equal (snapflow_send (account, &page, router), 0);
     assert_null (snapflow_admit (flow, routing_id, -1, 2, &verdict));
     assert_int_equal (verdict, SNAPFLOW_WAITS);
     assert_null (snapflow_admit (flow, routing_id, -1, 3, &verdict));
@@ -71,7 +71,7 @@ test_snapshot_flow (void **state)
     //  Pages still queued when the broker ends are freed by libzmq later
     account = snapflow_admit (flow, routing_id, -1, 4, &verdict);
     assert_non_null (account);
-    assert_int_equal (snapflow_send (account, &page, router, routing_id), 0);
+    assert_int_equal (snapflow_send (account, &page, router), 0);
     snapflow_destroy (&flow);
     zlistx_destroy (&answered);
     zframe_destroy (&routing_id);
@@ -117,7 +117,7 @@ test_snapshot_budget (void **state)
     for (int i = 0; i < 2; i++) {
         snapflow_account_t *account = snapflow_admit (flow, ids [i], -1, 1, &verdict);
         assert_non_null (account);
-        assert_int_equal (snapflow_send (account, &page, router, ids [i]), 0);
+        assert_int_equal (snapflow_send (account, &page, router), 0);
     }
     //  120,000 bytes in flight: the third is refused, and costs nothing
     assert_true (snapflow_bytes (flow) >= 120000);
@@ -164,7 +164,7 @@ test_snapshot_expire (void **state)
     assert_non_null (account);
     Fshare__Message page = FSHARE__MESSAGE__INIT;
     page.id = 1;
-    assert_int_equal (snapflow_send (account, &page, router, routing_id), 0);
+    assert_int_equal (snapflow_send (account, &page, router), 0);
     int64_t now = zclock_mono ();
     assert_int_equal (snapflow_expire (flow, now), 0);
     assert_int_equal (snapflow_expire (flow, now + 2000), 1);
@@ -177,7 +177,7 @@ test_snapshot_expire (void **state)
     fsh_msg_destroy (&msg);
     snapflow_release (flow, s_answer, NULL);
     account = snapflow_admit (other, routing_id, pair [1], 2, &verdict);
-    assert_int_equal (snapflow_send (account, &page, router, routing_id), 0);
+    assert_int_equal (snapflow_send (account, &page, router), 0);
     snapflow_disconnected (other, pair [1]);
     assert_int_equal (snapflow_expire (other, now + 2000), 0);
     snapflow_destroy (&other);
