@@ -156,10 +156,19 @@ moves_purge (moves_t *self)
 static void
 s_moved_out (hostdir_t *self, move_t *move, zlistx_t *changes)
 {
-    if (move->is_dir)
-        hostdir_remove_dir (self, move->path, changes);
-    else
+    if (!move->is_dir) {
         published_hold (self->published, move->path, changes);
+        return;
+    }
+    hostdir_remove_dir (self, move->path, changes);
+    //  A directory already took its name: one swapped in from outside
+    //  (RENAME_EXCHANGE, its moved-to half read first and watched) or made
+    //  there since. The watches dropped by path were its own too: it is
+    //  watched and read afresh, or what changes in it is never seen.
+    struct stat st;
+    if (fstatat (hostdir_rootfd (self), move->path, &st, AT_SYMLINK_NOFOLLOW) == 0
+    &&  S_ISDIR (st.st_mode))
+        hostdir_add_dir (self, move->path, changes);
 }
 
 void

@@ -83,3 +83,34 @@ same_sums 5
 echo l >"$DIR/id/later"
 expect_events "file_added id/later"
 same_as_disk
+
+# --- ...the other way round: its moved-to half comes first --------------------------
+# renameat2 (outside, inside) gives the host directory's watch IN_MOVED_TO
+# then IN_MOVED_FROM of the same name. The unpaired moved-from half,
+# expiring, dropped the watches under its path by name: the ones just made
+# for the directory swapped in, whose later changes were then never seen.
+mkdir -p "$DIR/sw" "$T/outside/ow"
+echo s1 >"$DIR/sw/s1"
+echo w1 >"$T/outside/ow/w1"
+expect_events "file_added sw/s1"
+exchange "$T/outside/ow" "$DIR/sw"
+next_events
+same_as_disk
+same_sums 5
+echo l >"$DIR/sw/later"
+expect_events "file_added sw/later"
+echo gone >"$T/outside/ow/unseen"      # the directory that left: no longer ours
+expect_events
+same_as_disk
+
+# --- a directory with one of an ignored name (an editor's backup) ------------------
+mkdir -p "$DIR/bk" "$DIR/bk~"
+echo b1 >"$DIR/bk/b1"
+echo t1 >"$DIR/bk~/t1"
+expect_events "file_added bk/b1"
+exchange "$DIR/bk~" "$DIR/bk"
+next_events
+same_as_disk '^bk~/'
+echo l >"$DIR/bk/later"
+expect_events "file_added bk/later"
+same_as_disk '^bk~/'
