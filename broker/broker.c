@@ -277,6 +277,7 @@ s_broker_destroy (broker_t **self_p)
     relay_destroy (&self->relay);
     registry_destroy (&self->registry);
     fsh_ratelog_destroy (&self->ratelog);
+    fsh_ratelog_destroy (&self->strangers);
     monitor_destroy (&self->monitor);
     zsock_destroy (&self->router);
     snapflow_destroy (&self->snapflow);
@@ -364,6 +365,7 @@ s_broker_new (zsock_t *pipe, broker_config_t *config, char **error)
     sodium_bin2hex (self->id, sizeof self->id, raw, sizeof raw);
     self->registry = registry_new ();
     self->ratelog = fsh_ratelog_new (COMPLAINTS_PER_SEC);
+    self->strangers = fsh_ratelog_new (1);
     self->loop = zloop_new ();
     self->router = zsock_new (ZMQ_ROUTER);
     self->pub = zsock_new (ZMQ_XPUB);

@@ -39,6 +39,8 @@ struct _broker_t {
     gate_caller_t caller;       //  who sent the request being handled
     zframe_t *caller_routing_id;    //  ...on this connection (while handled)
     fsh_ratelog_t *ratelog;     //  bad-input warnings, shared with the relay
+    fsh_ratelog_t *strangers;   //  requests with a made-up session: a log of
+                                //  their own, so their flood hides no other
     monitor_t *monitor;         //  connections libzmq dropped (monitor.h)
     snapflow_t *snapflow;       //  snapshots not yet taken (snapflow.h)
     outflow_t *outflow;         //  replies not yet taken (outflow.h)

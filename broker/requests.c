@@ -293,8 +293,9 @@ s_sender_session (broker_t *self, zframe_t *routing_id, Fshare__Message *msg)
     }
     if (!session) {
         //  An agent whose broker restarted says one such; a flood is bounded
-        broker_complain (self, "a %s request #%" PRIu64 " with a session token this broker "
-                         "does not know: answered unknown_session", fsh_msg_kind (msg), msg->id);
+        fsh_ratelog_warning (self->strangers, "broker", "a %s request #%" PRIu64 " with a "
+                             "session token this broker does not know: answered "
+                             "unknown_session", fsh_msg_kind (msg), msg->id);
         broker_reply_error (self, routing_id, msg->id, FSH_ERR_UNKNOWN_SESSION, NULL);
         return NULL;
     }
