@@ -25,6 +25,8 @@
 
 #define REQUEST_TIMEOUT_MS   FSH_CTL_REQUEST_TIMEOUT_MS
 #define PROBE_TIMEOUT_MS     FSH_CTL_PROBE_TIMEOUT_MS
+//  For the agent to end a download it was asked to cancel (Ctrl-C)
+#define CANCEL_WAIT_MS       2000
 
 typedef struct {
     fsh_ctlclient_t *client;    //  which agent, and requests to it

@@ -8,7 +8,6 @@
 */
 #include "ctl.h"
 
-#define CANCEL_WAIT_MS  2000    //  for the agent to confirm a cancel
 
 typedef struct {
     bool bar;                   //  stdout is a terminal: draw progress
@@ -150,28 +149,38 @@ s_output_path (const char *output)
 }
 
 //  Interrupted: ask the agent to cancel (end to end), wait briefly for it.
-static void
-s_get_cancel (ctl_t *self, fsh_ctlstream_t *stream)
+//  The download may have ended first: saved, it is said so (exit 0), not
+//  "cancelled" over a file that is there. The exit code.
+static int
+s_get_cancel (ctl_t *self, fsh_ctlstream_t *stream, const char *owner)
 {
     fsh_ctlstream_send (stream, "cancel");
     int64_t deadline = zclock_mono () + CANCEL_WAIT_MS;
     bool confirmed = false;
+    int rc = 1;
     //  The signal that got us here would end zpoller_wait at once
     zsys_interrupted = 0;
-    while (!confirmed && zclock_mono () < deadline) {
+    while (!confirmed && rc && zclock_mono () < deadline) {
         Fshare__CtlReply *reply = NULL;
         fsh_ctl_result_t result = fsh_ctlstream_recv (stream, (int) (deadline - zclock_mono ()),
                                                       &reply);
         if (result != FSH_CTL_OK && result != FSH_CTL_MALFORMED)
             break;
-        //  The get's own end comes first, then the cancel's OK
-        confirmed = reply && !reply->more && reply->status == FSHARE__STATUS__STATUS_OK
-                 && !reply->get;
+        bool ok_end = reply && !reply->more && reply->status == FSHARE__STATUS__STATUS_OK;
+        //  The get's own end comes first (saved, or cancelled), then the
+        //  cancel's OK
+        if (ok_end && reply->get) {
+            s_get_result (self, reply->get, owner);
+            rc = 0;
+        }
+        confirmed = ok_end && !reply->get;
         fsh_ctl_reply_free (&reply);
     }
     zsys_interrupted = 1;
-    ctl_fail (self, FSH_ERR_CANCELLED, "interrupted: download %s",
-              confirmed? "cancelled": "may still be cancelling");
+    if (rc)
+        ctl_fail (self, FSH_ERR_CANCELLED, "interrupted: download %s",
+                  confirmed? "cancelled": "may still be cancelling");
+    return rc;
 }
 
 //  One reply of the download: -1 while it goes on, else the exit code
@@ -221,7 +230,7 @@ s_get_follow (ctl_t *self, fsh_ctlstream_t *stream, ctl_args_t *args)
         rc = 1;
         if (result == FSH_CTL_INTERRUPTED) {
             s_bar_clear (&view);
-            s_get_cancel (self, stream);
+            rc = s_get_cancel (self, stream, args->words [0]);
         }
         else
         if (result == FSH_CTL_GONE) {

@@ -269,6 +269,95 @@ s_bar (many_t *self, bool force)
     fsh_output_flush ();
 }
 
+//  A poller on the running downloads' sockets, or NULL when none runs.
+static zpoller_t *
+s_poller (many_t *self)
+{
+    zpoller_t *poller = NULL;
+    for (item_t *item = (item_t *) zlistx_first (self->items); item;
+         item = (item_t *) zlistx_next (self->items)) {
+        if (item->state != ITEM_RUNNING)
+            continue;
+        if (!poller)
+            poller = zpoller_new (fsh_ctlstream_socket (item->stream), NULL);
+        else
+            zpoller_add (poller, fsh_ctlstream_socket (item->stream));
+        zpoller_add (poller, fsh_ctlstream_monitor (item->stream));
+    }
+    return poller;
+}
+
+//  What the agent said of each running download. True when it is gone.
+//  `cancelling`: each was asked to cancel, so its end is what is waited
+//  for, and the cancel's own OK (it comes after) ends it as cancelled.
+static bool
+s_read (many_t *self, bool cancelling)
+{
+    bool lost = false;
+    for (item_t *item = (item_t *) zlistx_first (self->items); item;
+         item = (item_t *) zlistx_next (self->items)) {
+        void *which = item->state == ITEM_RUNNING? fsh_ctlstream_ready (item->stream): NULL;
+        //  The agent speaks of each every 200 ms: silence is no agent
+        if (!which && item->state == ITEM_RUNNING && !cancelling
+        &&  zclock_mono () - item->heard > FSH_CTL_STREAM_SILENT_MS) {
+            s_fail (item, FSH_ERR_NO_AGENT, "agent not responding");
+            lost = true;
+        }
+        if (!which)
+            continue;
+        item->heard = zclock_mono ();
+        Fshare__CtlReply *reply = NULL;
+        fsh_ctl_result_t result = fsh_ctlstream_read (item->stream, which, &reply);
+        if (result == FSH_CTL_OK && reply && cancelling && !reply->more && !reply->get
+        &&  reply->status == FSHARE__STATUS__STATUS_OK)
+            s_fail (item, FSH_ERR_CANCELLED, "interrupted");
+        else
+        if (result == FSH_CTL_OK && reply)
+            s_on_reply (item, reply);
+        else
+        if (result == FSH_CTL_GONE) {
+            s_fail (item, FSH_ERR_NO_AGENT, "the agent went away");
+            lost = true;
+        }
+        else
+        if (result == FSH_CTL_MALFORMED)
+            s_fail (item, FSH_ERR_INTERNAL, "the agent sent a malformed reply");
+        fsh_ctl_reply_free (&reply);
+    }
+    return lost;
+}
+
+//  Interrupted: every download still running is cancelled end to end and
+//  its end waited for, briefly (its cancel must reach the agent before we
+//  go: one sent as the process ended was lost, and the file was saved
+//  after it had been reported interrupted). One saved meanwhile is
+//  reported saved. Those not started yet fail as interrupted.
+static void
+s_cancel_all (many_t *self)
+{
+    for (item_t *item = (item_t *) zlistx_first (self->items); item;
+         item = (item_t *) zlistx_next (self->items))
+        if (item->state == ITEM_RUNNING)
+            fsh_ctlstream_send (item->stream, "cancel");
+        else
+        if (item->state == ITEM_WAITING)
+            s_fail (item, FSH_ERR_CANCELLED, "interrupted before it started");
+    //  The signal that got us here would end zpoller_wait at once
+    zsys_interrupted = 0;
+    int64_t deadline = zclock_mono () + CANCEL_WAIT_MS;
+    zpoller_t *poller;
+    while (zclock_mono () < deadline && (poller = s_poller (self))) {
+        zpoller_wait (poller, (int) (deadline - zclock_mono ()));
+        zpoller_destroy (&poller);
+        s_read (self, true);
+    }
+    zsys_interrupted = 1;
+    for (item_t *item = (item_t *) zlistx_first (self->items); item;
+         item = (item_t *) zlistx_next (self->items))
+        if (item->state == ITEM_RUNNING)
+            s_fail (item, FSH_ERR_CANCELLED, "interrupted: may still be cancelling");
+}
+
 //  Keep up to `jobs` downloads going until all have ended. -1 when
 //  interrupted.
 static int
@@ -277,62 +366,22 @@ s_run (many_t *self, int jobs)
     while (!zsys_interrupted) {
         int running = 0;
         bool short_of_fds = false;  //  no more start this round
-        zpoller_t *poller = NULL;
         for (item_t *item = (item_t *) zlistx_first (self->items); item;
              item = (item_t *) zlistx_next (self->items)) {
             if (item->state == ITEM_WAITING && running < jobs && !short_of_fds)
                 short_of_fds = s_start (self, item, running);
-            if (item->state != ITEM_RUNNING)
-                continue;
-            running++;
-            if (!poller)
-                poller = zpoller_new (fsh_ctlstream_socket (item->stream), NULL);
-            else
-                zpoller_add (poller, fsh_ctlstream_socket (item->stream));
-            zpoller_add (poller, fsh_ctlstream_monitor (item->stream));
+            running += item->state == ITEM_RUNNING;
         }
         s_bar (self, false);
+        zpoller_t *poller = s_poller (self);
         if (!poller)
             return 0;
         zpoller_wait (poller, 200);
         zpoller_destroy (&poller);
-        bool lost = false;
-        for (item_t *item = (item_t *) zlistx_first (self->items); item;
-             item = (item_t *) zlistx_next (self->items)) {
-            void *which = item->state == ITEM_RUNNING? fsh_ctlstream_ready (item->stream): NULL;
-            //  The agent speaks of each every 200 ms: silence is no agent
-            if (!which && item->state == ITEM_RUNNING
-            &&  zclock_mono () - item->heard > FSH_CTL_STREAM_SILENT_MS) {
-                s_fail (item, FSH_ERR_NO_AGENT, "agent not responding");
-                lost = true;
-            }
-            if (!which)
-                continue;
-            item->heard = zclock_mono ();
-            Fshare__CtlReply *reply = NULL;
-            fsh_ctl_result_t result = fsh_ctlstream_read (item->stream, which, &reply);
-            if (result == FSH_CTL_OK && reply)
-                s_on_reply (item, reply);
-            else
-            if (result == FSH_CTL_GONE) {
-                s_fail (item, FSH_ERR_NO_AGENT, "the agent went away");
-                lost = true;
-            }
-            else
-            if (result == FSH_CTL_MALFORMED)
-                s_fail (item, FSH_ERR_INTERNAL, "the agent sent a malformed reply");
-            fsh_ctl_reply_free (&reply);
-        }
-        if (lost)
+        if (s_read (self, false))
             s_on_agent_lost (self);
     }
-    //  Interrupted: every download still running is cancelled end to end
-    for (item_t *item = (item_t *) zlistx_first (self->items); item;
-         item = (item_t *) zlistx_next (self->items))
-        if (item->state == ITEM_RUNNING) {
-            fsh_ctlstream_send (item->stream, "cancel");
-            s_fail (item, FSH_ERR_CANCELLED, "interrupted");
-        }
+    s_cancel_all (self);
     return -1;
 }
 
@@ -350,12 +399,13 @@ s_report (many_t *self)
          item = (item_t *) zlistx_next (self->items)) {
         saved += item->state == ITEM_SAVED;
         identical += item->state == ITEM_IDENTICAL;
-        failed += item->state == ITEM_FAILED;
-        if (item->state == ITEM_FAILED)
+        failed += item->state == ITEM_FAILED || item->state < ITEM_SAVED;
+        if (item->state == ITEM_FAILED || item->state < ITEM_SAVED)
             ctl_fail_plain (self->owner, item->path, ctl_text (item->saved));
         if (!array)
             continue;
-        json_t *obj = item->state == ITEM_FAILED
+        //  (s_run ends none waiting or running; a failure all the same)
+        json_t *obj = item->state == ITEM_FAILED || item->state < ITEM_SAVED
             ? json_pack ("{s:s, s:s, s:s}", "path", item->path, "error", ctl_text (item->saved),
                          "code", fsh_err_name (item->code))
             : json_pack ("{s:s, s:I, s:s}", "path", ctl_text (item->saved),
