@@ -12,8 +12,9 @@ err_has "$gone_home"
 err_has "does not exist"
 [ -e "$T/nonexistent" ] && fail "the missing home was created: $(find "$T/nonexistent")"
 # the agent as well
+echo pw >"$T/pw"
 expect 1 env -u XDG_STATE_HOME HOME="$gone_home" "$PEER" --broker "$BROKER_EP" --user alice \
-    --share "$T" --password-file /dev/null
+    --dir "$T/alice_files" --downloads "$T/alice_dl" --password-file "$T/pw"
 [ -e "$T/nonexistent" ] && fail "the agent created the missing home"
 grep -q "$gone_home" "$T/err" "$T/out" || fail "the agent did not name the missing home: $(cat "$T/err" "$T/out")"
 
