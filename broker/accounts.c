@@ -11,6 +11,11 @@
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <sys/file.h>
+
+//  Symlinks followed to the account file before giving up (the kernel's
+//  own limit for a path is 40)
+#define ACCOUNTS_LINKS_MAX  40
 
 //  Longest line we accept: a user name, ':' and a crypto_pwhash_str string
 //  fit in well under this; anything longer is not an account line.
@@ -52,6 +57,7 @@ struct _accounts_t {
     char *path;
     table_t *table;
     snapshot_t seen;            //  the file as of the last load attempt
+    int lock_fd;                //  the locked directory, or -1
     bool mode_warned;           //  warned that group/others can read it
 };
 
@@ -409,6 +415,7 @@ accounts_new (const char *path)
     accounts_t *self = (accounts_t *) zmalloc (sizeof (accounts_t));
     self->path = strdup (path);
     self->table = s_table_new ();
+    self->lock_fd = -1;
     return self;
 }
 
@@ -417,6 +424,7 @@ accounts_destroy (accounts_t **self_p)
 {
     if (*self_p) {
         accounts_t *self = *self_p;
+        accounts_unlock (self);
         s_table_destroy (&self->table);
         free (self->path);
         free (self);
@@ -646,22 +654,59 @@ s_write_temp (table_t *table, const char *dir, const char *base, const char *pat
     return temp;
 }
 
+//  The name a write must replace: path, or the file its symlinks lead to
+//  (a relative link read against the link's own directory), so that the
+//  rename replaces the real file and not the link, as editors do. A
+//  dangling link names the file to create. NULL (errno; ELOOP for a loop).
+static char *
+s_resolve (const char *path)
+{
+    char *name = strdup (path);
+    for (int links = 0; name; links++) {
+        struct stat st;
+        int saved = lstat (name, &st) == 0? 0: errno;
+        if (saved == ENOENT || (saved == 0 && !S_ISLNK (st.st_mode)))
+            return name;
+        char target [PATH_MAX];
+        ssize_t size = saved || links == ACCOUNTS_LINKS_MAX? -1
+                     : readlink (name, target, sizeof target - 1);
+        if (size < 0) {
+            saved = saved? saved: links == ACCOUNTS_LINKS_MAX? ELOOP: errno;
+            free (name);
+            errno = saved;
+            return NULL;
+        }
+        target [size] = 0;
+        char *copy = strdup (name);
+        char *next = *target == '/'? strdup (target)
+                                   : zsys_sprintf ("%s/%s", dirname (copy), target);
+        free (copy);
+        free (name);
+        name = next;
+    }
+    errno = ENOMEM;
+    return NULL;
+}
+
 int
 accounts_save (accounts_t *self)
 {
     assert (self);
+    char *target = s_resolve (self->path);
+    if (!target)
+        return -1;
     //  dirname and basename may modify their argument: give each a copy.
-    char *dir_copy = strdup (self->path);
-    char *base_copy = strdup (self->path);
+    char *dir_copy = strdup (target);
+    char *base_copy = strdup (target);
     const char *dir = dirname (dir_copy);
     const char *base = basename (base_copy);
 
     int rc = s_make_dirs (dir);
-    char *temp = rc == 0? s_write_temp (self->table, dir, base, self->path): NULL;
+    char *temp = rc == 0? s_write_temp (self->table, dir, base, target): NULL;
     if (!temp)
         rc = -1;
     else
-    if (rename (temp, self->path) != 0) {
+    if (rename (temp, target) != 0) {
         int saved = errno;
         unlink (temp);
         errno = saved;
@@ -679,6 +724,74 @@ accounts_save (accounts_t *self)
     zstr_free (&temp);
     free (dir_copy);
     free (base_copy);
+    free (target);
     errno = saved;
     return rc;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Locking
+
+//  Opens (making it if missing) the directory the file's writes go to.
+//  -1 (errno) on failure.
+static int
+s_open_dir (const char *path)
+{
+    char *target = s_resolve (path);
+    if (!target)
+        return -1;
+    const char *dir = dirname (target);
+    int fd = s_make_dirs (dir) == 0? open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC): -1;
+    int saved = errno;
+    free (target);
+    errno = saved;
+    return fd;
+}
+
+int
+accounts_lock (accounts_t *self, int timeout_ms, char **error)
+{
+    assert (self);
+    assert (self->lock_fd == -1);
+    //  The directory, not the file: every save renames a new file over the
+    //  old one, and a lock on the old inode would guard nothing after it
+    int fd = s_open_dir (self->path);
+    int64_t deadline = zclock_mono () + timeout_ms;
+    bool timed_out = false;
+    while (fd >= 0 && flock (fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EINTR)
+            continue;
+        timed_out = errno == EWOULDBLOCK && zclock_mono () >= deadline;
+        if (errno != EWOULDBLOCK || timed_out) {
+            int saved = errno;
+            close (fd);
+            fd = -1;
+            errno = saved;
+            break;
+        }
+        zclock_sleep (10);
+    }
+    if (fd >= 0) {
+        self->lock_fd = fd;
+        return 0;
+    }
+    //  Other than a lock held too long, what fails is what would have
+    //  failed the write: making or opening the directory
+    if (error)
+        *error = timed_out
+            ? zsys_sprintf ("cannot lock %s: another writer (fshare-passwd or the broker) "
+                            "held it for over %d ms", self->path, timeout_ms)
+            : zsys_sprintf ("cannot write %s: %s", self->path, strerror (errno));
+    return -1;
+}
+
+void
+accounts_unlock (accounts_t *self)
+{
+    assert (self);
+    if (self->lock_fd >= 0) {
+        close (self->lock_fd);      //  which releases the flock
+        self->lock_fd = -1;
+    }
 }

@@ -40,9 +40,24 @@ int accounts_set (accounts_t *self, const char *user, const char *hash);
 int accounts_delete (accounts_t *self, const char *user);
 
 //  Write the table atomically (temp file, fsync, rename), creating the
-//  directory (0700) if needed. A new file has mode 0600; an existing one
+//  directory (0700) if needed. A symlink is followed: its target is
+//  replaced, the link stays. A new file has mode 0600; an existing one
 //  keeps its owner, group and mode. 0 or -1 (errno).
 int accounts_save (accounts_t *self);
+
+//  Make the read-modify-write of the file exclusive: an flock(LOCK_EX) on
+//  the directory the file is written in (after following symlinks; made
+//  if missing), which a save's rename leaves in force. Every writer (the
+//  broker's registration, fshare-passwd) takes it, then loads, changes
+//  and saves, then unlocks. Waits at most timeout_ms. 0, or -1 with
+//  *error (caller frees, may be NULL) saying why.
+int accounts_lock (accounts_t *self, int timeout_ms, char **error);
+void accounts_unlock (accounts_t *self);
+
+//  How long fshare-passwd waits for the lock, and the broker (whose loop
+//  waits meanwhile: the holder only reads and writes a small file)
+#define ACCOUNTS_LOCK_WAIT_MS         10000
+#define ACCOUNTS_LOCK_WAIT_BROKER_MS  2000
 
 const char *accounts_path (accounts_t *self);
 

@@ -174,13 +174,21 @@ login_handle (login_t *self, zframe_t *routing_id, const Fshare__Message *msg,
 //  --------------------------------------------------------------------------
 //  The hasher's verdict
 
-//  Save a registration; false when it must not or cannot be.
+//  The checks and the write of a registration, the file locked and read
+//  afresh. False when it must not or cannot be.
 static bool
-s_register (login_t *self, pending_t *pending, const char *hash)
+s_register_locked (login_t *self, pending_t *pending, const char *hash)
 {
-    //  The file may have changed while hashing: never overwrite an account
-    //  an administrator just added under the same name.
-    accounts_refresh (self->accounts);
+    char *error = NULL;
+    if (accounts_load (self->accounts, &error) != 0) {
+        //  A file broken meanwhile: writing our table over it would throw
+        //  away whatever its owner is editing
+        zsys_error ("broker: %s not registered: %s", pending->user, error);
+        zstr_free (&error);
+        return false;
+    }
+    //  Never overwrite an account an administrator just added under the
+    //  same name.
     if (accounts_lookup (self->accounts, pending->user)) {
         zsys_warning ("broker: %s was added to the account file meanwhile; "
                       "not registering", pending->user);
@@ -201,6 +209,24 @@ s_register (login_t *self, pending_t *pending, const char *hash)
     zsys_error ("broker: cannot save account %s to %s: %s", pending->user,
                 accounts_path (self->accounts), strerror (errno));
     return false;
+}
+
+//  Save a registration; false when it must not or cannot be. Under the
+//  file's lock, as fshare-passwd writes it: the file may have changed
+//  while hashing, or be changing now, and a save from a table read
+//  before would drop the other writer's accounts.
+static bool
+s_register (login_t *self, pending_t *pending, const char *hash)
+{
+    char *error = NULL;
+    if (accounts_lock (self->accounts, ACCOUNTS_LOCK_WAIT_BROKER_MS, &error) != 0) {
+        zsys_error ("broker: %s not registered: %s", pending->user, error);
+        zstr_free (&error);
+        return false;
+    }
+    bool registered = s_register_locked (self, pending, hash);
+    accounts_unlock (self->accounts);
+    return registered;
 }
 
 //  The throttle's view of a pending login

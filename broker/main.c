@@ -309,7 +309,10 @@ main (int argc, char **argv)
         config.state_dir = state_dir;
     else
     if (code < 0 && !config.state_dir) {
-        fsh_error_line (PROGRAM, "state directory: %s, or give --state-dir", FSH_NO_STATE_DIR);
+        char *why = fsh_state_dir_problem ();
+        fsh_error_line (PROGRAM, "state directory: %s, or give --state-dir",
+                        why? why: FSH_NO_STATE_DIR);
+        zstr_free (&why);
         code = 1;
     }
     if (code < 0 && print_key)

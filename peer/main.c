@@ -249,7 +249,10 @@ s_run (options_t *options, int signals)
     char *state_dir = statedir_default (options->user);
     if (!state_dir) {
         fsh_password_free (&password);
-        return s_fail (FSH_ERR_NOT_WRITABLE, "state directory", FSH_NO_STATE_DIR);
+        char *why = fsh_state_dir_problem ();
+        int code = s_fail (FSH_ERR_NOT_WRITABLE, "state directory", why? why: FSH_NO_STATE_DIR);
+        zstr_free (&why);
+        return code;
     }
     agent_config_t config = {
         .user = options->user, .password = password, .dir = options->dir,

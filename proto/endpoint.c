@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include "cli.h"
+#include <libgen.h>
 
 bool
 fsh_endpoint_is_local (const char *endpoint)
@@ -123,12 +124,22 @@ fsh_endpoint_invalid (const char *endpoint, bool bind)
     return "not a tcp://, ipc:// or inproc:// endpoint";
 }
 
-char *
-fsh_state_dir (void)
+//  The state directory, and in *base what must exist already for it: the
+//  home, or XDG_STATE_HOME's parent. What lies below that is ours to make;
+//  that itself is not (a HOME of /nonexistent must stay nonexistent).
+//  NULL when there is no home at all. Caller frees both.
+static char *
+s_state_dir (char **base, bool *from_xdg)
 {
+    *base = NULL;
     const char *xdg = getenv ("XDG_STATE_HOME");
-    if (xdg && *xdg == '/')
+    *from_xdg = xdg && *xdg == '/';
+    if (*from_xdg) {
+        char *copy = strdup (xdg);
+        *base = strdup (dirname (copy));
+        free (copy);
         return zsys_sprintf ("%s/fshare", xdg);
+    }
     //  Without HOME, the password database's home: "." would put the
     //  state (accounts, keys, instance ids) wherever the program started
     const char *home = getenv ("HOME");
@@ -138,7 +149,51 @@ fsh_state_dir (void)
     }
     if (!home || *home != '/')
         return NULL;
+    *base = strdup (home);
     return zsys_sprintf ("%s/.local/state/fshare", home);
+}
+
+//  0 when base is a directory, else an errno
+static int
+s_base_missing (const char *base)
+{
+    struct stat st;
+    if (stat (base, &st) != 0)
+        return errno;
+    return S_ISDIR (st.st_mode)? 0: ENOTDIR;
+}
+
+char *
+fsh_state_dir (void)
+{
+    char *base = NULL;
+    bool from_xdg = false;
+    char *dir = s_state_dir (&base, &from_xdg);
+    if (dir && s_base_missing (base))
+        zstr_free (&dir);
+    zstr_free (&base);
+    return dir;
+}
+
+char *
+fsh_state_dir_problem (void)
+{
+    char *base = NULL;
+    bool from_xdg = false;
+    char *dir = s_state_dir (&base, &from_xdg);
+    int missing = dir? s_base_missing (base): 0;
+    char *why = NULL;
+    if (!dir)
+        why = strdup (FSH_NO_STATE_DIR);
+    else
+    if (missing)
+        why = zsys_sprintf ("%s %s %s (fshare does not create it): set HOME or XDG_STATE_HOME",
+                            from_xdg? "XDG_STATE_HOME's parent directory": "the home directory",
+                            base, missing == ENOENT? "does not exist"
+                                : missing == ENOTDIR? "is not a directory": strerror (missing));
+    zstr_free (&dir);
+    zstr_free (&base);
+    return why;
 }
 
 char *

@@ -20,10 +20,16 @@ const char *fsh_endpoint_invalid (const char *endpoint, bool bind);
 //  $XDG_STATE_HOME/fshare, else ~/.local/state/fshare: ~ is $HOME, else
 //  the user's home in the password database (getpwuid). Only absolute
 //  paths count. NULL when there is no home at all (never a path relative
-//  to the current directory). Caller frees.
+//  to the current directory), and when the home (or XDG_STATE_HOME's
+//  parent) does not exist: fshare makes its own directories below it,
+//  never it. Caller frees.
 char *fsh_state_dir (void);
 
-//  Why fsh_state_dir gave NULL, for an error line.
+//  Why fsh_state_dir gives NULL, for an error line (naming the missing
+//  home), or NULL when it does not. Caller frees.
+char *fsh_state_dir_problem (void);
+
+//  Why fsh_state_dir gave NULL when there is no home at all.
 #define FSH_NO_STATE_DIR "no home directory (HOME is unset and the password database " \
                          "has none): set HOME or XDG_STATE_HOME"
 

@@ -5,7 +5,9 @@
     The password comes from the terminal (asked twice, no echo) or with
     --stdin from the first line of standard input, never from the command
     line. The file is read and validated first: a malformed file is
-    reported by line and left as it is. It is then rewritten atomically,
+    reported by line and left as it is. Then, under an flock on the file's
+    directory (accounts_lock), it is read again, changed and rewritten
+    atomically (through a symlink: its target is replaced),
     keeping its other lines and comments, and its owner and mode (so root
     may manage the account file of a broker running as its own user); a
     new file gets mode 0600.
@@ -24,6 +26,7 @@ typedef struct {
     bool from_stdin;
     bool delete;
     accounts_cost_t cost;
+    int lock_wait_ms;           //  how long to wait for the file's lock
     const char *file;
     const char *user;
 } passwd_args_t;
@@ -58,6 +61,7 @@ static const struct option s_options [] = {
     { "stdin",   no_argument,       NULL, 's' },
     { "delete",  no_argument,       NULL, 'd' },
     { "cost",    required_argument, NULL, 'C' },   //  hidden: tests only
+    { "lock-wait", required_argument, NULL, 'L' }, //  hidden: tests only (ms)
     { NULL, 0, NULL, 0 }
 };
 
@@ -88,6 +92,11 @@ s_take_option (int option, char **vector, passwd_args_t *args)
                 args->cost = ACCOUNTS_COST_INTERACTIVE;
             else
                 return fsh_usage_error (PROGRAM, "%s", "--cost must be 'min' or 'interactive'");
+            return -1;
+        case 'L':
+            args->lock_wait_ms = (int) fsh_number (optarg, 0, 3600 * 1000);
+            if (args->lock_wait_ms < 0)
+                return fsh_usage_error (PROGRAM, "%s", "--lock-wait must be 0 to 3600000 ms");
             return -1;
         case ':':
             return fsh_usage_error (PROGRAM, "missing argument for '%s'", vector [optind - 1]);
@@ -202,9 +211,25 @@ s_read_password (const passwd_args_t *args)
     return password;
 }
 
+//  The new password's hash, or NULL after printing why. Asked before the
+//  file is locked: a person at a terminal may take any time to type.
+static char *
+s_new_hash (const passwd_args_t *args)
+{
+    char *password = s_read_password (args);
+    if (!password)
+        return NULL;
+    char *hash = accounts_hash_password (password, args->cost);
+    fsh_password_free (&password);
+    if (!hash)
+        s_fail ("cannot hash the password", "out of memory");
+    return hash;
+}
+
 //  Changes the table as asked. 0, or the exit status after printing why.
 static int
-s_update (accounts_t *accounts, const passwd_args_t *args, const char **done)
+s_update (accounts_t *accounts, const passwd_args_t *args, const char *hash,
+          const char **done)
 {
     if (args->delete) {
         if (accounts_delete (accounts, args->user) != 0) {
@@ -214,19 +239,36 @@ s_update (accounts_t *accounts, const passwd_args_t *args, const char **done)
         *done = "deleted user";
         return 0;
     }
-    char *password = s_read_password (args);
-    if (!password)
-        return 1;
-    char *hash = accounts_hash_password (password, args->cost);
-    fsh_password_free (&password);
-    if (!hash)
-        return s_fail ("cannot hash the password", "out of memory");
     *done = accounts_lookup (accounts, args->user)? "changed the password of": "added user";
-    int rc = accounts_set (accounts, args->user, hash);
-    zstr_free (&hash);
-    if (rc != 0)
+    if (accounts_set (accounts, args->user, hash) != 0)
         return s_fail ("internal error", "the new hash was refused");
     return 0;
+}
+
+//  Reads, changes and writes the file under its lock, so that another
+//  fshare-passwd or the broker registering a first login, writing at the
+//  same time, loses nothing of ours nor we of theirs. 0, or the exit
+//  status after printing why.
+static int
+s_locked_update (accounts_t *accounts, const passwd_args_t *args, const char *hash,
+                 const char **done)
+{
+    char *error = NULL;
+    if (accounts_lock (accounts, args->lock_wait_ms, &error) != 0
+    ||  accounts_load (accounts, &error) != 0) {
+        //  Read again under the lock: it may have changed since the first look
+        s_fail (error, "file left unchanged");
+        zstr_free (&error);
+        accounts_unlock (accounts);
+        return 1;
+    }
+    int status = s_update (accounts, args, hash, done);
+    if (status == 0 && accounts_save (accounts) != 0) {
+        fsh_error_line (PROGRAM, "cannot write %s: %s", args->file, strerror (errno));
+        status = 1;
+    }
+    accounts_unlock (accounts);
+    return status;
 }
 
 int
@@ -236,28 +278,29 @@ main (int argc, char **argv)
     fsh_args_t *words = fsh_args_new (PROGRAM, argc, argv, s_options, S_SHORTS);
     if (!words)
         return 2;
-    passwd_args_t args = { .cost = ACCOUNTS_COST_INTERACTIVE };
+    passwd_args_t args = { .cost = ACCOUNTS_COST_INTERACTIVE,
+                           .lock_wait_ms = ACCOUNTS_LOCK_WAIT_MS };
     int status = s_parse_args (words, &args);
     if (status != -1) {
         fsh_args_destroy (&words);
         return fsh_output_close (PROGRAM, status);
     }
-
+    //  A first look, unlocked: a malformed file is reported before anyone
+    //  types a password for it
     accounts_t *accounts = accounts_new (args.file);
     char *error = NULL;
+    status = 0;
     if (accounts_load (accounts, &error) != 0) {
-        s_fail (error, "file left unchanged");
+        status = s_fail (error, "file left unchanged");
         zstr_free (&error);
-        accounts_destroy (&accounts);
-        fsh_args_destroy (&words);
-        return 1;
     }
-    const char *done = NULL;
-    status = s_update (accounts, &args, &done);
-    if (status == 0 && accounts_save (accounts) != 0) {
-        fsh_error_line (PROGRAM, "cannot write %s: %s", args.file, strerror (errno));
+    char *hash = status == 0 && !args.delete? s_new_hash (&args): NULL;
+    if (status == 0 && !args.delete && !hash)
         status = 1;
-    }
+    const char *done = NULL;
+    if (status == 0)
+        status = s_locked_update (accounts, &args, hash, &done);
+    zstr_free (&hash);
     char *shown = status == 0? fsh_text_escape (args.file): NULL;
     if (shown)
         printf ("%s '%s' in %s\n", done, args.user, shown);

@@ -585,6 +585,74 @@ test_refresh (void **state)
     accounts_destroy (&accounts);
 }
 
+//  Two writers' locks exclude each other (each accounts_t its own open of
+//  the directory, as two processes), the second giving up at its deadline
+//  with a reason; the lock survives the rename of a save.
+static void
+test_lock (void **state)
+{
+    fixture_t *self = (fixture_t *) *state;
+    accounts_t *first = accounts_new (self->path);
+    accounts_t *second = accounts_new (self->path);
+    assert_int_equal (accounts_lock (first, 0, NULL), 0);
+    assert_int_equal (accounts_set (first, "alice", self->alice), 0);
+    assert_int_equal (accounts_save (first), 0);
+    char *error = NULL;
+    int64_t start = zclock_mono ();
+    assert_int_equal (accounts_lock (second, 100, &error), -1);
+    assert_true (zclock_mono () - start >= 100);
+    assert_non_null (strstr (error, "cannot lock"));
+    zstr_free (&error);
+    accounts_unlock (first);
+    assert_int_equal (accounts_lock (second, 100, &error), 0);
+    assert_int_equal (accounts_lock (first, 0, NULL), -1);
+    accounts_unlock (second);
+    accounts_unlock (second);       //  twice: harmless
+    accounts_destroy (&first);
+    accounts_destroy (&second);
+}
+
+//  A symlinked file: the save replaces its target (relative to the link's
+//  directory), the link stays; a loop of links is an error.
+static void
+test_save_symlink (void **state)
+{
+    fixture_t *self = (fixture_t *) *state;
+    char *sub = zsys_sprintf ("%s/sub", self->dir);
+    char *link = zsys_sprintf ("%s/link", sub);
+    char *loop = zsys_sprintf ("%s/loop", self->dir);
+    assert_int_equal (mkdir (sub, 0700), 0);
+    s_write_text (self->path, "# kept\n");
+    assert_int_equal (symlink ("../accounts", link), 0);
+    accounts_t *accounts = accounts_new (link);
+    assert_int_equal (accounts_load (accounts, NULL), 0);
+    assert_int_equal (accounts_set (accounts, "alice", self->alice), 0);
+    assert_int_equal (accounts_save (accounts), 0);
+    struct stat st;
+    assert_int_equal (lstat (link, &st), 0);
+    assert_true (S_ISLNK (st.st_mode));
+    char *text = s_read (self->path);
+    char *expected = zsys_sprintf ("# kept\nalice:%s\n", self->alice);
+    assert_string_equal (text, expected);
+    accounts_destroy (&accounts);
+
+    assert_int_equal (symlink ("loop", loop), 0);
+    accounts = accounts_new (loop);
+    assert_int_equal (accounts_set (accounts, "alice", self->alice), 0);
+    assert_int_equal (accounts_save (accounts), -1);
+    assert_int_equal (errno, ELOOP);
+    assert_int_equal (accounts_lock (accounts, 0, NULL), -1);
+    accounts_destroy (&accounts);
+    unlink (loop);
+    unlink (link);
+    rmdir (sub);
+    zstr_free (&text);
+    zstr_free (&expected);
+    zstr_free (&sub);
+    zstr_free (&link);
+    zstr_free (&loop);
+}
+
 int
 main (void)
 {
@@ -603,6 +671,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_save_keeps_layout, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_save_fails, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_refresh, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_lock, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_save_symlink, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

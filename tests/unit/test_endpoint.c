@@ -117,6 +117,44 @@ test_invalid_endpoints (void **state)
     assert_non_null (fsh_endpoint_invalid ("tcp://127.0.0.1:5555\x01", false));
 }
 
+//  A home, or XDG_STATE_HOME's parent, that does not exist is no place
+//  for state: NULL, and the problem names it (it was created, whole chain)
+static void
+test_state_dir_missing_home (void **state)
+{
+    (void) state;
+    char *home = getenv ("HOME")? strdup (getenv ("HOME")): NULL;
+    char *xdg = getenv ("XDG_STATE_HOME")? strdup (getenv ("XDG_STATE_HOME")): NULL;
+    s_env ("XDG_STATE_HOME", NULL);
+    s_env ("HOME", "/nonexistent/fshare-test-home");
+    assert_null (fsh_state_dir ());
+    char *why = fsh_state_dir_problem ();
+    assert_non_null (why);
+    assert_non_null (strstr (why, "the home directory /nonexistent/fshare-test-home "
+                                  "does not exist"));
+    zstr_free (&why);
+    s_env ("HOME", "/etc/passwd");
+    assert_null (fsh_state_dir ());
+    why = fsh_state_dir_problem ();
+    assert_non_null (strstr (why, "is not a directory"));
+    zstr_free (&why);
+    s_env ("XDG_STATE_HOME", "/nonexistent/fshare-test/state");
+    assert_null (fsh_state_dir ());
+    why = fsh_state_dir_problem ();
+    assert_non_null (strstr (why, "XDG_STATE_HOME's parent directory /nonexistent/fshare-test"));
+    zstr_free (&why);
+    //  XDG_STATE_HOME itself may be missing: below an existing parent it is ours
+    s_env ("XDG_STATE_HOME", "/nonexistent-state");
+    char *dir = fsh_state_dir ();
+    assert_string_equal (dir, "/nonexistent-state/fshare");
+    assert_null (fsh_state_dir_problem ());
+    zstr_free (&dir);
+    s_env ("XDG_STATE_HOME", xdg);
+    s_env ("HOME", home);
+    free (xdg);
+    free (home);
+}
+
 static void
 test_directories (void **state)
 {
@@ -142,14 +180,17 @@ test_directories (void **state)
     assert_string_equal (dir, "/var/state/fshare");
     zstr_free (&dir);
     s_env ("XDG_STATE_HOME", "relative");
-    s_env ("HOME", "/home/carol");
+    s_env ("HOME", "/");            //  a home that exists
     dir = fsh_state_dir ();
-    assert_string_equal (dir, "/home/carol/.local/state/fshare");
+    assert_string_equal (dir, "//.local/state/fshare");
     zstr_free (&dir);
     //  No HOME (nor a relative one): the password database's home, never
-    //  the current directory ("./.local/state/fshare" before)
+    //  the current directory ("./.local/state/fshare" before); one that
+    //  does not exist counts as none
     struct passwd *entry = getpwuid (getuid ());
-    char *from_db = entry && entry->pw_dir [0] == '/'?
+    struct stat st;
+    char *from_db = entry && entry->pw_dir [0] == '/'
+                 && stat (entry->pw_dir, &st) == 0 && S_ISDIR (st.st_mode)?
                     zsys_sprintf ("%s/.local/state/fshare", entry->pw_dir): NULL;
     const char *homeless [] = { NULL, "", "relative/home" };
     s_env ("XDG_STATE_HOME", NULL);
@@ -306,6 +347,7 @@ main (void)
         cmocka_unit_test (test_local_endpoints),
         cmocka_unit_test (test_invalid_endpoints),
         cmocka_unit_test (test_directories),
+        cmocka_unit_test (test_state_dir_missing_home),
         cmocka_unit_test (test_path_absolute),
         cmocka_unit_test (test_mkdirs),
         cmocka_unit_test (test_endpoint_prepare),

@@ -50,10 +50,13 @@ test_default_path (void **state)
 {
     (void) state;
     char *saved = getenv ("XDG_STATE_HOME")? strdup (getenv ("XDG_STATE_HOME")): NULL;
-    setenv ("XDG_STATE_HOME", "/somewhere/state", 1);
+    //  XDG_STATE_HOME may be missing, not its parent (nor a home)
+    setenv ("XDG_STATE_HOME", "/somewhere-state", 1);
     char *path = statedir_default ("alice");
-    assert_string_equal (path, "/somewhere/state/fshare/peer-alice");
+    assert_string_equal (path, "/somewhere-state/fshare/peer-alice");
     zstr_free (&path);
+    setenv ("XDG_STATE_HOME", "/somewhere/state", 1);
+    assert_null (statedir_default ("alice"));
     if (saved)
         setenv ("XDG_STATE_HOME", saved, 1);
     else
