@@ -338,8 +338,9 @@ main (int argc, char *argv [])
     self->json = s_json_wanted (argc, argv);
     fsh_args_t *args = fsh_args_new (PROGRAM, argc, argv, config_keys, S_GLOBAL_SHORTS);
     if (!args) {
-        //  Its one line is said; under --json the object too
-        ctl_print_failure (self, FSH_ERR_BAD_REQUEST, "bad config file");
+        //  Its one line is said; under --json the object too, with the same why
+        const char *why = fsh_args_failure ();
+        ctl_print_failure (self, FSH_ERR_BAD_REQUEST, *why? why: "bad config file");
         ctl_destroy (&self);
         return fsh_output_close (PROGRAM, 2);
     }
