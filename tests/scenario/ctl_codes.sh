@@ -46,6 +46,11 @@ FSHARE_PASSWORD=pw expect 0 "$CTL" connect bob --broker "$BROKER_EP" --dir "$T/b
     --downloads "$T/bob_dl"
 PIDS="$PIDS $("$CTL" --user bob --json status | jq -r .pid)"
 failed 1 unknown_file --user bob get alice missing.txt
+# a path that is no UTF-8: the JSON says the reason, escaped as on stderr
+# (it was only "bad request")
+failed 1 bad_request --user bob get alice $'x\xff'
+json_is '.error | startswith("get alice x\\xff: ")' <"$T/out" \
+    || fail "a path that is no UTF-8: $(cat "$T/out")"
 failed 1 bad_request ls                        # two agents: which one?
 json_is '.error | test("several agents running \\(alice, bob\\)")' <"$T/out" \
     || fail "several agents: $(cat "$T/out")"
