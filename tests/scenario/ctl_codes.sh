@@ -39,7 +39,7 @@ FSHARE_PASSWORD=pw connect alice
 failed 1 unknown_user get nobody x.txt
 FSHARE_PASSWORD=pw failed 1 already_logged_in connect alice --broker "$BROKER_EP" \
     --dir "$T/alice_files"
-failed 1 bad_request connect bob --broker "$BROKER_EP" --server-key nonsense
+failed 2 bad_request connect bob --broker "$BROKER_EP" --server-key nonsense   # a bad value, as the agent's
 
 mkdir -p "$T/bob_files"
 FSHARE_PASSWORD=pw expect 0 "$CTL" connect bob --broker "$BROKER_EP" --dir "$T/bob_files" \
