@@ -24,8 +24,18 @@ s_destination (dlrequest_t *self, const char *output, bool exact, const char *do
         self->name = strdup (base);
         return 0;
     }
-    if (output [0] != '/' || !fsh_text_valid (output, FSH_PATH_MAX)) {
+    //  Each its own words: an absolute path that is no text is no
+    //  "not an absolute path"
+    if (output [0] != '/') {
         *error = strdup ("-o: not an absolute path");
+        return -1;
+    }
+    if (strnlen (output, FSH_PATH_MAX + 1) > FSH_PATH_MAX) {
+        *error = zsys_sprintf ("-o: a path longer than %d bytes", FSH_PATH_MAX);
+        return -1;
+    }
+    if (!fsh_text_valid (output, FSH_PATH_MAX)) {
+        *error = strdup ("-o: a path that is not valid UTF-8 or holds a control character");
         return -1;
     }
     //  A folder's member names its own place: a directory that stands

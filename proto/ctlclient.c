@@ -132,7 +132,12 @@ fsh_ctl_endpoint_dead (const char *endpoint)
         close (fd);
         return false;
     }
-    return errno == ENOENT || errno == ECONNREFUSED;
+    //  Only a full backlog (a stopped agent) or our own shortage leaves
+    //  room for an agent there: a path through a file (ENOTDIR), a file
+    //  that is no socket, one we may not reach, is no agent, said at once
+    //  rather than after a request's deadline
+    return errno != EAGAIN && errno != EINTR && errno != EMFILE && errno != ENFILE
+        && errno != ENOBUFS && errno != ENOMEM;
 }
 
 pid_t

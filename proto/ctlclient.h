@@ -123,9 +123,11 @@ void fsh_ctl_reply_free (Fshare__CtlReply **reply_p);
 uint64_t fsh_ctl_replies_max (void);
 uint64_t fsh_ctl_reply_cost (const Fshare__CtlReply *reply);
 
-//  True when the endpoint is an ipc socket nobody listens on: answers at
-//  once instead of waiting out a request deadline, and never waits itself
-//  (a listener whose backlog is full, a stopped agent, is alive).
+//  True when the endpoint is an ipc socket nobody listens on, or a path
+//  no socket can be at (through a regular file, too long, not a socket):
+//  answers at once instead of waiting out a request deadline, and never
+//  waits itself (a listener whose backlog is full, a stopped agent, is
+//  alive; so is any endpoint while we are short of descriptors).
 bool fsh_ctl_endpoint_dead (const char *endpoint);
 
 //  The process listening on an ipc endpoint, as this process's pid

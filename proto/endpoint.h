@@ -13,8 +13,9 @@ bool fsh_endpoint_is_local (const char *endpoint);
 //  else why not, a static text. tcp://HOST:PORT with a port of 1 to 65535
 //  (libzmq takes 99999 as 34463), a host of letters, digits, '.', '-' and
 //  '_' or a bracketed IPv6 address, '*' as host or port only to bind;
-//  ipc://PATH of 1 to 107 bytes (the kernel's limit); inproc://NAME.
-//  No byte below 0x21 or above 0x7e anywhere, no other transport.
+//  ipc://PATH of 1 to 107 bytes (the kernel's limit). No byte below 0x21
+//  or above 0x7e anywhere, no other transport: not inproc:// either, which
+//  only the programs' own sockets use, never the user's endpoints.
 const char *fsh_endpoint_invalid (const char *endpoint, bool bind);
 
 //  $XDG_STATE_HOME/fshare, else ~/.local/state/fshare: ~ is $HOME, else

@@ -4,6 +4,25 @@
 #include <sys/stat.h>
 #include <fcntl.h>
 
+//  The last failure of fsh_args_new, unescaped (fsh_args_failure): a
+//  program's JSON says the same reason as its stderr line
+static __thread char s_failure [8192];
+
+//  Says a config file's failure (its one line, escaped) and keeps its text
+static void
+s_fail (const char *program, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+static void
+s_fail (const char *program, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    vsnprintf (s_failure, sizeof (s_failure), format, args);
+    va_end (args);
+    fsh_error_line (program, "%s", s_failure);
+}
+
 struct _fsh_args_t {
     zlist_t *words;         //  owned strings
     char **argv;            //  views into words, NULL-terminated
@@ -53,18 +72,18 @@ s_add_key (zlist_t *words, const struct option *options, zconfig_t *item,
         value = "";
     const struct option *option = s_find (options, name);
     if (!option || streq (name, "config")) {
-        fsh_error_line (program, "%s:%zu: unknown option '%s'", file, line, name);
+        s_fail (program, "%s:%zu: unknown option '%s'", file, line, name);
         return -1;
     }
     //  Keys are one level deep: a nested line would otherwise be dropped
     if (zconfig_child (item)) {
-        fsh_error_line (program, "%s:%zu: option '%s' has nested lines", file, line, name);
+        s_fail (program, "%s:%zu: option '%s' has nested lines", file, line, name);
         return -1;
     }
     if (option->has_arg == no_argument) {
         //  A typo ("ture") must not quietly mean "false"
         if (!s_truthy (value) && !s_falsy (value)) {
-            fsh_error_line (program, "%s:%zu: '%s' is neither true nor false for '%s'", file,
+            s_fail (program, "%s:%zu: '%s' is neither true nor false for '%s'", file,
                             line, value, name);
             return -1;
         }
@@ -217,7 +236,7 @@ s_add_keys (zlist_t *words, const struct option *options, zconfig_t *config,
         size_t line = index < scan->count? scan->keys [index]: 0;
         size_t first = (size_t) (uintptr_t) zhashx_lookup (seen, zconfig_name (item));
         if (first) {
-            fsh_error_line (program, "%s:%zu: option '%s' given twice (first on line %zu)",
+            s_fail (program, "%s:%zu: option '%s' given twice (first on line %zu)",
                             file, line, zconfig_name (item), first);
             rc = -1;
         }
@@ -265,7 +284,7 @@ s_read_file (const char *program, const char *file)
 {
     const char *problem = fsh_path_problem (file);
     if (problem) {
-        fsh_error_line (program, "config file: %s", problem);
+        s_fail (program, "config file: %s", problem);
         return NULL;
     }
     zchunk_t *chunk = NULL;
@@ -278,7 +297,7 @@ s_read_file (const char *program, const char *file)
         problem = S_ISDIR (st.st_mode)? strerror (EISDIR): "not a regular file";
     else
     if (st.st_size > FSH_CONFIG_MAX)
-        fsh_error_line (program, "%s is larger than %d bytes: not a config file", file,
+        s_fail (program, "%s is larger than %d bytes: not a config file", file,
                         FSH_CONFIG_MAX);
     else {
         chunk = s_read_all (fd, (size_t) st.st_size);
@@ -288,7 +307,7 @@ s_read_file (const char *program, const char *file)
     if (fd != -1)
         close (fd);
     if (problem)
-        fsh_error_line (program, "cannot read config file %s: %s", file, problem);
+        s_fail (program, "cannot read config file %s: %s", file, problem);
     return chunk;
 }
 
@@ -309,11 +328,11 @@ s_add_file (zlist_t *words, const struct option *options, const char *program,
     zconfig_t *config = problem? NULL: zconfig_chunk_load (chunk);
     int rc = -1;
     if (problem)
-        fsh_error_line (program, "%s:%zu: malformed line (%s): not a valid ZPL config file",
+        s_fail (program, "%s:%zu: malformed line (%s): not a valid ZPL config file",
                         file, bad_line, problem);
     else
     if (!config)
-        fsh_error_line (program, "%s: not a valid ZPL config file", file);
+        s_fail (program, "%s: not a valid ZPL config file", file);
     else
         rc = s_add_keys (words, options, config, &scan, program, file);
     zconfig_destroy (&config);
@@ -349,6 +368,7 @@ fsh_args_t *
 fsh_args_new (const char *program, int argc, char **argv, const struct option *options,
               const char *shorts)
 {
+    s_failure [0] = 0;
     fsh_args_t *self = (fsh_args_t *) zmalloc (sizeof (fsh_args_t));
     self->words = zlist_new ();
     zlist_autofree (self->words);
@@ -367,6 +387,12 @@ fsh_args_new (const char *program, int argc, char **argv, const struct option *o
          word = (char *) zlist_next (self->words))
         self->argv [index++] = word;
     return self;
+}
+
+const char *
+fsh_args_failure (void)
+{
+    return s_failure;
 }
 
 void

@@ -30,6 +30,10 @@ typedef struct _fsh_args_t fsh_args_t;
 fsh_args_t *fsh_args_new (const char *program, int argc, char **argv,
                           const struct option *options, const char *shorts);
 void fsh_args_destroy (fsh_args_t **self_p);
+//  Why this thread's last fsh_args_new returned NULL: its line without
+//  "PROGRAM: ", unescaped (a program's --json error says it); "" after one
+//  that succeeded.
+const char *fsh_args_failure (void);
 int fsh_args_argc (fsh_args_t *self);
 char **fsh_args_argv (fsh_args_t *self);
 

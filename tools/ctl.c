@@ -314,8 +314,18 @@ s_parse_global (ctl_t *self, int argc, char **argv, int *command_index)
     }
     if (optind >= argc)
         return s_global_error (self, "%s", "missing command");
-    if (user)
+    if (user) {
         ctl_set_agent (self, user, NULL);
+        //  A control directory too deep for a socket's path: no agent can
+        //  be there, and it is the user's setting (XDG_RUNTIME_DIR) to fix
+        why = fsh_endpoint_invalid (ctl_control (self), false);
+        if (why) {
+            char *text = zsys_sprintf ("control endpoint %s: %s", ctl_control (self), why);
+            int code = s_global_error (self, "%s", text? text: why);
+            zstr_free (&text);
+            return code;
+        }
+    }
     if (control) {
         ctl_set_agent (self, NULL, control);
         self->explicit_control = true;
@@ -338,8 +348,9 @@ main (int argc, char *argv [])
     self->json = s_json_wanted (argc, argv);
     fsh_args_t *args = fsh_args_new (PROGRAM, argc, argv, config_keys, S_GLOBAL_SHORTS);
     if (!args) {
-        //  Its one line is said; under --json the object too
-        ctl_print_failure (self, FSH_ERR_BAD_REQUEST, "bad config file");
+        //  Its one line is said; under --json the object too, with the same why
+        const char *why = fsh_args_failure ();
+        ctl_print_failure (self, FSH_ERR_BAD_REQUEST, *why? why: "bad config file");
         ctl_destroy (&self);
         return fsh_output_close (PROGRAM, 2);
     }

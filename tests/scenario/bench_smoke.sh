@@ -80,6 +80,11 @@ json_is '.bench == "login" and .peers == 3 and .files == 10 and .ok == true
     and .broker_reply_ms.samples >= 1' <"$T/login.json" \
     || fail "login: bad JSON: $(cat "$T/login.json")"
 
+# A size the directory cannot hold is refused before anything is written
+# (16777216G filled /dev/shm and woke the OOM killer)
+expect 1 "$B" --size 16777216G --dir "$T" relay
+err_has "fshare-bench: --size 18014398509481984 needs twice that free in $T"
+
 # Nothing left behind: every temp dir of the bench is gone
 ls -d "$T"/fshare-bench-* 2>/dev/null && fail "the bench left its temp dirs"
 exit 0

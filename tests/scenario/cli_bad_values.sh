@@ -26,7 +26,7 @@ bad() {
 LONG_IPC="ipc://$T/$(head -c 120 /dev/zero | tr '\0' a)"
 for ep in tcp://127.0.0.1:99999 tcp://127.0.0.1:-5 tcp://127.0.0.1:0 tcp://127.0.0.1:+5 \
           "tcp://127.0.0.1: 5" tcp://127.0.0.1 "tcp://[::1" "" ipc:// "$LONG_IPC" \
-          $'tcp://127.0.0.1:5555\n' udp://127.0.0.1:5 5555; do
+          $'tcp://127.0.0.1:5555\n' udp://127.0.0.1:5 5555 inproc://x inproc://; do
     bad 2 "$BROKER" --listen "$ep" --publish "ipc://$T/p"
     err_has "fshare-broker: --listen: '.*' is not a usable endpoint"
     bad 2 "$BROKER" --listen "ipc://$T/l" --publish "$ep"
@@ -43,6 +43,12 @@ for ep in tcp://127.0.0.1:99999 tcp://127.0.0.1:-5 tcp://127.0.0.1:0 tcp://127.0
     err_has "fshare-ctl: connect: --broker: not a usable endpoint"
 done
 [ ! -e "$T/l" ] && [ ! -e "$T/p" ] || fail "a refused run bound an endpoint"
+# inproc:// reaches nothing outside the program (a tap on it waited and
+# exited 0, a broker on it started): refused, naming only what is allowed
+bad 2 "$TAP" --events inproc://x
+err_has "fshare-tap: --events: 'inproc://x' is not a usable endpoint: not a tcp:// or ipc:// endpoint"
+bad 2 "$BROKER" --listen inproc://a --publish "ipc://$T/p"
+err_has "not a tcp:// or ipc:// endpoint"
 
 # '*' binds any port or address, but is nothing to connect to
 bad 2 "$PEER" --user alice --broker "tcp://127.0.0.1:*" --password-file "$T/pw"

@@ -101,7 +101,7 @@ done
 comp "$BIN/fshare-tap" --topic ""
 has presence; has files; has stats; count_is 3
 comp "$BIN/fshare-bench" ""
-has events; has relay
+has events; has login; has relay; count_is 3     # login was missing
 
 # --- fshare-ctl: global options, commands, command options --------------------------------
 comp "$CTL" --

@@ -87,6 +87,23 @@ for program in $PROGRAMS; do
     one_line "$program" "" "config file: no path given"
 done
 
+# fshare-ctl --json: the object's error is the stderr line without
+# "fshare-ctl: " (it was always "bad config file"), whatever is wrong
+ctl_json_why() {
+    expect 2 "$BIN/fshare-ctl" --json -c "$1" status
+    local line
+    line=$(sed 's/^fshare-ctl: //' "$T/err")
+    json_is '.error == $e and .code == "bad_request"' --arg e "$line" <"$T/out" \
+        || fail "ctl --json -c '$1': $(cat "$T/out") is not the stderr line '$line'"
+}
+conf 'heartbeat = 500\n  listen = x\n'
+ctl_json_why "$T/bad.conf"
+ctl_json_why "$T/no-such.conf"
+ctl_json_why "$T"
+ctl_json_why ""
+conf 'bogus-key = 1\n'
+ctl_json_why "$T/bad.conf"
+
 # a good one: comments, blank lines, every key once
 printf '# the broker\n\nheartbeat = 500   # ms\n\nlisten = ipc://%s/b.sock\n' "$T" >"$T/good.conf"
 expect 0 "$BIN/fshare-broker" -c "$T/good.conf" --help

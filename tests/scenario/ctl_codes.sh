@@ -39,13 +39,18 @@ FSHARE_PASSWORD=pw connect alice
 failed 1 unknown_user get nobody x.txt
 FSHARE_PASSWORD=pw failed 1 already_logged_in connect alice --broker "$BROKER_EP" \
     --dir "$T/alice_files"
-failed 1 bad_request connect bob --broker "$BROKER_EP" --server-key nonsense
+failed 2 bad_request connect bob --broker "$BROKER_EP" --server-key nonsense   # a bad value, as the agent's
 
 mkdir -p "$T/bob_files"
 FSHARE_PASSWORD=pw expect 0 "$CTL" connect bob --broker "$BROKER_EP" --dir "$T/bob_files" \
     --downloads "$T/bob_dl"
 PIDS="$PIDS $("$CTL" --user bob --json status | jq -r .pid)"
 failed 1 unknown_file --user bob get alice missing.txt
+# a path that is no UTF-8: the JSON says the reason, escaped as on stderr
+# (it was only "bad request")
+failed 1 bad_request --user bob get alice $'x\xff'
+json_is '.error | startswith("get alice x\\xff: ")' <"$T/out" \
+    || fail "a path that is no UTF-8: $(cat "$T/out")"
 failed 1 bad_request ls                        # two agents: which one?
 json_is '.error | test("several agents running \\(alice, bob\\)")' <"$T/out" \
     || fail "several agents: $(cat "$T/out")"

@@ -87,4 +87,25 @@ HANK=$(agent_pid hank)
 kill -INT "$CONNECT"
 wait "$CONNECT" && fail "an interrupted connect exited 0"
 wait_until 5 gone "$HANK" || fail "an interrupted connect left its agent running"
+# --- a control path no socket can be at ---------------------------------------------------------
+# through a regular file: no agent, said at once (it waited 5 s for
+# "agent not responding")
+touch "$T/plainfile"
+started=$(now_ms)
+expect 1 "$CTL" --json --control "ipc://$T/plainfile/x.ctl" status
+[ $(( $(now_ms) - started )) -lt 2000 ] || fail "a control path through a file was waited on"
+json_is '.code == "no_agent"' <"$T/out" || fail "through a file: $(cat "$T/out")"
+err_is "fshare-ctl: no agent listens on ipc://$T/plainfile/x.ctl"
+# longer than a socket's path can be: a usage error naming it (it was
+# "agent not responding", and connect's code was internal)
+DEEP="$T/$(head -c 110 /dev/zero | tr '\0' d)"
+mkdir -p "$DEEP"
+XDG_RUNTIME_DIR=$DEEP expect 2 "$CTL" --json --user ivan status
+err_has "fshare-ctl: control endpoint ipc://$DEEP/fshare/ivan.ctl: an ipc:// path is at most 107 bytes"
+json_is '.code == "bad_request"' <"$T/out" || fail "a deep control dir: $(cat "$T/out")"
+XDG_RUNTIME_DIR=$DEEP FSHARE_PASSWORD=pw expect 2 "$CTL" --json connect ivan \
+    --broker "$BROKER_EP"
+err_has "fshare-ctl: connect: control endpoint ipc://$DEEP/fshare/ivan.ctl: an ipc:// path"
+json_is '.code == "bad_request"' <"$T/out" || fail "connect, a deep control dir: $(cat "$T/out")"
+no_agent ivan || fail "an agent started with a control path too long"
 echo "ctl_failures: ok"

@@ -37,6 +37,13 @@ for program in fshare-broker fshare-peer fshare-ctl fshare-tap fshare-passwd fsh
     [ -f "$page" ] || fail "no man page $page"
     lint "$page"
     render "$page" >"$T/page"
+    # a quote that closes another (fshare-tap's "(`5, `0.5'')": Ql nested
+    # in Ql), and lines that cannot break on a narrow terminal
+    grep -n "''" "$T/page" && fail "$program's page nests quotes"
+    if command -v man >/dev/null; then
+        warned=$(MANWIDTH=60 man -l "$page" 2>&1 >/dev/null)
+        [ -z "$warned" ] || fail "$program's page at 60 columns: $warned"
+    fi
     options_of "$BIN/$program" >"$T/options"
     [ "$(wc -l <"$T/options")" -ge 3 ] || fail "found no options in $program --help"
     while read -r option; do

@@ -63,6 +63,20 @@ test_refused (void **state)
     assert_null (s_get ("alice", "a.txt", "relative/out", "/tmp", &code, &error));
     assert_string_equal (error, "-o: not an absolute path");
     zstr_free (&error);
+    //  Absolute, but no text: said so, not "not an absolute path"
+    const char *no_text [] = { "/tmp/\xc3", "/tmp/a\tb", "/tmp/\x7f" };
+    for (size_t i = 0; i < sizeof no_text / sizeof no_text [0]; i++) {
+        assert_null (s_get ("alice", "a.txt", no_text [i], "/tmp", &code, &error));
+        assert_int_equal (code, FSH_ERR_BAD_REQUEST);
+        assert_string_equal (error,
+            "-o: a path that is not valid UTF-8 or holds a control character");
+        zstr_free (&error);
+    }
+    char *long_path = zsys_sprintf ("/%0*d", FSH_PATH_MAX, 0);
+    assert_null (s_get ("alice", "a.txt", long_path, "/tmp", &code, &error));
+    assert_string_equal (error, "-o: a path longer than 4096 bytes");
+    zstr_free (&error);
+    zstr_free (&long_path);
     assert_null (s_get ("alice", "a.txt", "/no-such-dir-here/", "/tmp", &code, &error));
     assert_string_equal (error, "-o /no-such-dir-here/: no such directory");
     zstr_free (&error);

@@ -61,7 +61,7 @@ test_invalid_endpoints (void **state)
     const char *good_both [] = {
         "tcp://127.0.0.1:5555", "tcp://localhost:1", "tcp://[::1]:65535",
         "tcp://host-name.example_x:80", "ipc:///tmp/x.ipc", "ipc://@abstract",
-        "inproc://a", NULL
+        NULL
     };
     for (int i = 0; good_both [i]; i++) {
         assert_null (fsh_endpoint_invalid (good_both [i], true));
@@ -105,7 +105,7 @@ test_invalid_endpoints (void **state)
         "tcp://127.0.0.1:99999", "tcp://127.0.0.1:-5", "tcp://127.0.0.1:+5",
         "tcp://127.0.0.1: 5", "tcp://127.0.0.1:5x", "tcp://127.0.0.1:0x10",
         "tcp://[::1", "tcp://[::1]", "tcp://[zz]:5", "tcp://:5555", "tcp://a b:5",
-        "tcp://a\nb:5", "tcp://a/b:5", "tcp://host\xff:5", "ipc://", "inproc://",
+        "tcp://a\nb:5", "tcp://a/b:5", "tcp://host\xff:5", "ipc://", "inproc://", "inproc://a",
         "pgm://eth0;239.192.1.1:5555", "udp://127.0.0.1:5", "TCP://127.0.0.1:5",
         "ipc:///tmp/a\nb", NULL
     };
@@ -114,6 +114,9 @@ test_invalid_endpoints (void **state)
         assert_non_null (fsh_endpoint_invalid (bad [i], false));
     }
     assert_non_null (fsh_endpoint_invalid (NULL, true));
+    //  What is allowed, and only that
+    assert_string_equal (fsh_endpoint_invalid ("inproc://x", false),
+                         "not a tcp:// or ipc:// endpoint");
     assert_non_null (fsh_endpoint_invalid ("tcp://127.0.0.1:5555\x01", false));
 }
 

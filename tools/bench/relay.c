@@ -20,6 +20,7 @@
 #include "tlink.h"
 #include "ctlclient.h"
 #include "reserve.h"
+#include <sys/statvfs.h>
 
 #define RELAY_FILE      "relay.bin"
 #define PATTERN_BYTES   (1024 * 1024)
@@ -487,10 +488,54 @@ s_report (relay_t *self, const bench_options_t *options, const char *base)
         printf ("  the requester's floor: writing a file in %s failed\n", base);
 }
 
+//  Bytes of RAM the kernel says it can give without swapping, or 0
+static uint64_t
+s_mem_available (void)
+{
+    FILE *file = fopen ("/proc/meminfo", "r");
+    unsigned long long kib = 0;
+    char line [256];
+    while (file && fgets (line, sizeof line, file))
+        if (sscanf (line, "MemAvailable: %llu kB", &kib) == 1)
+            break;
+    if (file)
+        fclose (file);
+    return (uint64_t) kib * 1024;
+}
+
+//  Whether --dir holds what the run writes (the source, hard-linked for
+//  CURVE, and one download or floor file beside it at a time) and RAM the
+//  warm-up reserve of the same size: else said, before anything starts.
+//  A size that fits neither filled /dev/shm and woke the OOM killer.
+static bool
+s_room_enough (const char *base, const bench_options_t *options)
+{
+    struct statvfs fs;
+    if (statvfs (base, &fs)) {
+        fprintf (stderr, "fshare-bench: --dir %s: %s\n", base, strerror (errno));
+        return false;
+    }
+    uint64_t free_bytes = (uint64_t) fs.f_bavail * fs.f_frsize;
+    bool fits = options->size <= UINT64_MAX / 2 && 2 * options->size <= free_bytes;
+    if (!fits)
+        fprintf (stderr, "fshare-bench: --size %" PRIu64 " needs twice that free in %s, "
+                 "which has %" PRIu64 " bytes\n", options->size, base, free_bytes);
+    uint64_t ram = options->warm? s_mem_available (): 0;
+    if (fits && options->warm && ram && options->size > ram) {
+        fprintf (stderr, "fshare-bench: --size %" PRIu64 " needs as much RAM for the "
+                 "memory warm-up, and %" PRIu64 " bytes are available (--no-warm skips it)\n",
+                 options->size, ram);
+        fits = false;
+    }
+    return fits;
+}
+
 int
 bench_relay (const bench_options_t *options)
 {
     const char *base = s_relay_base (options);
+    if (!s_room_enough (base, options))
+        return 1;
     relay_t self = { .count = { 0 } };
     int code = 1, trios = options->curve? 2: 1;
     for (int which = 0; which < trios; which++) {

@@ -23,11 +23,20 @@ s_connect_check (ctl_t *self, const char *user, const char *endpoint, const char
     &&  !streq (ctl_user (self), user) && !self->in_shell)
         return fsh_usage_error (PROGRAM, "--user %s does not match connect's user",
                                 ctl_user (self));
-    //  The agent would refuse it, and say so in these words
+    //  A control directory too deep for a socket's path (XDG_RUNTIME_DIR):
+    //  the user's to fix, before an agent starts that could not listen
+    error = fsh_endpoint_invalid (endpoint, true);
+    if (error) {
+        ctl_fail (self, FSH_ERR_BAD_REQUEST, "connect: control endpoint %s: %s", endpoint,
+                  error);
+        return 2;
+    }
+    //  The agent would refuse it, and say so in these words; a bad value,
+    //  exit 2 as the agent's own for it
     error = server_key? fsh_curve_key_check (server_key): NULL;
     if (error) {
         ctl_fail (self, FSH_ERR_BAD_REQUEST, "connect failed: --server-key: %s", error);
-        return 1;
+        return 2;
     }
     if (fsh_ctl_alive (endpoint, PROBE_TIMEOUT_MS)) {
         ctl_fail (self, FSH_ERR_ALREADY_LOGGED_IN, "%s is already connected", user);

@@ -14,11 +14,15 @@ ctl_print_failure (ctl_t *self, fsh_err_t code, const char *text)
 {
     if (!self->json)
         return;
-    //  A text that JSON cannot carry (no UTF-8) gives way to the code's own
     json_t *failure = json_pack ("{s:s, s:s}", "error", text, "code", fsh_err_name (code));
-    if (!failure)
-        failure = json_pack ("{s:s, s:s}", "error", fsh_err_text (code),
+    if (!failure) {
+        //  A text that JSON cannot carry (no UTF-8) is said as on stderr,
+        //  escaped: the reason stays, not only the code's own words
+        char *shown = fsh_text_escape (text);
+        failure = json_pack ("{s:s, s:s}", "error", shown? shown: fsh_err_text (code),
                              "code", fsh_err_name (code));
+        free (shown);
+    }
     ctl_json_print (failure);
 }
 
