@@ -23,14 +23,6 @@
 //  A file larger than this is not an account file (about 80,000 accounts).
 #define ACCOUNTS_FILE_MAX   (16 * 1024 * 1024)
 
-//  Hash parameters beyond these would let a hostile file make each login
-//  cost seconds or gigabytes: libsodium's SENSITIVE level is t=4, 1 GiB.
-#define ACCOUNTS_HASH_T_MAX 16
-#define ACCOUNTS_HASH_M_MAX (1024 * 1024)      //  KiB, so 1 GiB
-#define ACCOUNTS_HASH_P_MAX 16
-
-#define ACCOUNTS_HASH_PREFIX "$argon2id$v=19$m="
-
 //  One line of the file: an account (user set, text = hash) or a comment
 //  or blank line kept as written (user NULL, text = the line).
 typedef struct {
@@ -126,106 +118,6 @@ s_table_append (table_t *self, const char *user, const char *text)
 
 
 //  --------------------------------------------------------------------------
-//  Hash strings
-
-//  Parses an unsigned decimal at *s, at most max; advances *s. -1 if none.
-static long
-s_parse_number (const char **s, long max)
-{
-    const char *c = *s;
-    if (!isdigit ((unsigned char) *c) || (*c == '0' && isdigit ((unsigned char) c [1])))
-        return -1;
-    long value = 0;
-    for (; isdigit ((unsigned char) *c); c++) {
-        value = value * 10 + (*c - '0');
-        if (value > max)
-            return -1;
-    }
-    *s = c;
-    return value;
-}
-
-static bool
-s_expect (const char **s, const char *literal)
-{
-    size_t len = strlen (literal);
-    if (strncmp (*s, literal, len))
-        return false;
-    *s += len;
-    return true;
-}
-
-//  Skips a non-empty run of unpadded base64; false when there is none.
-static bool
-s_skip_base64 (const char **s)
-{
-    const char *c = *s;
-    while (isalnum ((unsigned char) *c) || *c == '+' || *c == '/')
-        c++;
-    if (c == *s)
-        return false;
-    *s = c;
-    return true;
-}
-
-bool
-accounts_hash_valid (const char *hash)
-{
-    if (!hash || strnlen (hash, crypto_pwhash_STRBYTES) >= crypto_pwhash_STRBYTES)
-        return false;
-    const char *s = hash;
-    if (!s_expect (&s, ACCOUNTS_HASH_PREFIX))
-        return false;
-    long m = s_parse_number (&s, ACCOUNTS_HASH_M_MAX);
-    if (m < 0 || !s_expect (&s, ",t="))
-        return false;
-    long t = s_parse_number (&s, ACCOUNTS_HASH_T_MAX);
-    if (t < 1 || !s_expect (&s, ",p="))
-        return false;
-    long p = s_parse_number (&s, ACCOUNTS_HASH_P_MAX);
-    if (p < 1 || !s_expect (&s, "$") || !s_skip_base64 (&s)
-    ||  !s_expect (&s, "$") || !s_skip_base64 (&s) || *s)
-        return false;
-    //  Our syntax check passed; libsodium's decoder has the last word
-    //  (salt and hash lengths, memory versus lanes).
-    if (sodium_init () < 0)
-        return false;
-    char copy [crypto_pwhash_STRBYTES] = { 0 };
-    memcpy (copy, hash, strlen (hash));
-    return crypto_pwhash_str_needs_rehash (copy, 1, crypto_pwhash_MEMLIMIT_MIN) != -1;
-}
-
-char *
-accounts_hash_password (const char *password, accounts_cost_t cost)
-{
-    if (!password || sodium_init () < 0)
-        return NULL;
-    unsigned long long opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
-    size_t memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
-    if (cost == ACCOUNTS_COST_MIN) {
-        opslimit = crypto_pwhash_OPSLIMIT_MIN;
-        memlimit = crypto_pwhash_MEMLIMIT_MIN;
-    }
-    char out [crypto_pwhash_STRBYTES];
-    if (crypto_pwhash_str_alg (out, password, strlen (password), opslimit, memlimit,
-                               crypto_pwhash_ALG_ARGON2ID13) != 0)
-        return NULL;
-    return strdup (out);
-}
-
-bool
-accounts_verify (const char *hash, const char *password)
-{
-    //  The validity check also bounds the work a hash can ask for.
-    if (!password || !accounts_hash_valid (hash))
-        return false;
-    char copy [crypto_pwhash_STRBYTES] = { 0 };
-    memcpy (copy, hash, strlen (hash));
-    return crypto_pwhash_str_verify (copy, password, strlen (password)) == 0;
-}
-
-
-//  --------------------------------------------------------------------------
 //  Parsing
 
 //  Checks one line (NUL-free, without its newline) and adds it to table.
@@ -247,7 +139,7 @@ s_parse_line (table_t *table, const char *line, const char **detail)
     *detail = fsh_user_check (user);
     if (*detail)
         return "bad user name";
-    if (!accounts_hash_valid (colon + 1))
+    if (!passhash_valid (colon + 1))
         return "bad password hash (expected an argon2id crypto_pwhash_str string)";
     if (zhashx_lookup (table->users, user))
         return "duplicate user";
@@ -514,7 +406,7 @@ int
 accounts_set (accounts_t *self, const char *user, const char *hash)
 {
     assert (self);
-    if (!user || fsh_user_check (user) || !accounts_hash_valid (hash))
+    if (!user || fsh_user_check (user) || !passhash_valid (hash))
         return -1;
     line_t *line = s_table_find (self->table, user);
     if (line) {

@@ -9,13 +9,9 @@
 #define ACCOUNTS_H_INCLUDED
 
 #include "fshare.h"
+#include "passhash.h"
 
 typedef struct _accounts_t accounts_t;
-
-typedef enum {
-    ACCOUNTS_COST_INTERACTIVE,  //  crypto_pwhash_*_INTERACTIVE: the default
-    ACCOUNTS_COST_MIN           //  *_MIN: only for tests and benchmarks
-} accounts_cost_t;
 
 //  Create an account table bound to a file; does not read it yet.
 accounts_t *accounts_new (const char *path);
@@ -60,14 +56,5 @@ void accounts_unlock (accounts_t *self);
 #define ACCOUNTS_LOCK_WAIT_BROKER_MS  2000
 
 const char *accounts_path (accounts_t *self);
-
-//  argon2id via crypto_pwhash_str. Returns a new string or NULL.
-char *accounts_hash_password (const char *password, accounts_cost_t cost);
-
-//  True when password matches hash (crypto_pwhash_str_verify).
-bool accounts_verify (const char *hash, const char *password);
-
-//  Checks one hash string looks like an argon2id crypto_pwhash_str output.
-bool accounts_hash_valid (const char *hash);
 
 #endif

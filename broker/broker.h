@@ -41,7 +41,7 @@ typedef struct {
     int login_delay_ms;         //  first failed-login delay; 0 = THROTTLE_BASE_MS
     int login_delay_max_ms;     //  its cap; 0 = THROTTLE_MAX_MS
     int login_queue;            //  logins waiting per address; 0 = LOBBY_HELD_PER_ADDRESS
-    accounts_cost_t cost;       //  hash cost for registrations
+    passhash_cost_t cost;       //  hash cost for registrations
     bool verbose;
 } broker_config_t;
 

@@ -23,7 +23,7 @@ typedef struct {
 typedef struct {
     int index;
     const char *endpoint;       //  where results go; owned by the hasher
-    accounts_cost_t cost;
+    passhash_cost_t cost;
     zactor_t *actor;
     bool busy;
 } worker_t;
@@ -74,9 +74,9 @@ s_worker_run (job_t *job, zsock_t *results, const worker_t *worker)
     char *hash = NULL;
     bool ok;
     if (job->kind == JOB_VERIFY)
-        ok = accounts_verify (job->hash, job->password);
+        ok = passhash_verify (job->hash, job->password);
     else {
-        hash = accounts_hash_password (job->password, worker->cost);
+        hash = passhash_new (job->password, worker->cost);
         ok = hash != NULL;
     }
     zsock_send (results, "i8iis", worker->index, job->ticket, (int) job->kind,
@@ -118,7 +118,7 @@ s_worker (zsock_t *pipe, void *args)
 //  Hasher
 
 hasher_t *
-hasher_new (int workers, accounts_cost_t cost)
+hasher_new (int workers, passhash_cost_t cost)
 {
     //  Before any thread: libsodium picks its implementations once.
     if (workers < 1 || sodium_init () < 0)

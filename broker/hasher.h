@@ -17,7 +17,7 @@
 
 typedef struct _hasher_t hasher_t;
 
-hasher_t *hasher_new (int workers, accounts_cost_t cost);
+hasher_t *hasher_new (int workers, passhash_cost_t cost);
 void hasher_destroy (hasher_t **self_p);
 
 //  The socket to poll for results.

@@ -382,7 +382,7 @@ login_new (const login_config_t *config, zloop_t *loop, outflow_t *outflow,
     self->pending = zhashx_new ();
     zhashx_set_destructor (self->pending, s_pending_destroy);
     self->hasher = hasher_new (HASHER_WORKERS, config->cost);
-    self->dummy_hash = accounts_hash_password ("fshare: no such user", config->cost);
+    self->dummy_hash = passhash_new ("fshare: no such user", config->cost);
     self->throttle = throttle_new (config->delay_ms, config->delay_max_ms);
     self->lobby = lobby_new (loop, outflow, s_login_release, self);
     if (config->queue > 0)

@@ -52,7 +52,7 @@ typedef fsh_err_t (login_accept_fn) (void *arg, const login_grant_t *grant,
 typedef struct {
     const char *accounts;       //  the account file
     bool registration;          //  unknown users become accounts
-    accounts_cost_t cost;       //  hash cost for registrations
+    passhash_cost_t cost;       //  hash cost for registrations
     int delay_ms;               //  first failed-login delay; 0 = default
     int delay_max_ms;           //  its cap; 0 = default
     int queue;                  //  logins waiting per address; 0 = default

@@ -177,10 +177,10 @@ s_parse_other (int c, char **argv, broker_config_t *config, bool *print_key)
         case 'V': return fsh_options_version (PROGRAM);
         case 'C':
             if (streq (optarg, "min"))
-                config->cost = ACCOUNTS_COST_MIN;
+                config->cost = PASSHASH_COST_MIN;
             else
             if (streq (optarg, "interactive"))
-                config->cost = ACCOUNTS_COST_INTERACTIVE;
+                config->cost = PASSHASH_COST_INTERACTIVE;
             else
                 return fsh_usage_error (PROGRAM, "--hash-cost: '%s' is not min or interactive", optarg);
             break;

@@ -25,7 +25,7 @@
 typedef struct {
     bool from_stdin;
     bool delete;
-    accounts_cost_t cost;
+    passhash_cost_t cost;
     int lock_wait_ms;           //  how long to wait for the file's lock
     const char *file;
     const char *user;
@@ -86,10 +86,10 @@ s_take_option (int option, char **vector, passwd_args_t *args)
             return -1;
         case 'C':
             if (streq (optarg, "min"))
-                args->cost = ACCOUNTS_COST_MIN;
+                args->cost = PASSHASH_COST_MIN;
             else
             if (streq (optarg, "interactive"))
-                args->cost = ACCOUNTS_COST_INTERACTIVE;
+                args->cost = PASSHASH_COST_INTERACTIVE;
             else
                 return fsh_usage_error (PROGRAM, "%s", "--cost must be 'min' or 'interactive'");
             return -1;
@@ -219,7 +219,7 @@ s_new_hash (const passwd_args_t *args)
     char *password = s_read_password (args);
     if (!password)
         return NULL;
-    char *hash = accounts_hash_password (password, args->cost);
+    char *hash = passhash_new (password, args->cost);
     fsh_password_free (&password);
     if (!hash)
         s_fail ("cannot hash the password", "out of memory");
@@ -278,7 +278,7 @@ main (int argc, char **argv)
     fsh_args_t *words = fsh_args_new (PROGRAM, argc, argv, s_options, S_SHORTS);
     if (!words)
         return 2;
-    passwd_args_t args = { .cost = ACCOUNTS_COST_INTERACTIVE,
+    passwd_args_t args = { .cost = PASSHASH_COST_INTERACTIVE,
                            .lock_wait_ms = ACCOUNTS_LOCK_WAIT_MS };
     int status = s_parse_args (words, &args);
     if (status != -1) {

@@ -2,7 +2,7 @@
 
     Each input is an account file, loaded with accounts_load over a table
     that already holds one good account; each of its lines, and what follows
-    each line's first ':', also goes through accounts_hash_valid.
+    each line's first ':', also goes through passhash_valid.
     Properties (SPEC 6, and Mosquitto's CVE-2018-12551 in mind): a file
     either loads whole or is refused with an error naming the file and the
     line, leaving the accounts loaded before in force; a file that loads
@@ -24,7 +24,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
 {
     (void) argc;
     (void) argv;
-    s_good_hash = accounts_hash_password ("secret", ACCOUNTS_COST_MIN);
+    s_good_hash = passhash_new ("secret", PASSHASH_COST_MIN);
     FUZZ_ASSERT (s_good_hash);
     s_good_file = zsys_sprintf ("# kept\n" KEEPER ":%s\n", s_good_hash);
     return 0;
@@ -33,7 +33,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
 static void
 s_check_hash (const char *hash)
 {
-    if (!accounts_hash_valid (hash))
+    if (!passhash_valid (hash))
         return;
     FUZZ_ASSERT (strlen (hash) < 128);
     FUZZ_ASSERT (strncmp (hash, "$argon2id$", 10) == 0);
@@ -77,7 +77,7 @@ s_check_loaded (accounts_t *accounts, const uint8_t *data, size_t size)
             FUZZ_ASSERT (colon);
             *colon = 0;
             FUZZ_ASSERT (!fsh_user_check (line));
-            FUZZ_ASSERT (accounts_hash_valid (colon + 1));
+            FUZZ_ASSERT (passhash_valid (colon + 1));
             const char *hash = accounts_lookup (accounts, line);
             FUZZ_ASSERT (hash && streq (hash, colon + 1));
             users++;

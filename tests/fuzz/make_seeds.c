@@ -418,8 +418,8 @@ s_paths (void)
 static void
 s_accounts (void)
 {
-    char *alice = accounts_hash_password ("secret", ACCOUNTS_COST_MIN);
-    char *bob = accounts_hash_password ("other", ACCOUNTS_COST_MIN);
+    char *alice = passhash_new ("secret", PASSHASH_COST_MIN);
+    char *bob = passhash_new ("other", PASSHASH_COST_MIN);
     if (!alice || !bob) {
         fprintf (stderr, "make_seeds: cannot hash\n");
         exit (1);

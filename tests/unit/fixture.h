@@ -129,7 +129,7 @@ fixture_broker_config (fixture_t *self)
 {
     broker_config_t config = {
         .listen = self->listen, .publish = self->publish, .state_dir = self->state,
-        .registration = 1, .cost = ACCOUNTS_COST_MIN
+        .registration = 1, .cost = PASSHASH_COST_MIN
     };
     return config;
 }
@@ -181,7 +181,7 @@ fixture_account (fixture_t *self, const char *user, const char *password)
     accounts_t *accounts = accounts_new (self->accounts);
     char *error = NULL;
     assert_int_equal (accounts_load (accounts, &error), 0);
-    char *hash = accounts_hash_password (password, ACCOUNTS_COST_MIN);
+    char *hash = passhash_new (password, PASSHASH_COST_MIN);
     assert_non_null (hash);
     assert_int_equal (accounts_set (accounts, user, hash), 0);
     assert_int_equal (accounts_save (accounts), 0);

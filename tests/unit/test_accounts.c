@@ -1,6 +1,6 @@
 /*  test_accounts.c - the account file: parsing, validation, saving, reload.
 
-    Hashes use ACCOUNTS_COST_MIN so that the suite stays fast; one test
+    Hashes use PASSHASH_COST_MIN so that the suite stays fast; one test
     checks the interactive cost once.
 */
 #include <stdarg.h>
@@ -78,8 +78,8 @@ s_setup (void **state)
     strcpy (self->dir, "/tmp/fshare-accounts.XXXXXX");
     assert_non_null (mkdtemp (self->dir));
     self->path = zsys_sprintf ("%s/accounts", self->dir);
-    self->alice = accounts_hash_password ("alice-pw", ACCOUNTS_COST_MIN);
-    self->bob = accounts_hash_password ("bob-pw", ACCOUNTS_COST_MIN);
+    self->alice = passhash_new ("alice-pw", PASSHASH_COST_MIN);
+    self->bob = passhash_new ("bob-pw", PASSHASH_COST_MIN);
     assert_non_null (self->alice);
     assert_non_null (self->bob);
     *state = self;
@@ -132,11 +132,11 @@ test_load_good (void **state)
     assert_null (accounts_lookup (accounts, "carol"));
     assert_null (accounts_lookup (accounts, "#"));
     assert_null (accounts_lookup (accounts, ""));
-    assert_true (accounts_verify (accounts_lookup (accounts, "alice"), "alice-pw"));
-    assert_false (accounts_verify (accounts_lookup (accounts, "alice"), "bob-pw"));
-    assert_false (accounts_verify (accounts_lookup (accounts, "alice"), ""));
-    assert_false (accounts_verify (NULL, "alice-pw"));
-    assert_false (accounts_verify (self->alice, NULL));
+    assert_true (passhash_verify (accounts_lookup (accounts, "alice"), "alice-pw"));
+    assert_false (passhash_verify (accounts_lookup (accounts, "alice"), "bob-pw"));
+    assert_false (passhash_verify (accounts_lookup (accounts, "alice"), ""));
+    assert_false (passhash_verify (NULL, "alice-pw"));
+    assert_false (passhash_verify (self->alice, NULL));
     accounts_destroy (&accounts);
     assert_null (accounts);
 }
@@ -315,10 +315,10 @@ test_bounds (void **state)
     //  A hash of crypto_pwhash_STRBYTES characters or more is refused
     //  before it is copied
     char *hash = s_hash_of_length (crypto_pwhash_STRBYTES);
-    assert_false (accounts_hash_valid (hash));
+    assert_false (passhash_valid (hash));
     zstr_free (&hash);
     hash = s_hash_of_length (3 * crypto_pwhash_STRBYTES);
-    assert_false (accounts_hash_valid (hash));
+    assert_false (passhash_valid (hash));
     zstr_free (&hash);
     accounts_destroy (&accounts);
 }
@@ -346,27 +346,27 @@ static void
 test_hash_valid (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
-    assert_true (accounts_hash_valid (self->alice));
-    assert_false (accounts_hash_valid (NULL));
-    assert_false (accounts_hash_valid (""));
-    assert_false (accounts_hash_valid ("$argon2id$"));
-    assert_false (accounts_hash_valid ("$argon2id$v=19$m=8,t=1,p=1$$"));
-    assert_false (accounts_hash_valid ("$argon2id$v=19$m=08,t=1,p=1$c2FsdA$aGFzaA"));
-    assert_false (accounts_hash_valid ("$argon2id$v=19$m=8,t=0,p=1$c2FsdA$aGFzaA"));
-    assert_false (accounts_hash_valid ("$argon2id$v=19$m=8,t=99,p=1$c2FsdA$aGFzaA"));
+    assert_true (passhash_valid (self->alice));
+    assert_false (passhash_valid (NULL));
+    assert_false (passhash_valid (""));
+    assert_false (passhash_valid ("$argon2id$"));
+    assert_false (passhash_valid ("$argon2id$v=19$m=8,t=1,p=1$$"));
+    assert_false (passhash_valid ("$argon2id$v=19$m=08,t=1,p=1$c2FsdA$aGFzaA"));
+    assert_false (passhash_valid ("$argon2id$v=19$m=8,t=0,p=1$c2FsdA$aGFzaA"));
+    assert_false (passhash_valid ("$argon2id$v=19$m=8,t=99,p=1$c2FsdA$aGFzaA"));
     //  Salt too short for libsodium's decoder, though syntactically fine
-    assert_false (accounts_hash_valid ("$argon2id$v=19$m=8,t=1,p=1$c2FsdA$aGFzaA"));
+    assert_false (passhash_valid ("$argon2id$v=19$m=8,t=1,p=1$c2FsdA$aGFzaA"));
     //  An argon2i hash: libsodium would verify it, but we store argon2id only
     char out [crypto_pwhash_STRBYTES];
     assert_int_equal (crypto_pwhash_argon2i_str (out, "pw", 2, 3, 8192), 0);
-    assert_false (accounts_hash_valid (out));
+    assert_false (passhash_valid (out));
     //  One byte truncated or appended
     char *cut = strdup (self->alice);
     cut [strlen (cut) - 1] = 0;
-    assert_false (accounts_verify (cut, "alice-pw"));
+    assert_false (passhash_verify (cut, "alice-pw"));
     zstr_free (&cut);
     char *longer = zsys_sprintf ("%sA", self->alice);
-    assert_false (accounts_verify (longer, "alice-pw"));
+    assert_false (passhash_verify (longer, "alice-pw"));
     zstr_free (&longer);
 }
 
@@ -374,22 +374,22 @@ static void
 test_interactive_cost (void **state)
 {
     (void) state;
-    char *hash = accounts_hash_password ("pw", ACCOUNTS_COST_INTERACTIVE);
+    char *hash = passhash_new ("pw", PASSHASH_COST_INTERACTIVE);
     assert_non_null (hash);
     char *expected = zsys_sprintf ("$argon2id$v=19$m=%zu,t=%llu,p=1$",
         (size_t) crypto_pwhash_MEMLIMIT_INTERACTIVE / 1024,
         (unsigned long long) crypto_pwhash_OPSLIMIT_INTERACTIVE);
     assert_memory_equal (hash, expected, strlen (expected));
-    assert_true (accounts_hash_valid (hash));
-    assert_true (accounts_verify (hash, "pw"));
-    assert_false (accounts_verify (hash, "pW"));
+    assert_true (passhash_valid (hash));
+    assert_true (passhash_verify (hash, "pw"));
+    assert_false (passhash_verify (hash, "pW"));
     zstr_free (&expected);
     zstr_free (&hash);
 
-    hash = accounts_hash_password ("pw", ACCOUNTS_COST_MIN);
+    hash = passhash_new ("pw", PASSHASH_COST_MIN);
     assert_memory_equal (hash, "$argon2id$v=19$m=8,t=1,p=1$", 27);
     zstr_free (&hash);
-    assert_null (accounts_hash_password (NULL, ACCOUNTS_COST_MIN));
+    assert_null (passhash_new (NULL, PASSHASH_COST_MIN));
 }
 
 static void
@@ -435,7 +435,7 @@ s_assert_only_hashes (const char *text)
             continue;
         char *colon = strchr (line, ':');
         assert_non_null (colon);
-        assert_true (accounts_hash_valid (colon + 1));
+        assert_true (passhash_valid (colon + 1));
         assert_memory_equal (colon + 1, "$argon2id$", 10);
     }
     free (copy);
@@ -477,7 +477,7 @@ test_save (void **state)
     accounts_t *again = accounts_new (path);
     assert_int_equal (accounts_load (again, NULL), 0);
     assert_int_equal (accounts_size (again), 2);
-    assert_true (accounts_verify (accounts_lookup (again, "bob"), "bob-pw"));
+    assert_true (passhash_verify (accounts_lookup (again, "bob"), "bob-pw"));
     accounts_destroy (&again);
     accounts_destroy (&accounts);
     zstr_free (&path);

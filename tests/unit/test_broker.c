@@ -188,7 +188,7 @@ static void
 test_registration_bounded (void **state)
 {
     fixture_t *fx = (fixture_t *) *state;
-    char *hash = accounts_hash_password ("pw", ACCOUNTS_COST_MIN);
+    char *hash = passhash_new ("pw", PASSHASH_COST_MIN);
     char *state_dir = fixture_mkdir (fx, "state");
     free (state_dir);
     FILE *file = fopen (fx->accounts, "w");

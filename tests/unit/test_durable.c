@@ -117,7 +117,7 @@ test_accounts (void **state)
     fixture_ends_t *fx = (fixture_ends_t *) *state;
     char *path = zsys_sprintf ("%s/accounts", fx->dir);
     accounts_t *accounts = accounts_new (path);
-    char *hash = accounts_hash_password ("pw", ACCOUNTS_COST_MIN);
+    char *hash = passhash_new ("pw", PASSHASH_COST_MIN);
     assert_non_null (hash);
     assert_int_equal (accounts_set (accounts, "alice", hash), 0);
     s_ncalls = 0;

@@ -31,8 +31,8 @@ static void
 test_verify (void **state)
 {
     (void) state;
-    char *hash = accounts_hash_password ("right", ACCOUNTS_COST_MIN);
-    hasher_t *hasher = hasher_new (2, ACCOUNTS_COST_MIN);
+    char *hash = passhash_new ("right", PASSHASH_COST_MIN);
+    hasher_t *hasher = hasher_new (2, PASSHASH_COST_MIN);
     assert_non_null (hasher);
     hasher_verify (hasher, 1, hash, "right");
     hasher_verify (hasher, 2, hash, "wrong");
@@ -57,15 +57,15 @@ static void
 test_hash_then_verify (void **state)
 {
     (void) state;
-    hasher_t *hasher = hasher_new (1, ACCOUNTS_COST_MIN);
+    hasher_t *hasher = hasher_new (1, PASSHASH_COST_MIN);
     hasher_hash (hasher, UINT64_MAX, "new password");
     result_t result = s_next_result (hasher);
     assert_true (result.ticket == UINT64_MAX);
     assert_true (result.ok);
     assert_non_null (result.hash);
     assert_memory_equal (result.hash, "$argon2id$v=19$m=8,t=1,p=1$", 27);
-    assert_true (accounts_hash_valid (result.hash));
-    assert_true (accounts_verify (result.hash, "new password"));
+    assert_true (passhash_valid (result.hash));
+    assert_true (passhash_verify (result.hash, "new password"));
 
     //  The hash goes through the hasher too
     hasher_verify (hasher, 42, result.hash, "new password");
@@ -80,7 +80,7 @@ static void
 test_hash_result_without_pointer (void **state)
 {
     (void) state;
-    hasher_t *hasher = hasher_new (1, ACCOUNTS_COST_MIN);
+    hasher_t *hasher = hasher_new (1, PASSHASH_COST_MIN);
     hasher_hash (hasher, 9, "x");
     zpoller_t *poller = zpoller_new (hasher_socket (hasher), NULL);
     assert_ptr_equal (zpoller_wait (poller, DEADLINE_MS), hasher_socket (hasher));
@@ -99,8 +99,8 @@ test_many_jobs (void **state)
 {
     (void) state;
     #define JOBS 60
-    char *hash = accounts_hash_password ("pw", ACCOUNTS_COST_MIN);
-    hasher_t *hasher = hasher_new (3, ACCOUNTS_COST_MIN);
+    char *hash = passhash_new ("pw", PASSHASH_COST_MIN);
+    hasher_t *hasher = hasher_new (3, PASSHASH_COST_MIN);
     for (uint64_t ticket = 0; ticket < JOBS; ticket++) {
         if (ticket % 3 == 0)
             hasher_hash (hasher, ticket, "pw");
@@ -115,7 +115,7 @@ test_many_jobs (void **state)
         seen [result.ticket] = true;
         if (result.ticket % 3 == 0) {
             assert_true (result.ok);
-            assert_true (accounts_verify (result.hash, "pw"));
+            assert_true (passhash_verify (result.hash, "pw"));
         }
         else {
             assert_int_equal (result.ok, result.ticket % 3 == 1);
@@ -138,14 +138,14 @@ static void
 test_destroy_pending (void **state)
 {
     (void) state;
-    hasher_t *hasher = hasher_new (2, ACCOUNTS_COST_INTERACTIVE);
+    hasher_t *hasher = hasher_new (2, PASSHASH_COST_INTERACTIVE);
     for (uint64_t ticket = 0; ticket < 20; ticket++)
         hasher_hash (hasher, ticket, "pending");
     hasher_destroy (&hasher);
     assert_null (hasher);
 
     //  Results waiting unread at destroy time
-    hasher = hasher_new (2, ACCOUNTS_COST_MIN);
+    hasher = hasher_new (2, PASSHASH_COST_MIN);
     hasher_verify (hasher, 1, "garbage", "x");
     hasher_verify (hasher, 2, "garbage", "x");
     zpoller_t *poller = zpoller_new (hasher_socket (hasher), NULL);
@@ -158,8 +158,8 @@ static void
 test_bad_arguments (void **state)
 {
     (void) state;
-    assert_null (hasher_new (0, ACCOUNTS_COST_MIN));
-    assert_null (hasher_new (-1, ACCOUNTS_COST_MIN));
+    assert_null (hasher_new (0, PASSHASH_COST_MIN));
+    assert_null (hasher_new (-1, PASSHASH_COST_MIN));
 }
 
 //  Lanes take turns: a job queued behind many of another lane is the next
@@ -168,8 +168,8 @@ static void
 test_lanes_take_turns (void **state)
 {
     (void) state;
-    char *hash = accounts_hash_password ("pw", ACCOUNTS_COST_MIN);
-    hasher_t *hasher = hasher_new (1, ACCOUNTS_COST_MIN);
+    char *hash = passhash_new ("pw", PASSHASH_COST_MIN);
+    hasher_t *hasher = hasher_new (1, PASSHASH_COST_MIN);
     for (uint64_t ticket = 1; ticket <= 20; ticket++)
         hasher_verify_in (hasher, 1, ticket, hash, "wrong");
     hasher_verify_in (hasher, 0, 100, hash, "pw");

@@ -51,7 +51,7 @@ test_admin_account_wins (void **state)
     fsh_ratelog_t *ratelog = fsh_ratelog_new (10);
     race_t race = { 0 };
     login_config_t config = {
-        .accounts = fx->accounts, .registration = true, .cost = ACCOUNTS_COST_MIN,
+        .accounts = fx->accounts, .registration = true, .cost = PASSHASH_COST_MIN,
         .delay_ms = 10, .delay_max_ms = 10
     };
     char *error = NULL;
@@ -88,8 +88,8 @@ test_admin_account_wins (void **state)
     //  The file holds the administrator's account, untouched
     accounts_t *accounts = accounts_new (fx->accounts);
     assert_int_equal (accounts_load (accounts, &error), 0);
-    assert_true (accounts_verify (accounts_lookup (accounts, "carol"), "admins"));
-    assert_false (accounts_verify (accounts_lookup (accounts, "carol"), "mine"));
+    assert_true (passhash_verify (accounts_lookup (accounts, "carol"), "admins"));
+    assert_false (passhash_verify (accounts_lookup (accounts, "carol"), "mine"));
     accounts_destroy (&accounts);
 
     fsh_msg_destroy (&race.reply);

@@ -44,7 +44,7 @@ bench_write_accounts (bench_t *self, int peers)
 {
     char *path = zsys_sprintf ("%s/accounts", self->dir);
     accounts_t *accounts = accounts_new (path);
-    char *hash = accounts_hash_password ("bench", ACCOUNTS_COST_MIN);
+    char *hash = passhash_new ("bench", PASSHASH_COST_MIN);
     int rc = hash? accounts_set (accounts, "owner", hash): -1;
     for (int i = 0; i < peers && rc == 0; i++) {
         char user [32];

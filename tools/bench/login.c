@@ -130,8 +130,8 @@ s_check_view (storm_t *self, int index)
 static double
 s_argon2_rate (int jobs, double *cpu_ms)
 {
-    char *hash = accounts_hash_password ("bench", ACCOUNTS_COST_INTERACTIVE);
-    hasher_t *hasher = hash? hasher_new (2, ACCOUNTS_COST_INTERACTIVE): NULL;
+    char *hash = passhash_new ("bench", PASSHASH_COST_INTERACTIVE);
+    hasher_t *hasher = hash? hasher_new (2, PASSHASH_COST_INTERACTIVE): NULL;
     if (!hasher) {
         zstr_free (&hash);
         return 0;
